@@ -1,0 +1,140 @@
+/**
+ * Azure's built-in role definitions that matter to a Log Analytics deployment, with their real GUIDs,
+ * actions, notActions and dataActions (reference: azure-monitor-contracts.md §4.3 and Azure's built-in roles).
+ */
+export interface RoleDefinition {
+  id: string;
+  roleName: string;
+  description: string;
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
+
+const role = (
+  id: string,
+  roleName: string,
+  description: string,
+  actions: string[],
+  notActions: string[] = [],
+  dataActions: string[] = [],
+  notDataActions: string[] = [],
+): RoleDefinition => ({ id, roleName, description, actions, notActions, dataActions, notDataActions });
+
+export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
+  role('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', ['*']),
+  role(
+    'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    'Contributor',
+    'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.',
+    ['*'],
+    [
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Blueprint/blueprintAssignments/write',
+      'Microsoft.Blueprint/blueprintAssignments/delete',
+      'Microsoft.Compute/galleries/share/action',
+      'Microsoft.Purview/consents/write',
+      'Microsoft.Purview/consents/delete',
+      'Microsoft.Resources/deploymentStacks/manageDenySetting/action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
+    ],
+  ),
+  role('acdd72a7-3385-48ef-bd42-f606fba81ae7', 'Reader', 'View all resources, but does not allow you to make any changes.', ['*/read']),
+  role(
+    '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+    'User Access Administrator',
+    'Lets you manage user access to Azure resources.',
+    ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'],
+  ),
+  role(
+    '73c42c96-874c-492b-b04d-ab87d138a893',
+    'Log Analytics Reader',
+    'Log Analytics Reader can view and search all monitoring data as well as and view monitoring settings.',
+    ['*/read', 'Microsoft.OperationalInsights/workspaces/analytics/query/action', 'Microsoft.OperationalInsights/workspaces/search/action', 'Microsoft.Support/*'],
+    ['Microsoft.OperationalInsights/workspaces/sharedKeys/read'],
+  ),
+  role(
+    '92aaf0da-9dab-42b6-94a3-d43ce8d16293',
+    'Log Analytics Contributor',
+    'Log Analytics Contributor can read all monitoring data and edit monitoring settings.',
+    [
+      '*/read',
+      'Microsoft.ClassicCompute/virtualMachines/extensions/*',
+      'Microsoft.ClassicStorage/storageAccounts/listKeys/action',
+      'Microsoft.Compute/virtualMachines/extensions/*',
+      'Microsoft.HybridCompute/machines/extensions/write',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Insights/diagnosticSettings/*',
+      'Microsoft.OperationalInsights/*',
+      'Microsoft.OperationsManagement/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourcegroups/deployments/*',
+      'Microsoft.Storage/storageAccounts/listKeys/action',
+      'Microsoft.Support/*',
+    ],
+  ),
+  role(
+    '3b03c2da-16b3-4a49-8834-0f8130efdd3b',
+    'Log Analytics Data Reader',
+    'Lets you read the data in Log Analytics workspaces.',
+    ['Microsoft.OperationalInsights/workspaces/query/read', 'Microsoft.OperationalInsights/workspaces/read'],
+    [],
+    ['Microsoft.OperationalInsights/workspaces/tables/data/read'],
+  ),
+  role(
+    '43d0d8ad-25c7-4714-9337-8ba259a9fe05',
+    'Monitoring Reader',
+    'Can read all monitoring data.',
+    ['*/read', 'Microsoft.OperationalInsights/workspaces/search/action', 'Microsoft.Support/*'],
+  ),
+  role(
+    '749f88d5-cbae-40b8-bcfc-e573ddc772fa',
+    'Monitoring Contributor',
+    'Can read all monitoring data and update monitoring settings.',
+    [
+      '*/read',
+      ...['alerts', 'alertsSummary', 'issues', 'smartDetectorAlertRules', 'actionRules', 'smartGroups', 'migrateFromSmartDetection', 'investigations', 'prometheusRuleGroups'].map(
+        (t) => `Microsoft.AlertsManagement/${t}/*`,
+      ),
+      ...[
+        'actiongroups', 'activityLogAlerts', 'AlertRules', 'components', 'createNotifications', 'dataCollectionEndpoints', 'dataCollectionRules',
+        'dataCollectionRuleAssociations', 'DiagnosticSettings', 'eventtypes', 'LogDefinitions', 'metricalerts', 'MetricDefinitions', 'Metrics',
+        'notificationStatus', 'scheduledqueryrules', 'webtests', 'workbooks', 'workbooktemplates', 'privateLinkScopes', 'privateLinkScopeOperationStatuses',
+      ].map((t) => `Microsoft.Insights/${t}/*`),
+      'Microsoft.Insights/Register/Action',
+      'Microsoft.Monitor/accounts/*',
+      'Microsoft.Monitor/settings/*',
+      'Microsoft.Monitor/investigations/*',
+      'Microsoft.OperationalInsights/workspaces/write',
+      'Microsoft.OperationalInsights/workspaces/intelligencepacks/*',
+      'Microsoft.OperationalInsights/workspaces/savedSearches/*',
+      'Microsoft.OperationalInsights/workspaces/storageinsightconfigs/*',
+      'Microsoft.OperationalInsights/workspaces/search/action',
+      'Microsoft.OperationalInsights/workspaces/sharedKeys/action',
+      'Microsoft.OperationalInsights/workspaces/sharedKeys/read',
+      'Microsoft.OperationalInsights/locations/workspaces/failover/action',
+      'Microsoft.OperationalInsights/workspaces/failback/action',
+      'Microsoft.Support/*',
+      'Microsoft.Resources/deployments/*',
+    ],
+  ),
+  role(
+    '3913510d-42f4-4e42-8a64-420c390055eb',
+    'Monitoring Metrics Publisher',
+    'Enables publishing metrics against Azure resources.',
+    ['Microsoft.Insights/Register/Action', 'Microsoft.Support/*', 'Microsoft.Resources/subscriptions/resourceGroups/read'],
+    [],
+    ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
+  ),
+];
+
+export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+
+export function roleDefinitionById(id: string): RoleDefinition | undefined {
+  const guid = id.split('/').pop()!.toLowerCase();
+  return BUILT_IN_ROLES.find((r) => r.id === guid);
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { startServer } from '../server/app.js';
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return n;
+};
+
+const program = new Command()
+  .name('vigil')
+  .description('Vigil: self-hosted, secure-by-default log analytics with the Azure Monitor Logs APIs')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('serve every Vigil API (identity, ingestion, query, control plane) on one HTTPS port')
+  .option('--data-dir <dir>', 'data folder (created on first start)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--host <host>', 'address to listen on', process.env.VIGIL_HOST ?? '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', port, process.env.VIGIL_PORT ? port(process.env.VIGIL_PORT) : 8443)
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', process.env.VIGIL_LOG_LEVEL ?? 'warn')
+  .option('--memory-limit <size>', 'memory the query engine may use, e.g. 4GB', '4GB')
+  .action(async (o: { dataDir: string; host: string; port: number; logLevel: string; memoryLimit: string }) => {
+    const dataDir = resolve(o.dataDir);
+    const server = await startServer({ dataDir, host: o.host, port: o.port, logLevel: o.logLevel, memoryLimit: o.memoryLimit });
+    const b = server.bootstrap;
+    process.stdout.write(
+      [
+        `Vigil is serving on ${server.endpoint}`,
+        `  data folder:  ${dataDir}`,
+        `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
+        `  workspace:    ${b.workspaceName} (${b.workspaceId})`,
+        `Trust its CA before calling it with the Azure SDKs:`,
+        `  export NODE_EXTRA_CA_CERTS=${b.caPath}`,
+        '',
+      ].join('\n'),
+    );
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`Vigil is stopping (${signal})\n`);
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`error while stopping: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { ApiError } from '../server/errors.js';
+
+/**
+ * Published api-versions of the resource types Vigil serves (from the azure-rest-api-specs folders).
+ * ARM refuses a request without one, and one it does not know for the type.
+ */
+const WORKSPACE_VERSIONS = [
+  '2015-03-20', '2015-11-01-preview', '2017-01-01-preview', '2017-03-03-preview', '2017-03-15-preview', '2017-04-26-preview',
+  '2019-08-01-preview', '2019-09-01', '2019-09-01-preview', '2020-03-01-preview', '2020-08-01', '2020-10-01', '2021-03-01-privatepreview',
+  '2021-06-01', '2021-12-01-preview', '2022-10-01', '2023-01-01-preview', '2023-09-01', '2025-02-01', '2025-07-01',
+];
+
+const DCR_VERSIONS = [
+  '2019-11-01-preview', '2021-04-01', '2021-09-01-preview', '2022-06-01', '2023-03-11', '2024-03-11', '2023-10-01-preview',
+  '2024-12-01-preview', '2025-05-11',
+];
+
+const RESOURCE_GROUP_VERSIONS = [
+  '2014-04-01', '2015-01-01', '2015-11-01', '2016-02-01', '2016-07-01', '2016-09-01', '2017-05-10', '2018-02-01', '2018-05-01',
+  '2019-03-01', '2019-05-01', '2019-05-10', '2019-07-01', '2019-08-01', '2019-10-01', '2020-06-01', '2020-08-01', '2020-10-01',
+  '2021-01-01', '2021-04-01', '2022-09-01', '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-03-01', '2025-04-01',
+];
+
+export type VersionedType =
+  | 'Microsoft.OperationalInsights/workspaces'
+  | 'Microsoft.OperationalInsights/workspaces/tables'
+  | 'Microsoft.Insights/dataCollectionRules'
+  | 'Microsoft.Resources/resourceGroups'
+  | 'Microsoft.Resources/subscriptions';
+
+const SUPPORTED: Record<VersionedType, string[]> = {
+  'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
+  'Microsoft.OperationalInsights/workspaces/tables': WORKSPACE_VERSIONS.filter((v) => v >= '2020-08-01'),
+  'Microsoft.Insights/dataCollectionRules': DCR_VERSIONS,
+  'Microsoft.Resources/resourceGroups': RESOURCE_GROUP_VERSIONS,
+  'Microsoft.Resources/subscriptions': RESOURCE_GROUP_VERSIONS,
+};
+
+/** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */
+export function requireApiVersion(query: URLSearchParams, type: VersionedType): string {
+  const version = query.get('api-version');
+  if (!version) {
+    throw new ApiError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  }
+  const supported = SUPPORTED[type];
+  if (!supported.includes(version)) {
+    const [ns, ...rest] = type.split('/');
+    throw new ApiError(
+      400,
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location 'global' and API version '${version}' for type '${rest.join('/')}' of namespace '${ns}'. The supported api-versions are '${supported.join(', ')}'.`,
+    );
+  }
+  return version;
+}

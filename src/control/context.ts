@@ -1,0 +1,16 @@
+import type { Caller } from '../authz/authorize.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { LogStore } from '../store/store.js';
+
+/** What every control-plane handler receives. */
+export interface ControlContext {
+  caller: Caller;
+  query: URLSearchParams;
+  body: unknown;
+  deps: ControlDeps;
+}
+
+export interface ControlDeps {
+  metadata: MetadataStore;
+  store: LogStore;
+}

@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { ApiError } from '../server/errors.js';
+
+/** Validates an ARM request body; the 400 names the first offending field as a JSON path. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized: the body must be a JSON object.');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(body)';
+  throw new ApiError(400, 'InvalidRequestContent', `The request content was invalid: '${path}': ${issue.message}`, { target: path });
+}

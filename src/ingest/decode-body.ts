@@ -1,0 +1,33 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { ApiError } from '../server/errors.js';
+
+/** Azure's limit for one Logs Ingestion call, applied to the body before and after decompression. */
+export const MAX_INGEST_BYTES = 1024 * 1024;
+
+export const tooLarge = () =>
+  new ApiError(413, 'ContentLengthLimitExceeded', `The request body is larger than the limit of ${MAX_INGEST_BYTES} bytes (1 MB), compressed or uncompressed. Send smaller batches.`);
+
+/** Decompresses (gzip or deflate, bounded so a gzip bomb stops at the limit) and parses the JSON array of rows. */
+export function decodeIngestBody(raw: Buffer, contentEncoding: string | undefined): unknown[] {
+  if (raw.length > MAX_INGEST_BYTES) throw tooLarge();
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  let text: Buffer;
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip') text = gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES });
+    else if (encoding === 'deflate') text = inflateSync(raw, { maxOutputLength: MAX_INGEST_BYTES });
+    else if (encoding === 'identity' || encoding === '') text = raw;
+    else throw new ApiError(415, 'UnsupportedContentEncoding', `Content-Encoding '${encoding}' is not supported: send gzip or uncompressed JSON.`);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw tooLarge();
+    throw new ApiError(400, 'InvalidContentEncoding', `The body could not be decompressed as ${encoding}: it is not valid ${encoding} data.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new ApiError(400, 'InvalidJson', `The request body is not valid JSON: ${(err as Error).message}. Send a JSON array of objects.`);
+  }
+  if (!Array.isArray(parsed)) throw new ApiError(400, 'InvalidJson', 'The request body must be a JSON array of objects, one per log entry.');
+  return parsed;
+}

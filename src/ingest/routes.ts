@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import { isAllowed } from '../authz/authorize.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { dataCollectionRuleId } from '../metadata/resource-ids.js';
+import { AUDIENCES } from '../server/audiences.js';
+import type { Authenticate } from '../server/authenticate.js';
+import { ApiError } from '../server/errors.js';
+import { decodeIngestBody, MAX_INGEST_BYTES } from './decode-body.js';
+import type { IngestService } from './ingest-service.js';
+import { RateLimiter } from './rate-limiter.js';
+
+const SUPPORTED_VERSIONS = new Set(['2023-01-01', '2021-11-01-preview', '2023-04-01-preview']);
+
+export interface IngestRouteDeps {
+  metadata: MetadataStore;
+  ingest: IngestService;
+  authenticate: Authenticate;
+  /** Requests per minute per rule (Azure: 12,000). */
+  requestsPerMinute?: number;
+}
+
+/**
+ * The Logs Ingestion API: `POST /dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01`,
+ * gzip or plain JSON array, 204 on success; failures carry `x-ms-error-code` as Azure's do.
+ */
+export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  const limiter = new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
+  // The body is read raw (bounded) so that gzip can be decoded with its own bound.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INGEST_BYTES }, (_req, body, done) => done(null, body));
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      try {
+        const code = (JSON.parse(payload) as { error?: { code?: string } }).error?.code;
+        if (code) reply.header('x-ms-error-code', code);
+      } catch {
+        /* not JSON: nothing to mirror */
+      }
+    }
+    return payload;
+  });
+
+  app.post<{ Params: { ruleId: string; stream: string } }>('/dataCollectionRules/:ruleId/streams/:stream', async (req, reply) => {
+    const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+    const version = query.get('api-version');
+    if (!version) throw new ApiError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+    if (!SUPPORTED_VERSIONS.has(version)) {
+      throw new ApiError(400, 'UnsupportedApiVersion', `The api-version '${version}' is not supported. Supported versions: ${[...SUPPORTED_VERSIONS].join(', ')}.`);
+    }
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion);
+    const rule = deps.metadata.dataCollectionRuleByImmutableId(req.params.ruleId);
+    if (!rule || !isAllowed(deps.metadata, caller, 'Microsoft.Insights/Telemetry/Write', dataCollectionRuleId(rule), 'dataAction')) {
+      if (!rule) throw new ApiError(404, 'NotFound', `Data collection rule with immutable Id '${req.params.ruleId}' not found.`);
+      throw new ApiError(
+        403,
+        'OperationFailed',
+        `The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '${rule.immutableId}'. Assign the Monitoring Metrics Publisher role on the rule to the caller.`,
+      );
+    }
+    if (!rule.streamDeclarations[req.params.stream]) {
+      throw new ApiError(404, 'InvalidStream', `Stream '${req.params.stream}' is not declared in data collection rule '${rule.immutableId}'. Declared streams: ${Object.keys(rule.streamDeclarations).join(', ')}.`);
+    }
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      throw new ApiError(415, 'UnsupportedMediaType', `Content-Type must be application/json (got '${contentType || 'none'}').`);
+    }
+    if (!limiter.take(rule.immutableId)) {
+      throw new ApiError(429, 'TooManyRequests', `Too many requests to data collection rule '${rule.immutableId}'. Retry after the time in the Retry-After header.`, {}, { 'retry-after': String(limiter.retryAfterSeconds(rule.immutableId)) });
+    }
+    const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
+    const rows = decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
+    await deps.ingest.ingest(rule, req.params.stream, rows);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,116 @@
+import type { KqlType } from '../kql/index.js';
+
+/** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
+
+export interface SubscriptionRecord {
+  subscriptionId: string;
+  displayName: string;
+}
+
+export interface ResourceGroupRecord {
+  subscriptionId: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+}
+
+export type TablePlan = 'Analytics' | 'Basic' | 'Auxiliary';
+
+export interface TableColumn {
+  name: string;
+  type: KqlType;
+  description?: string;
+  displayName?: string;
+  dataTypeHint?: string;
+}
+
+export interface TableRecord {
+  name: string;
+  plan: TablePlan;
+  /** -1 means "the workspace default". */
+  retentionInDays: number;
+  totalRetentionInDays: number;
+  /** Columns declared by the user (custom tables) — the standard columns are added by Vigil. */
+  columns: TableColumn[];
+  description?: string;
+  tableType: 'CustomLog' | 'Microsoft';
+  lastPlanModifiedDate: string;
+  createdAt: string;
+}
+
+export interface WorkspaceRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  /** The GUID the query API addresses the workspace by. */
+  customerId: string;
+  location: string;
+  tags?: Record<string, string>;
+  retentionInDays: number;
+  features: { enableLogAccessUsingOnlyResourcePermissions: boolean; [k: string]: unknown };
+  publicNetworkAccessForIngestion: 'Enabled' | 'Disabled';
+  publicNetworkAccessForQuery: 'Enabled' | 'Disabled';
+  sku: string;
+  createdDate: string;
+  modifiedDate: string;
+  tables: TableRecord[];
+}
+
+export interface StreamColumn {
+  name: string;
+  type: 'string' | 'int' | 'long' | 'real' | 'boolean' | 'dynamic' | 'datetime';
+}
+
+export interface DataCollectionRuleRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  kind?: string;
+  tags?: Record<string, string>;
+  description?: string;
+  immutableId: string;
+  dataCollectionEndpointId?: string;
+  streamDeclarations: Record<string, { columns: StreamColumn[] }>;
+  destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
+  dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
+  createdAt: string;
+}
+
+export interface ServicePrincipalSecret {
+  keyId: string;
+  hash: string;
+  endDateTime: string;
+  displayName?: string;
+}
+
+export interface ServicePrincipalRecord {
+  objectId: string;
+  appId: string;
+  displayName: string;
+  tenantId: string;
+  secrets: ServicePrincipalSecret[];
+  createdAt: string;
+}
+
+export interface RoleAssignmentRecord {
+  /** The assignment's GUID name. */
+  name: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: 'ServicePrincipal' | 'User' | 'Group';
+  createdOn: string;
+  createdBy?: string;
+}
+
+export interface MetadataState {
+  version: 1;
+  tenantId: string;
+  subscriptions: SubscriptionRecord[];
+  resourceGroups: ResourceGroupRecord[];
+  workspaces: WorkspaceRecord[];
+  dataCollectionRules: DataCollectionRuleRecord[];
+  servicePrincipals: ServicePrincipalRecord[];
+  roleAssignments: RoleAssignmentRecord[];
+}

@@ -1,0 +1,168 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../authz/authorize.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { WorkspaceRecord } from '../metadata/records.js';
+import { workspaceResourceId } from '../metadata/resource-ids.js';
+import { tableSchema } from '../metadata/standard-columns.js';
+import { AUDIENCES } from '../server/audiences.js';
+import type { Authenticate } from '../server/authenticate.js';
+import { ApiError } from '../server/errors.js';
+import { parsePrefer, type PreferOptions } from './prefer.js';
+import type { QueryResults, QueryService } from './query-service.js';
+import { parseTimespan } from './timespan.js';
+
+export interface QueryRouteDeps {
+  metadata: MetadataStore;
+  queries: QueryService;
+  authenticate: Authenticate;
+}
+
+interface QueryBody {
+  query?: unknown;
+  timespan?: unknown;
+  workspaces?: unknown;
+}
+
+const MAX_QUERY_CHARS = 100_000;
+const MAX_BATCH_REQUESTS = 10;
+
+const pathNotFound = (what: string) => new ApiError(404, 'PathNotFoundError', `The requested path does not exist: ${what}`);
+
+/** Aborts when the client goes away before the answer is written. */
+function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * The Log Analytics Query API (`/v1`): `GET|POST /workspaces/{id}/query`, `POST /$batch` and
+ * `GET|POST /workspaces/{id}/metadata`, with Azure's bodies, `Prefer` options and errors.
+ */
+export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): Promise<void> {
+  const { queries } = deps;
+
+  const workspaceFor = (caller: Caller, ref: string): WorkspaceRecord => {
+    const w = queries.findWorkspace(ref);
+    // A workspace the caller cannot query is reported as absent, so workspace ids cannot be probed.
+    if (!w || !queries.canQueryWorkspace(caller, w)) {
+      throw new ApiError(404, 'WorkspaceNotFoundError', `The workspace '${ref}' could not be found, or the caller may not query it. Check the workspace id (its customerId GUID).`);
+    }
+    return w;
+  };
+
+  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+    if (typeof body.query !== 'string' || body.query.trim() === '') {
+      throw new ApiError(400, 'BadArgumentError', "The request had some invalid properties: 'query' is required and must be a non-empty string.", {
+        innererror: { code: 'QueryValidationError', message: "'query' is required" },
+      });
+    }
+    if (body.query.length > MAX_QUERY_CHARS) {
+      throw new ApiError(400, 'BadArgumentError', `The query is ${body.query.length} characters long; the limit is ${MAX_QUERY_CHARS}.`);
+    }
+    if (body.timespan !== undefined && body.timespan !== null && typeof body.timespan !== 'string') {
+      throw new ApiError(400, 'BadArgumentError', "The request had some invalid properties: 'timespan' must be an ISO 8601 string.");
+    }
+    let extra: string[] = [];
+    if (body.workspaces !== undefined && body.workspaces !== null) {
+      if (!Array.isArray(body.workspaces) || body.workspaces.some((x) => typeof x !== 'string')) {
+        throw new ApiError(400, 'BadArgumentError', "The request had some invalid properties: 'workspaces' must be an array of workspace ids.");
+      }
+      extra = body.workspaces as string[];
+      if (extra.length > 100) throw new ApiError(400, 'BadArgumentError', 'A query can span at most 100 workspaces.');
+    }
+    const workspace = workspaceFor(caller, workspaceRef);
+    const additional = extra.map((ref) => workspaceFor(caller, ref));
+    const timespan = parseTimespan(body.timespan as string | undefined, new Date());
+    return queries.run({ caller, workspace, additionalWorkspaces: additional, query: body.query, timespan, prefer, signal });
+  };
+
+  const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const prefer = parsePrefer(req.headers.prefer);
+    const result = await runOne(caller, req.params.workspaceId, body, prefer, disconnectSignal(reply));
+    const applied = [prefer.includeStatistics && 'include-statistics=true', prefer.includeRender && 'include-render=true', prefer.waitSeconds && `wait=${prefer.waitSeconds}`].filter(Boolean);
+    if (applied.length) reply.header('preference-applied', applied.join(','));
+    return reply.code(200).send(result);
+  };
+
+  app.get<{ Params: { workspaceId: string }; Querystring: Record<string, string> }>('/v1/workspaces/:workspaceId/query', (req, reply) => {
+    const q = req.query;
+    return handleQuery(req, reply, { query: q.query, timespan: q.timespan, workspaces: q.workspaces ? q.workspaces.split(',').map((s) => s.trim()) : undefined });
+  });
+
+  app.post<{ Params: { workspaceId: string }; Body: QueryBody }>('/v1/workspaces/:workspaceId/query', (req, reply) => {
+    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      throw new ApiError(400, 'BadArgumentError', 'The request body must be a JSON object {"query": "...", "timespan": "..."} sent with Content-Type: application/json.');
+    }
+    return handleQuery(req, reply, req.body);
+  });
+
+  app.post<{ Body: unknown }>('/v1/$batch', async (req, reply) => {
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const body = req.body as { requests?: unknown } | undefined;
+    const invalid = (why: string) => new ApiError(400, 'BadArgumentError', `The batch request is invalid: ${why}`, { innererror: { code: 'QueryValidationError', message: why } });
+    if (!body || typeof body !== 'object' || !Array.isArray(body.requests)) throw invalid("the body must be {\"requests\": [...]}.");
+    if (body.requests.length === 0) throw invalid('it has no requests.');
+    if (body.requests.length > MAX_BATCH_REQUESTS) throw invalid(`it has ${body.requests.length} requests; the limit is ${MAX_BATCH_REQUESTS}.`);
+    const ids = new Set<string>();
+    const items = body.requests.map((r: unknown, i: number) => {
+      const item = r as { id?: unknown; workspace?: unknown; body?: unknown; headers?: Record<string, unknown>; path?: unknown; method?: unknown };
+      if (!item || typeof item !== 'object') throw invalid(`requests[${i}] is not an object.`);
+      if (typeof item.id !== 'string' || item.id === '') throw invalid(`requests[${i}].id is required.`);
+      if (ids.has(item.id)) throw invalid(`the id '${item.id}' is used twice.`);
+      ids.add(item.id);
+      if (typeof item.workspace !== 'string' || item.workspace === '') throw invalid(`requests[${i}].workspace is required.`);
+      if (!item.body || typeof item.body !== 'object') throw invalid(`requests[${i}].body is required.`);
+      return item as { id: string; workspace: string; body: QueryBody; headers?: Record<string, unknown>; path?: unknown; method?: unknown };
+    });
+    const signal = disconnectSignal(reply);
+    const responses = await Promise.all(
+      items.map(async (item) => {
+        try {
+          const path = typeof item.path === 'string' ? item.path : '/query';
+          const method = typeof item.method === 'string' ? item.method.toUpperCase() : 'POST';
+          if (path.replace(/\/+$/, '').toLowerCase() !== '/query') throw pathNotFound(path);
+          if (method !== 'POST' && method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `Method ${method} is not allowed for ${path}.`);
+          const headers = Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+          const result = await runOne(caller, item.workspace, item.body, parsePrefer(headers.prefer), signal);
+          return { id: item.id, status: 200, body: result };
+        } catch (err) {
+          if (err instanceof ApiError) return { id: item.id, status: err.status, body: err.body() };
+          throw err;
+        }
+      }),
+    );
+    return reply.code(200).send({ responses });
+  });
+
+  const metadata = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply) => {
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const w = workspaceFor(caller, req.params.workspaceId);
+    const tables = w.tables
+      .filter((t) => queries.canReadTable(caller, w, t.name))
+      .map((t) => ({
+        id: `t/${t.name}`,
+        name: t.name,
+        timespanColumn: 'TimeGenerated',
+        columns: tableSchema(t).map((c) => ({ name: c.name, type: c.type })),
+        workspaces: [w.customerId],
+      }));
+    return reply.code(200).send({
+      categories: [],
+      resourceTypes: [],
+      solutions: [],
+      tables,
+      functions: [],
+      queries: [],
+      applications: [],
+      workspaces: [{ id: w.customerId, resourceId: workspaceResourceId(w), name: w.name, region: w.location }],
+      resources: [],
+      permissions: [{ workspace: w.customerId }],
+    });
+  };
+  app.get('/v1/workspaces/:workspaceId/metadata', metadata);
+  app.post('/v1/workspaces/:workspaceId/metadata', metadata);
+}

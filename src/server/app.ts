@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Caller } from '../authz/authorize.js';
+import { controlRoutes } from '../control/routes.js';
+import { identityRoutes } from '../identity/routes.js';
+import { loadOrCreateSigningKeys } from '../identity/signing-keys.js';
+import { TokenIssuer } from '../identity/token-issuer.js';
+import { TokenVerifier } from '../identity/token-verifier.js';
+import type { PrincipalDirectory } from '../identity/types.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import { ingestRoutes } from '../ingest/routes.js';
+import { MetadataStore } from '../metadata/metadata-store.js';
+import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
+import { queryRoutes } from '../query/routes.js';
+import { DuckDbStore } from '../store/duckdb-store.js';
+import { ALL_AUDIENCES } from './audiences.js';
+import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
+import { ApiError } from './errors.js';
+import { ensureTlsMaterial } from './tls.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** pino level; 'silent' in tests. */
+  logLevel?: string;
+  memoryLimit?: string;
+  queryLimits?: Partial<QueryLimitsConfig>;
+  /** Ingestion requests per minute per data collection rule. */
+  ingestRequestsPerMinute?: number;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  endpoint: string;
+  bootstrap: BootstrapInfo;
+  close(): Promise<void>;
+}
+
+/** Fastify's own errors, mapped onto Azure's error shape. */
+function frameworkError(err: FastifyError): ApiError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'ContentLengthLimitExceeded', 'The request body is larger than this API accepts. Send a smaller body.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'UnsupportedMediaType', 'The Content-Type of the request is not supported here: send application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'InvalidRequestContent', 'The request body is empty: send a JSON body.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, 'InvalidRequestContent', 'The request body is not valid JSON.');
+  }
+  if (err.statusCode === 400 || err instanceof SyntaxError) {
+    return new ApiError(400, 'InvalidRequestContent', `The request could not be read: ${err.message.split('\n')[0]}`);
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ApiError(err.statusCode, 'BadRequest', err.message.split('\n')[0]!);
+  return new ApiError(500, 'InternalServerError', 'Vigil hit an unexpected error. The error is logged with the correlation id in this response; retry, and report it if it persists.');
+}
+
+/** Starts Vigil: data folder, TLS, metadata (first-run bootstrap), keys, store, and every plane on one HTTPS port. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(opts.dataDir, 0o700);
+  const tls = await ensureTlsMaterial(opts.dataDir);
+
+  let adminSecret: string | undefined;
+  const { state, adminSecret: secret } = await initialState();
+  const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
+  if (created) adminSecret = secret;
+
+  const signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'));
+  const logStore = await DuckDbStore.open({ dataDir: opts.dataDir, memoryLimit: opts.memoryLimit });
+  await logStore.attachWorkspaces(metadata.workspaces().map((w) => w.customerId));
+
+  const app = Fastify({
+    https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
+    ignoreDuplicateSlashes: true,
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-ms-client-request-id'];
+      return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    logger: {
+      level: opts.logLevel ?? process.env.VIGIL_LOG_LEVEL ?? 'info',
+      // Never log query strings: they can carry KQL with secrets (h"…" literals) or tokens.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+      },
+    },
+  });
+
+  let endpoint = '';
+  const publicBaseUrl = () => endpoint;
+  const issuerFor = (tenantId: string) => `${publicBaseUrl()}/${tenantId}/v2.0`;
+  const directory: PrincipalDirectory = {
+    findServicePrincipalByAppId: (appId) => metadata.servicePrincipalByAppId(appId),
+    isActive: (objectId) => metadata.servicePrincipalByObjectId(objectId) !== undefined,
+  };
+  const issuer = new TokenIssuer(signingKeys, issuerFor);
+  let verifier: TokenVerifier | undefined;
+  const authenticate = async (header: string | undefined, audiences: readonly string[]): Promise<Caller> => {
+    const p = await verifier!.verify(header, [...audiences]);
+    return { objectId: p.objectId, appId: p.appId, tenantId: p.tenantId };
+  };
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-ms-request-id', req.id);
+    reply.header('x-ms-correlation-request-id', req.id);
+    return payload;
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const api = err instanceof ApiError ? err : frameworkError(err);
+    if (api.status >= 500) req.log.error({ err }, 'request failed');
+    for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
+    const body = api.body();
+    if (api.status >= 500) body.error.correlationId = req.id;
+    return reply.code(api.status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new ApiError(404, 'PathNotFoundError', `The requested path does not exist: ${req.method} ${req.url.split('?')[0]}`).body());
+  });
+
+  await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES });
+  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  await app.register(queryRoutes, { metadata, queries: new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }), authenticate });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address() as AddressInfo;
+  const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  endpoint = `https://${host}:${address.port}`;
+  verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
+  const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
+
+  return {
+    app,
+    endpoint,
+    bootstrap,
+    async close() {
+      await app.close();
+      await logStore.close();
+    },
+  };
+}
+

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
+import { newWorkspace } from '../control/workspaces.js';
+import type { MetadataState } from '../metadata/records.js';
+import { workspaceResourceId } from '../metadata/resource-ids.js';
+import { generateClientSecret, hashSecret } from '../identity/secrets.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+
+/** The keys of `bootstrap.json`, exactly (issue #2). */
+export interface BootstrapInfo {
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspaceName: string;
+  workspaceId: string;
+  workspaceResourceId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+  endpoint: string;
+  caPath: string;
+}
+
+export const DEFAULT_LOCATION = 'local';
+
+/**
+ * The state of a brand-new Vigil: a tenant, a subscription, resource group `default`, workspace
+ * `default`, and an admin service principal holding Owner on the subscription. Returns the admin's
+ * secret too: it is shown once (in bootstrap.json) and stored only as a hash.
+ */
+export async function initialState(): Promise<{ state: MetadataState; adminSecret: string }> {
+  const tenantId = randomUUID();
+  const subscriptionId = randomUUID();
+  const adminSecret = generateClientSecret();
+  const now = new Date().toISOString();
+  const admin = {
+    objectId: randomUUID(),
+    appId: randomUUID(),
+    displayName: 'vigil-admin',
+    tenantId,
+    secrets: [{ keyId: randomUUID(), hash: await hashSecret(adminSecret), endDateTime: '2299-12-31T00:00:00Z', displayName: 'bootstrap' }],
+    createdAt: now,
+  };
+  const state: MetadataState = {
+    version: 1,
+    tenantId,
+    subscriptions: [{ subscriptionId, displayName: 'Vigil' }],
+    resourceGroups: [{ subscriptionId, name: 'default', location: DEFAULT_LOCATION }],
+    workspaces: [newWorkspace(subscriptionId, 'default', 'default', DEFAULT_LOCATION)],
+    dataCollectionRules: [],
+    servicePrincipals: [admin],
+    roleAssignments: [
+      {
+        name: randomUUID(),
+        scope: `/subscriptions/${subscriptionId}`,
+        roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${OWNER_ROLE_ID}`,
+        principalId: admin.objectId,
+        principalType: 'ServicePrincipal',
+        createdOn: now,
+      },
+    ],
+  };
+  return { state, adminSecret };
+}
+
+/**
+ * Writes `bootstrap.json` (0600). The admin secret is known in clear only on first start; later
+ * starts keep the one already in the file and refresh the endpoint, which follows host and port.
+ */
+export function writeBootstrapFile(dataDir: string, state: MetadataState, endpoint: string, caPath: string, adminSecret?: string): BootstrapInfo {
+  const path = join(dataDir, 'bootstrap.json');
+  let secret = adminSecret;
+  if (secret === undefined && existsSync(path)) {
+    try {
+      secret = (JSON.parse(readFileSync(path, 'utf8')) as Partial<BootstrapInfo>).clientSecret;
+    } catch {
+      secret = undefined;
+    }
+  }
+  const admin = state.servicePrincipals.find((p) => p.displayName === 'vigil-admin') ?? state.servicePrincipals[0]!;
+  const w = state.workspaces.find((x) => x.name === 'default') ?? state.workspaces[0];
+  const info: BootstrapInfo = {
+    tenantId: state.tenantId,
+    subscriptionId: state.subscriptions[0]!.subscriptionId,
+    resourceGroup: w?.resourceGroup ?? 'default',
+    workspaceName: w?.name ?? '',
+    workspaceId: w?.customerId ?? '',
+    workspaceResourceId: w ? workspaceResourceId(w) : '',
+    clientId: admin.appId,
+    clientSecret: secret ?? '',
+    authorityHost: endpoint,
+    endpoint,
+    caPath,
+  };
+  writeFileAtomic(path, `${JSON.stringify(info, null, 2)}\n`, 0o600);
+  return info;
+}

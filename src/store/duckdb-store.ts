@@ -1,0 +1,224 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnSchema } from '../kql/index.js';
+import { sqlIdent, sqlString } from '../kql/sql.js';
+import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
+import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput } from './store.js';
+
+export interface DuckDbStoreOptions {
+  dataDir: string;
+  /** DuckDB memory limit, e.g. '4GB'. */
+  memoryLimit?: string;
+  threads?: number;
+  /** Connections kept for concurrent queries. */
+  queryConnections?: number;
+}
+
+/** Serialises async work: each call waits for the previous one to finish. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Workspace GUIDs become catalog names `ws_<hex>`; only hex digits survive, so no quoting trouble. */
+const catalogName = (workspaceId: string) => `ws_${workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '')}`;
+
+/**
+ * The foundation store: one DuckDB file per workspace, all attached to one in-process DuckDB
+ * instance (one memory budget, and cross-workspace queries are plain SQL). Appends go through
+ * one writer connection inside a transaction; queries use a small pool of connections and can be
+ * interrupted.
+ */
+export class DuckDbStore implements LogStore {
+  private readonly writeLock = new Mutex();
+  private readonly attached = new Set<string>();
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly dir: string,
+  ) {}
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    const dir = join(options.dataDir, 'workspaces');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tempDir = join(options.dataDir, 'tmp');
+    rmSync(tempDir, { recursive: true, force: true });
+    mkdirSync(tempDir, { recursive: true, mode: 0o700 });
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      memory_limit: options.memoryLimit ?? '4GB',
+      threads: String(options.threads ?? 2),
+      temp_directory: tempDir,
+    });
+    const writer = await instance.connect();
+    await writer.run('LOAD json; LOAD icu; SET TimeZone = \'UTC\'');
+    const store = new DuckDbStore(instance, writer, dir);
+    for (let i = 0; i < (options.queryConnections ?? 4); i++) {
+      const c = await instance.connect();
+      await c.run("SET TimeZone = 'UTC'");
+      store.idle.push(c);
+    }
+    return store;
+  }
+
+  private async attach(workspaceId: string): Promise<string> {
+    const name = catalogName(workspaceId);
+    if (!this.attached.has(name)) {
+      await this.writer.run(`ATTACH IF NOT EXISTS ${sqlString(join(this.dir, `${name}.duckdb`))} AS ${sqlIdent(name)}`);
+      this.attached.add(name);
+    }
+    return name;
+  }
+
+  /** Attaches every workspace file so queries can read them; called once at start. */
+  async attachWorkspaces(workspaceIds: string[]): Promise<void> {
+    await this.writeLock.run(async () => {
+      for (const id of workspaceIds) await this.attach(id);
+    });
+  }
+
+  tableSource(workspaceId: string, table: string): string {
+    return `${sqlIdent(catalogName(workspaceId))}.main.${sqlIdent(table)}`;
+  }
+
+  async ensureTable(workspaceId: string, table: string, columns: ColumnSchema[]): Promise<void> {
+    await this.writeLock.run(async () => {
+      const cat = await this.attach(workspaceId);
+      const existing = await this.writer.runAndReadAll(
+        `SELECT column_name FROM duckdb_columns() WHERE database_name = ${sqlString(cat)} AND schema_name = 'main' AND table_name = ${sqlString(table)}`,
+      );
+      const have = new Set(existing.getRowsJS().map((r) => String(r[0]).toLowerCase()));
+      const target = this.tableSource(workspaceId, table);
+      if (have.size === 0) {
+        const cols = columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ');
+        await this.writer.run(`CREATE TABLE IF NOT EXISTS ${target} (${cols})`);
+        return;
+      }
+      for (const c of columns) {
+        if (!have.has(c.name.toLowerCase())) await this.writer.run(`ALTER TABLE ${target} ADD COLUMN ${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`);
+      }
+    });
+  }
+
+  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.writeLock.run(async () => {
+      const cat = await this.attach(workspaceId);
+      // The appender writes columns by position, so read the physical order and map onto it.
+      const physical = (
+        await this.writer.runAndReadAll(
+          `SELECT column_name FROM duckdb_columns() WHERE database_name = ${sqlString(cat)} AND schema_name = 'main' AND table_name = ${sqlString(table)} ORDER BY column_index`,
+        )
+      ).getRowsJS().map((r) => String(r[0]).toLowerCase());
+      const index = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]));
+      const plan = physical.map((name) => {
+        const i = index.get(name);
+        return { i, type: i === undefined ? undefined : columns[i]!.type };
+      });
+      await this.writer.run('BEGIN TRANSACTION');
+      let appender: DuckDBAppender | undefined;
+      try {
+        appender = await this.writer.createAppender(table, 'main', cat);
+        for (const row of rows) {
+          for (const p of plan) {
+            const v = p.i === undefined ? null : row[p.i];
+            if (v === null || v === undefined) appender.appendNull();
+            else if (p.type === 'datetime') appender.appendTimestamp(new DuckDBTimestampValue(v as bigint));
+            else if (typeof v === 'bigint') appender.appendBigInt(v);
+            else if (typeof v === 'boolean') appender.appendBoolean(v);
+            else if (typeof v === 'number') p.type === 'int' ? appender.appendInteger(v) : appender.appendDouble(v);
+            else appender.appendVarchar(v);
+          }
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+        appender = undefined;
+        await this.writer.run('COMMIT');
+      } catch (err) {
+        try {
+          appender?.closeSync();
+        } catch {
+          /* the transaction is rolled back below either way */
+        }
+        await this.writer.run('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async dropTable(workspaceId: string, table: string): Promise<void> {
+    await this.writeLock.run(async () => {
+      await this.attach(workspaceId);
+      await this.writer.run(`DROP TABLE IF EXISTS ${this.tableSource(workspaceId, table)}`);
+    });
+  }
+
+  async dropWorkspace(workspaceId: string): Promise<void> {
+    await this.writeLock.run(async () => {
+      const name = catalogName(workspaceId);
+      if (this.attached.has(name)) {
+        await this.writer.run(`DETACH ${sqlIdent(name)}`);
+        this.attached.delete(name);
+      }
+      rmSync(join(this.dir, `${name}.duckdb`), { force: true });
+      rmSync(join(this.dir, `${name}.duckdb.wal`), { force: true });
+    });
+  }
+
+  private acquire(): Promise<DuckDBConnection> {
+    const c = this.idle.pop();
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+
+  async query(sql: string, limits: QueryLimits): Promise<QueryOutput> {
+    const conn = await this.acquire();
+    let aborted: 'timeout' | 'cancelled' | undefined;
+    const stop = (reason: 'timeout' | 'cancelled') => {
+      if (aborted) return;
+      aborted = reason;
+      conn.interrupt();
+    };
+    const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
+    const onAbort = () => stop('cancelled');
+    limits.signal?.addEventListener('abort', onAbort);
+    try {
+      if (limits.signal?.aborted) throw new QueryAbortedError('cancelled');
+      const reader = await conn.runAndReadAll(sql);
+      if (aborted) throw new QueryAbortedError(aborted);
+      return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
+    } catch (err) {
+      if (aborted) throw new QueryAbortedError(aborted);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      this.release(conn);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(async () => {
+      await this.writer.run('CHECKPOINT').catch(() => undefined);
+      for (const c of this.idle) c.closeSync();
+      this.writer.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}

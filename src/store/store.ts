@@ -1,0 +1,42 @@
+import type { ColumnSchema } from '../kql/index.js';
+import type { StoredValue } from './column-types.js';
+
+/** Per-query execution limits. */
+export interface QueryLimits {
+  /** Abort the query after this many milliseconds (the caller turns the abort into a 504). */
+  timeoutMs: number;
+  /** Also aborts the query, e.g. when the client disconnects. */
+  signal?: AbortSignal;
+}
+
+export interface QueryOutput {
+  columnNames: string[];
+  /** Rows as DuckDB JS values (`DuckDBResultReader.getRowsJS()`). */
+  rows: unknown[][];
+}
+
+/**
+ * What the rest of Vigil knows about storage: append a batch to a workspace table atomically,
+ * and expose tables as SQL sources for a query. The encrypted segment engine replaces the
+ * implementation behind this interface.
+ */
+export interface LogStore {
+  /** Creates the table, or adds the columns it lacks (existing columns keep their type). */
+  ensureTable(workspaceId: string, table: string, columns: ColumnSchema[]): Promise<void>;
+  /** Appends all rows or none. `rows[i][j]` is the value of `columns[j]`. */
+  append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void>;
+  dropTable(workspaceId: string, table: string): Promise<void>;
+  dropWorkspace(workspaceId: string): Promise<void>;
+  /** The FROM-clause source of a table, for the KQL compiler. */
+  tableSource(workspaceId: string, table: string): string;
+  /** Runs SQL produced by the KQL compiler. */
+  query(sql: string, limits: QueryLimits): Promise<QueryOutput>;
+  /** Row counts per table, for metadata and statistics. */
+  close(): Promise<void>;
+}
+
+export class QueryAbortedError extends Error {
+  constructor(readonly reason: 'timeout' | 'cancelled') {
+    super(reason === 'timeout' ? 'The query exceeded its time limit' : 'The query was cancelled');
+  }
+}

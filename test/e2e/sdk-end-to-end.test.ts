@@ -1,0 +1,222 @@
+/**
+ * Issue #2's end-to-end path, driven only through the official Azure SDKs against a real Vigil
+ * process: ClientSecretCredential → management SDKs create a custom table and a data collection
+ * rule → LogsIngestionClient uploads 10,000 rows → LogsQueryClient reads them back with queries
+ * whose answers this test computes on its own.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import { sdkClients } from '../support/clients.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+
+const LEVELS = ['Information', 'Warning', 'Error'] as const;
+const SERVICES = ['api', 'billing', 'auth', 'search', 'mailer'] as const;
+const HOUR = 3_600_000;
+
+type Row = {
+  TimeGenerated: string;
+  Level: string;
+  Service: string;
+  DurationMs: number;
+  Code: number;
+  Bytes: number;
+  Message: string;
+  RequestId: string;
+  Props: { region: string; attempt: number };
+};
+
+function makeRows(n: number, base: number): Row[] {
+  return Array.from({ length: n }, (_, i) => ({
+    // Spread over the 10 hours before `base`, at whole milliseconds.
+    TimeGenerated: new Date(base - i * 3_600).toISOString(),
+    Level: LEVELS[i % 3]!,
+    Service: SERVICES[i % 5]!,
+    DurationMs: (i % 997) + 0.5,
+    Code: i % 7 === 0 ? 500 : 200,
+    Bytes: i * 1_000_003,
+    Message: i % 11 === 0 ? `request ${i} failed: upstream timeout` : `request ${i} ok`,
+    RequestId: randomUUID(),
+    Props: { region: i % 2 ? 'west' : 'east', attempt: i % 3 },
+  }));
+}
+
+describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => {
+  let vigil: VigilProcess;
+  let clients: ReturnType<typeof sdkClients>;
+  let ruleId: string;
+  const base = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // a whole hour, in the past
+  const rows = makeRows(10_000, base);
+
+  before(async () => {
+    vigil = await startVigil();
+    clients = sdkClients(vigil.bootstrap);
+  });
+  after(async () => vigil?.dispose());
+
+  it('creates a custom table with the Log Analytics management SDK', async () => {
+    const b = vigil.bootstrap;
+    const table = await clients.logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'AppEvents_CL', {
+      plan: 'Analytics',
+      retentionInDays: 45,
+      schema: {
+        name: 'AppEvents_CL',
+        columns: [
+          { name: 'TimeGenerated', type: 'dateTime' },
+          { name: 'Level', type: 'string' },
+          { name: 'Service', type: 'string' },
+          { name: 'DurationMs', type: 'real' },
+          { name: 'Code', type: 'int' },
+          { name: 'Bytes', type: 'long' },
+          { name: 'Message', type: 'string' },
+          { name: 'RequestId', type: 'guid' },
+          { name: 'Props', type: 'dynamic' },
+        ],
+      },
+    });
+    assert.equal(table.name, 'AppEvents_CL');
+    assert.equal(table.retentionInDays, 45);
+    assert.equal(table.plan, 'Analytics');
+    const got = await clients.logAnalytics.tables.get(b.resourceGroup, b.workspaceName, 'AppEvents_CL');
+    assert.deepEqual(
+      got.schema?.columns?.map((c) => `${c.name}:${c.type}`),
+      ['TimeGenerated:dateTime', 'Level:string', 'Service:string', 'DurationMs:real', 'Code:int', 'Bytes:long', 'Message:string', 'RequestId:guid', 'Props:dynamic'],
+    );
+    const names: string[] = [];
+    for await (const t of clients.logAnalytics.tables.listByWorkspace(b.resourceGroup, b.workspaceName)) names.push(t.name!);
+    assert.deepEqual(names, ['AppEvents_CL']);
+    const ws = await clients.logAnalytics.workspaces.get(b.resourceGroup, b.workspaceName);
+    assert.equal(ws.customerId, b.workspaceId);
+  });
+
+  it('creates a data collection rule with the Monitor management SDK', async () => {
+    const b = vigil.bootstrap;
+    const rule = await clients.monitor.dataCollectionRules.create(b.resourceGroup, 'app-events', {
+      body: {
+        location: 'local',
+        streamDeclarations: {
+          'Custom-AppEvents': {
+            columns: [
+              { name: 'TimeGenerated', type: 'datetime' },
+              { name: 'Level', type: 'string' },
+              { name: 'Service', type: 'string' },
+              { name: 'DurationMs', type: 'real' },
+              { name: 'Code', type: 'int' },
+              { name: 'Bytes', type: 'long' },
+              { name: 'Message', type: 'string' },
+              { name: 'RequestId', type: 'string' },
+              { name: 'Props', type: 'dynamic' },
+            ],
+          },
+        },
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
+        dataFlows: [{ streams: ['Custom-AppEvents'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AppEvents_CL' }],
+      },
+    });
+    assert.match(rule.immutableId ?? '', /^dcr-[0-9a-f]{32}$/);
+    ruleId = rule.immutableId!;
+    const again = await clients.monitor.dataCollectionRules.get(b.resourceGroup, 'app-events');
+    assert.equal(again.immutableId, ruleId);
+    assert.equal(again.destinations?.logAnalytics?.[0]?.workspaceId, b.workspaceId);
+  });
+
+  it('uploads 10,000 rows with LogsIngestionClient', async () => {
+    let failures = 0;
+    await clients.ingestion.upload(ruleId, 'Custom-AppEvents', rows, { onError: () => void failures++ });
+    assert.equal(failures, 0);
+  });
+
+  const q = async (query: string, timespan: Parameters<typeof clients.query.queryWorkspace>[2] = { duration: 'P7D' }) => {
+    const r = await clients.query.queryWorkspace(vigil.bootstrap.workspaceId, query, timespan);
+    assert.equal(r.status, LogsQueryResultStatus.Success, JSON.stringify(r));
+    if (r.status !== LogsQueryResultStatus.Success) throw new Error('unreachable');
+    return r.tables[0]!;
+  };
+
+  it('counts every row exactly once', async () => {
+    const t = await q('AppEvents_CL | count');
+    assert.deepEqual(t.columnDescriptors, [{ name: 'Count', type: 'long' }]);
+    assert.deepEqual(t.rows, [[10_000]]);
+  });
+
+  it('summarizes by a column', async () => {
+    const t = await q('AppEvents_CL | summarize n = count() by Level | sort by Level asc');
+    const expected = [...LEVELS].sort().map((l) => [l, rows.filter((r) => r.Level === l).length]);
+    assert.deepEqual(t.rows, expected);
+  });
+
+  it('filters and aggregates numbers', async () => {
+    const t = await q("AppEvents_CL | where Level == 'Error' and Code == 500 | summarize total = sum(Bytes), mx = max(DurationMs), c = count()");
+    const sel = rows.filter((r) => r.Level === 'Error' && r.Code === 500);
+    assert.deepEqual(t.rows, [[sel.reduce((s, r) => s + r.Bytes, 0), Math.max(...sel.map((r) => r.DurationMs)), sel.length]]);
+  });
+
+  it('bins by hour with the original datetimes', async () => {
+    const t = await q('AppEvents_CL | summarize count() by bin(TimeGenerated, 1h) | sort by TimeGenerated asc');
+    assert.deepEqual(t.columnDescriptors.map((c) => c.name), ['TimeGenerated', 'count_']);
+    const buckets = new Map<number, number>();
+    for (const r of rows) {
+      const h = Math.floor(Date.parse(r.TimeGenerated) / HOUR) * HOUR;
+      buckets.set(h, (buckets.get(h) ?? 0) + 1);
+    }
+    const expected = [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([h, n]) => [new Date(h), n]);
+    assert.deepEqual(t.rows, expected);
+  });
+
+  it('finds terms with has and takes the top rows', async () => {
+    const t = await q("AppEvents_CL | where Message has 'timeout' | top 3 by DurationMs desc | project DurationMs, Message");
+    const sel = rows.filter((r) => r.Message.includes('timeout')).sort((a, b) => b.DurationMs - a.DurationMs).slice(0, 3);
+    assert.deepEqual(t.rows.map((r) => r[0]), sel.map((r) => r.DurationMs));
+    assert.ok(t.rows.every((r) => String(r[1]).includes('timeout')));
+  });
+
+  it('reads dynamic properties and guids back', async () => {
+    const t = await q("AppEvents_CL | where RequestId == '" + rows[42]!.RequestId + "' | project RequestId, Props, region = tostring(Props.region)");
+    assert.deepEqual(t.rows, [[rows[42]!.RequestId, rows[42]!.Props, rows[42]!.Props.region]]);
+  });
+
+  it('intersects the request timespan with the query', async () => {
+    const startTime = new Date(base - 5 * HOUR);
+    const endTime = new Date(base - 3 * HOUR);
+    const t = await q("AppEvents_CL | where Service == 'api' | count", { startTime, endTime });
+    const expected = rows.filter((r) => {
+      const ms = Date.parse(r.TimeGenerated);
+      return r.Service === 'api' && ms >= startTime.getTime() && ms < endTime.getTime();
+    }).length;
+    assert.ok(expected > 0);
+    assert.deepEqual(t.rows, [[expected]]);
+  });
+
+  it('answers a batch in request order, with per-query errors', async () => {
+    const ws = vigil.bootstrap.workspaceId;
+    const results = await clients.query.queryBatch([
+      { workspaceId: ws, query: 'AppEvents_CL | count', timespan: { duration: 'P7D' } },
+      { workspaceId: ws, query: 'NoSuchTable_CL | count', timespan: { duration: 'P7D' } },
+      { workspaceId: ws, query: "AppEvents_CL | where Level == 'Warning' | count", timespan: { duration: 'P7D' } },
+    ]);
+    assert.equal(results.length, 3);
+    assert.equal(results[0]!.status, LogsQueryResultStatus.Success);
+    assert.equal(results[1]!.status, LogsQueryResultStatus.PartialFailure);
+    assert.equal(results[2]!.status, LogsQueryResultStatus.Success);
+    if (results[0]!.status === LogsQueryResultStatus.Success) assert.deepEqual(results[0]!.tables[0]!.rows, [[10_000]]);
+    if (results[2]!.status === LogsQueryResultStatus.Success) assert.deepEqual(results[2]!.tables[0]!.rows, [[rows.filter((r) => r.Level === 'Warning').length]]);
+  });
+
+  it('returns statistics when asked', async () => {
+    const r = await clients.query.queryWorkspace(vigil.bootstrap.workspaceId, 'AppEvents_CL | take 5', { duration: 'P7D' }, { includeQueryStatistics: true });
+    assert.equal(r.status, LogsQueryResultStatus.Success);
+    assert.ok(r.statistics, 'statistics are returned');
+  });
+
+  it('keeps everything across a restart', async () => {
+    await vigil.stop();
+    const dataDir = vigil.dataDir;
+    vigil = await startVigil({ dataDir });
+    clients = sdkClients(vigil.bootstrap);
+    const t = await q('AppEvents_CL | count');
+    assert.deepEqual(t.rows, [[10_000]]);
+    const rule = await clients.monitor.dataCollectionRules.get(vigil.bootstrap.resourceGroup, 'app-events');
+    assert.equal(rule.immutableId, ruleId);
+  });
+});

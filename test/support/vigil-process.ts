@@ -1,0 +1,81 @@
+/**
+ * Starts a real Vigil server process for a test: a temporary data folder seeded with the test CA,
+ * `vigil serve --host 127.0.0.1 --port 0`, and the bootstrap credentials it writes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BootstrapInfo } from '../../src/server/bootstrap.js';
+import { seedTestCa } from './test-ca.js';
+
+export const CLI = resolve(fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)));
+
+export interface VigilProcess {
+  endpoint: string;
+  dataDir: string;
+  bootstrap: BootstrapInfo;
+  child: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait; the data folder stays for a restart. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+  /** Stops the process (if running) and deletes the data folder. */
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+export async function startVigil(options: StartOptions = {}): Promise<VigilProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-test-'));
+  if (!options.dataDir) seedTestCa(dataDir);
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const endpoint = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`Vigil did not start within 60 s:\n${out}`)), 60_000);
+    const check = () => {
+      const m = /serving on (https:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`Vigil exited with ${code} before serving:\n${out}`));
+    });
+  });
+  const bootstrap = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo;
+  const waitExit = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      await exited;
+    }
+  };
+  return {
+    endpoint,
+    dataDir,
+    bootstrap,
+    child,
+    output: () => out,
+    stop: () => waitExit('SIGTERM'),
+    kill: () => waitExit('SIGKILL'),
+    async dispose() {
+      await waitExit('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
