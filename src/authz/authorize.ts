@@ -1,4 +1,4 @@
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import type { RoleAssignmentRecord } from '../metadata/records.js';
 import { roleDefinitionById, type RoleDefinition } from './role-definitions.js';
 import { isWithinScope } from './scope.js';

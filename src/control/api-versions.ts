@@ -1,4 +1,4 @@
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 
 /**
  * Published api-versions of the resource types Vigil serves (from the azure-rest-api-specs folders).

@@ -4,7 +4,7 @@ import { authorize, isAllowed } from '../authz/authorize.js';
 import { dataCollectionRuleId, parseWorkspaceResourceId, resourceGroupId, workspaceResourceId } from '../metadata/resource-ids.js';
 import type { DataCollectionRuleRecord, StreamColumn } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authorize } from '../authz/authorize.js';
 import { resourceGroupId } from '../metadata/resource-ids.js';
 import type { ResourceGroupRecord } from '../metadata/records.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';

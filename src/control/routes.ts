@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { AUDIENCES } from '../server/audiences.js';
-import type { Authenticate } from '../server/authenticate.js';
-import { ApiError } from '../server/errors.js';
+import { AUDIENCES } from '../identity/audiences.js';
+import type { Authenticate } from '../identity/authenticate.js';
+import { ApiError } from '../errors/api-error.js';
 import { ArmRouter, type ArmMethod } from './arm-router.js';
 import type { ControlContext, ControlDeps } from './context.js';
 import { registerDataCollectionRuleRoutes } from './data-collection-rules.js';

@@ -4,7 +4,7 @@ import type { KqlType } from '../kql/index.js';
 import { tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import type { TableColumn, TablePlan, TableRecord, WorkspaceRecord } from '../metadata/records.js';
 import { RESERVED_COLUMN_NAMES, STANDARD_COLUMNS, tableSchema } from '../metadata/standard-columns.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';

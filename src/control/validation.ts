@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 
 /** Validates an ARM request body; the 400 names the first offending field as a JSON path. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

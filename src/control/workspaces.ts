@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
 import { resourceGroupId, workspaceResourceId } from '../metadata/resource-ids.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';

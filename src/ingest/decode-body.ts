@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 
 /** Azure's limit for one Logs Ingestion call, applied to the body before and after decompression. */
 export const MAX_INGEST_BYTES = 1024 * 1024;

@@ -3,7 +3,7 @@ import type { ColumnSchema, KqlType } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { DataCollectionRuleRecord, StreamColumn } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
 import { CoercionError, coerceValue } from './coerce.js';

@@ -4,7 +4,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { ApiError } from '../server/errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { QueryAbortedError, type LogStore } from '../store/store.js';
 import { sqlIdent } from '../kql/sql.js';
 import type { PreferOptions } from './prefer.js';

@@ -16,9 +16,9 @@ import { MetadataStore } from '../metadata/metadata-store.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
 import { queryRoutes } from '../query/routes.js';
 import { DuckDbStore } from '../store/duckdb-store.js';
-import { ALL_AUDIENCES } from './audiences.js';
+import { ALL_AUDIENCES } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 
 export interface ServerOptions {

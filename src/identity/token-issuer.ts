@@ -1,0 +1,63 @@
+/** Issues Entra ID-shaped v2.0 access tokens (RS256 JWTs) for Vigil's own principals. */
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Jwks, SigningKeys } from './signing-keys.js';
+import type { Principal } from './types.js';
+
+export type TokenSubject = Pick<Principal, 'objectId' | 'appId' | 'tenantId' | 'kind'>;
+
+export interface IssuedToken {
+  token: string;
+  /** Expiry, in seconds since the Unix epoch (the token's `exp`). */
+  expiresOn: number;
+}
+
+/** Private claim that tells managed identities from app registrations (both have `idtyp: app`). */
+export const PRINCIPAL_KIND_CLAIM = 'vigil_kind';
+
+const MIN_LIFETIME_SEC = 60;
+const MAX_LIFETIME_SEC = 24 * 60 * 60;
+
+export class TokenIssuer {
+  constructor(
+    private readonly keys: SigningKeys,
+    /** The `iss` for a tenant: `${authorityHost}/${tenantId}/v2.0` (also what discovery advertises). */
+    readonly issuerFor: (tenantId: string) => string,
+  ) {}
+
+  /** The public keys that verify this issuer's tokens (served as the JWKS). */
+  get jwks(): Jwks {
+    return this.keys.jwks;
+  }
+
+  async issue(p: TokenSubject, audience: string, lifetimeSeconds = 3600): Promise<IssuedToken> {
+    if (!audience) throw new Error('audience is required');
+    if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < MIN_LIFETIME_SEC || lifetimeSeconds > MAX_LIFETIME_SEC) {
+      throw new Error(`lifetimeSeconds must be an integer between ${MIN_LIFETIME_SEC} and ${MAX_LIFETIME_SEC}`);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + lifetimeSeconds;
+    const uti = randomBytes(16).toString('base64url');
+    const token = await new SignJWT({
+      tid: p.tenantId,
+      oid: p.objectId,
+      appid: p.appId,
+      azp: p.appId,
+      azpacr: p.kind === 'ManagedIdentity' ? '2' : '1', // how the client authenticated: 1 secret, 2 platform credential
+      idtyp: 'app',
+      ver: '2.0',
+      uti,
+      [PRINCIPAL_KIND_CLAIM]: p.kind,
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keys.kid })
+      .setIssuer(this.issuerFor(p.tenantId))
+      .setAudience(audience)
+      .setSubject(p.objectId)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(exp)
+      .setJti(uti)
+      .sign(this.keys.privateKey);
+    return { token, expiresOn: exp };
+  }
+}

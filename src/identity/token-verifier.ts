@@ -1,0 +1,128 @@
+/**
+ * Verification of bearer tokens on every data- and control-plane request.
+ *
+ * Only tokens signed by Vigil's own signing key are accepted: the key is chosen by `kid` from
+ * our key set and never taken from the token (no `jwk`/`jku`/`x5c`/`x5u`), and the algorithm is
+ * pinned to RS256, so `alg: none`, HMAC-with-the-public-key and foreign-signed tokens all fail.
+ * Errors are ApiError 401s in ARM's vocabulary and never echo token contents.
+ */
+import { errors as joseErrors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { ApiError } from '../errors/api-error.js';
+import type { SigningKeys } from './signing-keys.js';
+import { PRINCIPAL_KIND_CLAIM } from './token-issuer.js';
+import type { Principal, PrincipalDirectory } from './types.js';
+
+export interface TokenVerifierOptions {
+  /** Accepted `iss` values, compared exactly (e.g. `https://127.0.0.1:8443/<tenant>/v2.0`). */
+  issuers: string[];
+  directory: PrincipalDirectory;
+  /** Allowed clock skew for `exp` and `nbf`, in seconds. Default 60. */
+  clockToleranceSec?: number;
+}
+
+/** Far above any real token (ours are ~1 KB); bounds the work done on hostile input. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)[ \t]*$/i;
+/** Header parameters that would let a token name its own verification key. */
+const KEY_CARRYING_HEADERS = ['jwk', 'jku', 'x5c', 'x5u'] as const;
+
+const fail = (code: string, message: string) => new ApiError(401, code, message);
+const missingHeader = () => fail('AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
+const badHeader = () => fail('AuthenticationFailed', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+const invalidToken = (detail = '') => fail('InvalidAuthenticationToken', `The access token is invalid.${detail}`);
+
+/** `https://x`, `https://x/` and `HTTPS://X` name the same resource. */
+export function normalizeAudience(aud: string): string {
+  return aud.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+class KeyRejected extends Error {}
+
+export class TokenVerifier {
+  private readonly issuers: ReadonlySet<string>;
+  private readonly clockToleranceSec: number;
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly opts: TokenVerifierOptions,
+  ) {
+    if (opts.issuers.length === 0) throw new Error('TokenVerifier needs at least one accepted issuer');
+    this.issuers = new Set(opts.issuers);
+    this.clockToleranceSec = opts.clockToleranceSec ?? 60;
+  }
+
+  /**
+   * Verifies `Authorization: Bearer <jwt>` for an API whose accepted audiences are `audiences`,
+   * and returns the calling principal. Throws ApiError(401) otherwise.
+   */
+  async verify(authorizationHeader: string | undefined, audiences: string[]): Promise<Principal> {
+    if (audiences.length === 0) throw new Error('verify() needs at least one accepted audience');
+    if (authorizationHeader === undefined || authorizationHeader.trim() === '') throw missingHeader();
+    if (authorizationHeader.length > MAX_TOKEN_LENGTH + 16) throw invalidToken();
+    const m = BEARER.exec(authorizationHeader);
+    if (!m) {
+      // "Bearer <something that is not a compact JWS>" is a bad token; anything else a bad header.
+      throw /^Bearer[ \t]+\S/i.test(authorizationHeader) ? invalidToken() : badHeader();
+    }
+    const token = m[1]!;
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keyFor, {
+        algorithms: ['RS256'],
+        typ: 'JWT',
+        clockTolerance: this.clockToleranceSec,
+        requiredClaims: ['iss', 'aud', 'exp', 'nbf', 'iat', 'oid', 'tid'],
+      }));
+    } catch (err) {
+      // Claim errors come only after the signature checked out, so they may be told apart.
+      if (err instanceof joseErrors.JWTExpired) throw fail('ExpiredAuthenticationToken', 'The access token has expired.');
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
+        throw invalidToken(' It is not yet valid (nbf).');
+      }
+      throw invalidToken();
+    }
+
+    if (typeof payload.iss !== 'string' || !this.issuers.has(payload.iss)) {
+      throw fail('InvalidAuthenticationTokenIssuer', 'The access token has an issuer that is not trusted by this service.');
+    }
+
+    const accepted = new Set(audiences.map(normalizeAudience));
+    const tokenAud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!tokenAud.some((a) => typeof a === 'string' && accepted.has(normalizeAudience(a)))) {
+      throw fail(
+        'InvalidAuthenticationTokenAudience',
+        `The access token has an audience that is not valid for this API: expected one of ${audiences.map((a) => `'${a}'`).join(', ')}.`,
+      );
+    }
+
+    const oid = payload.oid;
+    const tid = payload.tid;
+    const appId = payload.appid ?? payload.azp;
+    if (!isNonEmptyString(oid) || !isNonEmptyString(tid) || !isNonEmptyString(appId)) throw invalidToken();
+    if (!this.opts.directory.isActive(oid)) {
+      throw invalidToken(' Its principal has been deleted or disabled.');
+    }
+
+    return {
+      objectId: oid,
+      appId,
+      tenantId: tid,
+      kind: payload[PRINCIPAL_KIND_CLAIM] === 'ManagedIdentity' ? 'ManagedIdentity' : 'ServicePrincipal',
+      claims: { ...payload },
+    };
+  }
+
+  /** Picks the verification key from Vigil's own key set by `kid`; nothing else is trusted. */
+  private readonly keyFor = (header: JWTHeaderParameters): CryptoKey => {
+    if (KEY_CARRYING_HEADERS.some((h) => h in header)) throw new KeyRejected('token carries its own key');
+    if (typeof header.kid !== 'string') throw new KeyRejected('no kid');
+    const key = this.keys.verificationKey(header.kid);
+    if (!key) throw new KeyRejected('unknown kid');
+    return key;
+  };
+}
+
+function isNonEmptyString(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0;
+}
