@@ -1,7 +1,7 @@
 import { ApiError } from '../errors/api-error.js';
 import type { RoleAssignmentRecord } from '../metadata/records.js';
 import { roleDefinitionById, type RoleDefinition } from './role-definitions.js';
-import { isWithinScope } from './scope.js';
+import { normalizeScope } from './scope.js';
 
 /** Who is asking: the token's object id is what role assignments name. */
 export interface Caller {
@@ -10,8 +10,16 @@ export interface Caller {
   tenantId: string;
 }
 
+/**
+ * Where the decision reads role assignments and custom role definitions from (the metadata store).
+ * `authzVersion` changes whenever either changes: the decision caches what it derived from them
+ * per version, so a new or deleted assignment takes effect on the very next request.
+ */
 export interface AssignmentSource {
-  roleAssignmentsFor(principalId: string): RoleAssignmentRecord[];
+  roleAssignmentsFor(principalId: string): readonly RoleAssignmentRecord[];
+  /** Custom role definitions (built-in roles are always known). */
+  customRoleDefinition?(id: string): RoleDefinition | undefined;
+  readonly authzVersion?: number;
 }
 
 export type ActionKind = 'action' | 'dataAction';
@@ -23,14 +31,67 @@ export function actionMatches(pattern: string, action: string): boolean {
   let re = patternCache.get(pattern);
   if (!re) {
     re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+    if (patternCache.size > 10_000) patternCache.clear();
     patternCache.set(pattern, re);
   }
   return re.test(action);
 }
 
-function roleGrants(role: RoleDefinition, action: string, kind: ActionKind): boolean {
+/** Does this role grant the (data)action? Its actions must match and its not(Data)Actions must not. */
+export function roleGrants(role: RoleDefinition, action: string, kind: ActionKind): boolean {
   const [allow, deny] = kind === 'action' ? [role.actions, role.notActions] : [role.dataActions, role.notDataActions];
   return allow.some((p) => actionMatches(p, action)) && !deny.some((p) => actionMatches(p, action));
+}
+
+export function resolveRole(source: AssignmentSource, roleDefinitionId: string): RoleDefinition | undefined {
+  return roleDefinitionById(roleDefinitionId) ?? source.customRoleDefinition?.(roleDefinitionId.split('/').pop()!.toLowerCase());
+}
+
+/**
+ * Per source and principal, the normalized scopes at which each (kind, action) is granted. Built
+ * lazily from the principal's assignments and thrown away whenever `authzVersion` moves, so a query
+ * that checks fifty tables against a principal with a thousand assignments matches each role
+ * pattern once, not fifty thousand times.
+ */
+interface SourceCache {
+  version: number | undefined;
+  /** principal (lower case) → "kind\0action" (lower case) → granted scopes (normalized). */
+  principals: Map<string, Map<string, string[]>>;
+}
+const MAX_CACHED_ACTIONS = 4096;
+const MAX_CACHED_PRINCIPALS = 10_000;
+const caches = new WeakMap<AssignmentSource, SourceCache>();
+
+function grantedScopes(source: AssignmentSource, principalId: string, action: string, kind: ActionKind): string[] {
+  const version = source.authzVersion;
+  let cache = caches.get(source);
+  // A source without a version cannot tell us when it changed: derive afresh every time.
+  if (!cache || version === undefined || cache.version !== version) {
+    cache = { version, principals: new Map() };
+    if (version !== undefined) caches.set(source, cache);
+  }
+  const key = principalId.toLowerCase();
+  let grants = cache.principals.get(key);
+  if (!grants) {
+    if (cache.principals.size >= MAX_CACHED_PRINCIPALS) cache.principals.clear();
+    cache.principals.set(key, (grants = new Map()));
+  }
+  const actionKey = `${kind}\u0000${action.toLowerCase()}`;
+  let scopes = grants.get(actionKey);
+  if (!scopes) {
+    scopes = [];
+    for (const a of source.roleAssignmentsFor(principalId)) {
+      const role = resolveRole(source, a.roleDefinitionId);
+      if (role && roleGrants(role, action, kind)) scopes.push(normalizeScope(a.scope));
+    }
+    if (grants.size >= MAX_CACHED_ACTIONS) grants.clear();
+    grants.set(actionKey, scopes);
+  }
+  return scopes;
+}
+
+function covers(granted: string, target: string): boolean {
+  return granted === '/' || target === granted || target.startsWith(`${granted}/`);
 }
 
 /**
@@ -39,11 +100,28 @@ function roleGrants(role: RoleDefinition, action: string, kind: ActionKind): boo
  * (data)actions match and whose not(Data)Actions do not. Everything else is denied.
  */
 export function isAllowed(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
-  for (const assignment of source.roleAssignmentsFor(caller.objectId)) {
-    if (!isWithinScope(scope, assignment.scope)) continue;
-    const role = roleDefinitionById(assignment.roleDefinitionId);
-    if (role && roleGrants(role, action, kind)) return true;
-  }
+  const target = normalizeScope(scope);
+  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(g, target)) return true;
+  return false;
+}
+
+/**
+ * Like isAllowed, but counts only assignments made at `scope` itself or below it — e.g. "is there an
+ * assignment on this table?", as opposed to one inherited from the workspace or subscription.
+ */
+export function isGrantedAtOrBelow(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
+  const target = normalizeScope(scope);
+  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(target, g)) return true;
+  return false;
+}
+
+/**
+ * True when the action is granted at `scope`, above it, or at any scope below it: "could the caller
+ * do this somewhere inside `scope`?" (used to tell an empty result from no access at all).
+ */
+export function isGrantedAnywhereWithin(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
+  const target = normalizeScope(scope);
+  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(g, target) || covers(target, g)) return true;
   return false;
 }
 
@@ -53,6 +131,6 @@ export function authorize(source: AssignmentSource, caller: Caller, action: stri
   throw new ApiError(
     403,
     'AuthorizationFailed',
-    `The client '${caller.appId}' with object id '${caller.objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    `The client '${caller.appId}' with object id '${caller.objectId}' does not have authorization to perform ${kind === 'dataAction' ? 'data action' : 'action'} '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
   );
 }

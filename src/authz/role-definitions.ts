@@ -3,7 +3,12 @@
  * actions, notActions and dataActions (reference: azure-monitor-contracts.md §4.3 and Azure's built-in roles).
  */
 export interface RoleDefinition {
+  /** The definition's GUID (lower case). */
   id: string;
+  /** 'BuiltInRole' for Azure's roles, 'CustomRole' for roles defined through the roleDefinitions API. */
+  type?: 'BuiltInRole' | 'CustomRole';
+  /** Where a custom role may be assigned; built-in roles may be assigned anywhere ('/'). */
+  assignableScopes?: string[];
   roleName: string;
   description: string;
   actions: string[];
@@ -133,8 +138,15 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
 ];
 
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
+export const MONITORING_METRICS_PUBLISHER_ROLE_ID = '3913510d-42f4-4e42-8a64-420c390055eb';
 
+const BY_ID = new Map(BUILT_IN_ROLES.map((r) => [r.id, r]));
+
+/** A built-in role by GUID or by full definition id (`…/providers/Microsoft.Authorization/roleDefinitions/{guid}`). */
 export function roleDefinitionById(id: string): RoleDefinition | undefined {
-  const guid = id.split('/').pop()!.toLowerCase();
-  return BUILT_IN_ROLES.find((r) => r.id === guid);
+  return BY_ID.get(id.split('/').pop()!.toLowerCase());
+}
+
+export function builtInRoleByName(name: string): RoleDefinition | undefined {
+  return BUILT_IN_ROLES.find((r) => r.roleName.toLowerCase() === name.toLowerCase());
 }

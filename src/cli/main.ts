@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
+import { createServicePrincipal } from './service-principals.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -52,6 +53,21 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const sp = program.command('sp').description('service principals (app registrations) of a running Vigil');
+sp.command('create')
+  .description('create a service principal with a client secret and print its credentials (shown once; the secret is stored only hashed)')
+  .requiredOption('--name <name>', 'display name of the new principal')
+  .option('--data-dir <dir>', "data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)", process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .action(async (o: { name: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+    const created = await createServicePrincipal({ name: o.name, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId });
+    process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+    process.stderr.write(
+      `Save the clientSecret now: Vigil keeps only its hash. The principal has no roles yet; grant one with PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid} (principalId ${created.objectId}).\n`,
+    );
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

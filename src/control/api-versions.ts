@@ -21,12 +21,27 @@ const RESOURCE_GROUP_VERSIONS = [
   '2021-01-01', '2021-04-01', '2022-09-01', '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-03-01', '2025-04-01',
 ];
 
+const ROLE_ASSIGNMENT_VERSIONS = [
+  '2015-06-01', '2015-07-01', '2017-10-01-preview', '2018-01-01-preview', '2018-09-01-preview', '2020-03-01-preview', '2020-04-01-preview',
+  '2020-08-01-preview', '2020-10-01-preview', '2022-01-01-preview', '2022-04-01',
+];
+
+const ROLE_DEFINITION_VERSIONS = ['2015-06-01', '2015-07-01', '2018-01-01-preview', '2022-04-01', '2022-05-01-preview'];
+
+const MANAGED_IDENTITY_VERSIONS = [
+  '2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30',
+  '2025-01-31-preview',
+];
+
 export type VersionedType =
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
   | 'Microsoft.Insights/dataCollectionRules'
   | 'Microsoft.Resources/resourceGroups'
-  | 'Microsoft.Resources/subscriptions';
+  | 'Microsoft.Resources/subscriptions'
+  | 'Microsoft.Authorization/roleAssignments'
+  | 'Microsoft.Authorization/roleDefinitions'
+  | 'Microsoft.ManagedIdentity/userAssignedIdentities';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -34,6 +49,9 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Insights/dataCollectionRules': DCR_VERSIONS,
   'Microsoft.Resources/resourceGroups': RESOURCE_GROUP_VERSIONS,
   'Microsoft.Resources/subscriptions': RESOURCE_GROUP_VERSIONS,
+  'Microsoft.Authorization/roleAssignments': ROLE_ASSIGNMENT_VERSIONS,
+  'Microsoft.Authorization/roleDefinitions': ROLE_DEFINITION_VERSIONS,
+  'Microsoft.ManagedIdentity/userAssignedIdentities': MANAGED_IDENTITY_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

@@ -13,4 +13,6 @@ export interface ControlContext {
 export interface ControlDeps {
   metadata: MetadataStore;
   store: LogStore;
+  /** Scheme, host and port clients reach Vigil at (for URLs handed out, e.g. the managed-identity endpoint). */
+  publicBaseUrl?: () => string;
 }

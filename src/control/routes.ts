@@ -5,6 +5,9 @@ import { ApiError } from '../errors/api-error.js';
 import { ArmRouter, type ArmMethod } from './arm-router.js';
 import type { ControlContext, ControlDeps } from './context.js';
 import { registerDataCollectionRuleRoutes } from './data-collection-rules.js';
+import { registerManagedIdentityRoutes } from './managed-identities.js';
+import { registerRoleAssignmentRoutes } from './role-assignments.js';
+import { registerRoleDefinitionRoutes } from './role-definitions.js';
 import { registerResourceGroupRoutes } from './resource-groups.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
@@ -14,8 +17,11 @@ export interface ControlRouteDeps extends ControlDeps {
 }
 
 /** Builds the table of ARM routes Vigil serves. */
-export function buildArmRouter(): ArmRouter<ControlContext> {
+export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRouter<ControlContext> {
   const router = new ArmRouter<ControlContext>();
+  registerRoleAssignmentRoutes(router);
+  registerRoleDefinitionRoutes(router);
+  registerManagedIdentityRoutes(router, publicBaseUrl);
   registerResourceGroupRoutes(router);
   registerWorkspaceRoutes(router);
   registerTableRoutes(router);
@@ -29,7 +35,7 @@ export function buildArmRouter(): ArmRouter<ControlContext> {
  * and act.
  */
 export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps): Promise<void> {
-  const router = buildArmRouter();
+  const router = buildArmRouter(deps.publicBaseUrl);
   const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.control);
     const [path, search = ''] = req.url.split('?') as [string, string?];

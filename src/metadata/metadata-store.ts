@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { AssignmentSource } from '../authz/authorize.js';
+import type { RoleDefinition } from '../authz/role-definitions.js';
 import type {
+  CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
   MetadataState,
   ResourceGroupRecord,
   RoleAssignmentRecord,
   ServicePrincipalRecord,
+  UserAssignedIdentityRecord,
   WorkspaceRecord,
 } from './records.js';
 
@@ -17,20 +21,33 @@ const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
  * through to `metadata.json` (0600, atomic replace) on every change. Lookups are case-insensitive,
  * as ARM names are.
  */
-export class MetadataStore {
+export class MetadataStore implements AssignmentSource {
+  /** Moves on every change; the access decision caches what it derived per version. */
+  private version = 0;
+  private assignmentIndex: { version: number; byPrincipal: Map<string, RoleAssignmentRecord[]> } | undefined;
+
   private constructor(
     private readonly path: string,
     private state: MetadataState,
   ) {}
+
+  /** Fills in what older files lack (the format stays version 1: new arrays default to empty). */
+  private static upgrade(state: MetadataState): MetadataState {
+    state.roleDefinitions ??= [];
+    state.userAssignedIdentities ??= [];
+    state.roleAssignments ??= [];
+    state.servicePrincipals ??= [];
+    return state;
+  }
 
   static open(dataDir: string, init: () => MetadataState): { store: MetadataStore; created: boolean } {
     const path = join(dataDir, 'metadata.json');
     if (existsSync(path)) {
       const state = JSON.parse(readFileSync(path, 'utf8')) as MetadataState;
       if (state.version !== 1) throw new Error(`${path}: unsupported metadata version ${String(state.version)}`);
-      return { store: new MetadataStore(path, state), created: false };
+      return { store: new MetadataStore(path, MetadataStore.upgrade(state)), created: false };
     }
-    const store = new MetadataStore(path, init());
+    const store = new MetadataStore(path, MetadataStore.upgrade(init()));
     store.save();
     return { store, created: true };
   }
@@ -54,6 +71,8 @@ export class MetadataStore {
     } catch (err) {
       this.state = backup;
       throw err;
+    } finally {
+      this.version++;
     }
   }
 
@@ -121,7 +140,65 @@ export class MetadataStore {
     return this.state.servicePrincipals.find((p) => eq(p.objectId, objectId));
   }
 
+  get authzVersion(): number {
+    return this.version;
+  }
+
   roleAssignmentsFor(principalId: string): RoleAssignmentRecord[] {
-    return this.state.roleAssignments.filter((a) => eq(a.principalId, principalId));
+    if (!this.assignmentIndex || this.assignmentIndex.version !== this.version) {
+      const byPrincipal = new Map<string, RoleAssignmentRecord[]>();
+      for (const a of this.state.roleAssignments) {
+        const key = a.principalId.toLowerCase();
+        const list = byPrincipal.get(key);
+        if (list) list.push(a);
+        else byPrincipal.set(key, [a]);
+      }
+      this.assignmentIndex = { version: this.version, byPrincipal };
+    }
+    return this.assignmentIndex.byPrincipal.get(principalId.toLowerCase()) ?? [];
+  }
+
+  roleAssignments(): RoleAssignmentRecord[] {
+    return this.state.roleAssignments;
+  }
+
+  customRoleDefinitions(): CustomRoleDefinitionRecord[] {
+    return this.state.roleDefinitions;
+  }
+
+  customRoleDefinition(id: string): RoleDefinition | undefined {
+    const r = this.state.roleDefinitions.find((d) => eq(d.id, id));
+    return r ? { ...r, type: 'CustomRole' } : undefined;
+  }
+
+  userAssignedIdentity(subscriptionId: string, resourceGroup: string, name: string): UserAssignedIdentityRecord | undefined {
+    return this.state.userAssignedIdentities.find(
+      (i) => eq(i.subscriptionId, subscriptionId) && eq(i.resourceGroup, resourceGroup) && eq(i.name, name),
+    );
+  }
+
+  userAssignedIdentities(filter: { subscriptionId?: string; resourceGroup?: string } = {}): UserAssignedIdentityRecord[] {
+    return this.state.userAssignedIdentities.filter(
+      (i) =>
+        (!filter.subscriptionId || eq(i.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(i.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  userAssignedIdentityByPrincipalId(principalId: string): UserAssignedIdentityRecord | undefined {
+    return this.state.userAssignedIdentities.find((i) => eq(i.principalId, principalId));
+  }
+
+  userAssignedIdentityByClientId(clientId: string): UserAssignedIdentityRecord | undefined {
+    return this.state.userAssignedIdentities.find((i) => eq(i.clientId, clientId));
+  }
+
+  servicePrincipals(): ServicePrincipalRecord[] {
+    return this.state.servicePrincipals;
+  }
+
+  /** A principal role assignments may name: a service principal or a managed identity. */
+  principalExists(objectId: string): boolean {
+    return this.servicePrincipalByObjectId(objectId) !== undefined || this.userAssignedIdentityByPrincipalId(objectId) !== undefined;
   }
 }

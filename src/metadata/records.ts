@@ -99,9 +99,51 @@ export interface RoleAssignmentRecord {
   scope: string;
   roleDefinitionId: string;
   principalId: string;
-  principalType: 'ServicePrincipal' | 'User' | 'Group';
+  principalType: 'ServicePrincipal' | 'User' | 'Group' | 'ForeignGroup' | 'Device';
+  description?: string;
   createdOn: string;
+  updatedOn?: string;
   createdBy?: string;
+}
+
+/** A custom role definition (`Microsoft.Authorization/roleDefinitions`, type CustomRole). */
+export interface CustomRoleDefinitionRecord {
+  /** The definition's GUID (lower case). */
+  id: string;
+  roleName: string;
+  description: string;
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+  assignableScopes: string[];
+  /** The scope the definition was created at (its id's prefix). */
+  scope: string;
+  createdOn: string;
+  updatedOn: string;
+  createdBy?: string;
+  updatedBy?: string;
+}
+
+/**
+ * A user-assigned managed identity (`Microsoft.ManagedIdentity/userAssignedIdentities`). Tokens for
+ * it come from the managed-identity endpoint to whoever presents its identity header, which is
+ * stored only as an argon2id hash.
+ */
+export interface UserAssignedIdentityRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  /** The identity's object id: what role assignments name. */
+  principalId: string;
+  /** The identity's application (client) id. */
+  clientId: string;
+  tenantId: string;
+  /** Hash of the current identity header (IDENTITY_HEADER), if one was issued. */
+  identityHeaderHash?: string;
+  createdAt: string;
 }
 
 export interface MetadataState {
@@ -113,4 +155,7 @@ export interface MetadataState {
   dataCollectionRules: DataCollectionRuleRecord[];
   servicePrincipals: ServicePrincipalRecord[];
   roleAssignments: RoleAssignmentRecord[];
+  /** Added after the first release: defaulted to [] when an older metadata.json is loaded. */
+  roleDefinitions: CustomRoleDefinitionRecord[];
+  userAssignedIdentities: UserAssignedIdentityRecord[];
 }

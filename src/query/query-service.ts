@@ -1,13 +1,12 @@
-import { isAllowed, type Caller } from '../authz/authorize.js';
-import { compile, KqlError, type ColumnSchema, type ResolvedTable } from '../kql/index.js';
+import type { Caller } from '../authz/authorize.js';
+import { compile, KqlError } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
-import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
-import { tableSchema } from '../metadata/standard-columns.js';
+import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import { ApiError } from '../errors/api-error.js';
 import { QueryAbortedError, type LogStore } from '../store/store.js';
-import { sqlIdent } from '../kql/sql.js';
 import type { PreferOptions } from './prefer.js';
+import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { toWireRow, wrapForWire } from './wire-format.js';
 
@@ -28,8 +27,11 @@ export const DEFAULT_QUERY_LIMITS: QueryLimitsConfig = {
 
 export interface QueryRequest {
   caller: Caller;
-  workspace: WorkspaceRecord;
+  /** Workspace context: the workspace in the path (absent in resource context). */
+  workspace?: WorkspaceRecord;
   additionalWorkspaces: WorkspaceRecord[];
+  /** Resource context (`/v1/{resourceId}/query`): the resource, resource group or subscription id. */
+  resourceId?: string;
   query: string;
   timespan?: TimeRange;
   prefer: PreferOptions;
@@ -41,17 +43,13 @@ export interface QueryResults {
   statistics?: unknown;
   render?: unknown;
   error?: unknown;
+  permissions?: unknown;
 }
-
-const insufficientAccess = (what: string) =>
-  new ApiError(403, 'InsufficientAccessError', `The provided credentials have insufficient access to perform the requested operation: ${what}`, {
-    innererror: { code: 'AuthorizationFailedError', message: what },
-  });
 
 /** Turns a compiler error into the Query API's 400 with its position (reference §2). */
 function kqlErrorToApi(err: KqlError): ApiError {
   const syntax = err.kind === 'SyntaxError';
-  return new ApiError(400, 'BadArgumentError', `${syntax ? 'Syntax error' : 'Semantic error'} at line ${err.line}, column ${err.column}: ${err.message}`, {
+  return new ApiError(400, 'BadArgumentError', err.message, {
     innererror: {
       code: err.kind,
       message: syntax ? 'A recognition error occurred in the query.' : 'A semantic error occurred.',
@@ -66,24 +64,25 @@ function kqlErrorToApi(err: KqlError): ApiError {
  * shapes the result as Azure's `{tables:[{name,columns,rows}]}`.
  */
 export class QueryService {
+  /** Table- and resource-level read decisions (src/query/table-access.ts). */
+  readonly access: TableAccess;
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
-  ) {}
+  ) {
+    this.access = new TableAccess(metadata, store);
+  }
 
   /** May the caller query this workspace at all? */
   canQueryWorkspace(caller: Caller, w: WorkspaceRecord): boolean {
-    return isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/query/read', workspaceResourceId(w));
+    return this.access.canQueryWorkspace(caller, w);
   }
 
   /** May the caller read this table of this workspace (legacy per-table action or the granular dataAction)? */
   canReadTable(caller: Caller, w: WorkspaceRecord, table: string): boolean {
-    const scope = tableResourceId(w, table);
-    return (
-      isAllowed(this.metadata, caller, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope) ||
-      isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/tables/data/read', scope, 'dataAction')
-    );
+    return this.access.canReadTable(caller, w, table);
   }
 
   /** Finds a workspace by GUID, ARM resource id, or unique name — the forms Azure accepts. */
@@ -98,31 +97,20 @@ export class QueryService {
 
   async run(req: QueryRequest): Promise<QueryResults> {
     const started = process.hrtime.bigint();
-    const workspaces = [req.workspace, ...req.additionalWorkspaces.filter((w) => w.customerId !== req.workspace.customerId)];
-    for (const w of workspaces) {
-      if (!this.canQueryWorkspace(req.caller, w)) throw insufficientAccess(`the caller may not query workspace '${w.customerId}'.`);
+    let context: QueryContext;
+    if (req.resourceId !== undefined) {
+      context = { kind: 'resource', resourceId: req.resourceId };
+    } else {
+      if (!req.workspace) throw new Error('QueryRequest needs a workspace or a resourceId');
+      const primary = req.workspace;
+      const workspaces = [primary, ...req.additionalWorkspaces.filter((w) => w.customerId !== primary.customerId)];
+      for (const w of workspaces) {
+        if (!this.canQueryWorkspace(req.caller, w)) throw insufficientAccess(`the caller may not query workspace '${w.customerId}'.`);
+      }
+      context = { kind: 'workspace', workspaces };
     }
-    const resolver = {
-      resolveTable: (name: string): ResolvedTable | undefined => {
-        const sources: { w: WorkspaceRecord; columns: ColumnSchema[]; table: string }[] = [];
-        for (const w of workspaces) {
-          const t = w.tables.find((x) => x.name === name) ?? w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
-          if (!t) continue;
-          if (!this.canReadTable(req.caller, w, t.name)) throw insufficientAccess(`the caller may not read table '${t.name}'.`);
-          sources.push({ w, table: t.name, columns: tableSchema(t) });
-        }
-        if (sources.length === 0) return undefined;
-        if (sources.length === 1) return { sql: this.store.tableSource(sources[0]!.w.customerId, sources[0]!.table), columns: sources[0]!.columns };
-        // The same table in several workspaces: their union, columns aligned by name.
-        const columns: ColumnSchema[] = [];
-        for (const s of sources) for (const c of s.columns) if (!columns.some((x) => x.name === c.name)) columns.push(c);
-        const selects = sources.map((s) => {
-          const list = columns.map((c) => (s.columns.some((x) => x.name === c.name) ? sqlIdent(c.name) : `NULL AS ${sqlIdent(c.name)}`)).join(', ');
-          return `SELECT ${list} FROM ${this.store.tableSource(s.w.customerId, s.table)}`;
-        });
-        return { sql: `(${selects.join(' UNION ALL ')})`, columns };
-      },
-    };
+    // The one table resolver: authorization of every table reference, and the _ResourceId filter in resource context.
+    const resolver = this.access.resolverFor(req.caller, context);
     let compiled;
     try {
       compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan });
@@ -186,6 +174,7 @@ export class QueryService {
       };
     }
     if (req.prefer.includeRender && compiled.render) result.render = compiled.render;
+    if (req.prefer.includePermissions) result.permissions = resolver.permissions();
     return result;
   }
 }

@@ -10,6 +10,8 @@ import { ApiError } from '../errors/api-error.js';
 import { parsePrefer, type PreferOptions } from './prefer.js';
 import type { QueryResults, QueryService } from './query-service.js';
 import { parseTimespan } from './timespan.js';
+import { parseArmScope } from '../authz/scope.js';
+import { insufficientAccess } from './table-access.js';
 
 export interface QueryRouteDeps {
   metadata: MetadataStore;
@@ -53,7 +55,38 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     return w;
   };
 
-  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+  /**
+   * The resource of a resource-centric path `/v1/{resourceId}/query` (the SDK sends `/v1//subscriptions/…`).
+   * Segments are decoded one by one; an encoded '/' or a '.'/'..' segment does not make a valid id.
+   */
+  const resourceFromPath = (url: string, verb: 'query' | 'metadata'): string => {
+    const raw = url.split('?')[0]!.replace(/^\/+v1\/+/i, '');
+    const segments = raw.split('/').filter((x) => x.length > 0);
+    const last = segments.pop();
+    let decoded: string[];
+    try {
+      decoded = segments.map((x) => decodeURIComponent(x));
+    } catch {
+      throw pathNotFound(url.split('?')[0]!);
+    }
+    const scope = last?.toLowerCase() === verb ? parseArmScope(decoded) : undefined;
+    if (!scope) throw pathNotFound(url.split('?')[0]!);
+    if (!deps.metadata.subscription(scope.subscriptionId)) {
+      throw new ApiError(404, 'ResourceNotFoundError', `The resource '${scope.id}' was not found: its subscription is not served by this Vigil.`);
+    }
+    return scope.id;
+  };
+
+  /** Resource context: refuse outright a caller with no way at all to read logs of the resource. */
+  const requireResourceAccess = (caller: Caller, resourceId: string) => {
+    if (!queries.access.hasResourceLogAccess(caller, resourceId) && queries.access.readableForResource(caller, resourceId).length === 0) {
+      throw insufficientAccess(
+        `the caller may not read logs of '${resourceId}'. Grant a role with Microsoft.Insights/logs/*/read (e.g. Reader) on the resource, or a role on the tables to read.`,
+      );
+    }
+  };
+
+  const validateBody = (body: QueryBody) => {
     if (typeof body.query !== 'string' || body.query.trim() === '') {
       throw new ApiError(400, 'BadArgumentError', "The request had some invalid properties: 'query' is required and must be a non-empty string.", {
         innererror: { code: 'QueryValidationError', message: "'query' is required" },
@@ -65,6 +98,18 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     if (body.timespan !== undefined && body.timespan !== null && typeof body.timespan !== 'string') {
       throw new ApiError(400, 'BadArgumentError', "The request had some invalid properties: 'timespan' must be an ISO 8601 string.");
     }
+    return body.query;
+  };
+
+  const runResource = async (caller: Caller, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+    const query = validateBody(body);
+    requireResourceAccess(caller, resourceId);
+    const timespan = parseTimespan(body.timespan as string | undefined, new Date());
+    return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal });
+  };
+
+  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+    const query = validateBody(body);
     let extra: string[] = [];
     if (body.workspaces !== undefined && body.workspaces !== null) {
       if (!Array.isArray(body.workspaces) || body.workspaces.some((x) => typeof x !== 'string')) {
@@ -76,16 +121,71 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     const workspace = workspaceFor(caller, workspaceRef);
     const additional = extra.map((ref) => workspaceFor(caller, ref));
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
-    return queries.run({ caller, workspace, additionalWorkspaces: additional, query: body.query, timespan, prefer, signal });
+    return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal });
   };
 
   const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
     const prefer = parsePrefer(req.headers.prefer);
     const result = await runOne(caller, req.params.workspaceId, body, prefer, disconnectSignal(reply));
-    const applied = [prefer.includeStatistics && 'include-statistics=true', prefer.includeRender && 'include-render=true', prefer.waitSeconds && `wait=${prefer.waitSeconds}`].filter(Boolean);
+    return sendResult(reply, prefer, result);
+  };
+
+  const sendResult = (reply: FastifyReply, prefer: PreferOptions, result: QueryResults) => {
+    const applied = [
+      prefer.includeStatistics && 'include-statistics=true',
+      prefer.includeRender && 'include-render=true',
+      prefer.includePermissions && 'include-permissions=true',
+      prefer.waitSeconds && `wait=${prefer.waitSeconds}`,
+    ].filter(Boolean);
     if (applied.length) reply.header('preference-applied', applied.join(','));
     return reply.code(200).send(result);
+  };
+
+  /** `GET|POST /v1/{resourceId}/query` and `/v1/{resourceId}/metadata`: resource-centric queries. */
+  const handleResource = async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0]!;
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    if (/\/metadata\/*$/i.test(path)) return resourceMetadata(caller, resourceFromPath(req.url, 'metadata'), reply);
+    const resourceId = resourceFromPath(req.url, 'query');
+    let body: QueryBody;
+    if (req.method === 'GET') {
+      const q = req.query as Record<string, string>;
+      body = { query: q.query, timespan: q.timespan };
+    } else {
+      if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
+        throw new ApiError(400, 'BadArgumentError', 'The request body must be a JSON object {"query": "...", "timespan": "..."} sent with Content-Type: application/json.');
+      }
+      body = req.body as QueryBody;
+    }
+    const prefer = parsePrefer(req.headers.prefer);
+    return sendResult(reply, prefer, await runResource(caller, resourceId, body, prefer, disconnectSignal(reply)));
+  };
+  app.get('/v1/*', handleResource);
+  app.post('/v1/*', handleResource);
+
+  const resourceMetadata = (caller: Caller, resourceId: string, reply: FastifyReply) => {
+    requireResourceAccess(caller, resourceId);
+    const readable = queries.access.readableForResource(caller, resourceId);
+    const byName = new Map<string, { name: string; columns: { name: string; type: string }[]; workspaces: string[] }>();
+    for (const { w, t } of readable) {
+      const entry = byName.get(t.name.toLowerCase()) ?? { name: t.name, columns: tableSchema(t).map((c) => ({ name: c.name, type: c.type })), workspaces: [] };
+      entry.workspaces.push(w.customerId);
+      byName.set(t.name.toLowerCase(), entry);
+    }
+    const workspaces = [...new Map(readable.map(({ w }) => [w.customerId, w])).values()];
+    return reply.code(200).send({
+      categories: [],
+      resourceTypes: [],
+      solutions: [],
+      tables: [...byName.values()].map((t) => ({ id: `t/${t.name}`, name: t.name, timespanColumn: 'TimeGenerated', columns: t.columns, workspaces: t.workspaces })),
+      functions: [],
+      queries: [],
+      applications: [],
+      workspaces: workspaces.map((w) => ({ id: w.customerId, resourceId: workspaceResourceId(w), name: w.name, region: w.location })),
+      resources: [{ id: resourceId }],
+      permissions: [{ resources: [{ resourceId, dataSources: workspaces.map((w) => workspaceResourceId(w)) }] }],
+    });
   };
 
   app.get<{ Params: { workspaceId: string }; Querystring: Record<string, string> }>('/v1/workspaces/:workspaceId/query', (req, reply) => {
@@ -160,7 +260,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
       applications: [],
       workspaces: [{ id: w.customerId, resourceId: workspaceResourceId(w), name: w.name, region: w.location }],
       resources: [],
-      permissions: [{ workspace: w.customerId }],
+      permissions: [{ workspace: w.customerId, dataSources: [{ resourceId: workspaceResourceId(w) }] }],
     });
   };
   app.get('/v1/workspaces/:workspaceId/metadata', metadata);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Caller } from '../authz/authorize.js';
 import { controlRoutes } from '../control/routes.js';
+import { graphRoutes } from '../graph/routes.js';
+import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
 import { identityRoutes } from '../identity/routes.js';
 import { loadOrCreateSigningKeys } from '../identity/signing-keys.js';
 import { TokenIssuer } from '../identity/token-issuer.js';
@@ -96,7 +98,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const issuerFor = (tenantId: string) => `${publicBaseUrl()}/${tenantId}/v2.0`;
   const directory: PrincipalDirectory = {
     findServicePrincipalByAppId: (appId) => metadata.servicePrincipalByAppId(appId),
-    isActive: (objectId) => metadata.servicePrincipalByObjectId(objectId) !== undefined,
+    // Service principals and managed identities; a deleted one's tokens fail on their next use.
+    isActive: (objectId) => metadata.principalExists(objectId),
   };
   const issuer = new TokenIssuer(signingKeys, issuerFor);
   let verifier: TokenVerifier | undefined;
@@ -126,7 +129,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }), authenticate });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl });
+  await app.register(graphRoutes, { metadata, authenticate });
+  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   await app.listen({ host: opts.host, port: opts.port });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
+import { MONITORING_METRICS_PUBLISHER_ROLE_ID, OWNER_ROLE_ID } from '../authz/role-definitions.js';
 import { newWorkspace } from '../control/workspaces.js';
 import type { MetadataState } from '../metadata/records.js';
 import { workspaceResourceId } from '../metadata/resource-ids.js';
@@ -27,7 +27,7 @@ export const DEFAULT_LOCATION = 'local';
 
 /**
  * The state of a brand-new Vigil: a tenant, a subscription, resource group `default`, workspace
- * `default`, and an admin service principal holding Owner on the subscription. Returns the admin's
+ * `default`, and an admin service principal holding Owner (and Monitoring Metrics Publisher) on the subscription. Returns the admin's
  * secret too: it is shown once (in bootstrap.json) and stored only as a hash.
  */
 export async function initialState(): Promise<{ state: MetadataState; adminSecret: string }> {
@@ -51,16 +51,18 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     workspaces: [newWorkspace(subscriptionId, 'default', 'default', DEFAULT_LOCATION)],
     dataCollectionRules: [],
     servicePrincipals: [admin],
-    roleAssignments: [
-      {
-        name: randomUUID(),
-        scope: `/subscriptions/${subscriptionId}`,
-        roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${OWNER_ROLE_ID}`,
-        principalId: admin.objectId,
-        principalType: 'ServicePrincipal',
-        createdOn: now,
-      },
-    ],
+    // Owner manages everything; as in Azure, sending logs is a dataAction that Owner does not hold,
+    // so the admin also gets Monitoring Metrics Publisher to make the first upload work.
+    roleAssignments: [OWNER_ROLE_ID, MONITORING_METRICS_PUBLISHER_ROLE_ID].map((roleId) => ({
+      name: randomUUID(),
+      scope: `/subscriptions/${subscriptionId}`,
+      roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`,
+      principalId: admin.objectId,
+      principalType: 'ServicePrincipal' as const,
+      createdOn: now,
+    })),
+    roleDefinitions: [],
+    userAssignedIdentities: [],
   };
   return { state, adminSecret };
 }

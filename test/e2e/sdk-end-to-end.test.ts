@@ -122,9 +122,12 @@ describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => 
   });
 
   it('uploads 10,000 rows with LogsIngestionClient', async () => {
-    let failures = 0;
-    await clients.ingestion.upload(ruleId, 'Custom-AppEvents', rows, { onError: () => void failures++ });
-    assert.equal(failures, 0);
+    try {
+      await clients.ingestion.upload(ruleId, 'Custom-AppEvents', rows);
+    } catch (err) {
+      const causes = ((err as { errors?: { cause: unknown }[] }).errors ?? []).map((e) => String(e.cause));
+      assert.fail(`upload failed: ${causes.join('; ') || String(err)}`);
+    }
   });
 
   const q = async (query: string, timespan: Parameters<typeof clients.query.queryWorkspace>[2] = { duration: 'P7D' }) => {
@@ -172,7 +175,7 @@ describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => 
   });
 
   it('reads dynamic properties and guids back', async () => {
-    const t = await q("AppEvents_CL | where RequestId == '" + rows[42]!.RequestId + "' | project RequestId, Props, region = tostring(Props.region)");
+    const t = await q("AppEvents_CL | where RequestId == toguid('" + rows[42]!.RequestId + "') | project RequestId, Props, region = tostring(Props.region)");
     assert.deepEqual(t.rows, [[rows[42]!.RequestId, rows[42]!.Props, rows[42]!.Props.region]]);
   });
 

@@ -1,0 +1,80 @@
+/**
+ * Ingestion throughput: rows per second through `LogsIngestionClient.upload` (1,000-row calls, a
+ * few in flight) into a real Vigil process, against the same rows appended straight into a
+ * file-backed DuckDB with the DuckDBAppender in 1,000-row transactions, in the same run.
+ */
+import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import {
+  BATCH, TABLE, benchEndMs, emitResult, makeBatch, openBaseline, parseOptions, pool, progress, startBenchVigil, timed, uploadBatch,
+  type LogRow,
+} from './support.js';
+
+const WARMUP_BATCHES = 5;
+
+const opts = parseOptions();
+const total = opts.rows ?? (opts.quick ? 20_000 : 200_000);
+const batchCount = Math.ceil(total / BATCH);
+const endMs = benchEndMs();
+// Rows are made before timing; both sides get the same objects. Warm-up rows come after them.
+const batches: LogRow[][] = Array.from({ length: batchCount }, (_, b) => makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), total, endMs));
+const warmup: LogRow[][] = Array.from({ length: WARMUP_BATCHES }, (_, b) => makeBatch(total + b * BATCH, BATCH, total, endMs));
+const perSecond = (rows: number, ms: number) => Math.round((rows / ms) * 1000);
+
+process.stderr.write(`ingest: ${total.toLocaleString('en')} rows in ${batchCount} requests of ${BATCH}, concurrency ${opts.concurrency}\n`);
+
+// ---- baseline: DuckDB appender, 1,000-row transactions, one after the other (one writer).
+const baseline = await openBaseline();
+let duckMs: number;
+try {
+  for (const w of warmup) await baseline.append(w);
+  progress('DuckDB baseline: appending');
+  duckMs = (await timed(async () => {
+    for (const b of batches) await baseline.append(b);
+  })).ms;
+  const n = Number((await baseline.conn.runAndReadAll('SELECT count(*) FROM T')).getRowsJS()[0]![0]);
+  if (n !== total + WARMUP_BATCHES * BATCH) throw new Error(`DuckDB baseline holds ${n} rows, expected ${total + WARMUP_BATCHES * BATCH}`);
+  progress(`DuckDB baseline: ${perSecond(total, duckMs).toLocaleString('en')} rows/s`);
+} finally {
+  baseline.dispose();
+}
+
+// ---- Vigil: the official ingestion SDK against a real server.
+progress('starting Vigil');
+const v = await startBenchVigil();
+let vigilMs: number;
+let stored: number | undefined;
+try {
+  await pool(warmup.length, opts.concurrency, (i) => uploadBatch(v, warmup[i]!));
+  progress('Vigil: uploading');
+  let done = 0;
+  vigilMs = (await timed(() =>
+    pool(batchCount, opts.concurrency, async (i) => {
+      await uploadBatch(v, batches[i]!);
+      if (++done % Math.max(1, Math.floor(batchCount / 5)) === 0) progress(`Vigil: ${done}/${batchCount} requests`);
+    }),
+  )).ms;
+  progress(`Vigil: ${perSecond(total, vigilMs).toLocaleString('en')} rows/s`);
+  // Not timed: every row must have arrived exactly once.
+  const r = await v.clients.query.queryWorkspace(v.vigil.bootstrap.workspaceId, `${TABLE} | count`, { startTime: new Date(0), endTime: new Date(endMs + 3_600_000) });
+  if (r.status === LogsQueryResultStatus.Success) stored = Number(r.tables[0]!.rows[0]![0]);
+} finally {
+  await v.dispose();
+}
+
+const expected = total + WARMUP_BATCHES * BATCH;
+const result = {
+  suite: 'ingest',
+  rows: total,
+  batchRows: BATCH,
+  concurrency: opts.concurrency,
+  vigil: { ms: Math.round(vigilMs), rowsPerSecond: perSecond(total, vigilMs) },
+  duckdb: { ms: Math.round(duckMs), rowsPerSecond: perSecond(total, duckMs) },
+  /** Vigil rows/s divided by DuckDB rows/s (1 = as fast as the bare engine). */
+  ratio: Math.round((duckMs / vigilMs) * 1000) / 1000,
+  check: { expectedRows: expected, vigilRows: stored ?? null, ok: stored === expected },
+};
+emitResult(result);
+if (!result.check.ok) {
+  process.stderr.write(`ingest: Vigil holds ${stored ?? 'an unknown number of'} rows, expected ${expected}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,198 @@
+/**
+ * Query latency: KQL through `LogsQueryClient.queryWorkspace` against a real Vigil process holding
+ * N rows, against the hand-written DuckDB SQL for the same question on a DuckDB file holding the
+ * same rows, in the same run. Both answers are compared before anything is timed.
+ */
+import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import {
+  BATCH, SPAN_MS, TABLE, benchEndMs, emitResult, latency, makeBatch, openBaseline, parseOptions, pool, progress, startBenchVigil, timed,
+  uploadBatch, type Latency,
+} from './support.js';
+
+const HOUR = 3_600_000;
+const WARMUP_RUNS = 3;
+const LOAD_CONCURRENCY = 8;
+
+interface Case {
+  name: string;
+  kql: string;
+  sql: string;
+  /** Columns whose values must agree (by name, present on both sides). */
+  compare: string[];
+  /** Compare rows in order (true) or as a multiset (false). */
+  ordered: boolean;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'count by bin(5m)',
+    kql: `${TABLE} | summarize count() by bin(TimeGenerated, 5m)`,
+    sql: `SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated") AS TimeGenerated, count(*) AS count_ FROM T GROUP BY 1`,
+    compare: ['TimeGenerated', 'count_'],
+    ordered: false,
+  },
+  {
+    name: "where Level == 'Error' | count",
+    kql: `${TABLE} | where Level == 'Error' | count`,
+    sql: `SELECT count(*) AS Count FROM T WHERE "Level" = 'Error'`,
+    compare: ['Count'],
+    ordered: true,
+  },
+  {
+    name: 'avg(DurationMs) by Service',
+    kql: `${TABLE} | summarize avg(DurationMs) by Service`,
+    sql: `SELECT "Service", avg("DurationMs") AS avg_DurationMs FROM T GROUP BY 1`,
+    compare: ['Service', 'avg_DurationMs'],
+    ordered: false,
+  },
+  {
+    name: 'top 10 by DurationMs',
+    kql: `${TABLE} | top 10 by DurationMs`,
+    sql: `SELECT * FROM T ORDER BY "DurationMs" DESC NULLS LAST LIMIT 10`,
+    compare: ['DurationMs'],
+    ordered: true,
+  },
+  {
+    name: "where Message has 'timeout' | count",
+    kql: `${TABLE} | where Message has 'timeout' | count`,
+    // The rows contain "timeout" only as a whole word, so a substring match is the same question.
+    sql: `SELECT count(*) AS Count FROM T WHERE "Message" ILIKE '%timeout%'`,
+    compare: ['Count'],
+    ordered: true,
+  },
+];
+
+interface Answer {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** One cell in a form both sides agree on: instants as ISO text, numbers to 12 significant digits. */
+function canon(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(12);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object') {
+    const s = String(v); // DuckDB values (e.g. timestamps) print as SQL literals
+    return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(s) ? new Date(`${s.replace(' ', 'T')}Z`).toISOString() : JSON.stringify(v);
+  }
+  return String(v);
+}
+
+function project(a: Answer, c: Case): string[] {
+  const idx = c.compare.map((name) => {
+    const i = a.columns.indexOf(name);
+    if (i < 0) throw new Error(`${c.name}: column '${name}' missing from [${a.columns.join(', ')}]`);
+    return i;
+  });
+  const rows = a.rows.map((r) => idx.map((i) => canon(r[i])).join(' | '));
+  return c.ordered ? rows : rows.sort();
+}
+
+/** Undefined when the answers agree, else a description of the first difference. */
+function difference(vigil: Answer, duck: Answer, c: Case): string | undefined {
+  const a = project(vigil, c);
+  const b = project(duck, c);
+  if (a.length !== b.length) return `Vigil returned ${a.length} rows, DuckDB ${b.length}`;
+  const i = a.findIndex((x, k) => x !== b[k]);
+  return i < 0 ? undefined : `row ${i}: Vigil [${a[i]}] vs DuckDB [${b[i]}]`;
+}
+
+const opts = parseOptions();
+const total = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
+const batchCount = Math.ceil(total / BATCH);
+const endMs = benchEndMs();
+const timespan = { startTime: new Date(endMs - SPAN_MS - HOUR), endTime: new Date(endMs + HOUR) };
+const batch = (b: number) => makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), total, endMs);
+const every = Math.max(1, Math.floor(batchCount / 10));
+
+process.stderr.write(`query: ${total.toLocaleString('en')} rows, ${WARMUP_RUNS} warm-up + ${opts.runs} timed runs per query\n`);
+
+const baseline = await openBaseline();
+let v: Awaited<ReturnType<typeof startBenchVigil>> | undefined;
+try {
+  // ---- setup (not measured): the same rows in DuckDB and in Vigil.
+  progress('loading the DuckDB baseline');
+  for (let b = 0; b < batchCount; b++) await baseline.append(batch(b));
+  await baseline.conn.run('CHECKPOINT');
+  progress('starting Vigil');
+  v = await startBenchVigil();
+  const vigil = v;
+  let done = 0;
+  const load = await timed(() =>
+    pool(batchCount, LOAD_CONCURRENCY, async (b) => {
+      await uploadBatch(vigil, batch(b));
+      if (++done % every === 0) progress(`loading Vigil: ${(done * BATCH).toLocaleString('en')} rows`);
+    }),
+  );
+  progress(`loaded Vigil in ${(load.ms / 1000).toFixed(1)} s (${Math.round((total / load.ms) * 1000).toLocaleString('en')} rows/s at concurrency ${LOAD_CONCURRENCY})`);
+
+  const runVigil = async (kql: string): Promise<Answer> => {
+    const r = await vigil.clients.query.queryWorkspace(vigil.vigil.bootstrap.workspaceId, kql, timespan);
+    if (r.status !== LogsQueryResultStatus.Success) throw new Error(`Vigil query failed: ${kql}\n${JSON.stringify(r, null, 1)}`);
+    const t = r.tables[0]!;
+    return { columns: t.columnDescriptors.map((c) => c.name ?? ''), rows: t.rows as unknown[][] };
+  };
+  const runDuck = async (sql: string): Promise<Answer> => {
+    const reader = await baseline.conn.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
+  };
+
+  // ---- the same answer on both sides, or the figures mean nothing.
+  const totalCount = Number((await runVigil(`${TABLE} | count`)).rows[0]![0]);
+  if (totalCount !== total) throw new Error(`Vigil holds ${totalCount} rows, expected ${total}`);
+
+  const results = [];
+  for (const c of CASES) {
+    progress(`${c.name}: checking answers`);
+    let vigilAnswer: Answer | undefined;
+    let error: string | undefined;
+    try {
+      vigilAnswer = await runVigil(c.kql);
+    } catch (err) {
+      error = (err as Error).message.split('\n').slice(0, 4).join(' ');
+    }
+    const duckAnswer = await runDuck(c.sql);
+    const diff = vigilAnswer ? difference(vigilAnswer, duckAnswer, c) : error;
+    const check = {
+      ok: diff === undefined,
+      groups: { vigil: vigilAnswer?.rows.length ?? null, duckdb: duckAnswer.rows.length },
+      ...(c.compare.includes('count_')
+        ? { totalCount: { vigil: vigilAnswer ? sumColumn(vigilAnswer, 'count_') : null, duckdb: sumColumn(duckAnswer, 'count_') } }
+        : {}),
+      ...(diff ? { difference: diff } : {}),
+    };
+    if (diff) {
+      progress(`${c.name}: WRONG ANSWER — ${diff}; not timed`);
+      results.push({ name: c.name, kql: c.kql, sql: c.sql, check });
+      continue;
+    }
+    for (let i = 0; i < WARMUP_RUNS; i++) {
+      await runVigil(c.kql);
+      await runDuck(c.sql);
+    }
+    const vigilMs: number[] = [];
+    const duckMs: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      // Interleaved, so drift (GC, page cache, turbo) hits both sides alike.
+      vigilMs.push((await timed(() => runVigil(c.kql))).ms);
+      duckMs.push((await timed(() => runDuck(c.sql))).ms);
+    }
+    const vl: Latency = latency(vigilMs);
+    const dl: Latency = latency(duckMs);
+    const ratio = Math.round((vl.medianMs / dl.medianMs) * 100) / 100;
+    progress(`${c.name}: Vigil ${vl.medianMs} ms, DuckDB ${dl.medianMs} ms (median), ×${ratio}`);
+    results.push({ name: c.name, kql: c.kql, sql: c.sql, vigil: vl, duckdb: dl, ratio, check });
+  }
+  emitResult({ suite: 'query', rows: total, warmupRuns: WARMUP_RUNS, loadRowsPerSecond: Math.round((total / load.ms) * 1000), queries: results });
+  if (results.some((r) => !r.check.ok)) process.exitCode = 1;
+} finally {
+  await v?.dispose();
+  baseline.dispose();
+}
+
+function sumColumn(a: Answer, name: string): number {
+  const i = a.columns.indexOf(name);
+  return a.rows.reduce((s, r) => s + Number(r[i]), 0);
+}

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: creates the bench CA, runs each suite in its own Node process with
+ * NODE_EXTRA_CA_CERTS pointing at it (Node reads that variable only at start-up), prints a summary
+ * and writes every figure to bench/results/latest.json.
+ *
+ *   node dist/bench/run.js [--quick] [--rows N] [--runs N] [--concurrency N] [--suite ingest,query]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTlsMaterial } from '../src/server/tls.js';
+import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
+
+const SUITES = ['ingest', 'query'] as const;
+const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
+
+const args = process.argv.slice(2);
+const opts = parseOptions(args);
+const suites = opts.suites.length > 0 ? opts.suites : [...SUITES];
+for (const s of suites) if (!(SUITES as readonly string[]).includes(s)) throw new Error(`unknown suite '${s}' (${SUITES.join(', ')})`);
+// The suites get every flag but --suite.
+const suiteArgs = args.filter((a, i) => a !== '--suite' && args[i - 1] !== '--suite');
+
+const { caPath } = await ensureTlsMaterial(BENCH_CA_DIR);
+const scratch = mkdtempSync(join(tmpdir(), 'vigil-bench-results-'));
+
+function runSuite(name: string, out: string): Promise<number> {
+  const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  const child = spawn(process.execPath, [script, ...suiteArgs], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath, [RESULT_ENV]: out },
+    stdio: 'inherit',
+  });
+  return new Promise((res, rej) => {
+    child.once('error', rej);
+    child.once('exit', (code, signal) => res(code ?? (signal ? 1 : 0)));
+  });
+}
+
+type Suite = Record<string, unknown> & { suite: string };
+const results: Suite[] = [];
+let failed = false;
+try {
+  for (const name of suites) {
+    process.stderr.write(`\n== ${name} ==\n`);
+    const out = join(scratch, `${name}.json`);
+    const code = await runSuite(name, out);
+    if (code !== 0) failed = true;
+    if (existsSync(out)) results.push(JSON.parse(readFileSync(out, 'utf8')) as Suite);
+    else process.stderr.write(`${name}: no result (exit code ${code})\n`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+  options: { quick: opts.quick, rows: opts.rows ?? null, runs: opts.runs, concurrency: opts.concurrency },
+  suites: results,
+};
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+// ---- summary
+const lines: string[] = ['', `Vigil benchmarks — ${report.date.slice(0, 10)}, ${report.machine.cpus} cores, Node ${report.machine.node}`];
+for (const s of results) {
+  if (s.suite === 'ingest') {
+    const r = s as unknown as { rows: number; concurrency: number; vigil: { rowsPerSecond: number }; duckdb: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };
+    lines.push(
+      `ingest  ${r.rows.toLocaleString('en')} rows, 1,000-row upload() calls, ${r.concurrency} in flight`,
+      `  Vigil ${r.vigil.rowsPerSecond.toLocaleString('en')} rows/s | DuckDB appender ${r.duckdb.rowsPerSecond.toLocaleString('en')} rows/s | Vigil/DuckDB ${r.ratio}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
+    );
+  } else if (s.suite === 'query') {
+    const r = s as unknown as {
+      rows: number;
+      queries: { name: string; vigil?: { medianMs: number; p95Ms: number }; duckdb?: { medianMs: number; p95Ms: number }; ratio?: number; check: { ok: boolean; difference?: string } }[];
+    };
+    lines.push(`query   ${r.rows.toLocaleString('en')} rows; median / p95 ms; ratio = Vigil median / DuckDB median`);
+    for (const q of r.queries) {
+      lines.push(
+        q.check.ok && q.vigil && q.duckdb
+          ? `  ${q.name.padEnd(36)} Vigil ${fmt(q.vigil.medianMs)} / ${fmt(q.vigil.p95Ms)} | DuckDB ${fmt(q.duckdb.medianMs)} / ${fmt(q.duckdb.p95Ms)} | ×${q.ratio}`
+          : `  ${q.name.padEnd(36)} WRONG ANSWER: ${q.check.difference ?? '?'}`,
+      );
+    }
+  }
+}
+lines.push(`results: ${join(RESULTS_DIR, 'latest.json')}`, '');
+process.stdout.write(lines.join('\n'));
+if (failed) process.exitCode = 1;
+
+function fmt(ms: number): string {
+  return ms.toFixed(ms < 10 ? 2 : 1).padStart(7);
+}

@@ -1,0 +1,92 @@
+/**
+ * The storage master key: it wraps every workspace key. Service-managed by default (created at first
+ * start in `D/keys/storage-master.key`, mode 0600), or supplied by the operator with
+ * `VIGIL_MASTER_KEY_FILE` (a file holding 32 random bytes as base64 or hex). Rotation writes the new
+ * key to `storage-master.next.key`, re-wraps every workspace key, then renames it over the current
+ * one; a start in between knows both keys, so an interrupted rotation loses nothing.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFileExclusive, ensurePrivateDir, tightenMode } from '../identity/secure-files.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { KEY_BYTES, newKey } from './crypto.js';
+
+export interface MasterKey {
+  /** A fingerprint of the key (not secret): which key wrapped a workspace key. */
+  id: string;
+  key: Buffer;
+}
+
+export interface MasterKeys {
+  /** The key new wraps use. */
+  current: MasterKey;
+  /** Every key that may unwrap (the current one first). */
+  all: MasterKey[];
+  /** Where the current key came from, for messages. */
+  source: string;
+}
+
+export const MASTER_KEY_ENV = 'VIGIL_MASTER_KEY_FILE';
+
+export const fingerprint = (key: Buffer) => createHash('sha256').update('vigil-master-key-id').update(key).digest('hex').slice(0, 16);
+
+const keyFile = (dataDir: string) => join(dataDir, 'keys', 'storage-master.key');
+const nextKeyFile = (dataDir: string) => join(dataDir, 'keys', 'storage-master.next.key');
+
+function parseServiceKey(path: string): MasterKey {
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { key?: string };
+  const key = Buffer.from(parsed.key ?? '', 'base64');
+  if (key.length !== KEY_BYTES) throw new Error(`${path} does not hold a 256-bit key. Restore it from your backup: without it the stored logs cannot be decrypted.`);
+  return { id: fingerprint(key), key };
+}
+
+/** Reads an operator-supplied key file: 32 bytes as base64 or hex, nothing else. */
+export function readOperatorKey(path: string): MasterKey {
+  if (!existsSync(path)) throw new Error(`The master key file ${path} does not exist. Point ${MASTER_KEY_ENV} at a file holding 32 random bytes (base64 or hex).`);
+  if ((statSync(path).mode & 0o077) !== 0) throw new Error(`The master key file ${path} is readable by other users: run 'chmod 600 ${path}'.`);
+  const text = readFileSync(path, 'utf8').trim();
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== KEY_BYTES) throw new Error(`The master key file ${path} must hold exactly 32 bytes as base64 or hex (for example: openssl rand -base64 32 > ${path}).`);
+  return { id: fingerprint(key), key };
+}
+
+function serviceKeyJson(key: Buffer): string {
+  return JSON.stringify({ kind: 'vigil-storage-master-key', id: fingerprint(key), key: key.toString('base64'), createdAt: new Date().toISOString() });
+}
+
+/** Loads the master keys; creates the service-managed key on first start (`create`). */
+export async function loadMasterKeys(dataDir: string, options: { create: boolean; env?: NodeJS.ProcessEnv } = { create: true }): Promise<MasterKeys> {
+  const env = options.env ?? process.env;
+  const operatorFile = env[MASTER_KEY_ENV];
+  const extra: MasterKey[] = [];
+  const next = nextKeyFile(dataDir);
+  if (existsSync(next)) extra.push(parseServiceKey(next));
+  if (operatorFile) {
+    const current = readOperatorKey(operatorFile);
+    // A service-managed key left from before the operator took over still unwraps old keyrings.
+    if (existsSync(keyFile(dataDir))) extra.push(parseServiceKey(keyFile(dataDir)));
+    return { current, all: [current, ...extra.filter((k) => k.id !== current.id)], source: operatorFile };
+  }
+  const path = keyFile(dataDir);
+  if (!existsSync(path)) {
+    if (!options.create) throw new Error(`No storage master key: ${path} does not exist and ${MASTER_KEY_ENV} is not set.`);
+    await ensurePrivateDir(join(dataDir, 'keys'));
+    await createFileExclusive(path, serviceKeyJson(newKey()), 0o600);
+  }
+  await tightenMode(path, 0o600);
+  const current = parseServiceKey(path);
+  return { current, all: [current, ...extra.filter((k) => k.id !== current.id)], source: path };
+}
+
+/** Step 1 of a service-managed rotation: the new key, written beside the current one. */
+export function stageNextServiceKey(dataDir: string): MasterKey {
+  const key = newKey();
+  writeFileAtomic(nextKeyFile(dataDir), serviceKeyJson(key));
+  return { id: fingerprint(key), key };
+}
+
+/** Last step of a service-managed rotation: the staged key becomes the current one. */
+export function promoteNextServiceKey(dataDir: string): void {
+  renameSync(nextKeyFile(dataDir), keyFile(dataDir));
+}

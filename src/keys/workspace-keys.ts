@@ -1,0 +1,67 @@
+/**
+ * Workspace keys: one random 256-bit key per workspace, stored only wrapped by the master key in the
+ * workspace's `keyring.json`. Everything of the workspace hangs off it through HKDF subkeys: the key
+ * that wraps segment and log-file data keys, and the key of the manifest's MAC chain.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { deriveKey, newKey, unwrapKey, wrapKey, AuthenticationError } from './crypto.js';
+import type { MasterKey, MasterKeys } from './master-key.js';
+
+interface KeyringFile {
+  kind: 'vigil-workspace-keyring';
+  workspaceId: string;
+  wraps: { masterKeyId: string; wrapped: string }[];
+}
+
+export interface WorkspaceKeys {
+  /** Wraps the data key of each segment and of each log file. */
+  wrapKey: Buffer;
+  /** Keys the manifest's MAC chain. */
+  macKey: Buffer;
+}
+
+const context = (workspaceId: string) => `vigil-workspace-key:${workspaceId.toLowerCase()}`;
+
+export const keyringPath = (workspaceDir: string) => join(workspaceDir, 'keyring.json');
+
+function derive(wsKey: Buffer): WorkspaceKeys {
+  return { wrapKey: deriveKey(wsKey, 'vigil data-key wrapping'), macKey: deriveKey(wsKey, 'vigil manifest mac') };
+}
+
+function readKeyring(path: string): KeyringFile {
+  const k = JSON.parse(readFileSync(path, 'utf8')) as KeyringFile;
+  if (k.kind !== 'vigil-workspace-keyring' || !Array.isArray(k.wraps)) throw new Error(`${path} is not a Vigil workspace keyring`);
+  return k;
+}
+
+function unwrapFrom(path: string, ring: KeyringFile, master: MasterKeys): Buffer {
+  for (const w of ring.wraps) {
+    const m = master.all.find((k) => k.id === w.masterKeyId);
+    if (m) return unwrapKey(m.key, Buffer.from(w.wrapped, 'base64'), context(ring.workspaceId), `The workspace key in ${path}`);
+  }
+  throw new AuthenticationError(
+    `The workspace key in ${path} is wrapped by master key ${ring.wraps.map((w) => w.masterKeyId).join(', ')}, but the master key in use is ${master.current.id} (${master.source}). Supply the master key it was created with.`,
+  );
+}
+
+/** The workspace's keys, creating the keyring on first use. */
+export function loadOrCreateWorkspaceKeys(workspaceDir: string, workspaceId: string, master: MasterKeys, create = true): WorkspaceKeys {
+  const path = keyringPath(workspaceDir);
+  if (existsSync(path)) return derive(unwrapFrom(path, readKeyring(path), master));
+  if (!create) throw new Error(`${path} is missing: the workspace's data cannot be decrypted without it. Restore it from your backup.`);
+  const key = newKey();
+  const ring: KeyringFile = { kind: 'vigil-workspace-keyring', workspaceId, wraps: [{ masterKeyId: master.current.id, wrapped: wrapKey(master.current.key, key, context(workspaceId)).toString('base64') }] };
+  writeFileAtomic(path, JSON.stringify(ring, null, 1));
+  return derive(key);
+}
+
+/** Re-wraps a workspace key under `next` (the data is not touched). */
+export function rewrapWorkspaceKey(workspaceDir: string, master: MasterKeys, next: MasterKey): void {
+  const path = keyringPath(workspaceDir);
+  const ring = readKeyring(path);
+  const key = unwrapFrom(path, ring, master);
+  ring.wraps = [{ masterKeyId: next.id, wrapped: wrapKey(next.key, key, context(ring.workspaceId)).toString('base64') }];
+  writeFileAtomic(path, JSON.stringify(ring, null, 1));
+}

@@ -1,0 +1,101 @@
+/**
+ * bound.ts — typed, name-resolved scalar expressions produced by the binder
+ * and consumed by the planner/emitter, plus the interfaces that function
+ * catalog entries implement.
+ *
+ * Column references are by position in the input row of the operator that
+ * owns the expression; the emitter maps positions to SQL names, so KQL column
+ * names never need to be valid or unique SQL identifiers.
+ */
+import type { KqlType } from './types.js';
+
+export type LiteralValue = boolean | bigint | number | string | null;
+
+export type BoundExpr = BoundLiteral | BoundColumn | BoundCall | BoundPath | BoundAggregate;
+
+/** See ast.ts LiteralExpr for the value representation of each type. */
+export interface BoundLiteral {
+  k: 'lit';
+  type: KqlType;
+  value: LiteralValue;
+}
+
+export interface BoundColumn {
+  k: 'col';
+  index: number;
+  name: string;
+  type: KqlType;
+}
+
+/** A scalar function or operator application (operators are catalog entries too). */
+export interface BoundCall {
+  k: 'call';
+  fn: ScalarFunction;
+  args: BoundExpr[];
+  type: KqlType;
+}
+
+/** Dynamic property/element access: target.a["b"][0] — always dynamic. */
+export interface BoundPath {
+  k: 'path';
+  target: BoundExpr;
+  steps: (string | number | BoundExpr)[];
+  type: 'dynamic';
+}
+
+/** An aggregate call; only valid as a summarize aggregate. */
+export interface BoundAggregate {
+  k: 'agg';
+  fn: AggregateFunction;
+  args: BoundExpr[];
+  type: KqlType;
+}
+
+/** What a catalog entry sees of an argument while type checking. */
+export interface ArgInfo {
+  type: KqlType;
+  /** Set when the argument is a literal (constant) — e.g. bin sizes, percentile values. */
+  literal?: BoundLiteral;
+  /** The bound argument itself. */
+  expr: BoundExpr;
+}
+
+/** What a catalog entry sees of an argument while emitting SQL. */
+export interface SqlArg {
+  sql: string;
+  type: KqlType;
+  literal?: BoundLiteral;
+}
+
+/** Context available during SQL emission. */
+export interface EmitContext {
+  /** now() as µs since epoch — fixed for the whole query. */
+  nowUs: bigint;
+}
+
+/** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */
+export class BindFailure extends Error {
+  constructor(message: string, readonly argIndex?: number) {
+    super(message);
+  }
+}
+
+export interface ScalarFunction {
+  name: string;
+  minArgs: number;
+  maxArgs: number;
+  /** Validates argument types and returns the result type (throw BindFailure on error). */
+  bind(args: ArgInfo[]): KqlType;
+  /** SQL for the call; must produce the SQL type that types.ts maps the result type to. */
+  emit(args: SqlArg[], ctx: EmitContext): string;
+}
+
+export interface AggregateFunction {
+  name: string;
+  minArgs: number;
+  maxArgs: number;
+  bind(args: ArgInfo[]): KqlType;
+  emit(args: SqlArg[], ctx: EmitContext): string;
+  /** Automatic output column name, e.g. count() → count_, sum(x) → sum_x. */
+  defaultName(args: BoundExpr[]): string;
+}

@@ -1,0 +1,73 @@
+/**
+ * index.ts — public API of the KQL compiler.
+ *
+ *   text ─lexer→ tokens ─parser→ AST ─binder(+planner)→ logical plan ─emitter→ DuckDB SQL
+ *
+ * `compile` throws KqlError for every problem in the query; errors thrown by
+ * the caller's TableResolver (e.g. authorization) propagate unchanged.
+ */
+import { bindQuery, ResolverError, type TableResolver } from './binder.js';
+import { emitQuery, SqlTooLargeError } from './emitter.js';
+import { KqlError } from './errors.js';
+import { parse } from './parser.js';
+import type { ColumnSchema, KqlType } from './types.js';
+
+export type { ColumnSchema, KqlType } from './types.js';
+export type { ResolvedTable, TableResolver } from './binder.js';
+export { KqlError } from './errors.js';
+export { sqlIdent, sqlString } from './sql.js';
+
+export interface CompileOptions {
+  /** The value of now(); ago(x) = now - x.  Fixed for the whole query. */
+  now: Date;
+  /** The request timespan: scans of tables with TimeGenerated get TimeGenerated >= start AND < end. */
+  timespan?: { start?: Date; end?: Date };
+}
+
+export interface CompiledQuery {
+  sql: string;
+  columns: ColumnSchema[];
+  /** Names of the tables referenced (as resolved through the resolver), in first-use order. */
+  tables: string[];
+  render?: { visualization: string; [k: string]: unknown };
+}
+
+function dateToUs(d: Date, what: string): bigint {
+  const ms = d.getTime();
+  if (!Number.isFinite(ms)) throw new TypeError(`compile: options.${what} is not a valid Date`);
+  return BigInt(ms) * 1000n;
+}
+
+export function compile(text: string, resolver: TableResolver, options: CompileOptions): CompiledQuery {
+  if (typeof text !== 'string') throw new KqlError('SyntaxError', 'The query must be a string', 1, 1);
+  const nowUs = dateToUs(options.now, 'now');
+  const timespan: { startUs?: bigint; endUs?: bigint } = {};
+  if (options.timespan?.start) timespan.startUs = dateToUs(options.timespan.start, 'timespan.start');
+  if (options.timespan?.end) timespan.endUs = dateToUs(options.timespan.end, 'timespan.end');
+
+  let phase: 'parse' | 'bind' | 'emit' = 'parse';
+  try {
+    const { ast, source } = parse(text);
+    phase = 'bind';
+    const bound = bindQuery(ast, source, resolver, { timespan });
+    phase = 'emit';
+    const sql = emitQuery(bound.plan, { nowUs });
+    const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
+    if (bound.render) out.render = bound.render;
+    return out;
+  } catch (err) {
+    if (err instanceof KqlError) throw err;
+    // Errors from the resolver (e.g. authorization) propagate unchanged.
+    if (err instanceof ResolverError) throw err.original;
+    if (err instanceof SqlTooLargeError) throw new KqlError('SemanticError', 'The query is too complex to compile (generated SQL exceeds the size limit)', 1, 1);
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new KqlError(phase === 'parse' ? 'SyntaxError' : 'SemanticError', 'The query is nested too deeply', 1, 1);
+    }
+    // Anything else is a compiler bug; callers still only ever see KqlError for a query.
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new KqlError('SemanticError', `Internal compiler error while compiling the query: ${detail}`, 1, 1);
+  }
+}
+
+/** For callers that need the type list. */
+export const KQL_TYPES: readonly KqlType[] = ['bool', 'int', 'long', 'real', 'decimal', 'string', 'datetime', 'timespan', 'guid', 'dynamic'];

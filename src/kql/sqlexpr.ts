@@ -1,0 +1,294 @@
+/**
+ * sqlexpr.ts — reusable SQL expression builders: typed literals and the
+ * conversions between KQL types (the to*() family, and the implicit
+ * conversions operators apply).  All constants go through sql.ts.
+ */
+import type { LiteralValue } from './bound.js';
+import { formatDatetimeUs, formatReal } from './literals.js';
+import { sqlString } from './sql.js';
+import { sqlType, type KqlType } from './types.js';
+
+/** Ticks between 0001-01-01 and 1970-01-01 (Kusto datetime ticks are counted from year 1). */
+export const EPOCH_TICKS = 621355968000000000n;
+
+/** SQL for a literal of the given KQL type (value representation: see ast.ts LiteralExpr). */
+export function literalSql(type: KqlType, value: LiteralValue): string {
+  if (value === null) return `CAST(NULL AS ${sqlType(type)})`;
+  switch (type) {
+    case 'bool':
+      return value ? 'TRUE' : 'FALSE';
+    case 'int':
+      return `CAST(${BigInt(value as bigint).toString()} AS INTEGER)`;
+    case 'long':
+    case 'timespan':
+      return `CAST(${BigInt(value as bigint).toString()} AS BIGINT)`;
+    case 'real': {
+      const n = value as number;
+      const text = Object.is(n, -0) ? '-0.0' : formatReal(n);
+      return `CAST(${sqlString(text)} AS DOUBLE)`;
+    }
+    case 'decimal':
+      return `CAST(${sqlString(String(value))} AS DECIMAL(38,18))`;
+    case 'string':
+      return sqlString(String(value));
+    case 'datetime': {
+      // '2024-01-01T10:00:00.1234560Z' → '2024-01-01 10:00:00.123456'
+      const iso = formatDatetimeUs(value as bigint);
+      return `CAST(${sqlString(iso.slice(0, 10) + ' ' + iso.slice(11, 26))} AS TIMESTAMP)`;
+    }
+    case 'guid':
+      return `CAST(${sqlString(String(value))} AS UUID)`;
+    case 'dynamic':
+      return `CAST(${sqlString(String(value))} AS JSON)`;
+  }
+}
+
+/** ticks (BIGINT) → INTERVAL, truncating to microseconds. */
+export function ticksToInterval(ticks: string): string {
+  return `to_microseconds((${ticks}) // 10)`;
+}
+
+/** Scalar text of a dynamic value: strings unquoted, other values as JSON text; NULL for JSON null. */
+function dynamicScalarText(a: string): string {
+  return `json_extract_string(${a}, '$')`;
+}
+
+/** Kusto's textual form of a timespan: [-][d.]hh:mm:ss[.fffffff], computed in SQL from ticks. */
+function timespanToStringSql(a: string): string {
+  const t = `abs(${a})`;
+  const p2 = (e: string) => `lpad(CAST(${e} AS VARCHAR), 2, '0')`;
+  return (
+    `coalesce((CASE WHEN ${a} < 0 THEN '-' ELSE '' END)` +
+    ` || (CASE WHEN ${t} >= 864000000000 THEN CAST(${t} // 864000000000 AS VARCHAR) || '.' ELSE '' END)` +
+    ` || ${p2(`(${t} // 36000000000) % 24`)} || ':' || ${p2(`(${t} // 600000000) % 60`)} || ':' || ${p2(`(${t} // 10000000) % 60`)}` +
+    ` || (CASE WHEN ${t} % 10000000 <> 0 THEN '.' || lpad(CAST(${t} % 10000000 AS VARCHAR), 7, '0') ELSE '' END), '')`
+  );
+}
+
+/** Kusto's textual form of a real (1.0 → "1", 1e20 → "1E+20", NaN, Infinity). */
+function realToStringSql(a: string): string {
+  return (
+    `(CASE WHEN ${a} IS NULL THEN '' WHEN isnan(${a}) THEN 'NaN' WHEN ${a} = 'Infinity'::DOUBLE THEN 'Infinity' WHEN ${a} = '-Infinity'::DOUBLE THEN '-Infinity'` +
+    ` WHEN ${a} = trunc(${a}) AND abs(${a}) < 1e15 THEN CAST(CAST(${a} AS BIGINT) AS VARCHAR)` +
+    ` ELSE replace(CAST(${a} AS VARCHAR), 'e', 'E') END)`
+  );
+}
+
+export function toStringSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'string':
+      return a;
+    case 'bool':
+      return `(CASE WHEN ${a} IS NULL THEN '' WHEN ${a} THEN 'true' ELSE 'false' END)`;
+    case 'int':
+    case 'long':
+    case 'guid':
+      return `coalesce(CAST(${a} AS VARCHAR), '')`;
+    case 'real':
+      return realToStringSql(a);
+    case 'decimal':
+      return `coalesce(rtrim(rtrim(CAST(${a} AS VARCHAR), '0'), '.'), '')`;
+    case 'datetime':
+      return `coalesce(strftime(${a}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')`;
+    case 'timespan':
+      return timespanToStringSql(a);
+    case 'dynamic':
+      return `coalesce(${dynamicScalarText(a)}, '')`;
+  }
+}
+
+/** Parses integer text exactly, and other numeric text through DOUBLE with truncation. */
+function stringToLongSql(a: string): string {
+  return `(CASE WHEN regexp_full_match(trim(${a}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${a}) AS BIGINT) ELSE TRY_CAST(trunc(TRY_CAST(trim(${a}) AS DOUBLE)) AS BIGINT) END)`;
+}
+
+export function toLongSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'long':
+    case 'timespan':
+      return a;
+    case 'int':
+    case 'bool':
+      return `CAST(${a} AS BIGINT)`;
+    case 'real':
+    case 'decimal':
+      return `TRY_CAST(trunc(${a}) AS BIGINT)`;
+    case 'datetime':
+      return `(epoch_us(${a}) * 10 + ${EPOCH_TICKS})`;
+    case 'string':
+      return stringToLongSql(a);
+    case 'dynamic':
+      return stringToLongSql(dynamicScalarText(a));
+    case 'guid':
+      return 'CAST(NULL AS BIGINT)';
+  }
+}
+
+export function toIntSql(a: string, from: KqlType): string {
+  if (from === 'int') return a;
+  return `TRY_CAST(${toLongSql(a, from)} AS INTEGER)`;
+}
+
+export function toRealSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'real':
+      return a;
+    case 'int':
+    case 'long':
+    case 'decimal':
+    case 'bool':
+    case 'timespan':
+      return `CAST(${a} AS DOUBLE)`;
+    case 'datetime':
+      return `CAST(${toLongSql(a, from)} AS DOUBLE)`;
+    case 'string':
+      return `TRY_CAST(trim(${a}) AS DOUBLE)`;
+    case 'dynamic':
+      return `TRY_CAST(${dynamicScalarText(a)} AS DOUBLE)`;
+    case 'guid':
+      return 'CAST(NULL AS DOUBLE)';
+  }
+}
+
+export function toDecimalSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'decimal':
+      return a;
+    case 'int':
+    case 'long':
+    case 'real':
+    case 'bool':
+      return `TRY_CAST(${a} AS DECIMAL(38,18))`;
+    case 'string':
+      return `TRY_CAST(trim(${a}) AS DECIMAL(38,18))`;
+    case 'dynamic':
+      return `TRY_CAST(${dynamicScalarText(a)} AS DECIMAL(38,18))`;
+    default:
+      return 'CAST(NULL AS DECIMAL(38,18))';
+  }
+}
+
+function stringToBoolSql(s: string): string {
+  return `(CASE lower(trim(${s})) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE TRY_CAST(TRY_CAST(trim(${s}) AS BIGINT) <> 0 AS BOOLEAN) END)`;
+}
+
+export function toBoolSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'bool':
+      return a;
+    case 'int':
+    case 'long':
+    case 'real':
+    case 'decimal':
+    case 'timespan':
+      return `(${a} <> 0)`;
+    case 'string':
+      return stringToBoolSql(a);
+    case 'dynamic':
+      return stringToBoolSql(dynamicScalarText(a));
+    default:
+      return 'CAST(NULL AS BOOLEAN)';
+  }
+}
+
+const DT_SUFFIX_RE = sqlString('\\s*(Z|z|UTC|GMT)$');
+
+/** ISO-ish text → TIMESTAMP (UTC).  A trailing Z/UTC/GMT is accepted; offsets are applied by DuckDB. */
+function stringToDatetimeSql(s: string): string {
+  return `TRY_CAST(regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '') AS TIMESTAMP)`;
+}
+
+export function toDatetimeSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'datetime':
+      return a;
+    case 'string':
+      return stringToDatetimeSql(a);
+    case 'dynamic':
+      return stringToDatetimeSql(dynamicScalarText(a));
+    default:
+      return 'CAST(NULL AS TIMESTAMP)';
+  }
+}
+
+const TIMESPAN_RE = sqlString('^\\s*(-)?(?:([0-9]+)\\.)?([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\\.([0-9]{1,7}))?)?\\s*$');
+
+/** "[-][d.]hh:mm[:ss[.fffffff]]" → ticks, computed with regexp_extract groups. */
+function stringToTimespanSql(s: string): string {
+  const g = (i: number) => `regexp_extract(${s}, ${TIMESPAN_RE}, ${i})`;
+  const n = (i: number) => `coalesce(TRY_CAST(${g(i)} AS BIGINT), 0)`;
+  return (
+    `(CASE WHEN regexp_matches(${s}, ${TIMESPAN_RE}) THEN (CASE WHEN ${g(1)} = '-' THEN -1 ELSE 1 END) * (` +
+    `${n(2)} * 864000000000 + ${n(3)} * 36000000000 + ${n(4)} * 600000000 + ${n(5)} * 10000000 + coalesce(TRY_CAST(rpad(${g(6)}, 7, '0') AS BIGINT), 0)) END)`
+  );
+}
+
+export function toTimespanSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'timespan':
+      return a;
+    case 'int':
+    case 'long':
+      return `CAST(${a} AS BIGINT)`;
+    case 'real':
+    case 'decimal':
+      return `TRY_CAST(trunc(${a}) AS BIGINT)`;
+    case 'string':
+      return stringToTimespanSql(a);
+    case 'dynamic':
+      return stringToTimespanSql(dynamicScalarText(a));
+    default:
+      return 'CAST(NULL AS BIGINT)';
+  }
+}
+
+export function toGuidSql(a: string, from: KqlType): string {
+  switch (from) {
+    case 'guid':
+      return a;
+    case 'string':
+      return `TRY_CAST(trim(${a}) AS UUID)`;
+    case 'dynamic':
+      return `TRY_CAST(${dynamicScalarText(a)} AS UUID)`;
+    default:
+      return 'CAST(NULL AS UUID)';
+  }
+}
+
+/** Any value → dynamic.  Strings are parsed as JSON when valid (parse_json semantics). */
+export function toDynamicSql(a: string, from: KqlType, parseStrings: boolean): string {
+  switch (from) {
+    case 'dynamic':
+      return a;
+    case 'string':
+      if (parseStrings) return `(CASE WHEN ${a} = '' THEN CAST(NULL AS JSON) WHEN json_valid(${a}) THEN CAST(${a} AS JSON) ELSE to_json(${a}) END)`;
+      return `to_json(${a})`;
+    case 'datetime':
+    case 'timespan':
+      return `CAST(to_json(${toStringSql(a, from)}) AS JSON)`;
+    case 'guid':
+    case 'decimal':
+      return `to_json(CAST(${a} AS VARCHAR))`;
+    case 'real':
+      return `(CASE WHEN isnan(${a}) OR isinf(${a}) THEN to_json(${realToStringSql(a)}) ELSE to_json(${a}) END)`;
+    default:
+      return `to_json(${a})`;
+  }
+}
+
+/** Converts between any two KQL types with to*() semantics (null when not convertible). */
+export function convertSql(a: string, from: KqlType, to: KqlType): string {
+  if (from === to) return a;
+  switch (to) {
+    case 'string': return toStringSql(a, from);
+    case 'long': return toLongSql(a, from);
+    case 'int': return toIntSql(a, from);
+    case 'real': return toRealSql(a, from);
+    case 'decimal': return toDecimalSql(a, from);
+    case 'bool': return toBoolSql(a, from);
+    case 'datetime': return toDatetimeSql(a, from);
+    case 'timespan': return toTimespanSql(a, from);
+    case 'guid': return toGuidSql(a, from);
+    case 'dynamic': return toDynamicSql(a, from, true);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Who may read which rows of which table — the access side of the KQL binder's one table resolver.
+ *
+ * Every table reference of every KQL construct is resolved through `resolverFor(...)`. The resolver
+ * decides, per workspace and table, whether the caller may read it, and returns a SQL source that
+ * already carries the row restriction of the query context:
+ *
+ * Workspace context (`/v1/workspaces/{id}/query`, with optional extra `workspaces`): the caller needs
+ * `Microsoft.OperationalInsights/workspaces/query/read` on every workspace (checked by the route), and
+ * per table either the legacy `…/workspaces/query/{Table}/read` action (also `query/Tables.Custom/read`
+ * for custom tables, and anything `*\/read`), or the granular dataAction `…/workspaces/tables/data/read`,
+ * at the table scope `…/workspaces/{ws}/tables/{Table}` or above it.
+ *
+ * Resource context (`/v1/{resourceId}/query`, R = that id, a resource group or a subscription): every
+ * workspace is considered, and only rows whose `_ResourceId` is R or lies below R are visible. Table T
+ * of workspace W is readable when
+ *   - an assignment ON the table (scope `…/tables/T` or below) grants its read: table-level access
+ *     grants the table's rows whatever the resource permissions; or
+ *   - W uses resource permissions (`enableLogAccessUsingOnlyResourcePermissions`, the default) and the
+ *     caller holds `Microsoft.Insights/logs/T/read` on R (`Microsoft.Insights/logs/*\/read`, `*\/read`); or
+ *   - W requires workspace permissions (the flag is false) and the caller holds that resource
+ *     permission AND the workspace-context permissions for T in W.
+ *
+ * A table named in the query that exists but is not readable anywhere in scope is a 403
+ * `InsufficientAccessError`; wildcard forms (`listTables`) list only readable tables, so denied ones
+ * are skipped silently, as Azure does.
+ */
+import { isAllowed, isGrantedAtOrBelow, type Caller } from '../authz/authorize.js';
+import { normalizeScope } from '../authz/scope.js';
+import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
+import { sqlIdent, sqlString } from '../kql/sql.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { TableRecord, WorkspaceRecord } from '../metadata/records.js';
+import { tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
+import { tableSchema } from '../metadata/standard-columns.js';
+import { ApiError } from '../errors/api-error.js';
+import type { LogStore } from '../store/store.js';
+
+export type QueryContext =
+  | { kind: 'workspace'; workspaces: WorkspaceRecord[] }
+  /** `resourceId` as parsed from the path (any casing); rows are matched case-insensitively. */
+  | { kind: 'resource'; resourceId: string };
+
+/** A resolver that can also enumerate the tables the caller may read (for `union *`, `search *`, wildcards). */
+export interface AccessResolver extends TableResolver {
+  /** Names of the tables the caller may read in this context, sorted; denied tables are not listed. */
+  listTables(): string[];
+  /** What the query used, for `Prefer: include-permissions=true`. */
+  permissions(): QueryPermissions;
+}
+
+export interface QueryPermissions {
+  resources: { resourceId: string; dataSources: string[] }[];
+  dataSources: { resourceId: string }[];
+}
+
+export const insufficientAccess = (what: string) =>
+  new ApiError(403, 'InsufficientAccessError', `The provided credentials have insufficient access to perform the requested operation: ${what}`, {
+    innererror: { code: 'AuthorizationFailedError', message: what },
+  });
+
+const QUERY_READ = 'Microsoft.OperationalInsights/workspaces/query/read';
+const TABLE_DATA_READ = 'Microsoft.OperationalInsights/workspaces/tables/data/read';
+
+export class TableAccess {
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly store: LogStore,
+  ) {}
+
+  /** May the caller query this workspace at all (workspace context)? */
+  canQueryWorkspace(caller: Caller, w: WorkspaceRecord): boolean {
+    return isAllowed(this.metadata, caller, QUERY_READ, workspaceResourceId(w));
+  }
+
+  /** Workspace context: may the caller read this table (legacy per-table action, Tables.Custom, or the granular dataAction)? */
+  canReadTable(caller: Caller, w: WorkspaceRecord, table: string): boolean {
+    const scope = tableResourceId(w, table);
+    return (
+      isAllowed(this.metadata, caller, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope) ||
+      (/_CL$/i.test(table) && isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope)) ||
+      isAllowed(this.metadata, caller, TABLE_DATA_READ, scope, 'dataAction')
+    );
+  }
+
+  /** An assignment made on the table itself (not inherited from the workspace or above) that lets the caller read it. */
+  hasTableLevelGrant(caller: Caller, w: WorkspaceRecord, table: string): boolean {
+    const scope = tableResourceId(w, table);
+    return (
+      isGrantedAtOrBelow(this.metadata, caller, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope) ||
+      isGrantedAtOrBelow(this.metadata, caller, TABLE_DATA_READ, scope, 'dataAction')
+    );
+  }
+
+  /** Resource context: may the caller read table T of workspace W for resource scope R? */
+  canReadTableForResource(caller: Caller, w: WorkspaceRecord, table: string, resourceId: string): boolean {
+    if (this.hasTableLevelGrant(caller, w, table)) return true;
+    const resourcePermission = isAllowed(this.metadata, caller, `Microsoft.Insights/logs/${table}/read`, resourceId);
+    if (!resourcePermission) return false;
+    if (w.features.enableLogAccessUsingOnlyResourcePermissions !== false) return true;
+    return this.canQueryWorkspace(caller, w) && this.canReadTable(caller, w, table);
+  }
+
+  /** Does the caller hold any logs read permission on the resource scope (tells "no access" from "no data")? */
+  hasResourceLogAccess(caller: Caller, resourceId: string): boolean {
+    return isAllowed(this.metadata, caller, 'Microsoft.Insights/logs/*/read', resourceId);
+  }
+
+  /** The one resolver for a query: every table reference of every construct comes through here. */
+  resolverFor(caller: Caller, ctx: QueryContext): AccessResolver {
+    const workspaces = ctx.kind === 'workspace' ? ctx.workspaces : this.metadata.workspaces();
+    const resourceScope = ctx.kind === 'resource' ? normalizeScope(ctx.resourceId) : undefined;
+    const readable = (w: WorkspaceRecord, t: TableRecord) =>
+      ctx.kind === 'workspace' ? this.canReadTable(caller, w, t.name) : this.canReadTableForResource(caller, w, t.name, ctx.resourceId);
+    const used = new Set<WorkspaceRecord>();
+
+    const source = (w: WorkspaceRecord, t: TableRecord): string => {
+      const base = this.store.tableSource(w.customerId, t.name);
+      if (!resourceScope) return base;
+      // Rows of R and below it: `_ResourceId` equal to R, or starting with "R/". Stored ids are lower case.
+      const rid = `lower(${sqlIdent('_ResourceId')})`;
+      return `(SELECT * FROM ${base} WHERE ${rid} = ${sqlString(resourceScope)} OR starts_with(${rid}, ${sqlString(`${resourceScope}/`)}))`;
+    };
+
+    const resolveTable = (name: string): ResolvedTable | undefined => {
+      const sources: { w: WorkspaceRecord; t: TableRecord; columns: ColumnSchema[] }[] = [];
+      let denied: string | undefined;
+      for (const w of workspaces) {
+        const t = w.tables.find((x) => x.name === name) ?? w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
+        if (!t) continue;
+        if (!readable(w, t)) {
+          denied ??= t.name;
+          continue;
+        }
+        sources.push({ w, t, columns: tableSchema(t) });
+      }
+      // Workspace context: a table the caller names but may not read in some queried workspace is refused
+      // outright. Resource context: it is refused only when no workspace grants it (partial access is normal).
+      if (denied !== undefined && (ctx.kind === 'workspace' || sources.length === 0)) {
+        throw insufficientAccess(`the caller may not read table '${denied}'.`);
+      }
+      if (sources.length === 0) return undefined;
+      for (const s of sources) used.add(s.w);
+      if (sources.length === 1) return { sql: source(sources[0]!.w, sources[0]!.t), columns: sources[0]!.columns };
+      // The same table in several workspaces: their union, columns aligned by name.
+      const columns: ColumnSchema[] = [];
+      for (const s of sources) for (const c of s.columns) if (!columns.some((x) => x.name === c.name)) columns.push(c);
+      const selects = sources.map((s) => {
+        const list = columns.map((c) => (s.columns.some((x) => x.name === c.name) ? sqlIdent(c.name) : `NULL AS ${sqlIdent(c.name)}`)).join(', ');
+        return `SELECT ${list} FROM ${source(s.w, s.t)}`;
+      });
+      return { sql: `(${selects.join(' UNION ALL ')})`, columns };
+    };
+
+    const listTables = (): string[] => {
+      const names = new Map<string, string>();
+      for (const w of workspaces) for (const t of w.tables) if (!names.has(t.name.toLowerCase()) && readable(w, t)) names.set(t.name.toLowerCase(), t.name);
+      return [...names.values()].sort();
+    };
+
+    const permissions = (): QueryPermissions => {
+      const dataSources = [...used].map((w) => workspaceResourceId(w));
+      return {
+        resources: ctx.kind === 'resource' ? [{ resourceId: ctx.resourceId, dataSources }] : [],
+        dataSources: dataSources.map((resourceId) => ({ resourceId })),
+      };
+    };
+
+    return { resolveTable, listTables, permissions };
+  }
+
+  /** Resource context: the tables (per workspace) the caller may read, for the metadata endpoint and the 403 check. */
+  readableForResource(caller: Caller, resourceId: string): { w: WorkspaceRecord; t: TableRecord }[] {
+    const out: { w: WorkspaceRecord; t: TableRecord }[] = [];
+    for (const w of this.metadata.workspaces()) for (const t of w.tables) if (this.canReadTableForResource(caller, w, t.name, resourceId)) out.push({ w, t });
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * wire-format.ts — turns compiled query results into the values the Log
+ * Analytics Query API sends ({tables:[{name, columns, rows}]}).
+ *
+ * wrapForWire() casts every column into a form that is cheap and lossless to
+ * read from @duckdb/node-api's getRowsJS(); toWireRow() then formats values as
+ * Kusto does:
+ *   datetime → "2024-01-01T10:00:00.1234560Z" (ISO 8601 UTC, 7 fractional digits)
+ *   timespan → "[-][d.]hh:mm:ss[.fffffff]"
+ *   int/long → JSON number.  Longs outside ±(2^53−1) cannot be represented exactly by a
+ *              JS number; they are sent as the nearest number (JSON.parse in JS clients
+ *              would lose the same precision).  Use `longAsString` to get exact strings instead.
+ *   real     → number; NaN/±Infinity → "NaN", "Infinity", "-Infinity"
+ *   bool     → true/false;  guid, decimal → string;  dynamic → its JSON text as a string
+ *   string   → string (never null: Kusto has no null strings);  other nulls → null
+ */
+import { sqlIdent } from '../kql/sql.js';
+import type { ColumnSchema, KqlType } from '../kql/types.js';
+import { formatDatetimeUs, formatTimespanTicks } from '../kql/literals.js';
+
+/** A SELECT over the compiled query that casts each column into its wire-friendly SQL form. */
+export function wrapForWire(compiledSql: string, columns: ColumnSchema[]): string {
+  if (columns.length === 0) return `SELECT * FROM (${compiledSql}) AS q`;
+  const aliases = columns.map((_, i) => sqlIdent(`w${i}`));
+  const used = new Set<string>();
+  const select = columns.map((c, i) => {
+    // DuckDB names are case-insensitive: keep output names distinct for SELECT * over this.
+    let name = c.name;
+    for (let k = 1; used.has(name.toLowerCase()); k++) name = `${c.name}_${k}`;
+    used.add(name.toLowerCase());
+    return `${wireCast(aliases[i]!, c.type)} AS ${sqlIdent(name)}`;
+  });
+  return `SELECT ${select.join(', ')} FROM (${compiledSql}) AS q(${aliases.join(', ')})`;
+}
+
+function wireCast(col: string, type: KqlType): string {
+  switch (type) {
+    case 'datetime':
+      return `epoch_us(${col})`; // BIGINT µs since epoch
+    case 'timespan':
+    case 'long':
+      return `CAST(${col} AS BIGINT)`;
+    case 'int':
+      return `CAST(${col} AS INTEGER)`;
+    case 'real':
+      return `CAST(${col} AS DOUBLE)`;
+    case 'bool':
+      return `CAST(${col} AS BOOLEAN)`;
+    case 'string':
+      return `coalesce(CAST(${col} AS VARCHAR), '')`;
+    case 'decimal':
+      // DECIMAL(38,18) prints 18 fractional digits; Kusto prints the shortest form
+      return `rtrim(rtrim(CAST(${col} AS VARCHAR), '0'), '.')`;
+    case 'guid':
+      return `CAST(${col} AS VARCHAR)`;
+    case 'dynamic':
+      // a JSON null (e.g. a property whose value is null) is a null dynamic value
+      return `(CASE WHEN json_type(${col}) = 'NULL' THEN NULL ELSE CAST(${col} AS VARCHAR) END)`;
+  }
+}
+
+export interface WireOptions {
+  /** Send longs as decimal strings (exact) instead of numbers. Default false. */
+  longAsString?: boolean;
+}
+
+/** Converts one row as read by getRowsJS() from a wrapForWire() query into Kusto wire values. */
+export function toWireRow(row: unknown[], columns: ColumnSchema[], options: WireOptions = {}): unknown[] {
+  return columns.map((c, i) => toWireValue(row[i], c.type, options));
+}
+
+function toBigInt(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  return undefined;
+}
+
+export function toWireValue(v: unknown, type: KqlType, options: WireOptions = {}): unknown {
+  if (v === null || v === undefined) return type === 'string' ? '' : null;
+  switch (type) {
+    case 'datetime': {
+      if (v instanceof Date) return formatDatetimeUs(BigInt(v.getTime()) * 1000n);
+      const us = toBigInt(v);
+      return us === undefined ? String(v) : formatDatetimeUs(us);
+    }
+    case 'timespan': {
+      const t = toBigInt(v);
+      return t === undefined ? String(v) : formatTimespanTicks(t);
+    }
+    case 'long':
+    case 'int': {
+      const n = toBigInt(v);
+      if (n === undefined) return null;
+      if (options.longAsString) return n.toString();
+      return Number(n);
+    }
+    case 'real': {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (Number.isNaN(n)) return 'NaN';
+      if (n === Infinity) return 'Infinity';
+      if (n === -Infinity) return '-Infinity';
+      return n;
+    }
+    case 'bool':
+      return typeof v === 'boolean' ? v : Boolean(v);
+    case 'string':
+    case 'guid':
+    case 'decimal':
+      return String(v);
+    case 'dynamic':
+      return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+}
+
+/** Column descriptors for the wire (names and KQL type names are sent as-is). */
+export function toWireColumns(columns: ColumnSchema[]): { name: string; type: KqlType }[] {
+  return columns.map((c) => ({ name: c.name, type: c.type }));
+}

@@ -1,0 +1,120 @@
+/**
+ * Which time range of each table a query reads. The KQL compiler's SQL is planned by DuckDB against
+ * empty stand-in tables (statistics propagation off, so nothing is folded away), and the filters
+ * DuckDB pushes into each table scan are read from `json_serialize_plan`: every bound on
+ * TimeGenerated that DuckDB proves applies to all rows of a scan narrows that table's range. Only
+ * what DuckDB itself pushed into the scan is used, so pruning never drops rows the query needs; a
+ * plan that cannot be read means "the whole table".
+ */
+
+/** An inclusive range of TimeGenerated in µs; undefined ends are open. */
+export interface MicrosRange {
+  lo?: number;
+  hi?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const ALL: MicrosRange = {};
+
+function constantMicros(c: unknown): number | undefined {
+  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
+  if (!v || v.is_null) return undefined;
+  const id = v.type?.id;
+  if (id !== 'TIMESTAMP' && id !== 'TIMESTAMP WITH TIME ZONE') return undefined;
+  return typeof v.value === 'number' ? v.value : undefined;
+}
+
+function fromComparison(op: string, micros: number | undefined, flipped = false): MicrosRange {
+  if (micros === undefined) return ALL;
+  const o = flipped ? ({ COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO' } as Record<string, string>)[op] ?? op : op;
+  switch (o) {
+    case 'COMPARE_EQUAL':
+      return { lo: micros, hi: micros };
+    case 'COMPARE_GREATERTHAN':
+    case 'COMPARE_GREATERTHANOREQUALTO':
+      return { lo: micros };
+    case 'COMPARE_LESSTHAN':
+    case 'COMPARE_LESSTHANOREQUALTO':
+      return { hi: micros };
+    default:
+      return ALL;
+  }
+}
+
+const intersect = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
+  lo: a.lo === undefined ? b.lo : b.lo === undefined ? a.lo : Math.max(a.lo, b.lo),
+  hi: a.hi === undefined ? b.hi : b.hi === undefined ? a.hi : Math.min(a.hi, b.hi),
+});
+
+export const hull = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
+  lo: a.lo === undefined || b.lo === undefined ? undefined : Math.min(a.lo, b.lo),
+  hi: a.hi === undefined || b.hi === undefined ? undefined : Math.max(a.hi, b.hi),
+});
+
+export { intersect as intersectRange };
+
+function isTimeRef(e: Json | undefined): boolean {
+  if (!e) return false;
+  if (e.expression_class === 'BOUND_REF') return true;
+  // TimeGenerated::TIMESTAMPTZ keeps the instant.
+  if (e.expression_class === 'BOUND_CAST') return isTimeRef(e.child as Json) && (e.return_type as { id?: string })?.id === 'TIMESTAMP WITH TIME ZONE';
+  return false;
+}
+
+/** The range a pushed-down table filter on TimeGenerated implies. */
+export function rangeOfFilter(f: Json): MicrosRange {
+  switch (f.filter_type) {
+    case 'CONSTANT_COMPARISON':
+      return fromComparison(String(f.comparison_type), constantMicros(f.constant));
+    case 'CONJUNCTION_AND':
+      return ((f.child_filters as Json[]) ?? []).reduce<MicrosRange>((acc, c) => intersect(acc, rangeOfFilter(c)), ALL);
+    case 'CONJUNCTION_OR': {
+      const kids = (f.child_filters as Json[]) ?? [];
+      if (kids.length === 0) return ALL;
+      return kids.map(rangeOfFilter).reduce(hull);
+    }
+    case 'OPTIONAL_FILTER':
+      return f.child_filter ? rangeOfFilter(f.child_filter as Json) : ALL;
+    case 'IN_FILTER': {
+      const vals = ((f.values as unknown[]) ?? []).map(constantMicros);
+      if (vals.length === 0 || vals.some((v) => v === undefined)) return ALL;
+      return { lo: Math.min(...(vals as number[])), hi: Math.max(...(vals as number[])) };
+    }
+    case 'EXPRESSION_FILTER': {
+      const e = f.expr as Json;
+      if (e?.expression_class !== 'BOUND_COMPARISON') return ALL;
+      const l = e.left as Json;
+      const r = e.right as Json;
+      if (isTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(r.value));
+      if (isTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(l.value), true);
+      return ALL;
+    }
+    default:
+      return ALL;
+  }
+}
+
+/**
+ * From a serialized optimized plan: for each stand-in table name, the hull of the TimeGenerated
+ * ranges of all its scans. `timeColumn` gives the column index of TimeGenerated per stand-in table.
+ */
+export function rangesFromPlan(plan: Json, timeColumn: Map<string, number>): Map<string, MicrosRange> {
+  const out = new Map<string, MicrosRange>();
+  const visit = (n: Json) => {
+    if (n.type === 'LOGICAL_GET') {
+      const table = (n.function_data as { table?: string } | undefined)?.table;
+      if (table !== undefined && timeColumn.has(table)) {
+        const col = timeColumn.get(table)!;
+        let r: MicrosRange = ALL;
+        for (const f of ((n.table_filters as { filters?: { key: number; value: Json }[] } | undefined)?.filters ?? [])) {
+          if (f.key === col) r = intersect(r, rangeOfFilter(f.value));
+        }
+        out.set(table, out.has(table) ? hull(out.get(table)!, r) : r);
+      }
+    }
+    for (const c of (n.children as Json[] | undefined) ?? []) visit(c);
+  };
+  for (const p of (plan.plans as Json[] | undefined) ?? []) visit(p);
+  return out;
+}

@@ -1,0 +1,312 @@
+/**
+ * The write-ahead log of one workspace: a folder of files `<firstSeq>.wal`, each with its own random
+ * data key (wrapped by the workspace key in the file header), holding records
+ *
+ *   length u32 ‖ sequence u64 ‖ AES-256-GCM ciphertext ‖ 16-byte tag
+ *
+ * where the 12-byte header is the record's additional authenticated data and the nonce is derived
+ * from the sequence number (unique within a file, and every file has a fresh key). Appends are
+ * group-committed: everything queued while one write + fdatasync is in flight goes out in the next
+ * one, and no append resolves before its record is on disk.
+ */
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync, ftruncateSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuthenticationError, decrypt, encrypt, newKey, unwrapKey, wrapKey, WRAPPED_KEY_BYTES, TAG_BYTES } from '../keys/crypto.js';
+
+const MAGIC = Buffer.from('VGLWAL01');
+const RECORD_HEADER = 12;
+/** A record larger than this is corruption, not data (requests are limited to 1 MB). */
+const MAX_RECORD = 256 * 1024 * 1024;
+
+export const walFileName = (firstSeq: number) => `${String(firstSeq).padStart(20, '0')}.wal`;
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function nonceFor(seq: number): Buffer {
+  const n = Buffer.alloc(12);
+  n.writeBigUInt64BE(BigInt(seq), 4);
+  return n;
+}
+
+function keyContext(workspaceId: string, firstSeq: number): string {
+  return `vigil-wal-file:${workspaceId.toLowerCase()}:${firstSeq}`;
+}
+
+function fileHeader(workspaceId: string, firstSeq: number, wrapKeyBuf: Buffer): { header: Buffer; key: Buffer } {
+  const body = Buffer.from(JSON.stringify({ workspaceId: workspaceId.toLowerCase(), firstSeq, createdAt: new Date().toISOString() }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const key = newKey();
+  const authenticated = Buffer.concat([MAGIC, len, body]);
+  const wrapped = wrapKey(wrapKeyBuf, key, `${keyContext(workspaceId, firstSeq)}:${authenticated.toString('base64')}`);
+  return { header: Buffer.concat([authenticated, wrapped]), key };
+}
+
+export interface WalFileInfo {
+  path: string;
+  firstSeq: number;
+  /** Last sequence number in the file (firstSeq - 1 when empty). */
+  lastSeq: number;
+  /** For each tag (table) the highest sequence number in this file. */
+  tags: Map<string, number>;
+}
+
+export interface WalProblem {
+  file: string;
+  message: string;
+  /** Torn tails are what a crash leaves (never acknowledged data); anything else is corruption or tampering. */
+  kind: 'torn-tail' | 'corrupt';
+}
+
+export interface WalReadResult {
+  files: WalFileInfo[];
+  lastSeq: number;
+  problems: WalProblem[];
+}
+
+/**
+ * Reads every log file in order and hands each authenticated record to `onRecord`, which returns the
+ * record's tag. `repair` truncates a torn tail (the last file only) so the next writer starts clean;
+ * without it (verification) the tail is reported. Corruption anywhere else is reported, never skipped
+ * silently: the caller decides (the server refuses to start, `vigil verify` fails).
+ */
+export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, onRecord: (seq: number, payload: Buffer) => string | undefined, repair: boolean): WalReadResult {
+  const names = safeList(dir).filter((n) => /^\d{20}\.wal$/.test(n)).sort();
+  const files: WalFileInfo[] = [];
+  const problems: WalProblem[] = [];
+  let expected: number | undefined;
+  let lastSeq = 0;
+  names.forEach((name, index) => {
+    const path = join(dir, name);
+    const isLast = index === names.length - 1;
+    const firstSeq = Number(name.slice(0, 20));
+    const info: WalFileInfo = { path, firstSeq, lastSeq: firstSeq - 1, tags: new Map() };
+    files.push(info);
+    if (expected !== undefined && firstSeq !== expected) {
+      problems.push({ file: path, kind: 'corrupt', message: `starts at record ${firstSeq} but the previous log file ended at ${expected - 1}: records are missing` });
+    }
+    const buf = readFileSync(path);
+    const fail = (message: string, at: number) => {
+      // A short or unauthenticated record at the very end of the last file is what a crash during a write leaves.
+      const kind = isLast && tailOnly(buf, at) ? 'torn-tail' : 'corrupt';
+      problems.push({ file: path, kind, message: `${message} at byte ${at}` });
+      if (kind === 'torn-tail' && repair) {
+        const fd = openSync(path, 'r+');
+        try {
+          ftruncateSync(fd, at);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    };
+    if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
+      if (isLast && buf.length < MAGIC.length + 4 + 2 + WRAPPED_KEY_BYTES && MAGIC.subarray(0, Math.min(buf.length, 8)).equals(buf.subarray(0, Math.min(buf.length, 8)))) {
+        // A file whose header was never completely written holds nothing.
+        problems.push({ file: path, kind: 'torn-tail', message: 'the log file header is incomplete' });
+        if (repair) rmSync(path, { force: true });
+        files.pop();
+        return;
+      }
+      problems.push({ file: path, kind: 'corrupt', message: 'is not a Vigil log file (bad header)' });
+      return;
+    }
+    const bodyLen = buf.readUInt32BE(MAGIC.length);
+    const headerEnd = MAGIC.length + 4 + bodyLen + WRAPPED_KEY_BYTES;
+    let key: Buffer;
+    try {
+      if (buf.length < headerEnd) throw new AuthenticationError('the log file header is incomplete');
+      const authenticated = buf.subarray(0, MAGIC.length + 4 + bodyLen);
+      key = unwrapKey(wrapKeyBuf, buf.subarray(MAGIC.length + 4 + bodyLen, headerEnd), `${keyContext(workspaceId, firstSeq)}:${authenticated.toString('base64')}`, 'the log file header');
+    } catch (err) {
+      problems.push({ file: path, kind: 'corrupt', message: `${(err as Error).message}; none of its records can be read` });
+      expected = undefined;
+      return;
+    }
+    let at = headerEnd;
+    let seq = firstSeq;
+    while (at < buf.length) {
+      if (buf.length - at < RECORD_HEADER) return fail('incomplete record header', at);
+      const len = buf.readUInt32BE(at);
+      const recSeq = Number(buf.readBigUInt64BE(at + 4));
+      if (len > MAX_RECORD || buf.length - at < RECORD_HEADER + len + TAG_BYTES) return fail(`incomplete record ${seq}`, at);
+      if (recSeq !== seq) return fail(`record ${seq} carries sequence number ${recSeq}`, at);
+      let payload: Buffer;
+      try {
+        payload = decrypt(key, nonceFor(seq), buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), buf.subarray(at + RECORD_HEADER + len, at + RECORD_HEADER + len + TAG_BYTES), buf.subarray(at, at + RECORD_HEADER), `record ${seq}`);
+      } catch (err) {
+        return fail((err as Error).message, at);
+      }
+      const tag = onRecord(seq, payload);
+      if (tag !== undefined) info.tags.set(tag, seq);
+      info.lastSeq = seq;
+      lastSeq = seq;
+      seq++;
+      at += RECORD_HEADER + len + TAG_BYTES;
+    }
+    expected = seq;
+  });
+  return { files, lastSeq: Math.max(lastSeq, ...files.map((f) => f.lastSeq)), problems };
+}
+
+/** Is `at` the start of the last record in `buf` (nothing valid could follow)? Conservative: only a tail shorter than one full record, or the final record. */
+function tailOnly(buf: Buffer, at: number): boolean {
+  if (buf.length - at < RECORD_HEADER) return true;
+  const len = buf.readUInt32BE(at);
+  return len > MAX_RECORD || at + RECORD_HEADER + len + TAG_BYTES >= buf.length;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+interface Pending {
+  payload: Buffer;
+  tag: string;
+  resolve: (seq: number) => void;
+  reject: (err: Error) => void;
+}
+
+/** Appends records to the log with group commit. Always starts a fresh file, after the last sequence number read. */
+export class WalWriter {
+  private fh: FileHandle | undefined;
+  private current: WalFileInfo | undefined;
+  private key: Buffer | undefined;
+  private size = 0;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private failed: Error | undefined;
+  private nextSeq: number;
+  /** Groups written (one fdatasync each), for statistics. */
+  syncs = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly workspaceId: string,
+    private readonly wrapKeyBuf: Buffer,
+    lastSeq: number,
+    readonly files: WalFileInfo[],
+    private readonly maxFileBytes: number,
+  ) {
+    this.nextSeq = lastSeq + 1;
+  }
+
+  get lastAssignedSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Queues a record; resolves with its sequence number once it is durable. */
+  append(payload: Buffer, tag: string): Promise<number> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ payload, tag, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  private async openFile(firstSeq: number): Promise<void> {
+    if (this.fh) await this.fh.close();
+    const path = join(this.dir, walFileName(firstSeq));
+    const { header, key } = fileHeader(this.workspaceId, firstSeq, this.wrapKeyBuf);
+    const fh = await open(path, 'wx', 0o600);
+    await fh.write(header);
+    await fh.sync();
+    fsyncDir(this.dir);
+    this.fh = fh;
+    this.key = key;
+    this.size = header.length;
+    this.current = { path, firstSeq, lastSeq: firstSeq - 1, tags: new Map() };
+    this.files.push(this.current);
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          if (!this.fh || this.size >= this.maxFileBytes) await this.openFile(this.nextSeq);
+          const bufs: Buffer[] = [];
+          const seqs: number[] = [];
+          for (const p of batch) {
+            const seq = this.nextSeq++;
+            const head = Buffer.alloc(RECORD_HEADER);
+            head.writeUInt32BE(p.payload.length);
+            head.writeBigUInt64BE(BigInt(seq), 4);
+            const { ciphertext, tag } = encrypt(this.key!, p.payload, head, nonceFor(seq));
+            bufs.push(head, ciphertext, tag);
+            seqs.push(seq);
+            this.size += RECORD_HEADER + ciphertext.length + TAG_BYTES;
+          }
+          await this.fh!.writev(bufs);
+          await this.fh!.datasync();
+          this.syncs++;
+          batch.forEach((p, i) => {
+            this.current!.tags.set(p.tag, seqs[i]!);
+            this.current!.lastSeq = seqs[i]!;
+          });
+          batch.forEach((p, i) => p.resolve(seqs[i]!));
+        } catch (err) {
+          // After a failed write the file's tail is unknown: stop accepting appends (a restart replays and repairs).
+          this.failed = new Error(`Writing the write-ahead log failed (${(err as Error).message}); no further data is accepted until Vigil restarts. Check the disk.`);
+          for (const p of [...batch, ...this.queue]) p.reject(this.failed);
+          this.queue = [];
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Waits for everything queued so far to be written. */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Deletes closed files whose every record is sealed (`sealed(tag, seq)` says whether a record is). */
+  deleteSealedFiles(sealed: (tag: string, seq: number) => boolean): number {
+    let removed = 0;
+    for (const f of [...this.files]) {
+      if (f === this.current) continue;
+      if ([...f.tags].every(([tag, seq]) => sealed(tag, seq))) {
+        rmSync(f.path, { force: true });
+        this.files.splice(this.files.indexOf(f), 1);
+        removed++;
+      } else break; // keep the log contiguous from its first file
+    }
+    if (removed > 0) fsyncDir(this.dir);
+    return removed;
+  }
+
+  /** Bytes in the log files. */
+  bytes(): number {
+    let n = 0;
+    for (const f of this.files) {
+      try {
+        n += statSync(f.path).size;
+      } catch {
+        /* deleted meanwhile */
+      }
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}

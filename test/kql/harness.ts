@@ -1,0 +1,88 @@
+/**
+ * Shared test harness: an in-memory DuckDB with known tables, and a runner that
+ * compiles KQL, wraps it for the wire, executes it and converts rows.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { compile, sqlIdent, type ColumnSchema, type CompiledQuery, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
+import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
+
+export const NOW = new Date('2024-01-03T00:00:00Z');
+
+export const TABLES: Record<string, { columns: ColumnSchema[]; create: string; rows: string[] }> = {
+  Events: {
+    columns: [
+      { name: 'TimeGenerated', type: 'datetime' },
+      { name: 'Level', type: 'string' },
+      { name: 'DurationMs', type: 'real' },
+      { name: 'Count', type: 'long' },
+      { name: 'Props', type: 'dynamic' },
+      { name: '_ResourceId', type: 'string' },
+    ],
+    create: 'CREATE TABLE "Events" ("TimeGenerated" TIMESTAMP, "Level" VARCHAR, "DurationMs" DOUBLE, "Count" BIGINT, "Props" JSON, "_ResourceId" VARCHAR)',
+    rows: [
+      `('2024-01-01 10:00:00', 'Error', 120.5, 3, '{"a":1,"b":"x","arr":[1,2,3]}', '/subs/1/vm1')`,
+      `('2024-01-01 10:30:00', 'Warning', 50, 1, '{"a":2,"b":"y"}', '/subs/1/vm2')`,
+      `('2024-01-01 11:15:00', 'Information', 10.25, 7, '{"a":3,"b":"z","nested":{"k":"v"}}', '/subs/1/vm1')`,
+      `('2024-01-01 12:00:00', 'Error', 300, NULL, NULL, '/subs/2/vm3')`,
+      `('2024-01-02 09:00:00', 'Information', NULL, 2, '{"a":null}', NULL)`,
+      `('2024-01-02 10:00:00', NULL, 5, 0, '[]', '/subs/2/vm3')`,
+    ],
+  },
+  'My Table': {
+    columns: [
+      { name: 'id', type: 'long' },
+      { name: 'Name', type: 'string' },
+    ],
+    create: 'CREATE TABLE "My Table" ("id" BIGINT, "Name" VARCHAR)',
+    rows: [`(1, 'one')`, `(2, 'two')`],
+  },
+  Logs_CL: {
+    columns: [
+      { name: 'TimeGenerated', type: 'datetime' },
+      { name: 'Message', type: 'string' },
+      { name: 'Id', type: 'guid' },
+      { name: 'Amount', type: 'decimal' },
+      { name: 'Flag', type: 'bool' },
+      { name: 'Elapsed', type: 'timespan' },
+      { name: 'Code', type: 'int' },
+    ],
+    create: 'CREATE TABLE "Logs_CL" ("TimeGenerated" TIMESTAMP, "Message" VARCHAR, "Id" UUID, "Amount" DECIMAL(38,18), "Flag" BOOLEAN, "Elapsed" BIGINT, "Code" INTEGER)',
+    rows: [
+      `('2024-01-02 00:00:00', 'Kusto: ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a;KustoExplorerQueryRun', '6f3c1072-2739-461c-8aa5-5c1b2d4e5f6a', 12.5, true, 36000000000, 200)`,
+      `('2024-01-02 06:00:00', 'North America has error: disk full', NULL, NULL, false, 5000000, 500)`,
+      `('2024-01-02 12:00:00', 'The quick brown fox', '00000000-0000-0000-0000-000000000001', 0.25, NULL, NULL, NULL)`,
+    ],
+  },
+};
+
+export const resolver: TableResolver = {
+  resolveTable(name: string): ResolvedTable | undefined {
+    if (name === 'Forbidden') throw new Error('access denied to Forbidden');
+    const t = TABLES[name];
+    return t ? { sql: sqlIdent(name), columns: t.columns } : undefined;
+  },
+};
+
+export async function openDb(): Promise<DuckDBConnection> {
+  const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
+  const conn = await db.connect();
+  for (const t of Object.values(TABLES)) {
+    await conn.run(t.create);
+    const name = t.create.match(/CREATE TABLE ("[^"]+")/)![1];
+    await conn.run(`INSERT INTO ${name} VALUES ${t.rows.join(', ')}`);
+  }
+  return conn;
+}
+
+export interface QueryResult {
+  columns: ColumnSchema[];
+  rows: unknown[][];
+  compiled: CompiledQuery;
+}
+
+export async function runKql(conn: DuckDBConnection, query: string, options: { timespan?: { start?: Date; end?: Date } } = {}): Promise<QueryResult> {
+  const compiled = compile(query, resolver, { now: NOW, ...options });
+  const reader = await conn.runAndReadAll(wrapForWire(compiled.sql, compiled.columns));
+  const rows = (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns));
+  return { columns: compiled.columns, rows, compiled };
+}
