@@ -10,6 +10,24 @@ const port = (v: string) => {
   return n;
 };
 
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+};
+
+interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  memoryLimit: string;
+  queryMaxRows: number;
+  queryMaxBytes: number;
+  queryTimeout: number;
+  ingestRequestsPerMinute: number;
+}
+
 const program = new Command()
   .name('vigil')
   .description('Vigil: self-hosted, secure-by-default log analytics with the Azure Monitor Logs APIs')
@@ -23,9 +41,21 @@ program
   .option('--port <port>', 'port to listen on (0 picks a free one)', port, process.env.VIGIL_PORT ? port(process.env.VIGIL_PORT) : 8443)
   .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', process.env.VIGIL_LOG_LEVEL ?? 'warn')
   .option('--memory-limit <size>', 'memory the query engine may use, e.g. 4GB', '4GB')
-  .action(async (o: { dataDir: string; host: string; port: number; logLevel: string; memoryLimit: string }) => {
+  .option('--query-max-rows <n>', 'rows a query may return before it is truncated (Azure: 500000)', positive, 500_000)
+  .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
+  .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
+  .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
+  .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
-    const server = await startServer({ dataDir, host: o.host, port: o.port, logLevel: o.logLevel, memoryLimit: o.memoryLimit });
+    const server = await startServer({
+      dataDir,
+      host: o.host,
+      port: o.port,
+      logLevel: o.logLevel,
+      memoryLimit: o.memoryLimit,
+      queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
+      ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+    });
     const b = server.bootstrap;
     process.stdout.write(
       [

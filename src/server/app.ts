@@ -78,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const app = Fastify({
     https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
-    ignoreDuplicateSlashes: true,
+    routerOptions: { ignoreDuplicateSlashes: true },
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-ms-client-request-id'];
