@@ -1,21 +1,11 @@
-import type { KqlType } from '../kql/index.js';
+import { ALL_TYPES, sqlType, type KqlType } from '../kql/types.js';
 
 /**
- * How each KQL type is stored in DuckDB. One choice, everywhere: timespans are BIGINT counts of
- * 100-ns ticks, datetimes are UTC TIMESTAMPs (microseconds), dynamic values are JSON.
+ * How each KQL type is stored in DuckDB — the compiler's one mapping (timespans are BIGINT counts of
+ * 100-ns ticks, datetimes UTC TIMESTAMPs in microseconds, dynamic values JSON), so storage and
+ * queries can never disagree.
  */
-export const DUCKDB_TYPE: Record<KqlType, string> = {
-  bool: 'BOOLEAN',
-  int: 'INTEGER',
-  long: 'BIGINT',
-  real: 'DOUBLE',
-  decimal: 'DECIMAL(38,18)',
-  string: 'VARCHAR',
-  datetime: 'TIMESTAMP',
-  timespan: 'BIGINT',
-  guid: 'UUID',
-  dynamic: 'JSON',
-};
+export const DUCKDB_TYPE = Object.fromEntries(ALL_TYPES.map((t) => [t, sqlType(t)])) as Record<KqlType, string>;
 
 /**
  * A stored cell as the ingestion path hands it to the store: datetimes are bigint microseconds since
