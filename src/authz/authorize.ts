@@ -53,16 +53,24 @@ export function resolveRole(source: AssignmentSource, roleDefinitionId: string):
  * that checks fifty tables against a principal with a thousand assignments matches each role
  * pattern once, not fifty thousand times.
  */
+/** Where one (principal, kind, action) is granted: the assignment scopes, normalized. */
+interface Grants {
+  /** For "at or above": membership of each of the target's ancestors, so the cost does not grow with the assignments. */
+  set: Set<string>;
+  /** For "at or below": the scopes themselves. */
+  list: string[];
+}
+
 interface SourceCache {
   version: number | undefined;
-  /** principal (lower case) → "kind\0action" (lower case) → granted scopes (normalized). */
-  principals: Map<string, Map<string, string[]>>;
+  /** principal (lower case) → "kind\0action" (lower case) → grants. */
+  principals: Map<string, Map<string, Grants>>;
 }
 const MAX_CACHED_ACTIONS = 4096;
 const MAX_CACHED_PRINCIPALS = 10_000;
 const caches = new WeakMap<AssignmentSource, SourceCache>();
 
-function grantedScopes(source: AssignmentSource, principalId: string, action: string, kind: ActionKind): string[] {
+function grantsFor(source: AssignmentSource, principalId: string, action: string, kind: ActionKind): Grants {
   const version = source.authzVersion;
   let cache = caches.get(source);
   // A source without a version cannot tell us when it changed: derive afresh every time.
@@ -71,27 +79,44 @@ function grantedScopes(source: AssignmentSource, principalId: string, action: st
     if (version !== undefined) caches.set(source, cache);
   }
   const key = principalId.toLowerCase();
-  let grants = cache.principals.get(key);
-  if (!grants) {
+  let perAction = cache.principals.get(key);
+  if (!perAction) {
     if (cache.principals.size >= MAX_CACHED_PRINCIPALS) cache.principals.clear();
-    cache.principals.set(key, (grants = new Map()));
+    cache.principals.set(key, (perAction = new Map()));
   }
   const actionKey = `${kind}\u0000${action.toLowerCase()}`;
-  let scopes = grants.get(actionKey);
-  if (!scopes) {
-    scopes = [];
+  let grants = perAction.get(actionKey);
+  if (!grants) {
+    const list: string[] = [];
+    // Many assignments share a few roles: match each role's patterns once.
+    const byRole = new Map<string, boolean>();
     for (const a of source.roleAssignmentsFor(principalId)) {
-      const role = resolveRole(source, a.roleDefinitionId);
-      if (role && roleGrants(role, action, kind)) scopes.push(normalizeScope(a.scope));
+      let grants = byRole.get(a.roleDefinitionId);
+      if (grants === undefined) {
+        const role = resolveRole(source, a.roleDefinitionId);
+        byRole.set(a.roleDefinitionId, (grants = role !== undefined && roleGrants(role, action, kind)));
+      }
+      if (grants) list.push(normalizeScope(a.scope));
     }
-    if (grants.size >= MAX_CACHED_ACTIONS) grants.clear();
-    grants.set(actionKey, scopes);
+    grants = { set: new Set(list), list };
+    if (perAction.size >= MAX_CACHED_ACTIONS) perAction.clear();
+    perAction.set(actionKey, grants);
   }
-  return scopes;
+  return grants;
 }
 
 function covers(granted: string, target: string): boolean {
   return granted === '/' || target === granted || target.startsWith(`${granted}/`);
+}
+
+/** Is `target` or one of its ancestors (segment-wise) in the set? */
+function coveredBySet(set: Set<string>, target: string): boolean {
+  if (set.size === 0) return false;
+  if (set.has('/') || set.has(target)) return true;
+  for (let i = target.lastIndexOf('/'); i > 0; i = target.lastIndexOf('/', i - 1)) {
+    if (set.has(target.slice(0, i))) return true;
+  }
+  return false;
 }
 
 /**
@@ -100,9 +125,7 @@ function covers(granted: string, target: string): boolean {
  * (data)actions match and whose not(Data)Actions do not. Everything else is denied.
  */
 export function isAllowed(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
-  const target = normalizeScope(scope);
-  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(g, target)) return true;
-  return false;
+  return coveredBySet(grantsFor(source, caller.objectId, action, kind).set, normalizeScope(scope));
 }
 
 /**
@@ -111,18 +134,7 @@ export function isAllowed(source: AssignmentSource, caller: Caller, action: stri
  */
 export function isGrantedAtOrBelow(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
   const target = normalizeScope(scope);
-  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(target, g)) return true;
-  return false;
-}
-
-/**
- * True when the action is granted at `scope`, above it, or at any scope below it: "could the caller
- * do this somewhere inside `scope`?" (used to tell an empty result from no access at all).
- */
-export function isGrantedAnywhereWithin(source: AssignmentSource, caller: Caller, action: string, scope: string, kind: ActionKind = 'action'): boolean {
-  const target = normalizeScope(scope);
-  for (const g of grantedScopes(source, caller.objectId, action, kind)) if (covers(g, target) || covers(target, g)) return true;
-  return false;
+  return grantsFor(source, caller.objectId, action, kind).list.some((g) => covers(target, g));
 }
 
 /** Throws ARM's 403 `AuthorizationFailed` when the caller may not act. */

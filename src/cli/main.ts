@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
+import { formatReport, verifyDataDir } from '../store/verify.js';
+import { rotateMasterKey } from '../keys/rotate.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -16,6 +18,13 @@ const positive = (v: string) => {
   return n;
 };
 
+const positiveNumber = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
+  return n;
+};
+const envNumber = (name: string) => (process.env[name] ? positiveNumber(process.env[name]!) : undefined);
+
 interface ServeOptions {
   dataDir: string;
   host: string;
@@ -26,6 +35,12 @@ interface ServeOptions {
   queryMaxBytes: number;
   queryTimeout: number;
   ingestRequestsPerMinute: number;
+  scratchDir?: string;
+  sealRows?: number;
+  sealAge?: number;
+  segmentCacheMb?: number;
+  retentionInterval?: number;
+  compactionInterval?: number;
 }
 
 const program = new Command()
@@ -45,6 +60,12 @@ program
   .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
   .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
+  .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
+  .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
+  .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
+  .option('--segment-cache-mb <mb>', 'memory for decrypted segments (VIGIL_SEGMENT_CACHE_MB; default half the scratch space, at most 1024)', positiveNumber, envNumber('VIGIL_SEGMENT_CACHE_MB'))
+  .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
+  .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -55,6 +76,14 @@ program
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      storage: {
+        scratchDir: o.scratchDir,
+        sealRows: o.sealRows,
+        sealAgeMs: o.sealAge === undefined ? undefined : o.sealAge * 1000,
+        segmentCacheBytes: o.segmentCacheMb === undefined ? undefined : Math.floor(o.segmentCacheMb * 1024 * 1024),
+        retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,
+        compactionIntervalMs: o.compactionInterval === undefined ? undefined : o.compactionInterval * 1000,
+      },
     });
     const b = server.bootstrap;
     process.stdout.write(
@@ -92,12 +121,37 @@ sp.command('create')
   .option('--data-dir <dir>', "data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)", process.env.VIGIL_DATA_DIR ?? './vigil-data')
   .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
   .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
-  .action(async (o: { name: string; dataDir: string; endpoint?: string; clientId?: string }) => {
-    const created = await createServicePrincipal({ name: o.name, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId });
+  .option('--role <role>', "also grant this role (e.g. 'Log Analytics Reader', or a role definition GUID) ...")
+  .option('--scope <scope>', '... at this scope (a subscription, resource group, workspace, table or resource id)')
+  .action(async (o: { name: string; dataDir: string; endpoint?: string; clientId?: string; role?: string; scope?: string }) => {
+    const created = await createServicePrincipal({ name: o.name, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId, role: o.role, scope: o.scope });
     process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
     process.stderr.write(
-      `Save the clientSecret now: Vigil keeps only its hash. The principal has no roles yet; grant one with PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid} (principalId ${created.objectId}).\n`,
+      created.roleAssignmentId
+        ? 'Save the clientSecret now: Vigil keeps only its hash.\n'
+        : `Save the clientSecret now: Vigil keeps only its hash. The principal has no roles yet; grant one with --role/--scope or PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid} (principalId ${created.objectId}).\n`,
     );
+  });
+
+program
+  .command('verify')
+  .description('check every segment and write-ahead log file against the manifest chain; exits 1 naming each altered file and table (stop the server first)')
+  .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .action(async (o: { dataDir: string }) => {
+    const report = await verifyDataDir(resolve(o.dataDir));
+    process.stdout.write(`${formatReport(report)}\n`);
+    process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+  });
+
+program
+  .command('rotate-master-key')
+  .description('re-wrap every workspace key under a new storage master key, without rewriting data (stop the server first)')
+  .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--new-key-file <file>', 'operator-supplied new key (32 bytes, base64 or hex); afterwards start Vigil with VIGIL_MASTER_KEY_FILE pointing at it. Without it, a new service-managed key is created.')
+  .action(async (o: { dataDir: string; newKeyFile?: string }) => {
+    const r = await rotateMasterKey(resolve(o.dataDir), o.newKeyFile && resolve(o.newKeyFile));
+    process.stdout.write(`re-wrapped ${r.workspaces} workspace key(s): master key ${r.from} -> ${r.to}\n`);
+    if (o.newKeyFile) process.stdout.write(`start Vigil with VIGIL_MASTER_KEY_FILE=${resolve(o.newKeyFile)} from now on\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -4,6 +4,7 @@
  * It signs in with the credentials in `<data-dir>/bootstrap.json` (the admin principal) unless other
  * ones are given, and trusts the CA named there.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,9 @@ export interface CreateSpOptions {
   clientId?: string;
   clientSecret?: string;
   endpoint?: string;
+  /** Optionally grant a role (built-in name or definition GUID) at a scope right away. */
+  role?: string;
+  scope?: string;
 }
 
 export interface CreatedSp {
@@ -27,6 +31,7 @@ export interface CreatedSp {
   secretEndDateTime: string;
   authorityHost: string;
   endpoint: string;
+  roleAssignmentId?: string;
 }
 
 interface Reply {
@@ -85,10 +90,27 @@ export async function createServicePrincipal(o: CreateSpOptions): Promise<Create
     ca = undefined; // fall back to the system trust store (and NODE_EXTRA_CA_CERTS)
   }
 
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://graph.microsoft.com/.default' });
-  const token = await call(`${endpoint}/${b.tenantId}/oauth2/v2.0/token`, ca, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
-  if (token.status !== 200) throw new Error(`sign-in as ${clientId} failed: ${describe(token)}`);
-  const auth = { authorization: `Bearer ${(token.body as { access_token: string }).access_token}`, 'content-type': 'application/json' };
+  if ((o.role === undefined) !== (o.scope === undefined)) throw new Error('--role and --scope go together: name the role and the scope to grant it at.');
+  const signIn = async (resource: string) => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${resource}/.default` });
+    const token = await call(`${endpoint}/${b.tenantId}/oauth2/v2.0/token`, ca, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+    if (token.status !== 200) throw new Error(`sign-in as ${clientId} failed: ${describe(token)}`);
+    return { authorization: `Bearer ${(token.body as { access_token: string }).access_token}`, 'content-type': 'application/json' };
+  };
+  const auth = await signIn('https://graph.microsoft.com');
+  // Resolve the role before creating anything, so a typo does not leave a principal behind.
+  let roleDefinitionId: string | undefined;
+  let scope: string | undefined;
+  if (o.role && o.scope) {
+    scope = o.scope.startsWith('/') ? o.scope.replace(/\/+$/, '') : `/${o.scope.replace(/\/+$/, '')}`;
+    const arm = await signIn('https://management.azure.com');
+    const filter = /^[0-9a-f-]{36}$/i.test(o.role) ? '' : `&$filter=${encodeURIComponent(`roleName eq '${o.role.replace(/'/g, "''")}'`)}`;
+    const defs = await call(`${endpoint}${scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01${filter}`, ca, 'GET', arm);
+    if (defs.status !== 200) throw new Error(`looking up role '${o.role}' at ${scope} failed: ${describe(defs)}`);
+    const found = (defs.body as { value: { id: string; name: string }[] }).value.find((d) => !filter ? d.name.toLowerCase() === o.role!.toLowerCase() : true);
+    if (!found) throw new Error(`no role named '${o.role}' can be assigned at ${scope}; list them with GET ${scope}/providers/Microsoft.Authorization/roleDefinitions.`);
+    roleDefinitionId = found.id;
+  }
 
   const created = await call(`${endpoint}/v1.0/servicePrincipals`, ca, 'POST', auth, JSON.stringify({ displayName: o.name }));
   if (created.status !== 201) throw new Error(`creating the service principal failed: ${describe(created)}`);
@@ -98,6 +120,22 @@ export async function createServicePrincipal(o: CreateSpOptions): Promise<Create
     throw new Error(`the service principal ${sp.id} was created, but adding a secret failed: ${describe(secret)}. Add one with POST /v1.0/servicePrincipals/${sp.id}/addPassword.`);
   }
   const s = secret.body as { secretText: string; endDateTime: string };
+  let roleAssignmentId: string | undefined;
+  if (roleDefinitionId && scope) {
+    const arm = await signIn('https://management.azure.com');
+    const put = await call(
+      `${endpoint}${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+      ca,
+      'PUT',
+      arm,
+      JSON.stringify({ properties: { roleDefinitionId, principalId: sp.id, principalType: 'ServicePrincipal' } }),
+    );
+    if (put.status !== 201 && put.status !== 200) {
+      process.stdout.write(`${JSON.stringify({ tenantId: b.tenantId, clientId: sp.appId, clientSecret: s.secretText, objectId: sp.id }, null, 2)}\n`);
+      throw new Error(`the service principal was created (credentials above), but the role assignment failed: ${describe(put)}`);
+    }
+    roleAssignmentId = (put.body as { id: string }).id;
+  }
   return {
     tenantId: b.tenantId,
     clientId: sp.appId,
@@ -107,5 +145,6 @@ export async function createServicePrincipal(o: CreateSpOptions): Promise<Create
     secretEndDateTime: s.endDateTime,
     authorityHost: endpoint,
     endpoint,
+    ...(roleAssignmentId ? { roleAssignmentId } : {}),
   };
 }

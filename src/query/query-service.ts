@@ -122,7 +122,7 @@ export class QueryService {
     const sql = `SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${this.limits.maxRows + 1}`;
     let output;
     try {
-      output = await this.store.query(sql, { timeoutMs: waitSeconds * 1000, signal: req.signal });
+      output = await this.store.query(sql, { timeoutMs: waitSeconds * 1000, signal: req.signal, timespan: req.timespan });
     } catch (err) {
       if (err instanceof QueryAbortedError) {
         if (err.reason === 'timeout') {
@@ -166,7 +166,14 @@ export class QueryService {
         query: {
           executionTime: seconds,
           resourceUsage: { cache: {}, cpu: { 'total cpu': formatSeconds(seconds) }, memory: {} },
-          inputDatasetStatistics: { extents: {}, rows: {} },
+          inputDatasetStatistics: output.statistics
+            ? {
+                // Kusto's names: extents are Vigil's sealed segments; "scanned" ones were read after time pruning.
+                extents: { total: output.statistics.segmentsConsidered, scanned: output.statistics.segmentsOpened },
+                rows: { total: output.statistics.rowsTotal, scanned: output.statistics.rowsScanned },
+              }
+            : { extents: {}, rows: {} },
+          ...(output.statistics ? { storage: output.statistics } : {}),
           datasetStatistics: [{ tableRowCount: rows.length, tableSize: bytes }],
           crossClusterResourceUsage: {},
           tables: compiled.tables,
@@ -189,5 +196,9 @@ function formatSeconds(s: number): string {
 /** DuckDB messages may quote generated SQL; keep only the first line and drop anything SQL-like. */
 function sanitizeEngineMessage(message: string): string {
   const first = message.split('\n')[0] ?? 'execution failed';
-  return first.replace(/"ws_[0-9a-f]+"\.main\./g, '').slice(0, 300);
+  return first
+    .replace(/"ws_[0-9a-f]+"\.main\./g, '')
+    .replace(/(?:temp\.main\.)?"vigil_[0-9a-f]{32}_((?:[^"]|"")+)"/g, '$1')
+    .replace(/vigil_[0-9a-f]{32}_/g, '')
+    .slice(0, 300);
 }

@@ -26,12 +26,12 @@
  * are skipped silently, as Azure does.
  */
 import { isAllowed, isGrantedAtOrBelow, type Caller } from '../authz/authorize.js';
-import { normalizeScope } from '../authz/scope.js';
+import { normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { TableRecord, WorkspaceRecord } from '../metadata/records.js';
-import { tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
+import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ApiError } from '../errors/api-error.js';
 import type { LogStore } from '../store/store.js';
@@ -45,6 +45,13 @@ export type QueryContext =
 export interface AccessResolver extends TableResolver {
   /** Names of the tables the caller may read in this context, sorted; denied tables are not listed. */
   listTables(): string[];
+  /**
+   * `workspace('id').Table` and `resource('id').Table`: the table of another workspace (workspace-context
+   * rules: the caller must be able to query that workspace and read the table) or of a resource
+   * (resource-context rules and the `_ResourceId` filter). A workspace the caller cannot query is
+   * refused with the same error as one that does not exist.
+   */
+  resolveQualifiedTable(kind: 'workspace' | 'resource' | 'app', id: string, table: string): ResolvedTable | undefined;
   /** What the query used, for `Prefer: include-permissions=true`. */
   permissions(): QueryPermissions;
 }
@@ -166,7 +173,38 @@ export class TableAccess {
       };
     };
 
-    return { resolveTable, listTables, permissions };
+    const resolveQualifiedTable = (kind: 'workspace' | 'resource' | 'app', id: string, table: string): ResolvedTable | undefined => {
+      if (kind === 'app') {
+        throw new ApiError(400, 'BadArgumentError', `app('${id}') refers to Application Insights, which Vigil does not serve; query a workspace() or a resource() instead.`);
+      }
+      if (kind === 'resource') {
+        const scope = parseArmScope(id);
+        if (!scope || !this.metadata.subscription(scope.subscriptionId)) {
+          throw insufficientAccess(`resource('${id}') is not a resource the caller may read logs of (or it is not a valid resource id).`);
+        }
+        return this.resolverFor(caller, { kind: 'resource', resourceId: scope.id }).resolveTable(table);
+      }
+      const w = this.findWorkspace(id);
+      if (!w || !this.canQueryWorkspace(caller, w)) {
+        throw insufficientAccess(`workspace('${id}') does not exist or the caller may not query it.`);
+      }
+      const inner = this.resolverFor(caller, { kind: 'workspace', workspaces: [w] });
+      const resolved = inner.resolveTable(table);
+      if (resolved) used.add(w);
+      return resolved;
+    };
+
+    return { resolveTable, listTables, permissions, resolveQualifiedTable };
+  }
+
+  /** A workspace by GUID (customerId), ARM resource id, or unique name — the forms `workspace()` accepts. */
+  findWorkspace(ref: string): WorkspaceRecord | undefined {
+    const byId = this.metadata.workspaceByCustomerId(ref);
+    if (byId) return byId;
+    const arm = parseWorkspaceResourceId(ref);
+    if (arm) return this.metadata.workspace(arm.subscriptionId, arm.resourceGroup, arm.name);
+    const named = this.metadata.workspaces().filter((w) => w.name.toLowerCase() === ref.toLowerCase());
+    return named.length === 1 ? named[0] : undefined;
   }
 
   /** Resource context: the tables (per workspace) the caller may read, for the metadata endpoint and the 403 check. */

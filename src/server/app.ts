@@ -17,7 +17,8 @@ import { ingestRoutes } from '../ingest/routes.js';
 import { MetadataStore } from '../metadata/metadata-store.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
 import { queryRoutes } from '../query/routes.js';
-import { DuckDbStore } from '../store/duckdb-store.js';
+import { StorageEngine, type EngineOptions } from '../store/engine.js';
+import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError } from '../errors/api-error.js';
@@ -33,6 +34,8 @@ export interface ServerOptions {
   queryLimits?: Partial<QueryLimitsConfig>;
   /** Ingestion requests per minute per data collection rule. */
   ingestRequestsPerMinute?: number;
+  /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
+  storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log'>>;
 }
 
 export interface RunningServer {
@@ -73,8 +76,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (created) adminSecret = secret;
 
   const signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'));
-  const logStore = await DuckDbStore.open({ dataDir: opts.dataDir, memoryLimit: opts.memoryLimit });
-  await logStore.attachWorkspaces(metadata.workspaces().map((w) => w.customerId));
+  const logStore = await StorageEngine.open({
+    ...opts.storage,
+    dataDir: opts.dataDir,
+    memoryLimit: opts.memoryLimit,
+    // Per-table retention; -1 means the workspace's.
+    retentionDays: (workspaceId, table) => {
+      const w = metadata.workspaceByCustomerId(workspaceId);
+      const t = w?.tables.find((x) => x.name === table);
+      if (!w || !t) return undefined;
+      return t.retentionInDays === -1 ? w.retentionInDays : t.retentionInDays;
+    },
+  });
+  await logStore.attachWorkspaces(
+    metadata.workspaces().map((w) => ({ workspaceId: w.customerId, tables: w.tables.map((t) => ({ name: t.name, columns: tableSchema(t) })) })),
+  );
 
   const app = Fastify({
     https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
