@@ -10,6 +10,7 @@ import {
 } from './support.js';
 
 const WARMUP_BATCHES = 5;
+const ROUNDS = 5;
 
 const opts = parseOptions();
 const total = opts.rows ?? (opts.quick ? 20_000 : 200_000);
@@ -20,45 +21,37 @@ const batches: LogRow[][] = Array.from({ length: batchCount }, (_, b) => makeBat
 const warmup: LogRow[][] = Array.from({ length: WARMUP_BATCHES }, (_, b) => makeBatch(total + b * BATCH, BATCH, total, endMs));
 const perSecond = (rows: number, ms: number) => Math.round((rows / ms) * 1000);
 
-process.stderr.write(`ingest: ${total.toLocaleString('en')} rows in ${batchCount} requests of ${BATCH}, concurrency ${opts.concurrency}\n`);
+process.stderr.write(`ingest: ${total.toLocaleString('en')} rows in ${batchCount} requests of ${BATCH}, concurrency ${opts.concurrency}, ${ROUNDS} alternating rounds\n`);
 
-// ---- baseline: DuckDB appender, 1,000-row transactions, one after the other (one writer).
+// Both sides run in ROUNDS alternating slices (DuckDB slice, then Vigil slice), so that drift in the
+// machine's load hits both alike; each side's time is the sum over its slices.
 const baseline = await openBaseline();
-let duckMs: number;
-try {
-  for (const w of warmup) await baseline.append(w);
-  progress('DuckDB baseline: appending');
-  duckMs = (await timed(async () => {
-    for (const b of batches) await baseline.append(b);
-  })).ms;
-  const n = Number((await baseline.conn.runAndReadAll('SELECT count(*) FROM T')).getRowsJS()[0]![0]);
-  if (n !== total + WARMUP_BATCHES * BATCH) throw new Error(`DuckDB baseline holds ${n} rows, expected ${total + WARMUP_BATCHES * BATCH}`);
-  progress(`DuckDB baseline: ${perSecond(total, duckMs).toLocaleString('en')} rows/s`);
-} finally {
-  baseline.dispose();
-}
-
-// ---- Vigil: the official ingestion SDK against a real server.
 progress('starting Vigil');
 const v = await startBenchVigil();
-let vigilMs: number;
+let duckMs = 0;
+let vigilMs = 0;
 let stored: number | undefined;
 try {
+  for (const w of warmup) await baseline.append(w);
   await pool(warmup.length, opts.concurrency, (i) => uploadBatch(v, warmup[i]!));
-  progress('Vigil: uploading');
-  let done = 0;
-  vigilMs = (await timed(() =>
-    pool(batchCount, opts.concurrency, async (i) => {
-      await uploadBatch(v, batches[i]!);
-      if (++done % Math.max(1, Math.floor(batchCount / 5)) === 0) progress(`Vigil: ${done}/${batchCount} requests`);
-    }),
-  )).ms;
-  progress(`Vigil: ${perSecond(total, vigilMs).toLocaleString('en')} rows/s`);
-  // Not timed: every row must have arrived exactly once.
+  const perRound = Math.ceil(batchCount / ROUNDS);
+  for (let r = 0; r * perRound < batchCount; r++) {
+    const slice = batches.slice(r * perRound, (r + 1) * perRound);
+    duckMs += (await timed(async () => {
+      for (const b of slice) await baseline.append(b);
+    })).ms;
+    vigilMs += (await timed(() => pool(slice.length, opts.concurrency, (i) => uploadBatch(v, slice[i]!)))).ms;
+    const sent = Math.min(batchCount, (r + 1) * perRound) * BATCH;
+    progress(`${Math.min(sent, total).toLocaleString('en')} rows: DuckDB ${perSecond(sent, duckMs).toLocaleString('en')} rows/s, Vigil ${perSecond(sent, vigilMs).toLocaleString('en')} rows/s`);
+  }
+  // Not timed: every row must have arrived exactly once, on both sides.
+  const n = Number((await baseline.conn.runAndReadAll('SELECT count(*) FROM T')).getRowsJS()[0]![0]);
+  if (n !== total + WARMUP_BATCHES * BATCH) throw new Error(`DuckDB baseline holds ${n} rows, expected ${total + WARMUP_BATCHES * BATCH}`);
   const r = await v.clients.query.queryWorkspace(v.vigil.bootstrap.workspaceId, `${TABLE} | count`, { startTime: new Date(0), endTime: new Date(endMs + 3_600_000) });
   if (r.status === LogsQueryResultStatus.Success) stored = Number(r.tables[0]!.rows[0]![0]);
 } finally {
   await v.dispose();
+  baseline.dispose();
 }
 
 const expected = total + WARMUP_BATCHES * BATCH;
@@ -67,6 +60,7 @@ const result = {
   rows: total,
   batchRows: BATCH,
   concurrency: opts.concurrency,
+  rounds: ROUNDS,
   vigil: { ms: Math.round(vigilMs), rowsPerSecond: perSecond(total, vigilMs) },
   duckdb: { ms: Math.round(duckMs), rowsPerSecond: perSecond(total, duckMs) },
   /** Vigil rows/s divided by DuckDB rows/s (1 = as fast as the bare engine). */

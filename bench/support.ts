@@ -3,14 +3,13 @@
  * process with a custom table and data collection rule (set up with the management SDKs exactly as
  * test/e2e/sdk-end-to-end.test.ts does), the DuckDB baseline, timing statistics and result output.
  */
-import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
-import { rawRequest, sdkClients, tokenFor } from '../test/support/clients.js';
+import { sdkClients } from '../test/support/clients.js';
 import { startVigil, type VigilProcess } from '../test/support/vigil-process.js';
 
 /** The bench CA (git-ignored `.bench-data/ca`); run.ts creates it and sets NODE_EXTRA_CA_CERTS to its ca.pem. */
@@ -182,9 +181,6 @@ const COLUMNS = [
   { name: 'Props', type: 'dynamic' },
 ] as const;
 
-/** Built-in role 'Monitoring Metrics Publisher' (grants Microsoft.Insights/Telemetry/Write). */
-const METRICS_PUBLISHER = '3913510d-42f4-4e42-8a64-420c390055eb';
-
 export interface BenchVigil {
   vigil: VigilProcess;
   clients: ReturnType<typeof sdkClients>;
@@ -224,16 +220,6 @@ export async function startBenchVigil(): Promise<BenchVigil> {
         dataFlows: [{ streams: [STREAM], destinations: ['la'], transformKql: 'source', outputStream: `Custom-${TABLE}` }],
       },
     });
-    // Owner holds no data actions (as in Azure): sending logs needs Monitoring Metrics Publisher on the rule.
-    // No management SDK for role assignments is installed, so this one is a plain ARM call.
-    const token = await tokenFor(b, 'https://management.azure.com');
-    const oid = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { oid: string }).oid;
-    const put = await rawRequest(
-      b, token, 'PUT', `${rule.id!}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
-      JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${METRICS_PUBLISHER}`, principalId: oid, principalType: 'ServicePrincipal' } }),
-      { 'content-type': 'application/json' },
-    );
-    if (put.status !== 201 && put.status !== 200) throw new Error(`role assignment failed: ${put.status} ${put.text}`);
     return { vigil, clients, ruleId: rule.immutableId!, dispose: () => vigil.dispose() };
   } catch (err) {
     await vigil.dispose();

@@ -15,14 +15,44 @@ export interface QueryAst {
   span: Span;
 }
 
-export type Statement = LetStatement | TabularStatement;
+export type Statement = LetStatement | TabularStatement | SetStatement;
+
+/** `set name [= value];` — a query option. */
+export interface SetStatement {
+  kind: 'set';
+  name: string;
+  value?: Expr;
+  span: Span;
+}
+
+/** A parameter of a let function: scalar (`x:long = 1`) or tabular (`T:(a:long)`, `T:(*)`). */
+export interface FunctionParam {
+  name: string;
+  span: Span;
+  /** scalar type, or 'tabular' */
+  type: KqlType | 'tabular';
+  /** for tabular parameters: the declared columns (empty with star = `(*)`) */
+  columns?: { name: string; type: KqlType }[];
+  default?: Expr;
+}
+
+/** `(params) { let …; body }` or `view () { … }` */
+export interface FunctionDef {
+  kind: 'function';
+  params: FunctionParam[];
+  /** let statements inside the body */
+  lets: LetStatement[];
+  body: Expr | TabularExpr;
+  view: boolean;
+  span: Span;
+}
 
 /** `let name = <scalar or tabular expression>;` */
 export interface LetStatement {
   kind: 'let';
   name: string;
   nameSpan: Span;
-  value: Expr | TabularExpr;
+  value: Expr | TabularExpr | FunctionDef;
   span: Span;
 }
 
@@ -35,7 +65,34 @@ export interface TabularStatement {
 
 // ───────────── tabular expressions ─────────────
 
-export type TabularExpr = TableRefNode | DatatableNode | PrintNode | RangeNode | PipeNode;
+export type TabularExpr =
+  | TableRefNode | DatatableNode | PrintNode | RangeNode | PipeNode | TabularCallNode | QualifiedRefNode | UnionSourceNode | SearchSourceNode;
+
+/** `f(args)` used as a tabular source (let function, materialize(), view, …). */
+export interface TabularCallNode {
+  kind: 'tcall';
+  name: string;
+  nameSpan: Span;
+  args: Expr[];
+  span: Span;
+}
+
+/** `workspace('id').Table` / `resource('id').Table` */
+export interface QualifiedRefNode {
+  kind: 'qref';
+  qkind: 'workspace' | 'resource' | 'app';
+  id: string;
+  table: string;
+  span: Span;
+}
+
+/** `union …` at the start of a pipeline. */
+export interface UnionSourceNode { kind: 'unionSource'; op: UnionOp; span: Span }
+/** `search …` at the start of a pipeline. */
+export interface SearchSourceNode { kind: 'searchSource'; op: SearchOp; span: Span }
+
+/** One leg of a union / a search table source: a (wildcard) name, or a tabular expression. */
+export type UnionLeg = { kind: 'pattern'; pattern: string; span: Span } | { kind: 'expr'; expr: TabularExpr; span: Span };
 
 /** A table name (or let-bound tabular name). */
 export interface TableRefNode {
@@ -78,7 +135,38 @@ export interface PipeNode {
 
 export type Operator =
   | WhereOp | ProjectOp | ExtendOp | SummarizeOp | TakeOp | SortOp | TopOp | CountOp | DistinctOp
-  | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp;
+  | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
+  | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
+  | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp;
+
+export interface UnionOp { kind: 'union'; unionKind: 'inner' | 'outer'; withsource?: string; isfuzzy: boolean; legs: UnionLeg[]; span: Span }
+export type JoinKind = 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter' | 'leftanti' | 'rightanti' | 'leftsemi' | 'rightsemi';
+export interface JoinOp { kind: 'join'; joinKind: JoinKind; right: TabularExpr; on: Expr[]; span: Span }
+export interface LookupOp { kind: 'lookup'; lookupKind: 'leftouter' | 'inner'; right: TabularExpr; on: Expr[]; span: Span }
+export interface AsOp { kind: 'as'; name: string; span: Span }
+export interface SerializeOp { kind: 'serialize'; items: NamedExpr[]; span: Span }
+export interface MvExpandItem { name?: string; expr: Expr; toType?: KqlType; span: Span }
+export interface MvExpandOp { kind: 'mv-expand'; bagKind: 'bag' | 'array'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; span: Span }
+export interface MvApplyOp { kind: 'mv-apply'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; body: TabularExpr; span: Span }
+/** parse / parse-where: the pattern is a sequence of string literals, `*` and column declarations. */
+export type ParsePart = { kind: 'text'; value: string; span: Span } | { kind: 'star'; span: Span } | { kind: 'column'; name: string; type: KqlType; span: Span };
+export interface ParseOp { kind: 'parse' | 'parse-where'; parseKind: 'simple' | 'regex' | 'relaxed'; flags?: string; source: Expr; parts: ParsePart[]; span: Span }
+export interface ParseKvOp {
+  kind: 'parse-kv'; source: Expr; columns: { name: string; type: KqlType; span: Span }[];
+  options: { name: string; value: Expr; span: Span }[]; span: Span;
+}
+export interface MakeSeriesOp {
+  kind: 'make-series'; aggregates: { item: NamedExpr; default?: Expr }[]; on: Expr; onName?: string;
+  from?: Expr; to?: Expr; step: Expr; inRange?: boolean; by: NamedExpr[]; span: Span;
+}
+export interface SearchOp { kind: 'search'; caseSensitive: boolean; tables?: UnionLeg[]; predicate: Expr; span: Span }
+export interface GetSchemaOp { kind: 'getschema'; span: Span }
+export interface SampleOp { kind: 'sample'; count: Expr; span: Span }
+export interface SampleDistinctOp { kind: 'sample-distinct'; count: Expr; column: Expr; span: Span }
+export interface TopNestedLevel { count?: Expr; of: NamedExpr; others?: Expr; by: NamedExpr; order?: 'asc' | 'desc'; span: Span }
+export interface TopNestedOp { kind: 'top-nested'; levels: TopNestedLevel[]; span: Span }
+export interface EvaluateOp { kind: 'evaluate'; plugin: string; pluginSpan: Span; args: Expr[]; schema?: { name: string; type: KqlType }[]; schemaStar?: boolean; span: Span }
+export interface InvokeOp { kind: 'invoke'; call: CallExpr; span: Span }
 
 export interface WhereOp { kind: 'where'; predicate: Expr; span: Span }
 export interface ProjectOp { kind: 'project'; items: NamedExpr[]; span: Span }
@@ -119,7 +207,10 @@ export interface NamedExpr {
 // ───────────── scalar expressions ─────────────
 
 export type Expr =
-  | LiteralExpr | NameExpr | MemberExpr | IndexExpr | CallExpr | BinaryExpr | UnaryExpr | InExpr | BetweenExpr | StarExpr;
+  | LiteralExpr | NameExpr | MemberExpr | IndexExpr | CallExpr | BinaryExpr | UnaryExpr | InExpr | BetweenExpr | StarExpr | SubqueryExpr;
+
+/** A tabular expression used where a value is expected: `x in (T | project y)`, `toscalar(T | count)`, tabular function arguments. */
+export interface SubqueryExpr { kind: 'subquery'; query: TabularExpr; span: Span }
 
 /**
  * A literal.  `value` uses the same representation as bound literals:

@@ -7,11 +7,16 @@
  * below — that is where authorization is enforced by the caller's resolver.
  */
 import type * as A from './ast.js';
-import { BindFailure, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral } from './bound.js';
+import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
+import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
-import { commonType, isIntegral, isNumeric, numericPromote, type ColumnSchema, type KqlType } from './types.js';
+import { sqlString } from './sql.js';
+import { literalSql, toDynamicSql, toStringSql } from './sqlexpr.js';
+import * as T from './tabular.js';
+import { emitExpr } from './emitter.js';
+import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
 
 export interface ResolvedTable {
   /** A FROM-clause source, already quoted by the caller (e.g. via sqlIdent). */
@@ -22,6 +27,18 @@ export interface ResolvedTable {
 export interface TableResolver {
   /** Returns undefined for unknown tables; may throw (e.g. authorization errors), which propagates unchanged. */
   resolveTable(name: string): ResolvedTable | undefined;
+  /**
+   * Optional: the names of the tables the caller may read.  Wildcard table references
+   * (`union App*`, `union *`, `search "x"`, `search in (T*) …`) expand to these names only
+   * (each is still resolved through resolveTable); without listTables wildcards match nothing.
+   */
+  listTables?(): string[];
+  /**
+   * Optional: cross-scope references `workspace('id').Table`, `resource('id').Table`
+   * (`app('id').Table` is passed as kind 'resource').  Same contract as resolveTable;
+   * when absent such references are a SemanticError.
+   */
+  resolveQualifiedTable?(kind: 'workspace' | 'resource', id: string, table: string): ResolvedTable | undefined;
 }
 
 export interface BindOptions {
@@ -41,7 +58,22 @@ export class ResolverError extends Error {
   }
 }
 
-type ScopeEntry = { kind: 'scalar'; expr: BoundExpr } | { kind: 'tabular'; plan: P.PlanNode };
+type ScopeEntry =
+  | { kind: 'scalar'; expr: BoundExpr }
+  | { kind: 'tabular'; plan: P.PlanNode }
+  | { kind: 'function'; name: string; def: A.FunctionDef; scope: Scope };
+
+/** Query options accepted by `set` (they don't change results here). */
+const KNOWN_OPTIONS = new Set([
+  'notruncation', 'truncationmaxrecords', 'truncationmaxsize', 'querytrace', 'query_take_max_records', 'servertimeout', 'norequesttimeout',
+  'maxmemoryconsumptionperiterator', 'max_memory_consumption_per_query_per_node', 'maxoutputcolumns', 'query_results_cache_max_age',
+  'query_results_cache_force_refresh', 'query_datascope', 'best_effort', 'query_fanout_nodes_percent', 'query_fanout_threads_percent',
+  'request_app_name', 'request_description', 'request_readonly', 'request_user', 'deferpartialqueryfailures', 'query_language',
+  'request_block_row_level_security', 'query_distribution_nodes_span', 'query_weakconsistency_session_id', 'queryconsistency',
+]);
+
+const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum']);
+const MAX_CALL_DEPTH = 64;
 
 /** Names visible to a statement: let bindings, innermost last. */
 class Scope {
@@ -49,6 +81,12 @@ class Scope {
   constructor(private readonly parent?: Scope) {}
   lookup(name: string): ScopeEntry | undefined {
     return this.vars.get(name) ?? this.parent?.lookup(name);
+  }
+  /** All names visible (innermost wins), for wildcard matching of views. */
+  entries(): [string, ScopeEntry][] {
+    const m = new Map<string, ScopeEntry>(this.parent ? this.parent.entries() : []);
+    for (const [k, v] of this.vars) m.set(k, v);
+    return [...m];
   }
   define(name: string, entry: ScopeEntry): void {
     this.vars.set(name, entry);
@@ -60,6 +98,10 @@ interface RowContext {
   schema: ColumnSchema[];
   /** Aggregates are allowed (summarize aggregate list). */
   aggregates: boolean;
+  /** Window functions are allowed (the row set is serialized). */
+  serialized?: boolean;
+  /** search kind=case_sensitive */
+  searchCs?: boolean;
 }
 
 const EMPTY_ROW: RowContext = { schema: [], aggregates: false };
@@ -71,6 +113,7 @@ export function bindQuery(ast: A.QueryAst, src: SourceText, resolver: TableResol
 class Binder {
   private readonly tables: string[] = [];
   private render: BoundQuery['render'];
+  private callDepth = 0;
 
   constructor(private readonly src: SourceText, private readonly resolver: TableResolver, private readonly options: BindOptions) {}
 
@@ -83,8 +126,12 @@ class Binder {
     let result: P.PlanNode | undefined;
     let resultSpan: Span | undefined;
     for (const st of ast.statements) {
+      if (st.kind === 'set') {
+        if (!KNOWN_OPTIONS.has(st.name)) throw this.error(st.span, `Unknown or unsupported query option '${st.name}' in set statement`);
+        continue;
+      }
       if (st.kind === 'let') {
-        scope.define(st.name, this.bindLetValue(st.value, scope));
+        scope.define(st.name, this.bindLetValue(st.value, scope, st.name));
         continue;
       }
       if (result !== undefined) {
@@ -102,23 +149,144 @@ class Binder {
     return out;
   }
 
-  private bindLetValue(value: A.Expr | A.TabularExpr, scope: Scope): ScopeEntry {
+  private bindLetValue(value: A.Expr | A.TabularExpr | A.FunctionDef, scope: Scope, name: string): ScopeEntry {
     switch (value.kind) {
+      case 'function':
+        return { kind: 'function', name, def: value, scope };
       case 'tableRef':
       case 'datatable':
       case 'print':
       case 'range':
       case 'pipe':
-        return { kind: 'tabular', plan: this.bindTabular(value, scope) };
+      case 'tcall':
+      case 'qref':
+      case 'unionSource':
+      case 'searchSource':
+        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value, scope), name) };
+      case 'subquery':
+        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value.query, scope), name) };
       case 'name': {
         // `let x = y;` — y may be a let (scalar/tabular) or a table
         const e = scope.lookup(value.name);
         if (e) return e;
         return { kind: 'tabular', plan: this.resolveTable(value.name, value.span, scope) };
       }
+      case 'call': {
+        const r = this.bindCallOrTabular(value, EMPTY_ROW, scope);
+        return r.kind === 'tabular' ? { kind: 'tabular', plan: this.withAsName(r.plan, name) } : r;
+      }
       default:
         return { kind: 'scalar', expr: this.bindExpr(value, EMPTY_ROW, scope) };
     }
+  }
+
+  private withAsName(plan: P.PlanNode, name: string): P.PlanNode {
+    return plan.asName === undefined ? { ...plan, asName: name } : plan;
+  }
+
+  /** A call that may be tabular (materialize, table, view/let functions returning tables) or scalar. */
+  private bindCallOrTabular(e: A.CallExpr, row: RowContext, scope: Scope): { kind: 'scalar'; expr: BoundExpr } | { kind: 'tabular'; plan: P.PlanNode } {
+    const entry = scope.lookup(e.name);
+    if (entry?.kind === 'function') return this.invokeFunction(entry, e.args, row, scope, e.nameSpan);
+    if (e.name === 'materialize' || e.name === 'table' || e.name === 'view') {
+      return { kind: 'tabular', plan: this.bindSource({ kind: 'tcall', name: e.name, nameSpan: e.nameSpan, args: e.args, span: e.span }, scope) };
+    }
+    return { kind: 'scalar', expr: this.bindExpr(e, row, scope) };
+  }
+
+  /**
+   * Invokes a let function: binds the arguments in the caller's context, then the body in the
+   * function's own (definition) scope with the parameters defined.  `input` is the piped table
+   * of `T | invoke f(…)` (bound to the first, tabular, parameter).
+   */
+  private invokeFunction(
+    entry: Extract<ScopeEntry, { kind: 'function' }>, args: A.Expr[], row: RowContext, scope: Scope, span: Span, input?: P.PlanNode,
+  ): { kind: 'scalar'; expr: BoundExpr } | { kind: 'tabular'; plan: P.PlanNode } {
+    if (this.callDepth >= MAX_CALL_DEPTH) throw this.error(span, `Recursive or too deeply nested calls of function '${entry.name}' are not supported`);
+    const def = entry.def;
+    const fnScope = new Scope(entry.scope);
+    const params = def.params.slice();
+    if (input) {
+      const first = params.shift();
+      if (!first || first.type !== 'tabular') throw this.error(span, `invoke: the function '${entry.name}' must have a tabular first parameter`);
+      this.checkTabularParam(entry.name, first, input, span);
+      fnScope.define(first.name, { kind: 'tabular', plan: input });
+    }
+    // positional then named arguments
+    const given = new Map<string, A.Expr>();
+    let pos = 0;
+    for (const a of args) {
+      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
+        if (!params.some((p) => p.name === (a.left as A.NameExpr).name)) throw this.error(a.span, `The function '${entry.name}' has no parameter named '${a.left.name}'`);
+        given.set(a.left.name, a.right);
+        continue;
+      }
+      const p = params[pos++];
+      if (!p) throw this.error(a.span, `The function '${entry.name}' expects ${params.length} argument${params.length === 1 ? '' : 's'}, got ${args.length}`);
+      given.set(p.name, a);
+    }
+    for (const p of params) {
+      const a = given.get(p.name);
+      if (p.type === 'tabular') {
+        if (!a) throw this.error(span, `The function '${entry.name}' expects a tabular argument for parameter '${p.name}'`);
+        const plan = this.bindTabularArg(a, scope);
+        this.checkTabularParam(entry.name, p, plan, a.span);
+        fnScope.define(p.name, { kind: 'tabular', plan });
+        continue;
+      }
+      let v: BoundExpr;
+      if (a) v = this.bindExpr(a, row, scope);
+      else if (p.default) v = this.bindExpr(p.default, EMPTY_ROW, entry.scope);
+      else throw this.error(span, `The function '${entry.name}' expects a value for parameter '${p.name}'`);
+      fnScope.define(p.name, { kind: 'scalar', expr: this.coerceParam(entry.name, p, v, a?.span ?? span) });
+    }
+    this.callDepth++;
+    try {
+      for (const l of def.lets) fnScope.define(l.name, this.bindLetValue(l.value, fnScope, l.name));
+      const body = def.body;
+      if (isTabularAst(body)) return { kind: 'tabular', plan: this.withAsName(this.bindTabular(body, fnScope), entry.name) };
+      if (body.kind === 'name') {
+        const e = fnScope.lookup(body.name);
+        if (e?.kind === 'tabular' || (!e && !row.schema.some((c) => c.name === body.name))) {
+          return { kind: 'tabular', plan: this.withAsName(this.resolveTable(body.name, body.span, fnScope), entry.name) };
+        }
+      }
+      if (body.kind === 'call') return this.bindCallOrTabular(body, { schema: [], aggregates: false }, fnScope);
+      return { kind: 'scalar', expr: this.bindExpr(body, { schema: [], aggregates: false }, fnScope) };
+    } finally {
+      this.callDepth--;
+    }
+  }
+
+  private checkTabularParam(fn: string, p: A.FunctionParam, plan: P.PlanNode, span: Span): void {
+    for (const c of p.columns ?? []) {
+      if (!plan.schema.some((x) => x.name === c.name && x.type === c.type)) {
+        throw this.error(span, `The function '${fn}': the tabular argument for '${p.name}' has no column '${c.name}' of type '${c.type}'`);
+      }
+    }
+  }
+
+  private coerceParam(fn: string, p: A.FunctionParam, v: BoundExpr, span: Span): BoundExpr {
+    const want = p.type as KqlType;
+    if (v.type === want) return v;
+    if (v.k === 'lit' && v.value === null) return { k: 'lit', type: want, value: null };
+    const conv: Partial<Record<KqlType, string>> = { long: 'tolong', int: 'toint', real: 'toreal', decimal: 'todecimal', dynamic: 'todynamic', string: 'tostring' };
+    if ((isNumeric(v.type) && isNumeric(want)) || want === 'dynamic' || (want === 'string' && v.type === 'dynamic')) {
+      const f = SCALAR_FUNCTIONS.get(conv[want] ?? '');
+      if (f) return { k: 'call', fn: f, args: [v], type: want };
+    }
+    throw this.error(span, `The function '${fn}' expects parameter '${p.name}' of type '${want}', got '${v.type}'`);
+  }
+
+  /** A tabular argument: a subquery, or a name of a table / tabular let. */
+  private bindTabularArg(a: A.Expr, scope: Scope): P.PlanNode {
+    if (a.kind === 'subquery') return this.bindTabular(a.query, scope);
+    if (a.kind === 'name') return this.resolveTable(a.name, a.span, scope);
+    if (a.kind === 'call') {
+      const r = this.bindCallOrTabular(a, EMPTY_ROW, scope);
+      if (r.kind === 'tabular') return r.plan;
+    }
+    throw this.error(a.span, 'A tabular expression is expected here');
   }
 
   // ───────────── tables ─────────────
@@ -128,15 +296,73 @@ class Binder {
     const entry = scope.lookup(name);
     if (entry?.kind === 'tabular') return entry.plan;
     if (entry?.kind === 'scalar') throw this.error(span, `'${name}' is a scalar value, not a tabular expression`);
+    if (entry?.kind === 'function') {
+      if (entry.def.params.some((p) => !p.default)) throw this.error(span, `The function '${name}' must be called with arguments: ${name}(…)`);
+      const r = this.invokeFunction(entry, [], EMPTY_ROW, scope, span);
+      if (r.kind !== 'tabular') throw this.error(span, `'${name}' is a scalar function, not a tabular expression`);
+      return r.plan;
+    }
+    return this.resolveStoredTable(name, span);
+  }
+
+  /** Resolves a table through the caller's resolver (the authorization hook). */
+  private resolveStoredTable(name: string, span: Span, fuzzy = false): P.PlanNode {
     let resolved: ResolvedTable | undefined;
     try {
       resolved = this.resolver.resolveTable(name);
     } catch (err) {
       throw new ResolverError(err); // e.g. authorization — compile() rethrows the original unchanged
     }
-    if (!resolved) throw this.error(span, `Failed to resolve table or column expression named '${name}'`);
+    if (!resolved) {
+      if (fuzzy) return undefined as unknown as P.PlanNode;
+      throw this.error(span, `Failed to resolve table or column expression named '${name}'`);
+    }
     if (!this.tables.includes(name)) this.tables.push(name);
-    return P.scan(name, resolved.sql, resolved.columns, this.options.timespan);
+    return { ...P.scan(name, resolved.sql, resolved.columns, this.options.timespan), asName: name };
+  }
+
+  /** `workspace('id').T` / `resource('id').T` / `app('id').T` through resolveQualifiedTable. */
+  private resolveQualified(t: A.QualifiedRefNode): P.PlanNode {
+    const kind = t.qkind === 'workspace' ? 'workspace' : 'resource';
+    if (!this.resolver.resolveQualifiedTable) throw this.error(t.span, `Cross-${kind} queries (${t.qkind}('…').${t.table}) are not supported by this service`);
+    let resolved: ResolvedTable | undefined;
+    try {
+      resolved = this.resolver.resolveQualifiedTable(kind, t.id, t.table);
+    } catch (err) {
+      throw new ResolverError(err);
+    }
+    if (!resolved) throw this.error(t.span, `Failed to resolve table expression named '${t.qkind}('${t.id}').${t.table}'`);
+    const label = `${t.qkind}('${t.id}').${t.table}`;
+    if (!this.tables.includes(label)) this.tables.push(label);
+    return { ...P.scan(label, resolved.sql, resolved.columns, this.options.timespan), asName: t.table };
+  }
+
+  /** Names matching a wildcard pattern: tables from listTables (only), plus views/tabular lets in scope. */
+  private expandWildcard(pattern: string, scope: Scope): { name: string; plan: () => P.PlanNode | undefined }[] {
+    const re = new RegExp('^' + pattern.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    const out: { name: string; plan: () => P.PlanNode | undefined }[] = [];
+    const seen = new Set<string>();
+    for (const [name, e] of scope.entries()) {
+      if (!re.test(name)) continue;
+      if (e.kind === 'function' && e.def.view && e.def.params.length === 0) {
+        seen.add(name);
+        out.push({ name, plan: () => this.resolveTable(name, { start: 0, end: 0 }, scope) });
+      }
+    }
+    let names: string[] = [];
+    if (this.resolver.listTables) {
+      try {
+        names = this.resolver.listTables();
+      } catch (err) {
+        throw new ResolverError(err);
+      }
+    }
+    for (const name of [...names].sort()) {
+      if (typeof name !== 'string' || seen.has(name) || !re.test(name)) continue;
+      seen.add(name);
+      out.push({ name, plan: () => this.resolveStoredTable(name, { start: 0, end: 0 }, true) });
+    }
+    return out;
   }
 
   // ───────────── tabular expressions ─────────────
@@ -162,7 +388,35 @@ class Binder {
   private bindSource(t: Exclude<A.TabularExpr, A.PipeNode>, scope: Scope): P.PlanNode {
     switch (t.kind) {
       case 'tableRef':
+        if (t.name === MV_APPLY_SOURCE) {
+          const e = scope.lookup(t.name);
+          if (e?.kind === 'tabular') return e.plan;
+        }
         return this.resolveTable(t.name, t.span, scope);
+      case 'qref':
+        return this.resolveQualified(t);
+      case 'unionSource':
+        return this.bindUnion(undefined, t.op, scope);
+      case 'searchSource':
+        return this.bindSearch(undefined, t.op, scope);
+      case 'tcall': {
+        const entry = scope.lookup(t.name);
+        if (entry?.kind === 'function') {
+          const r = this.invokeFunction(entry, t.args, EMPTY_ROW, scope, t.nameSpan);
+          if (r.kind !== 'tabular') throw this.error(t.nameSpan, `The function '${t.name}' returns a scalar value, not a table`);
+          return r.plan;
+        }
+        if (t.name === 'materialize' || t.name === 'view') {
+          if (t.args.length !== 1) throw this.error(t.nameSpan, `${t.name}() expects one tabular argument`);
+          return this.bindTabularArg(t.args[0]!, scope);
+        }
+        if (t.name === 'table') {
+          const a = t.args[0];
+          if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
+          return this.resolveTable(String(a.value), a.span, scope);
+        }
+        throw this.error(t.nameSpan, `Unknown function: '${t.name}'`);
+      }
       case 'datatable':
         return this.bindDatatable(t, scope);
       case 'print': {
@@ -244,11 +498,17 @@ class Binder {
   // ───────────── operators ─────────────
 
   private bindOperator(input: P.PlanNode, op: A.Operator, scope: Scope): P.PlanNode {
-    const row: RowContext = { schema: input.schema, aggregates: false };
+    const row: RowContext = { schema: input.schema, aggregates: false, serialized: P.isSerialized(input) };
     switch (op.kind) {
       case 'where': {
-        const pred = this.bindScalar(op.predicate, row, scope);
-        return P.filter(input, this.requireBool(pred, op.predicate.span, 'where'));
+        const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'where');
+        if (containsWindow(pred)) {
+          // window functions can't be evaluated in WHERE: compute them in a column first
+          const ext = P.extend(input, [{ name: '\u0000w', expr: pred }]);
+          const f = P.filter(ext, P.columnRef(ext, input.schema.length));
+          return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
+        }
+        return P.filter(input, pred);
       }
       case 'project': {
         const names = new Names();
@@ -320,6 +580,67 @@ class Binder {
         }
         return P.project(input, cols);
       }
+      case 'union':
+        return this.bindUnion(input, op, scope);
+      case 'join':
+        return this.bindJoin(input, op, scope);
+      case 'lookup':
+        return this.bindLookup(input, op, scope);
+      case 'as':
+        scope.define(op.name, { kind: 'tabular', plan: { ...input, asName: op.name } });
+        return { ...input, asName: op.name };
+      case 'serialize': {
+        const ser = { ...input, serialized: true } as P.PlanNode;
+        if (op.items.length === 0) return ser;
+        const ext = this.bindExtend(ser, { kind: 'extend', items: op.items, span: op.span }, scope);
+        return ext;
+      }
+      case 'mv-expand':
+        return this.bindMvExpand(input, op, scope);
+      case 'mv-apply':
+        return this.bindMvApply(input, op, scope);
+      case 'parse':
+      case 'parse-where':
+        return this.bindParse(input, op, scope);
+      case 'parse-kv':
+        return this.bindParseKv(input, op, scope);
+      case 'make-series':
+        return this.bindMakeSeries(input, op, scope);
+      case 'search':
+        return this.bindSearch(input, op, scope);
+      case 'getschema': {
+        const rows = input.schema.map((c, i) => [
+          { k: 'lit', type: 'string', value: c.name },
+          { k: 'lit', type: 'int', value: BigInt(i) },
+          { k: 'lit', type: 'string', value: DOTNET_TYPES[c.type] },
+          { k: 'lit', type: 'string', value: c.type },
+        ] as BoundExpr[]);
+        const gs = P.datatable([{ name: 'ColumnName', type: 'string' }, { name: 'ColumnOrdinal', type: 'int' }, { name: 'DataType', type: 'string' }, { name: 'ColumnType', type: 'string' }], rows);
+        gs.serialized = true;
+        return gs;
+      }
+      case 'sample': {
+        const n = this.bindCount(op.count, scope);
+        return P.generic('sample', [input], input.schema, ([sql], ctx) => `SELECT * FROM (${sql}) AS t ORDER BY random() LIMIT greatest(${emitExprLit(n, ctx)}, 0)`, false);
+      }
+      case 'sample-distinct': {
+        const n = this.bindCount(op.count, scope);
+        const col = this.bindScalar(op.column, row, scope);
+        const name = col.k === 'col' ? col.name : this.derivedName(col, new Names());
+        const proj = P.project(input, [{ name, expr: col }]);
+        return P.generic('sample-distinct', [proj], proj.schema, ([sql], ctx) => `SELECT DISTINCT * FROM (${sql}) AS t LIMIT greatest(${emitExprLit(n, ctx)}, 0)`, false);
+      }
+      case 'top-nested':
+        return this.bindTopNested(input, op, scope);
+      case 'evaluate':
+        return this.bindEvaluate(input, op, scope);
+      case 'invoke': {
+        const entry = scope.lookup(op.call.name);
+        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
+        const r = this.invokeFunction(entry, op.call.args, EMPTY_ROW, scope, op.call.nameSpan, input);
+        if (r.kind !== 'tabular') throw this.error(op.call.nameSpan, `invoke: the function '${op.call.name}' must return a table`);
+        return r.plan;
+      }
       case 'render': {
         const props: Record<string, unknown> = {};
         for (const p of op.properties) {
@@ -333,6 +654,591 @@ class Binder {
     }
   }
 
+  // ───────────── union / join / lookup / search ─────────────
+
+  private bindUnion(input: P.PlanNode | undefined, op: A.UnionOp, scope: Scope): P.PlanNode {
+    const legs: T.UnionLegPlan[] = [];
+    if (input) legs.push({ plan: input, source: input.asName ?? 'union_arg0' });
+    for (const leg of op.legs) {
+      if (leg.kind === 'pattern') {
+        for (const m of this.expandWildcard(leg.pattern, scope)) {
+          const plan = m.plan();
+          if (plan) legs.push({ plan, source: m.name });
+        }
+        continue;
+      }
+      let plan: P.PlanNode;
+      try {
+        plan = this.bindTabular(leg.expr, scope);
+      } catch (err) {
+        if (op.isfuzzy && err instanceof KqlError && /Failed to resolve table/.test(err.message)) continue;
+        throw err;
+      }
+      legs.push({ plan, source: plan.asName ?? `union_arg${legs.length}` });
+    }
+    if (legs.length === 0) {
+      const what = op.legs.map((l) => (l.kind === 'pattern' ? l.pattern : this.src.slice(l.span))).join(', ');
+      throw this.error(op.span, `Failed to resolve table expression named '${what}'`);
+    }
+    if (legs.length === 1 && op.withsource === undefined && !input) return legs[0]!.plan;
+    return T.unionPlan(legs, op.unionKind, op.withsource);
+  }
+
+  private bindSearch(input: P.PlanNode | undefined, op: A.SearchOp, scope: Scope): P.PlanNode {
+    let sources: T.UnionLegPlan[];
+    if (input) {
+      if (op.tables) throw this.error(op.span, "search: 'in (…)' can't be combined with a piped input");
+      sources = [{ plan: input, source: input.asName ?? 'search_arg0' }];
+    } else {
+      const legs: A.UnionLeg[] = op.tables ?? [{ kind: 'pattern', pattern: '*', span: op.span }];
+      sources = [];
+      for (const leg of legs) {
+        if (leg.kind === 'pattern') {
+          for (const m of this.expandWildcard(leg.pattern, scope)) {
+            const plan = m.plan();
+            if (plan) sources.push({ plan, source: m.name });
+          }
+        } else {
+          const plan = this.bindTabular(leg.expr, scope);
+          sources.push({ plan, source: plan.asName ?? `search_arg${sources.length}` });
+        }
+      }
+    }
+    // filter each source by the predicate (columns differ per table), then union with $table
+    const filtered: T.UnionLegPlan[] = [];
+    for (const src of sources) {
+      const row: RowContext = { schema: src.plan.schema, aggregates: false, searchCs: op.caseSensitive };
+      let pred: BoundExpr;
+      try {
+        pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'search');
+      } catch (err) {
+        // a column named in the predicate that this table lacks: the table contributes no rows
+        if (sources.length > 1 && err instanceof KqlError && /Failed to resolve scalar expression/.test(err.message)) continue;
+        throw err;
+      }
+      filtered.push({ plan: P.filter(src.plan, pred), source: src.source });
+    }
+    if (filtered.length === 0) {
+      return P.datatable([{ name: '$table', type: 'string' }], []);
+    }
+    return T.unionPlan(filtered, 'outer', '$table');
+  }
+
+  /** Join conditions → pairs of (left column, right column). */
+  private joinKeys(left: P.PlanNode, right: P.PlanNode, on: A.Expr[], what: string): { l: number; r: number }[] {
+    const conds: A.Expr[] = [];
+    const flatten = (e: A.Expr) => {
+      if (e.kind === 'binary' && e.op === 'and') {
+        flatten(e.left);
+        flatten(e.right);
+      } else conds.push(e);
+    };
+    on.forEach(flatten);
+    const find = (plan: P.PlanNode, name: string, side: string, span: Span) => {
+      const i = plan.schema.findIndex((c) => c.name === name);
+      if (i < 0) throw this.error(span, `${what}: Failed to resolve column named '${name}' on the ${side} side`);
+      return i;
+    };
+    const sideOf = (e: A.Expr): { side: '$left' | '$right'; name: string } | undefined => {
+      if (e.kind === 'member' && e.target.kind === 'name' && (e.target.name === '$left' || e.target.name === '$right')) return { side: e.target.name, name: e.name };
+      return undefined;
+    };
+    const keys: { l: number; r: number }[] = [];
+    for (const c of conds) {
+      let l: number, r: number;
+      if (c.kind === 'name') {
+        l = find(left, c.name, 'left', c.span);
+        r = find(right, c.name, 'right', c.span);
+      } else if (c.kind === 'binary' && c.op === '==' && sideOf(c.left) && sideOf(c.right) && sideOf(c.left)!.side !== sideOf(c.right)!.side) {
+        const a = sideOf(c.left)!, b = sideOf(c.right)!;
+        const ln = a.side === '$left' ? a : b, rn = a.side === '$left' ? b : a;
+        l = find(left, ln.name, 'left', c.span);
+        r = find(right, rn.name, 'right', c.span);
+      } else {
+        throw this.error(c.span, `${what}: only equality conditions between columns ('Key' or '$left.a == $right.b') are supported`);
+      }
+      const lt = left.schema[l]!.type, rt = right.schema[r]!.type;
+      if (lt !== rt && !((lt === 'int' || lt === 'long' || lt === 'real') && (rt === 'int' || rt === 'long' || rt === 'real'))) {
+        throw this.error(c.span, `${what}: the key '${left.schema[l]!.name}' has type '${lt}' on the left side and '${rt}' on the right side`);
+      }
+      if (lt === 'dynamic') throw this.error(c.span, `${what}: a join key can't be of type dynamic`);
+      keys.push({ l, r });
+    }
+    if (keys.length === 0) throw this.error(on[0]?.span ?? { start: 0, end: 0 }, `${what}: at least one join condition is required`);
+    return keys;
+  }
+
+  private bindJoin(input: P.PlanNode, op: A.JoinOp, scope: Scope): P.PlanNode {
+    const right = this.bindTabular(op.right, scope);
+    return T.joinPlan(input, right, op.joinKind, this.joinKeys(input, right, op.on, 'join'));
+  }
+
+  private bindLookup(input: P.PlanNode, op: A.LookupOp, scope: Scope): P.PlanNode {
+    const right = this.bindTabular(op.right, scope);
+    return T.lookupPlan(input, right, op.lookupKind, this.joinKeys(input, right, op.on, 'lookup'));
+  }
+
+  // ───────────── mv-expand / mv-apply ─────────────
+
+  private mvItems(input: P.PlanNode, items: A.MvExpandItem[], scope: Scope, what: string): { schema: ColumnSchema[]; items: T.MvItem[] } {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const schema = input.schema.slice();
+    const names = new Names(schema.map((c) => c.name));
+    const out: T.MvItem[] = [];
+    for (const it of items) {
+      const expr = this.bindScalar(it.expr, row, scope);
+      if (expr.type !== 'dynamic') throw this.error(it.expr.span, `${what}: the expression to expand must be of type dynamic, got '${expr.type}'`);
+      const name = it.name ?? (expr.k === 'col' ? expr.name : this.derivedName(expr, names));
+      names.add(name);
+      let index = schema.findIndex((c) => c.name === name);
+      if (index < 0) index = schema.length;
+      const type = it.toType ?? 'dynamic';
+      schema[index] = { name, type };
+      out.push({ expr, index, type });
+    }
+    return { schema, items: out };
+  }
+
+  private bindMvExpand(input: P.PlanNode, op: A.MvExpandOp, scope: Scope): P.PlanNode {
+    const { schema, items } = this.mvItems(input, op.items, scope, 'mv-expand');
+    let itemIndex: number | undefined;
+    if (op.itemIndex !== undefined) {
+      itemIndex = schema.length;
+      schema.push({ name: op.itemIndex, type: 'long' });
+    }
+    const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
+    return T.mvExpandPlan(input, items, schema, op.bagKind, itemIndex, limit);
+  }
+
+  /**
+   * mv-apply: a LATERAL subquery per input row.  The subquery's source is the expansion of the
+   * current row's arrays (correlated on the outer alias), so operators like top/summarize apply
+   * per row.  Output: input columns not produced by the subquery, then the subquery's columns.
+   */
+  private bindMvApply(input: P.PlanNode, op: A.MvApplyOp, scope: Scope): P.PlanNode {
+    const { schema: expSchema, items } = this.mvItems(input, op.items, scope, 'mv-apply');
+    const srcSchema = items.map((it) => expSchema[it.index]!);
+    if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
+    const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
+    const outer = `mva${this.callDepth}_${input.schema.length}`;
+    const source = P.generic('mv-apply-source', [], srcSchema, (_i, ctx) => {
+      const lists = items.map((it) => `(${T.exprSql(it.expr, outer, ctx)})`);
+      const x = lists.map((l) => expandListSql(l));
+      const exprs = items.map((it, k) => (it.type === 'dynamic' ? `unnest(${x[k]})` : mvCastSql(`unnest(${x[k]})`, it.type)));
+      const n = x.length === 1 ? `len(${x[0]})` : `greatest(${x.map((l) => `len(${l})`).join(', ')})`;
+      const sel = [...exprs.map((e, i) => `${e} AS ${T.C(i)}`), `unnest(range(${n})) AS ${T.C(items.length)}`];
+      let sql = `SELECT ${sel.join(', ')}`;
+      if (limit) sql = `SELECT * FROM (${sql}) AS lim WHERE lim.${T.C(items.length)} < ${emitExprLit(limit, ctx)}`;
+      if (op.itemIndex === undefined) sql = `SELECT ${items.map((_, i) => `q.${T.C(i)}`).join(', ')} FROM (${sql}) AS q`;
+      return sql;
+    });
+    const inner = new Scope(scope);
+    inner.define(MV_APPLY_SOURCE, { kind: 'tabular', plan: source });
+    const body = this.bindTabular(op.body, inner);
+    const keep = input.schema.map((c, i) => ({ c, i })).filter(({ c }) => !body.schema.some((b) => b.name === c.name));
+    const schema = [...keep.map(({ c }) => c), ...body.schema];
+    return P.generic('mv-apply', [input, body], schema, ([inSql, bodySql]) => {
+      const exprs = [...keep.map(({ i }) => `${outer}.${T.C(i)}`), ...body.schema.map((_, i) => `s.${T.C(i)}`)];
+      return `SELECT ${T.selectList(exprs)} FROM (${inSql}) AS ${outer}, LATERAL (${bodySql}) AS s`;
+    }, false);
+  }
+
+  // ───────────── parse / parse-where / parse-kv ─────────────
+
+  private bindParse(input: P.PlanNode, op: A.ParseOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    let src = this.bindScalar(op.source, row, scope);
+    if (src.type !== 'string') src = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [src], type: 'string' };
+    // build the regex and remember the group of each column
+    let re = '';
+    let groups = 0;
+    const cols: { name: string; type: KqlType; group: number; span: Span }[] = [];
+    op.parts.forEach((part, i) => {
+      const last = i === op.parts.length - 1;
+      if (part.kind === 'text') {
+        re += op.parseKind === 'regex' ? part.value : regexEscapeText(part.value);
+        if (op.parseKind === 'regex') groups += T.countGroups(part.value);
+      } else if (part.kind === 'star') {
+        re += op.parseKind === 'regex' ? '.*' : last ? '.*' : '.*?';
+      } else {
+        groups++;
+        cols.push({ name: part.name, type: part.type, group: groups, span: part.span });
+        if (op.parseKind === 'relaxed' && (part.type === 'int' || part.type === 'long' || part.type === 'real' || part.type === 'decimal')) {
+          // relaxed: a partial (prefix) match of the typed value; anything else up to the next delimiter is skipped
+          re += '(' + this.parseColumnRegex(part.type, 'simple', last) + ')?' + (last ? '.*' : '.*?');
+        } else re += '(' + this.parseColumnRegex(part.type, op.parseKind, last) + ')';
+      }
+    });
+    if (op.parseKind !== 'regex' && !/\.\*\??$/.test(re) && op.parts[op.parts.length - 1]?.kind === 'text') {
+      // simple/relaxed: trailing text must match; anything may follow
+    }
+    if (op.flags) re = `(?${op.flags})` + re;
+    if (groups > 9) throw this.error(op.span, `${op.kind}: the pattern has ${groups} capture groups; at most 9 are supported`);
+    if (cols.length === 0) throw this.error(op.span, `${op.kind}: the pattern declares no columns`);
+    const schema = input.schema.slice();
+    const colIdx = cols.map((c) => {
+      let i = schema.findIndex((x) => x.name === c.name);
+      if (i < 0) i = schema.length;
+      schema[i] = { name: c.name, type: c.type };
+      return i;
+    });
+    const strict = op.parseKind !== 'relaxed';
+    return P.generic(op.kind, [input], schema, ([sql], ctx) => {
+      const s = `(${T.exprSql(src, 't', ctx)})`;
+      const pat = sqlString(re);
+      const matched = `regexp_matches(${s}, ${pat})`;
+      const conv = cols.map((c) => T.parseConvert(`regexp_extract(${s}, ${pat}, ${c.group})`, c.type));
+      // strict kinds: a value that doesn't convert makes the whole match fail
+      const ok = strict ? [matched, ...cols.map((c, k) => (c.type === 'string' ? 'TRUE' : `(${conv[k]}) IS NOT NULL`))].join(' AND ') : matched;
+      const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
+      cols.forEach((c, k) => {
+        exprs[colIdx[k]!] = `(CASE WHEN ${ok} THEN ${conv[k]} ELSE ${T.nullOf(c.type)} END)`;
+      });
+      const where = op.kind === 'parse-where' ? ` WHERE ${ok}` : '';
+      return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t${where}`;
+    }, P.isSerialized(input));
+  }
+
+  private parseColumnRegex(t: KqlType, kind: 'simple' | 'regex' | 'relaxed', last: boolean): string {
+    if (kind === 'regex') {
+      if (t === 'int' || t === 'long') return '\\-?\\d+';
+      if (t === 'real' || t === 'decimal') return '\\-?\\d+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?';
+      return '.*';
+    }
+    if (kind === 'simple') {
+      if (t === 'int' || t === 'long') return '\\-?\\d+';
+      if (t === 'real' || t === 'decimal') return '\\-?\\d+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?';
+      if (t === 'bool') return '(?i:true|false|1|0)';
+    }
+    return last ? '.*' : '.*?';
+  }
+
+  private bindParseKv(input: P.PlanNode, op: A.ParseKvOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    let src = this.bindScalar(op.source, row, scope);
+    if (src.type !== 'string') src = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [src], type: 'string' };
+    const opt: Record<string, string | boolean> = { pair_delimiter: ' ', kv_delimiter: '=' };
+    for (const o of op.options) {
+      const v = this.bindScalar(o.value, EMPTY_ROW, scope);
+      if (v.k !== 'lit' || (typeof v.value !== 'string' && typeof v.value !== 'boolean')) throw this.error(o.span, `parse-kv: the option '${o.name}' must be a constant`);
+      if (!['pair_delimiter', 'kv_delimiter', 'quote', 'escape', 'greedy', 'regex'].includes(o.name)) throw this.error(o.span, `parse-kv: unknown option '${o.name}'`);
+      opt[o.name] = v.value;
+    }
+    const pd = String(opt.pair_delimiter), kd = String(opt.kv_delimiter);
+    const quote = typeof opt.quote === 'string' ? opt.quote : '';
+    const schema = input.schema.slice();
+    const idx = op.columns.map((c) => {
+      let i = schema.findIndex((x) => x.name === c.name);
+      if (i < 0) i = schema.length;
+      schema[i] = { name: c.name, type: c.type };
+      return i;
+    });
+    const esc = regexEscapeText;
+    const cls = (chars: string) => '[^' + chars.replace(/[\\\]\^\-]/g, (c) => '\\' + c) + ']';
+    return P.generic('parse-kv', [input], schema, ([sql], ctx) => {
+      const s = `(${T.exprSql(src, 't', ctx)})`;
+      const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
+      op.columns.forEach((c, k) => {
+        let re: string;
+        if (typeof opt.regex === 'string') {
+          // regex mode: the regex has two groups (key, value); find the pair whose key is this column
+          re = '';
+        } else {
+          const q = quote ? `${esc(quote[0]!)}([^${esc(quote[quote.length - 1]!)}]*)${esc(quote[quote.length - 1]!)}|` : '';
+          const valueRe = opt.greedy === true ? `(.*?)(?:${esc(pd)}[^${esc(kd)}${esc(pd)}]+${esc(kd)}|$)` : `(${cls(pd)}*)`;
+          re = `(?:^|${esc(pd)})\\s*${esc(c.name)}\\s*${esc(kd)}\\s*(?:${q}${valueRe})`;
+        }
+        if (!re) {
+          const v = `list_extract(list_filter(regexp_extract_all(${s}, ${sqlString(String(opt.regex))}, 0), m -> regexp_extract(m, ${sqlString(String(opt.regex))}, 1) = ${sqlString(c.name)}), 1)`;
+          exprs[idx[k]!] = `(CASE WHEN ${v} IS NULL THEN ${T.nullOf(c.type)} ELSE ${T.parseConvert(`regexp_extract(${v}, ${sqlString(String(opt.regex))}, 2)`, c.type)} END)`;
+          return;
+        }
+        const pat = sqlString(re);
+        const val = quote ? `(CASE WHEN regexp_extract(${s}, ${pat}, 1) <> '' THEN regexp_extract(${s}, ${pat}, 1) ELSE regexp_extract(${s}, ${pat}, 2) END)` : `regexp_extract(${s}, ${pat}, 1)`;
+        exprs[idx[k]!] = `(CASE WHEN regexp_matches(${s}, ${pat}) THEN ${T.parseConvert(c.type === 'string' ? val : `trim(${val})`, c.type)} ELSE ${T.nullOf(c.type)} END)`;
+      });
+      return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
+    }, P.isSerialized(input));
+  }
+
+  // ───────────── make-series ─────────────
+
+  private bindMakeSeries(input: P.PlanNode, op: A.MakeSeriesOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const names = new Names();
+    const keys = op.by.map((item) => {
+      const expr = this.bindScalar(item.expr, row, scope);
+      if (expr.type === 'dynamic') throw this.error(item.expr.span, 'make-series: a group key cannot be of type dynamic');
+      return { name: item.names ? this.singleName(item, names) : this.derivedName(expr, names), expr };
+    });
+    const axis = this.bindScalar(op.on, row, scope);
+    const axisType = axis.type;
+    if (axisType !== 'datetime' && !isNumeric(axisType) && axisType !== 'timespan') throw this.error(op.on.span, `make-series: the axis must be datetime, timespan or numeric, got '${axisType}'`);
+    const step = this.bindScalar(op.step, EMPTY_ROW, scope);
+    const from = op.from ? this.bindScalar(op.from, EMPTY_ROW, scope) : undefined;
+    const to = op.to ? this.bindScalar(op.to, EMPTY_ROW, scope) : undefined;
+    if (axisType === 'datetime' && step.type !== 'timespan') throw this.error(op.step.span, 'make-series: the step of a datetime axis must be a timespan');
+    for (const [e, a] of [[from, op.from], [to, op.to]] as const) {
+      if (e && a && e.type !== axisType && !(isNumeric(e.type) && isNumeric(axisType))) throw this.error(a.span, `make-series: from/to must be of type '${axisType}'`);
+    }
+    const aggs = op.aggregates.map((a) => {
+      const expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
+      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call');
+      const name = a.item.names ? this.singleName(a.item, names) : names.unique(expr.fn.defaultName(expr.args));
+      let def: BoundExpr = { k: 'lit', type: 'long', value: 0n };
+      if (a.default) {
+        def = this.bindScalar(a.default, EMPTY_ROW, scope);
+        if (def.k !== 'lit') throw this.error(a.default.span, 'make-series: the default value must be a constant');
+      }
+      return { name, expr, def };
+    });
+    const axisName = op.onName ?? (axis.k === 'col' ? axis.name : 'Column1');
+    const schema: ColumnSchema[] = [
+      ...keys.map((k) => ({ name: k.name, type: k.expr.type })),
+      ...aggs.map((a) => ({ name: a.name, type: 'dynamic' as KqlType })),
+      { name: names.unique(axisName), type: 'dynamic' },
+    ];
+    return P.generic('make-series', [input], schema, ([sql], ctx) => {
+      const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
+      const lit = (e: BoundExpr) => emitExprLit(e, ctx);
+      // the axis as a number: datetime → ticks, timespan → ticks, numbers as DOUBLE
+      const num = (x: string) => (axisType === 'datetime' ? `(epoch_us(${x}) * 10)` : `CAST(${x} AS DOUBLE)`);
+      const stepN = axisType === 'datetime' || axisType === 'timespan' ? `CAST(${lit(step)} AS DOUBLE)` : `CAST(${lit(step)} AS DOUBLE)`;
+      const ax = `t.${T.C(input.schema.length)}`;
+      const src = `SELECT t.*, ${ex(axis)} AS ${T.C(input.schema.length)} FROM (${sql}) AS t`;
+      const fromN = from ? num(lit(from)) : `(SELECT floor(min(${num(ax)}) / ${stepN}) * ${stepN} FROM ms_src AS t)`;
+      const toN = to ? num(lit(to)) : `(SELECT floor(max(${num(ax)}) / ${stepN}) * ${stepN} + ${stepN} FROM ms_src AS t)`;
+      const nBins = `CAST(greatest(ceil((ms_b.hi - ms_b.lo) / ${stepN}), 0) AS BIGINT)`;
+      const idx = `CAST(floor((${num(ax)} - ms_b.lo) / ${stepN}) AS BIGINT)`;
+      const keyCols = keys.map((k, i) => `${ex(k.expr)} AS ${sqlIdentK(i)}`);
+      const aggCols = aggs.map((a, i) => `${ex(a.expr)} AS ${sqlIdentA(i)}`);
+      const agg = `SELECT ${[...keyCols, `${idx} AS ms_i`, ...aggCols].join(', ')} FROM ms_src AS t, ms_b WHERE ${num(ax)} >= ms_b.lo AND ${num(ax)} < ms_b.hi GROUP BY ${[...keys.map((_, i) => i + 1), keys.length + 1].join(', ')}`;
+      const grp = keys.length ? `SELECT DISTINCT ${keys.map((_, i) => sqlIdentK(i)).join(', ')} FROM ms_agg` : 'SELECT 1 AS ms_one';
+      const axisVal = axisType === 'datetime'
+        ? `CAST(to_json(strftime(make_timestamp(CAST((ms_b.lo + ms_bins.ms_i * ${stepN}) // 10 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') || '0Z') AS JSON)`
+        : axisType === 'timespan'
+          ? `CAST(to_json(${toStringTimespan(`CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT)`)}) AS JSON)`
+          : isIntegral(axisType) ? `to_json(CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT))` : `to_json(ms_b.lo + ms_bins.ms_i * ${stepN})`;
+      const on = keys.map((_, i) => `g.${sqlIdentK(i)} IS NOT DISTINCT FROM a.${sqlIdentK(i)}`);
+      const values = aggs.map((a, i) => {
+        const t = a.expr.type;
+        const d = a.def.type === t || a.def.value === null ? emitExprLit(a.def, ctx) : `CAST(${emitExprLit(a.def, ctx)} AS ${sqlType(t)})`;
+        const v = `coalesce(a.${sqlIdentA(i)}, ${d})`;
+        const j = t === 'datetime' || t === 'timespan' || t === 'dynamic' || t === 'guid' || t === 'decimal' ? convertToDynamic(v, t) : `to_json(${v})`;
+        return `CAST(to_json(list(${j} ORDER BY ms_bins.ms_i)) AS JSON)`;
+      });
+      const outCols = [...keys.map((_, i) => `g.${sqlIdentK(i)}`), ...values, `CAST(to_json(list(${axisVal} ORDER BY ms_bins.ms_i)) AS JSON)`];
+      const groupBy = keys.length ? ` GROUP BY ${keys.map((_, i) => `g.${sqlIdentK(i)}`).join(', ')}` : '';
+      return `WITH ms_src AS (${src}), ms_b AS (SELECT ${fromN} AS lo, ${toN} AS hi), ms_agg AS (${agg}), ms_bins AS (SELECT unnest(range(${nBins})) AS ms_i FROM ms_b) ` +
+        `SELECT ${T.selectList(outCols)} FROM (${grp}) AS g CROSS JOIN ms_bins CROSS JOIN ms_b LEFT JOIN ms_agg AS a ON ${[...on, 'a.ms_i = ms_bins.ms_i'].join(' AND ')}${groupBy}` +
+        (keys.length ? '' : ' HAVING count(*) > 0');
+    }, false);
+  }
+
+  // ───────────── top-nested ─────────────
+
+  private bindTopNested(input: P.PlanNode, op: A.TopNestedOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const names = new Names();
+    const levels = op.levels.map((l) => {
+      if (l.others) throw this.error(l.span, "top-nested: 'with others' is not supported");
+      const of = this.bindScalar(l.of.expr, row, scope);
+      if (of.type === 'dynamic') throw this.error(l.of.expr.span, 'top-nested: the grouping expression cannot be dynamic');
+      const ofName = l.of.names ? this.singleName(l.of, names) : this.derivedName(of, names);
+      const agg = this.bindExpr(l.by.expr, { schema: input.schema, aggregates: true }, scope);
+      if (agg.k !== 'agg') throw this.error(l.by.expr.span, 'top-nested: the by expression must be an aggregate function call');
+      const aggName = l.by.names ? this.singleName(l.by, names) : names.unique(`aggregated_${ofName}`);
+      const count = l.count ? this.bindCount(l.count, scope) : undefined;
+      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc' };
+    });
+    const schema = levels.flatMap((l) => [{ name: l.ofName, type: l.of.type }, { name: l.aggName, type: l.agg.type }]);
+    return P.generic('top-nested', [input], schema, ([sql], ctx) => {
+      const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
+      const kc = (j: number) => sqlIdentK(j);
+      const parts = levels.map((l, j) => {
+        const ks = levels.slice(0, j + 1).map((x, i) => `${ex(x.of)} AS ${kc(i)}`);
+        const part = levels.slice(0, j).map((_, i) => kc(i)).join(', ');
+        const order = `${sqlIdentA(j)} ${l.desc ? 'DESC' : 'ASC'} NULLS LAST`;
+        const q = l.count ? ` QUALIFY row_number() OVER (${part ? `PARTITION BY ${part} ` : ''}ORDER BY ${order}) <= ${emitExprLit(l.count, ctx)}` : '';
+        return `SELECT ${[...ks, `${ex(l.agg)} AS ${sqlIdentA(j)}`].join(', ')} FROM (${sql}) AS t GROUP BY ${ks.map((_, i) => i + 1).join(', ')}${q}`;
+      });
+      let from = `(${parts[0]}) AS L0`;
+      for (let j = 1; j < parts.length; j++) {
+        const on = levels.slice(0, j).map((_, i) => `L${j - 1}.${kc(i)} IS NOT DISTINCT FROM L${j}.${kc(i)}`).join(' AND ');
+        from += ` JOIN (${parts[j]}) AS L${j} ON ${on}`;
+      }
+      const last = levels.length - 1;
+      const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
+      return `SELECT ${T.selectList(cols)} FROM ${from}`;
+    }, false);
+  }
+
+  // ───────────── evaluate ─────────────
+
+  private bindEvaluate(input: P.PlanNode, op: A.EvaluateOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    switch (op.plugin) {
+      case 'bag_unpack': {
+        if (op.args.length < 1) throw this.error(op.pluginSpan, 'bag_unpack(): expects a dynamic column');
+        const bag = this.bindScalar(op.args[0]!, row, scope);
+        if (bag.type !== 'dynamic') throw this.error(op.args[0]!.span, `bag_unpack(): the argument must be dynamic, got '${bag.type}'`);
+        let prefix = '';
+        for (const a of op.args.slice(1)) {
+          if (a.kind === 'binary' && a.op === '=') continue; // columnsConflict=…, ignore_columns=… (defaults)
+          const v = this.bindScalar(a, EMPTY_ROW, scope);
+          if (v.k === 'lit' && typeof v.value === 'string') prefix = v.value;
+        }
+        // The output schema must be known when compiling (Kusto requires it at compile time too):
+        // either the `: (a:string, …)` output-schema form, or a bag whose keys are constants
+        // (a dynamic literal, e.g. from datatable/print).  For bags stored in tables, callers can
+        // run a pre-query (SELECT DISTINCT unnest(json_keys(col)) …) and pass the keys back through
+        // the output-schema form; compile() is synchronous and has no database access.
+        let keys: { name: string; type: KqlType }[];
+        if (op.schema) {
+          keys = op.schema;
+        } else {
+          const inferred = this.constantBagKeys(input, bag);
+          if (!inferred) throw this.error(op.pluginSpan, "bag_unpack(): the output schema of the bag isn't known when compiling; use the output-schema form: evaluate bag_unpack(col) : (Key1:string, Key2:long, …)");
+          keys = inferred;
+        }
+        const baseIdx = input.schema.map((_, i) => i).filter((i) => !(bag.k === 'col' && bag.index === i));
+        let keepIdx: number[];
+        let outKeys: { name: string; type: KqlType }[];
+        if (op.schema && !op.schemaStar) {
+          // only the declared columns: input columns by name, the others from the bag
+          keepIdx = [];
+          outKeys = [];
+          const schemaOut: ColumnSchema[] = [];
+          for (const k of op.schema) {
+            const i = baseIdx.find((j) => input.schema[j]!.name === k.name);
+            schemaOut.push({ name: k.name, type: k.type });
+            if (i !== undefined && input.schema[i]!.type === k.type) keepIdx.push(i);
+            else outKeys.push(k);
+          }
+          // keep declared order: input-column matches first is acceptable only if order agrees; rebuild explicitly
+          const order = op.schema.map((k) => k.name);
+          const schema2: ColumnSchema[] = [...keepIdx.map((i) => input.schema[i]!), ...outKeys.map((k) => ({ name: k.name, type: k.type }))];
+          schema2.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+          const srcOrder = schema2.map((c) => ({ c, i: keepIdx.find((j) => input.schema[j]!.name === c.name) }));
+          return P.generic('bag_unpack', [input], schema2, ([sql], ctx) => {
+            const b = `(${T.exprSql(bag, 't', ctx)})`;
+            const exprs = srcOrder.map(({ c, i }) => (i !== undefined ? `t.${T.C(i)}` : bagValueSql(b, c.name, c.type)));
+            return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
+          }, false);
+        }
+        const used = new Set(baseIdx.map((i) => input.schema[i]!.name));
+        keepIdx = baseIdx;
+        outKeys = keys.filter((k) => !used.has(prefix + k.name)).map((k) => ({ name: prefix + k.name, type: k.type }));
+        const schema: ColumnSchema[] = [...keepIdx.map((i) => input.schema[i]!), ...outKeys];
+        return P.generic('bag_unpack', [input], schema, ([sql], ctx) => {
+          const b = `(${T.exprSql(bag, 't', ctx)})`;
+          const exprs = [
+            ...keepIdx.map((i) => `t.${T.C(i)}`),
+            ...outKeys.map((k) => bagValueSql(b, k.name.slice(prefix.length), k.type)),
+          ];
+          return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
+        }, false);
+      }
+      case 'pivot': {
+        if (op.args.length < 1) throw this.error(op.pluginSpan, 'pivot(): expects a pivot column');
+        const col = this.bindScalar(op.args[0]!, row, scope);
+        const values = this.constantColumnValues(input, col);
+        if (!values) throw this.error(op.pluginSpan, "pivot(): the pivot column's values must be known when compiling (a constant table such as datatable); for stored tables use summarize with countif()/sumif() per value");
+        const aggAst = op.args[1] ?? ({ kind: 'call', name: 'count', nameSpan: op.pluginSpan, args: [], span: op.pluginSpan } as A.CallExpr);
+        const agg = this.bindExpr(aggAst, { schema: input.schema, aggregates: true }, scope);
+        if (agg.k !== 'agg') throw this.error(aggAst.span, 'pivot(): the second argument must be an aggregate function call');
+        const groups = op.args.slice(2).map((g) => this.bindScalar(g, row, scope));
+        const schema: ColumnSchema[] = [...groups.map((g) => ({ name: g.k === 'col' ? g.name : 'Column1', type: g.type })), ...values.map((v) => ({ name: v, type: agg.type }))];
+        return P.generic('pivot', [input], schema, ([sql], ctx) => {
+          const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
+          const aggSql = ex(agg);
+          const key = col.type === 'string' ? ex(col) : `CAST(${ex(col)} AS VARCHAR)`;
+          const filtered = values.map((v) => {
+            // aggregate over the rows of this pivot value: FILTER on the aggregate
+            const f = `FILTER (WHERE ${key} = ${sqlString(v)})`;
+            return injectFilter(aggSql, f, agg.type);
+          });
+          const cols = [...groups.map(ex), ...filtered];
+          const gb = groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
+          return `SELECT ${T.selectList(cols)} FROM (${sql}) AS t${gb}`;
+        }, false);
+      }
+      default:
+        throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
+    }
+  }
+
+  /** Keys (and inferred types) of a dynamic column whose values are constants in a datatable/print. */
+  private constantBagKeys(input: P.PlanNode, bag: BoundExpr): { name: string; type: KqlType }[] | undefined {
+    const vals = this.constantValues(input, bag);
+    if (!vals) return undefined;
+    const types = new Map<string, KqlType | 'mixed'>();
+    for (const v of vals) {
+      if (v === null) continue;
+      let o: unknown;
+      try {
+        o = JSON.parse(v);
+      } catch {
+        return undefined;
+      }
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
+      for (const [k, x] of Object.entries(o as Record<string, unknown>)) {
+        const t: KqlType = typeof x === 'string' ? 'string' : typeof x === 'boolean' ? 'bool' : typeof x === 'number' ? (Number.isInteger(x) ? 'long' : 'real') : 'dynamic';
+        if (x === null) {
+          if (!types.has(k)) types.set(k, 'mixed');
+          continue;
+        }
+        const prev = types.get(k);
+        if (prev === undefined || prev === 'mixed') types.set(k, t);
+        else if (prev !== t) types.set(k, (prev === 'long' && t === 'real') || (prev === 'real' && t === 'long') ? 'real' : 'dynamic');
+      }
+    }
+    return [...types].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([name, t]) => ({ name, type: t === 'mixed' ? 'dynamic' : t }));
+  }
+
+  /** The constant values (as text) of an expression over a datatable/print input, if statically known. */
+  private constantValues(input: P.PlanNode, e: BoundExpr): (string | null)[] | undefined {
+    if (e.k !== 'col') return undefined;
+    let plan: P.PlanNode = input;
+    let index = e.index;
+    // follow column-preserving operators down to a datatable
+    for (;;) {
+      if (plan.kind === 'filter' || plan.kind === 'sort' || plan.kind === 'limit' || plan.kind === 'top' || plan.kind === 'distinct') {
+        plan = plan.input;
+        continue;
+      }
+      if (plan.kind === 'extend' && !plan.assignments.some((a) => a.index === index)) {
+        plan = plan.input;
+        continue;
+      }
+      if (plan.kind === 'project') {
+        const x = plan.exprs[index];
+        if (x?.k !== 'col') return undefined;
+        index = x.index;
+        plan = plan.input;
+        continue;
+      }
+      break;
+    }
+    const rows = plan.kind === 'datatable' ? plan.rows.map((r) => r[index]) : plan.kind === 'print' ? [plan.exprs[index]] : undefined;
+    if (!rows) return undefined;
+    const out: (string | null)[] = [];
+    for (const v of rows) {
+      if (!v) return undefined;
+      const lit = v.k === 'lit' ? v : v.k === 'call' && v.args.length === 1 && v.args[0]!.k === 'lit' && v.type === 'dynamic' ? v.args[0] : undefined;
+      if (!lit || lit.k !== 'lit') return undefined;
+      out.push(lit.value === null ? null : typeof lit.value === 'string' ? lit.value : String(lit.value));
+    }
+    return out;
+  }
+
+  /** Distinct constant values of a pivot column (sorted), if statically known. */
+  private constantColumnValues(input: P.PlanNode, col: BoundExpr): string[] | undefined {
+    const v = this.constantValues(input, col);
+    if (!v) return undefined;
+    return [...new Set(v.map((x) => x ?? ''))].sort();
+  }
+
   private bindExtend(input: P.PlanNode, op: A.ExtendOp, scope: Scope): P.PlanNode {
     // Items may refer to columns defined earlier in the same extend; such items start a new Extend node.
     let plan = input;
@@ -340,8 +1246,9 @@ class Binder {
     let schema = input.schema.slice();
     let assignedHere = new Set<number>();
     const names = new Names(schema.map((c) => c.name));
+    const serialized = P.isSerialized(input);
     for (const item of op.items) {
-      const expr = this.bindScalar(item.expr, { schema, aggregates: false }, scope);
+      const expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
       if (pending.length && referencesAny(expr, assignedHere)) {
         plan = P.extend(plan, pending);
         pending = [];
@@ -385,6 +1292,11 @@ class Binder {
     const outputs: { name: string; expr: BoundExpr | number }[] = [];
     let needsProject = false;
     for (const item of op.aggregates) {
+      if (item.expr.kind === 'call' && (item.expr.name === 'arg_max' || item.expr.name === 'arg_min')) {
+        needsProject = true;
+        this.bindArgMax(item, item.expr, input, keys, names, scope, aggs, outputs);
+        continue;
+      }
       const expr = this.bindExpr(item.expr, { schema: input.schema, aggregates: true }, scope);
       if (expr.k === 'agg') {
         const name = item.names ? this.singleName(item, names) : names.unique(expr.fn.defaultName(expr.args));
@@ -401,7 +1313,7 @@ class Binder {
     if (!needsProject) return P.aggregate(input, keys, aggs);
     // Hoist the aggregates nested in expressions into the Aggregate node.
     const nested: { name: string; expr: BoundAggregate }[] = [];
-    const hoisted = outputs.map((o) => (typeof o.expr === 'number' ? o.expr : hoistAggregates(o.expr, keys.length + aggs.length, nested)));
+    const hoisted = outputs.map((o) => (typeof o.expr === 'number' ? o.expr : hoistAggregates(fixArgMaxRefs(o.expr, keys.length), keys.length + aggs.length, nested)));
     const allAggs = [...aggs, ...nested.map((n, i) => ({ name: `__agg${i}`, expr: n.expr }))];
     const agg = P.aggregate(input, keys, allAggs);
     const cols = [
@@ -409,6 +1321,61 @@ class Binder {
       ...outputs.map((o, i) => ({ name: o.name, expr: typeof hoisted[i] === 'number' ? P.columnRef(agg, keys.length + (hoisted[i] as number)) : (hoisted[i] as BoundExpr) })),
     ];
     return P.project(agg, cols);
+  }
+
+  /**
+   * arg_max(key, col1, col2 | *) / arg_min: one STRUCT aggregate (DuckDB arg_max/arg_min, which
+   * skip null keys) holding the key and the requested columns of the same row, then one output
+   * column per struct field.
+   */
+  private bindArgMax(
+    item: A.NamedExpr, e: A.CallExpr, input: P.PlanNode, keys: { name: string }[], names: Names, scope: Scope,
+    aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
+  ): void {
+    const isMax = e.name === 'arg_max';
+    if (e.args.length < 1) throw this.error(e.nameSpan, `The function '${e.name}' expects at least 1 argument, got 0`);
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const key = this.bindScalar(e.args[0]!, row, scope);
+    if (key.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the expression to ${isMax ? 'maximize' : 'minimize'} can't be dynamic`);
+    const fields: { name: string; expr: BoundExpr }[] = [];
+    const keyName = key.k === 'col' ? key.name : `${isMax ? 'max' : 'min'}_${columnNameOf(key) ?? ''}`;
+    fields.push({ name: keyName, expr: key });
+    for (const a of e.args.slice(1)) {
+      if (a.kind === 'star') {
+        input.schema.forEach((c, i) => {
+          if (fields.some((f) => f.name === c.name) || keys.some((k) => k.name === c.name)) return;
+          fields.push({ name: c.name, expr: { k: 'col', index: i, name: c.name, type: c.type } });
+        });
+        continue;
+      }
+      let nameOverride: string | undefined;
+      let ae: A.Expr = a;
+      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
+        nameOverride = a.left.name;
+        ae = a.right;
+      }
+      const x = this.bindScalar(ae, row, scope);
+      fields.push({ name: nameOverride ?? (x.k === 'col' ? x.name : this.derivedName(x, new Names(fields.map((f) => f.name)))), expr: x });
+    }
+    const given = item.names?.map((n) => n.name);
+    if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
+    const aggFn: AggregateFunction = {
+      name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
+      emit: (args) => `${isMax ? 'arg_max' : 'arg_min'}(struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')}), ${args[0]!.sql})`,
+    };
+    const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: [key, ...fields.map((f) => f.expr)], type: 'dynamic' };
+    const nested = aggs.length;
+    aggs.push({ name: `__argmax${nested}`, expr: agg });
+    fields.forEach((f, i) => {
+      const name = given?.[i] ?? f.name;
+      if (names.has(name)) {
+        if (given?.[i]) throw this.error(item.span, `A column named '${name}' is declared more than once`);
+      }
+      const out = names.unique(name);
+      const fieldFn = T.customFn('struct_extract', (a) => `struct_extract(${a[0]!.sql}, ${sqlString(`f${i}`)})`);
+      // the struct column is referenced by its aggregate position; resolved below by hoisting
+      outputs.push({ name: out, expr: { k: 'call', fn: fieldFn, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }], type: f.expr.type } });
+    });
   }
 
   private bindCount(e: A.Expr, scope: Scope): BoundExpr {
@@ -468,7 +1435,7 @@ class Binder {
 
   /** Binds a scalar expression that must not contain aggregates. */
   private bindScalar(e: A.Expr, row: RowContext, scope: Scope): BoundExpr {
-    return this.bindExpr(e, { schema: row.schema, aggregates: false }, scope);
+    return this.bindExpr(e, { ...row, aggregates: false }, scope);
   }
 
   private requireBool(e: BoundExpr, span: Span, what: string): BoundExpr {
@@ -487,6 +1454,7 @@ class Binder {
         const entry = scope.lookup(e.name);
         if (entry?.kind === 'scalar') return entry.expr;
         if (entry?.kind === 'tabular') throw this.error(e.span, `'${e.name}' is a tabular expression and cannot be used as a scalar value`);
+        if (entry?.kind === 'function') throw this.error(e.span, `'${e.name}' is a function; call it as ${e.name}(…)`);
         throw this.error(e.span, `Failed to resolve scalar expression named '${e.name}'`);
       }
       case 'member':
@@ -505,6 +1473,11 @@ class Binder {
       case 'binary': {
         const fn = OPERATORS.get(e.op);
         if (!fn) throw this.error(e.opSpan, `Unknown operator '${e.op}'`);
+        if (e.left.kind === 'star') {
+          // `* has "x"`: any column (as string) satisfies the operator
+          const right = this.bindExpr(e.right, row, scope);
+          return this.anyColumn(row, (c) => this.call(fn, [c, right], e.opSpan), e.span);
+        }
         const left = this.bindExpr(e.left, row, scope);
         const right = this.bindExpr(e.right, row, scope);
         // x has_any/in (dynamic([...])) handled in 'in'/'call'; string operators expect strings
@@ -520,6 +1493,15 @@ class Binder {
       }
       case 'in': {
         const left = this.bindExpr(e.left, row, scope);
+        const only = e.list.length === 1 ? e.list[0]! : undefined;
+        const tabEntry = only?.kind === 'name' && !row.schema.some((c) => c.name === only.name) ? scope.lookup(only.name) : undefined;
+        if (only && (only.kind === 'subquery' || tabEntry?.kind === 'tabular')) {
+          const plan = only.kind === 'subquery' ? this.bindTabular(only.query, scope) : (tabEntry as { plan: P.PlanNode }).plan;
+          const st = plan.schema[0]!.type;
+          if (!comparableTypes(left.type, st)) throw this.error(e.span, `Cannot compare values of types ${left.type} and ${st} with '${e.op}'`);
+          const fn = T.inSubquery(plan, e.op.startsWith('!'), e.op.endsWith('~'));
+          return { k: 'call', fn, args: [left], type: 'bool' };
+        }
         const list = this.bindList(e.list, row, scope);
         return this.call(OPERATORS.get(e.op)!, [left, ...list], e.span);
       }
@@ -529,7 +1511,101 @@ class Binder {
       }
       case 'star':
         throw this.error(e.span, "'*' is not valid here");
+      case 'subquery':
+        throw this.error(e.span, 'A tabular expression cannot be used as a scalar value; use toscalar()');
     }
+  }
+
+  /** OR over all columns (converted to string) of `f(column)` — `* has "x"` and search terms. */
+  private anyColumn(row: RowContext, f: (c: BoundExpr) => BoundExpr, _span: Span): BoundExpr {
+    const tostring = SCALAR_FUNCTIONS.get('tostring')!;
+    const or = OPERATORS.get('or')!;
+    let acc: BoundExpr | undefined;
+    row.schema.forEach((c, i) => {
+      const col: BoundExpr = { k: 'col', index: i, name: c.name, type: c.type };
+      const s: BoundExpr = c.type === 'string' ? col : { k: 'call', fn: tostring, args: [col], type: 'string' };
+      const term = f(s);
+      acc = acc ? { k: 'call', fn: or, args: [acc, term], type: 'bool' } : term;
+    });
+    return acc ?? { k: 'lit', type: 'bool', value: false };
+  }
+
+  /** A search term: "x" (has), "x*" (hasprefix), "*x" (hassuffix), "*x*" (contains), "a*b" (regex), on all or one column. */
+  private bindSearchTerm(e: A.CallExpr, row: RowContext, scope: Scope): BoundExpr {
+    const lit = e.args[0] as A.LiteralExpr;
+    const term = String(lit.value);
+    const cs = row.searchCs ? '_cs' : '';
+    let opName: string;
+    let needle = term;
+    if (term.length > 1 && term.startsWith('*') && term.endsWith('*') && !term.slice(1, -1).includes('*')) {
+      opName = 'contains' + cs;
+      needle = term.slice(1, -1);
+    } else if (term.startsWith('*') && !term.slice(1).includes('*')) {
+      opName = 'hassuffix' + cs;
+      needle = term.slice(1);
+    } else if (term.endsWith('*') && !term.slice(0, -1).includes('*')) {
+      opName = 'hasprefix' + cs;
+      needle = term.slice(0, -1);
+    } else if (term.includes('*')) {
+      opName = 'matches regex';
+      needle = (row.searchCs ? '' : '(?i)') + '\\b' + term.split('*').map((x) => x.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c)).join('.*') + '\\b';
+    } else opName = 'has' + cs;
+    const fn = OPERATORS.get(opName)!;
+    const needleLit: BoundExpr = { k: 'lit', type: 'string', value: needle };
+    if (e.args.length > 1) {
+      const colExpr = this.bindExpr(e.args[1]!, row, scope);
+      const s = colExpr.type === 'string' ? colExpr : { k: 'call' as const, fn: SCALAR_FUNCTIONS.get('tostring')!, args: [colExpr], type: 'string' as const };
+      return this.call(fn, [s, needleLit], e.span);
+    }
+    return this.anyColumn(row, (c) => this.call(fn, [c, needleLit], e.span), e.span);
+  }
+
+  /** Window functions (row_number, prev, next, row_cumsum) over a serialized row set. */
+  private bindWindow(e: A.CallExpr, row: RowContext, scope: Scope): BoundExpr {
+    if (!row.serialized) {
+      throw this.error(e.nameSpan, `Function '${e.name}' cannot be invoked in current context. Details: the row set must be serialized (use 'serialize' or 'sort' first)`);
+    }
+    const args = e.args.map((a) => this.bindExpr(a, { ...row, aggregates: false }, scope));
+    const lit = (i: number) => args[i]?.k === 'lit' ? (args[i] as BoundLiteral) : undefined;
+    switch (e.name) {
+      case 'row_number': {
+        this.checkArity(e, 0, 2);
+        if (args[0] && !isIntegral(args[0].type)) throw this.error(e.args[0]!.span, 'row_number(): the starting index must be an integer');
+        if (args[1]) throw this.error(e.args[1]!.span, "row_number(): the 'restart' argument is not supported");
+        const fn = T.windowFn('row_number', (a) => `(row_number() OVER () ${a[0] ? `+ CAST(${a[0].sql} AS BIGINT) - 1` : ''})`);
+        return { k: 'call', fn, args: args.slice(0, 1), type: 'long' };
+      }
+      case 'prev':
+      case 'next': {
+        this.checkArity(e, 1, 3);
+        if (args[1] && !(lit(1) && isIntegral(args[1].type))) throw this.error(e.args[1]!.span, `${e.name}(): the offset must be an integer constant`);
+        const x = args[0]!;
+        let def: BoundExpr | undefined = args[2];
+        if (def && def.type !== x.type) {
+          if (def.k === 'lit' && def.value === null) def = { k: 'lit', type: x.type, value: null };
+          else if (!(isNumeric(def.type) && isNumeric(x.type))) throw this.error(e.args[2]!.span, `${e.name}(): the default value must be of type '${x.type}'`);
+        }
+        const f = e.name === 'prev' ? 'lag' : 'lead';
+        const fn = T.windowFn(e.name, (a) => {
+          const off = a[1] ? a[1].sql : '1';
+          const d = a[2] ? `, CAST(${a[2].sql} AS ${sqlTypeOf(x.type)})` : '';
+          return `${f}(${a[0]!.sql}, ${off}${d}) OVER ()`;
+        });
+        const margs = [x, args[1] ?? { k: 'lit', type: 'long', value: 1n } as BoundExpr];
+        if (def) margs.push(def);
+        return { k: 'call', fn, args: margs, type: x.type };
+      }
+      case 'row_cumsum': {
+        this.checkArity(e, 1, 2);
+        const x = args[0]!;
+        if (!isNumeric(x.type) && x.type !== 'timespan') throw this.error(e.args[0]!.span, `row_cumsum(): expects a numeric value, got '${x.type}'`);
+        if (args[1]) throw this.error(e.args[1]!.span, "row_cumsum(): the 'restart' argument is not supported");
+        const t: KqlType = x.type === 'int' ? 'long' : x.type;
+        const fn = T.windowFn('row_cumsum', (a) => `CAST(sum(${a[0]!.sql}) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${sqlTypeOf(t)})`);
+        return { k: 'call', fn, args: [x], type: t };
+      }
+    }
+    throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
   }
 
   /** Binds an `in`/`has_any` list; dynamic array literals are expanded into their elements. */
@@ -555,6 +1631,29 @@ class Binder {
   }
 
   private bindCall(e: A.CallExpr, row: RowContext, scope: Scope): BoundExpr {
+    if (e.name === SEARCH_TERM) return this.bindSearchTerm(e, row, scope);
+    const entry = scope.lookup(e.name);
+    if (entry?.kind === 'function') {
+      const r = this.invokeFunction(entry, e.args, row, scope, e.nameSpan);
+      if (r.kind !== 'scalar') throw this.error(e.nameSpan, `The function '${e.name}' returns a table and cannot be used as a scalar value; use toscalar()`);
+      return r.expr;
+    }
+    if (WINDOW_NAMES.has(e.name)) return this.bindWindow(e, row, scope);
+    if (e.name === 'toscalar') {
+      this.checkArity(e, 1, 1);
+      const a = e.args[0]!;
+      let plan: P.PlanNode | undefined;
+      if (a.kind === 'subquery') plan = this.bindTabular(a.query, scope);
+      else if (a.kind === 'name' && !row.schema.some((c) => c.name === a.name) && scope.lookup(a.name)?.kind !== 'scalar') plan = this.resolveTable(a.name, a.span, scope);
+      else if (a.kind === 'call' && (scope.lookup(a.name)?.kind === 'function' || a.name === 'materialize')) {
+        const r = this.bindCallOrTabular(a, row, scope);
+        if (r.kind === 'scalar') return r.expr;
+        plan = r.plan;
+      }
+      if (!plan) return this.bindExpr(a, row, scope);
+      return { k: 'call', fn: T.scalarSubquery(plan), args: [], type: plan.schema[0]!.type };
+    }
+    if (e.name === 'materialize') throw this.error(e.nameSpan, 'materialize() returns a table and cannot be used as a scalar value');
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
     if (agg) {
       if (!row.aggregates) throw this.error(e.nameSpan, `The aggregate function '${e.name}' can only be used in the aggregation list of summarize`);
@@ -691,3 +1790,73 @@ class Names {
 }
 
 export { commonType };
+
+/** Escapes text for a literal match in an RE2 regex. */
+function regexEscapeText(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c);
+}
+
+const expandListSql = (x: string): string => T.expandList(x, 'bag');
+const mvCastSql = (u: string, t: KqlType): string => T.mvCast(u, t);
+
+const sqlIdentK = (i: number): string => `ms_k${i}`;
+const sqlIdentA = (i: number): string => `ms_a${i}`;
+function toStringTimespan(x: string): string {
+  return toStringSql(x, 'timespan');
+}
+function convertToDynamic(v: string, t: KqlType): string {
+  return toDynamicSql(v, t, false);
+}
+/** Adds a FILTER clause to an aggregate's SQL (pivot): `agg(x)` → `agg(x) FILTER (WHERE …)` for every aggregate call. */
+function injectFilter(aggSql: string, filter: string, _t: KqlType): string {
+  // Aggregates from the catalog are of the form fn(args)[ FILTER…] possibly wrapped in CAST/coalesce;
+  // apply the filter by rewriting the input rows instead: aggregate over a CASE that nulls other rows is
+  // not equivalent for count(), so wrap the whole aggregate as a correlated-free FILTER on each call.
+  return aggSql.replace(/\b(count|sum|avg|min|max|any_value|list|stddev_samp|var_samp|quantile_disc)\(([^()]*(?:\([^()]*\)[^()]*)*)\)(?! FILTER)/g, (m) => `${m} ${filter}`);
+}
+
+/** arg_max outputs refer to their struct aggregate as column -1-k; make that the aggregate's output position. */
+function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
+  if (e.k === 'col' && e.index < 0) return { ...e, index: base + (-1 - e.index) };
+  if (e.k === 'call') return { ...e, args: e.args.map((a) => fixArgMaxRefs(a, base)) };
+  return e;
+}
+
+/** The value of one bag key, converted (cast-only) to a column type. */
+function bagValueSql(bag: string, key: string, t: KqlType): string {
+  const v = `json_extract(${bag}, '/' || ${sqlString(key.replace(/~/g, '~0').replace(/\//g, '~1'))})`;
+  return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
+}
+
+function isTabularAst(v: A.Expr | A.TabularExpr): v is A.TabularExpr {
+  switch (v.kind) {
+    case 'tableRef': case 'datatable': case 'print': case 'range': case 'pipe': case 'tcall': case 'qref': case 'unionSource': case 'searchSource':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function containsWindow(e: BoundExpr): boolean {
+  if (e.k === 'call' && T.WINDOW_FUNCTIONS.has(e.fn)) return true;
+  return children(e).some(containsWindow);
+}
+
+function comparableTypes(a: KqlType, b: KqlType): boolean {
+  return a === b || (isNumeric(a) && isNumeric(b)) || a === 'dynamic' || b === 'dynamic';
+}
+
+function sqlTypeOf(t: KqlType): string {
+  return sqlType(t);
+}
+
+/** SQL of a constant expression (row counts etc.). */
+function emitExprLit(e: BoundExpr, ctx: EmitContext): string {
+  return emitExpr(e, () => 'NULL', ctx);
+}
+
+/** getschema DataType column: the .NET type names Kusto reports. */
+const DOTNET_TYPES: Record<KqlType, string> = {
+  bool: 'System.SByte', int: 'System.Int32', long: 'System.Int64', real: 'System.Double', decimal: 'System.Data.SqlTypes.SqlDecimal',
+  string: 'System.String', datetime: 'System.DateTime', timespan: 'System.TimeSpan', guid: 'System.Guid', dynamic: 'System.Object',
+};

@@ -119,6 +119,8 @@ export function emitPlan(plan: PlanNode, ctx: EmitContext): string {
       return `SELECT DISTINCT * ${from(plan.input)}`;
     case 'count':
       return `SELECT count(*) AS ${col(0)} ${from(plan.input)}`;
+    case 'generic':
+      return plan.build(plan.inputs.map((i) => emitPlan(i, ctx)), ctx);
   }
 }
 

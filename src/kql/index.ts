@@ -5,6 +5,18 @@
  *
  * `compile` throws KqlError for every problem in the query; errors thrown by
  * the caller's TableResolver (e.g. authorization) propagate unchanged.
+ *
+ * TableResolver (binder.ts) — the single authorization hook.  Every table reference of every
+ * construct (plain names, union legs and wildcards, join/lookup right sides, search, let-bound
+ * tables, let functions/views, getschema, toscalar/in subqueries, table("…")) goes through it:
+ *   resolveTable(name): ResolvedTable | undefined            (required; may throw → propagates)
+ *   listTables?(): string[]                                  (optional) names the caller may read;
+ *       wildcard forms (`union App*`, `union *`, `search "x"`, `search in (T*) …`) expand ONLY to
+ *       these names (each still resolved through resolveTable) and silently skip everything else;
+ *       without listTables, wildcards match nothing.
+ *   resolveQualifiedTable?(kind: 'workspace' | 'resource', id: string, table: string): ResolvedTable | undefined
+ *       (optional) `workspace('id').T`, `resource('id').T` (`app('id').T` → 'resource'); when absent
+ *       such references are a SemanticError.  Same contract as resolveTable (may throw → propagates).
  */
 import { bindQuery, ResolverError, type TableResolver } from './binder.js';
 import { emitQuery, SqlTooLargeError } from './emitter.js';

@@ -98,7 +98,9 @@ export function formatDatetimeUs(us: bigint): string {
   const micro = rem % 1000000n;
   const hh = secOfDay / 3600n, mm = (secOfDay / 60n) % 60n, ss = secOfDay % 60n;
   const p = (n: number | bigint, w: number) => String(n).padStart(w, '0');
-  return `${p(y, 4)}-${p(m, 2)}-${p(d, 2)}T${p(hh, 2)}:${p(mm, 2)}:${p(ss, 2)}.${p(micro, 6)}0Z`;
+  // Datetimes are stored with µs precision; the last µs of a second stands for Kusto's last tick
+  // (.9999999), which is what endofday()/endofmonth()/… return in Kusto.
+  return `${p(y, 4)}-${p(m, 2)}-${p(d, 2)}T${p(hh, 2)}:${p(mm, 2)}:${p(ss, 2)}.${p(micro, 6)}${micro === 999999n ? '9' : '0'}Z`;
 }
 
 /**

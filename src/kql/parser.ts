@@ -30,12 +30,34 @@ const STRING_OPS = new Set([
 ]);
 const LIST_STRING_OPS = new Set(['has_any', 'has_all']);
 const IN_OPS = new Set(['in', '!in', 'in~', '!in~']);
+/** `workspace('id').T`, `resource('id').T`, `app('id').T` */
+const QUALIFIERS = new Set(['workspace', 'resource', 'app']);
+const JOIN_KINDS: Record<string, A.JoinKind> = {
+  innerunique: 'innerunique', inner: 'inner', leftouter: 'leftouter', rightouter: 'rightouter', fullouter: 'fullouter',
+  leftanti: 'leftanti', anti: 'leftanti', leftantisemi: 'leftanti', rightanti: 'rightanti', rightantisemi: 'rightanti',
+  leftsemi: 'leftsemi', rightsemi: 'rightsemi',
+};
+/** Name of the implicit source of an mv-apply subquery (cannot be written in a query: contains NUL). */
+export const MV_APPLY_SOURCE = '\u0000mv-apply';
+/** Pseudo-function names the parser produces for search predicates. */
+export const SEARCH_TERM = '\u0000search';
 
 export function parse(text: string): { ast: A.QueryAst; source: SourceText } {
   const source = new SourceText(text);
   const parser = new Parser(source, tokenize(source));
   return { ast: parser.parseQuery(), source };
 }
+
+function isTabular(v: A.Expr | A.TabularExpr): v is A.TabularExpr {
+  switch (v.kind) {
+    case 'tableRef': case 'datatable': case 'print': case 'range': case 'pipe': case 'tcall': case 'qref': case 'unionSource': case 'searchSource':
+      return true;
+    default:
+      return false;
+  }
+}
+
+type MakeSeriesAgg = A.MakeSeriesOp['aggregates'][number];
 
 class Parser {
   private pos = 0;
@@ -115,6 +137,17 @@ class Parser {
 
   private parseStatement(): A.Statement {
     const start = this.peek().span.start;
+    if (this.isWord('set') && this.peek(1).kind === 'ident' && (this.isOp('=', 2) || this.isOp(';', 2) || this.peek(2).kind === 'eof')) {
+      this.next();
+      const nameTok = this.next();
+      let name = nameTok.text;
+      // option names may contain dots (e.g. query_results_cache_max_age) — only plain words here
+      const st: A.SetStatement = { kind: 'set', name, span: nameTok.span };
+      if (this.acceptOp('=')) st.value = this.parseSetValue();
+      st.span = this.span(start);
+      name = st.name;
+      return st;
+    }
     if (this.isWord('let') && this.peek(1).kind === 'ident') {
       this.next();
       const nameTok = this.next();
@@ -133,8 +166,112 @@ class Parser {
     return { kind: 'tabular', expr, span: this.span(start) };
   }
 
-  /** A let value is tabular if it starts with a tabular source keyword or is followed by a pipe. */
-  private parseLetValue(): A.Expr | A.TabularExpr {
+  /** `set x = value`: a literal, or a bare word taken as a string. */
+  private parseSetValue(): A.Expr {
+    const t = this.peek();
+    if (t.kind === 'ident' && t.text !== 'true' && t.text !== 'false' && !this.isOp('(', 1)) {
+      this.next();
+      return { kind: 'literal', type: 'string', value: t.text, span: t.span };
+    }
+    return this.parseExpr();
+  }
+
+  /** A let value: a function definition, a tabular expression, or a scalar expression. */
+  private parseLetValue(): A.Expr | A.TabularExpr | A.FunctionDef {
+    if (this.startsFunctionDef()) return this.parseFunctionDef();
+    return this.parseExprOrTabular();
+  }
+
+  private startsFunctionDef(): boolean {
+    let k = 0;
+    if (this.isWord('view') && this.isOp('(', 1)) k = 1;
+    if (!this.isOp('(', k)) return false;
+    if (this.isOp(')', k + 1) && this.isOp('{', k + 2)) return true;
+    return this.peek(k + 1).kind === 'ident' && this.isOp(':', k + 2);
+  }
+
+  /** `[view] (a:long, T:(x:string), b:string = "d") { [let …;]* expr }` */
+  private parseFunctionDef(): A.FunctionDef {
+    const start = this.peek().span.start;
+    const view = !!this.acceptWord('view');
+    const open = this.expectOp('(');
+    this.enter(open);
+    const params: A.FunctionParam[] = [];
+    if (!this.isOp(')')) {
+      do {
+        const n = this.peek();
+        if (n.kind !== 'ident') throw this.error(n, 'expected a parameter name');
+        this.next();
+        this.expectOp(':');
+        if (this.isOp('(')) {
+          this.next();
+          const columns: { name: string; type: KqlType }[] = [];
+          if (this.acceptOp('*')) {
+            // (*) — any schema
+          } else if (!this.isOp(')')) {
+            do {
+              const c = this.parseColumnName();
+              this.expectOp(':');
+              columns.push({ name: c.name, type: this.parseTypeWord() });
+            } while (this.acceptOp(','));
+          }
+          this.expectOp(')');
+          params.push({ name: n.text, span: n.span, type: 'tabular', columns });
+        } else {
+          const type = this.parseTypeWord();
+          const p: A.FunctionParam = { name: n.text, span: n.span, type };
+          if (this.acceptOp('=')) p.default = this.parseExpr();
+          params.push(p);
+        }
+      } while (this.acceptOp(','));
+    }
+    this.expectOp(')');
+    this.expectOp('{');
+    const lets: A.LetStatement[] = [];
+    let body: A.Expr | A.TabularExpr | undefined;
+    for (;;) {
+      while (this.acceptOp(';'));
+      if (this.isOp('}')) break;
+      if (body !== undefined) throw this.error(this.peek(), "expected '}'");
+      const st = this.peek().span.start;
+      if (this.isWord('let') && (this.peek(1).kind === 'ident' || this.isOp('[', 1))) {
+        this.next();
+        const { name, span } = this.isOp('[') ? this.parseBracketName() : { name: this.peek().text, span: this.next().span };
+        this.expectOp('=');
+        const value = this.parseLetValue();
+        lets.push({ kind: 'let', name, nameSpan: span, value, span: this.span(st) });
+        if (!this.isOp(';') && !this.isOp('}')) throw this.error(this.peek(), "expected ';'");
+        continue;
+      }
+      body = this.parseExprOrTabular();
+    }
+    if (body === undefined) throw this.error(this.peek(), 'the function body has no expression');
+    this.expectOp('}');
+    this.leave();
+    return { kind: 'function', params, lets, body, view, span: this.span(start) };
+  }
+
+  /** A scalar type name (`long`, `string`, …); `typeof(T)` is accepted too. */
+  private parseTypeWord(): KqlType {
+    const t = this.peek();
+    if (t.kind === 'ident' && t.text === 'typeof' && this.isOp('(', 1)) {
+      this.next();
+      this.next();
+      const ty = this.parseTypeWord();
+      this.expectOp(')');
+      return ty;
+    }
+    if (t.kind === 'typed' && t.typeName && parseTypeName(t.typeName) && t.value === '') {
+      // `datetime()`-style token cannot appear here; fall through to the error
+    }
+    const type = t.kind === 'ident' ? parseTypeName(t.text) : t.kind === 'typed' ? undefined : undefined;
+    if (!type) throw this.error(t, 'expected a scalar type name');
+    this.next();
+    return type;
+  }
+
+  /** A scalar expression, or a tabular expression (a tabular source, or an expression followed by a pipe). */
+  private parseExprOrTabular(): A.Expr | A.TabularExpr {
     if (this.startsTabularSource()) return this.parseTabular();
     const startTok = this.peek();
     const expr = this.parseExpr();
@@ -149,11 +286,20 @@ class Parser {
     if (this.isWord('datatable') && this.isOp('(', 1)) return true;
     if (this.isWord('print')) return true;
     if (this.isWord('range') && this.peek(1).kind === 'ident' && this.isWord('from', 2)) return true;
+    if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
+    if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
     return false;
   }
 
   private exprToTabularSource(expr: A.Expr, tok: Token): A.TabularExpr {
     if (expr.kind === 'name') return { kind: 'tableRef', name: expr.name, span: expr.span };
+    if (expr.kind === 'subquery') return expr.query;
+    if (expr.kind === 'call') return { kind: 'tcall', name: expr.name, nameSpan: expr.nameSpan, args: expr.args, span: expr.span };
+    if (expr.kind === 'member' && expr.target.kind === 'call' && QUALIFIERS.has(expr.target.name)) {
+      const arg = expr.target.args[0];
+      if (expr.target.args.length !== 1 || arg?.kind !== 'literal' || arg.type !== 'string') throw this.error(tok, `${expr.target.name}() expects one string literal`);
+      return { kind: 'qref', qkind: expr.target.name as A.QualifiedRefNode['qkind'], id: String(arg.value), table: expr.name, span: expr.span };
+    }
     throw this.error(tok, 'expected a tabular expression');
   }
 
@@ -196,7 +342,28 @@ class Parser {
         const step = this.parseExpr();
         return { kind: 'range', column, from, to, step, span: this.span(start) };
       }
-      if (this.isOp('(', 1)) throw this.error(this.peek(1), `tabular function '${t.text}' is not supported`);
+      if (this.isWord('union') && this.startsTabularSource()) {
+        this.next();
+        const op = this.parseUnionOp(start);
+        return { kind: 'unionSource', op, span: op.span };
+      }
+      if (this.isWord('search') && this.startsTabularSource()) {
+        this.next();
+        const op = this.parseSearchOp(start);
+        return { kind: 'searchSource', op, span: op.span };
+      }
+      if (this.isOp('(', 1)) {
+        this.next();
+        const args = this.parseCallArgs();
+        const span = this.span(start);
+        if (QUALIFIERS.has(t.text)) {
+          if (args.length !== 1 || args[0]!.kind !== 'literal' || (args[0] as A.LiteralExpr).type !== 'string') throw this.src.syntaxError(span, `${t.text}() expects one string literal`);
+          this.expectOp('.');
+          const table = this.parseColumnName();
+          return { kind: 'qref', qkind: t.text as A.QualifiedRefNode['qkind'], id: String((args[0] as A.LiteralExpr).value), table: table.name, span: this.span(start) };
+        }
+        return { kind: 'tcall', name: t.text, nameSpan: t.span, args, span };
+      }
       this.next();
       return { kind: 'tableRef', name: t.text, span: t.span };
     }
@@ -375,8 +542,537 @@ class Parser {
         }
         return { kind: 'render', visualization: vt.text, properties, span: this.span(start) };
       }
+      case 'union':
+        this.next();
+        return this.parseUnionOp(start);
+      case 'join': {
+        this.next();
+        let joinKind: A.JoinKind = 'innerunique';
+        for (;;) {
+          if (this.isWord('kind') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const k = this.next();
+            const jk = Object.prototype.hasOwnProperty.call(JOIN_KINDS, k.text) ? JOIN_KINDS[k.text] : undefined;
+            if (k.kind !== 'ident' || !jk) throw this.error(k, 'unknown join kind');
+            joinKind = jk;
+            continue;
+          }
+          if (this.skipOneHint()) continue;
+          break;
+        }
+        const right = this.parseOperand();
+        this.expectWord('on');
+        const on: A.Expr[] = [];
+        do on.push(this.parseExpr());
+        while (this.acceptOp(','));
+        return { kind: 'join', joinKind, right, on, span: this.span(start) };
+      }
+      case 'lookup': {
+        this.next();
+        let lookupKind: 'leftouter' | 'inner' = 'leftouter';
+        for (;;) {
+          if (this.isWord('kind') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const k = this.next();
+            if (k.text !== 'leftouter' && k.text !== 'inner') throw this.error(k, "lookup kind must be 'leftouter' or 'inner'");
+            lookupKind = k.text;
+            continue;
+          }
+          if (this.skipOneHint()) continue;
+          break;
+        }
+        const right = this.parseOperand();
+        this.expectWord('on');
+        const on: A.Expr[] = [];
+        do on.push(this.parseExpr());
+        while (this.acceptOp(','));
+        return { kind: 'lookup', lookupKind, right, on, span: this.span(start) };
+      }
+      case 'as': {
+        this.next();
+        while (this.skipOneHint());
+        const n = this.parseColumnName();
+        return { kind: 'as', name: n.name, span: this.span(start) };
+      }
+      case 'serialize': {
+        this.next();
+        const items = this.atOperatorEnd() ? [] : this.parseNamedExprList();
+        return { kind: 'serialize', items, span: this.span(start) };
+      }
+      case 'mv-expand':
+      case 'mvexpand': {
+        this.next();
+        let bagKind: 'bag' | 'array' = 'bag';
+        let itemIndex: string | undefined;
+        for (;;) {
+          if ((this.isWord('kind') || this.isWord('bagexpansion')) && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const k = this.next();
+            if (k.text !== 'bag' && k.text !== 'array') throw this.error(k, "expected 'bag' or 'array'");
+            bagKind = k.text;
+            continue;
+          }
+          if (this.isWord('with_itemindex') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            itemIndex = this.parseColumnName().name;
+            continue;
+          }
+          if (this.skipOneHint()) continue;
+          break;
+        }
+        const items = this.parseMvItems();
+        const op: A.MvExpandOp = { kind: 'mv-expand', bagKind, items, span: this.span(start) };
+        if (itemIndex !== undefined) op.itemIndex = itemIndex;
+        if (this.acceptWord('limit')) op.limit = this.parseExpr();
+        else if (t.text === 'mvexpand') op.limit = { kind: 'literal', type: 'long', value: 128n, span: t.span };
+        op.span = this.span(start);
+        return op;
+      }
+      case 'mv-apply': {
+        this.next();
+        let itemIndex: string | undefined;
+        for (;;) {
+          if (this.isWord('with_itemindex') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            itemIndex = this.parseColumnName().name;
+            continue;
+          }
+          if (this.skipOneHint()) continue;
+          break;
+        }
+        const items = this.parseMvItems();
+        let limit: A.Expr | undefined;
+        if (this.acceptWord('limit')) limit = this.parseExpr();
+        this.expectWord('on');
+        const open = this.expectOp('(');
+        this.enter(open);
+        let body: A.TabularExpr = { kind: 'tableRef', name: MV_APPLY_SOURCE, span: open.span };
+        do {
+          const o = this.parseOperator();
+          body = { kind: 'pipe', source: body, op: o, span: { start: open.span.start, end: o.span.end } };
+        } while (this.acceptOp('|'));
+        this.expectOp(')');
+        this.leave();
+        const op: A.MvApplyOp = { kind: 'mv-apply', items, body, span: this.span(start) };
+        if (itemIndex !== undefined) op.itemIndex = itemIndex;
+        if (limit) op.limit = limit;
+        return op;
+      }
+      case 'parse':
+      case 'parse-where': {
+        this.next();
+        let parseKind: 'simple' | 'regex' | 'relaxed' = 'simple';
+        let flags: string | undefined;
+        for (;;) {
+          if (this.isWord('kind') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const k = this.next();
+            if (k.text !== 'simple' && k.text !== 'regex' && k.text !== 'relaxed') throw this.error(k, "expected 'simple', 'regex' or 'relaxed'");
+            parseKind = k.text;
+            continue;
+          }
+          if (this.isWord('flags') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const f = this.next();
+            if (f.kind !== 'ident' || !/^[imsU]+$/.test(f.text)) throw this.error(f, 'invalid regex flags');
+            flags = f.text;
+            continue;
+          }
+          break;
+        }
+        const source = this.parseExpr();
+        this.expectWord('with');
+        const parts: A.ParsePart[] = [];
+        while (!this.atOperatorEnd()) {
+          const p = this.peek();
+          if (p.kind === 'string') {
+            let value = '';
+            while (this.peek().kind === 'string') value += this.next().value!;
+            parts.push({ kind: 'text', value, span: this.span(p.span.start) });
+          } else if (this.isOp('*')) {
+            this.next();
+            parts.push({ kind: 'star', span: p.span });
+          } else if (p.kind === 'ident' || this.isOp('[')) {
+            const c = this.parseColumnName();
+            let type: KqlType = 'string';
+            if (this.acceptOp(':')) type = this.parseTypeWord();
+            parts.push({ kind: 'column', name: c.name, type, span: c.span });
+          } else if (this.isOp(',')) {
+            this.next(); // parse allows commas between pattern parts
+          } else throw this.error(p, 'expected a string, * or a column name');
+        }
+        if (parts.length === 0) throw this.error(this.peek(), 'expected a parse pattern');
+        const op: A.ParseOp = { kind: t.text, parseKind, source, parts, span: this.span(start) };
+        if (flags) op.flags = flags;
+        return op;
+      }
+      case 'parse-kv': {
+        this.next();
+        const source = this.parseExpr();
+        this.expectWord('as');
+        this.expectOp('(');
+        const columns: A.ParseKvOp['columns'] = [];
+        do {
+          const c = this.parseColumnName();
+          let type: KqlType = 'string';
+          if (this.acceptOp(':')) type = this.parseTypeWord();
+          columns.push({ name: c.name, type, span: c.span });
+        } while (this.acceptOp(','));
+        this.expectOp(')');
+        const options: A.ParseKvOp['options'] = [];
+        if (this.acceptWord('with')) {
+          this.expectOp('(');
+          if (!this.isOp(')')) {
+            do {
+              const n = this.peek();
+              if (n.kind !== 'ident') throw this.error(n, 'expected an option name');
+              this.next();
+              this.expectOp('=');
+              options.push({ name: n.text, value: this.parseExpr(), span: this.span(n.span.start) });
+            } while (this.acceptOp(','));
+          }
+          this.expectOp(')');
+        }
+        return { kind: 'parse-kv', source, columns, options, span: this.span(start) };
+      }
+      case 'make-series': {
+        this.next();
+        while ((this.isWord('kind') && this.isOp('=', 1)) || this.skipOneHint()) {
+          if (this.isWord('kind')) {
+            this.next();
+            this.next();
+            const k = this.next();
+            if (k.text !== 'nonempty') throw this.error(k, "expected 'nonempty'");
+          }
+        }
+        const aggregates: MakeSeriesAgg[] = [];
+        do {
+          const item = this.parseNamedExpr();
+          const a: MakeSeriesAgg = { item };
+          if (this.acceptWord('default')) {
+            this.expectOp('=');
+            a.default = this.parseExpr();
+          }
+          aggregates.push(a);
+        } while (this.acceptOp(','));
+        this.expectWord('on');
+        let onName: string | undefined;
+        if (this.peek().kind === 'ident' && this.isOp('=', 1)) {
+          onName = this.next().text;
+          this.next();
+        }
+        // the axis is parsed below the comparison level so that `in range(…)` isn't taken as the `in` operator
+        const onExpr = this.parseAdditive();
+        const op: A.MakeSeriesOp = { kind: 'make-series', aggregates, on: onExpr, step: onExpr, by: [], span: t.span };
+        if (onName !== undefined) op.onName = onName;
+        if (this.isWord('in') && this.isWord('range', 1)) {
+          this.next();
+          this.next();
+          this.expectOp('(');
+          op.from = this.parseExpr();
+          this.expectOp(',');
+          op.to = this.parseExpr();
+          this.expectOp(',');
+          op.step = this.parseExpr();
+          this.expectOp(')');
+          op.inRange = true;
+        } else {
+          if (this.acceptWord('from')) op.from = this.parseExpr();
+          if (this.acceptWord('to')) op.to = this.parseExpr();
+          this.expectWord('step');
+          op.step = this.parseExpr();
+        }
+        if (this.acceptWord('by')) op.by = this.parseNamedExprList();
+        op.span = this.span(start);
+        return op;
+      }
+      case 'search':
+        this.next();
+        return this.parseSearchOp(start);
+      case 'getschema':
+        this.next();
+        return { kind: 'getschema', span: this.span(start) };
+      case 'sample': {
+        this.next();
+        while (this.skipOneHint());
+        return { kind: 'sample', count: this.parseExpr(), span: this.span(start) };
+      }
+      case 'sample-distinct': {
+        this.next();
+        while (this.skipOneHint());
+        const count = this.parseExpr();
+        this.expectWord('of');
+        const column = this.parseExpr();
+        return { kind: 'sample-distinct', count, column, span: this.span(start) };
+      }
+      case 'top-nested': {
+        const levels: A.TopNestedLevel[] = [];
+        do {
+          const ls = this.peek().span.start;
+          this.expectWord('top-nested');
+          const level: Partial<A.TopNestedLevel> = {};
+          if (!this.isWord('of')) level.count = this.parseExpr();
+          this.expectWord('of');
+          level.of = this.parseNamedExpr();
+          if (this.acceptWord('with')) {
+            this.expectWord('others');
+            this.expectOp('=');
+            level.others = this.parseExpr();
+          }
+          this.expectWord('by');
+          level.by = this.parseNamedExpr();
+          if (this.acceptWord('asc')) level.order = 'asc';
+          else if (this.acceptWord('desc')) level.order = 'desc';
+          level.span = this.span(ls);
+          levels.push(level as A.TopNestedLevel);
+        } while (this.acceptOp(','));
+        return { kind: 'top-nested', levels, span: this.span(start) };
+      }
+      case 'evaluate': {
+        this.next();
+        while (this.skipOneHint());
+        const p = this.peek();
+        if (p.kind !== 'ident' || !this.isOp('(', 1)) throw this.error(p, 'expected a plugin call');
+        this.next();
+        const args = this.parseCallArgs();
+        const op: A.EvaluateOp = { kind: 'evaluate', plugin: p.text, pluginSpan: p.span, args, span: this.span(start) };
+        if (this.acceptOp(':')) {
+          this.expectOp('(');
+          const schema: { name: string; type: KqlType }[] = [];
+          do {
+            if (this.acceptOp('*')) {
+              op.schemaStar = true;
+              continue;
+            }
+            const c = this.parseColumnName();
+            this.expectOp(':');
+            schema.push({ name: c.name, type: this.parseTypeWord() });
+          } while (this.acceptOp(','));
+          this.expectOp(')');
+          op.schema = schema;
+        }
+        op.span = this.span(start);
+        return op;
+      }
+      case 'invoke': {
+        this.next();
+        const c = this.peek();
+        if (c.kind !== 'ident' || !this.isOp('(', 1)) throw this.error(c, 'expected a function call');
+        const call = this.parseIdentExpr();
+        if (call.kind !== 'call') throw this.error(c, 'expected a function call');
+        return { kind: 'invoke', call, span: this.span(start) };
+      }
       default:
         throw this.error(t);
+    }
+  }
+
+  /** True at the end of an operator: `|`, `;`, `)`, `}`, end of input. */
+  private atOperatorEnd(): boolean {
+    return this.peek().kind === 'eof' || this.isOp('|') || this.isOp(';') || this.isOp(')') || this.isOp('}');
+  }
+
+  /** Skips one `hint.name = value` parameter; returns whether one was skipped. */
+  private skipOneHint(): boolean {
+    if (!(this.isWord('hint') && this.isOp('.', 1))) return false;
+    this.next();
+    while (this.acceptOp('.')) this.next();
+    this.expectOp('=');
+    this.next();
+    return true;
+  }
+
+  /** The right side of join/lookup: a parenthesized tabular expression or a single source. */
+  private parseOperand(): A.TabularExpr {
+    const t = this.peek();
+    if (this.isOp('(')) {
+      this.enter(t);
+      this.next();
+      const inner = this.parseTabular();
+      this.expectOp(')');
+      this.leave();
+      return inner;
+    }
+    return this.parseSource();
+  }
+
+  /** mv-expand/mv-apply items: `[Name =] expr [to typeof(T)]`. */
+  private parseMvItems(): A.MvExpandItem[] {
+    const items: A.MvExpandItem[] = [];
+    do {
+      const s = this.peek().span.start;
+      const ne = this.parseNamedExpr();
+      const item: A.MvExpandItem = { expr: ne.expr, span: ne.span };
+      if (ne.names) {
+        if (ne.names.length !== 1) throw this.src.syntaxError(ne.span, 'expected a single column name');
+        item.name = ne.names[0]!.name;
+      }
+      if (this.isWord('to') && this.isWord('typeof', 1)) {
+        this.next();
+        item.toType = this.parseTypeWord();
+      }
+      item.span = this.span(s);
+      items.push(item);
+    } while (this.acceptOp(','));
+    return items;
+  }
+
+  /** `union [kind=…] [withsource=…] [isfuzzy=…] legs` (after the `union` word). */
+  private parseUnionOp(start: number): A.UnionOp {
+    const op: A.UnionOp = { kind: 'union', unionKind: 'outer', isfuzzy: false, legs: [], span: this.span(start) };
+    for (;;) {
+      if (this.isWord('kind') && this.isOp('=', 1)) {
+        this.next();
+        this.next();
+        const k = this.next();
+        if (k.text !== 'inner' && k.text !== 'outer') throw this.error(k, "expected 'inner' or 'outer'");
+        op.unionKind = k.text;
+        continue;
+      }
+      if (this.isWord('withsource') && this.isOp('=', 1)) {
+        this.next();
+        this.next();
+        op.withsource = this.parseColumnName().name;
+        continue;
+      }
+      if (this.isWord('isfuzzy') && this.isOp('=', 1)) {
+        this.next();
+        this.next();
+        const v = this.next();
+        if (v.text !== 'true' && v.text !== 'false') throw this.error(v, "expected 'true' or 'false'");
+        op.isfuzzy = v.text === 'true';
+        continue;
+      }
+      if (this.skipOneHint()) continue;
+      break;
+    }
+    op.legs = this.parseLegs();
+    op.span = this.span(start);
+    return op;
+  }
+
+  /** Comma-separated union legs / search table sources. */
+  private parseLegs(): A.UnionLeg[] {
+    const legs: A.UnionLeg[] = [];
+    do {
+      const t = this.peek();
+      if (this.isOp('(')) {
+        legs.push({ kind: 'expr', expr: this.parseOperand(), span: this.span(t.span.start) });
+        continue;
+      }
+      if (this.isOp('[')) {
+        const { name, span } = this.parseBracketName();
+        legs.push({ kind: 'expr', expr: { kind: 'tableRef', name, span }, span });
+        continue;
+      }
+      // a (wildcard) name: adjacent identifier and `*` tokens
+      let pattern = '';
+      let end = t.span.start;
+      while ((this.peek().kind === 'ident' || this.isOp('*')) && (pattern === '' || !this.peek().spaceBefore)) {
+        const x = this.next();
+        pattern += x.text;
+        end = x.span.end;
+      }
+      if (pattern === '') throw this.error(t, 'expected a table name');
+      const span = { start: t.span.start, end };
+      if (pattern.includes('*')) {
+        legs.push({ kind: 'pattern', pattern, span });
+        continue;
+      }
+      if (this.isOp('(')) {
+        this.pos--; // re-read the name as a source (function call / qualified name)
+        legs.push({ kind: 'expr', expr: this.parseSource(), span: this.span(t.span.start) });
+        continue;
+      }
+      legs.push({ kind: 'expr', expr: { kind: 'tableRef', name: pattern, span }, span });
+    } while (this.acceptOp(','));
+    return legs;
+  }
+
+  /** `search [kind=…] [in (legs)] predicate` (after the `search` word). */
+  private parseSearchOp(start: number): A.SearchOp {
+    let caseSensitive = false;
+    if (this.isWord('kind') && this.isOp('=', 1)) {
+      this.next();
+      this.next();
+      const k = this.next();
+      if (!['default', 'case_insensitive', 'case_sensitive'].includes(k.text)) throw this.error(k, 'unknown search kind');
+      caseSensitive = k.text === 'case_sensitive';
+    }
+    const op: A.SearchOp = { kind: 'search', caseSensitive, predicate: { kind: 'literal', type: 'bool', value: true, span: this.peek().span }, span: this.span(start) };
+    if (this.isWord('in') && this.isOp('(', 1)) {
+      this.next();
+      this.expectOp('(');
+      op.tables = this.parseLegs();
+      this.expectOp(')');
+    }
+    op.predicate = this.parseSearchOr();
+    op.span = this.span(start);
+    return op;
+  }
+
+  private parseSearchOr(): A.Expr {
+    let left = this.parseSearchAnd();
+    while (this.isWord('or')) {
+      const op = this.next();
+      left = this.binary('or', op, left, this.parseSearchAnd());
+    }
+    return left;
+  }
+
+  private parseSearchAnd(): A.Expr {
+    let left = this.parseSearchAtom();
+    while (this.isWord('and')) {
+      const op = this.next();
+      left = this.binary('and', op, left, this.parseSearchAtom());
+    }
+    return left;
+  }
+
+  /** A search term (`"x"`, `Col:"x"`, `*`), a parenthesized search predicate, or an ordinary comparison. */
+  private parseSearchAtom(): A.Expr {
+    const t = this.peek();
+    this.enter(t);
+    try {
+      if (t.kind === 'string' && !(this.peek(1).kind === 'op' && COMPARISON_OPS.has(this.peek(1).text))) {
+        this.next();
+        const lit: A.LiteralExpr = { kind: 'literal', type: 'string', value: t.value!, span: t.span };
+        return { kind: 'call', name: SEARCH_TERM, nameSpan: t.span, args: [lit], span: t.span };
+      }
+      if (this.isOp('*') && (this.atOperatorEnd() || this.peek(1).kind === 'eof' || this.isOp('|', 1) || this.isOp(';', 1) || this.isOp(')', 1))) {
+        this.next();
+        return { kind: 'literal', type: 'bool', value: true, span: t.span };
+      }
+      if (t.kind === 'ident' && this.isOp(':', 1) && this.peek(2).kind === 'string') {
+        this.next();
+        this.next();
+        const v = this.next();
+        const lit: A.LiteralExpr = { kind: 'literal', type: 'string', value: v.value!, span: v.span };
+        return { kind: 'call', name: SEARCH_TERM, nameSpan: t.span, args: [lit, { kind: 'name', name: t.text, span: t.span }], span: this.span(t.span.start) };
+      }
+      if (this.isOp('(')) {
+        this.next();
+        const inner = this.parseSearchOr();
+        this.expectOp(')');
+        return inner;
+      }
+      if (this.isWord('not') && this.isOp('(', 1)) {
+        this.next();
+        this.next();
+        const inner = this.parseSearchOr();
+        this.expectOp(')');
+        return { kind: 'call', name: 'not', nameSpan: t.span, args: [inner], span: this.span(t.span.start) };
+      }
+      return this.parseComparison();
+    } finally {
+      this.leave();
     }
   }
 
@@ -556,7 +1252,7 @@ class Parser {
         const open = this.expectOp('(');
         const list: A.Expr[] = [];
         if (!this.isOp(')')) {
-          do list.push(this.parseExpr());
+          do list.push(this.subqueryOrExpr());
           while (this.acceptOp(','));
         }
         this.expectOp(')');
@@ -696,10 +1392,15 @@ class Parser {
         if (t.text === '(') {
           this.enter(t);
           this.next();
-          const inner = this.parseExpr();
+          const inner = this.subqueryOrExpr();
           this.expectOp(')');
           this.leave();
+          if (inner.kind === 'subquery') return { ...inner, span: this.span(t.span.start) };
           return inner;
+        }
+        if (t.text === '*' && this.peek(1).kind === 'ident' && (STRING_OPS.has(this.peek(1).text) || this.peek(1).text === 'matches')) {
+          this.next();
+          return { kind: 'star', span: t.span };
         }
         if (t.text === '[' && this.peek(1).kind === 'string') {
           const { name, span } = this.parseBracketName();
@@ -722,21 +1423,40 @@ class Parser {
       const typed = parseTypeName(word);
       if (typed && typed !== 'dynamic' && typed !== 'datetime' && typed !== 'timespan' && typed !== 'guid') return this.parseScalarTypedLiteral(t, typed);
       // function call
-      const open = this.next();
-      this.enter(open);
-      const args: A.Expr[] = [];
-      if (!this.isOp(')')) {
-        do {
-          // `*` as a whole argument (e.g. take_any(*), count(*)-style)
-          if (this.isOp('*') && (this.isOp(')', 1) || this.isOp(',', 1))) args.push({ kind: 'star', span: this.next().span });
-          else args.push(this.parseExpr());
-        } while (this.acceptOp(','));
-      }
-      this.expectOp(')');
-      this.leave();
+      const args = this.parseCallArgs();
       return this.nest<A.CallExpr>({ kind: 'call', name: word, nameSpan: t.span, args, span: this.span(t.span.start) }, ...args);
     }
     return { kind: 'name', name: word, span: t.span };
+  }
+
+  /** `( arg, … )` — arguments may be `*`, tabular expressions (as subqueries) or `name = value` (named plugin arguments). */
+  private parseCallArgs(): A.Expr[] {
+    const open = this.expectOp('(');
+    this.enter(open);
+    const args: A.Expr[] = [];
+    if (!this.isOp(')')) {
+      do {
+        // `*` as a whole argument (e.g. take_any(*), count(*)-style)
+        if (this.isOp('*') && (this.isOp(')', 1) || this.isOp(',', 1))) args.push({ kind: 'star', span: this.next().span });
+        else if (this.peek().kind === 'ident' && this.isOp('=', 1)) {
+          const n = this.next();
+          const eq = this.next();
+          const value = this.parseExpr();
+          args.push(this.binary('=', eq, { kind: 'name', name: n.text, span: n.span }, value));
+        } else args.push(this.subqueryOrExpr());
+      } while (this.acceptOp(','));
+    }
+    this.expectOp(')');
+    this.leave();
+    return args;
+  }
+
+  /** parseExprOrTabular, with tabular results wrapped as a SubqueryExpr. */
+  private subqueryOrExpr(): A.Expr {
+    const start = this.peek().span.start;
+    const v = this.parseExprOrTabular();
+    if (isTabular(v)) return { kind: 'subquery', query: v, span: this.span(start) };
+    return v;
   }
 
   /** datetime(…), date(…), time(…), timespan(…), guid(…) — bodies captured raw by the lexer. */

@@ -10,7 +10,7 @@
  *   distinct → Project + Distinct; print/datatable/range → leaf nodes.
  * Union, Join, MvExpand, … slot in as further node kinds.
  */
-import type { BoundAggregate, BoundExpr } from './bound.js';
+import type { BoundAggregate, BoundExpr, EmitContext } from './bound.js';
 import type { ColumnSchema, KqlType } from './types.js';
 
 export interface PlanSortKey {
@@ -22,6 +22,22 @@ export interface PlanSortKey {
 interface PlanBase {
   /** Output columns, in order. */
   schema: ColumnSchema[];
+  /** Overrides the serialization property (window functions need a serialized row set). */
+  serialized?: boolean;
+  /** Name given by `as` (used for union withsource / search $table). */
+  asName?: string;
+}
+
+/**
+ * An operator whose SQL is produced by a builder: `build` receives the SQL of each input
+ * (a SELECT with columns c0, c1, …) and returns a SELECT whose columns c0… match `schema`.
+ * Used by union, join, lookup, mv-expand, parse, make-series, top-nested, … (see tabular.ts).
+ */
+export interface GenericPlan extends PlanBase {
+  kind: 'generic';
+  op: string;
+  inputs: PlanNode[];
+  build: (inputs: string[], ctx: EmitContext) => string;
 }
 
 /** A table from the resolver; string columns are read as '' when NULL (Kusto strings are never null). */
@@ -50,7 +66,33 @@ export interface CountPlan extends PlanBase { kind: 'count'; input: PlanNode }
 
 export type PlanNode =
   | ScanPlan | DatatablePlan | PrintPlan | RangePlan | FilterPlan | ProjectPlan | ExtendPlan
-  | AggregatePlan | SortPlan | LimitPlan | TopPlan | DistinctPlan | CountPlan;
+  | AggregatePlan | SortPlan | LimitPlan | TopPlan | DistinctPlan | CountPlan | GenericPlan;
+
+export function generic(op: string, inputs: PlanNode[], schema: ColumnSchema[], build: GenericPlan['build'], serialized?: boolean): GenericPlan {
+  const node: GenericPlan = { kind: 'generic', op, inputs, schema, build };
+  if (serialized !== undefined) node.serialized = serialized;
+  return node;
+}
+
+/** Whether window functions (row_number, prev, next, row_cumsum) may be applied to the plan's output. */
+export function isSerialized(plan: PlanNode): boolean {
+  if (plan.serialized !== undefined) return plan.serialized;
+  switch (plan.kind) {
+    case 'sort':
+    case 'top':
+    case 'range':
+      return true;
+    case 'filter':
+    case 'project':
+    case 'extend':
+    case 'limit':
+      return isSerialized(plan.input);
+    case 'generic':
+      return false;
+    default:
+      return false;
+  }
+}
 
 // ───────────── constructors ─────────────
 

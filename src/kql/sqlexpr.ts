@@ -89,7 +89,8 @@ export function toStringSql(a: string, from: KqlType): string {
     case 'decimal':
       return `coalesce(rtrim(rtrim(CAST(${a} AS VARCHAR), '0'), '.'), '')`;
     case 'datetime':
-      return `coalesce(strftime(${a}, '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')`;
+      // .999999 µs prints as .9999999 (Kusto's last tick), like formatDatetimeUs
+      return `coalesce(strftime(${a}, '%Y-%m-%dT%H:%M:%S.%f') || (CASE WHEN microsecond(${a}) % 1000000 = 999999 THEN '9Z' ELSE '0Z' END), '')`;
     case 'timespan':
       return timespanToStringSql(a);
     case 'dynamic':

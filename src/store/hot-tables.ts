@@ -27,6 +27,9 @@ export interface HotTable {
   retired: boolean;
   /** The last log record applied to it (set when it is retired for sealing). */
   watermark: number;
+  /** The table schema version its columns are. */
+  schemaVersion: number;
+  droppedFromDb: boolean;
 }
 
 let counter = 0;
@@ -37,7 +40,7 @@ export async function createHotTable(conn: DuckDBConnection, prefix: string, col
   const name = `${prefix}_${++counter}`;
   const cols = columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ');
   await conn.run(`CREATE TABLE ${HOT_CATALOG}.main.${sqlIdent(name)} (${cols})`);
-  return { name, columns: [...columns], rows: 0, bytes: 0, firstAppendMs: undefined, readers: 0, retired: false, watermark: 0 };
+  return { name, columns: [...columns], rows: 0, bytes: 0, firstAppendMs: undefined, readers: 0, retired: false, watermark: 0, schemaVersion: 1, droppedFromDb: false };
 }
 
 export async function addHotColumns(conn: DuckDBConnection, t: HotTable, columns: StoredColumn[]): Promise<void> {

@@ -7,12 +7,42 @@ export interface QueryLimits {
   timeoutMs: number;
   /** Also aborts the query, e.g. when the client disconnects. */
   signal?: AbortSignal;
+  /**
+   * The request's timespan. The compiled SQL already filters on it; the store may also use it to
+   * skip data outside it (the storage engine prunes segments with it).
+   */
+  timespan?: { start?: Date; end?: Date };
+}
+
+/** What the storage engine read for one query (shown with `Prefer: include-statistics=true`). */
+export interface ScanStatistics {
+  /** Sealed segments of the queried tables. */
+  segmentsConsidered: number;
+  /** Segments skipped because their TimeGenerated range is outside the query's. */
+  segmentsPruned: number;
+  /** Segments the query read. */
+  segmentsOpened: number;
+  /** Opened segments that had to be decrypted (not in the memory cache). */
+  segmentsDecrypted: number;
+  segmentCacheHits: number;
+  bytesDecrypted: number;
+  /** Rows not yet sealed (always read). */
+  hotRows: number;
+  /** Rows in the opened segments. */
+  segmentRows: number;
+  /** hotRows + segmentRows: the rows handed to the executor before its own filtering. */
+  rowsScanned: number;
+  /** Hot rows plus the rows of every segment considered. */
+  rowsTotal: number;
+  tables: { table: string; from?: string; to?: string; segmentsConsidered: number; segmentsOpened: number; hotRows: number; segmentRows: number }[];
 }
 
 export interface QueryOutput {
   columnNames: string[];
   /** Rows as DuckDB JS values (`DuckDBResultReader.getRowsJS()`). */
   rows: unknown[][];
+  /** Scan statistics, from stores that keep them. */
+  statistics?: ScanStatistics;
 }
 
 /**

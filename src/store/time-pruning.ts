@@ -32,9 +32,11 @@ function fromComparison(op: string, micros: number | undefined, flipped = false)
     case 'COMPARE_EQUAL':
       return { lo: micros, hi: micros };
     case 'COMPARE_GREATERTHAN':
+      return { lo: micros + 1 };
     case 'COMPARE_GREATERTHANOREQUALTO':
       return { lo: micros };
     case 'COMPARE_LESSTHAN':
+      return { hi: micros - 1 };
     case 'COMPARE_LESSTHANOREQUALTO':
       return { hi: micros };
     default:

@@ -63,7 +63,7 @@ export interface WalProblem {
   file: string;
   message: string;
   /** Torn tails are what a crash leaves (never acknowledged data); anything else is corruption or tampering. */
-  kind: 'torn-tail' | 'corrupt';
+  kind: 'torn-tail' | 'bad-tail' | 'corrupt';
 }
 
 export interface WalReadResult {
@@ -94,11 +94,12 @@ export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, on
       problems.push({ file: path, kind: 'corrupt', message: `starts at record ${firstSeq} but the previous log file ended at ${expected - 1}: records are missing` });
     }
     const buf = readFileSync(path);
-    const fail = (message: string, at: number) => {
-      // A short or unauthenticated record at the very end of the last file is what a crash during a write leaves.
-      const kind = isLast && tailOnly(buf, at) ? 'torn-tail' : 'corrupt';
+    const fail = (message: string, at: number, incomplete: boolean) => {
+      // An incomplete record at the very end of the last file is what a crash during a write leaves;
+      // a complete but unauthenticated last record can only come from a machine crash (never acknowledged) or tampering.
+      const kind = isLast && tailOnly(buf, at) ? (incomplete ? 'torn-tail' : 'bad-tail') : 'corrupt';
       problems.push({ file: path, kind, message: `${message} at byte ${at}` });
-      if (kind === 'torn-tail' && repair) {
+      if (kind !== 'corrupt' && repair) {
         const fd = openSync(path, 'r+');
         try {
           ftruncateSync(fd, at);
@@ -134,16 +135,16 @@ export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, on
     let at = headerEnd;
     let seq = firstSeq;
     while (at < buf.length) {
-      if (buf.length - at < RECORD_HEADER) return fail('incomplete record header', at);
+      if (buf.length - at < RECORD_HEADER) return fail('incomplete record header', at, true);
       const len = buf.readUInt32BE(at);
       const recSeq = Number(buf.readBigUInt64BE(at + 4));
-      if (len > MAX_RECORD || buf.length - at < RECORD_HEADER + len + TAG_BYTES) return fail(`incomplete record ${seq}`, at);
-      if (recSeq !== seq) return fail(`record ${seq} carries sequence number ${recSeq}`, at);
+      if (len > MAX_RECORD || buf.length - at < RECORD_HEADER + len + TAG_BYTES) return fail(`incomplete record ${seq}`, at, true);
+      if (recSeq !== seq) return fail(`record ${seq} carries sequence number ${recSeq}`, at, false);
       let payload: Buffer;
       try {
         payload = decrypt(key, nonceFor(seq), buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), buf.subarray(at + RECORD_HEADER + len, at + RECORD_HEADER + len + TAG_BYTES), buf.subarray(at, at + RECORD_HEADER), `record ${seq}`);
       } catch (err) {
-        return fail((err as Error).message, at);
+        return fail((err as Error).message, at, false);
       }
       const tag = onRecord(seq, payload);
       if (tag !== undefined) info.tags.set(tag, seq);
@@ -176,6 +177,7 @@ function safeList(dir: string): string[] {
 interface Pending {
   payload: Buffer;
   tag: string;
+  apply: (seq: number) => Promise<void>;
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
 }
@@ -190,6 +192,7 @@ export class WalWriter {
   private flushing: Promise<void> | undefined;
   private failed: Error | undefined;
   private nextSeq: number;
+  private applyTail: Promise<void> = Promise.resolve();
   /** Groups written (one fdatasync each), for statistics. */
   syncs = 0;
 
@@ -208,11 +211,14 @@ export class WalWriter {
     return this.nextSeq - 1;
   }
 
-  /** Queues a record; resolves with its sequence number once it is durable. */
-  append(payload: Buffer, tag: string): Promise<number> {
+  /**
+   * Queues a record. Once it is durable, `apply(seq)` runs — in sequence order, one at a time, for
+   * all records of this log — and the returned promise settles with its outcome.
+   */
+  append(payload: Buffer, tag: string, apply: (seq: number) => Promise<void>): Promise<number> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ payload, tag, resolve, reject });
+      this.queue.push({ payload, tag, apply, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -258,7 +264,13 @@ export class WalWriter {
             this.current!.tags.set(p.tag, seqs[i]!);
             this.current!.lastSeq = seqs[i]!;
           });
-          batch.forEach((p, i) => p.resolve(seqs[i]!));
+          batch.forEach((p, i) => {
+            const seq = seqs[i]!;
+            this.applyTail = this.applyTail.then(() => p.apply(seq)).then(
+              () => p.resolve(seq),
+              (err: unknown) => p.reject(err instanceof Error ? err : new Error(String(err))),
+            );
+          });
         } catch (err) {
           // After a failed write the file's tail is unknown: stop accepting appends (a restart replays and repairs).
           this.failed = new Error(`Writing the write-ahead log failed (${(err as Error).message}); no further data is accepted until Vigil restarts. Check the disk.`);
@@ -274,6 +286,7 @@ export class WalWriter {
   /** Waits for everything queued so far to be written. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.applyTail;
   }
 
   /** Deletes closed files whose every record is sealed (`sealed(tag, seq)` says whether a record is). */

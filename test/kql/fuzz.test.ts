@@ -7,7 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compile, KqlError } from '../../src/kql/index.js';
 import { wrapForWire } from '../../src/query/wire-format.js';
-import { CASES } from './cases.js';
+import { CASES as BASE_CASES } from './cases.js';
+import { CASES as TABULAR_CASES } from './cases-tabular.js';
+
+const CASES = [...BASE_CASES, ...TABULAR_CASES];
 import { NOW, openDb, resolver } from './harness.js';
 
 let conn: DuckDBConnection;
@@ -32,6 +35,13 @@ const FRAGMENTS = [
   'int(null)', 'real(nan)', 'true', 'false', '""', '"x"', 'guid(00000000-0000-0000-0000-000000000000)',
   'count()', 'sum(Count)', 'avg(DurationMs)', 'bin(TimeGenerated, 1h)', 'tostring(', 'toint(', 'strlen(', 'iff(', 'case(', 'coalesce(', 'now()', 'ago(1d)',
   'substring(', 'bin(', 'todatetime(', 'totimespan(', 'parse_json(', 'isempty(', 'strcat(', 'countof(', 'make_list(', 'dcount(',
+  // tabular language
+  ' | union ', ' union * ', ' union withsource=T ', ' kind=inner ', ' kind=outer ', ' isfuzzy=true ', ' | join ', ' kind=leftouter ', ' kind=fullouter ',
+  ' kind=rightanti ', ' kind=leftsemi ', ' on ', ' $left.', ' $right.', ' | lookup ', ' | as X ', ' | serialize ', 'row_number()', 'prev(', 'next(', 'row_cumsum(',
+  ' | mv-expand ', ' to typeof(long) ', ' with_itemindex=i ', ' limit 2 ', ' | mv-apply ', ' on (', ' | parse ', ' with ', ' kind=regex ', ' kind=relaxed ',
+  ' | parse-where ', ' | parse-kv ', ' as (', ' | make-series ', ' default=0 ', ' from ', ' to ', ' step ', ' | search ', ' search in (', ' | getschema ',
+  ' | sample 2 ', ' | sample-distinct 2 of ', ' | top-nested 2 of ', ' | evaluate bag_unpack(', ' | evaluate pivot(', ' | invoke ', 'toscalar(', 'materialize(',
+  'let f = (x:long) { x }; ', 'view () { print 1 }', ' set notruncation; ', 'arg_max(', 'arg_min(', "workspace('w').", '(T:(*))', '*',
 ];
 
 function mutate(q: string, r: () => number): string {
@@ -56,7 +66,8 @@ function mutate(q: string, r: () => number): string {
  */
 function acceptedRuntimeError(q: string, msg: string): boolean {
   if (/^Out of Range Error/.test(msg)) return true;
-  return /^Invalid Input Error/.test(msg) && /matches regex|extract\(|trim/.test(q);
+  // user regexes of parse kind=regex / parse-kv regex= are also only checked by RE2 at run time
+  return /^Invalid Input Error/.test(msg) && /matches regex|extract\(|trim|kind=regex|regex=/.test(q);
 }
 
 describe('fuzz', () => {

@@ -61,6 +61,15 @@ export const resolver: TableResolver = {
     const t = TABLES[name];
     return t ? { sql: sqlIdent(name), columns: t.columns } : undefined;
   },
+  /** Tables the caller may read (Forbidden is not listed: wildcards must skip it). */
+  listTables(): string[] {
+    return Object.keys(TABLES);
+  },
+  resolveQualifiedTable(kind: 'workspace' | 'resource', id: string, table: string): ResolvedTable | undefined {
+    if (kind === 'workspace' && id === 'other-ws' && TABLES[table]) return { sql: sqlIdent(table), columns: TABLES[table]!.columns };
+    if (id === 'denied-ws') throw new Error(`access denied to workspace ${id}`);
+    return undefined;
+  },
 };
 
 export async function openDb(): Promise<DuckDBConnection> {

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compile, KqlError } from '../../src/kql/index.js';
-import { CASES } from './cases.js';
+import { CASES as BASE_CASES } from './cases.js';
+import { CASES as TABULAR_CASES } from './cases-tabular.js';
+import { FUNCTION_CASES } from './cases-functions.js';
+
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES];
 import { NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

@@ -1,0 +1,823 @@
+/**
+ * Vigil's storage engine behind the LogStore interface (DESIGN §6): per workspace an encrypted,
+ * group-committed write-ahead log, hot rows in in-memory DuckDB, encrypted immutable Parquet
+ * segments listed in a MAC-chained manifest, and queries over hot rows plus the segments whose
+ * time range overlaps the query, decrypted only into a memory-backed cache.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnSchema } from '../kql/index.js';
+import { sqlIdent, sqlString } from '../kql/sql.js';
+import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
+import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
+import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
+import { planCompaction } from './compaction.js';
+import { addHotColumns, appendHot, createHotTable, dropHotTable, HOT_CATALOG, hotSource, type HotTable } from './hot-tables.js';
+import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
+import { Mutex } from './mutex.js';
+import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
+import { expiredSegments, retentionCutoff } from './retention.js';
+import { closeScratch, openScratch, type Scratch } from './scratch.js';
+import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN } from './sealer.js';
+import { SegmentCache } from './segment-cache.js';
+import { openSegment } from './segment.js';
+import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
+import { intersectRange, rangesFromPlan, type MicrosRange } from './time-pruning.js';
+import { readWal, WalWriter } from './wal.js';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** DuckDB memory limit, e.g. '4GB'. */
+  memoryLimit?: string;
+  threads?: number;
+  queryConnections?: number;
+  /** Memory-backed folder for plaintext (default /dev/shm, or VIGIL_SCRATCH_DIR). */
+  scratchDir?: string;
+  /** Seal a table's hot rows once they reach this many rows… */
+  sealRows?: number;
+  /** …or this many bytes of log payload… */
+  sealBytes?: number;
+  /** …or once the oldest is this old. */
+  sealAgeMs?: number;
+  /** One segment per bucket of TimeGenerated this wide (ms). */
+  partitionMs?: number;
+  /** Size bound of the decrypted-segment cache. */
+  segmentCacheBytes?: number;
+  walFileBytes?: number;
+  retentionIntervalMs?: number;
+  compactionIntervalMs?: number;
+  /** Retention of a table in days (undefined or ≤ 0: keep everything). */
+  retentionDays?: (workspaceId: string, table: string) => number | undefined;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface WorkspaceTables {
+  workspaceId: string;
+  tables: { name: string; columns: ColumnSchema[] }[];
+}
+
+interface TableRt {
+  name: string;
+  columns: StoredColumn[];
+  schemaVersion: number;
+  hot: HotTable;
+  /** Retired hot tables whose rows are being sealed (oldest first). */
+  sealing: HotTable[];
+  dropped: boolean;
+  sealingNow: boolean;
+}
+
+interface Ws {
+  id: string;
+  hex: string;
+  dir: string;
+  keys: WorkspaceKeys;
+  manifest: Manifest;
+  wal: WalWriter;
+  tables: Map<string, TableRt>;
+  lastApplied: Map<string, number>;
+}
+
+export interface EngineStatus {
+  workspaces: number;
+  hotRows: number;
+  segments: number;
+  segmentRows: number;
+  segmentBytes: number;
+  walBytes: number;
+  cacheBytes: number;
+  cachedSegments: number;
+  walSyncs: number;
+}
+
+const VIEW_PREFIX = 'vigil_';
+const VIEW_RE = /"vigil_([0-9a-f]{32})_((?:[^"]|"")+)"/g;
+const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
+const viewName = (hex: string, table: string) => `${VIEW_PREFIX}${hex}_${table}`;
+
+function microsIso(us: number | undefined): string | undefined {
+  if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+export class StorageEngine implements LogStore {
+  private readonly workspaces = new Map<string, Ws>();
+  private readonly opening = new Map<string, Promise<Ws>>();
+  private readonly writeLock = new Mutex();
+  private readonly probeLock = new Mutex();
+  private readonly probeTables = new Map<string, string>();
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  /** Segments a running query reads, and encrypted files waiting for their readers to finish. */
+  private readonly segmentReaders = new Map<string, number>();
+  private readonly pendingDelete = new Map<string, string>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private background: Promise<void> = Promise.resolve();
+  private backgroundBusy = false;
+  private closed = false;
+  private lastRetention = 0;
+  private lastCompaction = 0;
+  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections'>> & EngineOptions;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly sealConn: DuckDBConnection,
+    private readonly probeConn: DuckDBConnection,
+    private readonly master: MasterKeys,
+    private readonly scratch: Scratch,
+    readonly cache: SegmentCache,
+    options: EngineOptions,
+  ) {
+    this.opts = {
+      sealRows: 500_000,
+      sealBytes: 64 * 1024 * 1024,
+      sealAgeMs: 10 * 60_000,
+      partitionMs: 3_600_000,
+      segmentCacheBytes: 1024 * 1024 * 1024,
+      walFileBytes: 64 * 1024 * 1024,
+      retentionIntervalMs: 3_600_000,
+      compactionIntervalMs: 10 * 60_000,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      dataDir: options.dataDir,
+    } as StorageEngine['opts'];
+  }
+
+  static async open(options: EngineOptions): Promise<StorageEngine> {
+    const master = await loadMasterKeys(options.dataDir, { create: true });
+    const scratch = openScratch(options.scratchDir);
+    try {
+      const instance = await DuckDBInstance.create(':memory:', {
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+        memory_limit: options.memoryLimit ?? '4GB',
+        threads: String(options.threads ?? 2),
+        // Spills go to the memory-backed scratch folder, never to a persistent disk.
+        temp_directory: join(scratch.dir, 'duckdb-tmp'),
+      });
+      const setup = "LOAD json; LOAD icu; LOAD parquet; SET TimeZone = 'UTC'";
+      const writer = await instance.connect();
+      await writer.run(setup);
+      await writer.run(`ATTACH ':memory:' AS ${HOT_CATALOG}`);
+      const sealConn = await instance.connect();
+      await sealConn.run(setup);
+      const probeConn = await instance.connect();
+      await probeConn.run(setup);
+      // The probe plans against empty stand-ins: keep DuckDB from folding scans away on their (empty) statistics.
+      await probeConn.run("SET disabled_optimizers = 'statistics_propagation,late_materialization'");
+      // Half the scratch space at most, so sealing and spills keep room.
+      const cacheBytes = options.segmentCacheBytes ?? Math.max(16 * 1024 * 1024, Math.min(1024 * 1024 * 1024, Math.floor(scratch.freeBytes / 2)));
+      const engine = new StorageEngine(instance, writer, sealConn, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), options);
+      for (let i = 0; i < (options.queryConnections ?? 4); i++) {
+        const c = await instance.connect();
+        await c.run(setup);
+        engine.idle.push(c);
+      }
+      engine.startBackground();
+      return engine;
+    } catch (err) {
+      closeScratch(scratch);
+      throw err;
+    }
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    if (this.opts.log) this.opts.log(level, message);
+    else if (level !== 'info') process.stderr.write(`vigil storage ${level}: ${message}\n`);
+  }
+
+  // ------------------------------------------------------------------ workspaces
+
+  private workspaceDir(id: string): string {
+    return join(this.opts.dataDir, 'storage', id.toLowerCase());
+  }
+
+  /** Opens every workspace (replaying its log) and makes sure each listed table exists; called once at start. */
+  async attachWorkspaces(list: WorkspaceTables[]): Promise<void> {
+    for (const w of list) {
+      await this.workspace(w.workspaceId);
+      for (const t of w.tables) await this.ensureTable(w.workspaceId, t.name, t.columns);
+    }
+    await this.runRetention();
+  }
+
+  private workspace(workspaceId: string): Promise<Ws> {
+    const id = workspaceId.toLowerCase();
+    const ws = this.workspaces.get(id);
+    if (ws) return Promise.resolve(ws);
+    let p = this.opening.get(id);
+    if (!p) {
+      p = this.openWorkspace(id).finally(() => this.opening.delete(id));
+      this.opening.set(id, p);
+    }
+    return p;
+  }
+
+  private async openWorkspace(id: string): Promise<Ws> {
+    if (this.closed) throw new Error('The storage engine is closed.');
+    const dir = this.workspaceDir(id);
+    ensureDir(join(dir, 'wal'));
+    ensureDir(join(dir, 'segments'));
+    const keys = loadOrCreateWorkspaceKeys(dir, id, this.master);
+    const manifest = Manifest.load(join(dir, 'manifest.json'), id, keys.macKey);
+    const hex = hexOf(id);
+    const tables = new Map<string, TableRt>();
+    for (const [name, state] of Object.entries(manifest.tables)) {
+      if (state.dropped) continue;
+      const schema = state.schemas[state.schemas.length - 1]!;
+      const hot = await this.writeLock.run(() => createHotTable(this.writer, `h_${hex}_${name}`, schema.columns));
+      hot.schemaVersion = schema.version;
+      tables.set(name, { name, columns: [...schema.columns], schemaVersion: schema.version, hot, sealing: [], dropped: false, sealingNow: false });
+    }
+    // Segment files not in the manifest were written by a seal or compaction that crashed before committing.
+    const listed = new Set(manifest.segments.map((s) => s.file));
+    for (const f of readdirSync(join(dir, 'segments'))) {
+      if (!listed.has(f)) rmSync(join(dir, 'segments', f), { force: true });
+    }
+    // Replay the log: every record not yet sealed goes back into the hot tables.
+    const records: { seq: number; rec: RowsRecord; bytes: number }[] = [];
+    const read = readWal(
+      join(dir, 'wal'),
+      id,
+      keys.wrapKey,
+      (seq, payload) => {
+        const rec = decodeRecord(payload);
+        const state = manifest.table(rec.table);
+        if (state && !state.dropped && seq > state.sealedThroughSeq) records.push({ seq, rec, bytes: payload.length });
+        return rec.table;
+      },
+      true,
+    );
+    const corrupt = read.problems.filter((p) => p.kind === 'corrupt');
+    if (corrupt.length > 0) {
+      throw new Error(
+        `The write-ahead log of workspace ${id} is damaged or was altered: ${corrupt.map((p) => `${p.file} ${p.message}`).join('; ')}. ` +
+          `Vigil will not start on it, because acknowledged rows could be lost. Run 'vigil verify --data-dir ${this.opts.dataDir}' and restore the workspace folder from your backup.`,
+      );
+    }
+    for (const p of read.problems) this.log('warn', `${p.file}: ${p.message} — dropped (a write interrupted by a crash; it was never acknowledged)`);
+    const lastApplied = new Map<string, number>();
+    let replayed = 0;
+    await this.writeLock.run(async () => {
+      // Consecutive records of one table go in one transaction.
+      for (let i = 0; i < records.length; ) {
+        const t = tables.get(records[i]!.rec.table);
+        let j = i;
+        const rows: StoredValue[][] = [];
+        const cols = records[i]!.rec.columns;
+        const same = (a: StoredColumn[], b: StoredColumn[]) => a.length === b.length && a.every((c, k) => c.name === b[k]!.name && c.type === b[k]!.type);
+        while (j < records.length && records[j]!.rec.table === records[i]!.rec.table && same(records[j]!.rec.columns, cols) && rows.length < 200_000) {
+          for (const r of records[j]!.rec.rows) rows.push(r);
+          j++;
+        }
+        if (t) {
+          try {
+            await appendHot(this.writer, t.hot, cols, rows);
+            t.hot.rows += rows.length;
+            t.hot.firstAppendMs ??= Date.now();
+            for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
+            replayed += rows.length;
+          } catch (err) {
+            this.log('warn', `workspace ${id}: log records ${records[i]!.seq}–${records[j - 1]!.seq} of table ${t.name} could not be replayed (${(err as Error).message}); they were rejected when first written, so nothing acknowledged is lost`);
+          }
+          lastApplied.set(t.name, records[j - 1]!.seq);
+        }
+        i = j;
+      }
+    });
+    if (replayed > 0) this.log('info', `workspace ${id}: replayed ${replayed} rows from the write-ahead log`);
+    const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, this.opts.walFileBytes);
+    const ws: Ws = { id, hex, dir, keys, manifest, wal, tables, lastApplied };
+    this.workspaces.set(id, ws);
+    return ws;
+  }
+
+  // ------------------------------------------------------------------ LogStore: writes
+
+  async ensureTable(workspaceId: string, table: string, columns: ColumnSchema[]): Promise<void> {
+    const ws = await this.workspace(workspaceId);
+    await this.writeLock.run(async () => {
+      const t = ws.tables.get(table);
+      if (!t) {
+        const previous = ws.manifest.table(table);
+        const version = previous ? Math.max(0, ...previous.schemas.map((s) => s.version)) + 1 : 1;
+        const cols = columns.map((c) => ({ name: c.name, type: c.type }));
+        const hot = await createHotTable(this.writer, `h_${ws.hex}_${table}`, cols);
+        hot.schemaVersion = version;
+        ws.manifest.setTable(table, { sealedThroughSeq: previous?.sealedThroughSeq ?? 0, schemas: [{ version, columns: cols }] });
+        ws.manifest.save();
+        ws.tables.set(table, { name: table, columns: [...cols], schemaVersion: version, hot, sealing: [], dropped: false, sealingNow: false });
+        return;
+      }
+      const have = new Set(t.columns.map((c) => c.name.toLowerCase()));
+      const missing = columns.filter((c) => !have.has(c.name.toLowerCase())).map((c) => ({ name: c.name, type: c.type }));
+      if (missing.length === 0) return;
+      const state = ws.manifest.table(table)!;
+      const version = t.schemaVersion + 1;
+      const next = [...t.columns, ...missing];
+      state.schemas.push({ version, columns: next });
+      ws.manifest.save();
+      await addHotColumns(this.writer, t.hot, missing);
+      t.hot.schemaVersion = version;
+      t.columns = next;
+      t.schemaVersion = version;
+    });
+  }
+
+  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
+    if (rows.length === 0) return;
+    const ws = await this.workspace(workspaceId);
+    let t = ws.tables.get(table);
+    if (!t || columns.some((c) => !t!.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()))) {
+      await this.ensureTable(workspaceId, table, columns);
+      t = ws.tables.get(table)!;
+    }
+    const cols = columns.map((c) => ({ name: c.name, type: c.type }));
+    const payload = encodeRecord({ table, columns: cols, rows });
+    await ws.wal.append(payload, table, (seq) =>
+      this.writeLock.run(async () => {
+        const cur = ws.tables.get(table);
+        if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
+        await appendHot(this.writer, cur.hot, cols, rows);
+        cur.hot.rows += rows.length;
+        cur.hot.bytes += payload.length;
+        cur.hot.firstAppendMs ??= Date.now();
+        ws.lastApplied.set(table, seq);
+      }),
+    );
+  }
+
+  async dropTable(workspaceId: string, table: string): Promise<void> {
+    const ws = await this.workspace(workspaceId);
+    const t = ws.tables.get(table);
+    if (t) t.dropped = true;
+    await ws.wal.drain();
+    await this.writeLock.run(async () => {
+      const state = ws.manifest.table(table);
+      if (!state && !t) return;
+      const segs = ws.manifest.segments.filter((s) => s.table === table);
+      ws.manifest.setTable(table, { sealedThroughSeq: ws.wal.lastAssignedSeq, dropped: true, schemas: state?.schemas ?? [] });
+      ws.manifest.replaceSegments(new Set(segs.map((s) => s.id)), []);
+      ws.manifest.save();
+      ws.tables.delete(table);
+      if (t) for (const h of [t.hot, ...t.sealing]) h.retired = true;
+      this.forgetSegments(ws, segs);
+    });
+    if (t) for (const h of [t.hot, ...t.sealing]) await this.dropIfUnread(h);
+  }
+
+  async dropWorkspace(workspaceId: string): Promise<void> {
+    const id = workspaceId.toLowerCase();
+    const ws = await this.workspace(id);
+    for (const t of ws.tables.values()) t.dropped = true;
+    await ws.wal.close();
+    this.workspaces.delete(id);
+    for (const t of ws.tables.values()) {
+      for (const h of [t.hot, ...t.sealing]) {
+        h.retired = true;
+        await this.dropIfUnread(h);
+      }
+    }
+    for (const s of ws.manifest.segments) this.cache.drop(s.id);
+    rmSync(ws.dir, { recursive: true, force: true });
+  }
+
+  /** Segments left the manifest: delete their files once no query reads them. */
+  private forgetSegments(ws: Ws, segs: readonly SegmentEntry[]): void {
+    for (const s of segs) {
+      this.cache.drop(s.id);
+      const path = join(ws.dir, 'segments', s.file);
+      if ((this.segmentReaders.get(s.id) ?? 0) > 0) this.pendingDelete.set(s.id, path);
+      else rmSync(path, { force: true });
+    }
+  }
+
+  private async dropIfUnread(h: HotTable): Promise<void> {
+    if (h.retired && h.readers === 0 && !h.droppedFromDb) {
+      h.droppedFromDb = true;
+      await this.writeLock.run(() => dropHotTable(this.writer, h));
+    }
+  }
+
+  // ------------------------------------------------------------------ sealing
+
+  /** Seals a table's hot rows into segments now (whatever the thresholds). */
+  async sealTable(ws: Ws, t: TableRt): Promise<number> {
+    // One seal per table at a time; a second caller waits for the running one, then seals what is left.
+    while (t.sealingNow) await new Promise((r) => setTimeout(r, 10));
+    t.sealingNow = true;
+    let sealed = 0;
+    try {
+      if (t.hot.rows > 0) {
+        await this.writeLock.run(async () => {
+          const fresh = await createHotTable(this.writer, `h_${ws.hex}_${t.name}`, t.columns);
+          fresh.schemaVersion = t.schemaVersion;
+          // The swap is one synchronous step: a query sees the old table either as hot or as sealing, never both.
+          const old = t.hot;
+          old.watermark = ws.lastApplied.get(t.name) ?? 0;
+          t.sealing.push(old);
+          t.hot = fresh;
+        });
+      }
+      while (t.sealing.length > 0) {
+        const h = t.sealing[0]!;
+        const exported = await exportSegments(this.sealConn, `SELECT * FROM ${hotSource(h)}`, {
+          workspaceId: ws.id,
+          table: t.name,
+          schemaVersion: h.schemaVersion,
+          wrapKey: ws.keys.wrapKey,
+          segmentsDir: join(ws.dir, 'segments'),
+          scratchDir: this.scratch.dir,
+          partitionMicros: this.opts.partitionMs * 1000,
+        });
+        if (ws.tables.get(t.name) !== t || t.dropped || this.workspaces.get(ws.id) !== ws) {
+          for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+          return sealed;
+        }
+        // Commit: segments into the manifest together with the log position they cover.
+        const state = ws.manifest.table(t.name)!;
+        ws.manifest.replaceSegments(new Set(), exported.map((e) => e.entry));
+        state.sealedThroughSeq = Math.max(state.sealedThroughSeq, h.watermark);
+        ws.manifest.save();
+        t.sealing.shift();
+        h.retired = true;
+        for (const e of exported) this.cache.put(e.entry.id, e.parquet);
+        sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
+        ws.wal.deleteSealedFiles((tag, seq) => {
+          const st = ws.manifest.table(tag);
+          return st === undefined || seq <= st.sealedThroughSeq;
+        });
+        await this.dropIfUnread(h);
+      }
+      return sealed;
+    } finally {
+      t.sealingNow = false;
+    }
+  }
+
+  /** Seals every table whose hot rows reached a threshold (or all, with `force`). */
+  async sealDue(force = false): Promise<number> {
+    let n = 0;
+    for (const ws of [...this.workspaces.values()]) {
+      for (const t of [...ws.tables.values()]) {
+        const h = t.hot;
+        const due =
+          t.sealing.length > 0 ||
+          (h.rows > 0 && (force || h.rows >= this.opts.sealRows || h.bytes >= this.opts.sealBytes || (h.firstAppendMs !== undefined && Date.now() - h.firstAppendMs >= this.opts.sealAgeMs)));
+        if (!due) continue;
+        try {
+          n += await this.sealTable(ws, t);
+        } catch (err) {
+          this.log('error', `sealing table ${t.name} of workspace ${ws.id} failed (${(err as Error).message}); its rows stay in the log and will be sealed on the next attempt`);
+        }
+      }
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------ retention and compaction
+
+  /** Drops segments (and hot rows) past each table's retention. */
+  async runRetention(nowMs = Date.now()): Promise<number> {
+    if (!this.opts.retentionDays) return 0;
+    let dropped = 0;
+    for (const ws of [...this.workspaces.values()]) {
+      for (const t of [...ws.tables.values()]) {
+        const cutoff = retentionCutoff(nowMs, this.opts.retentionDays(ws.id, t.name));
+        if (cutoff === undefined) continue;
+        const expired = expiredSegments(ws.manifest.segments, t.name, cutoff);
+        if (expired.length > 0) {
+          ws.manifest.replaceSegments(new Set(expired.map((s) => s.id)), []);
+          ws.manifest.save();
+          this.forgetSegments(ws, expired);
+          dropped += expired.reduce((n, s) => n + s.rows, 0);
+        }
+        await this.writeLock.run(async () => {
+          for (const h of [t.hot, ...t.sealing]) {
+            if (h.droppedFromDb) continue;
+            const r = await this.writer.runAndReadAll(`DELETE FROM ${hotSource(h)} WHERE "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
+            const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
+            h.rows -= n;
+            dropped += n;
+          }
+        });
+      }
+    }
+    return dropped;
+  }
+
+  /** Merges small segments of the same table and time partition. */
+  async runCompaction(): Promise<number> {
+    let merged = 0;
+    const partitionMicros = this.opts.partitionMs * 1000;
+    for (const ws of [...this.workspaces.values()]) {
+      const plans = planCompaction(ws.manifest.segments, { partitionMicros, smallRows: Math.max(1, Math.floor(this.opts.sealRows / 4)), maxRows: this.opts.sealRows });
+      for (const group of plans) {
+        const t = ws.tables.get(group[0]!.table);
+        if (!t) continue;
+        const ids = group.map((s) => s.id);
+        this.pinSegments(ids);
+        try {
+          const files: { seg: SegmentEntry; path: string }[] = [];
+          for (const seg of group) files.push({ seg, path: (await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg))).path });
+          const select = this.segmentSelect(ws, t, files);
+          const exported = await exportSegments(this.sealConn, select, {
+            workspaceId: ws.id,
+            table: t.name,
+            schemaVersion: t.schemaVersion,
+            wrapKey: ws.keys.wrapKey,
+            segmentsDir: join(ws.dir, 'segments'),
+            scratchDir: this.scratch.dir,
+            partitionMicros,
+          });
+          const live = new Set(ws.manifest.segments.map((s) => s.id));
+          if (ws.tables.get(t.name) !== t || !ids.every((id) => live.has(id))) {
+            for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+            continue;
+          }
+          ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
+          ws.manifest.save();
+          for (const e of exported) this.cache.put(e.entry.id, e.parquet);
+          this.forgetSegments(ws, group);
+          merged += group.length;
+        } catch (err) {
+          this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
+        } finally {
+          for (const id of ids) this.cache.release(id);
+          this.unpinSegments(ids);
+        }
+      }
+    }
+    return merged;
+  }
+
+  private startBackground(): void {
+    const tick = () => {
+      if (this.backgroundBusy || this.closed) return;
+      this.backgroundBusy = true;
+      this.background = (async () => {
+        await this.sealDue();
+        const now = Date.now();
+        if (now - this.lastRetention >= this.opts.retentionIntervalMs) {
+          this.lastRetention = now;
+          await this.runRetention(now);
+        }
+        if (now - this.lastCompaction >= this.opts.compactionIntervalMs) {
+          this.lastCompaction = now;
+          await this.runCompaction();
+        }
+      })()
+        .catch((err: unknown) => this.log('error', `background storage work failed: ${(err as Error).message}`))
+        .finally(() => {
+          this.backgroundBusy = false;
+        });
+    };
+    this.lastRetention = Date.now();
+    this.lastCompaction = Date.now();
+    const timer = setInterval(tick, Math.min(1000, Math.max(50, Math.floor(this.opts.sealAgeMs / 4))));
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  tableSource(workspaceId: string, table: string): string {
+    return `temp.main.${sqlIdent(viewName(hexOf(workspaceId), table))}`;
+  }
+
+  private decryptSegment(ws: Ws, seg: SegmentEntry): Buffer {
+    const path = join(ws.dir, 'segments', seg.file);
+    return openSegment(ws.keys.wrapKey, readFileSync(path), { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
+  }
+
+  private pinSegments(ids: string[]): void {
+    for (const id of ids) this.segmentReaders.set(id, (this.segmentReaders.get(id) ?? 0) + 1);
+  }
+
+  private unpinSegments(ids: string[]): void {
+    for (const id of ids) {
+      const n = (this.segmentReaders.get(id) ?? 1) - 1;
+      if (n > 0) this.segmentReaders.set(id, n);
+      else {
+        this.segmentReaders.delete(id);
+        const path = this.pendingDelete.get(id);
+        if (path) {
+          rmSync(path, { force: true });
+          this.pendingDelete.delete(id);
+        }
+      }
+    }
+  }
+
+  /** SELECT of the table's current columns over decrypted segment files (older schema versions: new columns are NULL). */
+  private segmentSelect(ws: Ws, t: TableRt, files: { seg: SegmentEntry; path: string }[]): string {
+    const state = ws.manifest.table(t.name);
+    const byVersion = new Map<number, string[]>();
+    for (const f of files) byVersion.set(f.seg.schemaVersion, [...(byVersion.get(f.seg.schemaVersion) ?? []), f.path]);
+    const parts: string[] = [];
+    for (const [version, paths] of byVersion) {
+      const cols = state?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
+      const have = new Set(cols.map((c) => c.name.toLowerCase()));
+      const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+      parts.push(`SELECT ${list} FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
+    }
+    return parts.join(' UNION ALL ');
+  }
+
+  private hotSelect(t: TableRt, h: HotTable): string {
+    const have = new Set(h.columns.map((c) => c.name.toLowerCase()));
+    const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+    return `SELECT ${list} FROM ${hotSource(h)}`;
+  }
+
+  /** The TimeGenerated range each referenced table needs, as DuckDB's optimizer pushes it into the scans. */
+  private async probeRanges(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
+    return this.probeLock.run(async () => {
+      const timeColumn = new Map<string, number>();
+      for (const { view, t } of refs) {
+        const sig = JSON.stringify(t.columns);
+        if (this.probeTables.get(view) !== sig) {
+          await this.probeConn.run(`DROP TABLE IF EXISTS temp.main.${sqlIdent(view)}`);
+          await this.probeConn.run(`CREATE TEMP TABLE ${sqlIdent(view)} (${t.columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+          this.probeTables.set(view, sig);
+        }
+        const i = t.columns.findIndex((c) => c.name === 'TimeGenerated');
+        if (i >= 0) timeColumn.set(view, i);
+      }
+      try {
+        const r = await this.probeConn.runAndReadAll(`SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
+        const plan = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Record<string, unknown>;
+        if (plan.error) return new Map();
+        return rangesFromPlan(plan, timeColumn);
+      } catch {
+        return new Map();
+      }
+    });
+  }
+
+  private acquireConn(): Promise<DuckDBConnection> {
+    const c = this.idle.pop();
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private releaseConn(c: DuckDBConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+
+  async query(sql: string, limits: QueryLimits): Promise<QueryOutput> {
+    const stats: ScanStatistics = {
+      segmentsConsidered: 0,
+      segmentsPruned: 0,
+      segmentsOpened: 0,
+      segmentsDecrypted: 0,
+      segmentCacheHits: 0,
+      bytesDecrypted: 0,
+      hotRows: 0,
+      segmentRows: 0,
+      rowsScanned: 0,
+      rowsTotal: 0,
+      tables: [],
+    };
+    // Which of our tables the SQL reads.
+    const refs: { view: string; ws: Ws; t: TableRt }[] = [];
+    for (const m of sql.matchAll(VIEW_RE)) {
+      const table = m[2]!.replace(/""/g, '"');
+      const view = viewName(m[1]!, table);
+      if (refs.some((r) => r.view === view)) continue;
+      const ws = [...this.workspaces.values()].find((w) => w.hex === m[1]);
+      const t = ws?.tables.get(table);
+      if (ws && t) refs.push({ view, ws, t });
+    }
+    const ranges = refs.length > 0 ? await this.probeRanges(sql, refs) : new Map<string, MicrosRange>();
+    const requested: MicrosRange = {
+      lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
+      hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
+    };
+    const conn = await this.acquireConn();
+    const pinnedSegs: string[] = [];
+    const cached: string[] = [];
+    const readHot: HotTable[] = [];
+    let aborted: 'timeout' | 'cancelled' | undefined;
+    const stop = (reason: 'timeout' | 'cancelled') => {
+      if (aborted) return;
+      aborted = reason;
+      conn.interrupt();
+    };
+    const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
+    const onAbort = () => stop('cancelled');
+    limits.signal?.addEventListener('abort', onAbort);
+    try {
+      if (limits.signal?.aborted) throw new QueryAbortedError('cancelled');
+      for (const { view, ws, t } of refs) {
+        const range = intersectRange(ranges.get(view) ?? {}, requested);
+        // Snapshot (synchronous): hot tables and segments as of now.
+        const hots = [t.hot, ...t.sealing];
+        for (const h of hots) {
+          h.readers++;
+          readHot.push(h);
+        }
+        const segs = ws.manifest.segments.filter((s) => s.table === t.name);
+        const chosen = segs.filter((s) => (range.lo === undefined || s.maxTime >= range.lo) && (range.hi === undefined || s.minTime <= range.hi));
+        this.pinSegments(chosen.map((s) => s.id));
+        pinnedSegs.push(...chosen.map((s) => s.id));
+        const hotRows = hots.reduce((n, h) => n + h.rows, 0);
+        const segRows = chosen.reduce((n, s) => n + s.rows, 0);
+        stats.segmentsConsidered += segs.length;
+        stats.segmentsOpened += chosen.length;
+        stats.segmentsPruned += segs.length - chosen.length;
+        stats.hotRows += hotRows;
+        stats.segmentRows += segRows;
+        stats.rowsTotal += hotRows + segs.reduce((n, s) => n + s.rows, 0);
+        stats.tables.push({
+          table: t.name,
+          from: microsIso(range.lo),
+          to: microsIso(range.hi),
+          segmentsConsidered: segs.length,
+          segmentsOpened: chosen.length,
+          hotRows,
+          segmentRows: segRows,
+        });
+        const files: { seg: SegmentEntry; path: string }[] = [];
+        for (const seg of chosen) {
+          if (aborted) throw new QueryAbortedError(aborted);
+          const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
+          cached.push(seg.id);
+          if (r.hit) stats.segmentCacheHits++;
+          else {
+            stats.segmentsDecrypted++;
+            stats.bytesDecrypted += seg.size;
+          }
+          files.push({ seg, path: r.path });
+        }
+        const parts = hots.map((h) => this.hotSelect(t, h));
+        if (files.length > 0) parts.push(this.segmentSelect(ws, t, files));
+        await conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`);
+      }
+      stats.rowsScanned = stats.hotRows + stats.segmentRows;
+      const reader = await conn.runAndReadAll(sql);
+      if (aborted) throw new QueryAbortedError(aborted);
+      return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], statistics: stats };
+    } catch (err) {
+      if (aborted) throw new QueryAbortedError(aborted);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      for (const id of cached) this.cache.release(id);
+      this.unpinSegments(pinnedSegs);
+      for (const h of readHot) h.readers--;
+      this.releaseConn(conn);
+      for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ status and shutdown
+
+  status(): EngineStatus {
+    let hotRows = 0;
+    let segments = 0;
+    let segmentRows = 0;
+    let segmentBytes = 0;
+    let walBytes = 0;
+    let walSyncs = 0;
+    for (const ws of this.workspaces.values()) {
+      for (const t of ws.tables.values()) for (const h of [t.hot, ...t.sealing]) hotRows += h.rows;
+      for (const s of ws.manifest.segments) {
+        segments++;
+        segmentRows += s.rows;
+        segmentBytes += s.size;
+      }
+      walBytes += ws.wal.bytes();
+      walSyncs += ws.wal.syncs;
+    }
+    return { workspaces: this.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, walSyncs };
+  }
+
+  /** For tests and tools: the workspace's manifest segments. */
+  async segmentsOf(workspaceId: string): Promise<readonly SegmentEntry[]> {
+    return (await this.workspace(workspaceId)).manifest.segments;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.background;
+    for (const ws of this.workspaces.values()) await ws.wal.close();
+    await this.writeLock.run(async () => {
+      for (const c of this.idle) c.closeSync();
+      this.writer.closeSync();
+      this.sealConn.closeSync();
+      this.probeConn.closeSync();
+      this.instance.closeSync();
+    });
+    this.cache.clear();
+    closeScratch(this.scratch);
+  }
+}
+
+export const storageDir = (dataDir: string) => join(dataDir, 'storage');

@@ -1,0 +1,106 @@
+/**
+ * Turns rows into sealed segments: one zstd Parquet file per time partition (TimeGenerated bucket),
+ * written by DuckDB into the memory-backed scratch folder, read back, encrypted with a fresh data
+ * key, and written durably into the workspace's segment folder. Used by sealing (hot rows) and by
+ * compaction (merged segments).
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from '../kql/sql.js';
+import type { NewSegment } from './manifest.js';
+import { newSegmentId, sealSegment, segmentFileName, writeSegmentFile } from './segment.js';
+
+/** Segments whose rows have no TimeGenerated are never pruned. */
+export const OPEN_MIN = Number.MIN_SAFE_INTEGER;
+export const OPEN_MAX = Number.MAX_SAFE_INTEGER;
+const NULL_PARTITION = -999_999_999_999;
+
+export interface ExportTarget {
+  workspaceId: string;
+  table: string;
+  schemaVersion: number;
+  wrapKey: Buffer;
+  segmentsDir: string;
+  scratchDir: string;
+  /** Partition width in µs (one segment per bucket of TimeGenerated). */
+  partitionMicros: number;
+}
+
+export interface ExportedSegment {
+  entry: NewSegment;
+  /** The plaintext Parquet, for the cache. */
+  parquet: Buffer;
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes the rows of `select` (a SELECT with the table's columns, including TimeGenerated) as segments. */
+export async function exportSegments(conn: DuckDBConnection, select: string, t: ExportTarget): Promise<ExportedSegment[]> {
+  const staging = join(t.scratchDir, `seal-${randomBytes(8).toString('hex')}`);
+  const out: ExportedSegment[] = [];
+  try {
+    await conn.run(
+      `COPY (SELECT *, COALESCE(floor(epoch_us("TimeGenerated") / ${t.partitionMicros}), ${NULL_PARTITION})::BIGINT AS "__vigil_part" FROM (${select}) ORDER BY "TimeGenerated") ` +
+        `TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("__vigil_part"), ROW_GROUP_SIZE 122880)`,
+    );
+    let parts: string[] = [];
+    try {
+      parts = readdirSync(staging).filter((d) => d.startsWith('__vigil_part='));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // no rows: nothing written
+    }
+    for (const part of parts) {
+      for (const f of readdirSync(join(staging, part)).filter((n) => n.endsWith('.parquet'))) {
+        const path = join(staging, part, f);
+        const stats = (
+          await conn.runAndReadAll(`SELECT count(*), epoch_us(min("TimeGenerated")), epoch_us(max("TimeGenerated")), count("TimeGenerated") FROM read_parquet(${sqlString(path)})`)
+        ).getRowsJS()[0]!;
+        const rows = Number(stats[0]);
+        if (rows === 0) continue;
+        const hasNulls = Number(stats[3]) < rows;
+        const parquet = readFileSync(path);
+        rmSync(path);
+        const id = newSegmentId();
+        const createdAt = new Date().toISOString();
+        const { bytes, sha256 } = sealSegment(t.wrapKey, { segmentId: id, workspaceId: t.workspaceId, table: t.table, createdAt }, parquet);
+        const file = segmentFileName(id);
+        writeSegmentFile(join(t.segmentsDir, file), bytes);
+        out.push({
+          parquet,
+          entry: {
+            id,
+            table: t.table,
+            file,
+            schemaVersion: t.schemaVersion,
+            rows,
+            minTime: hasNulls || stats[1] === null ? OPEN_MIN : Number(stats[1]),
+            maxTime: hasNulls || stats[2] === null ? OPEN_MAX : Number(stats[2]),
+            size: bytes.length,
+            sha256,
+            createdAt,
+          },
+        });
+      }
+    }
+    if (out.length > 0) fsyncDir(t.segmentsDir);
+    return out;
+  } catch (err) {
+    for (const s of out) rmSync(join(t.segmentsDir, s.entry.file), { force: true });
+    throw err;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}

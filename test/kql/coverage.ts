@@ -1,0 +1,69 @@
+/**
+ * Function coverage report (not a test): compares the function catalog (src/kql/functions.ts)
+ * with the function list of Microsoft's KQL reference.
+ *
+ *   node dist/test/kql/coverage.js [docs-folder]      (default /work/shared/reference/kql-docs/query)
+ *
+ * The catalog is read from toc.yml (sections "Scalar functions", "Aggregation functions",
+ * "Time series analysis", "Window functions", "Geospatial", "Special functions"); without toc.yml
+ * the *-function.md / *-aggregation-function.md file names are used.  A missing folder is reported
+ * and only the implemented names are listed.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/kql/functions.js';
+
+const folder = process.argv[2] ?? '/work/shared/reference/kql-docs/query';
+
+function fromToc(text: string): Map<string, string[]> {
+  const sections = new Map<string, string[]>();
+  let section = '';
+  for (const line of text.split('\n')) {
+    const top = /^ {2}- name: (.*)$/.exec(line);
+    if (top) { section = top[1]!.trim(); continue; }
+    const fn = /^\s+- name: "?([A-Za-z0-9_]+)\(\)/.exec(line);
+    if (fn) {
+      const list = sections.get(section) ?? [];
+      if (!list.includes(fn[1]!)) list.push(fn[1]!);
+      sections.set(section, list);
+    }
+  }
+  return sections;
+}
+
+function fromFiles(files: string[]): Map<string, string[]> {
+  const agg = files.filter((f) => f.endsWith('-aggregation-function.md')).map((f) => f.replace(/-aggregation-function\.md$/, '').replace(/-/g, '_'));
+  const scalar = files.filter((f) => f.endsWith('-function.md') && !f.endsWith('-aggregation-function.md')).map((f) => f.replace(/-function\.md$/, '').replace(/-/g, '_'));
+  return new Map([['Scalar functions', scalar], ['Aggregation functions', agg]]);
+}
+
+function main(): void {
+  const implementedScalars = new Set(SCALAR_FUNCTIONS.keys());
+  const implementedAggs = new Set(AGGREGATE_FUNCTIONS.keys());
+  console.log(`catalog: ${implementedScalars.size} scalar functions, ${implementedAggs.size} aggregates (including aliases)`);
+  if (!existsSync(folder)) {
+    console.log(`reference folder not found: ${folder} — no coverage computed`);
+    return;
+  }
+  const toc = join(folder, 'toc.yml');
+  const sections = existsSync(toc) ? fromToc(readFileSync(toc, 'utf8')) : fromFiles(readdirSync(folder));
+  const wanted = ['Scalar functions', 'Aggregation functions', 'Time series analysis', 'Window functions', 'Geospatial', 'Special functions'];
+  let total = 0, done = 0;
+  for (const name of wanted) {
+    const fns = sections.get(name);
+    if (!fns) continue;
+    const isAgg = name === 'Aggregation functions';
+    const has = (f: string) => (isAgg ? implementedAggs.has(f) : implementedScalars.has(f) || implementedAggs.has(f));
+    const ok = fns.filter(has);
+    const missing = fns.filter((f) => !has(f));
+    total += fns.length;
+    done += ok.length;
+    console.log(`\n${name}: ${ok.length}/${fns.length} (${((100 * ok.length) / fns.length).toFixed(1)}%)`);
+    if (missing.length) console.log(`  missing: ${missing.join(', ')}`);
+  }
+  const extra = [...implementedScalars, ...implementedAggs].filter((f) => ![...sections.values()].some((l) => l.includes(f)));
+  console.log(`\nall listed functions: ${done}/${total} (${((100 * done) / Math.max(total, 1)).toFixed(1)}%)`);
+  console.log(`implemented but not in the reference list (aliases, operators-as-functions): ${extra.length}`);
+}
+
+main();

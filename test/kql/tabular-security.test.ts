@@ -1,0 +1,99 @@
+/**
+ * Security of table references in the tabular language: every construct that names a table
+ * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace())
+ * must consult the caller's resolver, whose errors propagate unchanged; wildcards may only
+ * expand to the tables listed by listTables().
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compile, KqlError, sqlIdent, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
+import { NOW, TABLES } from './harness.js';
+
+class Denied extends Error {}
+
+function makeResolver(visible: string[], opts: { list?: boolean } = {}): TableResolver & { consulted: string[] } {
+  const consulted: string[] = [];
+  const r: TableResolver & { consulted: string[] } = {
+    consulted,
+    resolveTable(name: string): ResolvedTable | undefined {
+      consulted.push(name);
+      if (name === 'Secret') throw new Denied(`access denied to ${name}`);
+      const t = TABLES[name] ?? (name === 'Secret' ? TABLES.Events : undefined);
+      return t ? { sql: sqlIdent(name), columns: t.columns } : undefined;
+    },
+  };
+  if (opts.list !== false) r.listTables = () => visible;
+  return r;
+}
+
+const DENIED_QUERIES = [
+  'Secret | count',
+  'union Events, Secret | count',
+  'Events | union Secret',
+  'Events | join (Secret) on Level',
+  'Events | join kind=leftouter Secret on Level',
+  'Events | lookup Secret on Level',
+  'search in (Secret) "x"',
+  'search in (Events, Secret) "x"',
+  'let T = Secret; T | count',
+  'let T = Secret | where 1 == 1; print 1',
+  'let f = () { Secret }; f() | count',
+  'let f = (n:long) { Secret | take n }; f(1)',
+  'let g = (T:(*)) { T | count }; g(Secret)',
+  'Secret | getschema',
+  'print toscalar(Secret | count)',
+  'Events | where Level in (Secret | project Level)',
+  'let m = materialize(Secret); m | count',
+  'union isfuzzy=true Events, Secret | count',
+  'table("Secret") | count',
+  'Events | mv-apply x = Props on (union Secret)',
+];
+
+describe('tabular security', () => {
+  for (const q of DENIED_QUERIES) {
+    test(`resolver is consulted and its error propagates: ${q}`, () => {
+      const r = makeResolver(['Events', 'Logs_CL']);
+      assert.throws(() => compile(q, r, { now: NOW }), (e: unknown) => e instanceof Denied && !(e instanceof KqlError));
+      assert.ok(r.consulted.includes('Secret'));
+    });
+  }
+
+  test('wildcards expand only to listTables() names (Secret is skipped, never resolved)', () => {
+    const r = makeResolver(['Events', 'Logs_CL']);
+    const c = compile('union withsource=T * | distinct T', r, { now: NOW });
+    assert.deepEqual(c.tables.sort(), ['Events', 'Logs_CL']);
+    assert.ok(!r.consulted.includes('Secret'));
+    const s = compile('search "x"', r, { now: NOW });
+    assert.deepEqual(s.tables.sort(), ['Events', 'Logs_CL']);
+    assert.ok(!r.consulted.includes('Secret'));
+    const e = compile('union E*', r, { now: NOW });
+    assert.deepEqual(e.tables, ['Events']);
+  });
+
+  test('listed names are still resolved through resolveTable (a denial there propagates)', () => {
+    const r = makeResolver(['Events', 'Secret']);
+    assert.throws(() => compile('union *', r, { now: NOW }), Denied);
+  });
+
+  test('without listTables, wildcards match nothing', () => {
+    const r = makeResolver([], { list: false });
+    assert.throws(() => compile('union App*', r, { now: NOW }), KqlError);
+    assert.deepEqual(r.consulted, []);
+    const c = compile('search "x"', r, { now: NOW });
+    assert.deepEqual(c.tables, []);
+  });
+
+  test('workspace() without resolveQualifiedTable is a SemanticError; with it, errors propagate', () => {
+    const r = makeResolver(['Events']);
+    assert.throws(() => compile("workspace('w1').Events | count", r, { now: NOW }), (e: unknown) => e instanceof KqlError && e.kind === 'SemanticError');
+    const q: TableResolver = {
+      ...r,
+      resolveQualifiedTable(kind, id, table) {
+        if (id === 'w2') throw new Denied(`denied ${kind} ${id} ${table}`);
+        return { sql: sqlIdent('Events'), columns: TABLES.Events!.columns };
+      },
+    };
+    assert.equal(compile("workspace('w1').Events | count", q, { now: NOW }).tables[0], "workspace('w1').Events");
+    assert.throws(() => compile("union Events, workspace('w2').Events", q, { now: NOW }), Denied);
+  });
+});
