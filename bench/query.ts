@@ -139,6 +139,18 @@ try {
     return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
   };
 
+  // Background work started by the load (e.g. sealing hot rows into segments) should not overlap the
+  // timed runs: wait until the server's storage counters stop moving (at most 60 s).
+  let last = '';
+  for (let i = 0, same = 0; i < 60 && same < 2; i++) {
+    const { executionTimeMs: _t, ...counters } = (storageStatistics((await runVigil(`${TABLE} | count`, true)).statistics) ?? {}) as Record<string, unknown>;
+    const st = JSON.stringify(counters);
+    same = st === last ? same + 1 : 0;
+    last = st;
+    if (same < 2) await new Promise((r) => setTimeout(r, 1000));
+  }
+  progress(`storage settled: ${last}`);
+
   // ---- the same answer on both sides, or the figures mean nothing.
   const totalCount = Number((await runVigil(`${TABLE} | count`)).rows[0]![0]);
   if (totalCount !== total) throw new Error(`Vigil holds ${totalCount} rows, expected ${total}`);
