@@ -24,6 +24,14 @@ function toTableType(v: StoredValue, from: StreamColumn['type'], to: KqlType): S
   return v;
 }
 
+/** One validated row: its values by declared stream column, and the standard values derived from it. */
+interface CoercedRow {
+  values: StoredValue[];
+  resourceId: string | null;
+  /** Approximate size of the record as sent (Azure's `_BilledSize`): names, values and JSON punctuation. */
+  billedSize: number;
+}
+
 interface FlowPlan {
   workspaceId: string;
   table: string;
@@ -72,56 +80,66 @@ export class IngestService {
   async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[]): Promise<number> {
     const declared = rule.streamDeclarations[stream]!.columns;
     const receivedMicros = BigInt(Date.now()) * 1000n;
-    // 1. Validate and coerce every row against the stream declaration.
-    const coerced: Map<string, StoredValue>[] = rows.map((row, i) => {
+    const ridIndex = declared.findIndex((c) => c.name === '_ResourceId');
+    // 1. Validate and coerce every row against the stream declaration (values by declared position).
+    const coerced: CoercedRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
       if (row === null || typeof row !== 'object' || Array.isArray(row)) {
         throw new ApiError(400, 'InvalidJson', `Row ${i}: each log entry must be a JSON object, not ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}.`);
       }
-      const values = new Map<string, StoredValue>();
       const obj = row as Record<string, unknown>;
-      for (const col of declared) {
+      const values: StoredValue[] = new Array(declared.length);
+      let billed = 2;
+      for (let c = 0; c < declared.length; c++) {
+        const col = declared[c]!;
+        let v: StoredValue;
         try {
-          values.set(col.name, coerceValue(obj[col.name], col.type));
+          v = coerceValue(obj[col.name], col.type);
         } catch (err) {
           if (!(err instanceof CoercionError)) throw err;
           throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${col.name}': ${err.message}; the stream declares it as '${col.type}'. Nothing from this request was stored.`, {
             target: `[${i}].${col.name}`,
           });
         }
+        values[c] = v;
+        billed += col.name.length + 4 + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
       }
       // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-      const rid = values.get('_ResourceId') ?? obj['_ResourceId'];
-      values.set('_ResourceId', typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null);
-      values.set('_BilledSize', Buffer.byteLength(JSON.stringify(row)));
-      return values;
-    });
+      const rid = ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId'];
+      coerced[i] = { values, resourceId: typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null, billedSize: billed };
+    }
     // 2. Shape for each destination table.
     const plans = this.plan(rule, stream);
+    const declaredIndex = new Map(declared.map((c, i) => [c, i]));
     const batches = plans.map((plan) => {
-      const out: StoredValue[][] = coerced.map((values, i) =>
-        plan.sources.map((src, j) => {
-          const type = plan.columns[j]!.type;
-          if (src.kind === 'stream') {
+      const getters = plan.sources.map((src, j): ((r: CoercedRow, i: number) => StoredValue) => {
+        const type = plan.columns[j]!.type;
+        if (src.kind === 'stream') {
+          const at = declaredIndex.get(src.column)!;
+          const isTime = src.column.name.toLowerCase() === 'timegenerated';
+          return (r, i) => {
             try {
-              const v = toTableType(values.get(src.column.name) ?? null, src.column.type, type);
-              return src.column.name.toLowerCase() === 'timegenerated' && v === null ? receivedMicros : v;
+              const v = toTableType(r.values[at] ?? null, src.column.type, type);
+              return isTime && v === null ? receivedMicros : v;
             } catch (err) {
               if (!(err instanceof CoercionError)) throw err;
               throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${src.column.name}': ${err.message} for the '${type}' column of table '${plan.table}'. Nothing from this request was stored.`);
             }
-          }
-          switch (src.name) {
-            case 'TenantId': return plan.workspaceId;
-            case 'TimeGenerated': return receivedMicros;
-            case 'Type': return plan.table;
-            case '_ResourceId': return values.get('_ResourceId') ?? null;
-            case '_ItemId': return randomUUID();
-            case '_TimeReceived': return receivedMicros;
-            case '_BilledSize': return values.get('_BilledSize') ?? null;
-            default: return null;
-          }
-        }),
-      );
+          };
+        }
+        switch (src.name) {
+          case 'TenantId': return () => plan.workspaceId;
+          case 'TimeGenerated': return () => receivedMicros;
+          case 'Type': return () => plan.table;
+          case '_ResourceId': return (r) => r.resourceId;
+          case '_ItemId': return () => randomUUID();
+          case '_TimeReceived': return () => receivedMicros;
+          case '_BilledSize': return (r) => r.billedSize;
+          default: return () => null;
+        }
+      });
+      const out: StoredValue[][] = coerced.map((r, i) => getters.map((g) => g(r, i)));
       return { plan, rows: out };
     });
     // 3. Store.
