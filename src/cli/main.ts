@@ -5,6 +5,7 @@ import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
+import { auditReport } from './audit-report.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -24,6 +25,12 @@ const positiveNumber = (v: string) => {
   return n;
 };
 const envNumber = (name: string) => (process.env[name] ? positiveNumber(process.env[name]!) : undefined);
+const nonNegativeNumber = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of at least 0.');
+  return n;
+};
+const envNonNegative = (name: string) => (process.env[name] ? nonNegativeNumber(process.env[name]!) : undefined);
 
 interface ServeOptions {
   dataDir: string;
@@ -39,6 +46,7 @@ interface ServeOptions {
   sealRows?: number;
   sealAge?: number;
   segmentCacheMb?: number;
+  memoryTierMb?: number;
   retentionInterval?: number;
   compactionInterval?: number;
 }
@@ -64,6 +72,7 @@ program
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
   .option('--segment-cache-mb <mb>', 'memory for decrypted segments (VIGIL_SEGMENT_CACHE_MB; default half the scratch space, at most 1024)', positiveNumber, envNumber('VIGIL_SEGMENT_CACHE_MB'))
+  .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .action(async (o: ServeOptions) => {
@@ -81,6 +90,7 @@ program
         sealRows: o.sealRows,
         sealAgeMs: o.sealAge === undefined ? undefined : o.sealAge * 1000,
         segmentCacheBytes: o.segmentCacheMb === undefined ? undefined : Math.floor(o.segmentCacheMb * 1024 * 1024),
+        memoryTierBytes: o.memoryTierMb === undefined ? undefined : Math.floor(o.memoryTierMb * 1024 * 1024),
         retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,
         compactionIntervalMs: o.compactionInterval === undefined ? undefined : o.compactionInterval * 1000,
       },
@@ -152,6 +162,20 @@ program
     const r = await rotateMasterKey(resolve(o.dataDir), o.newKeyFile && resolve(o.newKeyFile));
     process.stdout.write(`re-wrapped ${r.workspaces} workspace key(s): master key ${r.from} -> ${r.to}\n`);
     if (o.newKeyFile) process.stdout.write(`start Vigil with VIGIL_MASTER_KEY_FILE=${resolve(o.newKeyFile)} from now on\n`);
+  });
+
+const audit = program.command('audit').description('the query audit (LAQueryLogs) of a running Vigil');
+audit
+  .command('report')
+  .description('summarise who queried what, failed and denied queries, top principals and the busiest tables')
+  .option('--since <window>', 'look-back window: days, hours or minutes (7d, 12h, 30m)', '7d')
+  .option('--workspace <id>', 'workspace that receives the audit (its customerId GUID); default: the one in bootstrap.json')
+  .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .option('--json', 'print JSON instead of tables')
+  .action(async (o: { since: string; workspace?: string; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
+    process.stdout.write(`${await auditReport(o)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -39,7 +39,7 @@ interface Reply {
   body: unknown;
 }
 
-function call(url: string, ca: string | undefined, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+export function call(url: string, ca: string | undefined, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
   return new Promise((res, rej) => {
     const req = request(url, { method, headers: { ...headers, ...(body ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, ...(ca ? { ca } : {}) }, (r) => {
       const chunks: Buffer[] = [];
@@ -62,7 +62,7 @@ function call(url: string, ca: string | undefined, method: string, headers: Reco
   });
 }
 
-function describe(r: Reply): string {
+export function describe(r: Reply): string {
   const b = r.body as { error?: { message?: string } | string; error_description?: string } | undefined;
   if (b && typeof b === 'object') {
     if (typeof b.error === 'object' && b.error?.message) return b.error.message;

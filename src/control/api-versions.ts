@@ -33,6 +33,10 @@ const MANAGED_IDENTITY_VERSIONS = [
   '2025-01-31-preview',
 ];
 
+const LOCK_VERSIONS = ['2015-01-01', '2016-09-01', '2017-04-01', '2020-05-01'];
+
+const DIAGNOSTIC_SETTINGS_VERSIONS = ['2015-07-01', '2016-09-01', '2017-05-01-preview', '2020-01-01-preview', '2021-05-01-preview'];
+
 export type VersionedType =
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
@@ -41,7 +45,9 @@ export type VersionedType =
   | 'Microsoft.Resources/subscriptions'
   | 'Microsoft.Authorization/roleAssignments'
   | 'Microsoft.Authorization/roleDefinitions'
-  | 'Microsoft.ManagedIdentity/userAssignedIdentities';
+  | 'Microsoft.ManagedIdentity/userAssignedIdentities'
+  | 'Microsoft.Authorization/locks'
+  | 'Microsoft.Insights/diagnosticSettings';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -52,6 +58,8 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Authorization/roleAssignments': ROLE_ASSIGNMENT_VERSIONS,
   'Microsoft.Authorization/roleDefinitions': ROLE_DEFINITION_VERSIONS,
   'Microsoft.ManagedIdentity/userAssignedIdentities': MANAGED_IDENTITY_VERSIONS,
+  'Microsoft.Authorization/locks': LOCK_VERSIONS,
+  'Microsoft.Insights/diagnosticSettings': DIAGNOSTIC_SETTINGS_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

@@ -15,6 +15,8 @@ export interface ArmResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Extra properties for the activity-log entry of this operation (never whole request bodies). */
+  activity?: { properties?: Record<string, unknown>; operationId?: string };
 }
 
 interface Compiled<C> {

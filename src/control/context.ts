@@ -1,6 +1,8 @@
 import type { Caller } from '../authz/authorize.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { LogStore } from '../store/store.js';
+import type { ActivityLog } from '../audit/activity-log.js';
+import type { PurgeService } from '../governance/purge.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -8,6 +10,8 @@ export interface ControlContext {
   query: URLSearchParams;
   body: unknown;
   deps: ControlDeps;
+  /** `x-ms-client-request-id` (or the request id). */
+  correlationId?: string;
 }
 
 export interface ControlDeps {
@@ -15,4 +19,8 @@ export interface ControlDeps {
   store: LogStore;
   /** Scheme, host and port clients reach Vigil at (for URLs handed out, e.g. the managed-identity endpoint). */
   publicBaseUrl?: () => string;
+  /** The activity log of control-plane operations. */
+  activity?: ActivityLog;
+  /** Purge operations (GDPR). */
+  purge?: PurgeService;
 }

@@ -2,9 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
-import { ArmRouter, type ArmMethod } from './arm-router.js';
+import { ArmRouter, splitPath, type ArmMethod } from './arm-router.js';
 import type { ControlContext, ControlDeps } from './context.js';
+import { armAction, enforceLocks } from '../authz/locks.js';
+import { redactError, secretsInBody } from '../audit/redact.js';
 import { registerDataCollectionRuleRoutes } from './data-collection-rules.js';
+import { registerDiagnosticSettingRoutes } from './diagnostic-settings.js';
+import { registerLockRoutes } from './locks.js';
+import { registerPurgeRoutes } from './purge.js';
 import { registerManagedIdentityRoutes } from './managed-identities.js';
 import { registerRoleAssignmentRoutes } from './role-assignments.js';
 import { registerRoleDefinitionRoutes } from './role-definitions.js';
@@ -21,31 +26,65 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   const router = new ArmRouter<ControlContext>();
   registerRoleAssignmentRoutes(router);
   registerRoleDefinitionRoutes(router);
+  registerLockRoutes(router);
+  registerDiagnosticSettingRoutes(router);
   registerManagedIdentityRoutes(router, publicBaseUrl);
   registerResourceGroupRoutes(router);
   registerWorkspaceRoutes(router);
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
+  registerPurgeRoutes(router);
   return router;
 }
 
 /**
  * The ARM-shaped control plane under `/subscriptions/…`: authenticate for the management audience,
  * find the route (paths match case-insensitively), and let the resource module validate, authorize
- * and act.
+ * and act. This dispatcher is also the ONE place where, for every operation,
+ *   - management locks are checked before anything changes (src/authz/locks.ts; GET is never blocked),
+ *   - every write, delete and action is recorded in the activity log, whatever its outcome, and
+ *   - obfuscated literals (`h"…"`) found anywhere in the request body are scrubbed from errors.
  */
 export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps): Promise<void> {
   const router = buildArmRouter(deps.publicBaseUrl);
   const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.control);
-    const [path, search = ''] = req.url.split('?') as [string, string?];
-    const found = router.match(req.method as ArmMethod, path);
+    const [rawPath, search = ''] = req.url.split('?') as [string, string?];
+    // Decoded segments, for locks and the activity log (a decoded '/' only adds levels: never escapes a lock).
+    const path = `/${splitPath(rawPath).join('/')}`;
+    const found = router.match(req.method as ArmMethod, rawPath);
     if (!('route' in found)) {
       if (found.methodMismatch) throw new ApiError(405, 'MethodNotAllowed', `The method '${req.method}' is not allowed on '${path}'.`);
       throw new ApiError(404, 'InvalidResourceType', `No resource type served by Vigil matches the path '${path}'.`);
     }
-    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps };
-    const result = await found.route.handler(found.params, ctx);
+    const given = req.headers['x-ms-client-request-id'];
+    const correlationId = typeof given === 'string' && given.length > 0 ? given.slice(0, 128) : req.id;
+    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps, correlationId };
+    const mutating = req.method !== 'GET';
+    const record = (status: number, extra: { errorCode?: string; errorMessage?: string; properties?: Record<string, unknown>; operationId?: string } = {}) => {
+      if (!mutating || !deps.activity) return;
+      deps.activity.record({
+        caller,
+        method: req.method,
+        resourceId: path,
+        operation: armAction(req.method, path) ?? `${req.method} ${path}`,
+        status,
+        correlationId,
+        callerIp: req.ip,
+        ...extra,
+      });
+    };
+    let result;
+    try {
+      if (mutating) enforceLocks(deps.metadata, caller, req.method, path);
+      result = await found.route.handler(found.params, ctx);
+    } catch (err) {
+      const scrubbed = redactError(err, secretsInBody(req.body));
+      if (scrubbed instanceof ApiError) record(scrubbed.status, { errorCode: scrubbed.code, errorMessage: scrubbed.message });
+      else record(500, { errorCode: 'InternalServerError' });
+      throw scrubbed;
+    }
+    record(result.status, { properties: result.activity?.properties, operationId: result.activity?.operationId });
     reply.code(result.status);
     for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
     return result.body === undefined ? reply.send() : reply.send(result.body);

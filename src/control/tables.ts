@@ -154,6 +154,9 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
     if (!existing && !CUSTOM_TABLE_NAME.test(table)) {
       throw new ApiError(400, 'InvalidParameter', `Table name '${table}' is invalid: a custom table name starts with a letter, has letters, digits or underscores, and ends with '_CL'.`);
     }
+    if (existing?.tableType === 'Microsoft' && body.schema?.columns) {
+      throw new ApiError(400, 'InvalidParameter', `properties.schema.columns: '${existing.name}' is a system table with Azure's schema; its columns cannot be changed (retention and plan can).`, { target: 'properties.schema.columns' });
+    }
     const columns = body.schema?.columns ? checkColumns(body.schema.columns) : undefined;
     if (!existing && !columns) throw new ApiError(400, 'InvalidParameter', 'properties.schema.columns is required to create a custom table.', { target: 'properties.schema.columns' });
     if (existing && columns) {
@@ -217,6 +220,9 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
     authorize(ctx.deps.metadata, ctx.caller, `${TYPE}/delete`, tableResourceId(w, table!));
     const t = findTable(w, table!);
     if (!t) return { status: 204 };
+    if (t.tableType === 'Microsoft') {
+      throw new ApiError(400, 'InvalidParameter', `'${t.name}' is a system table (audit data) and cannot be deleted; turn off the diagnostic setting that fills it instead, or purge rows.`);
+    }
     ctx.deps.metadata.mutate(() => {
       w.tables = w.tables.filter((x) => x !== t);
     });

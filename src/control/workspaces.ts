@@ -146,6 +146,9 @@ export function registerWorkspaceRoutes(router: ArmRouter<ControlContext>): void
     if (!w) return { status: 204 };
     ctx.deps.metadata.mutate((state) => {
       state.workspaces = state.workspaces.filter((x) => x !== w);
+      // Diagnostic settings are extension resources of the workspace: they go with it.
+      const id = workspaceResourceId(w).toLowerCase();
+      state.diagnosticSettings = state.diagnosticSettings.filter((d) => d.scope.toLowerCase() !== id);
     });
     await ctx.deps.store.dropWorkspace(w.customerId);
     return { status: 200 };

@@ -8,7 +8,7 @@
  * optimizer flattens the nested subqueries.
  */
 import type { BoundExpr, EmitContext, SqlArg } from './bound.js';
-import { pathSql } from './functions.js';
+import { OPERATORS, pathSql, SCALAR_FUNCTIONS } from './functions.js';
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { literalSql, ticksToInterval } from './sqlexpr.js';
@@ -23,9 +23,10 @@ const col = (i: number) => sqlIdent(`c${i}`);
 const inputCol = (i: number) => `t.${col(i)}`;
 
 export function emitQuery(plan: PlanNode, ctx: EmitContext): string {
-  const inner = emitPlan(plan, ctx);
-  const select = plan.schema.map((c, i) => `CAST(t.${col(i)} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
-  const sql = `SELECT ${select} FROM (${inner}) AS t`;
+  const inner = emitNode(plan, ctx);
+  // Kusto strings are never null: string columns still read raw from a table are coalesced here, once.
+  const select = plan.schema.map((c, i) => `CAST(${inner.raw[i] ? `coalesce(t.${col(i)}, '')` : `t.${col(i)}`} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+  const sql = `SELECT ${select} FROM (${inner.sql}) AS t`;
   if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
   return sql;
 }
@@ -57,9 +58,9 @@ function selectList(exprs: string[]): string {
   return exprs.map((e, i) => `${e} AS ${col(i)}`).join(', ');
 }
 
-function orderBy(keys: PlanSortKey[], ctx: EmitContext): string {
+function orderBy(keys: PlanSortKey[], raw: boolean[], ctx: EmitContext): string {
   return keys
-    .map((k) => `${emitExpr(k.expr, inputCol, ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
+    .map((k) => `${emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
     .join(', ');
 }
 
@@ -67,13 +68,44 @@ function limitSql(count: BoundExpr, ctx: EmitContext): string {
   return `greatest(${emitExpr(count, () => 'NULL', ctx)}, 0)`;
 }
 
+/**
+ * A plan node's SELECT, and which of its output columns are "raw": strings read from a table as
+ * they are stored, where SQL NULL stands for Kusto's '' (Kusto strings are never null).
+ *
+ * Scans read string columns raw so that filters reach DuckDB's scan as plain comparisons on the
+ * stored column (pushed into the scan, zone maps / Parquet statistics usable) and unused or
+ * pass-through columns cost nothing.  A raw column keeps its rawness through filter, project,
+ * extend (when passed through unchanged), sort, take and top; every other use of it reads
+ * `coalesce(col, '')` (expressions, group keys, sort keys, aggregate arguments), as do distinct,
+ * every builder of tabular.ts (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
+ * compare raw columns directly where NULL and '' give the same verdict (`emitPredicate`).
+ */
+interface Emitted {
+  sql: string;
+  raw: boolean[];
+}
+
+const notRaw = (plan: PlanNode): boolean[] => plan.schema.map(() => false);
+
+/** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string). */
+function refFor(raw: boolean[]): (i: number) => string {
+  return (i) => (raw[i] ? `coalesce(${inputCol(i)}, '')` : inputCol(i));
+}
+
+/** A plan's SELECT with every column in Kusto form (strings never NULL): what tabular.ts builders receive. */
 export function emitPlan(plan: PlanNode, ctx: EmitContext): string {
-  const from = (input: PlanNode) => `FROM (${emitPlan(input, ctx)}) AS t`;
-  const expr = (e: BoundExpr) => emitExpr(e, inputCol, ctx);
+  return normalized(emitNode(plan, ctx));
+}
+
+function normalized(e: Emitted): string {
+  if (!e.raw.some(Boolean)) return e.sql;
+  return `SELECT ${selectList(e.raw.map((_, i) => refFor(e.raw)(i)))} FROM (${e.sql}) AS t`;
+}
+
+function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
-      // Kusto strings are never null: read NULL strings as ''.
-      const cols = plan.schema.map((c) => (c.type === 'string' ? `coalesce(${sqlIdent(c.name)}, '')` : sqlIdent(c.name)));
+      const cols = plan.schema.map((c) => sqlIdent(c.name));
       let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
       const tf = plan.timeFilter;
       if (tf) {
@@ -82,46 +114,121 @@ export function emitPlan(plan: PlanNode, ctx: EmitContext): string {
         if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${literalSql('datetime', tf.endUs)}`);
         sql += ` WHERE ${conds.join(' AND ')}`;
       }
-      return sql;
+      return { sql, raw: plan.schema.map((c) => c.type === 'string') };
     }
     case 'datatable': {
       if (plan.rows.length === 0) {
-        return `SELECT ${selectList(plan.schema.map((c) => `CAST(NULL AS ${sqlType(c.type)})`))} WHERE FALSE`;
+        return { sql: `SELECT ${selectList(plan.schema.map((c) => `CAST(NULL AS ${sqlType(c.type)})`))} WHERE FALSE`, raw: notRaw(plan) };
       }
       const rows = plan.rows.map((r) => `(${r.map((v, i) => `CAST(${emitExpr(v, () => 'NULL', ctx)} AS ${sqlType(plan.schema[i]!.type)})`).join(', ')})`);
-      return `SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${plan.schema.map((_, i) => col(i)).join(', ')})`;
+      return { sql: `SELECT * FROM (VALUES ${rows.join(', ')}) AS v(${plan.schema.map((_, i) => col(i)).join(', ')})`, raw: notRaw(plan) };
     }
     case 'print':
-      return plan.exprs.length ? `SELECT ${selectList(plan.exprs.map((e) => emitExpr(e, () => 'NULL', ctx)))}` : 'SELECT 1 AS c0 WHERE FALSE';
+      return {
+        sql: plan.exprs.length ? `SELECT ${selectList(plan.exprs.map((e) => emitExpr(e, () => 'NULL', ctx)))}` : 'SELECT 1 AS c0 WHERE FALSE',
+        raw: notRaw(plan),
+      };
     case 'range':
-      return emitRange(plan, ctx);
-    case 'filter':
-      return `SELECT * ${from(plan.input)} WHERE ${expr(plan.predicate)}`;
-    case 'project':
-      return plan.exprs.length ? `SELECT ${selectList(plan.exprs.map(expr))} ${from(plan.input)}` : `SELECT NULL AS c0 ${from(plan.input)} WHERE FALSE`;
+      return { sql: emitRange(plan, ctx), raw: notRaw(plan) };
+    case 'filter': {
+      const input = emitNode(plan.input, ctx);
+      return { sql: `SELECT * FROM (${input.sql}) AS t WHERE ${emitPredicate(plan.predicate, input.raw, ctx)}`, raw: input.raw };
+    }
+    case 'project': {
+      const input = emitNode(plan.input, ctx);
+      if (!plan.exprs.length) return { sql: `SELECT NULL AS c0 FROM (${input.sql}) AS t WHERE FALSE`, raw: [] };
+      const out = plan.exprs.map((e) => passThrough(e, input.raw) ?? { sql: emitExpr(e, refFor(input.raw), ctx), raw: false });
+      return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
+    }
     case 'extend': {
-      const exprs = plan.schema.map((_, i) => inputCol(i));
-      for (const a of plan.assignments) exprs[a.index] = expr(a.expr);
-      return `SELECT ${selectList(exprs)} ${from(plan.input)}`;
+      const input = emitNode(plan.input, ctx);
+      const out = plan.schema.map((_, i) => ({ sql: inputCol(i), raw: input.raw[i] ?? false }));
+      for (const a of plan.assignments) out[a.index] = passThrough(a.expr, input.raw) ?? { sql: emitExpr(a.expr, refFor(input.raw), ctx), raw: false };
+      return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
     }
     case 'aggregate': {
-      const exprs = [...plan.keys.map(expr), ...plan.aggregates.map(expr)];
+      const input = emitNode(plan.input, ctx);
+      const ref = refFor(input.raw);
+      const exprs = [...plan.keys, ...plan.aggregates].map((e) => emitExpr(e, ref, ctx));
       const groupBy = plan.keys.length ? ` GROUP BY ${plan.keys.map((_, i) => i + 1).join(', ')}` : '';
-      return `SELECT ${selectList(exprs)} ${from(plan.input)}${groupBy}`;
+      return { sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) AS t${groupBy}`, raw: notRaw(plan) };
     }
-    case 'sort':
-      return `SELECT * ${from(plan.input)} ORDER BY ${orderBy(plan.keys, ctx)}`;
-    case 'limit':
-      return `SELECT * ${from(plan.input)} LIMIT ${limitSql(plan.count, ctx)}`;
-    case 'top':
-      return `SELECT * ${from(plan.input)} ORDER BY ${orderBy(plan.keys, ctx)} LIMIT ${limitSql(plan.count, ctx)}`;
+    case 'sort': {
+      const input = emitNode(plan.input, ctx);
+      return { sql: `SELECT * FROM (${input.sql}) AS t ORDER BY ${orderBy(plan.keys, input.raw, ctx)}`, raw: input.raw };
+    }
+    case 'limit': {
+      const input = emitNode(plan.input, ctx);
+      return { sql: `SELECT * FROM (${input.sql}) AS t LIMIT ${limitSql(plan.count, ctx)}`, raw: input.raw };
+    }
+    case 'top': {
+      const input = emitNode(plan.input, ctx);
+      return { sql: `SELECT * FROM (${input.sql}) AS t ORDER BY ${orderBy(plan.keys, input.raw, ctx)} LIMIT ${limitSql(plan.count, ctx)}`, raw: input.raw };
+    }
     case 'distinct':
-      return `SELECT DISTINCT * ${from(plan.input)}`;
+      return { sql: `SELECT DISTINCT * FROM (${emitPlan(plan.input, ctx)}) AS t`, raw: notRaw(plan) };
     case 'count':
-      return `SELECT count(*) AS ${col(0)} ${from(plan.input)}`;
+      return { sql: `SELECT count(*) AS ${col(0)} FROM (${emitNode(plan.input, ctx).sql}) AS t`, raw: [false] };
     case 'generic':
-      return plan.build(plan.inputs.map((i) => emitPlan(i, ctx)), ctx);
+      return { sql: plan.build(plan.inputs.map((i) => emitPlan(i, ctx)), ctx), raw: notRaw(plan) };
   }
+}
+
+const POSITIVE_STRING_OPERATORS = new Set(
+  ['contains', 'startswith', 'endswith', 'has', 'hasprefix', 'hassuffix'].flatMap((n) => [n, `${n}_cs`]).map((n) => OPERATORS.get(n)!),
+);
+const OP = {
+  and: OPERATORS.get('and')!, or: OPERATORS.get('or')!, eq: OPERATORS.get('==')!, ne: OPERATORS.get('!=')!, in: OPERATORS.get('in')!,
+  eqCi: OPERATORS.get('=~')!, isnotempty: SCALAR_FUNCTIONS.get('isnotempty')!,
+};
+
+/**
+ * A where predicate.  Only its truth matters (NULL filters the row out like FALSE), so in the
+ * positive positions of an and/or tree a raw string column may be compared as stored wherever
+ * NULL gives the verdict that '' would: `col == 'x'` (x non-empty) is `col = 'x'`, `col has 'x'`
+ * reads col raw, and so on.  Everything else is emitted as a value, with raw columns coalesced.
+ */
+function emitPredicate(e: BoundExpr, raw: boolean[], ctx: EmitContext): string {
+  const asValue = () => emitExpr(e, refFor(raw), ctx);
+  if (e.k !== 'call') return asValue();
+  const [a, b] = e.args;
+  if ((e.fn === OP.and || e.fn === OP.or) && a?.type === 'bool' && b?.type === 'bool') {
+    return `(${emitPredicate(a, raw, ctx)} ${e.fn === OP.and ? 'AND' : 'OR'} ${emitPredicate(b, raw, ctx)})`;
+  }
+  const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] ? inputCol(x.index) : undefined);
+  const strLit = (x: BoundExpr | undefined) => (x && x.k === 'lit' && x.type === 'string' && x.value !== null ? String(x.value) : undefined);
+  if (e.fn === OP.eq || e.fn === OP.ne) {
+    const c = rawCol(a) ?? rawCol(b);
+    const v = rawCol(a) !== undefined ? strLit(b) : strLit(a);
+    if (c === undefined || v === undefined) return asValue();
+    const lit = literalSql('string', v);
+    if (e.fn === OP.eq) return v === '' ? `(${c} IS NULL OR ${c} = '')` : `(${c} = ${lit})`;
+    return v === '' ? `(${c} <> '')` : `(${c} IS NULL OR ${c} <> ${lit})`;
+  }
+  if (e.fn === OP.in) {
+    const c = rawCol(a);
+    const values = e.args.slice(1).map(strLit);
+    if (c === undefined || values.length === 0 || values.some((v) => v === undefined)) return asValue();
+    const inList = `${c} IN (${values.map((v) => literalSql('string', v!)).join(', ')})`;
+    return values.includes('') ? `(${inList} OR ${c} IS NULL)` : `(${inList})`;
+  }
+  if (e.fn === OP.isnotempty) {
+    const c = rawCol(a);
+    return c === undefined ? asValue() : `(${c} <> '')`;
+  }
+  if (POSITIVE_STRING_OPERATORS.has(e.fn) || e.fn === OP.eqCi) {
+    // '' never contains, starts or ends with, has, or equals (case-insensitively) a non-empty constant
+    const c = rawCol(a);
+    const v = strLit(b);
+    if (c === undefined || v === undefined || v === '') return asValue();
+    return e.fn.emit([{ sql: c, type: 'string' }, { sql: literalSql('string', v), type: 'string', literal: b as Extract<BoundExpr, { k: 'lit' }> }], ctx);
+  }
+  return asValue();
+}
+
+/** A bare reference to a raw column passes through unchanged (and stays raw). */
+function passThrough(e: BoundExpr, raw: boolean[]): { sql: string; raw: boolean } | undefined {
+  return e.k === 'col' && raw[e.index] ? { sql: inputCol(e.index), raw: true } : undefined;
 }
 
 /** range x from a to b step s (inclusive), via generate_series over the step index. */

@@ -13,7 +13,7 @@
  */
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundExpr, type ScalarFunction, type SqlArg } from './bound.js';
 import { formatDatetimeUs } from './literals.js';
-import { jsonPointer, regexEscape, sqlLikePattern, sqlString } from './sql.js';
+import { jsonPointer, regexEscape, sqlString } from './sql.js';
 import {
   convertSql, EPOCH_TICKS, literalSql, ticksToInterval, toBoolSql, toDatetimeSql, toDecimalSql, toDynamicSql, toGuidSql,
   toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql,
@@ -254,36 +254,31 @@ const TERM_BOUNDARY_END = '(?:$|[^\\pL\\pN])';
 
 type StringMatch = 'contains' | 'startswith' | 'endswith' | 'has' | 'hasprefix' | 'hassuffix';
 
-/** SQL for one string predicate; literal needles use LIKE patterns / constant regexes (built via sql.ts). */
+/**
+ * SQL for one string predicate.  Case-insensitive matching compares lower() of both sides (what
+ * DuckDB's ILIKE does), through contains/starts_with/suffix, which DuckDB runs much faster than
+ * LIKE patterns.  The term operators (has, hasprefix, hassuffix) with a constant needle check the
+ * substring first and run the term-boundary regex only on the rows that contain it (inside CASE,
+ * so DuckDB cannot reorder the two); that form is FALSE, never NULL, for a NULL haystack.
+ */
 function stringMatchSql(kind: StringMatch, cs: boolean, hay: string, needle: SqlArg): string {
   const lit = needle.literal && needle.literal.value !== null ? String(needle.literal.value) : undefined;
-  const like = cs ? 'LIKE' : 'ILIKE';
   const pre = kind === 'has' || kind === 'hasprefix' ? TERM_BOUNDARY_START : '';
   const post = kind === 'has' || kind === 'hassuffix' ? TERM_BOUNDARY_END : '';
   const flags = cs ? '' : '(?i)';
-  if (lit !== undefined) {
-    if (lit === '') return 'TRUE';
-    switch (kind) {
-      case 'contains':
-        return `(${hay} ${like} ${sqlLikePattern('%', lit, '%')} ESCAPE '\\')`;
-      case 'startswith':
-        return `(${hay} ${like} ${sqlLikePattern('', lit, '%')} ESCAPE '\\')`;
-      case 'endswith':
-        return `(${hay} ${like} ${sqlLikePattern('%', lit, '')} ESCAPE '\\')`;
-      default:
-        // the LIKE is a cheap pre-filter; the regex enforces term boundaries
-        return `(${hay} ${like} ${sqlLikePattern('%', lit, '%')} ESCAPE '\\' AND regexp_matches(${hay}, ${sqlString(flags + pre + regexEscape(lit) + post)}))`;
-    }
-  }
-  const n = str(needle);
+  if (lit === '') return 'TRUE';
+  const n = lit !== undefined ? sqlString(lit) : str(needle);
+  const h = cs ? hay : `lower(${hay})`;
+  const m = cs ? n : `lower(${n})`;
   switch (kind) {
     case 'contains':
-      return cs ? `contains(${hay}, ${n})` : `contains(lower(${hay}), lower(${n}))`;
+      return `contains(${h}, ${m})`;
     case 'startswith':
-      return cs ? `starts_with(${hay}, ${n})` : `starts_with(lower(${hay}), lower(${n}))`;
+      return `starts_with(${h}, ${m})`;
     case 'endswith':
-      return cs ? `suffix(${hay}, ${n})` : `suffix(lower(${hay}), lower(${n}))`;
+      return `suffix(${h}, ${m})`;
     default:
+      if (lit !== undefined) return `(CASE WHEN contains(${h}, ${m}) THEN regexp_matches(${hay}, ${sqlString(flags + pre + regexEscape(lit) + post)}) ELSE FALSE END)`;
       return `(${n} = '' OR regexp_matches(${hay}, ${sqlString(flags + pre)} || regexp_escape(${n}) || ${sqlString(post)}))`;
   }
 }

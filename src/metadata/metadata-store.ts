@@ -6,9 +6,12 @@ import type { RoleDefinition } from '../authz/role-definitions.js';
 import type {
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
+  DiagnosticSettingRecord,
+  LockRecord,
   MetadataState,
   ResourceGroupRecord,
   RoleAssignmentRecord,
+  PurgeOperationRecord,
   ServicePrincipalRecord,
   UserAssignedIdentityRecord,
   WorkspaceRecord,
@@ -37,6 +40,9 @@ export class MetadataStore implements AssignmentSource {
     state.userAssignedIdentities ??= [];
     state.roleAssignments ??= [];
     state.servicePrincipals ??= [];
+    state.locks ??= [];
+    state.diagnosticSettings ??= [];
+    state.purgeOperations ??= [];
     return state;
   }
 
@@ -200,5 +206,17 @@ export class MetadataStore implements AssignmentSource {
   /** A principal role assignments may name: a service principal or a managed identity. */
   principalExists(objectId: string): boolean {
     return this.servicePrincipalByObjectId(objectId) !== undefined || this.userAssignedIdentityByPrincipalId(objectId) !== undefined;
+  }
+
+  locks(): LockRecord[] {
+    return this.state.locks;
+  }
+
+  diagnosticSettings(): DiagnosticSettingRecord[] {
+    return this.state.diagnosticSettings;
+  }
+
+  purgeOperations(): PurgeOperationRecord[] {
+    return this.state.purgeOperations;
   }
 }

@@ -146,6 +146,62 @@ export interface UserAssignedIdentityRecord {
   createdAt: string;
 }
 
+/** `Microsoft.Authorization/locks` at any ARM scope (reference §6). */
+export interface LockRecord {
+  name: string;
+  /** The scope the lock sits on, as created (a subscription, resource group or resource id). */
+  scope: string;
+  level: 'CanNotDelete' | 'ReadOnly';
+  notes?: string;
+  owners?: { applicationId?: string }[];
+  createdOn: string;
+  createdBy?: string;
+}
+
+/** One `logs` entry of a diagnostic setting. */
+export interface DiagnosticLogSetting {
+  category?: string;
+  categoryGroup?: string;
+  enabled: boolean;
+}
+
+/**
+ * `Microsoft.Insights/diagnosticSettings` on a workspace (category `Audit` → LAQueryLogs) or on a
+ * subscription (activity log categories → AzureActivity), sending to a Log Analytics workspace.
+ */
+export interface DiagnosticSettingRecord {
+  name: string;
+  /** The resource the setting is on (workspace or subscription id), as created. */
+  scope: string;
+  /** ARM id of the destination workspace. */
+  workspaceId: string;
+  logs: DiagnosticLogSetting[];
+  logAnalyticsDestinationType?: string;
+  createdOn: string;
+  createdBy?: string;
+}
+
+/** A purge request (reference §5.1): `pending` until the store removed the rows, then `completed`. */
+export interface PurgeOperationRecord {
+  operationId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspaceName: string;
+  /** customerId of the workspace. */
+  workspaceId: string;
+  table: string;
+  filters: { column: string; operator: string; value: unknown }[];
+  status: 'pending' | 'completed';
+  requestedAt: string;
+  requestedBy: string;
+  correlationId?: string;
+  completedAt?: string;
+  rowsRemoved?: number;
+  attempts?: number;
+  /** The last failure (kept while the operation is retried). */
+  lastError?: string;
+}
+
 export interface MetadataState {
   version: 1;
   tenantId: string;
@@ -158,4 +214,8 @@ export interface MetadataState {
   /** Added after the first release: defaulted to [] when an older metadata.json is loaded. */
   roleDefinitions: CustomRoleDefinitionRecord[];
   userAssignedIdentities: UserAssignedIdentityRecord[];
+  /** Added with issue 6 (defaulted to [] on load). */
+  locks: LockRecord[];
+  diagnosticSettings: DiagnosticSettingRecord[];
+  purgeOperations: PurgeOperationRecord[];
 }

@@ -4,7 +4,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import { ApiError } from '../errors/api-error.js';
-import { QueryAbortedError, type LogStore } from '../store/store.js';
+import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/store.js';
 import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
@@ -36,6 +36,18 @@ export interface QueryRequest {
   timespan?: TimeRange;
   prefer: PreferOptions;
   signal?: AbortSignal;
+  /** Filled in as the query runs, for the query audit (LAQueryLogs). */
+  trace?: QueryTrace;
+}
+
+/** What a query used and read, for its LAQueryLogs record (src/audit/query-audit.ts). */
+export interface QueryTrace {
+  /** Tables referenced, as resolved. */
+  tables?: string[];
+  /** ARM ids of the workspaces whose tables the query read. */
+  workspaces?: string[];
+  scan?: ScanStatistics;
+  rowCount?: number;
 }
 
 export interface QueryResults {
@@ -118,6 +130,10 @@ export class QueryService {
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;
     }
+    if (req.trace) {
+      req.trace.tables = compiled.tables;
+      req.trace.workspaces = resolver.permissions().dataSources.map((d) => d.resourceId);
+    }
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
     const sql = `SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${this.limits.maxRows + 1}`;
     let output;
@@ -134,6 +150,7 @@ export class QueryService {
         innererror: { code: 'EngineError', message: sanitizeEngineMessage((err as Error).message) },
       });
     }
+    if (req.trace) req.trace.scan = output.statistics;
     const rows: unknown[][] = [];
     let bytes = 0;
     let truncated: string | undefined;

@@ -8,7 +8,10 @@ import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
 import { parsePrefer, type PreferOptions } from './prefer.js';
-import type { QueryResults, QueryService } from './query-service.js';
+import type { QueryResults, QueryService, QueryTrace } from './query-service.js';
+import type { QueryAuditor } from '../audit/query-audit.js';
+import { savedReportQueries } from '../audit/report-queries.js';
+import { LAQUERYLOGS } from '../audit/system-tables.js';
 import { parseTimespan } from './timespan.js';
 import { parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
@@ -17,7 +20,15 @@ export interface QueryRouteDeps {
   metadata: MetadataStore;
   queries: QueryService;
   authenticate: Authenticate;
+  /** The query audit (LAQueryLogs): every user query passes through it, whatever its outcome. */
+  auditor?: QueryAuditor;
 }
+
+/** A header value as one string (the first, when repeated), bounded in length. */
+const header = (v: unknown): string | undefined => {
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' && s.length > 0 ? s.slice(0, 256) : undefined;
+};
 
 interface QueryBody {
   query?: unknown;
@@ -101,14 +112,41 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     return body.query;
   };
 
-  const runResource = async (caller: Caller, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+  /**
+   * THE place every user query passes: one query (workspace context, resource context, or one $batch
+   * item) runs inside the auditor, which records it in LAQueryLogs whatever the outcome and scrubs
+   * obfuscated literals from its errors.
+   */
+  const audited = (
+    caller: Caller,
+    target: { workspaceRefs?: string[]; resourceId?: string },
+    body: QueryBody,
+    headers: { app?: string; correlationId: string },
+    execute: (trace: QueryTrace) => Promise<QueryResults>,
+  ): Promise<QueryResults> => {
+    if (!deps.auditor) return execute({});
+    return deps.auditor.run(
+      { caller, ...target, query: body.query, timespan: body.timespan, clientApp: headers.app, correlationId: headers.correlationId },
+      execute,
+    );
+  };
+  const workspaceRefsOf = (workspaceRef: string, body: QueryBody) => [
+    workspaceRef,
+    ...(Array.isArray(body.workspaces) ? body.workspaces.filter((x): x is string => typeof x === 'string').slice(0, 100) : []),
+  ];
+  const requestHeaders = (req: FastifyRequest, item: Record<string, string> = {}) => ({
+    app: header(item['x-ms-app']) ?? header(req.headers['x-ms-app']),
+    correlationId: header(item['x-ms-client-request-id']) ?? header(req.headers['x-ms-client-request-id']) ?? req.id,
+  });
+
+  const runResource = async (caller: Caller, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
     const query = validateBody(body);
     requireResourceAccess(caller, resourceId);
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
-    return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal });
+    return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal, trace });
   };
 
-  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal): Promise<QueryResults> => {
+  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
     const query = validateBody(body);
     let extra: string[] = [];
     if (body.workspaces !== undefined && body.workspaces !== null) {
@@ -121,13 +159,16 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     const workspace = workspaceFor(caller, workspaceRef);
     const additional = extra.map((ref) => workspaceFor(caller, ref));
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
-    return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal });
+    return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal, trace });
   };
 
   const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
     const prefer = parsePrefer(req.headers.prefer);
-    const result = await runOne(caller, req.params.workspaceId, body, prefer, disconnectSignal(reply));
+    const signal = disconnectSignal(reply);
+    const result = await audited(caller, { workspaceRefs: workspaceRefsOf(req.params.workspaceId, body) }, body, requestHeaders(req), (trace) =>
+      runOne(caller, req.params.workspaceId, body, prefer, signal, trace),
+    );
     return sendResult(reply, prefer, result);
   };
 
@@ -159,7 +200,12 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
       body = req.body as QueryBody;
     }
     const prefer = parsePrefer(req.headers.prefer);
-    return sendResult(reply, prefer, await runResource(caller, resourceId, body, prefer, disconnectSignal(reply)));
+    const signal = disconnectSignal(reply);
+    return sendResult(
+      reply,
+      prefer,
+      await audited(caller, { resourceId }, body, requestHeaders(req), (trace) => runResource(caller, resourceId, body, prefer, signal, trace)),
+    );
   };
   app.get('/v1/*', handleResource);
   app.post('/v1/*', handleResource);
@@ -227,7 +273,10 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
           if (path.replace(/\/+$/, '').toLowerCase() !== '/query') throw pathNotFound(path);
           if (method !== 'POST' && method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `Method ${method} is not allowed for ${path}.`);
           const headers = Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-          const result = await runOne(caller, item.workspace, item.body, parsePrefer(headers.prefer), signal);
+          const body = item.body;
+          const result = await audited(caller, { workspaceRefs: workspaceRefsOf(item.workspace, body) }, body, requestHeaders(req, headers), (trace) =>
+            runOne(caller, item.workspace, body, parsePrefer(headers.prefer), signal, trace),
+          );
           return { id: item.id, status: 200, body: result };
         } catch (err) {
           if (err instanceof ApiError) return { id: item.id, status: err.status, body: err.body() };
@@ -256,7 +305,8 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
       solutions: [],
       tables,
       functions: [],
-      queries: [],
+      // The workspace-insights queries over the query audit, for whoever may read it.
+      queries: tables.some((t) => t.name === LAQUERYLOGS) ? savedReportQueries() : [],
       applications: [],
       workspaces: [{ id: w.customerId, resourceId: workspaceResourceId(w), name: w.name, region: w.location }],
       resources: [],

@@ -21,12 +21,20 @@
  *   - W requires workspace permissions (the flag is false) and the caller holds that resource
  *     permission AND the workspace-context permissions for T in W.
  *
+ * System tables (`tableType: 'Microsoft'`: LAQueryLogs, AzureActivity — audit data) need EXPLICIT
+ * permission on top of the rules above: an assignment on the table itself, or Owner, Log Analytics
+ * Reader or Log Analytics Contributor at the workspace or above, or a role that names the table's
+ * `…/workspaces/query/{Table}/read` action literally. `*\/read` roles (Reader, Monitoring Reader,
+ * Contributor), Log Analytics Data Reader and resource-context grants do not reach them, so a
+ * principal who may read an application's tables cannot read the audit through any construct.
+ *
  * A table named in the query that exists but is not readable anywhere in scope is a 403
  * `InsufficientAccessError`; wildcard forms (`listTables`) list only readable tables, so denied ones
  * are skipped silently, as Azure does.
  */
-import { isAllowed, isGrantedAtOrBelow, type Caller } from '../authz/authorize.js';
-import { normalizeScope, parseArmScope } from '../authz/scope.js';
+import { actionMatches, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller } from '../authz/authorize.js';
+import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
+import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -68,6 +76,11 @@ export const insufficientAccess = (what: string) =>
 
 const QUERY_READ = 'Microsoft.OperationalInsights/workspaces/query/read';
 const TABLE_DATA_READ = 'Microsoft.OperationalInsights/workspaces/tables/data/read';
+/** Roles that grant the audit tables at the workspace or above: Owner, Log Analytics Reader, Log Analytics Contributor. */
+const AUDIT_READER_ROLES = new Set([OWNER_ROLE_ID, '73c42c96-874c-492b-b04d-ab87d138a893', '92aaf0da-9dab-42b6-94a3-d43ce8d16293']);
+
+const findTable = (w: WorkspaceRecord, name: string) =>
+  w.tables.find((x) => x.name === name) ?? w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
 
 export class TableAccess {
   constructor(
@@ -83,6 +96,7 @@ export class TableAccess {
   /** Workspace context: may the caller read this table (legacy per-table action, Tables.Custom, or the granular dataAction)? */
   canReadTable(caller: Caller, w: WorkspaceRecord, table: string): boolean {
     const scope = tableResourceId(w, table);
+    if (findTable(w, table)?.tableType === 'Microsoft' && !this.canReadSystemTable(caller, w, table)) return false;
     return (
       isAllowed(this.metadata, caller, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope) ||
       (/_CL$/i.test(table) && isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope)) ||
@@ -101,11 +115,30 @@ export class TableAccess {
 
   /** Resource context: may the caller read table T of workspace W for resource scope R? */
   canReadTableForResource(caller: Caller, w: WorkspaceRecord, table: string, resourceId: string): boolean {
+    if (findTable(w, table)?.tableType === 'Microsoft' && !this.canReadSystemTable(caller, w, table)) return false;
     if (this.hasTableLevelGrant(caller, w, table)) return true;
     const resourcePermission = isAllowed(this.metadata, caller, `Microsoft.Insights/logs/${table}/read`, resourceId);
     if (!resourcePermission) return false;
     if (w.features.enableLogAccessUsingOnlyResourcePermissions !== false) return true;
     return this.canQueryWorkspace(caller, w) && this.canReadTable(caller, w, table);
+  }
+
+  /**
+   * The explicit permission a system (audit) table needs besides the ordinary read rules: an assignment
+   * on the table, Owner / Log Analytics Reader / Log Analytics Contributor at the workspace or above, or
+   * a role that lists `…/workspaces/query/{Table}/read` literally (no wildcard).
+   */
+  canReadSystemTable(caller: Caller, w: WorkspaceRecord, table: string): boolean {
+    if (this.hasTableLevelGrant(caller, w, table)) return true;
+    const workspace = workspaceResourceId(w);
+    const action = `Microsoft.OperationalInsights/workspaces/query/${table}/read`.toLowerCase();
+    for (const a of this.metadata.roleAssignmentsFor(caller.objectId)) {
+      if (!isWithinScope(workspace, a.scope)) continue;
+      if (AUDIT_READER_ROLES.has(a.roleDefinitionId.split('/').pop()!.toLowerCase())) return true;
+      const role = resolveRole(this.metadata, a.roleDefinitionId);
+      if (role && role.actions.some((p) => p.toLowerCase() === action) && !role.notActions.some((p) => actionMatches(p, action))) return true;
+    }
+    return false;
   }
 
   /** Does the caller hold any logs read permission on the resource scope (tells "no access" from "no data")? */
@@ -133,7 +166,7 @@ export class TableAccess {
       const sources: { w: WorkspaceRecord; t: TableRecord; columns: ColumnSchema[] }[] = [];
       let denied: string | undefined;
       for (const w of workspaces) {
-        const t = w.tables.find((x) => x.name === name) ?? w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
+        const t = findTable(w, name);
         if (!t) continue;
         if (!readable(w, t)) {
           denied ??= t.name;

@@ -23,6 +23,10 @@ import { ALL_AUDIENCES } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
+import { ActivityLog } from '../audit/activity-log.js';
+import { QueryAuditor } from '../audit/query-audit.js';
+import { AuditSink } from '../audit/sink.js';
+import { PurgeService } from '../governance/purge.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -142,10 +146,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     reply.code(404).send(new ApiError(404, 'PathNotFoundError', `The requested path does not exist: ${req.method} ${req.url.split('?')[0]}`).body());
   });
 
+  // Audit: LAQueryLogs for every user query, AzureActivity for every control-plane write; GDPR purge.
+  const auditSink = new AuditSink(metadata, logStore, (message) => app.log.error(message));
+  const activity = new ActivityLog(metadata, auditSink);
+  const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
+  const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits });
+  const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+
   await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
-  await app.register(queryRoutes, { metadata, queries: new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }), authenticate });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl });
+  await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -156,6 +167,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   endpoint = `https://${host}:${address.port}`;
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
   const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
+  purge.resume();
 
   return {
     app,
@@ -163,6 +175,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     bootstrap,
     async close() {
       await app.close();
+      purge.close();
+      await purge.idle();
+      await auditSink.close();
       await logStore.close();
     },
   };

@@ -63,6 +63,9 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     })),
     roleDefinitions: [],
     userAssignedIdentities: [],
+    locks: [],
+    diagnosticSettings: [],
+    purgeOperations: [],
   };
   return { state, adminSecret };
 }

@@ -163,6 +163,21 @@ export class DuckDbStore implements LogStore {
     });
   }
 
+  async purge(workspaceId: string, table: string, whereSql: string): Promise<number> {
+    return this.writeLock.run(async () => {
+      const cat = await this.attach(workspaceId);
+      const exists = await this.writer.runAndReadAll(
+        `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(cat)} AND schema_name = 'main' AND table_name = ${sqlString(table)}`,
+      );
+      if (exists.getRowsJS().length === 0) return 0;
+      const r = await this.writer.runAndReadAll(`DELETE FROM ${this.tableSource(workspaceId, table)} WHERE ${whereSql}`);
+      const removed = Number(r.getRowsJS()[0]?.[0] ?? 0);
+      // Write the table's blocks again without the deleted rows.
+      if (removed > 0) await this.writer.run(`CHECKPOINT ${sqlIdent(cat)}`);
+      return removed;
+    });
+  }
+
   async dropWorkspace(workspaceId: string): Promise<void> {
     await this.writeLock.run(async () => {
       const name = catalogName(workspaceId);

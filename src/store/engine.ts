@@ -18,13 +18,14 @@ import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
 import { expiredSegments, retentionCutoff } from './retention.js';
-import { closeScratch, openScratch, type Scratch } from './scratch.js';
-import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN } from './sealer.js';
+import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
+import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } from './sealer.js';
 import { SegmentCache } from './segment-cache.js';
+import { MemoryTier } from './memory-tier.js';
 import { openSegment } from './segment.js';
 import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
 import { intersectRange, rangesFromPlan, type MicrosRange } from './time-pruning.js';
-import { readWal, WalWriter } from './wal.js';
+import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -42,8 +43,14 @@ export interface EngineOptions {
   sealAgeMs?: number;
   /** One segment per bucket of TimeGenerated this wide (ms). */
   partitionMs?: number;
-  /** Size bound of the decrypted-segment cache. */
+  /** Size bound of the decrypted-segment cache (Parquet files in the scratch tmpfs). */
   segmentCacheBytes?: number;
+  /**
+   * Memory budget of the memory tier: decrypted segments as compressed in-memory DuckDB tables
+   * (LRU; segments beyond it are read as Parquet from the scratch cache). 0 turns it off.
+   * Default 1 GiB (about 45 million rows of typical logs).
+   */
+  memoryTierBytes?: number;
   walFileBytes?: number;
   retentionIntervalMs?: number;
   compactionIntervalMs?: number;
@@ -88,6 +95,9 @@ export interface EngineStatus {
   walBytes: number;
   cacheBytes: number;
   cachedSegments: number;
+  /** Bytes DuckDB holds for segments in the memory tier, and how many segments are there. */
+  memoryTierBytes: number;
+  memoryTierSegments: number;
   walSyncs: number;
 }
 
@@ -106,12 +116,18 @@ export class StorageEngine implements LogStore {
   private readonly opening = new Map<string, Promise<Ws>>();
   private readonly writeLock = new Mutex();
   private readonly probeLock = new Mutex();
+  /** Serialises what rewrites a table's stored rows: sealing, retention, compaction and purge. */
+  private readonly maintLock = new Mutex();
   private readonly probeTables = new Map<string, string>();
+  /** Time ranges the probe found, by SQL text and table schemas (the probe is pure in both). */
+  private readonly probeCache = new Map<string, Map<string, MicrosRange>>();
+  /** The view SQL each query connection last created, per view (skip re-creating an identical one). */
+  private readonly viewSql = new WeakMap<DuckDBConnection, Map<string, string>>();
   private readonly idle: DuckDBConnection[] = [];
   private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
   /** Segments a running query reads, and encrypted files waiting for their readers to finish. */
   private readonly segmentReaders = new Map<string, number>();
-  private readonly pendingDelete = new Map<string, string>();
+  private readonly pendingDelete = new Map<string, { path: string; shred: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private background: Promise<void> = Promise.resolve();
   private backgroundBusy = false;
@@ -128,6 +144,7 @@ export class StorageEngine implements LogStore {
     private readonly master: MasterKeys,
     private readonly scratch: Scratch,
     readonly cache: SegmentCache,
+    readonly memory: MemoryTier,
     options: EngineOptions,
   ) {
     this.opts = {
@@ -153,9 +170,18 @@ export class StorageEngine implements LogStore {
         autoload_known_extensions: 'false',
         memory_limit: options.memoryLimit ?? '4GB',
         threads: String(options.threads ?? 2),
-        // Spills go to the memory-backed scratch folder, never to a persistent disk.
+        // Spills go to the memory-backed scratch folder, never to a persistent disk, and take at most
+        // half of it (a query that needs more fails with DuckDB's out-of-temp-space error, not ENOSPC).
         temp_directory: join(scratch.dir, 'duckdb-tmp'),
+        max_temp_directory_size: `${Math.max(16, Math.floor(scratch.freeBytes / 2 / 1024 / 1024))}MiB`,
       });
+      if (scratch.freeBytes < SMALL_SCRATCH_BYTES) {
+        const say = options.log ? (m: string) => options.log!('warn', m) : (m: string) => process.stderr.write(`vigil storage warn: ${m}\n`);
+        say(
+          `the scratch folder has only ${Math.round(scratch.freeBytes / 1048576)} MB free (Docker's default /dev/shm is 64 MB). Vigil runs correctly: decrypted segments are held in ` +
+            `its in-memory tier and the tmpfs only stages one segment at a time, but large queries cannot spill. For big workspaces give it more: ${HOW_TO}`,
+        );
+      }
       const setup = "LOAD json; LOAD icu; LOAD parquet; SET TimeZone = 'UTC'";
       const writer = await instance.connect();
       await writer.run(setup);
@@ -168,10 +194,15 @@ export class StorageEngine implements LogStore {
       await probeConn.run("SET disabled_optimizers = 'statistics_propagation,late_materialization'");
       // Half the scratch space at most, so sealing and spills keep room.
       const cacheBytes = options.segmentCacheBytes ?? Math.max(16 * 1024 * 1024, Math.min(1024 * 1024 * 1024, Math.floor(scratch.freeBytes / 2)));
-      const engine = new StorageEngine(instance, writer, sealConn, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), options);
+      const memConn = await instance.connect();
+      await memConn.run(setup);
+      const memory = await MemoryTier.attach(memConn, options.memoryTierBytes ?? 1024 * 1024 * 1024);
+      const engine = new StorageEngine(instance, writer, sealConn, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
       for (let i = 0; i < (options.queryConnections ?? 4); i++) {
         const c = await instance.connect();
         await c.run(setup);
+        // Parquet footers of cached segments are parsed once, not per query (they live in DuckDB's memory).
+        await c.run('SET parquet_metadata_cache = true');
         engine.idle.push(c);
       }
       engine.startBackground();
@@ -232,8 +263,9 @@ export class StorageEngine implements LogStore {
     }
     // Segment files not in the manifest were written by a seal or compaction that crashed before committing.
     const listed = new Set(manifest.segments.map((s) => s.file));
+    // Or old segments a purge had replaced in the manifest but not yet destroyed: shred them all.
     for (const f of readdirSync(join(dir, 'segments'))) {
-      if (!listed.has(f)) rmSync(join(dir, 'segments', f), { force: true });
+      if (!listed.has(f)) shredFile(join(dir, 'segments', f));
     }
     // Replay the log: every record not yet sealed goes back into the hot tables.
     const records: { seq: number; rec: RowsRecord; bytes: number }[] = [];
@@ -383,12 +415,14 @@ export class StorageEngine implements LogStore {
     rmSync(ws.dir, { recursive: true, force: true });
   }
 
-  /** Segments left the manifest: delete their files once no query reads them. */
-  private forgetSegments(ws: Ws, segs: readonly SegmentEntry[]): void {
+  /** Segments left the manifest: delete (or shred) their files once no query reads them. */
+  private forgetSegments(ws: Ws, segs: readonly SegmentEntry[], shred = false): void {
     for (const s of segs) {
       this.cache.drop(s.id);
+      this.memory.drop(s.id);
       const path = join(ws.dir, 'segments', s.file);
-      if ((this.segmentReaders.get(s.id) ?? 0) > 0) this.pendingDelete.set(s.id, path);
+      if ((this.segmentReaders.get(s.id) ?? 0) > 0) this.pendingDelete.set(s.id, { path, shred });
+      else if (shred) shredFile(path);
       else rmSync(path, { force: true });
     }
   }
@@ -403,7 +437,11 @@ export class StorageEngine implements LogStore {
   // ------------------------------------------------------------------ sealing
 
   /** Seals a table's hot rows into segments now (whatever the thresholds). */
-  async sealTable(ws: Ws, t: TableRt): Promise<number> {
+  sealTable(ws: Ws, t: TableRt): Promise<number> {
+    return this.maintLock.run(() => this.sealTableLocked(ws, t));
+  }
+
+  private async sealTableLocked(ws: Ws, t: TableRt): Promise<number> {
     // One seal per table at a time; a second caller waits for the running one, then seals what is left.
     while (t.sealingNow) await new Promise((r) => setTimeout(r, 10));
     t.sealingNow = true;
@@ -486,24 +524,31 @@ export class StorageEngine implements LogStore {
       for (const t of [...ws.tables.values()]) {
         const cutoff = retentionCutoff(nowMs, this.opts.retentionDays(ws.id, t.name));
         if (cutoff === undefined) continue;
-        const expired = expiredSegments(ws.manifest.segments, t.name, cutoff);
-        if (expired.length > 0) {
-          ws.manifest.replaceSegments(new Set(expired.map((s) => s.id)), []);
-          ws.manifest.save();
-          this.forgetSegments(ws, expired);
-          dropped += expired.reduce((n, s) => n + s.rows, 0);
-        }
-        await this.writeLock.run(async () => {
-          for (const h of [t.hot, ...t.sealing]) {
-            if (h.droppedFromDb) continue;
-            const r = await this.writer.runAndReadAll(`DELETE FROM ${hotSource(h)} WHERE "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
-            const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
-            h.rows -= n;
-            dropped += n;
-          }
-        });
+        dropped += await this.maintLock.run(() => this.retainTable(ws, t, cutoff));
       }
     }
+    return dropped;
+  }
+
+  private async retainTable(ws: Ws, t: TableRt, cutoff: number): Promise<number> {
+    if (ws.tables.get(t.name) !== t) return 0;
+    let dropped = 0;
+    const expired = expiredSegments(ws.manifest.segments, t.name, cutoff);
+    if (expired.length > 0) {
+      ws.manifest.replaceSegments(new Set(expired.map((s) => s.id)), []);
+      ws.manifest.save();
+      this.forgetSegments(ws, expired);
+      dropped += expired.reduce((n, s) => n + s.rows, 0);
+    }
+    await this.writeLock.run(async () => {
+      for (const h of [t.hot, ...t.sealing]) {
+        if (h.droppedFromDb) continue;
+        const r = await this.writer.runAndReadAll(`DELETE FROM ${hotSource(h)} WHERE "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
+        const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
+        h.rows -= n;
+        dropped += n;
+      }
+    });
     return dropped;
   }
 
@@ -514,42 +559,57 @@ export class StorageEngine implements LogStore {
     for (const ws of [...this.workspaces.values()]) {
       const plans = planCompaction(ws.manifest.segments, { partitionMicros, smallRows: Math.max(1, Math.floor(this.opts.sealRows / 4)), maxRows: this.opts.sealRows });
       for (const group of plans) {
-        const t = ws.tables.get(group[0]!.table);
-        if (!t) continue;
-        const ids = group.map((s) => s.id);
-        this.pinSegments(ids);
-        try {
-          const files: { seg: SegmentEntry; path: string }[] = [];
-          for (const seg of group) files.push({ seg, path: (await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg))).path });
-          const select = this.segmentSelect(ws, t, files);
-          const exported = await exportSegments(this.sealConn, select, {
-            workspaceId: ws.id,
-            table: t.name,
-            schemaVersion: t.schemaVersion,
-            wrapKey: ws.keys.wrapKey,
-            segmentsDir: join(ws.dir, 'segments'),
-            scratchDir: this.scratch.dir,
-            partitionMicros,
-          });
-          const live = new Set(ws.manifest.segments.map((s) => s.id));
-          if (ws.tables.get(t.name) !== t || !ids.every((id) => live.has(id))) {
-            for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
-            continue;
-          }
-          ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
-          ws.manifest.save();
-          for (const e of exported) this.cache.put(e.entry.id, e.parquet);
-          this.forgetSegments(ws, group);
-          merged += group.length;
-        } catch (err) {
-          this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
-        } finally {
-          for (const id of ids) this.cache.release(id);
-          this.unpinSegments(ids);
-        }
+        merged += await this.maintLock.run(() => this.compactGroup(ws, group, partitionMicros));
       }
     }
     return merged;
+  }
+
+  private async compactGroup(ws: Ws, group: SegmentEntry[], partitionMicros: number): Promise<number> {
+    const t = ws.tables.get(group[0]!.table);
+    if (!t) return 0;
+    const live = new Set(ws.manifest.segments.map((s) => s.id));
+    if (!group.every((s) => live.has(s.id))) return 0;
+    const ids = group.map((s) => s.id);
+    this.pinSegments(ids);
+    const acquired: string[] = [];
+    try {
+      const files: { seg: SegmentEntry; path: string }[] = [];
+      for (const seg of group) {
+        files.push({ seg, path: (await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg))).path });
+        acquired.push(seg.id);
+      }
+      const select = this.segmentSelect(ws, t, files);
+      const exported = await exportSegments(this.sealConn, select, this.exportTarget(ws, t, t.schemaVersion));
+      const still = new Set(ws.manifest.segments.map((s) => s.id));
+      if (ws.tables.get(t.name) !== t || !ids.every((id) => still.has(id))) {
+        for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+        return 0;
+      }
+      ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
+      ws.manifest.save();
+      for (const e of exported) this.cache.put(e.entry.id, e.parquet);
+      this.forgetSegments(ws, group);
+      return group.length;
+    } catch (err) {
+      this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
+      return 0;
+    } finally {
+      for (const id of acquired) this.cache.release(id);
+      this.unpinSegments(ids);
+    }
+  }
+
+  private exportTarget(ws: Ws, t: TableRt, schemaVersion: number) {
+    return {
+      workspaceId: ws.id,
+      table: t.name,
+      schemaVersion,
+      wrapKey: ws.keys.wrapKey,
+      segmentsDir: join(ws.dir, 'segments'),
+      scratchDir: this.scratch.dir,
+      partitionMicros: this.opts.partitionMs * 1000,
+    };
   }
 
   private startBackground(): void {
@@ -601,9 +661,10 @@ export class StorageEngine implements LogStore {
       if (n > 0) this.segmentReaders.set(id, n);
       else {
         this.segmentReaders.delete(id);
-        const path = this.pendingDelete.get(id);
-        if (path) {
-          rmSync(path, { force: true });
+        const pending = this.pendingDelete.get(id);
+        if (pending) {
+          if (pending.shred) shredFile(pending.path);
+          else rmSync(pending.path, { force: true });
           this.pendingDelete.delete(id);
         }
       }
@@ -625,14 +686,40 @@ export class StorageEngine implements LogStore {
     return parts.join(' UNION ALL ');
   }
 
-  private hotSelect(t: TableRt, h: HotTable): string {
-    const have = new Set(h.columns.map((c) => c.name.toLowerCase()));
+  /** SELECT of the table's current columns over one segment's in-memory table. */
+  private memorySelect(ws: Ws, t: TableRt, seg: SegmentEntry, table: string): string {
+    const cols = ws.manifest.table(t.name)?.schemas.find((s) => s.version === seg.schemaVersion)?.columns ?? t.columns;
+    const have = new Set(cols.map((c) => c.name.toLowerCase()));
     const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
-    return `SELECT ${list} FROM ${hotSource(h)}`;
+    return `SELECT ${list} FROM ${table}`;
+  }
+
+  /** The table's current columns over a hot table (columns it lacks are NULL). */
+  private hotColumns(t: TableRt, h: HotTable): string {
+    const have = new Set(h.columns.map((c) => c.name.toLowerCase()));
+    return t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+  }
+
+  private hotSelect(t: TableRt, h: HotTable): string {
+    return `SELECT ${this.hotColumns(t, h)} FROM ${hotSource(h)}`;
   }
 
   /** The TimeGenerated range each referenced table needs, as DuckDB's optimizer pushes it into the scans. */
   private async probeRanges(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
+    const key = `${refs.map((r) => `${r.view}:${JSON.stringify(r.t.columns)}`).join('|')}\u0000${sql}`;
+    const hit = this.probeCache.get(key);
+    if (hit) {
+      this.probeCache.delete(key);
+      this.probeCache.set(key, hit);
+      return hit;
+    }
+    const ranges = await this.probeUncached(sql, refs);
+    this.probeCache.set(key, ranges);
+    if (this.probeCache.size > 512) this.probeCache.delete(this.probeCache.keys().next().value!);
+    return ranges;
+  }
+
+  private async probeUncached(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
     return this.probeLock.run(async () => {
       const timeColumn = new Map<string, number>();
       for (const { view, t } of refs) {
@@ -700,6 +787,7 @@ export class StorageEngine implements LogStore {
     const conn = await this.acquireConn();
     const pinnedSegs: string[] = [];
     const cached: string[] = [];
+    const pinnedMem: string[] = [];
     const readHot: HotTable[] = [];
     let aborted: 'timeout' | 'cancelled' | undefined;
     const stop = (reason: 'timeout' | 'cancelled') => {
@@ -742,20 +830,49 @@ export class StorageEngine implements LogStore {
           segmentRows: segRows,
         });
         const files: { seg: SegmentEntry; path: string }[] = [];
+        const inMemory: { seg: SegmentEntry; table: string }[] = [];
         for (const seg of chosen) {
           if (aborted) throw new QueryAbortedError(aborted);
+          // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
+          const mem = this.memory.tryAcquire(seg.id);
+          if (mem) {
+            pinnedMem.push(seg.id);
+            stats.segmentCacheHits++;
+            inMemory.push({ seg, table: mem });
+            continue;
+          }
           const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
-          cached.push(seg.id);
           if (r.hit) stats.segmentCacheHits++;
           else {
             stats.segmentsDecrypted++;
             stats.bytesDecrypted += seg.size;
           }
-          files.push({ seg, path: r.path });
+          const loaded = await this.memory.load(seg.id, r.path, r.bytes).catch((err: unknown) => {
+            this.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
+            return undefined;
+          });
+          if (loaded) {
+            pinnedMem.push(seg.id);
+            inMemory.push({ seg, table: loaded });
+            // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
+            this.cache.release(seg.id);
+            this.cache.drop(seg.id);
+          } else {
+            cached.push(seg.id);
+            files.push({ seg, path: r.path });
+          }
         }
         const parts = hots.map((h) => this.hotSelect(t, h));
+        for (const m of inMemory) parts.push(this.memorySelect(ws, t, m.seg, m.table));
         if (files.length > 0) parts.push(this.segmentSelect(ws, t, files));
-        await conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`);
+        const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`;
+        let views = this.viewSql.get(conn);
+        if (!views) this.viewSql.set(conn, (views = new Map()));
+        if (views.get(view) !== viewSql) {
+          views.delete(view);
+          await conn.run(viewSql);
+          views.set(view, viewSql);
+        }
       }
       stats.rowsScanned = stats.hotRows + stats.segmentRows;
       const reader = await conn.runAndReadAll(sql);
@@ -768,10 +885,157 @@ export class StorageEngine implements LogStore {
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
       for (const id of cached) this.cache.release(id);
+      for (const id of pinnedMem) this.memory.release(id);
       this.unpinSegments(pinnedSegs);
       for (const h of readHot) h.readers--;
       this.releaseConn(conn);
       for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ purge
+
+  /**
+   * GDPR purge (DESIGN §6): physically removes the rows of `table` for which `whereSql` is TRUE
+   * from every place they are stored, and returns how many rows were removed (hot and sealed;
+   * a row still unsealed counts once even though its log record is rewritten too).
+   *
+   * 1. Hot rows: with the log paused (appends queue, unacknowledged) and its current file rotated,
+   *    the matching rows are deleted from the table's hot tables. Every row acknowledged so far is
+   *    now in a closed log file; rows acknowledged later are after the purge.
+   * 2. Log: every closed log file holding records of the table is rewritten with the same sequence
+   *    numbers, the matching rows taken out of those records, under a fresh data key; the old file
+   *    is shredded (zeroed, fsynced, unlinked). Replay after a restart therefore rebuilds exactly
+   *    the purged hot state — nothing is lost, nothing comes back, nothing is duplicated.
+   * 3. Segments: each segment of the table that holds matching rows (pruned by the predicate's
+   *    TimeGenerated range) is rewritten without them into new segments with new data keys; the
+   *    manifest swaps them in one atomic, re-chained update, and the old files are shredded once no
+   *    running query reads them (purge waits for that), their plaintext dropped from the caches.
+   *
+   * Interrupted at any point, a retry (the purge service retries; pending purges resume after a
+   * restart) finishes the job: each step is idempotent and crash-safe on its own.
+   */
+  async purge(workspaceId: string, table: string, whereSql: string): Promise<number> {
+    const ws = await this.workspace(workspaceId);
+    return this.maintLock.run(async () => {
+      const t = ws.tables.get(table);
+      if (!t || t.dropped) return 0;
+      let removed = 0;
+      // 1. hot rows, at a cut in the log
+      await ws.wal.exclusive(true, () =>
+        this.writeLock.run(async () => {
+          for (const h of [t.hot, ...t.sealing]) {
+            if (h.droppedFromDb) continue;
+            const r = await this.writer.runAndReadAll(
+              `DELETE FROM ${hotSource(h)} WHERE rowid IN (SELECT "__vigil_rowid" FROM (SELECT rowid AS "__vigil_rowid", ${this.hotColumns(t, h)} FROM ${hotSource(h)}) WHERE ${whereSql})`,
+            );
+            const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
+            h.rows -= n;
+            removed += n;
+          }
+        }),
+      );
+      // 2. the log files
+      await this.purgeLog(ws, t, whereSql);
+      // 3. sealed segments
+      removed += await this.purgeSegments(ws, t, whereSql);
+      ws.wal.deleteSealedFiles((tag, seq) => {
+        const st = ws.manifest.table(tag);
+        return st === undefined || seq <= st.sealedThroughSeq;
+      });
+      return removed;
+    });
+  }
+
+  /** Rewrites every closed log file holding records of `t` without the rows matching `whereSql`. */
+  private async purgeLog(ws: Ws, t: TableRt, whereSql: string): Promise<number> {
+    let rewritten = 0;
+    for (const f of ws.wal.closedFiles()) {
+      if (!f.tags.has(t.name)) continue;
+      const { firstSeq, records } = readWalFile(f.path, ws.id, ws.keys.wrapKey);
+      const decoded = records.map((r) => {
+        const rec = decodeRecord(r.payload);
+        return rec.table === t.name ? rec : undefined;
+      });
+      // Which rows of the table's records match: evaluated by DuckDB, over the table's current columns.
+      const scratch = await this.writeLock.run(() => createHotTable(this.writer, `purge_${ws.hex}`, [...t.columns, { name: '__vigil_i', type: 'long' }]));
+      let matches: Set<number>;
+      try {
+        let i = 0;
+        for (const rec of decoded) {
+          if (!rec) continue;
+          const cols = [...rec.columns, { name: '__vigil_i', type: 'long' as const }];
+          const rows = rec.rows.map((row) => [...row, BigInt(i++)]);
+          if (rows.length > 0) await this.writeLock.run(() => appendHot(this.writer, scratch, cols, rows));
+        }
+        const r = await this.writeLock.run(() => this.writer.runAndReadAll(`SELECT "__vigil_i" FROM ${hotSource(scratch)} WHERE ${whereSql}`));
+        matches = new Set(r.getRowsJS().map((row) => Number(row[0])));
+      } finally {
+        await this.writeLock.run(() => dropHotTable(this.writer, scratch));
+      }
+      if (matches.size === 0) continue;
+      let i = 0;
+      const out = records.map((r, k) => {
+        const rec = decoded[k];
+        if (!rec) return r;
+        const rows = rec.rows.filter(() => !matches.has(i++));
+        return rows.length === rec.rows.length ? r : { seq: r.seq, payload: encodeRecord({ table: rec.table, columns: rec.columns, rows }) };
+      });
+      replaceWalFile(f.path, ws.id, ws.keys.wrapKey, firstSeq, out);
+      rewritten++;
+    }
+    return rewritten;
+  }
+
+  /** Rewrites the segments of `t` holding rows that match `whereSql`; returns the rows removed. */
+  private async purgeSegments(ws: Ws, t: TableRt, whereSql: string): Promise<number> {
+    const view = viewName(ws.hex, t.name);
+    const range = (await this.probeRanges(`SELECT 1 FROM ${this.tableSource(ws.id, t.name)} WHERE ${whereSql}`, [{ view, t }])).get(view) ?? {};
+    const segs = ws.manifest.segments.filter((s) => s.table === t.name && (range.lo === undefined || s.maxTime >= range.lo) && (range.hi === undefined || s.minTime <= range.hi));
+    const ids = segs.map((s) => s.id);
+    this.pinSegments(ids);
+    const acquired: string[] = [];
+    const added: ExportedSegment[] = [];
+    const replaced: SegmentEntry[] = [];
+    let removed = 0;
+    try {
+      for (const seg of segs) {
+        const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
+        acquired.push(seg.id);
+        const select = this.segmentSelect(ws, t, [{ seg, path: r.path }]);
+        const n = Number((await this.sealConn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${whereSql}`)).getRowsJS()[0]?.[0] ?? 0);
+        if (n === 0) continue;
+        added.push(...(await exportSegments(this.sealConn, `SELECT * FROM (${select}) WHERE NOT coalesce((${whereSql}), false)`, this.exportTarget(ws, t, t.schemaVersion))));
+        replaced.push(seg);
+        removed += n;
+      }
+      if (replaced.length === 0) return 0;
+      if (ws.tables.get(t.name) !== t || this.workspaces.get(ws.id) !== ws) {
+        for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+        return 0;
+      }
+      ws.manifest.replaceSegments(new Set(replaced.map((s) => s.id)), added.map((e) => e.entry));
+      ws.manifest.save();
+      added.length = 0;
+    } catch (err) {
+      for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+      throw err;
+    } finally {
+      for (const id of acquired) this.cache.release(id);
+      this.unpinSegments(ids);
+    }
+    // The old segments: plaintext out of the caches, encrypted files (with their wrapped data keys) shredded.
+    this.forgetSegments(ws, replaced, true);
+    await this.awaitShredded(replaced.map((s) => s.id));
+    return removed;
+  }
+
+  /** Waits until the files of these forgotten segments are destroyed (a running query may still read them). */
+  private async awaitShredded(ids: string[]): Promise<void> {
+    const deadline = Date.now() + 15 * 60_000;
+    while (ids.some((id) => this.pendingDelete.has(id))) {
+      if (Date.now() > deadline) throw new Error('purge: queries kept reading the old segments for 15 minutes; the purge will be retried');
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -794,7 +1058,7 @@ export class StorageEngine implements LogStore {
       walBytes += ws.wal.bytes();
       walSyncs += ws.wal.syncs;
     }
-    return { workspaces: this.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, walSyncs };
+    return { workspaces: this.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
   }
 
   /** For tests and tools: the workspace's manifest segments. */
@@ -808,6 +1072,8 @@ export class StorageEngine implements LogStore {
     for (const t of this.timers) clearInterval(t);
     await this.background;
     for (const ws of this.workspaces.values()) await ws.wal.close();
+    await this.maintLock.run(() => undefined);
+    await this.memory.close();
     await this.writeLock.run(async () => {
       for (const c of this.idle) c.closeSync();
       this.writer.closeSync();

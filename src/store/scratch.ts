@@ -11,6 +11,15 @@ const TMPFS_MAGIC = 0x01021994;
 const RAMFS_MAGIC = 0x858458f6;
 const PREFIX = 'vigil-scratch-';
 
+/** What to do when there is no usable tmpfs (Vigil never writes plaintext to a persistent disk). */
+export const HOW_TO =
+  'Vigil decrypts data only into memory and needs a small tmpfs for it (at least 64 MB; decrypted segments themselves live in its memory tier, see --memory-tier-mb). ' +
+  "Point --scratch-dir (or VIGIL_SCRATCH_DIR) at one: on a host, 'mount -t tmpfs -o size=512m,mode=1777 tmpfs /run/vigil'; " +
+  "in Docker, '--tmpfs /run/vigil:rw,size=512m,mode=1777' (or '--shm-size=512m' for /dev/shm); in Kubernetes, an emptyDir volume with medium: Memory.";
+
+/** Below this much free scratch space Vigil warns at start: spills and the Parquet cache are small. */
+export const SMALL_SCRATCH_BYTES = 256 * 1024 * 1024;
+
 export interface Scratch {
   dir: string;
   /** Bytes free on the memory-backed file system when Vigil started. */
@@ -30,11 +39,11 @@ function alive(pid: number): boolean {
 export function openScratch(base: string | undefined): Scratch {
   const root = base ?? process.env.VIGIL_SCRATCH_DIR ?? '/dev/shm';
   if (!existsSync(root)) {
-    throw new Error(`The scratch folder ${root} does not exist. Vigil decrypts data only into memory: give it a tmpfs with --scratch-dir (or VIGIL_SCRATCH_DIR), e.g. 'mount -t tmpfs -o size=2g,mode=1777 tmpfs /run/vigil'.`);
+    throw new Error(`The scratch folder ${root} does not exist. ${HOW_TO}`);
   }
   const fs = statfsSync(root);
   if (fs.type !== TMPFS_MAGIC && fs.type !== RAMFS_MAGIC) {
-    throw new Error(`The scratch folder ${root} is not memory-backed (tmpfs/ramfs), so decrypted data would reach a persistent disk. Point --scratch-dir (or VIGIL_SCRATCH_DIR) at a tmpfs.`);
+    throw new Error(`The scratch folder ${root} is not memory-backed (tmpfs/ramfs), so decrypted data would reach a persistent disk. ${HOW_TO}`);
   }
   for (const name of readdirSync(root)) {
     const m = new RegExp(`^${PREFIX}(\\d+)-[0-9a-f]+$`).exec(name);

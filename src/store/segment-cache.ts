@@ -69,7 +69,13 @@ export class SegmentCache {
   /** Adds a segment whose plaintext is already at hand (just sealed). */
   put(id: string, parquet: Uint8Array): void {
     if (this.entries.has(id)) return;
-    this.insert(id, parquet);
+    this.evict(parquet.length);
+    try {
+      this.insert(id, parquet);
+    } catch {
+      // Best effort (a full tmpfs): the segment is decrypted again when a query needs it.
+      rmSync(join(this.dir, `${id}.parquet`), { force: true });
+    }
     this.evict();
   }
 
@@ -97,11 +103,11 @@ export class SegmentCache {
   }
 
   /** Evicts unpinned segments, least recently used first, until the cache fits. */
-  evict(): void {
-    if (this.total <= this.maxBytes) return;
+  evict(room = 0): void {
+    if (this.total + room <= this.maxBytes) return;
     const victims = [...this.entries].filter(([, e]) => e.pins === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [id, e] of victims) {
-      if (this.total <= this.maxBytes) break;
+      if (this.total + room <= this.maxBytes) break;
       this.remove(id, e);
     }
   }

@@ -61,6 +61,12 @@ export interface LogStore {
   tableSource(workspaceId: string, table: string): string;
   /** Runs SQL produced by the KQL compiler. */
   query(sql: string, limits: QueryLimits): Promise<QueryOutput>;
+  /**
+   * GDPR purge: physically removes the rows of `table` for which `whereSql` (a SQL predicate over the
+   * table's columns, quoted identifiers; built by src/governance/purge.ts) is TRUE, everywhere the store
+   * keeps them, and returns how many were removed. A missing table has nothing to remove (0).
+   */
+  purge(workspaceId: string, table: string, whereSql: string): Promise<number>;
   /** Row counts per table, for metadata and statistics. */
   close(): Promise<void>;
 }

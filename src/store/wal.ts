@@ -9,9 +9,10 @@
  * group-committed: everything queued while one write + fdatasync is in flight goes out in the next
  * one, and no append resolves before its record is on disk.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, statSync, ftruncateSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Mutex } from './mutex.js';
 import { AuthenticationError, decrypt, encrypt, newKey, unwrapKey, wrapKey, WRAPPED_KEY_BYTES, TAG_BYTES } from '../keys/crypto.js';
 
 const MAGIC = Buffer.from('VGLWAL01');
@@ -79,7 +80,15 @@ export interface WalReadResult {
  * silently: the caller decides (the server refuses to start, `vigil verify` fails).
  */
 export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, onRecord: (seq: number, payload: Buffer) => string | undefined, repair: boolean): WalReadResult {
-  const names = safeList(dir).filter((n) => /^\d{20}\.wal$/.test(n)).sort();
+  // A rewrite (purge) interrupted after its new file was complete: the new file is the one that counts.
+  const pending = new Set(safeList(dir).filter((n) => /^\d{20}\.wal\.new$/.test(n)).map((n) => n.slice(0, -'.new'.length)));
+  if (repair) {
+    for (const n of safeList(dir)) if (/^\d{20}\.wal\.new\.tmp$/.test(n)) rmSync(join(dir, n), { force: true });
+    for (const n of pending) renameSync(join(dir, `${n}.new`), join(dir, n));
+    if (pending.size > 0) fsyncDir(dir);
+    pending.clear();
+  }
+  const names = [...new Set([...safeList(dir).filter((n) => /^\d{20}\.wal$/.test(n)), ...pending])].sort();
   const files: WalFileInfo[] = [];
   const problems: WalProblem[] = [];
   let expected: number | undefined;
@@ -93,7 +102,7 @@ export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, on
     if (expected !== undefined && firstSeq !== expected) {
       problems.push({ file: path, kind: 'corrupt', message: `starts at record ${firstSeq} but the previous log file ended at ${expected - 1}: records are missing` });
     }
-    const buf = readFileSync(path);
+    const buf = readFileSync(pending.has(name) ? `${path}.new` : path);
     const fail = (message: string, at: number, incomplete: boolean) => {
       // An incomplete record at the very end of the last file is what a crash during a write leaves;
       // a complete but unauthenticated last record can only come from a machine crash (never acknowledged) or tampering.
@@ -158,6 +167,93 @@ export function readWal(dir: string, workspaceId: string, wrapKeyBuf: Buffer, on
   return { files, lastSeq: Math.max(lastSeq, ...files.map((f) => f.lastSeq)), problems };
 }
 
+/** Every record of one complete log file (no torn tail tolerated: it is a closed file). Throws on any damage. */
+export function readWalFile(path: string, workspaceId: string, wrapKeyBuf: Buffer): { firstSeq: number; records: { seq: number; payload: Buffer }[] } {
+  const name = path.split('/').pop()!;
+  const firstSeq = Number(name.slice(0, 20));
+  const records: { seq: number; payload: Buffer }[] = [];
+  const buf = readFileSync(path);
+  if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new AuthenticationError(`${path} is not a Vigil log file (bad header)`);
+  const bodyLen = buf.readUInt32BE(MAGIC.length);
+  const headerEnd = MAGIC.length + 4 + bodyLen + WRAPPED_KEY_BYTES;
+  if (buf.length < headerEnd) throw new AuthenticationError(`${path}: the log file header is incomplete`);
+  const authenticated = buf.subarray(0, MAGIC.length + 4 + bodyLen);
+  const key = unwrapKey(wrapKeyBuf, buf.subarray(MAGIC.length + 4 + bodyLen, headerEnd), `${keyContext(workspaceId, firstSeq)}:${authenticated.toString('base64')}`, `${path}: the log file header`);
+  let at = headerEnd;
+  let seq = firstSeq;
+  while (at < buf.length) {
+    if (buf.length - at < RECORD_HEADER) throw new AuthenticationError(`${path}: incomplete record header at byte ${at}`);
+    const len = buf.readUInt32BE(at);
+    if (len > MAX_RECORD || buf.length - at < RECORD_HEADER + len + TAG_BYTES) throw new AuthenticationError(`${path}: incomplete record ${seq}`);
+    if (Number(buf.readBigUInt64BE(at + 4)) !== seq) throw new AuthenticationError(`${path}: record ${seq} carries another sequence number`);
+    const payload = decrypt(key, nonceFor(seq), buf.subarray(at + RECORD_HEADER, at + RECORD_HEADER + len), buf.subarray(at + RECORD_HEADER + len, at + RECORD_HEADER + len + TAG_BYTES), buf.subarray(at, at + RECORD_HEADER), `${path}: record ${seq}`);
+    records.push({ seq, payload });
+    seq++;
+    at += RECORD_HEADER + len + TAG_BYTES;
+  }
+  key.fill(0);
+  return { firstSeq, records };
+}
+
+/**
+ * Overwrites a file's bytes with zeros and fsyncs before unlinking it: the wrapped data key in its
+ * header (and the ciphertext) are gone from the file system, not merely unlinked. (On copy-on-write
+ * or wear-levelled storage old blocks may survive; without the data key they stay unreadable only
+ * as long as the workspace key is secret — see DESIGN §6.)
+ */
+export function shredFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const size = statSync(path).size;
+    const zeros = Buffer.alloc(Math.min(size, 1024 * 1024));
+    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(path, { force: true });
+}
+
+/**
+ * Replaces a closed log file with one holding the same sequence numbers and the given payloads,
+ * under a fresh data key; the old file (and its wrapped data key) is shredded. Crash-safe: the new
+ * file is complete (`.wal.new`, fsynced) before the old one is touched, and readWal prefers a
+ * complete `.wal.new` over its `.wal`.
+ */
+export function replaceWalFile(path: string, workspaceId: string, wrapKeyBuf: Buffer, firstSeq: number, records: { seq: number; payload: Buffer }[]): void {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const { header, key } = fileHeader(workspaceId, firstSeq, wrapKeyBuf);
+  const parts: Buffer[] = [header];
+  records.forEach((r, i) => {
+    if (r.seq !== firstSeq + i) throw new Error(`replaceWalFile: record ${r.seq} out of sequence`);
+    const head = Buffer.alloc(RECORD_HEADER);
+    head.writeUInt32BE(r.payload.length);
+    head.writeBigUInt64BE(BigInt(r.seq), 4);
+    const { ciphertext, tag } = encrypt(key, r.payload, head, nonceFor(r.seq));
+    parts.push(head, ciphertext, tag);
+  });
+  key.fill(0);
+  const tmp = `${path}.new.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, Buffer.concat(parts));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, `${path}.new`);
+  fsyncDir(dir);
+  shredFile(path);
+  renameSync(`${path}.new`, path);
+  fsyncDir(dir);
+}
+
 /** Is `at` the start of the last record in `buf` (nothing valid could follow)? Conservative: only a tail shorter than one full record, or the final record. */
 function tailOnly(buf: Buffer, at: number): boolean {
   if (buf.length - at < RECORD_HEADER) return true;
@@ -193,6 +289,8 @@ export class WalWriter {
   private failed: Error | undefined;
   private nextSeq: number;
   private applyTail: Promise<void> = Promise.resolve();
+  private paused = false;
+  private readonly exclusiveLock = new Mutex();
   /** Groups written (one fdatasync each), for statistics. */
   syncs = 0;
 
@@ -219,7 +317,7 @@ export class WalWriter {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ payload, tag, apply, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      if (!this.flushing && !this.paused) this.flushing = this.flushLoop();
     });
   }
 
@@ -240,7 +338,7 @@ export class WalWriter {
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.paused) {
         const batch = this.queue;
         this.queue = [];
         try {
@@ -281,6 +379,38 @@ export class WalWriter {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /**
+   * Runs `fn` while nothing is written to the log: appends queue up (unacknowledged) meanwhile, and
+   * every record already written has been applied. With `rotate`, the current file is closed first
+   * (when it holds records), so every record so far is in a closed file and later ones go to a new file.
+   */
+  async exclusive<T>(rotate: boolean, fn: () => Promise<T>): Promise<T> {
+    return this.exclusiveLock.run(() => this.runExclusive(rotate, fn));
+  }
+
+  private async runExclusive<T>(rotate: boolean, fn: () => Promise<T>): Promise<T> {
+    this.paused = true;
+    try {
+      while (this.flushing) await this.flushing;
+      await this.applyTail;
+      if (this.failed) throw this.failed;
+      if (rotate && this.fh && this.current && this.current.lastSeq >= this.current.firstSeq) {
+        await this.fh.close();
+        this.fh = undefined;
+        this.current = undefined;
+      }
+      return await fn();
+    } finally {
+      this.paused = false;
+      if (this.queue.length > 0 && !this.flushing) this.flushing = this.flushLoop();
+    }
+  }
+
+  /** The closed log files (every file but the one being appended to). */
+  closedFiles(): WalFileInfo[] {
+    return this.files.filter((f) => f !== this.current);
   }
 
   /** Waits for everything queued so far to be written. */

@@ -39,7 +39,7 @@ const assignment = (principalId: string, role: string, scope: string): RoleAssig
 });
 const state: MetadataState = {
   version: 1, tenantId: 't', subscriptions: [{ subscriptionId: SUBID, displayName: 's' }], resourceGroups: [], workspaces: [w1, w2],
-  dataCollectionRules: [], servicePrincipals: [], roleDefinitions: [], userAssignedIdentities: [],
+  dataCollectionRules: [], servicePrincipals: [], roleDefinitions: [], userAssignedIdentities: [], locks: [], diagnosticSettings: [], purgeOperations: [],
   roleAssignments: [
     assignment('table', 'Reader', `${W1}/tables/Public_CL`),
     assignment('table', 'Log Analytics Data Reader', `${W1}/tables/Public_CL`),

@@ -1,0 +1,300 @@
+/**
+ * The quality of the SQL the KQL compiler emits: ten representative log queries over one DuckDB
+ * table, each against the hand-written DuckDB SQL for the same question, in process — no server and
+ * no storage engine, so the only difference between the two sides is the SQL (plus the compile
+ * step and the wire shaping, which the Vigil side pays as the query service does).
+ *
+ * Per query: both answers are compared first (same rows; order-insensitive unless the query
+ * orders; floating point to 1e-9 relative), then 3 warm-up runs and `--runs` timed runs (≥ 15) of
+ * compile + execute + read on the Vigil side and execute + read of the hand-written SQL,
+ * interleaved (and alternating which goes first). Ratio = Vigil median ÷ DuckDB median.
+ *
+ *   node dist/bench/kql-sql.js [--quick] [--rows N] [--runs N]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { compile, type ColumnSchema, type TableResolver } from '../src/kql/index.js';
+import { formatDatetimeUs } from '../src/kql/literals.js';
+import { sqlIdent } from '../src/kql/sql.js';
+import { toWireRow, wrapForWire } from '../src/query/wire-format.js';
+import { DUCKDB_TYPE } from '../src/store/column-types.js';
+import { emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
+
+const WARMUP_RUNS = 3;
+const DAY_MS = 86_400_000;
+/** The rows end here (a fixed instant, so every run sees the same data); now() = this instant. */
+const END_MS = Date.UTC(2026, 0, 8);
+const MAX_ROWS = 500_000; // the query service's default row limit (+1 is appended like it does)
+
+const COLUMNS: ColumnSchema[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
+  { name: 'Level', type: 'string' },
+  { name: 'Service', type: 'string' },
+  { name: 'DurationMs', type: 'real' },
+  { name: 'Code', type: 'int' },
+  { name: 'Message', type: 'string' },
+  { name: 'Props', type: 'dynamic' },
+  { name: '_ResourceId', type: 'string' },
+];
+
+interface Case {
+  name: string;
+  kql: string;
+  sql: string;
+  /** Columns compared (by name, on both sides). */
+  compare: string[];
+  /** Rows compared in order (the query orders them) or as a multiset. */
+  ordered: boolean;
+}
+
+const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
+const ARG_MAX_COLS = ['Level', 'DurationMs', 'Code', 'Message', 'Props', '_ResourceId'];
+
+const CASES: Case[] = [
+  {
+    name: 'count by bin(5m)',
+    kql: 'AppLogs | summarize count() by bin(TimeGenerated, 5m)',
+    sql: 'SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated") AS "TimeGenerated", count(*) AS count_ FROM AppLogs GROUP BY 1',
+    compare: ['TimeGenerated', 'count_'],
+    ordered: false,
+  },
+  {
+    name: 'filtered count',
+    kql: "AppLogs | where Level == 'Error' and Service == 'checkout' | count",
+    sql: `SELECT count(*) AS "Count" FROM AppLogs WHERE "Level" = 'Error' AND "Service" = 'checkout'`,
+    compare: ['Count'],
+    ordered: true,
+  },
+  {
+    name: 'avg, count by Service, Level',
+    kql: 'AppLogs | summarize avg(DurationMs), count() by Service, Level',
+    sql: 'SELECT "Service", "Level", avg("DurationMs") AS "avg_DurationMs", count(*) AS count_ FROM AppLogs GROUP BY 1, 2',
+    compare: ['Service', 'Level', 'avg_DurationMs', 'count_'],
+    ordered: false,
+  },
+  {
+    name: 'top 10 by DurationMs',
+    kql: 'AppLogs | top 10 by DurationMs desc | project TimeGenerated, Service, DurationMs, Message',
+    sql: 'SELECT "TimeGenerated", "Service", "DurationMs", "Message" FROM AppLogs ORDER BY "DurationMs" DESC LIMIT 10',
+    compare: ['TimeGenerated', 'Service', 'DurationMs', 'Message'],
+    ordered: true,
+  },
+  {
+    name: "has 'timeout', count by Service",
+    kql: "AppLogs | where Message has 'timeout' | summarize count() by Service",
+    // "timeout" occurs only as a whole word in these rows, so a substring match is the same question.
+    sql: `SELECT "Service", count(*) AS count_ FROM AppLogs WHERE "Message" ILIKE '%timeout%' GROUP BY 1`,
+    compare: ['Service', 'count_'],
+    ordered: false,
+  },
+  {
+    name: 'Props.region, dcount(_ResourceId)',
+    kql: 'AppLogs | extend region = tostring(Props.region) | summarize dcount(_ResourceId) by region',
+    sql: `SELECT "Props"->>'region' AS region, count(DISTINCT "_ResourceId") AS "dcount__ResourceId" FROM AppLogs GROUP BY 1`,
+    compare: ['region', 'dcount__ResourceId'],
+    ordered: false,
+  },
+  {
+    name: 'percentile 95 by Service, bin(1h)',
+    kql: 'AppLogs | summarize percentile(DurationMs, 95) by Service, bin(TimeGenerated, 1h)',
+    sql: 'SELECT "Service", time_bucket(INTERVAL 1 HOUR, "TimeGenerated") AS "TimeGenerated", quantile_disc("DurationMs", 0.95) AS "percentile_DurationMs_95" FROM AppLogs GROUP BY 1, 2',
+    compare: ['Service', 'TimeGenerated', 'percentile_DurationMs_95'],
+    ordered: false,
+  },
+  {
+    name: 'join errors to totals by Service',
+    kql:
+      "AppLogs | where Level == 'Error' | summarize errors = count() by Service" +
+      ' | join (AppLogs | summarize total = count() by Service) on Service' +
+      ' | project Service, errors, total, ratio = todouble(errors) / total',
+    sql:
+      `SELECT e."Service", e.errors, t.total, e.errors / t.total AS ratio` +
+      ` FROM (SELECT "Service", count(*) AS errors FROM AppLogs WHERE "Level" = 'Error' GROUP BY 1) AS e` +
+      ` JOIN (SELECT "Service", count(*) AS total FROM AppLogs GROUP BY 1) AS t ON e."Service" = t."Service"`,
+    compare: ['Service', 'errors', 'total', 'ratio'],
+    ordered: false,
+  },
+  {
+    name: 'arg_max(TimeGenerated, *) by Service',
+    kql: 'AppLogs | where TimeGenerated > ago(1d) | summarize arg_max(TimeGenerated, *) by Service',
+    sql:
+      `SELECT "Service", max("TimeGenerated") AS "TimeGenerated", ${ARG_MAX_COLS.map((c) => `arg_max(${sqlIdent(c)}, "TimeGenerated") AS ${sqlIdent(c)}`).join(', ')}` +
+      ` FROM AppLogs WHERE "TimeGenerated" > ${ts(END_MS - DAY_MS)} GROUP BY 1`,
+    compare: ['Service', 'TimeGenerated', ...ARG_MAX_COLS],
+    ordered: false,
+  },
+  {
+    name: 'parse, count and dcount by verb',
+    kql: "AppLogs | parse Message with verb ' GET /api/v1/items/' item:long ' for ' * | summarize requests = count(), items = dcount(item) by verb",
+    sql:
+      `SELECT p.verb AS verb, count(*) AS requests, count(DISTINCT TRY_CAST(p.item AS BIGINT)) AS items` +
+      ` FROM (SELECT regexp_extract("Message", '^(.*?) GET /api/v1/items/(-?[0-9]+) for ', ['verb', 'item']) AS p FROM AppLogs) GROUP BY 1`,
+    compare: ['verb', 'requests', 'items'],
+    ordered: false,
+  },
+];
+
+// ---------------------------------------------------------------- answers
+
+interface Answer {
+  columns: string[];
+  rows: unknown[][];
+}
+
+/** A cell both sides agree on: instants as Kusto's ISO text, JSON re-serialized, numbers as numbers. */
+function canon(v: unknown): string | number {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return v;
+  if (v instanceof Date) return formatDatetimeUs(BigInt(v.getTime()) * 1000n);
+  if (v instanceof DuckDBTimestampValue) return formatDatetimeUs(v.micros);
+  if (typeof v === 'string') {
+    if (/^[[{]/.test(v)) {
+      try {
+        return JSON.stringify(JSON.parse(v));
+      } catch {
+        /* plain text */
+      }
+    }
+    return v;
+  }
+  return String(v);
+}
+
+function sameCell(a: string | number, b: string | number): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  return a === b;
+}
+
+function projectRows(a: Answer, c: Case, side: string): (string | number)[][] {
+  const idx = c.compare.map((name) => {
+    const i = a.columns.indexOf(name);
+    if (i < 0) throw new Error(`${c.name}: column '${name}' missing from the ${side} answer [${a.columns.join(', ')}]`);
+    return i;
+  });
+  const rows = a.rows.map((r) => idx.map((i) => canon(r[i])));
+  if (!c.ordered) rows.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : JSON.stringify(x) > JSON.stringify(y) ? 1 : 0));
+  return rows;
+}
+
+/** Undefined when the answers agree, else the first difference. */
+function difference(vigil: Answer, duck: Answer, c: Case): string | undefined {
+  const a = projectRows(vigil, c, 'Vigil');
+  const b = projectRows(duck, c, 'DuckDB');
+  if (a.length !== b.length) return `Vigil returned ${a.length} rows, DuckDB ${b.length}`;
+  for (let i = 0; i < a.length; i++) {
+    if (!a[i]!.every((x, k) => sameCell(x, b[i]![k]!))) return `row ${i}: Vigil ${JSON.stringify(a[i])} vs DuckDB ${JSON.stringify(b[i])}`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- setup
+
+const opts = parseOptions();
+const total = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
+const runs = Math.max(15, opts.runs);
+const resolver: TableResolver = {
+  resolveTable: (name) => (name === 'AppLogs' ? { sql: sqlIdent('AppLogs'), columns: COLUMNS } : undefined),
+  listTables: () => ['AppLogs'],
+};
+
+process.stderr.write(`kql-sql: ${total.toLocaleString('en')} rows, ${WARMUP_RUNS} warm-up + ${runs} timed runs per query\n`);
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kqlsql-'));
+// A file-backed database (compressed, with zone maps, like sealed data), with the store's engine settings.
+const db = await DuckDBInstance.create(join(dir, 'bench.duckdb'), { threads: '2', memory_limit: '4GB', autoinstall_known_extensions: 'false' });
+const conn = await db.connect();
+try {
+  await conn.run("SET TimeZone = 'UTC'");
+  await conn.run(`CREATE TABLE AppLogs (${COLUMNS.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+  progress('loading rows');
+  await load(conn, total);
+  await conn.run('CHECKPOINT');
+  progress('loaded');
+
+  const results = [];
+  let wrong = 0;
+  for (const c of CASES) {
+    const now = new Date(END_MS);
+    const vigilRun = async (): Promise<Answer> => {
+      const compiled = compile(c.kql, resolver, { now });
+      const reader = await conn.runAndReadAll(`SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${MAX_ROWS + 1}`);
+      return { columns: compiled.columns.map((x) => x.name), rows: (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns)) };
+    };
+    const duckRun = async (): Promise<Answer> => {
+      const reader = await conn.runAndReadAll(c.sql);
+      return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
+    };
+    const compiledSql = compile(c.kql, resolver, { now }).sql;
+    const diff = difference(await vigilRun(), await duckRun(), c);
+    if (diff) {
+      wrong++;
+      progress(`WRONG ANSWER ${c.name}: ${diff}`);
+      results.push({ name: c.name, kql: c.kql, sql: c.sql, compiledSql, check: { ok: false, difference: diff } });
+      continue;
+    }
+    for (let i = 0; i < WARMUP_RUNS; i++) {
+      await vigilRun();
+      await duckRun();
+    }
+    const vMs: number[] = [];
+    const dMs: number[] = [];
+    const time = async (fn: () => Promise<unknown>, into: number[]) => {
+      const t = process.hrtime.bigint();
+      await fn();
+      into.push(Number(process.hrtime.bigint() - t) / 1e6);
+    };
+    for (let i = 0; i < runs; i++) {
+      if (i % 2 === 0) {
+        await time(vigilRun, vMs);
+        await time(duckRun, dMs);
+      } else {
+        await time(duckRun, dMs);
+        await time(vigilRun, vMs);
+      }
+    }
+    const vigil: Latency = latency(vMs);
+    const duckdb: Latency = latency(dMs);
+    const ratio = Math.round((vigil.medianMs / duckdb.medianMs) * 100) / 100;
+    results.push({ name: c.name, kql: c.kql, sql: c.sql, compiledSql, vigil, duckdb, ratio, check: { ok: true } });
+    progress(`${c.name.padEnd(36)} Vigil ${fmt(vigil.medianMs)} / ${fmt(vigil.p95Ms)} ms | DuckDB ${fmt(duckdb.medianMs)} / ${fmt(duckdb.p95Ms)} ms | ×${ratio.toFixed(2)}`);
+  }
+  const timed = results.filter((r): r is typeof r & { ratio: number } => typeof (r as { ratio?: number }).ratio === 'number');
+  const geomean = timed.length ? Math.exp(timed.reduce((s, r) => s + Math.log(r.ratio), 0) / timed.length) : NaN;
+  progress(`geometric mean of the ratios: ×${geomean.toFixed(2)} over ${timed.length} queries${wrong ? `; ${wrong} WRONG` : ''}`);
+  emitResult({ suite: 'kql-sql', rows: total, runs, geomeanRatio: Math.round(geomean * 1000) / 1000, queries: results });
+  if (wrong) process.exitCode = 1;
+} finally {
+  conn.closeSync();
+  db.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The rows of bench/support.ts (makeRow), plus a _ResourceId, appended in 100k-row transactions. */
+async function load(c: DuckDBConnection, n: number): Promise<void> {
+  const CHUNK = 100_000;
+  for (let from = 0; from < n; from += CHUNK) {
+    await c.run('BEGIN TRANSACTION');
+    const a = await c.createAppender('AppLogs');
+    for (let i = from; i < Math.min(n, from + CHUNK); i++) {
+      const r = makeRow(i, n, END_MS);
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(r.TimeGenerated)) * 1000n));
+      a.appendVarchar(r.Level);
+      a.appendVarchar(r.Service);
+      a.appendDouble(r.DurationMs);
+      a.appendInteger(r.Code);
+      a.appendVarchar(r.Message);
+      a.appendVarchar(JSON.stringify(r.Props));
+      a.appendVarchar(`/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-${r.Props.region}/providers/Microsoft.Web/sites/${r.Service}-${i % 37}`);
+      a.endRow();
+    }
+    a.flushSync();
+    a.closeSync();
+    await c.run('COMMIT');
+  }
+}
+
+function fmt(ms: number): string {
+  return ms.toFixed(ms < 10 ? 2 : 1).padStart(7);
+}

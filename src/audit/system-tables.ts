@@ -1,0 +1,121 @@
+/**
+ * The system tables Vigil writes itself — `LAQueryLogs` (query audit, reference §3) and `AzureActivity`
+ * (the activity log of control-plane operations) — with Azure's schemas. They are Microsoft tables
+ * (`tableType: 'Microsoft'`): nothing ingests into them through the Logs Ingestion API (rules may only
+ * write `Custom-*_CL` tables), their schema cannot be changed, and reading them needs explicit
+ * permission (src/query/table-access.ts).
+ */
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { TableColumn, TableRecord, WorkspaceRecord } from '../metadata/records.js';
+import { tableSchema } from '../metadata/standard-columns.js';
+import type { LogStore } from '../store/store.js';
+
+const col = (name: string, type: TableColumn['type']): TableColumn => ({ name, type });
+
+export const LAQUERYLOGS = 'LAQueryLogs';
+export const AZURE_ACTIVITY = 'AzureActivity';
+
+/** LAQueryLogs, reference §3 (TenantId, Type, _ResourceId, _BilledSize and the other standard columns are added by tableSchema). */
+const LAQUERYLOGS_COLUMNS: TableColumn[] = [
+  col('TimeGenerated', 'datetime'),
+  col('AADClientId', 'string'),
+  col('AADEmail', 'string'),
+  col('AADObjectId', 'string'),
+  col('AADTenantId', 'string'),
+  col('CorrelationId', 'string'),
+  col('IsBillableQuery', 'bool'),
+  col('IsWorkspaceInFailover', 'bool'),
+  col('QueryText', 'string'),
+  col('QueryTimeRangeEnd', 'datetime'),
+  col('QueryTimeRangeStart', 'datetime'),
+  col('RequestClientApp', 'string'),
+  col('RequestContext', 'dynamic'),
+  col('RequestContextFilters', 'dynamic'),
+  col('RequestTarget', 'string'),
+  col('ResponseCode', 'int'),
+  col('ResponseDurationMs', 'real'),
+  col('ResponseRowCount', 'int'),
+  col('ScannedGB', 'real'),
+  col('SourceSystem', 'string'),
+  col('StatsCPUTimeMs', 'real'),
+  col('StatsDataProcessedEnd', 'datetime'),
+  col('StatsDataProcessedKB', 'real'),
+  col('StatsDataProcessedStart', 'datetime'),
+  col('StatsRegionCount', 'int'),
+  col('StatsWorkspaceCount', 'int'),
+  col('WorkspaceRegion', 'string'),
+  col('_IsBillable', 'string'),
+  col('_SubscriptionId', 'string'),
+];
+
+/** AzureActivity (Azure Monitor reference, `azureactivity`): the columns an administrative event fills. */
+const AZURE_ACTIVITY_COLUMNS: TableColumn[] = [
+  col('TimeGenerated', 'datetime'),
+  col('OperationName', 'string'),
+  col('OperationNameValue', 'string'),
+  col('Level', 'string'),
+  col('ActivityStatus', 'string'),
+  col('ActivityStatusValue', 'string'),
+  col('ActivitySubstatus', 'string'),
+  col('ActivitySubstatusValue', 'string'),
+  col('Category', 'string'),
+  col('CategoryValue', 'string'),
+  col('Caller', 'string'),
+  col('CallerIpAddress', 'string'),
+  col('CorrelationId', 'string'),
+  col('EventDataId', 'string'),
+  col('EventSubmissionTimestamp', 'datetime'),
+  col('OperationId', 'string'),
+  col('SubscriptionId', 'string'),
+  col('ResourceGroup', 'string'),
+  col('ResourceProvider', 'string'),
+  col('ResourceProviderValue', 'string'),
+  col('Resource', 'string'),
+  col('ResourceId', 'string'),
+  col('Hierarchy', 'string'),
+  col('Authorization', 'string'),
+  col('Authorization_d', 'dynamic'),
+  col('Claims', 'string'),
+  col('Claims_d', 'dynamic'),
+  col('HTTPRequest', 'string'),
+  col('Properties', 'string'),
+  col('Properties_d', 'dynamic'),
+  col('SourceSystem', 'string'),
+];
+
+export const SYSTEM_TABLES: Record<string, { columns: TableColumn[]; description: string }> = {
+  [LAQUERYLOGS]: { columns: LAQUERYLOGS_COLUMNS, description: 'Query audit: one record per query run against the workspaces that send their Audit category here.' },
+  [AZURE_ACTIVITY]: { columns: AZURE_ACTIVITY_COLUMNS, description: 'Activity log: every control-plane write, delete and action of the subscriptions that send their activity log here.' },
+};
+
+export function isSystemTable(t: Pick<TableRecord, 'tableType'>): boolean {
+  return t.tableType === 'Microsoft';
+}
+
+/** Makes sure the system table exists in the workspace (catalog and store); returns its record. */
+export async function ensureSystemTable(metadata: MetadataStore, store: LogStore, w: WorkspaceRecord, name: keyof typeof SYSTEM_TABLES & string): Promise<TableRecord> {
+  const def = SYSTEM_TABLES[name]!;
+  let t = w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!t) {
+    const now = new Date().toISOString();
+    t = metadata.mutate(() => {
+      const existing = w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      if (existing) return existing;
+      const created: TableRecord = {
+        name,
+        plan: 'Analytics',
+        retentionInDays: -1,
+        totalRetentionInDays: -1,
+        columns: def.columns.map((c) => ({ ...c })),
+        description: def.description,
+        tableType: 'Microsoft',
+        lastPlanModifiedDate: now,
+        createdAt: now,
+      };
+      w.tables.push(created);
+      return created;
+    });
+  }
+  await store.ensureTable(w.customerId, t.name, tableSchema(t));
+  return t;
+}
