@@ -12,7 +12,7 @@ import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
 import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
-import { sqlString } from './sql.js';
+import { sqlIdent, sqlString } from './sql.js';
 import { literalSql, toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
 import { emitExpr } from './emitter.js';
@@ -859,6 +859,9 @@ class Binder {
         re += op.parseKind === 'regex' ? part.value : regexEscapeText(part.value);
         if (op.parseKind === 'regex') groups += T.countGroups(part.value);
       } else if (part.kind === 'star') {
+        // A trailing * (simple/relaxed) may match nothing, so it never decides a match or a capture:
+        // it is left out, which spares the regex engine from scanning the rest of every string.
+        if (op.parseKind !== 'regex' && last) return;
         re += op.parseKind === 'regex' ? '.*' : last ? '.*' : '.*?';
       } else {
         groups++;
@@ -872,6 +875,12 @@ class Binder {
     if (op.parseKind !== 'regex' && !/\.\*\??$/.test(re) && op.parts[op.parts.length - 1]?.kind === 'text') {
       // simple/relaxed: trailing text must match; anything may follow
     }
+    // A simple/relaxed pattern that starts with * or a string column matches, if anywhere, from the
+    // start of the string or of a line ('.' stops at newlines), so the unanchored search is the same
+    // as an anchored one that may first skip whole lines (shortest first, whatever the flags): RE2
+    // runs anchored patterns much faster.
+    const first = op.parts[0];
+    if (op.parseKind !== 'regex' && (first?.kind === 'star' || (first?.kind === 'column' && first.type === 'string'))) re = '\\A(?s-U:(?:.*?\\n)??)' + re;
     if (op.flags) re = `(?${op.flags})` + re;
     if (groups > 9) throw this.error(op.span, `${op.kind}: the pattern has ${groups} capture groups; at most 9 are supported`);
     if (cols.length === 0) throw this.error(op.span, `${op.kind}: the pattern declares no columns`);
@@ -883,19 +892,35 @@ class Binder {
       return i;
     });
     const strict = op.parseKind !== 'relaxed';
+    // Every typed (non-string) value converts to null from '' (what a failed match yields), so when a
+    // strict pattern has one, its conversion succeeding proves the match and regexp_matches is not needed.
+    const needMatched = !strict || cols.every((c) => c.type === 'string');
+    const maxGroup = Math.max(...cols.map((c) => c.group));
+    const g = (k: number) => sqlString(`g${k}`);
+    const P_ = sqlIdent('__p'), M_ = sqlIdent('__m'), V = (k: number) => sqlIdent(`__v${k}`);
     return P.generic(op.kind, [input], schema, ([sql], ctx) => {
       const s = `(${T.exprSql(src, 't', ctx)})`;
       const pat = sqlString(re);
-      const matched = `regexp_matches(${s}, ${pat})`;
-      const conv = cols.map((c) => T.parseConvert(`regexp_extract(${s}, ${pat}, ${c.group})`, c.type));
+      // simple/relaxed: one regex evaluation extracts every group (a struct g1…gN); DuckDB checks that
+      // form's pattern while binding, so a user's regex (kind=regex, only checked by RE2 at run time)
+      // keeps one regexp_extract per column.  The conversions are computed once, a level up.
+      const names = Array.from({ length: maxGroup }, (_, k) => g(k + 1));
+      const group = (n: number) => (op.parseKind === 'regex' ? `regexp_extract(t.${P_}, ${pat}, ${n})` : `struct_extract(t.${P_}, ${g(n)})`);
+      const source = op.parseKind === 'regex' ? s : `regexp_extract(${s}, ${pat}, [${names.join(', ')}])`;
+      const extracted = `SELECT t.*, ${source} AS ${P_}${needMatched ? `, regexp_matches(${s}, ${pat}) AS ${M_}` : ''} FROM (${sql}) AS t`;
+      // simple/relaxed int/long groups match '' or -?[0-9]+, which a plain cast converts exactly as tolong() would
+      const convert = (c: (typeof cols)[number]) =>
+        op.parseKind !== 'regex' && (c.type === 'long' || c.type === 'int') ? `TRY_CAST(${group(c.group)} AS ${sqlType(c.type)})` : T.parseConvert(group(c.group), c.type);
+      const converted = `SELECT t.*, ${cols.map((c, k) => `${convert(c)} AS ${V(k)}`).join(', ')} FROM (${extracted}) AS t`;
       // strict kinds: a value that doesn't convert makes the whole match fail
-      const ok = strict ? [matched, ...cols.map((c, k) => (c.type === 'string' ? 'TRUE' : `(${conv[k]}) IS NOT NULL`))].join(' AND ') : matched;
+      const conds = [...(needMatched ? [`t.${M_}`] : []), ...(strict ? cols.flatMap((c, k) => (c.type === 'string' ? [] : [`t.${V(k)} IS NOT NULL`])) : [])];
+      const ok = conds.join(' AND ');
       const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
       cols.forEach((c, k) => {
-        exprs[colIdx[k]!] = `(CASE WHEN ${ok} THEN ${conv[k]} ELSE ${T.nullOf(c.type)} END)`;
+        exprs[colIdx[k]!] = `(CASE WHEN ${ok} THEN t.${V(k)} ELSE ${T.nullOf(c.type)} END)`;
       });
       const where = op.kind === 'parse-where' ? ` WHERE ${ok}` : '';
-      return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t${where}`;
+      return `SELECT ${T.selectList(exprs)} FROM (${converted}) AS t${where}`;
     }, P.isSerialized(input));
   }
 
@@ -1361,7 +1386,10 @@ class Binder {
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
     const aggFn: AggregateFunction = {
       name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
+      // the carried columns go into the struct as stored; string fields are coalesced when extracted
+      rawStringArgsFrom: 1,
       emit: (args) => `${isMax ? 'arg_max' : 'arg_min'}(struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')}), ${args[0]!.sql})`,
+      pickRow: (args) => ({ key: args[0]!.sql, row: `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`, descending: isMax }),
     };
     const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: [key, ...fields.map((f) => f.expr)], type: 'dynamic' };
     const nested = aggs.length;
@@ -1372,7 +1400,8 @@ class Binder {
         if (given?.[i]) throw this.error(item.span, `A column named '${name}' is declared more than once`);
       }
       const out = names.unique(name);
-      const fieldFn = T.customFn('struct_extract', (a) => `struct_extract(${a[0]!.sql}, ${sqlString(`f${i}`)})`);
+      const field = (a: string) => `struct_extract(${a}, ${sqlString(`f${i}`)})`;
+      const fieldFn = T.customFn('struct_extract', (a) => (f.expr.type === 'string' ? `coalesce(${field(a[0]!.sql)}, '')` : field(a[0]!.sql)));
       // the struct column is referenced by its aggregate position; resolved below by hoisting
       outputs.push({ name: out, expr: { k: 'call', fn: fieldFn, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }], type: f.expr.type } });
     });

@@ -65,6 +65,11 @@ export interface SqlArg {
   sql: string;
   type: KqlType;
   literal?: BoundLiteral;
+  /**
+   * For a dynamic property access with constant steps (x.a.b[0]): SQL for its scalar text (what
+   * json_extract_string(sql, '$') gives) in one step, json_extract_string(x, '/a/b/0').
+   */
+  jsonText?: string;
 }
 
 /** Context available during SQL emission. */
@@ -98,4 +103,17 @@ export interface AggregateFunction {
   emit(args: SqlArg[], ctx: EmitContext): string;
   /** Automatic output column name, e.g. count() → count_, sum(x) → sum_x. */
   defaultName(args: BoundExpr[]): string;
+  /**
+   * Arguments from this index on may be string columns as stored (SQL NULL for Kusto's ''): the
+   * aggregate only carries them through and its consumers read them as ''.  See emitter.ts.
+   */
+  rawStringArgsFrom?: number;
+  /**
+   * For aggregates that return values of the row with the greatest (or least) key — arg_max/arg_min:
+   * the key, the value (SQL over that row) and the direction.  The aggregate's value is `row` at a
+   * row whose `key` is the maximum (minimum), and NULL when every key is NULL.  The emitter may use
+   * this instead of `emit` (one such aggregate and group keys: a row_number() = 1 filter per group,
+   * which DuckDB runs as a top-1 per group reading only the chosen rows' other columns).
+   */
+  pickRow?(args: SqlArg[]): { key: string; row: string; descending: boolean };
 }

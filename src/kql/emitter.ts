@@ -7,8 +7,8 @@
  * differ only in case, or contain any characters, are harmless.  DuckDB's
  * optimizer flattens the nested subqueries.
  */
-import type { BoundExpr, EmitContext, SqlArg } from './bound.js';
-import { OPERATORS, pathSql, SCALAR_FUNCTIONS } from './functions.js';
+import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js';
+import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions.js';
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { literalSql, ticksToInterval } from './sqlexpr.js';
@@ -40,6 +40,7 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
     case 'call':
     case 'agg': {
       const args: SqlArg[] = e.args.map((a) => {
+        if (a.k === 'path') return emitPathArg(a, ref, ctx);
         const sql = emitExpr(a, ref, ctx);
         return a.k === 'lit' ? { sql, type: a.type, literal: a } : { sql, type: a.type };
       });
@@ -47,11 +48,18 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
       if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
       return sql;
     }
-    case 'path': {
-      const steps = e.steps.map((s) => (typeof s === 'object' ? { sql: emitExpr(s, ref, ctx), type: s.type } : s));
-      return pathSql(emitExpr(e.target, ref, ctx), steps);
-    }
+    case 'path':
+      return emitPathArg(e, ref, ctx).sql;
   }
+}
+
+function emitPathArg(e: Extract<BoundExpr, { k: 'path' }>, ref: (i: number) => string, ctx: EmitContext): SqlArg {
+  const steps = e.steps.map((s) => (typeof s === 'object' ? { sql: emitExpr(s, ref, ctx), type: s.type } : s));
+  const target = emitExpr(e.target, ref, ctx);
+  const arg: SqlArg = { sql: pathSql(target, steps), type: e.type };
+  const text = pathScalarText(target, steps);
+  if (text !== undefined) arg.jsonText = text;
+  return arg;
 }
 
 function selectList(exprs: string[]): string {
@@ -149,7 +157,21 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
     case 'aggregate': {
       const input = emitNode(plan.input, ctx);
       const ref = refFor(input.raw);
-      const exprs = [...plan.keys, ...plan.aggregates].map((e) => emitExpr(e, ref, ctx));
+      const only = plan.aggregates.length === 1 ? plan.aggregates[0]! : undefined;
+      if (only?.fn.pickRow && plan.keys.length > 0) {
+        // summarize arg_max(key, …) by k: the row with the greatest key of each group
+        // (the group keys and the ordering key are computed a level below, so that DuckDB sees plain
+        // columns in the window and runs it as a top-1 per group)
+        const k = (i: number) => sqlIdent(`__k${i}`);
+        const o = sqlIdent('__o');
+        const pick = only.fn.pickRow(aggregateArgs(only, input.raw, ctx));
+        const keyed = `SELECT t.*, ${[...plan.keys.map((e, i) => `${emitExpr(e, ref, ctx)} AS ${k(i)}`), `${pick.key} AS ${o}`].join(', ')} FROM (${input.sql}) AS t`;
+        const keys = plan.keys.map((_, i) => `t.${k(i)}`);
+        const value = `(CASE WHEN t.${o} IS NULL THEN NULL ELSE ${pick.row} END)`;
+        const window = `row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY t.${o} ${pick.descending ? 'DESC' : 'ASC'} NULLS LAST)`;
+        return { sql: `SELECT ${selectList([...keys, value])} FROM (${keyed}) AS t QUALIFY ${window} = 1`, raw: notRaw(plan) };
+      }
+      const exprs = [...plan.keys.map((e) => emitExpr(e, ref, ctx)), ...plan.aggregates.map((a) => emitAggregate(a, input.raw, ctx))];
       const groupBy = plan.keys.length ? ` GROUP BY ${plan.keys.map((_, i) => i + 1).join(', ')}` : '';
       return { sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) AS t${groupBy}`, raw: notRaw(plan) };
     }
@@ -224,6 +246,22 @@ function emitPredicate(e: BoundExpr, raw: boolean[], ctx: EmitContext): string {
     return e.fn.emit([{ sql: c, type: 'string' }, { sql: literalSql('string', v), type: 'string', literal: b as Extract<BoundExpr, { k: 'lit' }> }], ctx);
   }
   return asValue();
+}
+
+/** An aggregate call; arguments it takes as stored (rawStringArgsFrom) may be raw columns. */
+function emitAggregate(a: BoundAggregate, raw: boolean[], ctx: EmitContext): string {
+  if (a.fn.rawStringArgsFrom === undefined) return emitExpr(a, refFor(raw), ctx);
+  const sql = a.fn.emit(aggregateArgs(a, raw, ctx), ctx);
+  if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
+  return sql;
+}
+
+function aggregateArgs(a: BoundAggregate, raw: boolean[], ctx: EmitContext): SqlArg[] {
+  const from = a.fn.rawStringArgsFrom ?? a.args.length;
+  return a.args.map((x, i) => {
+    const sql = (i >= from ? passThrough(x, raw)?.sql : undefined) ?? emitExpr(x, refFor(raw), ctx);
+    return x.k === 'lit' ? { sql, type: x.type, literal: x } : { sql, type: x.type };
+  });
 }
 
 /** A bare reference to a raw column passes through unchanged (and stays raw). */

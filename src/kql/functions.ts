@@ -28,10 +28,10 @@ function fail(message: string, argIndex?: number): never {
 
 /** Casts an argument to a target type (no-op when it already has it). */
 function as(a: SqlArg, t: KqlType): string {
-  return convertSql(a.sql, a.type, t);
+  return convertSql(a.sql, a.type, t, a.jsonText);
 }
 function str(a: SqlArg): string {
-  return toStringSql(a.sql, a.type);
+  return toStringSql(a.sql, a.type, a.jsonText);
 }
 function isNullLit(a: SqlArg | ArgInfo): boolean {
   return a.literal !== undefined && a.literal.value === null;
@@ -407,7 +407,7 @@ export const OPERATORS: ReadonlyMap<string, ScalarFunction> = new Map<string, Sc
 // ───────────── scalar functions ─────────────
 
 function conversion(name: string, to: KqlType): ScalarFunction {
-  return fn(name, [anyScalar], 0, to, (args) => convertSql(args[0]!.sql, args[0]!.type, to));
+  return fn(name, [anyScalar], 0, to, (args) => as(args[0]!, to));
 }
 
 /** bin(value, size): rounds down to a multiple of size (datetimes aligned to 0001-01-01 like Kusto). */
@@ -1760,7 +1760,8 @@ function aggregate(spec: AggSpec): AggregateFunction {
       if (spec.predicateArg === undefined) return spec.emit(args);
       const pred = as(args[spec.predicateArg]!, 'bool');
       const rest = args.filter((_, i) => i !== spec.predicateArg);
-      return spec.emit(rest).replace('\u0000FILTER', ` FILTER (WHERE ${pred})`);
+      // A replacer function, not a replacement string: `$'`, `$&`… in the predicate's literals must stay literal.
+      return spec.emit(rest).replace('\u0000FILTER', () => ` FILTER (WHERE ${pred})`);
     },
     defaultName(args) {
       const prefix = spec.prefix ?? spec.name;
@@ -1996,6 +1997,16 @@ export function pathSql(target: string, steps: (string | number | SqlArg)[]): st
   }
   flush();
   return sql;
+}
+
+/**
+ * json_extract_string(target, pointer) for target.a.b[0] when every step is a constant key or a
+ * non-negative index: the scalar text of the property in one call (the same value as
+ * json_extract_string(pathSql(…), '$'), without materializing the intermediate JSON).
+ */
+export function pathScalarText(target: string, steps: (string | number | SqlArg)[]): string | undefined {
+  if (steps.length === 0 || !steps.every((s) => typeof s === 'string' || (typeof s === 'number' && s >= 0))) return undefined;
+  return `json_extract_string(${target}, ${jsonPointer(steps as (string | number)[])})`;
 }
 
 // re-exported for the emitter (keeps conversions in one module)

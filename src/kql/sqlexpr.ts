@@ -74,7 +74,7 @@ function realToStringSql(a: string): string {
   );
 }
 
-export function toStringSql(a: string, from: KqlType): string {
+export function toStringSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'string':
       return a;
@@ -94,7 +94,7 @@ export function toStringSql(a: string, from: KqlType): string {
     case 'timespan':
       return timespanToStringSql(a);
     case 'dynamic':
-      return `coalesce(${dynamicScalarText(a)}, '')`;
+      return `coalesce(${text ?? dynamicScalarText(a)}, '')`;
   }
 }
 
@@ -103,7 +103,7 @@ function stringToLongSql(a: string): string {
   return `(CASE WHEN regexp_full_match(trim(${a}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${a}) AS BIGINT) ELSE TRY_CAST(trunc(TRY_CAST(trim(${a}) AS DOUBLE)) AS BIGINT) END)`;
 }
 
-export function toLongSql(a: string, from: KqlType): string {
+export function toLongSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'long':
     case 'timespan':
@@ -119,18 +119,18 @@ export function toLongSql(a: string, from: KqlType): string {
     case 'string':
       return stringToLongSql(a);
     case 'dynamic':
-      return stringToLongSql(dynamicScalarText(a));
+      return stringToLongSql(text ?? dynamicScalarText(a));
     case 'guid':
       return 'CAST(NULL AS BIGINT)';
   }
 }
 
-export function toIntSql(a: string, from: KqlType): string {
+export function toIntSql(a: string, from: KqlType, text?: string): string {
   if (from === 'int') return a;
-  return `TRY_CAST(${toLongSql(a, from)} AS INTEGER)`;
+  return `TRY_CAST(${toLongSql(a, from, text)} AS INTEGER)`;
 }
 
-export function toRealSql(a: string, from: KqlType): string {
+export function toRealSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'real':
       return a;
@@ -145,13 +145,13 @@ export function toRealSql(a: string, from: KqlType): string {
     case 'string':
       return `TRY_CAST(trim(${a}) AS DOUBLE)`;
     case 'dynamic':
-      return `TRY_CAST(${dynamicScalarText(a)} AS DOUBLE)`;
+      return `TRY_CAST(${text ?? dynamicScalarText(a)} AS DOUBLE)`;
     case 'guid':
       return 'CAST(NULL AS DOUBLE)';
   }
 }
 
-export function toDecimalSql(a: string, from: KqlType): string {
+export function toDecimalSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'decimal':
       return a;
@@ -163,7 +163,7 @@ export function toDecimalSql(a: string, from: KqlType): string {
     case 'string':
       return `TRY_CAST(trim(${a}) AS DECIMAL(38,18))`;
     case 'dynamic':
-      return `TRY_CAST(${dynamicScalarText(a)} AS DECIMAL(38,18))`;
+      return `TRY_CAST(${text ?? dynamicScalarText(a)} AS DECIMAL(38,18))`;
     default:
       return 'CAST(NULL AS DECIMAL(38,18))';
   }
@@ -173,7 +173,7 @@ function stringToBoolSql(s: string): string {
   return `(CASE lower(trim(${s})) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE TRY_CAST(TRY_CAST(trim(${s}) AS BIGINT) <> 0 AS BOOLEAN) END)`;
 }
 
-export function toBoolSql(a: string, from: KqlType): string {
+export function toBoolSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'bool':
       return a;
@@ -186,7 +186,7 @@ export function toBoolSql(a: string, from: KqlType): string {
     case 'string':
       return stringToBoolSql(a);
     case 'dynamic':
-      return stringToBoolSql(dynamicScalarText(a));
+      return stringToBoolSql(text ?? dynamicScalarText(a));
     default:
       return 'CAST(NULL AS BOOLEAN)';
   }
@@ -199,14 +199,14 @@ function stringToDatetimeSql(s: string): string {
   return `TRY_CAST(regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '') AS TIMESTAMP)`;
 }
 
-export function toDatetimeSql(a: string, from: KqlType): string {
+export function toDatetimeSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'datetime':
       return a;
     case 'string':
       return stringToDatetimeSql(a);
     case 'dynamic':
-      return stringToDatetimeSql(dynamicScalarText(a));
+      return stringToDatetimeSql(text ?? dynamicScalarText(a));
     default:
       return 'CAST(NULL AS TIMESTAMP)';
   }
@@ -224,7 +224,7 @@ function stringToTimespanSql(s: string): string {
   );
 }
 
-export function toTimespanSql(a: string, from: KqlType): string {
+export function toTimespanSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'timespan':
       return a;
@@ -237,20 +237,20 @@ export function toTimespanSql(a: string, from: KqlType): string {
     case 'string':
       return stringToTimespanSql(a);
     case 'dynamic':
-      return stringToTimespanSql(dynamicScalarText(a));
+      return stringToTimespanSql(text ?? dynamicScalarText(a));
     default:
       return 'CAST(NULL AS BIGINT)';
   }
 }
 
-export function toGuidSql(a: string, from: KqlType): string {
+export function toGuidSql(a: string, from: KqlType, text?: string): string {
   switch (from) {
     case 'guid':
       return a;
     case 'string':
       return `TRY_CAST(trim(${a}) AS UUID)`;
     case 'dynamic':
-      return `TRY_CAST(${dynamicScalarText(a)} AS UUID)`;
+      return `TRY_CAST(${text ?? dynamicScalarText(a)} AS UUID)`;
     default:
       return 'CAST(NULL AS UUID)';
   }
@@ -277,19 +277,23 @@ export function toDynamicSql(a: string, from: KqlType, parseStrings: boolean): s
   }
 }
 
-/** Converts between any two KQL types with to*() semantics (null when not convertible). */
-export function convertSql(a: string, from: KqlType, to: KqlType): string {
+/**
+ * Converts between any two KQL types with to*() semantics (null when not convertible).  For a
+ * dynamic value, `text` may give SQL for its scalar text (what json_extract_string(a, '$') would
+ * return) computed more cheaply — e.g. json_extract_string(doc, pointer) for a property access.
+ */
+export function convertSql(a: string, from: KqlType, to: KqlType, text?: string): string {
   if (from === to) return a;
   switch (to) {
-    case 'string': return toStringSql(a, from);
-    case 'long': return toLongSql(a, from);
-    case 'int': return toIntSql(a, from);
-    case 'real': return toRealSql(a, from);
-    case 'decimal': return toDecimalSql(a, from);
-    case 'bool': return toBoolSql(a, from);
-    case 'datetime': return toDatetimeSql(a, from);
-    case 'timespan': return toTimespanSql(a, from);
-    case 'guid': return toGuidSql(a, from);
+    case 'string': return toStringSql(a, from, text);
+    case 'long': return toLongSql(a, from, text);
+    case 'int': return toIntSql(a, from, text);
+    case 'real': return toRealSql(a, from, text);
+    case 'decimal': return toDecimalSql(a, from, text);
+    case 'bool': return toBoolSql(a, from, text);
+    case 'datetime': return toDatetimeSql(a, from, text);
+    case 'timespan': return toTimespanSql(a, from, text);
+    case 'guid': return toGuidSql(a, from, text);
     case 'dynamic': return toDynamicSql(a, from, true);
   }
 }

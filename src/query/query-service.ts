@@ -8,6 +8,7 @@ import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/
 import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
+import { QueryAdmission } from './admission.js';
 import { toWireRow, wrapForWire } from './wire-format.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
@@ -16,6 +17,10 @@ export interface QueryLimitsConfig {
   maxResultBytes: number;
   defaultTimeoutSeconds: number;
   maxTimeoutSeconds: number;
+  /** Queries one principal may run at once; more wait their turn (Azure: 5). */
+  concurrentPerPrincipal?: number;
+  /** Queries that may wait in all before new ones get 429 (Azure: 200). */
+  maxQueued?: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimitsConfig = {
@@ -85,7 +90,10 @@ export class QueryService {
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
   ) {
     this.access = new TableAccess(metadata, store);
+    this.admission = new QueryAdmission(limits.concurrentPerPrincipal ?? 5, limits.maxQueued ?? 200);
   }
+
+  private readonly admission: QueryAdmission;
 
   /** May the caller query this workspace at all? */
   canQueryWorkspace(caller: Caller, w: WorkspaceRecord): boolean {
@@ -136,20 +144,25 @@ export class QueryService {
     }
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
     const sql = `SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${this.limits.maxRows + 1}`;
+    const deadline = Date.now() + waitSeconds * 1000;
+    const release = await this.admission.admit(req.caller.objectId, deadline, req.signal);
     let output;
     try {
-      output = await this.store.query(sql, { timeoutMs: waitSeconds * 1000, signal: req.signal, timespan: req.timespan });
+      if (deadline <= Date.now()) throw new QueryAbortedError('timeout'); // its turn came too late
+      output = await this.store.query(sql, { timeoutMs: Math.max(1, deadline - Date.now()), signal: req.signal, timespan: req.timespan, tables: resolver.grantedTables() });
     } catch (err) {
+      release();
       if (err instanceof QueryAbortedError) {
         if (err.reason === 'timeout') {
           throw new ApiError(504, 'GatewayTimeout', `The query ran longer than its time limit of ${waitSeconds} seconds and was stopped. Narrow the time range or filter earlier, or ask for more time with the 'Prefer: wait=<seconds>' header (at most ${this.limits.maxTimeoutSeconds}).`);
         }
         throw new ApiError(499, 'QueryCancelled', 'The query was cancelled because the client went away.');
       }
-      throw new ApiError(400, 'BadArgumentError', 'The query could not be executed.', {
-        innererror: { code: 'EngineError', message: sanitizeEngineMessage((err as Error).message) },
+      throw new ApiError(400, 'BadArgumentError', `The query could not be executed: ${describeEngineError((err as Error).message)}`, {
+        innererror: { code: 'EngineError', message: describeEngineError((err as Error).message) },
       });
     }
+    release();
     if (req.trace) req.trace.scan = output.statistics;
     const rows: unknown[][] = [];
     let bytes = 0;
@@ -210,12 +223,27 @@ function formatSeconds(s: number): string {
   return `${String(Math.floor(secs / 3600)).padStart(2, '0')}:${String(Math.floor(secs / 60) % 60).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}.${ticks}`;
 }
 
-/** DuckDB messages may quote generated SQL; keep only the first line and drop anything SQL-like. */
-function sanitizeEngineMessage(message: string): string {
-  const first = message.split('\n')[0] ?? 'execution failed';
-  return first
-    .replace(/"ws_[0-9a-f]+"\.main\./g, '')
-    .replace(/(?:temp\.main\.)?"vigil_[0-9a-f]{32}_((?:[^"]|"")+)"/g, '$1')
-    .replace(/vigil_[0-9a-f]{32}_/g, '')
-    .slice(0, 300);
+/**
+ * What a user is told when the engine fails while running a query. DuckDB's own text can quote
+ * data values, file paths and generated SQL (and so obfuscated literals or rows of other tables), so
+ * only its error class is kept, with advice; the text itself never leaves the process.
+ */
+export function describeEngineError(message: string): string {
+  const kind = /^([A-Za-z ]+? Error):/.exec(message)?.[1] ?? 'Error';
+  switch (kind) {
+    case 'Conversion Error':
+      return 'A value could not be converted to the type the query needs. The to*() functions (toint, todouble, todatetime…) return null instead of failing.';
+    case 'Out of Range Error':
+      return 'A number went out of the range of its type during the query (for example long arithmetic overflow). Convert to real with todouble() for large values.';
+    case 'Invalid Input Error':
+      return /regex|regular expression/i.test(message)
+        ? 'A regular expression in the query is not valid. Vigil uses RE2 syntax (no lookarounds or backreferences).'
+        : 'An input value is not valid for the function it was passed to.';
+    case 'Out of Memory Error':
+      return 'The query needed more memory than the engine may use. Narrow the time range, filter earlier, or summarize before joining.';
+    case 'Interrupt Error':
+      return 'The query was interrupted.';
+    default:
+      return `The engine could not run the query (${kind}). Simplify the query or report it with the correlation id.`;
+  }
 }

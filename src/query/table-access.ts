@@ -62,6 +62,8 @@ export interface AccessResolver extends TableResolver {
   resolveQualifiedTable(kind: 'workspace' | 'resource' | 'app', id: string, table: string): ResolvedTable | undefined;
   /** What the query used, for `Prefer: include-permissions=true`. */
   permissions(): QueryPermissions;
+  /** Every stored table this resolver granted to the query: the only tables the store may expose to it. */
+  grantedTables(): { workspaceId: string; table: string }[];
 }
 
 export interface QueryPermissions {
@@ -154,7 +156,9 @@ export class TableAccess {
       ctx.kind === 'workspace' ? this.canReadTable(caller, w, t.name) : this.canReadTableForResource(caller, w, t.name, ctx.resourceId);
     const used = new Set<WorkspaceRecord>();
 
+    const granted = new Map<string, { workspaceId: string; table: string }>();
     const source = (w: WorkspaceRecord, t: TableRecord): string => {
+      granted.set(`${w.customerId}/${t.name}`, { workspaceId: w.customerId, table: t.name });
       const base = this.store.tableSource(w.customerId, t.name);
       if (!resourceScope) return base;
       // Rows of R and below it: `_ResourceId` equal to R, or starting with "R/". Stored ids are lower case.
@@ -227,7 +231,7 @@ export class TableAccess {
       return resolved;
     };
 
-    return { resolveTable, listTables, permissions, resolveQualifiedTable };
+    return { resolveTable, listTables, permissions, resolveQualifiedTable, grantedTables: () => [...granted.values()] };
   }
 
   /** A workspace by GUID (customerId), ARM resource id, or unique name — the forms `workspace()` accepts. */

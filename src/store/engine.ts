@@ -32,6 +32,7 @@ export interface EngineOptions {
   /** DuckDB memory limit, e.g. '4GB'. */
   memoryLimit?: string;
   threads?: number;
+  /** Connections for concurrent queries (default 8: more than the 5 one principal may use at once, so one caller cannot hold them all). */
   queryConnections?: number;
   /** Memory-backed folder for plaintext (default /dev/shm, or VIGIL_SCRATCH_DIR). */
   scratchDir?: string;
@@ -198,13 +199,19 @@ export class StorageEngine implements LogStore {
       await memConn.run(setup);
       const memory = await MemoryTier.attach(memConn, options.memoryTierBytes ?? 1024 * 1024 * 1024);
       const engine = new StorageEngine(instance, writer, sealConn, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
-      for (let i = 0; i < (options.queryConnections ?? 4); i++) {
+      for (let i = 0; i < (options.queryConnections ?? 8); i++) {
         const c = await instance.connect();
         await c.run(setup);
         // Parquet footers of cached segments are parsed once, not per query (they live in DuckDB's memory).
         await c.run('SET parquet_metadata_cache = true');
         engine.idle.push(c);
       }
+      // Lock DuckDB down: SQL may touch no file but the memory-backed scratch folder (segments being
+      // sealed or loaded), and no setting can be changed afterwards. Whatever SQL reaches a query
+      // connection cannot read the data folder, keys or system files, nor write anywhere else.
+      await writer.run(`SET allowed_directories = [${sqlString(`${scratch.dir.replace(/\/+$/, '')}/`)}]`);
+      await writer.run('SET enable_external_access = false');
+      await writer.run('SET lock_configuration = true');
       engine.startBackground();
       return engine;
     } catch (err) {
@@ -770,12 +777,17 @@ export class StorageEngine implements LogStore {
       tables: [],
     };
     // Which of our tables the SQL reads.
+    // Only the tables the query's resolver granted: a view name inside a string literal of the SQL
+    // must not make the engine decrypt and expose that table. Internal callers that pass no list
+    // (none on the query path) get the views their own SQL names.
+    const named: { hex: string; table: string }[] = limits.tables
+      ? limits.tables.map((x) => ({ hex: hexOf(x.workspaceId), table: x.table }))
+      : [...sql.matchAll(VIEW_RE)].map((m) => ({ hex: m[1]!, table: m[2]!.replace(/""/g, '"') }));
     const refs: { view: string; ws: Ws; t: TableRt }[] = [];
-    for (const m of sql.matchAll(VIEW_RE)) {
-      const table = m[2]!.replace(/""/g, '"');
-      const view = viewName(m[1]!, table);
+    for (const { hex, table } of named) {
+      const view = viewName(hex, table);
       if (refs.some((r) => r.view === view)) continue;
-      const ws = [...this.workspaces.values()].find((w) => w.hex === m[1]);
+      const ws = [...this.workspaces.values()].find((w) => w.hex === hex);
       const t = ws?.tables.get(table);
       if (ws && t) refs.push({ view, ws, t });
     }
@@ -790,10 +802,14 @@ export class StorageEngine implements LogStore {
     const pinnedMem: string[] = [];
     const readHot: HotTable[] = [];
     let aborted: 'timeout' | 'cancelled' | undefined;
+    // DuckDB forgets an interrupt that arrives before the statement starts executing, so once a
+    // query is to stop it is interrupted again every 50 ms until its run settles.
+    let reinterrupt: NodeJS.Timeout | undefined;
     const stop = (reason: 'timeout' | 'cancelled') => {
       if (aborted) return;
       aborted = reason;
       conn.interrupt();
+      reinterrupt = setInterval(() => conn.interrupt(), 50);
     };
     const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
     const onAbort = () => stop('cancelled');
@@ -875,6 +891,7 @@ export class StorageEngine implements LogStore {
         }
       }
       stats.rowsScanned = stats.hotRows + stats.segmentRows;
+      if (aborted) throw new QueryAbortedError(aborted);
       const reader = await conn.runAndReadAll(sql);
       if (aborted) throw new QueryAbortedError(aborted);
       return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], statistics: stats };
@@ -883,6 +900,7 @@ export class StorageEngine implements LogStore {
       throw err;
     } finally {
       clearTimeout(timer);
+      clearInterval(reinterrupt);
       limits.signal?.removeEventListener('abort', onAbort);
       for (const id of cached) this.cache.release(id);
       for (const id of pinnedMem) this.memory.release(id);

@@ -12,6 +12,12 @@ export interface QueryLimits {
    * skip data outside it (the storage engine prunes segments with it).
    */
   timespan?: { start?: Date; end?: Date };
+  /**
+   * The tables the query was authorized to read (from the query's table resolver). The store exposes
+   * these and nothing else to the SQL; it never works out the tables by reading the SQL text, where a
+   * string literal could name any table.
+   */
+  tables?: { workspaceId: string; table: string }[];
 }
 
 /** What the storage engine read for one query (shown with `Prefer: include-statistics=true`). */

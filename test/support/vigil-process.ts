@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { BootstrapInfo } from '../../src/server/bootstrap.js';
 import { seedTestCa } from './test-ca.js';
 
-export const CLI = resolve(fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)));
+export const CLI = resolve(fileURLToPath(new URL('../../src/cli/launcher.cjs', import.meta.url)));
 
 export interface VigilProcess {
   endpoint: string;
