@@ -7,19 +7,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compile, type ColumnSchema, type TableResolver } from '../src/kql/index.js';
 import { sqlIdent } from '../src/kql/sql.js';
 import { DUCKDB_TYPE } from '../src/store/column-types.js';
-import { emitResult, latency, parseOptions, progress } from './support.js';
+import { COLUMNS as BENCH_COLUMNS, emitResult, latency, parseOptions, progress } from './support.js';
 
-const COLUMNS: ColumnSchema[] = [
-  { name: 'TenantId', type: 'string' },
-  { name: 'TimeGenerated', type: 'datetime' },
-  { name: 'Level', type: 'string' },
-  { name: 'Service', type: 'string' },
-  { name: 'DurationMs', type: 'real' },
-  { name: 'Code', type: 'int' },
-  { name: 'Message', type: 'string' },
-  { name: 'Props', type: 'dynamic' },
-  { name: '_ResourceId', type: 'string' },
-];
+const COLUMNS: ColumnSchema[] = [{ name: 'TenantId', type: 'string' }, ...BENCH_COLUMNS, { name: '_ResourceId', type: 'string' }];
 
 /** Ten queries of the kinds people paste from Azure Monitor and Sentinel. */
 export const TYPICAL_QUERIES = [

@@ -107,12 +107,7 @@ export class QueryService {
 
   /** Finds a workspace by GUID, ARM resource id, or unique name — the forms Azure accepts. */
   findWorkspace(ref: string): WorkspaceRecord | undefined {
-    const byId = this.metadata.workspaceByCustomerId(ref);
-    if (byId) return byId;
-    const arm = parseWorkspaceResourceId(ref);
-    if (arm) return this.metadata.workspace(arm.subscriptionId, arm.resourceGroup, arm.name);
-    const named = this.metadata.workspaces().filter((w) => w.name.toLowerCase() === ref.toLowerCase());
-    return named.length === 1 ? named[0] : undefined;
+    return this.access.findWorkspace(ref);
   }
 
   async run(req: QueryRequest): Promise<QueryResults> {
