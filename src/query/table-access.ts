@@ -210,6 +210,14 @@ export class TableAccess {
       };
     };
 
+    // A qualified reference resolves through a resolver of its own context; what that one grants is
+    // granted to this query too (the store exposes exactly the granted tables).
+    const adopt = (inner: AccessResolver, table: string): ResolvedTable | undefined => {
+      const resolved = inner.resolveTable(table);
+      for (const g of inner.grantedTables()) granted.set(`${g.workspaceId}/${g.table}`, g);
+      return resolved;
+    };
+
     const resolveQualifiedTable = (kind: 'workspace' | 'resource' | 'app', id: string, table: string): ResolvedTable | undefined => {
       if (kind === 'app') {
         throw new ApiError(400, 'BadArgumentError', `app('${id}') refers to Application Insights, which Vigil does not serve; query a workspace() or a resource() instead.`);
@@ -219,14 +227,13 @@ export class TableAccess {
         if (!scope || !this.metadata.subscription(scope.subscriptionId)) {
           throw insufficientAccess(`resource('${id}') is not a resource the caller may read logs of (or it is not a valid resource id).`);
         }
-        return this.resolverFor(caller, { kind: 'resource', resourceId: scope.id }).resolveTable(table);
+        return adopt(this.resolverFor(caller, { kind: 'resource', resourceId: scope.id }), table);
       }
       const w = this.findWorkspace(id);
       if (!w || !this.canQueryWorkspace(caller, w)) {
         throw insufficientAccess(`workspace('${id}') does not exist or the caller may not query it.`);
       }
-      const inner = this.resolverFor(caller, { kind: 'workspace', workspaces: [w] });
-      const resolved = inner.resolveTable(table);
+      const resolved = adopt(this.resolverFor(caller, { kind: 'workspace', workspaces: [w] }), table);
       if (resolved) used.add(w);
       return resolved;
     };
