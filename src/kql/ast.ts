@@ -222,6 +222,8 @@ export interface LiteralExpr {
   type: KqlType;
   value: boolean | bigint | number | string | null;
   span: Span;
+  /** A type literal `typeof(T)` (only as a function argument, e.g. extract()'s 4th): value is T's name. */
+  typeOf?: KqlType;
 }
 
 export interface NameExpr { kind: 'name'; name: string; span: Span }

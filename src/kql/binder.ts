@@ -1317,6 +1317,16 @@ class Binder {
     const outputs: { name: string; expr: BoundExpr | number }[] = [];
     let needsProject = false;
     for (const item of op.aggregates) {
+      const multi = item.expr.kind === 'call' ? AGGREGATE_FUNCTIONS.get(item.expr.name) : undefined;
+      if (item.expr.kind === 'call' && multi?.expand) {
+        this.bindMultiAggregate(item, item.expr, multi, input, names, scope, aggs, outputs);
+        continue;
+      }
+      if (item.expr.kind === 'call' && (item.expr.name === 'take_any' || item.expr.name === 'any') && (item.expr.args.length > 1 || item.expr.args[0]?.kind === 'star')) {
+        needsProject = true;
+        this.bindTakeAny(item, item.expr, input, keys, names, scope, aggs, outputs);
+        continue;
+      }
       if (item.expr.kind === 'call' && (item.expr.name === 'arg_max' || item.expr.name === 'arg_min')) {
         needsProject = true;
         this.bindArgMax(item, item.expr, input, keys, names, scope, aggs, outputs);
@@ -1349,10 +1359,91 @@ class Binder {
   }
 
   /**
+   * An aggregate yielding several columns (percentiles(x, 50, 95)): one single-column aggregate per
+   * output, named by the item's name list (in order) or by the aggregate's default names.
+   */
+  private bindMultiAggregate(
+    item: A.NamedExpr, e: A.CallExpr, fn: AggregateFunction, input: P.PlanNode, names: Names, scope: Scope,
+    aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
+  ): void {
+    const args = e.args.map((a) => this.bindExpr(a, { schema: input.schema, aggregates: false }, scope));
+    this.checkArity(e, fn.minArgs, fn.maxArgs);
+    let parts: BoundExpr[][] = [];
+    this.runBind(() => { parts = fn.expand!(args.map(argInfo)); return 'dynamic'; }, e, args);
+    const given = item.names;
+    if (given && given.length > parts.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
+    parts.forEach((pargs, i) => {
+      const type = this.runBind(() => fn.bind(pargs.map(argInfo)), e, pargs);
+      const g = given?.[i];
+      let name: string;
+      if (g) {
+        if (names.has(g.name)) throw this.error(g.span, `A column named '${g.name}' is declared more than once`);
+        names.add(g.name);
+        name = g.name;
+      } else name = names.unique(fn.defaultName(pargs));
+      aggs.push({ name, expr: { k: 'agg', fn, args: pargs, type } });
+      outputs.push({ name, expr: aggs.length - 1 });
+    });
+  }
+
+  /**
    * arg_max(key, col1, col2 | *) / arg_min: one STRUCT aggregate (DuckDB arg_max/arg_min, which
    * skip null keys) holding the key and the requested columns of the same row, then one output
    * column per struct field.
    */
+  /**
+   * take_any(e1, e2, …) / take_any(*): the values of one arbitrary row per group, as one
+   * any_value(STRUCT) aggregate and one output column per field (named like the arguments;
+   * the deprecated any() prefixes them with any_).
+   */
+  private bindTakeAny(
+    item: A.NamedExpr, e: A.CallExpr, input: P.PlanNode, keys: { name: string }[], names: Names, scope: Scope,
+    aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
+  ): void {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const prefix = e.name === 'any' ? 'any_' : '';
+    const fields: { name: string; expr: BoundExpr }[] = [];
+    for (const a of e.args) {
+      if (a.kind === 'star') {
+        input.schema.forEach((c, i) => {
+          if (fields.some((f) => f.name === prefix + c.name) || keys.some((k) => k.name === c.name)) return;
+          fields.push({ name: prefix + c.name, expr: { k: 'col', index: i, name: c.name, type: c.type } });
+        });
+        continue;
+      }
+      let nameOverride: string | undefined;
+      let ae: A.Expr = a;
+      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
+        nameOverride = a.left.name;
+        ae = a.right;
+      }
+      const x = this.bindScalar(ae, row, scope);
+      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (columnNameOf(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
+      fields.push({ name: nameOverride ?? derived, expr: x });
+    }
+    if (fields.length === 0) throw this.error(e.span, `${e.name}(*): no columns to take (all are group keys)`);
+    const given = item.names?.map((n) => n.name);
+    if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
+    const pack = (args: { sql: string }[]) => `struct_pack(${args.map((a, i) => `f${i} := ${a.sql}`).join(', ')})`;
+    const aggFn: AggregateFunction = {
+      name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
+      // the carried columns go into the struct as stored; string fields are coalesced when extracted
+      rawStringArgsFrom: 0,
+      emit: (args) => `any_value(${pack(args)})`,
+    };
+    const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: fields.map((f) => f.expr), type: 'dynamic' };
+    const nested = aggs.length;
+    aggs.push({ name: `__argmax${nested}`, expr: agg });
+    fields.forEach((f, i) => {
+      const name = given?.[i] ?? f.name;
+      if (names.has(name) && given?.[i]) throw this.error(item.span, `A column named '${name}' is declared more than once`);
+      const out = names.unique(name);
+      const field = (a: string) => `struct_extract(${a}, ${sqlString(`f${i}`)})`;
+      const fieldFn = T.customFn('struct_extract', (a) => (f.expr.type === 'string' ? `coalesce(${field(a[0]!.sql)}, '')` : field(a[0]!.sql)));
+      outputs.push({ name: out, expr: { k: 'call', fn: fieldFn, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }], type: f.expr.type } });
+    });
+  }
+
   private bindArgMax(
     item: A.NamedExpr, e: A.CallExpr, input: P.PlanNode, keys: { name: string }[], names: Names, scope: Scope,
     aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
@@ -1476,6 +1567,7 @@ class Binder {
   private bindExpr(e: A.Expr, row: RowContext, scope: Scope): BoundExpr {
     switch (e.kind) {
       case 'literal':
+        if (e.typeOf) throw this.error(e.span, `A type literal typeof(${e.typeOf}) is valid only as a function argument that expects one (e.g. extract()'s 4th)`);
         return { k: 'lit', type: e.type, value: e.value };
       case 'name': {
         const i = row.schema.findIndex((c) => c.name === e.name);
@@ -1695,7 +1787,10 @@ class Binder {
     if (!fn) throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
     const args = e.name === 'has_any' || e.name === 'has_all'
       ? [this.bindExpr(e.args[0]!, row, scope), ...this.bindList(e.args.slice(1), row, scope)]
-      : e.args.map((a) => this.bindExpr(a, row, scope));
+      : e.args.map((a, i) => {
+        if (a.kind === 'literal' && a.typeOf && fn.typeLiteralArg === i) return { k: 'lit', type: 'string', value: a.typeOf, typeOf: a.typeOf } as BoundLiteral;
+        return this.bindExpr(a, row, scope);
+      });
     this.checkArity(e, fn.minArgs, fn.maxArgs);
     const type = this.runBind(() => fn.bind(args.map(argInfo)), e, args);
     return { k: 'call', fn, args, type };

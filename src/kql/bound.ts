@@ -18,6 +18,8 @@ export interface BoundLiteral {
   k: 'lit';
   type: KqlType;
   value: LiteralValue;
+  /** A type literal `typeof(T)` (type 'string', value T's name). */
+  typeOf?: KqlType;
 }
 
 export interface BoundColumn {
@@ -93,6 +95,8 @@ export interface ScalarFunction {
   bind(args: ArgInfo[]): KqlType;
   /** SQL for the call; must produce the SQL type that types.ts maps the result type to. */
   emit(args: SqlArg[], ctx: EmitContext): string;
+  /** Argument position that may (only) be a type literal `typeof(T)`, e.g. extract()'s 4th. */
+  typeLiteralArg?: number;
 }
 
 export interface AggregateFunction {
@@ -116,4 +120,10 @@ export interface AggregateFunction {
    * which DuckDB runs as a top-1 per group reading only the chosen rows' other columns).
    */
   pickRow?(args: SqlArg[]): { key: string; row: string; descending: boolean };
+  /**
+   * For aggregates that yield several output columns (percentiles(x, 50, 95)): splits the bound
+   * arguments into the argument lists of one single-column call of this aggregate per output.
+   * Used only for a top-level summarize item; may throw BindFailure.
+   */
+  expand?(args: ArgInfo[]): BoundExpr[][];
 }

@@ -854,8 +854,27 @@ const countofFn: ScalarFunction = {
   },
 };
 
-const extractFn: ScalarFunction = fn('extract', [anyScalar, intLike, anyScalar], 0, 'string', (a) =>
-  `coalesce(regexp_extract(${str(a[2]!)}, ${regexArg(a[0]!)}, ${as(a[1]!, 'int')}), '')`);
+/** extract(regex, group, text [, typeof(T)]): the group's text ('' when no match), or it converted to T (null when no match/invalid). */
+const extractFn: ScalarFunction = {
+  name: 'extract',
+  minArgs: 3,
+  maxArgs: 4,
+  typeLiteralArg: 3,
+  bind(args) {
+    const base = fn('extract', [anyScalar, intLike, anyScalar], 0, 'string', () => '');
+    base.bind(args.slice(0, 3));
+    if (args.length < 4) return 'string';
+    const t = args[3]!.literal?.typeOf;
+    if (!t) fail('extract(): the 4th argument must be a type literal such as typeof(long)', 3);
+    return t;
+  },
+  emit(a) {
+    const s = `coalesce(regexp_extract(${str(a[2]!)}, ${regexArg(a[0]!)}, ${as(a[1]!, 'int')}), '')`;
+    const t = a[3]?.literal?.typeOf;
+    if (!t || t === 'string') return s;
+    return convertSql(s, 'string', t);
+  },
+};
 
 /** extract_all(regex, [groups,] source): one group → flat array; several → array of arrays; no match → null. */
 const extractAll: ScalarFunction = {
@@ -1736,6 +1755,8 @@ interface AggSpec {
   maxArgs: number;
   /** prefix of the automatic column name (defaults to the function name) */
   prefix?: string;
+  /** Output named after the column it reads (take_any(State) → State), as Kusto does; the prefix only for expressions. */
+  keepsName?: boolean;
   /** whether the automatic name includes the argument's column name */
   named?: boolean;
   bind(args: ArgInfo[]): KqlType;
@@ -1767,6 +1788,7 @@ function aggregate(spec: AggSpec): AggregateFunction {
       const prefix = spec.prefix ?? spec.name;
       if (spec.named === false) return prefix + '_';
       const col = columnNameOf(args[0]);
+      if (spec.keepsName && col) return col;
       return prefix + '_' + (col ?? '');
     },
   };
@@ -1815,9 +1837,9 @@ const AGG_SPECS: AggSpec[] = [
   // dcount is exact here (Kusto's is an estimate; exact is within its error bounds)
   { name: 'dcount', minArgs: 1, maxArgs: 2, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
   { name: 'dcountif', minArgs: 2, maxArgs: 3, predicateArg: 1, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
-  { name: 'take_any', minArgs: 1, maxArgs: 1, prefix: 'any', bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
+  { name: 'take_any', minArgs: 1, maxArgs: 1, prefix: 'any', keepsName: true, bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
   { name: 'any', minArgs: 1, maxArgs: 1, prefix: 'any', bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
-  { name: 'take_anyif', minArgs: 2, maxArgs: 2, prefix: 'any', predicateArg: 1, bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
+  { name: 'take_anyif', minArgs: 2, maxArgs: 2, prefix: 'any', keepsName: true, predicateArg: 1, bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
   { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a) => `coalesce(CAST(to_json(list_filter(list(${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${F}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
   { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a) => `coalesce(CAST(to_json(list_filter(list(DISTINCT ${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${F}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
   { name: 'stdev', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a) => `stddev_samp(${as(a[0]!, 'real')})${F}` },
@@ -1860,6 +1882,19 @@ function percentileList(args: ArgInfo[] | SqlArg[], from: number, fnName: string
   }
   ps.forEach((p) => { if (!(p >= 0 && p <= 100)) fail(`${fnName}(): the percentile must be between 0 and 100`); });
   return ps;
+}
+/** One [x, p] argument list per constant percentile (p keeps its literal when given as a number). */
+function percentileSplit(args: ArgInfo[], fnName: string, from = 1): BoundExpr[][] {
+  const ps = percentileList(args, from, fnName);
+  const lits: BoundExpr[] = [];
+  for (let i = from; i < args.length; i++) {
+    const a = args[i]!;
+    const arr = constArray(a);
+    if (arr) arr.forEach((v) => lits.push({ k: 'lit', type: 'real', value: Number(v) }));
+    else lits.push(a.literal!);
+  }
+  if (lits.length !== ps.length) fail(`${fnName}(): the percentiles must be numeric constants`);
+  return lits.map((l) => [...args.slice(0, from).map((a) => a.expr), l]);
 }
 const percentileValueType = (t: KqlType): KqlType => (t === 'int' ? 'long' : t);
 function requirePercentileInput(args: ArgInfo[], fnName: string): void {
@@ -1920,12 +1955,16 @@ const percentilesAgg: AggregateFunction = {
   bind(args) {
     requirePercentileInput(args, 'percentiles');
     const ps = percentileList(args, 1, 'percentiles');
-    if (ps.length !== 1) fail('percentiles(): several percentiles in one call (one output column each) are not supported yet; use percentile() per value or percentiles_array()');
+    if (ps.length !== 1) fail('percentiles(): several percentiles (one output column each) are supported only as a whole summarize item, e.g. summarize percentiles(x, 50, 95)');
     return percentileValueType(args[0]!.type);
   },
   emit(args) {
     const p = percentileList(args, 1, 'percentiles')[0]!;
     return `quantile_disc(${as(args[0]!, percentileValueType(args[0]!.type))}, ${literalSql('real', p / 100)})`;
+  },
+  expand(args) {
+    requirePercentileInput(args, 'percentiles');
+    return percentileSplit(args, 'percentiles');
   },
   defaultName(args) {
     const a = args[1];

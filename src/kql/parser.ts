@@ -1420,6 +1420,12 @@ class Parser {
     if (word === 'true' || word === 'false') return { kind: 'literal', type: 'bool', value: word === 'true', span: t.span };
     if (this.isOp('(')) {
       if (word === 'dynamic') return this.parseDynamicLiteral(t);
+      if (word === 'typeof') {
+        this.expectOp('(');
+        const ty = this.parseTypeWord();
+        this.expectOp(')');
+        return { kind: 'literal', type: 'string', value: ty, typeOf: ty, span: this.span(t.span.start) };
+      }
       const typed = parseTypeName(word);
       if (typed && typed !== 'dynamic' && typed !== 'datetime' && typed !== 'timespan' && typed !== 'guid') return this.parseScalarTypedLiteral(t, typed);
       // function call
