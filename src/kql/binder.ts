@@ -1392,18 +1392,13 @@ class Binder {
    * column per struct field.
    */
   /**
-   * take_any(e1, e2, …) / take_any(*): the values of one arbitrary row per group, as one
-   * any_value(STRUCT) aggregate and one output column per field (named like the arguments;
-   * the deprecated any() prefixes them with any_).
+   * The output fields of take_any / arg_max / arg_min: `*` (every input column but the group keys
+   * and the fields already taken), `name = expr`, or an expression named as Kusto names it.
    */
-  private bindTakeAny(
-    item: A.NamedExpr, e: A.CallExpr, input: P.PlanNode, keys: { name: string }[], names: Names, scope: Scope,
-    aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
+  private collectFields(
+    args: A.Expr[], fields: { name: string; expr: BoundExpr }[], input: P.PlanNode, keys: { name: string }[], row: RowContext, scope: Scope, prefix = '',
   ): void {
-    const row: RowContext = { schema: input.schema, aggregates: false };
-    const prefix = e.name === 'any' ? 'any_' : '';
-    const fields: { name: string; expr: BoundExpr }[] = [];
-    for (const a of e.args) {
+    for (const a of args) {
       if (a.kind === 'star') {
         input.schema.forEach((c, i) => {
           if (fields.some((f) => f.name === prefix + c.name) || keys.some((k) => k.name === c.name)) return;
@@ -1421,6 +1416,21 @@ class Binder {
       const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (columnNameOf(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
       fields.push({ name: nameOverride ?? derived, expr: x });
     }
+  }
+
+  /**
+   * take_any(e1, e2, …) / take_any(*): the values of one arbitrary row per group, as one
+   * any_value(STRUCT) aggregate and one output column per field (named like the arguments;
+   * the deprecated any() prefixes them with any_).
+   */
+  private bindTakeAny(
+    item: A.NamedExpr, e: A.CallExpr, input: P.PlanNode, keys: { name: string }[], names: Names, scope: Scope,
+    aggs: { name: string; expr: BoundAggregate }[], outputs: { name: string; expr: BoundExpr | number }[],
+  ): void {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const prefix = e.name === 'any' ? 'any_' : '';
+    const fields: { name: string; expr: BoundExpr }[] = [];
+    this.collectFields(e.args, fields, input, keys, row, scope, prefix);
     if (fields.length === 0) throw this.error(e.span, `${e.name}(*): no columns to take (all are group keys)`);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
@@ -1456,23 +1466,7 @@ class Binder {
     const fields: { name: string; expr: BoundExpr }[] = [];
     const keyName = key.k === 'col' ? key.name : `${isMax ? 'max' : 'min'}_${columnNameOf(key) ?? ''}`;
     fields.push({ name: keyName, expr: key });
-    for (const a of e.args.slice(1)) {
-      if (a.kind === 'star') {
-        input.schema.forEach((c, i) => {
-          if (fields.some((f) => f.name === c.name) || keys.some((k) => k.name === c.name)) return;
-          fields.push({ name: c.name, expr: { k: 'col', index: i, name: c.name, type: c.type } });
-        });
-        continue;
-      }
-      let nameOverride: string | undefined;
-      let ae: A.Expr = a;
-      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
-        nameOverride = a.left.name;
-        ae = a.right;
-      }
-      const x = this.bindScalar(ae, row, scope);
-      fields.push({ name: nameOverride ?? (x.k === 'col' ? x.name : this.derivedName(x, new Names(fields.map((f) => f.name)))), expr: x });
-    }
+    this.collectFields(e.args.slice(1), fields, input, keys, row, scope);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
     const aggFn: AggregateFunction = {
