@@ -12,7 +12,7 @@ import { sqlIdent, sqlString } from '../kql/sql.js';
 import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
-import { planCompaction } from './compaction.js';
+import { DAY_MICROS, planCompaction } from './compaction.js';
 import { addHotColumns, appendHot, createHotTable, dropHotTable, HOT_CATALOG, hotSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
@@ -102,6 +102,8 @@ export interface EngineStatus {
   walSyncs: number;
 }
 
+/** Compaction merges segments whose files take at most this many bytes together. */
+const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
 const VIEW_PREFIX = 'vigil_';
 const VIEW_RE = /"vigil_([0-9a-f]{32})_((?:[^"]|"")+)"/g;
 const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
@@ -559,20 +561,29 @@ export class StorageEngine implements LogStore {
     return dropped;
   }
 
-  /** Merges small segments of the same table and time partition. */
+  /**
+   * Merges runs of small segments of the same table and schema version that are adjacent in time,
+   * across partitions, up to a seal's worth of rows, 64 MiB of segment files and one day (or one
+   * partition, when partitions are wider) of TimeGenerated — see compaction.ts.
+   */
   async runCompaction(): Promise<number> {
     let merged = 0;
-    const partitionMicros = this.opts.partitionMs * 1000;
+    const policy = {
+      smallRows: Math.max(1, Math.floor(this.opts.sealRows / 4)),
+      maxRows: this.opts.sealRows,
+      maxBytes: COMPACTION_MAX_BYTES,
+      maxSpanMicros: Math.max(DAY_MICROS, this.opts.partitionMs * 1000),
+    };
     for (const ws of [...this.workspaces.values()]) {
-      const plans = planCompaction(ws.manifest.segments, { partitionMicros, smallRows: Math.max(1, Math.floor(this.opts.sealRows / 4)), maxRows: this.opts.sealRows });
+      const plans = planCompaction(ws.manifest.segments, policy);
       for (const group of plans) {
-        merged += await this.maintLock.run(() => this.compactGroup(ws, group, partitionMicros));
+        merged += await this.maintLock.run(() => this.compactGroup(ws, group));
       }
     }
     return merged;
   }
 
-  private async compactGroup(ws: Ws, group: SegmentEntry[], partitionMicros: number): Promise<number> {
+  private async compactGroup(ws: Ws, group: SegmentEntry[]): Promise<number> {
     const t = ws.tables.get(group[0]!.table);
     if (!t) return 0;
     const live = new Set(ws.manifest.segments.map((s) => s.id));
@@ -587,7 +598,8 @@ export class StorageEngine implements LogStore {
         acquired.push(seg.id);
       }
       const select = this.segmentSelect(ws, t, files);
-      const exported = await exportSegments(this.sealConn, select, this.exportTarget(ws, t, t.schemaVersion));
+      // One merged segment, whatever partitions its rows come from (its time range is the union of its parts').
+      const exported = await exportSegments(this.sealConn, select, { ...this.exportTarget(ws, t, t.schemaVersion), partitionMicros: 0 });
       const still = new Set(ws.manifest.segments.map((s) => s.id));
       if (ws.tables.get(t.name) !== t || !ids.every((id) => still.has(id))) {
         for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });

@@ -24,7 +24,7 @@ export interface ExportTarget {
   wrapKey: Buffer;
   segmentsDir: string;
   scratchDir: string;
-  /** Partition width in µs (one segment per bucket of TimeGenerated). */
+  /** Partition width in µs (one segment per bucket of TimeGenerated); 0: all rows in one segment (compaction). */
   partitionMicros: number;
 }
 
@@ -48,8 +48,9 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
   const staging = join(t.scratchDir, `seal-${randomBytes(8).toString('hex')}`);
   const out: ExportedSegment[] = [];
   try {
+    const part = t.partitionMicros > 0 ? `COALESCE(floor(epoch_us("TimeGenerated") / ${t.partitionMicros}), ${NULL_PARTITION})::BIGINT` : '0::BIGINT';
     await conn.run(
-      `COPY (SELECT *, COALESCE(floor(epoch_us("TimeGenerated") / ${t.partitionMicros}), ${NULL_PARTITION})::BIGINT AS "__vigil_part" FROM (${select}) ORDER BY "TimeGenerated") ` +
+      `COPY (SELECT *, ${part} AS "__vigil_part" FROM (${select}) ORDER BY "TimeGenerated") ` +
         `TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("__vigil_part"), ROW_GROUP_SIZE 122880)`,
     );
     let parts: string[] = [];

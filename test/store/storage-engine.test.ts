@@ -145,6 +145,64 @@ describe('storage engine', { timeout: 120_000 }, () => {
     assert.deepEqual(report.findings.filter((f) => f.severity === 'error'), []);
   });
 
+  it('compaction merges small hourly segments across hours; pruning, restart and verify stay correct', async () => {
+    const dir = tempDir();
+    let e = await open(dir);
+    await e.append(WS, 'T_CL', COLS, rowsAt(0, 48)); // one row per hour for two days
+    await e.sealDue(true);
+    await e.append(WS, 'T_CL', COLS, rowsAt(48, 24)); // a third day, in a second seal
+    await e.sealDue(true);
+    assert.equal((await e.segmentsOf(WS)).length, 72);
+    const merged = await e.runCompaction();
+    assert.equal(merged, 72);
+    const segs = await e.segmentsOf(WS);
+    assert.ok(segs.length <= 4, `${segs.length} segments`);
+    assert.equal(segs.reduce((k, s) => k + s.rows, 0), 72);
+    for (const s of segs) assert.ok(s.maxTime - s.minTime <= 86_400_000_000, 'at most one day per merged segment');
+    assert.equal(await e.runCompaction(), 0, 'merged segments are not merged again');
+    assert.deepEqual((await q(e, 'SELECT count(*), sum("N"), count(DISTINCT "Msg") FROM $T')).rows, [[72, 2556, 72]]);
+    // Pruning still picks the segment(s) holding the hour, and the hour's rows only.
+    const hour = await q(e, `SELECT count(*), min("N") FROM $T WHERE "TimeGenerated" >= TIMESTAMP '2024-01-02 05:00:00' AND "TimeGenerated" < TIMESTAMP '2024-01-02 06:00:00'`);
+    assert.deepEqual(hour.rows, [[1, 29]]);
+    assert.equal(hour.stats.segmentsOpened, 1);
+    assert.equal(hour.stats.segmentsPruned, segs.length - 1);
+    await e.close();
+    const report = await verifyDataDir(dir);
+    assert.deepEqual(report.findings.filter((f) => f.severity === 'error'), []);
+    e = await open(dir);
+    assert.deepEqual((await q(e, 'SELECT count(*), sum("N") FROM $T')).rows, [[72, 2556]]);
+    await e.close();
+    assert.equal(readdirSync(join(dir, 'storage', WS, 'segments')).length, segs.length, 'the merged-away files are gone');
+  });
+
+  it('retention drops a merged segment only once all its rows are past the cutoff', async () => {
+    const dir = tempDir();
+    const now = Date.now();
+    const nowUs = BigInt(now) * 1000n;
+    const e = await open(dir, { retentionDays: () => 2 });
+    // One row per hour from 80 h ago to 1 h ago, sealed as hourly segments, then merged (day-long groups:
+    // 80–56 h ago, wholly past a 2-day retention; 55–31 h ago, straddling it; 30–1 h ago).
+    const rows = Array.from({ length: 80 }, (_, k) => ['t', nowUs - BigInt(80 - k) * HOUR_US, `r-${k}`, BigInt(k)]);
+    await e.append(WS, 'T_CL', COLS, rows);
+    await e.sealDue(true);
+    await e.runCompaction();
+    const segs = await e.segmentsOf(WS);
+    assert.ok(segs.length < 10, `${segs.length} segments`);
+    const cutoffUs = (now - 2 * 86_400_000) * 1000;
+    const dropped = await e.runRetention(now);
+    const expectDropped = segs.filter((s) => s.maxTime < cutoffUs).reduce((k, s) => k + s.rows, 0);
+    assert.equal(dropped, expectDropped);
+    assert.equal(dropped, 25);
+    assert.ok(segs.some((s) => s.minTime < cutoffUs && s.maxTime >= cutoffUs), 'a merged segment straddles the cutoff');
+    const left = await e.segmentsOf(WS);
+    for (const s of left) assert.ok(s.maxTime >= cutoffUs, 'a segment with a row inside retention is kept');
+    // Every row inside retention is still there.
+    const inside = rows.filter((r) => Number(r[1] as bigint) >= cutoffUs).length;
+    const r = await q(e, `SELECT count(*) FROM $T WHERE "TimeGenerated" >= make_timestamp(${cutoffUs}::BIGINT)`);
+    assert.deepEqual(r.rows, [[inside]]);
+    await e.close();
+  });
+
   it('rotates the master key without rewriting data', async () => {
     const dir = tempDir();
     let e = await open(dir);
