@@ -202,7 +202,9 @@ export async function startBenchVigil(): Promise<BenchVigil> {
   for (const f of ['ca.pem', 'ca-key.pem']) copyFileSync(join(BENCH_CA_DIR, 'tls', f), join(tlsDir, f));
   let vigil: VigilProcess;
   try {
-    vigil = await startVigil({ dataDir });
+    // Compact every few seconds, so the timed queries see the steady state a long-running server
+    // reaches (merged segments), not the first minutes' one-segment-per-hour layout.
+    vigil = await startVigil({ dataDir, env: { VIGIL_COMPACTION_INTERVAL_SECONDS: '5' } });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
