@@ -1019,21 +1019,11 @@ class Parser {
   }
 
   private parseSearchOr(): A.Expr {
-    let left = this.parseSearchAnd();
-    while (this.isWord('or')) {
-      const op = this.next();
-      left = this.binary('or', op, left, this.parseSearchAnd());
-    }
-    return left;
+    return this.keywordChain('or', () => this.parseSearchAnd());
   }
 
   private parseSearchAnd(): A.Expr {
-    let left = this.parseSearchAtom();
-    while (this.isWord('and')) {
-      const op = this.next();
-      left = this.binary('and', op, left, this.parseSearchAtom());
-    }
-    return left;
+    return this.keywordChain('and', () => this.parseSearchAtom());
   }
 
   /** A search term (`"x"`, `Col:"x"`, `*`), a parenthesized search predicate, or an ordinary comparison. */
@@ -1208,22 +1198,22 @@ class Parser {
     );
   }
 
-  private parseOr(): A.Expr {
-    let left = this.parseAnd();
-    while (this.isWord('or')) {
+  /** `a and b and c` / `a or b or c`: a keyword operator, left-associative. */
+  private keywordChain(word: 'and' | 'or', operand: () => A.Expr): A.Expr {
+    let left = operand();
+    while (this.isWord(word)) {
       const op = this.next();
-      left = this.binary('or', op, left, this.parseAnd());
+      left = this.binary(word, op, left, operand());
     }
     return left;
   }
 
+  private parseOr(): A.Expr {
+    return this.keywordChain('or', () => this.parseAnd());
+  }
+
   private parseAnd(): A.Expr {
-    let left = this.parseComparison();
-    while (this.isWord('and')) {
-      const op = this.next();
-      left = this.binary('and', op, left, this.parseComparison());
-    }
-    return left;
+    return this.keywordChain('and', () => this.parseComparison());
   }
 
   private parseComparison(): A.Expr {
