@@ -20,7 +20,7 @@ import { formatDatetimeUs } from '../src/kql/literals.js';
 import { sqlIdent } from '../src/kql/sql.js';
 import { toWireRow, wrapForWire } from '../src/query/wire-format.js';
 import { DUCKDB_TYPE } from '../src/store/column-types.js';
-import { COLUMNS as BENCH_COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
+import { appendLogRow, COLUMNS as BENCH_COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
 
 const WARMUP_RUNS = 3;
 const DAY_MS = 86_400_000;
@@ -270,13 +270,7 @@ async function load(c: DuckDBConnection, n: number): Promise<void> {
     const a = await c.createAppender('AppLogs');
     for (let i = from; i < Math.min(n, from + CHUNK); i++) {
       const r = makeRow(i, n, END_MS);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(r.TimeGenerated)) * 1000n));
-      a.appendVarchar(r.Level);
-      a.appendVarchar(r.Service);
-      a.appendDouble(r.DurationMs);
-      a.appendInteger(r.Code);
-      a.appendVarchar(r.Message);
-      a.appendVarchar(JSON.stringify(r.Props));
+      appendLogRow(a, r);
       a.appendVarchar(`/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-${r.Props.region}/providers/Microsoft.Web/sites/${r.Service}-${i % 37}`);
       a.endRow();
     }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { sdkClients } from '../test/support/clients.js';
 import { startVigil, type VigilProcess } from '../test/support/vigil-process.js';
 
@@ -251,6 +251,17 @@ export interface Baseline {
 }
 
 /** A file-backed DuckDB in a temporary folder, table `T` with the same column types Vigil stores. */
+/** Appends a bench row's columns, in the order of COLUMNS, to a DuckDB appender (the caller ends the row). */
+export function appendLogRow(a: DuckDBAppender, r: LogRow): void {
+  a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(r.TimeGenerated)) * 1000n));
+  a.appendVarchar(r.Level);
+  a.appendVarchar(r.Service);
+  a.appendDouble(r.DurationMs);
+  a.appendInteger(r.Code);
+  a.appendVarchar(r.Message);
+  a.appendVarchar(JSON.stringify(r.Props));
+}
+
 export async function openBaseline(): Promise<Baseline> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-duckdb-'));
   // Same engine settings as Vigil's store: 2 threads, 4 GB.
@@ -264,13 +275,7 @@ export async function openBaseline(): Promise<Baseline> {
       await conn.run('BEGIN TRANSACTION');
       const a = await conn.createAppender('T');
       for (const r of rows) {
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(r.TimeGenerated)) * 1000n));
-        a.appendVarchar(r.Level);
-        a.appendVarchar(r.Service);
-        a.appendDouble(r.DurationMs);
-        a.appendInteger(r.Code);
-        a.appendVarchar(r.Message);
-        a.appendVarchar(JSON.stringify(r.Props));
+        appendLogRow(a, r);
         a.endRow();
       }
       a.flushSync();
