@@ -561,11 +561,7 @@ class Parser {
           if (this.skipOneHint()) continue;
           break;
         }
-        const right = this.parseOperand();
-        this.expectWord('on');
-        const on: A.Expr[] = [];
-        do on.push(this.parseExpr());
-        while (this.acceptOp(','));
+        const { right, on } = this.parseRightOn();
         return { kind: 'join', joinKind, right, on, span: this.span(start) };
       }
       case 'lookup': {
@@ -583,11 +579,7 @@ class Parser {
           if (this.skipOneHint()) continue;
           break;
         }
-        const right = this.parseOperand();
-        this.expectWord('on');
-        const on: A.Expr[] = [];
-        do on.push(this.parseExpr());
-        while (this.acceptOp(','));
+        const { right, on } = this.parseRightOn();
         return { kind: 'lookup', lookupKind, right, on, span: this.span(start) };
       }
       case 'as': {
@@ -1196,6 +1188,16 @@ class Parser {
       { kind: 'binary', op, opSpan: opTok.span, left, right, span: { start: left.span.start, end: right.span.end } },
       left, right,
     );
+  }
+
+  /** The right side and keys of `join` / `lookup`: `(T) on k1, $left.a == $right.b`. */
+  private parseRightOn(): { right: A.TabularExpr; on: A.Expr[] } {
+    const right = this.parseOperand();
+    this.expectWord('on');
+    const on: A.Expr[] = [];
+    do on.push(this.parseExpr());
+    while (this.acceptOp(','));
+    return { right, on };
   }
 
   /** `a and b and c` / `a or b or c`: a keyword operator, left-associative. */
