@@ -41,17 +41,6 @@ async function writeTemp(file: string, data: string, mode: number): Promise<stri
   return tmp;
 }
 
-/** Replaces `file` atomically (temp file + rename): a crash never leaves half a file. */
-export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = await writeTemp(file, data, mode);
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /**
  * Creates `file` atomically only if it does not exist yet (temp file + hard link, which fails
  * on an existing target). Returns false, leaving the existing file alone, if it was already there —

@@ -17,7 +17,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509's DI container needs the Reflect metadata API before it loads
 import * as x509 from '@peculiar/x509';
-import { ensurePrivateDir, readIfExists, tightenMode, writeFileAtomic } from '../identity/secure-files.js';
+import { ensurePrivateDir, readIfExists, tightenMode } from '../identity/secure-files.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export interface TlsMaterial {
   caPem: string;
