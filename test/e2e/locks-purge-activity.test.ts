@@ -227,9 +227,11 @@ describe('locks, purge and the activity log', { timeout: 600_000 }, () => {
         dataFlows: [{ streams: ['Custom-Gdpr'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-Gdpr_CL' }],
       },
     });
-    const now = Date.now();
+    // Every row in one hour (the previous one), so they seal into one segment and each segment the
+    // table has holds a purged row: near the top of an hour, "the last few minutes" spans two hours.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
     const upload = (rowsIn: { UserEmail: string; N: number }[]) =>
-      ingestion.upload(rule.immutableId!, 'Custom-Gdpr', rowsIn.map((r, i) => ({ TimeGenerated: new Date(now - (i + 1) * 60_000).toISOString(), ...r })));
+      ingestion.upload(rule.immutableId!, 'Custom-Gdpr', rowsIn.map((r, i) => ({ TimeGenerated: new Date(hour + (i + 1) * 60_000).toISOString(), ...r })));
     await upload([
       { UserEmail: 'alice@example.com', N: 1 },
       { UserEmail: 'bob@example.com', N: 2 },
