@@ -21,7 +21,7 @@ import { expiredSegments, retentionCutoff } from './retention.js';
 import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
 import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } from './sealer.js';
 import { SegmentCache } from './segment-cache.js';
-import { MemoryTier } from './memory-tier.js';
+import { MemoryTier, segmentFilter, type TierSource } from './memory-tier.js';
 import { openSegment } from './segment.js';
 import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
 import { intersectRange, rangesFromPlan, type MicrosRange } from './time-pruning.js';
@@ -143,6 +143,7 @@ export class StorageEngine implements LogStore {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly sealConn: DuckDBConnection,
+    private readonly probeInstance: DuckDBInstance,
     private readonly probeConn: DuckDBConnection,
     private readonly master: MasterKeys,
     private readonly scratch: Scratch,
@@ -191,16 +192,27 @@ export class StorageEngine implements LogStore {
       await writer.run(`ATTACH ':memory:' AS ${HOT_CATALOG}`);
       const sealConn = await instance.connect();
       await sealConn.run(setup);
-      const probeConn = await instance.connect();
+      // The probe plans queries against empty stand-in tables, in a DuckDB instance of its own: it must
+      // keep the optimizer from folding scans away on their (empty) statistics, and that setting is
+      // global — set on the query instance it would also switch off late materialization (top-N
+      // ×18 slower) and statistics propagation for every real query.
+      const probeInstance = await DuckDBInstance.create(':memory:', {
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+        memory_limit: '256MB',
+        threads: '1',
+      });
+      const probeConn = await probeInstance.connect();
       await probeConn.run(setup);
-      // The probe plans against empty stand-ins: keep DuckDB from folding scans away on their (empty) statistics.
       await probeConn.run("SET disabled_optimizers = 'statistics_propagation,late_materialization'");
+      await probeConn.run('SET enable_external_access = false');
+      await probeConn.run('SET lock_configuration = true');
       // Half the scratch space at most, so sealing and spills keep room.
       const cacheBytes = options.segmentCacheBytes ?? Math.max(16 * 1024 * 1024, Math.min(1024 * 1024 * 1024, Math.floor(scratch.freeBytes / 2)));
       const memConn = await instance.connect();
       await memConn.run(setup);
       const memory = await MemoryTier.attach(memConn, options.memoryTierBytes ?? 1024 * 1024 * 1024);
-      const engine = new StorageEngine(instance, writer, sealConn, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
+      const engine = new StorageEngine(instance, writer, sealConn, probeInstance, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
       for (let i = 0; i < (options.queryConnections ?? 8); i++) {
         const c = await instance.connect();
         await c.run(setup);
@@ -705,12 +717,10 @@ export class StorageEngine implements LogStore {
     return parts.join(' UNION ALL ');
   }
 
-  /** SELECT of the table's current columns over one segment's in-memory table. */
-  private memorySelect(ws: Ws, t: TableRt, seg: SegmentEntry, table: string): string {
-    const cols = ws.manifest.table(t.name)?.schemas.find((s) => s.version === seg.schemaVersion)?.columns ?? t.columns;
-    const have = new Set(cols.map((c) => c.name.toLowerCase()));
-    const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
-    return `SELECT ${list} FROM ${table}`;
+  /** SELECT of the table's current columns over its memory-tier table, only the rows of the given segments. */
+  private memorySelect(t: TableRt, src: TierSource, where: string): string {
+    const list = t.columns.map((c) => (src.has(c.name) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+    return `SELECT ${list} FROM ${src.sql}${where ? ` WHERE ${where}` : ''}`;
   }
 
   /** The table's current columns over a hot table (columns it lacks are NULL). */
@@ -813,6 +823,20 @@ export class StorageEngine implements LogStore {
     const cached: string[] = [];
     const pinnedMem: string[] = [];
     const readHot: HotTable[] = [];
+    const plans: {
+      view: string;
+      ws: Ws;
+      t: TableRt;
+      hots: HotTable[];
+      tierKey: string;
+      /** Chosen segments read from the memory tier… */
+      inMemory: number[];
+      /** …and from decrypted Parquet. */
+      files: { seg: SegmentEntry; path: string }[];
+      /** Segments of the query's manifest snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
+      wanted: Set<string>;
+    }[] = [];
+    let inTransaction = false;
     let aborted: 'timeout' | 'cancelled' | undefined;
     // DuckDB forgets an interrupt that arrives before the statement starts executing, so once a
     // query is to stop it is interrupted again every 50 ms until its run settles.
@@ -858,15 +882,16 @@ export class StorageEngine implements LogStore {
           segmentRows: segRows,
         });
         const files: { seg: SegmentEntry; path: string }[] = [];
-        const inMemory: { seg: SegmentEntry; table: string }[] = [];
+        const inMemory: number[] = [];
+        const tierKey = view;
         for (const seg of chosen) {
           if (aborted) throw new QueryAbortedError(aborted);
           // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
           const mem = this.memory.tryAcquire(seg.id);
-          if (mem) {
+          if (mem !== undefined) {
             pinnedMem.push(seg.id);
             stats.segmentCacheHits++;
-            inMemory.push({ seg, table: mem });
+            inMemory.push(mem);
             continue;
           }
           const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
@@ -875,13 +900,13 @@ export class StorageEngine implements LogStore {
             stats.segmentsDecrypted++;
             stats.bytesDecrypted += seg.size;
           }
-          const loaded = await this.memory.load(seg.id, r.path, r.bytes).catch((err: unknown) => {
+          const loaded = await this.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes).catch((err: unknown) => {
             this.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
             return undefined;
           });
-          if (loaded) {
+          if (loaded !== undefined) {
             pinnedMem.push(seg.id);
-            inMemory.push({ seg, table: loaded });
+            inMemory.push(loaded);
             // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
             this.cache.release(seg.id);
             this.cache.drop(seg.id);
@@ -890,9 +915,45 @@ export class StorageEngine implements LogStore {
             files.push({ seg, path: r.path });
           }
         }
-        const parts = hots.map((h) => this.hotSelect(t, h));
-        for (const m of inMemory) parts.push(this.memorySelect(ws, t, m.seg, m.table));
+        plans.push({ view, ws, t, hots, tierKey, inMemory, files, wanted: new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id)) });
+      }
+      // The memory tier's tables hold the rows of every loaded segment of a table, and a concurrent
+      // load or eviction changes them. The query therefore reads them in an explicit transaction
+      // whose DuckDB snapshot starts (by touching each tier table) while the set of segments the
+      // tier may hold does not change — retried in the rare case it did. Knowing exactly which
+      // segments the snapshot can see, the view needs no segment filter in the usual case.
+      const tierTables = [...new Set(plans.filter((p) => p.inMemory.length > 0).map((p) => this.memory.source(p.tierKey)?.sql))];
+      if (tierTables.length > 0) {
+        const begin = async () => {
+          await conn.run('BEGIN TRANSACTION');
+          inTransaction = true;
+          for (const sql of tierTables) if (sql) await conn.run(`SELECT 1 FROM ${sql} LIMIT 0`);
+        };
+        for (let attempt = 0; ; attempt++) {
+          const epoch = this.memory.epoch;
+          if (attempt === 3) {
+            // Loads and evictions keep racing: start the snapshot while the tier lets none run.
+            await this.memory.exclusive(begin);
+            break;
+          }
+          await begin();
+          if (this.memory.epoch === epoch) break;
+          await conn.run('ROLLBACK');
+          inTransaction = false;
+        }
+      }
+      for (const { view, ws, t, hots, tierKey, inMemory, files, wanted } of plans) {
+        // Empty hot tables stay out of the view: without a UNION ALL, DuckDB plans the scan of the
+        // memory tier as it would a native table's (late materialization for top-N).
+        const parts = hots.filter((h) => h.rows > 0).map((h) => this.hotSelect(t, h));
+        if (inMemory.length > 0) {
+          // Pinned segments keep their tier table alive, so it is there.
+          const tier = this.memory.source(tierKey);
+          if (!tier) throw new Error(`memory tier table of ${t.name} is missing`);
+          parts.push(this.memorySelect(t, tier, segmentFilter(this.memory.present(tierKey), wanted)));
+        }
         if (files.length > 0) parts.push(this.segmentSelect(ws, t, files));
+        if (parts.length === 0) parts.push(this.hotSelect(t, hots[0]!));
         const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`;
         let views = this.viewSql.get(conn);
         if (!views) this.viewSql.set(conn, (views = new Map()));
@@ -906,8 +967,17 @@ export class StorageEngine implements LogStore {
       if (aborted) throw new QueryAbortedError(aborted);
       const reader = await conn.runAndReadAll(sql);
       if (aborted) throw new QueryAbortedError(aborted);
+      if (inTransaction) {
+        inTransaction = false;
+        await conn.run('COMMIT');
+      }
       return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], statistics: stats };
     } catch (err) {
+      if (inTransaction) {
+        // The views created in it are gone with it.
+        this.viewSql.delete(conn);
+        await conn.run('ROLLBACK').catch(() => undefined);
+      }
       if (aborted) throw new QueryAbortedError(aborted);
       throw err;
     } finally {
@@ -1108,8 +1178,11 @@ export class StorageEngine implements LogStore {
       for (const c of this.idle) c.closeSync();
       this.writer.closeSync();
       this.sealConn.closeSync();
-      this.probeConn.closeSync();
       this.instance.closeSync();
+      await this.probeLock.run(() => {
+        this.probeConn.closeSync();
+        this.probeInstance.closeSync();
+      });
     });
     this.cache.clear();
     closeScratch(this.scratch);

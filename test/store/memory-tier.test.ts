@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { parseSize } from '../../src/store/memory-tier.js';
+import { segmentFilter } from '../../src/store/memory-tier.js';
 import { openScratch } from '../../src/store/scratch.js';
 
 const WS = '3c1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -93,11 +93,39 @@ describe('memory tier', { timeout: 120_000 }, () => {
     await e.close();
   });
 
-  it('parses DuckDB sizes', () => {
-    assert.equal(parseSize('512 bytes'), 512);
-    assert.equal(parseSize('1.5 KiB'), 1536);
-    assert.equal(parseSize('69.5 MiB'), Math.round(69.5 * 1024 * 1024));
-    assert.equal(parseSize('2 GB'), 2e9);
+  it('counts every row once while compaction replaces segments that are in the tier', async () => {
+    const e = await loaded(256 * 1024 * 1024);
+    const src = e.tableSource(WS, 'T_CL');
+    const count = async () => Number((await e.query(`SELECT count(*), sum("N") FROM ${src}`, { timeoutMs: 30_000 })).rows[0]![0]);
+    assert.equal(await count(), 48_000);
+    assert.equal(e.status().memoryTierSegments, 24);
+    // Queries run while compaction swaps the 24 hourly segments for merged ones; every answer is exact.
+    let done = false;
+    const compaction = e.runCompaction().finally(() => (done = true));
+    const seen: number[] = [];
+    while (!done) seen.push(await count());
+    assert.ok((await compaction) > 0, 'compaction merged segments');
+    for (let i = 0; i < 3; i++) seen.push(await count());
+    assert.deepEqual([...new Set(seen)], [48_000]);
+    await e.memory.settle();
+    const segs = (await e.segmentsOf(WS)).length;
+    assert.ok(segs < 24, `merged: ${segs} segments`);
+    assert.equal(e.status().memoryTierSegments, segs, 'the replaced segments left the tier, the merged ones are in it');
+    await e.close();
+  });
+
+  it('selects segments with ranges, and no filter when every present segment is wanted', () => {
+    const present = new Map([
+      ['a', 1],
+      ['b', 2],
+      ['c', 5],
+      ['d', 9],
+    ]);
+    assert.equal(segmentFilter(present, new Set(['a', 'b', 'c', 'd', 'x'])), '');
+    assert.equal(segmentFilter(present, new Set(['a', 'b', 'c'])), '"__seg" BETWEEN 1 AND 5');
+    assert.equal(segmentFilter(present, new Set(['a', 'c', 'd'])), '("__seg" = 1 OR "__seg" BETWEEN 5 AND 9)');
+    assert.equal(segmentFilter(present, new Set(['x'])), 'false');
+    assert.equal(segmentFilter(new Map(), new Set()), '');
   });
 
   it('refuses a scratch folder that is not memory-backed, saying what to do', (t) => {
