@@ -925,9 +925,8 @@ export class StorageEngine implements LogStore {
       const tierTables = [...new Set(plans.filter((p) => p.inMemory.length > 0).map((p) => this.memory.source(p.tierKey)?.sql))];
       if (tierTables.length > 0) {
         const begin = async () => {
-          await conn.run('BEGIN TRANSACTION');
           inTransaction = true;
-          for (const sql of tierTables) if (sql) await conn.run(`SELECT 1 FROM ${sql} LIMIT 0`);
+          await conn.run(['BEGIN TRANSACTION', ...tierTables.filter((x) => x !== undefined).map((x) => `SELECT 1 FROM ${x} LIMIT 0`)].join('; '));
         };
         for (let attempt = 0; ; attempt++) {
           const epoch = this.memory.epoch;
