@@ -13,7 +13,7 @@ import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { DAY_MICROS, planCompaction } from './compaction.js';
-import { addHotColumns, appendHot, createHotTable, dropHotTable, HOT_CATALOG, hotSource, type HotTable } from './hot-tables.js';
+import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, HOT_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
@@ -67,6 +67,8 @@ export interface WorkspaceTables {
 
 interface TableRt {
   name: string;
+  /** Its table in the memory tier (hot rows and loaded segments). A table created again after a drop gets a new one. */
+  tierKey: string;
   columns: StoredColumn[];
   schemaVersion: number;
   hot: HotTable;
@@ -108,6 +110,8 @@ const VIEW_PREFIX = 'vigil_';
 const VIEW_RE = /"vigil_([0-9a-f]{32})_((?:[^"]|"")+)"/g;
 const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
 const viewName = (hex: string, table: string) => `${VIEW_PREFIX}${hex}_${table}`;
+/** The memory-tier key of a table: its view name and the schema version it was (re)created or opened at. */
+const tierKeyOf = (hex: string, table: string, version: number) => `${viewName(hex, table)}#${version}`;
 
 function microsIso(us: number | undefined): string | undefined {
   if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
@@ -278,9 +282,9 @@ export class StorageEngine implements LogStore {
     for (const [name, state] of Object.entries(manifest.tables)) {
       if (state.dropped) continue;
       const schema = state.schemas[state.schemas.length - 1]!;
-      const hot = await this.writeLock.run(() => createHotTable(this.writer, `h_${hex}_${name}`, schema.columns));
-      hot.schemaVersion = schema.version;
-      tables.set(name, { name, columns: [...schema.columns], schemaVersion: schema.version, hot, sealing: [], dropped: false, sealingNow: false });
+      const tierKey = tierKeyOf(hex, name, schema.version);
+      const hot = await this.writeLock.run(() => createHotTable(this.memory, tierKey, schema.columns, schema.version));
+      tables.set(name, { name, tierKey, columns: [...schema.columns], schemaVersion: schema.version, hot, sealing: [], dropped: false, sealingNow: false });
     }
     // Segment files not in the manifest were written by a seal or compaction that crashed before committing.
     const listed = new Set(manifest.segments.map((s) => s.file));
@@ -326,7 +330,7 @@ export class StorageEngine implements LogStore {
         }
         if (t) {
           try {
-            await appendHot(this.writer, t.hot, cols, rows);
+            await appendHot(this.writer, this.memory, t.hot, cols, rows);
             t.hot.rows += rows.length;
             t.hot.firstAppendMs ??= Date.now();
             for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
@@ -356,11 +360,11 @@ export class StorageEngine implements LogStore {
         const previous = ws.manifest.table(table);
         const version = previous ? Math.max(0, ...previous.schemas.map((s) => s.version)) + 1 : 1;
         const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-        const hot = await createHotTable(this.writer, `h_${ws.hex}_${table}`, cols);
-        hot.schemaVersion = version;
+        const tierKey = tierKeyOf(ws.hex, table, version);
+        const hot = await createHotTable(this.memory, tierKey, cols, version);
         ws.manifest.setTable(table, { sealedThroughSeq: previous?.sealedThroughSeq ?? 0, schemas: [{ version, columns: cols }] });
         ws.manifest.save();
-        ws.tables.set(table, { name: table, columns: [...cols], schemaVersion: version, hot, sealing: [], dropped: false, sealingNow: false });
+        ws.tables.set(table, { name: table, tierKey, columns: [...cols], schemaVersion: version, hot, sealing: [], dropped: false, sealingNow: false });
         return;
       }
       const have = new Set(t.columns.map((c) => c.name.toLowerCase()));
@@ -371,7 +375,7 @@ export class StorageEngine implements LogStore {
       const next = [...t.columns, ...missing];
       state.schemas.push({ version, columns: next });
       ws.manifest.save();
-      await addHotColumns(this.writer, t.hot, missing);
+      await addHotColumns(this.memory, t.hot, missing);
       t.hot.schemaVersion = version;
       t.columns = next;
       t.schemaVersion = version;
@@ -392,7 +396,7 @@ export class StorageEngine implements LogStore {
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
         if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
-        await appendHot(this.writer, cur.hot, cols, rows);
+        await appendHot(this.writer, this.memory, cur.hot, cols, rows);
         cur.hot.rows += rows.length;
         cur.hot.bytes += payload.length;
         cur.hot.firstAppendMs ??= Date.now();
@@ -451,7 +455,7 @@ export class StorageEngine implements LogStore {
   private async dropIfUnread(h: HotTable): Promise<void> {
     if (h.retired && h.readers === 0 && !h.droppedFromDb) {
       h.droppedFromDb = true;
-      await this.writeLock.run(() => dropHotTable(this.writer, h));
+      await dropHotTable(this.memory, h);
     }
   }
 
@@ -470,8 +474,7 @@ export class StorageEngine implements LogStore {
     try {
       if (t.hot.rows > 0) {
         await this.writeLock.run(async () => {
-          const fresh = await createHotTable(this.writer, `h_${ws.hex}_${t.name}`, t.columns);
-          fresh.schemaVersion = t.schemaVersion;
+          const fresh = await createHotTable(this.memory, t.tierKey, t.columns, t.schemaVersion);
           // The swap is one synchronous step: a query sees the old table either as hot or as sealing, never both.
           const old = t.hot;
           old.watermark = ws.lastApplied.get(t.name) ?? 0;
@@ -481,7 +484,7 @@ export class StorageEngine implements LogStore {
       }
       while (t.sealing.length > 0) {
         const h = t.sealing[0]!;
-        const exported = await exportSegments(this.sealConn, `SELECT * FROM ${hotSource(h)}`, {
+        const exported = await exportSegments(this.sealConn, hotSelect(h), {
           workspaceId: ws.id,
           table: t.name,
           schemaVersion: h.schemaVersion,
@@ -564,7 +567,7 @@ export class StorageEngine implements LogStore {
     await this.writeLock.run(async () => {
       for (const h of [t.hot, ...t.sealing]) {
         if (h.droppedFromDb) continue;
-        const r = await this.writer.runAndReadAll(`DELETE FROM ${hotSource(h)} WHERE "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
+        const r = await this.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
         const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
         h.rows -= n;
         dropped += n;
@@ -723,16 +726,6 @@ export class StorageEngine implements LogStore {
     return `SELECT ${list} FROM ${src.sql}${where ? ` WHERE ${where}` : ''}`;
   }
 
-  /** The table's current columns over a hot table (columns it lacks are NULL). */
-  private hotColumns(t: TableRt, h: HotTable): string {
-    const have = new Set(h.columns.map((c) => c.name.toLowerCase()));
-    return t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
-  }
-
-  private hotSelect(t: TableRt, h: HotTable): string {
-    return `SELECT ${this.hotColumns(t, h)} FROM ${hotSource(h)}`;
-  }
-
   /** The TimeGenerated range each referenced table needs, as DuckDB's optimizer pushes it into the scans. */
   private async probeRanges(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
     const key = `${refs.map((r) => `${r.view}:${JSON.stringify(r.t.columns)}`).join('|')}\u0000${sql}`;
@@ -827,13 +820,9 @@ export class StorageEngine implements LogStore {
       view: string;
       ws: Ws;
       t: TableRt;
-      hots: HotTable[];
-      tierKey: string;
-      /** Chosen segments read from the memory tier… */
-      inMemory: number[];
-      /** …and from decrypted Parquet. */
+      /** Chosen segments read from decrypted Parquet (the others are in the memory tier). */
       files: { seg: SegmentEntry; path: string }[];
-      /** Segments of the query's manifest snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
+      /** Hot generations and segments of the query's snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
       wanted: Set<string>;
     }[] = [];
     let inTransaction = false;
@@ -882,16 +871,13 @@ export class StorageEngine implements LogStore {
           segmentRows: segRows,
         });
         const files: { seg: SegmentEntry; path: string }[] = [];
-        const inMemory: number[] = [];
-        const tierKey = view;
+        const tierKey = t.tierKey;
         for (const seg of chosen) {
           if (aborted) throw new QueryAbortedError(aborted);
           // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
-          const mem = this.memory.tryAcquire(seg.id);
-          if (mem !== undefined) {
+          if (this.memory.tryAcquire(seg.id) !== undefined) {
             pinnedMem.push(seg.id);
             stats.segmentCacheHits++;
-            inMemory.push(mem);
             continue;
           }
           const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
@@ -906,7 +892,6 @@ export class StorageEngine implements LogStore {
           });
           if (loaded !== undefined) {
             pinnedMem.push(seg.id);
-            inMemory.push(loaded);
             // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
             this.cache.release(seg.id);
             this.cache.drop(seg.id);
@@ -915,44 +900,46 @@ export class StorageEngine implements LogStore {
             files.push({ seg, path: r.path });
           }
         }
-        plans.push({ view, ws, t, hots, tierKey, inMemory, files, wanted: new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id)) });
+        const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
+        for (const h of hots) wanted.add(h.gen.id);
+        plans.push({ view, ws, t, files, wanted });
       }
-      // The memory tier's tables hold the rows of every loaded segment of a table, and a concurrent
-      // load or eviction changes them. The query therefore reads them in an explicit transaction
-      // whose DuckDB snapshot starts (by touching each tier table) while the set of segments the
-      // tier may hold does not change — retried in the rare case it did. Knowing exactly which
-      // segments the snapshot can see, the view needs no segment filter in the usual case.
-      const tierTables = [...new Set(plans.filter((p) => p.inMemory.length > 0).map((p) => this.memory.source(p.tierKey)?.sql))];
-      if (tierTables.length > 0) {
-        const begin = async () => {
-          inTransaction = true;
-          await conn.run(['BEGIN TRANSACTION', ...tierTables.filter((x) => x !== undefined).map((x) => `SELECT 1 FROM ${x} LIMIT 0`)].join('; '));
-        };
-        for (let attempt = 0; ; attempt++) {
-          const epoch = this.memory.epoch;
-          if (attempt === 3) {
-            // Loads and evictions keep racing: start the snapshot while the tier lets none run.
-            await this.memory.exclusive(begin);
-            break;
-          }
-          await begin();
-          if (this.memory.epoch === epoch) break;
+      // A table's hot rows and loaded segments are one memory-tier table, which concurrent appends,
+      // seals, loads and evictions change. The query reads it in an explicit transaction whose DuckDB
+      // snapshot starts (by touching each tier table) while the set of generations the tier may hold
+      // and the tables' columns do not change — retried in the rare case they did — and captures that
+      // set at the same instant. Knowing exactly which generations the snapshot can see, the view
+      // needs no filter in the usual case: DuckDB then plans a native table's scan (zone maps, late
+      // materialization for top-N).
+      const tierKeys = [...new Set(plans.map((p) => p.t.tierKey))];
+      const touch = tierKeys.map((k) => this.memory.source(k)?.sql).filter((x): x is string => x !== undefined);
+      const capture = () => new Map(tierKeys.map((k) => [k, { source: this.memory.source(k), present: this.memory.present(k) }]));
+      const begin = async () => {
+        inTransaction = true;
+        await conn.run(['BEGIN TRANSACTION', ...touch.map((x) => `SELECT 1 FROM ${x} LIMIT 0`)].join('; '));
+        return capture();
+      };
+      let atSnapshot: ReturnType<typeof capture> | undefined = tierKeys.length === 0 ? capture() : undefined;
+      for (let attempt = 0; !atSnapshot; attempt++) {
+        if (attempt === 3) {
+          // Changes keep racing: start the snapshot while the tier lets none run.
+          atSnapshot = await this.memory.exclusive(begin);
+          break;
+        }
+        const epoch = this.memory.epoch;
+        const snap = await begin();
+        if (this.memory.epoch === epoch) atSnapshot = snap;
+        else {
           await conn.run('ROLLBACK');
           inTransaction = false;
         }
       }
-      for (const { view, ws, t, hots, tierKey, inMemory, files, wanted } of plans) {
-        // Empty hot tables stay out of the view: without a UNION ALL, DuckDB plans the scan of the
-        // memory tier as it would a native table's (late materialization for top-N).
-        const parts = hots.filter((h) => h.rows > 0).map((h) => this.hotSelect(t, h));
-        if (inMemory.length > 0) {
-          // Pinned segments keep their tier table alive, so it is there.
-          const tier = this.memory.source(tierKey);
-          if (!tier) throw new Error(`memory tier table of ${t.name} is missing`);
-          parts.push(this.memorySelect(t, tier, segmentFilter(this.memory.present(tierKey), wanted)));
-        }
+      for (const { view, ws, t, files, wanted } of plans) {
+        const { source, present } = atSnapshot.get(t.tierKey)!;
+        // The current hot generation keeps the table's tier table alive, so it is there.
+        if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
+        const parts = [this.memorySelect(t, source, segmentFilter(present, wanted))];
         if (files.length > 0) parts.push(this.segmentSelect(ws, t, files));
-        if (parts.length === 0) parts.push(this.hotSelect(t, hots[0]!));
         const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`;
         let views = this.viewSql.get(conn);
         if (!views) this.viewSql.set(conn, (views = new Map()));
@@ -1025,9 +1012,8 @@ export class StorageEngine implements LogStore {
         this.writeLock.run(async () => {
           for (const h of [t.hot, ...t.sealing]) {
             if (h.droppedFromDb) continue;
-            const r = await this.writer.runAndReadAll(
-              `DELETE FROM ${hotSource(h)} WHERE rowid IN (SELECT "__vigil_rowid" FROM (SELECT rowid AS "__vigil_rowid", ${this.hotColumns(t, h)} FROM ${hotSource(h)}) WHERE ${whereSql})`,
-            );
+            // The tier table has every column of the table (older generations read NULL in newer ones).
+            const r = await this.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND (${whereSql})`);
             const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
             h.rows -= n;
             removed += n;
@@ -1057,7 +1043,7 @@ export class StorageEngine implements LogStore {
         return rec.table === t.name ? rec : undefined;
       });
       // Which rows of the table's records match: evaluated by DuckDB, over the table's current columns.
-      const scratch = await this.writeLock.run(() => createHotTable(this.writer, `purge_${ws.hex}`, [...t.columns, { name: '__vigil_i', type: 'long' }]));
+      const scratch = await this.writeLock.run(() => createScratchTable(this.writer, `purge_${ws.hex}`, [...t.columns, { name: '__vigil_i', type: 'long' }]));
       let matches: Set<number>;
       try {
         let i = 0;
@@ -1065,12 +1051,12 @@ export class StorageEngine implements LogStore {
           if (!rec) continue;
           const cols = [...rec.columns, { name: '__vigil_i', type: 'long' as const }];
           const rows = rec.rows.map((row) => [...row, BigInt(i++)]);
-          if (rows.length > 0) await this.writeLock.run(() => appendHot(this.writer, scratch, cols, rows));
+          if (rows.length > 0) await this.writeLock.run(() => appendScratch(this.writer, scratch, cols, rows));
         }
-        const r = await this.writeLock.run(() => this.writer.runAndReadAll(`SELECT "__vigil_i" FROM ${hotSource(scratch)} WHERE ${whereSql}`));
+        const r = await this.writeLock.run(() => this.writer.runAndReadAll(`SELECT "__vigil_i" FROM ${scratchSource(scratch)} WHERE ${whereSql}`));
         matches = new Set(r.getRowsJS().map((row) => Number(row[0])));
       } finally {
-        await this.writeLock.run(() => dropHotTable(this.writer, scratch));
+        await this.writeLock.run(() => dropScratchTable(this.writer, scratch));
       }
       if (matches.size === 0) continue;
       let i = 0;

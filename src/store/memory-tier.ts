@@ -36,6 +36,8 @@ interface TierTable {
   name: string;
   /** Column name (lower case) → type, in the table now. */
   columns: Map<string, StoredColumn['type']>;
+  /** The table's physical column order (`__seg` included), for appenders. */
+  order: { name: string; type: StoredColumn['type'] | 'seg' }[];
   /** Segments whose rows it holds (or is loading). */
   segments: number;
 }
@@ -48,12 +50,25 @@ interface Entry {
   doomed: boolean;
   /** Bytes the segment added to the tier when it was loaded (for choosing eviction victims). */
   bytes: number;
+  /** A hot generation (rows appended, not yet sealed): never evicted, not in the budget. */
+  hot: boolean;
 }
 
 /** What a query reads of a tier table: its SQL name and the columns it has. */
 export interface TierSource {
   sql: string;
   has(column: string): boolean;
+}
+
+/** A hot generation: where its rows are appended. */
+export interface HotGeneration {
+  /** Its entry in the tier. */
+  id: string;
+  /** Its number in `__seg`. */
+  seg: number;
+  /** The tier table: name in the `segmem` catalog and SQL name. */
+  table: string;
+  sql: string;
 }
 
 export class MemoryTier {
@@ -63,7 +78,7 @@ export class MemoryTier {
   private readonly lock = new Mutex();
   private counter = 0;
   private tableCounter = 0;
-  /** Changes whenever the set of entries changes. */
+  /** Changes whenever the set of entries or a table's columns change. */
   epoch = 0;
   private closed = false;
   private used = 0;
@@ -76,10 +91,11 @@ export class MemoryTier {
   ) {}
 
   static async attach(conn: DuckDBConnection, budgetBytes: number): Promise<MemoryTier> {
-    if (budgetBytes > 0) await conn.run(`ATTACH ':memory:' AS ${MEM_CATALOG} (COMPRESS)`);
+    await conn.run(`ATTACH ':memory:' AS ${MEM_CATALOG} (COMPRESS)`);
     return new MemoryTier(conn, budgetBytes);
   }
 
+  /** Whether sealed segments are loaded (hot generations always live here). */
   get enabled(): boolean {
     return this.budgetBytes > 0;
   }
@@ -89,9 +105,9 @@ export class MemoryTier {
     return this.used;
   }
 
-  /** Segments in the tier. */
+  /** Sealed segments in the tier. */
   get count(): number {
-    return [...this.entries.values()].filter((e) => !e.doomed).length;
+    return [...this.entries.values()].filter((e) => !e.doomed && !e.hot).length;
   }
 
   has(id: string): boolean {
@@ -99,11 +115,50 @@ export class MemoryTier {
     return !!e && !e.doomed;
   }
 
-  /** The tier table of log table `key`, as it is now. */
+  /** The tier table of log table `key`, as it is now (a copy: later changes do not show). */
   source(key: string): TierSource | undefined {
     const t = this.tables.get(key);
     if (!t) return undefined;
-    return { sql: `${MEM_CATALOG}.main.${sqlIdent(t.name)}`, has: (c) => t.columns.has(c.toLowerCase()) };
+    const columns = new Set(t.columns.keys());
+    return { sql: `${MEM_CATALOG}.main.${sqlIdent(t.name)}`, has: (c) => columns.has(c.toLowerCase()) };
+  }
+
+  /** The physical column order of log table `key`'s tier table (for an appender; `seg` marks `__seg`). */
+  order(key: string): readonly { name: string; type: StoredColumn['type'] | 'seg' }[] {
+    return this.tables.get(key)?.order ?? [];
+  }
+
+  /**
+   * Starts a hot generation of log table `key` (creating its tier table, or adding `columns` it
+   * lacks). The caller holds the engine's write lock: appends and column changes never overlap.
+   */
+  addHot(key: string, columns: readonly StoredColumn[]): Promise<HotGeneration> {
+    return this.lock.run(async () => {
+      if (this.closed) throw new Error('The storage engine is closed.');
+      const t = await this.tableFor(key, columns, true);
+      if (!t) throw new Error(`the in-memory table of ${key} has a column of another type`);
+      const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true };
+      const id = `hot:${e.seg}`;
+      t.segments++;
+      this.entries.set(id, e);
+      this.epoch++;
+      return { id, seg: e.seg, table: t.name, sql: `${MEM_CATALOG}.main.${sqlIdent(t.name)}` };
+    });
+  }
+
+  /** Adds columns to log table `key`'s tier table (the caller holds the engine's write lock). */
+  addColumns(key: string, columns: readonly StoredColumn[]): Promise<void> {
+    return this.lock.run(async () => {
+      if (!(await this.tableFor(key, columns, true))) throw new Error(`the in-memory table of ${key} has a column of another type`);
+    });
+  }
+
+  /** Ends a hot generation: its rows are deleted (its readers are done). */
+  removeHot(id: string): Promise<void> {
+    return this.lock.run(async () => {
+      const e = this.entries.get(id);
+      if (e) await this.removeLocked([[id, e]]);
+    });
   }
 
   /**
@@ -153,10 +208,10 @@ export class MemoryTier {
     const estimate = parquetBytes * 1.5;
     await this.evictLocked(Math.max(0, this.budgetBytes - estimate));
     if (this.used + estimate > this.budgetBytes) return undefined;
-    const table = await this.tableFor(key, columns);
+    const table = await this.tableFor(key, columns, false);
     if (!table) return undefined;
     const before = await this.inMemoryTableBytes();
-    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate };
+    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false };
     table.segments++;
     this.entries.set(id, e);
     this.epoch++;
@@ -186,24 +241,33 @@ export class MemoryTier {
     return e;
   }
 
-  /** The tier table for log table `key` with at least `columns` (created or widened), or undefined when a column's type differs. */
-  private async tableFor(key: string, columns: readonly StoredColumn[]): Promise<TierTable | undefined> {
+  /**
+   * The tier table for log table `key` with at least `columns`: created, or widened when `widen`
+   * (only under the engine's write lock: a column added while an append is open fails its commit).
+   * Undefined when a column's type differs, or a column is missing and may not be added: such a
+   * segment stays in Parquet.
+   */
+  private async tableFor(key: string, columns: readonly StoredColumn[], widen: boolean): Promise<TierTable | undefined> {
     let t = this.tables.get(key);
     if (!t) {
-      t = { name: `t_${++this.tableCounter}`, columns: new Map(), segments: 0 };
+      t = { name: `t_${++this.tableCounter}`, columns: new Map(), order: [], segments: 0 };
       const list = [...columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`), `${sqlIdent(SEG_COLUMN)} INTEGER`];
       await this.conn.run(`CREATE TABLE ${MEM_CATALOG}.main.${sqlIdent(t.name)} (${list.join(', ')})`);
       for (const c of columns) t.columns.set(c.name.toLowerCase(), c.type);
+      t.order = [...columns.map((c) => ({ name: c.name, type: c.type })), { name: SEG_COLUMN, type: 'seg' as const }];
       this.tables.set(key, t);
+      this.epoch++;
       return t;
     }
-    // A table dropped and created again may reuse a column name with another type while older
-    // segments are still being read: those segments stay in Parquet until the old rows are gone.
     if (columns.some((c) => t!.columns.has(c.name.toLowerCase()) && t!.columns.get(c.name.toLowerCase()) !== c.type)) return undefined;
-    for (const c of columns) {
-      if (t.columns.has(c.name.toLowerCase())) continue;
+    const missing = columns.filter((c) => !t!.columns.has(c.name.toLowerCase()));
+    if (missing.length > 0 && !widen) return undefined;
+    for (const c of missing) {
       await this.conn.run(`ALTER TABLE ${MEM_CATALOG}.main.${sqlIdent(t.name)} ADD COLUMN ${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`);
       t.columns.set(c.name.toLowerCase(), c.type);
+      t.order = [...t.order, { name: c.name, type: c.type }];
+      // A query's snapshot must not predate a column its view names: it retries (see `epoch`).
+      this.epoch++;
     }
     return t;
   }
@@ -281,7 +345,7 @@ export class MemoryTier {
   /** Removes unpinned segments, least recently used first, until at most `target` bytes are used (by their load-time sizes). */
   private async evictLocked(target: number, keep?: string): Promise<void> {
     if (this.used <= target) return;
-    const candidates = [...this.entries].filter(([id, e]) => e.pins === 0 && id !== keep).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    const candidates = [...this.entries].filter(([id, e]) => e.pins === 0 && !e.hot && id !== keep).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     const victims: [string, Entry][] = [];
     let expected = this.used;
     for (const c of candidates) {
@@ -305,7 +369,7 @@ export class MemoryTier {
 
   /** Removes every unpinned segment. */
   async clear(): Promise<void> {
-    await this.lock.run(() => this.removeLocked([...this.entries].filter(([, e]) => e.pins === 0)));
+    await this.lock.run(() => this.removeLocked([...this.entries].filter(([, e]) => e.pins === 0 && !e.hot)));
   }
 }
 
