@@ -14,12 +14,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, type ColumnSchema, type TableResolver } from '../src/kql/index.js';
-import { formatDatetimeUs } from '../src/kql/literals.js';
 import { sqlIdent } from '../src/kql/sql.js';
 import { toWireRow, wrapForWire } from '../src/query/wire-format.js';
 import { DUCKDB_TYPE } from '../src/store/column-types.js';
+import { answerDifference, type Answer, type Comparison } from './answers.js';
 import { appendLogRow, COLUMNS as BENCH_COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
 
 const WARMUP_RUNS = 3;
@@ -30,14 +30,9 @@ const MAX_ROWS = 500_000; // the query service's default row limit (+1 is append
 
 const COLUMNS: ColumnSchema[] = [...BENCH_COLUMNS, { name: '_ResourceId', type: 'string' }];
 
-interface Case {
-  name: string;
+interface Case extends Comparison {
   kql: string;
   sql: string;
-  /** Columns compared (by name, on both sides). */
-  compare: string[];
-  /** Rows compared in order (the query orders them) or as a multiset. */
-  ordered: boolean;
 }
 
 const ts = (ms: number) => `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
@@ -127,60 +122,6 @@ const CASES: Case[] = [
   },
 ];
 
-// ---------------------------------------------------------------- answers
-
-interface Answer {
-  columns: string[];
-  rows: unknown[][];
-}
-
-/** A cell both sides agree on: instants as Kusto's ISO text, JSON re-serialized, numbers as numbers. */
-function canon(v: unknown): string | number {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') return v;
-  if (v instanceof Date) return formatDatetimeUs(BigInt(v.getTime()) * 1000n);
-  if (v instanceof DuckDBTimestampValue) return formatDatetimeUs(v.micros);
-  if (typeof v === 'string') {
-    if (/^[[{]/.test(v)) {
-      try {
-        return JSON.stringify(JSON.parse(v));
-      } catch {
-        /* plain text */
-      }
-    }
-    return v;
-  }
-  return String(v);
-}
-
-function sameCell(a: string | number, b: string | number): boolean {
-  if (typeof a === 'number' && typeof b === 'number') return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-  return a === b;
-}
-
-function projectRows(a: Answer, c: Case, side: string): (string | number)[][] {
-  const idx = c.compare.map((name) => {
-    const i = a.columns.indexOf(name);
-    if (i < 0) throw new Error(`${c.name}: column '${name}' missing from the ${side} answer [${a.columns.join(', ')}]`);
-    return i;
-  });
-  const rows = a.rows.map((r) => idx.map((i) => canon(r[i])));
-  if (!c.ordered) rows.sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : JSON.stringify(x) > JSON.stringify(y) ? 1 : 0));
-  return rows;
-}
-
-/** Undefined when the answers agree, else the first difference. */
-function difference(vigil: Answer, duck: Answer, c: Case): string | undefined {
-  const a = projectRows(vigil, c, 'Vigil');
-  const b = projectRows(duck, c, 'DuckDB');
-  if (a.length !== b.length) return `Vigil returned ${a.length} rows, DuckDB ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i]!.every((x, k) => sameCell(x, b[i]![k]!))) return `row ${i}: Vigil ${JSON.stringify(a[i])} vs DuckDB ${JSON.stringify(b[i])}`;
-  }
-  return undefined;
-}
-
 // ---------------------------------------------------------------- setup
 
 const opts = parseOptions();
@@ -218,7 +159,7 @@ try {
       return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
     };
     const compiledSql = compile(c.kql, resolver, { now }).sql;
-    const diff = difference(await vigilRun(), await duckRun(), c);
+    const diff = answerDifference(await vigilRun(), await duckRun(), c);
     if (diff) {
       wrong++;
       progress(`WRONG ANSWER ${c.name}: ${diff}`);

@@ -4,6 +4,7 @@
  * same rows, in the same run. Both answers are compared before anything is timed.
  */
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import { answerDifference, type Answer, type Comparison } from './answers.js';
 import {
   BATCH, SPAN_MS, TABLE, benchEndMs, emitResult, latency, makeBatch, openBaseline, parseOptions, pool, progress, startBenchVigil, timed,
   uploadBatch, type Latency,
@@ -13,14 +14,9 @@ const HOUR = 3_600_000;
 const WARMUP_RUNS = 3;
 const LOAD_CONCURRENCY = 8;
 
-interface Case {
-  name: string;
+interface Case extends Comparison {
   kql: string;
   sql: string;
-  /** Columns whose values must agree (by name, present on both sides). */
-  compare: string[];
-  /** Compare rows in order (true) or as a multiset (false). */
-  ordered: boolean;
 }
 
 const CASES: Case[] = [
@@ -61,43 +57,6 @@ const CASES: Case[] = [
     ordered: true,
   },
 ];
-
-interface Answer {
-  columns: string[];
-  rows: unknown[][];
-}
-
-/** One cell in a form both sides agree on: instants as ISO text, numbers to 12 significant digits. */
-function canon(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(12);
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'object') {
-    const s = String(v); // DuckDB values (e.g. timestamps) print as SQL literals
-    return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(s) ? new Date(`${s.replace(' ', 'T')}Z`).toISOString() : JSON.stringify(v);
-  }
-  return String(v);
-}
-
-function project(a: Answer, c: Case): string[] {
-  const idx = c.compare.map((name) => {
-    const i = a.columns.indexOf(name);
-    if (i < 0) throw new Error(`${c.name}: column '${name}' missing from [${a.columns.join(', ')}]`);
-    return i;
-  });
-  const rows = a.rows.map((r) => idx.map((i) => canon(r[i])).join(' | '));
-  return c.ordered ? rows : rows.sort();
-}
-
-/** Undefined when the answers agree, else a description of the first difference. */
-function difference(vigil: Answer, duck: Answer, c: Case): string | undefined {
-  const a = project(vigil, c);
-  const b = project(duck, c);
-  if (a.length !== b.length) return `Vigil returned ${a.length} rows, DuckDB ${b.length}`;
-  const i = a.findIndex((x, k) => x !== b[k]);
-  return i < 0 ? undefined : `row ${i}: Vigil [${a[i]}] vs DuckDB [${b[i]}]`;
-}
 
 const opts = parseOptions();
 const total = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
@@ -167,7 +126,7 @@ try {
       error = (err as Error).message.split('\n').slice(0, 4).join(' ');
     }
     const duckAnswer = await runDuck(c.sql);
-    const diff = vigilAnswer ? difference(vigilAnswer, duckAnswer, c) : error;
+    const diff = vigilAnswer ? answerDifference(vigilAnswer, duckAnswer, c) : error;
     const check = {
       ok: diff === undefined,
       groups: { vigil: vigilAnswer?.rows.length ?? null, duckdb: duckAnswer.rows.length },

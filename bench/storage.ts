@@ -20,6 +20,7 @@ import type { ColumnSchema } from '../src/kql/index.js';
 import type { StoredValue } from '../src/store/column-types.js';
 import { DuckDbStore } from '../src/store/duckdb-store.js';
 import { StorageEngine } from '../src/store/engine.js';
+import { answerDifference } from './answers.js';
 import { emitResult, latency, parseOptions, progress, timed, pool, benchEndMs, makeRow, type LogRow } from './support.js';
 
 const WS = '5e0f2a4b-0c1d-4e2f-8a9b-000000000001';
@@ -39,30 +40,6 @@ const opts = parseOptions();
 const MEMORY_TIER_MB = process.env.VIGIL_MEMORY_TIER_MB === undefined ? undefined : Number(process.env.VIGIL_MEMORY_TIER_MB);
 const tierBytes = MEMORY_TIER_MB === undefined ? undefined : Math.floor(MEMORY_TIER_MB * 1024 * 1024);
 
-/**
- * Compares two answers cell by cell. Doubles may differ in their last bits: avg/quantile sum in
- * another order when the rows come from several segments (floating-point addition is not
- * associative), so they are equal within a relative 1e-9; everything else must match exactly.
- */
-function compareAnswers(a: unknown[][], b: unknown[][]): { same: boolean; exact: boolean; detail?: string } {
-  const norm = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
-  if (a.length !== b.length) return { same: false, exact: false, detail: `${a.length} rows vs ${b.length}` };
-  let exact = true;
-  for (let i = 0; i < a.length; i++) {
-    const ra = a[i]!;
-    const rb = b[i]!;
-    if (ra.length !== rb.length) return { same: false, exact: false, detail: `row ${i}: ${ra.length} cells vs ${rb.length}` };
-    for (let j = 0; j < ra.length; j++) {
-      const x = norm(ra[j]);
-      const y = norm(rb[j]);
-      if (JSON.stringify(x) === JSON.stringify(y)) continue;
-      exact = false;
-      if (typeof x === 'number' && typeof y === 'number' && Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y))) continue;
-      return { same: false, exact: false, detail: `row ${i} cell ${j}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}` };
-    }
-  }
-  return { same: true, exact };
-}
 const N = opts.rows ?? (opts.quick ? 1_000_000 : 10_000_000);
 const INGEST_ROWS = Math.min(N, opts.quick ? 200_000 : 1_000_000);
 const BATCH = 1_000;
@@ -139,11 +116,16 @@ async function timeQueries(engine: StorageEngine, native: DuckDBConnection, src:
     const ratio = Math.round((le.medianMs / ln.medianMs) * 100) / 100;
     ratios.push(ratio);
     // top 10: ties in DurationMs may order differently; compare the sort key only.
-    const cmp = name.startsWith('top') ? compareAnswers(eRows.map((r) => [r[3]]), nRows.map((r) => [r[3]])) : compareAnswers(eRows, nRows);
-    const same = cmp.same;
-    if (!same) process.exitCode = 1;
-    queries[name] = { engine: le, native: ln, ratio, sameAnswer: same, exactAnswer: cmp.exact, ...(cmp.detail ? { difference: cmp.detail } : {}) };
-    const note = !same ? `  (answers differ! ${cmp.detail})` : cmp.exact ? '' : '  (same within 1e-9: float summation order)';
+    const columns = (eRows[0] ?? nRows[0] ?? []).map((_, k) => String(k));
+    const difference = answerDifference(
+      { columns, rows: eRows },
+      { columns, rows: nRows },
+      { name, compare: name.startsWith('top') ? ['3'] : columns, ordered: true },
+      ['engine', 'native'],
+    );
+    if (difference) process.exitCode = 1;
+    queries[name] = { engine: le, native: ln, ratio, sameAnswer: !difference, ...(difference ? { difference } : {}) };
+    const note = difference ? `  (answers differ! ${difference})` : '';
     progress(`  ${name.padEnd(26)} engine ${le.medianMs.toFixed(1).padStart(8)} ms   native ${ln.medianMs.toFixed(1).padStart(8)} ms   ×${ratio}${note}`);
   }
   const geo = Math.round(Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length) * 100) / 100;

@@ -20,7 +20,7 @@ import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
 import { expiredSegments, retentionCutoff } from './retention.js';
 import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
 import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } from './sealer.js';
-import { SegmentCache } from './segment-cache.js';
+import { SegmentCache, type CachedSegment } from './segment-cache.js';
 import { MemoryTier, segmentFilter, type TierSource } from './memory-tier.js';
 import { openSegment } from './segment.js';
 import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
@@ -605,12 +605,13 @@ export class StorageEngine implements LogStore {
     if (!group.every((s) => live.has(s.id))) return 0;
     const ids = group.map((s) => s.id);
     this.pinSegments(ids);
-    const acquired: string[] = [];
+    const acquired: CachedSegment[] = [];
     try {
       const files: { seg: SegmentEntry; path: string }[] = [];
       for (const seg of group) {
-        files.push({ seg, path: (await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg))).path });
-        acquired.push(seg.id);
+        const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
+        acquired.push(r);
+        files.push({ seg, path: r.path });
       }
       const select = this.segmentSelect(ws, t, files);
       // One merged segment, whatever partitions its rows come from (its time range is the union of its parts').
@@ -629,7 +630,7 @@ export class StorageEngine implements LogStore {
       this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
       return 0;
     } finally {
-      for (const id of acquired) this.cache.release(id);
+      for (const r of acquired) this.cache.release(r);
       this.unpinSegments(ids);
     }
   }
@@ -813,7 +814,7 @@ export class StorageEngine implements LogStore {
     };
     const conn = await this.acquireConn();
     const pinnedSegs: string[] = [];
-    const cached: string[] = [];
+    const cached: CachedSegment[] = [];
     const pinnedMem: string[] = [];
     const readHot: HotTable[] = [];
     const plans: {
@@ -893,10 +894,10 @@ export class StorageEngine implements LogStore {
           if (loaded !== undefined) {
             pinnedMem.push(seg.id);
             // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
-            this.cache.release(seg.id);
+            this.cache.release(r);
             this.cache.drop(seg.id);
           } else {
-            cached.push(seg.id);
+            cached.push(r);
             files.push({ seg, path: r.path });
           }
         }
@@ -970,7 +971,7 @@ export class StorageEngine implements LogStore {
       clearTimeout(timer);
       clearInterval(reinterrupt);
       limits.signal?.removeEventListener('abort', onAbort);
-      for (const id of cached) this.cache.release(id);
+      for (const r of cached) this.cache.release(r);
       for (const id of pinnedMem) this.memory.release(id);
       this.unpinSegments(pinnedSegs);
       for (const h of readHot) h.readers--;
@@ -1079,14 +1080,14 @@ export class StorageEngine implements LogStore {
     const segs = ws.manifest.segments.filter((s) => s.table === t.name && (range.lo === undefined || s.maxTime >= range.lo) && (range.hi === undefined || s.minTime <= range.hi));
     const ids = segs.map((s) => s.id);
     this.pinSegments(ids);
-    const acquired: string[] = [];
+    const acquired: CachedSegment[] = [];
     const added: ExportedSegment[] = [];
     const replaced: SegmentEntry[] = [];
     let removed = 0;
     try {
       for (const seg of segs) {
         const r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
-        acquired.push(seg.id);
+        acquired.push(r);
         const select = this.segmentSelect(ws, t, [{ seg, path: r.path }]);
         const n = Number((await this.sealConn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${whereSql}`)).getRowsJS()[0]?.[0] ?? 0);
         if (n === 0) continue;
@@ -1106,7 +1107,7 @@ export class StorageEngine implements LogStore {
       for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       throw err;
     } finally {
-      for (const id of acquired) this.cache.release(id);
+      for (const r of acquired) this.cache.release(r);
       this.unpinSegments(ids);
     }
     // The old segments: plaintext out of the caches, encrypted files (with their wrapped data keys) shredded.

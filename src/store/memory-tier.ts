@@ -1,25 +1,25 @@
 /**
- * The memory tier: recently used decrypted segments held in compressed in-memory DuckDB tables
- * (catalog `segmem`, attached with DuckDB's in-memory compression), bounded by a byte budget,
- * least recently used evicted first. Each segment counts what DuckDB's in-memory table memory grew
- * by when it was loaded (at least its Parquet size: small segments share blocks, and DuckDB's
- * accounting is per database instance, not per catalog). A segment outside the
- * tier is read as decrypted Parquet from the scratch cache (the fallback tier).
+ * The memory tier: a table's hot rows and its recently used decrypted segments, held in ONE
+ * compressed in-memory DuckDB table per log table (catalog `segmem`), each row tagged in `__seg`
+ * with the number of its generation — a hot generation (rows appended, not yet sealed; see
+ * hot-tables.ts) or a loaded segment. Segments are bounded by a byte budget, least recently used
+ * evicted first; a segment outside the tier is read as decrypted Parquet from the scratch cache.
+ * Each segment counts what DuckDB's in-memory table memory grew by when it was loaded (DuckDB's
+ * accounting is per instance, not per catalog). Hot rows are outside the budget: sealing bounds them.
  *
- * Every log table has ONE tier table holding the rows of all its loaded segments, each row tagged
- * with its segment's number in the column `__seg`. A query reads `… WHERE "__seg" IN (the segments
- * of its snapshot)`. Why one table and not one per segment: DuckDB then sees a single base-table
- * scan, so its optimizer works as on a native table — zone maps on `__seg` and `TimeGenerated`
- * skip row groups, and top-N runs with late materialization (sort keys first, the other columns of
- * only the winning rows), which a UNION ALL of per-segment tables prevents (×4–×18 slower).
+ * Why one table: DuckDB then sees a single base-table scan and plans it as a native table's — zone
+ * maps skip row groups, and top-N runs with late materialization (sort keys first, the other
+ * columns of only the winning rows), which a UNION ALL of per-segment or hot tables prevents
+ * (×3–×18 slower over 10M rows). Which generations a query may see is decided when its snapshot
+ * starts (`present`, `epoch`, `segmentFilter`); usually all of them, so the scan has no filter.
  *
- * Why at all: scans of in-memory tables are as fast as DuckDB's native tables (no Parquet decoding,
- * no footers per query), and the plaintext never needs a file once loaded — so a small /dev/shm
+ * Why in memory at all: scans of in-memory tables are as fast as DuckDB's native tables (no
+ * Parquet decoding), and the plaintext never needs a file once loaded — so a small /dev/shm
  * (Docker's 64 MB) only has to hold one segment at a time while it is loaded.
  *
  * A query pins the segments it reads; a pinned segment's rows are never deleted. A segment removed
  * from the manifest (retention, compaction, purge, drop) is deleted from its table as soon as its
- * last reader is done, and a table whose last segment left is dropped.
+ * last reader is done, and a table whose last generation left is dropped.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString } from '../kql/sql.js';
@@ -52,6 +52,8 @@ interface Entry {
   bytes: number;
   /** A hot generation (rows appended, not yet sealed): never evicted, not in the budget. */
   hot: boolean;
+  /** Its rows are committed (a segment is listed before its INSERT starts, for `present`, but readable only after). */
+  ready: boolean;
 }
 
 /** What a query reads of a tier table: its SQL name and the columns it has. */
@@ -112,7 +114,7 @@ export class MemoryTier {
 
   has(id: string): boolean {
     const e = this.entries.get(id);
-    return !!e && !e.doomed;
+    return !!e && !e.doomed && e.ready;
   }
 
   /** The tier table of log table `key`, as it is now (a copy: later changes do not show). */
@@ -137,7 +139,7 @@ export class MemoryTier {
       if (this.closed) throw new Error('The storage engine is closed.');
       const t = await this.tableFor(key, columns, true);
       if (!t) throw new Error(`the in-memory table of ${key} has a column of another type`);
-      const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true };
+      const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true, ready: true };
       const id = `hot:${e.seg}`;
       t.segments++;
       this.entries.set(id, e);
@@ -175,7 +177,8 @@ export class MemoryTier {
   /** Pins the segment when it is in the tier; returns its number in `__seg`. */
   tryAcquire(id: string): number | undefined {
     const e = this.entries.get(id);
-    if (!e || e.doomed) return undefined;
+    // Still loading: the caller waits for the load (`load` joins it).
+    if (!e || e.doomed || !e.ready) return undefined;
     e.pins++;
     e.lastUsed = Date.now();
     this.hits++;
@@ -211,7 +214,7 @@ export class MemoryTier {
     const table = await this.tableFor(key, columns, false);
     if (!table) return undefined;
     const before = await this.inMemoryTableBytes();
-    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false };
+    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false, ready: false };
     table.segments++;
     this.entries.set(id, e);
     this.epoch++;
@@ -228,8 +231,9 @@ export class MemoryTier {
       throw err;
     }
     this.loads++;
-    // What it took (hot tables share DuckDB's counter: concurrent appends may blur it a little).
-    const grown = Math.max(parquetBytes, (await this.inMemoryTableBytes()) - before);
+    // What it took. Hot rows share DuckDB's counter, so a concurrent append blurs it: bounded by
+    // the Parquet size below (small segments share blocks) and by what compression could cost above.
+    const grown = Math.min(4 * parquetBytes + 1024 * 1024, Math.max(parquetBytes, (await this.inMemoryTableBytes()) - before));
     this.used += grown - e.bytes;
     e.bytes = grown;
     // The estimate was low: make room among the others, or give the segment back to the Parquet tier.
@@ -238,6 +242,8 @@ export class MemoryTier {
       await this.removeLocked([[id, e]]);
       return undefined;
     }
+    // Readable (and so pinnable) only now: a pinned segment is never removed.
+    e.ready = true;
     return e;
   }
 

@@ -1,7 +1,10 @@
 /**
  * Decrypted segments, as Parquet files in the memory-backed scratch folder, bounded by size (LRU).
- * A query pins the segments it reads; pinned files are never evicted, and a segment removed from
- * the manifest (retention, compaction, drop) disappears once its last reader is done.
+ * A reader pins the file it was handed (`acquire` → handle → `release`); pinned files are never
+ * evicted. A segment removed from the manifest (retention, compaction, drop), or whose plaintext
+ * moved into the memory tier, leaves the cache at once, and its file disappears once its last
+ * reader is done. Every decryption gets a file name of its own: a segment decrypted again while an
+ * older copy is still being read never shares — nor deletes — that reader's file.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,13 +14,24 @@ interface Entry {
   bytes: number;
   pins: number;
   lastUsed: number;
+  /** Out of the cache; the file goes when the last reader releases it. */
   doomed: boolean;
+}
+
+/** A pinned decrypted segment. */
+export interface CachedSegment {
+  path: string;
+  bytes: number;
+  /** Whether the plaintext was already there. */
+  hit: boolean;
+  readonly entry: Entry;
 }
 
 export class SegmentCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private total = 0;
+  private counter = 0;
   hits = 0;
   misses = 0;
 
@@ -34,14 +48,14 @@ export class SegmentCache {
     return this.entries.size;
   }
 
-  /** Pins segment `id`, decrypting it with `load` on a miss. Returns its plaintext Parquet path. */
-  async acquire(id: string, load: () => Buffer): Promise<{ path: string; hit: boolean; bytes: number }> {
+  /** Pins segment `id`, decrypting it with `load` on a miss. */
+  async acquire(id: string, load: () => Buffer): Promise<CachedSegment> {
     const e = this.entries.get(id);
-    if (e && !e.doomed) {
+    if (e) {
       e.pins++;
       e.lastUsed = Date.now();
       this.hits++;
-      return { path: e.path, hit: true, bytes: e.bytes };
+      return { path: e.path, hit: true, bytes: e.bytes, entry: e };
     }
     let pending = this.loading.get(id);
     let hit = true;
@@ -55,14 +69,13 @@ export class SegmentCache {
     const entry = await pending;
     entry.pins++;
     entry.lastUsed = Date.now();
-    return { path: entry.path, hit, bytes: entry.bytes };
+    return { path: entry.path, hit, bytes: entry.bytes, entry };
   }
 
-  release(id: string): void {
-    const e = this.entries.get(id);
-    if (!e) return;
+  release(handle: CachedSegment): void {
+    const e = handle.entry;
     e.pins--;
-    if (e.pins === 0 && e.doomed) this.remove(id, e);
+    if (e.pins === 0 && e.doomed) rmSync(e.path, { force: true });
     else this.evict();
   }
 
@@ -74,32 +87,40 @@ export class SegmentCache {
       this.insert(id, parquet);
     } catch {
       // Best effort (a full tmpfs): the segment is decrypted again when a query needs it.
-      rmSync(join(this.dir, `${id}.parquet`), { force: true });
     }
     this.evict();
   }
 
-  /** The segment is gone from the manifest: delete its plaintext as soon as nobody reads it. */
+  /** The segment leaves the cache: its plaintext file is deleted as soon as nobody reads it. */
   drop(id: string): void {
     const e = this.entries.get(id);
-    if (!e) return;
-    e.doomed = true;
-    if (e.pins === 0) this.remove(id, e);
+    if (e) this.retire(id, e);
   }
 
   private insert(id: string, parquet: Uint8Array): Entry {
-    const path = join(this.dir, `${id}.parquet`);
-    writeFileSync(path, parquet, { mode: 0o600 });
+    const path = join(this.dir, `${id}-${++this.counter}.parquet`);
+    try {
+      writeFileSync(path, parquet, { mode: 0o600 });
+    } catch (err) {
+      rmSync(path, { force: true });
+      throw err;
+    }
     const entry: Entry = { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: false };
+    // A copy decrypted while an older one was being retired: the older stays its readers' until released.
+    const old = this.entries.get(id);
+    if (old) this.retire(id, old);
     this.entries.set(id, entry);
     this.total += entry.bytes;
     return entry;
   }
 
-  private remove(id: string, e: Entry): void {
-    rmSync(e.path, { force: true });
-    this.entries.delete(id);
-    this.total -= e.bytes;
+  private retire(id: string, e: Entry): void {
+    if (this.entries.get(id) === e) {
+      this.entries.delete(id);
+      this.total -= e.bytes;
+    }
+    e.doomed = true;
+    if (e.pins === 0) rmSync(e.path, { force: true });
   }
 
   /** Evicts unpinned segments, least recently used first, until the cache fits. */
@@ -108,11 +129,11 @@ export class SegmentCache {
     const victims = [...this.entries].filter(([, e]) => e.pins === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [id, e] of victims) {
       if (this.total + room <= this.maxBytes) break;
-      this.remove(id, e);
+      this.retire(id, e);
     }
   }
 
   clear(): void {
-    for (const [id, e] of [...this.entries]) this.remove(id, e);
+    for (const [id, e] of [...this.entries]) this.retire(id, e);
   }
 }
