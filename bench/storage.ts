@@ -21,19 +21,12 @@ import type { StoredValue } from '../src/store/column-types.js';
 import { DuckDbStore } from '../src/store/duckdb-store.js';
 import { StorageEngine } from '../src/store/engine.js';
 import { answerDifference } from './answers.js';
-import { emitResult, latency, parseOptions, progress, timed, pool, benchEndMs, makeRow, type LogRow } from './support.js';
+import { COLUMNS as BENCH_COLUMNS, emitResult, latency, parseOptions, progress, timed, pool, benchEndMs, makeRow, type LogRow } from './support.js';
 
 const WS = '5e0f2a4b-0c1d-4e2f-8a9b-000000000001';
 const TABLE = 'BenchLogs_CL';
-const COLUMNS: ColumnSchema[] = [
-  { name: 'TimeGenerated', type: 'datetime' },
-  { name: 'Level', type: 'string' },
-  { name: 'Service', type: 'string' },
-  { name: 'DurationMs', type: 'real' },
-  { name: 'Code', type: 'int' },
-  { name: 'Message', type: 'string' },
-  { name: 'Props', type: 'dynamic' },
-];
+/** The bench table's columns (in process, without the standard columns the server adds). */
+const COLUMNS: ColumnSchema[] = BENCH_COLUMNS.map((c) => ({ ...c }));
 
 const opts = parseOptions();
 /** Memory tier budget for the engine (MiB; 0 = off, i.e. every segment read as Parquet from tmpfs). */

@@ -51,7 +51,7 @@ export class QueryAuditor {
     private readonly findWorkspace: (ref: string) => WorkspaceRecord | undefined,
   ) {}
 
-  async run<T extends { tables?: { rows: unknown[] }[] }>(q: AuditedQuery, execute: (trace: QueryTrace) => Promise<T>): Promise<T> {
+  async run<T extends { tables?: { rows: { length: number } }[] }>(q: AuditedQuery, execute: (trace: QueryTrace) => Promise<T>): Promise<T> {
     const submitted = new Date();
     const started = process.hrtime.bigint();
     const trace: QueryTrace = {};

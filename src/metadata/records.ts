@@ -1,3 +1,4 @@
+import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
@@ -106,16 +107,8 @@ export interface RoleAssignmentRecord {
   createdBy?: string;
 }
 
-/** A custom role definition (`Microsoft.Authorization/roleDefinitions`, type CustomRole). */
-export interface CustomRoleDefinitionRecord {
-  /** The definition's GUID (lower case). */
-  id: string;
-  roleName: string;
-  description: string;
-  actions: string[];
-  notActions: string[];
-  dataActions: string[];
-  notDataActions: string[];
+/** A custom role definition (`Microsoft.Authorization/roleDefinitions`, type CustomRole): a role definition plus where and when it was made. */
+export interface CustomRoleDefinitionRecord extends Omit<RoleDefinition, 'type' | 'assignableScopes'> {
   assignableScopes: string[];
   /** The scope the definition was created at (its id's prefix). */
   scope: string;

@@ -10,6 +10,7 @@ import { insufficientAccess, TableAccess, type QueryContext } from './table-acce
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
 import { toWireRow, wrapForWire } from './wire-format.js';
+import { JsonRows } from './result-json.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
 export interface QueryLimitsConfig {
@@ -56,7 +57,7 @@ export interface QueryTrace {
 }
 
 export interface QueryResults {
-  tables: { name: string; columns: { name: string; type: string }[]; rows: unknown[][] }[];
+  tables: { name: string; columns: { name: string; type: string }[]; rows: JsonRows }[];
   statistics?: unknown;
   render?: unknown;
   error?: unknown;
@@ -159,7 +160,8 @@ export class QueryService {
     }
     release();
     if (req.trace) req.trace.scan = output.statistics;
-    const rows: unknown[][] = [];
+    // Each row is serialised here, once: to enforce the size limit, and as the response's text.
+    const rows: string[] = [];
     let bytes = 0;
     let truncated: string | undefined;
     for (const raw of output.rows) {
@@ -167,8 +169,8 @@ export class QueryService {
         truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
         break;
       }
-      const row = toWireRow(raw, compiled.columns);
-      bytes += JSON.stringify(row).length + 1;
+      const row = JSON.stringify(toWireRow(raw, compiled.columns));
+      bytes += row.length + 1;
       if (bytes > this.limits.maxResultBytes) {
         truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;
         break;
@@ -176,7 +178,7 @@ export class QueryService {
       rows.push(row);
     }
     const result: QueryResults = {
-      tables: [{ name: 'PrimaryResult', columns: compiled.columns.map((c) => ({ name: c.name, type: c.type })), rows }],
+      tables: [{ name: 'PrimaryResult', columns: compiled.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(rows) }],
     };
     if (truncated) {
       result.error = {

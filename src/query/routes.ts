@@ -9,6 +9,7 @@ import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
 import { parsePrefer, type PreferOptions } from './prefer.js';
 import type { QueryResults, QueryService, QueryTrace } from './query-service.js';
+import { resultJson } from './result-json.js';
 import type { QueryAuditor } from '../audit/query-audit.js';
 import { savedReportQueries } from '../audit/report-queries.js';
 import { LAQUERYLOGS } from '../audit/system-tables.js';
@@ -37,6 +38,7 @@ interface QueryBody {
 }
 
 const MAX_QUERY_CHARS = 100_000;
+const JSON_TYPE = 'application/json; charset=utf-8';
 const MAX_BATCH_REQUESTS = 10;
 
 const pathNotFound = (what: string) => new ApiError(404, 'PathNotFoundError', `The requested path does not exist: ${what}`);
@@ -180,7 +182,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
       prefer.waitSeconds && `wait=${prefer.waitSeconds}`,
     ].filter(Boolean);
     if (applied.length) reply.header('preference-applied', applied.join(','));
-    return reply.code(200).send(result);
+    return reply.code(200).type(JSON_TYPE).send(resultJson(result));
   };
 
   /** `GET|POST /v1/{resourceId}/query` and `/v1/{resourceId}/metadata`: resource-centric queries. */
@@ -284,7 +286,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
         }
       }),
     );
-    return reply.code(200).send({ responses });
+    return reply.code(200).type(JSON_TYPE).send(resultJson({ responses }));
   });
 
   const metadata = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply) => {

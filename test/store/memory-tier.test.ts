@@ -5,12 +5,11 @@
  * with guidance on what to do.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { statfsSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
+import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
 import { segmentFilter } from '../../src/store/memory-tier.js';
 import { openScratch } from '../../src/store/scratch.js';
 
@@ -20,16 +19,10 @@ const COLS: ColumnSchema[] = [
   { name: 'Msg', type: 'string' },
   { name: 'N', type: 'long' },
 ];
-const HOUR_US = 3_600_000_000n;
-const BASE_US = BigInt(Date.UTC(2024, 0, 1)) * 1000n;
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('vigil-tier-');
 
 async function loaded(memoryTierBytes: number): Promise<StorageEngine> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-tier-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes, log: () => undefined });
   await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
   // 24 hourly segments of 2,000 rows each.
@@ -115,8 +108,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
   });
 
   it('sees every acknowledged row exactly once while appends, seals, loads and compaction run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-tier-live-'));
-    dirs.push(dir);
+    const dir = tempDir();
     // A small budget, so that loads also evict while the queries run.
     const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 512 * 1024, log: () => undefined });
     await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
@@ -172,8 +164,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
 
   it('refuses a scratch folder that is not memory-backed, saying what to do', (t) => {
     assert.throws(() => openScratch('/nonexistent/vigil-scratch'), /does not exist.*--scratch-dir.*--tmpfs/s);
-    const disk = mkdtempSync(join(tmpdir(), 'vigil-disk-'));
-    dirs.push(disk);
+    const disk = tempDir();
     const type = statfsSync(disk).type;
     if (type === 0x01021994 || type === 0x858458f6) return t.skip('the temporary folder is itself a tmpfs here');
     assert.throws(() => openScratch(disk), /not memory-backed.*shm-size.*medium: Memory/s);

@@ -4,13 +4,13 @@
  * key rotation without rewriting data, and `verify` naming altered files.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { rotateMasterKey } from '../../src/keys/rotate.js';
 import { StorageEngine, type EngineOptions } from '../../src/store/engine.js';
+import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
 import { verifyDataDir } from '../../src/store/verify.js';
 
 const WS = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -20,18 +20,8 @@ const COLS: ColumnSchema[] = [
   { name: 'Msg', type: 'string' },
   { name: 'N', type: 'long' },
 ];
-const HOUR_US = 3_600_000_000n;
-const BASE_US = BigInt(Date.UTC(2024, 0, 1)) * 1000n;
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'vigil-engine-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('vigil-engine-');
 
 async function open(dataDir: string, extra: Partial<EngineOptions> = {}, columns = COLS): Promise<StorageEngine> {
   const e = await StorageEngine.open({ dataDir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, log: () => undefined, ...extra });

@@ -8,15 +8,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { WRAPPED_KEY_BYTES } from '../../src/keys/crypto.js';
 import { loadMasterKeys } from '../../src/keys/master-key.js';
 import { loadOrCreateWorkspaceKeys } from '../../src/keys/workspace-keys.js';
 import { StorageEngine, type EngineOptions } from '../../src/store/engine.js';
+import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
 import { Manifest } from '../../src/store/manifest.js';
 import { openSegment } from '../../src/store/segment.js';
 import { readWal } from '../../src/store/wal.js';
@@ -29,18 +29,8 @@ const COLS: ColumnSchema[] = [
   { name: 'Msg', type: 'string' },
   { name: 'N', type: 'long' },
 ];
-const HOUR_US = 3_600_000_000n;
-const BASE_US = BigInt(Date.UTC(2024, 0, 1)) * 1000n;
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'vigil-purge-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('vigil-purge-');
 
 async function open(dataDir: string, extra: Partial<EngineOptions> = {}): Promise<StorageEngine> {
   const e = await StorageEngine.open({ dataDir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, log: () => undefined, ...extra });
