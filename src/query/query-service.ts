@@ -145,7 +145,13 @@ export class QueryService {
     let output;
     try {
       if (deadline <= Date.now()) throw new QueryAbortedError('timeout'); // its turn came too late
-      output = await this.store.query(sql, { timeoutMs: Math.max(1, deadline - Date.now()), signal: req.signal, timespan: req.timespan, tables: resolver.grantedTables() });
+      output = await this.store.query(sql, {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        signal: req.signal,
+        timespan: req.timespan,
+        tables: resolver.grantedTables(),
+        exactScan: req.prefer.includeStatistics,
+      });
     } catch (err) {
       release();
       if (err instanceof QueryAbortedError) {

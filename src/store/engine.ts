@@ -807,11 +807,16 @@ export class StorageEngine implements LogStore {
       const t = ws?.tables.get(table);
       if (ws && t) refs.push({ view, ws, t });
     }
-    const ranges = refs.length > 0 ? await this.probeRanges(sql, refs) : new Map<string, MicrosRange>();
     const requested: MicrosRange = {
       lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
       hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
     };
+    // The query's own TimeGenerated range (planning it costs a millisecond or two) pays off only for
+    // segments that would have to be decrypted or loaded: what is in the memory tier is one table,
+    // whose zone maps skip the rows outside the range anyway.
+    const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
+    const probe = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !this.memory.has(s.id)));
+    const ranges = refs.length > 0 && probe ? await this.probeRanges(sql, refs) : new Map<string, MicrosRange>();
     const conn = await this.acquireConn();
     const pinnedSegs: string[] = [];
     const cached: CachedSegment[] = [];
@@ -851,7 +856,7 @@ export class StorageEngine implements LogStore {
           readHot.push(h);
         }
         const segs = ws.manifest.segments.filter((s) => s.table === t.name);
-        const chosen = segs.filter((s) => (range.lo === undefined || s.maxTime >= range.lo) && (range.hi === undefined || s.minTime <= range.hi));
+        const chosen = segs.filter((s) => overlaps(s, range));
         this.pinSegments(chosen.map((s) => s.id));
         pinnedSegs.push(...chosen.map((s) => s.id));
         const hotRows = hots.reduce((n, h) => n + h.rows, 0);

@@ -18,6 +18,11 @@ export interface QueryLimits {
    * string literal could name any table.
    */
   tables?: { workspaceId: string; table: string }[];
+  /**
+   * The caller shows the scan statistics (Prefer: include-statistics): work out every table's time
+   * range from the query even when it saves no work (all the data it could need is in memory).
+   */
+  exactScan?: boolean;
 }
 
 /** What the storage engine read for one query (shown with `Prefer: include-statistics=true`). */
