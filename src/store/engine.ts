@@ -13,7 +13,7 @@ import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { DAY_MICROS, planCompaction } from './compaction.js';
-import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, HOT_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
+import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
@@ -193,7 +193,7 @@ export class StorageEngine implements LogStore {
       const setup = "LOAD json; LOAD icu; LOAD parquet; SET TimeZone = 'UTC'";
       const writer = await instance.connect();
       await writer.run(setup);
-      await writer.run(`ATTACH ':memory:' AS ${HOT_CATALOG}`);
+      await writer.run(`ATTACH ':memory:' AS ${SCRATCH_CATALOG}`);
       const sealConn = await instance.connect();
       await sealConn.run(setup);
       // The probe plans queries against empty stand-in tables, in a DuckDB instance of its own: it must

@@ -5,7 +5,7 @@
  * appends go to, plus generations being sealed; a sealing swap retires the current generation (it
  * stays readable until its segments are in the manifest) and starts a new one.
  *
- * Purge also uses plain scratch tables in the `hot` catalog to evaluate its predicate over log records.
+ * Purge also uses plain scratch tables (catalog `scratch`) to evaluate its predicate over log records.
  */
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent } from '../kql/sql.js';
@@ -13,7 +13,8 @@ import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
 
-export const HOT_CATALOG = 'hot';
+/** Plain in-memory tables for purge's predicate over log records. */
+export const SCRATCH_CATALOG = 'scratch';
 
 export interface HotTable {
   /** Its generation in the memory tier: entry id, `__seg` number, tier table. */
@@ -77,12 +78,12 @@ export interface ScratchTable {
 
 let counter = 0;
 
-export const scratchSource = (t: ScratchTable) => `${HOT_CATALOG}.main.${sqlIdent(t.name)}`;
+export const scratchSource = (t: ScratchTable) => `${SCRATCH_CATALOG}.main.${sqlIdent(t.name)}`;
 
 export async function createScratchTable(conn: DuckDBConnection, prefix: string, columns: StoredColumn[]): Promise<ScratchTable> {
   const name = `${prefix}_${++counter}`;
   const cols = columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ');
-  await conn.run(`CREATE TABLE ${HOT_CATALOG}.main.${sqlIdent(name)} (${cols})`);
+  await conn.run(`CREATE TABLE ${SCRATCH_CATALOG}.main.${sqlIdent(name)} (${cols})`);
   return { name, columns: [...columns] };
 }
 
@@ -91,7 +92,7 @@ export async function dropScratchTable(conn: DuckDBConnection, t: ScratchTable):
 }
 
 export async function appendScratch(conn: DuckDBConnection, t: ScratchTable, columns: StoredColumn[], rows: StoredValue[][]): Promise<void> {
-  await appendRows(conn, HOT_CATALOG, t.name, t.columns, columns, rows);
+  await appendRows(conn, SCRATCH_CATALOG, t.name, t.columns, columns, rows);
 }
 
 function appendValue(a: DuckDBAppender, type: StoredColumn['type'], v: StoredValue | undefined): void {
