@@ -504,7 +504,14 @@ export class StorageEngine implements LogStore {
         ws.manifest.save();
         t.sealing.shift();
         h.retired = true;
-        for (const e of exported) this.cache.put(e.entry.id, e.parquet);
+        // In the same synchronous step: the hot generation's rows stay in the memory tier as the new
+        // segments' copy (no load of what is already there), else their plaintext goes to the cache.
+        const adopted = this.memory.adopt(
+          h.gen.id,
+          exported.map((e) => e.entry.id),
+          Math.round(1.5 * exported.reduce((n, e) => n + e.parquet.length, 0)),
+        );
+        if (!adopted) for (const e of exported) this.cache.put(e.entry.id, e.parquet);
         sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
         ws.wal.deleteSealedFiles((tag, seq) => {
           const st = ws.manifest.table(tag);

@@ -54,6 +54,21 @@ interface Entry {
   hot: boolean;
   /** Its rows are committed (a segment is listed before its INSERT starts, for `present`, but readable only after). */
   ready: boolean;
+  /**
+   * The ids it is listed under in `entries`: a loaded segment's id; a hot generation's id; or, for
+   * a hot generation that was sealed in place (`adopt`), the ids of the segments sealed from it
+   * plus its hot id for as long as queries may still read it as hot rows.
+   */
+  ids: Set<string>;
+  /** Its hot id while it is listed under one: a generation with one is never removed except by `removeHot`. */
+  hotId?: string;
+  removed: boolean;
+}
+
+/** What a query's snapshot may find of one generation in a tier table (see `segmentFilter`). */
+export interface PresentGeneration {
+  hotId?: string;
+  segments: string[];
 }
 
 /** What a query reads of a tier table: its SQL name and the columns it has. */
@@ -109,7 +124,12 @@ export class MemoryTier {
 
   /** Sealed segments in the tier. */
   get count(): number {
-    return [...this.entries.values()].filter((e) => !e.doomed && !e.hot).length;
+    return [...this.entries].filter(([id, e]) => !e.doomed && !e.hot && id !== e.hotId).length;
+  }
+
+  /** Each generation once. */
+  private generations(): Entry[] {
+    return [...new Set(this.entries.values())];
   }
 
   has(id: string): boolean {
@@ -139,8 +159,9 @@ export class MemoryTier {
       if (this.closed) throw new Error('The storage engine is closed.');
       const t = await this.tableFor(key, columns, true);
       if (!t) throw new Error(`the in-memory table of ${key} has a column of another type`);
-      const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true, ready: true };
-      const id = `hot:${e.seg}`;
+      const seg = ++this.counter;
+      const id = `hot:${seg}`;
+      const e: Entry = { key, seg, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true, ready: true, ids: new Set([id]), hotId: id, removed: false };
       t.segments++;
       this.entries.set(id, e);
       this.epoch++;
@@ -155,11 +176,42 @@ export class MemoryTier {
     });
   }
 
-  /** Ends a hot generation: its rows are deleted (its readers are done). */
-  removeHot(id: string): Promise<void> {
+  /**
+   * A hot generation was sealed into `segmentIds` (the manifest lists them from now on): its rows
+   * ARE those segments' rows, so it stays as their copy in the tier instead of being deleted and the
+   * segments loaded again. Synchronous, in the same step as the manifest change, so that no query
+   * can find the segments elsewhere first. Refused (false) when the tier is off or over its budget.
+   */
+  adopt(hotId: string, segmentIds: readonly string[], bytes: number): boolean {
+    const e = this.entries.get(hotId);
+    if (!e || !e.hot || e.doomed || !this.enabled || segmentIds.length === 0 || segmentIds.some((id) => this.entries.has(id))) return false;
+    if (this.used + bytes > this.budgetBytes) return false;
+    e.hot = false;
+    e.bytes = bytes;
+    e.lastUsed = Date.now();
+    this.used += bytes;
+    for (const id of segmentIds) {
+      this.entries.set(id, e);
+      e.ids.add(id);
+    }
+    this.epoch++;
+    return true;
+  }
+
+  /**
+   * Ends a hot generation (nobody reads it as hot rows any more): its rows are deleted — or, when it
+   * was adopted as sealed segments, only its hot id goes.
+   */
+  removeHot(hotId: string): Promise<void> {
     return this.lock.run(async () => {
-      const e = this.entries.get(id);
-      if (e) await this.removeLocked([[id, e]]);
+      const e = this.entries.get(hotId);
+      if (!e) return;
+      if (e.ids.size === 1) return this.removeLocked([e]);
+      this.entries.delete(hotId);
+      e.ids.delete(hotId);
+      e.hotId = undefined;
+      this.epoch++;
+      if (e.doomed && e.pins === 0) await this.removeLocked([e]);
     });
   }
 
@@ -168,9 +220,15 @@ export class MemoryTier {
    * before its INSERT starts and removed only after its DELETE has committed. Read it together with
    * `epoch` around the start of a DuckDB snapshot (see the engine's query).
    */
-  present(key: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [id, e] of this.entries) if (e.key === key) out.set(id, e.seg);
+  present(key: string): Map<number, PresentGeneration> {
+    const out = new Map<number, PresentGeneration>();
+    for (const [id, e] of this.entries) {
+      if (e.key !== key) continue;
+      let g = out.get(e.seg);
+      if (!g) out.set(e.seg, (g = { segments: [] }));
+      if (id === e.hotId) g.hotId = id;
+      else g.segments.push(id);
+    }
     return out;
   }
 
@@ -178,7 +236,7 @@ export class MemoryTier {
   tryAcquire(id: string): number | undefined {
     const e = this.entries.get(id);
     // Still loading: the caller waits for the load (`load` joins it).
-    if (!e || e.doomed || !e.ready) return undefined;
+    if (!e || e.doomed || !e.ready || id === e.hotId) return undefined;
     e.pins++;
     e.lastUsed = Date.now();
     this.hits++;
@@ -214,7 +272,7 @@ export class MemoryTier {
     const table = await this.tableFor(key, columns, false);
     if (!table) return undefined;
     const before = await this.inMemoryTableBytes();
-    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false, ready: false };
+    const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false, ready: false, ids: new Set([id]), removed: false };
     table.segments++;
     this.entries.set(id, e);
     this.epoch++;
@@ -227,7 +285,7 @@ export class MemoryTier {
       // Compresses the new rows now, so the budget counts their compressed size.
       await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`);
     } catch (err) {
-      await this.removeLocked([[id, e]]);
+      await this.removeLocked([e]);
       throw err;
     }
     this.loads++;
@@ -237,9 +295,9 @@ export class MemoryTier {
     this.used += grown - e.bytes;
     e.bytes = grown;
     // The estimate was low: make room among the others, or give the segment back to the Parquet tier.
-    if (this.used > this.budgetBytes) await this.evictLocked(this.budgetBytes, id);
+    if (this.used > this.budgetBytes) await this.evictLocked(this.budgetBytes, e);
     if (this.used > this.budgetBytes) {
-      await this.removeLocked([[id, e]]);
+      await this.removeLocked([e]);
       return undefined;
     }
     // Readable (and so pinnable) only now: a pinned segment is never removed.
@@ -282,10 +340,13 @@ export class MemoryTier {
     const e = this.entries.get(id);
     if (!e) return;
     e.pins--;
-    if (e.pins === 0 && e.doomed) void this.lock.run(() => this.removeLocked([[id, e]])).catch(() => undefined);
+    if (e.pins === 0 && e.doomed && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
   }
 
-  /** The segment left the manifest: delete its rows once nobody reads them. */
+  /**
+   * The segment left the manifest: delete its rows once nobody reads them. A generation adopted as
+   * several segments goes as a whole (its other segments are loaded again when needed).
+   */
   drop(id: string): void {
     const e = this.entries.get(id);
     if (!e) {
@@ -294,7 +355,7 @@ export class MemoryTier {
       return;
     }
     e.doomed = true;
-    if (e.pins === 0) void this.lock.run(() => this.removeLocked([[id, e]])).catch(() => undefined);
+    if (e.pins === 0 && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
   }
 
   /** Runs `fn` while no load or removal runs (they all hold the tier's lock). */
@@ -308,19 +369,20 @@ export class MemoryTier {
   }
 
   /** Deletes the rows of these segments (one statement per table), drops tables left empty, then reclaims the memory. */
-  private async removeLocked(victims: [string, Entry][]): Promise<void> {
+  private async removeLocked(victims: Entry[]): Promise<void> {
     if (this.closed) return;
     // Doomed at once (no new readers), but out of `entries` only once the delete has committed:
-    // until then `selection()` must keep ranges around their rows.
-    const live = victims.filter(([id, e]) => this.entries.get(id) === e);
-    for (const [, e] of live) e.doomed = true;
+    // until then `present()` must show their rows to the queries.
+    const live = [...new Set(victims)].filter((e) => !e.removed);
+    for (const e of live) e.doomed = true;
     const byKey = new Map<string, number[]>();
-    for (const [, e] of live) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.seg]);
+    for (const e of live) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.seg]);
     if (byKey.size === 0) return;
     // Should the delete fail, the entries stay (doomed) so that no range ever covers their rows.
     await this.deleteRows(byKey);
-    for (const [id, e] of live) {
-      this.entries.delete(id);
+    for (const e of live) {
+      for (const id of e.ids) if (this.entries.get(id) === e) this.entries.delete(id);
+      e.removed = true;
       this.used -= e.bytes;
     }
     this.epoch++;
@@ -349,15 +411,17 @@ export class MemoryTier {
   }
 
   /** Removes unpinned segments, least recently used first, until at most `target` bytes are used (by their load-time sizes). */
-  private async evictLocked(target: number, keep?: string): Promise<void> {
+  private async evictLocked(target: number, keep?: Entry): Promise<void> {
     if (this.used <= target) return;
-    const candidates = [...this.entries].filter(([id, e]) => e.pins === 0 && !e.hot && id !== keep).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    const victims: [string, Entry][] = [];
+    const candidates = this.generations()
+      .filter((e) => e.pins === 0 && !e.hot && e.hotId === undefined && e !== keep)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    const victims: Entry[] = [];
     let expected = this.used;
     for (const c of candidates) {
       if (expected <= target) break;
       victims.push(c);
-      expected -= c[1].bytes;
+      expected -= c.bytes;
     }
     if (victims.length > 0) await this.removeLocked(victims);
   }
@@ -375,24 +439,26 @@ export class MemoryTier {
 
   /** Removes every unpinned segment. */
   async clear(): Promise<void> {
-    await this.lock.run(() => this.removeLocked([...this.entries].filter(([, e]) => e.pins === 0 && !e.hot)));
+    await this.lock.run(() => this.removeLocked(this.generations().filter((e) => e.pins === 0 && !e.hot && e.hotId === undefined)));
   }
 }
 
 /**
- * The WHERE condition over `__seg` that keeps, of the segments present in a tier table (id →
- * number), exactly those in `wanted` — or '' when every present segment is wanted (the usual case:
- * no filter at all, so DuckDB plans the scan exactly as a native table's; even an always-true
- * range filter halves top-N speed, and an IN list costs one comparison per value per row). Ranges
- * of numbers are split around every unwanted segment.
+ * The WHERE condition over `__seg` that keeps, of the generations present in a tier table, exactly
+ * those the query may see — or '' when it may see every one (the usual case: no filter at all, so
+ * DuckDB plans the scan exactly as a native table's; even an always-true range filter halves top-N
+ * speed, and an IN list costs one comparison per value per row). A generation is seen when the
+ * query reads its hot id (hot rows), or when it wants every segment listed for it. Ranges of
+ * numbers are split around every generation it may not see.
  */
-export function segmentFilter(present: ReadonlyMap<string, number>, wanted: ReadonlySet<string>): string {
-  const all = [...present].sort((a, b) => a[1] - b[1]);
-  if (all.every(([id]) => wanted.has(id))) return '';
+export function segmentFilter(present: ReadonlyMap<number, PresentGeneration>, wanted: ReadonlySet<string>): string {
+  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => wanted.has(id)));
+  const all = [...present].sort((a, b) => a[0] - b[0]);
+  if (all.every(([, g]) => seen(g))) return '';
   const ranges: [number, number][] = [];
   let open: [number, number] | undefined;
-  for (const [id, n] of all) {
-    if (wanted.has(id)) {
+  for (const [n, g] of all) {
+    if (seen(g)) {
       if (open) open[1] = n;
       else ranges.push((open = [n, n]));
     } else open = undefined;

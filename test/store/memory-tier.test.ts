@@ -50,14 +50,25 @@ async function answers(e: StorageEngine): Promise<unknown[]> {
 describe('memory tier', { timeout: 120_000 }, () => {
   it('answers the same with the tier on, bounded below the data, and off', async () => {
     const on = await loaded(256 * 1024 * 1024);
+    // Sealed in place: the hot rows stayed in the tier as the 24 segments; nothing was decrypted.
+    assert.equal(on.status().memoryTierSegments, 24);
+    assert.equal(on.status().cachedSegments, 0);
     const expected = await answers(on);
     assert.deepEqual(expected[0], [[48_000, (48_000 * 47_999) / 2, 48_000]]);
+    assert.equal(on.cache.misses, 0, 'no segment had to be decrypted');
+    // The same segments loaded one by one (as after a restart): what they take in memory.
+    on.cache.clear();
+    await on.memory.clear();
+    assert.deepEqual(await answers(on), expected);
     assert.equal(on.status().memoryTierSegments, 24);
     const full = on.status().memoryTierBytes;
     await on.close();
 
     const budget = Math.floor(full / 2);
     const bounded = await loaded(budget);
+    // Loaded under a budget half their size (whatever sealing kept in the tier is let go first).
+    bounded.cache.clear();
+    await bounded.memory.clear();
     assert.deepEqual(await answers(bounded), expected);
     assert.deepEqual(await answers(bounded), expected);
     const s = bounded.status();
@@ -79,6 +90,9 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.equal(e.status().memoryTierSegments, 24);
     assert.equal(await e.purge(WS, 'T_CL', `"TimeGenerated" < TIMESTAMP '2024-01-01 02:00:00'`), 4000);
     await e.memory.settle();
+    // The 24 segments were one generation sealed in place: it left as a whole, the 22 others load again.
+    assert.equal(e.status().memoryTierSegments, 0);
+    await answers(e);
     assert.equal(e.status().memoryTierSegments, 22);
     await e.dropTable(WS, 'T_CL');
     await e.memory.settle();
@@ -148,18 +162,26 @@ describe('memory tier', { timeout: 120_000 }, () => {
     await e.close();
   });
 
-  it('selects segments with ranges, and no filter when every present segment is wanted', () => {
+  it('selects generations with ranges, and no filter when every present one may be seen', () => {
     const present = new Map([
-      ['a', 1],
-      ['b', 2],
-      ['c', 5],
-      ['d', 9],
+      [1, { segments: ['a'] }],
+      [2, { segments: ['b'] }],
+      [5, { segments: ['c'] }],
+      [9, { segments: ['d'] }],
     ]);
     assert.equal(segmentFilter(present, new Set(['a', 'b', 'c', 'd', 'x'])), '');
     assert.equal(segmentFilter(present, new Set(['a', 'b', 'c'])), '"__seg" BETWEEN 1 AND 5');
     assert.equal(segmentFilter(present, new Set(['a', 'c', 'd'])), '("__seg" = 1 OR "__seg" BETWEEN 5 AND 9)');
     assert.equal(segmentFilter(present, new Set(['x'])), 'false');
     assert.equal(segmentFilter(new Map(), new Set()), '');
+    // A hot generation sealed in place: seen by the queries reading it as hot rows, or wanting all its segments.
+    const sealed = new Map([
+      [3, { hotId: 'hot:3', segments: ['s1', 's2'] }],
+      [4, { hotId: 'hot:4', segments: [] }],
+    ]);
+    assert.equal(segmentFilter(sealed, new Set(['hot:3', 'hot:4'])), '');
+    assert.equal(segmentFilter(sealed, new Set(['s1', 's2', 'hot:4'])), '');
+    assert.equal(segmentFilter(sealed, new Set(['s1', 'hot:4'])), '"__seg" = 4');
   });
 
   it('refuses a scratch folder that is not memory-backed, saying what to do', (t) => {
