@@ -839,6 +839,7 @@ export class StorageEngine implements LogStore {
       wanted: Set<string>;
     }[] = [];
     let inTransaction = false;
+    let committing: Promise<unknown> | undefined;
     let aborted: 'timeout' | 'cancelled' | undefined;
     // DuckDB forgets an interrupt that arrives before the statement starts executing, so once a
     // query is to stop it is interrupted again every 50 ms until its run settles.
@@ -967,8 +968,15 @@ export class StorageEngine implements LogStore {
       const reader = await conn.runAndReadAll(sql);
       if (aborted) throw new QueryAbortedError(aborted);
       if (inTransaction) {
+        // The answer is read: the (read-only) transaction ends while the caller already has it; the
+        // connection goes back to the pool once it has.
         inTransaction = false;
-        await conn.run('COMMIT');
+        const views = this.viewSql.get(conn);
+        committing = conn.run('COMMIT').catch(() => {
+          // Views created in it are gone with it.
+          if (views) this.viewSql.delete(conn);
+          return conn.run('ROLLBACK').catch(() => undefined);
+        });
       }
       return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], statistics: stats };
     } catch (err) {
@@ -987,7 +995,8 @@ export class StorageEngine implements LogStore {
       for (const id of pinnedMem) this.memory.release(id);
       this.unpinSegments(pinnedSegs);
       for (const h of readHot) h.readers--;
-      this.releaseConn(conn);
+      if (committing) void committing.then(() => this.releaseConn(conn));
+      else this.releaseConn(conn);
       for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
     }
   }
