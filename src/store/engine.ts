@@ -918,36 +918,13 @@ export class StorageEngine implements LogStore {
         for (const h of hots) wanted.add(h.gen.id);
         plans.push({ view, ws, t, files, wanted });
       }
-      // A table's hot rows and loaded segments are one memory-tier table, which concurrent appends,
-      // seals, loads and evictions change. The query reads it in an explicit transaction whose DuckDB
-      // snapshot starts (by touching each tier table) while the set of generations the tier may hold
-      // and the tables' columns do not change — retried in the rare case they did — and captures that
-      // set at the same instant. Knowing exactly which generations the snapshot can see, the view
-      // needs no filter in the usual case: DuckDB then plans a native table's scan (zone maps, late
-      // materialization for top-N).
+      // The query reads the memory tier in a snapshot whose visible generations are known (see
+      // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
       const tierKeys = [...new Set(plans.map((p) => p.t.tierKey))];
-      const touch = tierKeys.map((k) => this.memory.source(k)?.sql).filter((x): x is string => x !== undefined);
-      const capture = () => new Map(tierKeys.map((k) => [k, { source: this.memory.source(k), present: this.memory.present(k) }]));
-      const begin = async () => {
-        inTransaction = true;
-        await conn.run(['BEGIN TRANSACTION', ...touch.map((x) => `SELECT 1 FROM ${x} LIMIT 0`)].join('; '));
-        return capture();
-      };
-      let atSnapshot: ReturnType<typeof capture> | undefined = tierKeys.length === 0 ? capture() : undefined;
-      for (let attempt = 0; !atSnapshot; attempt++) {
-        if (attempt === 3) {
-          // Changes keep racing: start the snapshot while the tier lets none run.
-          atSnapshot = await this.memory.exclusive(begin);
-          break;
-        }
-        const epoch = this.memory.epoch;
-        const snap = await begin();
-        if (this.memory.epoch === epoch) atSnapshot = snap;
-        else {
-          await conn.run('ROLLBACK');
-          inTransaction = false;
-        }
-      }
+      // From here an error may leave a transaction open: the catch below rolls it back (a rollback
+      // without one is harmless).
+      inTransaction = tierKeys.length > 0;
+      const atSnapshot = await this.memory.beginSnapshot(conn, tierKeys);
       for (const { view, ws, t, files, wanted } of plans) {
         const { source, present } = atSnapshot.get(t.tierKey)!;
         // The current hot generation keeps the table's tier table alive, so it is there.

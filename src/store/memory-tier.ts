@@ -358,9 +358,30 @@ export class MemoryTier {
     if (e.pins === 0 && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
   }
 
-  /** Runs `fn` while no load or removal runs (they all hold the tier's lock). */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.lock.run(fn);
+  /**
+   * Starts a DuckDB snapshot on `conn` (an explicit transaction; the caller ends it) in which the
+   * tier tables of `keys` are read, and returns, per key, the table and the generations that
+   * snapshot can see — captured at the same instant. Appends, seals, loads and evictions change the
+   * tier all the time: the snapshot starts (touching each table) while neither the set of
+   * generations nor the tables' columns change, retried when they did, and after three tries under
+   * the tier's lock. Knowing exactly what the snapshot holds, a query needs no filter in the usual
+   * case, and DuckDB plans its scan as a native table's (zone maps, late materialization for top-N).
+   */
+  async beginSnapshot(conn: DuckDBConnection, keys: string[]): Promise<Map<string, { source?: TierSource; present: Map<number, PresentGeneration> }>> {
+    const capture = () => new Map(keys.map((k) => [k, { source: this.source(k), present: this.present(k) }]));
+    if (keys.length === 0) return capture();
+    const touch = keys.map((k) => this.source(k)?.sql).filter((x): x is string => x !== undefined);
+    const begin = async () => {
+      await conn.run(['BEGIN TRANSACTION', ...touch.map((x) => `SELECT 1 FROM ${x} LIMIT 0`)].join('; '));
+      return capture();
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const epoch = this.epoch;
+      const snap = await begin();
+      if (this.epoch === epoch) return snap;
+      await conn.run('ROLLBACK');
+    }
+    return this.lock.run(begin);
   }
 
   /** Resolves once every drop requested so far is done. */
