@@ -121,6 +121,24 @@ describe('storage engine', { timeout: 120_000 }, () => {
     await e.close();
   });
 
+  it('a table dropped and created again with another column type starts afresh, while old readers finish', async () => {
+    const dir = tempDir();
+    const e = await open(dir);
+    await e.append(WS, 'T_CL', COLS, rowsAt(0, 5));
+    await e.sealDue(true);
+    await e.append(WS, 'T_CL', COLS, rowsAt(5, 2)); // hot
+    assert.deepEqual((await q(e, 'SELECT count(*), sum("N") FROM $T')).rows, [[7, 21]]);
+    await e.dropTable(WS, 'T_CL');
+    // Same name, 'N' now a string.
+    const again: ColumnSchema[] = COLS.map((c) => (c.name === 'N' ? { name: 'N', type: 'string' } : c));
+    await e.ensureTable(WS, 'T_CL', again);
+    await e.append(WS, 'T_CL', again, [['t', BASE_US, 'after', 'seven']]);
+    assert.deepEqual((await q(e, 'SELECT count(*), max("N") FROM $T')).rows, [[1, 'seven']]);
+    await e.sealDue(true);
+    assert.deepEqual((await q(e, 'SELECT count(*), max("N") FROM $T')).rows, [[1, 'seven']]);
+    await e.close();
+  });
+
   it('drops segments and hot rows past retention, and compaction keeps the chain valid', async () => {
     const dir = tempDir();
     const now = Date.now();
