@@ -24,7 +24,8 @@ import { SegmentCache, type CachedSegment } from './segment-cache.js';
 import { MemoryTier, segmentFilter, type TierSource } from './memory-tier.js';
 import { openSegment } from './segment.js';
 import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
-import { intersectRange, rangesFromPlan, type MicrosRange } from './time-pruning.js';
+import { PlanProbe } from './plan-probe.js';
+import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
 
 export interface EngineOptions {
@@ -122,12 +123,8 @@ export class StorageEngine implements LogStore {
   private readonly workspaces = new Map<string, Ws>();
   private readonly opening = new Map<string, Promise<Ws>>();
   private readonly writeLock = new Mutex();
-  private readonly probeLock = new Mutex();
   /** Serialises what rewrites a table's stored rows: sealing, retention, compaction and purge. */
   private readonly maintLock = new Mutex();
-  private readonly probeTables = new Map<string, string>();
-  /** Time ranges the probe found, by SQL text and table schemas (the probe is pure in both). */
-  private readonly probeCache = new Map<string, Map<string, MicrosRange>>();
   /** The view SQL each query connection last created, per view (skip re-creating an identical one). */
   private readonly viewSql = new WeakMap<DuckDBConnection, Map<string, string>>();
   private readonly idle: DuckDBConnection[] = [];
@@ -147,8 +144,7 @@ export class StorageEngine implements LogStore {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly sealConn: DuckDBConnection,
-    private readonly probeInstance: DuckDBInstance,
-    private readonly probeConn: DuckDBConnection,
+    private readonly probe: PlanProbe,
     private readonly master: MasterKeys,
     private readonly scratch: Scratch,
     readonly cache: SegmentCache,
@@ -196,27 +192,13 @@ export class StorageEngine implements LogStore {
       await writer.run(`ATTACH ':memory:' AS ${SCRATCH_CATALOG}`);
       const sealConn = await instance.connect();
       await sealConn.run(setup);
-      // The probe plans queries against empty stand-in tables, in a DuckDB instance of its own: it must
-      // keep the optimizer from folding scans away on their (empty) statistics, and that setting is
-      // global — set on the query instance it would also switch off late materialization (top-N
-      // ×18 slower) and statistics propagation for every real query.
-      const probeInstance = await DuckDBInstance.create(':memory:', {
-        autoinstall_known_extensions: 'false',
-        autoload_known_extensions: 'false',
-        memory_limit: '256MB',
-        threads: '1',
-      });
-      const probeConn = await probeInstance.connect();
-      await probeConn.run(setup);
-      await probeConn.run("SET disabled_optimizers = 'statistics_propagation,late_materialization'");
-      await probeConn.run('SET enable_external_access = false');
-      await probeConn.run('SET lock_configuration = true');
+      const probe = await PlanProbe.open(setup);
       // Half the scratch space at most, so sealing and spills keep room.
       const cacheBytes = options.segmentCacheBytes ?? Math.max(16 * 1024 * 1024, Math.min(1024 * 1024 * 1024, Math.floor(scratch.freeBytes / 2)));
       const memConn = await instance.connect();
       await memConn.run(setup);
       const memory = await MemoryTier.attach(memConn, options.memoryTierBytes ?? 1024 * 1024 * 1024);
-      const engine = new StorageEngine(instance, writer, sealConn, probeInstance, probeConn, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
+      const engine = new StorageEngine(instance, writer, sealConn, probe, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
       for (let i = 0; i < (options.queryConnections ?? 8); i++) {
         const c = await instance.connect();
         await c.run(setup);
@@ -452,10 +434,11 @@ export class StorageEngine implements LogStore {
     }
   }
 
+  /** A retired hot generation nobody reads any more leaves the memory tier (failing that, it stays as unread rows; nothing is lost). */
   private async dropIfUnread(h: HotTable): Promise<void> {
     if (h.retired && h.readers === 0 && !h.droppedFromDb) {
       h.droppedFromDb = true;
-      await dropHotTable(this.memory, h);
+      await dropHotTable(this.memory, h).catch((err: unknown) => this.log('warn', `freeing the memory of retired hot rows failed (${(err as Error).message})`));
     }
   }
 
@@ -734,45 +717,6 @@ export class StorageEngine implements LogStore {
     return `SELECT ${list} FROM ${src.sql}${where ? ` WHERE ${where}` : ''}`;
   }
 
-  /** The TimeGenerated range each referenced table needs, as DuckDB's optimizer pushes it into the scans. */
-  private async probeRanges(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
-    const key = `${refs.map((r) => `${r.view}:${JSON.stringify(r.t.columns)}`).join('|')}\u0000${sql}`;
-    const hit = this.probeCache.get(key);
-    if (hit) {
-      this.probeCache.delete(key);
-      this.probeCache.set(key, hit);
-      return hit;
-    }
-    const ranges = await this.probeUncached(sql, refs);
-    this.probeCache.set(key, ranges);
-    if (this.probeCache.size > 512) this.probeCache.delete(this.probeCache.keys().next().value!);
-    return ranges;
-  }
-
-  private async probeUncached(sql: string, refs: { view: string; t: TableRt }[]): Promise<Map<string, MicrosRange>> {
-    return this.probeLock.run(async () => {
-      const timeColumn = new Map<string, number>();
-      for (const { view, t } of refs) {
-        const sig = JSON.stringify(t.columns);
-        if (this.probeTables.get(view) !== sig) {
-          await this.probeConn.run(`DROP TABLE IF EXISTS temp.main.${sqlIdent(view)}`);
-          await this.probeConn.run(`CREATE TEMP TABLE ${sqlIdent(view)} (${t.columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
-          this.probeTables.set(view, sig);
-        }
-        const i = t.columns.findIndex((c) => c.name === 'TimeGenerated');
-        if (i >= 0) timeColumn.set(view, i);
-      }
-      try {
-        const r = await this.probeConn.runAndReadAll(`SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
-        const plan = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Record<string, unknown>;
-        if (plan.error) return new Map();
-        return rangesFromPlan(plan, timeColumn);
-      } catch {
-        return new Map();
-      }
-    });
-  }
-
   private acquireConn(): Promise<DuckDBConnection> {
     const c = this.idle.pop();
     if (c) return Promise.resolve(c);
@@ -822,8 +766,8 @@ export class StorageEngine implements LogStore {
     // segments that would have to be decrypted or loaded: what is in the memory tier is one table,
     // whose zone maps skip the rows outside the range anyway.
     const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
-    const probe = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !this.memory.has(s.id)));
-    const ranges = refs.length > 0 && probe ? await this.probeRanges(sql, refs) : new Map<string, MicrosRange>();
+    const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !this.memory.has(s.id)));
+    const ranges = refs.length > 0 && planRange ? await this.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))) : new Map<string, MicrosRange>();
     const conn = await this.acquireConn();
     const pinnedSegs: string[] = [];
     const cached: CachedSegment[] = [];
@@ -1074,7 +1018,7 @@ export class StorageEngine implements LogStore {
   /** Rewrites the segments of `t` holding rows that match `whereSql`; returns the rows removed. */
   private async purgeSegments(ws: Ws, t: TableRt, whereSql: string): Promise<number> {
     const view = viewName(ws.hex, t.name);
-    const range = (await this.probeRanges(`SELECT 1 FROM ${this.tableSource(ws.id, t.name)} WHERE ${whereSql}`, [{ view, t }])).get(view) ?? {};
+    const range = (await this.probe.ranges(`SELECT 1 FROM ${this.tableSource(ws.id, t.name)} WHERE ${whereSql}`, [{ view, columns: t.columns }])).get(view) ?? {};
     const segs = ws.manifest.segments.filter((s) => s.table === t.name && (range.lo === undefined || s.maxTime >= range.lo) && (range.hi === undefined || s.minTime <= range.hi));
     const ids = segs.map((s) => s.id);
     this.pinSegments(ids);
@@ -1163,10 +1107,7 @@ export class StorageEngine implements LogStore {
       this.writer.closeSync();
       this.sealConn.closeSync();
       this.instance.closeSync();
-      await this.probeLock.run(() => {
-        this.probeConn.closeSync();
-        this.probeInstance.closeSync();
-      });
+      await this.probe.close();
     });
     this.cache.clear();
     closeScratch(this.scratch);

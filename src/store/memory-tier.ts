@@ -283,7 +283,7 @@ export class MemoryTier {
         `INSERT INTO ${MEM_CATALOG}.main.${sqlIdent(table.name)} BY NAME SELECT *, ${e.seg}::INTEGER AS ${sqlIdent(SEG_COLUMN)} FROM read_parquet(${sqlString(parquetPath)})`,
       );
       // Compresses the new rows now, so the budget counts their compressed size.
-      await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`);
+      await this.checkpoint();
     } catch (err) {
       await this.removeLocked([e]);
       throw err;
@@ -408,7 +408,7 @@ export class MemoryTier {
     }
     this.epoch++;
     // A checkpoint of the in-memory catalog frees the row groups the deletes emptied.
-    await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`);
+    await this.checkpoint();
   }
 
   private async deleteRows(byKey: Map<string, number[]>): Promise<void> {
@@ -423,6 +423,15 @@ export class MemoryTier {
         await this.conn.run(`DELETE FROM ${MEM_CATALOG}.main.${sqlIdent(t.name)} WHERE ${sqlIdent(SEG_COLUMN)} IN (${segs.join(', ')})`);
       }
     }
+  }
+
+  /**
+   * Checkpoints the tier's catalog: compresses new rows and frees what deletes emptied. Best effort:
+   * DuckDB refuses while another transaction holds a change it cannot settle yet (a table dropped
+   * while a query still reads it); the next checkpoint does the work then.
+   */
+  private async checkpoint(): Promise<void> {
+    await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`).catch(() => undefined);
   }
 
   /** DuckDB's memory for in-memory tables (the tier's and the hot tables). */

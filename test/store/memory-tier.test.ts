@@ -5,12 +5,13 @@
  * with guidance on what to do.
  */
 import assert from 'node:assert/strict';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { statfsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
-import { segmentFilter } from '../../src/store/memory-tier.js';
+import { MemoryTier, segmentFilter } from '../../src/store/memory-tier.js';
 import { openScratch } from '../../src/store/scratch.js';
 
 const WS = '3c1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -160,6 +161,27 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.deepEqual(end.rows[0]!.map(Number), [30_000, 30_000]);
     assert.ok(checks > 3, `the queries ran alongside (${checks})`);
     await e.close();
+  });
+
+  it('removes a table whose rows a query still holds in its snapshot (the checkpoint waits, the removal does not fail)', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const tierConn = await db.connect();
+    const reader = await db.connect();
+    const tier = await MemoryTier.attach(tierConn, 1024 * 1024);
+    const gen = await tier.addHot('k', COLS);
+    await reader.run(`BEGIN TRANSACTION; SELECT 1 FROM ${gen.sql} LIMIT 0`);
+    // Its last generation goes, so the table is dropped while the reader's transaction is open:
+    // DuckDB then refuses to checkpoint the catalog.
+    await tier.removeHot(gen.id);
+    assert.equal(tier.source('k'), undefined);
+    await reader.run('COMMIT');
+    // And the tier goes on: a new table for the key, checkpoints working again.
+    const again = await tier.addHot('k', COLS);
+    assert.ok(tier.source('k'));
+    await tier.removeHot(again.id);
+    await tier.close();
+    reader.closeSync();
+    db.closeSync();
   });
 
   it('selects generations with ranges, and no filter when every present one may be seen', () => {

@@ -139,6 +139,29 @@ describe('storage engine', { timeout: 120_000 }, () => {
     await e.close();
   });
 
+  it('drops a table while queries on it are finishing', async () => {
+    const dir = tempDir();
+    const e = await open(dir);
+    for (let i = 0; i < 15; i++) {
+      await e.ensureTable(WS, 'T_CL', COLS);
+      await e.append(WS, 'T_CL', COLS, rowsAt(0, 20));
+      if (i % 2 === 0) await e.sealDue(true);
+      // The queries' transactions may still be committing, and another table taking rows, when the
+      // table's in-memory rows go.
+      await Promise.all([
+        q(e, 'SELECT count(*) FROM $T', false),
+        q(e, 'SELECT max("N") FROM $T', false),
+        e.append(WS, 'Other_CL', COLS, rowsAt(0, 50)),
+        e.dropTable(WS, 'T_CL'),
+        e.append(WS, 'Other_CL', COLS, rowsAt(50, 50)),
+      ]);
+    }
+    await e.ensureTable(WS, 'T_CL', COLS);
+    await e.append(WS, 'T_CL', COLS, rowsAt(0, 3));
+    assert.deepEqual((await q(e, 'SELECT count(*) FROM $T')).rows, [[3]]);
+    await e.close();
+  });
+
   it('drops segments and hot rows past retention, and compaction keeps the chain valid', async () => {
     const dir = tempDir();
     const now = Date.now();
