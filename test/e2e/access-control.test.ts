@@ -21,6 +21,7 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { sdkClients } from '../support/clients.js';
+import { createStreamsRule, type Column } from '../support/log-table.js';
 import { AUD, call, Principals, RA_VERSION, roleId, type Reply, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -29,7 +30,7 @@ const COLUMNS = [
   { name: 'Marker', type: 'string' },
   { name: 'N', type: 'int' },
 ];
-const STREAM_COLUMNS = [
+const STREAM_COLUMNS: Column[] = [
   { name: 'TimeGenerated', type: 'datetime' },
   { name: 'Marker', type: 'string' },
   { name: 'N', type: 'int' },
@@ -113,7 +114,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     rAChild = `${rA}/slots/staging`;
     rA2 = `${sub}/resourceGroups/apps/providers/Microsoft.Web/sites/app-a2`;
     rB = `${sub}/resourceGroups/apps/providers/Microsoft.Web/sites/app-b`;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
+    const { logAnalytics, ingestion } = sdkClients(b);
 
     const w2 = await logAnalytics.workspaces.beginCreateOrUpdateAndWait(b.resourceGroup, 'other-ws', { location: 'local' });
     w2Id = w2.customerId!;
@@ -127,15 +128,8 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     ] as const) {
       await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, ws, table, { schema: { name: table, columns: COLUMNS } });
     }
-    const rule = async (name: string, wsArm: string, tables: string[]) =>
-      monitor.dataCollectionRules.create(b.resourceGroup, name, {
-        body: {
-          location: 'local',
-          streamDeclarations: Object.fromEntries(tables.map((t) => [`Custom-${t}`, { columns: STREAM_COLUMNS }])),
-          destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: wsArm }] },
-          dataFlows: tables.map((t) => ({ streams: [`Custom-${t}`], destinations: ['la'], transformKql: 'source', outputStream: `Custom-${t}_CL` })),
-        },
-      });
+    const rule = (name: string, wsArm: string, tables: string[]) =>
+      createStreamsRule(b, name, wsArm, tables.map((t) => ({ stream: t, table: `${t}_CL` })), STREAM_COLUMNS);
     const r1 = await rule('authz-w1', w1Arm, ['Public', 'Secret', 'Shared']);
     dcr1 = r1.immutableId!;
     dcr1Arm = r1.id!;

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { CASES as BASE } from '../kql/cases.js';
 import { FUNCTION_CASES } from '../kql/cases-functions.js';
 import { CASES as TABULAR } from '../kql/cases-tabular.js';
+import { TABLES } from '../kql/harness.js';
 import { mutate, rng } from '../kql/mutator.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
@@ -24,19 +25,10 @@ describe('Query API fuzz', { timeout: 600_000 }, () => {
   before(async () => {
     vigil = await startVigil();
     const b = vigil.bootstrap;
-    // The conformance cases' Events table, so mutated queries reach the engine, not only the binder.
-    await sdkClients(b).logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Events_CL', {
-      schema: {
-        name: 'Events_CL',
-        columns: [
-          { name: 'TimeGenerated', type: 'dateTime' },
-          { name: 'Level', type: 'string' },
-          { name: 'DurationMs', type: 'real' },
-          { name: 'Count', type: 'long' },
-          { name: 'Props', type: 'dynamic' },
-        ],
-      },
-    });
+    // The conformance cases' Events table, so mutated queries reach the engine, not only the binder
+    // (_ResourceId is one of the standard columns every table gets).
+    const columns = TABLES.Events!.columns.filter((c) => c.name !== '_ResourceId').map((c) => ({ name: c.name, type: c.type === 'datetime' ? 'dateTime' : c.type }));
+    await sdkClients(b).logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Events_CL', { schema: { name: 'Events_CL', columns } });
     token = await tokenFor(b, 'https://api.loganalytics.io');
   });
   after(async () => vigil?.dispose());

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, decodeJwt } from 'jose';
 import { sdkClients } from '../support/clients.js';
+import { createStreamsRule, type Column } from '../support/log-table.js';
 import { AUD, call, Principals, RA_VERSION, roleId, type Reply, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -22,7 +23,7 @@ const COLUMNS = [
   { name: 'TimeGenerated', type: 'dateTime' },
   { name: 'Marker', type: 'string' },
 ];
-const STREAM_COLUMNS = [
+const STREAM_COLUMNS: Column[] = [
   { name: 'TimeGenerated', type: 'datetime' },
   { name: 'Marker', type: 'string' },
   { name: '_ResourceId', type: 'string' },
@@ -60,7 +61,7 @@ describe('security review (end to end)', { timeout: 600_000 }, () => {
     sub = `/subscriptions/${b.subscriptionId}`;
     w1Id = b.workspaceId;
     w1Arm = b.workspaceResourceId;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
+    const { logAnalytics, ingestion } = sdkClients(b);
     const w2 = await logAnalytics.workspaces.beginCreateOrUpdateAndWait(b.resourceGroup, 'other-ws', { location: 'local' });
     w2Id = w2.customerId!;
     for (const [ws, table] of [
@@ -70,15 +71,8 @@ describe('security review (end to end)', { timeout: 600_000 }, () => {
     ] as const) {
       await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, ws, table, { schema: { name: table, columns: COLUMNS } });
     }
-    const rule = async (name: string, wsArm: string, tables: string[]) =>
-      monitor.dataCollectionRules.create(b.resourceGroup, name, {
-        body: {
-          location: 'local',
-          streamDeclarations: Object.fromEntries(tables.map((t) => [`Custom-${t}`, { columns: STREAM_COLUMNS }])),
-          destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: wsArm }] },
-          dataFlows: tables.map((t) => ({ streams: [`Custom-${t}`], destinations: ['la'], transformKql: 'source', outputStream: `Custom-${t}_CL` })),
-        },
-      });
+    const rule = (name: string, wsArm: string, tables: string[]) =>
+      createStreamsRule(b, name, wsArm, tables.map((t) => ({ stream: t, table: `${t}_CL` })), STREAM_COLUMNS);
     const r1 = await rule('sr-w1', w1Arm, ['Public', 'Secret']);
     const r2 = await rule('sr-w2', w2.id!, ['Other']);
     const now = Date.now();

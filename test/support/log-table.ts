@@ -14,15 +14,20 @@ export async function createLogTable(b: BootstrapInfo, table: string, stream: st
     retentionInDays: options.retentionInDays,
     schema: { name: table, columns: columns.map((x) => ({ name: x.name, type: x.type === 'datetime' ? 'dateTime' : x.type })) },
   });
-  const rule = await c.monitor.dataCollectionRules.create(b.resourceGroup, `${stream.toLowerCase()}-rule`, {
+  const rule = await createStreamsRule(b, `${stream.toLowerCase()}-rule`, b.workspaceResourceId, [{ stream, table }], columns);
+  return rule.immutableId!;
+}
+
+/** A data collection rule with one flow per entry: `Custom-<stream>` (declared with `columns`) into `table` of the workspace, transform `source`. */
+export async function createStreamsRule(b: BootstrapInfo, name: string, workspaceResourceId: string, flows: { stream: string; table: string }[], columns: Column[]) {
+  return sdkClients(b).monitor.dataCollectionRules.create(b.resourceGroup, name, {
     body: {
       location: 'local',
-      streamDeclarations: { [`Custom-${stream}`]: { columns } },
-      destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-      dataFlows: [{ streams: [`Custom-${stream}`], destinations: ['la'], transformKql: 'source', outputStream: `Custom-${table}` }],
+      streamDeclarations: Object.fromEntries(flows.map((f) => [`Custom-${f.stream}`, { columns }])),
+      destinations: { logAnalytics: [{ name: 'la', workspaceResourceId }] },
+      dataFlows: flows.map((f) => ({ streams: [`Custom-${f.stream}`], destinations: ['la'], transformKql: 'source', outputStream: `Custom-${f.table}` })),
     },
   });
-  return rule.immutableId!;
 }
 
 /** One Logs Ingestion API call; resolves with the HTTP status (204 = acknowledged). */
