@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSchema } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
+import { ConnectionPool } from './connection-pool.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput } from './store.js';
 
@@ -37,8 +38,7 @@ const catalogName = (workspaceId: string) => `ws_${workspaceId.toLowerCase().rep
 export class DuckDbStore implements LogStore {
   private readonly writeLock = new Mutex();
   private readonly attached = new Set<string>();
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private readonly pool = new ConnectionPool();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -65,7 +65,7 @@ export class DuckDbStore implements LogStore {
     for (let i = 0; i < (options.queryConnections ?? 4); i++) {
       const c = await instance.connect();
       await c.run("SET TimeZone = 'UTC'");
-      store.idle.push(c);
+      store.pool.add(c);
     }
     return store;
   }
@@ -190,20 +190,8 @@ export class DuckDbStore implements LogStore {
     });
   }
 
-  private acquire(): Promise<DuckDBConnection> {
-    const c = this.idle.pop();
-    if (c) return Promise.resolve(c);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(c: DuckDBConnection): void {
-    const next = this.waiting.shift();
-    if (next) next(c);
-    else this.idle.push(c);
-  }
-
   async query(sql: string, limits: QueryLimits): Promise<QueryOutput> {
-    const conn = await this.acquire();
+    const conn = await this.pool.acquire();
     let aborted: 'timeout' | 'cancelled' | undefined;
     const stop = (reason: 'timeout' | 'cancelled') => {
       if (aborted) return;
@@ -224,14 +212,14 @@ export class DuckDbStore implements LogStore {
     } finally {
       clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
-      this.release(conn);
+      this.pool.release(conn);
     }
   }
 
   async close(): Promise<void> {
     await this.writeLock.run(async () => {
       await this.writer.run('CHECKPOINT').catch(() => undefined);
-      for (const c of this.idle) c.closeSync();
+      this.pool.closeIdle();
       this.writer.closeSync();
       this.instance.closeSync();
     });

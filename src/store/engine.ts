@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSchema } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
+import { ConnectionPool } from './connection-pool.js';
 import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
@@ -127,8 +128,7 @@ export class StorageEngine implements LogStore {
   private readonly maintLock = new Mutex();
   /** The view SQL each query connection last created, per view (skip re-creating an identical one). */
   private readonly viewSql = new WeakMap<DuckDBConnection, Map<string, string>>();
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private readonly pool = new ConnectionPool();
   /** Segments a running query reads, and encrypted files waiting for their readers to finish. */
   private readonly segmentReaders = new Map<string, number>();
   private readonly pendingDelete = new Map<string, { path: string; shred: boolean }>();
@@ -204,7 +204,7 @@ export class StorageEngine implements LogStore {
         await c.run(setup);
         // Parquet footers of cached segments are parsed once, not per query (they live in DuckDB's memory).
         await c.run('SET parquet_metadata_cache = true');
-        engine.idle.push(c);
+        engine.pool.add(c);
       }
       // Lock DuckDB down: SQL may touch no file but the memory-backed scratch folder (segments being
       // sealed or loaded), and no setting can be changed afterwards. Whatever SQL reaches a query
@@ -717,18 +717,6 @@ export class StorageEngine implements LogStore {
     return `SELECT ${list} FROM ${src.sql}${where ? ` WHERE ${where}` : ''}`;
   }
 
-  private acquireConn(): Promise<DuckDBConnection> {
-    const c = this.idle.pop();
-    if (c) return Promise.resolve(c);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private releaseConn(c: DuckDBConnection): void {
-    const next = this.waiting.shift();
-    if (next) next(c);
-    else this.idle.push(c);
-  }
-
   async query(sql: string, limits: QueryLimits): Promise<QueryOutput> {
     const stats: ScanStatistics = {
       segmentsConsidered: 0,
@@ -768,7 +756,7 @@ export class StorageEngine implements LogStore {
     const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
     const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !this.memory.has(s.id)));
     const ranges = refs.length > 0 && planRange ? await this.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))) : new Map<string, MicrosRange>();
-    const conn = await this.acquireConn();
+    const conn = await this.pool.acquire();
     const pinnedSegs: string[] = [];
     const cached: CachedSegment[] = [];
     const pinnedMem: string[] = [];
@@ -916,8 +904,8 @@ export class StorageEngine implements LogStore {
       for (const id of pinnedMem) this.memory.release(id);
       this.unpinSegments(pinnedSegs);
       for (const h of readHot) h.readers--;
-      if (committing) void committing.then(() => this.releaseConn(conn));
-      else this.releaseConn(conn);
+      if (committing) void committing.then(() => this.pool.release(conn));
+      else this.pool.release(conn);
       for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
     }
   }
@@ -1103,7 +1091,7 @@ export class StorageEngine implements LogStore {
     await this.maintLock.run(() => undefined);
     await this.memory.close();
     await this.writeLock.run(async () => {
-      for (const c of this.idle) c.closeSync();
+      this.pool.closeIdle();
       this.writer.closeSync();
       this.sealConn.closeSync();
       this.instance.closeSync();
