@@ -173,7 +173,6 @@ async function main() {
   const st = engine.status();
   progress(`  loaded in ${(loaded.ms / 1000).toFixed(1)} s: ${st.segments} segments, ${mib(st.segmentBytes)} MiB encrypted, ${st.hotRows} hot rows`);
   const src = engine.tableSource(WS, TABLE);
-  const queries: Record<string, unknown> = {};
   // Cold: the cache is emptied, so the first query decrypts every segment it needs.
   engine.cache.clear();
   await engine.memory.clear();

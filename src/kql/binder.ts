@@ -13,7 +13,7 @@ import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from '
 import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
 import { sqlIdent, sqlString } from './sql.js';
-import { literalSql, toDynamicSql, toStringSql } from './sqlexpr.js';
+import { toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
 import { emitExpr } from './emitter.js';
 import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';

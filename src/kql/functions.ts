@@ -1618,7 +1618,8 @@ function ipCompareSql(a: SqlArg, b: SqlArg, prefix: SqlArg | undefined, body: (c
   const cmp = `sign((_ia.addr & ${maskSql(p)}) - (_ib.addr & ${maskSql(p)}))`;
   return ip(a, '_ia', ip(b, '_ib', `CASE WHEN _ia IS NULL OR _ib IS NULL ${prefix ? `OR ${as(prefix, 'int')} NOT BETWEEN 0 AND 32 ` : ''}THEN NULL ELSE ${body(cmp)} END`));
 }
-function inRangeSql(ipSql: SqlArg, range: string): string {
+/** Whether the address bound as `_ia` (by the caller's `ip(…, '_ia', …)`) lies in `range`. */
+function inRangeSql(range: string): string {
   return letSql(ipv4Struct(range), '_ir', `CASE WHEN _ir IS NULL OR _ia IS NULL THEN NULL ELSE (_ia.addr & ${maskSql('_ir.pfx')}) = (_ir.addr & ${maskSql('_ir.pfx')}) END`);
 }
 
@@ -1628,13 +1629,13 @@ const IP_EXTRAS: ScalarFunction[] = [
   fn('ipv4_is_private', [anyScalar], 0, 'bool', (a) => ip(a[0]!, '_ia', `CASE WHEN _ia IS NULL THEN NULL ELSE ((_ia.addr & 4278190080) = 167772160 OR (_ia.addr & 4293918720) = 2886729728 OR (_ia.addr & 4294901760) = 3232235520) END`)),
   fn('ipv4_compare', [anyScalar, anyScalar, intLike], 1, 'int', (a) => ipCompareSql(a[0]!, a[1]!, a[2], (c) => `CAST(${c} AS INTEGER)`)),
   fn('ipv4_is_match', [anyScalar, anyScalar, intLike], 1, 'bool', (a) => ipCompareSql(a[0]!, a[1]!, a[2], (c) => `(${c} = 0)`)),
-  fn('ipv4_is_in_range', [anyScalar, anyScalar], 0, 'bool', (a) => ip(a[0]!, '_ia', inRangeSql(a[0]!, str(a[1]!)))),
+  fn('ipv4_is_in_range', [anyScalar, anyScalar], 0, 'bool', (a) => ip(a[0]!, '_ia', inRangeSql(str(a[1]!)))),
   {
     name: 'ipv4_is_in_any_range', minArgs: 2, maxArgs: 128, bind: () => 'bool',
     emit(a) {
       const checks = a.slice(1).map((r) => (r.type === 'dynamic'
         ? `coalesce(list_bool_or(list_transform(${elems(r.sql)}, _re -> ${letSql(ipv4Struct(elemStr('_re')), '_ir', `CASE WHEN _ir IS NULL THEN FALSE ELSE (_ia.addr & ${maskSql('_ir.pfx')}) = (_ir.addr & ${maskSql('_ir.pfx')}) END`)})), FALSE)`
-        : `coalesce(${inRangeSql(a[0]!, str(r))}, FALSE)`));
+        : `coalesce(${inRangeSql(str(r))}, FALSE)`));
       return ip(a[0]!, '_ia', `CASE WHEN _ia IS NULL THEN NULL ELSE (${checks.join(' OR ')}) END`);
     },
   },

@@ -18,7 +18,7 @@ import type { BoundExpr, EmitContext, ScalarFunction } from './bound.js';
 import { emitExpr, emitPlan } from './emitter.js';
 import * as P from './planner.js';
 import { sqlIdent, sqlString } from './sql.js';
-import { convertSql, literalSql } from './sqlexpr.js';
+import { convertSql } from './sqlexpr.js';
 import { sqlType, type ColumnSchema, type KqlType } from './types.js';
 
 export const C = (i: number): string => sqlIdent(`c${i}`);

@@ -2,7 +2,6 @@ import type { Caller } from '../authz/authorize.js';
 import { compile, KqlError } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
-import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import { ApiError } from '../errors/api-error.js';
 import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/store.js';
 import type { PreferOptions } from './prefer.js';
@@ -86,7 +85,7 @@ export class QueryService {
   readonly access: TableAccess;
 
   constructor(
-    private readonly metadata: MetadataStore,
+    metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
   ) {
