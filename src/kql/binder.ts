@@ -1172,17 +1172,15 @@ class Binder {
         const aggAst = op.args[1] ?? ({ kind: 'call', name: 'count', nameSpan: op.pluginSpan, args: [], span: op.pluginSpan } as A.CallExpr);
         const agg = this.bindExpr(aggAst, { schema: input.schema, aggregates: true }, scope);
         if (agg.k !== 'agg') throw this.error(aggAst.span, 'pivot(): the second argument must be an aggregate function call');
+        if (!agg.fn.honorsFilter) throw this.error(aggAst.span, `pivot(): the aggregate '${agg.fn.name}' is not supported here`);
         const groups = op.args.slice(2).map((g) => this.bindScalar(g, row, scope));
         const schema: ColumnSchema[] = [...groups.map((g) => ({ name: g.k === 'col' ? g.name : 'Column1', type: g.type })), ...values.map((v) => ({ name: v, type: agg.type }))];
         return P.generic('pivot', [input], schema, ([sql], ctx) => {
           const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
-          const aggSql = ex(agg);
           const key = col.type === 'string' ? ex(col) : `CAST(${ex(col)} AS VARCHAR)`;
-          const filtered = values.map((v) => {
-            // aggregate over the rows of this pivot value: FILTER on the aggregate
-            const f = `FILTER (WHERE ${key} = ${sqlString(v)})`;
-            return injectFilter(aggSql, f, agg.type);
-          });
+          // Each pivot column aggregates the rows of its value: the aggregate is emitted with that
+          // row filter in its context (its FILTER clause), the value a literal through sqlString.
+          const filtered = values.map((v) => T.exprSql(agg, 't', { ...ctx, aggregateFilter: `${key} = ${sqlString(v)}` }));
           const cols = [...groups.map(ex), ...filtered];
           const gb = groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
           return `SELECT ${T.selectList(cols)} FROM (${sql}) AS t${gb}`;
@@ -1925,14 +1923,6 @@ function toStringTimespan(x: string): string {
 function convertToDynamic(v: string, t: KqlType): string {
   return toDynamicSql(v, t, false);
 }
-/** Adds a FILTER clause to an aggregate's SQL (pivot): `agg(x)` → `agg(x) FILTER (WHERE …)` for every aggregate call. */
-function injectFilter(aggSql: string, filter: string, _t: KqlType): string {
-  // Aggregates from the catalog are of the form fn(args)[ FILTER…] possibly wrapped in CAST/coalesce;
-  // apply the filter by rewriting the input rows instead: aggregate over a CASE that nulls other rows is
-  // not equivalent for count(), so wrap the whole aggregate as a correlated-free FILTER on each call.
-  return aggSql.replace(/\b(count|sum|avg|min|max|any_value|list|stddev_samp|var_samp|quantile_disc)\(([^()]*(?:\([^()]*\)[^()]*)*)\)(?! FILTER)/g, (m) => `${m} ${filter}`);
-}
-
 /** arg_max outputs refer to their struct aggregate as column -1-k; make that the aggregate's output position. */
 function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
   if (e.k === 'col' && e.index < 0) return { ...e, index: base + (-1 - e.index) };

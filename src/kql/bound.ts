@@ -78,6 +78,11 @@ export interface SqlArg {
 export interface EmitContext {
   /** now() as µs since epoch — fixed for the whole query. */
   nowUs: bigint;
+  /**
+   * A row predicate (SQL built from a bound expression) that every aggregate call emitted in this
+   * context applies as `FILTER (WHERE …)`: pivot aggregates the rows of one pivot value this way.
+   */
+  aggregateFilter?: string;
 }
 
 /** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */
@@ -105,6 +110,8 @@ export interface AggregateFunction {
   maxArgs: number;
   bind(args: ArgInfo[]): KqlType;
   emit(args: SqlArg[], ctx: EmitContext): string;
+  /** The aggregate applies `ctx.aggregateFilter` to every aggregate call it emits (pivot needs it). */
+  honorsFilter?: boolean;
   /** Automatic output column name, e.g. count() → count_, sum(x) → sum_x. */
   defaultName(args: BoundExpr[]): string;
   /**

@@ -39,9 +39,11 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
       return ref(e.index);
     case 'call':
     case 'agg': {
+      // A pivot's row filter belongs to this aggregate call alone, not to anything in its arguments.
+      const argCtx = ctx.aggregateFilter === undefined ? ctx : { ...ctx, aggregateFilter: undefined };
       const args: SqlArg[] = e.args.map((a) => {
-        if (a.k === 'path') return emitPathArg(a, ref, ctx);
-        const sql = emitExpr(a, ref, ctx);
+        if (a.k === 'path') return emitPathArg(a, ref, argCtx);
+        const sql = emitExpr(a, ref, argCtx);
         return a.k === 'lit' ? { sql, type: a.type, literal: a } : { sql, type: a.type };
       });
       const sql = e.fn.emit(args, ctx);

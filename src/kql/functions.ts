@@ -11,7 +11,7 @@
  *  - string results are never SQL NULL (Kusto strings have no null — '' instead);
  *  - constants embedded in SQL go through sql.ts / sqlexpr.ts.
  */
-import { BindFailure, type AggregateFunction, type ArgInfo, type BoundExpr, type ScalarFunction, type SqlArg } from './bound.js';
+import { BindFailure, type AggregateFunction, type ArgInfo, type BoundExpr, type EmitContext, type ScalarFunction, type SqlArg } from './bound.js';
 import { formatDatetimeUs } from './literals.js';
 import { jsonPointer, regexEscape, sqlString } from './sql.js';
 import {
@@ -1761,9 +1761,19 @@ interface AggSpec {
   /** whether the automatic name includes the argument's column name */
   named?: boolean;
   bind(args: ArgInfo[]): KqlType;
-  emit(args: SqlArg[]): string;
+  /** `f` is the aggregate's FILTER clause (`''` or ` FILTER (WHERE …)`), placed after every aggregate call it makes. */
+  emit(args: SqlArg[], f: string): string;
   /** index of a predicate argument (…if aggregates) — emitted as FILTER (WHERE …) */
   predicateArg?: number;
+}
+
+/**
+ * The FILTER clause of an aggregate call: its own predicate (…if variants) and the row filter its
+ * context asks for (pivot: the rows of one pivot value), both SQL built from bound expressions.
+ */
+export function filterClause(predicates: string[], ctx: EmitContext): string {
+  const all = ctx.aggregateFilter === undefined ? predicates : [...predicates, ctx.aggregateFilter];
+  return all.length === 0 ? '' : ` FILTER (WHERE ${all.map((p) => `(${p})`).join(' AND ')})`;
 }
 
 function aggregate(spec: AggSpec): AggregateFunction {
@@ -1771,6 +1781,7 @@ function aggregate(spec: AggSpec): AggregateFunction {
     name: spec.name,
     minArgs: spec.minArgs,
     maxArgs: spec.maxArgs,
+    honorsFilter: true,
     bind(args) {
       if (spec.predicateArg !== undefined) {
         const p = args[spec.predicateArg];
@@ -1778,12 +1789,11 @@ function aggregate(spec: AggSpec): AggregateFunction {
       }
       return spec.bind(args);
     },
-    emit(args) {
-      if (spec.predicateArg === undefined) return spec.emit(args);
+    emit(args, ctx) {
+      if (spec.predicateArg === undefined) return spec.emit(args, filterClause([], ctx));
       const pred = as(args[spec.predicateArg]!, 'bool');
       const rest = args.filter((_, i) => i !== spec.predicateArg);
-      // A replacer function, not a replacement string: `$'`, `$&`… in the predicate's literals must stay literal.
-      return spec.emit(rest).replace('\u0000FILTER', () => ` FILTER (WHERE ${pred})`);
+      return spec.emit(rest, filterClause([pred], ctx));
     },
     defaultName(args) {
       const prefix = spec.prefix ?? spec.name;
@@ -1795,26 +1805,20 @@ function aggregate(spec: AggSpec): AggregateFunction {
   };
 }
 
-/** Marker replaced by `FILTER (WHERE pred)` for the …if variants (or by '' otherwise). */
-const F = '\u0000FILTER';
-function noFilter(sql: string): string {
-  return sql.split(F).join('');
-}
-
 const sumType = (t: KqlType): KqlType => (t === 'int' || t === 'long' ? 'long' : t === 'timespan' ? 'timespan' : t === 'decimal' ? 'decimal' : 'real');
-function sumSql(a: SqlArg): string {
+function sumSql(a: SqlArg, f: string): string {
   const t = sumType(a.type);
   const x = a.type === 'dynamic' ? as(a, 'real') : a.sql;
-  if (t === 'long' || t === 'timespan') return `CAST(sum(${x})${F} AS BIGINT)`;
-  if (t === 'decimal') return `CAST(sum(${x})${F} AS DECIMAL(38,18))`;
-  return `CAST(sum(${x})${F} AS DOUBLE)`;
+  if (t === 'long' || t === 'timespan') return `CAST(sum(${x})${f} AS BIGINT)`;
+  if (t === 'decimal') return `CAST(sum(${x})${f} AS DECIMAL(38,18))`;
+  return `CAST(sum(${x})${f} AS DOUBLE)`;
 }
-function avgSql(a: SqlArg): string {
-  if (a.type === 'timespan') return `CAST(avg(${a.sql})${F} AS BIGINT)`;
-  return `avg(${as(a, 'real')})${F}`;
+function avgSql(a: SqlArg, f: string): string {
+  if (a.type === 'timespan') return `CAST(avg(${a.sql})${f} AS BIGINT)`;
+  return `avg(${as(a, 'real')})${f}`;
 }
-function minMaxSql(f: 'min' | 'max', a: SqlArg): string {
-  const sql = `${f}(${a.sql})${F}`;
+function minMaxSql(fn: 'min' | 'max', a: SqlArg, f: string): string {
+  const sql = `${fn}(${a.sql})${f}`;
   return a.type === 'string' ? `coalesce(${sql}, '')` : sql;
 }
 const summable = (t: KqlType) => isNumeric(t) || t === 'timespan' || t === 'dynamic';
@@ -1825,42 +1829,42 @@ function requireArg(name: string, pred: (t: KqlType) => boolean, what: string) {
 }
 
 const AGG_SPECS: AggSpec[] = [
-  { name: 'count', minArgs: 0, maxArgs: 1, named: false, bind: () => 'long', emit: (a) => (a.length ? `count(${a[0]!.sql})${F}` : `count(*)${F}`) },
-  { name: 'countif', minArgs: 1, maxArgs: 1, named: false, predicateArg: 0, bind: () => 'long', emit: () => `count(*)${F}` },
-  { name: 'sum', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('sum', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a) => sumSql(a[0]!) },
-  { name: 'sumif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('sumif', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a) => sumSql(a[0]!) },
-  { name: 'avg', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('avg', summable, 'a numeric or timespan value')(a), a[0]!.type === 'timespan' ? 'timespan' : 'real'), emit: (a) => avgSql(a[0]!) },
-  { name: 'avgif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('avgif', summable, 'a numeric or timespan value')(a), a[0]!.type === 'timespan' ? 'timespan' : 'real'), emit: (a) => avgSql(a[0]!) },
-  { name: 'min', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('min', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a) => minMaxSql('min', a[0]!) },
-  { name: 'max', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('max', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a) => minMaxSql('max', a[0]!) },
-  { name: 'minif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('minif', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a) => minMaxSql('min', a[0]!) },
-  { name: 'maxif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('maxif', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a) => minMaxSql('max', a[0]!) },
+  { name: 'count', minArgs: 0, maxArgs: 1, named: false, bind: () => 'long', emit: (a, f) => (a.length ? `count(${a[0]!.sql})${f}` : `count(*)${f}`) },
+  { name: 'countif', minArgs: 1, maxArgs: 1, named: false, predicateArg: 0, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
+  { name: 'sum', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('sum', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
+  { name: 'sumif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('sumif', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
+  { name: 'avg', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('avg', summable, 'a numeric or timespan value')(a), a[0]!.type === 'timespan' ? 'timespan' : 'real'), emit: (a, f) => avgSql(a[0]!, f) },
+  { name: 'avgif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('avgif', summable, 'a numeric or timespan value')(a), a[0]!.type === 'timespan' ? 'timespan' : 'real'), emit: (a, f) => avgSql(a[0]!, f) },
+  { name: 'min', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('min', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a, f) => minMaxSql('min', a[0]!, f) },
+  { name: 'max', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('max', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a, f) => minMaxSql('max', a[0]!, f) },
+  { name: 'minif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('minif', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a, f) => minMaxSql('min', a[0]!, f) },
+  { name: 'maxif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('maxif', notDynamic, 'a scalar value')(a), a[0]!.type), emit: (a, f) => minMaxSql('max', a[0]!, f) },
   // dcount is exact here (Kusto's is an estimate; exact is within its error bounds)
-  { name: 'dcount', minArgs: 1, maxArgs: 2, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
-  { name: 'dcountif', minArgs: 2, maxArgs: 3, predicateArg: 1, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
-  { name: 'take_any', minArgs: 1, maxArgs: 1, prefix: 'any', keepsName: true, bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
-  { name: 'any', minArgs: 1, maxArgs: 1, prefix: 'any', bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
-  { name: 'take_anyif', minArgs: 2, maxArgs: 2, prefix: 'any', keepsName: true, predicateArg: 1, bind: (a) => a[0]!.type, emit: (a) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${F}, '')` : `any_value(${a[0]!.sql})${F}`) },
-  { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a) => `coalesce(CAST(to_json(list_filter(list(${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${F}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
-  { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a) => `coalesce(CAST(to_json(list_filter(list(DISTINCT ${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${F}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
-  { name: 'stdev', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a) => `stddev_samp(${as(a[0]!, 'real')})${F}` },
-  { name: 'stdevp', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a) => `stddev_pop(${as(a[0]!, 'real')})${F}` },
-  { name: 'variance', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a) => `var_samp(${as(a[0]!, 'real')})${F}` },
-  { name: 'variancep', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a) => `var_pop(${as(a[0]!, 'real')})${F}` },
+  { name: 'dcount', minArgs: 1, maxArgs: 2, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
+  { name: 'dcountif', minArgs: 2, maxArgs: 3, predicateArg: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
+  { name: 'take_any', minArgs: 1, maxArgs: 1, prefix: 'any', keepsName: true, bind: (a) => a[0]!.type, emit: (a, f) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${f}, '')` : `any_value(${a[0]!.sql})${f}`) },
+  { name: 'any', minArgs: 1, maxArgs: 1, prefix: 'any', bind: (a) => a[0]!.type, emit: (a, f) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${f}, '')` : `any_value(${a[0]!.sql})${f}`) },
+  { name: 'take_anyif', minArgs: 2, maxArgs: 2, prefix: 'any', keepsName: true, predicateArg: 1, bind: (a) => a[0]!.type, emit: (a, f) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${f}, '')` : `any_value(${a[0]!.sql})${f}`) },
+  { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => `coalesce(CAST(to_json(list_filter(list(${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${f}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
+  { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a, f) => `coalesce(CAST(to_json(list_filter(list(DISTINCT ${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${f}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
+  { name: 'stdev', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `stddev_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'stdevp', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `stddev_pop(${as(a[0]!, 'real')})${f}` },
+  { name: 'variance', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `var_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'variancep', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `var_pop(${as(a[0]!, 'real')})${f}` },
 ];
 
 // ───────────── more aggregates ─────────────
 
 /** make_list / make_set family: JSON array of the (non-null) values, optionally capped at max_size. */
-function listAggSql(a: SqlArg[], distinct: boolean, keepNulls: boolean): string {
+function listAggSql(a: SqlArg[], f: string, distinct: boolean, keepNulls: boolean): string {
   const v = toDynamicSql(a[0]!.sql, a[0]!.type, false);
-  let l = `list(${distinct ? 'DISTINCT ' : ''}${keepNulls ? `coalesce(${v}, CAST('null' AS JSON))` : v})${F}`;
+  let l = `list(${distinct ? 'DISTINCT ' : ''}${keepNulls ? `coalesce(${v}, CAST('null' AS JSON))` : v})${f}`;
   if (!keepNulls) l = `list_filter(${l}, _v -> _v IS NOT NULL AND CAST(_v AS VARCHAR) <> 'null')`;
   if (a[1]) l = `list_slice(${l}, 1, ${as(a[1], 'long')})`;
   return `coalesce(CAST(to_json(${l}) AS JSON), CAST('[]' AS JSON))`;
 }
-function bagAggSql(a: SqlArg[]): string {
-  const maps = `list_filter(list(${asMap(a[0]!.sql)})${F}, _m -> _m IS NOT NULL)`;
+function bagAggSql(a: SqlArg[], f: string): string {
+  const maps = `list_filter(list(${asMap(a[0]!.sql)})${f}, _m -> _m IS NOT NULL)`;
   let entries = `map_entries(list_reduce(list_concat([CAST(MAP() AS MAP(VARCHAR, JSON))], ${maps}), (_x, _y) -> map_concat(_x, _y)))`;
   if (a[1]) entries = `list_slice(${entries}, 1, ${as(a[1], 'long')})`;
   return `CAST(to_json(map_from_entries(${entries})) AS JSON)`;
@@ -1912,38 +1916,38 @@ function dcountHllSql(h: string): string {
 }
 
 const AGG_EXTRAS: AggSpec[] = [
-  { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a) => listAggSql(a, false, false) },
-  { name: 'makelist', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a) => listAggSql(a, false, false) },
-  { name: 'make_list_if', minArgs: 2, maxArgs: 3, prefix: 'list', predicateArg: 1, bind: () => 'dynamic', emit: (a) => listAggSql(a, false, false) },
-  { name: 'make_list_with_nulls', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a) => listAggSql(a, false, true) },
-  { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a) => listAggSql(a, true, false) },
-  { name: 'makeset', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a) => listAggSql(a, true, false) },
-  { name: 'make_set_if', minArgs: 2, maxArgs: 3, prefix: 'set', predicateArg: 1, bind: () => 'dynamic', emit: (a) => listAggSql(a, true, false) },
+  { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
+  { name: 'makelist', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
+  { name: 'make_list_if', minArgs: 2, maxArgs: 3, prefix: 'list', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
+  { name: 'make_list_with_nulls', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, true) },
+  { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, true, false) },
+  { name: 'makeset', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, true, false) },
+  { name: 'make_set_if', minArgs: 2, maxArgs: 3, prefix: 'set', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, true, false) },
   { name: 'make_bag', minArgs: 1, maxArgs: 2, prefix: 'bag', bind: (a) => (requireArg('make_bag', isDynamic, 'a dynamic property bag')(a), 'dynamic'), emit: bagAggSql },
   { name: 'make_bag_if', minArgs: 2, maxArgs: 3, prefix: 'bag', predicateArg: 1, bind: (a) => (requireArg('make_bag_if', isDynamic, 'a dynamic property bag')(a), 'dynamic'), emit: bagAggSql },
-  { name: 'stdevif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a) => `stddev_samp(${as(a[0]!, 'real')})${F}` },
-  { name: 'stdevpif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a) => `stddev_pop(${as(a[0]!, 'real')})${F}` },
-  { name: 'varianceif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a) => `var_samp(${as(a[0]!, 'real')})${F}` },
-  { name: 'variancepif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a) => `var_pop(${as(a[0]!, 'real')})${F}` },
-  { name: 'covariance', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${F}` },
-  { name: 'covariancep', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${F}` },
-  { name: 'covarianceif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${F}` },
-  { name: 'covariancepif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${F}` },
-  { name: 'count_distinct', minArgs: 1, maxArgs: 1, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
-  { name: 'count_distinctif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'long', emit: (a) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${F}` },
-  { name: 'binary_all_and', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_and', intLike, 'an integer')(a), 'long'), emit: (a) => `bit_and(${as(a[0]!, 'long')})${F}` },
-  { name: 'binary_all_or', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_or', intLike, 'an integer')(a), 'long'), emit: (a) => `bit_or(${as(a[0]!, 'long')})${F}` },
-  { name: 'binary_all_xor', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_xor', intLike, 'an integer')(a), 'long'), emit: (a) => `bit_xor(${as(a[0]!, 'long')})${F}` },
-  { name: 'hll', minArgs: 1, maxArgs: 2, bind: () => 'dynamic', emit: (a) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${F}`) },
-  { name: 'hll_if', minArgs: 2, maxArgs: 3, prefix: 'hll', predicateArg: 1, bind: () => 'dynamic', emit: (a) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${F}`) },
-  { name: 'hll_merge', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('hll_merge', isDynamic, 'an hll() value')(a), 'dynamic'), emit: (a) => kmvJson(`list_distinct(flatten(list(TRY_CAST(${a[0]!.sql} AS UBIGINT[]))${F}))`) },
+  { name: 'stdevif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `stddev_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'stdevpif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `stddev_pop(${as(a[0]!, 'real')})${f}` },
+  { name: 'varianceif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `var_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'variancepif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `var_pop(${as(a[0]!, 'real')})${f}` },
+  { name: 'covariance', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covariancep', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covarianceif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covariancepif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'count_distinct', minArgs: 1, maxArgs: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
+  { name: 'count_distinctif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
+  { name: 'binary_all_and', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_and', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_and(${as(a[0]!, 'long')})${f}` },
+  { name: 'binary_all_or', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_or', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_or(${as(a[0]!, 'long')})${f}` },
+  { name: 'binary_all_xor', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_xor', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_xor(${as(a[0]!, 'long')})${f}` },
+  { name: 'hll', minArgs: 1, maxArgs: 2, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
+  { name: 'hll_if', minArgs: 2, maxArgs: 3, prefix: 'hll', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
+  { name: 'hll_merge', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('hll_merge', isDynamic, 'an hll() value')(a), 'dynamic'), emit: (a, f) => kmvJson(`list_distinct(flatten(list(TRY_CAST(${a[0]!.sql} AS UBIGINT[]))${f}))`) },
   {
     name: 'percentiles_array', minArgs: 2, maxArgs: 64, prefix: 'percentiles',
     bind(a) { requirePercentileInput(a, 'percentiles_array'); percentileList(a, 1, 'percentiles_array'); return 'dynamic'; },
-    emit(a) {
+    emit(a, f) {
       const ps = percentileList(a, 1, 'percentiles_array').map((p) => literalSql('real', p / 100));
       const t = percentileValueType(a[0]!.type);
-      return `coalesce(${typedListJson(`quantile_disc(${as(a[0]!, t)}, [${ps.join(', ')}])${F}`, t)}, CAST('[]' AS JSON))`;
+      return `coalesce(${typedListJson(`quantile_disc(${as(a[0]!, t)}, [${ps.join(', ')}])${f}`, t)}, CAST('[]' AS JSON))`;
     },
   },
 ];
@@ -1959,9 +1963,10 @@ const percentilesAgg: AggregateFunction = {
     if (ps.length !== 1) fail('percentiles(): several percentiles (one output column each) are supported only as a whole summarize item, e.g. summarize percentiles(x, 50, 95)');
     return percentileValueType(args[0]!.type);
   },
-  emit(args) {
+  honorsFilter: true,
+  emit(args, ctx) {
     const p = percentileList(args, 1, 'percentiles')[0]!;
-    return `quantile_disc(${as(args[0]!, percentileValueType(args[0]!.type))}, ${literalSql('real', p / 100)})`;
+    return `quantile_disc(${as(args[0]!, percentileValueType(args[0]!.type))}, ${literalSql('real', p / 100)})${filterClause([], ctx)}`;
   },
   expand(args) {
     requirePercentileInput(args, 'percentiles');
@@ -1986,10 +1991,11 @@ const percentile: AggregateFunction = {
     if (!isNumeric(args[0]!.type) && args[0]!.type !== 'timespan' && args[0]!.type !== 'datetime') fail('percentile(): expects a numeric, datetime or timespan value', 0);
     return args[0]!.type === 'int' ? 'long' : args[0]!.type;
   },
-  emit(args) {
+  honorsFilter: true,
+  emit(args, ctx) {
     const p = Number(args[1]!.literal!.value) / 100;
     const x = args[0]!.type === 'int' ? as(args[0]!, 'long') : args[0]!.sql;
-    return `quantile_disc(${x}, ${literalSql('real', p)})`;
+    return `quantile_disc(${x}, ${literalSql('real', p)})${filterClause([], ctx)}`;
   },
   defaultName(args) {
     const p = args[1]?.k === 'lit' ? String(args[1].value).replace('.', '_') : '';
@@ -1998,11 +2004,7 @@ const percentile: AggregateFunction = {
 };
 
 export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new Map<string, AggregateFunction>([
-  ...[...AGG_SPECS, ...AGG_EXTRAS].map((s): [string, AggregateFunction] => {
-    const a = aggregate(s);
-    const emit = a.emit;
-    return [s.name, { ...a, emit: (args, ctx) => noFilter(emit(args, ctx)) }];
-  }),
+  ...[...AGG_SPECS, ...AGG_EXTRAS].map((s): [string, AggregateFunction] => [s.name, aggregate(s)]),
   ['percentile', percentile],
   ['percentiles', percentilesAgg],
 ]);
