@@ -3,6 +3,7 @@ import { compile, KqlError } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { ApiError } from '../errors/api-error.js';
+import { StatementRefusedError } from '../store/statement-guard.js';
 import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/store.js';
 import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
@@ -88,6 +89,8 @@ export class QueryService {
     metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
+    /** Operator log (never given query text). */
+    private readonly log?: (level: 'warn', message: string) => void,
   ) {
     this.access = new TableAccess(metadata, store);
     this.admission = new QueryAdmission(limits.concurrentPerPrincipal ?? 5, limits.maxQueued ?? 200);
@@ -134,7 +137,9 @@ export class QueryService {
       throw err;
     }
     if (req.trace) {
-      req.trace.tables = compiled.tables;
+      // The tables read are what the store checked the statement reads (set below), not what the
+      // compiler believed it referenced.
+      req.trace.tables = [];
       req.trace.workspaces = resolver.permissions().dataSources.map((d) => d.resourceId);
     }
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
@@ -150,6 +155,9 @@ export class QueryService {
         timespan: req.timespan,
         tables: resolver.grantedTables(),
         exactScan: req.prefer.includeStatistics,
+        onTablesRead: (read) => {
+          if (req.trace) req.trace.tables = [...new Set(read.map((g) => g.table))];
+        },
       });
     } catch (err) {
       release();
@@ -158,6 +166,12 @@ export class QueryService {
           throw new ApiError(504, 'GatewayTimeout', `The query ran longer than its time limit of ${waitSeconds} seconds and was stopped. Narrow the time range or filter earlier, or ask for more time with the 'Prefer: wait=<seconds>' header (at most ${this.limits.maxTimeoutSeconds}).`);
         }
         throw new ApiError(499, 'QueryCancelled', 'The query was cancelled because the client went away.');
+      }
+      if (err instanceof StatementRefusedError) {
+        // The compiled statement named something outside the caller's grant: a compiler fault or an
+        // attack that got through it. Nothing ran; the operator hears of it (without the query text).
+        this.log?.('warn', `a query of principal ${req.caller.objectId} was refused by the store's statement guard: ${err.message}`);
+        throw insufficientAccess('the query tried to read data outside what the caller was granted; nothing was run.');
       }
       throw new ApiError(400, 'BadArgumentError', `The query could not be executed: ${describeEngineError((err as Error).message)}`, {
         innererror: { code: 'EngineError', message: describeEngineError((err as Error).message) },

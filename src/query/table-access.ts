@@ -36,13 +36,13 @@ import { actionMatches, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller 
 import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
-import { sqlIdent, sqlString } from '../kql/sql.js';
+import { sqlIdent } from '../kql/sql.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { TableRecord, WorkspaceRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ApiError } from '../errors/api-error.js';
-import type { LogStore } from '../store/store.js';
+import type { LogStore, TableGrant } from '../store/store.js';
 
 export type QueryContext =
   | { kind: 'workspace'; workspaces: WorkspaceRecord[] }
@@ -63,7 +63,7 @@ export interface AccessResolver extends TableResolver {
   /** What the query used, for `Prefer: include-permissions=true`. */
   permissions(): QueryPermissions;
   /** Every stored table this resolver granted to the query: the only tables the store may expose to it. */
-  grantedTables(): { workspaceId: string; table: string }[];
+  grantedTables(): TableGrant[];
 }
 
 export interface QueryPermissions {
@@ -156,14 +156,13 @@ export class TableAccess {
       ctx.kind === 'workspace' ? this.canReadTable(caller, w, t.name) : this.canReadTableForResource(caller, w, t.name, ctx.resourceId);
     const used = new Set<WorkspaceRecord>();
 
-    const granted = new Map<string, { workspaceId: string; table: string }>();
+    const granted = new Map<string, TableGrant>();
     const source = (w: WorkspaceRecord, t: TableRecord): string => {
-      granted.set(`${w.customerId}/${t.name}`, { workspaceId: w.customerId, table: t.name });
-      const base = this.store.tableSource(w.customerId, t.name);
-      if (!resourceScope) return base;
-      // Rows of R and below it: `_ResourceId` equal to R, or starting with "R/". Stored ids are lower case.
-      const rid = `lower(${sqlIdent('_ResourceId')})`;
-      return `(SELECT * FROM ${base} WHERE ${rid} = ${sqlString(resourceScope)} OR starts_with(${rid}, ${sqlString(`${resourceScope}/`)}))`;
+      // In resource context the grant covers only the rows of R and below it: the store applies
+      // that in the table's source itself, so the compiled SQL never sees the table's other rows.
+      const grant: TableGrant = resourceScope === undefined ? { workspaceId: w.customerId, table: t.name } : { workspaceId: w.customerId, table: t.name, resourceScope };
+      granted.set(`${w.customerId}/${t.name}/${resourceScope ?? ''}`, grant);
+      return this.store.tableSource(w.customerId, t.name, resourceScope);
     };
 
     const resolveTable = (name: string): ResolvedTable | undefined => {

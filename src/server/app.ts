@@ -150,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auditSink = new AuditSink(metadata, logStore, (message) => app.log.error(message));
   const activity = new ActivityLog(metadata, auditSink);
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
-  const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits });
+  const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES });

@@ -5,7 +5,7 @@ import type { ColumnSchema } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import { ConnectionPool } from './connection-pool.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
-import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput } from './store.js';
+import { QueryAbortedError } from './store.js';
 
 export interface DuckDbStoreOptions {
   dataDir: string;
@@ -30,12 +30,14 @@ class Mutex {
 const catalogName = (workspaceId: string) => `ws_${workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '')}`;
 
 /**
- * The foundation store: one DuckDB file per workspace, all attached to one in-process DuckDB
+ * The plain DuckDB store: the baseline the storage benchmarks measure the engine against (same rows
+ * in native DuckDB tables), not used by the server — it has none of the engine's encryption nor its
+ * statement isolation. One DuckDB file per workspace, all attached to one in-process DuckDB
  * instance (one memory budget, and cross-workspace queries are plain SQL). Appends go through
  * one writer connection inside a transaction; queries use a small pool of connections and can be
  * interrupted.
  */
-export class DuckDbStore implements LogStore {
+export class DuckDbStore {
   private readonly writeLock = new Mutex();
   private readonly attached = new Set<string>();
   private readonly pool = new ConnectionPool();
@@ -190,7 +192,7 @@ export class DuckDbStore implements LogStore {
     });
   }
 
-  async query(sql: string, limits: QueryLimits): Promise<QueryOutput> {
+  async query(sql: string, limits: { timeoutMs: number; signal?: AbortSignal }): Promise<{ columnNames: string[]; rows: unknown[][] }> {
     const conn = await this.pool.acquire();
     let aborted: 'timeout' | 'cancelled' | undefined;
     const stop = (reason: 'timeout' | 'cancelled') => {

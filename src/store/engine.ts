@@ -4,6 +4,7 @@
  * segments listed in a MAC-chained manifest, and queries over hot rows plus the segments whose
  * time range overlaps the query, decrypted only into a memory-backed cache.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -24,7 +25,9 @@ import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } f
 import { SegmentCache, type CachedSegment } from './segment-cache.js';
 import { MemoryTier, segmentFilter, type TierSource } from './memory-tier.js';
 import { openSegment } from './segment.js';
-import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics } from './store.js';
+import { resourceScopeFilter } from './row-scope.js';
+import { StatementGuard } from './statement-guard.js';
+import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from './store.js';
 import { PlanProbe } from './plan-probe.js';
 import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
@@ -109,9 +112,11 @@ export interface EngineStatus {
 /** Compaction merges segments whose files take at most this many bytes together. */
 const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
 const VIEW_PREFIX = 'vigil_';
-const VIEW_RE = /"vigil_([0-9a-f]{32})_((?:[^"]|"")+)"/g;
 const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
 const viewName = (hex: string, table: string) => `${VIEW_PREFIX}${hex}_${table}`;
+/** The view of a grant: the table's, or — for a resource scope — one named for that scope too. */
+const grantViewName = (hex: string, table: string, resourceScope?: string) =>
+  resourceScope === undefined ? viewName(hex, table) : `${viewName(hex, table)}@${createHash('sha256').update(resourceScope).digest('hex').slice(0, 24)}`;
 /** The memory-tier key of a table: its view name and the schema version it was (re)created or opened at. */
 const tierKeyOf = (hex: string, table: string, version: number) => `${viewName(hex, table)}#${version}`;
 
@@ -145,6 +150,7 @@ export class StorageEngine implements LogStore {
     private readonly writer: DuckDBConnection,
     private readonly sealConn: DuckDBConnection,
     private readonly probe: PlanProbe,
+    private readonly guard: StatementGuard,
     private readonly master: MasterKeys,
     private readonly scratch: Scratch,
     readonly cache: SegmentCache,
@@ -198,7 +204,7 @@ export class StorageEngine implements LogStore {
       const memConn = await instance.connect();
       await memConn.run(setup);
       const memory = await MemoryTier.attach(memConn, options.memoryTierBytes ?? 1024 * 1024 * 1024);
-      const engine = new StorageEngine(instance, writer, sealConn, probe, master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
+      const engine = new StorageEngine(instance, writer, sealConn, probe, await StatementGuard.open(setup), master, scratch, new SegmentCache(join(scratch.dir, 'segments'), cacheBytes), memory, options);
       for (let i = 0; i < (options.queryConnections ?? 8); i++) {
         const c = await instance.connect();
         await c.run(setup);
@@ -667,8 +673,8 @@ export class StorageEngine implements LogStore {
 
   // ------------------------------------------------------------------ queries
 
-  tableSource(workspaceId: string, table: string): string {
-    return `temp.main.${sqlIdent(viewName(hexOf(workspaceId), table))}`;
+  tableSource(workspaceId: string, table: string, resourceScope?: string): string {
+    return `temp.main.${sqlIdent(grantViewName(hexOf(workspaceId), table, resourceScope))}`;
   }
 
   private decryptSegment(ws: Ws, seg: SegmentEntry): Buffer {
@@ -731,21 +737,21 @@ export class StorageEngine implements LogStore {
       rowsTotal: 0,
       tables: [],
     };
-    // Which of our tables the SQL reads.
-    // Only the tables the query's resolver granted: a view name inside a string literal of the SQL
-    // must not make the engine decrypt and expose that table. Internal callers that pass no list
-    // (none on the query path) get the views their own SQL names.
-    const named: { hex: string; table: string }[] = limits.tables
-      ? limits.tables.map((x) => ({ hex: hexOf(x.workspaceId), table: x.table }))
-      : [...sql.matchAll(VIEW_RE)].map((m) => ({ hex: m[1]!, table: m[2]!.replace(/""/g, '"') }));
-    const refs: { view: string; ws: Ws; t: TableRt }[] = [];
-    for (const { hex, table } of named) {
-      const view = viewName(hex, table);
+    // The tables of the query's grant, each under its own view (a resource-scoped grant's view holds
+    // only that scope's rows). Nothing else is given a view, and the guard below refuses SQL that names
+    // anything else — another workspace, another table, the memory tier, a system function.
+    const refs: { view: string; ws: Ws; t: TableRt; grant: TableGrant }[] = [];
+    for (const grant of limits.tables) {
+      const hex = hexOf(grant.workspaceId);
+      const view = grantViewName(hex, grant.table, grant.resourceScope);
       if (refs.some((r) => r.view === view)) continue;
       const ws = [...this.workspaces.values()].find((w) => w.hex === hex);
-      const t = ws?.tables.get(table);
-      if (ws && t) refs.push({ view, ws, t });
+      const t = ws?.tables.get(grant.table);
+      if (ws && t) refs.push({ view, ws, t, grant });
     }
+    const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
+    const tablesRead = (await this.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
+    limits.onTablesRead?.(tablesRead);
     const requested: MicrosRange = {
       lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
       hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
@@ -769,6 +775,7 @@ export class StorageEngine implements LogStore {
       files: { seg: SegmentEntry; path: string }[];
       /** Hot generations and segments of the query's snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
       wanted: Set<string>;
+      grant: TableGrant;
     }[] = [];
     let inTransaction = false;
     let committing: Promise<unknown> | undefined;
@@ -787,7 +794,7 @@ export class StorageEngine implements LogStore {
     limits.signal?.addEventListener('abort', onAbort);
     try {
       if (limits.signal?.aborted) throw new QueryAbortedError('cancelled');
-      for (const { view, ws, t } of refs) {
+      for (const { view, ws, t, grant } of refs) {
         const range = intersectRange(ranges.get(view) ?? {}, requested);
         // Snapshot (synchronous): hot tables and segments as of now.
         const hots = [t.hot, ...t.sealing];
@@ -848,7 +855,7 @@ export class StorageEngine implements LogStore {
         }
         const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
         for (const h of hots) wanted.add(h.gen.id);
-        plans.push({ view, ws, t, files, wanted });
+        plans.push({ view, ws, t, files, wanted, grant });
       }
       // The query reads the memory tier in a snapshot whose visible generations are known (see
       // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
@@ -857,13 +864,14 @@ export class StorageEngine implements LogStore {
       // without one is harmless).
       inTransaction = tierKeys.length > 0;
       const atSnapshot = await this.memory.beginSnapshot(conn, tierKeys);
-      for (const { view, ws, t, files, wanted } of plans) {
+      for (const { view, ws, t, files, wanted, grant } of plans) {
         const { source, present } = atSnapshot.get(t.tierKey)!;
         // The current hot generation keeps the table's tier table alive, so it is there.
         if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
         const parts = [this.memorySelect(t, source, segmentFilter(present, wanted))];
         if (files.length > 0) parts.push(this.segmentSelect(ws, t, files));
-        const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${parts.join(' UNION ALL ')}`;
+        const rows = grant.resourceScope === undefined ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${resourceScopeFilter(grant.resourceScope)}`;
+        const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${rows}`;
         let views = this.viewSql.get(conn);
         if (!views) this.viewSql.set(conn, (views = new Map()));
         if (views.get(view) !== viewSql) {
@@ -887,7 +895,7 @@ export class StorageEngine implements LogStore {
           return conn.run('ROLLBACK').catch(() => undefined);
         });
       }
-      return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], statistics: stats };
+      return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], tablesRead, statistics: stats };
     } catch (err) {
       if (inTransaction) {
         // The views created in it are gone with it.
@@ -1096,6 +1104,7 @@ export class StorageEngine implements LogStore {
       this.sealConn.closeSync();
       this.instance.closeSync();
       await this.probe.close();
+      await this.guard.close();
     });
     this.cache.clear();
     closeScratch(this.scratch);

@@ -13,16 +13,29 @@ export interface QueryLimits {
    */
   timespan?: { start?: Date; end?: Date };
   /**
-   * The tables the query was authorized to read (from the query's table resolver). The store exposes
-   * these and nothing else to the SQL; it never works out the tables by reading the SQL text, where a
-   * string literal could name any table.
+   * The tables the query was authorized to read (from the query's table resolver), each with the row
+   * scope its grant carries. The store exposes these and nothing else to the SQL, and refuses SQL that
+   * names anything else; it never works out the tables by reading the SQL text.
    */
-  tables?: { workspaceId: string; table: string }[];
+  tables: TableGrant[];
+  /** Called once the statement is checked, before it runs, with the granted tables it reads. */
+  onTablesRead?: (tables: TableGrant[]) => void;
   /**
    * The caller shows the scan statistics (Prefer: include-statistics): work out every table's time
    * range from the query even when it saves no work (all the data it could need is in memory).
    */
   exactScan?: boolean;
+}
+
+/**
+ * One table granted to a query. `resourceScope` (a lower-case ARM resource id): the grant covers only
+ * the rows whose `_ResourceId` is that resource or below it (resource-context queries); the store
+ * applies it in the table's source itself, so no statement can see the table's other rows.
+ */
+export interface TableGrant {
+  workspaceId: string;
+  table: string;
+  resourceScope?: string;
 }
 
 /** What the storage engine read for one query (shown with `Prefer: include-statistics=true`). */
@@ -52,6 +65,8 @@ export interface QueryOutput {
   columnNames: string[];
   /** Rows as DuckDB JS values (`DuckDBResultReader.getRowsJS()`). */
   rows: unknown[][];
+  /** The granted tables the statement reads (as the store checked it before running it). */
+  tablesRead: TableGrant[];
   /** Scan statistics, from stores that keep them. */
   statistics?: ScanStatistics;
 }
@@ -68,9 +83,12 @@ export interface LogStore {
   append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void>;
   dropTable(workspaceId: string, table: string): Promise<void>;
   dropWorkspace(workspaceId: string): Promise<void>;
-  /** The FROM-clause source of a table, for the KQL compiler. */
-  tableSource(workspaceId: string, table: string): string;
-  /** Runs SQL produced by the KQL compiler. */
+  /** The FROM-clause source of a table (of its rows in `resourceScope`, when given), for the KQL compiler. */
+  tableSource(workspaceId: string, table: string, resourceScope?: string): string;
+  /**
+   * Runs SQL produced by the KQL compiler, after checking that it is a single SELECT that names only
+   * the sources of `limits.tables` (StatementRefusedError otherwise).
+   */
   query(sql: string, limits: QueryLimits): Promise<QueryOutput>;
   /**
    * GDPR purge: physically removes the rows of `table` for which `whereSql` (a SQL predicate over the

@@ -11,7 +11,8 @@ import { CASES as BASE_CASES } from './cases.js';
 import { CASES as TABULAR_CASES } from './cases-tabular.js';
 
 const CASES = [...BASE_CASES, ...TABULAR_CASES];
-import { NOW, openDb, resolver } from './harness.js';
+import { guarded, NOW, openDb, resolver } from './harness.js';
+import { StatementRefusedError } from '../../src/store/statement-guard.js';
 import { mutate, rng } from './mutator.js';
 
 let conn: DuckDBConnection;
@@ -56,10 +57,14 @@ describe('fuzz', () => {
         continue;
       }
       try {
-        await conn.runAndReadAll(`SELECT * FROM (${sql}) LIMIT 50`);
+        await conn.runAndReadAll(await guarded(`SELECT * FROM (${sql}) LIMIT 50`));
         ran++;
       } catch (e) {
         const msg = (e as Error).message;
+        if (e instanceof StatementRefusedError) {
+          problems.push(`the store's statement guard refused the compiled SQL of ${JSON.stringify(q)}: ${msg}`);
+          continue;
+        }
         if (!acceptedRuntimeError(q, msg)) problems.push(`DuckDB error for ${JSON.stringify(q)}: ${msg.split('\n')[0]}`);
       }
     }

@@ -5,6 +5,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, sqlIdent, type ColumnSchema, type CompiledQuery, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
+import { StatementGuard } from '../../src/store/statement-guard.js';
 
 export const NOW = new Date('2024-01-03T00:00:00Z');
 
@@ -55,18 +56,32 @@ export const TABLES: Record<string, { columns: ColumnSchema[]; create: string; r
   },
 };
 
+/** Tables are named fully qualified, as the store's statement guard requires. */
+const source = (name: string) => `memory.main.${sqlIdent(name)}`;
+const GRANTED = new Set(Object.keys(TABLES).map((n) => `memory.main.${n.toLowerCase()}`));
+let guard: Promise<StatementGuard> | undefined;
+/**
+ * Every compiled statement goes through the store's statement guard before it runs, as on the server:
+ * the conformance cases prove the guard lets all of the compiler's SQL through (and no more).
+ */
+export async function guarded(sql: string): Promise<string> {
+  guard ??= StatementGuard.open("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
+  await (await guard).check(sql, GRANTED);
+  return sql;
+}
+
 export const resolver: TableResolver = {
   resolveTable(name: string): ResolvedTable | undefined {
     if (name === 'Forbidden') throw new Error('access denied to Forbidden');
     const t = TABLES[name];
-    return t ? { sql: sqlIdent(name), columns: t.columns } : undefined;
+    return t ? { sql: source(name), columns: t.columns } : undefined;
   },
   /** Tables the caller may read (Forbidden is not listed: wildcards must skip it). */
   listTables(): string[] {
     return Object.keys(TABLES);
   },
   resolveQualifiedTable(kind: 'workspace' | 'resource', id: string, table: string): ResolvedTable | undefined {
-    if (kind === 'workspace' && id === 'other-ws' && TABLES[table]) return { sql: sqlIdent(table), columns: TABLES[table]!.columns };
+    if (kind === 'workspace' && id === 'other-ws' && TABLES[table]) return { sql: source(table), columns: TABLES[table]!.columns };
     if (id === 'denied-ws') throw new Error(`access denied to workspace ${id}`);
     return undefined;
   },
@@ -91,7 +106,7 @@ export interface QueryResult {
 
 export async function runKql(conn: DuckDBConnection, query: string, options: { timespan?: { start?: Date; end?: Date } } = {}): Promise<QueryResult> {
   const compiled = compile(query, resolver, { now: NOW, ...options });
-  const reader = await conn.runAndReadAll(wrapForWire(compiled.sql, compiled.columns));
+  const reader = await conn.runAndReadAll(await guarded(wrapForWire(compiled.sql, compiled.columns)));
   const rows = (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns));
   return { columns: compiled.columns, rows, compiled };
 }

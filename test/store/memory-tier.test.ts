@@ -43,7 +43,7 @@ async function answers(e: StorageEngine): Promise<unknown[]> {
     `SELECT "N" FROM ${src} ORDER BY "N" DESC LIMIT 3`,
     `SELECT count(*) FROM ${src} WHERE "Msg" ILIKE '%message 7 1%'`,
   ]) {
-    out.push((await e.query(sql, { timeoutMs: 30_000 })).rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))));
+    out.push((await e.query(sql, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] })).rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))));
   }
   return out;
 }
@@ -104,7 +104,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
   it('counts every row once while compaction replaces segments that are in the tier', async () => {
     const e = await loaded(256 * 1024 * 1024);
     const src = e.tableSource(WS, 'T_CL');
-    const count = async () => Number((await e.query(`SELECT count(*), sum("N") FROM ${src}`, { timeoutMs: 30_000 })).rows[0]![0]);
+    const count = async () => Number((await e.query(`SELECT count(*), sum("N") FROM ${src}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] })).rows[0]![0]);
     assert.equal(await count(), 48_000);
     assert.equal(e.status().memoryTierSegments, 24);
     // Queries run while compaction swaps the 24 hourly segments for merged ones; every answer is exact.
@@ -147,7 +147,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     const reader = async () => {
       while (writing) {
         const before = acknowledged;
-        const r = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, { timeoutMs: 30_000 });
+        const r = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
         const [all, distinct] = r.rows[0]!.map(Number);
         const after = issued;
         assert.equal(all, distinct, 'no row twice');
@@ -157,7 +157,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     };
     await Promise.all([writer, reader(), reader(), reader()]);
     await e.sealDue(true);
-    const end = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, { timeoutMs: 30_000 });
+    const end = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
     assert.deepEqual(end.rows[0]!.map(Number), [30_000, 30_000]);
     assert.ok(checks > 3, `the queries ran alongside (${checks})`);
     await e.close();

@@ -34,7 +34,7 @@ const rowsAt = (from: number, count: number, hourStep = 1) =>
 
 /** Runs SQL over the table; `exactScan`: the statistics are asserted, so the time range is always worked out. */
 async function q(e: StorageEngine, sql: string, exactScan = true) {
-  const out = await e.query(sql.replaceAll('$T', e.tableSource(WS, 'T_CL')), { timeoutMs: 30_000, exactScan });
+  const out = await e.query(sql.replaceAll('$T', e.tableSource(WS, 'T_CL')), { timeoutMs: 30_000, exactScan, tables: [{ workspaceId: WS, table: 'T_CL' }] });
   return { rows: out.rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))), stats: out.statistics! };
 }
 
@@ -98,6 +98,7 @@ describe('storage engine', { timeout: 120_000 }, () => {
     assert.equal(opaque.stats.segmentsOpened, 48);
     const ts = await e.query(`SELECT count(*) FROM ${e.tableSource(WS, 'T_CL')}`, {
       timeoutMs: 10_000,
+      tables: [{ workspaceId: WS, table: 'T_CL' }],
       exactScan: true,
       timespan: { start: new Date(Date.UTC(2024, 0, 2, 0)), end: new Date(Date.UTC(2024, 0, 2, 2)) },
     });

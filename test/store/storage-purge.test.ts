@@ -39,7 +39,7 @@ async function open(dataDir: string, extra: Partial<EngineOptions> = {}): Promis
 }
 
 async function q(e: StorageEngine, sql: string): Promise<unknown[][]> {
-  const out = await e.query(sql.replaceAll('$T', e.tableSource(WS, 'T_CL')), { timeoutMs: 30_000 });
+  const out = await e.query(sql.replaceAll('$T', e.tableSource(WS, 'T_CL')), { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
   return out.rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 

@@ -55,7 +55,7 @@ state.roleDefinitions.push({
 });
 state.roleAssignments.push({ ...assignment('table', 'Reader', W1), roleDefinitionId: 'c0ffee00-0000-4000-8000-00000000000a', name: 'q' });
 const { store: metadata } = MetadataStore.open(dir, () => state);
-const store = { tableSource: (ws: string, t: string) => `"ws_${ws}"."${t}"` } as unknown as LogStore;
+const store = { tableSource: (ws: string, t: string, scope?: string) => `"ws_${ws}"."${t}"${scope === undefined ? '' : ` /* scope ${scope} */`}` } as unknown as LogStore;
 const access = new TableAccess(metadata, store);
 const who = (objectId: string) => ({ objectId, appId: objectId, tenantId: 't' });
 const denied = (e: unknown) => e instanceof ApiError && e.status === 403 && e.code === 'InsufficientAccessError';
@@ -79,11 +79,14 @@ describe('the table resolver', () => {
     assert.throws(() => r.resolveQualifiedTable('app', 'x', 'requests'), (e) => e instanceof ApiError && e.status === 400);
   });
 
-  it('resource context: the source is wrapped in the _ResourceId filter, escaped', () => {
+  it('resource context: each grant carries the resource scope, which the store applies in its source', () => {
     const r = access.resolverFor(who('res'), { kind: 'resource', resourceId: `${RA.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')}` });
     const t = r.resolveTable('Public_CL')!;
     assert.match(t.sql, /UNION ALL/, 'the table of both workspaces');
-    assert.ok(t.sql.includes(`= '${RA.toLowerCase()}'`) && t.sql.includes(`'${RA.toLowerCase()}/'`), t.sql);
+    assert.ok(t.sql.includes(`/* scope ${RA.toLowerCase()} */`), t.sql);
+    const grants = r.grantedTables();
+    assert.equal(grants.length, 2);
+    for (const g of grants) assert.deepEqual({ table: g.table, resourceScope: g.resourceScope }, { table: 'Public_CL', resourceScope: RA.toLowerCase() });
     assert.deepEqual(r.listTables(), ['Other_CL', 'Public_CL', 'Secret_CL']);
   });
 
@@ -91,8 +94,8 @@ describe('the table resolver', () => {
     const r = access.resolverFor(who('res'), { kind: 'resource', resourceId: RA });
     assert.throws(() => r.resolveQualifiedTable('resource', `${SUB}/resourceGroups/apps/providers/Microsoft.Web/sites/app-b`, 'Public_CL'), denied);
     assert.throws(() => r.resolveQualifiedTable('resource', `${RA}/../app-b`, 'Public_CL'), denied);
-    const quoted = r.resolveQualifiedTable('resource', `${RA}/slots/o'brien`, 'Public_CL')!;
-    assert.ok(quoted.sql.includes("o''brien"), 'quotes in the id are escaped');
+    assert.ok(r.resolveQualifiedTable('resource', `${RA}/slots/o'brien`, 'Public_CL'));
+    assert.ok(r.grantedTables().some((g) => g.resourceScope === `${RA}/slots/o'brien`.toLowerCase()), 'the scope is passed as data, not SQL');
   });
 
   it('resource context: a table-level grant reads that table for any resource, nothing else', () => {

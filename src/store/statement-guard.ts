@@ -1,0 +1,296 @@
+/**
+ * The statement guard: the store's last line of isolation between a query and everything it was not
+ * granted (DESIGN §7.2). The KQL compiler authorizes every table at bind time; this guard makes sure
+ * that even a wrong or hostile SQL statement — a compiler bug, an injection — cannot read beyond that
+ * grant. DuckDB has no per-connection privileges (every connection of an instance can name every
+ * attached catalog, every other query's temp views and the system table functions), so the store does
+ * not run a statement until DuckDB's own parser has shown what the statement names:
+ *
+ *  - exactly one SELECT statement (no SET, PRAGMA, ATTACH, COPY, second statement …);
+ *  - table references: only this query's granted views (`temp.main."vigil_…"`, fully qualified) and
+ *    common table expressions declared in an enclosing scope before the reference — nothing of another
+ *    workspace, no other table, not the memory tier's catalog, no system view, no file;
+ *  - table functions: only value generators (range, generate_series, unnest, json_each, json_tree,
+ *    pg_timezone_names) — no duckdb_*(), pragma_*(), read_*(), query(), glob() …;
+ *  - scalar, aggregate and window functions: DuckDB's built-ins minus those that reveal the engine's
+ *    state (current_setting, getvariable, version, current_database, nextval …); a built-in macro
+ *    only when its own definition passes the same rules (pg_catalog's and those that read the
+ *    catalog do not).
+ *
+ * The parser is DuckDB's, the same one that then runs the text, so what is checked is what runs; the
+ * AST is DuckDB's JSON serialization (`json_serialize_sql`), walked without trusting its shape: a table
+ * reference of a kind not listed here is refused, whatever it is. Results are cached per SQL text (the
+ * references of a text do not depend on the grant; the grant is compared on every call).
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from '../kql/sql.js';
+import { Mutex } from './mutex.js';
+
+/** The statement names something outside the query's grant, or is not a single SELECT. */
+export class StatementRefusedError extends Error {}
+
+/** Table functions that only generate values from their arguments. */
+const TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest', 'json_each', 'json_tree', 'pg_timezone_names']);
+
+/** Built-in functions that tell the engine's state, settings, catalog or session, or run SQL text. */
+const DENIED_FUNCTIONS = new Set([
+  'current_setting',
+  'getvariable',
+  'current_database',
+  'current_catalog',
+  'current_schema',
+  'current_schemas',
+  'current_query',
+  'current_query_id',
+  'current_connection_id',
+  'current_transaction_id',
+  'txid_current',
+  'in_search_path',
+  'version',
+  'currval',
+  'nextval',
+  'json_serialize_sql',
+  'json_deserialize_sql',
+  'json_serialize_plan',
+  'json_execute_serialized_sql',
+]);
+
+/** Functions DuckDB does not list in duckdb_functions(): window functions, and unnest in a select list. */
+const UNLISTED_FUNCTIONS = ['unnest', 'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value', 'rank_dense', 'fill'];
+
+/** Table reference kinds a statement may contain (anything else — SHOW_REF, PIVOT, COLUMN_DATA … — is refused). */
+const TABLE_REF_TYPES = new Set(['BASE_TABLE', 'TABLE_FUNCTION', 'JOIN', 'SUBQUERY', 'EXPRESSION_LIST', 'EMPTY']);
+/** Query node kinds (a recursive CTE could see itself; Vigil emits none, so it is refused). */
+const QUERY_NODE_TYPES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'CTE_NODE']);
+
+const CACHE_ENTRIES = 1024;
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const isObj = (x: Json | undefined): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const text = (x: Json | undefined): string => (typeof x === 'string' ? x : '');
+
+/** What a statement names: its qualified table references (lower case), or why it is refused. */
+type Verdict = { tables: string[] } | { refused: string };
+
+export class StatementGuard {
+  private readonly lock = new Mutex();
+  private readonly cache = new Map<string, Verdict>();
+  /** Built-in macros by name: their definition, checked on first use (verdict cached in `macroOk`). */
+  private readonly macroOk = new Map<string, boolean>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly functions: ReadonlySet<string>,
+    private readonly macros: ReadonlyMap<string, string>,
+  ) {}
+
+  /** `setup`: the statements every Vigil connection runs first (extensions), so the same functions exist. */
+  static async open(setup: string): Promise<StatementGuard> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+      memory_limit: '64MB',
+      threads: '1',
+    });
+    const conn = await instance.connect();
+    await conn.run(setup);
+    const functions = new Set<string>(UNLISTED_FUNCTIONS);
+    const macros = new Map<string, string>();
+    const rows = (
+      await conn.runAndReadAll(
+        "SELECT lower(function_name), function_type, schema_name, macro_definition FROM duckdb_functions() WHERE function_type IN ('scalar', 'aggregate', 'macro') AND schema_name = 'main'",
+      )
+    ).getRowsJS() as [string, string, string, string | null][];
+    for (const [name, type, , definition] of rows) {
+      if (DENIED_FUNCTIONS.has(name)) continue;
+      if (type === 'macro') {
+        // A name can be both a function and a macro (overloads); the function wins.
+        if (!functions.has(name) && definition !== null) macros.set(name, definition);
+      } else functions.add(name);
+    }
+    for (const name of functions) macros.delete(name);
+    await conn.run('SET enable_external_access = false');
+    await conn.run('SET lock_configuration = true');
+    return new StatementGuard(instance, conn, functions, macros);
+  }
+
+  /**
+   * Checks `sql` against the query's grant: `granted` are the fully qualified names of the views the
+   * store created for this query (`temp.main.<view>`, lower case). Returns the granted views the
+   * statement reads; throws StatementRefusedError when it names anything else.
+   */
+  async check(sql: string, granted: ReadonlySet<string>): Promise<string[]> {
+    let verdict = this.cache.get(sql);
+    if (verdict) {
+      this.cache.delete(sql);
+      this.cache.set(sql, verdict);
+    } else {
+      verdict = await this.lock.run(() => this.analyse(sql));
+      this.cache.set(sql, verdict);
+      if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    }
+    if ('refused' in verdict) throw new StatementRefusedError(verdict.refused);
+    const outside = verdict.tables.filter((t) => !granted.has(t));
+    if (outside.length > 0) throw new StatementRefusedError(`the statement reads ${outside.length === 1 ? 'a table' : 'tables'} outside the query's grant`);
+    return verdict.tables;
+  }
+
+  private async analyse(sql: string): Promise<Verdict> {
+    let ast: Json;
+    try {
+      const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(sql)})`);
+      ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
+    } catch (err) {
+      return { refused: `the statement could not be parsed (${(err as Error).message.split('\n')[0]})` };
+    }
+    if (!isObj(ast) || ast.error !== false || !Array.isArray(ast.statements)) return { refused: 'the statement is not a single SELECT' };
+    if (ast.statements.length !== 1) return { refused: 'the text holds more than one statement' };
+    const tables = new Set<string>();
+    try {
+      await this.walkStatement(ast.statements[0]!, tables);
+    } catch (err) {
+      if (err instanceof StatementRefusedError) return { refused: err.message };
+      throw err;
+    }
+    return { tables: [...tables] };
+  }
+
+  private async walkStatement(statement: Json, tables: Set<string>): Promise<void> {
+    if (!isObj(statement) || !isObj(statement.node)) throw new StatementRefusedError('the statement is not a SELECT');
+    await this.walk(statement.node, [], tables, 'node');
+  }
+
+  /**
+   * Walks any JSON value of the AST. `ctes`: the common table expressions visible here (innermost
+   * last). `role` tells what the parent holds at this key: a query node, a table reference, or
+   * anything (expressions, modifiers, …) — each object is checked by what it is, wherever it sits.
+   */
+  private async walk(x: Json, ctes: string[], tables: Set<string>, role: 'node' | 'ref' | 'any'): Promise<void> {
+    if (Array.isArray(x)) {
+      for (const v of x) await this.walk(v, ctes, tables, 'any');
+      return;
+    }
+    if (!isObj(x)) return;
+    const type = text(x.type);
+    if (role === 'node' || (isObj(x.cte_map) && 'modifiers' in x)) {
+      if (!QUERY_NODE_TYPES.has(type)) throw new StatementRefusedError(`a query node of kind ${type || 'unknown'} is not allowed`);
+      // CTEs: each sees the ones declared before it; the body sees them all.
+      const scope = [...ctes];
+      const map = isObj(x.cte_map) && Array.isArray(x.cte_map.map) ? x.cte_map.map : [];
+      for (const entry of map) {
+        if (!isObj(entry) || !isObj(entry.value)) throw new StatementRefusedError('a malformed common table expression');
+        await this.walkQuery(entry.value.query, scope, tables);
+        scope.push(text(entry.key).toLowerCase());
+      }
+      for (const [k, v] of Object.entries(x)) {
+        if (k === 'cte_map') continue;
+        if (k === 'from_table' || k === 'left' || k === 'right') await this.walk(v, scope, tables, type === 'SET_OPERATION_NODE' ? 'node' : 'ref');
+        else await this.walk(v, scope, tables, 'any');
+      }
+      return;
+    }
+    if (role === 'ref' || TABLE_REF_TYPES.has(type) || 'table_name' in x || 'sample' in x) {
+      await this.walkTableRef(x, ctes, tables);
+      return;
+    }
+    if ('function_name' in x) await this.checkFunction(x);
+    if (isObj(x.subquery)) {
+      await this.walkQuery(x.subquery, ctes, tables);
+      for (const [k, v] of Object.entries(x)) if (k !== 'subquery') await this.walk(v, ctes, tables, 'any');
+      return;
+    }
+    for (const v of Object.values(x)) await this.walk(v, ctes, tables, 'any');
+  }
+
+  /** A SelectStatement-shaped value `{node, named_param_map}`. */
+  private async walkQuery(q: Json | undefined, ctes: string[], tables: Set<string>): Promise<void> {
+    if (!isObj(q) || !isObj(q.node)) throw new StatementRefusedError('a malformed subquery');
+    await this.walk(q.node, ctes, tables, 'node');
+  }
+
+  private async walkTableRef(ref: Obj, ctes: string[], tables: Set<string>): Promise<void> {
+    const type = text(ref.type);
+    if (!TABLE_REF_TYPES.has(type)) throw new StatementRefusedError(`a table reference of kind ${type || 'unknown'} is not allowed`);
+    if (ref.sample !== null && ref.sample !== undefined) throw new StatementRefusedError('TABLESAMPLE is not allowed');
+    switch (type) {
+      case 'BASE_TABLE': {
+        if (ref.at_clause !== null && ref.at_clause !== undefined) throw new StatementRefusedError('AT (time travel) is not allowed');
+        const catalog = text(ref.catalog_name).toLowerCase();
+        const schema = text(ref.schema_name).toLowerCase();
+        const table = text(ref.table_name).toLowerCase();
+        if (catalog === '' && schema === '' && ctes.includes(table)) return;
+        if (catalog === '' || schema === '') throw new StatementRefusedError('a table reference must be fully qualified');
+        tables.add(`${catalog}.${schema}.${table}`);
+        return;
+      }
+      case 'TABLE_FUNCTION': {
+        const fn = ref.function;
+        if (!isObj(fn)) throw new StatementRefusedError('a malformed table function');
+        const name = text(fn.function_name).toLowerCase();
+        if (text(fn.catalog) !== '' || text(fn.schema) !== '' || !TABLE_FUNCTIONS.has(name)) {
+          throw new StatementRefusedError(`the table function ${name || 'unknown'}() is not allowed`);
+        }
+        await this.walk(fn.children ?? null, ctes, tables, 'any');
+        return;
+      }
+      case 'SUBQUERY':
+        await this.walkQuery(ref.subquery, ctes, tables);
+        return;
+      case 'JOIN':
+        await this.walk(ref.left ?? null, ctes, tables, 'ref');
+        await this.walk(ref.right ?? null, ctes, tables, 'ref');
+        await this.walk(ref.condition ?? null, ctes, tables, 'any');
+        return;
+      case 'EXPRESSION_LIST':
+        await this.walk(ref.values ?? null, ctes, tables, 'any');
+        return;
+      case 'EMPTY':
+        return;
+    }
+  }
+
+  private async checkFunction(f: Obj): Promise<void> {
+    const name = text(f.function_name).toLowerCase();
+    const catalog = text(f.catalog).toLowerCase();
+    const schema = text(f.schema).toLowerCase();
+    if (!(catalog === '' || catalog === 'system') || !(schema === '' || schema === 'main')) {
+      throw new StatementRefusedError(`the function ${schema ? `${schema}.` : ''}${name}() is not allowed`);
+    }
+    if (this.functions.has(name)) return;
+    if (await this.macroAllowed(name)) return;
+    throw new StatementRefusedError(`the function ${name}() is not allowed`);
+  }
+
+  /** A built-in macro is allowed when its definition, as an expression, passes the same rules. */
+  private async macroAllowed(name: string): Promise<boolean> {
+    const known = this.macroOk.get(name);
+    if (known !== undefined) return known;
+    const definition = this.macros.get(name);
+    if (definition === undefined) return false;
+    this.macroOk.set(name, false); // a macro that (indirectly) uses itself is refused
+    let ok = false;
+    try {
+      const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(`SELECT ${definition}`)})`);
+      const ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
+      if (isObj(ast) && ast.error === false && Array.isArray(ast.statements) && ast.statements.length === 1) {
+        const tables = new Set<string>();
+        await this.walkStatement(ast.statements[0]!, tables);
+        ok = tables.size === 0;
+      }
+    } catch (err) {
+      if (!(err instanceof StatementRefusedError)) throw err;
+    }
+    this.macroOk.set(name, ok);
+    return ok;
+  }
+
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
