@@ -9,6 +9,10 @@
  * compile + execute + read on the Vigil side and execute + read of the hand-written SQL,
  * interleaved (and alternating which goes first). Ratio = Vigil median ÷ DuckDB median.
  *
+ * The cost of isolation (issue #11): a third side runs the Vigil side with every statement checked
+ * by the store's statement guard first (parsed by DuckDB and walked; a fresh text each run, so its
+ * cache never hides the parse). `guardRatio` = guarded Vigil median ÷ Vigil median, in the same run.
+ *
  *   node dist/bench/kql-sql.js [--quick] [--rows N] [--runs N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +23,7 @@ import { compile, type ColumnSchema, type TableResolver } from '../src/kql/index
 import { sqlIdent } from '../src/kql/sql.js';
 import { toWireRow, wrapForWire } from '../src/query/wire-format.js';
 import { DUCKDB_TYPE } from '../src/store/column-types.js';
+import { StatementGuard } from '../src/store/statement-guard.js';
 import { answerDifference, type Answer, type Comparison } from './answers.js';
 import { appendLogRow, COLUMNS as BENCH_COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
 
@@ -127,8 +132,11 @@ const CASES: Case[] = [
 const opts = parseOptions();
 const total = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
 const runs = Math.max(15, opts.runs);
+// Fully qualified, as the statement guard requires (the file's catalog is 'bench').
+const SOURCE = `bench.main.${sqlIdent('AppLogs')}`;
+const GRANTED = new Set(['bench.main.applogs']);
 const resolver: TableResolver = {
-  resolveTable: (name) => (name === 'AppLogs' ? { sql: sqlIdent('AppLogs'), columns: COLUMNS } : undefined),
+  resolveTable: (name) => (name === 'AppLogs' ? { sql: SOURCE, columns: COLUMNS } : undefined),
   listTables: () => ['AppLogs'],
 };
 
@@ -137,6 +145,8 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kqlsql-'));
 // A file-backed database (compressed, with zone maps, like sealed data), with the store's engine settings.
 const db = await DuckDBInstance.create(join(dir, 'bench.duckdb'), { threads: '2', memory_limit: '4GB', autoinstall_known_extensions: 'false' });
 const conn = await db.connect();
+const guard = await StatementGuard.open("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
+let guardRun = 0;
 try {
   await conn.run("SET TimeZone = 'UTC'");
   await conn.run(`CREATE TABLE AppLogs (${COLUMNS.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
@@ -154,6 +164,13 @@ try {
       const reader = await conn.runAndReadAll(`SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${MAX_ROWS + 1}`);
       return { columns: compiled.columns.map((x) => x.name), rows: (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns)) };
     };
+    const guardedRun = async (): Promise<Answer> => {
+      const compiled = compile(c.kql, resolver, { now });
+      const sql = `SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${MAX_ROWS + 1} /* ${guardRun++} */`;
+      await guard.check(sql, GRANTED);
+      const reader = await conn.runAndReadAll(sql);
+      return { columns: compiled.columns.map((x) => x.name), rows: (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns)) };
+    };
     const duckRun = async (): Promise<Answer> => {
       const reader = await conn.runAndReadAll(c.sql);
       return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
@@ -168,9 +185,11 @@ try {
     }
     for (let i = 0; i < WARMUP_RUNS; i++) {
       await vigilRun();
+      await guardedRun();
       await duckRun();
     }
     const vMs: number[] = [];
+    const gMs: number[] = [];
     const dMs: number[] = [];
     const time = async (fn: () => Promise<unknown>, into: number[]) => {
       const t = process.hrtime.bigint();
@@ -180,24 +199,30 @@ try {
     for (let i = 0; i < runs; i++) {
       if (i % 2 === 0) {
         await time(vigilRun, vMs);
+        await time(guardedRun, gMs);
         await time(duckRun, dMs);
       } else {
         await time(duckRun, dMs);
+        await time(guardedRun, gMs);
         await time(vigilRun, vMs);
       }
     }
     const vigil: Latency = latency(vMs);
+    const guarded: Latency = latency(gMs);
     const duckdb: Latency = latency(dMs);
     const ratio = Math.round((vigil.medianMs / duckdb.medianMs) * 100) / 100;
-    results.push({ name: c.name, kql: c.kql, sql: c.sql, compiledSql, vigil, duckdb, ratio, check: { ok: true } });
-    progress(`${c.name.padEnd(36)} Vigil ${fmt(vigil.medianMs)} / ${fmt(vigil.p95Ms)} ms | DuckDB ${fmt(duckdb.medianMs)} / ${fmt(duckdb.p95Ms)} ms | ×${ratio.toFixed(2)}`);
+    const guardRatio = Math.round((guarded.medianMs / vigil.medianMs) * 100) / 100;
+    results.push({ name: c.name, kql: c.kql, sql: c.sql, compiledSql, vigil, guarded, duckdb, ratio, guardRatio, check: { ok: true } });
+    progress(`${c.name.padEnd(36)} Vigil ${fmt(vigil.medianMs)} / ${fmt(vigil.p95Ms)} ms | DuckDB ${fmt(duckdb.medianMs)} / ${fmt(duckdb.p95Ms)} ms | ×${ratio.toFixed(2)} | guarded ${fmt(guarded.medianMs)} ms ×${guardRatio.toFixed(2)}`);
   }
   const timed = results.filter((r): r is typeof r & { ratio: number } => typeof (r as { ratio?: number }).ratio === 'number');
   const geomean = timed.length ? Math.exp(timed.reduce((s, r) => s + Math.log(r.ratio), 0) / timed.length) : NaN;
-  progress(`geometric mean of the ratios: ×${geomean.toFixed(2)} over ${timed.length} queries${wrong ? `; ${wrong} WRONG` : ''}`);
-  emitResult({ suite: 'kql-sql', rows: total, runs, geomeanRatio: Math.round(geomean * 1000) / 1000, queries: results });
+  const guardGeomean = timed.length ? Math.exp(timed.reduce((s, r) => s + Math.log((r as { guardRatio: number }).guardRatio), 0) / timed.length) : NaN;
+  progress(`geometric mean of the ratios: ×${geomean.toFixed(2)} over ${timed.length} queries${wrong ? `; ${wrong} WRONG` : ''}; statement guard ×${guardGeomean.toFixed(3)}`);
+  emitResult({ suite: 'kql-sql', rows: total, runs, geomeanRatio: Math.round(geomean * 1000) / 1000, guardGeomeanRatio: Math.round(guardGeomean * 1000) / 1000, queries: results });
   if (wrong) process.exitCode = 1;
 } finally {
+  await guard.close();
   conn.closeSync();
   db.closeSync();
   rmSync(dir, { recursive: true, force: true });

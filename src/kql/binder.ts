@@ -12,10 +12,11 @@ import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
 import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
-import { sqlIdent, sqlString } from './sql.js';
+import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
 import { emitExpr } from './emitter.js';
+import { wildcardMatcher } from './wildcards.js';
 import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
 
 export interface ResolvedTable {
@@ -339,11 +340,11 @@ class Binder {
 
   /** Names matching a wildcard pattern: tables from listTables (only), plus views/tabular lets in scope. */
   private expandWildcard(pattern: string, scope: Scope): { name: string; plan: () => P.PlanNode | undefined }[] {
-    const re = new RegExp('^' + pattern.split('*').map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    const matches = wildcardMatcher(pattern);
     const out: { name: string; plan: () => P.PlanNode | undefined }[] = [];
     const seen = new Set<string>();
     for (const [name, e] of scope.entries()) {
-      if (!re.test(name)) continue;
+      if (!matches(name)) continue;
       if (e.kind === 'function' && e.def.view && e.def.params.length === 0) {
         seen.add(name);
         out.push({ name, plan: () => this.resolveTable(name, { start: 0, end: 0 }, scope) });
@@ -358,7 +359,7 @@ class Binder {
       }
     }
     for (const name of [...names].sort()) {
-      if (typeof name !== 'string' || seen.has(name) || !re.test(name)) continue;
+      if (typeof name !== 'string' || seen.has(name) || !matches(name)) continue;
       seen.add(name);
       out.push({ name, plan: () => this.resolveStoredTable(name, { start: 0, end: 0 }, true) });
     }
@@ -856,7 +857,7 @@ class Binder {
     op.parts.forEach((part, i) => {
       const last = i === op.parts.length - 1;
       if (part.kind === 'text') {
-        re += op.parseKind === 'regex' ? part.value : regexEscapeText(part.value);
+        re += op.parseKind === 'regex' ? part.value : regexEscape(part.value);
         if (op.parseKind === 'regex') groups += T.countGroups(part.value);
       } else if (part.kind === 'star') {
         // A trailing * (simple/relaxed) may match nothing, so it never decides a match or a capture:
@@ -958,8 +959,8 @@ class Binder {
       schema[i] = { name: c.name, type: c.type };
       return i;
     });
-    const esc = regexEscapeText;
-    const cls = (chars: string) => '[^' + chars.replace(/[\\\]\^\-]/g, (c) => '\\' + c) + ']';
+    const esc = regexEscape;
+    const cls = regexNegatedClass;
     return P.generic('parse-kv', [input], schema, ([sql], ctx) => {
       const s = `(${T.exprSql(src, 't', ctx)})`;
       const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
@@ -1511,8 +1512,8 @@ class Binder {
       if (i < 0) throw this.error(p.span, `Failed to resolve scalar expression named '${name}'`);
       return [i];
     }
-    const re = new RegExp('^' + p.pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-    return schema.map((c, i) => (re.test(c.name) ? i : -1)).filter((i) => i >= 0);
+    const matches = wildcardMatcher(p.pattern);
+    return schema.map((c, i) => (matches(c.name) ? i : -1)).filter((i) => i >= 0);
   }
 
   // ───────────── names ─────────────
@@ -1661,7 +1662,7 @@ class Binder {
       needle = term.slice(0, -1);
     } else if (term.includes('*')) {
       opName = 'matches regex';
-      needle = (row.searchCs ? '' : '(?i)') + '\\b' + term.split('*').map((x) => x.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c)).join('.*') + '\\b';
+      needle = (row.searchCs ? '' : '(?i)') + '\\b' + term.split('*').map(regexEscape).join('.*') + '\\b';
     } else opName = 'has' + cs;
     const fn = OPERATORS.get(opName)!;
     const needleLit: BoundExpr = { k: 'lit', type: 'string', value: needle };
@@ -1907,10 +1908,6 @@ class Names {
 
 export { commonType };
 
-/** Escapes text for a literal match in an RE2 regex. */
-function regexEscapeText(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c);
-}
 
 const expandListSql = (x: string): string => T.expandList(x, 'bag');
 const mvCastSql = (u: string, t: KqlType): string => T.mvCast(u, t);
@@ -1932,7 +1929,7 @@ function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
 
 /** The value of one bag key, converted (cast-only) to a column type. */
 function bagValueSql(bag: string, key: string, t: KqlType): string {
-  const v = `json_extract(${bag}, '/' || ${sqlString(key.replace(/~/g, '~0').replace(/\//g, '~1'))})`;
+  const v = `json_extract(${bag}, ${jsonPointer([key])})`;
   return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
 }
 

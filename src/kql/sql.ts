@@ -46,6 +46,11 @@ export function regexEscape(s: string): string {
   return s.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c);
 }
 
+/** An RE2 character class matching any character but those of `chars`. */
+export function regexNegatedClass(chars: string): string {
+  return '[^' + chars.replace(/[\\\]^-]/g, (c) => '\\' + c) + ']';
+}
+
 /** A JSON pointer (RFC 6901) for DuckDB's json_extract: each step is a key or an array index. */
 export function jsonPointer(steps: (string | number)[]): string {
   return sqlString(steps.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join(''));

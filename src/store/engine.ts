@@ -738,8 +738,12 @@ export class StorageEngine implements LogStore {
       tables: [],
     };
     // The tables of the query's grant, each under its own view (a resource-scoped grant's view holds
-    // only that scope's rows). Nothing else is given a view, and the guard below refuses SQL that names
-    // anything else — another workspace, another table, the memory tier, a system function.
+    // only that scope's rows). Nothing else is given a view, and the guard refuses SQL that names
+    // anything else — another workspace, another table, the memory tier, a system function. It runs
+    // before the tables are looked up, so a table dropped while it parses is simply not there.
+    const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
+    const tablesRead = (await this.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
+    limits.onTablesRead?.(tablesRead);
     const refs: { view: string; ws: Ws; t: TableRt; grant: TableGrant }[] = [];
     for (const grant of limits.tables) {
       const hex = hexOf(grant.workspaceId);
@@ -749,9 +753,6 @@ export class StorageEngine implements LogStore {
       const t = ws?.tables.get(grant.table);
       if (ws && t) refs.push({ view, ws, t, grant });
     }
-    const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
-    const tablesRead = (await this.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
-    limits.onTablesRead?.(tablesRead);
     const requested: MicrosRange = {
       lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
       hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
