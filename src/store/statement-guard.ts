@@ -77,14 +77,13 @@ type Verdict = { tables: string[] } | { refused: string };
 export class StatementGuard {
   private readonly lock = new Mutex();
   private readonly cache = new Map<string, Verdict>();
-  /** Built-in macros by name: their definition, checked on first use (verdict cached in `macroOk`). */
-  private readonly macroOk = new Map<string, boolean>();
+  /** Built-in macros whose definition passes these rules (worked out once, at open). */
+  private readonly macros = new Set<string>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
     private readonly functions: ReadonlySet<string>,
-    private readonly macros: ReadonlyMap<string, string>,
   ) {}
 
   /** `setup`: the statements every Vigil connection runs first (extensions), so the same functions exist. */
@@ -114,7 +113,40 @@ export class StatementGuard {
     for (const name of functions) macros.delete(name);
     await conn.run('SET enable_external_access = false');
     await conn.run('SET lock_configuration = true');
-    return new StatementGuard(instance, conn, functions, macros);
+    const guard = new StatementGuard(instance, conn, functions);
+    // A macro is allowed when its definition, as an expression, passes the same rules; macros may
+    // use each other, so allow them in rounds until nothing changes (one that uses itself never is).
+    const parsed = new Map<string, Json>();
+    for (const [name, definition] of macros) {
+      const ast = await guard.serialize(`SELECT ${definition}`);
+      if (ast !== undefined) parsed.set(name, ast);
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [name, ast] of parsed) {
+        if (guard.macros.has(name)) continue;
+        const tables = new Set<string>();
+        try {
+          guard.walkStatement(ast, tables);
+        } catch (err) {
+          if (err instanceof StatementRefusedError) continue;
+          throw err;
+        }
+        if (tables.size === 0) {
+          guard.macros.add(name);
+          changed = true;
+        }
+      }
+    }
+    return guard;
+  }
+
+  /** DuckDB's parse of a single statement as JSON, or undefined when it is not exactly one SELECT. */
+  private async serialize(sql: string): Promise<Json | undefined> {
+    const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(sql)})`);
+    const ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
+    if (!isObj(ast) || ast.error !== false || !Array.isArray(ast.statements) || ast.statements.length !== 1) return undefined;
+    return ast.statements[0];
   }
 
   /**
@@ -139,18 +171,16 @@ export class StatementGuard {
   }
 
   private async analyse(sql: string): Promise<Verdict> {
-    let ast: Json;
+    let statement: Json | undefined;
     try {
-      const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(sql)})`);
-      ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
+      statement = await this.serialize(sql);
     } catch (err) {
       return { refused: `the statement could not be parsed (${(err as Error).message.split('\n')[0]})` };
     }
-    if (!isObj(ast) || ast.error !== false || !Array.isArray(ast.statements)) return { refused: 'the statement is not a single SELECT' };
-    if (ast.statements.length !== 1) return { refused: 'the text holds more than one statement' };
+    if (statement === undefined) return { refused: 'the text is not exactly one SELECT statement' };
     const tables = new Set<string>();
     try {
-      await this.walkStatement(ast.statements[0]!, tables);
+      this.walkStatement(statement, tables);
     } catch (err) {
       if (err instanceof StatementRefusedError) return { refused: err.message };
       throw err;
@@ -158,9 +188,9 @@ export class StatementGuard {
     return { tables: [...tables] };
   }
 
-  private async walkStatement(statement: Json, tables: Set<string>): Promise<void> {
+  private walkStatement(statement: Json, tables: Set<string>): void {
     if (!isObj(statement) || !isObj(statement.node)) throw new StatementRefusedError('the statement is not a SELECT');
-    await this.walk(statement.node, [], tables, 'node');
+    this.walk(statement.node, [], tables, 'node');
   }
 
   /**
@@ -168,9 +198,9 @@ export class StatementGuard {
    * last). `role` tells what the parent holds at this key: a query node, a table reference, or
    * anything (expressions, modifiers, …) — each object is checked by what it is, wherever it sits.
    */
-  private async walk(x: Json, ctes: string[], tables: Set<string>, role: 'node' | 'ref' | 'any'): Promise<void> {
+  private walk(x: Json, ctes: string[], tables: Set<string>, role: 'node' | 'ref' | 'any'): void {
     if (Array.isArray(x)) {
-      for (const v of x) await this.walk(v, ctes, tables, 'any');
+      for (const v of x) this.walk(v, ctes, tables, 'any');
       return;
     }
     if (!isObj(x)) return;
@@ -182,36 +212,36 @@ export class StatementGuard {
       const map = isObj(x.cte_map) && Array.isArray(x.cte_map.map) ? x.cte_map.map : [];
       for (const entry of map) {
         if (!isObj(entry) || !isObj(entry.value)) throw new StatementRefusedError('a malformed common table expression');
-        await this.walkQuery(entry.value.query, scope, tables);
+        this.walkQuery(entry.value.query, scope, tables);
         scope.push(text(entry.key).toLowerCase());
       }
       for (const [k, v] of Object.entries(x)) {
         if (k === 'cte_map') continue;
-        if (k === 'from_table' || k === 'left' || k === 'right') await this.walk(v, scope, tables, type === 'SET_OPERATION_NODE' ? 'node' : 'ref');
-        else await this.walk(v, scope, tables, 'any');
+        if (k === 'from_table' || k === 'left' || k === 'right') this.walk(v, scope, tables, type === 'SET_OPERATION_NODE' ? 'node' : 'ref');
+        else this.walk(v, scope, tables, 'any');
       }
       return;
     }
     if (role === 'ref' || TABLE_REF_TYPES.has(type) || 'table_name' in x || 'sample' in x) {
-      await this.walkTableRef(x, ctes, tables);
+      this.walkTableRef(x, ctes, tables);
       return;
     }
-    if ('function_name' in x) await this.checkFunction(x);
+    if ('function_name' in x) this.checkFunction(x);
     if (isObj(x.subquery)) {
-      await this.walkQuery(x.subquery, ctes, tables);
-      for (const [k, v] of Object.entries(x)) if (k !== 'subquery') await this.walk(v, ctes, tables, 'any');
+      this.walkQuery(x.subquery, ctes, tables);
+      for (const [k, v] of Object.entries(x)) if (k !== 'subquery') this.walk(v, ctes, tables, 'any');
       return;
     }
-    for (const v of Object.values(x)) await this.walk(v, ctes, tables, 'any');
+    for (const v of Object.values(x)) this.walk(v, ctes, tables, 'any');
   }
 
   /** A SelectStatement-shaped value `{node, named_param_map}`. */
-  private async walkQuery(q: Json | undefined, ctes: string[], tables: Set<string>): Promise<void> {
+  private walkQuery(q: Json | undefined, ctes: string[], tables: Set<string>): void {
     if (!isObj(q) || !isObj(q.node)) throw new StatementRefusedError('a malformed subquery');
-    await this.walk(q.node, ctes, tables, 'node');
+    this.walk(q.node, ctes, tables, 'node');
   }
 
-  private async walkTableRef(ref: Obj, ctes: string[], tables: Set<string>): Promise<void> {
+  private walkTableRef(ref: Obj, ctes: string[], tables: Set<string>): void {
     const type = text(ref.type);
     if (!TABLE_REF_TYPES.has(type)) throw new StatementRefusedError(`a table reference of kind ${type || 'unknown'} is not allowed`);
     if (ref.sample !== null && ref.sample !== undefined) throw new StatementRefusedError('TABLESAMPLE is not allowed');
@@ -233,26 +263,26 @@ export class StatementGuard {
         if (text(fn.catalog) !== '' || text(fn.schema) !== '' || !TABLE_FUNCTIONS.has(name)) {
           throw new StatementRefusedError(`the table function ${name || 'unknown'}() is not allowed`);
         }
-        await this.walk(fn.children ?? null, ctes, tables, 'any');
+        this.walk(fn.children ?? null, ctes, tables, 'any');
         return;
       }
       case 'SUBQUERY':
-        await this.walkQuery(ref.subquery, ctes, tables);
+        this.walkQuery(ref.subquery, ctes, tables);
         return;
       case 'JOIN':
-        await this.walk(ref.left ?? null, ctes, tables, 'ref');
-        await this.walk(ref.right ?? null, ctes, tables, 'ref');
-        await this.walk(ref.condition ?? null, ctes, tables, 'any');
+        this.walk(ref.left ?? null, ctes, tables, 'ref');
+        this.walk(ref.right ?? null, ctes, tables, 'ref');
+        this.walk(ref.condition ?? null, ctes, tables, 'any');
         return;
       case 'EXPRESSION_LIST':
-        await this.walk(ref.values ?? null, ctes, tables, 'any');
+        this.walk(ref.values ?? null, ctes, tables, 'any');
         return;
       case 'EMPTY':
         return;
     }
   }
 
-  private async checkFunction(f: Obj): Promise<void> {
+  private checkFunction(f: Obj): void {
     const name = text(f.function_name).toLowerCase();
     const catalog = text(f.catalog).toLowerCase();
     const schema = text(f.schema).toLowerCase();
@@ -260,31 +290,8 @@ export class StatementGuard {
       throw new StatementRefusedError(`the function ${schema ? `${schema}.` : ''}${name}() is not allowed`);
     }
     if (this.functions.has(name)) return;
-    if (await this.macroAllowed(name)) return;
+    if (this.macros.has(name)) return;
     throw new StatementRefusedError(`the function ${name}() is not allowed`);
-  }
-
-  /** A built-in macro is allowed when its definition, as an expression, passes the same rules. */
-  private async macroAllowed(name: string): Promise<boolean> {
-    const known = this.macroOk.get(name);
-    if (known !== undefined) return known;
-    const definition = this.macros.get(name);
-    if (definition === undefined) return false;
-    this.macroOk.set(name, false); // a macro that (indirectly) uses itself is refused
-    let ok = false;
-    try {
-      const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(`SELECT ${definition}`)})`);
-      const ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
-      if (isObj(ast) && ast.error === false && Array.isArray(ast.statements) && ast.statements.length === 1) {
-        const tables = new Set<string>();
-        await this.walkStatement(ast.statements[0]!, tables);
-        ok = tables.size === 0;
-      }
-    } catch (err) {
-      if (!(err instanceof StatementRefusedError)) throw err;
-    }
-    this.macroOk.set(name, ok);
-    return ok;
   }
 
   async close(): Promise<void> {
