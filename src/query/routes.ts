@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../authz/authorize.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
-import { workspaceResourceId } from '../metadata/resource-ids.js';
+import { parseWorkspaceResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
@@ -14,7 +14,7 @@ import type { QueryAuditor } from '../audit/query-audit.js';
 import { savedReportQueries } from '../audit/report-queries.js';
 import { LAQUERYLOGS } from '../audit/system-tables.js';
 import { parseTimespan } from './timespan.js';
-import { parseArmScope } from '../authz/scope.js';
+import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
 
 export interface QueryRouteDeps {
@@ -41,6 +41,7 @@ const MAX_QUERY_CHARS = 100_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const MAX_BATCH_REQUESTS = 10;
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const pathNotFound = (what: string) => new ApiError(404, 'PathNotFoundError', `The requested path does not exist: ${what}`);
 
 /** Aborts when the client goes away before the answer is written. */
@@ -59,13 +60,32 @@ function disconnectSignal(reply: FastifyReply): AbortSignal {
 export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): Promise<void> {
   const { queries } = deps;
 
+  /**
+   * The workspace a query names, for a caller who may query it. A caller without query rights gets
+   * 403 InsufficientAccessError, as in Azure (the standard "unauthorized query attempts" alert keys
+   * on LAQueryLogs ResponseCode 403), and an unknown workspace 404 — except where telling the two
+   * apart would let a caller discover workspaces it cannot guess: a workspace named by its (guessable)
+   * name is reported absent unless the caller may query it, and one named by ARM id in a subscription
+   * where the caller holds no role at all is refused with 403 whether or not it exists, as ARM does.
+   * A customerId is a random GUID: knowing one is not discovering it.
+   */
   const workspaceFor = (caller: Caller, ref: string): WorkspaceRecord => {
     const w = queries.findWorkspace(ref);
-    // A workspace the caller cannot query is reported as absent, so workspace ids cannot be probed.
-    if (!w || !queries.canQueryWorkspace(caller, w)) {
-      throw new ApiError(404, 'WorkspaceNotFoundError', `The workspace '${ref}' could not be found, or the caller may not query it. Check the workspace id (its customerId GUID).`);
+    if (w && queries.canQueryWorkspace(caller, w)) return w;
+    const notFound = () =>
+      new ApiError(404, 'WorkspaceNotFoundError', `The workspace '${ref}' could not be found. Check the workspace id (its customerId GUID, or its ARM resource id).`);
+    const refused = () => insufficientAccess(`the caller may not query workspace '${ref}'. Grant a role with Microsoft.OperationalInsights/workspaces/query/read (e.g. Log Analytics Reader) on it.`);
+    if (GUID.test(ref)) throw w ? refused() : notFound();
+    const arm = parseWorkspaceResourceId(ref);
+    if (arm) {
+      const subscription = normalizeScope(`/subscriptions/${arm.subscriptionId}`);
+      const inSubscription = deps.metadata.roleAssignmentsFor(caller.objectId).some((a) => {
+        const scope = normalizeScope(a.scope);
+        return isWithinScope(scope, subscription) || isWithinScope(subscription, scope);
+      });
+      throw w || !inSubscription ? refused() : notFound();
     }
-    return w;
+    throw notFound();
   };
 
   /**

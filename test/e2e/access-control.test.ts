@@ -308,8 +308,18 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
 
   // ─────────────────────────── workspace context: other workspaces ───────────────────────────
 
-  it('A19 querying another workspace by id is 404, not a probe oracle', async () => {
-    assertError(await wsQuery(await tableReader.token(AUD.logs), w2Id, 'Other_CL | take 10'), 404, 'WorkspaceNotFoundError');
+  it('A19 querying another workspace by id is 403 (as in Azure, and audited as such); an unknown id is 404', async () => {
+    assertError(await wsQuery(await tableReader.token(AUD.logs), w2Id, 'Other_CL | take 10'), 403, 'InsufficientAccessError');
+    assertError(await wsQuery(await tableReader.token(AUD.logs), randomUUID(), 'Other_CL | take 10'), 404, 'WorkspaceNotFoundError');
+  });
+
+  it('A19b workspace names and ARM ids are no existence oracle', async () => {
+    // By name (guessable): absent unless the caller may query it — A22. By ARM id in a subscription where
+    // the caller holds no role: 403 whether the workspace exists or not, as ARM answers.
+    const token = await tableReader.token(AUD.logs);
+    const foreign = `/subscriptions/${randomUUID()}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/default`;
+    assertError(await wsQuery(token, w1Id, 'Public_CL | take 1', { workspaces: [foreign] }), 403, 'InsufficientAccessError');
+    assertError(await wsQuery(token, w1Id, 'Public_CL | take 1', { workspaces: [w2Arm] }), 403, 'InsufficientAccessError');
   });
 
   it('A20 adding another workspace in the body is refused', async () => {
@@ -329,7 +339,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
 
   it('A23 Log Analytics Data Reader on one workspace reads nothing of the other through the SDK', async () => {
     const client = new LogsQueryClient(dataReader.credential, { endpoint: `${b.endpoint}/v1` });
-    await assert.rejects(client.queryWorkspace(w2Id, 'Other_CL | take 1', { duration: 'P1D' }), (e: { statusCode?: number }) => e.statusCode === 404);
+    await assert.rejects(client.queryWorkspace(w2Id, 'Other_CL | take 1', { duration: 'P1D' }), (e: { statusCode?: number }) => e.statusCode === 403);
     const own = await client.queryWorkspace(w1Id, 'Shared_CL | project Marker', { duration: 'P1D' });
     assert.equal(own.status, LogsQueryResultStatus.Success);
     if (own.status === LogsQueryResultStatus.Success) assert.deepEqual(own.tables[0]!.rows.map((r) => r[0]).sort(), tableRows['w1:Shared']);
@@ -348,7 +358,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     });
     assert.equal(res.status, 200, res.text);
     const r = res.json<{ responses: { id: string; status: number; body: { error?: { code: string } } }[] }>().responses;
-    assert.deepEqual(r.map((x) => x.status), [200, 403, 404, 404]);
+    assert.deepEqual(r.map((x) => x.status), [200, 403, 403, 403]);
     assert.equal(r[1]!.body.error?.code, 'InsufficientAccessError');
     assert.ok(!res.text.includes('w1:Secret') && !res.text.includes('w2:'), res.text);
   });
@@ -381,8 +391,8 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     assert.ok(!res.text.includes('Secret_CL'));
   });
 
-  it('A28 the metadata of another workspace is 404', async () => {
-    assertError(await call(b, await tableReader.token(AUD.logs), 'GET', `/v1/workspaces/${w2Id}/metadata`), 404);
+  it('A28 the metadata of another workspace is 403', async () => {
+    assertError(await call(b, await tableReader.token(AUD.logs), 'GET', `/v1/workspaces/${w2Id}/metadata`), 403);
   });
 
   it('A29 Prefer: include-permissions shows only the data sources the query used', async () => {
@@ -452,7 +462,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
   });
 
   it('A41 a resource reader has no workspace-context access', async () => {
-    assertError(await wsQuery(await appAReader.token(AUD.logs), w1Id, 'Public_CL | take 1'), 404, 'WorkspaceNotFoundError');
+    assertError(await wsQuery(await appAReader.token(AUD.logs), w1Id, 'Public_CL | take 1'), 403, 'InsufficientAccessError');
   });
 
   it('A42 a table-level grant in resource context still gets only that resource\'s rows', async () => {
@@ -672,7 +682,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
       { TimeGenerated: new Date().toISOString(), Marker: 'evil', N: 1 },
     ]);
     assertError(res, 403);
-    assertError(await wsQuery(await publisher.token(AUD.logs), w1Id, 'Public_CL'), 404, 'WorkspaceNotFoundError');
+    assertError(await wsQuery(await publisher.token(AUD.logs), w1Id, 'Public_CL'), 403, 'InsufficientAccessError');
   });
 
   it('A66 managed identity: no header, a wrong header, or another identity\'s client id gets no token', async () => {
@@ -728,7 +738,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
       { role: 'Log Analytics Data Reader', read: 200, tableWrite: 403, dcrWrite: 403, grant: 403, query: 200, ingest: 403 },
       { role: 'Monitoring Reader', read: 200, tableWrite: 403, dcrWrite: 403, grant: 403, query: 200, ingest: 403 },
       { role: 'Monitoring Contributor', read: 200, tableWrite: 403, dcrWrite: 201, grant: 403, query: 200, ingest: 403 },
-      { role: 'Monitoring Metrics Publisher', read: 403, tableWrite: 403, dcrWrite: 403, grant: 403, query: 404, ingest: 204 },
+      { role: 'Monitoring Metrics Publisher', read: 403, tableWrite: 403, dcrWrite: 403, grant: 403, query: 403, ingest: 204 },
     ];
     for (const c of cases) {
       it(`${c.role}: read ${c.read}, table write ${c.tableWrite}, rule write ${c.dcrWrite}, grant ${c.grant}, query ${c.query}, ingest ${c.ingest}`, async () => {
@@ -810,7 +820,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
         400,
         'RoleDefinitionDoesNotExist',
       );
-      assert.equal((await wsQuery(await who.token(AUD.logs), w1Id, 'x')).status, 404);
+      assert.equal((await wsQuery(await who.token(AUD.logs), w1Id, 'x')).status, 403);
       assert.equal((await resQuery(await who.token(AUD.logs), rA, 'Public_CL | take 1')).status, 200);
       const del = await call(b, arm, 'DELETE', `${rA}/providers/Microsoft.Authorization/roleAssignments/${name}?${RA_VERSION}`);
       assert.equal(del.status, 200, del.text);
@@ -833,7 +843,7 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
         const r = await client.queryWorkspace(w1Id, 'Secret_CL | project Marker', { duration: 'P1D' });
         assert.equal(r.status, LogsQueryResultStatus.Success);
         if (r.status === LogsQueryResultStatus.Success) assert.deepEqual(r.tables[0]!.rows.map((x) => x[0]).sort(), tableRows['w1:Secret']);
-        await assert.rejects(client.queryWorkspace(w2Id, 'Other_CL', { duration: 'P1D' }), (e: { statusCode?: number }) => e.statusCode === 404);
+        await assert.rejects(client.queryWorkspace(w2Id, 'Other_CL', { duration: 'P1D' }), (e: { statusCode?: number }) => e.statusCode === 403);
         // Deleting the identity revokes its outstanding token.
         const token = (await credential.getToken(`${AUD.logs}/.default`)).token;
         assert.equal((await call(b, arm, 'DELETE', `${base}?api-version=2023-01-31`)).status, 200);

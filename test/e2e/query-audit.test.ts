@@ -178,14 +178,14 @@ describe('query audit (LAQueryLogs)', { timeout: 300_000 }, () => {
     assert.equal(d.QueryText, 'LAQueryLogs | take 5');
   });
 
-  it('records a query against a workspace the caller may not query (404), in that workspace', async () => {
+  it('records a query against a workspace the caller may not query (403, what the unauthorized-query alert keys on), in that workspace', async () => {
     const nobody = await p.create('nobody');
     const id = randomUUID();
     const r = await wsQuery(await nobody.token(AUD.logs), 'App_CL', { 'x-ms-client-request-id': id });
-    assert.equal(r.status, 404);
+    assert.equal(r.status, 403);
     const [row] = await auditFor(id);
     assert.ok(row);
-    assert.equal(row.ResponseCode, 404);
+    assert.equal(row.ResponseCode, 403);
     assert.equal(row.AADObjectId, nobody.objectId);
   });
 

@@ -105,7 +105,7 @@ describe('security review (end to end)', { timeout: 600_000 }, () => {
     const ok = await wsQuery(readerLogs, w1Id, 'Public_CL | project Marker');
     assert.equal(ok.status, 200, ok.text);
     assert.equal((await wsQuery(readerLogs, w1Id, 'Secret_CL')).status, 403);
-    assert.equal((await wsQuery(readerLogs, w2Id, 'Other_CL')).status, 404);
+    assert.equal((await wsQuery(readerLogs, w2Id, 'Other_CL')).status, 403);
   });
   after(async () => vigil?.dispose());
 
