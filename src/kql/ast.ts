@@ -106,6 +106,8 @@ export interface DatatableNode {
   columns: { name: string; type: KqlType; span: Span }[];
   values: Expr[];
   span: Span;
+  /** `externaldata (schema) [uris] with (…)`: parsed (schema and all), refused by the binder. */
+  external?: true;
 }
 
 export interface PrintNode {

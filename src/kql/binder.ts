@@ -451,6 +451,12 @@ class Binder {
   }
 
   private bindDatatable(t: A.DatatableNode, scope: Scope): P.PlanNode {
+    if (t.external) {
+      throw this.error(
+        t.span,
+        'externaldata is not supported: Vigil queries never read from outside the workspace (URLs, storage accounts). Ingest the reference data into a custom table (or a watchlist) and query that table instead',
+      );
+    }
     const schema = t.columns.map((c) => ({ name: c.name, type: c.type }));
     if (schema.length === 0) throw this.error(t.span, 'datatable: at least one column is required');
     const seen = new Set<string>();

@@ -62,6 +62,8 @@ type MakeSeriesAgg = A.MakeSeriesOp['aggregates'][number];
 class Parser {
   private pos = 0;
   private recursion = 0;
+  /** Inside a `where` predicate, where Kusto also reads a single `=` as `==`. */
+  private singleEqualsCompares = false;
   private readonly depth = new WeakMap<object, number>();
 
   constructor(private readonly src: SourceText, private readonly tokens: Token[]) {}
@@ -283,7 +285,7 @@ class Parser {
   }
 
   private startsTabularSource(): boolean {
-    if (this.isWord('datatable') && this.isOp('(', 1)) return true;
+    if ((this.isWord('datatable') || this.isWord('externaldata')) && this.isOp('(', 1)) return true;
     if (this.isWord('print')) return true;
     if (this.isWord('range') && this.peek(1).kind === 'ident' && this.isWord('from', 2)) return true;
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
@@ -326,6 +328,7 @@ class Parser {
     const start = t.span.start;
     if (t.kind === 'ident') {
       if (this.isWord('datatable') && this.isOp('(', 1)) return this.parseDatatable();
+      if (this.isWord('externaldata') && this.isOp('(', 1)) return this.parseDatatable(true);
       if (this.isWord('print')) {
         this.next();
         const items = this.parseNamedExprList();
@@ -394,8 +397,9 @@ class Parser {
     return { name, span: this.span(open.span.start) };
   }
 
-  private parseDatatable(): A.DatatableNode {
-    const start = this.next().span.start; // datatable
+  /** `datatable (schema) [values]`, or `externaldata (schema) [uris] [with (name = value, …)]`. */
+  private parseDatatable(external = false): A.DatatableNode {
+    const start = this.next().span.start; // datatable / externaldata
     this.expectOp('(');
     const columns: A.DatatableNode['columns'] = [];
     if (!this.isOp(')')) {
@@ -418,6 +422,20 @@ class Parser {
       } while (this.acceptOp(','));
     }
     this.expectOp(']');
+    if (external) {
+      if (this.acceptWord('with')) {
+        this.expectOp('(');
+        if (!this.isOp(')')) {
+          do {
+            this.parseColumnName(); // the property name
+            this.expectOp('=');
+            this.parseExpr();
+          } while (this.acceptOp(','));
+        }
+        this.expectOp(')');
+      }
+      return { kind: 'datatable', columns, values: [], span: this.span(start), external: true };
+    }
     return { kind: 'datatable', columns, values, span: this.span(start) };
   }
 
@@ -439,7 +457,14 @@ class Parser {
       case 'where':
       case 'filter': {
         this.next();
-        const predicate = this.parseExpr();
+        const saved = this.singleEqualsCompares;
+        this.singleEqualsCompares = true;
+        let predicate: A.Expr;
+        try {
+          predicate = this.parseExpr();
+        } finally {
+          this.singleEqualsCompares = saved;
+        }
         return { kind: 'where', predicate, span: this.span(start) };
       }
       case 'project': {
@@ -1222,9 +1247,9 @@ class Parser {
     let left = this.parseAdditive();
     for (;;) {
       const t = this.peek();
-      if (t.kind === 'op' && COMPARISON_OPS.has(t.text)) {
+      if (t.kind === 'op' && (COMPARISON_OPS.has(t.text) || (t.text === '=' && this.singleEqualsCompares))) {
         this.next();
-        left = this.binary(t.text === '<>' ? '!=' : t.text, t, left, this.parseAdditive());
+        left = this.binary(t.text === '<>' ? '!=' : t.text === '=' ? '==' : t.text, t, left, this.parseAdditive());
         continue;
       }
       if (t.kind !== 'ident') return left;
@@ -1325,6 +1350,8 @@ class Parser {
     for (;;) {
       if (this.isOp('.') && (this.peek(1).kind === 'ident' || this.isOp('[', 1))) {
         this.next();
+        // `x.[0]`, `x.[i + 1]`: an index written after a dot (as `x[0]`); `x.['name']` is a member.
+        if (this.isOp('[') && !(this.peek(1).kind === 'string' && this.isOp(']', 2))) continue;
         if (this.isOp('[')) {
           const { name } = this.parseBracketName();
           e = this.nest<A.MemberExpr>({ kind: 'member', target: e, name, span: this.span(e.span.start) }, e);
