@@ -44,7 +44,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { TableRecord, WorkspaceRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { findWorkspaceTable, isAuditTable, workspaceTables } from '../metadata/standard-tables.js';
+import { findWorkspaceTable, isAuditTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import type { LogStore, TableGrant } from '../store/store.js';
 
@@ -258,10 +258,14 @@ export class TableAccess {
     return named.length === 1 ? named[0] : undefined;
   }
 
-  /** Resource context: the tables (per workspace) the caller may read, for the metadata endpoint and the 403 check. */
+  /**
+   * Resource context: the stored tables (per workspace) the caller may read, for the metadata endpoint
+   * and the 403 check. A resource's logs are the tables that hold data; standard tables nothing has
+   * written yet are left out here (they still resolve, as no rows, in its queries).
+   */
   readableForResource(caller: Caller, resourceId: string): { w: WorkspaceRecord; t: TableRecord }[] {
     const out: { w: WorkspaceRecord; t: TableRecord }[] = [];
-    for (const w of this.metadata.workspaces()) for (const t of workspaceTables(w)) if (this.canReadTableForResource(caller, w, t.name, resourceId)) out.push({ w, t });
+    for (const w of this.metadata.workspaces()) for (const t of w.tables) if (this.canReadTableForResource(caller, w, t.name, resourceId)) out.push({ w, t });
     return out;
   }
 }
