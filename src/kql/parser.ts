@@ -1338,6 +1338,7 @@ class Parser {
     if (typeof l.value === 'bigint') {
       let v = -l.value;
       if (l.type === 'long' && v < -(2n ** 63n)) throw this.src.syntaxError(span, 'the number is out of range for long');
+      if (l.type === 'long' && v > 2n ** 63n - 1n) v -= 2n ** 64n; // -(-9223372036854775808) wraps, as long arithmetic does
       return { ...l, value: v, span };
     }
     if (typeof l.value === 'number') return { ...l, value: -l.value, span };
