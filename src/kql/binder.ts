@@ -711,6 +711,7 @@ class Binder {
         }
       }
     }
+    if (op.find) return this.bindFind(sources, op, op.find, scope);
     // filter each source by the predicate (columns differ per table), then union with $table
     const filtered: T.UnionLegPlan[] = [];
     for (const src of sources) {
@@ -729,6 +730,75 @@ class Binder {
       return P.datatable([{ name: '$table', type: 'string' }], []);
     }
     return T.unionPlan(filtered, 'outer', '$table');
+  }
+
+  /**
+   * `find` (find-operator.md): each source is filtered by the predicate — a source that has none of
+   * the columns the predicate names is left out, and the columns it lacks read as null — then
+   * shaped to find's output: the source column, then with project-smart the predicate's columns and
+   * the columns common to every source, the rest packed into `pack_`; with `project` the listed
+   * columns (null where a source lacks one) and, for pack_all(), the others in `pack_`.
+   */
+  private bindFind(sources: T.UnionLegPlan[], op: A.SearchOp, out: A.FindOutput, scope: Scope): P.PlanNode {
+    const typeOf = (name: string): KqlType | undefined => {
+      for (const s of sources) {
+        const c = s.plan.schema.find((x) => x.name === name);
+        if (c) return c.type;
+      }
+      return undefined;
+    };
+    const has = (plan: P.PlanNode, name: string) => plan.schema.some((c) => c.name === name);
+    const predCols = namesIn(op.predicate).filter((n) => typeOf(n) !== undefined);
+    // a term or `* has …` looks at every column: then no source is left out for lacking the named ones
+    const everyColumn = searchesEveryColumn(op.predicate);
+    const filtered: { plan: P.PlanNode; source: string; own: ColumnSchema[] }[] = [];
+    for (const src of sources) {
+      let plan = src.plan;
+      if (predCols.length > 0 && !everyColumn && !predCols.some((c) => has(plan, c))) continue;
+      const missing = predCols.filter((c) => !has(plan, c));
+      if (missing.length) plan = P.extend(plan, missing.map((name) => ({ name, expr: { k: 'lit', type: typeOf(name)!, value: null } as BoundLiteral })));
+      const row: RowContext = { schema: plan.schema, aggregates: false };
+      const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'find');
+      filtered.push({ plan: P.filter(plan, pred), source: src.source, own: src.plan.schema });
+    }
+    let explicit: ColumnSchema[];
+    let pack: boolean;
+    if (!out.project) {
+      const common = (filtered[0]?.own ?? []).filter((c) => filtered.every((f) => f.own.some((x) => x.name === c.name && x.type === c.type)));
+      explicit = [...predCols.map((name) => ({ name, type: typeOf(name)! }))];
+      for (const c of common) if (!explicit.some((x) => x.name === c.name)) explicit.push(c);
+      pack = true;
+    } else {
+      explicit = out.project.columns.map((c) => {
+        const types = new Set(filtered.flatMap((f) => f.own.filter((x) => x.name === c.name).map((x) => x.type)));
+        if (!c.type && types.size > 1) throw this.error(c.span, `find: the column '${c.name}' has several types (${[...types].join(', ')}); name one, as ${c.name}:type`);
+        return { name: c.name, type: c.type ?? [...types][0] ?? 'string' };
+      });
+      pack = out.project.packAll;
+    }
+    const CONVERT: Record<KqlType, string> = {
+      bool: 'tobool', int: 'toint', long: 'tolong', real: 'toreal', decimal: 'todecimal', string: 'tostring',
+      datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
+    };
+    const legs: T.UnionLegPlan[] = filtered.map((f) => {
+      const cols = explicit.map((c) => {
+        const i = f.own.findIndex((x) => x.name === c.name);
+        if (i < 0) return { name: c.name, expr: { k: 'lit', type: c.type, value: null } as BoundExpr };
+        const ref = P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name));
+        return { name: c.name, expr: ref.type === c.type ? ref : this.call(SCALAR_FUNCTIONS.get(CONVERT[c.type])!, [ref], op.span) };
+      });
+      if (pack) {
+        const rest = f.own.filter((c) => !explicit.some((x) => x.name === c.name));
+        const args: BoundExpr[] = [];
+        for (const c of rest) args.push({ k: 'lit', type: 'string', value: c.name }, P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name)));
+        cols.push({ name: 'pack_', expr: this.call(SCALAR_FUNCTIONS.get('bag_pack')!, args, op.span) });
+      }
+      return { plan: P.project(f.plan, cols), source: f.source };
+    });
+    if (legs.length === 0) {
+      return P.datatable([{ name: out.withsource, type: 'string' }, ...explicit, ...(pack ? [{ name: 'pack_', type: 'dynamic' as KqlType }] : [])], []);
+    }
+    return T.unionPlan(legs, 'outer', out.withsource);
   }
 
   /** Join conditions → pairs of (left column, right column). */
@@ -1937,6 +2007,48 @@ function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
 function bagValueSql(bag: string, key: string, t: KqlType): string {
   const v = `json_extract(${bag}, ${jsonPointer([key])})`;
   return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
+}
+
+/** The names an expression refers to (columns or scalars), in first-use order; not into subqueries. */
+function namesIn(e: A.Expr): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    const node = v as { kind?: string; name?: string };
+    if (node.kind === 'name' && typeof node.name === 'string') {
+      if (!out.includes(node.name)) out.push(node.name);
+      return;
+    }
+    if (node.kind === 'subquery') return;
+    for (const [k, x] of Object.entries(v)) if (k !== 'span' && k !== 'nameSpan' && k !== 'opSpan') walk(x);
+  };
+  walk(e);
+  return out;
+}
+
+/** Does a search predicate look at every column (a bare "term", `* has …`)? */
+function searchesEveryColumn(e: A.Expr): boolean {
+  let found = false;
+  const walk = (v: unknown): void => {
+    if (found || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    const node = v as { kind?: string; name?: string; args?: unknown[] };
+    if (node.kind === 'star' || (node.kind === 'call' && node.name === SEARCH_TERM && node.args?.length === 1)) {
+      found = true;
+      return;
+    }
+    if (node.kind === 'subquery') return;
+    for (const [k, x] of Object.entries(v)) if (k !== 'span') walk(x);
+  };
+  walk(e);
+  return found;
 }
 
 function isTabularAst(v: A.Expr | A.TabularExpr): v is A.TabularExpr {

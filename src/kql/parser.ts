@@ -290,7 +290,18 @@ class Parser {
     if (this.isWord('range') && this.peek(1).kind === 'ident' && this.isWord('from', 2)) return true;
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
     if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
+    if (this.startsFind()) return true;
     return false;
+  }
+
+  /** `find "term"`, `find in (…)`, `find withsource=…`, `find where …`, `find Col == …` (not a table or let name `find`). */
+  private startsFind(): boolean {
+    if (!this.isWord('find')) return false;
+    const n = this.peek(1);
+    if (n.kind === 'string') return true;
+    if (this.isWord('in', 1) && this.isOp('(', 2)) return true;
+    if ((this.isWord('withsource', 1) && this.isOp('=', 2)) || this.isWord('where', 1)) return true;
+    return n.kind === 'ident' && (this.isOp('*', 1) || (this.peek(2).kind === 'op' && COMPARISON_OPS.has(this.peek(2).text)) || (this.peek(2).kind === 'ident' && STRING_OPS.has(this.peek(2).text)));
   }
 
   private exprToTabularSource(expr: A.Expr, tok: Token): A.TabularExpr {
@@ -353,6 +364,11 @@ class Parser {
       if (this.isWord('search') && this.startsTabularSource()) {
         this.next();
         const op = this.parseSearchOp(start);
+        return { kind: 'searchSource', op, span: op.span };
+      }
+      if (this.startsFind()) {
+        this.next();
+        const op = this.parseFindOp(start);
         return { kind: 'searchSource', op, span: op.span };
       }
       if (this.isOp('(', 1)) {
@@ -1031,6 +1047,60 @@ class Parser {
       this.expectOp(')');
     }
     op.predicate = this.parseSearchOr();
+    op.span = this.span(start);
+    return op;
+  }
+
+  /**
+   * `find [withsource=C] [in (legs)] where predicate [project-smart | project Col[:type], …[, pack_all()]]`,
+   * or `find predicate [project…]` (after the `find` word; find-operator.md). The predicate is a
+   * search predicate: a bare "term" searches every column.
+   */
+  private parseFindOp(start: number): A.SearchOp {
+    const find: A.FindOutput = { withsource: 'source_' };
+    const op: A.SearchOp = { kind: 'search', caseSensitive: false, predicate: { kind: 'literal', type: 'bool', value: true, span: this.peek().span }, span: this.span(start), find };
+    let clauses = false;
+    if (this.isWord('withsource') && this.isOp('=', 1)) {
+      this.next();
+      this.next();
+      find.withsource = this.parseColumnName().name;
+      clauses = true;
+    }
+    if (this.isWord('in') && this.isOp('(', 1)) {
+      this.next();
+      this.expectOp('(');
+      op.tables = this.parseLegs();
+      this.expectOp(')');
+      clauses = true;
+    }
+    if (clauses) this.expectWord('where');
+    else this.acceptWord('where');
+    op.predicate = this.parseSearchOr();
+    if (this.acceptWord('project-smart')) {
+      // the default
+    } else if (this.isWord('project') && !this.isOp('|', 1)) {
+      this.next();
+      const columns: NonNullable<A.FindOutput['project']>['columns'] = [];
+      let packAll = false;
+      do {
+        if (this.isWord('pack_all') && this.isOp('(', 1)) {
+          this.next();
+          this.expectOp('(');
+          this.expectOp(')');
+          packAll = true;
+          continue;
+        }
+        const { name, span } = this.parseColumnName();
+        let type: KqlType | undefined;
+        if (this.acceptOp(':')) {
+          const typeTok = this.next();
+          type = typeTok.kind === 'ident' ? parseTypeName(typeTok.text) : undefined;
+          if (!type) throw this.error(typeTok, 'expected a scalar type name');
+        }
+        columns.push({ name, type, span });
+      } while (this.acceptOp(','));
+      find.project = { columns, packAll };
+    }
     op.span = this.span(start);
     return op;
   }

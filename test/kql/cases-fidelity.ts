@@ -90,4 +90,22 @@ export const FIDELITY_CASES: Case[] = [
   { q: 'print split("aa_bb", "_"), split("aaa_bbb_ccc", "_", 1), split("", "_"), split("a__b", "_"), split("aabbcc", "bb"), split("a_b_c", "_", 3), split("a_b_c", "_", 10)', cols: ['print_0:dynamic', 'print_1:dynamic', 'print_2:dynamic', 'print_3:dynamic', 'print_4:dynamic', 'print_5:dynamic', 'print_6:dynamic'], rows: [['["aa","bb"]', '["bbb"]', '[""]', '["a","","b"]', '["aa","cc"]', null, null]] },
   // substring (substring-function.md's examples; a negative start counts from the end)
   { q: 'print substring("123456", 1), substring("123456", 2, 2), substring("ABCD", 0, 2), substring("123456", -2, 2), substring("123456", 10), substring("123456", 4, 100)', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string', 'print_4:string', 'print_5:string'], rows: [['23456', '34', 'AB', '56', '', '56']] },
+
+  // ───────────── find (find-operator.md) ─────────────
+  // a bare term searches every column of every table; project-smart with no predicate columns and no common column: source_ and pack_
+  { q: 'find "disk"', cols: ['source_:string', 'pack_:dynamic'], rows: [['Logs_CL', '{"TimeGenerated":"2024-01-02T06:00:00.0000000Z","Message":"North America has error: disk full","Id":null,"Amount":null,"Flag":false,"Elapsed":"00:00:00.5000000","Code":500}']] },
+  { q: 'find "nothing-matches-this"', cols: ['source_:string', 'pack_:dynamic'], rows: [] },
+  // `find Pred`: the predicate's columns, then the columns common to the sources, the rest in pack_ (here one source: nothing left)
+  { q: 'find Count == 3', cols: ['source_:string', 'Count:long', 'TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Props:dynamic', '_ResourceId:string', 'pack_:dynamic'], rows: [['Events', 3, '2024-01-01T10:00:00.0000000Z', 'Error', 120.5, '{"a":1,"b":"x","arr":[1,2,3]}', '/subs/1/vm1', '{}']] },
+  // two sources: only their common column (TimeGenerated) stays a column
+  { q: 'find in (Events, Logs_CL) where * has "disk" or Level == "Warning"', cols: ['source_:string', 'Level:string', 'TimeGenerated:datetime', 'pack_:dynamic'], rows: [['Events', 'Warning', '2024-01-01T10:30:00.0000000Z', '{"DurationMs":50.0,"Count":1,"Props":{"a":2,"b":"y"},"_ResourceId":"/subs/1/vm2"}'], ['Logs_CL', '', '2024-01-02T06:00:00.0000000Z', '{"Message":"North America has error: disk full","Id":null,"Amount":null,"Flag":false,"Elapsed":"00:00:00.5000000","Code":500}']] },
+  // project: the listed columns, null where a source lacks one; each source filtered by the part of the predicate it has
+  { q: 'find in (Events, Logs_CL) where Level == "Error" or Code == 500 project Level, Code', cols: ['source_:string', 'Level:string', 'Code:int'], rows: [['Events', 'Error', null], ['Events', 'Error', null], ['Logs_CL', '', 500]] },
+  { q: 'find withsource=Src in (Events) where Count == 7 project Level, Count, pack_all()', cols: ['Src:string', 'Level:string', 'Count:long', 'pack_:dynamic'], rows: [['Events', 'Information', 7, '{"TimeGenerated":"2024-01-01T11:15:00.0000000Z","DurationMs":10.25,"Props":{"a":3,"b":"z","nested":{"k":"v"}},"_ResourceId":"/subs/1/vm1"}']] },
+  { q: 'find in (Events) where Count == 7 project pack_all()', cols: ['source_:string', 'pack_:dynamic'], rows: [['Events', '{"TimeGenerated":"2024-01-01T11:15:00.0000000Z","Level":"Information","DurationMs":10.25,"Count":7,"Props":{"a":3,"b":"z","nested":{"k":"v"}},"_ResourceId":"/subs/1/vm1"}']] },
+  // a source with none of the predicate's columns is left out; a typed project column converts
+  { q: 'find in (Events, Logs_CL, ["My Table"]) where Code >= 200 project Code:long, Message', cols: ['source_:string', 'Code:long', 'Message:string'], rows: [['Logs_CL', 200, 'Kusto: ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a;KustoExplorerQueryRun'], ['Logs_CL', 500, 'North America has error: disk full']] },
+  { q: 'find in (Events) where Count == 3 | project source_, Count', cols: ['source_:string', 'Count:long'], rows: [['Events', 3]] },
+  // `find` is still a name where it is not the operator
+  { q: 'let find = Events; find | count', cols: ['Count:long'], rows: [[6]] },
 ];
