@@ -739,11 +739,7 @@ export class StorageEngine implements LogStore {
     };
     // The tables of the query's grant, each under its own view (a resource-scoped grant's view holds
     // only that scope's rows). Nothing else is given a view, and the guard refuses SQL that names
-    // anything else — another workspace, another table, the memory tier, a system function. It runs
-    // before the tables are looked up, so a table dropped while it parses is simply not there.
-    const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
-    const tablesRead = (await this.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
-    limits.onTablesRead?.(tablesRead);
+    // anything else — another workspace, another table, the memory tier, a system function.
     const refs: { view: string; ws: Ws; t: TableRt; grant: TableGrant }[] = [];
     for (const grant of limits.tables) {
       const hex = hexOf(grant.workspaceId);
@@ -753,6 +749,29 @@ export class StorageEngine implements LogStore {
       const t = ws?.tables.get(grant.table);
       if (ws && t) refs.push({ view, ws, t, grant });
     }
+    // The tables as they are now are the query's: their hot rows (and with them their memory-tier
+    // tables) are held from here, so a table dropped while the statement is checked is still read
+    // whole, as it was when the query came.
+    const readHot: HotTable[] = [];
+    for (const { t } of refs) {
+      for (const h of [t.hot, ...t.sealing]) {
+        h.readers++;
+        readHot.push(h);
+      }
+    }
+    const releaseHot = async () => {
+      for (const h of readHot) h.readers--;
+      for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
+    };
+    const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
+    let tablesRead: TableGrant[];
+    try {
+      tablesRead = (await this.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
+    } catch (err) {
+      await releaseHot();
+      throw err;
+    }
+    limits.onTablesRead?.(tablesRead);
     const requested: MicrosRange = {
       lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
       hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
@@ -762,12 +781,17 @@ export class StorageEngine implements LogStore {
     // whose zone maps skip the rows outside the range anyway.
     const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
     const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !this.memory.has(s.id)));
-    const ranges = refs.length > 0 && planRange ? await this.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))) : new Map<string, MicrosRange>();
+    let ranges = new Map<string, MicrosRange>();
+    try {
+      if (refs.length > 0 && planRange) ranges = await this.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns })));
+    } catch (err) {
+      await releaseHot();
+      throw err;
+    }
     const conn = await this.pool.acquire();
     const pinnedSegs: string[] = [];
     const cached: CachedSegment[] = [];
     const pinnedMem: string[] = [];
-    const readHot: HotTable[] = [];
     const plans: {
       view: string;
       ws: Ws;
@@ -912,10 +936,9 @@ export class StorageEngine implements LogStore {
       for (const r of cached) this.cache.release(r);
       for (const id of pinnedMem) this.memory.release(id);
       this.unpinSegments(pinnedSegs);
-      for (const h of readHot) h.readers--;
       if (committing) void committing.then(() => this.pool.release(conn));
       else this.pool.release(conn);
-      for (const h of readHot) await this.dropIfUnread(h).catch(() => undefined);
+      await releaseHot();
     }
   }
 
