@@ -279,6 +279,32 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
     assert.deepEqual(failures, [], `payloads that did not come back as data:\n${failures.join('\n\n')}`);
   });
 
+  it('the audit stores hostile query text and client app exactly as sent', async () => {
+    for (const v of PAYLOADS.filter((x) => !x.includes('\0'))) {
+      const correlationId = randomUUID();
+      const app = v.replace(/[^\x20-\x7e]/g, '?'); // header values are Latin-1 text
+      const q = `Public_CL | where Marker == ${kql(v)} | count // ${v.replace(/[\r\n]/g, ' ')}`;
+      const res = await wsQuery(readerLogs, w1Id, q, { 'x-ms-client-request-id': correlationId, 'x-ms-app': app });
+      assert.equal(res.status, 200, res.text);
+      const [row] = await auditFor(correlationId);
+      assert.ok(row, `audit row for ${JSON.stringify(v)}`);
+      assert.equal(row.QueryText, q);
+      assert.equal(row.RequestClientApp, app);
+    }
+  });
+
+  it('resource context: a resource id made of SQL reaches no other resource\'s rows', async () => {
+    const rgReader = await p.create('inj-rg-reader');
+    await p.assign(rgReader.objectId, 'Reader', `${sub}/resourceGroups/apps`);
+    const token = await rgReader.token(AUD.logs);
+    for (const name of [`x' OR '1'='1`, `x' OR 1=1 --`, `x%27%20OR%20%271%27%3D%271`, `x') OR (1=1`, `x\\' OR 1=1 --`, `count(z)' || (SELECT 1) || '`]) {
+      const path = `/v1${sub}/resourceGroups/apps/providers/Microsoft.Web/sites/${name.includes('%') ? name : encodeURIComponent(name)}/query`;
+      const res = await call(b, token, 'POST', path, { query: 'union * | project Marker', timespan: 'P1D' });
+      assertNothingForbidden(res, path);
+      if (res.status === 200) assert.deepEqual(rowsOf(res), [], `${path}: rows of other resources came back: ${res.text.slice(0, 300)}`);
+    }
+  });
+
   it('resource context: hostile strings round-trip as data, and only the resource\'s rows come back', async () => {
     for (const v of PAYLOADS) {
       const lit = kql(v);
