@@ -72,7 +72,7 @@ describe('issue #11: random SQL-ish strings in literal positions come back as da
     test(c.name, async () => {
       await fc.assert(
         fc.asyncProperty(sqlish, async (v) => {
-          if (c.skip?.(v)) return;
+          if (c.skip?.(v) || (c.names && v === '')) return; // empty names: injection.test.ts
           const q = c.query(kqlString(v), v);
           const o = await runQuery(conn, q);
           await assertContained(conn, q, o);
