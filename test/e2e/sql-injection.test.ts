@@ -12,7 +12,9 @@
  * literal* ("count(z)"). The pivot value — data, taken from the datatable — then lands outside the
  * SQL string and runs as SQL. With chr() string building the payload needs no quote. Each test asserts
  * the attacker gets NO forbidden data (an error, or only its own data back) and that the audit row
- * names only tables the caller could read.
+ * names only tables the caller could read. The last test stacks statements after the injected text
+ * (DELETE / UPDATE / DROP / DETACH of the memory tier): on a vulnerable build a table-level reader
+ * empties or breaks every workspace's tables.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -313,5 +315,33 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
       const piv = await resQuery(appReaderLogs, appRes(), `Public_CL | extend k = ${lit} | summarize n = count() by k, Marker | project k, n`);
       assert.deepEqual(rowsOf(piv), [{ k: v, n: 1 }]);
     }
+  });
+  // Last: on a vulnerable build this destroys the other tests' data.
+  it('(f, last) pivot injection cannot change or destroy data: stacked DELETE / UPDATE / DROP statements', async () => {
+    // The injected text closes the statement (the rest of the line is commented out) and stacks another one.
+    const stacked = (stmt: string) => `datatable(k:string)[${kql(`)), chr(32)) AS c0 FROM (SELECT 1 AS c0) AS t) AS t) AS q(w0)) ; ${stmt}; --`)}] | evaluate pivot(k, max(strcat(k, "count(z)")))`;
+    const admin = await p.adminToken(AUD.logs);
+    const counts = async () => {
+      const out: Record<string, unknown> = {};
+      for (const [ws, q] of [[w1Id, 'Secret_CL | count'], [w1Id, 'Public_CL | count'], [w2Id, 'Other_CL | count']] as const) {
+        const r = await wsQuery(admin, ws, q);
+        out[q] = r.status === 200 ? rowsOf(r)[0]!.Count : `${r.status} ${r.text.slice(0, 200)}`;
+      }
+      return out;
+    };
+    const before = await counts();
+    assert.deepEqual(before, { 'Secret_CL | count': 2, 'Public_CL | count': 2, 'Other_CL | count': 1 });
+    const statements = [
+      `UPDATE segmem.main.t_1 SET Marker = chr(120)`,
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `DELETE FROM segmem.main.t_${n}`),
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `DROP TABLE segmem.main.t_${n}`),
+      `DROP VIEW temp.main.vigil_${hex(w1Id)}_Secret_CL`,
+      `DETACH segmem`,
+    ];
+    for (const stmt of statements) {
+      const res = await wsQuery(readerLogs, w1Id, stacked(stmt));
+      assertNothingForbidden(res, stmt);
+    }
+    assert.deepEqual(await counts(), before, 'a table-level reader changed or destroyed stored rows');
   });
 });
