@@ -84,7 +84,8 @@ describe('issue #11: a query\'s SQL reads only its granted tables (store isolati
 
   it('a denied table of the same workspace, the audit table and another workspace\'s table are unreadable by name', async () => {
     for (const [ws, table] of [[W1, 'Secret_CL'], [W1, 'LAQueryLogs'], [W2, 'Other_CL']] as const) {
-      await assertNoSecret(`SELECT string_agg("Msg", ',') FROM ${source(ws, table)}`);
+      // Several times: the engine runs queries on pooled connections, each with its own temp catalog.
+      for (let i = 0; i < 4; i++) await assertNoSecret(`SELECT string_agg("Msg", ',') FROM ${source(ws, table)}`);
       await assertNoSecret(`SELECT string_agg("Msg", ',') FROM temp.main."vigil_${hex(ws)}_${table}"`);
       await assertNoSecret(`SELECT string_agg("Msg", ',') FROM "vigil_${hex(ws)}_${table}"`);
       await assertNoSecret(`SELECT string_agg("Msg", ',') FROM temp."vigil_${hex(ws)}_${table}"`);
@@ -122,8 +123,11 @@ describe('issue #11: a query\'s SQL reads only its granted tables (store isolati
   });
 
   it('the catalogs do not even name the tables the query may not read', async () => {
-    const listed = await attack(`SELECT string_agg(database_name || '.' || table_name, ',') FROM (SELECT database_name, table_name FROM duckdb_tables() UNION ALL SELECT database_name, view_name FROM duckdb_views() WHERE NOT internal)`);
-    assert.ok(!/Secret_CL|Other_CL|LAQueryLogs|vigil_11111111/i.test(listed.text), `the catalog lists tables the query may not read: ${listed.text.slice(0, 400)}`);
+    // Several times: the engine runs queries on pooled connections, each with its own temp catalog.
+    for (let i = 0; i < 8; i++) {
+      const listed = await attack(`SELECT string_agg(database_name || '.' || table_name, ',') FROM (SELECT database_name, table_name FROM duckdb_tables() UNION ALL SELECT database_name, view_name FROM duckdb_views() WHERE NOT internal)`);
+      assert.ok(!/Secret_CL|Other_CL|LAQueryLogs|vigil_11111111/i.test(listed.text), `the catalog lists tables the query may not read: ${listed.text.slice(0, 400)}`);
+    }
   });
 
   it('no statement changes anything: writes, DDL, ATTACH, SET and multi-statement SQL are refused', async () => {
