@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, KqlError, sqlIdent, type ColumnSchema, type TableResolver } from '../../src/kql/index.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
+import { StatementGuard, StatementRefusedError } from '../../src/store/statement-guard.js';
 import { SECRET } from './sql-payloads.js';
 
 const NOW = new Date('2024-01-03T00:00:00Z');
@@ -30,7 +31,7 @@ const EVENTS: ColumnSchema[] = [
 class Denied extends Error {}
 export const injectionResolver: TableResolver = {
   resolveTable(name) {
-    if (name === 'Events') return { sql: sqlIdent('Events'), columns: EVENTS };
+    if (name === 'Events') return { sql: `memory.main.${sqlIdent('Events')}`, columns: EVENTS };
     if (/secret|canary/i.test(name)) throw new Denied(`access denied to ${name}`);
     return undefined;
   },
@@ -58,7 +59,14 @@ export type Outcome =
   | { kind: 'kql-error'; message: string }
   | { kind: 'engine-error'; message: string };
 
-/** Compiles and runs as the Query API would (wrapForWire + toWireRow); dynamic values come back parsed. */
+let guard: Promise<StatementGuard> | undefined;
+const GRANTED = new Set(['memory.main.events']);
+
+/**
+ * Compiles and runs as the Query API would: wrapForWire, the store's statement guard (granted: Events),
+ * DuckDB, toWireRow; dynamic values come back parsed. A statement the guard refuses is an engine error:
+ * the compiler's SQL for a query that only reads Events must always pass it.
+ */
 export async function runQuery(conn: DuckDBConnection, query: string): Promise<Outcome> {
   let sql: string;
   let columns: ColumnSchema[];
@@ -69,6 +77,13 @@ export async function runQuery(conn: DuckDBConnection, query: string): Promise<O
   } catch (err) {
     if (err instanceof KqlError || err instanceof Denied) return { kind: 'kql-error', message: err.message };
     throw err;
+  }
+  try {
+    guard ??= StatementGuard.open("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
+    await (await guard).check(sql, GRANTED);
+  } catch (err) {
+    if (err instanceof StatementRefusedError) return { kind: 'engine-error', message: `Statement refused by the store's guard: ${err.message}` };
+    return { kind: 'engine-error', message: (err as Error).message };
   }
   try {
     const r = await conn.runAndReadAll(sql);
