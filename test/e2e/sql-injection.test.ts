@@ -169,7 +169,7 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
     assert.equal((await wsQuery(readerLogs, w1Id, 'Public_CL | project Marker')).status, 200);
     assert.equal((await wsQuery(readerLogs, w1Id, 'Secret_CL')).status, 403);
     assert.equal((await wsQuery(readerLogs, w1Id, 'LAQueryLogs')).status, 403);
-    assert.equal((await wsQuery(readerLogs, w2Id, 'Other_CL')).status, 404);
+    assert.equal((await wsQuery(readerLogs, w2Id, 'Other_CL')).status, 403);
   });
   after(async () => vigil?.dispose());
 
