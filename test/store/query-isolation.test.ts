@@ -130,6 +130,84 @@ describe('issue #11: a query\'s SQL reads only its granted tables (store isolati
     }
   });
 
+  it('a forbidden read hidden in any clause, join, set operation, lambda or table-function argument reaches nothing', async () => {
+    const G = source(W1, 'Granted_CL');
+    const probes = [
+      ...[2, 3, 4].map((n) => `(SELECT string_agg(CAST(x AS VARCHAR), ',') FROM segmem.main.t_${n} AS x)`),
+      `(SELECT string_agg("Msg", ',') FROM ${source(W1, 'Secret_CL')})`,
+      `(SELECT string_agg("Msg", ',') FROM ${source(W2, 'Other_CL')})`,
+    ];
+    const forms: ((p: string) => string)[] = [
+      (p) => `SELECT ${p}`,
+      (p) => `SELECT "Msg", ${p} AS leak FROM ${G}`,
+      (p) => `SELECT * FROM ${G} WHERE "Msg" IN (SELECT ${p})`,
+      (p) => `SELECT * FROM ${G} AS g, LATERAL (SELECT ${p} AS leak) AS l`,
+      (p) => `SELECT "Msg" FROM ${G} UNION ALL SELECT ${p}`,
+      (p) => `SELECT "Msg" FROM ${G} UNION BY NAME SELECT ${p} AS "Msg"`,
+      (p) => `WITH c AS (SELECT ${p} AS leak) SELECT * FROM c`,
+      (p) => `WITH RECURSIVE c(n, leak) AS (SELECT 1, ${p} UNION ALL SELECT n + 1, leak FROM c WHERE n < 2) SELECT * FROM c`,
+      (p) => `SELECT * FROM json_each(to_json(${p}))`,
+      (p) => `SELECT * FROM unnest([${p}])`,
+      (p) => `SELECT * FROM range(1) AS r(x) WHERE x < length(${p})`,
+      (p) => `SELECT list_transform([1], x -> ${p})`,
+      (p) => `SELECT [${p} FOR x IN [1]]`,
+      (p) => `SELECT struct_pack(leak := ${p})`,
+      (p) => `SELECT MAP {${p}: 1}`,
+      (p) => `SELECT string_agg("Msg", ',' ORDER BY ${p}) FROM ${G}`,
+      (p) => `SELECT count(*) FILTER (WHERE ${p} IS NOT NULL), any_value(${p}) FROM ${G}`,
+      (p) => `SELECT first_value(${p}) OVER (PARTITION BY ${p}) FROM ${G}`,
+      (p) => `SELECT * FROM ${G} QUALIFY ${p} IS NOT NULL`,
+      (p) => `SELECT * EXCLUDE ("Msg"), ${p} FROM ${G}`,
+      (p) => `SELECT * REPLACE (${p} AS "Msg") FROM ${G}`,
+      (p) => `SELECT CASE WHEN true THEN ${p} END`,
+      (p) => `SELECT * FROM (VALUES (${p})) AS v(leak)`,
+      (p) => `SELECT * FROM ${G} LIMIT length(${p})`,
+      (p) => `SELECT * FROM ${G} ORDER BY ${p}`,
+      (p) => `SELECT "Msg", count(*) FROM ${G} GROUP BY GROUPING SETS (("Msg"), (${p}))`,
+      (p) => `SELECT error(${p})`,
+      (p) => `SELECT CAST(${p} AS INTEGER)`,
+      (p) => `SELECT format('{}', ${p})`,
+    ];
+    for (const p of probes) for (const f of forms) await assertNoSecret(f(p));
+    // Other ways to name a table: DESCRIBE / SUMMARIZE / SHOW as table references, PIVOT, replacement scans.
+    for (const sql of [
+      `SELECT * FROM (DESCRIBE ${source(W1, 'Secret_CL')})`,
+      `SELECT * FROM (SUMMARIZE ${source(W1, 'Secret_CL')})`,
+      `SELECT * FROM (SUMMARIZE segmem.main.t_2)`,
+      `SELECT * FROM (SHOW TABLES)`,
+      `SELECT * FROM (SHOW ALL TABLES)`,
+      `PIVOT segmem.main.t_2 ON "Msg"`,
+      `SELECT * FROM (PIVOT ${source(W1, 'Secret_CL')} ON "Msg")`,
+      `FROM segmem.main.t_2`,
+      `SELECT * FROM 'segmem.main.t_2'`,
+    ]) {
+      await assertNoSecret(sql);
+    }
+  });
+
+  it('the engine\'s settings and state are refused, however the function is spelled', async () => {
+    for (const sql of [
+      `SELECT current_setting('temp_directory')`,
+      `SELECT CURRENT_SETTING('temp_directory')`,
+      `SELECT "current_setting"('temp_directory')`,
+      `SELECT main.current_setting('temp_directory')`,
+      `SELECT pg_catalog.current_setting('temp_directory')`,
+      `SELECT system.main.current_setting('temp_directory')`,
+      `SELECT ('temp_directory').current_setting()`,
+      `SELECT list_transform(['temp_directory'], x -> current_setting(x))`,
+      `SELECT * FROM duckdb_settings()`,
+      `SELECT * FROM pragma_database_list()`,
+      `SELECT * FROM duckdb_databases()`,
+      `SELECT * FROM duckdb_temporary_files()`,
+      `SELECT getvariable('x'), version()`,
+      `SELECT * FROM query('SELECT 1')`,
+      `SELECT json_execute_serialized_sql(json_serialize_sql('SELECT 1'))`,
+    ]) {
+      const r = await attack(sql);
+      assert.ok(!r.ok, `${sql} ran: ${r.text.slice(0, 200)}`);
+    }
+  });
+
   it('no statement changes anything: writes, DDL, ATTACH, SET and multi-statement SQL are refused', async () => {
     for (const sql of [
       `DELETE FROM ${source(W1, 'Granted_CL')}`,
