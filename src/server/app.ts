@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -98,6 +100,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const app = Fastify({
     https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
+    // Requests Node's HTTP parser refuses (headers over 16 KB, a broken request line, a request
+    // timeout) never reach a route: answer them in Azure's error shape too.
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreDuplicateSlashes: true },
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
@@ -183,3 +188,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 }
 
+
+/** The HTTP parser's client errors, answered as `{"error":{"code","message"}}` on a closing connection. */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'RequestHeaderFieldsTooLarge', `The request headers are larger than ${Math.round(maxHeaderSize / 1024)} KB in total. Send fewer or shorter headers.`]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'RequestTimeout', 'The request was not received in time.']
+        : [400, 'BadRequest', 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroySoon();
+}
