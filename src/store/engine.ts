@@ -28,6 +28,8 @@ import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, t
 import { PlanProbe } from './plan-probe.js';
 import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
+import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
+import { nodeIo, storageErrorKind, StorageError, type StorageIo } from '../util/storage-io.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -60,6 +62,16 @@ export interface EngineOptions {
   /** Retention of a table in days (undefined or ≤ 0: keep everything). */
   retentionDays?: (workspaceId: string, table: string) => number | undefined;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Ingestion is refused (503 StorageFull) while less than this many bytes would stay free on the
+   * data folder's file system (default 256 MiB; 0: only a full disk refuses). The reserve is for
+   * sealing, compaction, manifest updates and the audit tables.
+   */
+  minFreeBytes?: number;
+  /** Tables that may write into the reserve (default: the audit tables LAQueryLogs and AzureActivity). */
+  reserveTables?: readonly string[];
+  /** The file-system layer of the write path (tests inject faults). */
+  io?: StorageIo;
 }
 
 export interface WorkspaceTables {
@@ -108,6 +120,10 @@ export interface EngineStatus {
 
 /** Compaction merges segments whose files take at most this many bytes together. */
 const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
+/** Tables written into the free-space reserve: the audit must not stop when ingestion does. */
+const RESERVE_TABLES = ['LAQueryLogs', 'AzureActivity'];
+/** Background work that failed on storage is retried this soon (rather than at its next interval). */
+const STORAGE_RETRY_MS = 5000;
 const VIEW_PREFIX = 'vigil_';
 const VIEW_RE = /"vigil_([0-9a-f]{32})_((?:[^"]|"")+)"/g;
 const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
@@ -138,7 +154,10 @@ export class StorageEngine implements LogStore {
   private closed = false;
   private lastRetention = 0;
   private lastCompaction = 0;
-  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections'>> & EngineOptions;
+  private readonly io: StorageIo;
+  /** Free space of the data folder, and storage-failure episodes (logged once each). */
+  readonly space: FreeSpaceGuard;
+  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables'>> & EngineOptions;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -160,9 +179,12 @@ export class StorageEngine implements LogStore {
       walFileBytes: 64 * 1024 * 1024,
       retentionIntervalMs: 3_600_000,
       compactionIntervalMs: 10 * 60_000,
+      minFreeBytes: DEFAULT_MIN_FREE_BYTES,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       dataDir: options.dataDir,
     } as StorageEngine['opts'];
+    this.io = options.io ?? nodeIo;
+    this.space = new FreeSpaceGuard(options.dataDir, this.opts.minFreeBytes, (level, message) => this.log(level, message));
   }
 
   static async open(options: EngineOptions): Promise<StorageEngine> {
@@ -258,7 +280,7 @@ export class StorageEngine implements LogStore {
     ensureDir(join(dir, 'wal'));
     ensureDir(join(dir, 'segments'));
     const keys = loadOrCreateWorkspaceKeys(dir, id, this.master);
-    const manifest = Manifest.load(join(dir, 'manifest.json'), id, keys.macKey);
+    const manifest = Manifest.load(join(dir, 'manifest.json'), id, keys.macKey, undefined, this.io);
     const hex = hexOf(id);
     const tables = new Map<string, TableRt>();
     for (const [name, state] of Object.entries(manifest.tables)) {
@@ -326,7 +348,7 @@ export class StorageEngine implements LogStore {
       }
     });
     if (replayed > 0) this.log('info', `workspace ${id}: replayed ${replayed} rows from the write-ahead log`);
-    const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, this.opts.walFileBytes);
+    const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, this.opts.walFileBytes, this.io);
     const ws: Ws = { id, hex, dir, keys, manifest, wal, tables, lastApplied };
     this.workspaces.set(id, ws);
     return ws;
@@ -364,16 +386,32 @@ export class StorageEngine implements LogStore {
     });
   }
 
+  /**
+   * Appends rows: durable in the log before it resolves. Refused with a StorageError (→ 503) when the
+   * free-space threshold would be crossed or a write fails; nothing of a refused append is kept.
+   */
   async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
     if (rows.length === 0) return;
     const ws = await this.workspace(workspaceId);
-    let t = ws.tables.get(table);
-    if (!t || columns.some((c) => !t!.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()))) {
-      await this.ensureTable(workspaceId, table, columns);
-      t = ws.tables.get(table)!;
-    }
     const cols = columns.map((c) => ({ name: c.name, type: c.type }));
     const payload = encodeRecord({ table, columns: cols, rows });
+    const reserve = (this.opts.reserveTables ?? RESERVE_TABLES).includes(table);
+    await this.space.check(payload.length + 4096, reserve);
+    try {
+      let t = ws.tables.get(table);
+      if (!t || columns.some((c) => !t!.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()))) {
+        await this.ensureTable(workspaceId, table, columns);
+        t = ws.tables.get(table)!;
+      }
+      await this.appendLogged(ws, table, cols, rows, payload);
+    } catch (err) {
+      throw this.space.fail(err);
+    }
+    this.space.wrote(payload.length + 28);
+    this.space.ok();
+  }
+
+  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {
     await ws.wal.append(payload, table, (seq) =>
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
@@ -475,16 +513,23 @@ export class StorageEngine implements LogStore {
           segmentsDir: join(ws.dir, 'segments'),
           scratchDir: this.scratch.dir,
           partitionMicros: this.opts.partitionMs * 1000,
+          io: this.io,
         });
         if (ws.tables.get(t.name) !== t || t.dropped || this.workspaces.get(ws.id) !== ws) {
           for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
           return sealed;
         }
         // Commit: segments into the manifest together with the log position they cover.
-        const state = ws.manifest.table(t.name)!;
-        ws.manifest.replaceSegments(new Set(), exported.map((e) => e.entry));
-        state.sealedThroughSeq = Math.max(state.sealedThroughSeq, h.watermark);
-        ws.manifest.save();
+        try {
+          const state = ws.manifest.table(t.name)!;
+          ws.manifest.replaceSegments(new Set(), exported.map((e) => e.entry));
+          state.sealedThroughSeq = Math.max(state.sealedThroughSeq, h.watermark);
+          ws.manifest.save();
+        } catch (err) {
+          // Not committed (the manifest is as it was): the rows stay hot and in the log, the next attempt seals them again.
+          for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+          throw err;
+        }
         t.sealing.shift();
         h.retired = true;
         // In the same synchronous step: the hot generation's rows stay in the memory tier as the new
@@ -520,12 +565,30 @@ export class StorageEngine implements LogStore {
         if (!due) continue;
         try {
           n += await this.sealTable(ws, t);
+          this.backgroundOk('sealing');
         } catch (err) {
-          this.log('error', `sealing table ${t.name} of workspace ${ws.id} failed (${(err as Error).message}); its rows stay in the log and will be sealed on the next attempt`);
+          this.backgroundFailed('sealing', err, `sealing table ${t.name} of workspace ${ws.id} failed (${(err as Error).message}); its rows stay hot and in the log, and are sealed on the next attempt`);
         }
       }
     }
     return n;
+  }
+
+  /** Background work failing on storage: logged once until it succeeds again (not on every retry). */
+  private readonly backgroundFailing = new Set<string>();
+
+  private backgroundFailed(what: string, err: unknown, message: string): void {
+    if (!storageErrorKind(err)) {
+      this.log('error', message);
+      return;
+    }
+    if (this.backgroundFailing.has(what)) return;
+    this.backgroundFailing.add(what);
+    this.log('error', `${message}. Storage is full or failing (${this.space.dir}); ${what} is retried every few seconds and this is not logged again until it succeeds`);
+  }
+
+  private backgroundOk(what: string): void {
+    if (this.backgroundFailing.delete(what)) this.log('warn', `${what} works again: storage recovered`);
   }
 
   // ------------------------------------------------------------------ retention and compaction
@@ -611,12 +674,19 @@ export class StorageEngine implements LogStore {
         for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
         return 0;
       }
-      ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
-      ws.manifest.save();
+      try {
+        ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
+        ws.manifest.save();
+      } catch (err) {
+        for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+        throw err;
+      }
       for (const e of exported) this.cache.put(e.entry.id, e.parquet);
       this.forgetSegments(ws, group);
       return group.length;
     } catch (err) {
+      // A full or failing disk: compaction runs again soon, once storage works.
+      if (storageErrorKind(err)) throw err;
       this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
       return 0;
     } finally {
@@ -627,6 +697,7 @@ export class StorageEngine implements LogStore {
 
   private exportTarget(ws: Ws, t: TableRt, schemaVersion: number) {
     return {
+      io: this.io,
       workspaceId: ws.id,
       table: t.name,
       schemaVersion,
@@ -644,13 +715,26 @@ export class StorageEngine implements LogStore {
       this.background = (async () => {
         await this.sealDue();
         const now = Date.now();
+        // Retention and compaction that failed on storage run again after STORAGE_RETRY_MS, not a whole interval later.
         if (now - this.lastRetention >= this.opts.retentionIntervalMs) {
           this.lastRetention = now;
-          await this.runRetention(now);
+          try {
+            await this.runRetention(now);
+            this.backgroundOk('retention');
+          } catch (err) {
+            if (storageErrorKind(err)) this.lastRetention = now - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
+            this.backgroundFailed('retention', err, `retention failed (${(err as Error).message})`);
+          }
         }
         if (now - this.lastCompaction >= this.opts.compactionIntervalMs) {
           this.lastCompaction = now;
-          await this.runCompaction();
+          try {
+            await this.runCompaction();
+            this.backgroundOk('compaction');
+          } catch (err) {
+            if (storageErrorKind(err)) this.lastCompaction = now - this.opts.compactionIntervalMs + STORAGE_RETRY_MS;
+            this.backgroundFailed('compaction', err, `compaction failed (${(err as Error).message})`);
+          }
         }
       })()
         .catch((err: unknown) => this.log('error', `background storage work failed: ${(err as Error).message}`))
@@ -997,7 +1081,7 @@ export class StorageEngine implements LogStore {
         const rows = rec.rows.filter(() => !matches.has(i++));
         return rows.length === rec.rows.length ? r : { seq: r.seq, payload: encodeRecord({ table: rec.table, columns: rec.columns, rows }) };
       });
-      replaceWalFile(f.path, ws.id, ws.keys.wrapKey, firstSeq, out);
+      replaceWalFile(f.path, ws.id, ws.keys.wrapKey, firstSeq, out, this.io);
       rewritten++;
     }
     return rewritten;

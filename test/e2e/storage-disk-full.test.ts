@@ -1,0 +1,154 @@
+/**
+ * Durability under a full disk (issue #22), through the real HTTPS ingestion API: Vigil's data folder
+ * is a small tmpfs mounted by the test; several clients upload batches of incompressible rows until
+ * the file system is full; then it grows (remount) and ingestion must resume without a restart; then
+ * a clean restart. Fails if any acknowledged row is missing or duplicated, if a refusal is not 503
+ * with Retry-After and a storage error code, or if the first upload after the disk grew is refused.
+ *
+ * Needs root (mount). Short mode inside `npm test` (a 16 MB tmpfs); `npm run test:crash` sets
+ * VIGIL_DISKFULL_MB / VIGIL_DISKFULL_CLIENTS / VIGIL_DISKFULL_ROUNDS for the long run.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { seedTestCa } from '../support/test-ca.js';
+import { rawRequest } from '../support/clients.js';
+import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { createLogTable, LOGS_AUDIENCE, MONITOR_AUDIENCE, queryWithStatistics, tokenFor } from '../support/log-table.js';
+
+const SIZE_MB = Number(process.env.VIGIL_DISKFULL_MB ?? 16);
+const CLIENTS = Number(process.env.VIGIL_DISKFULL_CLIENTS ?? 3);
+const ROUNDS = Number(process.env.VIGIL_DISKFULL_ROUNDS ?? 1);
+const BATCH = 200;
+const TABLE = 'DiskFull_CL';
+const STREAM = 'DiskFull';
+/** Small threshold (the tmpfs is small); seals every 3000 rows so sealing writes while the disk fills. */
+const SERVE_ARGS = ['--min-free-disk-mb', '2', '--seal-rows', '3000', '--seal-age', '1', '--compaction-interval', '2'];
+
+function tryMount(dir: string, sizeMb: number): string | undefined {
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (process.getuid?.() !== 0) return 'not running as root, cannot mount a tmpfs';
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m,mode=0700`, 'tmpfs', dir], { stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    return `mount -t tmpfs failed (${String((err as { stderr?: Buffer }).stderr ?? err).trim()})`;
+  }
+}
+
+const base = mkdtempSync(join(tmpdir(), 'vigil-diskfull-'));
+const dataDir = join(base, 'data');
+execFileSync('mkdir', ['-p', dataDir]);
+const skip = tryMount(dataDir, SIZE_MB);
+if (skip) process.stdout.write(`# storage-disk-full: skipped — ${skip}. Run the tests as root on Linux to exercise a full disk.\n`);
+
+describe('a full disk loses nothing acknowledged, answers 503 and recovers without a restart', { skip, timeout: 600_000 }, () => {
+  let vigil: VigilProcess | undefined;
+  let ruleId: string;
+  /** batch id → acknowledged (204) */
+  const acked = new Set<string>();
+  const attempted = new Set<string>();
+
+  before(async () => {
+    seedTestCa(dataDir);
+    vigil = await startVigil({ dataDir, args: SERVE_ARGS });
+    ruleId = await createLogTable(vigil.bootstrap, TABLE, STREAM, [
+      { name: 'TimeGenerated', type: 'datetime' },
+      { name: 'Batch', type: 'string' },
+      { name: 'K', type: 'int' },
+      { name: 'Payload', type: 'string' },
+    ]);
+  });
+  after(async () => {
+    await vigil?.stop();
+    try {
+      execFileSync('umount', [dataDir], { stdio: 'pipe' });
+    } catch {
+      /* not mounted */
+    }
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  async function check(when: string): Promise<void> {
+    const token = await tokenFor(vigil!.bootstrap, LOGS_AUDIENCE);
+    const r = await queryWithStatistics(vigil!.bootstrap, token, `${TABLE} | summarize n = count(), k = dcount(K) by Batch`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const present = new Map(r.rows.map((row) => [String(row[0]), { n: Number(row[1]), k: Number(row[2]) }]));
+    for (const [batch, got] of present) {
+      assert.ok(attempted.has(batch), `${when}: batch ${batch} was never sent`);
+      assert.equal(got.n, BATCH, `${when}: batch ${batch} has ${got.n} rows, not ${BATCH} (partial or duplicated)`);
+      assert.equal(got.k, BATCH, `${when}: batch ${batch} has duplicated rows`);
+    }
+    const missing = [...acked].filter((b) => !present.has(b));
+    assert.deepEqual(missing, [], `${when}: ${missing.length} acknowledged batch(es) missing (${acked.size} acknowledged, ${present.size} present)`);
+  }
+
+  const rowsFor = (batch: string) =>
+    Array.from({ length: BATCH }, (_, k) => ({
+      TimeGenerated: new Date(Date.now() - (k % 3) * 3_600_000).toISOString(),
+      Batch: batch,
+      K: k,
+      // Incompressible: neither the segments' zstd nor anything else shrinks it.
+      Payload: randomBytes(300).toString('base64'),
+    }));
+
+  async function upload(token: string, batch: string) {
+    attempted.add(batch);
+    const res = await rawRequest(vigil!.bootstrap, token, 'POST', `/dataCollectionRules/${ruleId}/streams/Custom-${STREAM}?api-version=2023-01-01`, JSON.stringify(rowsFor(batch)), { 'content-type': 'application/json' });
+    if (res.status === 204) acked.add(batch);
+    return res;
+  }
+
+  it(`keeps every acknowledged batch over ${ROUNDS} fill/grow round(s) with ${CLIENTS} clients on a ${SIZE_MB} MB tmpfs`, async () => {
+    let size = SIZE_MB;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const token = await tokenFor(vigil!.bootstrap, MONITOR_AUDIENCE);
+      // 1. Fill: every client uploads until it has been refused three times in a row.
+      const refusals: { status: number; retryAfter: string | null; code: string | undefined; message: string }[] = [];
+      const client = async (c: number) => {
+        let refusedInARow = 0;
+        for (let n = 0; refusedInARow < 3; n++) {
+          const res = await upload(token, `r${round}-c${c}-${n}`);
+          if (res.status === 204) refusedInARow = 0;
+          else {
+            refusedInARow++;
+            const body = JSON.parse(res.text) as { error?: { code?: string; message?: string } };
+            refusals.push({ status: res.status, retryAfter: res.headers.get('retry-after'), code: body.error?.code, message: body.error?.message ?? '' });
+          }
+          assert.ok(n < 100_000, 'the disk never filled');
+        }
+      };
+      await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+      assert.ok(acked.size > 0, 'nothing was acknowledged');
+      for (const r of refusals) {
+        assert.equal(r.status, 503, `a refusal under a full disk was ${r.status} ${r.code}: ${r.message}`);
+        assert.match(r.retryAfter ?? '', /^\d+$/, 'a 503 without Retry-After');
+        assert.equal(r.code, 'StorageFull', r.message);
+        assert.match(r.message, /storage|disk/i);
+      }
+      // Queries keep working on a full disk.
+      await check(`round ${round}, disk full`);
+
+      // 2. More space: the next upload of every client succeeds, without a restart.
+      size *= 4;
+      execFileSync('mount', ['-o', `remount,size=${size}m`, dataDir], { stdio: 'pipe' });
+      const after = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => upload(token, `r${round}-c${c}-after`)));
+      for (const res of after) assert.equal(res.status, 204, `the first upload after the disk grew was refused: ${res.status} ${res.text}`);
+      // A few more, concurrently, and a seal catches up.
+      await Promise.all(Array.from({ length: CLIENTS * 3 }, (_, c) => upload(token, `r${round}-more-${c}`).then((res) => assert.equal(res.status, 204, res.text))));
+      await check(`round ${round}, after the disk grew`);
+    }
+    assert.match(vigil!.output(), /storage is full|free space/i, 'the operator log does not say the disk is full');
+
+    // 3. Clean restart: everything acknowledged is there exactly once; the folder verifies.
+    await vigil!.stop();
+    const out = execFileSync(process.execPath, [CLI, 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+    assert.match(out, /no damage found/);
+    vigil = await startVigil({ dataDir, args: SERVE_ARGS });
+    await check('after the restart');
+  });
+});
