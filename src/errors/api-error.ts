@@ -47,11 +47,7 @@ export const STORAGE_RETRY_AFTER_SECONDS = 30;
 export function storageApiError(err: unknown): ApiError | undefined {
   const kind = storageErrorKind(err);
   if (!kind) return undefined;
-  const message =
-    err instanceof StorageError
-      ? err.message
-      : kind === 'full'
-        ? "Vigil's storage is full; nothing of this request was stored. Retry after the time in the Retry-After header."
-        : "Vigil's storage is failing; nothing of this request was stored. Retry after the time in the Retry-After header.";
+  const what = err instanceof StorageError ? err.message : kind === 'full' ? "Vigil's storage is full." : "Vigil's storage is failing.";
+  const message = `${what} Nothing of this request was stored; retry after the time in the Retry-After header${kind === 'full' ? ' (the operator must free space)' : ''}.`;
   return new ApiError(503, kind === 'full' ? 'StorageFull' : 'StorageUnavailable', message, {}, { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
 }

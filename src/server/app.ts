@@ -22,7 +22,6 @@ import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
-import { storageErrorKind } from '../util/storage-io.js';
 import { ensureTlsMaterial } from './tls.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
@@ -140,7 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = err instanceof ApiError ? err : frameworkError(err);
     // A full or failing disk is logged once per episode by the storage engine, not once per refused request.
-    if (api.status >= 500 && !(api.status === 503 && storageErrorKind(err))) req.log.error({ err }, 'request failed');
+    if (api.status >= 500 && !(api.status === 503 && (api.code === 'StorageFull' || api.code === 'StorageUnavailable'))) req.log.error({ err }, 'request failed');
     for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
     const body = api.body();
     if (api.status >= 500) body.error.correlationId = req.id;

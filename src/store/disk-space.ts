@@ -77,7 +77,7 @@ export class FreeSpaceGuard {
     const err = new StorageError(
       'full',
       `Vigil's storage is full: the file system of its data folder has ${mb(free)} free and Vigil keeps at least ${mb(this.minFreeBytes)} free ` +
-        `(--min-free-disk-mb). Nothing of this request was stored; retry after the operator frees space.`,
+        `(--min-free-disk-mb).`,
       this.dir,
     );
     this.fail(err, `an append of ${mb(bytes)} needs ${mb(keep + bytes - free)} more`);

@@ -408,7 +408,8 @@ export class StorageEngine implements LogStore {
       throw this.space.fail(err);
     }
     this.space.wrote(payload.length + 28);
-    this.space.ok();
+    // Only an append held to the threshold ends an episode (the audit may still write into the reserve).
+    if (!reserve) this.space.ok();
   }
 
   private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {

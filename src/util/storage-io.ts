@@ -134,8 +134,8 @@ export class StorageError extends Error {
     return new StorageError(
       kind,
       kind === 'full'
-        ? `Vigil's storage is full: ${what} failed (${why}). Nothing of this request was stored; retry after space is freed.`
-        : `Vigil's storage is failing: ${what} failed (${why}). Nothing of this request was stored; retry later.`,
+        ? `Vigil's storage is full: ${what} failed (${why}).`
+        : `Vigil's storage is failing: ${what} failed (${why}).`,
       path,
       { cause: err },
     );

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,8 +26,8 @@ const ROUNDS = Number(process.env.VIGIL_DISKFULL_ROUNDS ?? 1);
 const BATCH = 200;
 const TABLE = 'DiskFull_CL';
 const STREAM = 'DiskFull';
-/** Small threshold (the tmpfs is small); seals every 3000 rows so sealing writes while the disk fills. */
-const SERVE_ARGS = ['--min-free-disk-mb', '2', '--seal-rows', '3000', '--seal-age', '1', '--compaction-interval', '2'];
+/** Seals every 3000 rows and compacts often, so that sealing and compaction write while the disk fills. */
+const OTHER_ARGS = ['--seal-rows', '3000', '--seal-age', '1', '--compaction-interval', '2'];
 
 function tryMount(dir: string, sizeMb: number): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
@@ -40,13 +40,15 @@ function tryMount(dir: string, sizeMb: number): string | undefined {
   }
 }
 
+for (const minFreeMb of [0, 2]) {
 const base = mkdtempSync(join(tmpdir(), 'vigil-diskfull-'));
 const dataDir = join(base, 'data');
-execFileSync('mkdir', ['-p', dataDir]);
+mkdirSync(dataDir);
 const skip = tryMount(dataDir, SIZE_MB);
 if (skip) process.stdout.write(`# storage-disk-full: skipped — ${skip}. Run the tests as root on Linux to exercise a full disk.\n`);
+const SERVE_ARGS = ['--min-free-disk-mb', String(minFreeMb), ...OTHER_ARGS];
 
-describe('a full disk loses nothing acknowledged, answers 503 and recovers without a restart', { skip, timeout: 600_000 }, () => {
+describe(`a full disk (--min-free-disk-mb ${minFreeMb}${minFreeMb === 0 ? ': the disk fills completely' : ''}) loses nothing acknowledged, answers 503 and recovers without a restart`, { skip, timeout: 600_000 }, () => {
   let vigil: VigilProcess | undefined;
   let ruleId: string;
   /** batch id → acknowledged (204) */
@@ -105,6 +107,7 @@ describe('a full disk loses nothing acknowledged, answers 503 and recovers witho
 
   it(`keeps every acknowledged batch over ${ROUNDS} fill/grow round(s) with ${CLIENTS} clients on a ${SIZE_MB} MB tmpfs`, async () => {
     let size = SIZE_MB;
+    let refusedTotal = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const token = await tokenFor(vigil!.bootstrap, MONITOR_AUDIENCE);
       // 1. Fill: every client uploads until it has been refused three times in a row.
@@ -123,6 +126,7 @@ describe('a full disk loses nothing acknowledged, answers 503 and recovers witho
         }
       };
       await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+      refusedTotal += refusals.length;
       assert.ok(acked.size > 0, 'nothing was acknowledged');
       for (const r of refusals) {
         assert.equal(r.status, 503, `a refusal under a full disk was ${r.status} ${r.code}: ${r.message}`);
@@ -142,7 +146,11 @@ describe('a full disk loses nothing acknowledged, answers 503 and recovers witho
       await Promise.all(Array.from({ length: CLIENTS * 3 }, (_, c) => upload(token, `r${round}-more-${c}`).then((res) => assert.equal(res.status, 204, res.text))));
       await check(`round ${round}, after the disk grew`);
     }
-    assert.match(vigil!.output(), /storage is full|free space/i, 'the operator log does not say the disk is full');
+    // The operator is told, with the folder and its free space — once per episode, not per refused request.
+    const told = vigil!.output().split('\n').filter((l) => /storage is full: .* free/.test(l));
+    assert.ok(told.length >= 1, `the operator log does not say the disk is full:\n${vigil!.output()}`);
+    assert.ok(told.length < refusedTotal, `the full disk was logged ${told.length} times for ${refusedTotal} refusals`);
+    assert.doesNotMatch(vigil!.output(), /"request failed"/, 'a refusal was logged as a failed request');
 
     // 3. Clean restart: everything acknowledged is there exactly once; the folder verifies.
     await vigil!.stop();
@@ -152,3 +160,4 @@ describe('a full disk loses nothing acknowledged, answers 503 and recovers witho
     await check('after the restart');
   });
 });
+}
