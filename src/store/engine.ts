@@ -259,7 +259,14 @@ export class StorageEngine implements LogStore {
       await this.workspace(w.workspaceId);
       for (const t of w.tables) await this.ensureTable(w.workspaceId, t.name, t.columns);
     }
-    await this.runRetention();
+    try {
+      await this.runRetention();
+    } catch (err) {
+      // Start on a full disk (queries work; ingestion answers 503): retention runs again in the background.
+      if (!storageErrorKind(err)) throw err;
+      this.lastRetention = Date.now() - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
+      this.backgroundFailed('retention', err, `retention failed (${(err as Error).message})`);
+    }
   }
 
   private workspace(workspaceId: string): Promise<Ws> {
@@ -542,10 +549,15 @@ export class StorageEngine implements LogStore {
         );
         if (!adopted) for (const e of exported) this.cache.put(e.entry.id, e.parquet);
         sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
-        ws.wal.deleteSealedFiles((tag, seq) => {
-          const st = ws.manifest.table(tag);
-          return st === undefined || seq <= st.sealedThroughSeq;
-        });
+        try {
+          ws.wal.deleteSealedFiles((tag, seq) => {
+            const st = ws.manifest.table(tag);
+            return st === undefined || seq <= st.sealedThroughSeq;
+          });
+        } catch (err) {
+          // Committed already: the sealed log files are removed by the next seal (or replayed as sealed, i.e. skipped).
+          this.log('warn', `removing sealed log files of workspace ${ws.id} failed (${(err as Error).message}); retried with the next seal`);
+        }
         await this.dropIfUnread(h);
       }
       return sealed;

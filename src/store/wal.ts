@@ -527,6 +527,8 @@ export class WalWriter {
 
   async close(): Promise<void> {
     await this.drain();
+    // A refused group's bytes must not come back at the next start: one more repair attempt.
+    await this.repair().catch(() => undefined);
     await this.fh?.close();
     this.fh = undefined;
   }

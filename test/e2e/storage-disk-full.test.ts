@@ -109,7 +109,7 @@ describe(`a full disk (--min-free-disk-mb ${minFreeMb}${minFreeMb === 0 ? ': the
     let size = SIZE_MB;
     let refusedTotal = 0;
     for (let round = 1; round <= ROUNDS; round++) {
-      const token = await tokenFor(vigil!.bootstrap, MONITOR_AUDIENCE);
+      let token = await tokenFor(vigil!.bootstrap, MONITOR_AUDIENCE);
       // 1. Fill: every client uploads until it has been refused three times in a row.
       const refusals: { status: number; retryAfter: string | null; code: string | undefined; message: string }[] = [];
       const client = async (c: number) => {
@@ -136,7 +136,17 @@ describe(`a full disk (--min-free-disk-mb ${minFreeMb}${minFreeMb === 0 ? ': the
       }
       // Queries keep working on a full disk.
       await check(`round ${round}, disk full`);
+      if (round === 1) {
+        // A restart on the full disk: it starts, replays, serves queries, and still refuses uploads with 503.
+        await vigil!.stop();
+        vigil = await startVigil({ dataDir, args: SERVE_ARGS });
+        await check(`round ${round}, restarted on the full disk`);
+        const res = await upload(await tokenFor(vigil.bootstrap, MONITOR_AUDIENCE), `r${round}-restarted-full`);
+        assert.equal(res.status, 503, res.text);
+        assert.ok(res.headers.get('retry-after'));
+      }
 
+      token = await tokenFor(vigil!.bootstrap, MONITOR_AUDIENCE);
       // 2. More space: the next upload of every client succeeds, without a restart.
       size += SIZE_MB; // as an operator grows a volume (a tmpfs is memory: grow it by steps)
       execFileSync('mount', ['-o', `remount,size=${size}m`, dataDir], { stdio: 'pipe' });
