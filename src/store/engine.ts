@@ -549,6 +549,9 @@ export class StorageEngine implements LogStore {
         );
         if (!adopted) for (const e of exported) this.cache.put(e.entry.id, e.parquet);
         sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
+        // Short of space: close the current log file too, so that it can go once its records are sealed
+        // (the log otherwise keeps a copy of sealed rows until its file reaches 64 MiB).
+        if (this.space.refusing) await ws.wal.exclusive(true, async () => undefined).catch(() => undefined);
         try {
           ws.wal.deleteSealedFiles((tag, seq) => {
             const st = ws.manifest.table(tag);
