@@ -29,7 +29,7 @@ import { PlanProbe } from './plan-probe.js';
 import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
 import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
-import { nodeIo, storageErrorKind, StorageError, type StorageIo } from '../util/storage-io.js';
+import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 
 export interface EngineOptions {
   dataDir: string;
