@@ -23,7 +23,7 @@ import { StorageEngine, type EngineOptions } from '../store/engine.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
@@ -67,6 +67,8 @@ function frameworkError(err: FastifyError): ApiError {
     return new ApiError(400, 'InvalidRequestContent', `The request could not be read: ${err.message.split('\n')[0]}`);
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ApiError(err.statusCode, 'BadRequest', err.message.split('\n')[0]!);
+  const storage = storageApiError(err);
+  if (storage) return storage;
   return new ApiError(500, 'InternalServerError', 'Vigil hit an unexpected error. The error is logged with the correlation id in this response; retry, and report it if it persists.');
 }
 
@@ -141,7 +143,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = err instanceof ApiError ? err : frameworkError(err);
-    if (api.status >= 500) req.log.error({ err }, 'request failed');
+    // A full or failing disk is logged once per episode by the storage engine, not once per refused request.
+    if (api.status >= 500 && !(api.status === 503 && (api.code === 'StorageFull' || api.code === 'StorageUnavailable'))) req.log.error({ err }, 'request failed');
     for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
     const body = api.body();
     if (api.status >= 500) body.error.correlationId = req.id;
