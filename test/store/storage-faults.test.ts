@@ -213,7 +213,7 @@ describe('storage engine under injected failures', { timeout: 120_000 }, () => {
     return e;
   }
   async function count(e: StorageEngine): Promise<[number, number]> {
-    const out = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${e.tableSource(WS, 'T_CL')}`, { timeoutMs: 30_000 });
+    const out = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${e.tableSource(WS, 'T_CL')}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
     return out.rows[0]!.map(Number) as [number, number];
   }
 
