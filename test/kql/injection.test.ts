@@ -48,10 +48,9 @@ describe('issue #11: SQL-looking payloads in every literal position come back as
     });
   }
 
-  // TODO (found while testing #11, not an injection): the compiler emits `""` for an empty column name — from a pivot
-  // value, a bag key, project-rename/extend/summarize [""] — which DuckDB cannot parse; the statement guard refuses it and
-  // the caller gets a 400 EngineError instead of a KQL error. Drop `todo` once the compiler refuses empty names.
-  test('an empty column name (from data or written) is a clean KQL error or a named column — never an engine error', { todo: 'the compiler emits "" for empty column names' }, async () => {
+  // Found while testing #11 (not an injection): an empty column name — from a pivot value, a bag key,
+  // project-rename/extend/summarize [""] — must be refused by the compiler, not reach DuckDB as `""`.
+  test('an empty column name (from data or written) is a clean KQL error or a named column — never an engine error', async () => {
     const failures: string[] = [];
     for (const c of CASES.filter((x) => x.names)) {
       const q = c.query(kqlString(''), '');
