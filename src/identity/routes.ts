@@ -24,6 +24,8 @@ export interface IdentityRoutesOptions {
   publicBaseUrl: () => string;
   /** Resources tokens may be issued for, e.g. `https://monitor.azure.com`. */
   allowedAudiences: string[];
+  /** More resources, known only once the server listens (Vigil's own base URL). */
+  extraAudiences?: () => readonly string[];
   /** Other names accepted for the tenant in paths (e.g. a domain name); matched case-insensitively. */
   tenantAliases?: string[];
   /** Access token lifetime in seconds. Default 3600. */
@@ -150,11 +152,12 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
 
     const resource = resourceOf(scope);
     if (resource === undefined) return sendAad(req, reply, invalidScope());
-    if (!audiences.has(normalizeAudience(resource))) {
+    const extra = deps.extraAudiences?.() ?? [];
+    if (!audiences.has(normalizeAudience(resource)) && !extra.some((a) => normalizeAudience(a) === normalizeAudience(resource))) {
       return sendAad(
         req,
         reply,
-        aad(400, 'invalid_scope', 500011, `The resource principal named ${truncate(resource, 200)} was not found in the tenant. Vigil issues tokens for: ${deps.allowedAudiences.join(', ')}.`),
+        aad(400, 'invalid_scope', 500011, `The resource principal named ${truncate(resource, 200)} was not found in the tenant. Vigil issues tokens for: ${[...deps.allowedAudiences, ...extra].join(', ')}.`),
       );
     }
 
