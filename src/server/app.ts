@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Caller } from '../authz/authorize.js';
+import { cloudMetadataRoutes } from '../control/cloud-metadata.js';
 import { controlRoutes } from '../control/routes.js';
 import { graphRoutes } from '../graph/routes.js';
 import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
@@ -155,7 +156,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
-  await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES, extraAudiences: baseUrlAudience });
+  await app.register(identityRoutes, {
+    directory,
+    issuer,
+    tenantId: metadata.tenantId,
+    publicBaseUrl,
+    allowedAudiences: ALL_AUDIENCES,
+    extraAudiences: baseUrlAudience,
+    discoveryAliases: ['organizations', 'common'],
+  });
+  await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
