@@ -38,9 +38,10 @@ export function registerWorkspaceSchemaRoutes(router: ArmRouter<ControlContext>)
       }
     }
     const value = [...entries.values()].sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
+    const now = new Date().toISOString();
     return {
       status: 200,
-      body: { metadata: { resultType: 'schema', total: value.length, top: value.length, status: 'Successful', requestTime: new Date().toISOString() }, value },
+      body: { metadata: { resultType: 'schema', total: value.length, top: value.length, status: 'Successful', startTime: now, lastUpdated: now }, value },
     };
   });
 }
