@@ -1,8 +1,7 @@
 /**
  * Vigil's own base URL is a token audience of every plane it serves (issue #21, item 2): clients that
- * derive the scope from the endpoint (`@azure/arm-operationalinsights` 9, `@azure/arm-monitor` 7,
- * Python's azure-monitor-query 1.1, the Azure CLI's `https://host:port//.default` for Graph) get
- * tokens and are served. What such a token may do is decided by role assignments alone, exactly as
+ * derive the scope from the endpoint (`@azure/arm-operationalinsights` 9, Python's azure-monitor-query
+ * 1.1, the Azure CLI's `https://host:port//.default` for Graph) get tokens and are served. What such a token may do is decided by role assignments alone, exactly as
  * for a token with Azure's audience of the plane.
  */
 import assert from 'node:assert/strict';
