@@ -1,8 +1,8 @@
 /**
  * The Azure CLI as Debian ships it (azure-cli 2.45) against a real Vigil: `az cloud register` (which
  * reads /metadata/endpoints), `az login --service-principal` (subscriptions), workspace and table
- * commands, the workspace schema, and `az rest` for rules, ingestion, queries, service principals and
- * role assignments. The README's "Azure CLI" section shows the same commands.
+ * commands, the workspace schema, `az ad sp show`/`list` (Graph with base-URL tokens), and `az rest`
+ * for rules, ingestion, queries, service principals and role assignments. The README's "Azure CLI" section shows the same commands.
  *
  * Two client-side bugs of that release are pinned here so a fix is noticed: `workspace create` without
  * `--no-wait` fails after the workspace was created (a `requests` circular import in its poller), and
@@ -122,6 +122,13 @@ describe('the Azure CLI (Debian azure-cli)', { timeout: 600_000, skip }, () => {
     // How `az role assignment --assignee` resolves an app id (the command itself then fails client-side, see above).
     const found = await json(['rest', '--url', `${vigil.endpoint}/v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c eq '${sp.appId}')`, '--resource', 'https://graph.microsoft.com', '--query', 'value[].id']);
     assert.deepEqual(found, [sp.id]);
+    // The CLI's own Graph commands, with tokens for `{base}//.default` (microsoftGraphResourceId is the base URL).
+    const shown = await json(['ad', 'sp', 'show', '--id', sp.appId, '--query', '{id:id, appId:appId}']);
+    assert.deepEqual(shown, { id: sp.id, appId: sp.appId });
+    assert.deepEqual(await json(['ad', 'sp', 'list', '--filter', `appId eq '${sp.appId}'`, '--query', '[].displayName']), ['cli-reader']);
+    const graphToken = await ok(['account', 'get-access-token', '--resource-type', 'ms-graph', '--query', 'accessToken', '-o', 'tsv']);
+    const aud = (JSON.parse(Buffer.from(graphToken.split('.')[1]!, 'base64url').toString()) as { aud: string }).aud;
+    assert.equal(aud, `${vigil.endpoint}/`);
     const roleCli = await run(['role', 'assignment', 'create', '--assignee', sp.appId, '--role', 'Log Analytics Reader', '--scope', ws.id, '-o', 'none']);
     assert.ok(roleCli.code !== 0 ? /has no attribute 'config'/.test(roleCli.stderr) : true, roleCli.stderr);
 
