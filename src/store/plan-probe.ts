@@ -7,11 +7,12 @@
  * propagation for every real query. Results are cached by SQL text and table schemas (the probe is
  * pure in both).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import { DUCKDB_TYPE } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
+import { openSideInstance } from './side-instance.js';
 import { rangesFromPlan, type MicrosRange } from './time-pruning.js';
 
 /** A table the SQL reads: its view name in the SQL and its columns. */
@@ -35,17 +36,7 @@ export class PlanProbe {
 
   /** `setup`: the statements every Vigil connection runs first (extensions, time zone). */
   static async open(setup: string): Promise<PlanProbe> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      memory_limit: '256MB',
-      threads: '1',
-    });
-    const conn = await instance.connect();
-    await conn.run(setup);
-    await conn.run("SET disabled_optimizers = 'statistics_propagation,late_materialization'");
-    await conn.run('SET enable_external_access = false');
-    await conn.run('SET lock_configuration = true');
+    const { instance, conn } = await openSideInstance(setup, '256MB', ["SET disabled_optimizers = 'statistics_propagation,late_materialization'"]);
     return new PlanProbe(instance, conn);
   }
 

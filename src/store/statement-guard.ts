@@ -22,9 +22,10 @@
  * reference of a kind not listed here is refused, whatever it is. Results are cached per SQL text (the
  * references of a text do not depend on the grant; the grant is compared on every call).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from '../kql/sql.js';
 import { Mutex } from './mutex.js';
+import { openSideInstance } from './side-instance.js';
 
 /** The statement names something outside the query's grant, or is not a single SELECT. */
 export class StatementRefusedError extends Error {}
@@ -88,14 +89,7 @@ export class StatementGuard {
 
   /** `setup`: the statements every Vigil connection runs first (extensions), so the same functions exist. */
   static async open(setup: string): Promise<StatementGuard> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      memory_limit: '64MB',
-      threads: '1',
-    });
-    const conn = await instance.connect();
-    await conn.run(setup);
+    const { instance, conn } = await openSideInstance(setup, '64MB');
     const functions = new Set<string>(UNLISTED_FUNCTIONS);
     const macros = new Map<string, string>();
     const rows = (
@@ -111,8 +105,6 @@ export class StatementGuard {
       } else functions.add(name);
     }
     for (const name of functions) macros.delete(name);
-    await conn.run('SET enable_external_access = false');
-    await conn.run('SET lock_configuration = true');
     const guard = new StatementGuard(instance, conn, functions);
     // A macro is allowed when its definition, as an expression, passes the same rules; macros may
     // use each other, so allow them in rounds until nothing changes (one that uses itself never is).

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
@@ -195,6 +196,35 @@ describe('bad input gets a clear 4xx and loses nothing', { timeout: 240_000 }, (
     });
     const e = assertAzureError(res, 400);
     assert.match(e.message, /retentionInDays/);
+  });
+
+  it('answers an oversized request header with 431 in Azure\'s error shape, and goes on serving', async () => {
+    // Node's HTTP parser refuses headers over 16 KB before any route runs (issue #11: the answer was Fastify's own shape).
+    for (const headers of [{ 'x-ms-app': 'a'.repeat(20_000) }, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x-pad-${i}`, 'b'.repeat(500)]))]) {
+      const res = await rawRequest(vigil.bootstrap, queryToken, 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, JSON.stringify({ query: 'print 1' }), {
+        'content-type': 'application/json',
+        ...headers,
+      });
+      const e = assertAzureError(res, 431, 'RequestHeaderFieldsTooLarge');
+      assert.match(e.message, /header/i);
+      assert.deepEqual(Object.keys(res.json() as object), ['error']);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    }
+    // A request line the parser cannot read is a 400 in the same shape.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const url = new URL(vigil.bootstrap.endpoint);
+      const socket = tlsConnect({ host: url.hostname, port: Number(url.port), servername: url.hostname }, () => socket.end('GARBAGE\r\n\r\n'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'BadRequest');
+    assert.equal(typeof body.error.message, 'string');
+    // The server goes on serving.
+    assert.equal((await query('print 1')).status, 200);
   });
 
   it('still has every accepted row', async () => {

@@ -26,9 +26,9 @@ describe('vigil sp create', { timeout: 120_000 }, () => {
     assert.match(stderr, /Save the clientSecret now/);
     const credential = new ClientSecretCredential(created.tenantId, created.clientId, created.clientSecret, { authorityHost: created.authorityHost, disableInstanceDiscovery: true });
     const token = (await credential.getToken(`${AUD.logs}/.default`)).token;
-    // No roles yet: authenticated, but the workspace does not exist for it.
+    // No roles yet: authenticated, but refused (403, as in Azure).
     const res = await call(vigil.bootstrap, token, 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'print 1' });
-    assert.equal(res.status, 404, res.text);
+    assert.equal(res.status, 403, res.text);
     const metadata = readFileSync(join(vigil.dataDir, 'metadata.json'), 'utf8');
     assert.ok(!metadata.includes(created.clientSecret), 'the secret is not stored in clear');
     assert.match(metadata, /\$argon2id\$/);

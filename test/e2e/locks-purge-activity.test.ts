@@ -418,6 +418,78 @@ describe('locks, purge and the activity log', { timeout: 600_000 }, () => {
     assert.ok(limited.some((r) => /TooManyRequests/.test(String(r.Properties))));
   });
 
+  it('an Owner may purge LAQueryLogs rows, as in Azure; the purge is in the activity log (table, columns, operators), and readers of the audit may not purge it', async () => {
+    const { monitor } = sdkClients(b);
+    await monitor.diagnosticSettings.createOrUpdate(b.workspaceResourceId, 'audit-self', { workspaceId: b.workspaceResourceId, logs: [{ category: 'Audit', enabled: true }] });
+    const admin = await p.adminToken(AUD.logs);
+    const victim = randomUUID();
+    const marker = `purge-me-${randomUUID().slice(0, 8)}`;
+    assert.equal((await call(b, admin, 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: `print "${marker}"` }, { 'x-ms-client-request-id': victim })).status, 200);
+    const audited = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const r = rows(await query(`LAQueryLogs | where CorrelationId == '${victim}' | project QueryText`));
+        if (r.length > 0 || Date.now() > deadline) return r;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    };
+    assert.equal((await audited(5000)).length, 1, 'the query is in LAQueryLogs');
+
+    // Reading the audit is not purging it: Log Analytics Reader (reads LAQueryLogs) and Log Analytics Data Reader are refused.
+    // (Contributor has `*` and may purge, as in Azure.)
+    const auditReader = await p.create('audit-reader');
+    await p.assign(auditReader.objectId, 'Log Analytics Reader', b.workspaceResourceId);
+    const body = { table: 'LAQueryLogs', filters: [{ column: 'CorrelationId', operator: '==', value: victim }] };
+    for (const who of [auditReader, dataReader]) {
+      const refused = await call(b, await who.token(AUD.arm), 'POST', `${b.workspaceResourceId}/purge?${PURGE}`, body);
+      assert.equal(refused.status, 403, `${who.name}: ${refused.text}`);
+    }
+
+    // The Owner purges the audit rows of one query.
+    const correlationId = randomUUID();
+    const res = await call(b, await arm(), 'POST', `${b.workspaceResourceId}/purge?${PURGE}`, body, { 'x-ms-client-request-id': correlationId });
+    assert.equal(res.status, 202, res.text);
+    const { operationId } = res.json<{ operationId: string }>();
+    const { logAnalytics } = sdkClients(b);
+    let status = '';
+    for (const until = Date.now() + 30_000; Date.now() < until && status !== 'completed'; await new Promise((r) => setTimeout(r, 250))) {
+      status = (await logAnalytics.workspacePurge.getPurgeStatus(b.resourceGroup, b.workspaceName, operationId)).status;
+    }
+    assert.equal(status, 'completed');
+    assert.deepEqual(rows(await query(`LAQueryLogs | where CorrelationId == '${victim}'`)), [], 'the purged audit rows are gone');
+    assert.ok(rows(await query('LAQueryLogs | count'))[0]!.Count as number > 0, 'the rest of the audit is intact');
+
+    // …and the purge of the audit is itself in the activity log: request and completion, the table, columns and operators.
+    const props = (r: Row) => (typeof r.Properties_d === 'string' ? JSON.parse(r.Properties_d) : r.Properties_d) as Record<string, unknown>;
+    const trail = await activity(
+      `OperationNameValue == 'MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/PURGE/ACTION' and tostring(Properties_d.purgeOperationId) == '${operationId}'`,
+      (r) => r.some((x) => x.ActivityStatusValue === 'Success') && r.some((x) => x.ActivityStatusValue === 'Accept'),
+    );
+    const accept = trail.find((r) => r.ActivityStatusValue === 'Accept');
+    const success = trail.find((r) => r.ActivityStatusValue === 'Success');
+    assert.ok(accept && success, `request and completion in AzureActivity: ${JSON.stringify(trail.map((r) => r.ActivityStatusValue))}`);
+    assert.equal(accept.CorrelationId, correlationId);
+    assert.equal(props(accept).table, 'LAQueryLogs');
+    assert.deepEqual(props(accept).filters, [{ column: 'CorrelationId', operator: '==' }]);
+    assert.equal(props(success).table, 'LAQueryLogs');
+    assert.equal(props(success).rowsRemoved, 1);
+    assert.deepEqual((props(success).filters as { column: string; operator: string }[]).map((f) => [f.column, f.operator]), [['CorrelationId', '==']]);
+    assert.ok(typeof accept.Caller === 'string' && accept.Caller.length > 0, 'the caller who purged the audit');
+    assert.equal(success.Caller, accept.Caller);
+    // Never the value: the purged correlation id is nowhere in the activity log.
+    assert.ok(!JSON.stringify(rows(await query('AzureActivity'))).includes(victim), 'the activity log holds the purged value');
+
+    // Covering the tracks — purging the activity rows of that purge — leaves the purge of AzureActivity on record.
+    const cover = await call(b, await arm(), 'POST', `${b.workspaceResourceId}/purge?${PURGE}`, { table: 'AzureActivity', filters: [{ column: 'CorrelationId', operator: '==', value: correlationId }] });
+    assert.equal(cover.status, 202, cover.text);
+    const coverId = cover.json<{ operationId: string }>().operationId;
+    const coverTrail = await activity(`tostring(Properties_d.purgeOperationId) == '${coverId}'`, (r) => r.some((x) => x.ActivityStatusValue === 'Success'), 30_000);
+    const done = coverTrail.find((r) => r.ActivityStatusValue === 'Success');
+    assert.ok(done, `the purge of AzureActivity is itself on record: ${JSON.stringify(coverTrail)}`);
+    assert.equal(props(done).table, 'AzureActivity');
+    assert.ok((props(done).rowsRemoved as number) >= 1);
+  });
+
   it("the subscription's diagnostic setting sends the activity log to the workspace it names", async () => {
     const { logAnalytics, monitor } = sdkClients(b);
     const sec = await logAnalytics.workspaces.beginCreateOrUpdateAndWait(b.resourceGroup, 'soc-ws', { location: 'local' });

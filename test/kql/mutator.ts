@@ -1,8 +1,23 @@
 /**
  * Query mutation shared by the compiler fuzzer (test/kql/fuzz.test.ts) and the Query API fuzzer
- * (test/e2e/query-fuzz.test.ts): a seeded PRNG and a mutator that deletes, inserts KQL fragments,
- * truncates, duplicates and injects random characters.
+ * (test/e2e/query-fuzz.test.ts): a seeded PRNG and a mutator that deletes, inserts KQL fragments
+ * (SQL-looking string literals among them, issue #11), truncates, duplicates and injects random
+ * characters; and a literal mutator that replaces a string literal of a query by a SQL-looking one.
  */
+import { SQL_PAYLOADS } from './sql-payloads.js';
+
+/** A KQL double-quoted string literal for any JS string. */
+export function kqlLiteral(s: string): string {
+  return '"' + s.replace(/[\\"\n\r\t\0]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' })[c]!) + '"';
+}
+
+/** String literals that look like SQL (issue #11), in the KQL forms that reach the compiler: "…", '…', @"…", h"…". */
+export const SQL_LITERALS: string[] = [
+  ...SQL_PAYLOADS.map(kqlLiteral),
+  ...SQL_PAYLOADS.filter((s) => !/[\n\r]/.test(s)).slice(0, 12).map((s) => `@"${s.replace(/"/g, '""')}"`),
+  ...SQL_PAYLOADS.slice(0, 12).map((s) => `h${kqlLiteral(s)}`),
+  `'x\\' || (SELECT s FROM Secret) || \\''`,
+];
 
 /** Small deterministic PRNG (mulberry32) so failures are reproducible. */
 export function rng(seed: number): () => number {
@@ -31,6 +46,9 @@ export const FRAGMENTS = [
   ' | parse-where ', ' | parse-kv ', ' as (', ' | make-series ', ' default=0 ', ' from ', ' to ', ' step ', ' | search ', ' search in (', ' | getschema ',
   ' | sample 2 ', ' | sample-distinct 2 of ', ' | top-nested 2 of ', ' | evaluate bag_unpack(', ' | evaluate pivot(', ' | invoke ', 'toscalar(', 'materialize(',
   'let f = (x:long) { x }; ', 'view () { print 1 }', ' set notruncation; ', 'arg_max(', 'arg_min(', "workspace('w').", '(T:(*))', '*',
+  // issue #11: plugins whose column names come from data, and SQL-looking literals
+  ' | evaluate pivot(Level) ', ' | evaluate pivot(Level, max(strcat(Level, "count(z)"))) ', 'datatable(k:string)["count(z)", "sum(x)"]', ' | project-rename ["a\'b"] = ',
+  ...SQL_LITERALS,
 ];
 
 export function mutate(q: string, r: () => number): string {
@@ -49,3 +67,26 @@ export function mutate(q: string, r: () => number): string {
   return q;
 }
 
+
+/** Matches the string literals of a query ("…" and '…' with escapes, and @"…" verbatim ones). */
+const STRING_LITERAL = /@"(?:[^"]|"")*"|@'(?:[^']|'')*'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g;
+
+/**
+ * Replaces one string literal of `q` (or, when it has none, appends an `extend`) by a SQL-looking
+ * literal: a payload as is, or with another payload spliced into it.
+ */
+export function mutateLiteral(q: string, r: () => number): string {
+  // Not the empty string: an empty column name is a known compiler gap (injection.test.ts, its todo test).
+  const payloads = SQL_PAYLOADS.filter((s) => s !== '');
+  let payload = payloads[Math.floor(r() * payloads.length)]!;
+  if (r() < 0.3) {
+    const pos = Math.floor(r() * (payload.length + 1));
+    const other = payloads[Math.floor(r() * payloads.length)]!;
+    payload = payload.slice(0, pos) + other + payload.slice(pos);
+  }
+  const lit = r() < 0.85 ? kqlLiteral(payload) : `h${kqlLiteral(payload)}`;
+  const found = [...q.matchAll(STRING_LITERAL)];
+  if (found.length === 0) return `${q} | extend __sql = ${lit}`;
+  const m = found[Math.floor(r() * found.length)]!;
+  return q.slice(0, m.index) + lit + q.slice(m.index! + m[0].length);
+}
