@@ -1844,6 +1844,15 @@ class Binder {
       return { k: 'call', fn: T.scalarSubquery(plan), args: [], type: plan.schema[0]!.type };
     }
     if (e.name === 'materialize') throw this.error(e.nameSpan, 'materialize() returns a table and cannot be used as a scalar value');
+    if (e.name === 'column_ifexists' || e.name === 'columnifexists') {
+      // column-ifexists-function.md: the column if the row has it, else the default value
+      this.checkArity(e, 2, 2);
+      const n = e.args[0]!;
+      if (n.kind !== 'literal' || n.type !== 'string' || typeof n.value !== 'string') throw this.error(n.span, `${e.name}(): the column name must be a string literal`);
+      const i = row.schema.findIndex((c) => c.name === n.value);
+      if (i >= 0) return { k: 'col', index: i, name: n.value, type: row.schema[i]!.type };
+      return this.bindExpr(e.args[1]!, row, scope);
+    }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
     if (agg) {
       if (!row.aggregates) throw this.error(e.nameSpan, `The aggregate function '${e.name}' can only be used in the aggregation list of summarize`);

@@ -66,8 +66,8 @@ export const FIDELITY_CASES: Case[] = [
 
   // ───────────── arithmetic ─────────────
   // long arithmetic wraps (two's complement) instead of failing (issue #12)
-  { q: 'print a = 9223372036854775807 + 1, b = -9223372036854775808 - 1, c = 9223372036854775807 * 2, d = int(2147483647) + int(1), e = -(-9223372036854775808)', cols: ['a:long', 'b:long', 'c:long', 'd:long', 'e:long'], rows: [[-9223372036854775808, 9223372036854775807, -2, 2147483648, -9223372036854775808]] },
-  { q: 'print x = 9223372036854775807 | extend y = x + 10, z = x * x, w = abs(-x - 1)', cols: ['x:long', 'y:long', 'z:long', 'w:long'], rows: [[9223372036854775807, -9223372036854775799, 1, -9223372036854775808]] },
+  { q: 'print a = 9223372036854775807 + 1, b = -9223372036854775808 - 1, c = 9223372036854775807 * 2, d = int(2147483647) + int(1), e = -(-9223372036854775808)', cols: ['a:long', 'b:long', 'c:long', 'd:long', 'e:long'], rows: [[-9223372036854775808n, 9223372036854775807n, -2, 2147483648, -9223372036854775808n]] },
+  { q: 'print x = 9223372036854775807 | extend y = x + 10, z = x * x, w = abs(-x - 1)', cols: ['x:long', 'y:long', 'z:long', 'w:long'], rows: [[9223372036854775807n, -9223372036854775799n, 1, -9223372036854775808n]] },
   // % and / on negatives (numerical-operators.md: 14 % 12, -14 % 12 → 2, 10; integer / truncates)
   { q: 'print a = -7 / 2, b = 7 / -2, c = -7 % 3, d = 7 % -3, e = -14 % 12, f = -7.5 % 2', cols: ['a:long', 'b:long', 'c:long', 'd:long', 'e:long', 'f:real'], rows: [[-3, -3, 2, 1, 10, 0.5]] },
   // log of a negative is null (log-function.md, log10-function.md, log2-function.md); sqrt of a negative is NaN (issue #12)
@@ -108,4 +108,9 @@ export const FIDELITY_CASES: Case[] = [
   { q: 'find in (Events) where Count == 3 | project source_, Count', cols: ['source_:string', 'Count:long'], rows: [['Events', 3]] },
   // `find` is still a name where it is not the operator
   { q: 'let find = Events; find | count', cols: ['Count:long'], rows: [[6]] },
+
+  // ───────────── column_ifexists (column-ifexists-function.md): the column if the row has it, else the default ─────────────
+  { q: 'Events | where Level == "Warning" | project column_ifexists("Capital", Level)', cols: ['Level:string'], rows: [['Warning']] },
+  { q: 'Events | where Count == 7 | project a = column_ifexists("Count", 0), b = column_ifexists("Nope", "none"), c = columnifexists("Nope", long(null))', cols: ['a:long', 'b:string', 'c:long'], rows: [[7, 'none', null]] },
+  { q: 'print column_ifexists(Level, "x")', err: { kind: 'SemanticError', msg: 'the column name must be a string literal' } },
 ];

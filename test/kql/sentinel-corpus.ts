@@ -433,6 +433,17 @@ AuditLogs
 | project TimeGenerated, RoleName`,
   },
   {
+    name: 'column_ifexists for columns some workspaces lack',
+    q: `SigninLogs
+| extend RiskState = column_ifexists("RiskState", ""), AuthDetails = column_ifexists("AuthenticationDetails", "")
+| extend Custom = column_ifexists("CustomField_s", "n/a")
+| project TimeGenerated, UserPrincipalName, RiskState, AuthDetails, Custom`,
+  },
+  {
+    name: 'find a term across the sign-in tables',
+    q: `find in (SigninLogs, AADNonInteractiveUserSignInLogs) where UserPrincipalName =~ "alice@contoso.com" project TimeGenerated, IPAddress, AppDisplayName`,
+  },
+  {
     name: 'AADSignInEventsBeta (XDR schema, Timestamp)',
     q: `AADSignInEventsBeta
 | where Timestamp > ago(1d) and ErrorCode != 0
