@@ -10,7 +10,7 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
-import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
+import { MV_APPLY_SOURCE, parse, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -411,6 +411,7 @@ class Binder {
           if (t.args.length !== 1) throw this.error(t.nameSpan, `${t.name}() expects one tabular argument`);
           return this.bindTabularArg(t.args[0]!, scope);
         }
+        if (t.name === '_GetWatchlist') return this.bindGetWatchlist(t, scope);
         if (t.name === 'table') {
           const a = t.args[0];
           if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
@@ -799,6 +800,22 @@ class Binder {
       return P.datatable([{ name: out.withsource, type: 'string' }, ...explicit, ...(pack ? [{ name: 'pack_', type: 'dynamic' as KqlType }] : [])], []);
     }
     return T.unionPlan(legs, 'outer', out.withsource);
+  }
+
+  /**
+   * Microsoft Sentinel's `_GetWatchlist('alias')`: the current items of a watchlist, from the
+   * Watchlist table (read through the resolver like any table): `_DTItemId`, `LastUpdatedTimeUTC`,
+   * `SearchKey` and the item as `WatchlistItem`. Sentinel also spreads the item's own columns; their
+   * names depend on the data, so here they are read as `WatchlistItem.Column`.
+   */
+  private bindGetWatchlist(t: A.TabularCallNode, scope: Scope): P.PlanNode {
+    if (t.args.length !== 1) throw this.error(t.nameSpan, '_GetWatchlist() expects the watchlist alias');
+    const alias = this.bindExpr(t.args[0]!, EMPTY_ROW, scope);
+    if (alias.type !== 'string') throw this.error(t.args[0]!.span, `_GetWatchlist(): the alias must be a string, got '${alias.type}'`);
+    const inner = new Scope(scope);
+    inner.define(WATCHLIST_ALIAS, { kind: 'scalar', expr: alias });
+    watchlistQuery ??= (parse(WATCHLIST_KQL).ast.statements[0] as A.TabularStatement).expr;
+    return this.bindTabular(watchlistQuery, inner);
   }
 
   /** Join conditions → pairs of (left column, right column). */
@@ -2017,6 +2034,15 @@ function bagValueSql(bag: string, key: string, t: KqlType): string {
   const v = `json_extract(${bag}, ${jsonPointer([key])})`;
   return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
 }
+
+const WATCHLIST_ALIAS = '__vigil_watchlist_alias';
+/** The latest version of each item of the watchlist, without the deleted ones (as Sentinel's _GetWatchlist). */
+const WATCHLIST_KQL = `Watchlist
+| where _DTItemType == 'watchlist-item' and WatchlistAlias == ${WATCHLIST_ALIAS}
+| summarize arg_max(_DTTimestamp, _DTItemStatus, LastUpdatedTimeUTC, SearchKey, WatchlistItem) by _DTItemId
+| where _DTItemStatus != 'Delete'
+| project _DTItemId, LastUpdatedTimeUTC, SearchKey, WatchlistItem`;
+let watchlistQuery: A.TabularExpr | undefined;
 
 /** The names an expression refers to (columns or scalars), in first-use order; not into subqueries. */
 function namesIn(e: A.Expr): string[] {

@@ -444,6 +444,14 @@ AuditLogs
     q: `find in (SigninLogs, AADNonInteractiveUserSignInLogs) where UserPrincipalName =~ "alice@contoso.com" project TimeGenerated, IPAddress, AppDisplayName`,
   },
   {
+    name: '_GetWatchlist',
+    q: `let VIPs = _GetWatchlist('VIPUsers') | project SearchKey;
+SigninLogs
+| where UserPrincipalName in~ (VIPs)
+| join kind=inner (_GetWatchlist('VIPUsers') | project UserPrincipalName = tolower(SearchKey), Tier = tostring(WatchlistItem.Tier)) on UserPrincipalName
+| summarize count() by UserPrincipalName, Tier`,
+  },
+  {
     name: 'AADSignInEventsBeta (XDR schema, Timestamp)',
     q: `AADSignInEventsBeta
 | where Timestamp > ago(1d) and ErrorCode != 0
