@@ -1033,6 +1033,23 @@ const STRING_EXTRAS: ScalarFunction[] = [
     `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || '(?:$|[^0-9.])')`),
   fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) =>
     `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || (CASE WHEN suffix(${str(a[1]!)}, '.') THEN '' ELSE '\\.' END) || '[0-9]')`),
+  {
+    // has_any_ipv4(source, ip, …) / (source, dynamic([ip, …])): one of the valid IPv4 addresses appears delimited in source (has-any-ipv4-function.md)
+    name: 'has_any_ipv4', minArgs: 2, maxArgs: 64,
+    bind: (args) => {
+      args.slice(1).forEach((a, i) => { if (a.type !== 'string' && a.type !== 'dynamic') fail(`has_any_ipv4(): an IP address must be a string or a dynamic array, got '${a.type}'`, i + 1); });
+      return 'bool';
+    },
+    emit: (a) => {
+      const lists = a.slice(1).map((x) => (x.type === 'dynamic'
+        ? `list_transform(${elems(x.sql)}, _e -> json_extract_string(_e, '$'))`
+        : `[${str(x)}]`));
+      const octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+      const valid = sqlString(`${octet}(\\.${octet}){3}`);
+      const src = str(a[0]!);
+      return `coalesce(len(list_filter(flatten([${lists.join(', ')}]), _ip -> regexp_full_match(_ip, ${valid}) AND regexp_matches(${src}, '(?:^|[^0-9.])' || regexp_escape(_ip) || '(?:$|[^0-9.])'))) > 0, FALSE)`;
+    },
+  },
 ];
 // hash_many: hash of all arguments together
 STRING_EXTRAS.splice(STRING_EXTRAS.findIndex((f) => f.name === 'hash_many'), 1, {

@@ -113,4 +113,10 @@ export const FIDELITY_CASES: Case[] = [
   { q: 'Events | where Level == "Warning" | project column_ifexists("Capital", Level)', cols: ['Level:string'], rows: [['Warning']] },
   { q: 'Events | where Count == 7 | project a = column_ifexists("Count", 0), b = column_ifexists("Nope", "none"), c = columnifexists("Nope", long(null))', cols: ['a:long', 'b:string', 'c:long'], rows: [[7, 'none', null]] },
   { q: 'print column_ifexists(Level, "x")', err: { kind: 'SemanticError', msg: 'the column name must be a string literal' } },
+
+  // ───────────── has_any_ipv4 (has-any-ipv4-function.md's examples) ─────────────
+  { q: "print result=has_any_ipv4('05:04:54 127.0.0.1 GET /favicon.ico 404', '127.0.0.1', '127.0.0.2')", cols: ['result:bool'], rows: [[true]] },
+  { q: "print result=has_any_ipv4('05:04:54 127.0.0.1 GET /favicon.ico 404', dynamic(['127.0.0.1', '127.0.0.2']))", cols: ['result:bool'], rows: [[true]] },
+  { q: 'print result=has_any_ipv4(\'05:04:54 127.0.0.256 GET /favicon.ico 404\', dynamic(["127.0.0.256", "192.168.1.1"]))', cols: ['result:bool'], rows: [[false]] },
+  { q: "print result=has_any_ipv4('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.0.1', '192.168.1.1')", cols: ['result:bool'], rows: [[false]] },
 ];
