@@ -16,7 +16,7 @@ import { formatDatetimeUs } from './literals.js';
 import { jsonPointer, regexEscape, sqlString } from './sql.js';
 import {
   convertSql, EPOCH_TICKS, literalSql, ticksToInterval, toBoolSql, toDatetimeSql, toDecimalSql, toDynamicSql, toGuidSql,
-  toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql, wrapToLongSql,
+  toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql, wrappingLongSql, wrapToLongSql,
 } from './sqlexpr.js';
 import { commonType, comparable, isIntegral, isNumeric, numericPromote, sqlType, type KqlType } from './types.js';
 
@@ -204,11 +204,13 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%'): ScalarFunction {
       if (isNumeric(ta) && isNumeric(tb)) {
         const t = numericPromote(ta, tb);
         const x = as(a, t), y = as(b, t);
+        const rowwise = !a.notRowwise && !b.notRowwise;
         if (t === 'decimal') return `CAST((${x} ${op === '/' ? '/' : op} ${y}) AS DECIMAL(38,18))`;
         // long arithmetic wraps (two's complement) instead of failing (issue #12)
-        if (op === '/') return t === 'long' ? wrapToLongSql(`CAST(${x} AS HUGEINT) // ${y}`) : `(${x} / ${y})`;
+        // (the one long division that overflows, min / -1, wraps to min)
+        if (op === '/') return t === 'long' ? `(CASE WHEN ${y} = -1 THEN ${wrappingLongSql('0', '-', x, rowwise)} ELSE ${x} // ${y} END)` : `(${x} / ${y})`;
         if (op === '%') return modSql(x, y);
-        if (t === 'long') return wrapToLongSql(`CAST(${x} AS HUGEINT) ${op} ${y}`);
+        if (t === 'long') return wrappingLongSql(x, op, y, rowwise);
         return `(${x} ${op} ${y})`;
       }
       if (op === '+' && ta === 'datetime') return `(${a.sql} + ${ticksToInterval(b.sql)})`;
@@ -245,7 +247,7 @@ const negate: ScalarFunction = {
   emit(args) {
     const a = args[0]!;
     if (a.type === 'int') return `(-CAST(${a.sql} AS BIGINT))`;
-    if (a.type === 'long') return wrapToLongSql(`-CAST(${a.sql} AS HUGEINT)`);
+    if (a.type === 'long') return wrappingLongSql('0', '-', a.sql, !a.notRowwise);
     if (a.type === 'dynamic') return `(-${as(a, 'real')})`;
     return `(-${a.sql})`;
   },
@@ -622,7 +624,7 @@ const SCALAR_LIST: ScalarFunction[] = [
   fn('extract', [anyScalar, numericOrDyn, anyScalar], 0, 'string', (a) => `coalesce(regexp_extract(${str(a[2]!)}, ${str(a[0]!)}, ${as(a[1]!, 'int')}), '')`),
   ago,
   now,
-  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'int' : a[0]!.type), (a) => (a[0]!.type === 'long' ? wrapToLongSql(`abs(CAST(${a[0]!.sql} AS HUGEINT))`) : `abs(${a[0]!.sql})`), 'numeric'),
+  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'int' : a[0]!.type), (a) => (a[0]!.type === 'long' ? `(CASE WHEN ${a[0]!.sql} = -9223372036854775808 THEN ${a[0]!.sql} ELSE abs(${a[0]!.sql}) END)` : `abs(${a[0]!.sql})`), 'numeric'),
   numFn('sqrt', 'sqrt'),
   numFn('exp', 'exp'),
   numFn('log', 'ln'),

@@ -128,10 +128,22 @@ export function toLongSql(a: string, from: KqlType, text?: string): string {
 
 /**
  * A HUGEINT value wrapped to BIGINT (two's complement): Kusto's long arithmetic wraps instead of
- * failing (issue #12). `h` appears once.
+ * failing (issue #12). `h` appears once; only adds, masks and subtracts (HUGEINT division is slow).
  */
 export function wrapToLongSql(h: string): string {
-  return `CAST(((${h}) % CAST('18446744073709551616' AS HUGEINT) + CAST('27670116110564327424' AS HUGEINT)) % CAST('18446744073709551616' AS HUGEINT) - CAST('9223372036854775808' AS HUGEINT) AS BIGINT)`;
+  return `CAST((((${h}) + CAST('9223372036854775808' AS HUGEINT)) & CAST('18446744073709551615' AS HUGEINT)) - CAST('9223372036854775808' AS HUGEINT) AS BIGINT)`;
+}
+
+/**
+ * `x op y` on BIGINTs, wrapping on overflow: the BIGINT operation where it does not overflow (the
+ * common case, at full speed), the 128-bit one wrapped where it does.
+ */
+export function wrappingLongSql(x: string, op: '+' | '-' | '*', y: string, rowwise = true): string {
+  const wrapped = wrapToLongSql(`CAST(${x} AS HUGEINT) ${op} ${y}`);
+  // try() takes only row-wise expressions; and x, y appear twice in the fast form, so past a size
+  // the (slower) 128-bit form alone keeps nested arithmetic from growing exponentially.
+  if (!rowwise || x.length + y.length > 2000) return wrapped;
+  return `coalesce(try(${x} ${op} ${y}), ${wrapped})`;
 }
 
 /** A BIGINT wrapped to INTEGER (its low 32 bits, two's complement). */
