@@ -87,7 +87,7 @@ describe('the public base URL as token audience', { timeout: 120_000 }, () => {
       'la-reader assign a role 403',
       'la-reader ingest 403',
       'la-reader create a service principal 403',
-      'no-roles query 404',
+      'no-roles query 403',
       'no-roles read the workspace 403',
       'no-roles create a table 403',
       'no-roles assign a role 403',
