@@ -34,6 +34,8 @@ import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wa
 
 export interface EngineOptions {
   dataDir: string;
+  /** The master keys, opened under the root of trust by the server (default: the data folder's plain key files). */
+  masterKeys?: MasterKeys;
   /** DuckDB memory limit, e.g. '4GB'. */
   memoryLimit?: string;
   threads?: number;
@@ -143,7 +145,7 @@ export class StorageEngine implements LogStore {
   private closed = false;
   private lastRetention = 0;
   private lastCompaction = 0;
-  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections'>> & EngineOptions;
+  readonly opts: Required<Omit<EngineOptions, 'masterKeys' | 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections'>> & EngineOptions;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -172,7 +174,7 @@ export class StorageEngine implements LogStore {
   }
 
   static async open(options: EngineOptions): Promise<StorageEngine> {
-    const master = await loadMasterKeys(options.dataDir, { create: true });
+    const master = options.masterKeys ?? (await loadMasterKeys(options.dataDir, { create: true }));
     const scratch = openScratch(options.scratchDir);
     try {
       const instance = await DuckDBInstance.create(':memory:', {
