@@ -323,3 +323,23 @@ describe('root of trust: migration from plain files (vigil protect-keys)', { tim
     await vigil.stop();
   });
 });
+
+describe('root of trust: documented', () => {
+  it('every root-of-trust option of `vigil serve --help` is in the README, and the README commands exist', () => {
+    const help = cli(['serve', '--help'], {}).stdout;
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const options = ['--insecure-dev-keys', '--master-passphrase-file', '--pkcs11-module', '--pkcs11-token-label', '--pkcs11-slot', '--pkcs11-pin-file', '--pkcs11-key-label'];
+    for (const o of options) {
+      assert.ok(help.includes(o), `serve --help lists ${o}`);
+      assert.ok(readme.includes(o), `README documents ${o}`);
+    }
+    for (const v of ['VIGIL_MASTER_PASSPHRASE', 'VIGIL_PKCS11_PIN', 'VIGIL_PKCS11_MODULE', 'VIGIL_PKCS11_TOKEN_LABEL', 'VIGIL_PKCS11_KEY_LABEL']) assert.ok(readme.includes(v) && help.includes(v), v);
+    for (const c of ['protect-keys', 'rotate-master-key', 'verify']) {
+      const h = cli([c, '--help'], {});
+      assert.equal(h.status, 0);
+      for (const o of options.slice(1)) assert.ok(h.stdout.includes(o), `${c} --help lists ${o}`);
+    }
+    const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { scripts: { start: string } };
+    assert.match(pkg.scripts.start, /serve --insecure-dev-keys$/, 'npm start is the explicit, warned development mode the README describes');
+  });
+});
