@@ -52,6 +52,7 @@ const slotNumber = (handle: Buffer) => {
  * without it the wrapping key is found by label, or generated when the token has none (first start).
  */
 export function pkcs11Protector(config: Pkcs11Config, existing?: Pkcs11Params): KeyProtector {
+  if (config.slot !== undefined && !/^(\d+|0x[0-9a-f]+)$/i.test(config.slot)) throw new RootOfTrustError(`--pkcs11-slot takes a slot id, a number as 'softhsm2-util --show-slots' prints it (decimal or 0x hex); got '${config.slot}'.`);
   if (!existsSync(config.module)) {
     throw new RootOfTrustError(`The PKCS#11 module ${config.module} does not exist: install the HSM's PKCS#11 library (for SoftHSM: apt-get install softhsm2) and give its path with --pkcs11-module.`);
   }

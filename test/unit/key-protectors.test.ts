@@ -4,6 +4,7 @@
  * and signing keys, and rotation under a protector.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -189,10 +190,20 @@ describe('PKCS#11 protector (SoftHSM v2)', { skip: hsmSkip }, () => {
     again.close();
   });
 
+  it('finds the token by slot id too', () => {
+    const slots = spawnSync('softhsm2-util', ['--show-slots'], { encoding: 'utf8', env: { ...process.env, SOFTHSM2_CONF: hsm.conf } }).stdout;
+    const slot = /Slot (\d+)\s[\s\S]*?Label:\s+unit-token/.exec(slots.split(/(?=^Slot )/m).find((b) => /Label:\s+unit-token/.test(b)) ?? '')?.[1];
+    assert.ok(slot, slots);
+    const p = pkcs11Protector({ module: hsm.module, slot, pin: hsm.pin, keyLabel: 'unit-wrap' });
+    assert.match(p.description, /token 'unit-token'/);
+    p.close();
+  });
+
   it('names what is wrong: wrong PIN, absent token, missing module, another HSM key', () => {
     assert.throws(() => pkcs11Protector({ ...cfg(), pin: '000000' }), /HSM refused the PIN .*CKR_PIN_INCORRECT/);
     assert.throws(() => pkcs11Protector({ ...cfg(), tokenLabel: 'no-such-token' }), /HSM is absent: no PKCS#11 token labelled 'no-such-token'.*tokens present: 'unit-token'/);
     assert.throws(() => pkcs11Protector({ ...cfg(), module: '/nonexistent/pkcs11.so' }), /does not exist/);
+    assert.throws(() => pkcs11Protector({ ...cfg(), slot: 'first' }), /--pkcs11-slot takes a slot id/);
     assert.throws(() => pkcs11Protector(cfg(), { tokenLabel: 'unit-token', keyLabel: 'unit-wrap', keyId: '00'.repeat(16), mechanism: 'CKM_AES_GCM' }), /not the HSM \(or token\) the data folder was set up with/);
     const other = pkcs11Protector({ ...cfg(), keyLabel: 'another-key' });
     const mine = pkcs11Protector(cfg());
