@@ -52,6 +52,8 @@ export interface RunningServer {
   app: FastifyInstance;
   endpoint: string;
   bootstrap: BootstrapInfo;
+  /** What protects the keys (the root of trust), for the start banner. */
+  keyProtection: string;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     app,
     endpoint,
     bootstrap,
+    keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       await app.close();
       purge.close();

@@ -139,6 +139,7 @@ describe('root of trust: PKCS#11 HSM (SoftHSM v2)', { timeout: 300_000, skip: hs
   it('starts with the HSM, ingests, and reads the data after a restart with the HSM', async () => {
     let vigil = await startWith(dataDir, hsmArgs, hsmEnv);
     try {
+      assert.match(vigil.output(), /keys:\s+sealed by PKCS#11 token 'vigil-test', key 'vigil-master-wrap'/);
       await ingestAndCount(vigil, 50, marker);
     } finally {
       await vigil.stop();
@@ -231,6 +232,7 @@ describe('root of trust: passphrase (argon2id)', { timeout: 300_000 }, () => {
   it('starts with the passphrase, ingests, and reads the data after a restart (passphrase from a file)', async () => {
     let vigil = await startWith(dataDir, [], env);
     try {
+      assert.match(vigil.output(), /keys:\s+sealed by passphrase \(argon2id m=65536 KiB, t=3, p=4\)/);
       await ingestAndCount(vigil, 40, marker);
     } finally {
       await vigil.stop();
@@ -287,6 +289,7 @@ describe('root of trust: migration from plain files (vigil protect-keys)', { tim
   it('an insecure folder is refused without the flag, sealed by protect-keys, then served with the passphrase', async () => {
     vigil = await startVigil({ args: SERVE_ARGS });
     assert.match(vigil.output(), /WARNING: --insecure-dev-keys/);
+    assert.match(vigil.output(), /keys:\s+NOT PROTECTED: plain key files/);
     const dataDir = vigil.dataDir;
     await ingestAndCount(vigil, 30, `MIGRATE-${process.pid}`);
     await vigil.stop();
