@@ -36,7 +36,7 @@ function loadBinding(): Pkcs11Module {
   try {
     return createRequire(import.meta.url)('pkcs11js') as Pkcs11Module;
   } catch (err) {
-    throw new RootOfTrustError(`The PKCS#11 binding (pkcs11js) could not be loaded: ${(err as Error).message}. Reinstall Vigil with 'npm ci' on a machine with a C++ compiler.`);
+    throw new RootOfTrustError(`The PKCS#11 binding (pkcs11js, an optional dependency compiled at install) could not be loaded: ${(err as Error).message.split('\n')[0]}. Reinstall Vigil with 'npm ci' on a machine with python3, make and a C++ compiler.`);
   }
 }
 
