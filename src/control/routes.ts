@@ -14,8 +14,10 @@ import { registerManagedIdentityRoutes } from './managed-identities.js';
 import { registerRoleAssignmentRoutes } from './role-assignments.js';
 import { registerRoleDefinitionRoutes } from './role-definitions.js';
 import { registerResourceGroupRoutes } from './resource-groups.js';
+import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
+import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -29,8 +31,10 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerLockRoutes(router);
   registerDiagnosticSettingRoutes(router);
   registerManagedIdentityRoutes(router, publicBaseUrl);
+  registerSubscriptionRoutes(router);
   registerResourceGroupRoutes(router);
   registerWorkspaceRoutes(router);
+  registerWorkspaceSchemaRoutes(router);
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
@@ -92,4 +96,5 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps
   for (const method of ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'] as const) {
     app.route({ method, url: '/subscriptions/*', handler, bodyLimit: 4 * 1024 * 1024 });
   }
+  app.route({ method: 'GET', url: '/subscriptions', handler });
 }
