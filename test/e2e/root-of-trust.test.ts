@@ -279,6 +279,23 @@ describe('root of trust: passphrase (argon2id)', { timeout: 300_000 }, () => {
     } finally {
       writeFileSync(sealedKeyFile(dataDir), original);
     }
+    // A workspace key wrapped by the master key, flipped: named too.
+    const keyring = filesUnder(join(dataDir, 'storage')).find((f) => f.endsWith('keyring.json'))!;
+    const ring = readFileSync(keyring, 'utf8');
+    const parsed = JSON.parse(ring) as { wraps: { wrapped: string }[] };
+    const w = Buffer.from(parsed.wraps[0]!.wrapped, 'base64');
+    w[20]! ^= 0x04;
+    parsed.wraps[0]!.wrapped = w.toString('base64');
+    writeFileSync(keyring, JSON.stringify(parsed));
+    try {
+      const v = cli(['verify', '--data-dir', dataDir], env);
+      assert.equal(v.status, 1);
+      assert.ok(v.stdout.includes(keyring), v.stdout);
+      assert.match(v.stdout, /failed authentication/);
+    } finally {
+      writeFileSync(keyring, ring);
+    }
+    assert.equal(cli(['verify', '--data-dir', dataDir], env).status, 0);
   });
 });
 
