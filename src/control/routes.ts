@@ -16,6 +16,7 @@ import { registerRoleDefinitionRoutes } from './role-definitions.js';
 import { registerResourceGroupRoutes } from './resource-groups.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
+import { registerStorageAccountRoutes } from './storage-accounts.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -34,6 +35,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
+  registerStorageAccountRoutes(router);
   return router;
 }
 
@@ -59,7 +61,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps
     }
     const given = req.headers['x-ms-client-request-id'];
     const correlationId = typeof given === 'string' && given.length > 0 ? given.slice(0, 128) : req.id;
-    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps, correlationId };
+    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps, correlationId, headers: req.headers };
     const mutating = req.method !== 'GET';
     const record = (status: number, extra: { errorCode?: string; errorMessage?: string; properties?: Record<string, unknown>; operationId?: string } = {}) => {
       if (!mutating || !deps.activity) return;

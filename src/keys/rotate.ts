@@ -20,6 +20,9 @@ export async function rotateMasterKey(dataDir: string, newKeyFile?: string): Pro
     rewrapWorkspaceKey(dir, keys, next);
     n++;
   }
+  // The blob store's keyring (src/blob/blob-store.ts) hangs off the same master key.
+  const blobDir = join(dataDir, 'blobstore');
+  if (existsSync(keyringPath(blobDir))) rewrapWorkspaceKey(blobDir, keys, next);
   if (!newKeyFile) promoteNextServiceKey(dataDir);
   return { workspaces: n, from: master.current.id, to: next.id };
 }

@@ -29,6 +29,9 @@ import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
+import { BlobStore } from '../blob/blob-store.js';
+import { blobRoutes, STORAGE_AUDIENCES } from '../blob/routes.js';
+import { loadMasterKeys } from '../keys/master-key.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -94,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return t.retentionInDays === -1 ? w.retentionInDays : t.retentionInDays;
     },
   });
+  // The immutable blob store (storage accounts), under the same master key as the logs.
+  const blobs = BlobStore.open(opts.dataDir, await loadMasterKeys(opts.dataDir, { create: true }));
   await logStore.attachWorkspaces(
     metadata.workspaces().map((w) => ({ workspaceId: w.customerId, tables: w.tables.map((t) => ({ name: t.name, columns: tableSchema(t) })) })),
   );
@@ -158,13 +163,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
-  await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: ALL_AUDIENCES });
+  const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
+  await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: audiences });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs });
   await app.register(graphRoutes, { metadata, authenticate });
-  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES });
+  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.
+  await app.register(blobRoutes, { blobs, metadata, authenticate, publicBaseUrl });
 
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address() as AddressInfo;
