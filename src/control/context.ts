@@ -4,6 +4,7 @@ import type { LogStore } from '../store/store.js';
 import type { ActivityLog } from '../audit/activity-log.js';
 import type { PurgeService } from '../governance/purge.js';
 import type { BlobStore } from '../blob/blob-store.js';
+import type { DataExportRules } from '../governance/export/rules.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -28,4 +29,6 @@ export interface ControlDeps {
   purge?: PurgeService;
   /** Vigil's immutable blob store (storage accounts). */
   blobs?: BlobStore;
+  /** Data export rules (the exporter reads them). */
+  dataExports?: DataExportRules;
 }

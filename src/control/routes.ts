@@ -17,6 +17,7 @@ import { registerResourceGroupRoutes } from './resource-groups.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
 import { registerStorageAccountRoutes } from './storage-accounts.js';
+import { registerDataExportRoutes } from './data-exports.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -36,6 +37,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
   registerStorageAccountRoutes(router);
+  registerDataExportRoutes(router);
   return router;
 }
 

@@ -32,6 +32,8 @@ import { PurgeService } from '../governance/purge.js';
 import { BlobStore } from '../blob/blob-store.js';
 import { blobRoutes, STORAGE_AUDIENCES } from '../blob/routes.js';
 import { loadMasterKeys } from '../keys/master-key.js';
+import { DataExportRules } from '../governance/export/rules.js';
+import { Exporter } from '../governance/export/exporter.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -161,13 +163,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const activity = new ActivityLog(metadata, auditSink);
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
+  // Continuous export of chosen tables to storage accounts (dataExports rules).
+  const dataExports = new DataExportRules(opts.dataDir);
+  const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: audiences });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -181,6 +186,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
   const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
   purge.resume();
+  exporter.start();
 
   return {
     app,
@@ -188,6 +194,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     bootstrap,
     async close() {
       await app.close();
+      await exporter.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
