@@ -6,6 +6,7 @@ import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { auditReport } from './audit-report.js';
+import { exportVerify, formatExportReport } from './export-verify.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -176,6 +177,23 @@ audit
   .option('--json', 'print JSON instead of tables')
   .action(async (o: { since: string; workspace?: string; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
     process.stdout.write(`${await auditReport(o)}\n`);
+  });
+
+const exportCmd = program.command('export').description('data export (dataExports rules) of a running Vigil');
+exportCmd
+  .command('verify')
+  .description('prove that an exported table (container am-{table} of a storage account) matches the workspace row by row; exits 1 if a row is missing, altered or foreign')
+  .requiredOption('--container <name>', 'the export container, e.g. am-laquerylogs')
+  .requiredOption('--account <name>', 'the storage account the rule exports to')
+  .option('--workspace <id>', 'the exporting workspace (its customerId GUID); default: the one in bootstrap.json')
+  .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .option('--json', 'print JSON')
+  .action(async (o: { container: string; account: string; workspace?: string; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
+    const report = await exportVerify(o);
+    process.stdout.write(`${o.json ? JSON.stringify(report, null, 2) : formatExportReport(report)}\n`);
+    process.exitCode = report.ok ? 0 : 1;
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

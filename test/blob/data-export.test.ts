@@ -6,13 +6,14 @@
  * that is killed (SIGKILL) in the middle of the ingestion load and started again.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { sdkClients } from '../support/clients.js';
 import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, MONITOR_AUDIENCE } from '../support/log-table.js';
 import { Principals } from '../support/principals.js';
-import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const TABLE = 'ExportLogs_CL';
 const STREAM = 'ExportLogs';
@@ -24,6 +25,15 @@ const CONTAINER = 'am-exportlogs-cl';
 type Line = Record<string, unknown> & { _ItemId: string; Seq: number; Message: string; TimeGenerated: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `vigil export verify …` as an operator runs it; resolves with its exit code and output. */
+function exportVerify(dataDir: string, account: string, container: string): Promise<{ code: number; out: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [CLI, 'export', 'verify', '--data-dir', dataDir, '--account', account, '--container', container], { timeout: 120_000 }, (err, stdout, stderr) => {
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
 
 describe('data export (dataExports → am-{table} append blobs in Vigil\'s immutable store)', () => {
   let vigil: VigilProcess;
@@ -192,6 +202,12 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
       const folder = `WorkspaceResourceId=${wsId}/y=${t.getUTCFullYear()}/m=${String(t.getUTCMonth() + 1).padStart(2, '0')}/d=${String(t.getUTCDate()).padStart(2, '0')}/h=${String(t.getUTCHours()).padStart(2, '0')}/m=${mm}/PT05M.json`;
       assert.ok(blobs.some((x) => x.name === folder), `no blob ${folder} for ${l.TimeGenerated}`);
     }
+    // The operator's proof, through the public APIs: every row of the span is exported, unchanged.
+    const verified = await exportVerify(vigil.dataDir, ACCOUNT, CONTAINER);
+    assert.equal(verified.code, 0, verified.out);
+    assert.match(verified.out, new RegExp(`${workspace.size} rows exported .* ${workspace.size} rows in the workspace`));
+    assert.match(verified.out, /^OK: /m);
+
     // The exported copy survives the account's Owner.
     await assert.rejects(c.getBlobClient(blobs[0]!.name).delete(), (e: any) => e.statusCode === 409 && e.code === 'BlobImmutableDueToPolicy');
   });
@@ -211,6 +227,8 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
     });
     assert.equal(line.Type, 'LAQueryLogs');
     assert.equal(line.ResponseCode, 200);
+    const verified = await exportVerify(vigil.dataDir, AUDIT_ACCOUNT, 'am-laquerylogs');
+    assert.equal(verified.code, 0, verified.out);
   });
 
   it('a disabled rule exports nothing; re-enabled, it exports what arrives from then on', async () => {
@@ -230,6 +248,10 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
       return e.lines.some((l) => l.Message === 'after-enable') ? e.lines : undefined;
     });
     assert.equal(lines.some((l) => l.Message === 'while-disabled'), false);
+    // What arrived while the rule was off is in the workspace but not in the export: verify says so.
+    const verified = await exportVerify(vigil.dataDir, ACCOUNT, CONTAINER);
+    assert.equal(verified.code, 1, verified.out);
+    assert.match(verified.out, /MISSING from the export: 1 /);
 
     await la.dataExports.delete(b.resourceGroup, b.workspaceName, 'to-worm');
     await assert.rejects(la.dataExports.get(b.resourceGroup, b.workspaceName, 'to-worm'), (e: any) => e.statusCode === 404);

@@ -6,6 +6,7 @@
  * Data Owner — the most powerful caller there is — and must fail with Azure's 409 codes.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ import { StorageManagementClient } from '@azure/arm-storage';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { sdkClients } from '../support/clients.js';
 import { Principals } from '../support/principals.js';
-import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const ACCOUNT = 'vigilworm';
 const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
@@ -270,6 +271,9 @@ describe('immutable blob store (Microsoft.Storage + Blob API)', () => {
     }
     const dataDir = vigil.dataDir;
     await vigil.stop();
+    // Rotating the master key re-wraps the blob store's key too.
+    const rotated = spawnSync(process.execPath, [CLI, 'rotate-master-key', '--data-dir', dataDir], { encoding: 'utf8' });
+    assert.equal(rotated.status, 0, rotated.stderr);
     await start(dataDir);
     const again = service.getContainerClient('am-laquerylogs');
     assert.equal((await again.getAppendBlobClient('y=2026/PT05M.json').downloadToBuffer()).toString(), before);
