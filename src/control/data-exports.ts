@@ -90,10 +90,16 @@ export function registerDataExportRoutes(router: ArmRouter<ControlContext>): voi
       throw new ApiError(400, 'InvalidParameter', `The destination '${p.destination.resourceId}' is not a storage account resource id. Vigil exports to its own storage accounts (Microsoft.Storage/storageAccounts); Event Hubs destinations are not served.`);
     }
     const account = ctx.deps.blobs?.account(dest.name);
-    if (!account || account.subscriptionId.toLowerCase() !== dest.subscriptionId.toLowerCase() || account.resourceGroup.toLowerCase() !== dest.resourceGroup.toLowerCase()) {
-      throw new ApiError(400, 'InvalidParameter', `The destination storage account '${p.destination.resourceId}' does not exist.`);
+    const local = account && account.subscriptionId.toLowerCase() === dest.subscriptionId.toLowerCase() && account.resourceGroup.toLowerCase() === dest.resourceGroup.toLowerCase();
+    const external = rules(ctx).external(p.destination.resourceId);
+    if (!local && !external) {
+      throw new ApiError(400, 'InvalidParameter', `The destination storage account '${p.destination.resourceId}' does not exist (neither in Vigil's blob store nor in its export-destinations.json).`);
     }
-    authorize(ctx.deps.metadata, ctx.caller, 'Microsoft.Storage/storageAccounts/blobServices/containers/write', `${accountResourceId(account)}/blobServices/default`);
+    const destinationResourceId = local ? accountResourceId(account) : external!.resourceId;
+    // A storage account of this Vigil: the author must be allowed to create its containers. One the
+    // operator mapped in export-destinations.json lives elsewhere, with its own access control, and was
+    // designated for exports by the operator.
+    if (local) authorize(ctx.deps.metadata, ctx.caller, 'Microsoft.Storage/storageAccounts/blobServices/containers/write', `${destinationResourceId}/blobServices/default`);
     const access = new TableAccess(ctx.deps.metadata, ctx.deps.store);
     const tableNames: string[] = [];
     for (const given of p.tableNames) {
@@ -120,7 +126,7 @@ export function registerDataExportRoutes(router: ArmRouter<ControlContext>): voi
       workspaceId: w.customerId,
       name: name!,
       tableNames,
-      destinationResourceId: accountResourceId(account),
+      destinationResourceId,
       enable,
     });
     return { status: created ? 201 : 200, body: shape(w, rule), activity: { properties: { tableNames, destination: rule.destinationResourceId, enable } } };

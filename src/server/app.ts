@@ -34,6 +34,7 @@ import { blobRoutes, STORAGE_AUDIENCES } from '../blob/routes.js';
 import { loadMasterKeys } from '../keys/master-key.js';
 import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
+import { loadExternalDestinations } from '../governance/export/destinations.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -164,7 +165,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   // Continuous export of chosen tables to storage accounts (dataExports rules).
-  const dataExports = new DataExportRules(opts.dataDir);
+  const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 

@@ -32,6 +32,7 @@ import { toWireRow, wrapForWire } from '../../query/wire-format.js';
 import type { LogStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { MAX_APPEND_BLOCKS, StorageError, type BlobStore } from '../../blob/blob-store.js';
+import { LocalSink, RemoteSink, type ExportSink } from './destinations.js';
 import { parseStorageAccountId } from '../../blob/resource-ids.js';
 import type { DataExportRule, DataExportRules } from './rules.js';
 
@@ -84,6 +85,7 @@ export class Exporter {
   private closed = false;
   /** Last error per rule/table, for the log (reported once per change). */
   private readonly lastError = new Map<string, string>();
+  private readonly sinks = new Map<string, ExportSink>();
 
   constructor(
     dataDir: string,
@@ -211,12 +213,28 @@ export class Exporter {
     this.saveCursors();
   }
 
-  private async write(rule: DataExportRule, w: WorkspaceRecord, table: string, columns: ColumnSchema[], rows: unknown[][]): Promise<void> {
-    const dest = parseStorageAccountId(rule.destinationResourceId);
-    const account = dest ? this.blobs.account(dest.name) : undefined;
-    if (!dest || !account || account.subscriptionId.toLowerCase() !== dest.subscriptionId.toLowerCase() || account.resourceGroup.toLowerCase() !== dest.resourceGroup.toLowerCase()) {
-      throw new Error(`the destination storage account '${rule.destinationResourceId}' does not exist`);
+  /** The sink of a rule's container: Vigil's own storage account, or one the operator mapped to a Blob endpoint. */
+  private sinkFor(rule: DataExportRule, container: string): ExportSink {
+    const key = `${rule.destinationResourceId.toLowerCase()}\0${container}`;
+    const cached = this.sinks.get(key);
+    if (cached) return cached;
+    let sink: ExportSink;
+    const external = this.rules.external(rule.destinationResourceId);
+    if (external) sink = new RemoteSink(external, container);
+    else {
+      const dest = parseStorageAccountId(rule.destinationResourceId);
+      const account = dest ? this.blobs.account(dest.name) : undefined;
+      if (!dest || !account || account.subscriptionId.toLowerCase() !== dest.subscriptionId.toLowerCase() || account.resourceGroup.toLowerCase() !== dest.resourceGroup.toLowerCase()) {
+        throw new Error(`the destination storage account '${rule.destinationResourceId}' does not exist`);
+      }
+      sink = new LocalSink(this.blobs, account.name, container);
     }
+    this.sinks.set(key, sink);
+    return sink;
+  }
+
+  private async write(rule: DataExportRule, w: WorkspaceRecord, table: string, columns: ColumnSchema[], rows: unknown[][]): Promise<void> {
+    const sink = this.sinkFor(rule, exportContainer(table));
     const tgIdx = columns.findIndex((c) => c.name === 'TimeGenerated');
     const byFolder = new Map<string, string[]>();
     for (const r of rows) {
@@ -230,15 +248,14 @@ export class Exporter {
       if (!lines) byFolder.set(folder, (lines = []));
       lines.push(`${JSON.stringify(obj)}\n`);
     }
-    const container = exportContainer(table);
-    await this.blobs.createContainer(account.name, container, {}, 'return');
+    await sink.ensureContainer();
     for (const [folder, lines] of [...byFolder.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      await this.appendLines(account.name, container, folder, lines);
+      await this.appendLines(sink, folder, lines);
     }
   }
 
   /** Appends whole lines in blocks of at most 4 MiB to the folder's current append blob (a new `PT05M_n.json` once one is full). */
-  private async appendLines(account: string, container: string, folder: string, lines: string[]): Promise<void> {
+  private async appendLines(sink: ExportSink, folder: string, lines: string[]): Promise<void> {
     const blocks: Buffer[] = [];
     let cur: string[] = [];
     let size = 0;
@@ -257,13 +274,13 @@ export class Exporter {
     for (const block of blocks) {
       for (;;) {
         const name = `${folder}/${suffix === 0 ? 'PT05M.json' : `PT05M_${suffix}.json`}`;
-        const b = this.blobs.blob(account, container, name);
+        const b = await sink.blobInfo(name);
         if (b && (b.type !== 'AppendBlob' || b.blocks >= MAX_APPEND_BLOCKS)) {
           suffix++;
           continue;
         }
-        if (!b) await this.blobs.putBlob(account, container, name, { type: 'AppendBlob', data: Buffer.alloc(0), contentType: 'application/json', ifNoneMatch: '*' });
-        await this.blobs.appendBlock(account, container, name, block);
+        if (!b) await sink.createAppendBlob(name);
+        await sink.appendBlock(name, block);
         break;
       }
     }

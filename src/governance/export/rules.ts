@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomic-file.js';
+import type { ExternalDestination } from './destinations.js';
 
 export interface DataExportRule {
   subscriptionId: string;
@@ -30,13 +31,22 @@ export class DataExportRules {
   private rules: DataExportRule[];
   private readonly path: string;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** Storage accounts outside Vigil's blob store that the operator configured (export-destinations.json). */
+    private readonly externalDestinations: readonly ExternalDestination[] = [],
+  ) {
     this.path = join(dataDir, 'exports', 'rules.json');
     this.rules = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as { rules: DataExportRule[] }).rules : [];
   }
 
   private save(): void {
     writeFileAtomic(this.path, JSON.stringify({ rules: this.rules }, null, 1));
+  }
+
+  /** The operator's mapping for a storage account outside Vigil, if any. */
+  external(resourceId: string): ExternalDestination | undefined {
+    return this.externalDestinations.find((d) => d.resourceId.toLowerCase() === resourceId.toLowerCase());
   }
 
   all(): readonly DataExportRule[] {
