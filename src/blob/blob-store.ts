@@ -19,7 +19,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { decrypt, encrypt, hmacHex, newKey, NONCE_BYTES, TAG_BYTES, unwrapKey, wrapKey } from '../keys/crypto.js';
+import { decrypt, deriveKey, encrypt, hmacHex, newKey, NONCE_BYTES, TAG_BYTES, unwrapKey, wrapKey } from '../keys/crypto.js';
 import type { MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -155,6 +155,11 @@ export class BlobStore {
 
   static open(dataDir: string, master: MasterKeys): BlobStore {
     return new BlobStore(blobStoreDir(dataDir), master);
+  }
+
+  /** The key of the export ledger's MAC chain (src/governance/export/ledger.ts), derived from the store's key. */
+  ledgerKey(): Buffer {
+    return deriveKey(this.keys.macKey, 'vigil export ledger');
   }
 
   // ---------- persistence ----------

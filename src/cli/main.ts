@@ -7,6 +7,7 @@ import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { auditReport } from './audit-report.js';
 import { exportVerify, formatExportReport } from './export-verify.js';
+import { formatLedgerReport, verifyExportLedger } from '../governance/export/ledger.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -151,7 +152,10 @@ program
   .action(async (o: { dataDir: string }) => {
     const report = await verifyDataDir(resolve(o.dataDir));
     process.stdout.write(`${formatReport(report)}\n`);
-    process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+    // The export ledger: every exported block chained, and Vigil's own exported blobs checked against it.
+    const ledger = await verifyExportLedger(resolve(o.dataDir));
+    if (ledger.entries > 0 || ledger.findings.length > 0) process.stdout.write(`${formatLedgerReport(ledger)}\n`);
+    process.exitCode = report.findings.some((f) => f.severity === 'error') || ledger.findings.some((f) => f.severity === 'error') ? 1 : 0;
   });
 
 program

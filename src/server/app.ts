@@ -35,6 +35,7 @@ import { loadMasterKeys } from '../keys/master-key.js';
 import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
 import { loadExternalDestinations } from '../governance/export/destinations.js';
+import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -166,7 +167,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   // Continuous export of chosen tables to storage accounts (dataExports rules).
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
-  const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message));
+  const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];

@@ -6,7 +6,7 @@
  * that is killed (SIGKILL) in the middle of the ingestion load and started again.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -255,5 +255,26 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
 
     await la.dataExports.delete(b.resourceGroup, b.workspaceName, 'to-worm');
     await assert.rejects(la.dataExports.get(b.resourceGroup, b.workspaceName, 'to-worm'), (e: any) => e.statusCode === 404);
+  });
+
+  it('chains every exported block into the export ledger that vigil verify checks, and catches bytes the exporter did not write', async () => {
+    const dataDir = vigil.dataDir;
+    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+    await vigil.stop();
+    const clean = verify();
+    assert.equal(clean.status, 0, `${clean.stdout}${clean.stderr}`);
+    assert.match(clean.stdout, /checked the export ledger: \d+ entries, \d+ exported blob\(s\) in Vigil's blob store: every exported blob is exactly what the exporter wrote/);
+    // Protected appends let anyone with a data role add to an export blob; the ledger shows it.
+    vigil = await startVigil({ dataDir });
+    const c = clients().blobs(ACCOUNT).getContainerClient(CONTAINER);
+    let target = '';
+    for await (const item of c.listBlobsFlat()) target = item.name;
+    const forged = '{"Seq":-1,"Message":"forged"}\n';
+    await c.getAppendBlobClient(target).appendBlock(forged, forged.length);
+    await vigil.stop();
+    const caught = verify();
+    assert.equal(caught.status, 1, caught.stdout);
+    assert.match(caught.stdout, new RegExp(`${forged.length} bytes from offset \\d+ were not written by the exporter`));
+    vigil = await startVigil({ dataDir });
   });
 });

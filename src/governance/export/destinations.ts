@@ -24,7 +24,7 @@ import { parseStorageAccountId } from '../../blob/resource-ids.js';
 export interface ExportSink {
   ensureContainer(): Promise<void>;
   /** The blob's type and committed block count, or undefined if it does not exist. */
-  blobInfo(name: string): Promise<{ type: string; blocks: number } | undefined>;
+  blobInfo(name: string): Promise<{ type: string; blocks: number; size: number } | undefined>;
   /** Creates an empty append blob; an existing one is left alone. */
   createAppendBlob(name: string): Promise<void>;
   appendBlock(name: string, data: Buffer): Promise<void>;
@@ -65,7 +65,7 @@ export class LocalSink implements ExportSink {
 
   async blobInfo(name: string) {
     const b = this.blobs.blob(this.account, this.container, name);
-    return b ? { type: b.type, blocks: b.blocks } : undefined;
+    return b ? { type: b.type, blocks: b.blocks, size: b.size } : undefined;
   }
 
   async createAppendBlob(name: string): Promise<void> {
@@ -98,7 +98,7 @@ export class RemoteSink implements ExportSink {
   async blobInfo(name: string) {
     try {
       const p = await this.client.getBlobClient(name).getProperties();
-      return { type: p.blobType ?? 'BlockBlob', blocks: p.blobCommittedBlockCount ?? 0 };
+      return { type: p.blobType ?? 'BlockBlob', blocks: p.blobCommittedBlockCount ?? 0, size: p.contentLength ?? 0 };
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;

@@ -33,6 +33,7 @@ import type { LogStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { MAX_APPEND_BLOCKS, StorageError, type BlobStore } from '../../blob/blob-store.js';
 import { LocalSink, RemoteSink, type ExportSink } from './destinations.js';
+import type { ExportLedger } from './ledger.js';
 import { parseStorageAccountId } from '../../blob/resource-ids.js';
 import type { DataExportRule, DataExportRules } from './rules.js';
 
@@ -95,6 +96,8 @@ export class Exporter {
     private readonly rules: DataExportRules,
     private readonly options: ExporterOptions = DEFAULT_EXPORTER_OPTIONS,
     private readonly log: Log = () => undefined,
+    /** Records every block before it is appended (src/governance/export/ledger.ts). */
+    private readonly ledger?: ExportLedger,
   ) {
     this.cursorsPath = join(dataDir, 'exports', 'cursors.json');
     this.cursors = existsSync(this.cursorsPath) ? (JSON.parse(readFileSync(this.cursorsPath, 'utf8')) as { cursors: Record<string, Cursor> }).cursors : {};
@@ -249,13 +252,16 @@ export class Exporter {
       lines.push(`${JSON.stringify(obj)}\n`);
     }
     await sink.ensureContainer();
+    const container = exportContainer(table);
     for (const [folder, lines] of [...byFolder.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      await this.appendLines(sink, folder, lines);
+      await this.appendLines(sink, folder, lines, (blob, offset, data) =>
+        this.ledger?.record({ workspaceId: w.customerId, dataExportId: rule.dataExportId, destination: rule.destinationResourceId, container, blob, offset }, data),
+      );
     }
   }
 
   /** Appends whole lines in blocks of at most 4 MiB to the folder's current append blob (a new `PT05M_n.json` once one is full). */
-  private async appendLines(sink: ExportSink, folder: string, lines: string[]): Promise<void> {
+  private async appendLines(sink: ExportSink, folder: string, lines: string[], beforeAppend: (blob: string, offset: number, data: Buffer) => void): Promise<void> {
     const blocks: Buffer[] = [];
     let cur: string[] = [];
     let size = 0;
@@ -280,6 +286,7 @@ export class Exporter {
           continue;
         }
         if (!b) await sink.createAppendBlob(name);
+        beforeAppend(name, b?.size ?? 0, block);
         await sink.appendBlock(name, block);
         break;
       }
