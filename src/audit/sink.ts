@@ -3,6 +3,13 @@
  * appended to the destination workspace's table in batches, well within the 5 seconds the issue allows.
  * Writing an audit record never delays or fails the request it describes; a failed append is retried
  * with the next flush and reported to the log (without the record's content).
+ *
+ * Under a full or failing disk nothing is dropped silently: the audit tables may write into the
+ * storage engine's free-space reserve (ingestion is refused first); if even that fails, records stay
+ * queued in memory and are retried every flush (500 ms), the first failure and the recovery each
+ * logged once. The queue holds at most `maxQueuedRows` rows per destination table; beyond that the
+ * oldest are dropped and the count is logged as an error, as is any record still unwritten at
+ * shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -22,12 +29,17 @@ export class AuditSink {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Destination tables whose last append failed (logged once until one succeeds), with when it began. */
+  private readonly failing = new Map<string, number>();
+  /** Rows dropped because the queue was full, for the log. */
+  dropped = 0;
 
   constructor(
     private readonly metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly log: (message: string) => void = () => undefined,
     flushIntervalMs = 500,
+    private readonly maxQueuedRows = 100_000,
   ) {
     this.timer = setInterval(() => void this.flush(), flushIntervalMs);
     this.timer.unref();
@@ -62,6 +74,7 @@ export class AuditSink {
     this.pending.clear();
     for (const b of batches) {
       if (b.rows.length === 0) continue;
+      const key = `${b.workspaceId}\u0000${b.table}`;
       const w = this.metadata.workspaceByCustomerId(b.workspaceId);
       if (!w) continue; // the destination workspace was deleted
       try {
@@ -69,24 +82,50 @@ export class AuditSink {
         const columns = tableSchema(t);
         const rows: StoredValue[][] = b.rows.map((r) => columns.map((c) => toStored(r[c.name], c.type)));
         await this.store.append(w.customerId, t.name, columns, rows);
+        const since = this.failing.get(key);
+        if (since !== undefined) {
+          this.failing.delete(key);
+          this.log(`writing ${b.table} records to workspace ${b.workspaceId} works again after ${Math.round((Date.now() - since) / 1000)} s; the queued records are written`);
+        }
       } catch (err) {
-        // The engine's message may quote a value of the record (a query text): keep none of its quoted parts.
-        const why = String((err as Error).message ?? err).split('\n')[0]!.replace(/'[^']*'|"[^"]*"/g, "'…'").slice(0, 200);
-        this.log(`writing ${b.rows.length} ${b.table} record(s) to workspace ${b.workspaceId} failed: ${why}; retrying`);
+        if (!this.failing.has(key)) {
+          this.failing.set(key, Date.now());
+          // The engine's message may quote a value of the record (a query text): keep none of its quoted parts.
+          const why = String((err as Error).message ?? err).split('\n')[0]!.replace(/'[^']*'|"[^"]*"/g, "'…'").slice(0, 300);
+          this.log(`writing ${b.rows.length} ${b.table} record(s) to workspace ${b.workspaceId} failed: ${why}; they stay queued and are retried every flush (not logged again until it works)`);
+        }
         if (!this.closed) {
-          const key = `${b.workspaceId}\u0000${b.table}`;
           const again = this.pending.get(key);
           if (again) again.rows.unshift(...b.rows);
           else this.pending.set(key, b);
+          const q = this.pending.get(key)!;
+          if (q.rows.length > this.maxQueuedRows) {
+            const n = q.rows.length - this.maxQueuedRows;
+            q.rows.splice(0, n);
+            this.dropped += n;
+            this.log(`DROPPED ${n} ${b.table} record(s) of workspace ${b.workspaceId}: storage has refused them for ${Math.round((Date.now() - this.failing.get(key)!) / 1000)} s and the queue holds at most ${this.maxQueuedRows}`);
+          }
+        } else {
+          this.dropped += b.rows.length;
+          this.log(`LOST ${b.rows.length} ${b.table} record(s) of workspace ${b.workspaceId}: storage refused them until shutdown`);
         }
       }
     }
   }
 
+  /** Rows waiting to be written. */
+  get queued(): number {
+    let n = 0;
+    for (const b of this.pending.values()) n += b.rows.length;
+    return n;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    // A last attempt; what storage still refuses is logged as lost (never dropped without a word).
     this.closed = true;
+    if (this.pending.size > 0) await this.flush();
   }
 }
 

@@ -122,7 +122,7 @@ export interface Actor {
 export const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
 export const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 /** First path segments Vigil's other planes use: never account names (the data plane is path-style). */
-const RESERVED_ACCOUNT_NAMES = new Set(['subscriptions', 'metadata', 'healthz', 'providers', 'tenants', 'blobstore']);
+const RESERVED_ACCOUNT_NAMES = new Set(['subscriptions', 'metadata', 'healthz', 'providers', 'tenants', 'blobstore', 'common', 'organizations', 'consumers']);
 
 const newEtag = () => `"0x8D${randomBytes(7).toString('hex').toUpperCase()}"`;
 const isoNow = () => new Date().toISOString();

@@ -51,6 +51,7 @@ interface ServeOptions {
   memoryTierMb?: number;
   retentionInterval?: number;
   compactionInterval?: number;
+  minFreeDiskMb?: number;
 }
 
 const program = new Command()
@@ -77,6 +78,7 @@ program
   .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
+  .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -95,6 +97,7 @@ program
         memoryTierBytes: o.memoryTierMb === undefined ? undefined : Math.floor(o.memoryTierMb * 1024 * 1024),
         retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,
         compactionIntervalMs: o.compactionInterval === undefined ? undefined : o.compactionInterval * 1000,
+        minFreeBytes: o.minFreeDiskMb === undefined ? undefined : Math.floor(o.minFreeDiskMb * 1024 * 1024),
       },
     });
     const b = server.bootstrap;

@@ -14,10 +14,12 @@ import { registerManagedIdentityRoutes } from './managed-identities.js';
 import { registerRoleAssignmentRoutes } from './role-assignments.js';
 import { registerRoleDefinitionRoutes } from './role-definitions.js';
 import { registerResourceGroupRoutes } from './resource-groups.js';
+import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
 import { registerStorageAccountRoutes } from './storage-accounts.js';
 import { registerDataExportRoutes } from './data-exports.js';
+import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -31,8 +33,10 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerLockRoutes(router);
   registerDiagnosticSettingRoutes(router);
   registerManagedIdentityRoutes(router, publicBaseUrl);
+  registerSubscriptionRoutes(router);
   registerResourceGroupRoutes(router);
   registerWorkspaceRoutes(router);
+  registerWorkspaceSchemaRoutes(router);
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
@@ -96,4 +100,5 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps
   for (const method of ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'] as const) {
     app.route({ method, url: '/subscriptions/*', handler, bodyLimit: 4 * 1024 * 1024 });
   }
+  app.route({ method: 'GET', url: '/subscriptions', handler });
 }

@@ -20,6 +20,7 @@ import type { PurgeOperationRecord, WorkspaceRecord } from '../metadata/records.
 import { workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import type { LogStore } from '../store/store.js';
+import { storageErrorKind } from '../util/storage-io.js';
 
 export const PURGE_OPERATORS = ['==', '=~', 'in', 'in~', '>', '>=', '<', '<=', 'between'] as const;
 export const PURGE_LIMIT_PER_HOUR = 50;
@@ -200,12 +201,17 @@ export class PurgeService {
       const attempts = (op.attempts ?? 0) + 1;
       // The store's message may quote filter values (the personal data being erased): keep none of its quoted parts.
       const message = String((err as Error).message ?? err).split('\n')[0]!.replace(/'[^']*'|"[^"]*"/g, "'…'").slice(0, 300);
-      this.metadata.mutate(() => {
-        op.attempts = attempts;
-        op.lastError = message;
-      });
+      try {
+        this.metadata.mutate(() => {
+          op.attempts = attempts;
+          op.lastError = message;
+        });
+      } catch {
+        /* the metadata cannot be written either (a full disk): the retry below still happens */
+      }
       this.log('error', `purge ${op.operationId} of table ${op.table} failed (attempt ${attempts}): ${message}`);
-      if (attempts < MAX_ATTEMPTS) this.schedule(op.operationId, Math.min(300_000, 1000 * 2 ** attempts));
+      // A full or failing disk is not the purge's fault: it is retried (every 5 minutes at most) until storage works again.
+      if (attempts < MAX_ATTEMPTS || storageErrorKind(err)) this.schedule(op.operationId, Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9)));
       return;
     }
     const completedAt = new Date().toISOString();

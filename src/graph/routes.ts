@@ -77,6 +77,48 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw graphError(400, 'Request_BadRequest', `Invalid value for '${path}': ${issue.message}`);
 }
 
+type SpFilter = (sp: ServicePrincipalRecord) => boolean;
+
+const unsupportedFilter = (text: string) =>
+  graphError(
+    400,
+    'Request_UnsupportedQuery',
+    `Unsupported or invalid query filter clause specified for property or resource: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}. Vigil supports: servicePrincipalNames/any(c:c eq '…'), appId eq '…', id eq '…', displayName eq '…', startswith(displayName,'…'), joined with 'or'.`,
+  );
+
+/** One OData string literal: '…' with '' for a quote. */
+const LITERAL = `'((?:[^']|'')*)'`;
+const CLAUSES: { re: RegExp; test: (sp: ServicePrincipalRecord, v: string) => boolean }[] = [
+  { re: new RegExp(`^servicePrincipalNames/any\\((\\w+):\\s*\\1\\s+eq\\s+${LITERAL}\\)$`, 'i'), test: (sp, v) => sp.appId.toLowerCase() === v.toLowerCase() },
+  { re: new RegExp(`^appId\\s+eq\\s+${LITERAL}$`, 'i'), test: (sp, v) => sp.appId.toLowerCase() === v.toLowerCase() },
+  { re: new RegExp(`^id\\s+eq\\s+${LITERAL}$`, 'i'), test: (sp, v) => sp.objectId.toLowerCase() === v.toLowerCase() },
+  { re: new RegExp(`^displayName\\s+eq\\s+${LITERAL}$`, 'i'), test: (sp, v) => sp.displayName.toLowerCase() === v.toLowerCase() },
+  { re: new RegExp(`^startswith\\(\\s*displayName\\s*,\\s*${LITERAL}\\s*\\)$`, 'i'), test: (sp, v) => sp.displayName.toLowerCase().startsWith(v.toLowerCase()) },
+];
+
+/**
+ * The `$filter` forms Azure clients send to find a service principal (the Azure CLI's
+ * `az role assignment --assignee` and `az ad sp show` use `servicePrincipalNames/any(c:c eq '{appId}')`),
+ * joined with `or`. Anything else is refused, never ignored: a filter that matched everything would
+ * hand a client the wrong principal.
+ */
+export function parseFilter(text: string): SpFilter {
+  if (text.length > 2048) throw unsupportedFilter(text);
+  const parts = text.trim().split(/\s+or\s+(?=(?:[^']*'[^']*')*[^']*$)/i);
+  const tests = parts.map((part) => {
+    const clause = part.trim().replace(/^\((.*)\)$/, '$1').trim();
+    for (const c of CLAUSES) {
+      const m = c.re.exec(clause);
+      if (m) {
+        const value = m[m.length - 1]!.replace(/''/g, "'");
+        return (sp: ServicePrincipalRecord) => c.test(sp, value);
+      }
+    }
+    throw unsupportedFilter(text);
+  });
+  return (sp) => tests.some((t) => t(sp));
+}
+
 export async function graphRoutes(app: FastifyInstance, deps: GraphRouteDeps): Promise<void> {
   const { metadata } = deps;
 
@@ -142,9 +184,11 @@ export async function graphRoutes(app: FastifyInstance, deps: GraphRouteDeps): P
 
   app.get('/v1.0/servicePrincipals', async (req, reply) => {
     const caller = await authenticate(req);
+    const filterText = (req.query as Record<string, unknown>)['$filter'];
+    const filter = typeof filterText === 'string' ? parseFilter(filterText) : undefined;
     const all = metadata.servicePrincipals();
     const visible = mayRead(caller) ? all : all.filter((p) => p.objectId.toLowerCase() === caller.objectId.toLowerCase());
-    return reply.send({ '@odata.context': context('servicePrincipals'), value: visible.map(shape) });
+    return reply.send({ '@odata.context': context('servicePrincipals'), value: visible.filter((p) => !filter || filter(p)).map(shape) });
   });
 
   const getOne = async (req: FastifyRequest<{ Params: { ref: string } }>, reply: FastifyReply) => {

@@ -30,6 +30,8 @@ export interface ManagedIdentityRouteDeps {
   metadata: MetadataStore;
   issuer: TokenIssuer;
   allowedAudiences: string[];
+  /** More resources, known only once the server listens (Vigil's own base URL). */
+  extraAudiences?: () => readonly string[];
   tokenLifetimeSeconds?: number;
 }
 
@@ -86,8 +88,9 @@ export async function managedIdentityRoutes(app: FastifyInstance, deps: ManagedI
     if (resource === null) return send(reply, err(400, 'invalid_request', "The 'resource' parameter is given more than once."));
     if (!resource) return send(reply, err(400, 'invalid_request', "The 'resource' parameter is required (e.g. resource=https://monitor.azure.com)."));
     const normalized = normalizeAudience(resource.replace(/\/\.default$/, ''));
-    if (!audiences.has(normalized)) {
-      return send(reply, err(400, 'invalid_resource', `Vigil issues tokens only for: ${deps.allowedAudiences.join(', ')}.`));
+    const extra = deps.extraAudiences?.() ?? [];
+    if (!audiences.has(normalized) && !extra.some((a) => normalizeAudience(a) === normalized)) {
+      return send(reply, err(400, 'invalid_resource', `Vigil issues tokens only for: ${[...deps.allowedAudiences, ...extra].join(', ')}.`));
     }
     const principalId = principalIdOf(header);
     const throttleKey = principalId ?? 'malformed';

@@ -24,8 +24,16 @@ export interface IdentityRoutesOptions {
   publicBaseUrl: () => string;
   /** Resources tokens may be issued for, e.g. `https://monitor.azure.com`. */
   allowedAudiences: string[];
+  /** More resources, known only once the server listens (Vigil's own base URL). */
+  extraAudiences?: () => readonly string[];
   /** Other names accepted for the tenant in paths (e.g. a domain name); matched case-insensitively. */
   tenantAliases?: string[];
+  /**
+   * Names answered only by the discovery document, which then names this tenant's endpoints:
+   * `organizations` and `common`, where MSAL and the Azure CLI look when no tenant is given.
+   * Tokens are still issued only on the tenant's own token endpoint.
+   */
+  discoveryAliases?: string[];
   /** Access token lifetime in seconds. Default 3600. */
   tokenLifetimeSeconds?: number;
   /** Failed client authentications allowed per client id and window before 429. Default 10 per 60 s. */
@@ -80,6 +88,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
 
   const base = () => deps.publicBaseUrl().replace(/\/+$/, '');
   const knownTenant = (t: string) => tenantNames.has(t.toLowerCase());
+  const discoveryNames = new Set((deps.discoveryAliases ?? []).map((t) => t.toLowerCase()));
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (req, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
@@ -100,8 +109,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     return sendAad(req, reply, e);
   });
 
-  app.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
-    if (!knownTenant(req.params.tenant)) return sendAad(req, reply, unknownTenant());
+  const discoveryDocument = () => {
     const t = `${base()}/${deps.tenantId}`;
     return {
       token_endpoint: `${t}/oauth2/v2.0/token`,
@@ -121,7 +129,20 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       tenant_region_scope: null,
       cloud_instance_name: new URL(base()).host,
     };
+  };
+
+  app.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (req, reply) => {
+    if (!knownTenant(req.params.tenant) && !discoveryNames.has(req.params.tenant.toLowerCase())) return sendAad(req, reply, unknownTenant());
+    return discoveryDocument();
   });
+
+  /**
+   * The discovery document at `/adfs/.well-known/openid-configuration`: Azure CLI releases whose MSAL
+   * always asks Microsoft's login host to validate an authority (no `core.instance_discovery` setting)
+   * skip that check for an AD FS authority, so a cloud registered with `--endpoint-active-directory
+   * {base}/adfs` signs in against Vigil (as against Azure Stack Hub). It names the same endpoints.
+   */
+  app.get('/adfs/.well-known/openid-configuration', async () => discoveryDocument());
 
   app.get<{ Params: { tenant: string } }>('/:tenant/discovery/v2.0/keys', async (req, reply) => {
     if (!knownTenant(req.params.tenant)) return sendAad(req, reply, unknownTenant());
@@ -150,11 +171,12 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
 
     const resource = resourceOf(scope);
     if (resource === undefined) return sendAad(req, reply, invalidScope());
-    if (!audiences.has(normalizeAudience(resource))) {
+    const extra = deps.extraAudiences?.() ?? [];
+    if (!audiences.has(normalizeAudience(resource)) && !extra.some((a) => normalizeAudience(a) === normalizeAudience(resource))) {
       return sendAad(
         req,
         reply,
-        aad(400, 'invalid_scope', 500011, `The resource principal named ${truncate(resource, 200)} was not found in the tenant. Vigil issues tokens for: ${deps.allowedAudiences.join(', ')}.`),
+        aad(400, 'invalid_scope', 500011, `The resource principal named ${truncate(resource, 200)} was not found in the tenant. Vigil issues tokens for: ${[...deps.allowedAudiences, ...extra].join(', ')}.`),
       );
     }
 

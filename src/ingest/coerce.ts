@@ -1,5 +1,6 @@
 import type { StreamColumn } from '../metadata/records.js';
 import type { StoredValue } from '../store/column-types.js';
+import { stringifyExactJson } from '../util/exact-json.js';
 
 /** Why a value could not be converted to its declared type (the caller adds row and column). */
 export class CoercionError extends Error {}
@@ -30,10 +31,19 @@ export function parseDatetimeMicros(text: string): bigint | undefined {
   return micros;
 }
 
+/**
+ * A long from a JSON number or a numeric string. Integers beyond ±(2^53−1) arrive as bigint from the
+ * exact parser (decode-body.ts); a number that is still a double beyond that range was rounded
+ * somewhere before Vigil and is refused rather than stored as a value nobody sent.
+ */
 function toLong(v: unknown): bigint {
+  if (typeof v === 'bigint') {
+    if (v < LONG_MIN || v > LONG_MAX) throw new CoercionError(`${v} is outside the range of a long`);
+    return v;
+  }
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new CoercionError(`${v} is not a whole number`);
-    if (!Number.isSafeInteger(v)) throw new CoercionError(`${v} cannot be represented exactly; send it as a string`);
+    if (!Number.isSafeInteger(v)) throw new CoercionError(`${v} is outside the range of a long or was rounded before it reached Vigil`);
     return BigInt(v);
   }
   if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) {
@@ -45,7 +55,7 @@ function toLong(v: unknown): bigint {
 }
 
 function describe(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
+  const text = stringifyExactJson(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -58,9 +68,9 @@ export function coerceValue(v: unknown, type: StreamColumn['type']): StoredValue
   if (v === null || v === undefined) return null;
   switch (type) {
     case 'string':
-      return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      return typeof v === 'string' ? v : typeof v === 'object' ? stringifyExactJson(v) : String(v);
     case 'dynamic':
-      return JSON.stringify(v);
+      return stringifyExactJson(v);
     case 'boolean':
       if (typeof v === 'boolean') return v;
       if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
@@ -75,6 +85,7 @@ export function coerceValue(v: unknown, type: StreamColumn['type']): StoredValue
       return toLong(v);
     case 'real': {
       if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
       if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
       if (typeof v === 'string' && /^(NaN|[+-]?Infinity)$/.test(v.trim())) return Number(v.trim());
       throw new CoercionError(`${describe(v)} is not a number`);

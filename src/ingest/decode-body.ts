@@ -1,5 +1,6 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { ApiError } from '../errors/api-error.js';
+import { parseExactJson } from '../util/exact-json.js';
 
 /** Azure's limit for one Logs Ingestion call, applied to the body before and after decompression. */
 export const MAX_INGEST_BYTES = 1024 * 1024;
@@ -7,7 +8,10 @@ export const MAX_INGEST_BYTES = 1024 * 1024;
 export const tooLarge = () =>
   new ApiError(413, 'ContentLengthLimitExceeded', `The request body is larger than the limit of ${MAX_INGEST_BYTES} bytes (1 MB), compressed or uncompressed. Send smaller batches.`);
 
-/** Decompresses (gzip or deflate, bounded so a gzip bomb stops at the limit) and parses the JSON array of rows. */
+/**
+ * Decompresses (gzip or deflate, bounded so a gzip bomb stops at the limit) and parses the JSON array of
+ * rows. Integers beyond ±(2^53−1) are read exactly, as bigint (Python's `json` and .NET send longs so).
+ */
 export function decodeIngestBody(raw: Buffer, contentEncoding: string | undefined): unknown[] {
   if (raw.length > MAX_INGEST_BYTES) throw tooLarge();
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
@@ -24,7 +28,7 @@ export function decodeIngestBody(raw: Buffer, contentEncoding: string | undefine
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text.toString('utf8'));
+    parsed = parseExactJson(text.toString('utf8'));
   } catch (err) {
     throw new ApiError(400, 'InvalidJson', `The request body is not valid JSON: ${(err as Error).message}. Send a JSON array of objects.`);
   }

@@ -17,7 +17,7 @@ function toTableType(v: StoredValue, from: StreamColumn['type'], to: KqlType): S
   if (to === 'real' && typeof v === 'number') return v;
   if (to === 'long' && typeof v === 'number') return BigInt(v);
   if (to === 'guid') {
-    if (typeof v !== 'string' || !GUID.test(v)) throw new CoercionError(`${JSON.stringify(v)} is not a GUID`);
+    if (typeof v !== 'string' || !GUID.test(v)) throw new CoercionError(`${typeof v === 'string' ? JSON.stringify(v) : String(v)} is not a GUID`);
     return v.toLowerCase();
   }
   if (to === 'dynamic' && from === 'string') return JSON.stringify(v);

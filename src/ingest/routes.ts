@@ -4,7 +4,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import { dataCollectionRuleId } from '../metadata/resource-ids.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError, storageApiError } from '../errors/api-error.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from './decode-body.js';
 import type { IngestService } from './ingest-service.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -70,7 +70,12 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     }
     const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
     const rows = decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
-    await deps.ingest.ingest(rule, req.params.stream, rows);
+    try {
+      await deps.ingest.ingest(rule, req.params.stream, rows);
+    } catch (err) {
+      // A full or failing disk: 503 with Retry-After (nothing was acknowledged; the SDKs retry).
+      throw storageApiError(err) ?? err;
+    }
     return reply.code(204).send();
   });
 }

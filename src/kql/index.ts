@@ -67,6 +67,8 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     // bag keys).
     const unnamed = bound.plan.schema.findIndex((c) => c.name === '');
     if (unnamed >= 0) throw new KqlError('SemanticError', `The result's column ${unnamed + 1} has an empty name; give it a name (project-rename, or a non-empty value/key)`, 1, 1);
+    const nul = bound.plan.schema.findIndex((c) => c.name.includes('\0'));
+    if (nul >= 0) throw new KqlError('SemanticError', `The result's column ${nul + 1} has a NUL character in its name; rename it`, 1, 1);
     phase = 'emit';
     const sql = emitQuery(bound.plan, { nowUs });
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };

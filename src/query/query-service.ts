@@ -9,7 +9,7 @@ import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
-import { toWireRow, wrapForWire } from './wire-format.js';
+import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
@@ -188,7 +188,7 @@ export class QueryService {
         truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
         break;
       }
-      const row = JSON.stringify(toWireRow(raw, compiled.columns));
+      const row = wireRowJson(raw, compiled.columns);
       bytes += row.length + 1;
       if (bytes > this.limits.maxResultBytes) {
         truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;

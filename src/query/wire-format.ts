@@ -7,9 +7,10 @@
  * Kusto does:
  *   datetime → "2024-01-01T10:00:00.1234560Z" (ISO 8601 UTC, 7 fractional digits)
  *   timespan → "[-][d.]hh:mm:ss[.fffffff]"
- *   int/long → JSON number.  Longs outside ±(2^53−1) cannot be represented exactly by a
- *              JS number; they are sent as the nearest number (JSON.parse in JS clients
- *              would lose the same precision).  Use `longAsString` to get exact strings instead.
+ *   int/long → JSON number with every digit, as Kusto writes it: longs outside ±(2^53−1)
+ *              are returned as bigint and written by wireRowJson() as their exact digits
+ *              (a JS client's JSON.parse rounds them; Python, .NET and Java keep them).
+ *              `longAsString` sends them as decimal strings instead.
  *   real     → number; NaN/±Infinity → "NaN", "Infinity", "-Infinity"
  *   bool     → true/false;  guid, decimal → string;  dynamic → its JSON text as a string
  *   string   → string (never null: Kusto has no null strings);  other nulls → null
@@ -17,6 +18,7 @@
 import { sqlIdent } from '../kql/sql.js';
 import type { ColumnSchema, KqlType } from '../kql/types.js';
 import { formatDatetimeUs, formatTimespanTicks } from '../kql/literals.js';
+import { stringifyRow } from '../util/exact-json.js';
 
 /** A SELECT over the compiled query that casts each column into its wire-friendly SQL form. */
 export function wrapForWire(compiledSql: string, columns: ColumnSchema[]): string {
@@ -69,6 +71,13 @@ export function toWireRow(row: unknown[], columns: ColumnSchema[], options: Wire
   return columns.map((c, i) => toWireValue(row[i], c.type, options));
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** One result row as JSON text, longs beyond ±(2^53−1) written with every digit. */
+export function wireRowJson(row: unknown[], columns: ColumnSchema[], options: WireOptions = {}): string {
+  return stringifyRow(toWireRow(row, columns, options));
+}
+
 function toBigInt(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
@@ -93,7 +102,7 @@ export function toWireValue(v: unknown, type: KqlType, options: WireOptions = {}
       const n = toBigInt(v);
       if (n === undefined) return null;
       if (options.longAsString) return n.toString();
-      return Number(n);
+      return n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n;
     }
     case 'real': {
       const n = typeof v === 'number' ? v : Number(v);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Caller } from '../authz/authorize.js';
+import { cloudMetadataRoutes } from '../control/cloud-metadata.js';
 import { controlRoutes } from '../control/routes.js';
 import { graphRoutes } from '../graph/routes.js';
 import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
@@ -21,9 +22,9 @@ import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../q
 import { queryRoutes } from '../query/routes.js';
 import { StorageEngine, type EngineOptions } from '../store/engine.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { ALL_AUDIENCES } from '../identity/audiences.js';
+import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
@@ -74,6 +75,8 @@ function frameworkError(err: FastifyError): ApiError {
     return new ApiError(400, 'InvalidRequestContent', `The request could not be read: ${err.message.split('\n')[0]}`);
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ApiError(err.statusCode, 'BadRequest', err.message.split('\n')[0]!);
+  const storage = storageApiError(err);
+  if (storage) return storage;
   return new ApiError(500, 'InternalServerError', 'Vigil hit an unexpected error. The error is logged with the correlation id in this response; retry, and report it if it persists.');
 }
 
@@ -138,7 +141,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const issuer = new TokenIssuer(signingKeys, issuerFor);
   let verifier: TokenVerifier | undefined;
   const authenticate = async (header: string | undefined, audiences: readonly string[]): Promise<Caller> => {
-    const p = await verifier!.verify(header, [...audiences]);
+    // Every plane also accepts Vigil's own base URL as audience (identity/audiences.ts).
+    const p = await verifier!.verify(header, withBaseUrl(audiences, publicBaseUrl()));
     return { objectId: p.objectId, appId: p.appId, tenantId: p.tenantId };
   };
 
@@ -150,7 +154,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = err instanceof ApiError ? err : frameworkError(err);
-    if (api.status >= 500) req.log.error({ err }, 'request failed');
+    // A full or failing disk is logged once per episode by the storage engine, not once per refused request.
+    if (api.status >= 500 && !(api.status === 503 && (api.code === 'StorageFull' || api.code === 'StorageUnavailable'))) req.log.error({ err }, 'request failed');
     for (const [k, v] of Object.entries(api.headers)) reply.header(k, v);
     const body = api.body();
     if (api.status >= 500) body.error.correlationId = req.id;
@@ -171,12 +176,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
-  await app.register(identityRoutes, { directory, issuer, tenantId: metadata.tenantId, publicBaseUrl, allowedAudiences: audiences });
+  const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
+  await app.register(identityRoutes, {
+    directory,
+    issuer,
+    tenantId: metadata.tenantId,
+    publicBaseUrl,
+    allowedAudiences: audiences,
+    extraAudiences: baseUrlAudience,
+    discoveryAliases: ['organizations', 'common'],
+  });
+  await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports });
   await app.register(graphRoutes, { metadata, authenticate });
-  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences });
+  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.
   await app.register(blobRoutes, { blobs, metadata, authenticate, publicBaseUrl });

@@ -7,6 +7,7 @@ import type { MetadataState } from '../metadata/records.js';
 import { workspaceResourceId } from '../metadata/resource-ids.js';
 import { generateClientSecret, hashSecret } from '../identity/secrets.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { storageErrorKind } from '../util/storage-io.js';
 
 /** The keys of `bootstrap.json`, exactly (issue #2). */
 export interface BootstrapInfo {
@@ -99,6 +100,12 @@ export function writeBootstrapFile(dataDir: string, state: MetadataState, endpoi
     endpoint,
     caPath,
   };
-  writeFileAtomic(path, `${JSON.stringify(info, null, 2)}\n`, 0o600);
+  try {
+    writeFileAtomic(path, `${JSON.stringify(info, null, 2)}\n`, 0o600);
+  } catch (err) {
+    // Start on a full disk all the same (queries work, ingestion answers 503 until space returns).
+    if (!storageErrorKind(err)) throw err;
+    process.stderr.write(`vigil warn: ${path} could not be updated (${(err as Error).message}); it may name an old endpoint until the next start\n`);
+  }
   return info;
 }

@@ -31,6 +31,8 @@ import { QueryAbortedError, type LogStore, type QueryLimits, type QueryOutput, t
 import { PlanProbe } from './plan-probe.js';
 import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
+import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
+import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -63,6 +65,16 @@ export interface EngineOptions {
   /** Retention of a table in days (undefined or ≤ 0: keep everything). */
   retentionDays?: (workspaceId: string, table: string) => number | undefined;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Ingestion is refused (503 StorageFull) while less than this many bytes would stay free on the
+   * data folder's file system (default 256 MiB; 0: only a full disk refuses). The reserve is for
+   * sealing, compaction, manifest updates and the audit tables.
+   */
+  minFreeBytes?: number;
+  /** Tables that may write into the reserve (default: the audit tables LAQueryLogs and AzureActivity). */
+  reserveTables?: readonly string[];
+  /** The file-system layer of the write path (tests inject faults). */
+  io?: StorageIo;
 }
 
 export interface WorkspaceTables {
@@ -111,6 +123,10 @@ export interface EngineStatus {
 
 /** Compaction merges segments whose files take at most this many bytes together. */
 const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
+/** Tables written into the free-space reserve: the audit must not stop when ingestion does. */
+const RESERVE_TABLES = ['LAQueryLogs', 'AzureActivity'];
+/** Background work that failed on storage is retried this soon (rather than at its next interval). */
+const STORAGE_RETRY_MS = 5000;
 const VIEW_PREFIX = 'vigil_';
 const hexOf = (workspaceId: string) => workspaceId.toLowerCase().replace(/[^0-9a-f]/g, '');
 const viewName = (hex: string, table: string) => `${VIEW_PREFIX}${hex}_${table}`;
@@ -143,7 +159,10 @@ export class StorageEngine implements LogStore {
   private closed = false;
   private lastRetention = 0;
   private lastCompaction = 0;
-  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections'>> & EngineOptions;
+  private readonly io: StorageIo;
+  /** Free space of the data folder, and storage-failure episodes (logged once each). */
+  readonly space: FreeSpaceGuard;
+  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables'>> & EngineOptions;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -166,9 +185,12 @@ export class StorageEngine implements LogStore {
       walFileBytes: 64 * 1024 * 1024,
       retentionIntervalMs: 3_600_000,
       compactionIntervalMs: 10 * 60_000,
+      minFreeBytes: DEFAULT_MIN_FREE_BYTES,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       dataDir: options.dataDir,
     } as StorageEngine['opts'];
+    this.io = options.io ?? nodeIo;
+    this.space = new FreeSpaceGuard(options.dataDir, this.opts.minFreeBytes, (level, message) => this.log(level, message));
   }
 
   static async open(options: EngineOptions): Promise<StorageEngine> {
@@ -243,7 +265,14 @@ export class StorageEngine implements LogStore {
       await this.workspace(w.workspaceId);
       for (const t of w.tables) await this.ensureTable(w.workspaceId, t.name, t.columns);
     }
-    await this.runRetention();
+    try {
+      await this.runRetention();
+    } catch (err) {
+      // Start on a full disk (queries work; ingestion answers 503): retention runs again in the background.
+      if (!storageErrorKind(err)) throw err;
+      this.lastRetention = Date.now() - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
+      this.backgroundFailed('retention', err, `retention failed (${(err as Error).message})`);
+    }
   }
 
   private workspace(workspaceId: string): Promise<Ws> {
@@ -264,7 +293,7 @@ export class StorageEngine implements LogStore {
     ensureDir(join(dir, 'wal'));
     ensureDir(join(dir, 'segments'));
     const keys = loadOrCreateWorkspaceKeys(dir, id, this.master);
-    const manifest = Manifest.load(join(dir, 'manifest.json'), id, keys.macKey);
+    const manifest = Manifest.load(join(dir, 'manifest.json'), id, keys.macKey, undefined, this.io);
     const hex = hexOf(id);
     const tables = new Map<string, TableRt>();
     for (const [name, state] of Object.entries(manifest.tables)) {
@@ -332,7 +361,7 @@ export class StorageEngine implements LogStore {
       }
     });
     if (replayed > 0) this.log('info', `workspace ${id}: replayed ${replayed} rows from the write-ahead log`);
-    const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, this.opts.walFileBytes);
+    const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, this.opts.walFileBytes, this.io);
     const ws: Ws = { id, hex, dir, keys, manifest, wal, tables, lastApplied };
     this.workspaces.set(id, ws);
     return ws;
@@ -370,16 +399,33 @@ export class StorageEngine implements LogStore {
     });
   }
 
+  /**
+   * Appends rows: durable in the log before it resolves. Refused with a StorageError (→ 503) when the
+   * free-space threshold would be crossed or a write fails; nothing of a refused append is kept.
+   */
   async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
     if (rows.length === 0) return;
     const ws = await this.workspace(workspaceId);
-    let t = ws.tables.get(table);
-    if (!t || columns.some((c) => !t!.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()))) {
-      await this.ensureTable(workspaceId, table, columns);
-      t = ws.tables.get(table)!;
-    }
     const cols = columns.map((c) => ({ name: c.name, type: c.type }));
     const payload = encodeRecord({ table, columns: cols, rows });
+    const reserve = (this.opts.reserveTables ?? RESERVE_TABLES).includes(table);
+    await this.space.check(payload.length + 4096, reserve);
+    try {
+      let t = ws.tables.get(table);
+      if (!t || columns.some((c) => !t!.columns.some((x) => x.name.toLowerCase() === c.name.toLowerCase()))) {
+        await this.ensureTable(workspaceId, table, columns);
+        t = ws.tables.get(table)!;
+      }
+      await this.appendLogged(ws, table, cols, rows, payload);
+    } catch (err) {
+      throw this.space.fail(err);
+    }
+    this.space.wrote(payload.length + 28);
+    // Only an append held to the threshold ends an episode (the audit may still write into the reserve).
+    if (!reserve) this.space.ok();
+  }
+
+  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {
     await ws.wal.append(payload, table, (seq) =>
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
@@ -481,16 +527,23 @@ export class StorageEngine implements LogStore {
           segmentsDir: join(ws.dir, 'segments'),
           scratchDir: this.scratch.dir,
           partitionMicros: this.opts.partitionMs * 1000,
+          io: this.io,
         });
         if (ws.tables.get(t.name) !== t || t.dropped || this.workspaces.get(ws.id) !== ws) {
           for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
           return sealed;
         }
         // Commit: segments into the manifest together with the log position they cover.
-        const state = ws.manifest.table(t.name)!;
-        ws.manifest.replaceSegments(new Set(), exported.map((e) => e.entry));
-        state.sealedThroughSeq = Math.max(state.sealedThroughSeq, h.watermark);
-        ws.manifest.save();
+        try {
+          const state = ws.manifest.table(t.name)!;
+          ws.manifest.replaceSegments(new Set(), exported.map((e) => e.entry));
+          state.sealedThroughSeq = Math.max(state.sealedThroughSeq, h.watermark);
+          ws.manifest.save();
+        } catch (err) {
+          // Not committed (the manifest is as it was): the rows stay hot and in the log, the next attempt seals them again.
+          for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+          throw err;
+        }
         t.sealing.shift();
         h.retired = true;
         // In the same synchronous step: the hot generation's rows stay in the memory tier as the new
@@ -502,10 +555,18 @@ export class StorageEngine implements LogStore {
         );
         if (!adopted) for (const e of exported) this.cache.put(e.entry.id, e.parquet);
         sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
-        ws.wal.deleteSealedFiles((tag, seq) => {
-          const st = ws.manifest.table(tag);
-          return st === undefined || seq <= st.sealedThroughSeq;
-        });
+        // Short of space: close the current log file too, so that it can go once its records are sealed
+        // (the log otherwise keeps a copy of sealed rows until its file reaches 64 MiB).
+        if (this.space.refusing) await ws.wal.exclusive(true, async () => undefined).catch(() => undefined);
+        try {
+          ws.wal.deleteSealedFiles((tag, seq) => {
+            const st = ws.manifest.table(tag);
+            return st === undefined || seq <= st.sealedThroughSeq;
+          });
+        } catch (err) {
+          // Committed already: the sealed log files are removed by the next seal (or replayed as sealed, i.e. skipped).
+          this.log('warn', `removing sealed log files of workspace ${ws.id} failed (${(err as Error).message}); retried with the next seal`);
+        }
         await this.dropIfUnread(h);
       }
       return sealed;
@@ -526,12 +587,30 @@ export class StorageEngine implements LogStore {
         if (!due) continue;
         try {
           n += await this.sealTable(ws, t);
+          this.backgroundOk('sealing');
         } catch (err) {
-          this.log('error', `sealing table ${t.name} of workspace ${ws.id} failed (${(err as Error).message}); its rows stay in the log and will be sealed on the next attempt`);
+          this.backgroundFailed('sealing', err, `sealing table ${t.name} of workspace ${ws.id} failed (${(err as Error).message}); its rows stay hot and in the log, and are sealed on the next attempt`);
         }
       }
     }
     return n;
+  }
+
+  /** Background work failing on storage: logged once until it succeeds again (not on every retry). */
+  private readonly backgroundFailing = new Set<string>();
+
+  private backgroundFailed(what: string, err: unknown, message: string): void {
+    if (!storageErrorKind(err)) {
+      this.log('error', message);
+      return;
+    }
+    if (this.backgroundFailing.has(what)) return;
+    this.backgroundFailing.add(what);
+    this.log('error', `${message}. Storage is full or failing (${this.space.dir}); ${what} is retried every few seconds and this is not logged again until it succeeds`);
+  }
+
+  private backgroundOk(what: string): void {
+    if (this.backgroundFailing.delete(what)) this.log('warn', `${what} works again: storage recovered`);
   }
 
   // ------------------------------------------------------------------ retention and compaction
@@ -617,12 +696,19 @@ export class StorageEngine implements LogStore {
         for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
         return 0;
       }
-      ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
-      ws.manifest.save();
+      try {
+        ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
+        ws.manifest.save();
+      } catch (err) {
+        for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+        throw err;
+      }
       for (const e of exported) this.cache.put(e.entry.id, e.parquet);
       this.forgetSegments(ws, group);
       return group.length;
     } catch (err) {
+      // A full or failing disk: compaction runs again soon, once storage works.
+      if (storageErrorKind(err)) throw err;
       this.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
       return 0;
     } finally {
@@ -633,6 +719,7 @@ export class StorageEngine implements LogStore {
 
   private exportTarget(ws: Ws, t: TableRt, schemaVersion: number) {
     return {
+      io: this.io,
       workspaceId: ws.id,
       table: t.name,
       schemaVersion,
@@ -650,13 +737,26 @@ export class StorageEngine implements LogStore {
       this.background = (async () => {
         await this.sealDue();
         const now = Date.now();
+        // Retention and compaction that failed on storage run again after STORAGE_RETRY_MS, not a whole interval later.
         if (now - this.lastRetention >= this.opts.retentionIntervalMs) {
           this.lastRetention = now;
-          await this.runRetention(now);
+          try {
+            await this.runRetention(now);
+            this.backgroundOk('retention');
+          } catch (err) {
+            if (storageErrorKind(err)) this.lastRetention = now - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
+            this.backgroundFailed('retention', err, `retention failed (${(err as Error).message})`);
+          }
         }
         if (now - this.lastCompaction >= this.opts.compactionIntervalMs) {
           this.lastCompaction = now;
-          await this.runCompaction();
+          try {
+            await this.runCompaction();
+            this.backgroundOk('compaction');
+          } catch (err) {
+            if (storageErrorKind(err)) this.lastCompaction = now - this.opts.compactionIntervalMs + STORAGE_RETRY_MS;
+            this.backgroundFailed('compaction', err, `compaction failed (${(err as Error).message})`);
+          }
         }
       })()
         .catch((err: unknown) => this.log('error', `background storage work failed: ${(err as Error).message}`))
@@ -1029,7 +1129,7 @@ export class StorageEngine implements LogStore {
         const rows = rec.rows.filter(() => !matches.has(i++));
         return rows.length === rec.rows.length ? r : { seq: r.seq, payload: encodeRecord({ table: rec.table, columns: rec.columns, rows }) };
       });
-      replaceWalFile(f.path, ws.id, ws.keys.wrapKey, firstSeq, out);
+      replaceWalFile(f.path, ws.id, ws.keys.wrapKey, firstSeq, out, this.io);
       rewritten++;
     }
     return rewritten;

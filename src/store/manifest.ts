@@ -4,10 +4,12 @@
  * count, min/max TimeGenerated (µs), size and SHA-256. Each segment entry carries an HMAC over its
  * fields and the previous entry's HMAC (a chain keyed by the workspace key, so it cannot be
  * recomputed without the key), and the whole file carries an HMAC. Updates are atomic: temp file,
- * fsync, rename, fsync of the folder.
+ * fsync, rename, fsync of the folder. A save that fails (full disk, I/O error) leaves the file as it
+ * was and puts the in-memory copy back to it, so the caller's change is undone as a whole.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { nodeIo, StorageError, type StorageIo } from '../util/storage-io.js';
 import { hmacHex } from '../keys/crypto.js';
 import type { KqlType } from '../kql/index.js';
 
@@ -61,11 +63,17 @@ export class ManifestError extends Error {}
 const entryFields = (e: NewSegment) => JSON.stringify([e.id, e.table, e.file, e.schemaVersion, e.rows, e.minTime, e.maxTime, e.size, e.sha256, e.createdAt]);
 
 export class Manifest {
+  /** The body as last loaded or saved (what the file holds): a failed save goes back to it. */
+  private persisted: string;
+
   private constructor(
     private readonly path: string,
     private readonly macKey: Buffer,
     private body: ManifestBody,
-  ) {}
+    private readonly io: StorageIo = nodeIo,
+  ) {
+    this.persisted = JSON.stringify(body);
+  }
 
   private genesis(): string {
     return hmacHex(this.macKey, 'vigil-manifest-genesis:', this.body.workspaceId.toLowerCase());
@@ -75,9 +83,9 @@ export class Manifest {
    * Reads the manifest and checks its MAC and chain. Returns problems instead of throwing when
    * `collect` is given (verification); otherwise any problem throws.
    */
-  static load(path: string, workspaceId: string, macKey: Buffer, collect?: string[]): Manifest {
+  static load(path: string, workspaceId: string, macKey: Buffer, collect?: string[], io?: StorageIo): Manifest {
     if (!existsSync(path)) {
-      return new Manifest(path, macKey, { format: 'vigil-manifest', version: 1, workspaceId: workspaceId.toLowerCase(), generation: 0, updatedAt: new Date().toISOString(), tables: {}, segments: [] });
+      return new Manifest(path, macKey, { format: 'vigil-manifest', version: 1, workspaceId: workspaceId.toLowerCase(), generation: 0, updatedAt: new Date().toISOString(), tables: {}, segments: [] }, io);
     }
     const problems: string[] = [];
     let parsed: ManifestBody & { mac?: string };
@@ -87,7 +95,7 @@ export class Manifest {
       throw new ManifestError(`${path} is not readable JSON (${(err as Error).message}): it was altered or damaged. Restore it from your backup.`);
     }
     const { mac, ...body } = parsed;
-    const m = new Manifest(path, macKey, body as ManifestBody);
+    const m = new Manifest(path, macKey, body as ManifestBody, io);
     if (hmacHex(macKey, JSON.stringify(body)) !== mac) problems.push(`${path}: the manifest's MAC does not match its contents (the manifest was altered, or belongs to another workspace)`);
     if (body.workspaceId?.toLowerCase() !== workspaceId.toLowerCase()) problems.push(`${path}: the manifest belongs to workspace ${body.workspaceId}, not ${workspaceId}`);
     let prev = m.genesis();
@@ -137,10 +145,25 @@ export class Manifest {
     });
   }
 
+  /**
+   * Makes the in-memory changes durable. On failure the file is unchanged and so, again, is the
+   * in-memory copy (every change since the last save is undone; callers re-read `table()` and
+   * `segments` rather than keep objects across a save); the error is a StorageError when the disk is
+   * full or failing.
+   */
   save(): void {
     this.body.generation++;
     this.body.updatedAt = new Date().toISOString();
     const mac = hmacHex(this.macKey, JSON.stringify(this.body));
-    writeFileAtomic(this.path, JSON.stringify({ ...this.body, mac }, null, 1));
+    try {
+      writeFileAtomic(this.path, JSON.stringify({ ...this.body, mac }, null, 1), 0o600, this.io);
+    } catch (err) {
+      if (!(err as { committed?: boolean }).committed) {
+        this.body = JSON.parse(this.persisted) as ManifestBody;
+        throw StorageError.from(err, this.path, 'writing the manifest');
+      }
+      // The new file is in place; only the folder's fsync failed (twice): keep the new state, the next save syncs the folder again.
+    }
+    this.persisted = JSON.stringify(this.body);
   }
 }

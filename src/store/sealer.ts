@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../kql/sql.js';
 import type { NewSegment } from './manifest.js';
+import type { StorageIo } from '../util/storage-io.js';
 import { newSegmentId, sealSegment, segmentFileName, writeSegmentFile } from './segment.js';
 
 /** Segments whose rows have no TimeGenerated are never pruned. */
@@ -26,6 +27,8 @@ export interface ExportTarget {
   scratchDir: string;
   /** Partition width in µs (one segment per bucket of TimeGenerated); 0: all rows in one segment (compaction). */
   partitionMicros: number;
+  /** The file-system layer (tests inject faults). */
+  io?: StorageIo;
 }
 
 export interface ExportedSegment {
@@ -74,7 +77,7 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
         const createdAt = new Date().toISOString();
         const { bytes, sha256 } = sealSegment(t.wrapKey, { segmentId: id, workspaceId: t.workspaceId, table: t.table, createdAt }, parquet);
         const file = segmentFileName(id);
-        writeSegmentFile(join(t.segmentsDir, file), bytes);
+        writeSegmentFile(join(t.segmentsDir, file), bytes, t.io);
         out.push({
           parquet,
           entry: {

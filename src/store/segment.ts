@@ -8,7 +8,8 @@
  * segment cannot be renamed, moved to another workspace or table, or altered without failing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { nodeIo, StorageError, writeAllSync, type StorageIo } from '../util/storage-io.js';
 import { decrypt, encrypt, newKey, unwrapKey, wrapKey, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES, AuthenticationError } from '../keys/crypto.js';
 
 const MAGIC = Buffer.from('VGLSEG01');
@@ -40,13 +41,25 @@ export function sealSegment(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: 
 }
 
 /** Writes a segment file durably (fsync); the caller fsyncs the folder with the manifest update. */
-export function writeSegmentFile(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'wx', 0o600);
+/** Writes a new segment file completely and fsyncs it; on failure the partial file is removed (and a full disk is a StorageError). */
+export function writeSegmentFile(path: string, bytes: Uint8Array, io: StorageIo = nodeIo): void {
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = io.openSync(path, 'wx', 0o600);
+    try {
+      writeAllSync(io, fd, bytes);
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      try {
+        io.unlinkSync(path);
+      } catch {
+        /* not created */
+      }
+    }
+    throw StorageError.from(err, path, 'writing a segment');
   }
 }
 

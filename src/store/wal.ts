@@ -10,8 +10,8 @@
  * one, and no append resolves before its record is on disk.
  */
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, ftruncateSync, writeSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDirSync, nodeIo, StorageError, writeAllSync, writeFully, type StorageFile, type StorageIo } from '../util/storage-io.js';
 import { Mutex } from './mutex.js';
 import { AuthenticationError, decrypt, encrypt, newKey, unwrapKey, wrapKey, WRAPPED_KEY_BYTES, TAG_BYTES } from '../keys/crypto.js';
 
@@ -226,7 +226,7 @@ export function shredFile(path: string): void {
  * file is complete (`.wal.new`, fsynced) before the old one is touched, and readWal prefers a
  * complete `.wal.new` over its `.wal`.
  */
-export function replaceWalFile(path: string, workspaceId: string, wrapKeyBuf: Buffer, firstSeq: number, records: { seq: number; payload: Buffer }[]): void {
+export function replaceWalFile(path: string, workspaceId: string, wrapKeyBuf: Buffer, firstSeq: number, records: { seq: number; payload: Buffer }[], io: StorageIo = nodeIo): void {
   const dir = path.slice(0, path.lastIndexOf('/'));
   const { header, key } = fileHeader(workspaceId, firstSeq, wrapKeyBuf);
   const parts: Buffer[] = [header];
@@ -240,18 +240,28 @@ export function replaceWalFile(path: string, workspaceId: string, wrapKeyBuf: Bu
   });
   key.fill(0);
   const tmp = `${path}.new.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, Buffer.concat(parts));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = io.openSync(tmp, 'w', 0o600);
+    try {
+      writeAllSync(io, fd, Buffer.concat(parts));
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+    io.renameSync(tmp, `${path}.new`);
+    fsyncDirSync(dir, io);
+  } catch (err) {
+    // Before the old file is touched: it stays the one that counts (a `.wal.new` left here is complete, and equivalent).
+    try {
+      io.unlinkSync(tmp);
+    } catch {
+      /* removed at the next start */
+    }
+    throw StorageError.from(err, tmp, 'rewriting a write-ahead log file');
   }
-  renameSync(tmp, `${path}.new`);
-  fsyncDir(dir);
   shredFile(path);
-  renameSync(`${path}.new`, path);
-  fsyncDir(dir);
+  io.renameSync(`${path}.new`, path);
+  fsyncDirSync(dir, io);
 }
 
 /** Is `at` the start of the last record in `buf` (nothing valid could follow)? Conservative: only a tail shorter than one full record, or the final record. */
@@ -278,15 +288,29 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** Appends records to the log with group commit. Always starts a fresh file, after the last sequence number read. */
+/**
+ * Appends records to the log with group commit. Always starts a fresh file, after the last sequence number read.
+ *
+ * Failure model: a group is acknowledged only after all of its bytes were written (short writes are
+ * continued) and fdatasync returned. `size` is the end of the last acknowledged record, and every
+ * write goes to that position. When a write or fdatasync fails, the group is refused and the file is
+ * truncated back to `size` and synced again (after a failed fsync the kernel may have dropped the
+ * unwritten pages, so nothing of that group is trusted); the records before `size` were already on
+ * disk and are untouched. Until that repair succeeds (it needs no free space, but an I/O error can
+ * make it fail) every append retries it first and is refused meanwhile; afterwards appends continue
+ * where the good records end, with the refused group's sequence numbers. Nothing ever makes the
+ * writer give up for good: when the disk has room again, the next append succeeds.
+ */
 export class WalWriter {
-  private fh: FileHandle | undefined;
+  private fh: StorageFile | undefined;
   private current: WalFileInfo | undefined;
   private key: Buffer | undefined;
+  /** End of the last durable (acknowledged) record of the current file. */
   private size = 0;
+  /** The current file may hold bytes after `size` (a failed group): truncate before writing. */
+  private suspect = false;
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
-  private failed: Error | undefined;
   private nextSeq: number;
   private applyTail: Promise<void> = Promise.resolve();
   private paused = false;
@@ -301,6 +325,7 @@ export class WalWriter {
     lastSeq: number,
     readonly files: WalFileInfo[],
     private readonly maxFileBytes: number,
+    private readonly io: StorageIo = nodeIo,
   ) {
     this.nextSeq = lastSeq + 1;
   }
@@ -311,10 +336,10 @@ export class WalWriter {
 
   /**
    * Queues a record. Once it is durable, `apply(seq)` runs — in sequence order, one at a time, for
-   * all records of this log — and the returned promise settles with its outcome.
+   * all records of this log — and the returned promise settles with its outcome. A write failure
+   * rejects with a StorageError (full or failing disk) or the file system's error.
    */
   append(payload: Buffer, tag: string, apply: (seq: number) => Promise<void>): Promise<number> {
-    if (this.failed) return Promise.reject(this.failed);
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ payload, tag, apply, resolve, reject });
       if (!this.flushing && !this.paused) this.flushing = this.flushLoop();
@@ -322,18 +347,59 @@ export class WalWriter {
   }
 
   private async openFile(firstSeq: number): Promise<void> {
-    if (this.fh) await this.fh.close();
+    if (this.fh) {
+      const old = this.fh;
+      this.fh = undefined;
+      this.current = undefined;
+      await old.close();
+    }
     const path = join(this.dir, walFileName(firstSeq));
     const { header, key } = fileHeader(this.workspaceId, firstSeq, this.wrapKeyBuf);
-    const fh = await open(path, 'wx', 0o600);
-    await fh.write(header);
-    await fh.sync();
-    fsyncDir(this.dir);
+    let fh: StorageFile | undefined;
+    try {
+      // A file of this name can only be left by an earlier attempt that failed before any record: it holds nothing.
+      fh = await this.io.open(path, 'w', 0o600);
+      await writeFully(fh, header, 0);
+      await fh.datasync();
+      fsyncDirSync(this.dir, this.io);
+    } catch (err) {
+      key.fill(0);
+      await fh?.close().catch(() => undefined);
+      try {
+        this.io.unlinkSync(path);
+      } catch {
+        /* a header-only file at the end of the log is dropped by the next start */
+      }
+      throw StorageError.from(err, path, 'creating a write-ahead log file');
+    }
     this.fh = fh;
+    this.key?.fill(0);
     this.key = key;
     this.size = header.length;
+    this.suspect = false;
     this.current = { path, firstSeq, lastSeq: firstSeq - 1, tags: new Map() };
+    // An empty file of this name read at start (a crash before its first record) is this one now.
+    const stale = this.files.findIndex((f) => f.path === path);
+    if (stale >= 0) this.files.splice(stale, 1);
     this.files.push(this.current);
+  }
+
+  /** Brings a suspect current file back to its last acknowledged record (truncate + sync; reopens it if needed). */
+  private async repair(): Promise<void> {
+    if (!this.suspect || !this.current) return;
+    const path = this.current.path;
+    try {
+      this.fh ??= await this.io.open(path, 'r+');
+      await this.fh.truncate(this.size);
+      await this.fh.datasync();
+      this.suspect = false;
+    } catch (err) {
+      // The descriptor itself may be what fails: reopen on the next attempt.
+      const fh = this.fh;
+      this.fh = undefined;
+      await fh?.close().catch(() => undefined);
+      throw StorageError.from(err, path, 'repairing the write-ahead log after a failed write');
+    }
   }
 
   private async flushLoop(): Promise<void> {
@@ -341,8 +407,10 @@ export class WalWriter {
       while (this.queue.length > 0 && !this.paused) {
         const batch = this.queue;
         this.queue = [];
+        const firstSeq = this.nextSeq;
         try {
-          if (!this.fh || this.size >= this.maxFileBytes) await this.openFile(this.nextSeq);
+          await this.repair();
+          if (!this.fh || !this.current || this.size >= this.maxFileBytes) await this.openFile(this.nextSeq);
           const bufs: Buffer[] = [];
           const seqs: number[] = [];
           for (const p of batch) {
@@ -353,10 +421,18 @@ export class WalWriter {
             const { ciphertext, tag } = encrypt(this.key!, p.payload, head, nonceFor(seq));
             bufs.push(head, ciphertext, tag);
             seqs.push(seq);
-            this.size += RECORD_HEADER + ciphertext.length + TAG_BYTES;
           }
-          await this.fh!.writev(bufs);
-          await this.fh!.datasync();
+          const group = Buffer.concat(bufs);
+          const path = this.current!.path;
+          try {
+            await writeFully(this.fh!, group, this.size);
+            await this.fh!.datasync();
+          } catch (err) {
+            // Some of the group may be in the file (or in the page cache): none of it counts.
+            this.suspect = true;
+            throw StorageError.from(err, path, 'appending to the write-ahead log');
+          }
+          this.size += group.length;
           this.syncs++;
           batch.forEach((p, i) => {
             this.current!.tags.set(p.tag, seqs[i]!);
@@ -370,10 +446,11 @@ export class WalWriter {
             );
           });
         } catch (err) {
-          // After a failed write the file's tail is unknown: stop accepting appends (a restart replays and repairs).
-          this.failed = new Error(`Writing the write-ahead log failed (${(err as Error).message}); no further data is accepted until Vigil restarts. Check the disk.`);
-          for (const p of [...batch, ...this.queue]) p.reject(this.failed);
-          this.queue = [];
+          // The group is refused; its sequence numbers are used again by the next group.
+          this.nextSeq = firstSeq;
+          await this.repair().catch(() => undefined);
+          const e = err instanceof Error ? err : new Error(String(err));
+          for (const p of batch) p.reject(e);
         }
       }
     } finally {
@@ -395,11 +472,12 @@ export class WalWriter {
     try {
       while (this.flushing) await this.flushing;
       await this.applyTail;
-      if (this.failed) throw this.failed;
-      if (rotate && this.fh && this.current && this.current.lastSeq >= this.current.firstSeq) {
-        await this.fh.close();
+      await this.repair();
+      if (rotate && this.current && this.current.lastSeq >= this.current.firstSeq) {
+        const fh = this.fh;
         this.fh = undefined;
         this.current = undefined;
+        await fh?.close();
       }
       return await fn();
     } finally {
@@ -449,6 +527,8 @@ export class WalWriter {
 
   async close(): Promise<void> {
     await this.drain();
+    // A refused group's bytes must not come back at the next start: one more repair attempt.
+    await this.repair().catch(() => undefined);
     await this.fh?.close();
     this.fh = undefined;
   }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,20 +28,49 @@ describe('README snippets', { timeout: 120_000 }, () => {
   });
   after(async () => vigil?.dispose());
 
-  it('send logs and query them back exactly as the README shows', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const code = snippetModule(readme, '## Send and query logs with the official SDKs', '## What is there today');
-    assert.match(code, /LogsIngestionClient/);
-    // A folder of the user's own: the app, the packages it installed (linked), and the data folder it reads.
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-readme-'));
-    try {
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-      symlinkSync(vigil.dataDir, join(dir, 'vigil-data'));
-      writeFileSync(join(dir, 'app.mjs'), code);
-      const { stdout } = await promisify(execFile)(process.execPath, ['app.mjs'], { timeout: 60_000, env: process.env, cwd: dir });
-      assert.match(stdout, /\[\s*\[\s*'Error',\s*1\s*\]\s*\]/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  /**
+   * The packages the README's `npm install` gives a new user: on Node 22 and later the latest releases
+   * (pinned in package-lock.json); on Node 20 npm picks the newest releases whose `engines` allow it
+   * for the packages without a version: arm-operationalinsights 9.0.0 (installed here as an alias),
+   * which asks for a token for the endpoint itself rather than for management.azure.com.
+   */
+  const sdkSets: { name: string; packages: Record<string, string> }[] = [
+    { name: 'the SDKs Node 22 and later get (arm-operationalinsights 11, arm-monitor 8)', packages: {} },
+    { name: 'the SDKs Node 20 gets (arm-operationalinsights 9, arm-monitor 8)', packages: { 'arm-operationalinsights': 'arm-operationalinsights-9' } },
+  ];
+  for (const set of sdkSets) {
+    it(`send logs and query them back exactly as the README shows, with ${set.name}`, async () => {
+      const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+      const code = snippetModule(readme, '## Send and query logs with the official SDKs', '## What is there today');
+      assert.match(code, /LogsIngestionClient/);
+      const installed = /npm install ((?:@azure\/[\w-]+(?:@\d+)? ?)+)/.exec(readme.slice(readme.indexOf('## Send and query logs with the official SDKs')))![1]!.trim().split(' ');
+      // A folder of the user's own: the app, the packages it installed (linked), and the data folder it reads.
+      const dir = mkdtempSync(join(tmpdir(), 'vigil-readme-'));
+      try {
+        mkdirSync(join(dir, 'node_modules', '@azure'), { recursive: true });
+        for (const spec of installed) {
+          // `@azure/arm-monitor@8`: the version pinned in package-lock.json must be that major.
+          const [pkg, major] = spec.split(/(?<=.)@/) as [string, string | undefined];
+          const name = pkg.slice('@azure/'.length);
+          if (major && !set.packages[name]) {
+            const pinned = (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+            assert.equal(pinned.split('.')[0], major, `${pkg} ${pinned}`);
+          }
+          const from = set.packages[name] ? join(ROOT, 'node_modules', set.packages[name]) : join(ROOT, 'node_modules', pkg);
+          symlinkSync(from, join(dir, 'node_modules', pkg));
+        }
+        symlinkSync(vigil.dataDir, join(dir, 'vigil-data'));
+        writeFileSync(join(dir, 'app.mjs'), code);
+        for (const name of Object.keys(set.packages)) {
+          const linked = JSON.parse(readFileSync(join(dir, 'node_modules', '@azure', name, 'package.json'), 'utf8')) as { name: string; version: string };
+          assert.equal(linked.name, `@azure/${name}`);
+        }
+        const { stdout } = await promisify(execFile)(process.execPath, ['app.mjs'], { timeout: 60_000, env: process.env, cwd: dir });
+        // The second run finds the first one's row too.
+        assert.match(stdout, new RegExp(`\\[\\s*\\[\\s*'Error',\\s*${sdkSets.indexOf(set) + 1}\\s*\\]\\s*\\]`));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -73,16 +73,18 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
   };
   const hex = (id: string) => id.replace(/-/g, '').toLowerCase();
 
-  /** The LAQueryLogs rows (read as the admin) with this correlation id; polls for up to `ms`. */
-  const auditFor = async (correlationId: string, ms = 6000): Promise<Record<string, unknown>[]> => {
+  /** The LAQueryLogs rows (read as the admin) with these correlation ids, by id; polls until all are there, at most `ms`. */
+  const auditOf = async (correlationIds: string[], ms = 8000): Promise<Map<string, Record<string, unknown>>> => {
     const admin = await p.adminToken(AUD.logs);
     const deadline = Date.now() + ms;
     for (;;) {
-      const rows = rowsOf(await wsQuery(admin, w1Id, `LAQueryLogs | where CorrelationId == '${correlationId}'`));
-      if (rows.length > 0 || Date.now() > deadline) return rows;
+      const rows = rowsOf(await wsQuery(admin, w1Id, `LAQueryLogs | where CorrelationId in (${correlationIds.map((c) => `'${c}'`).join(', ')})`));
+      const byId = new Map(rows.map((r) => [String(r.CorrelationId), r]));
+      if (byId.size >= correlationIds.length || Date.now() > deadline) return byId;
       await new Promise((r) => setTimeout(r, 200));
     }
   };
+  const auditFor = async (correlationId: string): Promise<Record<string, unknown>[]> => [...(await auditOf([correlationId])).values()];
 
   const FORBIDDEN = /SECRET-ROW|AUDIT-SECRET|duckdb-tmp|enable_external_access|max_temp_directory_size/;
   const assertNothingForbidden = (res: Reply, what: string) => {
@@ -91,18 +93,25 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
     assert.ok(res.status === 200 || (res.status >= 400 && res.status < 500), `${what}: a clean answer (200 with own data, or a 4xx), got ${res.status}: ${res.text.slice(0, 400)}`);
   };
 
-  /** Runs one attack as `reader` in W1 and checks the answer and its audit row. */
-  const attack = async (what: string, query: string, allowedTables = ['Public_CL']) => {
-    const correlationId = randomUUID();
-    const res = await wsQuery(readerLogs, w1Id, query, { 'x-ms-client-request-id': correlationId });
-    assertNothingForbidden(res, what);
-    const [row] = await auditFor(correlationId);
-    assert.ok(row, `${what}: the attack is in LAQueryLogs`);
-    assert.equal(row.ResponseCode, res.status, `${what}: the audit records the status the attacker got`);
-    const context = (typeof row.RequestContext === 'string' ? JSON.parse(row.RequestContext) : row.RequestContext) as { tables?: string[] };
-    for (const t of context.tables ?? []) assert.ok(allowedTables.includes(t), `${what}: the audit claims the caller read ${t}, which it may not read`);
-    return res;
+  /** Runs attacks as `reader` in W1, one after the other, and checks each answer and its audit row. */
+  const attacks = async (list: [what: string, query: string][], allowedTables = ['Public_CL']) => {
+    const sent: { what: string; correlationId: string; status: number }[] = [];
+    for (const [what, query] of list) {
+      const correlationId = randomUUID();
+      const res = await wsQuery(readerLogs, w1Id, query, { 'x-ms-client-request-id': correlationId });
+      assertNothingForbidden(res, what);
+      sent.push({ what, correlationId, status: res.status });
+    }
+    const audit = await auditOf(sent.map((x) => x.correlationId));
+    for (const { what, correlationId, status } of sent) {
+      const row = audit.get(correlationId);
+      assert.ok(row, `${what}: the attack is in LAQueryLogs`);
+      assert.equal(row.ResponseCode, status, `${what}: the audit records the status the attacker got`);
+      const context = (typeof row.RequestContext === 'string' ? JSON.parse(row.RequestContext) : row.RequestContext) as { tables?: string[] };
+      for (const t of context.tables ?? []) assert.ok(allowedTables.includes(t), `${what}: the audit claims the caller read ${t}, which it may not read`);
+    }
   };
+  const attack = (what: string, query: string) => attacks([[what, query]]);
 
   before(async () => {
     vigil = await startVigil();
@@ -185,9 +194,7 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
   });
 
   it('(a) pivot injection cannot read a table of the same workspace the caller may not read', async () => {
-    for (const view of [`vigil_${hex(w1Id)}_Secret_CL`, `v_${hex(w1Id)}_Secret_CL`]) {
-      await attack(`(a) ${view}`, pivotInjection(`SELECT string_agg(Marker, chr(44)) FROM temp.main.${view}`));
-    }
+    await attacks([`vigil_${hex(w1Id)}_Secret_CL`, `v_${hex(w1Id)}_Secret_CL`].map((view) => [`(a) ${view}`, pivotInjection(`SELECT string_agg(Marker, chr(44)) FROM temp.main.${view}`)]));
     // The view exists once the table was queried by someone (the admin): read it right after.
     await wsQuery(await p.adminToken(AUD.logs), w1Id, 'Secret_CL | count');
     await attack('(a) after an admin read', pivotInjection(`SELECT string_agg(Marker, chr(44)) FROM temp.main.vigil_${hex(w1Id)}_Secret_CL`));
@@ -203,23 +210,21 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
   });
 
   it('(d) pivot injection cannot read the engine settings (duckdb_settings(), current_setting)', async () => {
-    await attack('(d) duckdb_settings', pivotInjection(`SELECT string_agg(name || chr(61) || value, chr(44)) FROM duckdb_settings()`));
-    await attack('(d) current_setting', pivotInjection(`current_setting(${sqlLit('temp_directory')})`));
-    await attack('(d) catalog listing', pivotInjection(`SELECT string_agg(database_name || chr(46) || table_name || chr(58) || estimated_size, chr(44)) FROM duckdb_tables()`));
+    await attacks([
+      ['(d) duckdb_settings', pivotInjection(`SELECT string_agg(name || chr(61) || value, chr(44)) FROM duckdb_settings()`)],
+      ['(d) current_setting', pivotInjection(`current_setting(${sqlLit('temp_directory')})`)],
+      ['(d) catalog listing', pivotInjection(`SELECT string_agg(database_name || chr(46) || table_name || chr(58) || estimated_size, chr(44)) FROM duckdb_tables()`)],
+    ]);
   });
 
   it('(e) pivot injection cannot read the memory tier (segmem.main.t_N) of any workspace', async () => {
-    for (let n = 1; n <= 8; n++) {
-      await attack(`(e) segmem.main.t_${n}`, pivotInjection(`SELECT string_agg(CAST(x AS VARCHAR), chr(44)) FROM segmem.main.t_${n} AS x`));
-    }
+    await attacks([1, 2, 3, 4, 5, 6, 7, 8].map((n) => [`(e) segmem.main.t_${n}`, pivotInjection(`SELECT string_agg(CAST(x AS VARCHAR), chr(44)) FROM segmem.main.t_${n} AS x`)]));
   });
 
   it('the same attacks through the other aggregate names the rewriting regex knew (sum, avg, min, max, any_value, list)', async () => {
     await wsQuery(await p.adminToken(AUD.logs), w1Id, 'Secret_CL | count');
     const expr = `SELECT string_agg(Marker, chr(44)) FROM temp.main.vigil_${hex(w1Id)}_Secret_CL`;
-    for (const agg of ['sum(x)', 'avg(x)', 'min(x)', 'max(x)', 'any_value(x)', 'list(x)', 'count(*)', 'COUNT(z)', 'stddev_samp(x)']) {
-      await attack(`agg ${agg}`, pivotInjection(expr, agg));
-    }
+    await attacks(['sum(x)', 'avg(x)', 'min(x)', 'max(x)', 'any_value(x)', 'list(x)', 'count(*)', 'COUNT(z)', 'stddev_samp(x)'].map((agg) => [`agg ${agg}`, pivotInjection(expr, agg)]));
   });
 
   it('resource context: pivot injection over /v1/{resourceId}/query returns no other resource\'s rows and no other workspace\'s', async () => {
@@ -282,13 +287,18 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
   });
 
   it('the audit stores hostile query text and client app exactly as sent', async () => {
+    const sent: { v: string; correlationId: string; app: string; q: string }[] = [];
     for (const v of PAYLOADS.filter((x) => !x.includes('\0'))) {
       const correlationId = randomUUID();
       const app = v.replace(/[^\x20-\x7e]/g, '?'); // header values are Latin-1 text
       const q = `Public_CL | where Marker == ${kql(v)} | count // ${v.replace(/[\r\n]/g, ' ')}`;
       const res = await wsQuery(readerLogs, w1Id, q, { 'x-ms-client-request-id': correlationId, 'x-ms-app': app });
       assert.equal(res.status, 200, res.text);
-      const [row] = await auditFor(correlationId);
+      sent.push({ v, correlationId, app, q });
+    }
+    const audit = await auditOf(sent.map((x) => x.correlationId));
+    for (const { v, correlationId, app, q } of sent) {
+      const row = audit.get(correlationId);
       assert.ok(row, `audit row for ${JSON.stringify(v)}`);
       assert.equal(row.QueryText, q);
       assert.equal(row.RequestClientApp, app);

@@ -35,7 +35,7 @@ export const CASES: Case[] = [
   { q: 'print bool(null), datetime(null), dynamic(null), guid(null), int(null), long(null), real(null), double(null), timespan(null)', cols: ['print_0:bool', 'print_1:datetime', 'print_2:dynamic', 'print_3:guid', 'print_4:int', 'print_5:long', 'print_6:real', 'print_7:real', 'print_8:timespan'], rows: [[null, null, null, null, null, null, null, null, null]] },
   { q: 'print int(5), long(-3), real(1.5), bool(true), decimal(1.25), real(nan), real(+inf), real(-inf)', cols: ['print_0:int', 'print_1:long', 'print_2:real', 'print_3:bool', 'print_4:decimal', 'print_5:real', 'print_6:real', 'print_7:real'], rows: [[5, -3, 1.5, true, '1.25', 'NaN', 'Infinity', '-Infinity']] },
   { q: 'print g = guid(74be27de-1e4e-49d9-b579-fe0b331d3642)', cols: ['g:guid'], rows: [['74be27de-1e4e-49d9-b579-fe0b331d3642']] },
-  { q: 'print -9223372036854775808, 9007199254740991, 0x1F', cols: ['print_0:long', 'print_1:long', 'print_2:long'], rows: [[-9223372036854775808, 9007199254740991, 31]] },
+  { q: 'print -9223372036854775808, 9007199254740991, 0x1F', cols: ['print_0:long', 'print_1:long', 'print_2:long'], rows: [[-9223372036854775808n, 9007199254740991, 31]] },
   { q: 'print 1e3, 1.5e-3, .5', cols: ['print_0:real', 'print_1:real', 'print_2:real'], rows: [[1000, 0.0015, 0.5]] },
 
   // ───────────── datetime / timespan literals & arithmetic ─────────────

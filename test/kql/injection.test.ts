@@ -48,6 +48,8 @@ describe('issue #11: SQL-looking payloads in every literal position come back as
     });
   }
 
+  // Found while testing #11 (not an injection): an empty column name — from a pivot value, a bag key,
+  // project-rename/extend/summarize [""] — must be refused by the compiler, not reach DuckDB as `""`.
   test('an empty column name (from data or written) is a clean KQL error or a named column — never an engine error', async () => {
     const failures: string[] = [];
     for (const c of CASES.filter((x) => x.names)) {

@@ -16,7 +16,7 @@ import { NOW, openDb, resolver, runKql } from './harness.js';
 let conn: DuckDBConnection;
 
 function key(row: unknown[]): string {
-  return JSON.stringify(row);
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 describe('KQL cases', () => {

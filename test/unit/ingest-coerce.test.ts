@@ -26,6 +26,19 @@ describe('ingestion value coercion', () => {
     assert.equal(coerceValue('TRUE', 'boolean'), true);
     assert.throws(() => coerceValue('yes', 'boolean'), CoercionError);
   });
+  it('reads JSON integers beyond 2^53 exactly and keeps their digits in every column type', () => {
+    const [row] = decodeIngestBody(Buffer.from('[{"a":9223372036854775807,"b":-9223372036854775808,"c":9007199254740993,"d":{"n":12345678901234567890},"e":1.5,"f":7}]'), undefined) as Record<string, unknown>[];
+    assert.deepEqual(row, { a: 9223372036854775807n, b: -9223372036854775808n, c: 9007199254740993n, d: { n: 12345678901234567890n }, e: 1.5, f: 7 });
+    assert.equal(coerceValue(row!.a, 'long'), 9223372036854775807n);
+    assert.equal(coerceValue(row!.b, 'long'), -9223372036854775808n);
+    assert.equal(coerceValue(row!.c, 'string'), '9007199254740993');
+    assert.equal(coerceValue(row!.d, 'dynamic'), '{"n":12345678901234567890}');
+    assert.equal(coerceValue(row!.d, 'string'), '{"n":12345678901234567890}');
+    assert.equal(coerceValue(row!.c, 'real'), 9007199254740992);
+    assert.throws(() => coerceValue(row!.c, 'int'), /outside the range of an int/);
+    assert.throws(() => coerceValue(9223372036854775808n, 'long'), /outside the range of a long/);
+    assert.throws(() => coerceValue(2 ** 60, 'long'), CoercionError); // a double that was rounded already
+  });
   it('keeps null, and serialises objects for string and dynamic columns', () => {
     assert.equal(coerceValue(null, 'int'), null);
     assert.equal(coerceValue({ a: 1 }, 'dynamic'), '{"a":1}');
