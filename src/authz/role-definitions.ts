@@ -135,6 +135,41 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     [],
     ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
   ),
+  role(
+    'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+    'Storage Blob Data Contributor',
+    'Allows for read, write and delete access to Azure Storage blob containers and data',
+    [
+      'Microsoft.Storage/storageAccounts/blobServices/containers/delete',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/write',
+      'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
+    ],
+    [],
+    [
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/move/action',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action',
+    ],
+  ),
+  role(
+    'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    'Storage Blob Data Owner',
+    'Allows for full access to Azure Storage blob containers and data, including assigning POSIX access control.',
+    ['Microsoft.Storage/storageAccounts/blobServices/containers/*', 'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action'],
+    [],
+    ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*'],
+  ),
+  role(
+    '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+    'Storage Blob Data Reader',
+    'Allows for read access to Azure Storage blob containers and data',
+    ['Microsoft.Storage/storageAccounts/blobServices/containers/read', 'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action'],
+    [],
+    ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'],
+  ),
 ];
 
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';

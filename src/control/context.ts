@@ -3,6 +3,8 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { LogStore } from '../store/store.js';
 import type { ActivityLog } from '../audit/activity-log.js';
 import type { PurgeService } from '../governance/purge.js';
+import type { BlobStore } from '../blob/blob-store.js';
+import type { DataExportRules } from '../governance/export/rules.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -12,6 +14,8 @@ export interface ControlContext {
   deps: ControlDeps;
   /** `x-ms-client-request-id` (or the request id). */
   correlationId?: string;
+  /** The request's headers (lower-case names), e.g. If-Match. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface ControlDeps {
@@ -23,4 +27,8 @@ export interface ControlDeps {
   activity?: ActivityLog;
   /** Purge operations (GDPR). */
   purge?: PurgeService;
+  /** Vigil's immutable blob store (storage accounts). */
+  blobs?: BlobStore;
+  /** Data export rules (the exporter reads them). */
+  dataExports?: DataExportRules;
 }

@@ -17,6 +17,8 @@ import { registerResourceGroupRoutes } from './resource-groups.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
+import { registerStorageAccountRoutes } from './storage-accounts.js';
+import { registerDataExportRoutes } from './data-exports.js';
 import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 
 export interface ControlRouteDeps extends ControlDeps {
@@ -38,6 +40,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
+  registerStorageAccountRoutes(router);
+  registerDataExportRoutes(router);
   return router;
 }
 
@@ -63,7 +67,7 @@ export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps
     }
     const given = req.headers['x-ms-client-request-id'];
     const correlationId = typeof given === 'string' && given.length > 0 ? given.slice(0, 128) : req.id;
-    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps, correlationId };
+    const ctx: ControlContext = { caller, query: new URLSearchParams(search), body: req.body, deps, correlationId, headers: req.headers };
     const mutating = req.method !== 'GET';
     const record = (status: number, extra: { errorCode?: string; errorMessage?: string; properties?: Record<string, unknown>; operationId?: string } = {}) => {
       if (!mutating || !deps.activity) return;

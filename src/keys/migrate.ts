@@ -5,14 +5,14 @@
  * sealed (issued tokens stay valid), and the plain files are overwritten and deleted. Each step is
  * idempotent: an interrupted run is finished by running it again with the same options.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileExclusive } from '../identity/secure-files.js';
 import { parseStored, sealSigningKey, SEALED_SIGNING_KEY_FILE, SIGNING_KEY_FILE } from '../identity/signing-keys.js';
 import { loadMasterKeys, newMasterKeySealed, readSealedMasterKey, sealedKeyFile, type MasterKeys } from './master-key.js';
 import { plainKeyFiles, RootOfTrustError, type KeyProtectionOptions } from './protector.js';
 import { openRootOfTrust } from './root-of-trust.js';
-import { keyringPath, rewrapWorkspaceKey } from './workspace-keys.js';
+import { masterWrappedKeyrings, rewrapWorkspaceKey } from './workspace-keys.js';
 
 /** Overwrites a file with zeros and deletes it (best effort against recovery: the disk may keep old blocks). */
 export function shred(path: string): void {
@@ -39,13 +39,10 @@ export async function protectKeys(dataDir: string, o: KeyProtectionOptions): Pro
     const old: MasterKeys | undefined = hasPlainMaster ? await loadMasterKeys(dataDir, { create: false, env }) : undefined;
     const target = existsSync(sealedKeyFile(dataDir)) ? readSealedMasterKey(sealedKeyFile(dataDir), protector) : newMasterKeySealed(dataDir, protector);
     const unwrapWith: MasterKeys = { current: target, all: [target, ...(old?.all ?? [])], source: old ? `${old.source} or ${sealedKeyFile(dataDir)}` : sealedKeyFile(dataDir) };
-    const storage = join(dataDir, 'storage');
     let workspaces = 0;
-    for (const id of existsSync(storage) ? readdirSync(storage).sort() : []) {
-      const dir = join(storage, id);
-      if (!existsSync(keyringPath(dir))) continue;
+    for (const { dir, kind } of masterWrappedKeyrings(dataDir)) {
       rewrapWorkspaceKey(dir, unwrapWith, target);
-      workspaces++;
+      if (kind === 'workspace') workspaces++;
     }
     const plainSigning = join(keysDir, SIGNING_KEY_FILE);
     if (existsSync(plainSigning)) {

@@ -3,11 +3,9 @@
  * segment is rewritten. For the service-managed key the new key is staged first, so a rotation
  * interrupted at any point leaves every workspace readable (both keys are loaded until it finishes).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadMasterKeys, loadSealedMasterKeys, promoteNextSealedKey, promoteNextServiceKey, readOperatorKey, stageNextSealedKey, stageNextServiceKey, type MasterKey } from './master-key.js';
 import { RootOfTrustError, type KeyProtector } from './protector.js';
-import { keyringPath, rewrapWorkspaceKey } from './workspace-keys.js';
+import { masterWrappedKeyrings, rewrapWorkspaceKey } from './workspace-keys.js';
 
 /**
  * Rotates the master key. With a `protector` (passphrase or HSM) the new key is sealed by it, like the
@@ -18,13 +16,10 @@ export async function rotateMasterKey(dataDir: string, newKeyFile?: string, prot
   const master = protector ? loadSealedMasterKeys(dataDir, protector, { create: false }) : await loadMasterKeys(dataDir, { create: false });
   const next: MasterKey = protector ? stageNextSealedKey(dataDir, protector) : newKeyFile ? readOperatorKey(newKeyFile) : stageNextServiceKey(dataDir);
   const keys = { ...master, all: [...master.all, next] };
-  const root = join(dataDir, 'storage');
   let n = 0;
-  for (const id of existsSync(root) ? readdirSync(root) : []) {
-    const dir = join(root, id);
-    if (!existsSync(keyringPath(dir))) continue;
+  for (const { dir, kind } of masterWrappedKeyrings(dataDir)) {
     rewrapWorkspaceKey(dir, keys, next);
-    n++;
+    if (kind === 'workspace') n++;
   }
   if (protector) promoteNextSealedKey(dataDir);
   else if (!newKeyFile) promoteNextServiceKey(dataDir);

@@ -3,7 +3,7 @@
  * workspace's `keyring.json`. Everything of the workspace hangs off it through HKDF subkeys: the key
  * that wraps segment and log-file data keys, and the key of the manifest's MAC chain.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { deriveKey, newKey, unwrapKey, wrapKey, AuthenticationError } from './crypto.js';
@@ -64,4 +64,15 @@ export function rewrapWorkspaceKey(workspaceDir: string, master: MasterKeys, nex
   const key = unwrapFrom(path, ring, master);
   ring.wraps = [{ masterKeyId: next.id, wrapped: wrapKey(next.key, key, context(ring.workspaceId)).toString('base64') }];
   writeFileAtomic(path, JSON.stringify(ring, null, 1));
+}
+
+/**
+ * Every keyring wrapped directly by the storage master key: each workspace's (`storage/{id}`) and
+ * the blob store's (`blobstore`). Rotation and migration re-wrap exactly these.
+ */
+export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' }[] {
+  const storage = join(dataDir, 'storage');
+  const rings: { dir: string; kind: 'workspace' | 'blob store' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
+  rings.push({ dir: join(dataDir, 'blobstore'), kind: 'blob store' });
+  return rings.filter((r) => existsSync(keyringPath(r.dir)));
 }

@@ -32,6 +32,12 @@ import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
 import type { KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, loadMasterKeysUnder, openRootOfTrust } from '../keys/root-of-trust.js';
+import { BlobStore } from '../blob/blob-store.js';
+import { blobRoutes, STORAGE_AUDIENCES } from '../blob/routes.js';
+import { DataExportRules } from '../governance/export/rules.js';
+import { Exporter } from '../governance/export/exporter.js';
+import { loadExternalDestinations } from '../governance/export/destinations.js';
+import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -115,6 +121,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return t.retentionInDays === -1 ? w.retentionInDays : t.retentionInDays;
     },
   });
+  // The immutable blob store (storage accounts), under the same master key as the logs.
+  const blobs = BlobStore.open(opts.dataDir, masterKeys);
   await logStore.attachWorkspaces(
     metadata.workspaces().map((w) => ({ workspaceId: w.customerId, tables: w.tables.map((t) => ({ name: t.name, columns: tableSchema(t) })) })),
   );
@@ -179,25 +187,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const activity = new ActivityLog(metadata, auditSink);
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
+  // Continuous export of chosen tables to storage accounts (dataExports rules).
+  const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
+  const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
+  const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
   await app.register(identityRoutes, {
     directory,
     issuer,
     tenantId: metadata.tenantId,
     publicBaseUrl,
-    allowedAudiences: ALL_AUDIENCES,
+    allowedAudiences: audiences,
     extraAudiences: baseUrlAudience,
     discoveryAliases: ['organizations', 'common'],
   });
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports });
   await app.register(graphRoutes, { metadata, authenticate });
-  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES, extraAudiences: baseUrlAudience });
+  await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.
+  await app.register(blobRoutes, { blobs, metadata, authenticate, publicBaseUrl });
 
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address() as AddressInfo;
@@ -206,6 +220,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
   const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
   purge.resume();
+  exporter.start();
 
   return {
     app,
@@ -214,6 +229,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       await app.close();
+      await exporter.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
