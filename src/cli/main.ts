@@ -6,6 +6,16 @@ import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { auditReport } from './audit-report.js';
+import { parseListenerAddress, type ListenerAddress } from '../network/listeners.js';
+
+const privateListener = (v: string, previous: ListenerAddress[] = []) => {
+  try {
+    return [...previous, parseListenerAddress(v)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(',').filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 
 const port = (v: string) => {
   const n = Number(v);
@@ -50,6 +60,10 @@ interface ServeOptions {
   retentionInterval?: number;
   compactionInterval?: number;
   minFreeDiskMb?: number;
+  privateListener?: ListenerAddress[];
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 const program = new Command()
@@ -77,6 +91,10 @@ program
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
+  .option('--private-listener <address:port>', 'also serve on this private address (a private network interface), repeatable; a private endpoint (Microsoft.Network/privateEndpoints) whose private IP is this address connects it to an Azure Monitor Private Link Scope (VIGIL_PRIVATE_LISTENERS, comma-separated)', privateListener, envListeners('VIGIL_PRIVATE_LISTENERS'))
+  .option('--tls-cert <file>', "the operator's certificate, PEM, the server certificate first and then its chain; watched and reloaded without restart when it changes (VIGIL_TLS_CERT_FILE; default: a certificate from Vigil's local CA)", process.env.VIGIL_TLS_CERT_FILE)
+  .option('--tls-key <file>', "the private key of --tls-cert, PEM, unencrypted; watched with it (VIGIL_TLS_KEY_FILE)", process.env.VIGIL_TLS_KEY_FILE)
+  .option('--tls-ca <file>', "with --tls-cert: the CA clients should trust, written as caPath to bootstrap.json (VIGIL_TLS_CA_FILE; default none: the system's trust store)", process.env.VIGIL_TLS_CA_FILE)
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -87,6 +105,12 @@ program
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      network: {
+        privateListeners: o.privateListener,
+        tlsCertFile: o.tlsCert && resolve(o.tlsCert),
+        tlsKeyFile: o.tlsKey && resolve(o.tlsKey),
+        tlsCaFile: o.tlsCa && resolve(o.tlsCa),
+      },
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
@@ -102,11 +126,11 @@ program
     process.stdout.write(
       [
         `Vigil is serving on ${server.endpoint}`,
+        ...server.privateEndpoints.map((url) => `  private listener on ${url}`),
         `  data folder:  ${dataDir}`,
         `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
         `  workspace:    ${b.workspaceName} (${b.workspaceId})`,
-        `Trust its CA before calling it with the Azure SDKs:`,
-        `  export NODE_EXTRA_CA_CERTS=${b.caPath}`,
+        ...(b.caPath ? [`Trust its CA before calling it with the Azure SDKs:`, `  export NODE_EXTRA_CA_CERTS=${b.caPath}`] : []),
         '',
       ].join('\n'),
     );

@@ -23,4 +23,6 @@ export interface ControlDeps {
   activity?: ActivityLog;
   /** Purge operations (GDPR). */
   purge?: PurgeService;
+  /** The addresses of the private listeners (`--private-listener`), which private endpoints name. */
+  privateListeners?: () => string[];
 }

@@ -26,6 +26,8 @@ import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
+import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
+import { startPrivateListeners, type ListenerAddress, type PrivateListeners } from '../network/listeners.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
@@ -43,11 +45,21 @@ export interface ServerOptions {
   ingestRequestsPerMinute?: number;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log'>>;
+  /** Network isolation and TLS (issue 16): private listeners, the operator's certificate (watched and reloaded). */
+  network?: {
+    privateListeners?: ListenerAddress[];
+    tlsCertFile?: string;
+    tlsKeyFile?: string;
+    /** The CA clients trust for the operator's certificate (bootstrap.json `caPath`). */
+    tlsCaFile?: string;
+  };
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   endpoint: string;
+  /** `https://ADDRESS:PORT` of each private listener, in the order given. */
+  privateEndpoints: string[];
   bootstrap: BootstrapInfo;
   close(): Promise<void>;
 }
@@ -78,6 +90,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dataDir, 0o700);
   const tls = await ensureTlsMaterial(opts.dataDir);
+  const net = opts.network ?? {};
+  if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
+  const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
+  const httpsOptions = { ...tlsPolicy(), ...certificate };
 
   let adminSecret: string | undefined;
   const { state, adminSecret: secret } = await initialState();
@@ -102,7 +118,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
 
   const app = Fastify({
-    https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
+    https: httpsOptions,
     // Requests Node's HTTP parser refuses (headers over 16 KB, a broken request line, a request
     // timeout) never reach a route: answer them in Azure's error shape too.
     clientErrorHandler: answerClientError,
@@ -140,6 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-ms-request-id', req.id);
     reply.header('x-ms-correlation-request-id', req.id);
+    reply.header('strict-transport-security', HSTS_VALUE);
     return payload;
   });
 
@@ -176,24 +193,43 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host) });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   await app.listen({ host: opts.host, port: opts.port });
+  let privateListeners: PrivateListeners | undefined;
+  let watcher: CertificateWatcher | undefined;
+  try {
+    privateListeners = await startPrivateListeners(net.privateListeners ?? [], httpsOptions, app.routing, answerClientError);
+    if (net.tlsCertFile && net.tlsKeyFile) {
+      const servers = [app.server as unknown as import('node:https').Server, ...privateListeners.servers];
+      watcher = new CertificateWatcher(net.tlsCertFile, net.tlsKeyFile, certificate, (pair) => {
+        for (const server of servers) server.setSecureContext({ ...tlsPolicy(), ...pair });
+      }, (level, message) => app.log[level](message));
+    }
+  } catch (err) {
+    await privateListeners?.close();
+    await app.close();
+    throw err;
+  }
   const address = app.server.address() as AddressInfo;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   endpoint = `https://${host}:${address.port}`;
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
-  const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
+  const caPath = net.tlsCertFile ? (net.tlsCaFile ?? '') : tls.caPath;
+  const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, caPath, adminSecret);
   purge.resume();
 
   return {
     app,
     endpoint,
+    privateEndpoints: privateListeners.listeners.map((l) => l.url),
     bootstrap,
     async close() {
+      watcher?.close();
+      await privateListeners?.close();
       await app.close();
       purge.close();
       await purge.idle();
@@ -216,7 +252,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nStrict-Transport-Security: ${HSTS_VALUE}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroySoon();
