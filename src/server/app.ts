@@ -89,8 +89,9 @@ function frameworkError(err: FastifyError): ApiError {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dataDir, 0o700);
-  const tls = await ensureTlsMaterial(opts.dataDir);
   const net = opts.network ?? {};
+  // The local CA's certificate also names the private listeners' addresses.
+  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
   if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
   const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
   const httpsOptions = { ...tlsPolicy(), ...certificate };

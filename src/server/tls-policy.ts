@@ -62,7 +62,8 @@ export function readCertificatePair(certPath: string, keyPath: string): Certific
   const key = readFileSync(keyPath, 'utf8');
   let leaf: X509Certificate;
   try {
-    leaf = new X509Certificate(cert);
+    const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(cert);
+    leaf = new X509Certificate(first ? first[0] : cert);
   } catch {
     throw new Error(`The TLS certificate file ${certPath} does not hold a PEM certificate.`);
   }
@@ -114,7 +115,7 @@ export class CertificateWatcher {
     if (pair.cert + pair.key === this.last) return;
     this.last = pair.cert + pair.key;
     this.apply(pair);
-    const leaf = new X509Certificate(pair.cert);
+    const leaf = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pair.cert)![0]);
     this.log('info', `TLS certificate reloaded from ${this.certPath}: subject ${leaf.subject.replace(/\n/g, ', ')}, serial ${leaf.serialNumber}, valid to ${leaf.validTo}`);
   }
 
