@@ -50,7 +50,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     if (!SUPPORTED_VERSIONS.has(version)) {
       throw new ApiError(400, 'UnsupportedApiVersion', `The api-version '${version}' is not supported. Supported versions: ${[...SUPPORTED_VERSIONS].join(', ')}.`);
     }
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion, req.raw);
     const rule = deps.metadata.dataCollectionRuleByImmutableId(req.params.ruleId);
     if (!rule || !isAllowed(deps.metadata, caller, 'Microsoft.Insights/Telemetry/Write', dataCollectionRuleId(rule), 'dataAction')) {
       if (!rule) throw new ApiError(404, 'NotFound', `Data collection rule with immutable Id '${req.params.ruleId}' not found.`);

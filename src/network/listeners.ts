@@ -13,6 +13,8 @@ import type { TLSSocket } from 'node:tls';
 export interface ListenerAddress {
   host: string;
   port: number;
+  /** Mutual TLS: the CA (PEM file) whose client certificates this listener requires. */
+  clientCaFile?: string;
 }
 
 export interface ListenerInfo {
@@ -30,15 +32,24 @@ export function listenerOf(req: IncomingMessage): ListenerInfo {
   return origins.get(req.socket) ?? PUBLIC;
 }
 
-/** `ADDRESS:PORT` (IPv4, `[IPv6]`), as given to `--private-listener`. */
+/** `ADDRESS:PORT[,client-ca=FILE]` (IPv4, `[IPv6]`), as given to `--private-listener`. */
 export function parseListenerAddress(value: string): ListenerAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const [address = '', ...options] = value.split(',');
+  let clientCaFile: string | undefined;
+  for (const option of options) {
+    const [key, ...rest] = option.split('=');
+    if (key!.trim() !== 'client-ca' || rest.length === 0 || rest.join('=').trim() === '') {
+      throw new Error(`'${option}' is not a listener option: the only one is client-ca=FILE (mutual TLS).`);
+    }
+    clientCaFile = rest.join('=').trim();
+  }
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
   const host = m ? (m[1] ?? m[2])! : '';
   const port = m ? Number(m[3]) : NaN;
   if (!m || !isIP(host) || port > 65535) {
     throw new Error(`'${value}' is not ADDRESS:PORT with an IP address (e.g. 10.0.0.5:8443 or [fd00::5]:8443).`);
   }
-  return { host, port };
+  return { host, port, ...(clientCaFile ? { clientCaFile } : {}) };
 }
 
 export interface PrivateListeners {
@@ -50,7 +61,7 @@ export interface PrivateListeners {
 /** Starts one HTTPS server per private listener, sharing the application's request handler and TLS options. */
 export async function startPrivateListeners(
   addresses: readonly ListenerAddress[],
-  tlsOptions: Record<string, unknown>,
+  tlsOptions: (address: ListenerAddress) => Record<string, unknown>,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   onClientError: (err: Error, socket: Socket) => void,
 ): Promise<PrivateListeners> {
@@ -69,7 +80,7 @@ export async function startPrivateListeners(
   };
   try {
     for (const a of addresses) {
-      const server = createServer(tlsOptions, handler);
+      const server = createServer(tlsOptions(a), handler);
       server.keepAliveTimeout = 72_000;
       server.on('clientError', onClientError);
       const info: ListenerInfo = { kind: 'private', host: a.host, port: a.port };

@@ -204,7 +204,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   };
 
   const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const prefer = parsePrefer(req.headers.prefer);
     const signal = disconnectSignal(reply);
     const result = await audited(caller, { workspaceRefs: workspaceRefsOf(req.params.workspaceId, body) }, body, requestHeaders(req), (trace) =>
@@ -227,7 +227,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   /** `GET|POST /v1/{resourceId}/query` and `/v1/{resourceId}/metadata`: resource-centric queries. */
   const handleResource = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!;
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     if (/\/metadata\/*$/i.test(path)) return resourceMetadata(caller, originOf(req), resourceFromPath(req.url, 'metadata'), reply);
     const resourceId = resourceFromPath(req.url, 'query');
     let body: QueryBody;
@@ -289,7 +289,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   });
 
   app.post<{ Body: unknown }>('/v1/$batch', async (req, reply) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const body = req.body as { requests?: unknown } | undefined;
     const invalid = (why: string) => new ApiError(400, 'BadArgumentError', `The batch request is invalid: ${why}`, { innererror: { code: 'QueryValidationError', message: why } });
     if (!body || typeof body !== 'object' || !Array.isArray(body.requests)) throw invalid("the body must be {\"requests\": [...]}.");
@@ -330,7 +330,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   });
 
   const metadata = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const w = workspaceFor(caller, req.params.workspaceId);
     requireNetwork(originOf(req), [w]);
     const tables = w.tables

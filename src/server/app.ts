@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +27,7 @@ import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstra
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
+import { clientCertificateCaller } from '../network/client-certificates.js';
 import { startPrivateListeners, type ListenerAddress, type PrivateListeners } from '../network/listeners.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
@@ -52,6 +53,8 @@ export interface ServerOptions {
     tlsKeyFile?: string;
     /** The CA clients trust for the operator's certificate (bootstrap.json `caPath`). */
     tlsCaFile?: string;
+    /** Mutual TLS on the public listener: the CA whose client certificates it requires. */
+    publicClientCaFile?: string;
   };
 }
 
@@ -95,6 +98,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
   const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
   const httpsOptions = { ...tlsPolicy(), ...certificate };
+  // Mutual TLS per listener: the client CA's certificates, asked for and required in the handshake.
+  const mutualTls = (clientCaFile: string | undefined) =>
+    clientCaFile ? { ca: readFileSync(clientCaFile, 'utf8'), requestCert: true, rejectUnauthorized: true } : {};
+  const publicMutualTls = mutualTls(net.publicClientCaFile);
 
   let adminSecret: string | undefined;
   const { state, adminSecret: secret } = await initialState();
@@ -119,7 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
 
   const app = Fastify({
-    https: httpsOptions,
+    https: { ...httpsOptions, ...publicMutualTls },
     // Requests Node's HTTP parser refuses (headers over 16 KB, a broken request line, a request
     // timeout) never reach a route: answer them in Azure's error shape too.
     clientErrorHandler: answerClientError,
@@ -148,7 +155,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const issuer = new TokenIssuer(signingKeys, issuerFor);
   let verifier: TokenVerifier | undefined;
-  const authenticate = async (header: string | undefined, audiences: readonly string[]): Promise<Caller> => {
+  const authenticate = async (header: string | undefined, audiences: readonly string[], request?: import('node:http').IncomingMessage): Promise<Caller> => {
+    // Data planes on a mutual-TLS listener: no token, a verified client certificate signs the caller in.
+    if (!header && request) {
+      const byCertificate = clientCertificateCaller(request, metadata);
+      if (byCertificate) return byCertificate;
+    }
     // Every plane also accepts Vigil's own base URL as audience (identity/audiences.ts).
     const p = await verifier!.verify(header, withBaseUrl(audiences, publicBaseUrl()));
     return { objectId: p.objectId, appId: p.appId, tenantId: p.tenantId };
@@ -203,11 +215,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let privateListeners: PrivateListeners | undefined;
   let watcher: CertificateWatcher | undefined;
   try {
-    privateListeners = await startPrivateListeners(net.privateListeners ?? [], httpsOptions, app.routing, answerClientError);
+    const privateSpecs = net.privateListeners ?? [];
+    const privateMutualTls = privateSpecs.map((l) => mutualTls(l.clientCaFile));
+    privateListeners = await startPrivateListeners(privateSpecs, (l) => ({ ...httpsOptions, ...privateMutualTls[privateSpecs.indexOf(l)] }), app.routing, answerClientError);
     if (net.tlsCertFile && net.tlsKeyFile) {
-      const servers = [app.server as unknown as import('node:https').Server, ...privateListeners.servers];
+      const servers: [import('node:https').Server, { ca?: string }][] = [
+        [app.server as unknown as import('node:https').Server, publicMutualTls],
+        ...privateListeners.servers.map((s, i) => [s, privateMutualTls[i]!] as [import('node:https').Server, { ca?: string }]),
+      ];
       watcher = new CertificateWatcher(net.tlsCertFile, net.tlsKeyFile, certificate, (pair) => {
-        for (const server of servers) server.setSecureContext({ ...tlsPolicy(), ...pair });
+        for (const [server, mtls] of servers) server.setSecureContext({ ...tlsPolicy(), ...pair, ...(mtls.ca ? { ca: mtls.ca } : {}) });
       }, (level, message) => app.log[level](message));
     }
   } catch (err) {
