@@ -15,6 +15,10 @@ const privateListener = (v: string, previous: ListenerAddress[] = []) => {
     throw new InvalidArgumentError((err as Error).message);
   }
 };
+const controlPlaneAccess = (v: string) => {
+  if (v !== 'everywhere' && v !== 'private-only') throw new InvalidArgumentError("expected 'everywhere' or 'private-only'.");
+  return v;
+};
 const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 
 const port = (v: string) => {
@@ -65,6 +69,7 @@ interface ServeOptions {
   tlsKey?: string;
   tlsCa?: string;
   clientCa?: string;
+  controlPlaneAccess: 'everywhere' | 'private-only';
 }
 
 const program = new Command()
@@ -97,6 +102,7 @@ program
   .option('--tls-key <file>', "the private key of --tls-cert, PEM, unencrypted; watched with it (VIGIL_TLS_KEY_FILE)", process.env.VIGIL_TLS_KEY_FILE)
   .option('--tls-ca <file>', "with --tls-cert: the CA clients should trust, written as caPath to bootstrap.json (VIGIL_TLS_CA_FILE; default none: the system's trust store)", process.env.VIGIL_TLS_CA_FILE)
   .option('--client-ca <file>', 'mutual TLS on the public listener: require a client certificate issued by this CA (PEM); on ingestion and queries, a certificate whose subject CN is a service principal\'s client id signs a request without a token in as that principal. For a private listener: --private-listener ADDRESS:PORT,client-ca=FILE (VIGIL_CLIENT_CA_FILE)', process.env.VIGIL_CLIENT_CA_FILE)
+  .option('--control-plane-access <where>', 'everywhere: the control plane (ARM /subscriptions/…, Graph /v1.0/…) answers on every listener; private-only: only on the private listeners, 403 on the public one (VIGIL_CONTROL_PLANE_ACCESS)', controlPlaneAccess, process.env.VIGIL_CONTROL_PLANE_ACCESS ? controlPlaneAccess(process.env.VIGIL_CONTROL_PLANE_ACCESS) : 'everywhere')
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -113,6 +119,7 @@ program
         tlsKeyFile: o.tlsKey && resolve(o.tlsKey),
         tlsCaFile: o.tlsCa && resolve(o.tlsCa),
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
+        controlPlaneAccess: o.controlPlaneAccess,
       },
       storage: {
         scratchDir: o.scratchDir,

@@ -102,3 +102,14 @@ export async function startPrivateListeners(
   }
   return { listeners, servers, close: closeAll };
 }
+
+/**
+ * `--control-plane-access private-only`: the ARM-shaped control plane (`/subscriptions/…`, and the
+ * Graph-shaped directory `/v1.0/…`) answers only on private listeners; on the public listener it is
+ * refused with 403 before authentication, so administration needs the private network. The token
+ * endpoint, ingestion and queries are governed by the workspaces' network settings instead.
+ */
+export function isControlPlanePath(url: string): boolean {
+  const path = url.split('?')[0]!.replace(/\/{2,}/g, '/').toLowerCase();
+  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0';
+}

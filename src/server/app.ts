@@ -28,7 +28,7 @@ import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
 import { clientCertificateCaller } from '../network/client-certificates.js';
-import { startPrivateListeners, type ListenerAddress, type PrivateListeners } from '../network/listeners.js';
+import { isControlPlanePath, listenerOf, startPrivateListeners, type ListenerAddress, type PrivateListeners } from '../network/listeners.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
@@ -55,6 +55,8 @@ export interface ServerOptions {
     tlsCaFile?: string;
     /** Mutual TLS on the public listener: the CA whose client certificates it requires. */
     publicClientCaFile?: string;
+    /** `private-only`: the control plane answers only on private listeners. */
+    controlPlaneAccess?: 'everywhere' | 'private-only';
   };
 }
 
@@ -95,6 +97,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const net = opts.network ?? {};
   // The local CA's certificate also names the private listeners' addresses.
   const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
+  if (net.controlPlaneAccess === 'private-only' && !net.privateListeners?.length) {
+    throw new Error('--control-plane-access private-only needs at least one --private-listener, or nobody could administer Vigil.');
+  }
   if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
   const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
   const httpsOptions = { ...tlsPolicy(), ...certificate };
@@ -172,6 +177,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     reply.header('strict-transport-security', HSTS_VALUE);
     return payload;
   });
+
+  if (net.controlPlaneAccess === 'private-only') {
+    app.addHook('onRequest', async (req) => {
+      if (listenerOf(req.raw).kind === 'public' && isControlPlanePath(req.url)) {
+        req.log.warn({ path: req.url.split('?')[0], ip: req.ip }, 'control plane refused on the public listener (--control-plane-access private-only)');
+        throw new ApiError(403, 'PublicNetworkAccessDisabled', 'The control plane of this Vigil is reachable only through its private listeners (--control-plane-access private-only).');
+      }
+    });
+  }
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = err instanceof ApiError ? err : frameworkError(err);
