@@ -151,6 +151,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   let endpoint = '';
+  let privateBaseUrls: string[] = [];
   const publicBaseUrl = () => endpoint;
   const issuerFor = (tenantId: string) => `${publicBaseUrl()}/${tenantId}/v2.0`;
   const directory: PrincipalDirectory = {
@@ -167,7 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (byCertificate) return byCertificate;
     }
     // Every plane also accepts Vigil's own base URL as audience (identity/audiences.ts).
-    const p = await verifier!.verify(header, withBaseUrl(audiences, publicBaseUrl()));
+    const p = await verifier!.verify(header, [...withBaseUrl(audiences, publicBaseUrl()), ...privateBaseUrls]);
     return { objectId: p.objectId, appId: p.appId, tenantId: p.tenantId };
   };
 
@@ -207,7 +208,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
-  const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
+  // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
+  const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
   await app.register(identityRoutes, {
     directory,
     issuer,
@@ -232,6 +234,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const privateSpecs = net.privateListeners ?? [];
     const privateMutualTls = privateSpecs.map((l) => mutualTls(l.clientCaFile));
     privateListeners = await startPrivateListeners(privateSpecs, (l) => ({ ...httpsOptions, ...privateMutualTls[privateSpecs.indexOf(l)] }), app.routing, answerClientError);
+    privateBaseUrls = privateListeners.listeners.map((l) => l.url);
     if (net.tlsCertFile && net.tlsKeyFile) {
       const servers: [import('node:https').Server, { ca?: string }][] = [
         [app.server as unknown as import('node:https').Server, publicMutualTls],

@@ -11,6 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { OperationalInsightsManagementClient } from '@azure/arm-operationalinsights';
+import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { LogsQueryClient } from '@azure/monitor-query-logs';
 import { sdkClients } from '../support/clients.js';
 import { createStreamsRule, type Column } from '../support/log-table.js';
 import { AUD, call } from '../support/principals.js';
@@ -264,6 +267,26 @@ describe('network isolation by listener', { timeout: 600_000 }, () => {
       assert.equal(r.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
     }
     await setFlags('Enabled', 'Enabled');
+  });
+
+  test('the official SDKs reach a workspace closed to public networks through the private listener only', async () => {
+    await setFlags('Disabled', 'Disabled');
+    assert.equal((await setScope('PrivateOnly', 'PrivateOnly')).status, 200);
+    const { credential } = sdkClients(b);
+    const row = { TimeGenerated: new Date().toISOString(), Message: 'sdk-private' };
+    await new LogsIngestionClient(privateUrl, credential).upload(ws.A.ruleId, `Custom-${ws.A.stream}`, [row]);
+    await assert.rejects(new LogsIngestionClient(b.endpoint, credential).upload(ws.A.ruleId, `Custom-${ws.A.stream}`, [{ ...row, Message: 'sdk-public' }]), (err: Error) =>
+      /403|Access to workspace/.test(`${err.message} ${JSON.stringify((err as { errors?: unknown }).errors ?? '')}`),
+    );
+    const viaPrivate = await new LogsQueryClient(credential, { endpoint: `${privateUrl}/v1` }).queryWorkspace(ws.A.customerId, `${ws.A.table} | where Message startswith 'sdk-' | project Message`, { duration: 'P1D' });
+    assert.equal(viaPrivate.status, 'Success');
+    assert.deepEqual((viaPrivate as { tables: { rows: unknown[][] }[] }).tables[0]!.rows, [['sdk-private']]);
+    await assert.rejects(new LogsQueryClient(credential, { endpoint: `${b.endpoint}/v1` }).queryWorkspace(ws.A.customerId, `${ws.A.table} | count`, { duration: 'P1D' }), (err: { statusCode?: number }) => err.statusCode === 403);
+    // The management SDK pointed at the private listener (its scope is derived from that URL).
+    const viaPrivateArm = new OperationalInsightsManagementClient(credential, b.subscriptionId, { endpoint: privateUrl });
+    assert.equal((await viaPrivateArm.workspaces.get(b.resourceGroup, b.workspaceName)).publicNetworkAccessForQuery, 'Disabled');
+    await setFlags('Enabled', 'Enabled');
+    assert.equal((await setScope('Open', 'Open')).status, 200);
   });
 
   test('ARM: the resources read back, and a private endpoint must name a private listener', async () => {
