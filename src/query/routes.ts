@@ -13,6 +13,7 @@ import { resultJson } from './result-json.js';
 import type { QueryAuditor } from '../audit/query-audit.js';
 import { savedReportQueries } from '../audit/report-queries.js';
 import { LAQUERYLOGS } from '../audit/system-tables.js';
+import { workspaceTables } from '../metadata/standard-tables.js';
 import { parseTimespan } from './timespan.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
@@ -333,7 +334,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const w = workspaceFor(caller, req.params.workspaceId);
     requireNetwork(originOf(req), [w]);
-    const tables = w.tables
+    const tables = workspaceTables(w)
       .filter((t) => queries.canReadTable(caller, w, t.name))
       .map((t) => ({
         id: `t/${t.name}`,

@@ -33,6 +33,8 @@ import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
+import type { KeyProtectionOptions } from '../keys/protector.js';
+import { INSECURE_WARNING, loadMasterKeysUnder, openRootOfTrust } from '../keys/root-of-trust.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -45,7 +47,9 @@ export interface ServerOptions {
   /** Ingestion requests per minute per data collection rule. */
   ingestRequestsPerMinute?: number;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
-  storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log'>>;
+  storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
+  /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
+  keyProtection: KeyProtectionOptions;
   /** Network isolation and TLS (issue 16): private listeners, the operator's certificate (watched and reloaded). */
   network?: {
     privateListeners?: ListenerAddress[];
@@ -66,6 +70,8 @@ export interface RunningServer {
   /** `https://ADDRESS:PORT` of each private listener, in the order given. */
   privateEndpoints: string[];
   bootstrap: BootstrapInfo;
+  /** What protects the keys (the root of trust), for the start banner. */
+  keyProtection: string;
   close(): Promise<void>;
 }
 
@@ -95,12 +101,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dataDir, 0o700);
   const net = opts.network ?? {};
-  // The local CA's certificate also names the private listeners' addresses.
-  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
   if (net.controlPlaneAccess === 'private-only' && !net.privateListeners?.length) {
     throw new Error('--control-plane-access private-only needs at least one --private-listener, or nobody could administer Vigil.');
   }
   if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
+  // The root of trust first: a missing or wrong one refuses the start before anything else is made.
+  const root = await openRootOfTrust(opts.dataDir, opts.keyProtection, { create: true });
+  let masterKeys;
+  let signingKeys;
+  try {
+    if (!root.protector) process.stderr.write(`\n${'!'.repeat(100)}\n${INSECURE_WARNING}\n${'!'.repeat(100)}\n\n`);
+    masterKeys = await loadMasterKeysUnder(opts.dataDir, root, { create: true, env: opts.keyProtection.env });
+    signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'), root.protector);
+  } finally {
+    // Every key is in memory now: log out of the HSM, forget the passphrase-derived key.
+    root.protector?.close();
+  }
+  // The local CA's certificate also names the private listeners' addresses.
+  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
   const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
   const httpsOptions = { ...tlsPolicy(), ...certificate };
   // Mutual TLS per listener: the client CA's certificates, asked for and required in the handshake.
@@ -113,10 +131,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
   if (created) adminSecret = secret;
 
-  const signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'));
   const logStore = await StorageEngine.open({
     ...opts.storage,
     dataDir: opts.dataDir,
+    masterKeys,
     memoryLimit: opts.memoryLimit,
     // Per-table retention; -1 means the workspace's.
     retentionDays: (workspaceId, table) => {
@@ -262,6 +280,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     endpoint,
     privateEndpoints: privateListeners.listeners.map((l) => l.url),
     bootstrap,
+    keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       watcher?.close();
       await privateListeners?.close();

@@ -47,7 +47,7 @@ describe('control plane on private listeners only', { timeout: 120_000 }, () => 
   });
 
   test('refuses to start private-only without a private listener', () => {
-    const r = spawnSync(process.execPath, [CLI, 'serve', '--data-dir', vigil.dataDir, '--port', '0', '--control-plane-access', 'private-only'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--data-dir', vigil.dataDir, '--port', '0', '--insecure-dev-keys', '--control-plane-access', 'private-only'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /needs at least one --private-listener/);
   });
