@@ -11,6 +11,20 @@ import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-t
 import { auditReport } from './audit-report.js';
 import { exportVerify, formatExportReport } from './export-verify.js';
 import { formatLedgerReport, verifyExportLedger } from '../governance/export/ledger.js';
+import { parseListenerAddress, type ListenerAddress } from '../network/listeners.js';
+
+const privateListener = (v: string, previous: ListenerAddress[] = []) => {
+  try {
+    return [...previous, parseListenerAddress(v)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+const controlPlaneAccess = (v: string) => {
+  if (v !== 'everywhere' && v !== 'private-only') throw new InvalidArgumentError("expected 'everywhere' or 'private-only'.");
+  return v;
+};
+const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 
 const port = (v: string) => {
   const n = Number(v);
@@ -55,6 +69,12 @@ interface ServeOptions extends KeyOptions {
   retentionInterval?: number;
   compactionInterval?: number;
   minFreeDiskMb?: number;
+  privateListener?: ListenerAddress[];
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  clientCa?: string;
+  controlPlaneAccess: 'everywhere' | 'private-only';
 }
 
 interface KeyOptions {
@@ -96,7 +116,7 @@ const program = new Command()
 
 const serve = program
   .command('serve')
-  .description('serve every Vigil API (identity, ingestion, query, control plane) on one HTTPS port')
+  .description('serve every Vigil API (identity, ingestion, query, control plane) on one HTTPS port, and on any private listeners')
   .option('--data-dir <dir>', 'data folder (created on first start)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
   .option('--host <host>', 'address to listen on', process.env.VIGIL_HOST ?? '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', port, process.env.VIGIL_PORT ? port(process.env.VIGIL_PORT) : 8443)
@@ -113,7 +133,13 @@ const serve = program
   .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
-  .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'));
+  .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
+  .option('--private-listener <address:port[,client-ca=file]>', 'also serve on this private address (a private network interface), repeatable; a private endpoint (Microsoft.Network/privateEndpoints) whose private IP is this address connects it to an Azure Monitor Private Link Scope; append ,client-ca=FILE for mutual TLS on it (VIGIL_PRIVATE_LISTENERS, separated by spaces)', privateListener, envListeners('VIGIL_PRIVATE_LISTENERS'))
+  .option('--tls-cert <file>', "the operator's certificate, PEM, the server certificate first and then its chain; watched and reloaded without restart when it changes (VIGIL_TLS_CERT_FILE; default: a certificate from Vigil's local CA)", process.env.VIGIL_TLS_CERT_FILE)
+  .option('--tls-key <file>', "the private key of --tls-cert, PEM, unencrypted; watched with it (VIGIL_TLS_KEY_FILE)", process.env.VIGIL_TLS_KEY_FILE)
+  .option('--tls-ca <file>', "with --tls-cert: the CA clients should trust, written as caPath to bootstrap.json (VIGIL_TLS_CA_FILE; default none: the system's trust store)", process.env.VIGIL_TLS_CA_FILE)
+  .option('--client-ca <file>', 'mutual TLS on the public listener: require a client certificate issued by this CA (PEM); on ingestion and queries, a certificate whose subject CN is a service principal\'s client id signs a request without a token in as that principal. For a private listener: --private-listener ADDRESS:PORT,client-ca=FILE (VIGIL_CLIENT_CA_FILE)', process.env.VIGIL_CLIENT_CA_FILE)
+  .option('--control-plane-access <where>', 'everywhere: the control plane (ARM /subscriptions/…, Graph /v1.0/…) answers on every listener; private-only: only on the private listeners, 403 on the public one (VIGIL_CONTROL_PLANE_ACCESS)', controlPlaneAccess, process.env.VIGIL_CONTROL_PLANE_ACCESS ? controlPlaneAccess(process.env.VIGIL_CONTROL_PLANE_ACCESS) : 'everywhere');
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -133,6 +159,14 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      network: {
+        privateListeners: o.privateListener?.map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
+        tlsCertFile: o.tlsCert && resolve(o.tlsCert),
+        tlsKeyFile: o.tlsKey && resolve(o.tlsKey),
+        tlsCaFile: o.tlsCa && resolve(o.tlsCa),
+        publicClientCaFile: o.clientCa && resolve(o.clientCa),
+        controlPlaneAccess: o.controlPlaneAccess,
+      },
       keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,
@@ -149,12 +183,12 @@ is moved to a root of trust with 'vigil protect-keys'.`,
     process.stdout.write(
       [
         `Vigil is serving on ${server.endpoint}`,
+        ...server.privateEndpoints.map((url) => `  private listener on ${url}`),
         `  data folder:  ${dataDir}`,
         `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
         `  workspace:    ${b.workspaceName} (${b.workspaceId})`,
         `  keys:         ${server.keyProtection}`,
-        `Trust its CA before calling it with the Azure SDKs:`,
-        `  export NODE_EXTRA_CA_CERTS=${b.caPath}`,
+        ...(b.caPath ? [`Trust its CA before calling it with the Azure SDKs:`, `  export NODE_EXTRA_CA_CERTS=${b.caPath}`] : []),
         '',
       ].join('\n'),
     );

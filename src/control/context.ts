@@ -31,4 +31,6 @@ export interface ControlDeps {
   blobs?: BlobStore;
   /** Data export rules (the exporter reads them). */
   dataExports?: DataExportRules;
+  /** The addresses of the private listeners (`--private-listener`), which private endpoints name. */
+  privateListeners?: () => string[];
 }

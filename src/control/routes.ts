@@ -20,13 +20,14 @@ import { registerWorkspaceRoutes } from './workspaces.js';
 import { registerStorageAccountRoutes } from './storage-accounts.js';
 import { registerDataExportRoutes } from './data-exports.js';
 import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
+import { registerPrivateLinkRoutes } from './private-link.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
 }
 
 /** Builds the table of ARM routes Vigil serves. */
-export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRouter<ControlContext> {
+export function buildArmRouter(publicBaseUrl: () => string = () => '', privateListeners: () => string[] = () => []): ArmRouter<ControlContext> {
   const router = new ArmRouter<ControlContext>();
   registerRoleAssignmentRoutes(router);
   registerRoleDefinitionRoutes(router);
@@ -42,6 +43,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerPurgeRoutes(router);
   registerStorageAccountRoutes(router);
   registerDataExportRoutes(router);
+  registerPrivateLinkRoutes(router, privateListeners);
   return router;
 }
 
@@ -54,7 +56,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
  *   - obfuscated literals (`h"…"`) found anywhere in the request body are scrubbed from errors.
  */
 export async function controlRoutes(app: FastifyInstance, deps: ControlRouteDeps): Promise<void> {
-  const router = buildArmRouter(deps.publicBaseUrl);
+  const router = buildArmRouter(deps.publicBaseUrl, deps.privateListeners);
   const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.control);
     const [rawPath, search = ''] = req.url.split('?') as [string, string?];

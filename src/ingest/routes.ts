@@ -8,6 +8,8 @@ import { ApiError, storageApiError } from '../errors/api-error.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from './decode-body.js';
 import type { IngestService } from './ingest-service.js';
 import { RateLimiter } from './rate-limiter.js';
+import { listenerOf } from '../network/listeners.js';
+import { requireNetworkAccess } from '../network/access.js';
 
 const SUPPORTED_VERSIONS = new Set(['2023-01-01', '2021-11-01-preview', '2023-04-01-preview']);
 
@@ -48,7 +50,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     if (!SUPPORTED_VERSIONS.has(version)) {
       throw new ApiError(400, 'UnsupportedApiVersion', `The api-version '${version}' is not supported. Supported versions: ${[...SUPPORTED_VERSIONS].join(', ')}.`);
     }
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion, req.raw);
     const rule = deps.metadata.dataCollectionRuleByImmutableId(req.params.ruleId);
     if (!rule || !isAllowed(deps.metadata, caller, 'Microsoft.Insights/Telemetry/Write', dataCollectionRuleId(rule), 'dataAction')) {
       if (!rule) throw new ApiError(404, 'NotFound', `Data collection rule with immutable Id '${req.params.ruleId}' not found.`);
@@ -60,6 +62,21 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     }
     if (!rule.streamDeclarations[req.params.stream]) {
       throw new ApiError(404, 'InvalidStream', `Stream '${req.params.stream}' is not declared in data collection rule '${rule.immutableId}'. Declared streams: ${Object.keys(rule.streamDeclarations).join(', ')}.`);
+    }
+    // Network isolation: every workspace this stream flows to must accept ingestion from this request's network.
+    const listener = listenerOf(req.raw);
+    for (const flow of rule.dataFlows.filter((f) => f.streams.includes(req.params.stream))) {
+      for (const name of flow.destinations) {
+        const dest = rule.destinations.logAnalytics.find((d) => d.name.toLowerCase() === name.toLowerCase());
+        const workspace = dest && deps.metadata.workspaceByCustomerId(dest.workspaceId);
+        if (!workspace) continue;
+        try {
+          requireNetworkAccess(deps.metadata, listener, 'ingestion', workspace, req.ip);
+        } catch (err) {
+          req.log.warn({ rule: rule.immutableId, workspace: workspace.customerId, listener: `${listener.kind} ${listener.host}:${listener.port}`, ip: req.ip }, 'ingestion refused by network isolation');
+          throw err;
+        }
+      }
     }
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {

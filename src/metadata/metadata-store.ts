@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type {
@@ -43,6 +44,8 @@ export class MetadataStore implements AssignmentSource {
     state.locks ??= [];
     state.diagnosticSettings ??= [];
     state.purgeOperations ??= [];
+    state.privateLinkScopes ??= [];
+    state.privateEndpoints ??= [];
     return state;
   }
 
@@ -214,6 +217,16 @@ export class MetadataStore implements AssignmentSource {
 
   diagnosticSettings(): DiagnosticSettingRecord[] {
     return this.state.diagnosticSettings;
+  }
+
+  /** Azure Monitor Private Link Scopes (issue 16). */
+  privateLinkScopes(): PrivateLinkScopeRecord[] {
+    return this.state.privateLinkScopes ?? [];
+  }
+
+  /** Private endpoints, each one a private listener connected to a private link scope (issue 16). */
+  privateEndpoints(): PrivateEndpointRecord[] {
+    return this.state.privateEndpoints ?? [];
   }
 
   purgeOperations(): PurgeOperationRecord[] {

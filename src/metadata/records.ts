@@ -1,3 +1,4 @@
+import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 
@@ -211,4 +212,7 @@ export interface MetadataState {
   locks: LockRecord[];
   diagnosticSettings: DiagnosticSettingRecord[];
   purgeOperations: PurgeOperationRecord[];
+  /** Added with issue 16 (network isolation; defaulted to [] on load). */
+  privateLinkScopes?: PrivateLinkScopeRecord[];
+  privateEndpoints?: PrivateEndpointRecord[];
 }

@@ -17,6 +17,8 @@ import { workspaceTables } from '../metadata/standard-tables.js';
 import { parseTimespan } from './timespan.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
+import { listenerOf, type ListenerInfo } from '../network/listeners.js';
+import { requireNetworkAccess } from '../network/access.js';
 
 export interface QueryRouteDeps {
   metadata: MetadataStore;
@@ -24,6 +26,11 @@ export interface QueryRouteDeps {
   authenticate: Authenticate;
   /** The query audit (LAQueryLogs): every user query passes through it, whatever its outcome. */
   auditor?: QueryAuditor;
+}
+
+interface Origin {
+  listener: ListenerInfo;
+  ip: string;
 }
 
 /** A header value as one string (the first, when repeated), bounded in length. */
@@ -162,14 +169,25 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     correlationId: header(item['x-ms-client-request-id']) ?? header(req.headers['x-ms-client-request-id']) ?? req.id,
   });
 
-  const runResource = async (caller: Caller, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
+  /** The network a request came from: its listener (public or private) and client address. */
+  const originOf = (req: FastifyRequest): Origin => ({ listener: listenerOf(req.raw), ip: req.ip });
+  /** Network isolation (src/network/access.ts): the workspace must accept queries from this network. */
+  const requireNetwork = (origin: Origin, workspaces: Iterable<WorkspaceRecord>) => {
+    for (const w of workspaces) requireNetworkAccess(deps.metadata, origin.listener, 'query', w, origin.ip);
+  };
+  /** Resource context: every workspace that holds readable rows of the resource must accept queries from this network. */
+  const requireResourceNetwork = (origin: Origin, caller: Caller, resourceId: string) =>
+    requireNetwork(origin, new Map(queries.access.readableForResource(caller, resourceId).map(({ w }) => [w.customerId, w])).values());
+
+  const runResource = async (caller: Caller, origin: Origin, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
     const query = validateBody(body);
     requireResourceAccess(caller, resourceId);
+    requireResourceNetwork(origin, caller, resourceId);
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
     return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal, trace });
   };
 
-  const runOne = async (caller: Caller, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
+  const runOne = async (caller: Caller, origin: Origin, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
     const query = validateBody(body);
     let extra: string[] = [];
     if (body.workspaces !== undefined && body.workspaces !== null) {
@@ -181,16 +199,17 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     }
     const workspace = workspaceFor(caller, workspaceRef);
     const additional = extra.map((ref) => workspaceFor(caller, ref));
+    requireNetwork(origin, [workspace, ...additional]);
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
     return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal, trace });
   };
 
   const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const prefer = parsePrefer(req.headers.prefer);
     const signal = disconnectSignal(reply);
     const result = await audited(caller, { workspaceRefs: workspaceRefsOf(req.params.workspaceId, body) }, body, requestHeaders(req), (trace) =>
-      runOne(caller, req.params.workspaceId, body, prefer, signal, trace),
+      runOne(caller, originOf(req), req.params.workspaceId, body, prefer, signal, trace),
     );
     return sendResult(reply, prefer, result);
   };
@@ -209,8 +228,8 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   /** `GET|POST /v1/{resourceId}/query` and `/v1/{resourceId}/metadata`: resource-centric queries. */
   const handleResource = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!;
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
-    if (/\/metadata\/*$/i.test(path)) return resourceMetadata(caller, resourceFromPath(req.url, 'metadata'), reply);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
+    if (/\/metadata\/*$/i.test(path)) return resourceMetadata(caller, originOf(req), resourceFromPath(req.url, 'metadata'), reply);
     const resourceId = resourceFromPath(req.url, 'query');
     let body: QueryBody;
     if (req.method === 'GET') {
@@ -227,14 +246,15 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     return sendResult(
       reply,
       prefer,
-      await audited(caller, { resourceId }, body, requestHeaders(req), (trace) => runResource(caller, resourceId, body, prefer, signal, trace)),
+      await audited(caller, { resourceId }, body, requestHeaders(req), (trace) => runResource(caller, originOf(req), resourceId, body, prefer, signal, trace)),
     );
   };
   app.get('/v1/*', handleResource);
   app.post('/v1/*', handleResource);
 
-  const resourceMetadata = (caller: Caller, resourceId: string, reply: FastifyReply) => {
+  const resourceMetadata = (caller: Caller, origin: Origin, resourceId: string, reply: FastifyReply) => {
     requireResourceAccess(caller, resourceId);
+    requireResourceNetwork(origin, caller, resourceId);
     const readable = queries.access.readableForResource(caller, resourceId);
     const byName = new Map<string, { name: string; columns: { name: string; type: string }[]; workspaces: string[] }>();
     for (const { w, t } of readable) {
@@ -270,7 +290,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   });
 
   app.post<{ Body: unknown }>('/v1/$batch', async (req, reply) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const body = req.body as { requests?: unknown } | undefined;
     const invalid = (why: string) => new ApiError(400, 'BadArgumentError', `The batch request is invalid: ${why}`, { innererror: { code: 'QueryValidationError', message: why } });
     if (!body || typeof body !== 'object' || !Array.isArray(body.requests)) throw invalid("the body must be {\"requests\": [...]}.");
@@ -298,7 +318,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
           const headers = Object.fromEntries(Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
           const body = item.body;
           const result = await audited(caller, { workspaceRefs: workspaceRefsOf(item.workspace, body) }, body, requestHeaders(req, headers), (trace) =>
-            runOne(caller, item.workspace, body, parsePrefer(headers.prefer), signal, trace),
+            runOne(caller, originOf(req), item.workspace, body, parsePrefer(headers.prefer), signal, trace),
           );
           return { id: item.id, status: 200, body: result };
         } catch (err) {
@@ -311,8 +331,9 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   });
 
   const metadata = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
     const w = workspaceFor(caller, req.params.workspaceId);
+    requireNetwork(originOf(req), [w]);
     const tables = workspaceTables(w)
       .filter((t) => queries.canReadTable(caller, w, t.name))
       .map((t) => ({

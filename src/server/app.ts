@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,9 @@ import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
 import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
+import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
+import { clientCertificateCaller } from '../network/client-certificates.js';
+import { isControlPlanePath, listenerOf, startPrivateListeners, type ListenerAddress, type PrivateListeners } from '../network/listeners.js';
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
@@ -53,11 +56,25 @@ export interface ServerOptions {
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
   /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
   keyProtection: KeyProtectionOptions;
+  /** Network isolation and TLS (issue 16): private listeners, the operator's certificate (watched and reloaded). */
+  network?: {
+    privateListeners?: ListenerAddress[];
+    tlsCertFile?: string;
+    tlsKeyFile?: string;
+    /** The CA clients trust for the operator's certificate (bootstrap.json `caPath`). */
+    tlsCaFile?: string;
+    /** Mutual TLS on the public listener: the CA whose client certificates it requires. */
+    publicClientCaFile?: string;
+    /** `private-only`: the control plane answers only on private listeners. */
+    controlPlaneAccess?: 'everywhere' | 'private-only';
+  };
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   endpoint: string;
+  /** `https://ADDRESS:PORT` of each private listener, in the order given. */
+  privateEndpoints: string[];
   bootstrap: BootstrapInfo;
   /** What protects the keys (the root of trust), for the start banner. */
   keyProtection: string;
@@ -89,6 +106,11 @@ function frameworkError(err: FastifyError): ApiError {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dataDir, 0o700);
+  const net = opts.network ?? {};
+  if (net.controlPlaneAccess === 'private-only' && !net.privateListeners?.length) {
+    throw new Error('--control-plane-access private-only needs at least one --private-listener, or nobody could administer Vigil.');
+  }
+  if (Boolean(net.tlsCertFile) !== Boolean(net.tlsKeyFile)) throw new Error('--tls-cert and --tls-key go together: give both, or neither for the local CA.');
   // The root of trust first: a missing or wrong one refuses the start before anything else is made.
   const root = await openRootOfTrust(opts.dataDir, opts.keyProtection, { create: true });
   let masterKeys;
@@ -101,7 +123,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Every key is in memory now: log out of the HSM, forget the passphrase-derived key.
     root.protector?.close();
   }
-  const tls = await ensureTlsMaterial(opts.dataDir);
+  // The local CA's certificate also names the private listeners' addresses.
+  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
+  const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
+  const httpsOptions = { ...tlsPolicy(), ...certificate };
+  // Mutual TLS per listener: the client CA's certificates, asked for and required in the handshake.
+  const mutualTls = (clientCaFile: string | undefined) =>
+    clientCaFile ? { ca: readFileSync(clientCaFile, 'utf8'), requestCert: true, rejectUnauthorized: true } : {};
+  const publicMutualTls = mutualTls(net.publicClientCaFile);
 
   let adminSecret: string | undefined;
   const { state, adminSecret: secret } = await initialState();
@@ -128,7 +157,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
 
   const app = Fastify({
-    https: { key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' },
+    https: { ...httpsOptions, ...publicMutualTls },
     // Requests Node's HTTP parser refuses (headers over 16 KB, a broken request line, a request
     // timeout) never reach a route: answer them in Azure's error shape too.
     clientErrorHandler: answerClientError,
@@ -148,6 +177,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   let endpoint = '';
+  let privateBaseUrls: string[] = [];
   const publicBaseUrl = () => endpoint;
   const issuerFor = (tenantId: string) => `${publicBaseUrl()}/${tenantId}/v2.0`;
   const directory: PrincipalDirectory = {
@@ -157,17 +187,32 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const issuer = new TokenIssuer(signingKeys, issuerFor);
   let verifier: TokenVerifier | undefined;
-  const authenticate = async (header: string | undefined, audiences: readonly string[]): Promise<Caller> => {
+  const authenticate = async (header: string | undefined, audiences: readonly string[], request?: import('node:http').IncomingMessage): Promise<Caller> => {
+    // Data planes on a mutual-TLS listener: no token, a verified client certificate signs the caller in.
+    if (!header && request) {
+      const byCertificate = clientCertificateCaller(request, metadata);
+      if (byCertificate) return byCertificate;
+    }
     // Every plane also accepts Vigil's own base URL as audience (identity/audiences.ts).
-    const p = await verifier!.verify(header, withBaseUrl(audiences, publicBaseUrl()));
+    const p = await verifier!.verify(header, [...withBaseUrl(audiences, publicBaseUrl()), ...privateBaseUrls]);
     return { objectId: p.objectId, appId: p.appId, tenantId: p.tenantId };
   };
 
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-ms-request-id', req.id);
     reply.header('x-ms-correlation-request-id', req.id);
+    reply.header('strict-transport-security', HSTS_VALUE);
     return payload;
   });
+
+  if (net.controlPlaneAccess === 'private-only') {
+    app.addHook('onRequest', async (req) => {
+      if (listenerOf(req.raw).kind === 'public' && isControlPlanePath(req.url)) {
+        req.log.warn({ path: req.url.split('?')[0], ip: req.ip }, 'control plane refused on the public listener (--control-plane-access private-only)');
+        throw new ApiError(403, 'PublicNetworkAccessDisabled', 'The control plane of this Vigil is reachable only through its private listeners (--control-plane-access private-only).');
+      }
+    });
+  }
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const api = err instanceof ApiError ? err : frameworkError(err);
@@ -193,7 +238,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
 
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
-  const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
+  // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
+  const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
   await app.register(identityRoutes, {
     directory,
     issuer,
@@ -206,7 +252,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host) });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -214,20 +260,45 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(blobRoutes, { blobs, metadata, authenticate, publicBaseUrl });
 
   await app.listen({ host: opts.host, port: opts.port });
+  let privateListeners: PrivateListeners | undefined;
+  let watcher: CertificateWatcher | undefined;
+  try {
+    const privateSpecs = net.privateListeners ?? [];
+    const privateMutualTls = privateSpecs.map((l) => mutualTls(l.clientCaFile));
+    privateListeners = await startPrivateListeners(privateSpecs, (l) => ({ ...httpsOptions, ...privateMutualTls[privateSpecs.indexOf(l)] }), app.routing, answerClientError);
+    privateBaseUrls = privateListeners.listeners.map((l) => l.url);
+    if (net.tlsCertFile && net.tlsKeyFile) {
+      const servers: [import('node:https').Server, { ca?: string }][] = [
+        [app.server as unknown as import('node:https').Server, publicMutualTls],
+        ...privateListeners.servers.map((s, i) => [s, privateMutualTls[i]!] as [import('node:https').Server, { ca?: string }]),
+      ];
+      watcher = new CertificateWatcher(net.tlsCertFile, net.tlsKeyFile, certificate, (pair) => {
+        for (const [server, mtls] of servers) server.setSecureContext({ ...tlsPolicy(), ...pair, ...(mtls.ca ? { ca: mtls.ca } : {}) });
+      }, (level, message) => app.log[level](message));
+    }
+  } catch (err) {
+    await privateListeners?.close();
+    await app.close();
+    throw err;
+  }
   const address = app.server.address() as AddressInfo;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   endpoint = `https://${host}:${address.port}`;
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
-  const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
+  const caPath = net.tlsCertFile ? (net.tlsCaFile ?? '') : tls.caPath;
+  const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, caPath, adminSecret);
   purge.resume();
   exporter.start();
 
   return {
     app,
     endpoint,
+    privateEndpoints: privateListeners.listeners.map((l) => l.url),
     bootstrap,
     keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
+      watcher?.close();
+      await privateListeners?.close();
       await app.close();
       await exporter.close();
       purge.close();
@@ -251,7 +322,7 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nStrict-Transport-Security: ${HSTS_VALUE}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroySoon();
