@@ -6,6 +6,7 @@ import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { auditReport } from './audit-report.js';
+import { parseAllowEntry } from '../alerts/webhook-target.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -50,6 +51,9 @@ interface ServeOptions {
   retentionInterval?: number;
   compactionInterval?: number;
   minFreeDiskMb?: number;
+  alertMinFrequency: number;
+  alertWebhookAllow: string[];
+  alertWebhookCa?: string;
 }
 
 const program = new Command()
@@ -77,6 +81,16 @@ program
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
+  .option('--alert-min-frequency <seconds>', 'shortest evaluationFrequency a log search alert rule may have (VIGIL_ALERT_MIN_FREQUENCY_SECONDS; default 60, as Azure; lower only for development and tests)', positive, envNumber('VIGIL_ALERT_MIN_FREQUENCY_SECONDS') ?? 60)
+  .option('--alert-webhook-allow <target>', 'allow alert webhooks to this loopback/private/link-local target: host:port or a CIDR range (repeatable; Vigil\'s own port is never allowed)', (v: string, acc: string[]) => {
+    try {
+      parseAllowEntry(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return [...acc, v];
+  }, [] as string[])
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -87,6 +101,7 @@ program
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,

@@ -3,6 +3,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { LogStore } from '../store/store.js';
 import type { ActivityLog } from '../audit/activity-log.js';
 import type { PurgeService } from '../governance/purge.js';
+import type { AlertService } from '../alerts/alert-service.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -23,4 +24,6 @@ export interface ControlDeps {
   activity?: ActivityLog;
   /** Purge operations (GDPR). */
   purge?: PurgeService;
+  /** Log search alerts: evaluation state and history. */
+  alerts?: AlertService;
 }

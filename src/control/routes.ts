@@ -18,6 +18,8 @@ import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTableRoutes } from './tables.js';
 import { registerWorkspaceRoutes } from './workspaces.js';
 import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
+import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
+import { registerActionGroupRoutes } from './action-groups.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -38,6 +40,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => ''): ArmRoute
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
   registerPurgeRoutes(router);
+  registerScheduledQueryRuleRoutes(router);
+  registerActionGroupRoutes(router);
   return router;
 }
 

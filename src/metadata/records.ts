@@ -1,5 +1,6 @@
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
+import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -211,4 +212,7 @@ export interface MetadataState {
   locks: LockRecord[];
   diagnosticSettings: DiagnosticSettingRecord[];
   purgeOperations: PurgeOperationRecord[];
+  /** Added with issue 13 (defaulted to [] on load). */
+  scheduledQueryRules?: ScheduledQueryRuleRecord[];
+  actionGroups?: ActionGroupRecord[];
 }

@@ -30,6 +30,10 @@ import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
+import { AlertService } from '../alerts/alert-service.js';
+import { WebhookSender } from '../alerts/webhook-delivery.js';
+import { parseAllowEntry } from '../alerts/webhook-target.js';
+import { readFileSync } from 'node:fs';
 
 export interface ServerOptions {
   dataDir: string;
@@ -43,6 +47,15 @@ export interface ServerOptions {
   ingestRequestsPerMinute?: number;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log'>>;
+  /** Log search alerts (src/alerts). */
+  alerts?: {
+    /** Shortest evaluationFrequency a rule may have, in seconds (default 60, as Azure). */
+    minFrequencySeconds?: number;
+    /** Webhook targets allowed although loopback/private/link-local: `host:port` or CIDR. */
+    webhookAllow?: string[];
+    /** PEM file of extra CA certificates trusted for webhook targets. */
+    webhookCaFile?: string;
+  };
 }
 
 export interface RunningServer {
@@ -162,6 +175,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
   const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+  let listeningPort: number | undefined;
+  const alerts = new AlertService({
+    dataDir: opts.dataDir,
+    metadata,
+    queries: queryService,
+    issuer,
+    activity,
+    publicBaseUrl,
+    minFrequencyMs: (opts.alerts?.minFrequencySeconds ?? 60) * 1000,
+    sender: new WebhookSender({
+      policy: { allow: (opts.alerts?.webhookAllow ?? []).map(parseAllowEntry), ownPort: () => listeningPort },
+      extraCaPem: opts.alerts?.webhookCaFile ? readFileSync(opts.alerts.webhookCaFile, 'utf8') : undefined,
+    }),
+    log: (level, message) => app.log[level](message),
+  });
 
   const baseUrlAudience = () => withBaseUrl([], publicBaseUrl());
   await app.register(identityRoutes, {
@@ -176,18 +204,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, alerts });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: ALL_AUDIENCES, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address() as AddressInfo;
+  listeningPort = address.port;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   endpoint = `https://${host}:${address.port}`;
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
   const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, tls.caPath, adminSecret);
   purge.resume();
+  alerts.start();
 
   return {
     app,
@@ -195,6 +225,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     bootstrap,
     async close() {
       await app.close();
+      await alerts.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
