@@ -7,6 +7,7 @@ import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { auditReport } from './audit-report.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
+import { installSecurityRules } from './alerts.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -194,6 +195,26 @@ audit
   .option('--json', 'print JSON instead of tables')
   .action(async (o: { since: string; workspace?: string; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
     process.stdout.write(`${await auditReport(o)}\n`);
+  });
+
+const alerts = program.command('alerts').description('log search alerts of a running Vigil');
+alerts
+  .command('install-security-rules')
+  .description("install the 'unauthorized query attempts' alert (LAQueryLogs ResponseCode 403 by AADObjectId) on the workspace that receives the query audit, with a least-privilege identity")
+  .option('--workspace <id>', 'workspace that receives the audit: ARM id, customerId GUID or name (default: the one in bootstrap.json)')
+  .option('--action-group <id>', 'ARM id of an action group to notify (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--frequency <duration>', 'evaluation frequency (ISO 8601)', 'PT5M')
+  .option('--window <duration>', 'look-back window (ISO 8601)', 'PT5M')
+  .option('--severity <n>', 'alert severity 0 (critical) to 4 (verbose)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 4) throw new InvalidArgumentError('a severity is 0 to 4.');
+    return n;
+  }, 1)
+  .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -8,6 +8,7 @@
  * of LAQueryLogs, and a restart that neither skips nor repeats a period.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { sdkClients } from '../support/clients.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, roleId, type TestPrincipal } from '../support/principals.js';
-import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const SQR = 'api-version=2023-12-01';
 const IDENTIFIER_URI = 'api://vigil-test-alert-hook';
@@ -34,6 +35,7 @@ interface Received {
 interface Evaluation {
   windowStart: string;
   windowEnd: string;
+  evaluatedAt: string;
   outcome: 'Succeeded' | 'Failed' | 'Skipped';
   identity: string;
   rows?: number;
@@ -372,6 +374,55 @@ describe('log search alerts', { timeout: 420_000 }, () => {
       return Number(rows[0]!.n) > 0 ? rows[0]! : undefined;
     }, 20_000);
     assert.equal(Number(mine.rule), 0);
+  });
+
+  it("'vigil alerts install-security-rules' installs the unauthorized-query-attempts rule, which fires for a 403", async () => {
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'alerts', 'install-security-rules', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--action-group', agId('ops'), '--frequency', 'PT2S', '--window', 'PT10S'],
+      { encoding: 'utf8', env: process.env },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const installed = JSON.parse(run.stdout) as { rule: string; principalId: string; roleAssignments: string[] };
+    assert.equal(installed.rule, rulePath('unauthorized-query-attempts'));
+    assert.equal(installed.roleAssignments.length, 2);
+    // Running it again changes nothing (same rule, same identity, no duplicate assignments).
+    const again = spawnSync(process.execPath, [CLI, 'alerts', 'install-security-rules', '--data-dir', vigil.dataDir, '--action-group', agId('ops'), '--frequency', 'PT2S', '--window', 'PT10S'], { encoding: 'utf8' });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).roleAssignments, installed.roleAssignments);
+    // Least privilege: the identity reads LAQueryLogs, and not the application's tables.
+    const intruder = await p.create('intruder');
+    const denied = await call(b, await intruder.token(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: 'AppLogs_CL | take 1' });
+    assert.equal(denied.status, 403, denied.text);
+    const alert = await waitFor('the unauthorized-query alert', async () =>
+      received.find(
+        (r) =>
+          r.path === '/secure' &&
+          r.payload.data.essentials.alertRule === 'unauthorized-query-attempts' &&
+          r.payload.data.essentials.monitorCondition === 'Fired' &&
+          r.payload.data.alertContext.condition.allOf[0].dimensions.some((d: { name: string; value: string }) => d.name === 'AADObjectId' && d.value === intruder.objectId),
+      ),
+    );
+    assert.equal(alert.payload.data.essentials.severity, 'Sev1');
+    assert.ok(alert.payload.data.alertContext.condition.allOf[0].metricValue >= 1);
+    assert.equal(alert.tokenError, undefined);
+    const evals = await evaluations('unauthorized-query-attempts');
+    assert.ok(evals.some((e) => e.outcome === 'Succeeded' && e.identity === installed.principalId));
+    // Its identity cannot read application data: pointed (by the Owner) at AppLogs_CL, the rule fails.
+    const admin = await p.adminToken(AUD.arm);
+    const current = (await call(b, admin, 'GET', `${rulePath('unauthorized-query-attempts')}?${SQR}`)).json<any>();
+    const rewritten = await call(b, admin, 'PUT', `${rulePath('unauthorized-query-attempts')}?${SQR}`, {
+      location: 'local',
+      identity: { type: 'SystemAssigned' },
+      properties: { ...current.properties, criteria: { allOf: [{ ...current.properties.criteria.allOf[0], query: 'AppLogs_CL | project AADObjectId = Computer' }] } },
+    });
+    assert.equal(rewritten.status, 200, rewritten.text);
+    assert.equal(rewritten.json<any>().identity.principalId, installed.principalId, 'the identity is kept across updates');
+    const refused = await waitFor('the rewritten rule failing', async () =>
+      (await evaluations('unauthorized-query-attempts')).find((e) => e.outcome === 'Failed' && Date.parse(e.evaluatedAt) > Date.parse(current.systemData.lastModifiedAt)),
+    );
+    assert.match(refused.error!.code, /InsufficientAccessError|BadArgumentError/);
+    assert.match(refused.error!.message, /AppLogs_CL/);
   });
 
   it('continues after a restart with no missed and no repeated period', async () => {
