@@ -35,6 +35,7 @@ import { commonAlertSchema, type AlertInstance } from './common-schema.js';
 import { ACTION_GROUP_TYPE, parseResourceId, ruleResourceId } from './ids.js';
 import type { RuleCondition, ScheduledQueryRuleRecord } from './records.js';
 import type { WebhookSender } from './webhook-delivery.js';
+import { advance, aggregate, type AlertStateEntry, type Dimensions } from './evaluation.js';
 
 /** The Action Groups first-party application (the `appid` of secure-webhook tokens in Azure). */
 export const ACTION_GROUPS_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
@@ -49,7 +50,7 @@ export interface NotificationRecord {
   monitorCondition: 'Fired' | 'Resolved';
   actionGroup: string;
   receiver: string;
-  status: 'Pending' | 'Delivered' | 'Failed' | 'Refused';
+  status: 'Pending' | 'Delivered' | 'Failed' | 'Refused' | 'Suppressed';
   attempts: number;
   httpStatus?: number;
   lastError?: string;
@@ -76,21 +77,12 @@ export interface EvaluationRecord {
   notifications: NotificationRecord[];
 }
 
-interface AlertStateEntry {
-  dimensions: { name: string; value: string }[];
-  /** Breach results of the last evaluations, newest last (for failing periods). */
-  recent: boolean[];
-  condition: 'Fired' | 'Resolved';
-  alertId?: string;
-  firedAt?: string;
-  resolvedAt?: string;
-  metricValue: number;
-}
-
 interface RuleState {
   /** Epoch ms of the end of the last evaluated (or skipped) period. */
   lastPeriodEnd?: number;
   lastOutcome?: 'Succeeded' | 'Failed';
+  /** muteActionsDuration: notifications are suppressed until then (epoch ms). */
+  mutedUntil?: number;
   alerts: Record<string, AlertStateEntry>;
   history: EvaluationRecord[];
 }
@@ -260,7 +252,7 @@ export class AlertService {
 
   private async evaluate(rule: ScheduledQueryRuleRecord, s: RuleState, periodEnd: number): Promise<void> {
     const ruleId = ruleResourceId(rule);
-    const windowMs = parseDurationMs(rule.windowSize)!;
+    const windowMs = parseDurationMs(rule.overrideQueryTimeRange ?? rule.windowSize)!;
     const windowStart = new Date(periodEnd - windowMs).toISOString();
     const windowEnd = new Date(periodEnd).toISOString();
     const started = process.hrtime.bigint();
@@ -299,7 +291,7 @@ export class AlertService {
     this.save();
     if (record.outcome === 'Failed' && previous !== 'Failed') this.recordActivity(rule, caller, record, false);
     if (record.outcome !== 'Failed' && previous === 'Failed') this.recordActivity(rule, caller, record, true);
-    for (const n of record.notifications) this.deliver(record, n);
+    for (const n of record.notifications) if (n.status === 'Pending') this.deliver(record, n);
   }
 
   private recordActivity(rule: ScheduledQueryRuleRecord, caller: Caller | undefined, e: EvaluationRecord, recovered: boolean): void {
@@ -342,95 +334,30 @@ export class AlertService {
     const table = result.tables[0]!;
     const rows = table.rows.texts.map((t) => JSON.parse(t) as unknown[]);
     record.rows = rows.length;
-    const index = (name: string) => {
-      const i = table.columns.findIndex((c) => c.name === name);
-      if (i < 0) throw new ApiError(400, 'InvalidQueryResult', `The query's results have no column '${name}' (named by the rule's condition).`);
-      return i;
-    };
-    const dims = condition.dimensions.map((d) => ({ ...d, i: index(d.name) }));
-    const measure = condition.timeAggregation === 'Count' ? undefined : index(condition.metricMeasureColumn ?? '');
-    const groups = new Map<string, { dimensions: { name: string; value: string }[]; values: number[]; count: number }>();
-    for (const row of rows) {
-      const dimensions = dims.map((d) => ({ name: d.name, value: row[d.i] === null || row[d.i] === undefined ? '' : typeof row[d.i] === 'string' ? (row[d.i] as string) : JSON.stringify(row[d.i]) }));
-      if (dims.some((d, j) => !dimensionSelects(d, dimensions[j]!.value))) continue;
-      const k = JSON.stringify(dimensions.map((d) => d.value));
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { dimensions, values: [], count: 0 }));
-      g.count++;
-      if (measure !== undefined) {
-        const v = Number(row[measure]);
-        if (row[measure] !== null && Number.isFinite(v)) g.values.push(v);
-      }
-    }
-    if (groups.size === 0 && condition.timeAggregation === 'Count' && dims.length === 0) groups.set('[]', { dimensions: [], values: [], count: 0 });
-    const out = new Map<string, { dimensions: { name: string; value: string }[]; value: number }>();
-    for (const [k, g] of groups) {
-      let value: number;
-      switch (condition.timeAggregation) {
-        case 'Count':
-          value = g.count;
-          break;
-        case 'Total':
-          value = g.values.reduce((a, b) => a + b, 0);
-          break;
-        case 'Average':
-          if (g.values.length === 0) continue;
-          value = g.values.reduce((a, b) => a + b, 0) / g.values.length;
-          break;
-        case 'Minimum':
-          if (g.values.length === 0) continue;
-          value = Math.min(...g.values);
-          break;
-        case 'Maximum':
-          if (g.values.length === 0) continue;
-          value = Math.max(...g.values);
-          break;
-      }
-      out.set(k, { dimensions: g.dimensions, value });
-    }
-    return out;
+    return aggregate(table.columns, rows, condition);
   }
 
   private applyResults(
     rule: ScheduledQueryRuleRecord,
     condition: RuleCondition,
     s: RuleState,
-    groups: Map<string, { dimensions: { name: string; value: string }[]; value: number }>,
+    groups: Map<string, { dimensions: Dimensions; value: number }>,
     record: EvaluationRecord,
     windowStart: string,
     windowEnd: string,
   ): void {
-    const n = condition.failingPeriods.numberOfEvaluationPeriods;
-    const m = condition.failingPeriods.minFailingPeriodsToAlert;
-    const keys = new Set([...groups.keys(), ...Object.keys(s.alerts)]);
-    for (const k of keys) {
-      const g = groups.get(k);
-      const breached = g !== undefined && compare(g.value, condition.operator, condition.threshold);
-      const a = (s.alerts[k] ??= { dimensions: g?.dimensions ?? [], recent: [], condition: 'Resolved', metricValue: 0 });
-      a.recent.push(breached);
-      if (a.recent.length > n) a.recent.splice(0, a.recent.length - n);
-      if (g) a.metricValue = g.value;
-      const failing = a.recent.filter(Boolean).length >= m;
-      const now = new Date().toISOString();
-      if (failing && a.condition !== 'Fired') {
-        a.condition = 'Fired';
-        a.alertId = randomUUID();
-        a.firedAt = now;
-        delete a.resolvedAt;
-        record.fired.push(k);
-        this.notify(rule, condition, a, record, windowStart, windowEnd);
-      } else if (!failing && a.condition === 'Fired' && rule.autoMitigate) {
-        a.condition = 'Resolved';
-        a.resolvedAt = now;
-        record.resolved.push(k);
-        this.notify(rule, condition, a, record, windowStart, windowEnd);
-      }
-      // Combinations with nothing to remember are dropped (they come back if they breach again).
-      if (a.condition !== 'Fired' && !a.recent.some(Boolean)) delete s.alerts[k];
-    }
+    const { fired, resolved, transitions } = advance(s.alerts, groups, condition, rule.autoMitigate, new Date().toISOString(), randomUUID);
+    record.fired = fired;
+    record.resolved = resolved;
+    const now = Date.now();
+    const muted = s.mutedUntil !== undefined && now < s.mutedUntil;
+    for (const k of [...fired, ...resolved]) this.notify(rule, condition, transitions.get(k)!, record, windowStart, windowEnd, muted);
+    // muteActionsDuration: after an alert fires, the rule's actions are muted for that long.
+    const mute = rule.muteActionsDuration ? parseDurationMs(rule.muteActionsDuration) : undefined;
+    if (mute && fired.length > 0 && !muted) s.mutedUntil = now + mute;
   }
 
-  private notify(rule: ScheduledQueryRuleRecord, condition: RuleCondition, a: AlertStateEntry, record: EvaluationRecord, windowStart: string, windowEnd: string): void {
+  private notify(rule: ScheduledQueryRuleRecord, condition: RuleCondition, a: AlertStateEntry, record: EvaluationRecord, windowStart: string, windowEnd: string, muted: boolean): void {
     const alert: AlertInstance = {
       alertId: a.alertId!,
       monitorCondition: a.condition,
@@ -447,7 +374,11 @@ export class AlertService {
       const group = ref && this.o.metadata.actionGroup(ref.subscriptionId, ref.resourceGroup, ref.name);
       if (!group || !group.enabled) continue;
       for (const r of group.webhookReceivers) {
-        record.notifications.push({ id: randomUUID(), alertId: a.alertId!, monitorCondition: a.condition, actionGroup: groupId, receiver: r.name, status: 'Pending', attempts: 0, payload });
+        record.notifications.push(
+          muted
+            ? { id: randomUUID(), alertId: a.alertId!, monitorCondition: a.condition, actionGroup: groupId, receiver: r.name, status: 'Suppressed', attempts: 0, lastError: 'muted by the rule\'s muteActionsDuration' }
+            : { id: randomUUID(), alertId: a.alertId!, monitorCondition: a.condition, actionGroup: groupId, receiver: r.name, status: 'Pending', attempts: 0, payload },
+        );
       }
     }
   }
@@ -508,25 +439,5 @@ export class AlertService {
     };
     void e;
     track();
-  }
-}
-
-function dimensionSelects(d: { operator: 'Include' | 'Exclude'; values: string[] }, value: string): boolean {
-  const listed = d.values.includes('*') || d.values.includes(value);
-  return d.operator === 'Include' ? listed : !d.values.includes(value);
-}
-
-function compare(value: number, op: RuleCondition['operator'], threshold: number): boolean {
-  switch (op) {
-    case 'Equals':
-      return value === threshold;
-    case 'GreaterThan':
-      return value > threshold;
-    case 'GreaterThanOrEqual':
-      return value >= threshold;
-    case 'LessThan':
-      return value < threshold;
-    case 'LessThanOrEqual':
-      return value <= threshold;
   }
 }

@@ -46,6 +46,8 @@ export interface ScheduledQueryRuleRecord {
   /** ISO 8601 durations as given, and their length in ms. */
   evaluationFrequency: string;
   windowSize: string;
+  /** The query's time range when longer than windowSize. */
+  overrideQueryTimeRange?: string;
   criteria: { allOf: RuleCondition[] };
   autoMitigate: boolean;
   muteActionsDuration?: string;

@@ -112,6 +112,7 @@ function shape(ctx: ControlContext, r: ScheduledQueryRuleRecord) {
       ...(r.targetResourceTypes ? { targetResourceTypes: r.targetResourceTypes } : {}),
       evaluationFrequency: r.evaluationFrequency,
       windowSize: r.windowSize,
+      ...(r.overrideQueryTimeRange ? { overrideQueryTimeRange: r.overrideQueryTimeRange } : {}),
       criteria: {
         allOf: r.criteria.allOf.map((c) => ({
           query: c.query,
@@ -207,6 +208,20 @@ export function registerScheduledQueryRuleRoutes(router: ArmRouter<ControlContex
     if (window === undefined || window < frequency || window > 2 * 24 * 3_600_000) {
       throw bad(`windowSize '${props.windowSize}' must be an ISO 8601 duration of at least the evaluationFrequency and at most 2 days.`, 'properties.windowSize');
     }
+    if (props.overrideQueryTimeRange) {
+      const range = parseDurationMs(props.overrideQueryTimeRange);
+      if (range === undefined || range < window || range > 2 * 24 * 3_600_000) {
+        throw bad(`overrideQueryTimeRange '${props.overrideQueryTimeRange}' must be an ISO 8601 duration from the windowSize to 2 days.`, 'properties.overrideQueryTimeRange');
+      }
+    }
+    for (const unsupported of ['resolveConfiguration', 'ruleResolveConfiguration'] as const) {
+      if (props[unsupported] !== undefined && props[unsupported] !== null) {
+        throw bad(`properties.${unsupported} is not supported by Vigil: alerts resolve with autoMitigate when the condition no longer holds.`, `properties.${unsupported}`);
+      }
+    }
+    if (props.muteActionsDuration && parseDurationMs(props.muteActionsDuration) === undefined) {
+      throw bad(`muteActionsDuration '${props.muteActionsDuration}' is not an ISO 8601 duration.`, 'properties.muteActionsDuration');
+    }
     const workspaces = props.scopes.map((s, i) => {
       const ref = parseWorkspaceResourceId(s);
       const w = ref && ctx.deps.metadata.workspace(ref.subscriptionId, ref.resourceGroup, ref.name);
@@ -276,6 +291,7 @@ export function registerScheduledQueryRuleRoutes(router: ArmRouter<ControlContex
         targetResourceTypes: props.targetResourceTypes ?? undefined,
         evaluationFrequency: props.evaluationFrequency,
         windowSize: props.windowSize,
+        overrideQueryTimeRange: props.overrideQueryTimeRange ?? undefined,
         criteria: {
           allOf: [
             {

@@ -376,6 +376,72 @@ describe('log search alerts', { timeout: 420_000 }, () => {
     assert.equal(Number(mine.rule), 0);
   });
 
+  it('accepts 2021-08-01 bodies (the rule gets its own identity) and refuses what it would not honour', async () => {
+    const admin = await p.adminToken(AUD.arm);
+    const props = {
+      severity: 4,
+      enabled: false,
+      scopes: [b.workspaceResourceId],
+      evaluationFrequency: 'PT2S',
+      windowSize: 'PT2S',
+      criteria: { allOf: [{ query: 'AppLogs_CL', timeAggregation: 'Count', operator: 'GreaterThan', threshold: 100 }] },
+    };
+    const old = await call(b, admin, 'PUT', `${rulePath('legacy')}?api-version=2021-08-01`, { location: 'local', properties: props });
+    assert.equal(old.status, 201, old.text);
+    assert.equal(old.json<any>().identity.type, 'SystemAssigned', 'never the author: a rule without identity gets a system-assigned one');
+    assert.equal(old.json<any>().properties.createdWithApiVersion, '2021-08-01');
+    const refuse = async (change: Record<string, unknown>, pattern: RegExp) => {
+      const r = await call(b, admin, 'PUT', `${rulePath('legacy')}?${SQR}`, { location: 'local', properties: { ...props, ...change } });
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.text, pattern);
+    };
+    await refuse({ evaluationFrequency: 'PT1S' }, /evaluationFrequency 'PT1S' must be .* from 2 seconds/);
+    await refuse({ windowSize: 'PT1S' }, /windowSize/);
+    await refuse({ scopes: [`${rg}/providers/Microsoft.OperationalInsights/workspaces/nope`] }, /not an existing Log Analytics workspace/);
+    await refuse({ resolveConfiguration: { autoResolved: true, timeToResolve: 'PT10M' } }, /resolveConfiguration is not supported/);
+    await refuse({ actions: { actionGroups: [agId('missing')] } }, /does not exist/);
+    await refuse({ criteria: { allOf: [{ query: 'AppLogs_CL', timeAggregation: 'Average', operator: 'GreaterThan', threshold: 1 }] } }, /metricMeasureColumn/);
+    const other = await call(b, admin, 'PUT', `${rulePath('legacy')}?api-version=2018-04-16`, { location: 'local', properties: props });
+    assert.equal(other.status, 400);
+    assert.match(other.text, /NoRegisteredProviderFound/);
+    const list = await sdkClients(b).monitor.scheduledQueryRules.listByResourceGroup(b.resourceGroup);
+    const names: string[] = [];
+    for await (const r of list) names.push(r.name!);
+    assert.ok(names.includes('legacy') && names.includes('errors'), names.join());
+    await sdkClients(b).monitor.scheduledQueryRules.delete(b.resourceGroup, 'legacy');
+    assert.equal((await call(b, admin, 'GET', `${rulePath('legacy')}?${SQR}`)).status, 404);
+  });
+
+  it('mutes actions for muteActionsDuration after an alert fires', async () => {
+    // A condition that holds four seconds out of eight: it fires, resolves and fires again.
+    const { monitor } = sdkClients(b);
+    const rule = await monitor.scheduledQueryRules.createOrUpdate(b.resourceGroup, 'muted', {
+      location: 'local',
+      identity: { type: 'SystemAssigned' },
+      severity: 3,
+      enabled: true,
+      scopes: [b.workspaceResourceId],
+      evaluationFrequency: 'PT2S',
+      windowSize: 'PT2S',
+      criteria: { allOf: [{ query: "print n = 1 | where datetime_part('second', now()) % 8 < 4", timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 }] },
+      autoMitigate: true,
+      muteActionsDuration: 'PT10M',
+      actions: { actionGroups: [agId('ops')] },
+    });
+    await p.assign(rule.identity!.principalId!, 'Reader', b.workspaceResourceId);
+    const h = await waitFor('fired, resolved and fired again', async () => {
+      const e = await evaluations('muted');
+      return e.filter((x) => x.fired.length > 0).length >= 2 ? e : undefined;
+    });
+    const [second, first] = h.filter((x) => x.fired.length > 0);
+    assert.ok(first!.notifications.every((n) => n.status !== 'Suppressed'), JSON.stringify(first!.notifications));
+    assert.ok(second!.notifications.length > 0 && second!.notifications.every((n) => n.status === 'Suppressed'), JSON.stringify(second!.notifications));
+    const resolved = h.find((x) => x.resolved.length > 0)!;
+    assert.ok(resolved.notifications.every((n) => n.status === 'Suppressed'));
+    await monitor.scheduledQueryRules.update(b.resourceGroup, 'muted', { enabled: false });
+    assert.equal((await monitor.scheduledQueryRules.get(b.resourceGroup, 'muted')).enabled, false);
+  });
+
   it("'vigil alerts install-security-rules' installs the unauthorized-query-attempts rule, which fires for a 403", async () => {
     const run = spawnSync(
       process.execPath,
