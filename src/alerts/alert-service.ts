@@ -110,7 +110,10 @@ export interface AlertServiceOptions {
 const key = (ruleId: string) => ruleId.toLowerCase();
 
 export class AlertService {
+  private readonly dir: string;
   private readonly path: string;
+  /** A failed state write is logged once, then retried with every later write. */
+  private saveFailing = false;
   private state: StateFile;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
@@ -122,9 +125,8 @@ export class AlertService {
 
   constructor(private readonly o: AlertServiceOptions) {
     this.minFrequencyMs = o.minFrequencyMs ?? 60_000;
-    const dir = join(o.dataDir, 'alerts');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.path = join(dir, 'state.json');
+    this.dir = join(o.dataDir, 'alerts');
+    this.path = join(this.dir, 'state.json');
     this.state = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { version: 1, rules: {} };
   }
 
@@ -174,8 +176,21 @@ export class AlertService {
     this.save();
   }
 
+  /**
+   * Persists the state (atomically). Vigil starts and runs on a full disk, so a failed write is logged
+   * once and retried with the next one; until one succeeds, a restart would repeat the evaluations
+   * made since the last successful write.
+   */
   private save(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.state));
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(this.path, JSON.stringify(this.state));
+      if (this.saveFailing) this.o.log?.('warn', 'alert state: written again');
+      this.saveFailing = false;
+    } catch (err) {
+      if (!this.saveFailing) this.o.log?.('error', `alert state: cannot write ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); evaluations continue and the write is retried`);
+      this.saveFailing = true;
+    }
   }
 
   private async tick(): Promise<void> {
