@@ -222,13 +222,11 @@ export function registerScheduledQueryRuleRoutes(router: ArmRouter<ControlContex
     if (props.muteActionsDuration && parseDurationMs(props.muteActionsDuration) === undefined) {
       throw bad(`muteActionsDuration '${props.muteActionsDuration}' is not an ISO 8601 duration.`, 'properties.muteActionsDuration');
     }
-    const workspaces = props.scopes.map((s, i) => {
+    props.scopes.forEach((s, i) => {
       const ref = parseWorkspaceResourceId(s);
       const w = ref && ctx.deps.metadata.workspace(ref.subscriptionId, ref.resourceGroup, ref.name);
       if (!w) throw bad(`scopes[${i}]: '${s}' is not an existing Log Analytics workspace (Vigil's log search alerts are scoped to workspaces).`, `properties.scopes[${i}]`);
-      return w;
     });
-    void workspaces;
     const condition = props.criteria.allOf[0]!;
     if (condition.timeAggregation !== 'Count' && !condition.metricMeasureColumn) {
       throw bad(`timeAggregation '${condition.timeAggregation}' needs a metricMeasureColumn.`, 'properties.criteria.allOf[0].metricMeasureColumn');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +33,6 @@ import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
-import { readFileSync } from 'node:fs';
 
 export interface ServerOptions {
   dataDir: string;
