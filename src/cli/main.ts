@@ -5,6 +5,9 @@ import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
+import { protectKeys } from '../keys/migrate.js';
+import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
+import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
 import { auditReport } from './audit-report.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { installSecurityRules } from './alerts.js';
@@ -34,7 +37,7 @@ const nonNegativeNumber = (v: string) => {
 };
 const envNonNegative = (name: string) => (process.env[name] ? nonNegativeNumber(process.env[name]!) : undefined);
 
-interface ServeOptions {
+interface ServeOptions extends KeyOptions {
   dataDir: string;
   host: string;
   port: number;
@@ -57,12 +60,44 @@ interface ServeOptions {
   alertWebhookCa?: string;
 }
 
+interface KeyOptions {
+  insecureDevKeys?: boolean;
+  masterPassphraseFile?: string;
+  pkcs11Module?: string;
+  pkcs11TokenLabel?: string;
+  pkcs11Slot?: string;
+  pkcs11PinFile?: string;
+  pkcs11KeyLabel?: string;
+}
+
+/** The root-of-trust options (issue #15), shared by serve, protect-keys, rotate-master-key and verify. */
+function withKeyOptions(cmd: Command, insecure = true): Command {
+  if (insecure) cmd.option('--insecure-dev-keys', 'DEVELOPMENT ONLY: keep the storage master key and the token-signing key as plain files in the data folder (loudly warned at every start)');
+  return cmd
+    .option('--master-passphrase-file <file>', `root of trust: a passphrase (argon2id) read from this 0600 file (VIGIL_MASTER_PASSPHRASE_FILE), or give the passphrase in ${PASSPHRASE_ENV}; never on the command line`, process.env.VIGIL_MASTER_PASSPHRASE_FILE)
+    .option('--pkcs11-module <path>', 'root of trust: a PKCS#11 HSM, through this library, e.g. /usr/lib/softhsm/libsofthsm2.so (VIGIL_PKCS11_MODULE)', process.env.VIGIL_PKCS11_MODULE)
+    .option('--pkcs11-token-label <label>', 'the HSM token, by label (VIGIL_PKCS11_TOKEN_LABEL)', process.env.VIGIL_PKCS11_TOKEN_LABEL)
+    .option('--pkcs11-slot <id>', 'the HSM token, by slot id, instead of its label (VIGIL_PKCS11_SLOT)', process.env.VIGIL_PKCS11_SLOT)
+    .option('--pkcs11-pin-file <file>', `the token's user PIN, from this 0600 file (VIGIL_PKCS11_PIN_FILE), or give it in ${PIN_ENV}; never on the command line`, process.env.VIGIL_PKCS11_PIN_FILE)
+    .option('--pkcs11-key-label <label>', `label of the AES key in the HSM that wraps Vigil's keys; generated, non-extractable, on first start (VIGIL_PKCS11_KEY_LABEL; default ${DEFAULT_PKCS11_KEY_LABEL})`, process.env.VIGIL_PKCS11_KEY_LABEL);
+}
+
+const keyProtection = (o: KeyOptions): KeyProtectionOptions => ({
+  insecureDevKeys: o.insecureDevKeys,
+  masterPassphraseFile: o.masterPassphraseFile && resolve(o.masterPassphraseFile),
+  pkcs11Module: o.pkcs11Module,
+  pkcs11TokenLabel: o.pkcs11TokenLabel,
+  pkcs11Slot: o.pkcs11Slot,
+  pkcs11PinFile: o.pkcs11PinFile && resolve(o.pkcs11PinFile),
+  pkcs11KeyLabel: o.pkcs11KeyLabel,
+});
+
 const program = new Command()
   .name('vigil')
   .description('Vigil: self-hosted, secure-by-default log analytics with the Azure Monitor Logs APIs')
   .showHelpAfterError();
 
-program
+const serve = program
   .command('serve')
   .description('serve every Vigil API (identity, ingestion, query, control plane) on one HTTPS port')
   .option('--data-dir <dir>', 'data folder (created on first start)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
@@ -91,7 +126,16 @@ program
     }
     return [...acc, v];
   }, [] as string[])
-  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
+withKeyOptions(serve)
+  .addHelpText(
+    'after',
+    `
+Root of trust (required, one of): a passphrase (${PASSPHRASE_ENV} or --master-passphrase-file), a PKCS#11 HSM
+(--pkcs11-module with --pkcs11-token-label or --pkcs11-slot, PIN in ${PIN_ENV} or --pkcs11-pin-file), or, for
+development only, --insecure-dev-keys. Without one Vigil refuses to start. A data folder with plain key files
+is moved to a root of trust with 'vigil protect-keys'.`,
+  )
   .action(async (o: ServeOptions) => {
     const dataDir = resolve(o.dataDir);
     const server = await startServer({
@@ -103,6 +147,7 @@ program
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
       alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
+      keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
@@ -121,6 +166,7 @@ program
         `  data folder:  ${dataDir}`,
         `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
         `  workspace:    ${b.workspaceName} (${b.workspaceId})`,
+        `  keys:         ${server.keyProtection}`,
         `Trust its CA before calling it with the Azure SDKs:`,
         `  export NODE_EXTRA_CA_CERTS=${b.caPath}`,
         '',
@@ -162,26 +208,64 @@ sp.command('create')
     );
   });
 
-program
-  .command('verify')
-  .description('check every segment and write-ahead log file against the manifest chain; exits 1 naming each altered file and table (stop the server first)')
-  .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
-  .action(async (o: { dataDir: string }) => {
-    const report = await verifyDataDir(resolve(o.dataDir));
-    process.stdout.write(`${formatReport(report)}\n`);
-    process.exitCode = report.findings.some((f) => f.severity === 'error') ? 1 : 0;
-  });
+withKeyOptions(
+  program
+    .command('verify')
+    .description('check the sealed keys, then every segment and write-ahead log file against the manifest chain; exits 1 naming each altered file and table (stop the server first; give the same root of trust as to serve)')
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data'),
+).action(async (o: KeyOptions & { dataDir: string }) => {
+  const dataDir = resolve(o.dataDir);
+  const root = await openRootOfTrust(dataDir, keyProtection(o), { create: false });
+  let keys;
+  try {
+    keys = await verifyKeys(dataDir, root);
+  } finally {
+    root.protector?.close();
+  }
+  for (const p of keys.problems) process.stdout.write(`ERROR ${p.file} (keys): ${p.message}\n`);
+  if (!keys.master) {
+    process.stdout.write('the storage master key does not open: no workspace could be checked\n');
+    process.exitCode = 1;
+    return;
+  }
+  const report = await verifyDataDir(dataDir, keys.master);
+  process.stdout.write(`${formatReport(report)}\n`);
+  process.exitCode = keys.problems.length || report.findings.some((f) => f.severity === 'error') ? 1 : 0;
+});
 
-program
-  .command('rotate-master-key')
-  .description('re-wrap every workspace key under a new storage master key, without rewriting data (stop the server first)')
-  .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
-  .option('--new-key-file <file>', 'operator-supplied new key (32 bytes, base64 or hex); afterwards start Vigil with VIGIL_MASTER_KEY_FILE pointing at it. Without it, a new service-managed key is created.')
-  .action(async (o: { dataDir: string; newKeyFile?: string }) => {
-    const r = await rotateMasterKey(resolve(o.dataDir), o.newKeyFile && resolve(o.newKeyFile));
-    process.stdout.write(`re-wrapped ${r.workspaces} workspace key(s): master key ${r.from} -> ${r.to}\n`);
+withKeyOptions(
+  program
+    .command('rotate-master-key')
+    .description('re-wrap every workspace key under a new storage master key, sealed by the same root of trust, without rewriting data (stop the server first; give the same root of trust as to serve)')
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--new-key-file <file>', 'insecure plain-file mode only: operator-supplied new key (32 bytes, base64 or hex); afterwards start Vigil with VIGIL_MASTER_KEY_FILE pointing at it. Without it, a new key is generated.'),
+).action(async (o: KeyOptions & { dataDir: string; newKeyFile?: string }) => {
+  const dataDir = resolve(o.dataDir);
+  const root = await openRootOfTrust(dataDir, keyProtection(o), { create: false });
+  try {
+    if (!root.protector) process.stderr.write(`${INSECURE_WARNING}\n`);
+    const r = await rotateMasterKey(dataDir, o.newKeyFile && resolve(o.newKeyFile), root.protector);
+    process.stdout.write(`re-wrapped ${r.workspaces} workspace key(s): master key ${r.from} -> ${r.to} (${root.description})\n`);
     if (o.newKeyFile) process.stdout.write(`start Vigil with VIGIL_MASTER_KEY_FILE=${resolve(o.newKeyFile)} from now on\n`);
-  });
+  } finally {
+    root.protector?.close();
+  }
+});
+
+withKeyOptions(
+  program
+    .command('protect-keys')
+    .description(
+      'move a data folder from plain key files to a root of trust (a passphrase or a PKCS#11 HSM): a new master key sealed by it, every workspace key re-wrapped under it (no data rewritten), the token-signing key sealed, the plain key files overwritten and deleted (stop the server first; rerun to finish an interrupted run)',
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data'),
+  false,
+).action(async (o: KeyOptions & { dataDir: string }) => {
+  const r = await protectKeys(resolve(o.dataDir), keyProtection(o));
+  process.stdout.write(`keys of ${resolve(o.dataDir)} are now sealed by ${r.mode}: new master key ${r.masterKey}, ${r.workspaces} workspace key(s) re-wrapped, removed ${r.removed.length ? r.removed.join(', ') : 'no plain file'}\n`);
+  if (process.env.VIGIL_MASTER_KEY_FILE) process.stdout.write(`the workspaces no longer need ${process.env.VIGIL_MASTER_KEY_FILE}: unset VIGIL_MASTER_KEY_FILE and destroy that file\n`);
+  process.stdout.write('start Vigil with the same root-of-trust options from now on\n');
+});
 
 const audit = program.command('audit').description('the query audit (LAQueryLogs) of a running Vigil');
 audit

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
 import { dataCollectionRuleId, parseWorkspaceResourceId, resourceGroupId, workspaceResourceId } from '../metadata/resource-ids.js';
-import type { DataCollectionRuleRecord, StreamColumn } from '../metadata/records.js';
+import type { DataCollectionRuleRecord, StreamColumn, WorkspaceRecord } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
+import { findWorkspaceTable, isIngestibleStandardTable, materializeStandardTable, standardTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
@@ -96,8 +97,26 @@ function notFound(name: string, rg: string): ApiError {
   return new ApiError(404, 'ResourceNotFound', `The Resource '${TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
 }
 
+type ValidatedRule = Omit<DataCollectionRuleRecord, 'subscriptionId' | 'resourceGroup' | 'name' | 'location' | 'immutableId' | 'createdAt'> & {
+  /** Azure standard tables the rule writes (`Microsoft-<Table>`), to be stored before the rule is saved. */
+  standardTargets: { workspace: WorkspaceRecord; table: string }[];
+};
+
+/**
+ * The table an output stream names: `Custom-<Table>_CL` (a custom table of the workspace) or
+ * `Microsoft-<Table>` (one of Azure's standard tables, which every workspace has).
+ */
+function outputTable(outputStream: string): { kind: 'custom' | 'standard'; name: string } | undefined {
+  const custom = /^Custom-([A-Za-z][A-Za-z0-9_]*_CL)$/.exec(outputStream);
+  if (custom) return { kind: 'custom', name: custom[1]! };
+  const ms = /^Microsoft-([A-Za-z][A-Za-z0-9_]*)$/.exec(outputStream);
+  if (ms && isIngestibleStandardTable(ms[1]!)) return { kind: 'standard', name: standardTable(ms[1]!)!.name };
+  return undefined;
+}
+
 /** Checks the rule end to end: streams declared, destinations exist, each flow lands in an existing, compatible table. */
-function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Omit<DataCollectionRuleRecord, 'subscriptionId' | 'resourceGroup' | 'name' | 'location' | 'immutableId' | 'createdAt'> {
+function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): ValidatedRule {
+  const standardTargets: ValidatedRule['standardTargets'] = [];
   const p = body.properties;
   const streams = p.streamDeclarations ?? {};
   const destinations = (p.destinations?.logAnalytics ?? []).map((d, i) => {
@@ -134,18 +153,21 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Omit
     if (f.streams.length !== 1) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a data flow into a Log Analytics table takes exactly one stream.`);
     const stream = f.streams[0]!;
     const outputStream = f.outputStream ?? stream;
-    const m = /^Custom-([A-Za-z][A-Za-z0-9_]*_CL)$/.exec(outputStream);
-    if (!m) {
-      throw new ApiError(400, 'InvalidOutputTable', `${at}.outputStream: '${outputStream}' is not supported: use 'Custom-<Table>_CL' naming a custom table of the destination workspace.`, {
-        target: `${at}.outputStream`,
-      });
+    const out = outputTable(outputStream);
+    if (!out) {
+      throw new ApiError(
+        400,
+        'InvalidOutputTable',
+        `${at}.outputStream: '${outputStream}' is not supported: use 'Custom-<Table>_CL' naming a custom table of the destination workspace, or 'Microsoft-<Table>' naming an Azure standard table (such as Microsoft-Syslog or Microsoft-SecurityEvent; the audit tables LAQueryLogs and AzureActivity are written by Vigil only).`,
+        { target: `${at}.outputStream` },
+      );
     }
     for (const dn of f.destinations) {
       const d = destinations.find((x) => x.name.toLowerCase() === dn.toLowerCase());
       if (!d) throw new ApiError(400, 'InvalidPayload', `${at}.destinations: destination '${dn}' is not declared in properties.destinations.`, { target: `${at}.destinations` });
-      const table = d.workspace.tables.find((t) => t.name.toLowerCase() === m[1]!.toLowerCase());
+      const table = out.kind === 'custom' ? d.workspace.tables.find((t) => t.name.toLowerCase() === out.name.toLowerCase()) : findWorkspaceTable(d.workspace, out.name);
       if (!table) {
-        throw new ApiError(400, 'InvalidOutputTable', `${at}.outputStream: table '${m[1]}' does not exist in workspace '${d.workspace.name}'. Create the table first.`, {
+        throw new ApiError(400, 'InvalidOutputTable', `${at}.outputStream: table '${out.name}' does not exist in workspace '${d.workspace.name}'. Create the table first.`, {
           target: `${at}.outputStream`,
         });
       }
@@ -164,8 +186,9 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Omit
           );
         }
       }
+      if (out.kind === 'standard') standardTargets.push({ workspace: d.workspace, table: out.name });
     }
-    return { streams: f.streams, destinations: f.destinations, transformKql, outputStream: `Custom-${m[1]}` };
+    return { streams: f.streams, destinations: f.destinations, transformKql, outputStream: `${out.kind === 'custom' ? 'Custom' : 'Microsoft'}-${out.name}` };
   });
   return {
     kind: body.kind ?? undefined,
@@ -175,6 +198,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Omit
     streamDeclarations: streams,
     destinations: { logAnalytics: destinations.map(({ name, workspaceResourceId, workspaceId }) => ({ name, workspaceResourceId, workspaceId })) },
     dataFlows: flows,
+    standardTargets,
   };
 }
 
@@ -201,13 +225,15 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
     if (!r) throw notFound(name!, rg!);
     return { status: 200, body: ruleShape(r) };
   });
-  router.add('PUT', `${rgBase}/{name}`, ({ sub, rg, name }, ctx) => {
+  router.add('PUT', `${rgBase}/{name}`, async ({ sub, rg, name }, ctx) => {
     requireApiVersion(ctx.query, TYPE);
     requireResourceGroup(ctx, sub!, rg!);
     if (!RULE_NAME.test(name!)) throw new ApiError(400, 'InvalidResourceName', `Data collection rule name '${name}' is invalid.`);
     authorize(ctx.deps.metadata, ctx.caller, `${TYPE}/write`, `${resourceGroupId(sub!, rg!)}/providers/${TYPE}/${name}`);
     const body = parseBody(RuleBody, ctx.body);
-    const validated = validateRule(ctx, body);
+    const { standardTargets, ...validated } = validateRule(ctx, body);
+    // The Azure tables the rule writes become stored tables of their workspaces (schema as documented).
+    for (const t of standardTargets) await materializeStandardTable(ctx.deps.metadata, ctx.deps.store, t.workspace, t.table);
     const existing = ctx.deps.metadata.dataCollectionRule(sub!, rg!, name!);
     const record = ctx.deps.metadata.mutate((state) => {
       if (existing) {

@@ -4,6 +4,7 @@ import type { KqlType } from '../kql/index.js';
 import { tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import type { TableColumn, TablePlan, TableRecord, WorkspaceRecord } from '../metadata/records.js';
 import { RESERVED_COLUMN_NAMES, STANDARD_COLUMNS, tableSchema } from '../metadata/standard-columns.js';
+import { findWorkspaceTable, isAuditTable, materializeStandardTable, workspaceTables } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
@@ -96,8 +97,9 @@ export function tableShape(w: WorkspaceRecord, t: TableRecord) {
   };
 }
 
+/** A table of the workspace: a stored one, or one of Azure's standard tables (every workspace has them). */
 function findTable(w: WorkspaceRecord, name: string): TableRecord | undefined {
-  return w.tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  return findWorkspaceTable(w, name);
 }
 
 function requireTable(w: WorkspaceRecord, name: string): TableRecord {
@@ -132,7 +134,7 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
   router.add('GET', base, ({ sub, rg, ws }, ctx) => {
     requireApiVersion(ctx.query, TYPE);
     const w = requireWorkspace(ctx, sub!, rg!, ws!);
-    const visible = w.tables.filter((t) => isAllowed(ctx.deps.metadata, ctx.caller, `${TYPE}/read`, tableResourceId(w, t.name)));
+    const visible = workspaceTables(w).filter((t) => isAllowed(ctx.deps.metadata, ctx.caller, `${TYPE}/read`, tableResourceId(w, t.name)));
     return { status: 200, body: { value: visible.map((t) => tableShape(w, t)) } };
   });
 
@@ -149,13 +151,13 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
     const w = requireWorkspace(ctx, sub, rg, ws);
     authorize(ctx.deps.metadata, ctx.caller, `${TYPE}/write`, tableResourceId(w, table));
     const body = parseBody(TableBody, ctx.body).properties;
-    const existing = findTable(w, table);
+    let existing = findTable(w, table);
     if (patch && !existing) requireTable(w, table);
     if (!existing && !CUSTOM_TABLE_NAME.test(table)) {
       throw new ApiError(400, 'InvalidParameter', `Table name '${table}' is invalid: a custom table name starts with a letter, has letters, digits or underscores, and ends with '_CL'.`);
     }
     if (existing?.tableType === 'Microsoft' && body.schema?.columns) {
-      throw new ApiError(400, 'InvalidParameter', `properties.schema.columns: '${existing.name}' is a system table with Azure's schema; its columns cannot be changed (retention and plan can).`, { target: 'properties.schema.columns' });
+      throw new ApiError(400, 'InvalidParameter', `properties.schema.columns: '${existing.name}' is an Azure table with a fixed schema; its columns cannot be changed (retention and plan can).`, { target: 'properties.schema.columns' });
     }
     const columns = body.schema?.columns ? checkColumns(body.schema.columns) : undefined;
     if (!existing && !columns) throw new ApiError(400, 'InvalidParameter', 'properties.schema.columns is required to create a custom table.', { target: 'properties.schema.columns' });
@@ -178,6 +180,8 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
         throw new ApiError(400, 'InvalidParameter', `properties.retentionInDays: ${plan} tables have a fixed interactive retention of 30 days.`);
       }
     }
+    // A standard table that is not stored yet becomes a stored one to keep its own retention and plan.
+    if (existing?.tableType === 'Microsoft' && !w.tables.includes(existing)) existing = await materializeStandardTable(ctx.deps.metadata, ctx.deps.store, w, existing.name);
     const now = new Date().toISOString();
     const record = ctx.deps.metadata.mutate(() => {
       if (existing) {
@@ -221,7 +225,10 @@ export function registerTableRoutes(router: ArmRouter<ControlContext>): void {
     const t = findTable(w, table!);
     if (!t) return { status: 204 };
     if (t.tableType === 'Microsoft') {
-      throw new ApiError(400, 'InvalidParameter', `'${t.name}' is a system table (audit data) and cannot be deleted; turn off the diagnostic setting that fills it instead, or purge rows.`);
+      if (isAuditTable(t.name)) {
+        throw new ApiError(400, 'InvalidParameter', `'${t.name}' is a system table (audit data) and cannot be deleted; turn off the diagnostic setting that fills it instead, or purge rows.`);
+      }
+      throw new ApiError(400, 'InvalidParameter', `'${t.name}' is an Azure table and cannot be deleted (only custom '_CL' tables can); lower its retention, or purge rows, to remove its data.`);
     }
     ctx.deps.metadata.mutate(() => {
       w.tables = w.tables.filter((x) => x !== t);

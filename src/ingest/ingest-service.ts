@@ -55,7 +55,8 @@ export class IngestService {
     const declared = rule.streamDeclarations[stream]!.columns;
     const plans: FlowPlan[] = [];
     for (const flow of rule.dataFlows.filter((f) => f.streams.includes(stream))) {
-      const tableName = flow.outputStream.replace(/^Custom-/, '');
+      // `Custom-<Table>_CL` or `Microsoft-<Table>` (an Azure standard table, stored when the rule was saved).
+      const tableName = flow.outputStream.slice(flow.outputStream.indexOf('-') + 1);
       for (const destName of flow.destinations) {
         const dest = rule.destinations.logAnalytics.find((d) => d.name.toLowerCase() === destName.toLowerCase());
         const workspace = dest && this.metadata.workspaceByCustomerId(dest.workspaceId);

@@ -4,6 +4,10 @@
  * `VIGIL_MASTER_KEY_FILE` (a file holding 32 random bytes as base64 or hex). Rotation writes the new
  * key to `storage-master.next.key`, re-wraps every workspace key, then renames it over the current
  * one; a start in between knows both keys, so an interrupted rotation loses nothing.
+ *
+ * Those plain files are the insecure development mode (`--insecure-dev-keys`). With a root of trust
+ * (a KeyProtector: passphrase or HSM) the key is stored only sealed, in `storage-master.sealed.json`
+ * (and `storage-master.next.sealed.json` during a rotation), and rotation works the same way.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -11,6 +15,7 @@ import { join } from 'node:path';
 import { createFileExclusive, ensurePrivateDir, tightenMode } from '../identity/secure-files.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { KEY_BYTES, newKey } from './crypto.js';
+import { RootOfTrustError, SealError, type KeyProtector } from './protector.js';
 
 export interface MasterKey {
   /** A fingerprint of the key (not secret): which key wrapped a workspace key. */
@@ -89,4 +94,72 @@ export function stageNextServiceKey(dataDir: string): MasterKey {
 /** Last step of a service-managed rotation: the staged key becomes the current one. */
 export function promoteNextServiceKey(dataDir: string): void {
   renameSync(nextKeyFile(dataDir), keyFile(dataDir));
+}
+
+// ---- Sealed by a root of trust -------------------------------------------------------------------
+
+const SEALED_CONTEXT = 'vigil-storage-master-key';
+export const sealedKeyFile = (dataDir: string) => join(dataDir, 'keys', 'storage-master.sealed.json');
+export const sealedNextKeyFile = (dataDir: string) => join(dataDir, 'keys', 'storage-master.next.sealed.json');
+
+interface SealedKeyFile {
+  kind: 'vigil-sealed-storage-master-key';
+  id: string;
+  protector: string;
+  sealed: string;
+  createdAt: string;
+}
+
+/** Writes `key` sealed by `protector` to `path` (atomically, 0600). */
+export function writeSealedMasterKey(path: string, key: Buffer, protector: KeyProtector): MasterKey {
+  const file: SealedKeyFile = { kind: 'vigil-sealed-storage-master-key', id: fingerprint(key), protector: protector.kind, sealed: protector.seal(key, SEALED_CONTEXT).toString('base64'), createdAt: new Date().toISOString() };
+  writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+  return { id: file.id, key };
+}
+
+/** Opens a sealed master key file; an altered file (or a wrong protector) is a RootOfTrustError naming it. */
+export function readSealedMasterKey(path: string, protector: KeyProtector): MasterKey {
+  let file: Partial<SealedKeyFile>;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as Partial<SealedKeyFile>;
+  } catch {
+    throw new RootOfTrustError(`The sealed storage master key ${path} is not valid JSON: it was altered. Restore it from your backup; without it the stored logs cannot be decrypted.`);
+  }
+  if (file.kind !== 'vigil-sealed-storage-master-key' || typeof file.sealed !== 'string') throw new RootOfTrustError(`${path} is not a sealed Vigil storage master key: restore it from your backup.`);
+  let key: Buffer;
+  try {
+    key = protector.open(Buffer.from(file.sealed, 'base64'), SEALED_CONTEXT, `The sealed storage master key ${path}`);
+  } catch (err) {
+    if (err instanceof SealError) throw new RootOfTrustError(`${err.message}. Restore ${path} from your backup.`);
+    throw err;
+  }
+  if (key.length !== KEY_BYTES || fingerprint(key) !== file.id) throw new RootOfTrustError(`The sealed storage master key ${path} does not hold the key it names (${file.id}): it was altered. Restore it from your backup.`);
+  return { id: file.id, key };
+}
+
+/** Loads the master keys sealed by `protector`; creates and seals a new key on first start (`create`). */
+export function loadSealedMasterKeys(dataDir: string, protector: KeyProtector, options: { create: boolean }): MasterKeys {
+  const path = sealedKeyFile(dataDir);
+  if (!existsSync(path)) {
+    if (!options.create) throw new RootOfTrustError(`No storage master key: ${path} does not exist. Restore it from your backup.`);
+    writeSealedMasterKey(path, newKey(), protector);
+  }
+  const current = readSealedMasterKey(path, protector);
+  const extra = existsSync(sealedNextKeyFile(dataDir)) ? [readSealedMasterKey(sealedNextKeyFile(dataDir), protector)] : [];
+  return { current, all: [current, ...extra.filter((k) => k.id !== current.id)], source: `${path} (${protector.description})` };
+}
+
+/** A new master key, sealed as the current one (first start, `protect-keys`). */
+export function newMasterKeySealed(dataDir: string, protector: KeyProtector): MasterKey {
+  return writeSealedMasterKey(sealedKeyFile(dataDir), newKey(), protector);
+}
+
+/** Step 1 of a sealed rotation: a new key, sealed beside the current one. */
+export function stageNextSealedKey(dataDir: string, protector: KeyProtector): MasterKey {
+  return writeSealedMasterKey(sealedNextKeyFile(dataDir), newKey(), protector);
+}
+
+/** Last step of a sealed rotation. */
+export function promoteNextSealedKey(dataDir: string): void {
+  renameSync(sealedNextKeyFile(dataDir), sealedKeyFile(dataDir));
 }

@@ -5,12 +5,18 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMasterKeys, promoteNextServiceKey, readOperatorKey, stageNextServiceKey, type MasterKey } from './master-key.js';
+import { loadMasterKeys, loadSealedMasterKeys, promoteNextSealedKey, promoteNextServiceKey, readOperatorKey, stageNextSealedKey, stageNextServiceKey, type MasterKey } from './master-key.js';
+import { RootOfTrustError, type KeyProtector } from './protector.js';
 import { keyringPath, rewrapWorkspaceKey } from './workspace-keys.js';
 
-export async function rotateMasterKey(dataDir: string, newKeyFile?: string): Promise<{ workspaces: number; from: string; to: string }> {
-  const master = await loadMasterKeys(dataDir, { create: false });
-  const next: MasterKey = newKeyFile ? readOperatorKey(newKeyFile) : stageNextServiceKey(dataDir);
+/**
+ * Rotates the master key. With a `protector` (passphrase or HSM) the new key is sealed by it, like the
+ * old one; without one (the insecure plain-file mode) the new key is a plain file, or `newKeyFile`.
+ */
+export async function rotateMasterKey(dataDir: string, newKeyFile?: string, protector?: KeyProtector): Promise<{ workspaces: number; from: string; to: string }> {
+  if (protector && newKeyFile) throw new RootOfTrustError('--new-key-file supplies a plain key file: it is for the insecure plain-file mode only. With a passphrase or an HSM the new master key is generated and sealed by it.');
+  const master = protector ? loadSealedMasterKeys(dataDir, protector, { create: false }) : await loadMasterKeys(dataDir, { create: false });
+  const next: MasterKey = protector ? stageNextSealedKey(dataDir, protector) : newKeyFile ? readOperatorKey(newKeyFile) : stageNextServiceKey(dataDir);
   const keys = { ...master, all: [...master.all, next] };
   const root = join(dataDir, 'storage');
   let n = 0;
@@ -20,6 +26,7 @@ export async function rotateMasterKey(dataDir: string, newKeyFile?: string): Pro
     rewrapWorkspaceKey(dir, keys, next);
     n++;
   }
-  if (!newKeyFile) promoteNextServiceKey(dataDir);
+  if (protector) promoteNextSealedKey(dataDir);
+  else if (!newKeyFile) promoteNextServiceKey(dataDir);
   return { workspaces: n, from: master.current.id, to: next.id };
 }

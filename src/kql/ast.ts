@@ -106,6 +106,8 @@ export interface DatatableNode {
   columns: { name: string; type: KqlType; span: Span }[];
   values: Expr[];
   span: Span;
+  /** `externaldata (schema) [uris] with (…)`: parsed (schema and all), refused by the binder. */
+  external?: true;
 }
 
 export interface PrintNode {
@@ -159,7 +161,21 @@ export interface MakeSeriesOp {
   kind: 'make-series'; aggregates: { item: NamedExpr; default?: Expr }[]; on: Expr; onName?: string;
   from?: Expr; to?: Expr; step: Expr; inRange?: boolean; by: NamedExpr[]; span: Span;
 }
-export interface SearchOp { kind: 'search'; caseSensitive: boolean; tables?: UnionLeg[]; predicate: Expr; span: Span }
+export interface SearchOp {
+  kind: 'search';
+  caseSensitive: boolean;
+  tables?: UnionLeg[];
+  predicate: Expr;
+  span: Span;
+  /** `find` (find-operator.md): its source column and output schema, where search has `$table` and every column. */
+  find?: FindOutput;
+}
+/** `find [withsource=C] … [project-smart | project Col[:type], …[, pack_all()]]` */
+export interface FindOutput {
+  withsource: string;
+  /** undefined: project-smart. */
+  project?: { columns: { name: string; type?: KqlType; span: Span }[]; packAll: boolean };
+}
 export interface GetSchemaOp { kind: 'getschema'; span: Span }
 export interface SampleOp { kind: 'sample'; count: Expr; span: Span }
 export interface SampleDistinctOp { kind: 'sample-distinct'; count: Expr; column: Expr; span: Span }

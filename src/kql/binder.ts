@@ -10,7 +10,7 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
-import { MV_APPLY_SOURCE, SEARCH_TERM } from './parser.js';
+import { MV_APPLY_SOURCE, parse, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -411,6 +411,7 @@ class Binder {
           if (t.args.length !== 1) throw this.error(t.nameSpan, `${t.name}() expects one tabular argument`);
           return this.bindTabularArg(t.args[0]!, scope);
         }
+        if (t.name === '_GetWatchlist') return this.bindGetWatchlist(t, scope);
         if (t.name === 'table') {
           const a = t.args[0];
           if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
@@ -451,6 +452,12 @@ class Binder {
   }
 
   private bindDatatable(t: A.DatatableNode, scope: Scope): P.PlanNode {
+    if (t.external) {
+      throw this.error(
+        t.span,
+        'externaldata is not supported: Vigil queries never read from outside the workspace (URLs, storage accounts). Ingest the reference data into a custom table (or a watchlist) and query that table instead',
+      );
+    }
     const schema = t.columns.map((c) => ({ name: c.name, type: c.type }));
     if (schema.length === 0) throw this.error(t.span, 'datatable: at least one column is required');
     const seen = new Set<string>();
@@ -705,6 +712,7 @@ class Binder {
         }
       }
     }
+    if (op.find) return this.bindFind(sources, op, op.find, scope);
     // filter each source by the predicate (columns differ per table), then union with $table
     const filtered: T.UnionLegPlan[] = [];
     for (const src of sources) {
@@ -723,6 +731,91 @@ class Binder {
       return P.datatable([{ name: '$table', type: 'string' }], []);
     }
     return T.unionPlan(filtered, 'outer', '$table');
+  }
+
+  /**
+   * `find` (find-operator.md): each source is filtered by the predicate — a source that has none of
+   * the columns the predicate names is left out, and the columns it lacks read as null — then
+   * shaped to find's output: the source column, then with project-smart the predicate's columns and
+   * the columns common to every source, the rest packed into `pack_`; with `project` the listed
+   * columns (null where a source lacks one) and, for pack_all(), the others in `pack_`.
+   */
+  private bindFind(sources: T.UnionLegPlan[], op: A.SearchOp, out: A.FindOutput, scope: Scope): P.PlanNode {
+    const typeOf = (name: string): KqlType | undefined => {
+      for (const s of sources) {
+        const c = s.plan.schema.find((x) => x.name === name);
+        if (c) return c.type;
+      }
+      return undefined;
+    };
+    const has = (plan: P.PlanNode, name: string) => plan.schema.some((c) => c.name === name);
+    const predCols = namesIn(op.predicate).filter((n) => typeOf(n) !== undefined);
+    // a term or `* has …` looks at every column: then no source is left out for lacking the named ones
+    const everyColumn = searchesEveryColumn(op.predicate);
+    const filtered: { plan: P.PlanNode; source: string; own: ColumnSchema[] }[] = [];
+    for (const src of sources) {
+      let plan = src.plan;
+      if (predCols.length > 0 && !everyColumn && !predCols.some((c) => has(plan, c))) continue;
+      const missing = predCols.filter((c) => !has(plan, c));
+      if (missing.length) plan = P.extend(plan, missing.map((name) => ({ name, expr: { k: 'lit', type: typeOf(name)!, value: null } as BoundLiteral })));
+      const row: RowContext = { schema: plan.schema, aggregates: false };
+      const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'find');
+      filtered.push({ plan: P.filter(plan, pred), source: src.source, own: src.plan.schema });
+    }
+    let explicit: ColumnSchema[];
+    let pack: boolean;
+    if (!out.project) {
+      const common = (filtered[0]?.own ?? []).filter((c) => filtered.every((f) => f.own.some((x) => x.name === c.name && x.type === c.type)));
+      explicit = [...predCols.map((name) => ({ name, type: typeOf(name)! }))];
+      for (const c of common) if (!explicit.some((x) => x.name === c.name)) explicit.push(c);
+      pack = true;
+    } else {
+      explicit = out.project.columns.map((c) => {
+        const types = new Set(filtered.flatMap((f) => f.own.filter((x) => x.name === c.name).map((x) => x.type)));
+        if (!c.type && types.size > 1) throw this.error(c.span, `find: the column '${c.name}' has several types (${[...types].join(', ')}); name one, as ${c.name}:type`);
+        return { name: c.name, type: c.type ?? [...types][0] ?? 'string' };
+      });
+      pack = out.project.packAll;
+    }
+    const CONVERT: Record<KqlType, string> = {
+      bool: 'tobool', int: 'toint', long: 'tolong', real: 'toreal', decimal: 'todecimal', string: 'tostring',
+      datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
+    };
+    const legs: T.UnionLegPlan[] = filtered.map((f) => {
+      const cols = explicit.map((c) => {
+        const i = f.own.findIndex((x) => x.name === c.name);
+        if (i < 0) return { name: c.name, expr: { k: 'lit', type: c.type, value: null } as BoundExpr };
+        const ref = P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name));
+        return { name: c.name, expr: ref.type === c.type ? ref : this.call(SCALAR_FUNCTIONS.get(CONVERT[c.type])!, [ref], op.span) };
+      });
+      if (pack) {
+        const rest = f.own.filter((c) => !explicit.some((x) => x.name === c.name));
+        const args: BoundExpr[] = [];
+        for (const c of rest) args.push({ k: 'lit', type: 'string', value: c.name }, P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name)));
+        cols.push({ name: 'pack_', expr: this.call(SCALAR_FUNCTIONS.get('bag_pack')!, args, op.span) });
+      }
+      return { plan: P.project(f.plan, cols), source: f.source };
+    });
+    if (legs.length === 0) {
+      return P.datatable([{ name: out.withsource, type: 'string' }, ...explicit, ...(pack ? [{ name: 'pack_', type: 'dynamic' as KqlType }] : [])], []);
+    }
+    return T.unionPlan(legs, 'outer', out.withsource);
+  }
+
+  /**
+   * Microsoft Sentinel's `_GetWatchlist('alias')`: the current items of a watchlist, from the
+   * Watchlist table (read through the resolver like any table): `_DTItemId`, `LastUpdatedTimeUTC`,
+   * `SearchKey` and the item as `WatchlistItem`. Sentinel also spreads the item's own columns; their
+   * names depend on the data, so here they are read as `WatchlistItem.Column`.
+   */
+  private bindGetWatchlist(t: A.TabularCallNode, scope: Scope): P.PlanNode {
+    if (t.args.length !== 1) throw this.error(t.nameSpan, '_GetWatchlist() expects the watchlist alias');
+    const alias = this.bindExpr(t.args[0]!, EMPTY_ROW, scope);
+    if (alias.type !== 'string') throw this.error(t.args[0]!.span, `_GetWatchlist(): the alias must be a string, got '${alias.type}'`);
+    const inner = new Scope(scope);
+    inner.define(WATCHLIST_ALIAS, { kind: 'scalar', expr: alias });
+    watchlistQuery ??= (parse(WATCHLIST_KQL).ast.statements[0] as A.TabularStatement).expr;
+    return this.bindTabular(watchlistQuery, inner);
   }
 
   /** Join conditions → pairs of (left column, right column). */
@@ -1768,6 +1861,15 @@ class Binder {
       return { k: 'call', fn: T.scalarSubquery(plan), args: [], type: plan.schema[0]!.type };
     }
     if (e.name === 'materialize') throw this.error(e.nameSpan, 'materialize() returns a table and cannot be used as a scalar value');
+    if (e.name === 'column_ifexists' || e.name === 'columnifexists') {
+      // column-ifexists-function.md: the column if the row has it, else the default value
+      this.checkArity(e, 2, 2);
+      const n = e.args[0]!;
+      if (n.kind !== 'literal' || n.type !== 'string' || typeof n.value !== 'string') throw this.error(n.span, `${e.name}(): the column name must be a string literal`);
+      const i = row.schema.findIndex((c) => c.name === n.value);
+      if (i >= 0) return { k: 'col', index: i, name: n.value, type: row.schema[i]!.type };
+      return this.bindExpr(e.args[1]!, row, scope);
+    }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
     if (agg) {
       if (!row.aggregates) throw this.error(e.nameSpan, `The aggregate function '${e.name}' can only be used in the aggregation list of summarize`);
@@ -1931,6 +2033,57 @@ function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
 function bagValueSql(bag: string, key: string, t: KqlType): string {
   const v = `json_extract(${bag}, ${jsonPointer([key])})`;
   return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
+}
+
+const WATCHLIST_ALIAS = '__vigil_watchlist_alias';
+/** The latest version of each item of the watchlist, without the deleted ones (as Sentinel's _GetWatchlist). */
+const WATCHLIST_KQL = `Watchlist
+| where _DTItemType == 'watchlist-item' and WatchlistAlias == ${WATCHLIST_ALIAS}
+| summarize arg_max(_DTTimestamp, _DTItemStatus, LastUpdatedTimeUTC, SearchKey, WatchlistItem) by _DTItemId
+| where _DTItemStatus != 'Delete'
+| project _DTItemId, LastUpdatedTimeUTC, SearchKey, WatchlistItem`;
+let watchlistQuery: A.TabularExpr | undefined;
+
+/** The names an expression refers to (columns or scalars), in first-use order; not into subqueries. */
+function namesIn(e: A.Expr): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    const node = v as { kind?: string; name?: string };
+    if (node.kind === 'name' && typeof node.name === 'string') {
+      if (!out.includes(node.name)) out.push(node.name);
+      return;
+    }
+    if (node.kind === 'subquery') return;
+    for (const [k, x] of Object.entries(v)) if (k !== 'span' && k !== 'nameSpan' && k !== 'opSpan') walk(x);
+  };
+  walk(e);
+  return out;
+}
+
+/** Does a search predicate look at every column (a bare "term", `* has …`)? */
+function searchesEveryColumn(e: A.Expr): boolean {
+  let found = false;
+  const walk = (v: unknown): void => {
+    if (found || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+      return;
+    }
+    const node = v as { kind?: string; name?: string; args?: unknown[] };
+    if (node.kind === 'star' || (node.kind === 'call' && node.name === SEARCH_TERM && node.args?.length === 1)) {
+      found = true;
+      return;
+    }
+    if (node.kind === 'subquery') return;
+    for (const [k, x] of Object.entries(v)) if (k !== 'span') walk(x);
+  };
+  walk(e);
+  return found;
 }
 
 function isTabularAst(v: A.Expr | A.TabularExpr): v is A.TabularExpr {

@@ -72,6 +72,11 @@ export interface SqlArg {
    * json_extract_string(sql, '$') gives) in one step, json_extract_string(x, '/a/b/0').
    */
   jsonText?: string;
+  /**
+   * The argument has a window function or an aggregate in it: it cannot be put inside DuckDB's
+   * `try()` (which only takes row-wise expressions).
+   */
+  notRowwise?: boolean;
 }
 
 /** Context available during SQL emission. */

@@ -13,6 +13,7 @@ import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { literalSql, ticksToInterval } from './sqlexpr.js';
 import { sqlType } from './types.js';
+import { WINDOW_FUNCTIONS } from './tabular.js';
 
 /** Generated SQL larger than this is rejected (guards against pathological expansion). */
 export const MAX_SQL_LENGTH = 8_000_000;
@@ -42,9 +43,9 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
       // A pivot's row filter belongs to this aggregate call alone, not to anything in its arguments.
       const argCtx = ctx.aggregateFilter === undefined ? ctx : { ...ctx, aggregateFilter: undefined };
       const args: SqlArg[] = e.args.map((a) => {
-        if (a.k === 'path') return emitPathArg(a, ref, argCtx);
-        const sql = emitExpr(a, ref, argCtx);
-        return a.k === 'lit' ? { sql, type: a.type, literal: a } : { sql, type: a.type };
+        const arg: SqlArg = a.k === 'path' ? emitPathArg(a, ref, argCtx) : a.k === 'lit' ? { sql: emitExpr(a, ref, argCtx), type: a.type, literal: a } : { sql: emitExpr(a, ref, argCtx), type: a.type };
+        if (!rowwise(a)) arg.notRowwise = true;
+        return arg;
       });
       const sql = e.fn.emit(args, ctx);
       if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
@@ -52,6 +53,21 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
     }
     case 'path':
       return emitPathArg(e, ref, ctx).sql;
+  }
+}
+
+/** Is the expression evaluated row by row, with no window function or aggregate in it? */
+function rowwise(e: BoundExpr): boolean {
+  switch (e.k) {
+    case 'lit':
+    case 'col':
+      return true;
+    case 'agg':
+      return false;
+    case 'call':
+      return !WINDOW_FUNCTIONS.has(e.fn) && e.args.every(rowwise);
+    case 'path':
+      return rowwise(e.target) && e.steps.every((s) => typeof s !== 'object' || rowwise(s));
   }
 }
 

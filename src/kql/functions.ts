@@ -16,7 +16,7 @@ import { formatDatetimeUs } from './literals.js';
 import { jsonPointer, regexEscape, sqlString } from './sql.js';
 import {
   convertSql, EPOCH_TICKS, literalSql, ticksToInterval, toBoolSql, toDatetimeSql, toDecimalSql, toDynamicSql, toGuidSql,
-  toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql,
+  toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql, wrappingLongSql, wrapToLongSql,
 } from './sqlexpr.js';
 import { commonType, comparable, isIntegral, isNumeric, numericPromote, sqlType, type KqlType } from './types.js';
 
@@ -204,9 +204,13 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%'): ScalarFunction {
       if (isNumeric(ta) && isNumeric(tb)) {
         const t = numericPromote(ta, tb);
         const x = as(a, t), y = as(b, t);
+        const rowwise = !a.notRowwise && !b.notRowwise;
         if (t === 'decimal') return `CAST((${x} ${op === '/' ? '/' : op} ${y}) AS DECIMAL(38,18))`;
-        if (op === '/') return t === 'long' ? `(${x} // ${y})` : `(${x} / ${y})`;
+        // long arithmetic wraps (two's complement) instead of failing (issue #12)
+        // (the one long division that overflows, min / -1, wraps to min)
+        if (op === '/') return t === 'long' ? `(CASE WHEN ${y} = -1 THEN ${wrappingLongSql('0', '-', x, rowwise)} ELSE ${x} // ${y} END)` : `(${x} / ${y})`;
         if (op === '%') return modSql(x, y);
+        if (t === 'long') return wrappingLongSql(x, op, y, rowwise);
         return `(${x} ${op} ${y})`;
       }
       if (op === '+' && ta === 'datetime') return `(${a.sql} + ${ticksToInterval(b.sql)})`;
@@ -243,6 +247,7 @@ const negate: ScalarFunction = {
   emit(args) {
     const a = args[0]!;
     if (a.type === 'int') return `(-CAST(${a.sql} AS BIGINT))`;
+    if (a.type === 'long') return wrappingLongSql('0', '-', a.sql, !a.notRowwise);
     if (a.type === 'dynamic') return `(-${as(a, 'real')})`;
     return `(-${a.sql})`;
   },
@@ -619,7 +624,7 @@ const SCALAR_LIST: ScalarFunction[] = [
   fn('extract', [anyScalar, numericOrDyn, anyScalar], 0, 'string', (a) => `coalesce(regexp_extract(${str(a[2]!)}, ${str(a[0]!)}, ${as(a[1]!, 'int')}), '')`),
   ago,
   now,
-  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'int' : a[0]!.type), (a) => `abs(${a[0]!.sql})`, 'numeric'),
+  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'int' : a[0]!.type), (a) => (a[0]!.type === 'long' ? `(CASE WHEN ${a[0]!.sql} = -9223372036854775808 THEN ${a[0]!.sql} ELSE abs(${a[0]!.sql}) END)` : `abs(${a[0]!.sql})`), 'numeric'),
   numFn('sqrt', 'sqrt'),
   numFn('exp', 'exp'),
   numFn('log', 'ln'),
@@ -790,8 +795,9 @@ const NEG_INF = `CAST('-Infinity' AS DOUBLE)`;
 function guardedMath(name: string, body: (x: string) => string): ScalarFunction {
   return fn(name, [numericOrDyn], 0, 'real', (a) => letSql(as(a[0]!, 'real'), '_x', body('_x')), 'numeric');
 }
-function logSql(f: string) {
-  return (x: string) => `(CASE WHEN ${x} IS NULL THEN NULL WHEN isnan(${x}) THEN ${x} WHEN ${x} > 0 THEN ${f}(${x}) WHEN ${x} = 0 THEN ${NEG_INF} ELSE ${NAN} END)`;
+/** log of x; of a negative: `negative` (log(), log10(), log2(): null — log-function.md "null if the argument is negative"). */
+function logSql(f: string, negative = NAN) {
+  return (x: string) => `(CASE WHEN ${x} IS NULL THEN NULL WHEN isnan(${x}) THEN ${x} WHEN ${x} > 0 THEN ${f}(${x}) WHEN ${x} = 0 THEN ${NEG_INF} ELSE ${negative} END)`;
 }
 
 // ───────────── strings ─────────────
@@ -826,7 +832,8 @@ const splitFn: ScalarFunction = fn('split', [anyScalar, anyScalar, intLike], 1, 
   const parts = `string_split(${str(a[0]!)}, ${str(a[1]!)})`;
   if (a.length === 2) return `CAST(to_json(${parts}) AS JSON)`;
   const i = as(a[2]!, 'long');
-  return letSql(parts, '_p', `CASE WHEN ${i} >= 0 AND ${i} < len(_p) THEN CAST(to_json([_p[${i} + 1]]) AS JSON) ELSE CAST('[]' AS JSON) END`);
+  // an index past the end gives null (issue #12); a negative one an empty array
+  return letSql(parts, '_p', `CASE WHEN ${i} >= 0 AND ${i} < len(_p) THEN CAST(to_json([_p[${i} + 1]]) AS JSON) WHEN ${i} >= len(_p) THEN CAST(NULL AS JSON) ELSE CAST('[]' AS JSON) END`);
 });
 
 /** parse_csv: the first record only; quoted fields may contain commas, newlines and doubled quotes. */
@@ -1028,6 +1035,23 @@ const STRING_EXTRAS: ScalarFunction[] = [
     `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || '(?:$|[^0-9.])')`),
   fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) =>
     `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || (CASE WHEN suffix(${str(a[1]!)}, '.') THEN '' ELSE '\\.' END) || '[0-9]')`),
+  {
+    // has_any_ipv4(source, ip, …) / (source, dynamic([ip, …])): one of the valid IPv4 addresses appears delimited in source (has-any-ipv4-function.md)
+    name: 'has_any_ipv4', minArgs: 2, maxArgs: 64,
+    bind: (args) => {
+      args.slice(1).forEach((a, i) => { if (a.type !== 'string' && a.type !== 'dynamic') fail(`has_any_ipv4(): an IP address must be a string or a dynamic array, got '${a.type}'`, i + 1); });
+      return 'bool';
+    },
+    emit: (a) => {
+      const lists = a.slice(1).map((x) => (x.type === 'dynamic'
+        ? `list_transform(${elems(x.sql)}, _e -> json_extract_string(_e, '$'))`
+        : `[${str(x)}]`));
+      const octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+      const valid = sqlString(`${octet}(\\.${octet}){3}`);
+      const src = str(a[0]!);
+      return `coalesce(len(list_filter(flatten([${lists.join(', ')}]), _ip -> regexp_full_match(_ip, ${valid}) AND regexp_matches(${src}, '(?:^|[^0-9.])' || regexp_escape(_ip) || '(?:$|[^0-9.])'))) > 0, FALSE)`;
+    },
+  },
 ];
 // hash_many: hash of all arguments together
 STRING_EXTRAS.splice(STRING_EXTRAS.findIndex((f) => f.name === 'hash_many'), 1, {
@@ -1327,9 +1351,10 @@ const bitwise = (name: string, arity: number, body: (x: string[]) => string) =>
   fn(name, Array(arity).fill(intLike), 0, 'long', (a) => body(a.map((x) => as(x, 'long'))), 'an integer');
 
 const MATH_EXTRAS: ScalarFunction[] = [
-  guardedMath('log', logSql('ln')),
-  guardedMath('log10', logSql('log10')),
-  guardedMath('log2', logSql('log2')),
+  guardedMath('log', logSql('ln', 'CAST(NULL AS DOUBLE)')),
+  guardedMath('log10', logSql('log10', 'CAST(NULL AS DOUBLE)')),
+  guardedMath('log2', logSql('log2', 'CAST(NULL AS DOUBLE)')),
+  // sqrt of a negative is NaN in Kusto (issue #12), though sqrt-function.md says null
   guardedMath('sqrt', (x) => `(CASE WHEN ${x} < 0 THEN ${NAN} ELSE sqrt(${x}) END)`),
   guardedMath('exp', (x) => `exp(${x})`),
   guardedMath('exp2', (x) => `pow(2.0, ${x})`),
@@ -1806,17 +1831,24 @@ function aggregate(spec: AggSpec): AggregateFunction {
 }
 
 const sumType = (t: KqlType): KqlType => (t === 'int' || t === 'long' ? 'long' : t === 'timespan' ? 'timespan' : t === 'decimal' ? 'decimal' : 'real');
+/**
+ * sum()/sumif(): 0 over no rows or only nulls — "Default values of aggregations" in
+ * summarize-operator.md (sum, sumif, variance, stdev… default to 0).
+ */
 function sumSql(a: SqlArg, f: string): string {
   const t = sumType(a.type);
   const x = a.type === 'dynamic' ? as(a, 'real') : a.sql;
-  if (t === 'long' || t === 'timespan') return `CAST(sum(${x})${f} AS BIGINT)`;
-  if (t === 'decimal') return `CAST(sum(${x})${f} AS DECIMAL(38,18))`;
-  return `CAST(sum(${x})${f} AS DOUBLE)`;
+  if (t === 'long' || t === 'timespan') return `coalesce(CAST(sum(${x})${f} AS BIGINT), 0)`;
+  if (t === 'decimal') return `coalesce(CAST(sum(${x})${f} AS DECIMAL(38,18)), CAST(0 AS DECIMAL(38,18)))`;
+  return `coalesce(CAST(sum(${x})${f} AS DOUBLE), CAST(0 AS DOUBLE))`;
 }
+/** avg()/avgif() of reals: NaN over no rows or only nulls ("The result of avg_x(x) is NaN due to dividing by 0", summarize-operator.md). */
 function avgSql(a: SqlArg, f: string): string {
   if (a.type === 'timespan') return `CAST(avg(${a.sql})${f} AS BIGINT)`;
-  return `avg(${as(a, 'real')})${f}`;
+  return `coalesce(avg(${as(a, 'real')})${f}, CAST('NaN' AS DOUBLE))`;
 }
+/** variance()/stdev() (and their -if forms): 0 over fewer than two values (summarize-operator.md's defaults). */
+const zeroIfNull = (sql: string) => `coalesce(${sql}, CAST(0 AS DOUBLE))`;
 function minMaxSql(fn: 'min' | 'max', a: SqlArg, f: string): string {
   const sql = `${fn}(${a.sql})${f}`;
   return a.type === 'string' ? `coalesce(${sql}, '')` : sql;
@@ -1829,7 +1861,8 @@ function requireArg(name: string, pred: (t: KqlType) => boolean, what: string) {
 }
 
 const AGG_SPECS: AggSpec[] = [
-  { name: 'count', minArgs: 0, maxArgs: 1, named: false, bind: () => 'long', emit: (a, f) => (a.length ? `count(${a[0]!.sql})${f}` : `count(*)${f}`) },
+  // count(x) counts every record, nulls included ("The standard count function includes null values in its count", summarize-operator.md).
+  { name: 'count', minArgs: 0, maxArgs: 1, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
   { name: 'countif', minArgs: 1, maxArgs: 1, named: false, predicateArg: 0, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
   { name: 'sum', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('sum', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
   { name: 'sumif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('sumif', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
@@ -1847,9 +1880,9 @@ const AGG_SPECS: AggSpec[] = [
   { name: 'take_anyif', minArgs: 2, maxArgs: 2, prefix: 'any', keepsName: true, predicateArg: 1, bind: (a) => a[0]!.type, emit: (a, f) => (a[0]!.type === 'string' ? `coalesce(any_value(${a[0]!.sql})${f}, '')` : `any_value(${a[0]!.sql})${f}`) },
   { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => `coalesce(CAST(to_json(list_filter(list(${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${f}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
   { name: 'make_set', minArgs: 1, maxArgs: 2, prefix: 'set', bind: () => 'dynamic', emit: (a, f) => `coalesce(CAST(to_json(list_filter(list(DISTINCT ${toDynamicSql(a[0]!.sql, a[0]!.type, false)})${f}, v -> v IS NOT NULL AND CAST(v AS VARCHAR) <> 'null')) AS JSON), CAST('[]' AS JSON))` },
-  { name: 'stdev', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `stddev_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'stdev', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => zeroIfNull(`stddev_samp(${as(a[0]!, 'real')})${f}`) },
   { name: 'stdevp', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `stddev_pop(${as(a[0]!, 'real')})${f}` },
-  { name: 'variance', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `var_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'variance', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => zeroIfNull(`var_samp(${as(a[0]!, 'real')})${f}`) },
   { name: 'variancep', minArgs: 1, maxArgs: 1, bind: () => 'real', emit: (a, f) => `var_pop(${as(a[0]!, 'real')})${f}` },
 ];
 
@@ -1859,13 +1892,19 @@ const AGG_SPECS: AggSpec[] = [
 function listAggSql(a: SqlArg[], f: string, distinct: boolean, keepNulls: boolean): string {
   const v = toDynamicSql(a[0]!.sql, a[0]!.type, false);
   let l = `list(${distinct ? 'DISTINCT ' : ''}${keepNulls ? `coalesce(${v}, CAST('null' AS JSON))` : v})${f}`;
+  // A dynamic array adds its elements, not itself ("Set from array column", make-set-aggregation-function.md).
+  if (a[0]!.type === 'dynamic' && !keepNulls) {
+    l = `flatten(list_transform(${l}, _a -> CASE WHEN json_type(_a) = 'ARRAY' THEN CAST(_a AS JSON[]) ELSE [_a] END))`;
+    if (distinct) l = `list_distinct(${l})`;
+  }
   if (!keepNulls) l = `list_filter(${l}, _v -> _v IS NOT NULL AND CAST(_v AS VARCHAR) <> 'null')`;
   if (a[1]) l = `list_slice(${l}, 1, ${as(a[1], 'long')})`;
   return `coalesce(CAST(to_json(${l}) AS JSON), CAST('[]' AS JSON))`;
 }
 function bagAggSql(a: SqlArg[], f: string): string {
   const maps = `list_filter(list(${asMap(a[0]!.sql)})${f}, _m -> _m IS NOT NULL)`;
-  let entries = `map_entries(list_reduce(list_concat([CAST(MAP() AS MAP(VARCHAR, JSON))], ${maps}), (_x, _y) -> map_concat(_x, _y)))`;
+  // A key keeps the value of the first bag that has it.
+  let entries = `map_entries(list_reduce(list_concat([CAST(MAP() AS MAP(VARCHAR, JSON))], ${maps}), (_x, _y) -> map_concat(_x, map_from_entries(list_filter(map_entries(_y), _e -> NOT list_contains(map_keys(_x), _e.key))))))`;
   if (a[1]) entries = `list_slice(${entries}, 1, ${as(a[1], 'long')})`;
   return `CAST(to_json(map_from_entries(${entries})) AS JSON)`;
 }
@@ -1925,9 +1964,9 @@ const AGG_EXTRAS: AggSpec[] = [
   { name: 'make_set_if', minArgs: 2, maxArgs: 3, prefix: 'set', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, true, false) },
   { name: 'make_bag', minArgs: 1, maxArgs: 2, prefix: 'bag', bind: (a) => (requireArg('make_bag', isDynamic, 'a dynamic property bag')(a), 'dynamic'), emit: bagAggSql },
   { name: 'make_bag_if', minArgs: 2, maxArgs: 3, prefix: 'bag', predicateArg: 1, bind: (a) => (requireArg('make_bag_if', isDynamic, 'a dynamic property bag')(a), 'dynamic'), emit: bagAggSql },
-  { name: 'stdevif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `stddev_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'stdevif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => zeroIfNull(`stddev_samp(${as(a[0]!, 'real')})${f}`) },
   { name: 'stdevpif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `stddev_pop(${as(a[0]!, 'real')})${f}` },
-  { name: 'varianceif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `var_samp(${as(a[0]!, 'real')})${f}` },
+  { name: 'varianceif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => zeroIfNull(`var_samp(${as(a[0]!, 'real')})${f}`) },
   { name: 'variancepif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `var_pop(${as(a[0]!, 'real')})${f}` },
   { name: 'covariance', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
   { name: 'covariancep', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },

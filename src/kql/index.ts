@@ -27,7 +27,7 @@ import type { ColumnSchema, KqlType } from './types.js';
 export type { ColumnSchema, KqlType } from './types.js';
 export type { ResolvedTable, TableResolver } from './binder.js';
 export { KqlError } from './errors.js';
-export { sqlIdent, sqlString } from './sql.js';
+export { emptyRelationSql, sqlIdent, sqlString } from './sql.js';
 
 export interface CompileOptions {
   /** The value of now(); ago(x) = now - x.  Fixed for the whole query. */

@@ -62,6 +62,8 @@ type MakeSeriesAgg = A.MakeSeriesOp['aggregates'][number];
 class Parser {
   private pos = 0;
   private recursion = 0;
+  /** Inside a `where` predicate, where Kusto also reads a single `=` as `==`. */
+  private singleEqualsCompares = false;
   private readonly depth = new WeakMap<object, number>();
 
   constructor(private readonly src: SourceText, private readonly tokens: Token[]) {}
@@ -283,12 +285,23 @@ class Parser {
   }
 
   private startsTabularSource(): boolean {
-    if (this.isWord('datatable') && this.isOp('(', 1)) return true;
+    if ((this.isWord('datatable') || this.isWord('externaldata')) && this.isOp('(', 1)) return true;
     if (this.isWord('print')) return true;
     if (this.isWord('range') && this.peek(1).kind === 'ident' && this.isWord('from', 2)) return true;
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
     if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
+    if (this.startsFind()) return true;
     return false;
+  }
+
+  /** `find "term"`, `find in (…)`, `find withsource=…`, `find where …`, `find Col == …` (not a table or let name `find`). */
+  private startsFind(): boolean {
+    if (!this.isWord('find')) return false;
+    const n = this.peek(1);
+    if (n.kind === 'string') return true;
+    if (this.isWord('in', 1) && this.isOp('(', 2)) return true;
+    if ((this.isWord('withsource', 1) && this.isOp('=', 2)) || this.isWord('where', 1)) return true;
+    return n.kind === 'ident' && (this.isOp('*', 1) || (this.peek(2).kind === 'op' && COMPARISON_OPS.has(this.peek(2).text)) || (this.peek(2).kind === 'ident' && STRING_OPS.has(this.peek(2).text)));
   }
 
   private exprToTabularSource(expr: A.Expr, tok: Token): A.TabularExpr {
@@ -326,6 +339,7 @@ class Parser {
     const start = t.span.start;
     if (t.kind === 'ident') {
       if (this.isWord('datatable') && this.isOp('(', 1)) return this.parseDatatable();
+      if (this.isWord('externaldata') && this.isOp('(', 1)) return this.parseDatatable(true);
       if (this.isWord('print')) {
         this.next();
         const items = this.parseNamedExprList();
@@ -350,6 +364,11 @@ class Parser {
       if (this.isWord('search') && this.startsTabularSource()) {
         this.next();
         const op = this.parseSearchOp(start);
+        return { kind: 'searchSource', op, span: op.span };
+      }
+      if (this.startsFind()) {
+        this.next();
+        const op = this.parseFindOp(start);
         return { kind: 'searchSource', op, span: op.span };
       }
       if (this.isOp('(', 1)) {
@@ -394,8 +413,9 @@ class Parser {
     return { name, span: this.span(open.span.start) };
   }
 
-  private parseDatatable(): A.DatatableNode {
-    const start = this.next().span.start; // datatable
+  /** `datatable (schema) [values]`, or `externaldata (schema) [uris] [with (name = value, …)]`. */
+  private parseDatatable(external = false): A.DatatableNode {
+    const start = this.next().span.start; // datatable / externaldata
     this.expectOp('(');
     const columns: A.DatatableNode['columns'] = [];
     if (!this.isOp(')')) {
@@ -418,6 +438,20 @@ class Parser {
       } while (this.acceptOp(','));
     }
     this.expectOp(']');
+    if (external) {
+      if (this.acceptWord('with')) {
+        this.expectOp('(');
+        if (!this.isOp(')')) {
+          do {
+            this.parseColumnName(); // the property name
+            this.expectOp('=');
+            this.parseExpr();
+          } while (this.acceptOp(','));
+        }
+        this.expectOp(')');
+      }
+      return { kind: 'datatable', columns, values: [], span: this.span(start), external: true };
+    }
     return { kind: 'datatable', columns, values, span: this.span(start) };
   }
 
@@ -439,7 +473,14 @@ class Parser {
       case 'where':
       case 'filter': {
         this.next();
-        const predicate = this.parseExpr();
+        const saved = this.singleEqualsCompares;
+        this.singleEqualsCompares = true;
+        let predicate: A.Expr;
+        try {
+          predicate = this.parseExpr();
+        } finally {
+          this.singleEqualsCompares = saved;
+        }
         return { kind: 'where', predicate, span: this.span(start) };
       }
       case 'project': {
@@ -1010,6 +1051,60 @@ class Parser {
     return op;
   }
 
+  /**
+   * `find [withsource=C] [in (legs)] where predicate [project-smart | project Col[:type], …[, pack_all()]]`,
+   * or `find predicate [project…]` (after the `find` word; find-operator.md). The predicate is a
+   * search predicate: a bare "term" searches every column.
+   */
+  private parseFindOp(start: number): A.SearchOp {
+    const find: A.FindOutput = { withsource: 'source_' };
+    const op: A.SearchOp = { kind: 'search', caseSensitive: false, predicate: { kind: 'literal', type: 'bool', value: true, span: this.peek().span }, span: this.span(start), find };
+    let clauses = false;
+    if (this.isWord('withsource') && this.isOp('=', 1)) {
+      this.next();
+      this.next();
+      find.withsource = this.parseColumnName().name;
+      clauses = true;
+    }
+    if (this.isWord('in') && this.isOp('(', 1)) {
+      this.next();
+      this.expectOp('(');
+      op.tables = this.parseLegs();
+      this.expectOp(')');
+      clauses = true;
+    }
+    if (clauses) this.expectWord('where');
+    else this.acceptWord('where');
+    op.predicate = this.parseSearchOr();
+    if (this.acceptWord('project-smart')) {
+      // the default
+    } else if (this.isWord('project') && !this.isOp('|', 1)) {
+      this.next();
+      const columns: NonNullable<A.FindOutput['project']>['columns'] = [];
+      let packAll = false;
+      do {
+        if (this.isWord('pack_all') && this.isOp('(', 1)) {
+          this.next();
+          this.expectOp('(');
+          this.expectOp(')');
+          packAll = true;
+          continue;
+        }
+        const { name, span } = this.parseColumnName();
+        let type: KqlType | undefined;
+        if (this.acceptOp(':')) {
+          const typeTok = this.next();
+          type = typeTok.kind === 'ident' ? parseTypeName(typeTok.text) : undefined;
+          if (!type) throw this.error(typeTok, 'expected a scalar type name');
+        }
+        columns.push({ name, type, span });
+      } while (this.acceptOp(','));
+      find.project = { columns, packAll };
+    }
+    op.span = this.span(start);
+    return op;
+  }
+
   private parseSearchOr(): A.Expr {
     return this.keywordChain('or', () => this.parseSearchAnd());
   }
@@ -1222,9 +1317,9 @@ class Parser {
     let left = this.parseAdditive();
     for (;;) {
       const t = this.peek();
-      if (t.kind === 'op' && COMPARISON_OPS.has(t.text)) {
+      if (t.kind === 'op' && (COMPARISON_OPS.has(t.text) || (t.text === '=' && this.singleEqualsCompares))) {
         this.next();
-        left = this.binary(t.text === '<>' ? '!=' : t.text, t, left, this.parseAdditive());
+        left = this.binary(t.text === '<>' ? '!=' : t.text === '=' ? '==' : t.text, t, left, this.parseAdditive());
         continue;
       }
       if (t.kind !== 'ident') return left;
@@ -1313,6 +1408,7 @@ class Parser {
     if (typeof l.value === 'bigint') {
       let v = -l.value;
       if (l.type === 'long' && v < -(2n ** 63n)) throw this.src.syntaxError(span, 'the number is out of range for long');
+      if (l.type === 'long' && v > 2n ** 63n - 1n) v -= 2n ** 64n; // -(-9223372036854775808) wraps, as long arithmetic does
       return { ...l, value: v, span };
     }
     if (typeof l.value === 'number') return { ...l, value: -l.value, span };
@@ -1325,6 +1421,8 @@ class Parser {
     for (;;) {
       if (this.isOp('.') && (this.peek(1).kind === 'ident' || this.isOp('[', 1))) {
         this.next();
+        // `x.[0]`, `x.[i + 1]`: an index written after a dot (as `x[0]`); `x.['name']` is a member.
+        if (this.isOp('[') && !(this.peek(1).kind === 'string' && this.isOp(']', 2))) continue;
         if (this.isOp('[')) {
           const { name } = this.parseBracketName();
           e = this.nest<A.MemberExpr>({ kind: 'member', target: e, name, span: this.span(e.span.start) }, e);

@@ -5,6 +5,7 @@
  * pointers are built here too, so that an audit of "how can user text reach
  * DuckDB" only has to read this file.
  */
+import { sqlType, type KqlType } from './types.js';
 
 /** Replace lone UTF-16 surrogates (which cannot be encoded as UTF-8) with U+FFFD. */
 function wellFormed(s: string): string {
@@ -54,4 +55,13 @@ export function regexNegatedClass(chars: string): string {
 /** A JSON pointer (RFC 6901) for DuckDB's json_extract: each step is a key or an array index. */
 export function jsonPointer(steps: (string | number)[]): string {
   return sqlString(steps.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join(''));
+}
+
+/**
+ * A FROM-clause source with the given columns and no rows: what a table that exists but holds no
+ * data (an Azure standard table nothing has written yet) resolves to.
+ */
+export function emptyRelationSql(columns: readonly { name: string; type: KqlType }[]): string {
+  const list = columns.map((c) => `CAST(NULL AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+  return `(SELECT ${list || 'NULL AS c0'} WHERE FALSE)`;
 }

@@ -79,7 +79,8 @@ export function toStringSql(a: string, from: KqlType, text?: string): string {
     case 'string':
       return a;
     case 'bool':
-      return `(CASE WHEN ${a} IS NULL THEN '' WHEN ${a} THEN 'true' ELSE 'false' END)`;
+      // Kusto writes a bool as "True"/"False" (a dynamic true stays JSON's "true"; issue #12)
+      return `(CASE WHEN ${a} IS NULL THEN '' WHEN ${a} THEN 'True' ELSE 'False' END)`;
     case 'int':
     case 'long':
     case 'guid':
@@ -125,9 +126,35 @@ export function toLongSql(a: string, from: KqlType, text?: string): string {
   }
 }
 
+/**
+ * A HUGEINT value wrapped to BIGINT (two's complement): Kusto's long arithmetic wraps instead of
+ * failing (issue #12). `h` appears once; only adds, masks and subtracts (HUGEINT division is slow).
+ */
+export function wrapToLongSql(h: string): string {
+  return `CAST((((${h}) + CAST('9223372036854775808' AS HUGEINT)) & CAST('18446744073709551615' AS HUGEINT)) - CAST('9223372036854775808' AS HUGEINT) AS BIGINT)`;
+}
+
+/**
+ * `x op y` on BIGINTs, wrapping on overflow: the BIGINT operation where it does not overflow (the
+ * common case, at full speed), the 128-bit one wrapped where it does.
+ */
+export function wrappingLongSql(x: string, op: '+' | '-' | '*', y: string, rowwise = true): string {
+  const wrapped = wrapToLongSql(`CAST(${x} AS HUGEINT) ${op} ${y}`);
+  // try() takes only row-wise expressions; and x, y appear twice in the fast form, so past a size
+  // the (slower) 128-bit form alone keeps nested arithmetic from growing exponentially.
+  if (!rowwise || x.length + y.length > 2000) return wrapped;
+  return `coalesce(try(${x} ${op} ${y}), ${wrapped})`;
+}
+
+/** A BIGINT wrapped to INTEGER (its low 32 bits, two's complement). */
+function wrapToIntSql(l: string): string {
+  return `CAST(((${l}) % 4294967296 + 6442450944) % 4294967296 - 2147483648 AS INTEGER)`;
+}
+
+/** toint(): the long value's low 32 bits — a long out of int range wraps (issue #12: toint(4294967297) is 1). */
 export function toIntSql(a: string, from: KqlType, text?: string): string {
   if (from === 'int') return a;
-  return `TRY_CAST(${toLongSql(a, from, text)} AS INTEGER)`;
+  return wrapToIntSql(toLongSql(a, from, text));
 }
 
 export function toRealSql(a: string, from: KqlType, text?: string): string {
@@ -169,8 +196,9 @@ export function toDecimalSql(a: string, from: KqlType, text?: string): string {
   }
 }
 
+/** "true"/"false" in any case, or an integer (non-zero is true); anything else ("1.0", "yes") is null (issue #12). */
 function stringToBoolSql(s: string): string {
-  return `(CASE lower(trim(${s})) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE ELSE TRY_CAST(TRY_CAST(trim(${s}) AS BIGINT) <> 0 AS BOOLEAN) END)`;
+  return `(CASE WHEN lower(trim(${s})) = 'true' THEN TRUE WHEN lower(trim(${s})) = 'false' THEN FALSE WHEN regexp_full_match(trim(${s}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${s}) AS HUGEINT) <> 0 END)`;
 }
 
 export function toBoolSql(a: string, from: KqlType, text?: string): string {

@@ -109,10 +109,15 @@ export function uniqueName(base: string, used: Set<string>): string {
   return n;
 }
 
+/**
+ * Equality of a join key: null matches null, in every join kind and in lookup (issue #12); a string
+ * is never null in Kusto (a missing one is ""), so a stored NULL and "" are the same key.
+ */
 function keyCompare(l: number, r: number, lt: KqlType, rt: KqlType): string {
   const a = `l.${C(l)}`, b = `r.${C(r)}`;
-  if (lt === rt) return `${a} = ${b}`;
-  return `CAST(${a} AS ${sqlType(lt === 'real' || rt === 'real' ? 'real' : 'long')}) = CAST(${b} AS ${sqlType(lt === 'real' || rt === 'real' ? 'real' : 'long')})`;
+  if (lt === rt && lt === 'string') return `coalesce(${a}, '') = coalesce(${b}, '')`;
+  if (lt === rt) return `${a} IS NOT DISTINCT FROM ${b}`;
+  return `CAST(${a} AS ${sqlType(lt === 'real' || rt === 'real' ? 'real' : 'long')}) IS NOT DISTINCT FROM CAST(${b} AS ${sqlType(lt === 'real' || rt === 'real' ? 'real' : 'long')})`;
 }
 
 /** Deduplicates rows on the given columns, keeping the first row of each key (innerunique). */

@@ -23,7 +23,7 @@ export const RESERVED_COLUMN_NAMES = new Set(
 );
 
 /** The full schema of a table as queries see it: TenantId, the table's own columns, then the remaining standard columns. */
-export function tableSchema(table: Pick<TableRecord, 'columns'>): ColumnSchema[] {
+export function tableSchema(table: { readonly columns: readonly TableRecord['columns'][number][] }): ColumnSchema[] {
   const own = table.columns.map((c) => ({ name: c.name, type: c.type }));
   const ownNames = new Set(own.map((c) => c.name.toLowerCase()));
   const [tenant, ...rest] = STANDARD_COLUMNS;

@@ -13,6 +13,7 @@ import { resultJson } from './result-json.js';
 import type { QueryAuditor } from '../audit/query-audit.js';
 import { savedReportQueries } from '../audit/report-queries.js';
 import { LAQUERYLOGS } from '../audit/system-tables.js';
+import { workspaceTables } from '../metadata/standard-tables.js';
 import { parseTimespan } from './timespan.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
@@ -312,7 +313,7 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   const metadata = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply) => {
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query);
     const w = workspaceFor(caller, req.params.workspaceId);
-    const tables = w.tables
+    const tables = workspaceTables(w)
       .filter((t) => queries.canReadTable(caller, w, t.name))
       .map((t) => ({
         id: `t/${t.name}`,

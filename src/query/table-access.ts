@@ -21,7 +21,10 @@
  *   - W requires workspace permissions (the flag is false) and the caller holds that resource
  *     permission AND the workspace-context permissions for T in W.
  *
- * System tables (`tableType: 'Microsoft'`: LAQueryLogs, AzureActivity — audit data) need EXPLICIT
+ * Azure's standard tables (SigninLogs, SecurityEvent, Syslog… src/metadata/standard-tables.ts) are
+ * tables of every workspace under these same rules; one nothing has written yet reads as no rows.
+ *
+ * The audit tables (LAQueryLogs, AzureActivity — Microsoft tables Vigil writes itself) need EXPLICIT
  * permission on top of the rules above: an assignment on the table itself, or Owner, Log Analytics
  * Reader or Log Analytics Contributor at the workspace or above, or a role that names the table's
  * `…/workspaces/query/{Table}/read` action literally. `*\/read` roles (Reader, Monitoring Reader,
@@ -36,11 +39,12 @@ import { actionMatches, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller 
 import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
-import { sqlIdent } from '../kql/sql.js';
+import { emptyRelationSql, sqlIdent } from '../kql/sql.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { TableRecord, WorkspaceRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId, tableResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
 import { tableSchema } from '../metadata/standard-columns.js';
+import { findWorkspaceTable, isAuditTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import type { LogStore, TableGrant } from '../store/store.js';
 
@@ -81,8 +85,7 @@ const TABLE_DATA_READ = 'Microsoft.OperationalInsights/workspaces/tables/data/re
 /** Roles that grant the audit tables at the workspace or above: Owner, Log Analytics Reader, Log Analytics Contributor. */
 const AUDIT_READER_ROLES = new Set([OWNER_ROLE_ID, '73c42c96-874c-492b-b04d-ab87d138a893', '92aaf0da-9dab-42b6-94a3-d43ce8d16293']);
 
-const findTable = (w: WorkspaceRecord, name: string) =>
-  w.tables.find((x) => x.name === name) ?? w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
+const findTable = findWorkspaceTable;
 
 export class TableAccess {
   constructor(
@@ -98,7 +101,7 @@ export class TableAccess {
   /** Workspace context: may the caller read this table (legacy per-table action, Tables.Custom, or the granular dataAction)? */
   canReadTable(caller: Caller, w: WorkspaceRecord, table: string): boolean {
     const scope = tableResourceId(w, table);
-    if (findTable(w, table)?.tableType === 'Microsoft' && !this.canReadSystemTable(caller, w, table)) return false;
+    if (isAuditTable(table) && !this.canReadSystemTable(caller, w, table)) return false;
     return (
       isAllowed(this.metadata, caller, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope) ||
       (/_CL$/i.test(table) && isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope)) ||
@@ -117,7 +120,7 @@ export class TableAccess {
 
   /** Resource context: may the caller read table T of workspace W for resource scope R? */
   canReadTableForResource(caller: Caller, w: WorkspaceRecord, table: string, resourceId: string): boolean {
-    if (findTable(w, table)?.tableType === 'Microsoft' && !this.canReadSystemTable(caller, w, table)) return false;
+    if (isAuditTable(table) && !this.canReadSystemTable(caller, w, table)) return false;
     if (this.hasTableLevelGrant(caller, w, table)) return true;
     const resourcePermission = isAllowed(this.metadata, caller, `Microsoft.Insights/logs/${table}/read`, resourceId);
     if (!resourcePermission) return false;
@@ -184,17 +187,22 @@ export class TableAccess {
       }
       if (sources.length === 0) return undefined;
       for (const s of sources) used.add(s.w);
+      // A standard table nothing has written yet has no store table: it reads as no rows, with its columns.
+      const stored = sources.filter((s) => s.w.tables.includes(s.t));
+      if (stored.length === 0) return { sql: emptyRelationSql(sources[0]!.columns), columns: sources[0]!.columns };
       if (sources.length === 1) return { sql: source(sources[0]!.w, sources[0]!.t), columns: sources[0]!.columns };
       // The same table in several workspaces: their union, columns aligned by name.
       const columns: ColumnSchema[] = [];
       for (const s of sources) for (const c of s.columns) if (!columns.some((x) => x.name === c.name)) columns.push(c);
-      const selects = sources.map((s) => {
+      const selects = stored.map((s) => {
         const list = columns.map((c) => (s.columns.some((x) => x.name === c.name) ? sqlIdent(c.name) : `NULL AS ${sqlIdent(c.name)}`)).join(', ');
         return `SELECT ${list} FROM ${source(s.w, s.t)}`;
       });
       return { sql: `(${selects.join(' UNION ALL ')})`, columns };
     };
 
+    // Wildcards (`union *`, `search`, `union Sign*`) cover the tables that are stored: a standard table
+    // joins them once something writes it (160 empty tables would only widen the union's schema).
     const listTables = (): string[] => {
       const names = new Map<string, string>();
       for (const w of workspaces) for (const t of w.tables) if (!names.has(t.name.toLowerCase()) && readable(w, t)) names.set(t.name.toLowerCase(), t.name);
@@ -250,7 +258,11 @@ export class TableAccess {
     return named.length === 1 ? named[0] : undefined;
   }
 
-  /** Resource context: the tables (per workspace) the caller may read, for the metadata endpoint and the 403 check. */
+  /**
+   * Resource context: the stored tables (per workspace) the caller may read, for the metadata endpoint
+   * and the 403 check. A resource's logs are the tables that hold data; standard tables nothing has
+   * written yet are left out here (they still resolve, as no rows, in its queries).
+   */
   readableForResource(caller: Caller, resourceId: string): { w: WorkspaceRecord; t: TableRecord }[] {
     const out: { w: WorkspaceRecord; t: TableRecord }[] = [];
     for (const w of this.metadata.workspaces()) for (const t of w.tables) if (this.canReadTableForResource(caller, w, t.name, resourceId)) out.push({ w, t });

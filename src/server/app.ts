@@ -33,6 +33,8 @@ import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
+import type { KeyProtectionOptions } from '../keys/protector.js';
+import { INSECURE_WARNING, loadMasterKeysUnder, openRootOfTrust } from '../keys/root-of-trust.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -45,7 +47,9 @@ export interface ServerOptions {
   /** Ingestion requests per minute per data collection rule. */
   ingestRequestsPerMinute?: number;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
-  storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log'>>;
+  storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
+  /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
+  keyProtection: KeyProtectionOptions;
   /** Log search alerts (src/alerts). */
   alerts?: {
     /** Shortest evaluationFrequency a rule may have, in seconds (default 60, as Azure). */
@@ -61,6 +65,8 @@ export interface RunningServer {
   app: FastifyInstance;
   endpoint: string;
   bootstrap: BootstrapInfo;
+  /** What protects the keys (the root of trust), for the start banner. */
+  keyProtection: string;
   close(): Promise<void>;
 }
 
@@ -89,6 +95,18 @@ function frameworkError(err: FastifyError): ApiError {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(opts.dataDir, 0o700);
+  // The root of trust first: a missing or wrong one refuses the start before anything else is made.
+  const root = await openRootOfTrust(opts.dataDir, opts.keyProtection, { create: true });
+  let masterKeys;
+  let signingKeys;
+  try {
+    if (!root.protector) process.stderr.write(`\n${'!'.repeat(100)}\n${INSECURE_WARNING}\n${'!'.repeat(100)}\n\n`);
+    masterKeys = await loadMasterKeysUnder(opts.dataDir, root, { create: true, env: opts.keyProtection.env });
+    signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'), root.protector);
+  } finally {
+    // Every key is in memory now: log out of the HSM, forget the passphrase-derived key.
+    root.protector?.close();
+  }
   const tls = await ensureTlsMaterial(opts.dataDir);
 
   let adminSecret: string | undefined;
@@ -96,10 +114,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
   if (created) adminSecret = secret;
 
-  const signingKeys = await loadOrCreateSigningKeys(join(opts.dataDir, 'keys'));
   const logStore = await StorageEngine.open({
     ...opts.storage,
     dataDir: opts.dataDir,
+    masterKeys,
     memoryLimit: opts.memoryLimit,
     // Per-table retention; -1 means the workspace's.
     retentionDays: (workspaceId, table) => {
@@ -222,6 +240,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     app,
     endpoint,
     bootstrap,
+    keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       await app.close();
       await alerts.close();

@@ -36,6 +36,8 @@ import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js'
 
 export interface EngineOptions {
   dataDir: string;
+  /** The master keys, opened under the root of trust by the server (default: the data folder's plain key files). */
+  masterKeys?: MasterKeys;
   /** DuckDB memory limit, e.g. '4GB'. */
   memoryLimit?: string;
   threads?: number;
@@ -162,7 +164,7 @@ export class StorageEngine implements LogStore {
   private readonly io: StorageIo;
   /** Free space of the data folder, and storage-failure episodes (logged once each). */
   readonly space: FreeSpaceGuard;
-  readonly opts: Required<Omit<EngineOptions, 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables'>> & EngineOptions;
+  readonly opts: Required<Omit<EngineOptions, 'masterKeys' | 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables'>> & EngineOptions;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -194,7 +196,7 @@ export class StorageEngine implements LogStore {
   }
 
   static async open(options: EngineOptions): Promise<StorageEngine> {
-    const master = await loadMasterKeys(options.dataDir, { create: true });
+    const master = options.masterKeys ?? (await loadMasterKeys(options.dataDir, { create: true }));
     const scratch = openScratch(options.scratchDir);
     try {
       const instance = await DuckDBInstance.create(':memory:', {

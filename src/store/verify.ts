@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadMasterKeys } from '../keys/master-key.js';
+import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys } from '../keys/workspace-keys.js';
 import { Manifest } from './manifest.js';
 import { decodeRecord } from './record-codec.js';
@@ -30,11 +30,12 @@ export interface VerifyReport {
   walRecords: number;
 }
 
-export async function verifyDataDir(dataDir: string): Promise<VerifyReport> {
+/** `master`: the keys opened under the data folder's root of trust (default: its plain key files). */
+export async function verifyDataDir(dataDir: string, master?: MasterKeys): Promise<VerifyReport> {
   const report: VerifyReport = { findings: [], workspaces: 0, segments: 0, walFiles: 0, walRecords: 0 };
   const root = join(dataDir, 'storage');
   if (!existsSync(root)) return report;
-  const master = await loadMasterKeys(dataDir, { create: false });
+  master ??= await loadMasterKeys(dataDir, { create: false });
   for (const id of readdirSync(root).sort()) {
     const dir = join(root, id);
     if (!statSync(dir).isDirectory()) continue;

@@ -512,7 +512,7 @@ describe('locks, purge and the activity log', { timeout: 600_000 }, () => {
       return;
     }
     await vigil.stop();
-    const v = spawnSync(process.execPath, [CLI, 'verify', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
+    const v = spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(v.status, 0, `vigil verify failed after the purge:\n${v.stdout}\n${v.stderr}`);
     vigil = await startVigil({ dataDir: vigil.dataDir, args: ['--seal-age', '1'] });
     b = vigil.bootstrap; // a new port

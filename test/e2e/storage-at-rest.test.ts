@@ -121,7 +121,7 @@ describe('storage at rest: encryption, pruning, tamper detection', { timeout: 30
     await ingest(vigil.bootstrap, ingestToken, ruleId, 'Secret', [{ TimeGenerated: new Date().toISOString(), Message: 'a', Seq: -1 }]);
     await ingest(vigil.bootstrap, ingestToken, ruleId, 'Secret', [{ TimeGenerated: new Date().toISOString(), Message: 'b', Seq: -2 }]);
     await vigil.stop();
-    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '--data-dir', vigil.dataDir], { encoding: 'utf8' });
+    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8' });
     const clean = verify();
     assert.equal(clean.status, 0, clean.stdout + clean.stderr);
     const wsDir = join(vigil.dataDir, 'storage', vigil.bootstrap.workspaceId);

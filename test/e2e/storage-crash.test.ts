@@ -92,7 +92,7 @@ describe('crash safety under SIGKILL', { timeout: Math.max(120_000, ROUNDS * 30_
     assert.ok(sent > ROUNDS * CLIENTS, `only ${sent} batches were acknowledged: the test did not load the server`);
     // Once stopped cleanly, the data folder verifies.
     await vigil.stop();
-    const out = execFileSync(process.execPath, [CLI, 'verify', '--data-dir', vigil.dataDir], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8' });
     assert.match(out, /no damage found/);
     vigil = await startVigil({ dataDir: vigil.dataDir, args: SERVE_ARGS });
     await check(ROUNDS + 1);

@@ -197,7 +197,7 @@ describe(`a full disk (--min-free-disk-mb ${minFreeMb}${minFreeMb === 0 ? ': the
 
     // 3. Clean restart: everything acknowledged is there exactly once; the folder verifies.
     await vigil!.stop();
-    const out = execFileSync(process.execPath, [CLI, 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', dataDir], { encoding: 'utf8' });
     assert.match(out, /no damage found/);
     vigil = await startVigil({ dataDir, args: SERVE_ARGS });
     await check('after the restart');

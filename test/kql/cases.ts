@@ -166,7 +166,8 @@ export const CASES: Case[] = [
   // ───────────── summarize ─────────────
   { q: 'Events | summarize count() by Level', cols: ['Level:string', 'count_:long'], rows: [['Error', 2], ['Warning', 1], ['Information', 2], ['', 1]] },
   { q: 'Events | summarize count()', cols: ['count_:long'], rows: [[6]] },
-  { q: 'Events | where Level == "nope" | summarize count(), sum(Count)', cols: ['count_:long', 'sum_Count:long'], rows: [[0, null]] },
+  // sum over no rows is 0 (summarize-operator.md, "Default values of aggregations")
+  { q: 'Events | where Level == "nope" | summarize count(), sum(Count)', cols: ['count_:long', 'sum_Count:long'], rows: [[0, 0]] },
   { q: 'Events | summarize count(), sum(Count), avg(DurationMs), min(TimeGenerated), max(DurationMs), dcount(Level) by bin(TimeGenerated, 1d)', cols: ['TimeGenerated:datetime', 'count_:long', 'sum_Count:long', 'avg_DurationMs:real', 'min_TimeGenerated:datetime', 'max_DurationMs:real', 'dcount_Level:long'], rows: [[D('2024-01-01T00:00:00.0000000Z'), 4, 11, 120.1875, D('2024-01-01T10:00:00.0000000Z'), 300, 3], [D('2024-01-02T00:00:00.0000000Z'), 2, 2, 5, D('2024-01-02T09:00:00.0000000Z'), 5, 2]] },
   { q: 'Events | summarize n = count() by bin(TimeGenerated, 1h) | where n > 1', cols: ['TimeGenerated:datetime', 'n:long'], rows: [[D('2024-01-01T10:00:00.0000000Z'), 2]] },
   { q: 'Events | summarize countif(Level == "Error"), sumif(Count, Level == "Information"), avgif(DurationMs, Count > 0)', cols: ['countif_:long', 'sumif_Count:long', 'avgif_DurationMs:real'], rows: [[2, 9, 60.25]] },
@@ -176,13 +177,14 @@ export const CASES: Case[] = [
   { q: 'Events | summarize by Level | sort by Level asc', cols: ['Level:string'], rows: [[''], ['Error'], ['Information'], ['Warning']], ordered: true },
   { q: 'Events | summarize count() by Level, strlen(_ResourceId) | where Level == "Error"', cols: ['Level:string', 'Column1:long', 'count_:long'], rows: [['Error', 11, 2]] },
   { q: 'Events | summarize count() by L = tolower(Level) | where L == "error"', cols: ['L:string', 'count_:long'], rows: [['error', 2]] },
-  { q: 'Events | summarize sum(DurationMs), count(DurationMs), dcount(_ResourceId)', cols: ['sum_DurationMs:real', 'count_:long', 'dcount__ResourceId:long'], rows: [[485.75, 5, 4]] },
+  // count(x) counts nulls too, and is named count_x (summarize-operator.md: `summarize count(y)` → count_y = 2 with one null y)
+  { q: 'Events | summarize sum(DurationMs), count(DurationMs), dcount(_ResourceId)', cols: ['sum_DurationMs:real', 'count_DurationMs:long', 'dcount__ResourceId:long'], rows: [[485.75, 6, 4]] },
   { q: 'Events | summarize count(), count() by Level | where Level == "Warning"', cols: ['Level:string', 'count_:long', 'count_1:long'], rows: [['Warning', 1, 1]] },
   { q: 'Events | summarize make_set(Level), make_list(Count) by b = bin(TimeGenerated, 1d) | where b == datetime(2024-01-02) | project b', cols: ['b:datetime'], rows: [[D('2024-01-02T00:00:00.0000000Z')]] },
   { q: 'Events | where Level == "Error" | summarize make_list(Count), percentile(DurationMs, 50), variance(DurationMs)', cols: ['list_Count:dynamic', 'percentile_DurationMs_50:real', 'variance_DurationMs:real'], rows: [['[3]', 120.5, 16110.125]] },
   { q: 'Events | summarize Total = sum(Count) by R = _ResourceId | where R == "/subs/1/vm1"', cols: ['R:string', 'Total:long'], rows: [['/subs/1/vm1', 10]] },
   { q: 'Events | summarize count() by bin(DurationMs, 100) | sort by DurationMs asc', cols: ['DurationMs:real', 'count_:long'], rows: [[null, 1], [0, 3], [100, 1], [300, 1]], ordered: true },
-  { q: 'Events | summarize sum(Count) by bin(Count, 5) | sort by Count asc nulls last', cols: ['Count:long', 'sum_Count:long'], rows: [[0, 6], [5, 7], [null, null]], ordered: true },
+  { q: 'Events | summarize sum(Count) by bin(Count, 5) | sort by Count asc nulls last', cols: ['Count:long', 'sum_Count:long'], rows: [[0, 6], [5, 7], [null, 0]], ordered: true }, // sum of only nulls is 0 (summarize-operator.md)
   { q: 'Logs_CL | summarize sum(Elapsed), avg(Elapsed), max(Elapsed), sum(Amount), countif(Flag)', cols: ['sum_Elapsed:timespan', 'avg_Elapsed:timespan', 'max_Elapsed:timespan', 'sum_Amount:decimal', 'countif_:long'], rows: [['01:00:00.5000000', '00:30:00.2500000', '01:00:00', '12.75', 1]] },
 
   // ───────────── count / distinct ─────────────
@@ -196,7 +198,7 @@ export const CASES: Case[] = [
   { q: 'print bin(4.5, 1), bin(time(16d), 7d), bin(datetime(1970-05-11 13:45:07), 1d)', cols: ['print_0:real', 'print_1:timespan', 'print_2:datetime'], rows: [[4, '14.00:00:00', D('1970-05-11T00:00:00.0000000Z')]] },
   { q: 'print bin(-7, 5), bin(7, 5), floor(-4.5), floor(datetime(2024-01-01 10:59), 1h), bin(10m, 15m)', cols: ['print_0:long', 'print_1:long', 'print_2:real', 'print_3:datetime', 'print_4:timespan'], rows: [[-10, 5, -5, D('2024-01-01T10:00:00.0000000Z'), '00:00:00']] },
   { q: 'print bin(datetime(2024-01-04), 7d)', cols: ['print_0:datetime'], rows: [[D('2024-01-01T00:00:00.0000000Z')]] },
-  { q: 'print tostring(123), tostring(1.0), tostring(1.5), tostring(datetime(2024-01-01)), tostring(1h), tostring(true), tostring(dynamic({"a":1})), tostring(int(null))', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string', 'print_4:string', 'print_5:string', 'print_6:string', 'print_7:string'], rows: [['123', '1', '1.5', '2024-01-01T00:00:00.0000000Z', '01:00:00', 'true', '{"a":1}', '']] },
+  { q: 'print tostring(123), tostring(1.0), tostring(1.5), tostring(datetime(2024-01-01)), tostring(1h), tostring(true), tostring(dynamic({"a":1})), tostring(int(null))', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string', 'print_4:string', 'print_5:string', 'print_6:string', 'print_7:string'], rows: [['123', '1', '1.5', '2024-01-01T00:00:00.0000000Z', '01:00:00', 'True', '{"a":1}', '']] }, // tostring(true) is "True" (issue #12)
   { q: 'print toint("123") == 123 | project Integer = print_0', cols: ['Integer:bool'], rows: [[true]] },
   { q: 'print toint(2.3) | project Integer = print_0', cols: ['Integer:int'], rows: [[2]] },
   { q: 'print tolong("123") == 123, tolong("x"), tolong(" 42 "), todouble("1.5"), toreal(2), toint(true), tolong(-2.7)', cols: ['print_0:bool', 'print_1:long', 'print_2:long', 'print_3:real', 'print_4:real', 'print_5:int', 'print_6:long'], rows: [[true, null, 42, 1.5, 2, 1, -2]] },
@@ -208,7 +210,7 @@ export const CASES: Case[] = [
   { q: 'print iff(1 > 2, "a", "b"), iif(true, 1, 2), iff(bool(null), 1, 2), iff(true, 1, 2.5)', cols: ['print_0:string', 'print_1:long', 'print_2:long', 'print_3:real'], rows: [['b', 1, 2, 1]] },
   { q: 'Events | extend Sev = iff(Level == "Error", "High", "Low") | summarize count() by Sev', cols: ['Sev:string', 'count_:long'], rows: [['High', 2], ['Low', 4]] },
   { q: 'print length = strlen("hello"), l2 = strlen("⒦⒰⒮⒯⒪"), l3 = strlen(123)', cols: ['length:long', 'l2:long', 'l3:long'], rows: [[5, 5, 3]] },
-  { q: 'print tolower("ABC"), toupper("abc"), strcat("a", 1, true, 1.5), strcat_delim("-", "a", "b", 3)', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string'], rows: [['abc', 'ABC', 'a1true1.5', 'a-b-3']] },
+  { q: 'print tolower("ABC"), toupper("abc"), strcat("a", 1, true, 1.5), strcat_delim("-", "a", "b", 3)', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string'], rows: [['abc', 'ABC', 'a1True1.5', 'a-b-3']] }, // a bool converts to "True" (issue #12)
   { q: 'print substring("123456", 1), substring("123456", 2, 2), substring("ABCD", 0, 2), substring("123456", -2, 2), substring("abc", 10)', cols: ['print_0:string', 'print_1:string', 'print_2:string', 'print_3:string', 'print_4:string'], rows: [['23456', '34', 'AB', '56', '']] },
   { q: 'print result=coalesce(tolong("not a number"), tolong("42"), 33)', cols: ['result:long'], rows: [[42]] },
   { q: 'print coalesce("", "x", "y"), coalesce(int(null), int(null)), coalesce("", "")', cols: ['print_0:string', 'print_1:int', 'print_2:string'], rows: [['x', null, '']] },

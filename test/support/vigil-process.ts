@@ -30,12 +30,17 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   args?: string[];
+  /**
+   * The root of trust: by default the tests run with `--insecure-dev-keys` (plain key files, so a test
+   * can read the signing key to forge tokens); `false` leaves the choice to `args`/`env` (issue #15).
+   */
+  insecureDevKeys?: boolean;
 }
 
 export async function startVigil(options: StartOptions = {}): Promise<VigilProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-test-'));
   if (!options.dataDir) seedTestCa(dataDir);
-  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...(options.insecureDevKeys === false ? [] : ['--insecure-dev-keys']), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
