@@ -25,6 +25,8 @@ const controlPlaneAccess = (v: string) => {
   return v;
 };
 const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
+import { parseAllowEntry } from '../alerts/webhook-target.js';
+import { installSecurityRules } from './alerts.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -75,6 +77,9 @@ interface ServeOptions extends KeyOptions {
   tlsCa?: string;
   clientCa?: string;
   controlPlaneAccess: 'everywhere' | 'private-only';
+  alertMinFrequency: number;
+  alertWebhookAllow: string[];
+  alertWebhookCa?: string;
 }
 
 interface KeyOptions {
@@ -139,7 +144,17 @@ const serve = program
   .option('--tls-key <file>', "the private key of --tls-cert, PEM, unencrypted; watched with it (VIGIL_TLS_KEY_FILE)", process.env.VIGIL_TLS_KEY_FILE)
   .option('--tls-ca <file>', "with --tls-cert: the CA clients should trust, written as caPath to bootstrap.json (VIGIL_TLS_CA_FILE; default none: the system's trust store)", process.env.VIGIL_TLS_CA_FILE)
   .option('--client-ca <file>', 'mutual TLS on the public listener: require a client certificate issued by this CA (PEM); on ingestion and queries, a certificate whose subject CN is a service principal\'s client id signs a request without a token in as that principal. For a private listener: --private-listener ADDRESS:PORT,client-ca=FILE (VIGIL_CLIENT_CA_FILE)', process.env.VIGIL_CLIENT_CA_FILE)
-  .option('--control-plane-access <where>', 'everywhere: the control plane (ARM /subscriptions/…, Graph /v1.0/…) answers on every listener; private-only: only on the private listeners, 403 on the public one (VIGIL_CONTROL_PLANE_ACCESS)', controlPlaneAccess, process.env.VIGIL_CONTROL_PLANE_ACCESS ? controlPlaneAccess(process.env.VIGIL_CONTROL_PLANE_ACCESS) : 'everywhere');
+  .option('--control-plane-access <where>', 'everywhere: the control plane (ARM /subscriptions/…, Graph /v1.0/…) answers on every listener; private-only: only on the private listeners, 403 on the public one (VIGIL_CONTROL_PLANE_ACCESS)', controlPlaneAccess, process.env.VIGIL_CONTROL_PLANE_ACCESS ? controlPlaneAccess(process.env.VIGIL_CONTROL_PLANE_ACCESS) : 'everywhere')
+  .option('--alert-min-frequency <seconds>', 'shortest evaluationFrequency a log search alert rule may have (VIGIL_ALERT_MIN_FREQUENCY_SECONDS; default 60, as Azure; lower only for development and tests)', positive, envNumber('VIGIL_ALERT_MIN_FREQUENCY_SECONDS') ?? 60)
+  .option('--alert-webhook-allow <target>', 'allow alert webhooks to this loopback/private/link-local target: host:port or a CIDR range (repeatable; Vigil\'s own port is never allowed)', (v: string, acc: string[]) => {
+    try {
+      parseAllowEntry(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return [...acc, v];
+  }, [] as string[])
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -167,6 +182,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
         controlPlaneAccess: o.controlPlaneAccess,
       },
+      alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
       keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,
@@ -319,6 +335,26 @@ exportCmd
     const report = await exportVerify(o);
     process.stdout.write(`${o.json ? JSON.stringify(report, null, 2) : formatExportReport(report)}\n`);
     process.exitCode = report.ok ? 0 : 1;
+  });
+
+const alerts = program.command('alerts').description('log search alerts of a running Vigil');
+alerts
+  .command('install-security-rules')
+  .description("install the 'unauthorized query attempts' alert (LAQueryLogs ResponseCode 403 by AADObjectId) on the workspace that receives the query audit, with a least-privilege identity")
+  .option('--workspace <id>', 'workspace that receives the audit: ARM id, customerId GUID or name (default: the one in bootstrap.json)')
+  .option('--action-group <id>', 'ARM id of an action group to notify (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--frequency <duration>', 'evaluation frequency (ISO 8601)', 'PT5M')
+  .option('--window <duration>', 'look-back window (ISO 8601)', 'PT5M')
+  .option('--severity <n>', 'alert severity 0 (critical) to 4 (verbose)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 4) throw new InvalidArgumentError('a severity is 0 to 4.');
+    return n;
+  }, 1)
+  .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -37,6 +37,16 @@ const LOCK_VERSIONS = ['2015-01-01', '2016-09-01', '2017-04-01', '2020-05-01'];
 
 const DIAGNOSTIC_SETTINGS_VERSIONS = ['2015-07-01', '2016-09-01', '2017-05-01-preview', '2020-01-01-preview', '2021-05-01-preview'];
 
+const SCHEDULED_QUERY_RULE_VERSIONS = [
+  '2020-05-01-preview', '2021-02-01-preview', '2021-08-01', '2022-06-15', '2022-08-01-preview', '2023-03-15-preview', '2023-12-01',
+  '2024-01-01-preview', '2025-01-01-preview',
+];
+
+const ACTION_GROUP_VERSIONS = [
+  '2017-04-01', '2018-03-01', '2018-09-01', '2019-03-01', '2019-06-01', '2021-09-01', '2022-04-01', '2022-06-01', '2023-01-01',
+  '2023-09-01-preview', '2024-10-01-preview',
+];
+
 export type VersionedType =
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
@@ -47,7 +57,9 @@ export type VersionedType =
   | 'Microsoft.Authorization/roleDefinitions'
   | 'Microsoft.ManagedIdentity/userAssignedIdentities'
   | 'Microsoft.Authorization/locks'
-  | 'Microsoft.Insights/diagnosticSettings';
+  | 'Microsoft.Insights/diagnosticSettings'
+  | 'Microsoft.Insights/scheduledQueryRules'
+  | 'Microsoft.Insights/actionGroups';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -60,6 +72,8 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.ManagedIdentity/userAssignedIdentities': MANAGED_IDENTITY_VERSIONS,
   'Microsoft.Authorization/locks': LOCK_VERSIONS,
   'Microsoft.Insights/diagnosticSettings': DIAGNOSTIC_SETTINGS_VERSIONS,
+  'Microsoft.Insights/scheduledQueryRules': SCHEDULED_QUERY_RULE_VERSIONS,
+  'Microsoft.Insights/actionGroups': ACTION_GROUP_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

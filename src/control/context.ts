@@ -5,6 +5,7 @@ import type { ActivityLog } from '../audit/activity-log.js';
 import type { PurgeService } from '../governance/purge.js';
 import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
+import type { AlertService } from '../alerts/alert-service.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -33,4 +34,6 @@ export interface ControlDeps {
   dataExports?: DataExportRules;
   /** The addresses of the private listeners (`--private-listener`), which private endpoints name. */
   privateListeners?: () => string[];
+  /** Log search alerts: evaluation state and history. */
+  alerts?: AlertService;
 }

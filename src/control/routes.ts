@@ -21,6 +21,8 @@ import { registerStorageAccountRoutes } from './storage-accounts.js';
 import { registerDataExportRoutes } from './data-exports.js';
 import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
+import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
+import { registerActionGroupRoutes } from './action-groups.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -44,6 +46,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerStorageAccountRoutes(router);
   registerDataExportRoutes(router);
   registerPrivateLinkRoutes(router, privateListeners);
+  registerScheduledQueryRuleRoutes(router);
+  registerActionGroupRoutes(router);
   return router;
 }
 

@@ -30,7 +30,8 @@ export class TokenIssuer {
     return this.keys.jwks;
   }
 
-  async issue(p: TokenSubject, audience: string, lifetimeSeconds = 3600): Promise<IssuedToken> {
+  /** `extraClaims` (e.g. `roles` for a secure webhook) never override the standard claims. */
+  async issue(p: TokenSubject, audience: string, lifetimeSeconds = 3600, extraClaims: Record<string, unknown> = {}): Promise<IssuedToken> {
     if (!audience) throw new Error('audience is required');
     if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < MIN_LIFETIME_SEC || lifetimeSeconds > MAX_LIFETIME_SEC) {
       throw new Error(`lifetimeSeconds must be an integer between ${MIN_LIFETIME_SEC} and ${MAX_LIFETIME_SEC}`);
@@ -39,6 +40,7 @@ export class TokenIssuer {
     const exp = now + lifetimeSeconds;
     const uti = randomBytes(16).toString('base64url');
     const token = await new SignJWT({
+      ...extraClaims,
       tid: p.tenantId,
       oid: p.objectId,
       appid: p.appId,

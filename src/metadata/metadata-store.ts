@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
+import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 import type {
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
@@ -46,6 +47,8 @@ export class MetadataStore implements AssignmentSource {
     state.purgeOperations ??= [];
     state.privateLinkScopes ??= [];
     state.privateEndpoints ??= [];
+    state.scheduledQueryRules ??= [];
+    state.actionGroups ??= [];
     return state;
   }
 
@@ -206,9 +209,37 @@ export class MetadataStore implements AssignmentSource {
     return this.state.servicePrincipals;
   }
 
-  /** A principal role assignments may name: a service principal or a managed identity. */
+  /** A principal role assignments may name: a service principal or a managed identity (user-assigned, or a rule's system-assigned one). */
   principalExists(objectId: string): boolean {
-    return this.servicePrincipalByObjectId(objectId) !== undefined || this.userAssignedIdentityByPrincipalId(objectId) !== undefined;
+    return (
+      this.servicePrincipalByObjectId(objectId) !== undefined ||
+      this.userAssignedIdentityByPrincipalId(objectId) !== undefined ||
+      (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId))
+    );
+  }
+
+  scheduledQueryRules(filter: { subscriptionId?: string; resourceGroup?: string } = {}): ScheduledQueryRuleRecord[] {
+    return (this.state.scheduledQueryRules ?? []).filter(
+      (r) =>
+        (!filter.subscriptionId || eq(r.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(r.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  scheduledQueryRule(subscriptionId: string, resourceGroup: string, name: string): ScheduledQueryRuleRecord | undefined {
+    return this.scheduledQueryRules({ subscriptionId, resourceGroup }).find((r) => eq(r.name, name));
+  }
+
+  actionGroups(filter: { subscriptionId?: string; resourceGroup?: string } = {}): ActionGroupRecord[] {
+    return (this.state.actionGroups ?? []).filter(
+      (g) =>
+        (!filter.subscriptionId || eq(g.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(g.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  actionGroup(subscriptionId: string, resourceGroup: string, name: string): ActionGroupRecord | undefined {
+    return this.actionGroups({ subscriptionId, resourceGroup }).find((g) => eq(g.name, name));
   }
 
   locks(): LockRecord[] {

@@ -1,6 +1,7 @@
 import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
+import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -215,4 +216,7 @@ export interface MetadataState {
   /** Added with issue 16 (network isolation; defaulted to [] on load). */
   privateLinkScopes?: PrivateLinkScopeRecord[];
   privateEndpoints?: PrivateEndpointRecord[];
+  /** Added with issue 13 (defaulted to [] on load). */
+  scheduledQueryRules?: ScheduledQueryRuleRecord[];
+  actionGroups?: ActionGroupRecord[];
 }

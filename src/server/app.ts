@@ -33,6 +33,9 @@ import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
+import { AlertService } from '../alerts/alert-service.js';
+import { WebhookSender } from '../alerts/webhook-delivery.js';
+import { parseAllowEntry } from '../alerts/webhook-target.js';
 import type { KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, loadMasterKeysUnder, openRootOfTrust } from '../keys/root-of-trust.js';
 import { BlobStore } from '../blob/blob-store.js';
@@ -67,6 +70,15 @@ export interface ServerOptions {
     publicClientCaFile?: string;
     /** `private-only`: the control plane answers only on private listeners. */
     controlPlaneAccess?: 'everywhere' | 'private-only';
+  };
+  /** Log search alerts (src/alerts). */
+  alerts?: {
+    /** Shortest evaluationFrequency a rule may have, in seconds (default 60, as Azure). */
+    minFrequencySeconds?: number;
+    /** Webhook targets allowed although loopback/private/link-local: `host:port` or CIDR. */
+    webhookAllow?: string[];
+    /** PEM file of extra CA certificates trusted for webhook targets. */
+    webhookCaFile?: string;
   };
 }
 
@@ -236,6 +248,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+  let listeningPort: number | undefined;
+  const alerts = new AlertService({
+    dataDir: opts.dataDir,
+    metadata,
+    queries: queryService,
+    issuer,
+    activity,
+    publicBaseUrl,
+    minFrequencyMs: (opts.alerts?.minFrequencySeconds ?? 60) * 1000,
+    sender: new WebhookSender({
+      policy: { allow: (opts.alerts?.webhookAllow ?? []).map(parseAllowEntry), ownPort: () => listeningPort },
+      extraCaPem: opts.alerts?.webhookCaFile ? readFileSync(opts.alerts.webhookCaFile, 'utf8') : undefined,
+    }),
+    log: (level, message) => app.log[level](message),
+  });
 
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
@@ -252,7 +279,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host) });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -282,6 +309,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   const address = app.server.address() as AddressInfo;
+  listeningPort = address.port;
   const host = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   endpoint = `https://${host}:${address.port}`;
   verifier = new TokenVerifier(signingKeys, { issuers: [issuerFor(metadata.tenantId)], directory });
@@ -289,6 +317,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const bootstrap = writeBootstrapFile(opts.dataDir, metadata.snapshot(), endpoint, caPath, adminSecret);
   purge.resume();
   exporter.start();
+  alerts.start();
 
   return {
     app,
@@ -301,6 +330,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await privateListeners?.close();
       await app.close();
       await exporter.close();
+      await alerts.close();
       purge.close();
       await purge.idle();
       await auditSink.close();

@@ -67,6 +67,8 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     locks: [],
     diagnosticSettings: [],
     purgeOperations: [],
+    scheduledQueryRules: [],
+    actionGroups: [],
   };
   return { state, adminSecret };
 }
