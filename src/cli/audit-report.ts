@@ -5,10 +5,8 @@
  * It signs in with the credentials of `<data-dir>/bootstrap.json` (or --client-id and
  * VIGIL_CLIENT_SECRET), which must be allowed to read LAQueryLogs there.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseSince, REPORT_QUERIES } from '../audit/report-queries.js';
-import type { BootstrapInfo } from '../server/bootstrap.js';
+import { runningVigil } from './running-vigil.js';
 import { call, describe } from './service-principals.js';
 
 export interface AuditReportOptions {
@@ -44,23 +42,7 @@ function formatTable(t: Table): string {
 
 export async function auditReport(o: AuditReportOptions): Promise<string> {
   const since = parseSince(o.since);
-  const dataDir = resolve(o.dataDir);
-  let b: BootstrapInfo;
-  try {
-    b = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo;
-  } catch (err) {
-    throw new Error(`cannot read ${join(dataDir, 'bootstrap.json')} (${(err as Error).message}); start Vigil first, or pass --data-dir.`);
-  }
-  const endpoint = (o.endpoint ?? b.endpoint).replace(/\/+$/, '');
-  const clientId = o.clientId ?? b.clientId;
-  const clientSecret = o.clientId ? process.env.VIGIL_CLIENT_SECRET : (process.env.VIGIL_CLIENT_SECRET ?? b.clientSecret);
-  if (!clientSecret) throw new Error('no client secret to sign in with: set VIGIL_CLIENT_SECRET.');
-  let ca: string | undefined;
-  try {
-    ca = b.caPath ? readFileSync(b.caPath, 'utf8') : undefined;
-  } catch {
-    ca = undefined;
-  }
+  const { b, endpoint, clientId, clientSecret, ca } = runningVigil(o);
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://api.loganalytics.io/.default' });
   const token = await call(`${endpoint}/${b.tenantId}/oauth2/v2.0/token`, ca, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
   if (token.status !== 200) throw new Error(`sign-in as ${clientId} failed: ${describe(token)}`);
