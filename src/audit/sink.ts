@@ -17,7 +17,8 @@ import type { WorkspaceRecord } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
-import { ensureSystemTable, SYSTEM_TABLES } from './system-tables.js';
+import { materializeStandardTable } from '../metadata/standard-tables.js';
+import { SYSTEM_TABLES } from './system-tables.js';
 
 export type AuditValue = string | number | boolean | bigint | Date | null | undefined | Record<string, unknown> | unknown[];
 
@@ -78,7 +79,7 @@ export class AuditSink {
       const w = this.metadata.workspaceByCustomerId(b.workspaceId);
       if (!w) continue; // the destination workspace was deleted
       try {
-        const t = await ensureSystemTable(this.metadata, this.store, w, b.table);
+        const t = await materializeStandardTable(this.metadata, this.store, w, b.table);
         const columns = tableSchema(t);
         const rows: StoredValue[][] = b.rows.map((r) => columns.map((c) => toStored(r[c.name], c.type)));
         await this.store.append(w.customerId, t.name, columns, rows);

@@ -5,10 +5,7 @@
  * write `Custom-*_CL` tables), their schema cannot be changed, and reading them needs explicit
  * permission (src/query/table-access.ts).
  */
-import type { MetadataStore } from '../metadata/metadata-store.js';
-import type { TableColumn, TableRecord, WorkspaceRecord } from '../metadata/records.js';
-import { tableSchema } from '../metadata/standard-columns.js';
-import type { LogStore } from '../store/store.js';
+import type { TableColumn, TableRecord } from '../metadata/records.js';
 
 const col = (name: string, type: TableColumn['type']): TableColumn => ({ name, type });
 
@@ -92,30 +89,3 @@ export function isSystemTable(t: Pick<TableRecord, 'tableType'>): boolean {
   return t.tableType === 'Microsoft';
 }
 
-/** Makes sure the system table exists in the workspace (catalog and store); returns its record. */
-export async function ensureSystemTable(metadata: MetadataStore, store: LogStore, w: WorkspaceRecord, name: keyof typeof SYSTEM_TABLES & string): Promise<TableRecord> {
-  const def = SYSTEM_TABLES[name]!;
-  let t = w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
-  if (!t) {
-    const now = new Date().toISOString();
-    t = metadata.mutate(() => {
-      const existing = w.tables.find((x) => x.name.toLowerCase() === name.toLowerCase());
-      if (existing) return existing;
-      const created: TableRecord = {
-        name,
-        plan: 'Analytics',
-        retentionInDays: -1,
-        totalRetentionInDays: -1,
-        columns: def.columns.map((c) => ({ ...c })),
-        description: def.description,
-        tableType: 'Microsoft',
-        lastPlanModifiedDate: now,
-        createdAt: now,
-      };
-      w.tables.push(created);
-      return created;
-    });
-  }
-  await store.ensureTable(w.customerId, t.name, tableSchema(t));
-  return t;
-}

@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
 import { normalizeScope } from '../authz/scope.js';
-import { ensureSystemTable, AZURE_ACTIVITY, LAQUERYLOGS } from '../audit/system-tables.js';
+import { AZURE_ACTIVITY, LAQUERYLOGS } from '../audit/system-tables.js';
+import { materializeStandardTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import type { DiagnosticSettingRecord } from '../metadata/records.js';
 import { parseWorkspaceResourceId, workspaceResourceId } from '../metadata/resource-ids.js';
@@ -182,7 +183,7 @@ export function registerDiagnosticSettingRoutes(router: ArmRouter<ControlContext
     });
     // The destination's system table exists from now on, so the first record has a place to go.
     if (record.logs.some((l) => l.enabled)) {
-      await ensureSystemTable(ctx.deps.metadata, ctx.deps.store, dest, target.kind === 'workspace' ? LAQUERYLOGS : AZURE_ACTIVITY);
+      await materializeStandardTable(ctx.deps.metadata, ctx.deps.store, dest, target.kind === 'workspace' ? LAQUERYLOGS : AZURE_ACTIVITY);
     }
     return { status: 200, body: diagnosticSettingShape(record) };
   });
