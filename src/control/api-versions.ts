@@ -47,6 +47,14 @@ const ACTION_GROUP_VERSIONS = [
   '2023-09-01-preview', '2024-10-01-preview',
 ];
 
+const PRIVATE_LINK_SCOPE_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2021-09-01', '2023-06-01-preview'];
+const PRIVATE_ENDPOINT_VERSIONS = [
+  '2019-04-01', '2019-06-01', '2019-07-01', '2019-08-01', '2019-09-01', '2019-11-01', '2019-12-01', '2020-03-01', '2020-04-01', '2020-05-01',
+  '2020-06-01', '2020-07-01', '2020-08-01', '2020-11-01', '2021-02-01', '2021-03-01', '2021-05-01', '2021-08-01', '2022-01-01', '2022-05-01',
+  '2022-07-01', '2022-09-01', '2022-11-01', '2023-02-01', '2023-04-01', '2023-05-01', '2023-06-01', '2023-09-01', '2023-11-01', '2024-01-01',
+  '2024-03-01', '2024-05-01', '2024-07-01', '2024-10-01',
+];
+
 export type VersionedType =
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
@@ -59,7 +67,9 @@ export type VersionedType =
   | 'Microsoft.Authorization/locks'
   | 'Microsoft.Insights/diagnosticSettings'
   | 'Microsoft.Insights/scheduledQueryRules'
-  | 'Microsoft.Insights/actionGroups';
+  | 'Microsoft.Insights/actionGroups'
+  | 'microsoft.insights/privateLinkScopes'
+  | 'Microsoft.Network/privateEndpoints';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -74,6 +84,8 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Insights/diagnosticSettings': DIAGNOSTIC_SETTINGS_VERSIONS,
   'Microsoft.Insights/scheduledQueryRules': SCHEDULED_QUERY_RULE_VERSIONS,
   'Microsoft.Insights/actionGroups': ACTION_GROUP_VERSIONS,
+  'microsoft.insights/privateLinkScopes': PRIVATE_LINK_SCOPE_VERSIONS,
+  'Microsoft.Network/privateEndpoints': PRIVATE_ENDPOINT_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

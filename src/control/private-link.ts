@@ -22,37 +22,17 @@ import { ApiError } from '../errors/api-error.js';
 import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import { PRIVATE_ENDPOINT_TYPE, PRIVATE_LINK_SCOPE_TYPE, privateEndpointId, privateLinkScopeId } from '../network/resource-ids.js';
+import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
-const SCOPE_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2021-09-01', '2023-06-01-preview'];
-const ENDPOINT_VERSIONS = [
-  '2019-04-01', '2019-06-01', '2019-07-01', '2019-08-01', '2019-09-01', '2019-11-01', '2019-12-01', '2020-03-01', '2020-04-01', '2020-05-01',
-  '2020-06-01', '2020-07-01', '2020-08-01', '2020-11-01', '2021-02-01', '2021-03-01', '2021-05-01', '2021-08-01', '2022-01-01', '2022-05-01',
-  '2022-07-01', '2022-09-01', '2022-11-01', '2023-02-01', '2023-04-01', '2023-05-01', '2023-06-01', '2023-09-01', '2023-11-01', '2024-01-01',
-  '2024-03-01', '2024-05-01', '2024-07-01', '2024-10-01',
-];
 const APPROVAL = `${PRIVATE_LINK_SCOPE_TYPE}/privateEndpointConnectionsApproval/action`;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}[A-Za-z0-9_]$|^[A-Za-z0-9]$/;
 const MAX_SCOPES_PER_RESOURCE = 5;
 
-function requireVersion(query: URLSearchParams, type: string, supported: string[]): void {
-  const version = query.get('api-version');
-  if (!version) throw new ApiError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
-  if (!supported.includes(version)) {
-    const [ns, ...rest] = type.split('/');
-    throw new ApiError(
-      400,
-      'NoRegisteredProviderFound',
-      `No registered resource provider found for location 'global' and API version '${version}' for type '${rest.join('/')}' of namespace '${ns}'. The supported api-versions are '${supported.join(', ')}'.`,
-    );
-  }
-}
 
-const notFound = (type: string, name: string, rg: string) =>
-  new ApiError(404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
 
 const requireName = (name: string, what: string) => {
   if (!NAME.test(name)) throw new ApiError(400, 'InvalidResourceName', `The ${what} name '${name}' is invalid: use 1-80 letters, digits, '-', '_' and '.', starting with a letter or digit.`);
@@ -124,7 +104,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
   const requireScope = (ctx: ControlContext, sub: string, rg: string, name: string) => {
     requireResourceGroup(ctx, sub, rg);
     const s = findScope(ctx, sub, rg, name);
-    if (!s) throw notFound(PRIVATE_LINK_SCOPE_TYPE, name, rg);
+    if (!s) throw resourceNotFound(PRIVATE_LINK_SCOPE_TYPE, name, rg);
     return s;
   };
   const endpointsOfScope = (ctx: ControlContext, scope: PrivateLinkScopeRecord) =>
@@ -157,22 +137,22 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
       .filter((s) => isAllowed(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/read`, privateLinkScopeId(s)))
       .map((s) => scopeShape(ctx, s));
   router.add('GET', `/subscriptions/{sub}/providers/${PRIVATE_LINK_SCOPE_TYPE}`, ({ sub }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     requireSubscription(ctx, sub!);
     return { status: 200, body: { value: listScopes(ctx, sub!) } };
   });
   router.add('GET', scopeBase, ({ sub, rg }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     requireResourceGroup(ctx, sub!, rg!);
     return { status: 200, body: { value: listScopes(ctx, sub!, rg!) } };
   });
   router.add('GET', `${scopeBase}/{scope}`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/read`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     return { status: 200, body: scopeShape(ctx, requireScope(ctx, sub!, rg!, scope!)) };
   });
   router.add('PUT', `${scopeBase}/{scope}`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     requireResourceGroup(ctx, sub!, rg!);
     requireName(scope!, 'private link scope');
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/write`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
@@ -204,7 +184,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     return { status: existing ? 200 : 201, body: scopeShape(ctx, record) };
   });
   router.add('PATCH', `${scopeBase}/{scope}`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/write`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     const s = requireScope(ctx, sub!, rg!, scope!);
     const body = parseBody(ScopePatch, ctx.body);
@@ -216,7 +196,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     return { status: 200, body: scopeShape(ctx, record) };
   });
   router.add('DELETE', `${scopeBase}/{scope}`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/delete`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     requireResourceGroup(ctx, sub!, rg!);
     const s = findScope(ctx, sub!, rg!, scope!);
@@ -232,21 +212,21 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
 
   // --- scoped resources ---
   router.add('GET', `${scopeBase}/{scope}/scopedResources`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/scopedResources/read`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     const s = requireScope(ctx, sub!, rg!, scope!);
     return { status: 200, body: { value: s.scopedResources.map((r) => scopedShape(s, r)) } };
   });
   router.add('GET', `${scopeBase}/{scope}/scopedResources/{name}`, ({ sub, rg, scope, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/scopedResources/read`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     const s = requireScope(ctx, sub!, rg!, scope!);
     const r = s.scopedResources.find((x) => eq(x.name, name!));
-    if (!r) throw notFound(`${PRIVATE_LINK_SCOPE_TYPE}/scopedResources`, `${scope}/${name}`, rg!);
+    if (!r) throw resourceNotFound(`${PRIVATE_LINK_SCOPE_TYPE}/scopedResources`, `${scope}/${name}`, rg!);
     return { status: 200, body: scopedShape(s, r) };
   });
   router.add('PUT', `${scopeBase}/{scope}/scopedResources/{name}`, ({ sub, rg, scope, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     const scopeId = privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! });
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/scopedResources/write`, scopeId);
     const s = requireScope(ctx, sub!, rg!, scope!);
@@ -277,7 +257,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     return { status: existed ? 200 : 201, body: scopedShape(record.current, record.r) };
   });
   router.add('DELETE', `${scopeBase}/{scope}/scopedResources/{name}`, ({ sub, rg, scope, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     const scopeId = privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! });
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/scopedResources/delete`, scopeId);
     const s = requireScope(ctx, sub!, rg!, scope!);
@@ -291,24 +271,24 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
 
   // --- private endpoint connections (the scope's side of each endpoint) ---
   router.add('GET', `${scopeBase}/{scope}/privateEndpointConnections`, ({ sub, rg, scope }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/privateEndpointConnections/read`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     const s = requireScope(ctx, sub!, rg!, scope!);
     return { status: 200, body: { value: endpointsOfScope(ctx, s).map((pe) => connectionShape(s, pe)) } };
   });
   const findConnection = (ctx: ControlContext, s: PrivateLinkScopeRecord, name: string, rg: string) => {
     const pe = endpointsOfScope(ctx, s).find((p) => eq(p.connectionName, name));
-    if (!pe) throw notFound(`${PRIVATE_LINK_SCOPE_TYPE}/privateEndpointConnections`, `${s.name}/${name}`, rg);
+    if (!pe) throw resourceNotFound(`${PRIVATE_LINK_SCOPE_TYPE}/privateEndpointConnections`, `${s.name}/${name}`, rg);
     return pe;
   };
   router.add('GET', `${scopeBase}/{scope}/privateEndpointConnections/{name}`, ({ sub, rg, scope, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_LINK_SCOPE_TYPE}/privateEndpointConnections/read`, privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! }));
     const s = requireScope(ctx, sub!, rg!, scope!);
     return { status: 200, body: connectionShape(s, findConnection(ctx, s, name!, rg!)) };
   });
   router.add('PUT', `${scopeBase}/{scope}/privateEndpointConnections/{name}`, ({ sub, rg, scope, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE, SCOPE_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_LINK_SCOPE_TYPE);
     const scopeId = privateLinkScopeId({ subscriptionId: sub!, resourceGroup: rg!, name: scope! });
     authorize(ctx.deps.metadata, ctx.caller, APPROVAL, scopeId);
     const s = requireScope(ctx, sub!, rg!, scope!);
@@ -357,7 +337,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     ctx.deps.metadata.privateEndpoints().find((p) => eq(p.subscriptionId, sub) && eq(p.resourceGroup, rg) && eq(p.name, name));
 
   router.add('GET', endpointBase, ({ sub, rg }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_ENDPOINT_TYPE, ENDPOINT_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_ENDPOINT_TYPE);
     requireResourceGroup(ctx, sub!, rg!);
     const value = ctx.deps.metadata
       .privateEndpoints()
@@ -367,15 +347,15 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     return { status: 200, body: { value } };
   });
   router.add('GET', `${endpointBase}/{name}`, ({ sub, rg, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_ENDPOINT_TYPE, ENDPOINT_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_ENDPOINT_TYPE);
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_ENDPOINT_TYPE}/read`, privateEndpointId({ subscriptionId: sub!, resourceGroup: rg!, name: name! }));
     requireResourceGroup(ctx, sub!, rg!);
     const pe = findEndpoint(ctx, sub!, rg!, name!);
-    if (!pe) throw notFound(PRIVATE_ENDPOINT_TYPE, name!, rg!);
+    if (!pe) throw resourceNotFound(PRIVATE_ENDPOINT_TYPE, name!, rg!);
     return { status: 200, body: endpointShape(pe) };
   });
   router.add('PUT', `${endpointBase}/{name}`, ({ sub, rg, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_ENDPOINT_TYPE, ENDPOINT_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_ENDPOINT_TYPE);
     requireResourceGroup(ctx, sub!, rg!);
     requireName(name!, 'private endpoint');
     const id = privateEndpointId({ subscriptionId: sub!, resourceGroup: rg!, name: name! });
@@ -431,7 +411,7 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     return { status: existing ? 200 : 201, body: endpointShape(record) };
   });
   router.add('DELETE', `${endpointBase}/{name}`, ({ sub, rg, name }, ctx) => {
-    requireVersion(ctx.query, PRIVATE_ENDPOINT_TYPE, ENDPOINT_VERSIONS);
+    requireApiVersion(ctx.query, PRIVATE_ENDPOINT_TYPE);
     const id = privateEndpointId({ subscriptionId: sub!, resourceGroup: rg!, name: name! });
     authorize(ctx.deps.metadata, ctx.caller, `${PRIVATE_ENDPOINT_TYPE}/delete`, id);
     requireResourceGroup(ctx, sub!, rg!);
