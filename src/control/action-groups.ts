@@ -19,7 +19,7 @@ import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const NAME = /^[^*#&+:<>?@%{}\\/]{1,260}$/;
 const OTHER_RECEIVERS = [
@@ -79,7 +79,7 @@ function shape(g: ActionGroupRecord) {
 function requireGroup(ctx: ControlContext, sub: string, rg: string, name: string): ActionGroupRecord {
   requireResourceGroup(ctx, sub, rg);
   const g = ctx.deps.metadata.actionGroup(sub, rg, name);
-  if (!g) throw new ApiError(404, 'ResourceNotFound', `The Resource '${ACTION_GROUP_TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  if (!g) throw resourceNotFound(ACTION_GROUP_TYPE, name, rg);
   return g;
 }
 

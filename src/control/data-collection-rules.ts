@@ -10,7 +10,7 @@ import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -94,7 +94,7 @@ export function ruleShape(r: DataCollectionRuleRecord) {
 }
 
 function notFound(name: string, rg: string): ApiError {
-  return new ApiError(404, 'ResourceNotFound', `The Resource '${TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return resourceNotFound(TYPE, name, rg);
 }
 
 type ValidatedRule = Omit<DataCollectionRuleRecord, 'subscriptionId' | 'resourceGroup' | 'name' | 'location' | 'immutableId' | 'createdAt'> & {

@@ -23,7 +23,7 @@ import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
@@ -52,7 +52,7 @@ function requireIdentity(ctx: ControlContext, sub: string, rg: string, name: str
   requireResourceGroup(ctx, sub, rg);
   const i = ctx.deps.metadata.userAssignedIdentity(sub, rg, name);
   if (!i) {
-    throw new ApiError(404, 'ResourceNotFound', `The Resource '${TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    throw resourceNotFound(TYPE, name, rg);
   }
   return i;
 }

@@ -23,7 +23,7 @@ import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const UAMI_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 const NAME = /^[^*#&+:<>?@%{}\\/]{1,260}$/;
@@ -140,7 +140,7 @@ function shape(ctx: ControlContext, r: ScheduledQueryRuleRecord) {
 function requireRule(ctx: ControlContext, sub: string, rg: string, name: string): ScheduledQueryRuleRecord {
   requireResourceGroup(ctx, sub, rg);
   const r = ctx.deps.metadata.scheduledQueryRule(sub, rg, name);
-  if (!r) throw new ApiError(404, 'ResourceNotFound', `The Resource '${RULE_TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  if (!r) throw resourceNotFound(RULE_TYPE, name, rg);
   return r;
 }
 

@@ -16,7 +16,7 @@ import { resourceGroupId } from '../metadata/resource-ids.js';
 import type { ArmResult, ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const CONTAINER_TYPE = `${TYPE}/blobServices/containers`;
 const POLICY_TYPE = `${CONTAINER_TYPE}/immutabilityPolicies`;
@@ -45,6 +45,13 @@ const PolicyBody = z.object({
     allowProtectedAppendWritesAll: z.boolean().nullish(),
   }).catchall(z.unknown()),
 }).catchall(z.unknown());
+
+/** A policy body's settings, as the blob store takes them (put and extend). */
+const policySettings = (body: z.infer<typeof PolicyBody>) => ({
+  periodDays: body.properties.immutabilityPeriodSinceCreationInDays,
+  allowProtectedAppendWrites: body.properties.allowProtectedAppendWrites ?? undefined,
+  allowProtectedAppendWritesAll: body.properties.allowProtectedAppendWritesAll ?? undefined,
+});
 
 const LegalHoldBody = z.object({
   tags: z.array(z.string()).min(1, 'at least one tag is required'),
@@ -152,7 +159,7 @@ function requireAccount(ctx: ControlContext, sub: string, rg: string, name: stri
   requireResourceGroup(ctx, sub, rg);
   const a = blobs(ctx).account(name);
   if (!a || a.subscriptionId.toLowerCase() !== sub.toLowerCase() || a.resourceGroup.toLowerCase() !== rg.toLowerCase()) {
-    throw new ApiError(404, 'ResourceNotFound', `The Resource '${TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    throw resourceNotFound(TYPE, name, rg);
   }
   return a;
 }
@@ -258,12 +265,7 @@ export function registerStorageAccountRoutes(router: ArmRouter<ControlContext>):
     requireStorageApiVersion(ctx);
     authorize(ctx.deps.metadata, ctx.caller, `${POLICY_TYPE}/write`, containerScope(sub!, rg!, name!, c!));
     const a = requireAccount(ctx, sub!, rg!, name!);
-    const body = parseBody(PolicyBody, ctx.body);
-    const p = await blobs(ctx).putPolicy(name!, c!, {
-      periodDays: body.properties.immutabilityPeriodSinceCreationInDays,
-      allowProtectedAppendWrites: body.properties.allowProtectedAppendWrites ?? undefined,
-      allowProtectedAppendWritesAll: body.properties.allowProtectedAppendWritesAll ?? undefined,
-    }, ifMatch(ctx), actor(ctx));
+    const p = await blobs(ctx).putPolicy(name!, c!, policySettings(parseBody(PolicyBody, ctx.body)), ifMatch(ctx), actor(ctx));
     return policyResult(a, c!, p);
   }));
 
@@ -285,12 +287,7 @@ export function registerStorageAccountRoutes(router: ArmRouter<ControlContext>):
     requireStorageApiVersion(ctx);
     authorize(ctx.deps.metadata, ctx.caller, `${POLICY_TYPE}/extend/action`, containerScope(sub!, rg!, name!, c!));
     const a = requireAccount(ctx, sub!, rg!, name!);
-    const body = parseBody(PolicyBody, ctx.body);
-    const p = await blobs(ctx).extendPolicy(name!, c!, {
-      periodDays: body.properties.immutabilityPeriodSinceCreationInDays,
-      allowProtectedAppendWrites: body.properties.allowProtectedAppendWrites ?? undefined,
-      allowProtectedAppendWritesAll: body.properties.allowProtectedAppendWritesAll ?? undefined,
-    }, ifMatch(ctx), actor(ctx));
+    const p = await blobs(ctx).extendPolicy(name!, c!, policySettings(parseBody(PolicyBody, ctx.body)), ifMatch(ctx), actor(ctx));
     return policyResult(a, c!, p, { extensions: p.extensions });
   }));
 

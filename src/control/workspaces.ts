@@ -8,7 +8,7 @@ import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
-import { parseBody } from './validation.js';
+import { parseBody, resourceNotFound } from './validation.js';
 
 const TYPE = 'Microsoft.OperationalInsights/workspaces';
 export const WORKSPACE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/;
@@ -57,11 +57,7 @@ export function requireWorkspace(ctx: ControlContext, sub: string, rg: string, n
   requireResourceGroup(ctx, sub, rg);
   const w = ctx.deps.metadata.workspace(sub, rg, name);
   if (!w) {
-    throw new ApiError(
-      404,
-      'ResourceNotFound',
-      `The Resource '${TYPE}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-    );
+    throw resourceNotFound(TYPE, name, rg);
   }
   return w;
 }
