@@ -82,15 +82,8 @@ interface ServeOptions extends KeyOptions {
   alertWebhookCa?: string;
 }
 
-interface KeyOptions {
-  insecureDevKeys?: boolean;
-  masterPassphraseFile?: string;
-  pkcs11Module?: string;
-  pkcs11TokenLabel?: string;
-  pkcs11Slot?: string;
-  pkcs11PinFile?: string;
-  pkcs11KeyLabel?: string;
-}
+/** The root-of-trust options as commander parses them (the environment is read by the protectors). */
+type KeyOptions = Omit<KeyProtectionOptions, 'env'>;
 
 /** The root-of-trust options (issue #15), shared by serve, protect-keys, rotate-master-key and verify. */
 function withKeyOptions(cmd: Command, insecure = true): Command {
