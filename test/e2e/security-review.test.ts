@@ -87,15 +87,7 @@ describe('security review (end to end)', { timeout: 600_000 }, () => {
     await up(r1.immutableId!, 'Custom-Secret', ['SECRET-ROW-w1-a', 'SECRET-ROW-w1-b']);
     await up(r2.immutableId!, 'Custom-Other', ['SECRET-ROW-w2-a']);
 
-    const queryOnly = randomUUID();
-    const def = await call(b, await p.adminToken(AUD.arm), 'PUT', `${sub}/providers/Microsoft.Authorization/roleDefinitions/${queryOnly}?${RA_VERSION}`, {
-      properties: {
-        roleName: 'SR query only',
-        permissions: [{ actions: ['Microsoft.OperationalInsights/workspaces/read', 'Microsoft.OperationalInsights/workspaces/query/read'] }],
-        assignableScopes: [w1Arm],
-      },
-    });
-    assert.equal(def.status, 201, def.text);
+    const queryOnly = await p.createQueryOnlyRole('SR query only', w1Arm);
     [reader, nobody] = await Promise.all([p.create('sr-reader'), p.create('sr-nobody')]);
     await p.assign(reader.objectId, queryOnly, w1Arm);
     await p.assign(reader.objectId, 'Reader', `${w1Arm}/tables/Public_CL`);

@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sdkClients } from '../support/clients.js';
 import { createStreamsRule, type Column } from '../support/log-table.js';
-import { AUD, call, Principals, RA_VERSION, type Reply, type TestPrincipal } from '../support/principals.js';
+import { AUD, call, Principals, type Reply, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const COLUMNS = [
@@ -150,15 +150,7 @@ describe('issue #11: SQL injection from the attacker side (end to end)', { timeo
     await up(r1.immutableId!, 'Custom-Secret', ['SECRET-ROW-w1-a', 'SECRET-ROW-w1-b']);
     await up(r2.immutableId!, 'Custom-Other', ['SECRET-ROW-w2-a']);
 
-    const queryOnly = randomUUID();
-    const def = await call(b, await p.adminToken(AUD.arm), 'PUT', `${sub}/providers/Microsoft.Authorization/roleDefinitions/${queryOnly}?${RA_VERSION}`, {
-      properties: {
-        roleName: 'INJ query only',
-        permissions: [{ actions: ['Microsoft.OperationalInsights/workspaces/read', 'Microsoft.OperationalInsights/workspaces/query/read'] }],
-        assignableScopes: [w1Arm],
-      },
-    });
-    assert.equal(def.status, 201, def.text);
+    const queryOnly = await p.createQueryOnlyRole('INJ query only', w1Arm);
     [reader, appReader] = await Promise.all([p.create('inj-reader'), p.create('inj-app-reader')]);
     await p.assign(reader.objectId, queryOnly, w1Arm);
     await p.assign(reader.objectId, 'Reader', `${w1Arm}/tables/Public_CL`);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { LogsQueryResultStatus, type LogsTable } from '@azure/monitor-query-logs';
 import { sdkClients } from '../support/clients.js';
-import { AUD, call, Principals, RA_VERSION } from '../support/principals.js';
+import { AUD, call, Principals } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const TABLES_API = 'api-version=2025-02-01';
@@ -184,17 +184,7 @@ describe('Azure standard tables', { timeout: 300_000 }, () => {
   it('table-level access applies: a reader of Syslog alone reads it, is refused SigninLogs, and sees only Syslog in metadata', async () => {
     const b = vigil.bootstrap;
     const p = new Principals(b);
-    const armToken = await p.adminToken(AUD.arm);
-    const queryOnly = randomUUID();
-    const def = await call(b, armToken, 'PUT', `/subscriptions/${b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${queryOnly}?${RA_VERSION}`, {
-      properties: {
-        roleName: 'Workspace query only',
-        description: 'Runs queries; tables are granted one by one.',
-        permissions: [{ actions: ['Microsoft.OperationalInsights/workspaces/read', 'Microsoft.OperationalInsights/workspaces/query/read'] }],
-        assignableScopes: [wsArm],
-      },
-    });
-    assert.equal(def.status, 201, def.text);
+    const queryOnly = await p.createQueryOnlyRole('Workspace query only', wsArm, 'Runs queries; tables are granted one by one.');
     const reader = await p.create('syslog-reader');
     await p.assign(reader.objectId, queryOnly, wsArm);
     await p.assign(reader.objectId, 'Log Analytics Data Reader', `${wsArm}/tables/Syslog`);

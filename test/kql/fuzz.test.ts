@@ -50,6 +50,27 @@ function acceptedRuntimeError(q: string, msg: string): boolean {
   return /^Invalid Input Error/.test(msg) && /matches regex|extract\(|trim|kind=regex|regex=/.test(q);
 }
 
+/**
+ * Runs a compiled query as the server does — through the store's statement guard — and records what
+ * may never happen: a guard refusal of the compiler's SQL, or the Secret canary in the answer or an
+ * error. Returns whether it ran, and DuckDB's error otherwise (for the caller's own rules).
+ */
+async function runGuarded(sql: string, q: string, problems: string[]): Promise<{ ran: boolean; error?: string }> {
+  try {
+    const res = await conn.runAndReadAll(await guarded(`SELECT * FROM (${sql}) LIMIT 50`));
+    if (JSON.stringify(res.getRowsJS(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(SECRET)) problems.push(`the Secret canary came back for ${JSON.stringify(q)}`);
+    return { ran: true };
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (e instanceof StatementRefusedError) {
+      problems.push(`the store's statement guard refused the compiled SQL of ${JSON.stringify(q)}: ${msg}`);
+      return { ran: false };
+    }
+    if (msg.includes(SECRET)) problems.push(`the Secret canary came back in an error for ${JSON.stringify(q)}`);
+    return { ran: false, error: msg };
+  }
+}
+
 describe('fuzz', () => {
   before(async () => {
     conn = await openDb();
@@ -83,18 +104,10 @@ describe('fuzz', () => {
         problems.push(`non-KqlError for ${JSON.stringify(q)}: ${String(e)}`);
         continue;
       }
-      try {
-        const res = await conn.runAndReadAll(await guarded(`SELECT * FROM (${sql}) LIMIT 50`));
-        ran++;
-        if (JSON.stringify(res.getRowsJS(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(SECRET)) problems.push(`the Secret canary came back for ${JSON.stringify(q)}`);
-      } catch (e) {
-        const msg = (e as Error).message;
-        if (e instanceof StatementRefusedError) {
-          problems.push(`the store's statement guard refused the compiled SQL of ${JSON.stringify(q)}: ${msg}`);
-          continue;
-        }
-        if (msg.includes(SECRET)) problems.push(`the Secret canary came back in an error for ${JSON.stringify(q)}`);
-        else if (!acceptedRuntimeError(q, msg)) problems.push(`DuckDB error for ${JSON.stringify(q)}: ${msg.split('\n')[0]}`);
+      const run = await runGuarded(sql, q, problems);
+      if (run.ran) ran++;
+      else if (run.error !== undefined && !run.error.includes(SECRET) && !acceptedRuntimeError(q, run.error)) {
+        problems.push(`DuckDB error for ${JSON.stringify(q)}: ${run.error.split('\n')[0]}`);
       }
     }
     assert.deepEqual(problems, []);
@@ -121,21 +134,11 @@ describe('fuzz', () => {
         problems.push(`non-KqlError for ${JSON.stringify(q)}: ${String(e)}`);
         continue;
       }
-      try {
-        // As on the server: the store's statement guard checks the statement first.
-        const res = await conn.runAndReadAll(await guarded(`SELECT * FROM (${sql}) LIMIT 50`));
-        ran++;
-        if (JSON.stringify(res.getRowsJS(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(SECRET)) problems.push(`the Secret canary came back for ${JSON.stringify(q)}`);
-      } catch (e) {
-        const msg = (e as Error).message;
-        // A literal that lands where a regex, a number or a date is expected may fail at run time — as data.
-        // It must never make the SQL unparseable or name anything the guard refuses, nor bring back the canary.
-        if (e instanceof StatementRefusedError) {
-          problems.push(`the statement guard refused the compiled SQL of ${JSON.stringify(q)}: ${msg}`);
-          continue;
-        }
-        if (/Parser Error/.test(msg) || msg.includes(SECRET)) problems.push(`${msg.split('\n')[0]} for ${JSON.stringify(q)}`);
-      }
+      // A literal that lands where a regex, a number or a date is expected may fail at run time — as data.
+      // It must never make the SQL unparseable or name anything the guard refuses, nor bring back the canary.
+      const run = await runGuarded(sql, q, problems);
+      if (run.ran) ran++;
+      else if (run.error !== undefined && /Parser Error/.test(run.error)) problems.push(`${run.error.split('\n')[0]} for ${JSON.stringify(q)}`);
     }
     assert.deepEqual(problems, []);
     assert.ok(ran > 200, `only ${ran} ran`);

@@ -84,6 +84,25 @@ export class Principals {
   }
 
   /** Assigns a role (built-in name or definition GUID) at a scope, as the admin; returns the assignment's name. */
+  /**
+   * A custom role that may query the workspace (workspaces/read + workspaces/query/read) and read no
+   * table: the first half of Azure's table-level access pattern, tables then granted one by one.
+   * Returns its GUID.
+   */
+  async createQueryOnlyRole(roleName: string, workspaceArm: string, description?: string): Promise<string> {
+    const id = randomUUID();
+    const res = await call(this.b, await this.adminToken(AUD.arm), 'PUT', `/subscriptions/${this.b.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}?${RA_VERSION}`, {
+      properties: {
+        roleName,
+        ...(description ? { description } : {}),
+        permissions: [{ actions: ['Microsoft.OperationalInsights/workspaces/read', 'Microsoft.OperationalInsights/workspaces/query/read'] }],
+        assignableScopes: [workspaceArm],
+      },
+    });
+    if (res.status !== 201) throw new Error(`creating role ${roleName}: ${res.status} ${res.text}`);
+    return id;
+  }
+
   async assign(principalId: string, role: string, scope: string, token?: string): Promise<string> {
     const name = randomUUID();
     const guid = /^[0-9a-f-]{36}$/i.test(role) ? role : roleId(role);
