@@ -214,7 +214,9 @@ export class StatementGuard {
       }
       return;
     }
-    if (role === 'ref' || TABLE_REF_TYPES.has(type) || 'table_name' in x || 'sample' in x) {
+    // An expression (it has a `class`) is never a table reference, though a subquery expression shares
+    // the type name SUBQUERY: its other parts (the `child` of `x IN (SELECT …)`) are walked below.
+    if (role === 'ref' || (!('class' in x) && (TABLE_REF_TYPES.has(type) || 'table_name' in x || 'sample' in x))) {
       this.walkTableRef(x, ctes, tables);
       return;
     }

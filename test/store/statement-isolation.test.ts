@@ -110,6 +110,10 @@ describe('the storage engine runs only what a query was granted', () => {
     ['a CTE referring to a later one', () => `WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a`],
     ['a recursive CTE', () => `WITH RECURSIVE r AS (SELECT 1 AS x UNION ALL SELECT x + 1 FROM r WHERE x < 3) SELECT * FROM r`],
     ['PIVOT over the tier', () => `PIVOT segmem.main.t_1 ON "Msg" USING count(*)`],
+    // The left side of IN (subquery) / = ANY (subquery) is an expression of its own.
+    ['a denied function left of IN (subquery)', () => `SELECT 1 WHERE current_setting('temp_directory') IN (SELECT 1)`],
+    ['a forbidden table left of IN (subquery)', (x) => `SELECT 1 WHERE (SELECT max("Msg") FROM ${x.tableSource(WS_B, 'Other_CL')}) IN (SELECT 'x')`],
+    ['the memory tier left of = ANY (subquery)', () => `SELECT 1 WHERE (SELECT count(*) FROM segmem.main.t_1) = ANY (SELECT 1)`],
   ];
   for (const [what, sql] of hostile) {
     it(`refuses ${what}`, async () => {
