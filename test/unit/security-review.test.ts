@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, KqlError, sqlIdent, type ColumnSchema, type TableResolver } from '../../src/kql/index.js';
-import { SCALAR_FUNCTIONS, AGGREGATE_FUNCTIONS } from '../../src/kql/functions.js';
+import { SCALAR_FUNCTIONS, AGGREGATE_FUNCTIONS } from '../../src/kql/functions/index.js';
 import { wrapForWire } from '../../src/query/wire-format.js';
 
 const SECRET = 'TOPSECRET-9c41';
@@ -81,7 +81,7 @@ async function assertContained(query: string): Promise<Outcome> {
 const Q = "'";
 describe('security review: SQL injection through the KQL compiler', () => {
   // FINDING 1 (critical): `…if` aggregates build their SQL with String.prototype.replace(marker, replacementString)
-  // (src/kql/functions.ts aggregate().emit). The predicate SQL — which contains the user's string literals —
+  // (src/kql/functions/aggregates.ts aggregate().emit). The predicate SQL — which contains the user's string literals —
   // is used as the *replacement string*, so `$'`, `$\``, `$&`, `$$` in a KQL string literal are expanded by
   // JavaScript AFTER sqlString escaped it. `$'` deletes the doubled quote and closes the SQL string early:
   // arbitrary SQL runs (here: reading the denied table `Secret`, out through the error message).
