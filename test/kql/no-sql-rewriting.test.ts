@@ -14,8 +14,9 @@ import { describe, it } from 'node:test';
 
 const KQL_DIR = fileURLToPath(new URL('../../../src/kql/', import.meta.url));
 
-/** Modules that never hold generated SQL. */
+/** Modules that never hold generated SQL; runtime/ computes values in JavaScript inside DuckDB and never sees SQL text. */
 const BEFORE_SQL = new Set(['sql.ts', 'lexer.ts', 'parser.ts', 'literals.ts', 'obfuscate.ts', 'errors.ts', 'ast.ts']);
+const beforeSql = (f: string) => BEFORE_SQL.has(f) || f.startsWith('runtime/');
 
 /** Allowed occurrences: [file, exact code fragment, why it is not SQL]. */
 const ALLOWED: [string, string, string][] = [
@@ -32,7 +33,7 @@ describe('the KQL compiler never rewrites generated SQL', () => {
   it('has no text-rewriting call in the modules that build SQL, but the listed ones on names and values', () => {
     const found: string[] = [];
     const used = new Set<string>();
-    const files = readdirSync(KQL_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !BEFORE_SQL.has(f));
+    const files = readdirSync(KQL_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !beforeSql(f));
     assert.ok(files.includes('binder.ts') && files.includes('functions/index.ts') && files.includes('emitter.ts'), `read the compiler's sources in ${KQL_DIR}`);
     for (const file of files) {
       readFileSync(KQL_DIR + file, 'utf8')

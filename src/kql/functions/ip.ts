@@ -1,4 +1,4 @@
-/** ip.ts — IPv4 functions. */
+/** ip.ts — IPv4 and IPv6 functions (IPv6 runs in the KQL runtime: src/kql/runtime/ipv6.ts). */
 import { type ScalarFunction, type SqlArg } from '../bound.js';
 import { sqlString } from '../sql.js';
 import { isIntegral } from '../types.js';
@@ -60,3 +60,22 @@ export const IP_FUNCTIONS: ScalarFunction[] = [
   fn('ipv4_netmask_suffix', [anyScalar], 0, 'int', (a) => ip(a[0]!, '_ia', `_ia.pfx`)),
 ];
 
+const ipv6Range = (ip: string, r: SqlArg) => (r.type === 'dynamic'
+  ? `coalesce(list_bool_or(list_transform(${elems(r.sql)}, _re -> kql_ipv6_is_in_range(${ip}, ${elemStr('_re')}))), FALSE)`
+  : `kql_ipv6_is_in_range(${ip}, ${str(r)})`);
+
+IP_FUNCTIONS.push(
+  fn('parse_ipv6', [anyScalar], 0, 'string', (a) => `coalesce(kql_parse_ipv6(${str(a[0]!)}), '')`),
+  fn('parse_ipv6_mask', [anyScalar, intLike], 0, 'string', (a) => `coalesce(kql_parse_ipv6_mask(${str(a[0]!)}, ${as(a[1]!, 'long')}), '')`),
+  fn('ipv6_compare', [anyScalar, anyScalar, intLike], 1, 'int', (a) => `kql_ipv6_compare(${str(a[0]!)}, ${str(a[1]!)}, ${a[2] ? as(a[2], 'long') : 'CAST(128 AS BIGINT)'})`),
+  fn('ipv6_is_match', [anyScalar, anyScalar, intLike], 1, 'bool', (a) => `(kql_ipv6_compare(${str(a[0]!)}, ${str(a[1]!)}, ${a[2] ? as(a[2], 'long') : 'CAST(128 AS BIGINT)'}) = 0)`),
+  fn('ipv6_is_in_range', [anyScalar, anyScalar], 0, 'bool', (a) => `kql_ipv6_is_in_range(${str(a[0]!)}, ${str(a[1]!)})`),
+  {
+    // ipv6_is_in_any_range(ip, range, …) / (ip, dynamic([range, …])); null when the address is invalid
+    name: 'ipv6_is_in_any_range', minArgs: 2, maxArgs: 128, bind: () => 'bool',
+    emit(a) {
+      const ip = str(a[0]!);
+      return `(CASE WHEN kql_parse_ipv6(${ip}) = '' THEN NULL ELSE (${a.slice(1).map((r) => `coalesce(${ipv6Range(ip, r)}, FALSE)`).join(' OR ')}) END)`;
+    },
+  },
+);

@@ -201,9 +201,29 @@ const formatBytes: ScalarFunction = fn('format_bytes', [numericOrDyn, intLike, a
   return `(CASE WHEN ${size} IS NULL THEN '' ELSE ${letSql(size, '_v', body)} END)`;
 });
 
+/**
+ * hash(x[, mod]) / hash_xxhash64: xxHash64 of the value's bytes, computed by the KQL runtime
+ * (src/kql/runtime/xxhash.ts); with mod, the hash read as unsigned modulo mod (0 … mod-1).
+ */
+function xxhashSql(a: SqlArg): string {
+  switch (a.type) {
+    case 'string':
+    case 'dynamic':
+      return `kql_xxhash64_string(${str(a)})`;
+    case 'real':
+    case 'decimal':
+      return `kql_xxhash64_real(${as(a, 'real')})`;
+    case 'guid':
+      return `kql_xxhash64_guid(CAST(${a.sql} AS VARCHAR))`;
+    default:
+      return `kql_xxhash64_long(${as(a, 'long')})`;
+  }
+}
 const hashFn = (name: string) => fn(name, [anyScalar, intLike], 1, 'long', (a) => {
-  const h = `CAST(hash(${str(a[0]!)}) >> 1 AS BIGINT)`;
-  return a[1] ? `(${h} % ${as(a[1], 'long')})` : h;
+  const h = xxhashSql(a[0]!);
+  if (!a[1]) return h;
+  const m = as(a[1], 'long');
+  return `(CASE WHEN ${m} > 0 THEN CAST(((CAST(${h} AS HUGEINT) + 18446744073709551616) % 18446744073709551616) % ${m} AS BIGINT) END)`;
 });
 
 export const STRING_FUNCTIONS: ScalarFunction[] = [
