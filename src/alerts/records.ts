@@ -69,6 +69,23 @@ export interface WebhookReceiverRecord {
   tenantId?: string;
 }
 
+/** A Logic App receiver: its workflow's HTTP trigger `callbackUrl` is sent the alert like a webhook. */
+export interface LogicAppReceiverRecord {
+  name: string;
+  resourceId: string;
+  callbackUrl: string;
+  useCommonAlertSchema: boolean;
+}
+
+/** An Azure Function receiver: its `httpTriggerUrl` is sent the alert like a webhook. */
+export interface AzureFunctionReceiverRecord {
+  name: string;
+  functionAppResourceId: string;
+  functionName: string;
+  httpTriggerUrl: string;
+  useCommonAlertSchema: boolean;
+}
+
 export interface ActionGroupRecord {
   subscriptionId: string;
   resourceGroup: string;
@@ -78,5 +95,7 @@ export interface ActionGroupRecord {
   groupShortName: string;
   enabled: boolean;
   webhookReceivers: WebhookReceiverRecord[];
+  logicAppReceivers?: LogicAppReceiverRecord[];
+  azureFunctionReceivers?: AzureFunctionReceiverRecord[];
   createdAt: string;
 }

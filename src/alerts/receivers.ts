@@ -1,0 +1,24 @@
+/**
+ * The receivers of an action group that Vigil delivers to, all over the same HTTPS delivery and SSRF
+ * checks (webhook-delivery.ts): webhook receivers, and the two kinds that are webhooks behind a
+ * callback URL — Logic App receivers (`callbackUrl`) and Azure Function receivers (`httpTriggerUrl`).
+ * Receiver names are unique across the whole group, so a notification names its receiver by name.
+ */
+import type { ActionGroupRecord } from './records.js';
+
+export interface DeliverableReceiver {
+  kind: 'webhook' | 'logicApp' | 'azureFunction';
+  name: string;
+  serviceUri: string;
+  useAadAuth: boolean;
+  identifierUri?: string;
+  tenantId?: string;
+}
+
+export function deliverableReceivers(g: ActionGroupRecord): DeliverableReceiver[] {
+  return [
+    ...g.webhookReceivers.map((r) => ({ kind: 'webhook' as const, name: r.name, serviceUri: r.serviceUri, useAadAuth: r.useAadAuth, identifierUri: r.identifierUri, tenantId: r.tenantId })),
+    ...(g.logicAppReceivers ?? []).map((r) => ({ kind: 'logicApp' as const, name: r.name, serviceUri: r.callbackUrl, useAadAuth: false })),
+    ...(g.azureFunctionReceivers ?? []).map((r) => ({ kind: 'azureFunction' as const, name: r.name, serviceUri: r.httpTriggerUrl, useAadAuth: false })),
+  ];
+}
