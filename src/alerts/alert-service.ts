@@ -37,6 +37,7 @@ import { deliverableReceivers } from './receivers.js';
 import { ACTION_GROUP_TYPE, parseResourceId, ruleResourceId } from './ids.js';
 import type { RuleCondition, ScheduledQueryRuleRecord } from './records.js';
 import type { WebhookSender } from './webhook-delivery.js';
+import type { EmailSender } from './email-delivery.js';
 import { advance, aggregate, type AlertStateEntry, type Dimensions } from './evaluation.js';
 
 /** The Action Groups first-party application (the `appid` of secure-webhook tokens in Azure). */
@@ -108,6 +109,8 @@ export interface AlertServiceOptions {
   queries: QueryService;
   issuer: TokenIssuer;
   sender: WebhookSender;
+  /** Email receivers' SMTP relay (`--alert-smtp-url`); without it email receivers are refused. */
+  mailer?: EmailSender;
   activity?: ActivityLog;
   publicBaseUrl: () => string;
   /** How often the scheduler looks for due periods (default 1 s). */
@@ -132,6 +135,11 @@ export class AlertService {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   readonly minFrequencyMs: number;
+
+  /** Can email receivers be notified (an SMTP relay is configured)? */
+  get emailEnabled(): boolean {
+    return this.o.mailer !== undefined;
+  }
 
   constructor(private readonly o: AlertServiceOptions) {
     this.minFrequencyMs = o.minFrequencyMs ?? 60_000;
@@ -160,6 +168,7 @@ export class AlertService {
     for (const t of this.retryTimers) clearTimeout(t);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
     await Promise.allSettled([...this.deliveries]);
+    this.o.mailer?.close();
     this.save();
   }
 
@@ -508,6 +517,15 @@ export class AlertService {
         this.save();
         return;
       }
+      if (receiver.kind === 'email') {
+        n.attempts++;
+        n.lastAttemptAt = new Date().toISOString();
+        const r = this.o.mailer
+          ? await this.o.mailer.send(receiver.emailAddress!, n.payload ?? '{}')
+          : { ok: false, permanent: true, error: 'no SMTP relay is configured (--alert-smtp-url): the email was not sent' };
+        settle(r, false);
+        return;
+      }
       let bearer: string | undefined;
       if (receiver.useAadAuth) {
         bearer = (
@@ -523,13 +541,16 @@ export class AlertService {
       n.lastAttemptAt = new Date().toISOString();
       const r = await this.o.sender.send(receiver.serviceUri, n.payload ?? '{}', bearer);
       n.httpStatus = r.httpStatus;
+      settle(r, r.error?.startsWith('webhook target refused') || r.error?.startsWith('only https') || false);
+    };
+    /** Records an attempt's outcome; schedules the next attempt while it may still pass. */
+    const settle = (r: { ok: boolean; permanent: boolean; error?: string }, refused: boolean) => {
       if (r.ok) {
         n.status = 'Delivered';
         delete n.lastError;
         delete n.payload;
       } else {
         n.lastError = r.error;
-        const refused = r.error?.startsWith('webhook target refused') || r.error?.startsWith('only https');
         if (r.permanent || n.attempts > RETRY_DELAYS_MS.length) {
           n.status = refused ? 'Refused' : 'Failed';
           delete n.payload;

@@ -69,6 +69,13 @@ export interface WebhookReceiverRecord {
   tenantId?: string;
 }
 
+/** An email receiver: delivered through the operator's SMTP relay (`--alert-smtp-url`). */
+export interface EmailReceiverRecord {
+  name: string;
+  emailAddress: string;
+  useCommonAlertSchema: boolean;
+}
+
 /** A Logic App receiver: its workflow's HTTP trigger `callbackUrl` is sent the alert like a webhook. */
 export interface LogicAppReceiverRecord {
   name: string;
@@ -95,6 +102,7 @@ export interface ActionGroupRecord {
   groupShortName: string;
   enabled: boolean;
   webhookReceivers: WebhookReceiverRecord[];
+  emailReceivers?: EmailReceiverRecord[];
   logicAppReceivers?: LogicAppReceiverRecord[];
   azureFunctionReceivers?: AzureFunctionReceiverRecord[];
   createdAt: string;

@@ -5,7 +5,8 @@
  *
  * Webhook receivers are served, and Logic App (`callbackUrl`) and Azure Function (`httpTriggerUrl`)
  * receivers, which are webhooks behind a callback URL and go through the same delivery and SSRF
- * checks. A body with other receiver kinds (email, SMS, voice, push, ITSM, runbook, ARM role, event
+ * checks; email receivers when an SMTP relay is configured (`--alert-smtp-url`), and are refused
+ * otherwise. A body with other receiver kinds (SMS, voice, push, ITSM, runbook, ARM role, event
  * hub, incident) is refused with 400 `UnsupportedReceiverType` rather than accepted and silently never
  * notified. Receiver URLs must be https; receiver names are unique across the group. A secure webhook
  * (`useAadAuth`) needs the `identifierUri` its tokens are issued for, which may not be an audience that
@@ -26,7 +27,7 @@ import { parseBody, resourceNotFound } from './validation.js';
 
 const NAME = /^[^*#&+:<>?@%{}\\/]{1,260}$/;
 const OTHER_RECEIVERS = [
-  'emailReceivers', 'smsReceivers', 'itsmReceivers', 'azureAppPushReceivers', 'automationRunbookReceivers', 'voiceReceivers',
+  'smsReceivers', 'itsmReceivers', 'azureAppPushReceivers', 'automationRunbookReceivers', 'voiceReceivers',
   'armRoleReceivers', 'eventHubReceivers', 'incidentReceivers',
 ] as const;
 
@@ -35,6 +36,13 @@ const httpsUrl = (field: string) =>
     .string({ message: `${field} is required` })
     .url(`${field} must be an absolute URL`)
     .refine((u) => u.startsWith('https://'), 'Vigil sends webhooks over https only');
+
+const EmailReceiver = z.object({
+  name: z.string().min(1, 'a receiver needs a name').max(260),
+  emailAddress: z.string().email('emailAddress must be an email address').max(254),
+  useCommonAlertSchema: z.boolean().nullish(),
+  status: z.string().nullish(),
+});
 
 const LogicAppReceiver = z.object({
   name: z.string().min(1, 'a receiver needs a name').max(260),
@@ -76,6 +84,7 @@ const GroupBody = z.object({
       groupShortName: z.string().min(1, 'groupShortName is required').max(12, 'groupShortName has at most 12 characters'),
       enabled: z.boolean({ message: 'enabled is required' }),
       webhookReceivers: z.array(WebhookReceiver).max(10).nullish(),
+      emailReceivers: z.array(EmailReceiver).max(1000).nullish(),
       logicAppReceivers: z.array(LogicAppReceiver).max(10).nullish(),
       azureFunctionReceivers: z.array(AzureFunctionReceiver).max(10).nullish(),
     })
@@ -99,6 +108,7 @@ function shape(g: ActionGroupRecord) {
         useAadAuth: r.useAadAuth,
         ...(r.useAadAuth ? { objectId: r.objectId, identifierUri: r.identifierUri, tenantId: r.tenantId } : {}),
       })),
+      emailReceivers: (g.emailReceivers ?? []).map((r) => ({ name: r.name, emailAddress: r.emailAddress, useCommonAlertSchema: r.useCommonAlertSchema, status: 'Enabled' })),
       logicAppReceivers: (g.logicAppReceivers ?? []).map((r) => ({ name: r.name, resourceId: r.resourceId, callbackUrl: r.callbackUrl, useCommonAlertSchema: r.useCommonAlertSchema })),
       azureFunctionReceivers: (g.azureFunctionReceivers ?? []).map((r) => ({
         name: r.name,
@@ -160,14 +170,18 @@ export function registerActionGroupRoutes(router: ArmRouter<ControlContext>): vo
     for (const k of OTHER_RECEIVERS) {
       const v = body.properties[k];
       if (Array.isArray(v) && v.length > 0) {
-        throw new ApiError(400, 'UnsupportedReceiverType', `properties.${k}: Vigil delivers alerts to webhook, Logic App and Azure Function receivers only; remove the ${k} (nothing would be notified through them).`);
+        throw new ApiError(400, 'UnsupportedReceiverType', `properties.${k}: Vigil delivers alerts to webhook, Logic App, Azure Function and email receivers only; remove the ${k} (nothing would be notified through them).`);
       }
+    }
+    const emails = body.properties.emailReceivers ?? [];
+    if (emails.length > 0 && !ctx.deps.alerts?.emailEnabled) {
+      throw new ApiError(400, 'UnsupportedReceiverType', 'properties.emailReceivers: this Vigil has no SMTP relay to send email through (an operator starts it with --alert-smtp-url); remove the emailReceivers (nothing would be notified through them).');
     }
     const receivers = body.properties.webhookReceivers ?? [];
     const logicApps = body.properties.logicAppReceivers ?? [];
     const functions = body.properties.azureFunctionReceivers ?? [];
     const names = new Set<string>();
-    for (const r of [...receivers, ...logicApps, ...functions]) {
+    for (const r of [...receivers, ...emails, ...logicApps, ...functions]) {
       if (names.has(r.name.toLowerCase())) throw new ApiError(400, 'InvalidRequestContent', `The receiver name '${r.name}' is used twice; receiver names are unique in an action group.`);
       names.add(r.name.toLowerCase());
     }
@@ -198,6 +212,7 @@ export function registerActionGroupRoutes(router: ArmRouter<ControlContext>): vo
           useAadAuth: r.useAadAuth ?? false,
           ...(r.useAadAuth ? { objectId: r.objectId ?? undefined, identifierUri: r.identifierUri!, tenantId: r.tenantId ?? state.tenantId } : {}),
         })),
+        ...(emails.length > 0 ? { emailReceivers: emails.map((r) => ({ name: r.name, emailAddress: r.emailAddress, useCommonAlertSchema: r.useCommonAlertSchema ?? false })) } : {}),
         ...(logicApps.length > 0
           ? { logicAppReceivers: logicApps.map((r) => ({ name: r.name, resourceId: r.resourceId, callbackUrl: r.callbackUrl, useCommonAlertSchema: r.useCommonAlertSchema ?? false })) }
           : {}),

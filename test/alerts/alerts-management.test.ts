@@ -5,7 +5,8 @@
  * bodies, authorized per alert on its target resource and tested from the attacker's side; alerts
  * split per resource by `resourceIdColumn` (the alert targets that resource); the 256 KB limit of
  * the common alert schema with a rule whose result is large; Logic App and Azure Function receivers
- * delivered like webhooks, with the same SSRF checks.
+ * delivered like webhooks, with the same SSRF checks; email receivers sent through an SMTP relay
+ * (`--alert-smtp-url`, a local `smtp-server` with TLS and a password on 127.0.0.1).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SMTPServer } from 'smtp-server';
 import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
@@ -27,6 +29,18 @@ interface Received {
   payload: any;
 }
 
+interface Mail {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/** The decoded `alert.json` attachment of a raw MIME message. */
+function attachment(raw: string): any {
+  const m = /filename="?alert\.json"?[\s\S]*?\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/.exec(raw);
+  return m ? JSON.parse(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64').toString('utf8')) : undefined;
+}
+
 interface ArmAlert {
   id: string;
   type: string;
@@ -36,7 +50,7 @@ interface ArmAlert {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('alerts management, resourceIdColumn, payload limit, Logic App and Function receivers', { timeout: 300_000 }, () => {
+describe('alerts management, resourceIdColumn, payload limit, Logic App, Function and email receivers', { timeout: 300_000 }, () => {
   let vigil: VigilProcess;
   let b: VigilProcess['bootstrap'];
   let p: Principals;
@@ -44,6 +58,8 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
   let receiverDir: string;
   let receiverPort: number;
   const received: Received[] = [];
+  let smtp: SMTPServer;
+  const mails: Mail[] = [];
   let dcr: string;
   let sub: string;
   let rgA: string;
@@ -104,7 +120,34 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     receiverPort = (receiver.address() as { port: number }).port;
-    vigil = await startVigil({ args: ['--alert-min-frequency', '2', '--alert-webhook-allow', '127.0.0.0/8', '--alert-webhook-ca', tls.caPath] });
+    // The SMTP relay: implicit TLS with the receiver's CA, a password, and a recipient it refuses for good.
+    smtp = new SMTPServer({
+      secure: true,
+      key: tls.keyPem,
+      cert: tls.certPem,
+      logger: false,
+      authMethods: ['PLAIN', 'LOGIN'],
+      onAuth: (auth, _session, cb) => (auth.username === 'vigil' && auth.password === 'p@ss:word' ? cb(null, { user: 'vigil' }) : cb(new Error('invalid credentials'))),
+      onRcptTo: (address, _session, cb) => {
+        if (!address.address.startsWith('blocked@')) return cb();
+        cb(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (d: Buffer) => chunks.push(d));
+        stream.on('end', () => {
+          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((a) => a.address), raw: Buffer.concat(chunks).toString('utf8') });
+          cb();
+        });
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+    const smtpPort = (smtp.server.address() as { port: number }).port;
+    vigil = await startVigil({
+      args: ['--alert-min-frequency', '2', '--alert-webhook-allow', '127.0.0.0/8', '--alert-webhook-ca', tls.caPath, '--alert-smtp-ca', tls.caPath, '--alert-smtp-from', 'alerts@vigil.test'],
+      // The relay URL holds a password: given through the environment, not the command line.
+      env: { VIGIL_ALERT_SMTP_URL: `smtps://vigil:${encodeURIComponent('p@ss:word')}@127.0.0.1:${smtpPort}` },
+    });
     b = vigil.bootstrap;
     p = new Principals(b);
     sub = `/subscriptions/${b.subscriptionId}`;
@@ -129,10 +172,11 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
   after(async () => {
     await vigil?.dispose();
     receiver?.close();
+    await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
     if (receiverDir) rmSync(receiverDir, { recursive: true, force: true });
   });
 
-  it('accepts Logic App and Azure Function receivers, and refuses the kinds it cannot deliver with ARM errors', async () => {
+  it('accepts Logic App, Azure Function and email receivers, and refuses the kinds it cannot deliver with ARM errors', async () => {
     const vigilPort = new URL(b.endpoint).port;
     const hook = (path: string) => `https://127.0.0.1:${receiverPort}${path}`;
     const put = await call(b, await admin(), 'PUT', `${agId('hooks')}?api-version=2023-01-01`, {
@@ -141,6 +185,10 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
         groupShortName: 'hooks',
         enabled: true,
         webhookReceivers: [{ name: 'hook', serviceUri: hook('/hook'), useCommonAlertSchema: true }],
+        emailReceivers: [
+          { name: 'oncall', emailAddress: 'oncall@example.com', useCommonAlertSchema: true },
+          { name: 'blocked', emailAddress: 'blocked@example.com', useCommonAlertSchema: true },
+        ],
         logicAppReceivers: [{ name: 'logic', resourceId: `${rgA}/providers/Microsoft.Logic/workflows/triage`, callbackUrl: hook('/logic?sig=s3cret'), useCommonAlertSchema: true }],
         azureFunctionReceivers: [
           { name: 'func', functionAppResourceId: `${rgA}/providers/Microsoft.Web/sites/fn`, functionName: 'onAlert', httpTriggerUrl: hook('/func?code=k'), useCommonAlertSchema: true },
@@ -153,14 +201,16 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
     const props = got.json<any>().properties;
     assert.equal(props.logicAppReceivers[0].callbackUrl, hook('/logic?sig=s3cret'));
     assert.equal(props.azureFunctionReceivers[0].functionName, 'onAlert');
-    assert.deepEqual(props.emailReceivers, []);
+    assert.deepEqual(props.emailReceivers[0], { name: 'oncall', emailAddress: 'oncall@example.com', useCommonAlertSchema: true, status: 'Enabled' });
+    assert.deepEqual(props.smsReceivers, []);
     const refused = async (extra: Record<string, unknown>, pattern: RegExp, code = 'UnsupportedReceiverType') => {
       const r = await call(b, await admin(), 'PUT', `${agId('bad')}?api-version=2023-01-01`, { location: 'global', properties: { groupShortName: 'bad', enabled: true, ...extra } });
       assert.equal(r.status, 400, r.text);
       assert.equal(r.json<any>().error.code, code);
       assert.match(r.json<any>().error.message, pattern);
     };
-    await refused({ smsReceivers: [{ name: 's', countryCode: '1', phoneNumber: '5555550100' }] }, /smsReceivers: Vigil delivers alerts to webhook, Logic App and Azure Function receivers only/);
+    await refused({ smsReceivers: [{ name: 's', countryCode: '1', phoneNumber: '5555550100' }] }, /smsReceivers: Vigil delivers alerts to webhook, Logic App, Azure Function and email receivers only/);
+    await refused({ emailReceivers: [{ name: 'e', emailAddress: 'not an address' }] }, /emailAddress must be an email address/, 'InvalidRequestContent');
     await refused({ eventHubReceivers: [{ name: 'e', eventHubNameSpace: 'ns', eventHubName: 'h', subscriptionId: b.subscriptionId }] }, /eventHubReceivers/);
     await refused({ logicAppReceivers: [{ name: 'l', resourceId: 'x', callbackUrl: 'http://example.com/cb' }] }, /https only/, 'InvalidRequestContent');
     await refused(
@@ -207,13 +257,26 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App and Func
       const e = (await evaluations('per-resource')).find((x) => x.fired.length === 2);
       return e && e.notifications.every((n) => n.status !== 'Pending') ? e : undefined;
     });
+    // Email: through the relay, with Azure's subject and the common schema attached; the refused recipient is not retried.
+    const mail = mails.find((m) => m.to.includes('oncall@example.com') && /Subject: Fired:Sev1 Azure Monitor Alert per-resource on vm2/.test(m.raw));
+    assert.ok(mail, mails.map((m) => /Subject: .*/.exec(m.raw)?.[0]).join(' | '));
+    assert.equal(mail.from, 'alerts@vigil.test');
+    const attached = attachment(mail.raw);
+    assert.equal(attached?.schemaId, 'azureMonitorCommonAlertSchema');
+    assert.deepEqual(attached.data.essentials.alertTargetIDs, [vm2]);
+    assert.equal(mails.filter((m) => m.to.includes('blocked@example.com')).length, 0);
+    for (const n of settled.notifications.filter((x) => x.receiver === 'blocked')) {
+      assert.equal(n.status, 'Failed');
+      assert.match(n.lastError!, /550|mailbox unavailable/);
+    }
+    assert.ok(settled.notifications.filter((n) => n.receiver === 'blocked').every((n) => (n as { attempts?: number }).attempts === 1));
     const self = settled.notifications.filter((n) => n.receiver === 'func-self');
     assert.equal(self.length, 2);
     for (const n of self) {
       assert.equal(n.status, 'Refused');
       assert.match(n.lastError!, /Vigil's own listener/);
     }
-    assert.ok(settled.notifications.filter((n) => n.receiver !== 'func-self').every((n) => n.status === 'Delivered'), JSON.stringify(settled.notifications));
+    assert.ok(settled.notifications.filter((n) => n.receiver !== 'func-self' && n.receiver !== 'blocked').every((n) => n.status === 'Delivered'), JSON.stringify(settled.notifications));
   });
 
   it('lists and gets the alerts with the AlertsManagement body, filtered, sorted and paged', async () => {
