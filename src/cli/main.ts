@@ -86,6 +86,13 @@ interface ServeOptions extends KeyOptions {
   alertSmtpCa?: string;
 }
 
+/** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
+function smtpUrl(o: ServeOptions): string | undefined {
+  const url = o.alertSmtpUrl ?? (process.env.VIGIL_ALERT_SMTP_URL || undefined);
+  if (url) parseSmtpUrl(url);
+  return url;
+}
+
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
 type KeyOptions = Omit<KeyProtectionOptions, 'env'>;
 
@@ -159,7 +166,7 @@ const serve = program
       throw new InvalidArgumentError((err as Error).message);
     }
     return v;
-  }, process.env.VIGIL_ALERT_SMTP_URL)
+  })
   .option('--alert-smtp-from <address>', 'From address of alert emails (default vigil-alerts@<host name>)')
   .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)');
 withKeyOptions(serve)
@@ -193,7 +200,8 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         minFrequencySeconds: o.alertMinFrequency,
         webhookAllow: o.alertWebhookAllow,
         webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa),
-        ...(o.alertSmtpUrl ? { smtp: { url: o.alertSmtpUrl, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
+        // The environment is read here, not as the option's default: --help would print the password.
+        ...(smtpUrl(o) ? { smtp: { url: smtpUrl(o)!, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
       },
       keyProtection: keyProtection(o),
       storage: {
