@@ -73,6 +73,16 @@ const KNOWN_OPTIONS = new Set([
   'request_block_row_level_security', 'query_distribution_nodes_span', 'query_weakconsistency_session_id', 'queryconsistency',
 ]);
 
+/** A call to a function that returns several columns (ScalarFunction.outputs). */
+function severalColumns(e: BoundExpr): e is BoundCall {
+  return e.k === 'call' && e.fn.outputs !== undefined;
+}
+/** The conversion that reads one output of a several-column function as its type. */
+const OUTPUT_CONVERSIONS: Record<KqlType, string> = {
+  bool: 'tobool', int: 'toint', long: 'tolong', real: 'todouble', decimal: 'todecimal', string: 'tostring',
+  datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
+};
+
 const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum']);
 const MAX_CALL_DEPTH = 64;
 
@@ -520,11 +530,16 @@ class Binder {
       }
       case 'project': {
         const names = new Names();
-        const cols = op.items.map((item) => {
-          const expr = this.bindScalar(item.expr, row, scope);
-          return { name: this.columnName(item, expr, names), expr };
+        const bound = op.items.map((item) => this.bindScalar(item.expr, row, scope));
+        // Several-column functions are computed once, in hidden columns beneath the projection.
+        const multi = bound.flatMap((expr, i) => (severalColumns(expr) ? [i] : []));
+        const base = multi.length ? P.extend(input, multi.map((i, k) => ({ name: `\u0000m${k}`, expr: bound[i]! }))) : input;
+        const cols = op.items.flatMap((item, i) => {
+          const k = multi.indexOf(i);
+          if (k < 0) return [{ name: this.columnName(item, bound[i]!, names), expr: bound[i]! }];
+          return this.outputColumns(item, bound[i] as BoundCall, P.columnRef(base, input.schema.length + k), names, true);
         });
-        return P.project(input, cols);
+        return P.project(base, cols);
       }
       case 'extend':
         return this.bindExtend(input, op, scope);
@@ -1364,8 +1379,28 @@ class Binder {
     let assignedHere = new Set<number>();
     const names = new Names(schema.map((c) => c.name));
     const serialized = P.isSerialized(input);
+    let hidden = 0;
     for (const item of op.items) {
       const expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      if (severalColumns(expr)) {
+        // computed once into a hidden column (dropped at the end), then one column per output
+        if (pending.length) plan = P.extend(plan, pending);
+        plan = P.extend(plan, [{ name: `\u0000m${hidden++}`, expr }]);
+        schema = plan.schema.slice();
+        pending = [];
+        assignedHere = new Set();
+        const outs = this.outputColumns(item, expr, P.columnRef(plan, plan.schema.length - 1), names, false);
+        for (const o of outs) {
+          let index = schema.findIndex((c) => c.name === o.name);
+          if (index < 0) index = schema.length;
+          schema[index] = { name: o.name, type: o.expr.type };
+          names.add(o.name);
+          assignedHere.add(index);
+        }
+        plan = P.extend(plan, outs);
+        assignedHere = new Set();
+        continue;
+      }
       if (pending.length && referencesAny(expr, assignedHere)) {
         plan = P.extend(plan, pending);
         pending = [];
@@ -1386,7 +1421,34 @@ class Binder {
       pending.push({ name, expr });
     }
     if (pending.length) plan = P.extend(plan, pending);
+    if (hidden) {
+      const keep = plan.schema.flatMap((c, i) => (c.name.startsWith('\u0000m') ? [] : [{ name: c.name, expr: P.columnRef(plan, i) }]));
+      plan = P.project(plan, keep);
+    }
     return plan;
+  }
+
+  /**
+   * The columns of a several-column function's result (ScalarFunction.outputs): the names the
+   * caller gave (`(a, b) = f(x)`), and for the rest — when `all` (project) or when no names were
+   * given — `<function>_<column>_<key>` as Kusto names them (series_stats(x) → series_stats_x_min …).
+   */
+  private outputColumns(item: A.NamedExpr, call: BoundCall, result: BoundExpr, names: Names, all: boolean): { name: string; expr: BoundExpr }[] {
+    const outputs = call.fn.outputs!;
+    const given = item.names ?? [];
+    if (given.length > outputs.length) throw this.error(item.span, `${call.fn.name}() returns ${outputs.length} columns; ${given.length} names were given`);
+    const arg = call.args[0];
+    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? columnNameOf(arg) : undefined) : undefined;
+    const prefix = argName ? `${call.fn.name}_${argName}` : call.fn.name;
+    const take = given.length && !all ? given.length : outputs.length;
+    return outputs.slice(0, take).map((o, i) => {
+      const name = given[i] ? given[i]!.name : names.unique(`${prefix}_${o.key}`);
+      if (given[i]) names.add(name);
+      const path: BoundExpr = { k: 'path', target: result, steps: [o.key], type: 'dynamic' };
+      if (o.type === 'dynamic') return { name, expr: path };
+      const conversion = SCALAR_FUNCTIONS.get(OUTPUT_CONVERSIONS[o.type])!;
+      return { name, expr: { k: 'call', fn: conversion, args: [path], type: o.type } };
+    });
   }
 
   private bindSummarize(input: P.PlanNode, op: A.SummarizeOp, scope: Scope): P.PlanNode {

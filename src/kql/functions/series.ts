@@ -1,6 +1,6 @@
 /** series.ts — series_* functions over dynamic arrays. */
 import { type ScalarFunction, type SqlArg } from '../bound.js';
-import { isIntegral } from '../types.js';
+import { isIntegral, type KqlType } from '../types.js';
 import {
   as, isNullLit, anyScalar, fn, isDynamic, elems, fromElems, letSql, jsonText, numText, elemIsInt, elemNum, logSql,
 } from './define.js';
@@ -36,6 +36,11 @@ function fillSql(d: string, missing: SqlArg | undefined, kind: 'forward' | 'back
   return `(CASE WHEN json_type(${d}) = 'ARRAY' THEN ${fromElems(letSql(l, '_fl', body))} END)`;
 }
 
+const STATS_OUTPUTS = [
+  { key: 'min', type: 'real' }, { key: 'min_idx', type: 'long' }, { key: 'max', type: 'real' }, { key: 'max_idx', type: 'long' },
+  { key: 'avg', type: 'real' }, { key: 'stdev', type: 'real' }, { key: 'variance', type: 'real' },
+] as const;
+
 const statsBag = (d: string) => letSql(`list_filter(${numList(d)}, _z -> _z IS NOT NULL)`, '_sv', `CAST(json_object(` +
   `'min', list_min(_sv), 'min_idx', list_position(${numList(d)}, list_min(_sv)) - 1, 'max', list_max(_sv), 'max_idx', list_position(${numList(d)}, list_max(_sv)) - 1, ` +
   `'avg', list_avg(_sv), 'stdev', list_stddev_samp(_sv), 'variance', list_var_samp(_sv), 'sum', list_sum(_sv), 'len', len(${elems(d)})) AS JSON)`);
@@ -64,7 +69,8 @@ export const SERIES_FUNCTIONS: ScalarFunction[] = [
   seriesUnary('series_tan', (x) => `tan(${x})`),
   fn('series_sum', [isDynamic], 0, 'real', (a) => `CAST(coalesce(list_sum(${numList(a[0]!.sql)}), 0) AS DOUBLE)`, 'dynamic'),
   fn('series_stats_dynamic', [isDynamic, anyScalar], 1, 'dynamic', (a) => statsBag(a[0]!.sql), 'dynamic'),
-  fn('series_stats', [isDynamic, anyScalar], 1, 'dynamic', (a) => statsBag(a[0]!.sql), 'dynamic'),
+  // several columns: series_stats_x_min, …_min_idx, …_max, …_max_idx, …_avg, …_stdev, …_variance (series-stats-function.md)
+  { ...fn('series_stats', [isDynamic, anyScalar], 1, 'dynamic', (a) => statsBag(a[0]!.sql), 'dynamic'), outputs: STATS_OUTPUTS },
   fn('series_fill_forward', [isDynamic, anyScalar], 1, 'dynamic', (a) => fillSql(a[0]!.sql, a[1], 'forward'), 'dynamic'),
   fn('series_fill_backward', [isDynamic, anyScalar], 1, 'dynamic', (a) => fillSql(a[0]!.sql, a[1], 'backward'), 'dynamic'),
   fn('series_fill_const', [isDynamic, anyScalar, anyScalar], 1, 'dynamic', (a) => {
@@ -83,3 +89,34 @@ export const SERIES_FUNCTIONS: ScalarFunction[] = [
   }, 'dynamic'),
 ];
 
+// ───────────── computed by the KQL runtime (src/kql/runtime/series.ts) ─────────────
+
+const LINE_OUTPUTS = [
+  { key: 'rsquare', type: 'real' }, { key: 'slope', type: 'real' }, { key: 'variance', type: 'real' },
+  { key: 'rvariance', type: 'real' }, { key: 'interception', type: 'real' }, { key: 'line_fit', type: 'dynamic' },
+] as const;
+const TWO_LINES_OUTPUTS = [
+  { key: 'rsquare', type: 'real' }, { key: 'split_idx', type: 'int' }, { key: 'variance', type: 'real' }, { key: 'rvariance', type: 'real' },
+  { key: 'line_fit', type: 'dynamic' }, { key: 'right_rsquare', type: 'real' }, { key: 'right_slope', type: 'real' },
+  { key: 'right_interception', type: 'real' }, { key: 'right_variance', type: 'real' }, { key: 'right_rvariance', type: 'real' },
+  { key: 'left_rsquare', type: 'real' }, { key: 'left_slope', type: 'real' }, { key: 'left_interception', type: 'real' },
+  { key: 'left_variance', type: 'real' }, { key: 'left_rvariance', type: 'real' },
+] as const;
+const FFT_OUTPUTS = [{ key: 'real', type: 'dynamic' }, { key: 'imag', type: 'dynamic' }] as const;
+
+const arrayText = (a: SqlArg) => `CAST(${a.sql} AS VARCHAR)`;
+const runtime = (call: string) => `CAST(${call} AS JSON)`;
+const isBool = (t: KqlType) => t === 'bool';
+
+SERIES_FUNCTIONS.push(
+  { ...fn('series_fit_line', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_line(${arrayText(a[0]!)})`), 'dynamic'), outputs: LINE_OUTPUTS },
+  fn('series_fit_line_dynamic', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_line(${arrayText(a[0]!)})`), 'dynamic'),
+  { ...fn('series_fit_2lines', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_2lines(${arrayText(a[0]!)})`), 'dynamic'), outputs: TWO_LINES_OUTPUTS },
+  fn('series_fit_2lines_dynamic', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_2lines(${arrayText(a[0]!)})`), 'dynamic'),
+  fn('series_pearson_correlation', [isDynamic, isDynamic], 0, 'real', (a) => `kql_series_pearson_correlation(${arrayText(a[0]!)}, ${arrayText(a[1]!)})`, 'dynamic'),
+  fn('series_iir', [isDynamic, isDynamic, isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_iir(${a.map(arrayText).join(', ')})`), 'dynamic'),
+  fn('series_fir', [isDynamic, isDynamic, isBool, isBool], 2, 'dynamic', (a) =>
+    runtime(`kql_series_fir(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, ${a[2] ? `CAST(${a[2].sql} AS INTEGER)` : 'CAST(-1 AS INTEGER)'}, ${a[3] ? a[3].sql : 'FALSE'})`), 'dynamic or bool'),
+  { ...fn('series_fft', [isDynamic, isDynamic], 1, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${a[1] ? arrayText(a[1]) : "'[]'"}, FALSE)`), 'dynamic'), outputs: FFT_OUTPUTS },
+  { ...fn('series_ifft', [isDynamic, isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, TRUE)`), 'dynamic'), outputs: FFT_OUTPUTS },
+);
