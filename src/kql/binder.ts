@@ -10,7 +10,7 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
-import { MV_APPLY_SOURCE, parse, SEARCH_TERM } from './parser.js';
+import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -125,6 +125,8 @@ class Binder {
   private readonly tables: string[] = [];
   private render: BoundQuery['render'];
   private callDepth = 0;
+  /** Partition operators bound so far (names their SQL CTEs uniquely). */
+  private partitions = 0;
 
   constructor(private readonly src: SourceText, private readonly resolver: TableResolver, private readonly options: BindOptions) {}
 
@@ -399,7 +401,7 @@ class Binder {
   private bindSource(t: Exclude<A.TabularExpr, A.PipeNode>, scope: Scope): P.PlanNode {
     switch (t.kind) {
       case 'tableRef':
-        if (t.name === MV_APPLY_SOURCE) {
+        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE) {
           const e = scope.lookup(t.name);
           if (e?.kind === 'tabular') return e.plan;
         }
@@ -622,6 +624,13 @@ class Binder {
         return this.bindMvExpand(input, op, scope);
       case 'mv-apply':
         return this.bindMvApply(input, op, scope);
+      case 'partition':
+        return this.bindPartition(input, op, scope);
+      case 'top-hitters':
+        return this.bindTopHitters(input, op, scope);
+      case 'consume':
+        // reads its input; returns its columns and no rows
+        return P.generic('consume', [input], input.schema, ([sql]) => `SELECT * FROM (${sql}) AS cs WHERE FALSE`, false);
       case 'parse':
       case 'parse-where':
         return this.bindParse(input, op, scope);
@@ -950,6 +959,44 @@ class Binder {
       const exprs = [...keep.map(({ i }) => `${outer}.${T.C(i)}`), ...body.schema.map((_, i) => `s.${T.C(i)}`)];
       return `SELECT ${T.selectList(exprs)} FROM (${inSql}) AS ${outer}, LATERAL (${bodySql}) AS s`;
     }, false);
+  }
+
+  /**
+   * partition by Column ( subquery ): the subquery runs once per distinct Column value over the
+   * rows with that value (PARTITION_SOURCE), and the results are unioned. In SQL: the input as a
+   * CTE, its distinct keys, and the subquery joined LATERAL to each key. The `{ … }` form (a
+   * subquery with its own source, the legacy strategy) is refused.
+   */
+  private bindPartition(input: P.PlanNode, op: A.PartitionOp, scope: Scope): P.PlanNode {
+    if (op.withSource) throw this.error(op.span, "partition: a subquery with its own source ({ … }) is not supported; write the subquery as a transformation of the partition: partition by Column ( operators )");
+    const k = input.schema.findIndex((c) => c.name === op.column);
+    if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
+    if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
+    const id = this.partitions++;
+    const cte = `pin${id}`, keys = `pkey${id}`;
+    const source = P.generic('partition-source', [], input.schema, () => `SELECT * FROM ${cte} AS p WHERE p.${T.C(k)} IS NOT DISTINCT FROM ${keys}.pk`, P.isSerialized(input));
+    const inner = new Scope(scope);
+    inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
+    const body = this.bindTabular(op.body, inner);
+    return P.generic('partition', [input, body], body.schema, ([inSql, bodySql]) =>
+      `WITH ${cte} AS (${inSql}) SELECT ${T.selectList(body.schema.map((_, i) => `s.${T.C(i)}`))} FROM (SELECT DISTINCT ${T.C(k)} AS pk FROM ${cte}) AS ${keys}, LATERAL (${bodySql}) AS s`, false);
+  }
+
+  /** top-hitters N of V [by S] = summarize approximate_count_V = count() (or approximate_sum_S = sum(S)) by V | top N by it desc (exact here). */
+  private bindTopHitters(input: P.PlanNode, op: A.TopHittersOp, scope: Scope): P.PlanNode {
+    const nameOf = (e: A.Expr) => (e.kind === 'name' ? e.name : undefined);
+    const valueName = nameOf(op.value) ?? 'Value';
+    const aggName = op.by ? `approximate_sum_${nameOf(op.by) ?? valueName}` : `approximate_count_${valueName}`;
+    const span = op.span;
+    const agg: A.Expr = { kind: 'call', name: op.by ? 'sum' : 'count', nameSpan: span, args: op.by ? [op.by] : [], span };
+    const summarize: A.SummarizeOp = {
+      kind: 'summarize',
+      aggregates: [{ names: [{ name: aggName, span }], expr: agg, span }],
+      by: [nameOf(op.value) ? { expr: op.value, span } : { names: [{ name: valueName, span }], expr: op.value, span }],
+      span,
+    };
+    const summarized = this.bindOperator(input, summarize, scope);
+    return this.bindOperator(summarized, { kind: 'top', count: op.count, key: { expr: { kind: 'name', name: aggName, span }, order: 'desc', span }, span }, scope);
   }
 
   // ───────────── parse / parse-where / parse-kv ─────────────

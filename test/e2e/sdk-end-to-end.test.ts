@@ -192,6 +192,16 @@ describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => 
     assert.deepEqual(world.rows, [[1846988464401551951]]);
   });
 
+  it('runs partition, top-hitters and consume over stored rows', async () => {
+    const expected = [...LEVELS].sort().map((l) => [l, rows.filter((r) => r.Level === l).length]);
+    const t = await q('AppEvents_CL | partition hint.strategy=native by Level (summarize n = count() by Level) | sort by Level asc');
+    assert.deepEqual(t.rows, expected);
+    const hitters = await q('AppEvents_CL | top-hitters 1 of Level');
+    const top = [...expected].sort((a, b) => (b[1] as number) - (a[1] as number))[0]!;
+    assert.deepEqual(hitters.rows, [top]);
+    assert.deepEqual((await q('AppEvents_CL | consume | count')).rows, [[0]]);
+  });
+
   it('intersects the request timespan with the query', async () => {
     const startTime = new Date(base - 5 * HOUR);
     const endTime = new Date(base - 3 * HOUR);
