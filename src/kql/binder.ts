@@ -11,6 +11,7 @@ import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate,
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
 import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
+import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -175,9 +176,11 @@ class Binder {
       case 'qref':
       case 'unionSource':
       case 'searchSource':
-        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value, scope), name) };
+        // A let-bound tabular expression has no name of its own: union/search withsource call it
+        // union_arg<i> / search_arg<i>, as Kusto does (a plain table reference keeps the table's name).
+        return { kind: 'tabular', plan: this.bindTabular(value, scope) };
       case 'subquery':
-        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value.query, scope), name) };
+        return { kind: 'tabular', plan: this.bindTabular(value.query, scope) };
       case 'name': {
         // `let x = y;` — y may be a let (scalar/tabular) or a table
         const e = scope.lookup(value.name);
@@ -186,7 +189,7 @@ class Binder {
       }
       case 'call': {
         const r = this.bindCallOrTabular(value, EMPTY_ROW, scope);
-        return r.kind === 'tabular' ? { kind: 'tabular', plan: this.withAsName(r.plan, name) } : r;
+        return r;
       }
       default:
         return { kind: 'scalar', expr: this.bindExpr(value, EMPTY_ROW, scope) };
@@ -1012,7 +1015,7 @@ class Binder {
     op.parts.forEach((part, i) => {
       const last = i === op.parts.length - 1;
       if (part.kind === 'text') {
-        re += op.parseKind === 'regex' ? part.value : regexEscape(part.value);
+        re += op.parseKind === 'regex' ? kustoRegexToRe2(part.value) : regexEscape(part.value);
         if (op.parseKind === 'regex') groups += T.countGroups(part.value);
       } else if (part.kind === 'star') {
         // A trailing * (simple/relaxed) may match nothing, so it never decides a match or a capture:

@@ -1,7 +1,6 @@
 /**
- * Conformance cases for the tabular operators added in the second KQL pass: partition,
- * top-hitters, consume (partition-operator.md, top-hitters-operator.md, consume-operator.md),
- * on the harness tables (harness.ts).
+ * Conformance cases of the second KQL pass on the harness tables (harness.ts): the operators
+ * partition, top-hitters, consume; regexes as Kusto reads them (regex.md); union withsource names.
  */
 import type { Case } from './cases.js';
 
@@ -20,4 +19,15 @@ export const OPERATOR_CASES: Case[] = [
   // ───────────── consume-operator.md ─────────────
   { q: 'Events | consume', cols: ['TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Count:long', 'Props:dynamic', '_ResourceId:string'], rows: [] },
   { q: 'Events | consume decodeblocks = true | count', cols: ['Count:long'], rows: [[0]] },
+
+  // ───────────── regex.md: Perl classes are Unicode-aware; \u escapes ─────────────
+  { q: 'print extract(@"\\d+", 0, "x٣٤y"), "٣" matches regex @"^\\d$", "x" matches regex @"^\\D$", countof("a1b٢2", @"\\d", "regex")', cols: ['print_0:string', 'print_1:bool', 'print_2:bool', 'print_3:long'], rows: [['٣٤', true, true, 3]] },
+  { q: 'print a = "é" matches regex @"^\\w$", b = "\u00a0" matches regex @"^\\s$", c = "é" matches regex @"^\\W$", d = extract(@"(\\w+)", 1, "¡héllo!"), e = "ab" matches regex @"^[\\w]+$"', cols: ['a:bool', 'b:bool', 'c:bool', 'd:string', 'e:bool'], rows: [[true, true, false, 'héllo', true]] },
+  { q: 'print a = "é" matches regex @"^\\u00e9$", b = "é" matches regex @"^\\u{E9}$", c = "é" matches regex @"^\\U000000E9$", d = replace_regex("a1b2", @"\\d", "#")', cols: ['a:bool', 'b:bool', 'c:bool', 'd:string'], rows: [[true, true, true, 'a#b#']] },
+  { q: 'print t = trim_start(@"\\d+", "٣٤abc"), u = trim_end(@"\\s+", "abc\u00a0 ")', cols: ['t:string', 'u:string'], rows: [['abc', 'abc']] },
+  // ───────────── union-operator.md: withsource names let-bound tabular arguments union_arg<i> ─────────────
+  { q: 'let T = datatable(x:long)[1]; union withsource=src T, (datatable(x:long)[2]) | project src, x', cols: ['src:string', 'x:long'], rows: [['union_arg0', 1], ['union_arg1', 2]] },
+  { q: 'let T = Events | where Level == "Warning"; union withsource=src T, (Events | where Level == "Error" | take 1) | summarize count() by src', cols: ['src:string', 'count_:long'], rows: [['union_arg0', 1], ['union_arg1', 1]] },
+  { q: 'let T = Events; union withsource=src T, (Events | take 1) | summarize count() by src', cols: ['src:string', 'count_:long'], rows: [['Events', 6], ['union_arg1', 1]] },
 ];
+
