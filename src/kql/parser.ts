@@ -1704,6 +1704,14 @@ class Parser {
       this.expectOp(']');
       return '[' + items.join(',') + ']';
     }
+    // a nested dynamic(…) literal is its value (dynamic-to-json-function.md writes them)
+    if (t.kind === 'ident' && t.text === 'dynamic' && this.isOp('(', 1)) {
+      this.next();
+      this.expectOp('(');
+      const inner = this.parseJsonValue(depth + 1);
+      this.expectOp(')');
+      return inner;
+    }
     if (this.acceptOp('{')) {
       const items: string[] = [];
       if (!this.isOp('}')) {
