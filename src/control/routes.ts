@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerEffectiveAccessRoutes } from './effective-access.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
@@ -48,6 +49,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerEffectiveAccessRoutes(router);
   return router;
 }
 
