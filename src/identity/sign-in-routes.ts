@@ -131,7 +131,8 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
       .header('content-security-policy', SIGN_IN_CSP)
       .header('cache-control', 'no-store')
       .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
+      // Not no-referrer: under it Chromium sends `Origin: null` with the form, which the Origin check refuses.
+      .header('referrer-policy', 'same-origin')
       .header('x-content-type-options', 'nosniff')
       .type('text/html; charset=utf-8')
       .send(html);

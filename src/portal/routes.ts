@@ -55,7 +55,7 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
       .header('content-security-policy', PORTAL_CSP)
       .header('x-content-type-options', 'nosniff')
       .header('x-frame-options', 'DENY')
-      .header('referrer-policy', 'no-referrer')
+      .header('referrer-policy', 'same-origin') // keeps Origin on the portal's own POSTs (sign-out)
       .header('cross-origin-opener-policy', 'same-origin');
 
   const file = (path: string): Buffer | undefined => {

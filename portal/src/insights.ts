@@ -1,0 +1,79 @@
+/**
+ * Workspace insights over the query audit (LAQueryLogs): who queried what, failures, denials (401/403/404),
+ * the slowest queries, and ingestion volume per table. Each panel is a KQL query through the Query API,
+ * so it shows exactly what the user may read.
+ */
+import { ApiFailure, api, runQuery, type Workspace } from './api';
+import { renderChart } from './chart';
+import { clear, h } from './dom';
+import { loadDirectory, nameOf } from './directory';
+import { staticTable } from './table';
+
+const WINDOWS: [string, string][] = [['1d', 'Last 24 hours'], ['7d', 'Last 7 days'], ['30d', 'Last 30 days']];
+
+interface Panel { id: string; title: string; description: string; query: (since: string) => string; chart?: string }
+
+const EXTRA_PANELS: Panel[] = [
+  {
+    id: 'audit-slowest-queries',
+    title: 'Slowest queries',
+    description: 'The twenty queries that took longest.',
+    query: (since) => `LAQueryLogs\n| where TimeGenerated > ago(${since})\n| top 20 by ResponseDurationMs desc\n| project TimeGenerated, AADObjectId, ResponseDurationMs, ResponseCode, QueryText = substring(QueryText, 0, 120)`,
+  },
+  {
+    id: 'ingestion-volume',
+    title: 'Ingestion volume per table',
+    description: 'Rows stored per table in the window (tables you may read).',
+    query: (since) => `union withsource=Table *\n| where TimeGenerated > ago(${since})\n| summarize Rows = count() by Table\n| order by Rows desc`,
+    chart: 'barchart',
+  },
+];
+
+export async function insightsPage(host: HTMLElement, workspaces: Workspace[]): Promise<void> {
+  const wsSelect = h('select', { id: 'insights-workspace' }, ...workspaces.map((w) => h('option', { value: w.customerId }, `${w.name} (${w.resourceGroup})`)));
+  const winSelect = h('select', { id: 'insights-window' }, ...WINDOWS.map(([v, l]) => h('option', { value: v, selected: v === '7d' }, l)));
+  const refresh = h('button', { type: 'button', className: 'primary', id: 'insights-refresh' }, 'Refresh');
+  const panels = h('div', { className: 'panels', id: 'insights-panels' });
+  host.append(
+    h('h1', {}, 'Workspace insights'),
+    h('div', { className: 'toolbar' }, h('label', { for: 'insights-workspace' }, 'Workspace'), wsSelect, h('label', { for: 'insights-window' }, 'Window'), winSelect, refresh),
+    panels,
+  );
+  const dir = await loadDirectory();
+
+  const load = async () => {
+    clear(panels);
+    const w = workspaces.find((x) => x.customerId === wsSelect.value)!;
+    const since = winSelect.value;
+    const meta = await api<{ queries: { id: string; displayName: string; description: string; body: string }[] }>('GET', `/v1/workspaces/${w.customerId}/metadata`);
+    const saved: Panel[] = meta.queries.map((q) => ({ id: q.id, title: q.displayName, description: q.description, query: (s: string) => q.body.replace(/ago\(7d\)/g, `ago(${s})`) }));
+    if (!saved.length) panels.append(h('p', { role: 'note' }, 'You may not read the query audit (LAQueryLogs) of this workspace: its panels are not shown.'));
+    for (const p of [...saved, ...EXTRA_PANELS]) {
+      const section = h('section', { className: 'panel', id: `panel-${p.id}`, 'aria-labelledby': `title-${p.id}` }, h('h2', { id: `title-${p.id}` }, p.title), h('p', { className: 'muted' }, p.description));
+      panels.append(section);
+      try {
+        const r = await runQuery(w.customerId, p.query(since));
+        const t = r.tables[0]!;
+        const principalCol = t.columns.findIndex((c) => c.name === 'AADObjectId');
+        const columns = t.columns.map((c) => c.name);
+        const rows = t.rows.map((row) => row.slice());
+        if (principalCol >= 0) {
+          columns.splice(principalCol + 1, 0, 'Principal');
+          for (const row of rows) row.splice(principalCol + 1, 0, nameOf(dir, row[principalCol]));
+        }
+        if (p.chart && t.rows.length) {
+          const c = h('div', { className: 'chart-canvas small' });
+          section.append(c);
+          renderChart(c, { columns: t.columns, rows: t.rows }, p.chart);
+        }
+        section.append(staticTable(p.title, columns, rows, `table-${p.id}`));
+      } catch (err) {
+        section.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
+      }
+    }
+  };
+  refresh.addEventListener('click', () => void load());
+  wsSelect.addEventListener('change', () => void load());
+  winSelect.addEventListener('change', () => void load());
+  await load();
+}
