@@ -16,6 +16,27 @@ export function formatCell(v: unknown): string {
   return String(v);
 }
 
+/** The Query API sends `dynamic` values as JSON text (as Azure does): parse them once for display. */
+export function parseDynamic(data: GridData): GridData {
+  const dyn = data.columns.map((c, i) => (c.type === 'dynamic' ? i : -1)).filter((i) => i >= 0);
+  if (!dyn.length) return data;
+  const rows = data.rows.map((r) => {
+    const out = r.slice();
+    for (const i of dyn) {
+      const v = out[i];
+      if (typeof v === 'string' && /^[[{]/.test(v)) {
+        try {
+          out[i] = JSON.parse(v);
+        } catch {
+          /* keep the text */
+        }
+      }
+    }
+    return out;
+  });
+  return { columns: data.columns, rows };
+}
+
 export function renderGrid(host: HTMLElement, data: GridData): void {
   clear(host);
   const details = h('section', { className: 'cell-details', 'aria-label': 'Value details', hidden: true });

@@ -47,9 +47,9 @@ export async function insightsPage(host: HTMLElement, workspaces: Workspace[]): 
     const since = winSelect.value;
     const meta = await api<{ queries: { id: string; displayName: string; description: string; body: string }[] }>('GET', `/v1/workspaces/${w.customerId}/metadata`);
     const saved: Panel[] = meta.queries.map((q) => ({ id: q.id, title: q.displayName, description: q.description, query: (s: string) => q.body.replace(/ago\(7d\)/g, `ago(${s})`) }));
-    if (!saved.length) panels.append(h('p', { role: 'note' }, 'You may not read the query audit (LAQueryLogs) of this workspace: its panels are not shown.'));
+    if (!saved.length) panels.append(h('p', { role: 'note' }, 'The query audit (LAQueryLogs) is not readable here: turn it on with a diagnostic setting (category Audit) on the workspace, or ask for read access to it.'));
     for (const p of [...saved, ...EXTRA_PANELS]) {
-      const section = h('section', { className: 'panel', id: `panel-${p.id}`, 'aria-labelledby': `title-${p.id}` }, h('h2', { id: `title-${p.id}` }, p.title), h('p', { className: 'muted' }, p.description));
+      const section = h('section', { className: 'panel', tabindex: 0, id: `panel-${p.id}`, 'aria-labelledby': `title-${p.id}` }, h('h2', { id: `title-${p.id}` }, p.title), h('p', { className: 'muted' }, p.description));
       panels.append(section);
       try {
         const r = await runQuery(w.customerId, p.query(since));

@@ -3,13 +3,14 @@
  * a time range, the Query API, a virtualised grid, charts for `render`, CSV export, and query errors
  * marked at their line and column in the editor.
  */
+import 'monaco-editor/esm/vs/editor/editor.all.js'; // the editor's features: suggest, hover, find, folding…
 import * as monaco from 'monaco-editor/esm/vs/editor/editor.api';
 import { getKustoWorker, themeNames } from '@kusto/monaco-kusto';
 import { ApiFailure, api, runQuery, type QueryResult, type Workspace } from './api';
 import { renderChart, resizeChart, CHART_KINDS } from './chart';
 import { downloadCsv } from './csv';
 import { clear, h } from './dom';
-import { renderGrid, type GridData } from './grid';
+import { parseDynamic, renderGrid, type GridData } from './grid';
 
 (self as any).MonacoEnvironment = {
   getWorker(_id: string, label: string) {
@@ -152,7 +153,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     try {
       const r: QueryResult = await runQuery(workspace().customerId, query, timeSelect.value || undefined);
       const t = r.tables[0] ?? { columns: [], rows: [] };
-      result = { columns: t.columns, rows: t.rows };
+      result = parseDynamic({ columns: t.columns, rows: t.rows });
       renderGrid(panelResults, result);
       csvButton.disabled = false;
       status.textContent = `${t.rows.length} rows in ${Math.round(performance.now() - started)} ms.`;

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
+import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { createUserWithCli, totpNow, type CreatedUser } from '../support/user-sign-in.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
@@ -29,6 +30,8 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     vigil = await startVigil();
     const b = vigil.bootstrap;
     const principals = new Principals(b);
+    // The query audit on: LAQueryLogs of the workspace receives every query (a diagnostic setting, category Audit).
+    await sdkClients(b).monitor.diagnosticSettings.createOrUpdate(b.workspaceResourceId, 'audit', { workspaceId: b.workspaceResourceId, logs: [{ category: 'Audit', enabled: true }] });
     // The analyst reads everything of the subscription, the audit included, and may see who has access.
     analyst = await createUserWithCli(vigil, 'analyst@vigil.local', ['--name', 'Ana Lyst', '--role', 'Log Analytics Reader', '--scope', `/subscriptions/${b.subscriptionId}`]);
     // Another principal may query the workspace but read no table: its query of LAQueryLogs is a 403.
@@ -91,12 +94,12 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
       (window as any).vigilEditor.setValue('range t from ago(2h) to now() step 10m\n| extend Requests = toint(hourofday(t)) * 3 + 7, Errors = 2\n| render timechart'),
     );
     await page.click('#run');
-    await page.waitForSelector('#chart[data-visualization=timechart] svg path', { timeout: 60_000 });
+    await page.waitForSelector('#chart[data-visualization=timechart] svg path', { state: 'attached', timeout: 60_000 });
     assert.match((await page.locator('#query-status').textContent()) ?? '', /^1[23] rows/);
     await screenshot(page, '02-logs-timechart');
     await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 6 step 1\n| extend Name = strcat("host-", tostring(x)), Value = x * x\n| project Name, Value\n| render columnchart'));
     await page.click('#run');
-    await page.waitForSelector('#chart[data-visualization=columnchart] svg path', { timeout: 60_000 });
+    await page.waitForSelector('#chart[data-visualization=columnchart] svg path', { state: 'attached', timeout: 60_000 });
     await page.click('#tab-results');
     assert.equal(await page.locator('#panel-results [role=row][aria-rowindex]').count(), 7, 'header + 6 rows');
     await noSeriousViolations('logs');
