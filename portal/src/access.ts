@@ -30,11 +30,15 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
   if (!dir.some((d) => d.id === me)) dir.unshift({ id: me, name: `${String(claims().name ?? 'me')} (you)`, kind: 'User' });
   const principal = h('select', { id: 'access-principal' }, ...dir.map((d) => h('option', { value: d.id }, `${d.name} — ${d.kind}`)));
   const wsSelect = h('select', { id: 'access-workspace' }, ...workspaces.map((w) => h('option', { value: w.id }, `${w.name} (${w.resourceGroup})`)));
+  const filter = h('input', { id: 'access-filter', type: 'search', placeholder: 'Table name' });
+  const readableOnly = h('input', { id: 'access-readable', type: 'checkbox' });
   const out = h('div', { id: 'access-result' });
   host.append(
     h('h1', {}, 'Access'),
     h('p', { className: 'muted' }, 'Who can read which table, and why: the role assignments and scopes behind each grant.'),
-    h('div', { className: 'toolbar' }, h('label', { for: 'access-principal' }, 'Principal'), principal, h('label', { for: 'access-workspace' }, 'Workspace'), wsSelect),
+    h('div', { className: 'toolbar' }, h('label', { for: 'access-principal' }, 'Principal'), principal, h('label', { for: 'access-workspace' }, 'Workspace'), wsSelect,
+      h('label', { for: 'access-filter' }, 'Filter tables'), filter,
+      readableOnly, h('label', { for: 'access-readable' }, 'Readable tables only')),
     out,
   );
   const load = async () => {
@@ -46,7 +50,9 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
         staticTable(
           'Effective access per table',
           ['Table', 'Can read', 'Granted by'],
-          r.tables.map((t) => [t.table, t.canRead ? 'Yes' : 'No', t.canRead ? t.grants.map(grantText).join('; ') : DENIED[t.deniedBecause ?? ''] ?? '']),
+          r.tables
+            .filter((t) => (!readableOnly.checked || t.canRead) && t.table.toLowerCase().includes(filter.value.trim().toLowerCase()))
+            .map((t) => [t.table, t.canRead ? 'Yes' : 'No', t.canRead ? t.grants.map(grantText).join('; ') : DENIED[t.deniedBecause ?? ''] ?? '']),
           'access-table',
         ),
       );
@@ -56,5 +62,7 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
   };
   principal.addEventListener('change', () => void load());
   wsSelect.addEventListener('change', () => void load());
+  filter.addEventListener('input', () => void load());
+  readableOnly.addEventListener('change', () => void load());
   await load();
 }

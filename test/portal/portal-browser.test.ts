@@ -134,6 +134,17 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.match((await details.textContent()) ?? '', /"roles": \[\s+"reader",\s+"analyst"\s+\]/);
   });
 
+  it('keeps only the rows in view in the page (virtualised grid)', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 200000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
+    await page.click('#run');
+    await page.waitForFunction(() => /^200000 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    const inPage = await page.locator('#panel-results .grid-body [role=row]').count();
+    assert.ok(inPage > 5 && inPage < 100, `${inPage} rows in the DOM`);
+    await page.locator('#panel-results .grid-viewport').evaluate((el) => (el.scrollTop = 28 * 150_000));
+    await page.waitForSelector('#panel-results [aria-rowindex="150002"]', { state: 'attached' });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="150002"] [role=cell]').first().textContent(), '150001');
+  });
+
   it('shows the insights, with the other principal’s 403 in the audit', async () => {
     await page.click('#nav-insights');
     await page.waitForSelector('main[data-page=insights][data-ready=true]', { timeout: 120_000 });
@@ -160,6 +171,11 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     const theirs = (await page.locator('#access-table').textContent()) ?? '';
     assert.match(theirs, /LAQueryLogsNo/);
     assert.doesNotMatch(theirs, /Yes/);
+    await page.check('#access-readable');
+    await page.waitForFunction(() => document.querySelector('#access-table tbody')?.textContent === 'No rows.');
+    await page.uncheck('#access-readable');
+    await page.fill('#access-filter', 'laquery');
+    await page.waitForFunction(() => document.querySelectorAll('#access-table tbody tr').length === 1);
     await screenshot(page, '05-access');
     await noSeriousViolations('access');
   });
