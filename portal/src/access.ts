@@ -60,9 +60,51 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
       out.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
     }
   };
+  host.append(await grantForm(() => principal.value, () => workspaces.find((w) => w.id === wsSelect.value)!, load));
   principal.addEventListener('change', () => void load());
   wsSelect.addEventListener('change', () => void load());
   filter.addEventListener('input', () => void load());
   readableOnly.addEventListener('change', () => void load());
   await load();
+}
+
+/**
+ * Grants a built-in role to the selected principal, through ARM's role assignment API (PUT
+ * …/roleAssignments/{guid}), so it needs what any client needs: `roleAssignments/write` at the scope.
+ */
+async function grantForm(principalId: () => string, workspace: () => Workspace, reload: () => Promise<void>): Promise<HTMLElement> {
+  const w = workspace();
+  let roles: { id: string; properties: { roleName: string; type: string } }[] = [];
+  try {
+    roles = (await api<{ value: typeof roles }>('GET', `${w.id}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01`)).value.filter((r) => r.properties.type === 'BuiltInRole');
+  } catch {
+    /* cannot list roles: the form stays empty */
+  }
+  const role = h('select', { id: 'grant-role' }, ...roles.map((r) => h('option', { value: r.id, selected: r.properties.roleName === 'Log Analytics Reader' }, r.properties.roleName)));
+  const scope = h('select', { id: 'grant-scope' }, h('option', { value: 'workspace' }, 'This workspace'), h('option', { value: 'resourceGroup' }, 'Its resource group'), h('option', { value: 'subscription' }, 'Its subscription'));
+  const table = h('input', { id: 'grant-table', type: 'text', placeholder: 'all tables' });
+  const button = h('button', { type: 'button', className: 'primary', id: 'grant' }, 'Grant');
+  const result = h('p', { id: 'grant-result', role: 'status' });
+  button.addEventListener('click', async () => {
+    const ws = workspace();
+    const base = scope.value === 'subscription' ? `/subscriptions/${ws.subscriptionId}` : scope.value === 'resourceGroup' ? `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}` : ws.id;
+    const at = table.value.trim() && scope.value === 'workspace' ? `${ws.id}/tables/${table.value.trim()}` : base;
+    result.textContent = 'Granting…';
+    try {
+      await api('PUT', `${at}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, { properties: { roleDefinitionId: role.value, principalId: principalId() } });
+      result.textContent = `Granted ${role.selectedOptions[0]?.textContent ?? ''} at ${at}.`;
+      await reload();
+    } catch (err) {
+      result.textContent = err instanceof ApiFailure ? `Not granted: ${err.code}: ${err.message}` : String(err);
+    }
+  });
+  return h('section', { className: 'panel grant', 'aria-labelledby': 'grant-title' },
+    h('h2', { id: 'grant-title' }, 'Grant a role to this principal'),
+    h('div', { className: 'toolbar' },
+      h('label', { for: 'grant-role' }, 'Role'), role,
+      h('label', { for: 'grant-scope' }, 'Scope'), scope,
+      h('label', { for: 'grant-table' }, 'Table (optional)'), table,
+      button),
+    result,
+  );
 }

@@ -180,6 +180,14 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await noSeriousViolations('access');
   });
 
+  it('a reader cannot grant roles from the portal: ARM refuses the call', async () => {
+    await page.selectOption('#grant-role', { label: 'Owner' });
+    await page.click('#grant');
+    await page.waitForFunction(() => /^Not granted: AuthorizationFailed/.test(document.querySelector('#grant-result')?.textContent ?? ''));
+    const list = await call(vigil.bootstrap, await new Principals(vigil.bootstrap).adminToken(AUD.arm), 'GET', `/subscriptions/${vigil.bootstrap.subscriptionId}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${limited.objectId}'`)}`);
+    assert.equal(list.json<{ value: unknown[] }>().value.length, 1, 'still only the query-only role');
+  });
+
   it('had no Content-Security-Policy violation and no page error', () => {
     assert.deepEqual(cspViolations, []);
     assert.deepEqual(pageErrors, []);
@@ -201,5 +209,26 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.equal((await context.cookies()).find((c) => c.name === 'vigil_session'), undefined);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('form input[name=username]');
+  });
+
+  it('an owner grants a table to a principal from the Access page, and the page shows the new grant', async () => {
+    const owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
+    await page.getByLabel('User name').fill(owner.userPrincipalName);
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
+    await page.selectOption('#access-principal', limited.objectId);
+    await page.waitForFunction(() => document.querySelector('#access-summary')?.textContent?.includes('Query only'));
+    await page.selectOption('#grant-role', { label: 'Reader' });
+    await page.fill('#grant-table', 'LAQueryLogs');
+    await page.click('#grant');
+    await page.waitForFunction(() => /^Granted Reader at /.test(document.querySelector('#grant-result')?.textContent ?? ''));
+    await page.fill('#access-filter', 'LAQueryLogs');
+    await page.waitForFunction(() => /LAQueryLogsYesReader at \/subscriptions\/.*\/tables\/LAQueryLogs/.test(document.querySelector('#access-table')?.textContent ?? ''));
+    await screenshot(page, '06-access-granted');
+    // The grant is real: the principal's query of LAQueryLogs now succeeds.
+    const q = await call(vigil.bootstrap, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
+    assert.equal(q.status, 200, q.text);
   });
 });
