@@ -60,7 +60,7 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
       out.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
     }
   };
-  host.append(await grantForm(() => principal.value, () => workspaces.find((w) => w.id === wsSelect.value)!, load));
+  out.before(await grantForm(() => principal.value, () => workspaces.find((w) => w.id === wsSelect.value)!, load));
   principal.addEventListener('change', () => void load());
   wsSelect.addEventListener('change', () => void load());
   filter.addEventListener('input', () => void load());
