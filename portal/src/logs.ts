@@ -61,6 +61,10 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
   const timeSelect = h('select', { id: 'timerange' }, ...TIME_RANGES.map(([v, label]) => h('option', { value: v, selected: v === 'P1D' }, label)));
   const runButton = h('button', { type: 'button', className: 'primary', id: 'run' }, 'Run');
   const csvButton = h('button', { type: 'button', id: 'export-csv', disabled: true }, 'Export CSV');
+  const saved = h('select', { id: 'saved-queries' }, h('option', { value: '' }, '—'));
+  const history = h('select', { id: 'query-history' }, h('option', { value: '' }, '—'));
+  const saveName = h('input', { id: 'save-name', type: 'text', placeholder: 'Name', maxlength: 256 });
+  const saveButton = h('button', { type: 'button', id: 'save-query' }, 'Save query');
   const status = h('p', { className: 'status', role: 'status', id: 'query-status' });
   const errorBox = h('div', { className: 'query-error', role: 'alert', id: 'query-error', hidden: true });
   const editorHost = h('div', { className: 'editor', id: 'editor' });
@@ -77,6 +81,10 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
       h('label', { for: 'workspace' }, 'Workspace'), wsSelect,
       h('label', { for: 'timerange' }, 'Time range'), timeSelect,
       runButton, csvButton),
+    h('div', { className: 'toolbar' },
+      h('label', { for: 'saved-queries' }, 'Saved queries'), saved,
+      h('label', { for: 'query-history' }, 'History'), history,
+      h('label', { for: 'save-name' }, 'Save as'), saveName, saveButton),
     editorHost,
     errorBox,
     status,
@@ -109,6 +117,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     }
   };
   wsSelect.addEventListener('change', () => void loadSchema());
+  wsSelect.addEventListener('change', () => void loadSaved());
 
   let result: GridData | undefined;
   const select = (tab: 'results' | 'chart') => {
@@ -142,9 +151,56 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     }
   };
 
+  // Saved queries are the workspace's savedSearches (ARM), so SDKs and the CLI see the same ones.
+  const savedBase = () => `${workspace().id}/savedSearches`;
+  let savedList: { name: string; properties: { displayName: string; query: string } }[] = [];
+  const loadSaved = async () => {
+    try {
+      savedList = (await api<{ value: typeof savedList }>('GET', `${savedBase()}?api-version=2020-08-01`)).value;
+    } catch {
+      savedList = [];
+    }
+    clear(saved);
+    saved.append(h('option', { value: '' }, savedList.length ? 'Open a saved query…' : '—'), ...savedList.map((x) => h('option', { value: x.name }, x.properties.displayName)));
+  };
+  saved.addEventListener('change', () => {
+    const x = savedList.find((s) => s.name === saved.value);
+    if (x) model.setValue(x.properties.query);
+  });
+  saveButton.addEventListener('click', async () => {
+    const displayName = saveName.value.trim();
+    if (!displayName) {
+      status.textContent = 'Give the query a name to save it.';
+      return;
+    }
+    const id = displayName.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').slice(0, 100) || crypto.randomUUID();
+    try {
+      await api('PUT', `${savedBase()}/${encodeURIComponent(id)}?api-version=2020-08-01`, { properties: { category: 'Portal', displayName, query: model.getValue(), version: 2 } });
+      status.textContent = `Saved as '${displayName}'.`;
+      await loadSaved();
+    } catch (err) {
+      status.textContent = err instanceof ApiFailure ? `Not saved: ${err.code}: ${err.message}` : String(err);
+    }
+  });
+  // History: this tab's last 20 queries (sessionStorage, gone with the tab).
+  const HISTORY_KEY = 'vigil.history';
+  const readHistory = () => JSON.parse(sessionStorage.getItem(HISTORY_KEY) ?? '[]') as string[];
+  const paintHistory = () => {
+    clear(history);
+    const items = readHistory();
+    history.append(h('option', { value: '' }, items.length ? 'Recent queries…' : '—'), ...items.map((q, i) => h('option', { value: String(i) }, q.replace(/\s+/g, ' ').slice(0, 80))));
+  };
+  history.addEventListener('change', () => {
+    const q = readHistory()[Number(history.value)];
+    if (history.value !== '' && q !== undefined) model.setValue(q);
+  });
+  paintHistory();
+
   const run = async () => {
     const query = model.getValue();
     sessionStorage.setItem(QUERY_KEY, query);
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify([query, ...readHistory().filter((q) => q !== query)].slice(0, 20)));
+    paintHistory();
     monaco.editor.setModelMarkers(model, 'vigil-query', []);
     errorBox.hidden = true;
     status.textContent = 'Running…';
@@ -177,5 +233,5 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
   runButton.addEventListener('click', () => void run());
   csvButton.addEventListener('click', () => result && downloadCsv(result));
   editor.addCommand(monaco.KeyMod.Shift | monaco.KeyCode.Enter, () => void run());
-  await loadSchema();
+  await Promise.all([loadSchema(), loadSaved()]);
 }

@@ -57,6 +57,23 @@ export interface WorkspaceRecord {
   createdDate: string;
   modifiedDate: string;
   tables: TableRecord[];
+  /** Saved searches (`…/workspaces/{ws}/savedSearches`, issue 18); absent until the first one. */
+  savedSearches?: SavedSearchRecord[];
+}
+
+export interface SavedSearchRecord {
+  /** The resource name (Azure's saved search id). */
+  name: string;
+  category: string;
+  displayName: string;
+  query: string;
+  functionAlias?: string;
+  functionParameters?: string;
+  version: number;
+  tags?: { name: string; value: string }[];
+  etag: string;
+  createdBy: string;
+  updatedAt: string;
 }
 
 export interface StreamColumn {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { createUserWithCli, signInUser } from '../support/user-sign-in.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
@@ -82,6 +83,39 @@ describe('portal routes and the effectiveAccess API', { timeout: 180_000 }, () =
     assert.equal(other.json<{ error: { code: string } }>().error.code, 'AuthorizationFailed');
     const bad = await call(b, await principals.adminToken(AUD.arm), 'GET', `${b.workspaceResourceId}/effectiveAccess?api-version=2022-10-01&principalId=not-a-guid`);
     assert.equal(bad.status, 400);
+  });
+
+  it('saved searches through the official SDK; a reader may list them but not write', async () => {
+    const b = vigil.bootstrap;
+    const { logAnalytics } = sdkClients(b);
+    const created = await logAnalytics.savedSearches.createOrUpdate(b.resourceGroup, b.workspaceName, 'failed-signins', {
+      category: 'Security',
+      displayName: 'Failed sign-ins',
+      query: 'SigninLogs | where ResultType != 0',
+      version: 2,
+    });
+    assert.equal(created.displayName, 'Failed sign-ins');
+    assert.ok(created.etag);
+    const got = await logAnalytics.savedSearches.get(b.resourceGroup, b.workspaceName, 'failed-signins');
+    assert.equal(got.query, 'SigninLogs | where ResultType != 0');
+    const listed = await logAnalytics.savedSearches.listByWorkspace(b.resourceGroup, b.workspaceName);
+    assert.deepEqual(listed.value?.map((x) => x.name), ['failed-signins']);
+    await assert.rejects(
+      logAnalytics.savedSearches.createOrUpdate(b.resourceGroup, b.workspaceName, 'failed-signins', { category: 'x', displayName: 'x', query: 'x', etag: 'W/"stale"' }),
+      (e: { statusCode?: number }) => e.statusCode === 412,
+    );
+    const reader = await principals.create('saved-reader');
+    await principals.assign(reader.objectId, 'Log Analytics Reader', b.workspaceResourceId);
+    const token = await reader.token(AUD.arm);
+    const base = `${b.workspaceResourceId}/savedSearches`;
+    assert.equal((await call(b, token, 'GET', `${base}?api-version=2020-08-01`)).status, 200);
+    const put = await call(b, token, 'PUT', `${base}/evil?api-version=2020-08-01`, { properties: { category: 'x', displayName: 'x', query: 'x' } });
+    assert.equal(put.status, 403, put.text);
+    assert.equal((await call(b, token, 'DELETE', `${base}/failed-signins?api-version=2020-08-01`)).status, 403);
+    const tooLong = await call(b, await principals.adminToken(AUD.arm), 'PUT', `${base}/big?api-version=2020-08-01`, { properties: { category: 'x', displayName: 'x', query: 'x'.repeat(70_000) } });
+    assert.equal(tooLong.status, 400);
+    await logAnalytics.savedSearches.delete(b.resourceGroup, b.workspaceName, 'failed-signins');
+    assert.equal((await logAnalytics.savedSearches.listByWorkspace(b.resourceGroup, b.workspaceName)).value?.length, 0);
   });
 
   it('shows access through a group, naming the group', async () => {

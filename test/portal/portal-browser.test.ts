@@ -134,6 +134,14 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.match((await details.textContent()) ?? '', /"roles": \[\s+"reader",\s+"analyst"\s+\]/);
   });
 
+  it('keeps a history of this tab’s queries; a reader may not save queries', async () => {
+    const options = await page.locator('#query-history option').allTextContents();
+    assert.ok(options.some((o) => o.startsWith('print Bag = bag_pack')), 'the last query is in the history');
+    await page.fill('#save-name', 'Mine');
+    await page.click('#save-query');
+    await page.waitForFunction(() => /^Not saved: AuthorizationFailed/.test(document.querySelector('#query-status')?.textContent ?? ''));
+  });
+
   it('keeps only the rows in view in the page (virtualised grid)', async () => {
     await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 200000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
     await page.click('#run');
@@ -227,6 +235,17 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.fill('#access-filter', 'LAQueryLogs');
     await page.waitForFunction(() => /LAQueryLogsYesReader at \/subscriptions\/.*\/tables\/LAQueryLogs/.test(document.querySelector('#access-table')?.textContent ?? ''));
     await screenshot(page, '06-access-granted');
+    // An owner saves a query as a savedSearch, and opens it again.
+    await page.click('#nav-logs');
+    await page.waitForSelector('main[data-page=logs][data-ready=true]', { timeout: 60_000 });
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs | where ResponseCode == 403'));
+    await page.fill('#save-name', 'Denied queries');
+    await page.click('#save-query');
+    await page.waitForFunction(() => document.querySelector('#query-status')?.textContent === "Saved as 'Denied queries'.");
+    await page.evaluate(() => (window as any).vigilEditor.setValue(''));
+    await page.selectOption('#saved-queries', { label: 'Denied queries' });
+    assert.equal(await page.evaluate(() => (window as any).vigilEditor.getValue()), 'LAQueryLogs | where ResponseCode == 403');
+    await screenshot(page, '07-logs-saved-query');
     // The grant is real: the principal's query of LAQueryLogs now succeeds.
     const q = await call(vigil.bootstrap, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
     assert.equal(q.status, 200, q.text);
