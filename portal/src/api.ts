@@ -56,6 +56,8 @@ export interface QueryResult {
   render?: { visualization: string; [k: string]: unknown };
 }
 
-export function runQuery(workspaceId: string, query: string, timespan?: string): Promise<QueryResult> {
-  return api<QueryResult>('POST', `/v1/workspaces/${workspaceId}/query`, { query, ...(timespan ? { timespan } : {}) }, { prefer: 'include-render=true' });
+/** `target`: a workspace id (workspace context), or a Query API path prefix such as `/v1/subscriptions/…` (resource context). */
+export function runQuery(target: string, query: string, timespan?: string): Promise<QueryResult> {
+  const prefix = target.startsWith('/v1/') ? target : `/v1/workspaces/${target}`;
+  return api<QueryResult>('POST', `${prefix}/query`, { query, ...(timespan ? { timespan } : {}) }, { prefer: 'include-render=true' });
 }

@@ -32,8 +32,8 @@ const QUERY_KEY = 'vigil.query';
 
 interface MetadataTable { name: string; columns: { name: string; type: string }[] }
 
-async function setSchema(model: monaco.editor.ITextModel, w: Workspace): Promise<number> {
-  const meta = await api<{ tables: MetadataTable[] }>('GET', `/v1/workspaces/${w.customerId}/metadata`);
+async function setSchema(model: monaco.editor.ITextModel, w: Workspace, prefix: string): Promise<number> {
+  const meta = await api<{ tables: MetadataTable[] }>('GET', `${prefix}/metadata`);
   const database = {
     name: w.name,
     tables: meta.tables.map((t) => ({ name: t.name, entityType: 'Table' as const, columns: t.columns.map((c) => ({ name: c.name, type: c.type })) })),
@@ -58,6 +58,10 @@ export function errorPosition(body: any): { line: number; column: number; token?
 
 export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Promise<void> {
   const wsSelect = h('select', { id: 'workspace' }, ...workspaces.map((w) => h('option', { value: w.customerId }, `${w.name} (${w.resourceGroup})`)));
+  const scopeSelect = h('select', { id: 'scope' },
+    h('option', { value: 'workspace' }, 'The workspace (workspace context)'),
+    h('option', { value: 'resourceGroup' }, 'Its resource group (resource context)'),
+    h('option', { value: 'subscription' }, 'Its subscription (resource context)'));
   const timeSelect = h('select', { id: 'timerange' }, ...TIME_RANGES.map(([v, label]) => h('option', { value: v, selected: v === 'P1D' }, label)));
   const runButton = h('button', { type: 'button', className: 'primary', id: 'run' }, 'Run');
   const csvButton = h('button', { type: 'button', id: 'export-csv', disabled: true }, 'Export CSV');
@@ -79,6 +83,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     h('h1', { className: 'visually-hidden' }, 'Logs'),
     h('div', { className: 'toolbar' },
       h('label', { for: 'workspace' }, 'Workspace'), wsSelect,
+      h('label', { for: 'scope' }, 'Scope'), scopeSelect,
       h('label', { for: 'timerange' }, 'Time range'), timeSelect,
       runButton, csvButton),
     h('div', { className: 'toolbar' },
@@ -107,9 +112,16 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
   (window as any).vigilEditor = editor; // for the browser tests and the curious
 
   const workspace = () => workspaces.find((w) => w.customerId === wsSelect.value)!;
+  /** The Query API path of the chosen scope: workspace context, or resource context over a resource group or subscription. */
+  const target = () => {
+    const w = workspace();
+    if (scopeSelect.value === 'subscription') return `/v1/subscriptions/${w.subscriptionId}`;
+    if (scopeSelect.value === 'resourceGroup') return `/v1/subscriptions/${w.subscriptionId}/resourceGroups/${w.resourceGroup}`;
+    return `/v1/workspaces/${w.customerId}`;
+  };
   const loadSchema = async () => {
     try {
-      const n = await setSchema(model, workspace());
+      const n = await setSchema(model, workspace(), target());
       status.textContent = `Schema loaded: ${n} tables you may read.`;
       editorHost.dataset.schema = 'loaded';
     } catch (err) {
@@ -117,6 +129,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     }
   };
   wsSelect.addEventListener('change', () => void loadSchema());
+  scopeSelect.addEventListener('change', () => void loadSchema());
   wsSelect.addEventListener('change', () => void loadSaved());
 
   let result: GridData | undefined;
@@ -207,7 +220,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     runButton.disabled = true;
     const started = performance.now();
     try {
-      const r: QueryResult = await runQuery(workspace().customerId, query, timeSelect.value || undefined);
+      const r: QueryResult = await runQuery(target(), query, timeSelect.value || undefined);
       const t = r.tables[0] ?? { columns: [], rows: [] };
       result = parseDynamic({ columns: t.columns, rows: t.rows });
       renderGrid(panelResults, result);

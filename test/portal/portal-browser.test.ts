@@ -142,6 +142,16 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => /^Not saved: AuthorizationFailed/.test(document.querySelector('#query-status')?.textContent ?? ''));
   });
 
+  it('queries in resource context over the resource group', async () => {
+    await page.selectOption('#scope', 'resourceGroup');
+    await page.waitForFunction(() => /^Schema loaded/.test(document.querySelector('#query-status')?.textContent ?? ''));
+    await page.evaluate(() => (window as any).vigilEditor.setValue('print Scope = "resource group"'));
+    await page.click('#run');
+    await page.waitForFunction(() => /^1 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="2"] [role=cell]').first().textContent(), 'resource group');
+    await page.selectOption('#scope', 'workspace');
+  });
+
   it('keeps only the rows in view in the page (virtualised grid)', async () => {
     await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 200000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
     await page.click('#run');
