@@ -81,7 +81,7 @@ export function forgetToken(): void {
 export function claims(): Record<string, unknown> {
   if (!accessToken) return {};
   const payload = accessToken.value.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
-  return JSON.parse(decodeURIComponent(escape(atob(payload)))) as Record<string, unknown>;
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))) as Record<string, unknown>;
 }
 
 /** Ends the sign-in session (cookie) and forgets the token. */
