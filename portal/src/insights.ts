@@ -71,9 +71,34 @@ export async function insightsPage(host: HTMLElement, workspaces: Workspace[]): 
         section.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
       }
     }
+    panels.append(await alertRulesPanel(w));
   };
   refresh.addEventListener('click', () => void load());
   wsSelect.addEventListener('change', () => void load());
   winSelect.addEventListener('change', () => void load());
   await load();
+}
+
+interface RuleView {
+  id: string;
+  name: string;
+  properties: { displayName?: string; severity: number; enabled: boolean; scopes: string[]; evaluationStatus: { lastEvaluation: { evaluatedAt: string; outcome: string } | null; firedAlerts: unknown[] } | null };
+}
+
+/** Log search alert rules that watch this workspace (ARM scheduledQueryRules), with their last evaluation and fired alerts. */
+async function alertRulesPanel(w: Workspace): Promise<HTMLElement> {
+  const section = h('section', { className: 'panel', tabindex: 0, id: 'panel-alert-rules', 'aria-labelledby': 'title-alert-rules' },
+    h('h2', { id: 'title-alert-rules' }, 'Alert rules'),
+    h('p', { className: 'muted' }, 'Log search alert rules on this workspace: state, last evaluation, alerts fired now.'));
+  try {
+    const r = await api<{ value: RuleView[] }>('GET', `/subscriptions/${w.subscriptionId}/providers/Microsoft.Insights/scheduledQueryRules?api-version=2023-12-01`);
+    const mine = r.value.filter((x) => x.properties.scopes.some((s) => s.toLowerCase() === w.id.toLowerCase()));
+    section.append(staticTable('Alert rules', ['Rule', 'Severity', 'Enabled', 'Last evaluation', 'Fired alerts'], mine.map((x) => {
+      const last = x.properties.evaluationStatus?.lastEvaluation;
+      return [x.properties.displayName ?? x.name, x.properties.severity, x.properties.enabled ? 'Yes' : 'No', last ? `${last.outcome} at ${last.evaluatedAt}` : 'not evaluated yet', x.properties.evaluationStatus?.firedAlerts.length ?? 0];
+    }), 'table-alert-rules'));
+  } catch (err) {
+    section.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
+  }
+  return section;
 }

@@ -41,6 +41,22 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     const denied = await call(b, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
     assert.equal(denied.status, 403, denied.text);
 
+    // A log search alert rule on the workspace, for the insights' alert panel.
+    const rule = await call(b, await principals.adminToken(AUD.arm), 'PUT', `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/scheduledQueryRules/denied-queries?api-version=2023-12-01`, {
+      location: 'local',
+      kind: 'LogAlert',
+      identity: { type: 'SystemAssigned' },
+      properties: {
+        displayName: 'Denied queries',
+        severity: 2,
+        enabled: true,
+        scopes: [b.workspaceResourceId],
+        evaluationFrequency: 'PT1H',
+        windowSize: 'PT1H',
+        criteria: { allOf: [{ query: 'LAQueryLogs | where ResponseCode == 403', timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 }] },
+      },
+    });
+    assert.equal(rule.status, 201, rule.text);
     browser = await launchChromium(b.caPath);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
@@ -175,6 +191,7 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     const whoQueried = (await page.locator('#table-audit-who-queried-what').textContent()) ?? '';
     assert.ok(whoQueried.includes('Ana Lyst'), 'the analyst’s own queries are in the audit');
     assert.ok((await page.locator('#table-ingestion-volume').textContent())?.includes('LAQueryLogs'));
+    assert.match((await page.locator('#table-alert-rules').textContent()) ?? '', /Denied queries2Yes/);
     await screenshot(page, '04-insights');
     await noSeriousViolations('insights');
   });
