@@ -25,6 +25,7 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerAlertsManagementRoutes } from './alerts-management.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -52,6 +53,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerActionGroupRoutes(router);
   registerEffectiveAccessRoutes(router);
   registerSavedSearchRoutes(router);
+  registerAlertsManagementRoutes(router);
   return router;
 }
 

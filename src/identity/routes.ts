@@ -48,6 +48,8 @@ export interface IdentityRoutesOptions {
   throttle?: { maxFailures: number; windowSeconds: number };
   /** Enables `grant_type=authorization_code` (with PKCE) for the portal's users. */
   userCodeGrant?: UserCodeGrant;
+  /** Checks a secret against a stored hash (default: argon2id verifySecret); tests observe the calls. */
+  verifySecret?: (secret: string, storedHash: string) => Promise<boolean>;
 }
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -209,7 +211,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     throttle.recordFailure(throttleKey);
     const sp = deps.directory.findServicePrincipalByAppId(clientId);
     const client = sp && sp.tenantId.toLowerCase() === deps.tenantId.toLowerCase() ? sp : undefined;
-    const outcome = await checkSecret(client, secret.length <= MAX_SECRET_LENGTH ? secret : '', dummyHash);
+    const outcome = await checkSecret(client, secret.length <= MAX_SECRET_LENGTH ? secret : '', dummyHash, deps.verifySecret ?? verifySecret);
     if (outcome !== 'ok') {
       req.log.info({ clientId, outcome }, 'client authentication failed');
       return sendAad(req, reply, outcome === 'unknown' ? unknownClient() : outcome === 'expired' ? expiredSecret() : badSecret());
@@ -296,6 +298,7 @@ async function checkSecret(
   client: ServicePrincipalRecord | undefined,
   secret: string,
   dummyHash: string,
+  verifySecret: (secret: string, storedHash: string) => Promise<boolean>,
 ): Promise<'ok' | 'unknown' | 'invalid' | 'expired'> {
   if (!client || client.secrets.length === 0) {
     await verifySecret(secret, dummyHash);
