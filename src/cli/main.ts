@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
+import { addGroupMember, createGroup, createUser } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { protectKeys } from '../keys/migrate.js';
@@ -263,6 +264,48 @@ sp.command('create')
         : `Save the clientSecret now: Vigil keeps only its hash. The principal has no roles yet; grant one with --role/--scope or PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid} (principalId ${created.objectId}).\n`,
     );
   });
+
+const adminOptions = (c: Command) =>
+  c
+    .option('--data-dir <dir>', "data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)", process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+    .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json');
+
+const user = program.command('user').description('portal users (password + TOTP) of a running Vigil');
+adminOptions(
+  user
+    .command('create')
+    .description('create a user who signs in to the portal (/portal/) with a password and an authenticator app; prints the password (generated unless VIGIL_USER_PASSWORD is set) and the TOTP secret once')
+    .requiredOption('--upn <name>', "sign-in name, e.g. 'alice@vigil.local'")
+    .option('--name <display name>', 'display name (default: the part before @)')
+    .option('--role <role>', "also grant this role (e.g. 'Log Analytics Reader') ...")
+    .option('--scope <scope>', '... at this scope'),
+).action(async (o: { upn: string; name?: string; role?: string; scope?: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  const created = await createUser({ userPrincipalName: o.upn, displayName: o.name, role: o.role, scope: o.scope, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId });
+  process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+  process.stderr.write('Give the password and the TOTP secret (or totpUri, as a QR code) to the user now: Vigil keeps only the password hash.\n');
+});
+
+const group = program.command('group').description('security groups of a running Vigil: role assignments to a group apply to its members');
+adminOptions(
+  group
+    .command('create')
+    .description('create a security group')
+    .requiredOption('--name <name>', 'display name')
+    .option('--role <role>', 'also grant this role ...')
+    .option('--scope <scope>', '... at this scope'),
+).action(async (o: { name: string; role?: string; scope?: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await createGroup({ displayName: o.name, role: o.role, scope: o.scope, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+});
+adminOptions(
+  group
+    .command('add-member')
+    .description('add a user (object id or sign-in name) or service principal (object id) to a group')
+    .requiredOption('--group <id>', 'object id of the group')
+    .requiredOption('--member <id>', 'object id, or a user\'s sign-in name'),
+).action(async (o: { group: string; member: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await addGroupMember({ group: o.group, member: o.member, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+});
 
 withKeyOptions(
   program

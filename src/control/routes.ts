@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerEffectiveAccessRoutes } from './effective-access.js';
+import { registerSavedSearchRoutes } from './saved-searches.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
@@ -49,6 +51,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerEffectiveAccessRoutes(router);
+  registerSavedSearchRoutes(router);
   registerAlertsManagementRoutes(router);
   return router;
 }

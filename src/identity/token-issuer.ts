@@ -45,8 +45,9 @@ export class TokenIssuer {
       oid: p.objectId,
       appid: p.appId,
       azp: p.appId,
-      azpacr: p.kind === 'ManagedIdentity' ? '2' : '1', // how the client authenticated: 1 secret, 2 platform credential
-      idtyp: 'app',
+      // How the client authenticated: 0 public client (the portal, with PKCE), 1 secret, 2 platform credential.
+      azpacr: p.kind === 'User' ? '0' : p.kind === 'ManagedIdentity' ? '2' : '1',
+      idtyp: p.kind === 'User' ? 'user' : 'app',
       ver: '2.0',
       uti,
       [PRINCIPAL_KIND_CLAIM]: p.kind,

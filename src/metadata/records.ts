@@ -57,6 +57,23 @@ export interface WorkspaceRecord {
   createdDate: string;
   modifiedDate: string;
   tables: TableRecord[];
+  /** Saved searches (`…/workspaces/{ws}/savedSearches`, issue 18); absent until the first one. */
+  savedSearches?: SavedSearchRecord[];
+}
+
+export interface SavedSearchRecord {
+  /** The resource name (Azure's saved search id). */
+  name: string;
+  category: string;
+  displayName: string;
+  query: string;
+  functionAlias?: string;
+  functionParameters?: string;
+  version: number;
+  tags?: { name: string; value: string }[];
+  etag: string;
+  createdBy: string;
+  updatedAt: string;
 }
 
 export interface StreamColumn {
@@ -93,6 +110,34 @@ export interface ServicePrincipalRecord {
   displayName: string;
   tenantId: string;
   secrets: ServicePrincipalSecret[];
+  createdAt: string;
+}
+
+/**
+ * A user of the portal (issue 18): signs in with a password (argon2id hash only) and a TOTP code.
+ * Role assignments name its object id, directly or through a group.
+ */
+export interface UserRecord {
+  objectId: string;
+  /** Sign-in name, e.g. `alice@vigil.local`; unique, compared case-insensitively. */
+  userPrincipalName: string;
+  displayName: string;
+  passwordHash: string;
+  /**
+   * The TOTP shared secret (base32). It must be readable to check codes, so it is not hashed; it is
+   * protected like the rest of metadata.json (0600 in a 0700 folder).
+   */
+  totpSecret: string;
+  accountEnabled: boolean;
+  createdAt: string;
+}
+
+/** A security group: role assignments made to it apply to its members (users and service principals). */
+export interface GroupRecord {
+  objectId: string;
+  displayName: string;
+  /** Object ids of the members (not nested groups). */
+  members: string[];
   createdAt: string;
 }
 
@@ -219,4 +264,7 @@ export interface MetadataState {
   /** Added with issue 13 (defaulted to [] on load). */
   scheduledQueryRules?: ScheduledQueryRuleRecord[];
   actionGroups?: ActionGroupRecord[];
+  /** Added with issue 18 (portal users and groups; defaulted to [] on load). */
+  users?: UserRecord[];
+  groups?: GroupRecord[];
 }

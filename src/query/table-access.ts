@@ -35,7 +35,7 @@
  * `InsufficientAccessError`; wildcard forms (`listTables`) list only readable tables, so denied ones
  * are skipped silently, as Azure does.
  */
-import { actionMatches, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller } from '../authz/authorize.js';
+import { actionMatches, grantsOf, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller, type Grant } from '../authz/authorize.js';
 import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
@@ -107,6 +107,28 @@ export class TableAccess {
       (/_CL$/i.test(table) && isAllowed(this.metadata, caller, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope)) ||
       isAllowed(this.metadata, caller, TABLE_DATA_READ, scope, 'dataAction')
     );
+  }
+
+  /**
+   * Why the caller may (or may not) query a table in workspace context, for the portal's Access page:
+   * the decision itself is canQueryWorkspace + canReadTable (the very checks a query meets); the grants
+   * are the assignments behind each half, from the same assignment source and role matching.
+   */
+  explainTableRead(caller: Caller, w: WorkspaceRecord, table: string): { canQuery: boolean; canRead: boolean; auditTable: boolean; workspaceGrants: Grant[]; tableGrants: Grant[] } {
+    const scope = tableResourceId(w, table);
+    const canQuery = this.canQueryWorkspace(caller, w);
+    const tableGrants = [
+      ...grantsOf(this.metadata, caller.objectId, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope),
+      ...(/_CL$/i.test(table) ? grantsOf(this.metadata, caller.objectId, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope) : []),
+      ...grantsOf(this.metadata, caller.objectId, TABLE_DATA_READ, scope, 'dataAction'),
+    ].filter((g, i, all) => all.findIndex((x) => x.assignment.name === g.assignment.name) === i);
+    return {
+      canQuery,
+      canRead: canQuery && this.canReadTable(caller, w, table),
+      auditTable: isAuditTable(table),
+      workspaceGrants: grantsOf(this.metadata, caller.objectId, QUERY_READ, workspaceResourceId(w)),
+      tableGrants,
+    };
   }
 
   /** An assignment made on the table itself (not inherited from the workspace or above) that lets the caller read it. */

@@ -11,6 +11,11 @@ import { controlRoutes } from '../control/routes.js';
 import { graphRoutes } from '../graph/routes.js';
 import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
 import { identityRoutes } from '../identity/routes.js';
+import { signInRoutes } from '../identity/sign-in-routes.js';
+import { AuthorizationCodes, SessionStore } from '../identity/sign-in-state.js';
+import { normalizeAudience } from '../identity/token-verifier.js';
+import { directoryRoutes } from '../graph/directory-routes.js';
+import { portalRoutes } from '../portal/routes.js';
 import { loadOrCreateSigningKeys } from '../identity/signing-keys.js';
 import { TokenIssuer } from '../identity/token-issuer.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
@@ -273,6 +278,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
   const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
+  // Users (issue 18): sign-in sessions and authorization codes for the portal, in memory.
+  const signInSessions = new SessionStore();
+  const authorizationCodes = new AuthorizationCodes();
   await app.register(identityRoutes, {
     directory,
     issuer,
@@ -281,12 +289,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowedAudiences: audiences,
     extraAudiences: baseUrlAudience,
     discoveryAliases: ['organizations', 'common'],
+    userCodeGrant: {
+      codes: authorizationCodes,
+      activeUser: (id) => {
+        const u = metadata.userByObjectId(id);
+        return u?.accountEnabled ? u : undefined;
+      },
+    },
   });
+  await app.register(signInRoutes, {
+    metadata,
+    baseUrls: () => [publicBaseUrl(), ...privateBaseUrls].filter(Boolean),
+    audienceAllowed: (r) => [...audiences, ...baseUrlAudience()].some((a) => normalizeAudience(a) === normalizeAudience(r)),
+    sessions: signInSessions,
+    codes: authorizationCodes,
+  });
+  await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
   await app.register(graphRoutes, { metadata, authenticate });
+  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.
