@@ -5,6 +5,7 @@
  * `\n`/`\r` stand for newlines. An extension is `key=value` pairs separated by spaces, where a value
  * runs up to the space before the next `key=` (values may contain spaces).
  */
+import type { SyslogMessage } from './parse-message.js';
 
 export interface CefEvent {
   version: string;
@@ -66,9 +67,16 @@ function parseExtension(text: string): [string, string][] {
 export function parseCef(message: string): CefEvent | undefined {
   const at = message.indexOf('CEF:');
   if (at < 0) return undefined;
-  const header = splitHeader(message.slice(at + 4));
+  const header = splitHeader(message.slice(at + 4).replace(/^ +/, ''));
   if (!header) return undefined;
   const [version, deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name, severity] = header.fields as [string, string, string, string, string, string, string];
   if (!/^\d+(\.\d+)?$/.test(version.trim())) return undefined;
   return { version: version.trim(), deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name, severity, extension: parseExtension(header.rest) };
+}
+
+/** The CEF event a syslog message carries, if any. */
+export function cefEventOf(message: SyslogMessage): CefEvent | undefined {
+  // rsyslog (and the BSD grammar) read `CEF:0|…` after the header as the tag `CEF:`; rsyslog then forwards `CEF: 0|…`.
+  if (message.format === 'rfc3164' && message.appName === 'CEF' && !message.procId) return parseCef(`CEF:${message.message}`);
+  return parseCef(message.message);
 }

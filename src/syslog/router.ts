@@ -13,7 +13,7 @@ import { isAllowed, type Caller } from '../authz/authorize.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { DataCollectionRuleRecord, SyslogDataSource } from '../metadata/records.js';
 import { dataCollectionRuleId } from '../metadata/resource-ids.js';
-import { parseCef } from './cef.js';
+import { cefEventOf } from './cef.js';
 import { facilityName, LOG_LEVEL_NAMES } from './facilities.js';
 import type { SyslogMessage } from './parse-message.js';
 import { commonSecurityLogRow, syslogRow, type ReceiveContext, type Row } from './rows.js';
@@ -84,7 +84,7 @@ export class SyslogRouter {
     const facility = facilityName(message.facility);
     const level = LOG_LEVEL_NAMES[message.severity]!;
     const out: RoutedRow[] = [];
-    let cef: ReturnType<typeof parseCef> | null = null;
+    let cef: ReturnType<typeof cefEventOf> | null = null;
     let syslog: Row | undefined;
     for (const t of this.current()) {
       const streams = new Set<string>();
@@ -95,7 +95,7 @@ export class SyslogRouter {
       }
       if (streams.has(CEF_STREAM)) {
         // Only CEF messages become CommonSecurityLog rows (as the Azure Monitor Agent does).
-        if (cef === null) cef = parseCef(message.message);
+        if (cef === null) cef = cefEventOf(message);
         if (cef) out.push({ ruleId: t.rule.immutableId, stream: CEF_STREAM, row: commonSecurityLogRow(message, cef, ctx) });
       }
     }

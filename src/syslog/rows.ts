@@ -68,7 +68,8 @@ export function syslogRow(m: SyslogMessage, ctx: ReceiveContext): Row {
     CollectorHostName: ctx.collectorHostName,
     ProcessName: m.appName ?? null,
     ProcessID: int32(m.procId),
-    SyslogMessage: m.message,
+    // The space rsyslog keeps after a BSD tag (`tag: msg`, re-sent in RFC 5424 as ` msg`) is not part of the text.
+    SyslogMessage: m.message.startsWith(' ') ? m.message.slice(1) : m.message,
     _ResourceId: ctx.resourceId ?? null,
   };
 }
