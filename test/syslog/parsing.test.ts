@@ -182,7 +182,7 @@ describe('framing', () => {
     ]);
     // A huge announced length is read through, never buffered.
     const big = collect(16);
-    big.d.push(Buffer.from('999999 <13>'));
+    big.d.push(Buffer.from(`${4 + 100 * 9999} <13>`));
     for (let i = 0; i < 100; i++) big.d.push(Buffer.alloc(9999, 0x61));
     big.d.push(Buffer.from('\n<13>after\n'));
     assert.equal(big.out.length, 2);
