@@ -111,6 +111,33 @@ describe('syslog and CEF from rsyslog and syslog-ng over TLS', { skip, timeout: 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('the rule: dataSources.syslog is validated and read back', async () => {
+    const b = vigil.bootstrap;
+    const got = await sdkClients(b).monitor.dataCollectionRules.get(b.resourceGroup, 'syslog-rule');
+    assert.deepEqual((got as { dataSources?: { syslog?: unknown[] } }).dataSources?.syslog?.[1], { name: 'cef', streams: ['Microsoft-CommonSecurityLog'], facilityNames: ['local4'], logLevels: ['*'] });
+    const token = await new Principals(b).adminToken(AUD.arm);
+    const path = `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/dataCollectionRules/bad-syslog?api-version=2023-03-11`;
+    const body = (syslog: unknown, streams = ['Microsoft-Syslog']) => ({
+      location: 'local',
+      properties: {
+        ...(syslog ? { dataSources: { syslog } } : {}),
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
+        dataFlows: [{ streams, destinations: ['la'] }],
+      },
+    });
+    const badFacility = await call(b, token, 'PUT', path, body([{ name: 's', streams: ['Microsoft-Syslog'], facilityNames: ['kernel'], logLevels: ['*'] }]));
+    assert.equal(badFacility.status, 400);
+    assert.match(badFacility.json<{ error: { message: string } }>().error.message, /facilityNames: 'kernel' is not one of/);
+    const badLevel = await call(b, token, 'PUT', path, body([{ name: 's', streams: ['Microsoft-Syslog'], facilityNames: ['auth'], logLevels: ['Verbose'] }]));
+    assert.equal(badLevel.status, 400);
+    const badStream = await call(b, token, 'PUT', path, body([{ name: 's', streams: ['Microsoft-Perf'], facilityNames: ['auth'] }]));
+    assert.equal(badStream.status, 400);
+    // A flow of Microsoft-Syslog with no data source producing it.
+    const noSource = await call(b, token, 'PUT', path, body(undefined));
+    assert.equal(noSource.status, 400);
+    assert.equal(noSource.json<{ error: { code: string } }>().error.code, 'InvalidPayload');
+  });
+
   test('rsyslog, RFC 5424 octet-counted over mutual TLS: the Syslog columns', async () => {
     const rsyslog = await startRsyslog(dir, { port: tlsPort }, agentFiles, 'rfc5424');
     senders.push(rsyslog);
