@@ -114,7 +114,7 @@ describe('syslog and CEF from rsyslog and syslog-ng over TLS', { skip, timeout: 
   test('the rule: dataSources.syslog is validated and read back', async () => {
     const b = vigil.bootstrap;
     const got = await sdkClients(b).monitor.dataCollectionRules.get(b.resourceGroup, 'syslog-rule');
-    assert.deepEqual((got as { dataSources?: { syslog?: unknown[] } }).dataSources?.syslog?.[1], { name: 'cef', streams: ['Microsoft-CommonSecurityLog'], facilityNames: ['local4'], logLevels: ['*'] });
+    assert.deepEqual(JSON.parse(JSON.stringify((got as { dataSources?: { syslog?: unknown[] } }).dataSources?.syslog?.[1])), { name: 'cef', streams: ['Microsoft-CommonSecurityLog'], facilityNames: ['local4'], logLevels: ['*'] });
     const token = await new Principals(b).adminToken(AUD.arm);
     const path = `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/dataCollectionRules/bad-syslog?api-version=2023-03-11`;
     const body = (syslog: unknown, streams = ['Microsoft-Syslog']) => ({
