@@ -13,7 +13,7 @@ import type { Caller } from '../authz/authorize.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { certificatePrincipal, verifiedSocketCertificateCn } from '../network/client-certificates.js';
 import { SyslogDeframer } from './framing.js';
-import type { SyslogListenerSpec } from './options.js';
+import { requireSafeBind, type SyslogListenerSpec } from './options.js';
 import { parseSyslogMessage } from './parse-message.js';
 import type { SyslogPipeline } from './pipeline.js';
 import type { ReceiveContext } from './rows.js';
@@ -71,6 +71,7 @@ export async function startSyslogListeners(specs: readonly SyslogListenerSpec[],
   };
   try {
     for (const spec of specs) {
+      requireSafeBind(spec);
       const dcrs = spec.dcrs.length ? spec.dcrs : deps.defaultDcrs;
       if (dcrs.length === 0) throw new Error(`--syslog-${spec.transport} ${spec.host}:${spec.port} names no data collection rule: add dcr=ID to it or give --syslog-dcr ID.`);
       const stats: SyslogListenerStats = { transport: spec.transport, address: spec.host, port: spec.port, connections: 0, refusedConnections: 0, messages: 0, truncated: 0, unrouted: 0, rows: 0, udpDropped: 0 };

@@ -46,11 +46,17 @@ export function parseSyslogListener(transport: SyslogTransport, value: string): 
     } else if (key === 'client-ca' && transport === 'tls') spec.clientCaFile = v;
     else throw new Error(`'${key}' is not an option of --syslog-${transport}: the options are dcr=ID (repeatable), resource-id=ID${transport === 'tls' ? ' and client-ca=FILE' : ''}.`);
   }
-  if (transport !== 'tls' && !isLoopback(host)) {
-    throw new Error(`--syslog-${transport} carries logs in clear and unauthenticated: it may only listen on a loopback address (127.0.0.1 or ::1), not ${host}. Use --syslog-tls ${address},client-ca=FILE for other senders.`);
-  }
-  if (transport === 'tls' && !isLoopback(host) && !spec.clientCaFile) {
-    throw new Error(`--syslog-tls on ${host} (not loopback) must authenticate its senders: add client-ca=FILE (the CA of the senders' client certificates, whose CN is a service principal's client id).`);
-  }
+  requireSafeBind(spec);
   return spec;
+}
+
+/** The one check of where a syslog listener may listen (also applied when the server starts it). */
+export function requireSafeBind(spec: SyslogListenerSpec): void {
+  const address = `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
+  if (spec.transport !== 'tls' && !isLoopback(spec.host)) {
+    throw new Error(`--syslog-${spec.transport} carries logs in clear and unauthenticated: it may only listen on a loopback address (127.0.0.1 or ::1), not ${spec.host}. Use --syslog-tls ${address},client-ca=FILE for other senders.`);
+  }
+  if (spec.transport === 'tls' && !isLoopback(spec.host) && !spec.clientCaFile) {
+    throw new Error(`--syslog-tls on ${spec.host} (not loopback) must authenticate its senders: add client-ca=FILE (the CA of the senders' client certificates, whose CN is a service principal's client id).`);
+  }
 }

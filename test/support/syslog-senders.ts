@@ -5,7 +5,7 @@
  * .ci-debs/root where scripts/install-syslog-senders.sh unpacks them (the two packages conflict).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +129,6 @@ export async function startRsyslog(dir: string, target: { port: number }, tls: T
   const name = `rsyslog-${format}-${++instances}`;
   const conf = join(dir, `${name}.conf`);
   const work = join(dir, `${name}-work`);
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(work, { recursive: true });
   writeFileSync(
     conf,
