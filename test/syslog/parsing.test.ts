@@ -170,6 +170,19 @@ describe('framing', () => {
     );
   });
 
+  test('property: arbitrary bytes never throw, and no frame exceeds the limit', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (chunks, max) => {
+        const sizes: number[] = [];
+        const d = new SyslogDeframer(max, (frame) => sizes.push(frame.length));
+        for (const c of chunks) d.push(Buffer.from(c));
+        d.end();
+        for (const n of sizes) assert.ok(n > 0 && n <= max, `a frame of ${n} bytes (limit ${max})`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('the size limit: over-long messages are truncated to it and flagged, memory stays bounded', () => {
     const { d, out } = collect(10);
     const long = '<13>' + 'x'.repeat(100);
