@@ -229,6 +229,33 @@ describe('syslog and CEF from rsyslog and syslog-ng over TLS', { skip, timeout: 
     assert.ok(stats.value.find((l) => l.transport === 'tls')!.refusedConnections >= 4, JSON.stringify(stats));
   });
 
+  test('a principal whose role is removed stops writing on its open connection', async () => {
+    const b = vigil.bootstrap;
+    const principals = new Principals(b);
+    const agent2 = await principals.create('syslog-agent-2');
+    const assignment = await principals.assign(agent2.objectId, 'Monitoring Metrics Publisher', ruleArmId);
+    const cert = await agents.issue(agent2.appId);
+    const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca: readFileSync(SERVER_CA_FILE, 'utf8'), cert: cert.cert, key: cert.key });
+    await new Promise((r) => s.once('secureConnect', r));
+    try {
+      s.write('<86>Dec  6 10:05:00 revoked-host app[1]: before revocation\n');
+      assert.equal(await waitForCount("Syslog | where HostName == 'revoked-host' | count", 1), 1);
+      const removed = await call(b, await principals.adminToken(AUD.arm), 'DELETE', `${ruleArmId}/providers/Microsoft.Authorization/roleAssignments/${assignment}?api-version=2022-04-01`);
+      assert.equal(removed.status, 200, removed.text);
+      // Rules and role assignments are re-read at most a second apart.
+      await new Promise((r) => setTimeout(r, 1500));
+      s.write('<86>Dec  6 10:05:01 revoked-host app[1]: after revocation\n');
+      // A marker through the same rule's queue after it: once the marker is stored, the message before it would have been.
+      const marker = tcpConnect(tcpPort, '127.0.0.1');
+      await new Promise((r) => marker.once('connect', r));
+      await new Promise<void>((r) => marker.end('<86>Dec  6 10:05:02 marker-host app[1]: marker\n', () => r()));
+      assert.equal(await waitForCount("Syslog | where HostName == 'marker-host' | count", 1), 1);
+      assert.deepEqual(await query("Syslog | where HostName == 'revoked-host' | project SyslogMessage"), [['before revocation']]);
+    } finally {
+      s.destroy();
+    }
+  });
+
   test('plain TCP and UDP on loopback (a local agent); UDP counts what it drops', async () => {
     const tcp = tcpConnect(tcpPort, '127.0.0.1');
     await new Promise((r) => tcp.once('connect', r));
