@@ -13,6 +13,15 @@ import { auditReport } from './audit-report.js';
 import { exportVerify, formatExportReport } from './export-verify.js';
 import { formatLedgerReport, verifyExportLedger } from '../governance/export/ledger.js';
 import { parseListenerAddress, type ListenerAddress } from '../network/listeners.js';
+import { parseSyslogListener, type SyslogListenerSpec, type SyslogTransport } from '../syslog/options.js';
+
+const syslogListener = (transport: SyslogTransport) => (v: string, previous: SyslogListenerSpec[] = []) => {
+  try {
+    return [...previous, parseSyslogListener(transport, v)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
 
 const privateListener = (v: string, previous: ListenerAddress[] = []) => {
   try {
@@ -85,6 +94,12 @@ interface ServeOptions extends KeyOptions {
   alertSmtpUrl?: string;
   alertSmtpFrom?: string;
   alertSmtpCa?: string;
+  syslogTls?: SyslogListenerSpec[];
+  syslogTcp?: SyslogListenerSpec[];
+  syslogUdp?: SyslogListenerSpec[];
+  syslogDcr: string[];
+  syslogMaxMessageBytes: number;
+  syslogMaxQueuedRows: number;
 }
 
 /** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
@@ -169,7 +184,13 @@ const serve = program
     return v;
   })
   .option('--alert-smtp-from <address>', 'From address of alert emails (default vigil-alerts@<host name>)')
-  .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)');
+  .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)')
+  .option('--syslog-tls <address:port[,options]>', "receive syslog (RFC 5424/3164, octet-counted or newline-framed) over TLS with Vigil's certificate, repeatable; options: dcr=ID (repeatable: the data collection rules, by immutable id or ARM id, whose dataSources.syslog select what is kept), client-ca=FILE (mutual TLS: the certificate's CN is a service principal's client id, which needs Monitoring Metrics Publisher on the rule; required unless the address is loopback), resource-id=ID (_ResourceId of the rows)", syslogListener('tls'))
+  .option('--syslog-tcp <address:port[,options]>', 'receive syslog over plain TCP, loopback addresses only (a local agent), repeatable; options dcr=ID, resource-id=ID', syslogListener('tcp'))
+  .option('--syslog-udp <address:port[,options]>', 'receive syslog over UDP, loopback addresses only, repeatable; datagrams arriving while ingestion is behind are dropped and counted (GET /vigil/syslog/listeners); options dcr=ID, resource-id=ID', syslogListener('udp'))
+  .option('--syslog-dcr <id>', 'data collection rule (immutable id dcr-… or ARM id) of every syslog listener that names none with dcr=, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--syslog-max-message-bytes <n>', 'longer syslog messages are truncated to this many bytes (default 65536)', positive, 64 * 1024)
+  .option('--syslog-max-queued-rows <n>', 'rows waiting for ingestion before TCP/TLS senders are paused and UDP datagrams dropped (default 20000)', positive, 20_000);
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -197,6 +218,12 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
         controlPlaneAccess: o.controlPlaneAccess,
       },
+      syslog: {
+        listeners: [...(o.syslogTls ?? []), ...(o.syslogTcp ?? []), ...(o.syslogUdp ?? [])].map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
+        defaultDcrs: o.syslogDcr,
+        maxMessageBytes: o.syslogMaxMessageBytes,
+        limits: { maxQueuedRows: o.syslogMaxQueuedRows },
+      },
       alerts: {
         minFrequencySeconds: o.alertMinFrequency,
         webhookAllow: o.alertWebhookAllow,
@@ -221,6 +248,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       [
         `Vigil is serving on ${server.endpoint}`,
         ...server.privateEndpoints.map((url) => `  private listener on ${url}`),
+        ...server.syslogListeners.map((l) => `  syslog ${l.transport} listener on ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`),
         `  data folder:  ${dataDir}`,
         `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
         `  workspace:    ${b.workspaceName} (${b.workspaceId})`,

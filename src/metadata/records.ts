@@ -81,6 +81,17 @@ export interface StreamColumn {
   type: 'string' | 'int' | 'long' | 'real' | 'boolean' | 'dynamic' | 'datetime';
 }
 
+/** `properties.dataSources.syslog[]` of a rule (src/control/dcr-syslog-sources.ts). */
+export interface SyslogDataSource {
+  name: string;
+  /** `Microsoft-Syslog` and/or `Microsoft-CommonSecurityLog`. */
+  streams: string[];
+  /** DCR facility names (`auth`, `local4`, … or `*`). */
+  facilityNames: string[];
+  /** DCR level names (`Warning`, … or `*`). */
+  logLevels: string[];
+}
+
 export interface DataCollectionRuleRecord {
   subscriptionId: string;
   resourceGroup: string;
@@ -94,6 +105,8 @@ export interface DataCollectionRuleRecord {
   streamDeclarations: Record<string, { columns: StreamColumn[] }>;
   destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
   dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
+  /** Agent data sources (only syslog so far); built-in streams they produce need no declaration. */
+  dataSources?: { syslog?: SyslogDataSource[] };
   createdAt: string;
 }
 

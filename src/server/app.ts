@@ -50,6 +50,10 @@ import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
 import { loadExternalDestinations } from '../governance/export/destinations.js';
 import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
+import type { SyslogListenerSpec } from '../syslog/options.js';
+import { startSyslogListeners, type SyslogListeners } from '../syslog/listeners.js';
+import { DEFAULT_PIPELINE_LIMITS, SyslogPipeline, type PipelineLimits } from '../syslog/pipeline.js';
+import { syslogRoutes } from '../syslog/routes.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -88,6 +92,14 @@ export interface ServerOptions {
     /** The SMTP relay for email receivers (without it, email receivers are refused). */
     smtp?: { url: string; from?: string; caFile?: string };
   };
+  /** Syslog receivers (src/syslog): TLS, loopback TCP/UDP, into the Syslog and CommonSecurityLog tables. */
+  syslog?: {
+    listeners: SyslogListenerSpec[];
+    /** Rules for listeners that name none (`--syslog-dcr`). */
+    defaultDcrs?: string[];
+    maxMessageBytes?: number;
+    limits?: Partial<PipelineLimits>;
+  };
 }
 
 export interface RunningServer {
@@ -95,6 +107,8 @@ export interface RunningServer {
   endpoint: string;
   /** `https://ADDRESS:PORT` of each private listener, in the order given. */
   privateEndpoints: string[];
+  /** The syslog listeners with the ports they listen on. */
+  syslogListeners: { transport: string; address: string; port: number }[];
   bootstrap: BootstrapInfo;
   /** What protects the keys (the root of trust), for the start banner. */
   keyProtection: string;
@@ -306,7 +320,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
-  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  const ingestService = new IngestService(metadata, logStore);
+  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  let syslog: SyslogListeners | undefined;
+  const syslogPipeline = opts.syslog?.listeners.length
+    ? new SyslogPipeline((id) => metadata.dataCollectionRuleByImmutableId(id), (rule, stream, rows) => ingestService.ingest(rule, stream, rows), (level, message) => app.log[level](message), { ...DEFAULT_PIPELINE_LIMITS, ...opts.syslog.limits })
+    : undefined;
+  await app.register(syslogRoutes, { metadata, authenticate, listeners: () => syslog?.listeners ?? [], defaultDcrs: opts.syslog?.defaultDcrs ?? [], pipeline: () => syslogPipeline?.stats });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
   await app.register(graphRoutes, { metadata, authenticate });
@@ -324,16 +344,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const privateMutualTls = privateSpecs.map((l) => mutualTls(l.clientCaFile));
     privateListeners = await startPrivateListeners(privateSpecs, (l) => ({ ...httpsOptions, ...privateMutualTls[privateSpecs.indexOf(l)] }), app.routing, answerClientError);
     privateBaseUrls = privateListeners.listeners.map((l) => l.url);
+    if (syslogPipeline) {
+      syslog = await startSyslogListeners(opts.syslog!.listeners, {
+        metadata,
+        pipeline: syslogPipeline,
+        tlsOptions: () => httpsOptions,
+        maxMessageBytes: opts.syslog!.maxMessageBytes ?? 64 * 1024,
+        defaultDcrs: opts.syslog!.defaultDcrs ?? [],
+        log: (level, message) => app.log[level](message),
+      });
+    }
     if (net.tlsCertFile && net.tlsKeyFile) {
       const servers: [import('node:https').Server, { ca?: string }][] = [
         [app.server as unknown as import('node:https').Server, publicMutualTls],
         ...privateListeners.servers.map((s, i) => [s, privateMutualTls[i]!] as [import('node:https').Server, { ca?: string }]),
       ];
+      // The syslog TLS listeners present the same certificate, reloaded with it.
+      const syslogTls = (syslog?.listeners ?? []).filter((l) => l.tlsServer);
       watcher = new CertificateWatcher(net.tlsCertFile, net.tlsKeyFile, certificate, (pair) => {
         for (const [server, mtls] of servers) server.setSecureContext({ ...tlsPolicy(), ...pair, ...(mtls.ca ? { ca: mtls.ca } : {}) });
+        for (const l of syslogTls) l.tlsServer!.setSecureContext({ ...tlsPolicy(), ...pair, ...(l.spec.clientCaFile ? { ca: readFileSync(l.spec.clientCaFile, 'utf8') } : {}) });
       }, (level, message) => app.log[level](message));
     }
   } catch (err) {
+    await syslog?.close();
     await privateListeners?.close();
     await app.close();
     throw err;
@@ -353,10 +387,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     app,
     endpoint,
     privateEndpoints: privateListeners.listeners.map((l) => l.url),
+    syslogListeners: (syslog?.listeners ?? []).map((l) => ({ transport: l.spec.transport, address: l.stats.address, port: l.stats.port })),
     bootstrap,
     keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       watcher?.close();
+      // Syslog first: stop receiving, then hand what is queued to the store before it closes.
+      await syslog?.close();
+      await syslogPipeline?.close();
       await privateListeners?.close();
       await app.close();
       await exporter.close();
