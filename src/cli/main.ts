@@ -27,6 +27,7 @@ const controlPlaneAccess = (v: string) => {
 const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { installSecurityRules } from './alerts.js';
+import { formatRequests, lockboxDecide, lockboxList, operatorQuery, operatorRequest, operatorStatus } from './lockbox.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -80,6 +81,8 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  lockboxPendingLifetime?: number;
+  lockboxApprovalDuration?: number;
 }
 
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
@@ -147,7 +150,9 @@ const serve = program
     }
     return [...acc, v];
   }, [] as string[])
-  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--lockbox-pending-lifetime <seconds>', "how long a Customer Lockbox request waits for the customer's decision before it expires (VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS; default and maximum 345600, Azure's 4 days)", positiveNumber, envNumber('VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS'))
+  .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'));
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -177,6 +182,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       },
       alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
       keyProtection: keyProtection(o),
+      lockbox: { pendingLifetimeSeconds: o.lockboxPendingLifetime, approvalDurationSeconds: o.lockboxApprovalDuration },
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
@@ -348,6 +354,52 @@ alerts
   .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
   .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
     process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
+  });
+
+const connectOptions = (cmd: Command, who: string) =>
+  cmd
+    .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+    .option('--client-id <id>', `sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of ${who}`);
+
+const lockbox = program.command('lockbox').description("Customer Lockbox, the customer's side: operators' requests for access to workspace data, and their approval (as the subscription's Owner or an Azure Customer Lockbox Approver for Subscription)");
+connectOptions(lockbox.command('list').description('list the lockbox requests of the subscription'), 'the admin in bootstrap.json')
+  .option('--status <status>', "only requests in this status: Pending, Approved, Denied or Expired")
+  .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+  .option('--json', 'print JSON')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; status?: string; subscription?: string; json?: boolean }) => {
+    const list = await lockboxList(o);
+    process.stdout.write(`${o.json ? JSON.stringify(list, null, 2) : formatRequests(list as never)}\n`);
+  });
+for (const approve of [true, false]) {
+  connectOptions(lockbox.command(`${approve ? 'approve' : 'deny'} <requestId>`).description(approve ? 'approve a Pending request: its operator may read its workspace (not Auxiliary tables) for 8 hours, audited' : 'deny a Pending request'), 'the admin in bootstrap.json')
+    .option('--reason <text>', 'why (recorded in the activity log)')
+    .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+    .action(async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string; reason?: string; subscription?: string }) => {
+      process.stdout.write(`${JSON.stringify(await lockboxDecide({ ...o, requestId, approve }), null, 2)}\n`);
+    });
+}
+
+const operatorCmd = program.command('operator').description("Customer Lockbox, the operator's side: the people who run Vigil read a workspace's data only under a request the customer approved");
+connectOptions(operatorCmd.command('request').description('ask the customer for access to one workspace (a lockbox request, Pending until approved or denied; expires after 4 days)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace (its customerId GUID or ARM id)")
+  .requiredOption('--justification <text>', 'why the data is needed (the customer sees it)')
+  .option('--support-request <ticket>', 'the support ticket number')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; justification: string; supportRequest?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorRequest(o), null, 2)}\n`);
+  });
+connectOptions(operatorCmd.command('status <requestId>').description("show one of the operator's lockbox requests"), 'the operator in operator.json').action(
+  async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorStatus({ ...o, requestId }), null, 2)}\n`);
+  },
+);
+connectOptions(operatorCmd.command('query').description('run KQL on a workspace under an approved lockbox request (audited in LAQueryLogs and the activity log)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace's customerId GUID")
+  .requiredOption('--request <id>', 'the approved lockbox request')
+  .requiredOption('--query <kql>', 'the KQL query')
+  .option('--timespan <iso8601>', 'time range, e.g. P1D')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; request: string; query: string; timespan?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorQuery(o), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -111,5 +111,5 @@ export async function startPrivateListeners(
  */
 export function isControlPlanePath(url: string): boolean {
   const path = url.split('?')[0]!.replace(/\/{2,}/g, '/').toLowerCase();
-  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0';
+  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0' || path.startsWith('/providers/') || path.startsWith('/operator/lockbox');
 }

@@ -23,7 +23,7 @@ import { queryRoutes } from '../query/routes.js';
 import { StorageEngine, type EngineOptions } from '../store/engine.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
-import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
+import { initialState, writeBootstrapFile, writeOperatorFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
@@ -44,6 +44,9 @@ import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
 import { loadExternalDestinations } from '../governance/export/destinations.js';
 import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
+import { LockboxRequests, AZURE_LIFETIMES } from '../lockbox/requests.js';
+import { LockboxService } from '../lockbox/lockbox-service.js';
+import { lockboxRoutes } from '../lockbox/routes.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -70,6 +73,11 @@ export interface ServerOptions {
     publicClientCaFile?: string;
     /** `private-only`: the control plane answers only on private listeners. */
     controlPlaneAccess?: 'everywhere' | 'private-only';
+  };
+  /** Customer Lockbox (src/lockbox): shorter lifetimes than Azure's 4 days / 8 hours, for tests. */
+  lockbox?: {
+    pendingLifetimeSeconds?: number;
+    approvalDurationSeconds?: number;
   };
   /** Log search alerts (src/alerts). */
   alerts?: {
@@ -145,9 +153,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const publicMutualTls = mutualTls(net.publicClientCaFile);
 
   let adminSecret: string | undefined;
-  const { state, adminSecret: secret } = await initialState();
+  const { state, adminSecret: secret, operatorSecret } = await initialState();
   const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
-  if (created) adminSecret = secret;
+  if (created) {
+    adminSecret = secret;
+    writeOperatorFile(opts.dataDir, metadata.snapshot(), operatorSecret);
+  }
 
   const logStore = await StorageEngine.open({
     ...opts.storage,
@@ -248,6 +259,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+  const lockbox = new LockboxService(
+    metadata,
+    new LockboxRequests(opts.dataDir, {
+      pendingMs: (opts.lockbox?.pendingLifetimeSeconds ?? AZURE_LIFETIMES.pendingMs / 1000) * 1000,
+      approvalMs: (opts.lockbox?.approvalDurationSeconds ?? AZURE_LIFETIMES.approvalMs / 1000) * 1000,
+    }),
+    activity,
+  );
   let listeningPort: number | undefined;
   const alerts = new AlertService({
     dataDir: opts.dataDir,
@@ -279,7 +298,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox });
+  await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -318,6 +338,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   purge.resume();
   exporter.start();
   alerts.start();
+  lockbox.start();
 
   return {
     app,
@@ -331,6 +352,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await app.close();
       await exporter.close();
       await alerts.close();
+      lockbox.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
