@@ -177,6 +177,17 @@ export class LockboxService {
 
   /** `updateApproval`: Approve or Deny a Pending request. */
   updateApproval(caller: Caller, subscriptionId: string, requestId: string, body: unknown, origin: Origin): { status: 'Approve' | 'Deny'; reason: string } {
+    // Separation of duties first, so the requester and operators hear why, not just "no read access".
+    this.sweep();
+    const own = this.requests.get(subscriptionId, requestId);
+    if (own && own.requestedBy.objectId === caller.objectId) {
+      this.record(own, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', 'Decide Lockbox Request', 403, { errorCode: 'RequesterCannotApprove', errorMessage: 'requester' });
+      throw new ApiError(403, 'RequesterCannotApprove', 'The operator who asked for access cannot approve or deny their own lockbox request.');
+    }
+    if (this.isOperatorAnywhere(caller)) {
+      if (own) this.record(own, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', 'Decide Lockbox Request', 403, { errorCode: 'OperatorCannotApprove', errorMessage: 'operator' });
+      throw new ApiError(403, 'OperatorCannotApprove', 'A Vigil operator cannot approve or deny lockbox requests: the customer decides.');
+    }
     const r = this.get(caller, subscriptionId, requestId);
     const b = (body ?? {}) as { status?: unknown; decision?: unknown; reason?: unknown };
     // The swagger's example sends `decision`; the schema says `status`. Both are accepted.
@@ -191,8 +202,6 @@ export class LockboxService {
       this.record(r, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', `${decision} Lockbox Request`, 403, { errorCode: code, errorMessage: message });
       return new ApiError(403, code, message);
     };
-    if (r.requestedBy.objectId === caller.objectId) throw refuse('RequesterCannotApprove', 'The operator who asked for access cannot approve or deny their own lockbox request.');
-    if (this.isOperatorAnywhere(caller)) throw refuse('OperatorCannotApprove', 'A Vigil operator cannot approve or deny lockbox requests: the customer decides.');
     if (!this.approverAssignment(caller, subscriptionId, [OWNER_ROLE_ID, LOCKBOX_APPROVER_ROLE_ID], r.createdDateTime)) {
       throw refuse(
         'AuthorizationFailed',
