@@ -5,6 +5,7 @@ import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
+import { rotateSigningKey } from '../keys/rotate-signing-key.js';
 import { protectKeys } from '../keys/migrate.js';
 import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
@@ -285,6 +286,28 @@ withKeyOptions(
     const r = await rotateMasterKey(dataDir, o.newKeyFile && resolve(o.newKeyFile), root.protector);
     process.stdout.write(`re-wrapped ${r.workspaces} workspace key(s): master key ${r.from} -> ${r.to} (${root.description})\n`);
     if (o.newKeyFile) process.stdout.write(`start Vigil with VIGIL_MASTER_KEY_FILE=${resolve(o.newKeyFile)} from now on\n`);
+  } finally {
+    root.protector?.close();
+  }
+});
+
+withKeyOptions(
+  program
+    .command('rotate-signing-key')
+    .description(
+      "replace the token-signing key with a new one sealed by the same root of trust; the old key's public half stays in the JWKS and keeps verifying the tokens it signed until they have all expired (24 h), then it is dropped (stop the server first; give the same root of trust as to serve)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--revoke-old-key', 'after a compromise: drop the old key at once, so every token it signed stops working'),
+).action(async (o: KeyOptions & { dataDir: string; revokeOldKey?: boolean }) => {
+  const dataDir = resolve(o.dataDir);
+  const root = await openRootOfTrust(dataDir, keyProtection(o), { create: false });
+  try {
+    if (!root.protector) process.stderr.write(`${INSECURE_WARNING}\n`);
+    const r = await rotateSigningKey(dataDir, root.protector, { revokeOld: o.revokeOldKey });
+    process.stdout.write(
+      `token signing key ${r.from} -> ${r.to} (${root.description}); ${r.oldKeyUntil ? `the old key verifies the tokens it signed until ${r.oldKeyUntil}` : 'the old key is revoked: its tokens no longer work'}\n`,
+    );
   } finally {
     root.protector?.close();
   }
