@@ -6,6 +6,7 @@ import { createServicePrincipal } from './service-principals.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { rotateSigningKey } from '../keys/rotate-signing-key.js';
+import { changeKeyProtector } from '../keys/change-protector.js';
 import { protectKeys } from '../keys/migrate.js';
 import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
@@ -312,6 +313,44 @@ withKeyOptions(
     root.protector?.close();
   }
 });
+
+withKeyOptions(
+  program
+    .command('change-key-protector')
+    .description(
+      "move the keys to another root of trust — a new passphrase, passphrase <-> PKCS#11 HSM, another HSM key — re-sealing only the storage master key and the token-signing keys: the master key stays the same, so no workspace key or data is rewritten (stop the server first; give the CURRENT root of trust with the usual options and the new one with the --new-… options; rerun to finish an interrupted run)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--new-master-passphrase-file <file>', 'new root of trust: a passphrase read from this 0600 file (or give it in VIGIL_NEW_MASTER_PASSPHRASE); never on the command line')
+    .option('--new-pkcs11-module <path>', 'new root of trust: a PKCS#11 HSM through this library')
+    .option('--new-pkcs11-token-label <label>', 'the new HSM token, by label')
+    .option('--new-pkcs11-slot <id>', 'the new HSM token, by slot id')
+    .option('--new-pkcs11-pin-file <file>', "the new token's user PIN from this 0600 file (or give it in VIGIL_NEW_PKCS11_PIN)")
+    .option('--new-pkcs11-key-label <label>', `label of the new HSM's wrapping key (generated if missing; default ${DEFAULT_PKCS11_KEY_LABEL})`),
+  false,
+).action(
+  async (
+    o: KeyOptions & { dataDir: string; newMasterPassphraseFile?: string; newPkcs11Module?: string; newPkcs11TokenLabel?: string; newPkcs11Slot?: string; newPkcs11PinFile?: string; newPkcs11KeyLabel?: string },
+  ) => {
+    // The new secrets come from their own variables, read once and removed from the environment.
+    const env: NodeJS.ProcessEnv = {};
+    if (process.env.VIGIL_NEW_MASTER_PASSPHRASE) env[PASSPHRASE_ENV] = process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    if (process.env.VIGIL_NEW_PKCS11_PIN) env[PIN_ENV] = process.env.VIGIL_NEW_PKCS11_PIN;
+    delete process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    delete process.env.VIGIL_NEW_PKCS11_PIN;
+    const r = await changeKeyProtector(resolve(o.dataDir), keyProtection(o), {
+      masterPassphraseFile: o.newMasterPassphraseFile && resolve(o.newMasterPassphraseFile),
+      pkcs11Module: o.newPkcs11Module,
+      pkcs11TokenLabel: o.newPkcs11TokenLabel,
+      pkcs11Slot: o.newPkcs11Slot,
+      pkcs11PinFile: o.newPkcs11PinFile && resolve(o.newPkcs11PinFile),
+      pkcs11KeyLabel: o.newPkcs11KeyLabel,
+      env,
+    });
+    process.stdout.write(`keys of ${resolve(o.dataDir)} re-sealed: ${r.from} -> ${r.to} (${r.resealed.length} file(s)); master key ${r.masterKey} unchanged, no workspace key re-wrapped\n`);
+    process.stdout.write('start Vigil with the new root-of-trust options from now on\n');
+  },
+);
 
 withKeyOptions(
   program

@@ -48,7 +48,7 @@ export interface OpenOptions {
   migrating?: boolean;
 }
 
-async function buildProtector(kind: ProtectorKind, o: KeyProtectionOptions, recordParams?: Record<string, unknown>): Promise<KeyProtector> {
+export async function buildProtector(kind: ProtectorKind, o: KeyProtectionOptions, recordParams?: Record<string, unknown>): Promise<KeyProtector> {
   const env = o.env ?? process.env;
   if (kind === 'passphrase') {
     const passphrase = o.masterPassphraseFile ? readSecretFile(o.masterPassphraseFile, 'master passphrase') : env[PASSPHRASE_ENV]!;
