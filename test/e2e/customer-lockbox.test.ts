@@ -347,3 +347,37 @@ describe('Customer Lockbox expiry', { timeout: 300_000 }, () => {
     assert.match(r.stderr, /at most 8 hours/);
   });
 });
+
+describe('Customer Lockbox and key commands are documented', () => {
+  it('every new command and option is in --help and in the README', () => {
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const help = (args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--help'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const serve = help(['serve']);
+    for (const o of ['--lockbox-pending-lifetime', '--lockbox-approval-duration', 'VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS', 'VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS']) {
+      assert.ok(serve.includes(o), `serve --help lists ${o}`);
+      assert.ok(readme.includes(o), `README documents ${o}`);
+    }
+    const commands: [string[], string[]][] = [
+      [['lockbox', 'list'], ['--status']],
+      [['lockbox', 'approve'], ['--reason']],
+      [['lockbox', 'deny'], ['--reason']],
+      [['operator', 'request'], ['--workspace', '--justification', '--support-request']],
+      [['operator', 'status'], []],
+      [['operator', 'query'], ['--workspace', '--request', '--query']],
+      [['rotate-signing-key'], ['--revoke-old-key']],
+      [['change-key-protector'], ['--new-master-passphrase-file', '--new-pkcs11-module', '--new-pkcs11-token-label', '--new-pkcs11-slot', '--new-pkcs11-pin-file', '--new-pkcs11-key-label']],
+    ];
+    for (const [cmd, options] of commands) {
+      const h = help(cmd);
+      assert.ok(readme.includes(`vigil ${cmd.join(' ')}`), `README shows vigil ${cmd.join(' ')}`);
+      for (const o of options) {
+        assert.ok(h.includes(o), `${cmd.join(' ')} --help lists ${o}`);
+        assert.ok(readme.includes(o), `README documents ${o}`);
+      }
+    }
+  });
+});
