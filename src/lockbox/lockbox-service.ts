@@ -138,7 +138,9 @@ export class LockboxService {
       .find((a) => roles.includes(a.roleDefinitionId.split('/').pop()!.toLowerCase()) && normalizeScope(a.scope) === sub && (before === undefined || Date.parse(a.createdOn) <= Date.parse(before)));
   }
 
-  private record(r: LockboxRequestRecord | undefined, origin: Origin, caller: Caller, operation: string, displayName: string, status: number, properties: Record<string, unknown>, resourceId?: string) {
+  /** One activity-log entry; `errorCode`/`errorMessage` in `properties` become the entry's error (status ≥ 400). */
+  private record(r: LockboxRequestRecord | undefined, origin: Origin, caller: Caller, operation: string, displayName: string, status: number, props: Record<string, unknown>, resourceId?: string) {
+    const { errorCode, errorMessage, ...properties } = props;
     this.activity?.record({
       caller,
       method: 'POST',
@@ -149,7 +151,7 @@ export class LockboxService {
       correlationId: origin.correlationId,
       callerIp: origin.callerIp,
       properties: { ...(r ? { lockboxRequestId: r.requestId, workspace: r.workspaceResourceId } : {}), ...properties },
-      ...(status >= 400 ? { errorCode: String(properties.errorCode ?? 'Forbidden'), errorMessage: String(properties.errorMessage ?? '') } : {}),
+      ...(status >= 400 ? { errorCode: String(errorCode ?? 'Forbidden'), errorMessage: String(errorMessage ?? '') } : {}),
     });
   }
 
@@ -177,18 +179,6 @@ export class LockboxService {
 
   /** `updateApproval`: Approve or Deny a Pending request. */
   updateApproval(caller: Caller, subscriptionId: string, requestId: string, body: unknown, origin: Origin): { status: 'Approve' | 'Deny'; reason: string } {
-    // Separation of duties first, so the requester and operators hear why, not just "no read access".
-    this.sweep();
-    const own = this.requests.get(subscriptionId, requestId);
-    if (own && own.requestedBy.objectId === caller.objectId) {
-      this.record(own, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', 'Decide Lockbox Request', 403, { errorCode: 'RequesterCannotApprove', errorMessage: 'requester' });
-      throw new ApiError(403, 'RequesterCannotApprove', 'The operator who asked for access cannot approve or deny their own lockbox request.');
-    }
-    if (this.isOperatorAnywhere(caller)) {
-      if (own) this.record(own, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', 'Decide Lockbox Request', 403, { errorCode: 'OperatorCannotApprove', errorMessage: 'operator' });
-      throw new ApiError(403, 'OperatorCannotApprove', 'A Vigil operator cannot approve or deny lockbox requests: the customer decides.');
-    }
-    const r = this.get(caller, subscriptionId, requestId);
     const b = (body ?? {}) as { status?: unknown; decision?: unknown; reason?: unknown };
     // The swagger's example sends `decision`; the schema says `status`. Both are accepted.
     const raw = b.status ?? b.decision;
@@ -198,12 +188,20 @@ export class LockboxService {
       throw new ApiError(400, 'InvalidRequestContent', `'reason' must be a string of at most ${MAX_REASON} characters.`, { target: 'reason' });
     }
     const reason = (b.reason as string | undefined) ?? '';
-    const refuse = (code: string, message: string) => {
-      this.record(r, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', `${decision} Lockbox Request`, 403, { errorCode: code, errorMessage: message });
+    /** A refused decision: in the activity log (when the request exists), then 403. */
+    const refuse = (r: LockboxRequestRecord | undefined, code: string, message: string) => {
+      if (r) this.record(r, origin, caller, 'Microsoft.CustomerLockbox/requests/UpdateApproval/action', `${decision} Lockbox Request`, 403, { errorCode: code, errorMessage: message });
       return new ApiError(403, code, message);
     };
+    // Separation of duties first, so the requester and operators hear why, not just "no read access".
+    this.sweep();
+    const own = this.requests.get(subscriptionId, requestId);
+    if (own && own.requestedBy.objectId === caller.objectId) throw refuse(own, 'RequesterCannotApprove', 'The operator who asked for access cannot approve or deny their own lockbox request.');
+    if (this.isOperatorAnywhere(caller)) throw refuse(own, 'OperatorCannotApprove', 'A Vigil operator cannot approve or deny lockbox requests: the customer decides.');
+    const r = this.get(caller, subscriptionId, requestId);
     if (!this.approverAssignment(caller, subscriptionId, [OWNER_ROLE_ID, LOCKBOX_APPROVER_ROLE_ID], r.createdDateTime)) {
       throw refuse(
+        r,
         'AuthorizationFailed',
         `The client '${caller.appId}' with object id '${caller.objectId}' may not decide lockbox requests: only the Owner of subscription '${subscriptionId}' or an 'Azure Customer Lockbox Approver for Subscription', assigned at the subscription before the request was created, may.`,
       );
