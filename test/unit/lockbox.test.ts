@@ -17,6 +17,7 @@ import { LockboxGrant, LockboxService } from '../../src/lockbox/lockbox-service.
 import { AZURE_LIFETIMES, LockboxRequests } from '../../src/lockbox/requests.js';
 import { MetadataStore } from '../../src/metadata/metadata-store.js';
 import { initialState } from '../../src/server/bootstrap.js';
+import { isControlPlanePath } from '../../src/network/listeners.js';
 
 describe('Customer Lockbox life cycle (injected clock)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-lockbox-'));
@@ -92,5 +93,14 @@ describe('Customer Lockbox life cycle (injected clock)', async () => {
     assert.throws(() => new LockboxRequests(dataDir, { pendingMs: AZURE_LIFETIMES.pendingMs + 1, approvalMs: 1000 }), /4 days/);
     assert.throws(() => new LockboxRequests(dataDir, { pendingMs: 1000, approvalMs: AZURE_LIFETIMES.approvalMs + 1 }), /8 hours/);
     assert.throws(() => new LockboxGrant(Symbol('lockbox grant'), 'r', workspace.customerId, new Date(now + 1e9)), /issued only by the LockboxService/);
+  });
+});
+
+describe('Customer Lockbox paths and --control-plane-access private-only', () => {
+  it('counts the lockbox API and operator requests as control plane, the operator query as data plane', () => {
+    assert.equal(isControlPlanePath('/providers/Microsoft.CustomerLockbox/enableLockbox?api-version=2018-02-28-preview'), true);
+    assert.equal(isControlPlanePath('//providers/Microsoft.CustomerLockbox/tenantOptedIn/t'), true);
+    assert.equal(isControlPlanePath('/operator/lockbox/requests'), true);
+    assert.equal(isControlPlanePath('/operator/workspaces/00000000-0000-0000-0000-000000000000/query'), false);
   });
 });
