@@ -128,6 +128,7 @@ export class QueryService {
       if (req.lockbox) {
         // An operator under an approved lockbox request: its one workspace, nothing else (the grant was checked by src/lockbox).
         if (workspaces.length !== 1 || primary.customerId !== req.lockbox.workspaceId) throw insufficientAccess(`Customer Lockbox request '${req.lockbox.requestId}' covers one workspace only.`);
+        if (req.lockbox.expires.getTime() <= Date.now()) throw insufficientAccess(`the access window of Customer Lockbox request '${req.lockbox.requestId}' is over.`);
       } else {
         for (const w of workspaces) {
           if (!this.canQueryWorkspace(req.caller, w)) throw insufficientAccess(`the caller may not query workspace '${w.customerId}'.`);

@@ -152,8 +152,8 @@ export class TableAccess {
     return isAllowed(this.metadata, caller, 'Microsoft.Insights/logs/*/read', resourceId);
   }
 
-  /** The one resolver for a query: every table reference of every construct comes through here. */
   /**
+   * The one resolver for a query: every table reference of every construct comes through here.
    * With `lockbox` (an operator's approved Customer Lockbox request, src/lockbox), RBAC is not asked:
    * the grant covers the tables of its one workspace except Auxiliary ones (as in Azure), and no
    * workspace() or resource() reference.
