@@ -6,6 +6,8 @@ import { createServicePrincipal } from './service-principals.js';
 import { addGroupMember, createGroup, createUser } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
+import { rotateSigningKey } from '../keys/rotate-signing-key.js';
+import { changeKeyProtector } from '../keys/change-protector.js';
 import { protectKeys } from '../keys/migrate.js';
 import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
@@ -38,6 +40,7 @@ const envListeners = (name: string) => (process.env[name] ? process.env[name]!.s
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
+import { formatRequests, lockboxDecide, lockboxList, operatorQuery, operatorRequest, operatorStatus } from './lockbox.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -91,6 +94,8 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  lockboxPendingLifetime?: number;
+  lockboxApprovalDuration?: number;
   alertSmtpUrl?: string;
   alertSmtpFrom?: string;
   alertSmtpCa?: string;
@@ -190,7 +195,9 @@ const serve = program
   .option('--syslog-udp <address:port[,options]>', 'receive syslog over UDP, loopback addresses only, repeatable; datagrams arriving while ingestion is behind are dropped and counted (GET /vigil/syslog/listeners); options dcr=ID, resource-id=ID', syslogListener('udp'))
   .option('--syslog-dcr <id>', 'data collection rule (immutable id dcr-… or ARM id) of every syslog listener that names none with dcr=, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--syslog-max-message-bytes <n>', 'longer syslog messages are truncated to this many bytes (default 65536)', positive, 64 * 1024)
-  .option('--syslog-max-queued-rows <n>', 'rows waiting for ingestion before TCP/TLS senders are paused and UDP datagrams dropped (default 20000)', positive, 20_000);
+  .option('--syslog-max-queued-rows <n>', 'rows waiting for ingestion before TCP/TLS senders are paused and UDP datagrams dropped (default 20000)', positive, 20_000)
+  .option('--lockbox-pending-lifetime <seconds>', "how long a Customer Lockbox request waits for the customer's decision before it expires (VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS; default and maximum 345600, Azure's 4 days)", positiveNumber, envNumber('VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS'))
+  .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'));
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -232,6 +239,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         ...(smtpUrl(o) ? { smtp: { url: smtpUrl(o)!, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
       },
       keyProtection: keyProtection(o),
+      lockbox: { pendingLifetimeSeconds: o.lockboxPendingLifetime, approvalDurationSeconds: o.lockboxApprovalDuration },
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
@@ -384,6 +392,66 @@ withKeyOptions(
 
 withKeyOptions(
   program
+    .command('rotate-signing-key')
+    .description(
+      "replace the token-signing key with a new one sealed by the same root of trust; the old key's public half stays in the JWKS and keeps verifying the tokens it signed until they have all expired (24 h), then it is dropped (stop the server first; give the same root of trust as to serve)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--revoke-old-key', 'after a compromise: drop the old key at once, so every token it signed stops working'),
+).action(async (o: KeyOptions & { dataDir: string; revokeOldKey?: boolean }) => {
+  const dataDir = resolve(o.dataDir);
+  const root = await openRootOfTrust(dataDir, keyProtection(o), { create: false });
+  try {
+    if (!root.protector) process.stderr.write(`${INSECURE_WARNING}\n`);
+    const r = await rotateSigningKey(dataDir, root.protector, { revokeOld: o.revokeOldKey });
+    process.stdout.write(
+      `token signing key ${r.from} -> ${r.to} (${root.description}); ${r.oldKeyUntil ? `the old key verifies the tokens it signed until ${r.oldKeyUntil}` : 'the old key is revoked: its tokens no longer work'}\n`,
+    );
+  } finally {
+    root.protector?.close();
+  }
+});
+
+withKeyOptions(
+  program
+    .command('change-key-protector')
+    .description(
+      "move the keys to another root of trust — a new passphrase, passphrase <-> PKCS#11 HSM, another HSM key — re-sealing only the storage master key and the token-signing keys: the master key stays the same, so no workspace key or data is rewritten (stop the server first; give the CURRENT root of trust with the usual options and the new one with the --new-… options; rerun to finish an interrupted run)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--new-master-passphrase-file <file>', 'new root of trust: a passphrase read from this 0600 file (or give it in VIGIL_NEW_MASTER_PASSPHRASE); never on the command line')
+    .option('--new-pkcs11-module <path>', 'new root of trust: a PKCS#11 HSM through this library')
+    .option('--new-pkcs11-token-label <label>', 'the new HSM token, by label')
+    .option('--new-pkcs11-slot <id>', 'the new HSM token, by slot id')
+    .option('--new-pkcs11-pin-file <file>', "the new token's user PIN from this 0600 file (or give it in VIGIL_NEW_PKCS11_PIN)")
+    .option('--new-pkcs11-key-label <label>', `label of the new HSM's wrapping key (generated if missing; default ${DEFAULT_PKCS11_KEY_LABEL})`),
+  false,
+).action(
+  async (
+    o: KeyOptions & { dataDir: string; newMasterPassphraseFile?: string; newPkcs11Module?: string; newPkcs11TokenLabel?: string; newPkcs11Slot?: string; newPkcs11PinFile?: string; newPkcs11KeyLabel?: string },
+  ) => {
+    // The new secrets come from their own variables, read once and removed from the environment.
+    const env: NodeJS.ProcessEnv = {};
+    if (process.env.VIGIL_NEW_MASTER_PASSPHRASE) env[PASSPHRASE_ENV] = process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    if (process.env.VIGIL_NEW_PKCS11_PIN) env[PIN_ENV] = process.env.VIGIL_NEW_PKCS11_PIN;
+    delete process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    delete process.env.VIGIL_NEW_PKCS11_PIN;
+    const r = await changeKeyProtector(resolve(o.dataDir), keyProtection(o), {
+      masterPassphraseFile: o.newMasterPassphraseFile && resolve(o.newMasterPassphraseFile),
+      pkcs11Module: o.newPkcs11Module,
+      pkcs11TokenLabel: o.newPkcs11TokenLabel,
+      pkcs11Slot: o.newPkcs11Slot,
+      pkcs11PinFile: o.newPkcs11PinFile && resolve(o.newPkcs11PinFile),
+      pkcs11KeyLabel: o.newPkcs11KeyLabel,
+      env,
+    });
+    process.stdout.write(`keys of ${resolve(o.dataDir)} re-sealed: ${r.from} -> ${r.to} (${r.resealed.length} file(s)); master key ${r.masterKey} unchanged, no workspace key re-wrapped\n`);
+    process.stdout.write('start Vigil with the new root-of-trust options from now on\n');
+  },
+);
+
+withKeyOptions(
+  program
     .command('protect-keys')
     .description(
       'move a data folder from plain key files to a root of trust (a passphrase or a PKCS#11 HSM): a new master key sealed by it, every workspace key re-wrapped under it (no data rewritten), the token-signing key sealed, the plain key files overwritten and deleted (stop the server first; rerun to finish an interrupted run)',
@@ -446,6 +514,52 @@ alerts
   .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
   .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
     process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
+  });
+
+const connectOptions = (cmd: Command, who: string) =>
+  cmd
+    .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+    .option('--client-id <id>', `sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of ${who}`);
+
+const lockbox = program.command('lockbox').description("Customer Lockbox, the customer's side: operators' requests for access to workspace data, and their approval (as the subscription's Owner or an Azure Customer Lockbox Approver for Subscription)");
+connectOptions(lockbox.command('list').description('list the lockbox requests of the subscription'), 'the admin in bootstrap.json')
+  .option('--status <status>', "only requests in this status: Pending, Approved, Denied or Expired")
+  .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+  .option('--json', 'print JSON')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; status?: string; subscription?: string; json?: boolean }) => {
+    const list = await lockboxList(o);
+    process.stdout.write(`${o.json ? JSON.stringify(list, null, 2) : formatRequests(list as never)}\n`);
+  });
+for (const approve of [true, false]) {
+  connectOptions(lockbox.command(`${approve ? 'approve' : 'deny'} <requestId>`).description(approve ? 'approve a Pending request: its operator may read its workspace (not Auxiliary tables) for 8 hours, audited' : 'deny a Pending request'), 'the admin in bootstrap.json')
+    .option('--reason <text>', 'why (recorded in the activity log)')
+    .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+    .action(async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string; reason?: string; subscription?: string }) => {
+      process.stdout.write(`${JSON.stringify(await lockboxDecide({ ...o, requestId, approve }), null, 2)}\n`);
+    });
+}
+
+const operatorCmd = program.command('operator').description("Customer Lockbox, the operator's side: the people who run Vigil read a workspace's data only under a request the customer approved");
+connectOptions(operatorCmd.command('request').description('ask the customer for access to one workspace (a lockbox request, Pending until approved or denied; expires after 4 days)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace (its customerId GUID or ARM id)")
+  .requiredOption('--justification <text>', 'why the data is needed (the customer sees it)')
+  .option('--support-request <ticket>', 'the support ticket number')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; justification: string; supportRequest?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorRequest(o), null, 2)}\n`);
+  });
+connectOptions(operatorCmd.command('status <requestId>').description("show one of the operator's lockbox requests"), 'the operator in operator.json').action(
+  async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorStatus({ ...o, requestId }), null, 2)}\n`);
+  },
+);
+connectOptions(operatorCmd.command('query').description('run KQL on a workspace under an approved lockbox request (audited in LAQueryLogs and the activity log)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace's customerId GUID")
+  .requiredOption('--request <id>', 'the approved lockbox request')
+  .requiredOption('--query <kql>', 'the KQL query')
+  .option('--timespan <iso8601>', 'time range, e.g. P1D')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; request: string; query: string; timespan?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorQuery(o), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

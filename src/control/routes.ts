@@ -26,6 +26,7 @@ import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
 import { registerAlertsManagementRoutes } from './alerts-management.js';
+import { registerCustomerLockboxRoutes } from '../lockbox/routes.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -54,6 +55,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerEffectiveAccessRoutes(router);
   registerSavedSearchRoutes(router);
   registerAlertsManagementRoutes(router);
+  registerCustomerLockboxRoutes(router);
   return router;
 }
 

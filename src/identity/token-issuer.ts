@@ -16,7 +16,8 @@ export interface IssuedToken {
 export const PRINCIPAL_KIND_CLAIM = 'vigil_kind';
 
 const MIN_LIFETIME_SEC = 60;
-const MAX_LIFETIME_SEC = 24 * 60 * 60;
+/** The longest a token Vigil issues lives: a rotated-out signing key stays published at least this long. */
+export const MAX_LIFETIME_SEC = 24 * 60 * 60;
 
 export class TokenIssuer {
   constructor(

@@ -112,5 +112,5 @@ export async function startPrivateListeners(
 export function isControlPlanePath(url: string): boolean {
   const path = url.split('?')[0]!.replace(/\/{2,}/g, '/').toLowerCase();
   // `/vigil/…`: Vigil's own operator endpoints (the syslog listeners' counters).
-  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0' || path.startsWith('/vigil/');
+  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0' || path.startsWith('/vigil/') || path.startsWith('/providers/') || path.startsWith('/operator/lockbox');
 }

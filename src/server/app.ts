@@ -28,7 +28,7 @@ import { queryRoutes } from '../query/routes.js';
 import { StorageEngine, type EngineOptions } from '../store/engine.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
-import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
+import { initialState, writeBootstrapFile, writeOperatorFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
@@ -54,6 +54,9 @@ import type { SyslogListenerSpec } from '../syslog/options.js';
 import { startSyslogListeners, type SyslogListeners } from '../syslog/listeners.js';
 import { DEFAULT_PIPELINE_LIMITS, SyslogPipeline, type PipelineLimits } from '../syslog/pipeline.js';
 import { syslogRoutes } from '../syslog/routes.js';
+import { LockboxRequests, AZURE_LIFETIMES } from '../lockbox/requests.js';
+import { LockboxService } from '../lockbox/lockbox-service.js';
+import { lockboxRoutes } from '../lockbox/routes.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -80,6 +83,11 @@ export interface ServerOptions {
     publicClientCaFile?: string;
     /** `private-only`: the control plane answers only on private listeners. */
     controlPlaneAccess?: 'everywhere' | 'private-only';
+  };
+  /** Customer Lockbox (src/lockbox): shorter lifetimes than Azure's 4 days / 8 hours, for tests. */
+  lockbox?: {
+    pendingLifetimeSeconds?: number;
+    approvalDurationSeconds?: number;
   };
   /** Log search alerts (src/alerts). */
   alerts?: {
@@ -167,9 +175,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const publicMutualTls = mutualTls(net.publicClientCaFile);
 
   let adminSecret: string | undefined;
-  const { state, adminSecret: secret } = await initialState();
+  const { state, adminSecret: secret, operatorSecret } = await initialState();
   const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
-  if (created) adminSecret = secret;
+  if (created) {
+    adminSecret = secret;
+    writeOperatorFile(opts.dataDir, metadata.snapshot(), operatorSecret);
+  }
 
   const logStore = await StorageEngine.open({
     ...opts.storage,
@@ -270,6 +281,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+  const lockbox = new LockboxService(
+    metadata,
+    new LockboxRequests(opts.dataDir, {
+      pendingMs: (opts.lockbox?.pendingLifetimeSeconds ?? AZURE_LIFETIMES.pendingMs / 1000) * 1000,
+      approvalMs: (opts.lockbox?.approvalDurationSeconds ?? AZURE_LIFETIMES.approvalMs / 1000) * 1000,
+    }),
+    activity,
+  );
   let listeningPort: number | undefined;
   const alerts = new AlertService({
     dataDir: opts.dataDir,
@@ -328,7 +347,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : undefined;
   await app.register(syslogRoutes, { metadata, authenticate, listeners: () => syslog?.listeners ?? [], defaultDcrs: opts.syslog?.defaultDcrs ?? [], pipeline: () => syslogPipeline?.stats });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox });
+  await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
@@ -382,6 +402,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   purge.resume();
   exporter.start();
   alerts.start();
+  lockbox.start();
 
   return {
     app,
@@ -399,6 +420,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await app.close();
       await exporter.close();
       await alerts.close();
+      lockbox.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
