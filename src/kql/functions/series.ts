@@ -2,7 +2,7 @@
 import { type ScalarFunction, type SqlArg } from '../bound.js';
 import { isIntegral, type KqlType } from '../types.js';
 import {
-  as, isNullLit, anyScalar, fn, isDynamic, elems, fromElems, letSql, jsonText, numText, elemIsInt, elemNum, logSql,
+  as, isNullLit, anyScalar, fn, isDynamic, numericOrDyn, intLike, elems, fromElems, letSql, jsonText, numText, elemIsInt, elemNum, logSql,
 } from './define.js';
 
 // ───────────── series ─────────────
@@ -119,4 +119,25 @@ SERIES_FUNCTIONS.push(
     runtime(`kql_series_fir(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, ${a[2] ? `CAST(${a[2].sql} AS INTEGER)` : 'CAST(-1 AS INTEGER)'}, ${a[3] ? a[3].sql : 'FALSE'})`), 'dynamic or bool'),
   { ...fn('series_fft', [isDynamic, isDynamic], 1, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${a[1] ? arrayText(a[1]) : "'[]'"}, FALSE)`), 'dynamic'), outputs: FFT_OUTPUTS },
   { ...fn('series_ifft', [isDynamic, isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, TRUE)`), 'dynamic'), outputs: FFT_OUTPUTS },
+);
+
+const POLY_OUTPUTS = [
+  { key: 'rsquare', type: 'real' }, { key: 'coefficients', type: 'dynamic' }, { key: 'variance', type: 'real' },
+  { key: 'rvariance', type: 'real' }, { key: 'poly_fit', type: 'dynamic' },
+] as const;
+/** A dynamic array argument, or a number repeated to the other argument's length (series_dot_product(series, n)). */
+const seriesOrScalar = (a: SqlArg, other: SqlArg) => (a.type === 'dynamic' ? arrayText(a)
+  : `CAST(to_json(list_transform(range(CAST(greatest(coalesce(json_array_length(${other.type === 'dynamic' ? other.sql : "'[]'"}), 0), 1) AS BIGINT)), _i -> ${as(a, 'real')})) AS VARCHAR)`);
+
+SERIES_FUNCTIONS.push(
+  seriesUnary('series_acos', (x) => `(CASE WHEN ${x} BETWEEN -1 AND 1 THEN acos(${x}) ELSE CAST('NaN' AS DOUBLE) END)`),
+  seriesUnary('series_asin', (x) => `(CASE WHEN ${x} BETWEEN -1 AND 1 THEN asin(${x}) ELSE CAST('NaN' AS DOUBLE) END)`),
+  seriesUnary('series_atan', (x) => `atan(${x})`),
+  fn('series_dot_product', [anyScalar, anyScalar], 0, 'real', (a) => `kql_series_dot_product(${seriesOrScalar(a[0]!, a[1]!)}, ${seriesOrScalar(a[1]!, a[0]!)})`),
+  fn('series_cosine_similarity', [isDynamic, isDynamic, numericOrDyn, numericOrDyn], 2, 'real', (a) =>
+    `kql_series_cosine_similarity(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, ${a[2] ? as(a[2], 'real') : 'CAST(-1 AS DOUBLE)'}, ${a[3] ? as(a[3], 'real') : 'CAST(-1 AS DOUBLE)'})`, 'dynamic'),
+  fn('series_magnitude', [isDynamic], 0, 'real', (a) => `kql_series_magnitude(${arrayText(a[0]!)})`, 'dynamic'),
+  fn('series_product', [isDynamic], 0, 'real', (a) => `kql_series_product(${arrayText(a[0]!)})`, 'dynamic'),
+  { ...fn('series_fit_poly', [isDynamic, isDynamic, intLike], 2, 'dynamic', (a) =>
+    runtime(`kql_series_fit_poly(${arrayText(a[0]!)}, ${a[1] && !isNullLit(a[1]) ? arrayText(a[1]) : "''"}, ${a[2] ? `CAST(${as(a[2], 'long')} AS INTEGER)` : 'CAST(1 AS INTEGER)'})`), 'dynamic'), outputs: POLY_OUTPUTS },
 );

@@ -223,3 +223,82 @@ SERIES_FUNCTIONS.push(
     }
   }),
 );
+
+/** Elements as numbers, or null for non-numeric ones ("any non-numeric element … is ignored"). */
+function numericOrNull(json: string): (number | null)[] | null {
+  const v = numbers(json);
+  return v && v.map((x) => (Number.isNaN(x) ? null : x));
+}
+
+function dot(a: (number | null)[], b: (number | null)[]): number {
+  let s = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== null && b[i] !== null) s += a[i]! * b[i]!;
+  return s;
+}
+
+/**
+ * Least-squares polynomial of `degree` through (x, y) (x defaults to 1 … n), solved by the normal
+ * equations with Gaussian elimination and partial pivoting; coefficients from the highest power.
+ */
+function fitPoly(y: number[], x: number[], degree: number) {
+  const n = y.length;
+  const m = degree + 1;
+  const a = Array.from({ length: m }, () => new Array<number>(m + 1).fill(0));
+  for (let i = 0; i < n; i++) {
+    const pw = Array.from({ length: 2 * m - 1 }, (_, k) => x[i]! ** k);
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < m; c++) a[r]![c]! += pw[r + c]!;
+      a[r]![m]! += pw[r]! * y[i]!;
+    }
+  }
+  for (let col = 0; col < m; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < m; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    const p = a[col]![col]!;
+    if (p === 0) return null;
+    for (let r = 0; r < m; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / p;
+      for (let c = col; c <= m; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  const low = a.map((row, i) => row[m]! / row[i]!); // c0 … c_degree
+  const poly_fit = x.map((xi) => low.reduce((s, c, k) => s + c * xi ** k, 0));
+  const my = y.reduce((s, v) => s + v, 0) / n;
+  const ss = y.reduce((s, v) => s + (v - my) ** 2, 0);
+  const rs = y.reduce((s, v, i) => s + (v - poly_fit[i]!) ** 2, 0);
+  const denom = Math.max(n - 1, 1);
+  return { rsquare: ss === 0 ? 1 : 1 - rs / ss, coefficients: [...low].reverse(), variance: ss / denom, rvariance: rs / denom, poly_fit };
+}
+
+SERIES_FUNCTIONS.push(
+  runtimeFunction('kql_series_dot_product', [VARCHAR, VARCHAR], DOUBLE, (a: string, b: string) => {
+    const x = numericOrNull(a), y = numericOrNull(b);
+    return x && y ? dot(x, y) : null;
+  }),
+  runtimeFunction('kql_series_cosine_similarity', [VARCHAR, VARCHAR, DOUBLE, DOUBLE], DOUBLE, (a: string, b: string, ma: number, mb: number) => {
+    const x = numericOrNull(a), y = numericOrNull(b);
+    if (!x || !y) return null;
+    const n = Math.min(x.length, y.length);
+    const xs = x.slice(0, n), ys = y.slice(0, n);
+    const m1 = ma >= 0 ? ma : Math.sqrt(dot(xs, xs)), m2 = mb >= 0 ? mb : Math.sqrt(dot(ys, ys));
+    return dot(xs, ys) / (m1 * m2);
+  }),
+  runtimeFunction('kql_series_magnitude', [VARCHAR], DOUBLE, (a: string) => {
+    const x = numericOrNull(a);
+    return x ? Math.sqrt(dot(x, x)) : null;
+  }),
+  runtimeFunction('kql_series_product', [VARCHAR], DOUBLE, (a: string) => {
+    const x = numericOrNull(a);
+    return x ? x.reduce<number>((p, v) => (v === null ? p : p * v), 1) : null;
+  }),
+  runtimeFunction('kql_series_fit_poly', [VARCHAR, VARCHAR, INTEGER], VARCHAR, (ys: string, xs: string, degree: number) => {
+    const y = numbers(ys);
+    if (!y || y.length === 0 || degree < 1 || degree > 16) return null;
+    const x = xs === '' ? y.map((_, i) => i + 1) : numbers(xs);
+    if (!x || x.length !== y.length) return null;
+    const fit = fitPoly(y, x, degree);
+    return fit ? json(fit) : null;
+  }),
+);
