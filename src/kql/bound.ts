@@ -88,6 +88,8 @@ export interface EmitContext {
    * context applies as `FILTER (WHERE …)`: pivot aggregates the rows of one pivot value this way.
    */
   aggregateFilter?: string;
+  /** The key of hash_hmac_sha256_ws() (the workspace's pseudonym key); absent: the function is refused. */
+  pseudonymKey?: Uint8Array;
 }
 
 /** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */

@@ -26,7 +26,7 @@ export interface StandardTableDef {
 }
 
 /** Audit tables Vigil writes itself: nothing else may write them, and reading them needs explicit permission. */
-export const AUDIT_TABLES: ReadonlySet<string> = new Set([LAQUERYLOGS.toLowerCase(), AZURE_ACTIVITY.toLowerCase()]);
+export const AUDIT_TABLES: ReadonlySet<string> = new Set([LAQUERYLOGS, AZURE_ACTIVITY, ...Object.keys(SYSTEM_TABLES)].map((n) => n.toLowerCase()));
 
 export const isAuditTable = (name: string): boolean => AUDIT_TABLES.has(name.toLowerCase());
 

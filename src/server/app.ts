@@ -32,6 +32,8 @@ import { isControlPlanePath, listenerOf, startPrivateListeners, type ListenerAdd
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
+import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
@@ -283,9 +285,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     discoveryAliases: ['organizations', 'common'],
   });
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
-  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  // Ingestion-time transformations (one runner for every ingestion path) and their statistics.
+  const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
+  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics);
+  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore, ingestionTransforms), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, ingestionStatistics });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -339,6 +344,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await alerts.close();
       purge.close();
       await purge.idle();
+      await ingestionTransforms.close();
       await auditSink.close();
       await logStore.close();
     },
