@@ -28,6 +28,7 @@ const envListeners = (name: string) => (process.env[name] ? process.env[name]!.s
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
+import { formatScanReport, privateDataScan } from './private-data-scan.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -375,6 +376,25 @@ alerts
   .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
   .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
     process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
+  });
+
+program
+  .command('scan')
+  .description('scan a workspace of a running Vigil for private data (e-mails, payment cards, national ids, IP addresses, secrets, high-entropy tokens): counts per table, column and pattern with a suggested remedy, never the values; findings also land in its VigilPrivateDataFindings table')
+  .option('--workspace <id>', 'the workspace: ARM id, customerId GUID or name (default: the one in bootstrap.json)')
+  .option('--since <window>', 'look at rows of this window: days, hours or minutes (1d, 12h, 30m) or ISO 8601 (P1D)', '1d')
+  .option('--sample-rows <n>', 'at most this many rows per table (1 to 100000; default 10000)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('a whole number from 1 to 100000.');
+    return n;
+  })
+  .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+  .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+  .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
+  .option('--json', 'print JSON')
+  .action(async (o: { workspace?: string; since: string; sampleRows?: number; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
+    const report = await privateDataScan(o);
+    process.stdout.write(`${o.json ? JSON.stringify(report, null, 2) : formatScanReport(report)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

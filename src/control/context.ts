@@ -7,6 +7,7 @@ import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import type { PrivateDataScanner } from '../governance/private-data-scanner.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -39,4 +40,6 @@ export interface ControlDeps {
   alerts?: AlertService;
   /** Rows received, dropped by transformations and ingested per data flow (shown in a rule's GET). */
   ingestionStatistics?: IngestionStatistics;
+  /** The private-data scanner (scanPrivateData action, scheduled scans). */
+  privateDataScanner?: PrivateDataScanner;
 }

@@ -57,6 +57,8 @@ export interface WorkspaceRecord {
   createdDate: string;
   modifiedDate: string;
   tables: TableRecord[];
+  /** The scheduled private-data scan of the workspace (src/governance/private-data-scanner.ts). */
+  privateDataScan?: import('../governance/private-data-scanner.js').PrivateDataScanSettings;
 }
 
 export interface StreamColumn {

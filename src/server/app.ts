@@ -34,6 +34,7 @@ import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
+import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
@@ -289,8 +290,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
   const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics);
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore, ingestionTransforms), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  // The private-data scanner: on demand (scanPrivateData) and on each workspace's schedule.
+  const privateDataScanner = new PrivateDataScanner(metadata, logStore, auditSink, (level, message) => app.log[level](message));
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, ingestionStatistics });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, ingestionStatistics, privateDataScanner });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -344,6 +347,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await alerts.close();
       purge.close();
       await purge.idle();
+      privateDataScanner.close();
       await ingestionTransforms.close();
       await auditSink.close();
       await logStore.close();
