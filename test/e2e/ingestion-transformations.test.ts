@@ -171,6 +171,27 @@ describe('ingestion-time transformations', { timeout: 600_000 }, () => {
     assert.deepEqual(seen, [[rows.length * 2, expectedDropped]]);
   });
 
+  it('refuses a request the transformation fails on, without quoting the engine, and stores nothing of it', async () => {
+    const res = await putRule('runtime', ruleBody('source | where Message matches regex Computer | project TimeGenerated, Computer'));
+    assert.equal(res.status, 201, res.text);
+    const immutableId = (res.json() as { properties: { immutableId: string } }).properties.immutableId;
+    const token = await tokenFor(vigil.bootstrap, MONITOR);
+    const send = (computer: string) =>
+      rawRequest(vigil.bootstrap, token, 'POST', `/dataCollectionRules/${immutableId}/streams/Custom-Raw?api-version=2023-01-01`, JSON.stringify([{ ...rows[0], Computer: computer, Message: 'abc' }]), { 'content-type': 'application/json' });
+    const before = (await q('Events_CL | count')).rows[0]![0] as number;
+    const bad = await send('(unclosed');
+    assert.equal(bad.status, 400, bad.text);
+    const body = bad.json() as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'InvalidTransformResult');
+    assert.equal(bad.headers.get('x-ms-error-code'), 'InvalidTransformResult');
+    assert.ok(!/SELECT|unclosed|missing \)/.test(body.error.message), body.error.message);
+    assert.deepEqual((await q('Events_CL | count')).rows, [[before]]);
+    // The runner is fine afterwards.
+    assert.equal((await send('a.c')).status, 204);
+    assert.deepEqual((await q('Events_CL | count')).rows, [[before + 1]]);
+    await rawRequest(vigil.bootstrap, arm, 'DELETE', rulePath('runtime'));
+  });
+
   it('refuses every construct outside Azure\'s transformation subset at creation, with its position', async () => {
     const cases: [string, number, number][] = [
       ['source | summarize count() by Computer', 1, 10],

@@ -20,6 +20,8 @@ import { billedSize, toTableType } from '../table-values.js';
 import { compileTransform, streamInput, VIGIL_FILLED, type CompiledTransform } from './compile-transform.js';
 import type { IngestionStatistics } from './ingestion-statistics.js';
 import { TransformRunner } from './run-transform.js';
+import { ApiError } from '../../errors/api-error.js';
+import { describeEngineError } from '../../query/query-service.js';
 
 export const WORKSPACE_TRANSFORMS_KIND = 'WorkspaceTransforms';
 /** The input stream of a workspace transformation data flow: `Microsoft-Table-<Table>`. */
@@ -54,6 +56,19 @@ export class IngestionTransforms {
     return c;
   }
 
+  /**
+   * Runs a transformation; an engine error becomes a 400 that names the data flow but never quotes
+   * the engine's message (it may hold the SQL, with the pseudonym key, or values of the batch).
+   */
+  private async run(t: CompiledTransform, rows: StoredValue[][], workspaceId: string, what: string): Promise<StoredValue[][]> {
+    const key = await this.keyFor(t, workspaceId);
+    try {
+      return await this.runner.apply(t, rows, key);
+    } catch (err) {
+      throw new ApiError(400, 'InvalidTransformResult', `The transformation of ${what} could not be applied to this request: ${describeEngineError(String((err as Error).message ?? err))} Nothing from this request was stored.`);
+    }
+  }
+
   private async keyFor(t: CompiledTransform, workspaceId: string): Promise<Buffer | undefined> {
     if (!t.usesPseudonym) return undefined;
     if (!this.store.pseudonymKey) throw new Error('this store has no pseudonym keys');
@@ -67,7 +82,7 @@ export class IngestionTransforms {
   async applyFlow(rule: DataCollectionRuleRecord, flowIndex: number, stream: string, workspaceId: string, table: string, rows: StoredValue[][]): Promise<{ columns: ColumnSchema[]; rows: StoredValue[][] }> {
     const flow = rule.dataFlows[flowIndex]!;
     const t = this.compiled(flow.transformKql, streamInput(rule.streamDeclarations[stream]!.columns));
-    const out = rows.length === 0 ? [] : await this.runner.apply(t, rows, await this.keyFor(t, workspaceId));
+    const out = rows.length === 0 ? [] : await this.run(t, rows, workspaceId, `data flow ${flowIndex} of data collection rule '${rule.immutableId}'`);
     this.statistics?.record(rule, flowIndex, stream, workspaceId, table, rows.length, out.length);
     return { columns: t.output, rows: out };
   }
@@ -96,7 +111,7 @@ export class IngestionTransforms {
     const input = workspaceTransformInput(columns);
     const at = input.map((c) => columns.findIndex((x) => x.name === c.name));
     const t = this.compiled(flow.transformKql, input);
-    const out = await this.runner.apply(t, rows.map((r) => at.map((i) => r[i] ?? null)), await this.keyFor(t, workspace.customerId));
+    const out = await this.run(t, rows.map((r) => at.map((i) => r[i] ?? null)), workspace.customerId, `the workspace transformation of table '${table}'`);
     this.statistics?.record(wt.rule, wt.flowIndex, wt.stream, workspace.customerId, table, rows.length, out.length);
     const first = rows[0]!;
     const outIndex = new Map(t.output.map((c, i) => [c.name.toLowerCase(), i]));
