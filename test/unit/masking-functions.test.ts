@@ -52,11 +52,29 @@ describe('masking functions', () => {
     assert.equal(await evaluate('hash_sha256(s)', 'abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
     assert.equal(await evaluate('hash_hmac_sha256_ws(s)', 'alice@example.com', key), createHmac('sha256', key).update('alice@example.com').digest('hex'));
-    assert.throws(() => runner.apply(compileTransform('source | project r = hash_hmac_sha256_ws(s)', [{ name: 's', type: 'string' }]), [['x']]), /no workspace key/);
+    await assert.rejects(runner.apply(compileTransform('source | project r = hash_hmac_sha256_ws(s)', [{ name: 's', type: 'string' }]), [['x']]), /no workspace key/);
   });
 
   it('parse_cef_dictionary reads the extension of a CEF message', async () => {
     const v = await evaluate('tostring(parse_cef_dictionary(s))', 'CEF:0|Vendor|Product|1.0|100|Login|5|src=10.0.0.1 suser=bob msg=login failed for bob dpt=22');
     assert.deepEqual(JSON.parse(v as string), { src: '10.0.0.1', suser: 'bob', msg: 'login failed for bob', dpt: '22' });
+  });
+});
+
+describe('transformation runner', () => {
+  it('keeps concurrent batches apart (each gets exactly its own rows back)', async () => {
+    const a = compileTransform('source | where n % 2 == 0 | extend h = hash_sha256(s)', [{ name: 's', type: 'string' }, { name: 'n', type: 'long' }]);
+    const b = compileTransform('source | project s = toupper(s)', [{ name: 's', type: 'string' }]);
+    const jobs = Array.from({ length: 24 }, (_, k) =>
+      k % 2 === 0
+        ? runner.apply(a, Array.from({ length: 50 }, (_, i) => [`a${k}-${i}`, BigInt(i)])).then((rows) => {
+          assert.equal(rows.length, 25);
+          assert.ok(rows.every((r) => String(r[0]).startsWith(`a${k}-`)));
+        })
+        : runner.apply(b, Array.from({ length: 30 }, (_, i) => [`b${k}-${i}`])).then((rows) => {
+          assert.deepEqual(rows, Array.from({ length: 30 }, (_, i) => [`B${k}-${i}`]));
+        }),
+    );
+    await Promise.all(jobs);
   });
 });

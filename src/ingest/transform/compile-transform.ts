@@ -43,6 +43,8 @@ export interface CompiledTransform {
   sql(now: Date, pseudonymKey?: Uint8Array): string;
   /** The transformation uses hash_hmac_sha256_ws() (it needs the destination workspace's key). */
   usesPseudonym: boolean;
+  /** The SQL does not change from batch to batch (no now()/ago()): it can be prepared once. */
+  stableSql: boolean;
 }
 
 /** A transformation problem in Azure's words, with the position when there is one. */
@@ -91,6 +93,7 @@ export function compileTransform(text: string, input: ColumnSchema[]): CompiledT
     sourceTable,
     output: compiled.columns,
     usesPseudonym,
+    stableSql: !dependsOnNow,
     sql(now, pseudonymKey) {
       if (!dependsOnNow && !usesPseudonym) return staticSql;
       return compile(text, resolver, { now, ...(pseudonymKey ? { pseudonymKey } : {}) }).sql;

@@ -1,13 +1,15 @@
 /**
  * Applying compiled transformations to batches. The batch is appended to a temporary table of a
- * DuckDB instance of its own (in memory, one thread, no file or extension access, settings locked)
- * and the transformation's SQL — the KQL compiler's, the same semantics as a query — runs over it.
- * One batch at a time per runner; a batch's rows leave the instance when it is done.
+ * DuckDB instance of its own (in memory, one thread, no file or extension access, settings locked) and the
+ * transformation's SQL — the KQL compiler's, the same semantics as a query — runs over it, as a
+ * statement prepared once per transformation (per lane). Two lanes (instances, one batch at a
+ * time each) let batches of concurrent requests overlap; a batch's rows leave the instance when it
+ * is done.
  *
  * This is THE function every ingestion path calls for a data flow with a transformation:
- * `TransformRunner.apply(compiled, rows)` (see ingest-service.ts).
+ * `TransformRunner.apply(compiled, rows)` (through ingestion-transforms.ts).
  */
-import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { sqlIdent, type ColumnSchema } from '../../kql/index.js';
 import { DUCKDB_TYPE, type StoredValue } from '../../store/column-types.js';
 import { Mutex } from '../../store/mutex.js';
@@ -15,6 +17,8 @@ import { openSideInstance } from '../../store/side-instance.js';
 import type { CompiledTransform } from './compile-transform.js';
 
 const SETUP = "LOAD json; LOAD icu; SET TimeZone = 'UTC'";
+/** Prepared statements kept per lane (least recently used dropped beyond it). */
+const MAX_PREPARED = 200;
 
 function appendValue(a: DuckDBAppender, type: ColumnSchema['type'], v: StoredValue | undefined): void {
   if (v === null || v === undefined) return a.appendNull();
@@ -41,16 +45,52 @@ function storedValue(v: unknown, type: ColumnSchema['type']): StoredValue {
   }
 }
 
+interface Lane {
+  conn: DuckDBConnection;
+  mutex: Mutex;
+  busy: number;
+  /** Source tables created on this connection, with their prepared DELETE. */
+  tables: Map<string, DuckDBPreparedStatement>;
+  prepared: Map<string, DuckDBPreparedStatement>;
+}
+
 export class TransformRunner {
-  private side: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
-  private readonly created = new Set<string>();
-  private readonly mutex = new Mutex();
+  private side: Promise<{ instances: DuckDBInstance[]; lanes: Lane[] }> | undefined;
 
-  constructor(private readonly memoryLimit = '256MB') {}
+  constructor(
+    private readonly lanes = 2,
+    private readonly memoryLimit = '128MB',
+  ) {}
 
-  private connection(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
-    this.side ??= openSideInstance(SETUP, this.memoryLimit);
+  /** One small instance per lane (settings such as the time zone are per connection and locked). */
+  private open(): Promise<{ instances: DuckDBInstance[]; lanes: Lane[] }> {
+    this.side ??= (async () => {
+      const opened = await Promise.all(Array.from({ length: this.lanes }, () => openSideInstance(SETUP, this.memoryLimit)));
+      return {
+        instances: opened.map((o) => o.instance),
+        lanes: opened.map((o) => ({ conn: o.conn, mutex: new Mutex(), busy: 0, tables: new Map(), prepared: new Map() })),
+      };
+    })();
     return this.side;
+  }
+
+  private async statement(lane: Lane, sql: string, keep: boolean): Promise<DuckDBPreparedStatement> {
+    let p = lane.prepared.get(sql);
+    if (p) {
+      lane.prepared.delete(sql);
+      lane.prepared.set(sql, p); // most recently used last
+      return p;
+    }
+    p = await lane.conn.prepare(sql);
+    if (keep) {
+      if (lane.prepared.size >= MAX_PREPARED) {
+        const [oldest, stmt] = lane.prepared.entries().next().value!;
+        lane.prepared.delete(oldest);
+        stmt.destroySync();
+      }
+      lane.prepared.set(sql, p);
+    }
+    return p;
   }
 
   /**
@@ -58,42 +98,59 @@ export class TransformRunner {
    * `t.output` order. `pseudonymKey`: the destination workspace's key, when the transformation uses
    * hash_hmac_sha256_ws().
    */
-  apply(t: CompiledTransform, rows: StoredValue[][], pseudonymKey?: Uint8Array, now = new Date()): Promise<StoredValue[][]> {
+  async apply(t: CompiledTransform, rows: StoredValue[][], pseudonymKey?: Uint8Array, now = new Date()): Promise<StoredValue[][]> {
     if (t.usesPseudonym && !pseudonymKey) throw new Error('the transformation uses hash_hmac_sha256_ws() but no workspace key was given');
     const sql = t.sql(now, pseudonymKey);
-    return this.mutex.run(async () => {
-      const { conn } = await this.connection();
-      const table = sqlIdent(t.sourceTable);
-      if (!this.created.has(t.sourceTable)) {
-        await conn.run(`CREATE TEMP TABLE ${table} (${t.input.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
-        this.created.add(t.sourceTable);
-      }
-      try {
-        const appender = await conn.createAppender(t.sourceTable, 'main', 'temp');
-        try {
-          for (const row of rows) {
-            for (let i = 0; i < t.input.length; i++) appendValue(appender, t.input[i]!.type, row[i]);
-            appender.endRow();
-          }
-          appender.flushSync();
-        } finally {
-          appender.closeSync();
+    const { lanes } = await this.open();
+    const lane = lanes.reduce((a, b) => (b.busy < a.busy ? b : a));
+    lane.busy++;
+    try {
+      return await lane.mutex.run(async () => {
+        const { conn } = lane;
+        let clear = lane.tables.get(t.sourceTable);
+        if (!clear) {
+          await conn.run(`CREATE TEMP TABLE ${sqlIdent(t.sourceTable)} (${t.input.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+          clear = await conn.prepare(`DELETE FROM ${sqlIdent(t.sourceTable)}`);
+          lane.tables.set(t.sourceTable, clear);
         }
-        const reader = await conn.runAndReadAll(sql);
-        const types = t.output.map((c) => c.type);
-        return reader.getRows().map((r) => types.map((type, i) => storedValue(r[i], type)));
-      } finally {
-        await conn.run(`DELETE FROM ${table}`);
-      }
-    });
+        try {
+          const appender = await conn.createAppender(t.sourceTable, 'main', 'temp');
+          try {
+            for (const row of rows) {
+              for (let i = 0; i < t.input.length; i++) appendValue(appender, t.input[i]!.type, row[i]);
+              appender.endRow();
+            }
+            appender.flushSync();
+          } finally {
+            appender.closeSync();
+          }
+          const stmt = await this.statement(lane, sql, t.stableSql);
+          try {
+            const reader = await stmt.runAndReadAll();
+            const types = t.output.map((c) => c.type);
+            return reader.getRows().map((r) => types.map((type, i) => storedValue(r[i], type)));
+          } finally {
+            if (!t.stableSql) stmt.destroySync();
+          }
+        } finally {
+          await clear.run();
+        }
+      });
+    } finally {
+      lane.busy--;
+    }
   }
 
   async close(): Promise<void> {
     const side = this.side;
     this.side = undefined;
     if (!side) return;
-    const { instance, conn } = await side;
-    conn.closeSync();
-    instance.closeSync();
+    const { instances, lanes } = await side;
+    for (const l of lanes) {
+      for (const p of l.prepared.values()) p.destroySync();
+      for (const p of l.tables.values()) p.destroySync();
+      l.conn.closeSync();
+    }
+    for (const i of instances) i.closeSync();
   }
 }
