@@ -10,6 +10,7 @@ import type { AuditSink } from '../../audit/sink.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { DataCollectionRuleRecord } from '../../metadata/records.js';
 import { dataCollectionRuleId } from '../../metadata/resource-ids.js';
+import { maskObfuscatedLiterals } from '../../kql/obfuscate.js';
 
 export interface FlowCounts {
   rowsReceived: number;
@@ -49,18 +50,20 @@ export class IngestionStatistics {
 
   /** Counts one batch of one data flow into one table. */
   record(rule: DataCollectionRuleRecord, flowIndex: number, stream: string, workspaceId: string, table: string, received: number, ingested: number): void {
-    const flow = rule.dataFlows[flowIndex];
-    const key: FlowKey = {
-      ruleId: dataCollectionRuleId(rule), immutableId: rule.immutableId, flowIndex, stream, workspaceId, table,
-      transformation: flow?.transformKql ?? 'source',
-    };
     const k = `${rule.immutableId}\u0000${flowIndex}\u0000${workspaceId}\u0000${table}`;
     let byFlow = this.totals.get(rule.immutableId);
     if (!byFlow) this.totals.set(rule.immutableId, (byFlow = new Map()));
     let t = byFlow.get(k);
     if (!t) byFlow.set(k, (t = { ...zero(), flowIndex, stream, table, workspaceId }));
     let p = this.pending.get(k);
-    if (!p) this.pending.set(k, (p = { key, counts: zero() }));
+    if (!p) {
+      const key: FlowKey = {
+        ruleId: dataCollectionRuleId(rule), immutableId: rule.immutableId, flowIndex, stream, workspaceId, table,
+        // Obfuscated literals (h"…") of the text stay out of the table, as in the query audit.
+        transformation: maskObfuscatedLiterals(rule.dataFlows[flowIndex]?.transformKql ?? 'source'),
+      };
+      this.pending.set(k, (p = { key, counts: zero() }));
+    }
     for (const c of [t, p.counts]) {
       c.rowsReceived += received;
       c.rowsDropped += received - ingested;
