@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { AUD, Principals } from '../support/principals.js';
 
 const run = promisify(execFile);
 const ARM = 'https://management.azure.com';
@@ -144,6 +145,19 @@ describe('private-data scanner', { timeout: 300_000 }, () => {
     assertNoPlanted('AzureActivity', JSON.stringify((await q('AzureActivity')).rows));
     assertNoPlanted('LAQueryLogs', JSON.stringify((await q('LAQueryLogs')).rows));
     for (const f of filesUnder(vigil.dataDir)) assertNoPlanted(f, readFileSync(f).toString('latin1'));
+  });
+
+  it('lets only those who may scan run it: a Log Analytics Reader gets 403, and cannot change the schedule', async () => {
+    const b = vigil.bootstrap;
+    const p = new Principals(b);
+    const reader = await p.create('scan-reader');
+    await p.assign(reader.objectId, 'Log Analytics Reader', b.workspaceResourceId);
+    const token = await reader.token(AUD.arm);
+    const scan = await rawRequest(b, token, 'POST', `${b.workspaceResourceId}/scanPrivateData?api-version=2023-09-01`, JSON.stringify({ since: '1d' }), { 'content-type': 'application/json' });
+    assert.equal(scan.status, 403, scan.text);
+    const put = await rawRequest(b, token, 'PUT', settingsPath(), JSON.stringify({ properties: { enabled: false } }), { 'content-type': 'application/json' });
+    assert.equal(put.status, 403, put.text);
+    assert.equal((await rawRequest(b, token, 'GET', settingsPath())).status, 200);
   });
 
   it('refuses a bad look-back window and a bad national-id pattern', async () => {
