@@ -126,6 +126,8 @@ export async function materializeStandardTable(metadata: MetadataStore, store: L
   if (!t) {
     if (!def) throw new Error(`'${name}' is not a standard table`);
     const now = new Date().toISOString();
+    // The store table first: once the record is in the catalog, queries read the stored table.
+    await store.ensureTable(w.customerId, def.name, tableSchema(def));
     t = metadata.mutate(() => {
       const existing = w.tables.find((x) => x.name.toLowerCase() === def.name.toLowerCase());
       if (existing) return existing;
