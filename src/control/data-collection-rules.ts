@@ -14,6 +14,7 @@ import { parseBody, resourceNotFound } from './validation.js';
 import { compileTransform, outputMismatch, streamInput, TransformError } from '../ingest/transform/compile-transform.js';
 import { WORKSPACE_TABLE_STREAM, WORKSPACE_TRANSFORMS_KIND, workspaceTransformInput } from '../ingest/transform/ingestion-transforms.js';
 import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -106,9 +107,9 @@ function transformError(at: string, err: TransformError): ApiError {
   });
 }
 
-function compileOrRefuse(at: string, text: string, input: Parameters<typeof compileTransform>[1]) {
+function compileOrRefuse(at: string, text: string, input: Parameters<typeof compileTransform>[1], features: TransformFeatures = {}) {
   try {
-    return compileTransform(text, input);
+    return compileTransform(text, input, features);
   } catch (err) {
     if (err instanceof TransformError) throw transformError(at, err);
     throw err;
@@ -158,7 +159,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     if (names.has(d.name.toLowerCase())) throw new ApiError(400, 'InvalidPayload', `properties.destinations.logAnalytics[${i}].name: destination '${d.name}' is declared twice.`);
     names.add(d.name.toLowerCase());
   });
-  if (body.kind === WORKSPACE_TRANSFORMS_KIND) return validateWorkspaceTransforms(body, destinations);
+  if (body.kind === WORKSPACE_TRANSFORMS_KIND) return validateWorkspaceTransforms(body, destinations, ctx.deps.transformFeatures);
   const flows = (p.dataFlows ?? []).map((f, i) => {
     const at = `properties.dataFlows[${i}]`;
     for (const s of f.streams) {
@@ -168,7 +169,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     if (f.streams.length !== 1) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a data flow into a Log Analytics table takes exactly one stream.`);
     const stream = f.streams[0]!;
     // Compiled here so that anything outside Azure's subset is refused now, with its position.
-    const compiled = transformKql === 'source' ? undefined : compileOrRefuse(at, transformKql, streamInput(streams[stream]!.columns));
+    const compiled = transformKql === 'source' ? undefined : compileOrRefuse(at, transformKql, streamInput(streams[stream]!.columns), ctx.deps.transformFeatures);
     const outputStream = f.outputStream ?? stream;
     const out = outputTable(outputStream);
     if (!out) {
@@ -231,7 +232,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
  * flow reads `Microsoft-Table-<Table>` and transforms the rows that reach that table without a
  * transformation of their own. The transformation's `source` has the table's columns.
  */
-function validateWorkspaceTransforms(body: z.infer<typeof RuleBody>, destinations: { name: string; workspaceResourceId: string; workspaceId: string; workspace: WorkspaceRecord }[]): ValidatedRule {
+function validateWorkspaceTransforms(body: z.infer<typeof RuleBody>, destinations: { name: string; workspaceResourceId: string; workspaceId: string; workspace: WorkspaceRecord }[], features?: TransformFeatures): ValidatedRule {
   const p = body.properties;
   if (destinations.length !== 1) {
     throw new ApiError(400, 'InvalidPayload', `properties.destinations.logAnalytics: a ${WORKSPACE_TRANSFORMS_KIND} rule has exactly one destination workspace.`, { target: 'properties.destinations.logAnalytics' });
@@ -256,7 +257,7 @@ function validateWorkspaceTransforms(body: z.infer<typeof RuleBody>, destination
     const transformKql = f.transformKql?.trim() || 'source';
     const schema = tableSchema(table);
     if (transformKql !== 'source') {
-      const compiled = compileOrRefuse(at, transformKql, workspaceTransformInput(schema));
+      const compiled = compileOrRefuse(at, transformKql, workspaceTransformInput(schema), features);
       const problem = outputMismatch(compiled.output, table.name, schema);
       if (problem) throw new ApiError(400, 'InvalidTransformOutput', `${at}.transformKql: ${problem}.`, { target: `${at}.transformKql` });
     }

@@ -34,6 +34,7 @@ import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
 import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
+import { GeoIpDatabase } from '../ingest/transform/geo-location.js';
 import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
@@ -59,6 +60,8 @@ export interface ServerOptions {
   queryLimits?: Partial<QueryLimitsConfig>;
   /** Ingestion requests per minute per data collection rule. */
   ingestRequestsPerMinute?: number;
+  /** A MaxMind DB file (GeoLite2-City or compatible) for geo_location() in ingestion-time transformations. */
+  geoipDatabase?: string;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
   /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
@@ -288,12 +291,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   // Ingestion-time transformations (one runner for every ingestion path) and their statistics.
   const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
-  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics);
+  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined);
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore, ingestionTransforms), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   // The private-data scanner: on demand (scanPrivateData) and on each workspace's schedule.
   const privateDataScanner = new PrivateDataScanner(metadata, logStore, auditSink, (level, message) => app.log[level](message));
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, ingestionStatistics, privateDataScanner });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));

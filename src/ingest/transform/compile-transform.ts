@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { compile, KqlError, sqlIdent, type ColumnSchema, type KqlType } from '../../kql/index.js';
 import { parse } from '../../kql/parser.js';
 import type { StreamColumn } from '../../metadata/records.js';
-import { checkTransformSubset } from './supported-kql.js';
+import { checkTransformSubset, type TransformFeatures } from './supported-kql.js';
 
 export const STREAM_TO_KQL: Record<StreamColumn['type'], KqlType> = {
   string: 'string', int: 'int', long: 'long', real: 'real', boolean: 'bool', dynamic: 'dynamic', datetime: 'datetime',
@@ -68,23 +68,24 @@ export function streamInput(stream: readonly StreamColumn[]): ColumnSchema[] {
  * Compiles a transformation whose `source` has the columns `input` (a stream's declared columns, or
  * a table's for a workspace transformation); throws TransformError (with line/column) for any problem.
  */
-export function compileTransform(text: string, input: ColumnSchema[]): CompiledTransform {
+export function compileTransform(text: string, input: ColumnSchema[], features: TransformFeatures = {}): CompiledTransform {
   const sourceTable = sourceTableFor(input);
   const resolver = { resolveTable: (name: string) => (name === 'source' ? { sql: sqlIdent(sourceTable), columns: input } : undefined) };
   const usesPseudonym = /hash_hmac_sha256_ws/.test(text);
   // A stand-in key at creation: the SQL is only type-checked here; each batch gets its workspace's key.
   const probeKey = usesPseudonym ? new Uint8Array(32) : undefined;
+  const geo = features.geoLocation ? { geoLocation: true } : {};
   let compiled;
   try {
     const { ast, source } = parse(text);
-    checkTransformSubset(ast, source);
-    compiled = compile(text, resolver, { now: new Date(0), ...(probeKey ? { pseudonymKey: probeKey } : {}) });
+    checkTransformSubset(ast, source, features);
+    compiled = compile(text, resolver, { now: new Date(0), ...geo, ...(probeKey ? { pseudonymKey: probeKey } : {}) });
   } catch (err) {
     if (err instanceof KqlError) throw new TransformError(withPosition(err), err.line, err.column);
     throw err;
   }
   // Whether now()/ago() appear: the SQL differs with a different now.
-  const other = compile(text, resolver, { now: new Date(86_400_000), ...(probeKey ? { pseudonymKey: probeKey } : {}) }).sql;
+  const other = compile(text, resolver, { now: new Date(86_400_000), ...geo, ...(probeKey ? { pseudonymKey: probeKey } : {}) }).sql;
   const dependsOnNow = other !== compiled.sql;
   const staticSql = compiled.sql;
   return {
@@ -96,7 +97,7 @@ export function compileTransform(text: string, input: ColumnSchema[]): CompiledT
     stableSql: !dependsOnNow,
     sql(now, pseudonymKey) {
       if (!dependsOnNow && !usesPseudonym) return staticSql;
-      return compile(text, resolver, { now, ...(pseudonymKey ? { pseudonymKey } : {}) }).sql;
+      return compile(text, resolver, { now, ...geo, ...(pseudonymKey ? { pseudonymKey } : {}) }).sql;
     },
   };
 }

@@ -20,6 +20,8 @@ import { billedSize, toTableType } from '../table-values.js';
 import { compileTransform, streamInput, VIGIL_FILLED, type CompiledTransform } from './compile-transform.js';
 import type { IngestionStatistics } from './ingestion-statistics.js';
 import { TransformRunner } from './run-transform.js';
+import type { GeoIpDatabase } from './geo-location.js';
+import type { TransformFeatures } from './supported-kql.js';
 import { ApiError } from '../../errors/api-error.js';
 import { describeEngineError } from '../../query/query-service.js';
 
@@ -37,19 +39,26 @@ export function workspaceTransformInput(tableColumns: readonly ColumnSchema[]): 
 export class IngestionTransforms {
   private readonly cache = new Map<string, CompiledTransform>();
 
+  private readonly runner: TransformRunner;
+  /** What this server evaluates beyond the fixed subset (geo_location() with a GeoIP database). */
+  readonly features: TransformFeatures;
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly store: LogStore,
     readonly statistics?: IngestionStatistics,
-    private readonly runner = new TransformRunner(),
-  ) {}
+    geoIp?: GeoIpDatabase,
+  ) {
+    this.features = { geoLocation: geoIp !== undefined };
+    this.runner = new TransformRunner(geoIp ? [geoIp.runtimeFunction()] : []);
+  }
 
   /** The compiled form of a transformation (compiled on first use, then cached). */
   compiled(text: string, input: ColumnSchema[]): CompiledTransform {
     const key = `${text}\u0000${JSON.stringify(input)}`;
     let c = this.cache.get(key);
     if (!c) {
-      c = compileTransform(text, input);
+      c = compileTransform(text, input, this.features);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, c);
     }

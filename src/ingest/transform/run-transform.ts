@@ -14,6 +14,7 @@ import { sqlIdent, type ColumnSchema } from '../../kql/index.js';
 import { DUCKDB_TYPE, type StoredValue } from '../../store/column-types.js';
 import { Mutex } from '../../store/mutex.js';
 import { openSideInstance } from '../../store/side-instance.js';
+import { registerRuntimeFunction, type RuntimeFunction } from '../../kql/runtime/udf.js';
 import type { CompiledTransform } from './compile-transform.js';
 
 const SETUP = "LOAD json; LOAD icu; SET TimeZone = 'UTC'";
@@ -58,6 +59,8 @@ export class TransformRunner {
   private side: Promise<{ instances: DuckDBInstance[]; lanes: Lane[] }> | undefined;
 
   constructor(
+    /** Runtime functions of this server's own (geo_location's, with a GeoIP database), registered on every lane. */
+    private readonly extraFunctions: readonly RuntimeFunction[] = [],
     private readonly lanes = 2,
     private readonly memoryLimit = '128MB',
   ) {}
@@ -66,6 +69,7 @@ export class TransformRunner {
   private open(): Promise<{ instances: DuckDBInstance[]; lanes: Lane[] }> {
     this.side ??= (async () => {
       const opened = await Promise.all(Array.from({ length: this.lanes }, () => openSideInstance(SETUP, this.memoryLimit)));
+      for (const o of opened) for (const f of this.extraFunctions) registerRuntimeFunction(o.conn, f);
       return {
         instances: opened.map((o) => o.instance),
         lanes: opened.map((o) => ({ conn: o.conn, mutex: new Mutex(), busy: 0, tables: new Map(), prepared: new Map() })),

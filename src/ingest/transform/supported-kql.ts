@@ -50,11 +50,18 @@ const FUNCTIONS = new Set([...AZURE_FUNCTIONS, ...MASKING_FUNCTION_NAMES]);
 
 /** Functions Azure allows that Vigil cannot evaluate faithfully: refused with the reason. */
 const UNAVAILABLE: Record<string, string> = {
-  geo_location: 'geo_location() needs an IP geolocation database, which Vigil does not ship; enrich the data before sending it',
   parse_xml: 'parse_xml() is not available in Vigil (no XML parser in its engine); send the XML parsed, or keep it as a string',
 };
 
 export class UnsupportedTransformError extends KqlError {}
+
+/** What this server can evaluate beyond the fixed subset. */
+export interface TransformFeatures {
+  /** A GeoIP database was given (`vigil serve --geoip-database`): geo_location() is available. */
+  geoLocation?: boolean;
+}
+
+const NO_GEO = 'geo_location() needs an IP geolocation database: start Vigil with --geoip-database <file.mmdb> (a GeoLite2-City or compatible MaxMind DB file), or enrich the data before sending it';
 
 function refuse(source: SourceText, span: Span, what: string): never {
   const { line, column } = source.position(span.start);
@@ -62,9 +69,10 @@ function refuse(source: SourceText, span: Span, what: string): never {
 }
 
 /** Throws UnsupportedTransformError at the first construct outside the subset. */
-export function checkTransformSubset(ast: A.QueryAst, source: SourceText): void {
+export function checkTransformSubset(ast: A.QueryAst, source: SourceText, features: TransformFeatures = {}): void {
   const tabularLets = new Set<string>();
-  const scalarFns = new Set<string>();
+  // Names callable besides the fixed list: the let functions, and geo_location() when there is a GeoIP database.
+  const scalarFns = new Set<string>(features.geoLocation ? ['geo_location'] : []);
   let sawBody = false;
   for (const st of ast.statements) {
     if (st.kind === 'set') refuse(source, st.span, `'set ${st.name}'`);
@@ -157,7 +165,7 @@ function checkExpr(e: A.Expr, source: SourceText, fns: Set<string>): void {
       for (const x of e.list) checkExpr(x, source, fns);
       return;
     case 'call': {
-      const reason = UNAVAILABLE[e.name];
+      const reason = UNAVAILABLE[e.name] ?? (e.name === 'geo_location' && !fns.has(e.name) ? NO_GEO : undefined);
       if (reason) {
         const { line, column } = source.position(e.nameSpan.start);
         throw new UnsupportedTransformError('SemanticError', `${reason} (line ${line}, column ${column})`, line, column, e.name);

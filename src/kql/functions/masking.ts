@@ -13,6 +13,7 @@
  *   redact_secrets(s [, with])     private keys, JWTs, bearer tokens, cloud keys, and the value of
  *                                  password=/secret=/token=/AccountKey=/api_key=… pairs → '[secret]'
  *   parse_cef_dictionary(s)        the key=value extension of a CEF message as a property bag
+ *   geo_location(ip)               {Country, Region, State, City, Latitude, Longitude} (transformations, with a GeoIP database)
  *   base64_encodestring / base64_decodestring   the spellings Azure's transformation list uses
  *
  * The patterns are shared with the private-data scanner (src/governance/private-data-patterns.ts).
@@ -129,6 +130,26 @@ const parseCefDictionary: ScalarFunction = {
   },
 };
 
+/**
+ * geo_location(ip): Azure's transformation-only function, evaluated by the runtime function the
+ * transformation engine registers from the operator's GeoIP database (src/ingest/transform/geo-location.ts).
+ */
+const geoLocation: ScalarFunction = {
+  name: 'geo_location',
+  minArgs: 1,
+  maxArgs: 1,
+  bind(args) {
+    requireStringish(args, 'geo_location');
+    return 'dynamic';
+  },
+  emit(args, ctx) {
+    if (!ctx.geoLocation) {
+      throw new KqlError('SemanticError', 'geo_location() exists only in ingestion-time transformations, on a server started with --geoip-database', 1, 1);
+    }
+    return `CAST(coalesce(kql_geo_location(${str(args[0]!)}), '{}') AS JSON)`;
+  },
+};
+
 function alias(name: string, target: string): ScalarFunction {
   const f = STRING_FUNCTIONS.find((x) => x.name === target);
   if (!f) throw new Error(`masking.ts: ${target}() is not in the string functions`);
@@ -137,7 +158,7 @@ function alias(name: string, target: string): ScalarFunction {
 
 /** The masking family, plus Azure's transformation-only functions and spellings. */
 export const MASKING_FUNCTIONS: ScalarFunction[] = [
-  hmacWs, redactEmail, redactCard, redactIp, redactSecrets, parseCefDictionary,
+  hmacWs, redactEmail, redactCard, redactIp, redactSecrets, parseCefDictionary, geoLocation,
   alias('base64_encodestring', 'base64_encode_tostring'),
   alias('base64_decodestring', 'base64_decode_tostring'),
 ];
