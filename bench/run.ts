@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'query', 'compile', 'kql-sql', 'storage', 'authz'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -71,6 +71,12 @@ for (const s of results) {
     lines.push(
       `ingest  ${r.rows.toLocaleString('en')} rows, 1,000-row upload() calls, ${r.concurrency} in flight`,
       `  Vigil ${r.vigil.rowsPerSecond.toLocaleString('en')} rows/s | DuckDB appender ${r.duckdb.rowsPerSecond.toLocaleString('en')} rows/s | Vigil/DuckDB ${r.ratio}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
+    );
+  } else if (s.suite === 'ingest-transform') {
+    const r = s as unknown as { rows: number; transformation: string; source: { rowsPerSecond: number }; transformed: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };
+    lines.push(
+      `ingest-transform  ${r.rows.toLocaleString('en')} rows per side; transformKql: ${r.transformation}`,
+      `  transformed ${r.transformed.rowsPerSecond.toLocaleString('en')} rows/s | source ${r.source.rowsPerSecond.toLocaleString('en')} rows/s | transformed/source ${r.ratio} (goal >= 0.8)${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
     );
   } else if (s.suite === 'query') {
     const r = s as unknown as {

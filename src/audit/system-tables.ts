@@ -80,9 +80,43 @@ const AZURE_ACTIVITY_COLUMNS: TableColumn[] = [
   col('SourceSystem', 'string'),
 ];
 
+export const VIGIL_INGESTION_STATISTICS = 'VigilIngestionStatistics';
+export const VIGIL_PRIVATE_DATA_FINDINGS = 'VigilPrivateDataFindings';
+
+/** Per data flow and interval: rows a rule received, its transformation dropped, and the table got (src/ingest/transform/ingestion-statistics.ts). */
+const VIGIL_INGESTION_STATISTICS_COLUMNS: TableColumn[] = [
+  col('TimeGenerated', 'datetime'),
+  col('IntervalStart', 'datetime'),
+  col('DataCollectionRuleId', 'string'),
+  col('DataCollectionRuleImmutableId', 'string'),
+  col('DataFlowIndex', 'int'),
+  col('Stream', 'string'),
+  col('OutputTable', 'string'),
+  col('Transformation', 'string'),
+  col('RowsReceived', 'long'),
+  col('RowsDropped', 'long'),
+  col('RowsIngested', 'long'),
+];
+
+/** One record per table, column and pattern a private-data scan found (never the values; src/governance/private-data-scanner.ts). */
+const VIGIL_PRIVATE_DATA_FINDINGS_COLUMNS: TableColumn[] = [
+  col('TimeGenerated', 'datetime'),
+  col('ScanId', 'string'),
+  col('ScannedTable', 'string'),
+  col('ScannedColumn', 'string'),
+  col('Pattern', 'string'),
+  col('MatchCount', 'long'),
+  col('RowsSampled', 'long'),
+  col('RowsWithMatches', 'long'),
+  col('SinceTime', 'datetime'),
+  col('SuggestedRemedy', 'string'),
+];
+
 export const SYSTEM_TABLES: Record<string, { columns: TableColumn[]; description: string }> = {
   [LAQUERYLOGS]: { columns: LAQUERYLOGS_COLUMNS, description: 'Query audit: one record per query run against the workspaces that send their Audit category here.' },
   [AZURE_ACTIVITY]: { columns: AZURE_ACTIVITY_COLUMNS, description: 'Activity log: every control-plane write, delete and action of the subscriptions that send their activity log here.' },
+  [VIGIL_INGESTION_STATISTICS]: { columns: VIGIL_INGESTION_STATISTICS_COLUMNS, description: 'Ingestion statistics: per data collection rule data flow and interval, rows received, dropped by its transformation and ingested.' },
+  [VIGIL_PRIVATE_DATA_FINDINGS]: { columns: VIGIL_PRIVATE_DATA_FINDINGS_COLUMNS, description: 'Private-data scanner findings: per table, column and pattern, how many sampled values matched (never the values).' },
 };
 
 export function isSystemTable(t: Pick<TableRecord, 'tableType'>): boolean {

@@ -41,6 +41,7 @@ import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
 import { formatRequests, lockboxDecide, lockboxList, operatorQuery, operatorRequest, operatorStatus } from './lockbox.js';
+import { formatScanReport, privateDataScan } from './private-data-scan.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -77,6 +78,7 @@ interface ServeOptions extends KeyOptions {
   queryMaxBytes: number;
   queryTimeout: number;
   ingestRequestsPerMinute: number;
+  geoipDatabase?: string;
   scratchDir?: string;
   sealRows?: number;
   sealAge?: number;
@@ -156,6 +158,7 @@ const serve = program
   .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
   .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
+  .option('--geoip-database <file>', 'a MaxMind DB file (GeoLite2-City or compatible .mmdb) that geo_location() reads in ingestion-time transformations; without it, rules using geo_location() are refused')
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
@@ -217,6 +220,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      geoipDatabase: o.geoipDatabase,
       network: {
         privateListeners: o.privateListener?.map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
         tlsCertFile: o.tlsCert && resolve(o.tlsCert),
@@ -560,6 +564,21 @@ connectOptions(operatorCmd.command('query').description('run KQL on a workspace 
   .option('--timespan <iso8601>', 'time range, e.g. P1D')
   .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; request: string; query: string; timespan?: string }) => {
     process.stdout.write(`${JSON.stringify(await operatorQuery(o), null, 2)}\n`);
+  });
+
+connectOptions(program.command('scan'), 'the admin in bootstrap.json')
+  .description('scan a workspace of a running Vigil for private data (e-mails, payment cards, national ids, IP addresses, secrets, high-entropy tokens): counts per table, column and pattern with a suggested remedy, never the values; findings also land in its VigilPrivateDataFindings table')
+  .option('--workspace <id>', 'the workspace: ARM id, customerId GUID or name (default: the one in bootstrap.json)')
+  .option('--since <window>', 'look at rows of this window: days, hours or minutes (1d, 12h, 30m) or ISO 8601 (P1D)', '1d')
+  .option('--sample-rows <n>', 'at most this many rows per table (1 to 100000; default 10000)', (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('a whole number from 1 to 100000.');
+    return n;
+  })
+  .option('--json', 'print JSON')
+  .action(async (o: { workspace?: string; since: string; sampleRows?: number; dataDir: string; endpoint?: string; clientId?: string; json?: boolean }) => {
+    const report = await privateDataScan(o);
+    process.stdout.write(`${o.json ? JSON.stringify(report, null, 2) : formatScanReport(report)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

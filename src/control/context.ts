@@ -7,6 +7,9 @@ import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import type { LockboxService } from '../lockbox/lockbox-service.js';
+import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
+import type { PrivateDataScanner } from '../governance/private-data-scanner.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -39,4 +42,10 @@ export interface ControlDeps {
   alerts?: AlertService;
   /** Customer Lockbox: operator access requests and their approval. */
   lockbox?: LockboxService;
+  /** Rows received, dropped by transformations and ingested per data flow (shown in a rule's GET). */
+  ingestionStatistics?: IngestionStatistics;
+  /** What transformations may use on this server beyond the fixed subset (geo_location with a GeoIP database). */
+  transformFeatures?: TransformFeatures;
+  /** The private-data scanner (scanPrivateData action, scheduled scans). */
+  privateDataScanner?: PrivateDataScanner;
 }

@@ -4,7 +4,7 @@ import { authorize, isAllowed } from '../authz/authorize.js';
 import { dataCollectionRuleId, parseWorkspaceResourceId, resourceGroupId, workspaceResourceId } from '../metadata/resource-ids.js';
 import type { DataCollectionRuleRecord, StreamColumn, WorkspaceRecord } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
-import { findWorkspaceTable, isIngestibleStandardTable, materializeStandardTable, standardTable } from '../metadata/standard-tables.js';
+import { findWorkspaceTable, isAuditTable, isIngestibleStandardTable, materializeStandardTable, standardTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import { requireApiVersion } from './api-versions.js';
 import type { ArmRouter } from './arm-router.js';
@@ -12,6 +12,11 @@ import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
 import { parseBody, resourceNotFound } from './validation.js';
 import { SyslogSourcesBody, validateSyslogSources } from './dcr-syslog-sources.js';
+import { syslogStreamColumns } from '../syslog/streams.js';
+import { compileTransform, outputMismatch, streamInput, TransformError } from '../ingest/transform/compile-transform.js';
+import { WORKSPACE_TABLE_STREAM, WORKSPACE_TRANSFORMS_KIND, workspaceTransformInput } from '../ingest/transform/ingestion-transforms.js';
+import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -75,8 +80,8 @@ const RuleBody = z.object({
     .catchall(z.unknown()),
 });
 
-export function ruleShape(r: DataCollectionRuleRecord) {
-  return {
+export function ruleShape(r: DataCollectionRuleRecord, statistics?: IngestionStatistics) {
+  const shape = {
     id: dataCollectionRuleId(r),
     name: r.name,
     type: TYPE,
@@ -94,6 +99,25 @@ export function ruleShape(r: DataCollectionRuleRecord) {
       provisioningState: 'Succeeded',
     },
   };
+  // Vigil's addition: rows received, dropped by transformations and ingested, per data flow, since the server started.
+  return statistics ? { ...shape, properties: { ...shape.properties, ingestionStatistics: statistics.forRule(r.immutableId) } } : shape;
+}
+
+/** A transformation's compile error as Azure reports it: 400 InvalidTransformQuery, with the position. */
+function transformError(at: string, err: TransformError): ApiError {
+  return new ApiError(400, 'InvalidTransformQuery', `${at}.transformKql: ${err.message}`, {
+    target: `${at}.transformKql`,
+    ...(err.line !== undefined ? { details: [{ code: 'TransformQueryPosition', message: `line ${err.line}, column ${err.column}`, target: `${at}.transformKql` }] } : {}),
+  });
+}
+
+function compileOrRefuse(at: string, text: string, input: Parameters<typeof compileTransform>[1], features: TransformFeatures = {}) {
+  try {
+    return compileTransform(text, input, features);
+  } catch (err) {
+    if (err instanceof TransformError) throw transformError(at, err);
+    throw err;
+  }
 }
 
 function notFound(name: string, rg: string): ApiError {
@@ -142,22 +166,17 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     if (names.has(d.name.toLowerCase())) throw new ApiError(400, 'InvalidPayload', `properties.destinations.logAnalytics[${i}].name: destination '${d.name}' is declared twice.`);
     names.add(d.name.toLowerCase());
   });
+  if (body.kind === WORKSPACE_TRANSFORMS_KIND) return validateWorkspaceTransforms(body, destinations, ctx.deps.transformFeatures);
   const flows = (p.dataFlows ?? []).map((f, i) => {
     const at = `properties.dataFlows[${i}]`;
     for (const s of f.streams) {
       if (!streams[s] && !sourceStreams.has(s)) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations (nor produced by a data source in properties.dataSources).`, { target: `${at}.streams` });
     }
     const transformKql = f.transformKql?.trim() || 'source';
-    if (transformKql !== 'source') {
-      throw new ApiError(
-        400,
-        'InvalidTransformQuery',
-        `${at}.transformKql: transformations other than 'source' are not supported yet; use "transformKql": "source" and shape the data before sending it.`,
-        { target: `${at}.transformKql` },
-      );
-    }
     if (f.streams.length !== 1) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a data flow into a Log Analytics table takes exactly one stream.`);
     const stream = f.streams[0]!;
+    // Compiled here so that anything outside Azure's subset is refused now, with its position.
+    const compiled = transformKql === 'source' ? undefined : compileOrRefuse(at, transformKql, streamInput(streams[stream]?.columns ?? syslogStreamColumns(stream)), ctx.deps.transformFeatures);
     const outputStream = f.outputStream ?? stream;
     const out = outputTable(outputStream);
     if (!out) {
@@ -180,8 +199,15 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
       if (table.plan === 'Auxiliary' && (p.dataFlows ?? []).length > 1) {
         throw new ApiError(400, 'InvalidPayload', `${at}: a rule that sends to the Auxiliary table '${table.name}' can send to only one table.`);
       }
+      if (table.plan === 'Auxiliary' && compiled) {
+        throw new ApiError(400, 'InvalidTransformQuery', `${at}.transformKql: a data flow into the Auxiliary table '${table.name}' cannot have a transformation; use "transformKql": "source".`, { target: `${at}.transformKql` });
+      }
       const schema = tableSchema(table);
-      for (const c of streams[stream]?.columns ?? []) {
+      if (compiled) {
+        const problem = outputMismatch(compiled.output, table.name, schema);
+        if (problem) throw new ApiError(400, 'InvalidTransformOutput', `${at}.transformKql: ${problem}.`, { target: `${at}.transformKql` });
+      }
+      for (const c of compiled ? [] : streams[stream]?.columns ?? []) {
         const target = schema.find((x) => x.name.toLowerCase() === c.name.toLowerCase());
         if (target && !COMPATIBLE[c.type].includes(target.type)) {
           throw new ApiError(
@@ -209,10 +235,58 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
   };
 }
 
+/**
+ * A workspace transformation rule (kind `WorkspaceTransforms`): one destination workspace; each data
+ * flow reads `Microsoft-Table-<Table>` and transforms the rows that reach that table without a
+ * transformation of their own. The transformation's `source` has the table's columns.
+ */
+function validateWorkspaceTransforms(body: z.infer<typeof RuleBody>, destinations: { name: string; workspaceResourceId: string; workspaceId: string; workspace: WorkspaceRecord }[], features?: TransformFeatures): ValidatedRule {
+  const p = body.properties;
+  if (destinations.length !== 1) {
+    throw new ApiError(400, 'InvalidPayload', `properties.destinations.logAnalytics: a ${WORKSPACE_TRANSFORMS_KIND} rule has exactly one destination workspace.`, { target: 'properties.destinations.logAnalytics' });
+  }
+  if (Object.keys(p.streamDeclarations ?? {}).length > 0) {
+    throw new ApiError(400, 'InvalidPayload', `properties.streamDeclarations: a ${WORKSPACE_TRANSFORMS_KIND} rule declares no streams; its data flows read 'Microsoft-Table-<Table>'.`, { target: 'properties.streamDeclarations' });
+  }
+  const d = destinations[0]!;
+  const seen = new Set<string>();
+  const flows = (p.dataFlows ?? []).map((f, i) => {
+    const at = `properties.dataFlows[${i}]`;
+    const m = f.streams.length === 1 ? WORKSPACE_TABLE_STREAM.exec(f.streams[0]!) : null;
+    if (!m) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a ${WORKSPACE_TRANSFORMS_KIND} data flow reads exactly one stream 'Microsoft-Table-<Table>'.`, { target: `${at}.streams` });
+    if (f.destinations.length !== 1 || f.destinations[0]!.toLowerCase() !== d.name.toLowerCase()) {
+      throw new ApiError(400, 'InvalidPayload', `${at}.destinations: a ${WORKSPACE_TRANSFORMS_KIND} data flow names the rule's one destination '${d.name}'.`, { target: `${at}.destinations` });
+    }
+    const table = findWorkspaceTable(d.workspace, m[1]!);
+    if (!table) throw new ApiError(400, 'InvalidOutputTable', `${at}.streams: table '${m[1]}' does not exist in workspace '${d.workspace.name}'.`, { target: `${at}.streams` });
+    if (isAuditTable(table.name)) throw new ApiError(400, 'InvalidOutputTable', `${at}.streams: '${table.name}' is written by Vigil only and cannot be transformed.`, { target: `${at}.streams` });
+    if (seen.has(table.name.toLowerCase())) throw new ApiError(400, 'InvalidPayload', `${at}.streams: table '${table.name}' has a transformation in an earlier data flow of this rule.`, { target: `${at}.streams` });
+    seen.add(table.name.toLowerCase());
+    const transformKql = f.transformKql?.trim() || 'source';
+    const schema = tableSchema(table);
+    if (transformKql !== 'source') {
+      const compiled = compileOrRefuse(at, transformKql, workspaceTransformInput(schema), features);
+      const problem = outputMismatch(compiled.output, table.name, schema);
+      if (problem) throw new ApiError(400, 'InvalidTransformOutput', `${at}.transformKql: ${problem}.`, { target: `${at}.transformKql` });
+    }
+    return { streams: [`Microsoft-Table-${table.name}`], destinations: [d.name], transformKql, outputStream: `Microsoft-Table-${table.name}` };
+  });
+  return {
+    kind: WORKSPACE_TRANSFORMS_KIND,
+    tags: body.tags ?? undefined,
+    description: p.description ?? undefined,
+    dataCollectionEndpointId: p.dataCollectionEndpointId ?? undefined,
+    streamDeclarations: {},
+    destinations: { logAnalytics: [{ name: d.name, workspaceResourceId: d.workspaceResourceId, workspaceId: d.workspaceId }] },
+    dataFlows: flows,
+    standardTargets: [],
+  };
+}
+
 export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContext>): void {
   const rgBase = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Insights/dataCollectionRules';
   const visible = (ctx: ControlContext, rules: DataCollectionRuleRecord[]) =>
-    rules.filter((r) => isAllowed(ctx.deps.metadata, ctx.caller, `${TYPE}/read`, dataCollectionRuleId(r))).map(ruleShape);
+    rules.filter((r) => isAllowed(ctx.deps.metadata, ctx.caller, `${TYPE}/read`, dataCollectionRuleId(r))).map((r) => ruleShape(r, ctx.deps.ingestionStatistics));
 
   router.add('GET', '/subscriptions/{sub}/providers/Microsoft.Insights/dataCollectionRules', ({ sub }, ctx) => {
     requireApiVersion(ctx.query, TYPE);
@@ -230,7 +304,7 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
     requireResourceGroup(ctx, sub!, rg!);
     const r = ctx.deps.metadata.dataCollectionRule(sub!, rg!, name!);
     if (!r) throw notFound(name!, rg!);
-    return { status: 200, body: ruleShape(r) };
+    return { status: 200, body: ruleShape(r, ctx.deps.ingestionStatistics) };
   });
   router.add('PUT', `${rgBase}/{name}`, async ({ sub, rg, name }, ctx) => {
     requireApiVersion(ctx.query, TYPE);
@@ -239,6 +313,15 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
     authorize(ctx.deps.metadata, ctx.caller, `${TYPE}/write`, `${resourceGroupId(sub!, rg!)}/providers/${TYPE}/${name}`);
     const body = parseBody(RuleBody, ctx.body);
     const { standardTargets, ...validated } = validateRule(ctx, body);
+    if (validated.kind === WORKSPACE_TRANSFORMS_KIND) {
+      const ws = validated.destinations.logAnalytics[0]!.workspaceId;
+      const other = ctx.deps.metadata
+        .dataCollectionRules({})
+        .find((r) => r.kind === WORKSPACE_TRANSFORMS_KIND && r.destinations.logAnalytics.some((x) => x.workspaceId === ws) && !(r.subscriptionId === sub && r.resourceGroup.toLowerCase() === rg!.toLowerCase() && r.name.toLowerCase() === name!.toLowerCase()));
+      if (other) {
+        throw new ApiError(409, 'Conflict', `Workspace '${validated.destinations.logAnalytics[0]!.workspaceResourceId}' already has the workspace transformation rule '${dataCollectionRuleId(other)}'; a workspace has one. Update that rule instead.`);
+      }
+    }
     // The Azure tables the rule writes become stored tables of their workspaces (schema as documented).
     for (const t of standardTargets) await materializeStandardTable(ctx.deps.metadata, ctx.deps.store, t.workspace, t.table);
     const existing = ctx.deps.metadata.dataCollectionRule(sub!, rg!, name!);
@@ -259,7 +342,7 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
       state.dataCollectionRules.push(created);
       return created;
     });
-    return { status: existing ? 200 : 201, body: ruleShape(record) };
+    return { status: existing ? 200 : 201, body: ruleShape(record, ctx.deps.ingestionStatistics) };
   });
   router.add('DELETE', `${rgBase}/{name}`, ({ sub, rg, name }, ctx) => {
     requireApiVersion(ctx.query, TYPE);

@@ -8,6 +8,7 @@ import { ArmRouter, splitPath, type ArmMethod } from './arm-router.js';
 import type { ControlContext, ControlDeps } from './context.js';
 import { armAction, enforceLocks } from '../authz/locks.js';
 import { redactError, secretsInBody } from '../audit/redact.js';
+import { registerPrivateDataScanRoutes } from './private-data-scans.js';
 import { registerDataCollectionRuleRoutes } from './data-collection-rules.js';
 import { registerDiagnosticSettingRoutes } from './diagnostic-settings.js';
 import { registerLockRoutes } from './locks.js';
@@ -46,6 +47,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerWorkspaceSchemaRoutes(router);
   registerTableRoutes(router);
   registerDataCollectionRuleRoutes(router);
+  registerPrivateDataScanRoutes(router);
   registerPurgeRoutes(router);
   registerStorageAccountRoutes(router);
   registerDataExportRoutes(router);

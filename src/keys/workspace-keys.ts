@@ -20,6 +20,8 @@ export interface WorkspaceKeys {
   wrapKey: Buffer;
   /** Keys the manifest's MAC chain. */
   macKey: Buffer;
+  /** Keys hash_hmac_sha256_ws(): the workspace's pseudonyms (src/kql/functions/masking.ts). */
+  pseudonymKey: Buffer;
 }
 
 const context = (workspaceId: string) => `vigil-workspace-key:${workspaceId.toLowerCase()}`;
@@ -27,7 +29,7 @@ const context = (workspaceId: string) => `vigil-workspace-key:${workspaceId.toLo
 export const keyringPath = (workspaceDir: string) => join(workspaceDir, 'keyring.json');
 
 function derive(wsKey: Buffer): WorkspaceKeys {
-  return { wrapKey: deriveKey(wsKey, 'vigil data-key wrapping'), macKey: deriveKey(wsKey, 'vigil manifest mac') };
+  return { wrapKey: deriveKey(wsKey, 'vigil data-key wrapping'), macKey: deriveKey(wsKey, 'vigil manifest mac'), pseudonymKey: deriveKey(wsKey, 'vigil pseudonym key') };
 }
 
 function readKeyring(path: string): KeyringFile {

@@ -88,6 +88,10 @@ export interface EmitContext {
    * context applies as `FILTER (WHERE …)`: pivot aggregates the rows of one pivot value this way.
    */
   aggregateFilter?: string;
+  /** The key of hash_hmac_sha256_ws() (the workspace's pseudonym key); absent: the function is refused. */
+  pseudonymKey?: Uint8Array;
+  /** geo_location() may be emitted (an ingestion-time transformation on a server with a GeoIP database). */
+  geoLocation?: boolean;
 }
 
 /** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */

@@ -34,6 +34,10 @@ export interface CompileOptions {
   now: Date;
   /** The request timespan: scans of tables with TimeGenerated get TimeGenerated >= start AND < end. */
   timespan?: { start?: Date; end?: Date };
+  /** The key of hash_hmac_sha256_ws(): the pseudonym key of the workspace the query runs in. */
+  pseudonymKey?: Uint8Array;
+  /** Allow geo_location() (ingestion-time transformations on a server with a GeoIP database). */
+  geoLocation?: boolean;
 }
 
 export interface CompiledQuery {
@@ -70,7 +74,7 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     const nul = bound.plan.schema.findIndex((c) => c.name.includes('\0'));
     if (nul >= 0) throw new KqlError('SemanticError', `The result's column ${nul + 1} has a NUL character in its name; rename it`, 1, 1);
     phase = 'emit';
-    const sql = emitQuery(bound.plan, { nowUs });
+    const sql = emitQuery(bound.plan, { nowUs, ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) });
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.render) out.render = bound.render;
     return out;

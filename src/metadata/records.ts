@@ -57,6 +57,8 @@ export interface WorkspaceRecord {
   createdDate: string;
   modifiedDate: string;
   tables: TableRecord[];
+  /** The scheduled private-data scan of the workspace (src/governance/private-data-scanner.ts). */
+  privateDataScan?: import('../governance/private-data-scanner.js').PrivateDataScanSettings;
   /** Saved searches (`…/workspaces/{ws}/savedSearches`, issue 18); absent until the first one. */
   savedSearches?: SavedSearchRecord[];
 }

@@ -26,7 +26,7 @@ export interface StandardTableDef {
 }
 
 /** Audit tables Vigil writes itself: nothing else may write them, and reading them needs explicit permission. */
-export const AUDIT_TABLES: ReadonlySet<string> = new Set([LAQUERYLOGS.toLowerCase(), AZURE_ACTIVITY.toLowerCase()]);
+export const AUDIT_TABLES: ReadonlySet<string> = new Set([LAQUERYLOGS, AZURE_ACTIVITY, ...Object.keys(SYSTEM_TABLES)].map((n) => n.toLowerCase()));
 
 export const isAuditTable = (name: string): boolean => AUDIT_TABLES.has(name.toLowerCase());
 
@@ -126,6 +126,8 @@ export async function materializeStandardTable(metadata: MetadataStore, store: L
   if (!t) {
     if (!def) throw new Error(`'${name}' is not a standard table`);
     const now = new Date().toISOString();
+    // The store table first: once the record is in the catalog, queries read the stored table.
+    await store.ensureTable(w.customerId, def.name, tableSchema(def));
     t = metadata.mutate(() => {
       const existing = w.tables.find((x) => x.name.toLowerCase() === def.name.toLowerCase());
       if (existing) return existing;

@@ -140,7 +140,9 @@ export class QueryService {
     const resolver = this.access.resolverFor(req.caller, context, req.lockbox);
     let compiled;
     try {
-      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan });
+      // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
+      const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
+      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, ...(pseudonymKey ? { pseudonymKey } : {}) });
     } catch (err) {
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;

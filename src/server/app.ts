@@ -37,6 +37,10 @@ import { isControlPlanePath, listenerOf, startPrivateListeners, type ListenerAdd
 import { ActivityLog } from '../audit/activity-log.js';
 import { QueryAuditor } from '../audit/query-audit.js';
 import { AuditSink } from '../audit/sink.js';
+import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
+import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
+import { GeoIpDatabase } from '../ingest/transform/geo-location.js';
+import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
@@ -68,6 +72,8 @@ export interface ServerOptions {
   queryLimits?: Partial<QueryLimitsConfig>;
   /** Ingestion requests per minute per data collection rule. */
   ingestRequestsPerMinute?: number;
+  /** A MaxMind DB file (GeoLite2-City or compatible) for geo_location() in ingestion-time transformations. */
+  geoipDatabase?: string;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
   /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
@@ -339,15 +345,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
-  const ingestService = new IngestService(metadata, logStore);
+  // Ingestion-time transformations (one runner for every ingestion path) and their statistics.
+  const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
+  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined);
+  const ingestService = new IngestService(metadata, logStore, ingestionTransforms);
   await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   let syslog: SyslogListeners | undefined;
   const syslogPipeline = opts.syslog?.listeners.length
     ? new SyslogPipeline((id) => metadata.dataCollectionRuleByImmutableId(id), (rule, stream, rows) => ingestService.ingest(rule, stream, rows), (level, message) => app.log[level](message), { ...DEFAULT_PIPELINE_LIMITS, ...opts.syslog.limits })
     : undefined;
   await app.register(syslogRoutes, { metadata, authenticate, listeners: () => syslog?.listeners ?? [], defaultDcrs: opts.syslog?.defaultDcrs ?? [], pipeline: () => syslogPipeline?.stats });
+  // The private-data scanner: on demand (scanPrivateData) and on each workspace's schedule.
+  const privateDataScanner = new PrivateDataScanner(metadata, logStore, auditSink, (level, message) => app.log[level](message));
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features });
   await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
@@ -423,6 +434,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       lockbox.close();
       purge.close();
       await purge.idle();
+      privateDataScanner.close();
+      await ingestionTransforms.close();
       await auditSink.close();
       await logStore.close();
     },

@@ -407,6 +407,10 @@ export class StorageEngine implements LogStore {
    * Appends rows: durable in the log before it resolves. Refused with a StorageError (→ 503) when the
    * free-space threshold would be crossed or a write fails; nothing of a refused append is kept.
    */
+  async pseudonymKey(workspaceId: string): Promise<Buffer> {
+    return (await this.workspace(workspaceId)).keys.pseudonymKey;
+  }
+
   async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
     if (rows.length === 0) return;
     const ws = await this.workspace(workspaceId);

@@ -96,6 +96,8 @@ export interface LogStore {
    * keeps them, and returns how many were removed. A missing table has nothing to remove (0).
    */
   purge(workspaceId: string, table: string, whereSql: string): Promise<number>;
+  /** The key of the workspace's pseudonyms (hash_hmac_sha256_ws), derived from its workspace key. */
+  pseudonymKey?(workspaceId: string): Promise<Buffer>;
   /** Row counts per table, for metadata and statistics. */
   close(): Promise<void>;
 }

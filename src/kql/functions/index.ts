@@ -21,6 +21,7 @@ import { DATETIME_FUNCTIONS } from './datetime.js';
 import { DYNAMIC_FUNCTIONS } from './dynamic.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { IP_FUNCTIONS } from './ip.js';
+import { MASKING_FUNCTIONS } from './masking.js';
 import { MATH_FUNCTIONS } from './math.js';
 import { SERIES_FUNCTIONS } from './series.js';
 import { STRING_FUNCTIONS } from './strings.js';
@@ -28,7 +29,7 @@ import { STRING_FUNCTIONS } from './strings.js';
 /** Every scalar function by name; a name defined twice is a mistake caught when the module loads. */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = catalogue([
   CONDITIONAL_FUNCTIONS, CONVERSION_FUNCTIONS, STRING_FUNCTIONS, DATETIME_FUNCTIONS, MATH_FUNCTIONS,
-  DYNAMIC_FUNCTIONS, IP_FUNCTIONS, SERIES_FUNCTIONS, GEO_FUNCTIONS, HLL_SCALAR_FUNCTIONS,
+  DYNAMIC_FUNCTIONS, IP_FUNCTIONS, SERIES_FUNCTIONS, GEO_FUNCTIONS, HLL_SCALAR_FUNCTIONS, MASKING_FUNCTIONS,
 ]);
 
 function catalogue(families: ScalarFunction[][]): Map<string, ScalarFunction> {
