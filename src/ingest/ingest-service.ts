@@ -6,7 +6,7 @@ import { tableSchema } from '../metadata/standard-columns.js';
 import { ApiError } from '../errors/api-error.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
-import { CoercionError, coerceValue } from './coerce.js';
+import { COERCERS, CoercionError, type Coercer } from './coerce.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,20 +24,65 @@ function toTableType(v: StoredValue, from: StreamColumn['type'], to: KqlType): S
   return v;
 }
 
-/** One validated row: its values by declared stream column, and the standard values derived from it. */
-interface CoercedRow {
-  values: StoredValue[];
-  resourceId: string | null;
-  /** Approximate size of the record as sent (Azure's `_BilledSize`): names, values and JSON punctuation. */
-  billedSize: number;
-}
-
 interface FlowPlan {
   workspaceId: string;
   table: string;
   columns: ColumnSchema[];
   /** For each table column: where its value comes from. */
   sources: ({ kind: 'stream'; column: StreamColumn } | { kind: 'standard'; name: string })[];
+}
+
+/** One table column's value for a row: from a declared stream column (at its position), or a standard value. */
+type Cell =
+  | { kind: 'stream'; at: number; column: StreamColumn; type: KqlType; convert: boolean; isTime: boolean }
+  | { kind: 'tenant' | 'type'; value: string }
+  | { kind: 'received' | 'resourceId' | 'itemId' | 'billed' | 'null' };
+
+/**
+ * A stream's ingestion, worked out once per (stream declaration, destination tables) and reused by
+ * every request with the same shape: each declared column's coercer and billed-size cost, and for
+ * each destination which cell of the row comes from where.
+ */
+interface CompiledStream {
+  declared: StreamColumn[];
+  coercers: Coercer[];
+  /** Per declared column: its share of `_BilledSize` besides the value (name, quotes, colon, comma). */
+  nameCost: number[];
+  ridIndex: number;
+  targets: { plan: FlowPlan; cells: Cell[] }[];
+}
+
+const COMPILED_CACHE_LIMIT = 1_000;
+
+function compileStream(declared: StreamColumn[], plans: FlowPlan[]): CompiledStream {
+  const declaredIndex = new Map(declared.map((c, i) => [c, i]));
+  const targets = plans.map((plan) => ({
+    plan,
+    cells: plan.sources.map((src, j): Cell => {
+      const type = plan.columns[j]!.type;
+      if (src.kind === 'stream') {
+        const convert = type === 'real' || type === 'long' || type === 'guid' || (type === 'dynamic' && src.column.type === 'string');
+        return { kind: 'stream', at: declaredIndex.get(src.column)!, column: src.column, type, convert, isTime: src.column.name.toLowerCase() === 'timegenerated' };
+      }
+      switch (src.name) {
+        case 'TenantId': return { kind: 'tenant', value: plan.workspaceId };
+        case 'Type': return { kind: 'type', value: plan.table };
+        case 'TimeGenerated':
+        case '_TimeReceived': return { kind: 'received' };
+        case '_ResourceId': return { kind: 'resourceId' };
+        case '_ItemId': return { kind: 'itemId' };
+        case '_BilledSize': return { kind: 'billed' };
+        default: return { kind: 'null' };
+      }
+    }),
+  }));
+  return {
+    declared,
+    coercers: declared.map((c) => COERCERS[c.type]),
+    nameCost: declared.map((c) => c.name.length + 4),
+    ridIndex: declared.findIndex((c) => c.name === '_ResourceId'),
+    targets,
+  };
 }
 
 /**
@@ -78,73 +123,86 @@ export class IngestService {
     return plans;
   }
 
-  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[]): Promise<number> {
+  /** Compiled shapes by fingerprint (declaration and destination schemas), so a changed rule or table compiles anew. */
+  private readonly compiled = new Map<string, CompiledStream>();
+
+  private compile(rule: DataCollectionRuleRecord, stream: string): CompiledStream {
     const declared = rule.streamDeclarations[stream]!.columns;
+    const plans = this.plan(rule, stream);
+    const key = JSON.stringify([declared, plans.map((p) => [p.workspaceId, p.table, p.columns, p.sources])]);
+    let c = this.compiled.get(key);
+    // The plans are rebuilt each request; a cached shape must use the same column objects it indexes.
+    if (c && c.declared === declared) return c;
+    if (this.compiled.size >= COMPILED_CACHE_LIMIT) this.compiled.clear();
+    c = compileStream(declared, plans);
+    this.compiled.set(key, c);
+    return c;
+  }
+
+  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[]): Promise<number> {
+    const s = this.compile(rule, stream);
+    const { declared, coercers, nameCost, ridIndex, targets } = s;
     const receivedMicros = BigInt(Date.now()) * 1000n;
-    const ridIndex = declared.findIndex((c) => c.name === '_ResourceId');
-    // 1. Validate and coerce every row against the stream declaration (values by declared position).
-    const coerced: CoercedRow[] = new Array(rows.length);
+    const outs: StoredValue[][][] = targets.map(() => new Array(rows.length));
+    const values: StoredValue[] = new Array(declared.length);
+    // Validate and coerce every row against the stream declaration, and shape it for each destination table.
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       if (row === null || typeof row !== 'object' || Array.isArray(row)) {
         throw new ApiError(400, 'InvalidJson', `Row ${i}: each log entry must be a JSON object, not ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}.`);
       }
       const obj = row as Record<string, unknown>;
-      const values: StoredValue[] = new Array(declared.length);
       let billed = 2;
       for (let c = 0; c < declared.length; c++) {
-        const col = declared[c]!;
         let v: StoredValue;
         try {
-          v = coerceValue(obj[col.name], col.type);
+          v = coercers[c]!(obj[declared[c]!.name]);
         } catch (err) {
           if (!(err instanceof CoercionError)) throw err;
+          const col = declared[c]!;
           throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${col.name}': ${err.message}; the stream declares it as '${col.type}'. Nothing from this request was stored.`, {
             target: `[${i}].${col.name}`,
           });
         }
         values[c] = v;
-        billed += col.name.length + 4 + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
+        billed += nameCost[c]! + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
       }
       // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-      const rid = ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId'];
-      coerced[i] = { values, resourceId: typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null, billedSize: billed };
-    }
-    // 2. Shape for each destination table.
-    const plans = this.plan(rule, stream);
-    const declaredIndex = new Map(declared.map((c, i) => [c, i]));
-    const batches = plans.map((plan) => {
-      const getters = plan.sources.map((src, j): ((r: CoercedRow, i: number) => StoredValue) => {
-        const type = plan.columns[j]!.type;
-        if (src.kind === 'stream') {
-          const at = declaredIndex.get(src.column)!;
-          const isTime = src.column.name.toLowerCase() === 'timegenerated';
-          return (r, i) => {
-            try {
-              const v = toTableType(r.values[at] ?? null, src.column.type, type);
-              return isTime && v === null ? receivedMicros : v;
-            } catch (err) {
-              if (!(err instanceof CoercionError)) throw err;
-              throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${src.column.name}': ${err.message} for the '${type}' column of table '${plan.table}'. Nothing from this request was stored.`);
+      const ridRaw = ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId'];
+      const rid = typeof ridRaw === 'string' && ridRaw.length > 0 ? ridRaw.toLowerCase() : null;
+      for (let t = 0; t < targets.length; t++) {
+        const { plan, cells } = targets[t]!;
+        const out: StoredValue[] = new Array(cells.length);
+        for (let j = 0; j < cells.length; j++) {
+          const cell = cells[j]!;
+          switch (cell.kind) {
+            case 'stream': {
+              let v = values[cell.at] ?? null;
+              if (cell.convert && v !== null) {
+                try {
+                  v = toTableType(v, cell.column.type, cell.type);
+                } catch (err) {
+                  if (!(err instanceof CoercionError)) throw err;
+                  throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${cell.column.name}': ${err.message} for the '${cell.type}' column of table '${plan.table}'. Nothing from this request was stored.`);
+                }
+              }
+              out[j] = cell.isTime && v === null ? receivedMicros : v;
+              break;
             }
-          };
+            case 'tenant':
+            case 'type': out[j] = cell.value; break;
+            case 'received': out[j] = receivedMicros; break;
+            case 'resourceId': out[j] = rid; break;
+            case 'itemId': out[j] = randomUUID(); break;
+            case 'billed': out[j] = billed; break;
+            default: out[j] = null;
+          }
         }
-        switch (src.name) {
-          case 'TenantId': return () => plan.workspaceId;
-          case 'TimeGenerated': return () => receivedMicros;
-          case 'Type': return () => plan.table;
-          case '_ResourceId': return (r) => r.resourceId;
-          case '_ItemId': return () => randomUUID();
-          case '_TimeReceived': return () => receivedMicros;
-          case '_BilledSize': return (r) => r.billedSize;
-          default: return () => null;
-        }
-      });
-      const out: StoredValue[][] = coerced.map((r, i) => getters.map((g) => g(r, i)));
-      return { plan, rows: out };
-    });
-    // 3. Store.
-    for (const { plan, rows: out } of batches) await this.store.append(plan.workspaceId, plan.table, plan.columns, out);
+        outs[t]![i] = out;
+      }
+    }
+    // Store.
+    for (let t = 0; t < targets.length; t++) await this.store.append(targets[t]!.plan.workspaceId, targets[t]!.plan.table, targets[t]!.plan.columns, outs[t]!);
     return rows.length;
   }
 }
