@@ -64,6 +64,7 @@ interface ServeOptions extends KeyOptions {
   queryMaxBytes: number;
   queryTimeout: number;
   ingestRequestsPerMinute: number;
+  requestTimeout?: number;
   scratchDir?: string;
   sealRows?: number;
   sealAge?: number;
@@ -135,6 +136,7 @@ const serve = program
   .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
   .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
+  .option('--request-timeout <seconds>', 'close a connection with 408 when its request (headers and body) has not fully arrived after this long, so slow clients cannot hold connections (VIGIL_REQUEST_TIMEOUT_SECONDS; default 120)', positiveNumber, envNumber('VIGIL_REQUEST_TIMEOUT_SECONDS'))
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
@@ -188,6 +190,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       memoryLimit: o.memoryLimit,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
+      requestTimeoutSeconds: o.requestTimeout,
       network: {
         privateListeners: o.privateListener?.map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
         tlsCertFile: o.tlsCert && resolve(o.tlsCert),
