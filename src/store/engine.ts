@@ -16,7 +16,7 @@ import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { DAY_MICROS, planCompaction } from './compaction.js';
 import { SegmentDamagedError } from './segment-damaged.js';
-import { addHotColumns, appendHot, appendMerged, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable, type LoggedRows } from './hot-tables.js';
+import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
@@ -434,30 +434,16 @@ export class StorageEngine implements LogStore {
   }
 
   private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {
-    const apply = (records: { seq: number; value: LoggedRows }[]) =>
+    await ws.wal.append(payload, table, (seq) =>
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
         if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
-        const outcomes = await appendMerged(this.writer, this.memory, cur.hot, records);
-        records.forEach((r, k) => {
-          if (outcomes[k]) return;
-          cur.hot.rows += r.value.rows.length;
-          cur.hot.bytes += r.value.bytes;
-          cur.hot.firstAppendMs ??= monotonicMs();
-          ws.lastApplied.set(table, Math.max(ws.lastApplied.get(table) ?? 0, r.seq));
-        });
-        return outcomes;
-      });
-    const value: LoggedRows = { cols, rows, bytes: payload.length };
-    // Records of one table in one group commit are appended to the memory tier in one transaction.
-    await ws.wal.append(
-      payload,
-      table,
-      async (seq) => {
-        const [err] = await apply([{ seq, value }]);
-        if (err) throw err;
-      },
-      { key: table, value, applyAll: apply },
+        await appendHot(this.writer, this.memory, cur.hot, cols, rows);
+        cur.hot.rows += rows.length;
+        cur.hot.bytes += payload.length;
+        cur.hot.firstAppendMs ??= monotonicMs();
+        ws.lastApplied.set(table, seq);
+      }),
     );
   }
 

@@ -66,49 +66,7 @@ export async function dropHotTable(tier: MemoryTier, t: HotTable): Promise<void>
  */
 export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][]): Promise<void> {
   const seg = t.gen.seg;
-  await appendRows(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, [rows], () => seg);
-}
-
-/** One logged append waiting to reach the memory tier. */
-export interface LoggedRows {
-  cols: StoredColumn[];
-  rows: StoredValue[][];
-  /** Its log record's size. */
-  bytes: number;
-}
-
-const sameColumns = (a: StoredColumn[], b: StoredColumn[]) => a === b || (a.length === b.length && a.every((c, k) => c.name === b[k]!.name && c.type === b[k]!.type));
-
-/**
- * Appends several logged batches to a hot generation: consecutive batches with the same columns in
- * one transaction. If that transaction fails, its batches are tried one by one, so each batch's
- * outcome (undefined = stored) is its own, as if it had been appended alone.
- */
-export async function appendMerged(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, records: readonly { value: LoggedRows }[]): Promise<(Error | undefined)[]> {
-  const outcomes: (Error | undefined)[] = new Array(records.length).fill(undefined);
-  const seg = t.gen.seg;
-  const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
-  for (let i = 0; i < records.length; ) {
-    const cols = records[i]!.value.cols;
-    let j = i + 1;
-    while (j < records.length && sameColumns(records[j]!.value.cols, cols)) j++;
-    try {
-      await appendRows(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), cols, records.slice(i, j).map((r) => r.value.rows), () => seg);
-    } catch (err) {
-      if (j - i === 1) outcomes[i] = asError(err);
-      else {
-        for (let k = i; k < j; k++) {
-          try {
-            await appendHot(conn, tier, t, records[k]!.value.cols, records[k]!.value.rows);
-          } catch (e) {
-            outcomes[k] = asError(e);
-          }
-        }
-      }
-    }
-    i = j;
-  }
-  return outcomes;
+  await appendRows(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, rows, () => seg);
 }
 
 // ---------------------------------------------------------------- scratch tables (purge)
@@ -134,7 +92,7 @@ export async function dropScratchTable(conn: DuckDBConnection, t: ScratchTable):
 }
 
 export async function appendScratch(conn: DuckDBConnection, t: ScratchTable, columns: StoredColumn[], rows: StoredValue[][]): Promise<void> {
-  await appendRows(conn, SCRATCH_CATALOG, t.name, t.columns, columns, [rows]);
+  await appendRows(conn, SCRATCH_CATALOG, t.name, t.columns, columns, rows);
 }
 
 function appendValue(a: DuckDBAppender, type: StoredColumn['type'], v: StoredValue | undefined): void {
@@ -158,7 +116,7 @@ function appendValue(a: DuckDBAppender, type: StoredColumn['type'], v: StoredVal
 
 /**
  * Appends rows (given in `columns` order) to a table whose physical columns are `order`, in one
- * transaction: all or nothing (every batch of `batches`). Columns the batch lacks are null; the `seg` column gets `seg()`.
+ * transaction: all or nothing. Columns the batch lacks are null; the `seg` column gets `seg()`.
  */
 async function appendRows(
   conn: DuckDBConnection,
@@ -166,7 +124,7 @@ async function appendRows(
   table: string,
   order: readonly { name: string; type: StoredColumn['type'] | 'seg' }[],
   columns: StoredColumn[],
-  batches: readonly StoredValue[][][],
+  rows: StoredValue[][],
   seg?: () => number,
 ): Promise<void> {
   const index = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]));
@@ -175,14 +133,12 @@ async function appendRows(
   let appender: DuckDBAppender | undefined;
   try {
     appender = await conn.createAppender(table, 'main', catalog);
-    for (const rows of batches) {
-      for (const row of rows) {
-        for (const p of plan) {
-          if (p.type === 'seg') appender.appendInteger(seg!());
-          else appendValue(appender, p.type, p.i === undefined ? null : row[p.i]);
-        }
-        appender.endRow();
+    for (const row of rows) {
+      for (const p of plan) {
+        if (p.type === 'seg') appender.appendInteger(seg!());
+        else appendValue(appender, p.type, p.i === undefined ? null : row[p.i]);
       }
+      appender.endRow();
     }
     appender.flushSync();
     appender.closeSync();

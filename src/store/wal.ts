@@ -280,23 +280,10 @@ function safeList(dir: string): string[] {
   }
 }
 
-/**
- * Records that may be applied together: consecutive records of one group commit whose `merge` has the
- * same `key` are handed to `applyAll` in one call (e.g. one DuckDB transaction for many requests'
- * rows). It answers one outcome per record (undefined = applied), so one bad record fails alone.
- */
-export interface MergeableApply<T = unknown> {
-  key: unknown;
-  /** This record's data, handed to `applyAll` with the others'. */
-  value: T;
-  applyAll(records: { seq: number; value: T }[]): Promise<(Error | undefined)[]>;
-}
-
 interface Pending {
   payload: Buffer;
   tag: string;
   apply: (seq: number) => Promise<void>;
-  merge: MergeableApply | undefined;
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
 }
@@ -352,9 +339,9 @@ export class WalWriter {
    * all records of this log — and the returned promise settles with its outcome. A write failure
    * rejects with a StorageError (full or failing disk) or the file system's error.
    */
-  append(payload: Buffer, tag: string, apply: (seq: number) => Promise<void>, merge?: MergeableApply): Promise<number> {
+  append(payload: Buffer, tag: string, apply: (seq: number) => Promise<void>): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ payload, tag, apply, merge, resolve, reject });
+      this.queue.push({ payload, tag, apply, resolve, reject });
       if (!this.flushing && !this.paused) this.flushing = this.flushLoop();
     });
   }
@@ -451,26 +438,13 @@ export class WalWriter {
             this.current!.tags.set(p.tag, seqs[i]!);
             this.current!.lastSeq = seqs[i]!;
           });
-          for (let i = 0; i < batch.length; ) {
-            const p = batch[i]!;
-            let j = i + 1;
-            while (p.merge && j < batch.length && batch[j]!.merge?.key === p.merge.key) j++;
-            if (j - i === 1) {
-              const seq = seqs[i]!;
-              this.applyTail = this.applyTail.then(() => p.apply(seq)).then(
-                () => p.resolve(seq),
-                (err: unknown) => p.reject(err instanceof Error ? err : new Error(String(err))),
-              );
-            } else {
-              const run = batch.slice(i, j);
-              const runSeqs = seqs.slice(i, j);
-              this.applyTail = this.applyTail.then(() => p.merge!.applyAll(run.map((q, k) => ({ seq: runSeqs[k]!, value: q.merge!.value })))).then(
-                (outcomes) => run.forEach((q, k) => (outcomes[k] ? q.reject(outcomes[k]) : q.resolve(runSeqs[k]!))),
-                (err: unknown) => run.forEach((q) => q.reject(err instanceof Error ? err : new Error(String(err)))),
-              );
-            }
-            i = j;
-          }
+          batch.forEach((p, i) => {
+            const seq = seqs[i]!;
+            this.applyTail = this.applyTail.then(() => p.apply(seq)).then(
+              () => p.resolve(seq),
+              (err: unknown) => p.reject(err instanceof Error ? err : new Error(String(err))),
+            );
+          });
         } catch (err) {
           // The group is refused; its sequence numbers are used again by the next group.
           this.nextSeq = firstSeq;
