@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -91,6 +91,12 @@ for (const s of results) {
           : `  ${q.name.padEnd(36)} WRONG ANSWER: ${q.check.difference ?? '?'}`,
       );
     }
+  } else if (s.suite === 'scale') {
+    const r = s as unknown as { workspaces: number; tables: number; vigil: { startMs: number; rssAddedMiB: number }; duckdb: { startMs: number; rssAddedMiB: number }; startRatio: number; rssRatio: number };
+    lines.push(
+      `scale   ${r.workspaces.toLocaleString('en')} workspaces, ${r.tables.toLocaleString('en')} tables, opened by a fresh process`,
+      `  start Vigil ${fmt(r.vigil.startMs)} ms | DuckDB file ${fmt(r.duckdb.startMs)} ms | ×${r.startRatio};  RSS added Vigil ${r.vigil.rssAddedMiB} MiB | DuckDB ${r.duckdb.rssAddedMiB} MiB | ×${r.rssRatio}`,
+    );
   }
 }
 lines.push(`results: ${join(RESULTS_DIR, 'latest.json')}`, '');

@@ -79,6 +79,7 @@ interface ServeOptions extends KeyOptions {
   queryTimeout: number;
   ingestRequestsPerMinute: number;
   geoipDatabase?: string;
+  requestTimeout?: number;
   scratchDir?: string;
   sealRows?: number;
   sealAge?: number;
@@ -159,6 +160,7 @@ const serve = program
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
   .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
   .option('--geoip-database <file>', 'a MaxMind DB file (GeoLite2-City or compatible .mmdb) that geo_location() reads in ingestion-time transformations; without it, rules using geo_location() are refused')
+  .option('--request-timeout <seconds>', 'close a connection with 408 when its request (headers and body) has not fully arrived after this long, so slow clients cannot hold connections (VIGIL_REQUEST_TIMEOUT_SECONDS; default 120)', positiveNumber, envNumber('VIGIL_REQUEST_TIMEOUT_SECONDS'))
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
@@ -221,6 +223,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       queryLimits: { maxRows: o.queryMaxRows, maxResultBytes: o.queryMaxBytes, defaultTimeoutSeconds: o.queryTimeout },
       ingestRequestsPerMinute: o.ingestRequestsPerMinute,
       geoipDatabase: o.geoipDatabase,
+      requestTimeoutSeconds: o.requestTimeout,
       network: {
         privateListeners: o.privateListener?.map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
         tlsCertFile: o.tlsCert && resolve(o.tlsCert),

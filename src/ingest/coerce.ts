@@ -12,14 +12,50 @@ const LONG_MAX = 2n ** 63n - 1n;
 const ISO_DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** Date.UTC, except that years 0–99 are those years (Date.UTC reads them as 1900–1999). */
+function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms = 0): number {
+  if (year >= 100) return Date.UTC(year, month, day, hour, minute, second, ms);
+  const d = new Date(Date.UTC(2000, month, day, hour, minute, second, ms));
+  d.setUTCFullYear(year);
+  return d.getTime();
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const digitsAt = (t: string, at: number, n: number): number => {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+};
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` — what `Date.toISOString()` (so every JavaScript SDK) sends — read
+ * without a regular expression; anything else returns undefined and takes the general path.
+ */
+function parseIsoMillisZ(t: string): bigint | undefined {
+  if (t.length !== 24 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46 || t.charCodeAt(23) !== 90) return undefined;
+  const year = digitsAt(t, 0, 4), month = digitsAt(t, 5, 2), day = digitsAt(t, 8, 2);
+  const hour = digitsAt(t, 11, 2), minute = digitsAt(t, 14, 2), second = digitsAt(t, 17, 2), ms = digitsAt(t, 20, 3);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
+  return BigInt(utcMs(year, month - 1, day, hour, minute, second, ms) * 1000);
+}
+
 /** Parses an ISO 8601 datetime into microseconds since the Unix epoch (UTC when no offset is given). */
 export function parseDatetimeMicros(text: string): bigint | undefined {
+  const fast = parseIsoMillisZ(text);
+  if (fast !== undefined) return fast;
   const m = ISO_DATETIME.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  let ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  let ms = utcMs(year, month - 1, day, hour, minute, second);
   const check = new Date(ms);
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined; // e.g. Feb 30
   if (zone && zone.toUpperCase() !== 'Z') {
@@ -59,43 +95,54 @@ function describe(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** Converts one JSON value of a stream column; `null`/absent stays null. Throws CoercionError. */
+export type Coercer = (v: unknown) => StoredValue;
+
+/**
+ * The conversion for one stream column type, chosen once per stream declaration (ingest-service.ts
+ * compiles a stream's columns into an array of these) instead of once per value.
+ */
+export const COERCERS: Readonly<Record<StreamColumn['type'], Coercer>> = {
+  string: (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : typeof v === 'object' ? stringifyExactJson(v) : String(v)),
+  dynamic: (v) => (v === null || v === undefined ? null : stringifyExactJson(v)),
+  boolean: (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+    if (v === 0 || v === 1) return v === 1;
+    throw new CoercionError(`${describe(v)} is not a boolean`);
+  },
+  int: (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) return v;
+    const n = toLong(v);
+    if (n < INT32_MIN || n > INT32_MAX) throw new CoercionError(`${describe(v)} is outside the range of an int`);
+    return Number(n);
+  },
+  long: (v) => (v === null || v === undefined ? null : toLong(v)),
+  real: (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+    if (typeof v === 'string' && /^(NaN|[+-]?Infinity)$/.test(v.trim())) return Number(v.trim());
+    throw new CoercionError(`${describe(v)} is not a number`);
+  },
+  datetime: (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'string') {
+      const micros = parseDatetimeMicros(v);
+      if (micros !== undefined) return micros;
+    }
+    throw new CoercionError(`${describe(v)} is not an ISO 8601 datetime`);
+  },
+};
+
 /**
  * Converts one JSON value to the stored form of a stream column type, as the Logs Ingestion API
  * does: numbers and numeric strings for numeric types, ISO 8601 text for datetime, anything for
  * dynamic and string (objects become their JSON). `null` stays null.
  */
 export function coerceValue(v: unknown, type: StreamColumn['type']): StoredValue {
-  if (v === null || v === undefined) return null;
-  switch (type) {
-    case 'string':
-      return typeof v === 'string' ? v : typeof v === 'object' ? stringifyExactJson(v) : String(v);
-    case 'dynamic':
-      return stringifyExactJson(v);
-    case 'boolean':
-      if (typeof v === 'boolean') return v;
-      if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
-      if (v === 0 || v === 1) return v === 1;
-      throw new CoercionError(`${describe(v)} is not a boolean`);
-    case 'int': {
-      const n = toLong(v);
-      if (n < INT32_MIN || n > INT32_MAX) throw new CoercionError(`${describe(v)} is outside the range of an int`);
-      return Number(n);
-    }
-    case 'long':
-      return toLong(v);
-    case 'real': {
-      if (typeof v === 'number') return v;
-      if (typeof v === 'bigint') return Number(v);
-      if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
-      if (typeof v === 'string' && /^(NaN|[+-]?Infinity)$/.test(v.trim())) return Number(v.trim());
-      throw new CoercionError(`${describe(v)} is not a number`);
-    }
-    case 'datetime': {
-      if (typeof v === 'string') {
-        const micros = parseDatetimeMicros(v);
-        if (micros !== undefined) return micros;
-      }
-      throw new CoercionError(`${describe(v)} is not an ISO 8601 datetime`);
-    }
-  }
+  return COERCERS[type](v);
 }

@@ -1,4 +1,5 @@
-import { gunzipSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
 import { ApiError } from '../errors/api-error.js';
 import { parseExactJson } from '../util/exact-json.js';
 
@@ -12,13 +13,20 @@ export const tooLarge = () =>
  * Decompresses (gzip or deflate, bounded so a gzip bomb stops at the limit) and parses the JSON array of
  * rows. Integers beyond ±(2^53−1) are read exactly, as bigint (Python's `json` and .NET send longs so).
  */
-export function decodeIngestBody(raw: Buffer, contentEncoding: string | undefined): unknown[] {
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/**
+ * Decompression runs on libuv's thread pool (not the event loop), so requests in flight decode in
+ * parallel with each other and with the rest of the server's work.
+ */
+export async function decodeIngestBody(raw: Buffer, contentEncoding: string | undefined): Promise<unknown[]> {
   if (raw.length > MAX_INGEST_BYTES) throw tooLarge();
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
   let text: Buffer;
   try {
-    if (encoding === 'gzip' || encoding === 'x-gzip') text = gunzipSync(raw, { maxOutputLength: MAX_INGEST_BYTES });
-    else if (encoding === 'deflate') text = inflateSync(raw, { maxOutputLength: MAX_INGEST_BYTES });
+    if (encoding === 'gzip' || encoding === 'x-gzip') text = await gunzipAsync(raw, { maxOutputLength: MAX_INGEST_BYTES });
+    else if (encoding === 'deflate') text = await inflateAsync(raw, { maxOutputLength: MAX_INGEST_BYTES });
     else if (encoding === 'identity' || encoding === '') text = raw;
     else throw new ApiError(415, 'UnsupportedContentEncoding', `Content-Encoding '${encoding}' is not supported: send gzip or uncompressed JSON.`);
   } catch (err) {

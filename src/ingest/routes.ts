@@ -86,7 +86,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       throw new ApiError(429, 'TooManyRequests', `Too many requests to data collection rule '${rule.immutableId}'. Retry after the time in the Retry-After header.`, {}, { 'retry-after': String(limiter.retryAfterSeconds(rule.immutableId)) });
     }
     const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
-    const rows = decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
+    const rows = await decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
     try {
       await deps.ingest.ingest(rule, req.params.stream, rows);
     } catch (err) {

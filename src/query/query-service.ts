@@ -4,6 +4,7 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { ApiError } from '../errors/api-error.js';
 import { StatementRefusedError } from '../store/statement-guard.js';
+import { SegmentDamagedError } from '../store/segment-damaged.js';
 import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/store.js';
 import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
@@ -183,6 +184,10 @@ export class QueryService {
         // attack that got through it. Nothing ran; the operator hears of it (without the query text).
         this.log?.('warn', `a query of principal ${req.caller.objectId} was refused by the store's statement guard: ${err.message}`);
         throw insufficientAccess('the query tried to read data outside what the caller was granted; nothing was run.');
+      }
+      if (err instanceof SegmentDamagedError) {
+        // Stored data is damaged: the server's fault, not the query's. Other tables keep serving.
+        throw new ApiError(500, 'StorageCorrupted', `The query needs rows that cannot be read: ${err.message}`);
       }
       throw new ApiError(400, 'BadArgumentError', `The query could not be executed: ${describeEngineError((err as Error).message)}`, {
         innererror: { code: 'EngineError', message: describeEngineError((err as Error).message) },

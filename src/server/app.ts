@@ -74,6 +74,8 @@ export interface ServerOptions {
   ingestRequestsPerMinute?: number;
   /** A MaxMind DB file (GeoLite2-City or compatible) for geo_location() in ingestion-time transformations. */
   geoipDatabase?: string;
+  /** A request whose headers and body have not fully arrived after this long is answered 408 and its connection closed (default 120). */
+  requestTimeoutSeconds?: number;
   /** Storage engine tuning (sealing thresholds, scratch folder, cache size, background intervals). */
   storage?: Partial<Omit<EngineOptions, 'dataDir' | 'memoryLimit' | 'retentionDays' | 'log' | 'masterKeys'>>;
   /** The root of trust of the storage master key and the token-signing key (issue #15); required, never defaulted. */
@@ -208,10 +210,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
 
   const app = Fastify({
-    https: { ...httpsOptions, ...publicMutualTls },
+    // connectionsCheckingInterval: how often Node looks for requests past requestTimeout (its default is 30 s).
+    https: Object.assign({ ...httpsOptions, ...publicMutualTls }, { connectionsCheckingInterval: 1000 }),
     // Requests Node's HTTP parser refuses (headers over 16 KB, a broken request line, a request
     // timeout) never reach a route: answer them in Azure's error shape too.
     clientErrorHandler: answerClientError,
+    // Fastify's default is no limit: a client dribbling its body would hold its connection forever.
+    requestTimeout: Math.round((opts.requestTimeoutSeconds ?? 120) * 1000),
     routerOptions: { ignoreDuplicateSlashes: true },
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {

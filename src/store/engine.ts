@@ -15,6 +15,7 @@ import { loadMasterKeys, type MasterKeys } from '../keys/master-key.js';
 import { loadOrCreateWorkspaceKeys, type WorkspaceKeys } from '../keys/workspace-keys.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { DAY_MICROS, planCompaction } from './compaction.js';
+import { SegmentDamagedError } from './segment-damaged.js';
 import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
@@ -34,6 +35,9 @@ import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wa
 import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
 import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 import { registerKqlRuntime } from '../kql/runtime/index.js';
+
+/** Milliseconds on a clock that never jumps (for schedules and ages; never for timestamps). */
+const monotonicMs = () => performance.now();
 
 export interface EngineOptions {
   dataDir: string;
@@ -274,7 +278,7 @@ export class StorageEngine implements LogStore {
     } catch (err) {
       // Start on a full disk (queries work; ingestion answers 503): retention runs again in the background.
       if (!storageErrorKind(err)) throw err;
-      this.lastRetention = Date.now() - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
+      this.lastRetention = monotonicMs() - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
       this.backgroundFailed('retention', err, `retention failed (${(err as Error).message})`);
     }
   }
@@ -353,7 +357,7 @@ export class StorageEngine implements LogStore {
           try {
             await appendHot(this.writer, this.memory, t.hot, cols, rows);
             t.hot.rows += rows.length;
-            t.hot.firstAppendMs ??= Date.now();
+            t.hot.firstAppendMs ??= monotonicMs();
             for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
             replayed += rows.length;
           } catch (err) {
@@ -441,7 +445,7 @@ export class StorageEngine implements LogStore {
         await appendHot(this.writer, this.memory, cur.hot, cols, rows);
         cur.hot.rows += rows.length;
         cur.hot.bytes += payload.length;
-        cur.hot.firstAppendMs ??= Date.now();
+        cur.hot.firstAppendMs ??= monotonicMs();
         ws.lastApplied.set(table, seq);
       }),
     );
@@ -591,7 +595,7 @@ export class StorageEngine implements LogStore {
         const h = t.hot;
         const due =
           t.sealing.length > 0 ||
-          (h.rows > 0 && (force || h.rows >= this.opts.sealRows || h.bytes >= this.opts.sealBytes || (h.firstAppendMs !== undefined && Date.now() - h.firstAppendMs >= this.opts.sealAgeMs)));
+          (h.rows > 0 && (force || h.rows >= this.opts.sealRows || h.bytes >= this.opts.sealBytes || (h.firstAppendMs !== undefined && monotonicMs() - h.firstAppendMs >= this.opts.sealAgeMs)));
         if (!due) continue;
         try {
           n += await this.sealTable(ws, t);
@@ -744,12 +748,14 @@ export class StorageEngine implements LogStore {
       this.backgroundBusy = true;
       this.background = (async () => {
         await this.sealDue();
-        const now = Date.now();
+        // Schedules run on the monotonic clock, so a wall clock set back does not stall them; retention's
+        // cutoff is wall-clock time (the rows' TimeGenerated is).
+        const now = monotonicMs();
         // Retention and compaction that failed on storage run again after STORAGE_RETRY_MS, not a whole interval later.
         if (now - this.lastRetention >= this.opts.retentionIntervalMs) {
           this.lastRetention = now;
           try {
-            await this.runRetention(now);
+            await this.runRetention(Date.now());
             this.backgroundOk('retention');
           } catch (err) {
             if (storageErrorKind(err)) this.lastRetention = now - this.opts.retentionIntervalMs + STORAGE_RETRY_MS;
@@ -772,8 +778,8 @@ export class StorageEngine implements LogStore {
           this.backgroundBusy = false;
         });
     };
-    this.lastRetention = Date.now();
-    this.lastCompaction = Date.now();
+    this.lastRetention = monotonicMs();
+    this.lastCompaction = monotonicMs();
     const timer = setInterval(tick, Math.min(1000, Math.max(50, Math.floor(this.opts.sealAgeMs / 4))));
     timer.unref();
     this.timers.push(timer);
@@ -787,7 +793,24 @@ export class StorageEngine implements LogStore {
 
   private decryptSegment(ws: Ws, seg: SegmentEntry): Buffer {
     const path = join(ws.dir, 'segments', seg.file);
-    return openSegment(ws.keys.wrapKey, readFileSync(path), { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
+      throw this.damaged(ws, seg, path, 'the file is missing');
+    }
+    try {
+      return openSegment(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
+    } catch (err) {
+      throw this.damaged(ws, seg, path, (err as Error).message);
+    }
+  }
+
+  private damaged(ws: Ws, seg: SegmentEntry, path: string, reason: string): SegmentDamagedError {
+    const e = new SegmentDamagedError(path, seg.file, ws.id, seg.table, reason);
+    this.log('error', `${path}: ${e.message}`);
+    return e;
   }
 
   private pinSegments(ids: string[]): void {
@@ -1188,9 +1211,9 @@ export class StorageEngine implements LogStore {
 
   /** Waits until the files of these forgotten segments are destroyed (a running query may still read them). */
   private async awaitShredded(ids: string[]): Promise<void> {
-    const deadline = Date.now() + 15 * 60_000;
+    const deadline = monotonicMs() + 15 * 60_000;
     while (ids.some((id) => this.pendingDelete.has(id))) {
-      if (Date.now() > deadline) throw new Error('purge: queries kept reading the old segments for 15 minutes; the purge will be retried');
+      if (monotonicMs() > deadline) throw new Error('purge: queries kept reading the old segments for 15 minutes; the purge will be retried');
       await new Promise((r) => setTimeout(r, 20));
     }
   }

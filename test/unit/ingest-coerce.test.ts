@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { CoercionError, coerceValue, parseDatetimeMicros } from '../../src/ingest/coerce.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from '../../src/ingest/decode-body.js';
@@ -26,8 +26,8 @@ describe('ingestion value coercion', () => {
     assert.equal(coerceValue('TRUE', 'boolean'), true);
     assert.throws(() => coerceValue('yes', 'boolean'), CoercionError);
   });
-  it('reads JSON integers beyond 2^53 exactly and keeps their digits in every column type', () => {
-    const [row] = decodeIngestBody(Buffer.from('[{"a":9223372036854775807,"b":-9223372036854775808,"c":9007199254740993,"d":{"n":12345678901234567890},"e":1.5,"f":7}]'), undefined) as Record<string, unknown>[];
+  it('reads JSON integers beyond 2^53 exactly and keeps their digits in every column type', async () => {
+    const [row] = (await decodeIngestBody(Buffer.from('[{"a":9223372036854775807,"b":-9223372036854775808,"c":9007199254740993,"d":{"n":12345678901234567890},"e":1.5,"f":7}]'), undefined)) as Record<string, unknown>[];
     assert.deepEqual(row, { a: 9223372036854775807n, b: -9223372036854775808n, c: 9007199254740993n, d: { n: 12345678901234567890n }, e: 1.5, f: 7 });
     assert.equal(coerceValue(row!.a, 'long'), 9223372036854775807n);
     assert.equal(coerceValue(row!.b, 'long'), -9223372036854775808n);
@@ -39,6 +39,15 @@ describe('ingestion value coercion', () => {
     assert.throws(() => coerceValue(9223372036854775808n, 'long'), /outside the range of a long/);
     assert.throws(() => coerceValue(2 ** 60, 'long'), CoercionError); // a double that was rounded already
   });
+  it('reads toISOString() datetimes on the fast path exactly as the general parser does', () => {
+    for (const text of ['2024-02-29T23:59:59.123Z', '1970-01-01T00:00:00.000Z', '2023-12-31T12:00:00.999Z', '0001-01-01T00:00:00.000Z']) {
+      assert.equal(coerceValue(text, 'datetime'), BigInt(Date.parse(text)) * 1000n, text);
+      assert.equal(coerceValue(` ${text}`, 'datetime'), coerceValue(text, 'datetime')); // the regex path
+    }
+    for (const bad of ['2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-01-01T00:60:00.000Z', '2024-0a-01T00:00:00.000Z']) {
+      assert.throws(() => coerceValue(bad, 'datetime'), CoercionError, bad);
+    }
+  });
   it('keeps null, and serialises objects for string and dynamic columns', () => {
     assert.equal(coerceValue(null, 'int'), null);
     assert.equal(coerceValue({ a: 1 }, 'dynamic'), '{"a":1}');
@@ -48,17 +57,19 @@ describe('ingestion value coercion', () => {
 });
 
 describe('ingestion body decoding', () => {
-  it('decodes gzip and plain JSON arrays', () => {
-    assert.deepEqual(decodeIngestBody(gzipSync('[{"a":1}]'), 'gzip'), [{ a: 1 }]);
-    assert.deepEqual(decodeIngestBody(Buffer.from('[]'), undefined), []);
+  it('decodes gzip, deflate and plain JSON arrays', async () => {
+    assert.deepEqual(await decodeIngestBody(gzipSync('[{"a":1}]'), 'gzip'), [{ a: 1 }]);
+    assert.deepEqual(await decodeIngestBody(deflateSync('[{"a":2}]'), 'deflate'), [{ a: 2 }]);
+    assert.deepEqual(await decodeIngestBody(Buffer.from('[]'), undefined), []);
   });
-  it('stops a gzip bomb at the limit', () => {
+  it('stops a gzip or deflate bomb at the limit', async () => {
     const bomb = gzipSync(Buffer.alloc(MAX_INGEST_BYTES * 4, 0x20));
-    assert.throws(() => decodeIngestBody(bomb, 'gzip'), (e) => e instanceof ApiError && e.status === 413);
+    await assert.rejects(decodeIngestBody(bomb, 'gzip'), (e) => e instanceof ApiError && e.status === 413);
+    await assert.rejects(decodeIngestBody(deflateSync(Buffer.alloc(MAX_INGEST_BYTES * 4, 0x20)), 'deflate'), (e) => e instanceof ApiError && e.status === 413);
   });
-  it('refuses corrupt gzip, non-arrays and unknown encodings', () => {
-    assert.throws(() => decodeIngestBody(Buffer.from('not gzip'), 'gzip'), (e) => e instanceof ApiError && e.status === 400);
-    assert.throws(() => decodeIngestBody(Buffer.from('{"a":1}'), undefined), (e) => e instanceof ApiError && e.status === 400);
-    assert.throws(() => decodeIngestBody(Buffer.from('[]'), 'br'), (e) => e instanceof ApiError && e.status === 415);
+  it('refuses corrupt gzip, non-arrays and unknown encodings', async () => {
+    await assert.rejects(decodeIngestBody(Buffer.from('not gzip'), 'gzip'), (e) => e instanceof ApiError && e.status === 400);
+    await assert.rejects(decodeIngestBody(Buffer.from('{"a":1}'), undefined), (e) => e instanceof ApiError && e.status === 400);
+    await assert.rejects(decodeIngestBody(Buffer.from('[]'), 'br'), (e) => e instanceof ApiError && e.status === 415);
   });
 });
