@@ -135,6 +135,15 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     [],
     ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
   ),
+  // Azure Monitor workspaces (Managed Prometheus): query through the Prometheus HTTP API (issue 19).
+  role(
+    'b0d8363b-8ddd-447d-831f-62ca05bff136',
+    'Monitoring Data Reader',
+    'Provides access to read data in Azure Monitor Workspaces.',
+    ['Microsoft.Monitor/accounts/read'],
+    [],
+    ['Microsoft.Monitor/accounts/data/metrics/read'],
+  ),
   role(
     'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     'Storage Blob Data Contributor',
@@ -174,6 +183,7 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
 
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 export const MONITORING_METRICS_PUBLISHER_ROLE_ID = '3913510d-42f4-4e42-8a64-420c390055eb';
+export const MONITORING_DATA_READER_ROLE_ID = 'b0d8363b-8ddd-447d-831f-62ca05bff136';
 
 const BY_ID = new Map(BUILT_IN_ROLES.map((r) => [r.id, r]));
 

@@ -51,6 +51,11 @@ const nonNegativeNumber = (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of at least 0.');
   return n;
 };
+/** A Prometheus duration such as 540d, 12w or 1y (checked here so a typo fails at start, not in Prometheus). */
+const prometheusDuration = (v: string) => {
+  if (!/^(\d+(y|w|d|h|m|s|ms))+$/.test(v)) throw new InvalidArgumentError('expected a Prometheus duration such as 540d, 12w or 1y.');
+  return v;
+};
 const envNonNegative = (name: string) => (process.env[name] ? nonNegativeNumber(process.env[name]!) : undefined);
 
 interface ServeOptions extends KeyOptions {
@@ -80,6 +85,8 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  prometheusBinary?: string;
+  prometheusRetention?: string;
 }
 
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
@@ -147,7 +154,9 @@ const serve = program
     }
     return [...acc, v];
   }, [] as string[])
-  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--prometheus-binary <path>', "Managed Prometheus: the prometheus executable (2.42 or later) Vigil runs for each Azure Monitor workspace, on 127.0.0.1 (VIGIL_PROMETHEUS_BINARY; default: 'prometheus' on PATH; without one, creating an account says what to install)", process.env.VIGIL_PROMETHEUS_BINARY)
+  .option('--prometheus-retention <duration>', 'Managed Prometheus: how long metrics are kept, as a Prometheus duration (VIGIL_PROMETHEUS_RETENTION; default 540d, about Azure\'s 18 months)', prometheusDuration, process.env.VIGIL_PROMETHEUS_RETENTION ? prometheusDuration(process.env.VIGIL_PROMETHEUS_RETENTION) : undefined);
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -175,6 +184,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
         controlPlaneAccess: o.controlPlaneAccess,
       },
+      prometheus: { binary: o.prometheusBinary && resolve(o.prometheusBinary), retention: o.prometheusRetention },
       alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
       keyProtection: keyProtection(o),
       storage: {

@@ -6,6 +6,7 @@ import type { PurgeService } from '../governance/purge.js';
 import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -36,4 +37,6 @@ export interface ControlDeps {
   privateListeners?: () => string[];
   /** Log search alerts: evaluation state and history. */
   alerts?: AlertService;
+  /** The Prometheus servers behind Azure Monitor workspaces (issue 19). */
+  prometheus?: PrometheusSupervisor;
 }

@@ -87,6 +87,7 @@ export function ruleShape(r: DataCollectionRuleRecord) {
       dataCollectionEndpointId: r.dataCollectionEndpointId,
       streamDeclarations: r.streamDeclarations,
       destinations: r.destinations,
+      ...(r.dataSources ? { dataSources: r.dataSources } : {}),
       dataFlows: r.dataFlows,
       provisioningState: 'Succeeded',
     },

@@ -2,6 +2,7 @@ import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/r
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
+import type { MonitorAccountRecord } from '../metrics/records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -75,7 +76,13 @@ export interface DataCollectionRuleRecord {
   immutableId: string;
   dataCollectionEndpointId?: string;
   streamDeclarations: Record<string, { columns: StreamColumn[] }>;
-  destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
+  destinations: {
+    logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[];
+    /** Azure Monitor workspaces (Managed Prometheus): set on an account's default rule (issue 19). */
+    monitoringAccounts?: { name: string; accountResourceId: string; accountId: string }[];
+  };
+  /** `properties.dataSources` as given (e.g. `prometheusForwarder` on an account's default rule). */
+  dataSources?: Record<string, unknown>;
   dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
   createdAt: string;
 }
@@ -219,4 +226,6 @@ export interface MetadataState {
   /** Added with issue 13 (defaulted to [] on load). */
   scheduledQueryRules?: ScheduledQueryRuleRecord[];
   actionGroups?: ActionGroupRecord[];
+  /** Added with issue 19 (Azure Monitor workspaces; defaulted to [] on load). */
+  monitorAccounts?: MonitorAccountRecord[];
 }

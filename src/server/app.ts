@@ -44,6 +44,10 @@ import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
 import { loadExternalDestinations } from '../governance/export/destinations.js';
 import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
+import { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
+import { remoteWriteRoutes } from '../metrics/remote-write-routes.js';
+import { prometheusQueryRoutes } from '../metrics/query-routes.js';
+import { monitorAccountId } from '../metrics/records.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -79,6 +83,13 @@ export interface ServerOptions {
     webhookAllow?: string[];
     /** PEM file of extra CA certificates trusted for webhook targets. */
     webhookCaFile?: string;
+  };
+  /** Managed Prometheus (Azure Monitor workspaces, src/metrics): the Prometheus Vigil runs per account. */
+  prometheus?: {
+    /** The prometheus executable; default: `prometheus` on PATH. */
+    binary?: string;
+    /** TSDB retention (a Prometheus duration such as 540d). */
+    retention?: string;
   };
 }
 
@@ -264,6 +275,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log: (level, message) => app.log[level](message),
   });
 
+  const prometheus = new PrometheusSupervisor({
+    dataDir: opts.dataDir,
+    binary: opts.prometheus?.binary,
+    retention: opts.prometheus?.retention,
+    log: (level, message) => app.log[level](message),
+  });
+
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
   const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
@@ -279,7 +297,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, prometheus });
+  await app.register(remoteWriteRoutes, { metadata, prometheus, authenticate });
+  await app.register(prometheusQueryRoutes, { metadata, prometheus, authenticate });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -318,6 +338,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   purge.resume();
   exporter.start();
   alerts.start();
+  prometheus.startAll(metadata.monitorAccounts().map((a) => ({ accountId: a.accountId, label: monitorAccountId(a) })));
 
   return {
     app,
@@ -331,6 +352,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await app.close();
       await exporter.close();
       await alerts.close();
+      await prometheus.close();
       purge.close();
       await purge.idle();
       await auditSink.close();
