@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
@@ -30,6 +31,23 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+/**
+ * A POST whose answer may come before the body is sent (a refused size): the answer is read even if
+ * the server closes the connection while the body is still being written.
+ */
+function postEarlyAnswered(url: string, token: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  return new Promise((res, rej) => {
+    const req = httpsRequest(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-length': String(body.length) } }, (r) => {
+      let text = '';
+      r.on('data', (d: Buffer) => (text += d.toString()));
+      r.on('end', () => res({ status: r.statusCode!, text }));
+      r.on('error', rej);
+    });
+    req.on('error', () => undefined);
+    req.end(body);
+  });
+}
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -56,6 +74,7 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
   let agent: Agent | undefined;
   let account: any;
   let accountPath: string;
+  let privateUrl: string;
   const marker = randomUUID();
 
   const promPid = (accountId: string) => {
@@ -74,8 +93,9 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
   };
 
   before(async () => {
-    vigil = await startVigil();
+    vigil = await startVigil({ args: ['--private-listener', '127.0.0.2:0'] });
     b = vigil.bootstrap;
+    privateUrl = /private listener on (https:\/\/\S+)/.exec(vigil.output())![1]!;
     principals = new Principals(b);
     arm = await principals.adminToken(AUD.arm);
     publisher = await principals.create('metrics-publisher');
@@ -233,8 +253,8 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     assert.equal((await rawRequest(b, token, 'POST', path.replace(/api-version=[^&]+/, 'api-version=1999-01-01'), body, headers)).status, 400);
     assert.equal((await rawRequest(b, token, 'POST', path.replace('Microsoft-PrometheusMetrics', 'Custom-Other'), body, headers)).status, 404);
     // Compressed size above 4 MB.
-    const big = await rawRequest(b, token, 'POST', path, Buffer.alloc(4 * 1024 * 1024 + 1), headers);
-    assert.equal(big.status, 413);
+    const big = await postEarlyAnswered(`${b.endpoint}${path}`, token, Buffer.alloc(4 * 1024 * 1024 + 1), headers);
+    assert.equal(big.status, 413, big.text);
     assert.equal(JSON.parse(big.text).error.code, 'ContentLengthLimitExceeded');
     // A small body that declares a 64 MB decompressed size (snappy's varint preamble).
     const bomb = await rawRequest(b, token, 'POST', path, Buffer.from([0x80, 0x80, 0x80, 0x20, 0x00]), headers);
@@ -258,6 +278,45 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     const on = await call(b, arm, 'PUT', `${accountPath}?${V}`, { location: 'eastus', properties: { publicNetworkAccess: 'Enabled' } });
     assert.equal(on.status, 200);
     assert.ok(await seriesCount());
+  });
+
+  test('through a private endpoint of a private link scope that contains the account, a disabled public network still reaches it', async () => {
+    const rg = `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}`;
+    const scopePath = `${rg}/providers/microsoft.insights/privateLinkScopes/ampls-metrics`;
+    const SCOPE_V = 'api-version=2021-07-01-preview';
+    const scope = await call(b, arm, 'PUT', `${scopePath}?${SCOPE_V}`, { location: 'global', properties: { accessModeSettings: { ingestionAccessMode: 'PrivateOnly', queryAccessMode: 'PrivateOnly' } } });
+    assert.equal(scope.status, 201, scope.text);
+    const pe = await call(b, arm, 'PUT', `${rg}/providers/Microsoft.Network/privateEndpoints/pe-metrics?api-version=2024-05-01`, {
+      location: 'local',
+      properties: {
+        privateLinkServiceConnections: [{ name: 'to-ampls-metrics', properties: { privateLinkServiceId: scopePath, groupIds: ['azuremonitor'] } }],
+        ipConfigurations: [{ name: 'listener', properties: { privateIPAddress: '127.0.0.2' } }],
+      },
+    });
+    assert.equal(pe.status, 201, pe.text);
+    const off = await call(b, arm, 'PUT', `${accountPath}?${V}`, { location: 'eastus', properties: { publicNetworkAccess: 'Disabled' } });
+    assert.equal(off.status, 200, off.text);
+    const reader_ = await reader.token(PROM_AUD);
+    const writer = await publisher.token(AUD.monitor);
+    const viaPrivate = (token: string, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) =>
+      fetch(`${privateUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...headers }, body: body as unknown as BodyInit | undefined }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const q = `${queryPath()}/api/v1/query?query=${encodeURIComponent(`up{vigil_test="${marker}"}`)}`;
+    const writePath = remoteWrite().slice(b.endpoint.length);
+    const rwHeaders = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' };
+    // Not in the scope yet: the PrivateOnly scope refuses it on the private network.
+    assert.equal((await viaPrivate(reader_, 'GET', q)).status, 403);
+    assert.equal((await viaPrivate(writer, 'POST', writePath, Buffer.from([0x00]), rwHeaders)).status, 403);
+    const scoped = await call(b, arm, 'PUT', `${scopePath}/scopedResources/amw?${SCOPE_V}`, { properties: { linkedResourceId: accountPath } });
+    assert.equal(scoped.status, 201, scoped.text);
+    // In the scope: reachable privately, still refused publicly.
+    const privately = await viaPrivate(reader_, 'GET', q);
+    assert.equal(privately.status, 200, privately.text);
+    assert.ok(JSON.parse(privately.text).data.result.length > 0);
+    assert.equal((await viaPrivate(writer, 'POST', writePath, Buffer.from([0x00]), rwHeaders)).status, 204);
+    assert.equal((await promQuery(reader_, 'up')).status, 403);
+    // Clean up for the next tests: out of the scope, public access back on.
+    assert.equal((await call(b, arm, 'DELETE', `${scopePath}/scopedResources/amw?${SCOPE_V}`)).status, 200);
+    assert.equal((await call(b, arm, 'PUT', `${accountPath}?${V}`, { location: 'eastus', properties: { publicNetworkAccess: 'Enabled' } })).status, 200);
   });
 
   test('a Prometheus that dies is restarted by Vigil, with its data', async () => {
