@@ -344,13 +344,37 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     assert.equal((await promQuery(await reader.token(PROM_AUD), 'up')).status, 403);
   });
 
-  test('stopping Vigil stops the accounts\' Prometheus servers', async () => {
+  test('stopping Vigil stops the accounts\' Prometheus servers; starting it again starts them, ending one a killed Vigil left behind', async () => {
     const r = await call(b, arm, 'PUT', `${accountPath.replace('amw-test', 'amw-two')}?${V}`, { location: 'westeurope' });
     assert.equal(r.status, 201, r.text);
-    const pid = promPid(r.json().properties.accountId)!;
+    const two = r.json();
+    await principals.assign(reader.objectId, 'Monitoring Data Reader', two.id);
+    const pid = promPid(two.properties.accountId)!;
     assert.ok(alive(pid));
     await vigil.stop();
     assert.equal(alive(pid), false);
+
+    const ask = async () => {
+      const res = await fetch(`${two.properties.metrics.prometheusQueryEndpoint.replace(b.endpoint, vigil.endpoint)}/api/v1/query?query=vector(7)`, {
+        // The restarted Vigil listens on another port: sign in there.
+        headers: { authorization: `Bearer ${(await new Principals(vigil.bootstrap).credentialFor(reader.appId, reader.secret).getToken(`${PROM_AUD}/.default`)).token}` },
+      });
+      return res.status === 200 ? ((await res.json()) as any) : undefined;
+    };
+    vigil = await startVigil({ dataDir: vigil.dataDir, args: ['--private-listener', '127.0.0.2:0'] });
+    const answer = await eventually('the account answering after Vigil restarted', ask);
+    assert.equal(answer.data.result[0].value[1], '7');
+    const second = promPid(two.properties.accountId)!;
+    assert.ok(second && second !== pid && alive(second));
+
+    // A Vigil killed outright leaves its Prometheus running (holding the TSDB lock): the next start ends it.
+    await vigil.kill();
+    assert.ok(alive(second), 'the orphan is still running');
+    vigil = await startVigil({ dataDir: vigil.dataDir, args: ['--private-listener', '127.0.0.2:0'] });
+    assert.ok(await eventually('the account answering after the orphan was replaced', ask));
+    await eventually('the orphan gone', async () => (alive(second) ? undefined : true));
+    const third = promPid(two.properties.accountId)!;
+    assert.ok(third !== second && alive(third));
   });
 });
 
