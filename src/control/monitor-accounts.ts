@@ -31,6 +31,15 @@ const AccountBody = z.object({
 });
 const AccountPatch = z.object({ tags: z.record(z.string(), z.string()).nullish() }).catchall(z.unknown());
 
+/** Accounts being created or deleted (ARM ids, lower case): a second request for one meanwhile is a 409. */
+const inFlight = new Set<string>();
+function exclusive<T>(id: string, run: () => Promise<T>): Promise<T> {
+  const key = id.toLowerCase();
+  if (inFlight.has(key)) throw new ApiError(409, 'Conflict', `Another operation on '${id}' is in progress; retry when it has finished.`);
+  inFlight.add(key);
+  return run().finally(() => inFlight.delete(key));
+}
+
 const managedResourceGroupName = (name: string, location: string) => `MA_${name}_${location.toLowerCase().replace(/\s+/g, '')}_managed`;
 
 export function accountShape(a: MonitorAccountRecord, baseUrl: string) {
@@ -146,29 +155,32 @@ export function registerMonitorAccountRoutes(router: ArmRouter<ControlContext>):
       modifiedAt: now,
     };
     const label = monitorAccountId(record);
-    // The server first: an account whose Prometheus cannot start is not created.
-    try {
-      await prometheus.ensure(accountId, label);
-    } catch (err) {
-      await prometheus.remove(accountId);
-      throw err;
-    }
-    try {
-      ctx.deps.metadata.mutate((state) => {
-        if (!ctx.deps.metadata.resourceGroup(sub!, managedResourceGroup)) {
-          state.resourceGroups.push({ subscriptionId: sub!, name: managedResourceGroup, location: body.location, tags: { 'managed-by': label } });
-        }
-        state.dataCollectionRules = state.dataCollectionRules.filter(
-          (r) => !(r.subscriptionId.toLowerCase() === sub!.toLowerCase() && r.resourceGroup.toLowerCase() === managedResourceGroup.toLowerCase() && r.name.toLowerCase() === ruleName.toLowerCase()),
-        );
-        state.dataCollectionRules.push(defaultRule(record, ruleName));
-        (state.monitorAccounts ??= []).push(record);
-      });
-    } catch (err) {
-      await prometheus.remove(accountId);
-      throw err;
-    }
-    return { status: 201, body: accountShape(record, base(ctx)) };
+    return exclusive(label, async () => {
+      // The server first: an account whose Prometheus cannot start is not created.
+      try {
+        await prometheus.ensure(accountId, label);
+      } catch (err) {
+        await prometheus.remove(accountId);
+        throw err;
+      }
+      try {
+        ctx.deps.metadata.mutate((state) => {
+          if (ctx.deps.metadata.monitorAccount(sub!, rg!, name!)) throw new ApiError(409, 'Conflict', `The Azure Monitor workspace '${name}' was created meanwhile; send the request again to update it.`);
+          if (!ctx.deps.metadata.resourceGroup(sub!, managedResourceGroup)) {
+            state.resourceGroups.push({ subscriptionId: sub!, name: managedResourceGroup, location: body.location, tags: { 'managed-by': label } });
+          }
+          state.dataCollectionRules = state.dataCollectionRules.filter(
+            (r) => !(r.subscriptionId.toLowerCase() === sub!.toLowerCase() && r.resourceGroup.toLowerCase() === managedResourceGroup.toLowerCase() && r.name.toLowerCase() === ruleName.toLowerCase()),
+          );
+          state.dataCollectionRules.push(defaultRule(record, ruleName));
+          (state.monitorAccounts ??= []).push(record);
+        });
+      } catch (err) {
+        await prometheus.remove(accountId);
+        throw err;
+      }
+      return { status: 201, body: accountShape(record, base(ctx)) };
+    });
   });
 
   router.add('PATCH', `${rgBase}/{name}`, ({ sub, rg, name }, ctx) => {
@@ -192,17 +204,19 @@ export function registerMonitorAccountRoutes(router: ArmRouter<ControlContext>):
     requireResourceGroup(ctx, sub!, rg!);
     const a = ctx.deps.metadata.monitorAccount(sub!, rg!, name!);
     if (!a) return { status: 204 };
-    const ruleId = a.defaultDataCollectionRuleResourceId.toLowerCase();
-    ctx.deps.metadata.mutate((state) => {
-      state.monitorAccounts = (state.monitorAccounts ?? []).filter((x) => x !== a);
-      state.dataCollectionRules = state.dataCollectionRules.filter((r) => dataCollectionRuleId(r).toLowerCase() !== ruleId);
-      // The managed resource group goes with the account when nothing else was put in it.
-      const inGroup = (r: { subscriptionId: string; resourceGroup: string }) =>
-        r.subscriptionId.toLowerCase() === a.subscriptionId.toLowerCase() && r.resourceGroup.toLowerCase() === a.managedResourceGroup.toLowerCase();
-      const empty = ![...state.workspaces, ...state.dataCollectionRules, ...(state.monitorAccounts ?? []), ...state.userAssignedIdentities].some(inGroup);
-      if (empty) state.resourceGroups = state.resourceGroups.filter((g) => !inGroup({ subscriptionId: g.subscriptionId, resourceGroup: g.name }));
+    return exclusive(monitorAccountId(a), async () => {
+      const ruleId = a.defaultDataCollectionRuleResourceId.toLowerCase();
+      ctx.deps.metadata.mutate((state) => {
+        state.monitorAccounts = (state.monitorAccounts ?? []).filter((x) => x !== a);
+        state.dataCollectionRules = state.dataCollectionRules.filter((r) => dataCollectionRuleId(r).toLowerCase() !== ruleId);
+        // The managed resource group goes with the account when nothing else was put in it.
+        const inGroup = (r: { subscriptionId: string; resourceGroup: string }) =>
+          r.subscriptionId.toLowerCase() === a.subscriptionId.toLowerCase() && r.resourceGroup.toLowerCase() === a.managedResourceGroup.toLowerCase();
+        const empty = ![...state.workspaces, ...state.dataCollectionRules, ...(state.monitorAccounts ?? []), ...state.userAssignedIdentities].some(inGroup);
+        if (empty) state.resourceGroups = state.resourceGroups.filter((g) => !inGroup({ subscriptionId: g.subscriptionId, resourceGroup: g.name }));
+      });
+      await ctx.deps.prometheus?.remove(a.accountId);
+      return { status: 204 };
     });
-    await ctx.deps.prometheus?.remove(a.accountId);
-    return { status: 204 };
   });
 }

@@ -8,8 +8,8 @@
  * the request's network may reach. The body is checked for size (compressed and declared decompressed)
  * and passed unchanged to the account's Prometheus, which decodes and stores it. 204 on success.
  */
-import type { FastifyInstance } from 'fastify';
-import { isAllowed } from '../authz/authorize.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isAllowed, type Caller } from '../authz/authorize.js';
 import { ApiError } from '../errors/api-error.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
@@ -59,13 +59,19 @@ export async function remoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteD
     return payload;
   });
 
-  app.post<{ Params: { ruleId: string; stream: string } }>('/dataCollectionRules/:ruleId/streams/:stream/api/v1/write', async (req, reply) => {
+  const callers = new WeakMap<object, Caller>();
+  // The api-version and the token are checked before the body is read: an anonymous sender never gets 4 MB in.
+  const checkCaller = async (req: FastifyRequest) => {
     const version = new URLSearchParams(req.url.split('?')[1] ?? '').get('api-version');
     if (!version) throw new ApiError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     if (!(REMOTE_WRITE_API_VERSIONS as readonly string[]).includes(version)) {
       throw new ApiError(400, 'UnsupportedApiVersion', `The api-version '${version}' is not supported. Supported versions: ${REMOTE_WRITE_API_VERSIONS.join(', ')}.`);
     }
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion, req.raw);
+    callers.set(req, await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion, req.raw));
+  };
+
+  app.post<{ Params: { ruleId: string; stream: string } }>('/dataCollectionRules/:ruleId/streams/:stream/api/v1/write', { onRequest: checkCaller }, async (req, reply) => {
+    const caller = callers.get(req)!;
     const rule = deps.metadata.dataCollectionRuleByImmutableId(req.params.ruleId);
     if (!rule) throw new ApiError(404, 'NotFound', `Data collection rule with immutable Id '${req.params.ruleId}' not found.`);
     if (!isAllowed(deps.metadata, caller, 'Microsoft.Insights/Metrics/Write', dataCollectionRuleId(rule), 'dataAction')) {
@@ -109,7 +115,7 @@ export async function remoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteD
       const res = await forward(upstream, 'POST', '/api/v1/write', {
         'content-type': 'application/x-protobuf',
         'content-encoding': 'snappy',
-        'x-prometheus-remote-write-version': String(req.headers['x-prometheus-remote-write-version'] ?? '0.1.0'),
+        'x-prometheus-remote-write-version': String(req.headers['x-prometheus-remote-write-version'] ?? '0.1.0').slice(0, 16),
       }, body);
       const text = await readText(res);
       const status = res.statusCode ?? 500;

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -256,6 +256,14 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     const big = await postEarlyAnswered(`${b.endpoint}${path}`, token, Buffer.alloc(4 * 1024 * 1024 + 1), headers);
     assert.equal(big.status, 413, big.text);
     assert.equal(JSON.parse(big.text).error.code, 'ContentLengthLimitExceeded');
+    // Under the limit (2 MB), the body reaches Prometheus, which refuses what is not a WriteRequest: 400, not 413.
+    const sizable = Buffer.alloc(2 * 1024 * 1024, 0xff);
+    sizable[0] = 0x05;
+    const under = await postEarlyAnswered(`${b.endpoint}${path}`, token, sizable, headers);
+    assert.equal(under.status, 400, under.text);
+    assert.equal(JSON.parse(under.text).error.code, 'InvalidPayload');
+    // Anonymous senders are refused before their body is read.
+    assert.equal((await postEarlyAnswered(`${b.endpoint}${path}`, 'not-a-token', Buffer.alloc(4 * 1024 * 1024 + 1), headers)).status, 401);
     // A small body that declares a 64 MB decompressed size (snappy's varint preamble).
     const bomb = await rawRequest(b, token, 'POST', path, Buffer.from([0x80, 0x80, 0x80, 0x20, 0x00]), headers);
     assert.equal(bomb.status, 413, bomb.text);
@@ -330,6 +338,20 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     });
     assert.notEqual(after, before);
     assert.ok(await eventually('queries answering again with the old series', seriesCount));
+  });
+
+  test('two concurrent creations of one account make one account and one Prometheus', async () => {
+    const path = `${accountPath.replace('amw-test', 'amw-race')}?${V}`;
+    const [x, y] = await Promise.all([call(b, arm, 'PUT', path, { location: 'eastus' }), call(b, arm, 'PUT', path, { location: 'eastus' })]);
+    const statuses = [x.status, y.status].sort();
+    assert.ok(JSON.stringify(statuses) === '[201,409]' || JSON.stringify(statuses) === '[200,201]', `${x.status} ${x.text} / ${y.status} ${y.text}`);
+    const list = await call(b, arm, 'GET', `/subscriptions/${b.subscriptionId}/providers/Microsoft.Monitor/accounts?${V}`);
+    const races = list.json().value.filter((a: any) => a.name === 'amw-race');
+    assert.equal(races.length, 1);
+    const folders = readdirSync(join(vigil.dataDir, 'prometheus'));
+    assert.ok(folders.includes(races[0].properties.accountId));
+    assert.equal(folders.length, 2, `one folder per account: ${folders.join(', ')}`);
+    assert.equal((await call(b, arm, 'DELETE', path)).status, 204);
   });
 
   test('deleting the account stops its Prometheus and deletes its data and default rule', async () => {
