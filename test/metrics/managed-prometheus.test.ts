@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,19 +33,24 @@ const alive = (pid: number) => {
 };
 
 /**
- * A POST whose answer may come before the body is sent (a refused size): the answer is read even if
- * the server closes the connection while the body is still being written.
+ * A POST that declares a body of `declaredLength` bytes and sends only its first KB, then waits: a
+ * server that refuses by size (or refuses the caller) answers without waiting for the rest. Sending
+ * the whole body would race the server's close (a reset can swallow the answer).
  */
-function postEarlyAnswered(url: string, token: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+function postDeclared(url: string, token: string, declaredLength: number, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   return new Promise((res, rej) => {
-    const req = httpsRequest(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-length': String(body.length) } }, (r) => {
+    const req = httpsRequest(url, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}`, 'content-length': String(declaredLength) } }, (r) => {
       let text = '';
       r.on('data', (d: Buffer) => (text += d.toString()));
-      r.on('end', () => res({ status: r.statusCode!, text }));
-      r.on('error', rej);
+      r.on('end', () => {
+        res({ status: r.statusCode!, text });
+        req.destroy();
+      });
     });
-    req.on('error', () => undefined);
-    req.end(body);
+    req.on('error', (err) => rej(err));
+    // A server that waited for the whole body would never answer: fail instead of hanging.
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer to a request declaring ${declaredLength} bytes within 60 s`)));
+    req.write(Buffer.alloc(Math.min(1024, declaredLength)));
   });
 }
 
@@ -151,6 +156,16 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     assert.ok(cmdline.includes('--web.enable-remote-write-receiver'));
     assert.ok(cmdline.includes(`--storage.tsdb.path=${join(vigil.dataDir, 'prometheus', p.accountId, 'data')}`));
     assert.ok(cmdline.some((a) => a.startsWith('--storage.tsdb.retention.time=')));
+    assert.ok(!cmdline.includes('--web.enable-admin-api'));
+    // Other local users cannot go around Vigil: the loopback Prometheus wants a password only Vigil has.
+    const port = Number(cmdline.find((a) => a.startsWith('--web.listen-address='))!.split(':').pop());
+    const direct = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`);
+    assert.equal(direct.status, 401);
+    const guessed = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`, { headers: { authorization: `Basic ${Buffer.from('vigil:vigil').toString('base64')}` } });
+    assert.equal(guessed.status, 401);
+    const folder = join(vigil.dataDir, 'prometheus', p.accountId);
+    assert.equal(statSync(folder).mode & 0o077, 0, 'the account folder is private');
+    assert.equal(statSync(join(folder, 'web.yml')).mode & 0o077, 0, 'the web config is private');
   });
 
   test('a Prometheus agent remote-writes with a Monitoring Metrics Publisher token; PromQL reads it back with Monitoring Data Reader', async () => {
@@ -238,7 +253,7 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     assert.ok(await seriesCount());
   });
 
-  test('remote write refuses no token, a principal without Monitoring Metrics Publisher, and bodies beyond the limits', async () => {
+  test('remote write refuses no token, a principal without Monitoring Metrics Publisher, and bodies beyond the limits', { timeout: 180_000 }, async () => {
     const path = remoteWrite().slice(b.endpoint.length);
     const headers = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
     const body = Buffer.from([0x00]); // an empty WriteRequest, snappy-framed
@@ -253,17 +268,17 @@ describe('Managed Prometheus (Azure Monitor workspaces)', { timeout: 600_000 }, 
     assert.equal((await rawRequest(b, token, 'POST', path.replace(/api-version=[^&]+/, 'api-version=1999-01-01'), body, headers)).status, 400);
     assert.equal((await rawRequest(b, token, 'POST', path.replace('Microsoft-PrometheusMetrics', 'Custom-Other'), body, headers)).status, 404);
     // Compressed size above 4 MB.
-    const big = await postEarlyAnswered(`${b.endpoint}${path}`, token, Buffer.alloc(4 * 1024 * 1024 + 1), headers);
+    const big = await postDeclared(`${b.endpoint}${path}`, token, 4 * 1024 * 1024 + 1, headers);
     assert.equal(big.status, 413, big.text);
     assert.equal(JSON.parse(big.text).error.code, 'ContentLengthLimitExceeded');
     // Under the limit (2 MB), the body reaches Prometheus, which refuses what is not a WriteRequest: 400, not 413.
     const sizable = Buffer.alloc(2 * 1024 * 1024, 0xff);
     sizable[0] = 0x05;
-    const under = await postEarlyAnswered(`${b.endpoint}${path}`, token, sizable, headers);
+    const under = await rawRequest(b, token, 'POST', path, sizable, headers);
     assert.equal(under.status, 400, under.text);
     assert.equal(JSON.parse(under.text).error.code, 'InvalidPayload');
     // Anonymous senders are refused before their body is read.
-    assert.equal((await postEarlyAnswered(`${b.endpoint}${path}`, 'not-a-token', Buffer.alloc(4 * 1024 * 1024 + 1), headers)).status, 401);
+    assert.equal((await postDeclared(`${b.endpoint}${path}`, 'not-a-token', 4 * 1024 * 1024, headers)).status, 401);
     // A small body that declares a 64 MB decompressed size (snappy's varint preamble).
     const bomb = await rawRequest(b, token, 'POST', path, Buffer.from([0x80, 0x80, 0x80, 0x20, 0x00]), headers);
     assert.equal(bomb.status, 413, bomb.text);
