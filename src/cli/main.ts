@@ -26,6 +26,7 @@ const controlPlaneAccess = (v: string) => {
 };
 const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 import { parseAllowEntry } from '../alerts/webhook-target.js';
+import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
 
 const port = (v: string) => {
@@ -85,8 +86,18 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  alertSmtpUrl?: string;
+  alertSmtpFrom?: string;
+  alertSmtpCa?: string;
   prometheusBinary?: string;
   prometheusRetention?: string;
+}
+
+/** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
+function smtpUrl(o: ServeOptions): string | undefined {
+  const url = o.alertSmtpUrl ?? (process.env.VIGIL_ALERT_SMTP_URL || undefined);
+  if (url) parseSmtpUrl(url);
+  return url;
 }
 
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
@@ -155,6 +166,16 @@ const serve = program
     return [...acc, v];
   }, [] as string[])
   .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--alert-smtp-url <url>', 'SMTP relay for action groups\' email receivers: smtps://[user:password@]host[:465] or smtp://[user:password@]host[:587] (STARTTLS required) (VIGIL_ALERT_SMTP_URL, preferred when it holds a password); without it email receivers are refused', (v: string) => {
+    try {
+      parseSmtpUrl(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return v;
+  })
+  .option('--alert-smtp-from <address>', 'From address of alert emails (default vigil-alerts@<host name>)')
+  .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)')
   .option('--prometheus-binary <path>', "Managed Prometheus: the prometheus executable (2.42 or later) Vigil runs for each Azure Monitor workspace, on 127.0.0.1 (VIGIL_PROMETHEUS_BINARY; default: 'prometheus' on PATH; without one, creating an account says what to install)", process.env.VIGIL_PROMETHEUS_BINARY)
   .option('--prometheus-retention <duration>', 'Managed Prometheus: how long metrics are kept, as a Prometheus duration (VIGIL_PROMETHEUS_RETENTION; default 540d, about Azure\'s 18 months)', prometheusDuration, process.env.VIGIL_PROMETHEUS_RETENTION ? prometheusDuration(process.env.VIGIL_PROMETHEUS_RETENTION) : undefined);
 withKeyOptions(serve)
@@ -185,7 +206,13 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         controlPlaneAccess: o.controlPlaneAccess,
       },
       prometheus: { binary: o.prometheusBinary && resolve(o.prometheusBinary), retention: o.prometheusRetention },
-      alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
+      alerts: {
+        minFrequencySeconds: o.alertMinFrequency,
+        webhookAllow: o.alertWebhookAllow,
+        webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa),
+        // The environment is read here, not as the option's default: --help would print the password.
+        ...(smtpUrl(o) ? { smtp: { url: smtpUrl(o)!, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
+      },
       keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,

@@ -47,6 +47,8 @@ const ACTION_GROUP_VERSIONS = [
   '2023-09-01-preview', '2024-10-01-preview',
 ];
 
+const ALERTS_MANAGEMENT_VERSIONS = ['2018-05-05', '2019-03-01', '2019-05-05-preview', '2023-07-12-preview', '2024-01-01-preview', '2025-05-25-preview'];
+
 const PRIVATE_LINK_SCOPE_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2021-09-01', '2023-06-01-preview'];
 const PRIVATE_ENDPOINT_VERSIONS = [
   '2019-04-01', '2019-06-01', '2019-07-01', '2019-08-01', '2019-09-01', '2019-11-01', '2019-12-01', '2020-03-01', '2020-04-01', '2020-05-01',
@@ -72,6 +74,7 @@ export type VersionedType =
   | 'Microsoft.Insights/actionGroups'
   | 'microsoft.insights/privateLinkScopes'
   | 'Microsoft.Network/privateEndpoints'
+  | 'Microsoft.AlertsManagement/alerts'
   | 'Microsoft.Monitor/accounts';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
@@ -89,6 +92,7 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Insights/actionGroups': ACTION_GROUP_VERSIONS,
   'microsoft.insights/privateLinkScopes': PRIVATE_LINK_SCOPE_VERSIONS,
   'Microsoft.Network/privateEndpoints': PRIVATE_ENDPOINT_VERSIONS,
+  'Microsoft.AlertsManagement/alerts': ALERTS_MANAGEMENT_VERSIONS,
   'Microsoft.Monitor/accounts': MONITOR_ACCOUNT_VERSIONS,
 };
 

@@ -23,6 +23,7 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerAlertsManagementRoutes } from './alerts-management.js';
 import { registerMonitorAccountRoutes } from './monitor-accounts.js';
 
 export interface ControlRouteDeps extends ControlDeps {
@@ -49,6 +50,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerAlertsManagementRoutes(router);
   registerMonitorAccountRoutes(router);
   return router;
 }
