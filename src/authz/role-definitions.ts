@@ -135,6 +135,15 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     [],
     ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
   ),
+  // Azure Monitor workspaces (Managed Prometheus): query through the Prometheus HTTP API (issue 19).
+  role(
+    'b0d8363b-8ddd-447d-831f-62ca05bff136',
+    'Monitoring Data Reader',
+    'Provides access to read data in Azure Monitor Workspaces.',
+    ['Microsoft.Monitor/accounts/read'],
+    [],
+    ['Microsoft.Monitor/accounts/data/metrics/read'],
+  ),
   role(
     'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     'Storage Blob Data Contributor',
@@ -198,6 +207,7 @@ export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 export const MONITORING_METRICS_PUBLISHER_ROLE_ID = '3913510d-42f4-4e42-8a64-420c390055eb';
 export const LOCKBOX_APPROVER_ROLE_ID = '4dae6930-7baf-46f5-909e-0383bc931c46';
 export const VIGIL_OPERATOR_ROLE_ID = 'b6f3c1e2-5a4d-4f0e-9c7b-7a1d2e3f4c50';
+export const MONITORING_DATA_READER_ROLE_ID = 'b0d8363b-8ddd-447d-831f-62ca05bff136';
 
 const BY_ID = new Map(BUILT_IN_ROLES.map((r) => [r.id, r]));
 

@@ -66,6 +66,11 @@ const nonNegativeNumber = (v: string) => {
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of at least 0.');
   return n;
 };
+/** A Prometheus duration such as 540d, 12w or 1y (checked here so a typo fails at start, not in Prometheus). */
+const prometheusDuration = (v: string) => {
+  if (!/^(\d+(y|w|d|h|m|s|ms))+$/.test(v)) throw new InvalidArgumentError('expected a Prometheus duration such as 540d, 12w or 1y.');
+  return v;
+};
 const envNonNegative = (name: string) => (process.env[name] ? nonNegativeNumber(process.env[name]!) : undefined);
 
 interface ServeOptions extends KeyOptions {
@@ -108,6 +113,8 @@ interface ServeOptions extends KeyOptions {
   syslogDcr: string[];
   syslogMaxMessageBytes: number;
   syslogMaxQueuedRows: number;
+  prometheusBinary?: string;
+  prometheusRetention?: string;
 }
 
 /** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
@@ -202,7 +209,9 @@ const serve = program
   .option('--syslog-max-message-bytes <n>', 'longer syslog messages are truncated to this many bytes (default 65536)', positive, 64 * 1024)
   .option('--syslog-max-queued-rows <n>', 'rows waiting for ingestion before TCP/TLS senders are paused and UDP datagrams dropped (default 20000)', positive, 20_000)
   .option('--lockbox-pending-lifetime <seconds>', "how long a Customer Lockbox request waits for the customer's decision before it expires (VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS; default and maximum 345600, Azure's 4 days)", positiveNumber, envNumber('VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS'))
-  .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'));
+  .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'))
+  .option('--prometheus-binary <path>', "Managed Prometheus: the prometheus executable (2.42 or later) Vigil runs for each Azure Monitor workspace, on 127.0.0.1 (VIGIL_PROMETHEUS_BINARY; default: 'prometheus' on PATH; without one, creating an account says what to install)", process.env.VIGIL_PROMETHEUS_BINARY)
+  .option('--prometheus-retention <duration>', 'Managed Prometheus: how long metrics are kept, as a Prometheus duration (VIGIL_PROMETHEUS_RETENTION; default 540d, about Azure\'s 18 months)', prometheusDuration, process.env.VIGIL_PROMETHEUS_RETENTION ? prometheusDuration(process.env.VIGIL_PROMETHEUS_RETENTION) : undefined);
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -238,6 +247,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         maxMessageBytes: o.syslogMaxMessageBytes,
         limits: { maxQueuedRows: o.syslogMaxQueuedRows },
       },
+      prometheus: { binary: o.prometheusBinary && resolve(o.prometheusBinary), retention: o.prometheusRetention },
       alerts: {
         minFrequencySeconds: o.alertMinFrequency,
         webhookAllow: o.alertWebhookAllow,

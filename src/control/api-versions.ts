@@ -57,6 +57,8 @@ const PRIVATE_ENDPOINT_VERSIONS = [
   '2024-03-01', '2024-05-01', '2024-07-01', '2024-10-01',
 ];
 
+const MONITOR_ACCOUNT_VERSIONS = ['2021-06-03-preview', '2023-04-03', '2023-10-01-preview', '2025-05-03-preview', '2025-10-03-preview'];
+
 export type VersionedType =
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
@@ -72,7 +74,8 @@ export type VersionedType =
   | 'Microsoft.Insights/actionGroups'
   | 'microsoft.insights/privateLinkScopes'
   | 'Microsoft.Network/privateEndpoints'
-  | 'Microsoft.AlertsManagement/alerts';
+  | 'Microsoft.AlertsManagement/alerts'
+  | 'Microsoft.Monitor/accounts';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -90,6 +93,7 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'microsoft.insights/privateLinkScopes': PRIVATE_LINK_SCOPE_VERSIONS,
   'Microsoft.Network/privateEndpoints': PRIVATE_ENDPOINT_VERSIONS,
   'Microsoft.AlertsManagement/alerts': ALERTS_MANAGEMENT_VERSIONS,
+  'Microsoft.Monitor/accounts': MONITOR_ACCOUNT_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

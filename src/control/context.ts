@@ -10,6 +10,7 @@ import type { LockboxService } from '../lockbox/lockbox-service.js';
 import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
 import type { PrivateDataScanner } from '../governance/private-data-scanner.js';
+import type { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -48,4 +49,6 @@ export interface ControlDeps {
   transformFeatures?: TransformFeatures;
   /** The private-data scanner (scanPrivateData action, scheduled scans). */
   privateDataScanner?: PrivateDataScanner;
+  /** The Prometheus servers behind Azure Monitor workspaces (issue 19). */
+  prometheus?: PrometheusSupervisor;
 }

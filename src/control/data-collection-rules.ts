@@ -94,8 +94,8 @@ export function ruleShape(r: DataCollectionRuleRecord, statistics?: IngestionSta
       dataCollectionEndpointId: r.dataCollectionEndpointId,
       streamDeclarations: r.streamDeclarations,
       destinations: r.destinations,
-      dataFlows: r.dataFlows,
       ...(r.dataSources ? { dataSources: r.dataSources } : {}),
+      dataFlows: r.dataFlows,
       provisioningState: 'Succeeded',
     },
   };

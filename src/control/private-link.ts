@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
 import { ApiError } from '../errors/api-error.js';
 import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
+import { parseMonitorAccountId } from '../metrics/records.js';
 import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
 import { PRIVATE_ENDPOINT_TYPE, PRIVATE_LINK_SCOPE_TYPE, privateEndpointId, privateLinkScopeId } from '../network/resource-ids.js';
 import { requireApiVersion } from './api-versions.js';
@@ -232,13 +233,18 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     const s = requireScope(ctx, sub!, rg!, scope!);
     requireName(name!, 'scoped resource');
     const body = parseBody(ScopedResourceBody, ctx.body);
-    const linked = parseWorkspaceResourceId(body.properties.linkedResourceId);
-    const workspace = linked && ctx.deps.metadata.workspace(linked.subscriptionId, linked.resourceGroup, linked.name);
+    const linkedWorkspace = parseWorkspaceResourceId(body.properties.linkedResourceId);
+    // Azure Monitor workspaces (Managed Prometheus, issue 19) are scoped like Log Analytics workspaces.
+    const linkedAccount = linkedWorkspace ? undefined : parseMonitorAccountId(body.properties.linkedResourceId);
+    const linked = linkedWorkspace ?? linkedAccount;
+    const workspace = linkedWorkspace
+      ? ctx.deps.metadata.workspace(linkedWorkspace.subscriptionId, linkedWorkspace.resourceGroup, linkedWorkspace.name)
+      : linkedAccount && ctx.deps.metadata.monitorAccount(linkedAccount.subscriptionId, linkedAccount.resourceGroup, linkedAccount.name);
     if (!linked) {
-      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace id; Vigil scopes workspaces only.`, { target: 'properties.linkedResourceId' });
+      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace or Azure Monitor workspace id; Vigil scopes those only.`, { target: 'properties.linkedResourceId' });
     }
     // Scoping a workspace opens it to the scope's private networks: that is a change to the workspace.
-    authorize(ctx.deps.metadata, ctx.caller, 'Microsoft.OperationalInsights/workspaces/write', body.properties.linkedResourceId);
+    authorize(ctx.deps.metadata, ctx.caller, linkedWorkspace ? 'Microsoft.OperationalInsights/workspaces/write' : 'Microsoft.Monitor/accounts/write', body.properties.linkedResourceId);
     if (!workspace) throw new ApiError(404, 'LinkedResourceNotFound', `The linked resource '${body.properties.linkedResourceId}' was not found.`);
     const already = ctx.deps.metadata.privateLinkScopes().filter((x) => x !== s && x.scopedResources.some((r) => eq(r.linkedResourceId, body.properties.linkedResourceId)));
     if (already.length >= MAX_SCOPES_PER_RESOURCE) {

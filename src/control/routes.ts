@@ -28,6 +28,7 @@ import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
 import { registerAlertsManagementRoutes } from './alerts-management.js';
 import { registerCustomerLockboxRoutes } from '../lockbox/routes.js';
+import { registerMonitorAccountRoutes } from './monitor-accounts.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -58,6 +59,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerSavedSearchRoutes(router);
   registerAlertsManagementRoutes(router);
   registerCustomerLockboxRoutes(router);
+  registerMonitorAccountRoutes(router);
   return router;
 }
 

@@ -4,6 +4,8 @@ export const AUDIENCES = {
   query: ['https://api.loganalytics.io', 'https://api.loganalytics.azure.com'],
   control: ['https://management.azure.com', 'https://management.core.windows.net'],
   graph: ['https://graph.microsoft.com'],
+  /** The query endpoint of Azure Monitor workspaces (Managed Prometheus, issue 19). */
+  prometheus: ['https://prometheus.monitor.azure.com'],
 } as const;
 
 export const ALL_AUDIENCES: string[] = Object.values(AUDIENCES).flat();

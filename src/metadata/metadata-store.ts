@@ -5,6 +5,7 @@ import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/r
 import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
+import type { MonitorAccountRecord } from '../metrics/records.js';
 import type {
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
@@ -53,6 +54,7 @@ export class MetadataStore implements AssignmentSource {
     state.actionGroups ??= [];
     state.users ??= [];
     state.groups ??= [];
+    state.monitorAccounts ??= [];
     return state;
   }
 
@@ -306,6 +308,23 @@ export class MetadataStore implements AssignmentSource {
   /** Private endpoints, each one a private listener connected to a private link scope (issue 16). */
   privateEndpoints(): PrivateEndpointRecord[] {
     return this.state.privateEndpoints ?? [];
+  }
+
+  /** Azure Monitor workspaces (issue 19). */
+  monitorAccounts(filter: { subscriptionId?: string; resourceGroup?: string } = {}): MonitorAccountRecord[] {
+    return (this.state.monitorAccounts ?? []).filter(
+      (a) =>
+        (!filter.subscriptionId || eq(a.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(a.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  monitorAccount(subscriptionId: string, resourceGroup: string, name: string): MonitorAccountRecord | undefined {
+    return this.monitorAccounts({ subscriptionId, resourceGroup }).find((a) => eq(a.name, name));
+  }
+
+  monitorAccountByAccountId(accountId: string): MonitorAccountRecord | undefined {
+    return (this.state.monitorAccounts ?? []).find((a) => eq(a.accountId, accountId));
   }
 
   purgeOperations(): PurgeOperationRecord[] {

@@ -2,6 +2,7 @@ import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/r
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
+import type { MonitorAccountRecord } from '../metrics/records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -105,10 +106,17 @@ export interface DataCollectionRuleRecord {
   immutableId: string;
   dataCollectionEndpointId?: string;
   streamDeclarations: Record<string, { columns: StreamColumn[] }>;
-  destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
+  destinations: {
+    logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[];
+    /** Azure Monitor workspaces (Managed Prometheus): set on an account's default rule (issue 19). */
+    monitoringAccounts?: { name: string; accountResourceId: string; accountId: string }[];
+  };
   dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
-  /** Agent data sources (only syslog so far); built-in streams they produce need no declaration. */
-  dataSources?: { syslog?: SyslogDataSource[] };
+  /**
+   * `properties.dataSources`: syslog (validated; the built-in streams it produces need no
+   * declaration) and others as given (e.g. `prometheusForwarder` on an account's default rule).
+   */
+  dataSources?: { syslog?: SyslogDataSource[]; [kind: string]: unknown };
   createdAt: string;
 }
 
@@ -282,4 +290,6 @@ export interface MetadataState {
   /** Added with issue 18 (portal users and groups; defaulted to [] on load). */
   users?: UserRecord[];
   groups?: GroupRecord[];
+  /** Added with issue 19 (Azure Monitor workspaces; defaulted to [] on load). */
+  monitorAccounts?: MonitorAccountRecord[];
 }

@@ -39,7 +39,7 @@ export function endpointsOf(metadata: MetadataStore, listener: ListenerInfo): { 
   return out;
 }
 
-function modeFor(scope: PrivateLinkScopeRecord, endpoint: PrivateEndpointRecord, plane: Plane): AccessMode {
+export function modeFor(scope: PrivateLinkScopeRecord, endpoint: PrivateEndpointRecord, plane: Plane): AccessMode {
   const exclusion = scope.exclusions.find((e) => eq(e.privateEndpointConnectionName, endpoint.connectionName));
   const key = plane === 'query' ? 'queryAccessMode' : 'ingestionAccessMode';
   return exclusion?.[key] ?? scope[key];

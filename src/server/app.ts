@@ -61,6 +61,10 @@ import { syslogRoutes } from '../syslog/routes.js';
 import { LockboxRequests, AZURE_LIFETIMES } from '../lockbox/requests.js';
 import { LockboxService } from '../lockbox/lockbox-service.js';
 import { lockboxRoutes } from '../lockbox/routes.js';
+import { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
+import { remoteWriteRoutes } from '../metrics/remote-write-routes.js';
+import { prometheusQueryRoutes } from '../metrics/query-routes.js';
+import { monitorAccountId } from '../metrics/records.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -115,6 +119,13 @@ export interface ServerOptions {
     defaultDcrs?: string[];
     maxMessageBytes?: number;
     limits?: Partial<PipelineLimits>;
+  };
+  /** Managed Prometheus (Azure Monitor workspaces, src/metrics): the Prometheus Vigil runs per account. */
+  prometheus?: {
+    /** The prometheus executable; default: `prometheus` on PATH. */
+    binary?: string;
+    /** TSDB retention (a Prometheus duration such as 540d). */
+    retention?: string;
   };
 }
 
@@ -319,6 +330,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log: (level, message) => app.log[level](message),
   });
 
+  const prometheus = new PrometheusSupervisor({
+    dataDir: opts.dataDir,
+    binary: opts.prometheus?.binary,
+    retention: opts.prometheus?.retention,
+    log: (level, message) => app.log[level](message),
+  });
+
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
   const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
@@ -363,8 +381,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The private-data scanner: on demand (scanPrivateData) and on each workspace's schedule.
   const privateDataScanner = new PrivateDataScanner(metadata, logStore, auditSink, (level, message) => app.log[level](message));
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, prometheus, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features });
   await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
+  await app.register(remoteWriteRoutes, { metadata, prometheus, authenticate });
+  await app.register(prometheusQueryRoutes, { metadata, prometheus, authenticate });
   await app.register(graphRoutes, { metadata, authenticate });
   await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
@@ -419,6 +439,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   exporter.start();
   alerts.start();
   lockbox.start();
+  prometheus.startAll(metadata.monitorAccounts().map((a) => ({ accountId: a.accountId, label: monitorAccountId(a) })));
 
   return {
     app,
@@ -437,6 +458,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await exporter.close();
       await alerts.close();
       lockbox.close();
+      await prometheus.close();
       purge.close();
       await purge.idle();
       privateDataScanner.close();
