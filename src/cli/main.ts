@@ -80,6 +80,8 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  keyVaultDnsSuffix?: string;
+  cmkKeyCacheSeconds?: number;
 }
 
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
@@ -147,7 +149,9 @@ const serve = program
     }
     return [...acc, v];
   }, [] as string[])
-  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--key-vault-dns-suffix <suffix>', "host-name suffix of Vigil's key vaults: vault NAME is served at https://NAME.SUFFIX:PORT (the local CA's certificate covers *.SUFFIX; NAME.SUFFIX must resolve to Vigil) (VIGIL_KEY_VAULT_DNS_SUFFIX; default vault.localhost)", process.env.VIGIL_KEY_VAULT_DNS_SUFFIX)
+  .option('--cmk-key-cache-seconds <seconds>', "how long a cluster's customer-managed key, once unwrapped by the vault, is trusted before the vault is asked again: the longest a revoked role or deleted vault goes unnoticed (VIGIL_CMK_KEY_CACHE_SECONDS; default 60; changes to the key itself take effect at once)", positiveNumber, envNumber('VIGIL_CMK_KEY_CACHE_SECONDS'));
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -176,6 +180,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         controlPlaneAccess: o.controlPlaneAccess,
       },
       alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
+      keyVault: { dnsSuffix: o.keyVaultDnsSuffix, cmkKeyCacheSeconds: o.cmkKeyCacheSeconds },
       keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,

@@ -6,6 +6,8 @@ import type { PurgeService } from '../governance/purge.js';
 import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { KeyVaultService } from '../keyvault/service.js';
+import type { ClusterKeys } from '../keyvault/cluster-keys.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -36,4 +38,8 @@ export interface ControlDeps {
   privateListeners?: () => string[];
   /** Log search alerts: evaluation state and history. */
   alerts?: AlertService;
+  /** Key vaults (issue #15): vault records, keys and the data plane's access decision. */
+  keyVaults?: KeyVaultService;
+  /** Customer-managed keys of dedicated clusters: linking, rotation, the revocation gate. */
+  clusterKeys?: ClusterKeys;
 }

@@ -23,6 +23,8 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerKeyVaultRoutes } from './key-vaults.js';
+import { registerClusterRoutes } from './clusters.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -48,6 +50,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerKeyVaultRoutes(router);
+  registerClusterRoutes(router);
   return router;
 }
 

@@ -6,6 +6,8 @@ import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 import type {
+  ClusterRecord,
+  KeyVaultRecord,
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
   DiagnosticSettingRecord,
@@ -49,6 +51,8 @@ export class MetadataStore implements AssignmentSource {
     state.privateEndpoints ??= [];
     state.scheduledQueryRules ??= [];
     state.actionGroups ??= [];
+    state.keyVaults ??= [];
+    state.clusters ??= [];
     return state;
   }
 
@@ -214,7 +218,8 @@ export class MetadataStore implements AssignmentSource {
     return (
       this.servicePrincipalByObjectId(objectId) !== undefined ||
       this.userAssignedIdentityByPrincipalId(objectId) !== undefined ||
-      (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId))
+      (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId)) ||
+      (this.state.clusters ?? []).some((c) => c.identity.type === 'SystemAssigned' && eq(c.identity.principalId, objectId))
     );
   }
 
@@ -240,6 +245,26 @@ export class MetadataStore implements AssignmentSource {
 
   actionGroup(subscriptionId: string, resourceGroup: string, name: string): ActionGroupRecord | undefined {
     return this.actionGroups({ subscriptionId, resourceGroup }).find((g) => eq(g.name, name));
+  }
+
+  /** Key vaults, soft-deleted ones included (check `deletedAt`). */
+  keyVaults(): KeyVaultRecord[] {
+    return this.state.keyVaults ?? [];
+  }
+
+  /** A vault by its globally unique name (live or soft-deleted). */
+  keyVaultByName(name: string): KeyVaultRecord | undefined {
+    return (this.state.keyVaults ?? []).find((v) => eq(v.name, name));
+  }
+
+  clusters(filter: { subscriptionId?: string; resourceGroup?: string } = {}): ClusterRecord[] {
+    return (this.state.clusters ?? []).filter(
+      (c) => (!filter.subscriptionId || eq(c.subscriptionId, filter.subscriptionId)) && (!filter.resourceGroup || eq(c.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  cluster(subscriptionId: string, resourceGroup: string, name: string): ClusterRecord | undefined {
+    return this.clusters({ subscriptionId, resourceGroup }).find((c) => eq(c.name, name));
   }
 
   locks(): LockRecord[] {
