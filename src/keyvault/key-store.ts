@@ -80,9 +80,9 @@ export class KeyStore {
   }
 
   /** Opens the key store under the master keys (creating the vault keyring on first use). */
-  static open(dataDir: string, master: MasterKeys): KeyStore {
+  static open(dataDir: string, master: MasterKeys, create = true): KeyStore {
     const dir = keyVaultDir(dataDir);
-    const keys = loadOrCreateWorkspaceKeys(dir, KEY_VAULT_KEYRING_ID, master);
+    const keys = loadOrCreateWorkspaceKeys(dir, KEY_VAULT_KEYRING_ID, master, create);
     return new KeyStore(dir, keys.wrapKey);
   }
 

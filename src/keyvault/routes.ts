@@ -88,6 +88,17 @@ function keyOpsOf(value: unknown): string[] | undefined {
 
 export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDeps): Promise<void> {
   const kv = deps.keyVaults;
+  // The SDK's first request of a challenge carries no body but may keep its content type: an empty
+  // JSON body is "no body" here (in this plugin's scope only), so it reaches the 401 challenge.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, text, done) => {
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(kvError(400, 'BadParameter', 'The request body is not valid JSON.') as Error & { statusCode?: number }, undefined);
+    }
+  });
   const suffix = kv.dnsSuffix.replace(/\./g, '\\.');
   const constraints = { host: new RegExp(`^[a-z0-9-]{3,24}\\.${suffix}(:\\d+)?$`, 'i') };
 
@@ -107,8 +118,9 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     scheduledPurgeDate: rec.deleted!.scheduledPurgeDate,
   });
 
-  /** Authenticates the request (or answers the challenge) and finds the vault its Host names. */
-  async function begin(req: FastifyRequest): Promise<{ vault: KeyVaultRecord; caller: Caller; query: URLSearchParams }> {
+  type Begun = { vault: KeyVaultRecord; caller: Caller; query: URLSearchParams };
+  /** Authenticates the request (or answers the challenge) and finds the vault its Host names; always first. */
+  async function begin(req: FastifyRequest): Promise<Begun> {
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');
     const name = kv.vaultNameOfHost(req.headers.host);
     const vault = name ? kv.liveVault(name) : undefined;
@@ -146,8 +158,9 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     keyName: string,
     dataAction: string,
     act: (vault: KeyVaultRecord) => Promise<{ status: number; body?: unknown; properties?: Record<string, unknown> }>,
+    begun?: Begun,
   ) {
-    const { vault, caller } = await begin(req);
+    const { vault, caller } = begun ?? (await begin(req));
     try {
       kv.authorizeKey(vault, caller, dataAction, keyName);
       const r = await act(vault);
@@ -162,8 +175,8 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     }
   }
 
-  async function read<T>(req: FastifyRequest, keyName: string | undefined, dataAction: string, act: (vault: KeyVaultRecord) => T): Promise<T> {
-    const { vault, caller } = await begin(req);
+  async function read<T>(req: FastifyRequest, keyName: string | undefined, dataAction: string, act: (vault: KeyVaultRecord) => T, begun?: Begun): Promise<T> {
+    const { vault, caller } = begun ?? (await begin(req));
     try {
       kv.authorizeKey(vault, caller, dataAction, keyName);
       return act(vault);
@@ -184,6 +197,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
 
   // ---- create, rotate
   async function create(req: FastifyRequest, reply: FastifyReply, name: string) {
+    const begun = await begin(req);
     checkName(name);
     const b = body(req);
     const kty = b.kty;
@@ -206,7 +220,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
         tags: tagsOf(b.tags),
       });
       return { status: 200, body: bundle(vault, kv.keys.key(vault.name, name).name, v), properties: { keyVersion: v.version, kty, keySize: size } };
-    });
+    }, begun);
   }
 
   async function rotate(req: FastifyRequest, reply: FastifyReply, name: string) {
@@ -225,6 +239,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     decrypt: { op: 'decrypt', action: 'keys/decrypt/action' },
   };
   async function crypto(req: FastifyRequest, name: string, version: string | undefined, opName: string) {
+    const begun = await begin(req);
     const c = CRYPTO[opName.toLowerCase()];
     if (!c) throw kvError(400, 'BadParameter', `Vigil's key vault serves wrapkey, unwrapkey, encrypt and decrypt; '${opName}' is not supported.`);
     const b = body(req);
@@ -233,7 +248,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     return read(req, name, c.action, (vault) => {
       const r = c.op === 'wrapKey' || c.op === 'encrypt' ? kv.keys.wrap(vault.name, name, version, b.alg as string, value, c.op) : kv.keys.unwrap(vault.name, name, version, b.alg as string, value, c.op);
       return { kid: `${kv.vaultUrl(vault.name)}/keys/${kv.keys.key(vault.name, name).name}/${r.version}`, value: r.value.toString('base64url') };
-    });
+    }, begun);
   }
 
   // ---- routes
@@ -270,6 +285,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
   });
 
   const update = async (req: FastifyRequest, reply: FastifyReply, name: string, version?: string) => {
+    const begun = await begin(req);
     const b = body(req);
     const attrs = (b.attributes ?? {}) as Record<string, unknown>;
     if (attrs.enabled !== undefined && typeof attrs.enabled !== 'boolean') throw kvError(400, 'BadParameter', "Property 'attributes.enabled' must be a boolean.");
@@ -277,7 +293,7 @@ export async function keyVaultRoutes(app: FastifyInstance, deps: KeyVaultRouteDe
     return change(req, reply, name, 'keys/update/action', async (vault) => {
       const v = kv.keys.update(vault.name, name, version, changes);
       return { status: 200, body: bundle(vault, kv.keys.key(vault.name, name).name, v), properties: { keyVersion: v.version, ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}) } };
-    });
+    }, begun);
   };
   app.patch('/keys/:name', { constraints }, async (req, reply) => update(req, reply, (req.params as { name: string }).name));
   app.patch('/keys/:name/:version', { constraints }, async (req, reply) => {
