@@ -173,6 +173,8 @@ export class QueryService {
         this.log?.('warn', `a query of principal ${req.caller.objectId} was refused by the store's statement guard: ${err.message}`);
         throw insufficientAccess('the query tried to read data outside what the caller was granted; nothing was run.');
       }
+      // Refusals decided in front of the store keep their own status (e.g. 403 CustomerManagedKeyInaccessible).
+      if (err instanceof ApiError) throw err;
       throw new ApiError(400, 'BadArgumentError', `The query could not be executed: ${describeEngineError((err as Error).message)}`, {
         innererror: { code: 'EngineError', message: describeEngineError((err as Error).message) },
       });

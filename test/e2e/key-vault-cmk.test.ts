@@ -367,7 +367,7 @@ describe('key vault and customer-managed keys', { timeout: 900_000 }, () => {
     assert.equal((await send([77_777])).status, 204);
   });
 
-  it('unlinking is refused while the key is revoked, and allowed once access is back', async () => {
+  it('unlinking is refused while the key is revoked; a cluster with linked workspaces cannot be deleted', async () => {
     const la = sdkClients(b).logAnalytics;
     const current = (await keys.getKey('cmk')).properties.version!;
     await keys.updateKeyProperties('cmk', current, { enabled: false });
