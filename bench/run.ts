@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'query', 'compile', 'kql-sql', 'storage', 'authz'] as const;
+const SUITES = ['ingest', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'cmk'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -85,6 +85,9 @@ for (const s of results) {
           : `  ${q.name.padEnd(36)} WRONG ANSWER: ${q.check.difference ?? '?'}`,
       );
     }
+  } else if (s.suite === 'cmk') {
+    const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
+    lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);
   }
 }
 lines.push(`results: ${join(RESULTS_DIR, 'latest.json')}`, '');
