@@ -136,6 +136,14 @@ export function registerKeyVaultRoutes(router: ArmRouter<ControlContext>): void 
     if (props.accessPolicies && props.accessPolicies.length > 0) {
       throw new ApiError(400, 'BadRequest', "Vigil's key vaults use Azure RBAC only (enableRbacAuthorization): remove properties.accessPolicies and assign Key Vault roles instead.");
     }
+    // Settings Vigil cannot honour are refused, not stored and silently ignored.
+    if (props.publicNetworkAccess === 'Disabled') {
+      throw new ApiError(400, 'BadRequest', "publicNetworkAccess 'Disabled' is not supported: Vigil's key vaults have no private endpoints. Restrict who may use the keys with role assignments.");
+    }
+    const acls = props.networkAcls as { defaultAction?: string; ipRules?: unknown[]; virtualNetworkRules?: unknown[] } | undefined | null;
+    if (acls && (acls.defaultAction === 'Deny' || (acls.ipRules?.length ?? 0) > 0 || (acls.virtualNetworkRules?.length ?? 0) > 0)) {
+      throw new ApiError(400, 'BadRequest', "networkAcls (firewall rules) are not supported by Vigil's key vaults; remove them and restrict who may use the keys with role assignments.");
+    }
     const recovering = props.createMode === 'recover';
     const existing = found && !found.deletedAt ? found : undefined;
     if (found?.deletedAt && !recovering) {

@@ -119,6 +119,9 @@ describe('key vault and customer-managed keys', { timeout: 900_000 }, () => {
     await bad(`${rgArm}/providers/Microsoft.KeyVault/vaults/other-vault`, { ...body, properties: { ...body.properties, accessPolicies: [{ objectId: 'x' }] } }, 400, 'BadRequest');
     await bad(`${rgArm}/providers/Microsoft.KeyVault/vaults/other-vault`, { ...body, properties: { ...body.properties, softDeleteRetentionInDays: 3 } }, 400, 'InvalidRequestContent');
     await bad(vaultArm, { ...body, properties: { ...body.properties, enablePurgeProtection: false } }, 400, 'BadRequest');
+    await bad(`${rgArm}/providers/Microsoft.KeyVault/vaults/other-vault`, { ...body, properties: { ...body.properties, publicNetworkAccess: 'Disabled' } }, 400, 'BadRequest');
+    await bad(`${rgArm}/providers/Microsoft.KeyVault/vaults/other-vault`, { ...body, properties: { ...body.properties, networkAcls: { defaultAction: 'Deny' } } }, 400, 'BadRequest');
+    assert.equal((await call(b, token, 'GET', `${rgArm}/providers/Microsoft.KeyVault/vaults/other-vault?${KV}`)).status, 404, 'nothing was created by the refused requests');
     // Vault names are global: another resource group cannot take it.
     assert.equal((await call(b, token, 'PUT', `/subscriptions/${b.subscriptionId}/resourcegroups/other-rg?api-version=2021-04-01`, { location: 'local' })).status, 201);
     await bad(`/subscriptions/${b.subscriptionId}/resourceGroups/other-rg/providers/Microsoft.KeyVault/vaults/cmk-vault`, body, 409, 'VaultAlreadyExists');
