@@ -23,6 +23,7 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerAlertsManagementRoutes } from './alerts-management.js';
 import { registerKeyVaultRoutes } from './key-vaults.js';
 import { registerClusterRoutes } from './clusters.js';
 
@@ -50,6 +51,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerAlertsManagementRoutes(router);
   registerKeyVaultRoutes(router);
   registerClusterRoutes(router);
   return router;
