@@ -381,6 +381,43 @@ describe('key vault and customer-managed keys', { timeout: 900_000 }, () => {
     assert.equal(del.status, 409, del.text);
   });
 
+  it('deleting the key revokes; recovering it restores; the link and the key changes are in the activity log', async () => {
+    await (await keys.beginDeleteKey('cmk', { intervalInMs: 100 })).pollUntilDone();
+    assertRevoked(await query('Cmk_CL | count'), 'query after the key was deleted');
+    assertRevoked(await send([88_888]), 'ingestion after the key was deleted');
+    await (await keys.beginRecoverDeletedKey('cmk', { intervalInMs: 100 })).pollUntilDone();
+    assert.equal((await query('Cmk_CL | count')).status, 200);
+    assert.equal((await send([88_889])).status, 204);
+    const link = await activity(`OperationNameValue == 'MICROSOFT.OPERATIONALINSIGHTS/WORKSPACES/LINKEDSERVICES/WRITE'`);
+    assert.ok(link.length >= 1, 'the link is in AzureActivity');
+    assert.ok(String(link[0]!.Properties).includes('"customerManagedKey":true'));
+    for (const op of ['DELETE', 'RECOVER/ACTION', 'ROTATE/ACTION', 'CREATE/ACTION']) {
+      assert.ok((await activity(`OperationNameValue == 'MICROSOFT.KEYVAULT/VAULTS/KEYS/${op}'`)).length >= 1, `keys/${op.toLowerCase()} is in AzureActivity`);
+    }
+  });
+
+  it('a cluster with a user-assigned identity uses that identity for the key', async () => {
+    const la = sdkClients(b).logAnalytics;
+    const token = await arm();
+    const mi = await call(b, token, 'PUT', `${rgArm}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/cmk-mi?api-version=2023-01-31`, { location: 'local' });
+    assert.equal(mi.status, 201, mi.text);
+    const miId = mi.json<{ id: string; properties: { principalId: string } }>();
+    await la.clusters.beginCreateOrUpdateAndWait(b.resourceGroup, 'cmk-cluster-2', {
+      location: 'local',
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [miId.id]: {} } },
+      sku: { name: 'CapacityReservation', capacity: 100 },
+    });
+    const keyProps = { keyVaultUri: vaultUrl, keyName: 'cmk', keyVersion: '' };
+    await assert.rejects(la.clusters.beginUpdateAndWait(b.resourceGroup, 'cmk-cluster-2', { keyVaultProperties: keyProps }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await p.assign(miId.properties.principalId, 'Key Vault Crypto Service Encryption User', vaultArm);
+    const c = await la.clusters.beginUpdateAndWait(b.resourceGroup, 'cmk-cluster-2', { keyVaultProperties: keyProps });
+    assert.equal(c.keyVaultProperties?.keyName, 'cmk');
+    assert.equal(Object.values(c.identity?.userAssignedIdentities ?? {})[0]?.principalId, miId.properties.principalId);
+    // Not linked to anything: it can be deleted.
+    await la.clusters.beginDeleteAndWait(b.resourceGroup, 'cmk-cluster-2');
+    await assert.rejects(la.clusters.get(b.resourceGroup, 'cmk-cluster-2'), (e: { statusCode?: number }) => e.statusCode === 404);
+  });
+
   it('(last) `vigil verify` detects an altered wrapped workspace key', async () => {
     await vigil.stop();
     const clean = spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
