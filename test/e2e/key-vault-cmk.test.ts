@@ -379,6 +379,21 @@ describe('key vault and customer-managed keys', { timeout: 900_000 }, () => {
     // A cluster with linked workspaces cannot be deleted.
     const del = await call(b, await arm(), 'DELETE', `${clusterArm}?api-version=2025-02-01`);
     assert.equal(del.status, 409, del.text);
+    // From the attacker's side: write access to a workspace does not let one link it to (or unlink it
+    // from) a cluster one may not write, nor change the cluster's key.
+    const wsArm = `${rgArm}/providers/Microsoft.OperationalInsights/workspaces/cmk-ws`;
+    await p.assign(reader.objectId, 'Log Analytics Contributor', wsArm);
+    const other = await la.workspaces.beginCreateOrUpdateAndWait(b.resourceGroup, 'other-ws', { location: 'local' });
+    await p.assign(reader.objectId, 'Log Analytics Contributor', other.id!);
+    const asReader = await reader.token(AUD.arm);
+    const link = await call(b, asReader, 'PUT', `${other.id}/linkedServices/cluster?api-version=2020-08-01`, { properties: { writeAccessResourceId: clusterArm } });
+    assert.equal(link.status, 403, link.text);
+    assert.equal(link.json<{ error: { code: string } }>().error.code, 'AuthorizationFailed');
+    const patch = await call(b, asReader, 'PATCH', `${clusterArm}?api-version=2025-02-01`, { properties: { keyVaultProperties: { keyVaultUri: vaultUrl, keyName: 'cmk', keyVersion: firstVersion } } });
+    assert.equal(patch.status, 403, patch.text);
+    const unlinkOther = await call(b, asReader, 'DELETE', `${other.id}/linkedServices/cluster?api-version=2020-08-01`);
+    assert.equal(unlinkOther.status, 404, 'not linked');
+    assert.equal((await la.workspaces.get(b.resourceGroup, 'other-ws')).features?.clusterResourceId, undefined);
   });
 
   it('deleting the key revokes; recovering it restores; the link and the key changes are in the activity log', async () => {
