@@ -23,6 +23,8 @@ export interface ActivityEvent {
   resourceId: string;
   /** The ARM operation, e.g. `Microsoft.OperationalInsights/workspaces/tables/write`. */
   operation: string;
+  /** The operation's display name, when it differs from the ARM operation (e.g. 'Approve Lockbox Request'). */
+  operationDisplayName?: string;
   status: number;
   errorCode?: string;
   errorMessage?: string;
@@ -72,7 +74,7 @@ export class ActivityLog {
       for (const w of destinations) {
         this.sink.write(w, AZURE_ACTIVITY, {
           TimeGenerated: now,
-          OperationName: e.operation,
+          OperationName: e.operationDisplayName ?? e.operation,
           OperationNameValue: e.operation.toUpperCase(),
           Level: failed ? 'Error' : 'Informational',
           ActivityStatus: status === 'Success' ? 'Succeeded' : status === 'Failure' ? 'Failed' : status === 'Accept' ? 'Accepted' : 'Started',

@@ -39,6 +39,8 @@ export interface AuditedQuery {
   correlationId: string;
   /** A query Vigil runs for itself (alert rules): not logged. */
   internal?: boolean;
+  /** An operator query under Customer Lockbox: the request it named (recorded in RequestContext). */
+  lockboxRequestId?: string;
 }
 
 export const MASK_FEATURE = 'maskObfuscatedLiteralsInQueryAudit';
@@ -132,7 +134,7 @@ export class QueryAuditor {
             RequestContext:
               q.resourceId !== undefined
                 ? { resources: [q.resourceId], ...(trace.tables ? { tables: trace.tables } : {}) }
-                : { workspaces: contextWorkspaces, ...(trace.tables ? { tables: trace.tables } : {}) },
+                : { workspaces: contextWorkspaces, ...(trace.tables ? { tables: trace.tables } : {}), ...(q.lockboxRequestId !== undefined ? { lockboxRequest: q.lockboxRequestId } : {}) },
             RequestContextFilters: {},
             RequestTarget: target,
             ResponseCode: code,

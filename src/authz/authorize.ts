@@ -146,3 +146,28 @@ export function authorize(source: AssignmentSource, caller: Caller, action: stri
     `The client '${caller.appId}' with object id '${caller.objectId}' does not have authorization to perform ${kind === 'dataAction' ? 'data action' : 'action'} '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
   );
 }
+
+/** One role assignment that grants an action at a target scope, and how it reaches the principal. */
+export interface Grant {
+  assignment: RoleAssignmentRecord;
+  roleName: string;
+  /** `direct`, or the object id of the group the assignment was made to. */
+  via: 'direct' | { groupId: string };
+}
+
+/**
+ * The explanation behind isAllowed: every assignment of the principal (direct or through a group) at
+ * `scope` or above whose role grants the (data)action. Uses the same role matching and the same
+ * assignment source as the decision, so the two cannot disagree: isAllowed is true exactly when this
+ * list is not empty.
+ */
+export function grantsOf(source: AssignmentSource, principalId: string, action: string, scope: string, kind: ActionKind = 'action'): Grant[] {
+  const target = normalizeScope(scope);
+  const out: Grant[] = [];
+  for (const a of source.roleAssignmentsFor(principalId)) {
+    const role = resolveRole(source, a.roleDefinitionId);
+    if (!role || !roleGrants(role, action, kind) || !covers(normalizeScope(a.scope), target)) continue;
+    out.push({ assignment: a, roleName: role.roleName, via: a.principalId.toLowerCase() === principalId.toLowerCase() ? 'direct' : { groupId: a.principalId } });
+  }
+  return out;
+}

@@ -235,10 +235,34 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     [],
     ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
   ),
+  // Customer Lockbox (issue #15): the approver role, with Azure's id and actions.
+  role(
+    '4dae6930-7baf-46f5-909e-0383bc931c46',
+    'Azure Customer Lockbox Approver for Subscription',
+    'Can approve Microsoft support requests to access specific resources contained within a subscription, when Customer Lockbox is enabled.',
+    [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.CustomerLockbox/requests/read',
+      'Microsoft.CustomerLockbox/requests/UpdateApproval/action',
+      'Microsoft.Resources/subscriptions/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Insights/eventtypes/values/read',
+    ],
+  ),
+  // Vigil's own (not Azure's): marks the people who run the server. It grants nothing through RBAC;
+  // its holders reach workspace data only through Customer Lockbox (src/lockbox), request by request.
+  role(
+    'b6f3c1e2-5a4d-4f0e-9c7b-7a1d2e3f4c50',
+    'Vigil Operator',
+    "Vigil-specific: an operator of this Vigil server. Grants no access to resources or data; may ask for access to one workspace's data through Customer Lockbox, which the subscription's Owner or a Lockbox approver must approve.",
+    [],
+  ),
 ];
 
 export const OWNER_ROLE_ID = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635';
 export const MONITORING_METRICS_PUBLISHER_ROLE_ID = '3913510d-42f4-4e42-8a64-420c390055eb';
+export const LOCKBOX_APPROVER_ROLE_ID = '4dae6930-7baf-46f5-909e-0383bc931c46';
+export const VIGIL_OPERATOR_ROLE_ID = 'b6f3c1e2-5a4d-4f0e-9c7b-7a1d2e3f4c50';
 
 const BY_ID = new Map(BUILT_IN_ROLES.map((r) => [r.id, r]));
 

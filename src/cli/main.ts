@@ -3,8 +3,11 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
+import { addGroupMember, createGroup, createUser } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
+import { rotateSigningKey } from '../keys/rotate-signing-key.js';
+import { changeKeyProtector } from '../keys/change-protector.js';
 import { protectKeys } from '../keys/migrate.js';
 import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
@@ -12,6 +15,15 @@ import { auditReport } from './audit-report.js';
 import { exportVerify, formatExportReport } from './export-verify.js';
 import { formatLedgerReport, verifyExportLedger } from '../governance/export/ledger.js';
 import { parseListenerAddress, type ListenerAddress } from '../network/listeners.js';
+import { parseSyslogListener, type SyslogListenerSpec, type SyslogTransport } from '../syslog/options.js';
+
+const syslogListener = (transport: SyslogTransport) => (v: string, previous: SyslogListenerSpec[] = []) => {
+  try {
+    return [...previous, parseSyslogListener(transport, v)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
 
 const privateListener = (v: string, previous: ListenerAddress[] = []) => {
   try {
@@ -28,6 +40,7 @@ const envListeners = (name: string) => (process.env[name] ? process.env[name]!.s
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
+import { formatRequests, lockboxDecide, lockboxList, operatorQuery, operatorRequest, operatorStatus } from './lockbox.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -83,9 +96,17 @@ interface ServeOptions extends KeyOptions {
   alertWebhookCa?: string;
   keyVaultDnsSuffix?: string;
   cmkKeyCacheSeconds?: number;
+  lockboxPendingLifetime?: number;
+  lockboxApprovalDuration?: number;
   alertSmtpUrl?: string;
   alertSmtpFrom?: string;
   alertSmtpCa?: string;
+  syslogTls?: SyslogListenerSpec[];
+  syslogTcp?: SyslogListenerSpec[];
+  syslogUdp?: SyslogListenerSpec[];
+  syslogDcr: string[];
+  syslogMaxMessageBytes: number;
+  syslogMaxQueuedRows: number;
 }
 
 /** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
@@ -171,6 +192,14 @@ const serve = program
   })
   .option('--alert-smtp-from <address>', 'From address of alert emails (default vigil-alerts@<host name>)')
   .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)')
+  .option('--syslog-tls <address:port[,options]>', "receive syslog (RFC 5424/3164, octet-counted or newline-framed) over TLS with Vigil's certificate, repeatable; options: dcr=ID (repeatable: the data collection rules, by immutable id or ARM id, whose dataSources.syslog select what is kept), client-ca=FILE (mutual TLS: the certificate's CN is a service principal's client id, which needs Monitoring Metrics Publisher on the rule; required unless the address is loopback), resource-id=ID (_ResourceId of the rows)", syslogListener('tls'))
+  .option('--syslog-tcp <address:port[,options]>', 'receive syslog over plain TCP, loopback addresses only (a local agent), repeatable; options dcr=ID, resource-id=ID', syslogListener('tcp'))
+  .option('--syslog-udp <address:port[,options]>', 'receive syslog over UDP, loopback addresses only, repeatable; datagrams arriving while ingestion is behind are dropped and counted (GET /vigil/syslog/listeners); options dcr=ID, resource-id=ID', syslogListener('udp'))
+  .option('--syslog-dcr <id>', 'data collection rule (immutable id dcr-… or ARM id) of every syslog listener that names none with dcr=, repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--syslog-max-message-bytes <n>', 'longer syslog messages are truncated to this many bytes (default 65536)', positive, 64 * 1024)
+  .option('--syslog-max-queued-rows <n>', 'rows waiting for ingestion before TCP/TLS senders are paused and UDP datagrams dropped (default 20000)', positive, 20_000)
+  .option('--lockbox-pending-lifetime <seconds>', "how long a Customer Lockbox request waits for the customer's decision before it expires (VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS; default and maximum 345600, Azure's 4 days)", positiveNumber, envNumber('VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS'))
+  .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'))
   .option('--key-vault-dns-suffix <suffix>', "host-name suffix of Vigil's key vaults: vault NAME is served at https://NAME.SUFFIX:PORT (the local CA's certificate covers *.SUFFIX; NAME.SUFFIX must resolve to Vigil) (VIGIL_KEY_VAULT_DNS_SUFFIX; default vault.localhost)", process.env.VIGIL_KEY_VAULT_DNS_SUFFIX)
   .option('--cmk-key-cache-seconds <seconds>', "how long a cluster's customer-managed key, once unwrapped by the vault, is trusted before the vault is asked again: the longest a revoked role or deleted vault goes unnoticed (VIGIL_CMK_KEY_CACHE_SECONDS; default 60; changes to the key itself take effect at once)", positiveNumber, envNumber('VIGIL_CMK_KEY_CACHE_SECONDS'));
 withKeyOptions(serve)
@@ -200,6 +229,12 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
         controlPlaneAccess: o.controlPlaneAccess,
       },
+      syslog: {
+        listeners: [...(o.syslogTls ?? []), ...(o.syslogTcp ?? []), ...(o.syslogUdp ?? [])].map((l) => (l.clientCaFile ? { ...l, clientCaFile: resolve(l.clientCaFile) } : l)),
+        defaultDcrs: o.syslogDcr,
+        maxMessageBytes: o.syslogMaxMessageBytes,
+        limits: { maxQueuedRows: o.syslogMaxQueuedRows },
+      },
       alerts: {
         minFrequencySeconds: o.alertMinFrequency,
         webhookAllow: o.alertWebhookAllow,
@@ -209,6 +244,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       },
       keyVault: { dnsSuffix: o.keyVaultDnsSuffix, cmkKeyCacheSeconds: o.cmkKeyCacheSeconds },
       keyProtection: keyProtection(o),
+      lockbox: { pendingLifetimeSeconds: o.lockboxPendingLifetime, approvalDurationSeconds: o.lockboxApprovalDuration },
       storage: {
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
@@ -225,6 +261,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
       [
         `Vigil is serving on ${server.endpoint}`,
         ...server.privateEndpoints.map((url) => `  private listener on ${url}`),
+        ...server.syslogListeners.map((l) => `  syslog ${l.transport} listener on ${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`),
         `  data folder:  ${dataDir}`,
         `  credentials:  ${resolve(dataDir, 'bootstrap.json')} (tenant, client id and secret of the admin principal)`,
         `  workspace:    ${b.workspaceName} (${b.workspaceId})`,
@@ -268,6 +305,48 @@ sp.command('create')
         : `Save the clientSecret now: Vigil keeps only its hash. The principal has no roles yet; grant one with --role/--scope or PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{guid} (principalId ${created.objectId}).\n`,
     );
   });
+
+const adminOptions = (c: Command) =>
+  c
+    .option('--data-dir <dir>', "data folder of the running Vigil (its bootstrap.json says where it listens and whom to sign in as)", process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+    .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json');
+
+const user = program.command('user').description('portal users (password + TOTP) of a running Vigil');
+adminOptions(
+  user
+    .command('create')
+    .description('create a user who signs in to the portal (/portal/) with a password and an authenticator app; prints the password (generated unless VIGIL_USER_PASSWORD is set) and the TOTP secret once')
+    .requiredOption('--upn <name>', "sign-in name, e.g. 'alice@vigil.local'")
+    .option('--name <display name>', 'display name (default: the part before @)')
+    .option('--role <role>', "also grant this role (e.g. 'Log Analytics Reader') ...")
+    .option('--scope <scope>', '... at this scope'),
+).action(async (o: { upn: string; name?: string; role?: string; scope?: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  const created = await createUser({ userPrincipalName: o.upn, displayName: o.name, role: o.role, scope: o.scope, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId });
+  process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+  process.stderr.write('Give the password and the TOTP secret (or totpUri, as a QR code) to the user now: Vigil keeps only the password hash.\n');
+});
+
+const group = program.command('group').description('security groups of a running Vigil: role assignments to a group apply to its members');
+adminOptions(
+  group
+    .command('create')
+    .description('create a security group')
+    .requiredOption('--name <name>', 'display name')
+    .option('--role <role>', 'also grant this role ...')
+    .option('--scope <scope>', '... at this scope'),
+).action(async (o: { name: string; role?: string; scope?: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await createGroup({ displayName: o.name, role: o.role, scope: o.scope, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+});
+adminOptions(
+  group
+    .command('add-member')
+    .description('add a user (object id or sign-in name) or service principal (object id) to a group')
+    .requiredOption('--group <id>', 'object id of the group')
+    .requiredOption('--member <id>', 'object id, or a user\'s sign-in name'),
+).action(async (o: { group: string; member: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await addGroupMember({ group: o.group, member: o.member, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+});
 
 withKeyOptions(
   program
@@ -315,6 +394,66 @@ withKeyOptions(
     root.protector?.close();
   }
 });
+
+withKeyOptions(
+  program
+    .command('rotate-signing-key')
+    .description(
+      "replace the token-signing key with a new one sealed by the same root of trust; the old key's public half stays in the JWKS and keeps verifying the tokens it signed until they have all expired (24 h), then it is dropped (stop the server first; give the same root of trust as to serve)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--revoke-old-key', 'after a compromise: drop the old key at once, so every token it signed stops working'),
+).action(async (o: KeyOptions & { dataDir: string; revokeOldKey?: boolean }) => {
+  const dataDir = resolve(o.dataDir);
+  const root = await openRootOfTrust(dataDir, keyProtection(o), { create: false });
+  try {
+    if (!root.protector) process.stderr.write(`${INSECURE_WARNING}\n`);
+    const r = await rotateSigningKey(dataDir, root.protector, { revokeOld: o.revokeOldKey });
+    process.stdout.write(
+      `token signing key ${r.from} -> ${r.to} (${root.description}); ${r.oldKeyUntil ? `the old key verifies the tokens it signed until ${r.oldKeyUntil}` : 'the old key is revoked: its tokens no longer work'}\n`,
+    );
+  } finally {
+    root.protector?.close();
+  }
+});
+
+withKeyOptions(
+  program
+    .command('change-key-protector')
+    .description(
+      "move the keys to another root of trust — a new passphrase, passphrase <-> PKCS#11 HSM, another HSM key — re-sealing only the storage master key and the token-signing keys: the master key stays the same, so no workspace key or data is rewritten (stop the server first; give the CURRENT root of trust with the usual options and the new one with the --new-… options; rerun to finish an interrupted run)",
+    )
+    .option('--data-dir <dir>', 'data folder', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--new-master-passphrase-file <file>', 'new root of trust: a passphrase read from this 0600 file (or give it in VIGIL_NEW_MASTER_PASSPHRASE); never on the command line')
+    .option('--new-pkcs11-module <path>', 'new root of trust: a PKCS#11 HSM through this library')
+    .option('--new-pkcs11-token-label <label>', 'the new HSM token, by label')
+    .option('--new-pkcs11-slot <id>', 'the new HSM token, by slot id')
+    .option('--new-pkcs11-pin-file <file>', "the new token's user PIN from this 0600 file (or give it in VIGIL_NEW_PKCS11_PIN)")
+    .option('--new-pkcs11-key-label <label>', `label of the new HSM's wrapping key (generated if missing; default ${DEFAULT_PKCS11_KEY_LABEL})`),
+  false,
+).action(
+  async (
+    o: KeyOptions & { dataDir: string; newMasterPassphraseFile?: string; newPkcs11Module?: string; newPkcs11TokenLabel?: string; newPkcs11Slot?: string; newPkcs11PinFile?: string; newPkcs11KeyLabel?: string },
+  ) => {
+    // The new secrets come from their own variables, read once and removed from the environment.
+    const env: NodeJS.ProcessEnv = {};
+    if (process.env.VIGIL_NEW_MASTER_PASSPHRASE) env[PASSPHRASE_ENV] = process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    if (process.env.VIGIL_NEW_PKCS11_PIN) env[PIN_ENV] = process.env.VIGIL_NEW_PKCS11_PIN;
+    delete process.env.VIGIL_NEW_MASTER_PASSPHRASE;
+    delete process.env.VIGIL_NEW_PKCS11_PIN;
+    const r = await changeKeyProtector(resolve(o.dataDir), keyProtection(o), {
+      masterPassphraseFile: o.newMasterPassphraseFile && resolve(o.newMasterPassphraseFile),
+      pkcs11Module: o.newPkcs11Module,
+      pkcs11TokenLabel: o.newPkcs11TokenLabel,
+      pkcs11Slot: o.newPkcs11Slot,
+      pkcs11PinFile: o.newPkcs11PinFile && resolve(o.newPkcs11PinFile),
+      pkcs11KeyLabel: o.newPkcs11KeyLabel,
+      env,
+    });
+    process.stdout.write(`keys of ${resolve(o.dataDir)} re-sealed: ${r.from} -> ${r.to} (${r.resealed.length} file(s)); master key ${r.masterKey} unchanged, no workspace key re-wrapped\n`);
+    process.stdout.write('start Vigil with the new root-of-trust options from now on\n');
+  },
+);
 
 withKeyOptions(
   program
@@ -380,6 +519,52 @@ alerts
   .option('--client-id <id>', 'sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of the admin in bootstrap.json')
   .action(async (o: { workspace?: string; actionGroup: string[]; frequency: string; window: string; severity: number; dataDir: string; endpoint?: string; clientId?: string }) => {
     process.stdout.write(`${JSON.stringify(await installSecurityRules(o), null, 2)}\n`);
+  });
+
+const connectOptions = (cmd: Command, who: string) =>
+  cmd
+    .option('--data-dir <dir>', 'data folder of the running Vigil (its bootstrap.json says where it listens)', process.env.VIGIL_DATA_DIR ?? './vigil-data')
+    .option('--endpoint <url>', 'Vigil endpoint, if not the one in bootstrap.json')
+    .option('--client-id <id>', `sign in as this principal (its secret in VIGIL_CLIENT_SECRET) instead of ${who}`);
+
+const lockbox = program.command('lockbox').description("Customer Lockbox, the customer's side: operators' requests for access to workspace data, and their approval (as the subscription's Owner or an Azure Customer Lockbox Approver for Subscription)");
+connectOptions(lockbox.command('list').description('list the lockbox requests of the subscription'), 'the admin in bootstrap.json')
+  .option('--status <status>', "only requests in this status: Pending, Approved, Denied or Expired")
+  .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+  .option('--json', 'print JSON')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; status?: string; subscription?: string; json?: boolean }) => {
+    const list = await lockboxList(o);
+    process.stdout.write(`${o.json ? JSON.stringify(list, null, 2) : formatRequests(list as never)}\n`);
+  });
+for (const approve of [true, false]) {
+  connectOptions(lockbox.command(`${approve ? 'approve' : 'deny'} <requestId>`).description(approve ? 'approve a Pending request: its operator may read its workspace (not Auxiliary tables) for 8 hours, audited' : 'deny a Pending request'), 'the admin in bootstrap.json')
+    .option('--reason <text>', 'why (recorded in the activity log)')
+    .option('--subscription <id>', 'the subscription (default: the one in bootstrap.json)')
+    .action(async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string; reason?: string; subscription?: string }) => {
+      process.stdout.write(`${JSON.stringify(await lockboxDecide({ ...o, requestId, approve }), null, 2)}\n`);
+    });
+}
+
+const operatorCmd = program.command('operator').description("Customer Lockbox, the operator's side: the people who run Vigil read a workspace's data only under a request the customer approved");
+connectOptions(operatorCmd.command('request').description('ask the customer for access to one workspace (a lockbox request, Pending until approved or denied; expires after 4 days)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace (its customerId GUID or ARM id)")
+  .requiredOption('--justification <text>', 'why the data is needed (the customer sees it)')
+  .option('--support-request <ticket>', 'the support ticket number')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; justification: string; supportRequest?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorRequest(o), null, 2)}\n`);
+  });
+connectOptions(operatorCmd.command('status <requestId>').description("show one of the operator's lockbox requests"), 'the operator in operator.json').action(
+  async (requestId: string, o: { dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorStatus({ ...o, requestId }), null, 2)}\n`);
+  },
+);
+connectOptions(operatorCmd.command('query').description('run KQL on a workspace under an approved lockbox request (audited in LAQueryLogs and the activity log)'), 'the operator in operator.json')
+  .requiredOption('--workspace <id>', "the workspace's customerId GUID")
+  .requiredOption('--request <id>', 'the approved lockbox request')
+  .requiredOption('--query <kql>', 'the KQL query')
+  .option('--timespan <iso8601>', 'time range, e.g. P1D')
+  .action(async (o: { dataDir: string; endpoint?: string; clientId?: string; workspace: string; request: string; query: string; timespan?: string }) => {
+    process.stdout.write(`${JSON.stringify(await operatorQuery(o), null, 2)}\n`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -16,7 +16,8 @@ export interface RunningVigil {
   ca?: string;
 }
 
-export function runningVigil(o: { dataDir: string; endpoint?: string; clientId?: string }): RunningVigil {
+/** `withoutSecret`: only where Vigil is (endpoint, tenant, CA); the caller signs in with credentials of its own. */
+export function runningVigil(o: { dataDir: string; endpoint?: string; clientId?: string; withoutSecret?: boolean }): RunningVigil {
   const dataDir = resolve(o.dataDir);
   let b: BootstrapInfo;
   try {
@@ -27,12 +28,12 @@ export function runningVigil(o: { dataDir: string; endpoint?: string; clientId?:
   const endpoint = (o.endpoint ?? b.endpoint).replace(/\/+$/, '');
   const clientId = o.clientId ?? b.clientId;
   const clientSecret = o.clientId ? process.env.VIGIL_CLIENT_SECRET : (process.env.VIGIL_CLIENT_SECRET ?? b.clientSecret);
-  if (!clientSecret) throw new Error('no client secret to sign in with: set VIGIL_CLIENT_SECRET.');
+  if (!clientSecret && !o.withoutSecret) throw new Error('no client secret to sign in with: set VIGIL_CLIENT_SECRET.');
   let ca: string | undefined;
   try {
     ca = b.caPath ? readFileSync(b.caPath, 'utf8') : undefined;
   } catch {
     ca = undefined;
   }
-  return { b, endpoint, clientId, clientSecret, ca };
+  return { b, endpoint, clientId, clientSecret: clientSecret ?? '', ca };
 }

@@ -8,6 +8,7 @@ import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
 import type { KeyVaultService } from '../keyvault/service.js';
 import type { ClusterKeys } from '../keyvault/cluster-keys.js';
+import type { LockboxService } from '../lockbox/lockbox-service.js';
 
 /** What every control-plane handler receives. */
 export interface ControlContext {
@@ -42,4 +43,6 @@ export interface ControlDeps {
   keyVaults?: KeyVaultService;
   /** Customer-managed keys of dedicated clusters: linking, rotation, the revocation gate. */
   clusterKeys?: ClusterKeys;
+  /** Customer Lockbox: operator access requests and their approval. */
+  lockbox?: LockboxService;
 }

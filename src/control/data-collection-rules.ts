@@ -11,6 +11,7 @@ import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
 import { parseBody, resourceNotFound } from './validation.js';
+import { SyslogSourcesBody, validateSyslogSources } from './dcr-syslog-sources.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -59,6 +60,7 @@ const RuleBody = z.object({
         })
         .catchall(z.unknown())
         .nullish(),
+      dataSources: z.object({ syslog: SyslogSourcesBody }).catchall(z.unknown()).nullish(),
       dataFlows: z
         .array(
           z.object({
@@ -88,6 +90,7 @@ export function ruleShape(r: DataCollectionRuleRecord) {
       streamDeclarations: r.streamDeclarations,
       destinations: r.destinations,
       dataFlows: r.dataFlows,
+      ...(r.dataSources ? { dataSources: r.dataSources } : {}),
       provisioningState: 'Succeeded',
     },
   };
@@ -119,6 +122,9 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
   const standardTargets: ValidatedRule['standardTargets'] = [];
   const p = body.properties;
   const streams = p.streamDeclarations ?? {};
+  // Built-in streams of the rule's agent data sources (syslog) flow without a declaration.
+  const syslogSources = validateSyslogSources(p.dataSources?.syslog);
+  const sourceStreams = new Set(syslogSources?.flatMap((s) => s.streams) ?? []);
   const destinations = (p.destinations?.logAnalytics ?? []).map((d, i) => {
     const ref = parseWorkspaceResourceId(d.workspaceResourceId);
     const w = ref && ctx.deps.metadata.workspace(ref.subscriptionId, ref.resourceGroup, ref.name);
@@ -139,7 +145,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
   const flows = (p.dataFlows ?? []).map((f, i) => {
     const at = `properties.dataFlows[${i}]`;
     for (const s of f.streams) {
-      if (!streams[s]) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations.`, { target: `${at}.streams` });
+      if (!streams[s] && !sourceStreams.has(s)) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations (nor produced by a data source in properties.dataSources).`, { target: `${at}.streams` });
     }
     const transformKql = f.transformKql?.trim() || 'source';
     if (transformKql !== 'source') {
@@ -175,7 +181,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
         throw new ApiError(400, 'InvalidPayload', `${at}: a rule that sends to the Auxiliary table '${table.name}' can send to only one table.`);
       }
       const schema = tableSchema(table);
-      for (const c of streams[stream]!.columns) {
+      for (const c of streams[stream]?.columns ?? []) {
         const target = schema.find((x) => x.name.toLowerCase() === c.name.toLowerCase());
         if (target && !COMPATIBLE[c.type].includes(target.type)) {
           throw new ApiError(
@@ -198,6 +204,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     streamDeclarations: streams,
     destinations: { logAnalytics: destinations.map(({ name, workspaceResourceId, workspaceId }) => ({ name, workspaceResourceId, workspaceId })) },
     dataFlows: flows,
+    dataSources: syslogSources ? { syslog: syslogSources } : undefined,
     standardTargets,
   };
 }

@@ -152,18 +152,19 @@ export function registerRoleAssignmentRoutes(router: ArmRouter<ControlContext>):
         `The role '${role.roleName}' cannot be assigned at scope '${s.id}': its assignable scopes are ${assignable.map((a) => `'${a}'`).join(', ')}.`,
       );
     }
-    if (!metadata.principalExists(p.principalId)) {
+    const principalType = metadata.principalTypeOf(p.principalId);
+    if (!principalType) {
       throw new ApiError(
         400,
         'PrincipalNotFound',
         `Principal ${p.principalId.replace(/-/g, '')} does not exist in the directory ${metadata.tenantId}. Check the object id (the 'id' of the service principal, or the 'principalId' of the managed identity).`,
       );
     }
-    if (p.principalType && p.principalType !== 'ServicePrincipal') {
+    if (p.principalType && p.principalType !== principalType) {
       throw new ApiError(
         400,
         'UnmatchedPrincipalType',
-        `The PrincipalId '${p.principalId.replace(/-/g, '')}' has type 'ServicePrincipal', which is different from specified PrincipalType '${p.principalType}'.`,
+        `The PrincipalId '${p.principalId.replace(/-/g, '')}' has type '${principalType}', which is different from specified PrincipalType '${p.principalType}'.`,
       );
     }
     const roleDefinitionId = `/subscriptions/${s.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
@@ -190,7 +191,7 @@ export function registerRoleAssignmentRoutes(router: ArmRouter<ControlContext>):
       scope: s.id,
       roleDefinitionId,
       principalId: p.principalId.toLowerCase(),
-      principalType: 'ServicePrincipal',
+      principalType,
       ...(p.description ? { description: p.description } : {}),
       createdOn: now,
       updatedOn: now,

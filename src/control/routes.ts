@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { registerEffectiveAccessRoutes } from './effective-access.js';
+import { registerSavedSearchRoutes } from './saved-searches.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError } from '../errors/api-error.js';
@@ -26,6 +28,7 @@ import { registerActionGroupRoutes } from './action-groups.js';
 import { registerAlertsManagementRoutes } from './alerts-management.js';
 import { registerKeyVaultRoutes } from './key-vaults.js';
 import { registerClusterRoutes } from './clusters.js';
+import { registerCustomerLockboxRoutes } from '../lockbox/routes.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -51,9 +54,12 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerEffectiveAccessRoutes(router);
+  registerSavedSearchRoutes(router);
   registerAlertsManagementRoutes(router);
   registerKeyVaultRoutes(router);
   registerClusterRoutes(router);
+  registerCustomerLockboxRoutes(router);
   return router;
 }
 

@@ -56,20 +56,20 @@ const AddPasswordBody = z
 const RemovePasswordBody = z.object({ keyId: z.string().regex(GUID, 'keyId must be the GUID addPassword returned') });
 
 /** Graph's error body; the `ApiError` keeps its status. */
-function graphError(status: number, code: string, message: string): ApiError {
+export function graphError(status: number, code: string, message: string): ApiError {
   return new ApiError(status, code, message, { innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': randomUUID() } });
 }
 
-const notFound = (id: string) =>
+export const notFound = (id: string) =>
   graphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-const denied = () =>
+export const denied = () =>
   graphError(
     403,
     'Authorization_RequestDenied',
     'Insufficient privileges to complete the operation. Managing service principals needs Microsoft.Authorization/roleAssignments/write on a subscription (Owner or User Access Administrator).',
   );
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

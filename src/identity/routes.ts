@@ -14,6 +14,14 @@ import { generateClientSecret, hashSecret, verifySecret } from './secrets.js';
 import type { TokenIssuer } from './token-issuer.js';
 import { normalizeAudience } from './token-verifier.js';
 import type { PrincipalDirectory, ServicePrincipalRecord } from './types.js';
+import type { AuthorizationCodes } from './sign-in-state.js';
+
+/** The authorization code grant for users signed in at the authorization endpoint (sign-in-routes.ts). */
+export interface UserCodeGrant {
+  codes: AuthorizationCodes;
+  /** An enabled user by object id (a user disabled since the code was issued gets no token). */
+  activeUser: (objectId: string) => { objectId: string; userPrincipalName: string; displayName: string } | undefined;
+}
 
 export interface IdentityRoutesOptions {
   directory: PrincipalDirectory;
@@ -38,6 +46,8 @@ export interface IdentityRoutesOptions {
   tokenLifetimeSeconds?: number;
   /** Failed client authentications allowed per client id and window before 429. Default 10 per 60 s. */
   throttle?: { maxFailures: number; windowSeconds: number };
+  /** Enables `grant_type=authorization_code` (with PKCE) for the portal's users. */
+  userCodeGrant?: UserCodeGrant;
   /** Checks a secret against a stored hash (default: argon2id verifySecret); tests observe the calls. */
   verifySecret?: (secret: string, storedHash: string) => Promise<boolean>;
 }
@@ -122,11 +132,12 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       id_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: ['token'],
       scopes_supported: [],
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: deps.userCodeGrant ? ['client_credentials', 'authorization_code'] : ['client_credentials'],
+      code_challenge_methods_supported: ['S256'],
       claims_parameter_supported: true,
       issuer: deps.issuer.issuerFor(deps.tenantId),
       request_uri_parameter_supported: false,
-      // Required by MSAL's metadata check; Vigil has no interactive sign-in, so it answers 404.
+      // Users sign in here (sign-in-routes.ts), for the portal's own client only.
       authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
       tenant_region_scope: null,
       cloud_instance_name: new URL(base()).host,
@@ -161,8 +172,9 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     const { grant_type: grantType, client_id: clientId, client_secret: secret, scope } = params;
 
     if (grantType === undefined) return sendAad(req, reply, missingParam('grant_type'));
+    if (grantType === 'authorization_code' && deps.userCodeGrant) return redeemCode(req, reply, form, deps.userCodeGrant);
     if (grantType !== 'client_credentials') {
-      return sendAad(req, reply, aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type. Vigil supports client_credentials only.'));
+      return sendAad(req, reply, aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type. Vigil supports client_credentials, and authorization_code with PKCE for its portal.'));
     }
     if (clientId === undefined) return sendAad(req, reply, missingParam('client_id'));
     if (clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\x21-\x7e]+$/.test(clientId)) {
@@ -219,6 +231,36 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
   });
+
+  /** RFC 6749 §4.1.3 with RFC 7636: a public client redeems its code with the PKCE verifier. */
+  async function redeemCode(req: FastifyRequest, reply: FastifyReply, form: FormBody, grant: UserCodeGrant) {
+    const p = readParams(form, ['client_id', 'code', 'redirect_uri', 'code_verifier', 'client_secret']);
+    if ('error' in p) return sendAad(req, reply, p);
+    for (const name of ['client_id', 'code', 'redirect_uri', 'code_verifier'] as const) if (p[name] === undefined) return sendAad(req, reply, missingParam(name));
+    if (p.client_secret !== undefined) return sendAad(req, reply, aad(400, 'invalid_request', 700025, 'The portal is a public client: it sends no client_secret.'));
+    const outcome = grant.codes.redeem(p.code!, p.client_id!, p.redirect_uri!, p.code_verifier!);
+    if (!outcome.ok) {
+      req.log.info({ reason: outcome.reason }, 'authorization code refused');
+      const description =
+        outcome.reason === 'verifier'
+          ? 'The code_verifier does not match the code_challenge supplied in the authorization request.'
+          : outcome.reason === 'mismatch'
+            ? 'The client_id or redirect_uri differs from the authorization request.'
+            : 'The provided authorization code is invalid, expired or already redeemed.';
+      return sendAad(req, reply, aad(400, 'invalid_grant', outcome.reason === 'verifier' ? 501481 : 70008, description));
+    }
+    const user = grant.activeUser(outcome.grant.userId);
+    if (!user) return sendAad(req, reply, aad(400, 'invalid_grant', 50057, 'The user account is disabled or deleted.'));
+    const { token, expiresOn } = await deps.issuer.issue(
+      { objectId: user.objectId, appId: outcome.grant.clientId, tenantId: deps.tenantId, kind: 'User' },
+      outcome.grant.resource,
+      lifetime,
+      { upn: user.userPrincipalName, name: user.displayName, scp: 'user_impersonation' },
+    );
+    const expiresIn = Math.max(0, expiresOn - Math.floor(Date.now() / 1000) - 1);
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return { token_type: 'Bearer', scope: `${outcome.grant.resource}/.default`, expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
+  }
 };
 
 const unknownTenant = () =>

@@ -8,14 +8,25 @@
  * That plain file is the insecure development mode. With a root of trust (a KeyProtector: passphrase
  * or HSM) the private JWK is stored only sealed by it, in `<keysDir>/token-signing.sealed.json`:
  *   { "version": 1, "alg": "RS256", "kid": "…", "createdAt": "…", "protector": "passphrase|pkcs11", "sealed": "<base64>" }
+ *
+ * Rotation (`vigil rotate-signing-key`, src/keys/rotate-signing-key.ts) replaces the current key and
+ * keeps the old one's PUBLIC key in the retired list — `token-signing.retired.sealed.json` (sealed by
+ * the protector, so nobody who can only write the disk can slip in a verification key of their own)
+ * or `token-signing.retired.json` in the insecure mode — until every token it signed has expired:
+ * published in the JWKS and accepted, then dropped.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createFileExclusive, ensurePrivateDir, readIfExists, tightenMode } from './secure-files.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { RootOfTrustError, SealError, type KeyProtector } from '../keys/protector.js';
 
 export const SIGNING_KEY_FILE = 'token-signing.json';
 export const SEALED_SIGNING_KEY_FILE = 'token-signing.sealed.json';
+export const RETIRED_SIGNING_KEYS_FILE = 'token-signing.retired.json';
+export const SEALED_RETIRED_SIGNING_KEYS_FILE = 'token-signing.retired.sealed.json';
+const RETIRED_CONTEXT = 'vigil-token-signing-retired-keys';
 const sealContext = (kid: string) => `vigil-token-signing-key:${kid}`;
 const ALG = 'RS256';
 const MODULUS_BITS = 2048;
@@ -43,8 +54,18 @@ export interface SigningKeys {
   readonly publicKey: CryptoKey;
   /** The public keys as served at `/{tenant}/discovery/v2.0/keys`. */
   readonly jwks: Jwks;
-  /** The verification key for `kid`, or undefined when `kid` is not one of Vigil's keys. */
+  /** The verification key for `kid` (the current key, or a retired one until its tokens have expired), or undefined. */
   verificationKey(kid: string): CryptoKey | undefined;
+}
+
+/** A rotated-out key: only its public half, kept until every token it signed has expired. */
+export interface RetiredSigningKey {
+  kid: string;
+  n: string;
+  e: string;
+  retiredAt: string;
+  /** After this instant the key verifies nothing and is left out of the JWKS. */
+  removeAfter: string;
 }
 
 export interface StoredKeyFile {
@@ -64,7 +85,7 @@ interface SealedKeyFile {
   sealed: string;
 }
 
-async function newStoredKey(): Promise<StoredKeyFile> {
+export async function newStoredKey(): Promise<StoredKeyFile> {
   const { privateKey } = await generateKeyPair(ALG, { modulusLength: MODULUS_BITS, extractable: true });
   const jwk = await exportJWK(privateKey);
   return { version: 1, alg: ALG, kid: await calculateJwkThumbprint(jwk, 'sha256'), createdAt: new Date().toISOString(), jwk };
@@ -99,7 +120,76 @@ export function openSealedSigningKey(text: string, file: string, protector: KeyP
  * Loads the token-signing key from `keysDir`, creating it on first use: sealed by `protector`, or,
  * without one (the insecure development mode), as a plain file.
  */
-export async function loadOrCreateSigningKeys(keysDir: string, protector?: KeyProtector): Promise<SigningKeys> {
+export async function loadOrCreateSigningKeys(keysDir: string, protector?: KeyProtector, now: () => number = Date.now): Promise<SigningKeys> {
+  const keys = await loadCurrentSigningKey(keysDir, protector);
+  return withRetired(keys, readRetiredSigningKeys(keysDir, protector), now);
+}
+
+/** The retired keys of `keysDir` (opened with the protector when there is one); an altered list refuses. */
+export function readRetiredSigningKeys(keysDir: string, protector?: KeyProtector): RetiredSigningKey[] {
+  const file = path.join(keysDir, protector ? SEALED_RETIRED_SIGNING_KEYS_FILE : RETIRED_SIGNING_KEYS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const bad = (why: string) => new RootOfTrustError(`The retired token signing keys ${file} ${why}: restore the file from a backup, or delete it (tokens signed by rotated-out keys then stop working).`);
+  try {
+    const outer = JSON.parse(text) as { version?: number; keys?: RetiredSigningKey[]; sealed?: string };
+    if (outer.version !== 1) throw bad('are not a Vigil retired-key list');
+    const list = protector
+      ? (JSON.parse(protector.open(Buffer.from(String(outer.sealed), 'base64'), RETIRED_CONTEXT, `The retired token signing keys ${file}`).toString('utf8')) as RetiredSigningKey[])
+      : outer.keys;
+    if (!Array.isArray(list) || list.some((k) => typeof k.kid !== 'string' || typeof k.n !== 'string' || typeof k.e !== 'string' || Number.isNaN(Date.parse(k.removeAfter)))) throw bad('are malformed');
+    return list;
+  } catch (err) {
+    if (err instanceof RootOfTrustError) throw err;
+    if (err instanceof SealError) throw bad(`do not open (${err.message})`);
+    throw bad('are not valid JSON');
+  }
+}
+
+/** Writes the retired list (sealed by the protector when there is one), atomically. */
+export function writeRetiredSigningKeys(keysDir: string, list: RetiredSigningKey[], protector?: KeyProtector): void {
+  const body = protector
+    ? { version: 1, protector: protector.kind, sealed: protector.seal(Buffer.from(JSON.stringify(list)), RETIRED_CONTEXT).toString('base64') }
+    : { version: 1, keys: list };
+  writeFileAtomic(path.join(keysDir, protector ? SEALED_RETIRED_SIGNING_KEYS_FILE : RETIRED_SIGNING_KEYS_FILE), `${JSON.stringify(body, null, 2)}\n`, 0o600);
+}
+
+/** Adds the retired keys to the current one: in the JWKS and for verification, each until its `removeAfter`. */
+async function withRetired(current: SigningKeys, retired: RetiredSigningKey[], now: () => number): Promise<SigningKeys> {
+  const live = retired.filter((k) => k.kid !== current.kid);
+  const verifiers = new Map<string, { key: CryptoKey; until: number; jwk: PublicSigningJwk }>();
+  for (const k of live) {
+    if ((await calculateJwkThumbprint({ kty: 'RSA', n: k.n, e: k.e }, 'sha256')) !== k.kid) throw new RootOfTrustError(`A retired token signing key (kid ${k.kid}) does not match its kid: the retired-key list was altered.`);
+    verifiers.set(k.kid, {
+      key: (await importJWK({ kty: 'RSA', n: k.n, e: k.e, alg: ALG }, ALG)) as CryptoKey,
+      until: Date.parse(k.removeAfter),
+      jwk: { kty: 'RSA', use: 'sig', kid: k.kid, n: k.n, e: k.e, alg: ALG },
+    });
+  }
+  return {
+    kid: current.kid,
+    alg: current.alg,
+    privateKey: current.privateKey,
+    publicKey: current.publicKey,
+    get jwks(): Jwks {
+      const t = now();
+      return { keys: [...current.jwks.keys, ...[...verifiers.values()].filter((v) => v.until > t).map((v) => v.jwk)] };
+    },
+    verificationKey: (kid) => {
+      const own = current.verificationKey(kid);
+      if (own) return own;
+      const v = verifiers.get(kid);
+      return v && v.until > now() ? v.key : undefined;
+    },
+  };
+}
+
+async function loadCurrentSigningKey(keysDir: string, protector?: KeyProtector): Promise<SigningKeys> {
   await ensurePrivateDir(keysDir);
   if (protector) {
     const sealedFile = path.join(keysDir, SEALED_SIGNING_KEY_FILE);

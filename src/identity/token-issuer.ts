@@ -16,7 +16,8 @@ export interface IssuedToken {
 export const PRINCIPAL_KIND_CLAIM = 'vigil_kind';
 
 const MIN_LIFETIME_SEC = 60;
-const MAX_LIFETIME_SEC = 24 * 60 * 60;
+/** The longest a token Vigil issues lives: a rotated-out signing key stays published at least this long. */
+export const MAX_LIFETIME_SEC = 24 * 60 * 60;
 
 export class TokenIssuer {
   constructor(
@@ -45,8 +46,9 @@ export class TokenIssuer {
       oid: p.objectId,
       appid: p.appId,
       azp: p.appId,
-      azpacr: p.kind === 'ManagedIdentity' ? '2' : '1', // how the client authenticated: 1 secret, 2 platform credential
-      idtyp: 'app',
+      // How the client authenticated: 0 public client (the portal, with PKCE), 1 secret, 2 platform credential.
+      azpacr: p.kind === 'User' ? '0' : p.kind === 'ManagedIdentity' ? '2' : '1',
+      idtyp: p.kind === 'User' ? 'user' : 'app',
       ver: '2.0',
       uti,
       [PRINCIPAL_KIND_CLAIM]: p.kind,

@@ -108,7 +108,7 @@ export class TokenVerifier {
       objectId: oid,
       appId,
       tenantId: tid,
-      kind: payload[PRINCIPAL_KIND_CLAIM] === 'ManagedIdentity' ? 'ManagedIdentity' : 'ServicePrincipal',
+      kind: payload[PRINCIPAL_KIND_CLAIM] === 'ManagedIdentity' ? 'ManagedIdentity' : payload[PRINCIPAL_KIND_CLAIM] === 'User' ? 'User' : 'ServicePrincipal',
       claims: { ...payload },
     };
   }

@@ -22,7 +22,7 @@ export interface Principal {
   objectId: string;
   appId: string;
   tenantId: string;
-  kind: 'ServicePrincipal' | 'ManagedIdentity';
+  kind: 'ServicePrincipal' | 'ManagedIdentity' | 'User';
   /** All claims of the verified token. */
   claims: Record<string, unknown>;
 }

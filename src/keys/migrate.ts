@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileExclusive } from '../identity/secure-files.js';
-import { parseStored, sealSigningKey, SEALED_SIGNING_KEY_FILE, SIGNING_KEY_FILE } from '../identity/signing-keys.js';
+import { parseStored, readRetiredSigningKeys, sealSigningKey, SEALED_RETIRED_SIGNING_KEYS_FILE, SEALED_SIGNING_KEY_FILE, SIGNING_KEY_FILE, writeRetiredSigningKeys } from '../identity/signing-keys.js';
 import { loadMasterKeys, newMasterKeySealed, readSealedMasterKey, sealedKeyFile, type MasterKeys } from './master-key.js';
 import { plainKeyFiles, RootOfTrustError, type KeyProtectionOptions } from './protector.js';
 import { openRootOfTrust } from './root-of-trust.js';
@@ -49,6 +49,11 @@ export async function protectKeys(dataDir: string, o: KeyProtectionOptions): Pro
       const stored = parseStored(readFileSync(plainSigning, 'utf8'), plainSigning);
       // Sealed only if no sealed key exists yet (a re-run keeps the one already sealed).
       await createFileExclusive(join(keysDir, SEALED_SIGNING_KEY_FILE), sealSigningKey(stored, protector), 0o600);
+    }
+    // Rotated-out signing keys (public halves) keep verifying their tokens: sealed too.
+    if (!existsSync(join(keysDir, SEALED_RETIRED_SIGNING_KEYS_FILE))) {
+      const retired = readRetiredSigningKeys(keysDir);
+      if (retired.length) writeRetiredSigningKeys(keysDir, retired, protector);
     }
     const removed = plainKeyFiles(dataDir);
     for (const f of removed) shred(f);

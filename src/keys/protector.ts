@@ -67,7 +67,7 @@ export const HOW_TO_PROVIDE: Record<ProtectorKind | 'any', string> = {
 export const protectorFile = (dataDir: string) => join(dataDir, 'keys', 'protector.json');
 /** The plain key files of the insecure mode (and of data folders from before #15). */
 export const plainKeyFiles = (dataDir: string) =>
-  ['storage-master.key', 'storage-master.next.key', 'token-signing.json'].map((f) => join(dataDir, 'keys', f)).filter((f) => existsSync(f));
+  ['storage-master.key', 'storage-master.next.key', 'token-signing.json', 'token-signing.retired.json'].map((f) => join(dataDir, 'keys', f)).filter((f) => existsSync(f));
 
 export interface ProtectorRecord {
   kind: 'vigil-key-protector';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSealedSigningKey, parseStored, SEALED_SIGNING_KEY_FILE, SIGNING_KEY_FILE } from '../identity/signing-keys.js';
+import { openSealedSigningKey, parseStored, readRetiredSigningKeys, RETIRED_SIGNING_KEYS_FILE, SEALED_RETIRED_SIGNING_KEYS_FILE, SEALED_SIGNING_KEY_FILE, SIGNING_KEY_FILE } from '../identity/signing-keys.js';
 import { loadMasterKeys, loadSealedMasterKeys, MASTER_KEY_ENV, sealedKeyFile, type MasterKeys } from './master-key.js';
 import { passphraseProtector, type Argon2idParams } from './passphrase-protector.js';
 import { pkcs11Protector, type Pkcs11Params } from './pkcs11-protector.js';
@@ -48,7 +48,7 @@ export interface OpenOptions {
   migrating?: boolean;
 }
 
-async function buildProtector(kind: ProtectorKind, o: KeyProtectionOptions, recordParams?: Record<string, unknown>): Promise<KeyProtector> {
+export async function buildProtector(kind: ProtectorKind, o: KeyProtectionOptions, recordParams?: Record<string, unknown>): Promise<KeyProtector> {
   const env = o.env ?? process.env;
   if (kind === 'passphrase') {
     const passphrase = o.masterPassphraseFile ? readSecretFile(o.masterPassphraseFile, 'master passphrase') : env[PASSPHRASE_ENV]!;
@@ -153,6 +153,11 @@ export async function verifyKeys(dataDir: string, root: RootOfTrust, env?: NodeJ
     } catch (err) {
       problems.push({ file: signingFile, message: (err as Error).message });
     }
+  }
+  try {
+    readRetiredSigningKeys(join(dataDir, 'keys'), root.protector);
+  } catch (err) {
+    problems.push({ file: join(dataDir, 'keys', root.protector ? SEALED_RETIRED_SIGNING_KEYS_FILE : RETIRED_SIGNING_KEYS_FILE), message: (err as Error).message });
   }
   return { master, problems };
 }

@@ -11,6 +11,7 @@ import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate,
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
 import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
+import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -73,6 +74,12 @@ const KNOWN_OPTIONS = new Set([
   'request_block_row_level_security', 'query_distribution_nodes_span', 'query_weakconsistency_session_id', 'queryconsistency',
 ]);
 
+/** Whether an expression calls a window function computed in two stages (T.STAGED_WINDOWS). */
+function containsStagedWindow(e: BoundExpr): boolean {
+  if (e.k === 'call') return T.STAGED_WINDOWS.has(e.fn) || e.args.some(containsStagedWindow);
+  if (e.k === 'path') return containsStagedWindow(e.target) || e.steps.some((s) => typeof s === 'object' && containsStagedWindow(s));
+  return false;
+}
 /** A call to a function that returns several columns (ScalarFunction.outputs). */
 function severalColumns(e: BoundExpr): e is BoundCall {
   return e.k === 'call' && e.fn.outputs !== undefined;
@@ -83,7 +90,9 @@ const OUTPUT_CONVERSIONS: Record<KqlType, string> = {
   datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
 };
 
-const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum']);
+/** The frame of a running window: from the first row to the current one. */
+const RUNNING = 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
+const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum', 'row_rank_dense', 'row_rank_min']);
 const MAX_CALL_DEPTH = 64;
 
 /** Names visible to a statement: let bindings, innermost last. */
@@ -175,9 +184,11 @@ class Binder {
       case 'qref':
       case 'unionSource':
       case 'searchSource':
-        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value, scope), name) };
+        // A let-bound tabular expression has no name of its own: union/search withsource call it
+        // union_arg<i> / search_arg<i>, as Kusto does (a plain table reference keeps the table's name).
+        return { kind: 'tabular', plan: this.bindTabular(value, scope) };
       case 'subquery':
-        return { kind: 'tabular', plan: this.withAsName(this.bindTabular(value.query, scope), name) };
+        return { kind: 'tabular', plan: this.bindTabular(value.query, scope) };
       case 'name': {
         // `let x = y;` — y may be a let (scalar/tabular) or a table
         const e = scope.lookup(value.name);
@@ -186,7 +197,7 @@ class Binder {
       }
       case 'call': {
         const r = this.bindCallOrTabular(value, EMPTY_ROW, scope);
-        return r.kind === 'tabular' ? { kind: 'tabular', plan: this.withAsName(r.plan, name) } : r;
+        return r;
       }
       default:
         return { kind: 'scalar', expr: this.bindExpr(value, EMPTY_ROW, scope) };
@@ -532,14 +543,21 @@ class Binder {
       }
       case 'project': {
         const names = new Names();
-        const bound = op.items.map((item) => this.bindScalar(item.expr, row, scope));
-        // Several-column functions are computed once, in hidden columns beneath the projection.
+        // Staged windows and several-column functions are computed in hidden columns beneath the projection.
+        let staged = input;
+        const bound = op.items.map((item) => {
+          const expr = this.bindScalar(item.expr, row, scope);
+          if (!containsStagedWindow(expr)) return expr;
+          const h = this.hoistStagedWindows(staged, expr);
+          staged = h.plan;
+          return h.expr;
+        });
         const multi = bound.flatMap((expr, i) => (severalColumns(expr) ? [i] : []));
-        const base = multi.length ? P.extend(input, multi.map((i, k) => ({ name: `\u0000m${k}`, expr: bound[i]! }))) : input;
+        const base = multi.length ? P.extend(staged, multi.map((i, k) => ({ name: `\u0000m${k}`, expr: bound[i]! }))) : staged;
         const cols = op.items.flatMap((item, i) => {
           const k = multi.indexOf(i);
           if (k < 0) return [{ name: this.columnName(item, bound[i]!, names), expr: bound[i]! }];
-          return this.outputColumns(item, bound[i] as BoundCall, P.columnRef(base, input.schema.length + k), names, true);
+          return this.outputColumns(item, bound[i] as BoundCall, P.columnRef(base, staged.schema.length + k), names, true);
         });
         return P.project(base, cols);
       }
@@ -1012,7 +1030,7 @@ class Binder {
     op.parts.forEach((part, i) => {
       const last = i === op.parts.length - 1;
       if (part.kind === 'text') {
-        re += op.parseKind === 'regex' ? part.value : regexEscape(part.value);
+        re += op.parseKind === 'regex' ? kustoRegexToRe2(part.value) : regexEscape(part.value);
         if (op.parseKind === 'regex') groups += T.countGroups(part.value);
       } else if (part.kind === 'star') {
         // A trailing * (simple/relaxed) may match nothing, so it never decides a match or a capture:
@@ -1428,7 +1446,17 @@ class Binder {
     const serialized = P.isSerialized(input);
     let hidden = 0;
     for (const item of op.items) {
-      const expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      let expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      if (containsStagedWindow(expr)) {
+        if (pending.length) plan = P.extend(plan, pending);
+        pending = [];
+        assignedHere = new Set();
+        const h = this.hoistStagedWindows(plan, expr);
+        plan = h.plan;
+        expr = h.expr;
+        schema = plan.schema.slice();
+        hidden++;
+      }
       if (severalColumns(expr)) {
         // computed once into a hidden column (dropped at the end), then one column per output
         if (pending.length) plan = P.extend(plan, pending);
@@ -1469,7 +1497,7 @@ class Binder {
     }
     if (pending.length) plan = P.extend(plan, pending);
     if (hidden) {
-      const keep = plan.schema.flatMap((c, i) => (c.name.startsWith('\u0000m') ? [] : [{ name: c.name, expr: P.columnRef(plan, i) }]));
+      const keep = plan.schema.flatMap((c, i) => (/^\u0000[ms]/.test(c.name) ? [] : [{ name: c.name, expr: P.columnRef(plan, i) }]));
       plan = P.project(plan, keep);
     }
     return plan;
@@ -1887,7 +1915,17 @@ class Binder {
       case 'row_number': {
         this.checkArity(e, 0, 2);
         if (args[0] && !isIntegral(args[0].type)) throw this.error(e.args[0]!.span, 'row_number(): the starting index must be an integer');
-        if (args[1]) throw this.error(e.args[1]!.span, "row_number(): the 'restart' argument is not supported");
+        if (args[1]) {
+          if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_number(): the 'restart' argument must be bool");
+          // numbering restarts at `start` on every row where restart is true
+          const start: BoundExpr = args[0] ?? { k: 'lit', type: 'long', value: 1n };
+          const pre: BoundExpr = { k: 'call', fn: T.windowFn('row_number', (a) => `(CASE WHEN coalesce(${a[0]!.sql}, FALSE) OR row_number() OVER () = 1 THEN row_number() OVER () END)`), args: [args[1]], type: 'long' };
+          const after = (h: BoundExpr): BoundExpr => ({
+            k: 'call', type: 'long', args: [h, start],
+            fn: T.windowFn('row_number', (a) => `(row_number() OVER () - max(${a[0]!.sql}) OVER (${RUNNING}) + CAST(${a[1]!.sql} AS BIGINT))`),
+          });
+          return { k: 'call', fn: T.stagedWindowFn('row_number', { pre, after }), args: [], type: 'long' };
+        }
         const fn = T.windowFn('row_number', (a) => `(row_number() OVER () ${a[0] ? `+ CAST(${a[0].sql} AS BIGINT) - 1` : ''})`);
         return { k: 'call', fn, args: args.slice(0, 1), type: 'long' };
       }
@@ -1915,13 +1953,81 @@ class Binder {
         this.checkArity(e, 1, 2);
         const x = args[0]!;
         if (!isNumeric(x.type) && x.type !== 'timespan') throw this.error(e.args[0]!.span, `row_cumsum(): expects a numeric value, got '${x.type}'`);
-        if (args[1]) throw this.error(e.args[1]!.span, "row_cumsum(): the 'restart' argument is not supported");
         const t: KqlType = x.type === 'int' ? 'long' : x.type;
+        if (args[1]) {
+          if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_cumsum(): the 'restart' argument must be bool");
+          // the running sum, less the running sum just before the last restart row
+          const pre: BoundExpr = {
+            k: 'call', type: 'dynamic', args: [x, args[1]],
+            fn: T.windowFn('row_cumsum', (a) => `struct_pack(c := sum(${a[0]!.sql}) OVER (${RUNNING}), b := (CASE WHEN coalesce(${a[1]!.sql}, FALSE) THEN sum(${a[0]!.sql}) OVER (${RUNNING}) - coalesce(${a[0]!.sql}, 0) END), n := (CASE WHEN coalesce(${a[1]!.sql}, FALSE) THEN row_number() OVER () END))`),
+          };
+          const after = (h: BoundExpr): BoundExpr => ({
+            k: 'call', type: t, args: [h],
+            fn: T.windowFn('row_cumsum', (a) => `CAST((${a[0]!.sql}).c - coalesce(arg_max((${a[0]!.sql}).b, (${a[0]!.sql}).n) OVER (${RUNNING}), 0) AS ${sqlTypeOf(t)})`),
+          });
+          return { k: 'call', fn: T.stagedWindowFn('row_cumsum', { pre, after }), args: [], type: t };
+        }
         const fn = T.windowFn('row_cumsum', (a) => `CAST(sum(${a[0]!.sql}) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${sqlTypeOf(t)})`);
         return { k: 'call', fn, args: [x], type: t };
       }
+      case 'row_rank_dense':
+      case 'row_rank_min': {
+        // A new rank starts where the term differs from the previous row's; `restart` starts the
+        // ranking over (at 1) on the rows where it is true, as on the first row.
+        this.checkArity(e, 1, 2);
+        const x = args[0]!;
+        if (x.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the term cannot be dynamic`);
+        if (args[1] && args[1].type !== 'bool') throw this.error(e.args[1]!.span, `${e.name}(): the 'restart' argument must be bool`);
+        const restart: BoundExpr = args[1] ?? { k: 'lit', type: 'bool', value: false };
+        const dense = e.name === 'row_rank_dense';
+        const call = (name: string, type: KqlType, as: BoundExpr[], emit: (a: { sql: string }[]) => string): BoundExpr =>
+          ({ k: 'call', type, args: as, fn: T.windowFn(name, emit) });
+        // stage 1: the row number where a run starts (f) and where a ranking starts (r)
+        const stage1 = call(e.name, 'dynamic', [x, restart], (a) => {
+          const v = x.type === 'string' ? `coalesce(${a[0]!.sql}, '')` : a[0]!.sql;
+          const starts = `(row_number() OVER () = 1 OR coalesce(${a[1]!.sql}, FALSE))`;
+          return `struct_pack(f := (CASE WHEN ${starts} OR ${v} IS DISTINCT FROM lag(${v}) OVER () THEN row_number() OVER () END), r := (CASE WHEN ${starts} THEN row_number() OVER () END))`;
+        });
+        if (!dense) {
+          // row_rank_min: the run's first row, counted from the ranking's first row
+          const after = (h: BoundExpr) => call(e.name, 'long', [h], (a) =>
+            `(max((${a[0]!.sql}).f) OVER (${RUNNING}) - max((${a[0]!.sql}).r) OVER (${RUNNING}) + 1)`);
+          return { k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage1, after }), args: [], type: 'long' };
+        }
+        // row_rank_dense: runs started so far (c), less those started before the ranking began (b).
+        // The latest non-null value of an increasing column is its running max(): two
+        // last_value(… IGNORE NULLS) windows in one SELECT give wrong answers in DuckDB 1.5.
+        const stage2 = (h1: BoundExpr) => call(e.name, 'dynamic', [h1], (a) =>
+          `struct_pack(c := count((${a[0]!.sql}).f) OVER (${RUNNING}), b := (CASE WHEN (${a[0]!.sql}).r IS NOT NULL THEN count((${a[0]!.sql}).f) OVER (${RUNNING}) - 1 END))`);
+        const stage3 = (h2: BoundExpr) => call(e.name, 'long', [h2], (a) =>
+          `((${a[0]!.sql}).c - max((${a[0]!.sql}).b) OVER (${RUNNING}))`);
+        const after = (h1: BoundExpr): BoundExpr => ({ k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage2(h1), after: stage3 }), args: [], type: 'long' });
+        return { k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage1, after }), args: [], type: 'long' };
+      }
     }
     throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
+  }
+
+  /**
+   * Computes the first stage of every staged window call in `expr` (T.STAGED_WINDOWS) into a hidden
+   * column of an extend over `plan`, and replaces the call by its second stage over that column.
+   */
+  private hoistStagedWindows(plan: P.PlanNode, expr: BoundExpr): { plan: P.PlanNode; expr: BoundExpr } {
+    let current = plan;
+    const visit = (e: BoundExpr): BoundExpr => {
+      if (e.k === 'call') {
+        const staged = T.STAGED_WINDOWS.get(e.fn);
+        if (staged) {
+          current = P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre }]);
+          return visit(staged.after(P.columnRef(current, current.schema.length - 1)));
+        }
+        return { ...e, args: e.args.map(visit) };
+      }
+      if (e.k === 'path') return { ...e, target: visit(e.target), steps: e.steps.map((s) => (typeof s === 'object' ? visit(s) : s)) };
+      return e;
+    };
+    const out = visit(expr);
+    return { plan: current, expr: out };
   }
 
   /** Binds an `in`/`has_any` list; dynamic array literals are expanded into their elements. */

@@ -467,6 +467,20 @@ class Parser {
 
   // ───────────── operators ─────────────
 
+  /** `( op | op … )`: operators applied to an implicit source (mv-apply's rows, a partition's subtable). */
+  private parseSubqueryOn(source: string): A.TabularExpr {
+    const open = this.expectOp('(');
+    this.enter(open);
+    let body: A.TabularExpr = { kind: 'tableRef', name: source, span: open.span };
+    do {
+      const o = this.parseOperator();
+      body = { kind: 'pipe', source: body, op: o, span: { start: open.span.start, end: o.span.end } };
+    } while (this.acceptOp('|'));
+    this.expectOp(')');
+    this.leave();
+    return body;
+  }
+
   private parseOperator(): A.Operator {
     const t = this.peek();
     const start = t.span.start;
@@ -680,15 +694,7 @@ class Parser {
           this.leave();
           return { kind: 'partition', column: col.name, columnSpan: col.span, body, withSource: true, span: this.span(start) };
         }
-        const open = this.expectOp('(');
-        this.enter(open);
-        let body: A.TabularExpr = { kind: 'tableRef', name: PARTITION_SOURCE, span: open.span };
-        do {
-          const o = this.parseOperator();
-          body = { kind: 'pipe', source: body, op: o, span: { start: open.span.start, end: o.span.end } };
-        } while (this.acceptOp('|'));
-        this.expectOp(')');
-        this.leave();
+        const body = this.parseSubqueryOn(PARTITION_SOURCE);
         return { kind: 'partition', column: col.name, columnSpan: col.span, body, withSource: false, span: this.span(start) };
       }
       case 'top-hitters': {
@@ -727,15 +733,7 @@ class Parser {
         let limit: A.Expr | undefined;
         if (this.acceptWord('limit')) limit = this.parseExpr();
         this.expectWord('on');
-        const open = this.expectOp('(');
-        this.enter(open);
-        let body: A.TabularExpr = { kind: 'tableRef', name: MV_APPLY_SOURCE, span: open.span };
-        do {
-          const o = this.parseOperator();
-          body = { kind: 'pipe', source: body, op: o, span: { start: open.span.start, end: o.span.end } };
-        } while (this.acceptOp('|'));
-        this.expectOp(')');
-        this.leave();
+        const body = this.parseSubqueryOn(MV_APPLY_SOURCE);
         const op: A.MvApplyOp = { kind: 'mv-apply', items, body, span: this.span(start) };
         if (itemIndex !== undefined) op.itemIndex = itemIndex;
         if (limit) op.limit = limit;
@@ -1703,6 +1701,14 @@ class Parser {
       }
       this.expectOp(']');
       return '[' + items.join(',') + ']';
+    }
+    // a nested dynamic(…) literal is its value (dynamic-to-json-function.md writes them)
+    if (t.kind === 'ident' && t.text === 'dynamic' && this.isOp('(', 1)) {
+      this.next();
+      this.expectOp('(');
+      const inner = this.parseJsonValue(depth + 1);
+      this.expectOp(')');
+      return inner;
     }
     if (this.acceptOp('{')) {
       const items: string[] = [];

@@ -253,6 +253,25 @@ export function windowFn(name: string, emit: ScalarFunction['emit']): ScalarFunc
   return f;
 }
 
+/**
+ * A window function that needs another window's result first (row_rank_dense, row_rank_min, the
+ * `restart` forms of row_number and row_cumsum): SQL cannot nest window functions, so `pre` is
+ * computed into a hidden column by an extend beneath, and the call is replaced by `after` over it.
+ */
+export interface StagedWindow {
+  pre: BoundExpr;
+  after: (hidden: BoundExpr) => BoundExpr;
+}
+export const STAGED_WINDOWS = new WeakMap<ScalarFunction, StagedWindow>();
+
+export function stagedWindowFn(name: string, staged: StagedWindow): ScalarFunction {
+  const f = windowFn(name, () => {
+    throw new Error(`${name}(): a staged window function reached SQL emission without its stage`);
+  });
+  STAGED_WINDOWS.set(f, staged);
+  return f;
+}
+
 /** `(SELECT first column FROM (plan) LIMIT 1)` — toscalar(). */
 export function scalarSubquery(plan: P.PlanNode): ScalarFunction {
   return customFn('toscalar', (_args, ctx) => `(SELECT s.${C(0)} FROM (${emitPlan(plan, ctx)}) AS s LIMIT 1)`);

@@ -17,7 +17,9 @@ import type {
   RoleAssignmentRecord,
   PurgeOperationRecord,
   ServicePrincipalRecord,
+  GroupRecord,
   UserAssignedIdentityRecord,
+  UserRecord,
   WorkspaceRecord,
 } from './records.js';
 
@@ -53,6 +55,8 @@ export class MetadataStore implements AssignmentSource {
     state.actionGroups ??= [];
     state.keyVaults ??= [];
     state.clusters ??= [];
+    state.users ??= [];
+    state.groups ??= [];
     return state;
   }
 
@@ -160,18 +164,58 @@ export class MetadataStore implements AssignmentSource {
     return this.version;
   }
 
+  /**
+   * The assignments that apply to a principal: its own, and those made to every group it is a member
+   * of (issue 18). This is what the access decision reads, so group grants work on every plane.
+   */
   roleAssignmentsFor(principalId: string): RoleAssignmentRecord[] {
     if (!this.assignmentIndex || this.assignmentIndex.version !== this.version) {
-      const byPrincipal = new Map<string, RoleAssignmentRecord[]>();
+      const direct = new Map<string, RoleAssignmentRecord[]>();
       for (const a of this.state.roleAssignments) {
         const key = a.principalId.toLowerCase();
-        const list = byPrincipal.get(key);
+        const list = direct.get(key);
         if (list) list.push(a);
-        else byPrincipal.set(key, [a]);
+        else direct.set(key, [a]);
+      }
+      const byPrincipal = new Map(direct);
+      for (const g of this.state.groups ?? []) {
+        const viaGroup = direct.get(g.objectId.toLowerCase());
+        if (!viaGroup) continue;
+        for (const m of g.members) {
+          const key = m.toLowerCase();
+          byPrincipal.set(key, [...(byPrincipal.get(key) ?? []), ...viaGroup]);
+        }
       }
       this.assignmentIndex = { version: this.version, byPrincipal };
     }
     return this.assignmentIndex.byPrincipal.get(principalId.toLowerCase()) ?? [];
+  }
+
+  users(): UserRecord[] {
+    return this.state.users ?? [];
+  }
+
+  userByObjectId(objectId: string): UserRecord | undefined {
+    return this.users().find((u) => eq(u.objectId, objectId));
+  }
+
+  userByPrincipalName(upn: string): UserRecord | undefined {
+    return this.users().find((u) => eq(u.userPrincipalName, upn));
+  }
+
+  groups(): GroupRecord[] {
+    return this.state.groups ?? [];
+  }
+
+  groupByObjectId(objectId: string): GroupRecord | undefined {
+    return this.groups().find((g) => eq(g.objectId, objectId));
+  }
+
+  /** What kind of directory object an object id names, or undefined when none. */
+  principalTypeOf(objectId: string): 'ServicePrincipal' | 'User' | 'Group' | undefined {
+    if (this.userByObjectId(objectId)) return 'User';
+    if (this.groupByObjectId(objectId)) return 'Group';
+    return this.principalExists(objectId) ? 'ServicePrincipal' : undefined;
   }
 
   roleAssignments(): RoleAssignmentRecord[] {
@@ -213,9 +257,13 @@ export class MetadataStore implements AssignmentSource {
     return this.state.servicePrincipals;
   }
 
-  /** A principal role assignments may name: a service principal or a managed identity (user-assigned, or a rule's system-assigned one). */
+  /**
+   * A principal that may hold tokens: a service principal, a managed identity (user-assigned, or a
+   * rule's system-assigned one) or an enabled user. Groups hold no tokens (see principalTypeOf).
+   */
   principalExists(objectId: string): boolean {
     return (
+      this.users().some((u) => u.accountEnabled && eq(u.objectId, objectId)) ||
       this.servicePrincipalByObjectId(objectId) !== undefined ||
       this.userAssignedIdentityByPrincipalId(objectId) !== undefined ||
       (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId)) ||

@@ -60,11 +60,39 @@ export interface WorkspaceRecord {
   /** The dedicated cluster the workspace is linked to (`linkedServices/cluster`, issue #15). */
   clusterResourceId?: string;
   linkedAt?: string;
+  /** Saved searches (`…/workspaces/{ws}/savedSearches`, issue 18); absent until the first one. */
+  savedSearches?: SavedSearchRecord[];
+}
+
+export interface SavedSearchRecord {
+  /** The resource name (Azure's saved search id). */
+  name: string;
+  category: string;
+  displayName: string;
+  query: string;
+  functionAlias?: string;
+  functionParameters?: string;
+  version: number;
+  tags?: { name: string; value: string }[];
+  etag: string;
+  createdBy: string;
+  updatedAt: string;
 }
 
 export interface StreamColumn {
   name: string;
   type: 'string' | 'int' | 'long' | 'real' | 'boolean' | 'dynamic' | 'datetime';
+}
+
+/** `properties.dataSources.syslog[]` of a rule (src/control/dcr-syslog-sources.ts). */
+export interface SyslogDataSource {
+  name: string;
+  /** `Microsoft-Syslog` and/or `Microsoft-CommonSecurityLog`. */
+  streams: string[];
+  /** DCR facility names (`auth`, `local4`, … or `*`). */
+  facilityNames: string[];
+  /** DCR level names (`Warning`, … or `*`). */
+  logLevels: string[];
 }
 
 export interface DataCollectionRuleRecord {
@@ -80,6 +108,8 @@ export interface DataCollectionRuleRecord {
   streamDeclarations: Record<string, { columns: StreamColumn[] }>;
   destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
   dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
+  /** Agent data sources (only syslog so far); built-in streams they produce need no declaration. */
+  dataSources?: { syslog?: SyslogDataSource[] };
   createdAt: string;
 }
 
@@ -96,6 +126,34 @@ export interface ServicePrincipalRecord {
   displayName: string;
   tenantId: string;
   secrets: ServicePrincipalSecret[];
+  createdAt: string;
+}
+
+/**
+ * A user of the portal (issue 18): signs in with a password (argon2id hash only) and a TOTP code.
+ * Role assignments name its object id, directly or through a group.
+ */
+export interface UserRecord {
+  objectId: string;
+  /** Sign-in name, e.g. `alice@vigil.local`; unique, compared case-insensitively. */
+  userPrincipalName: string;
+  displayName: string;
+  passwordHash: string;
+  /**
+   * The TOTP shared secret (base32). It must be readable to check codes, so it is not hashed; it is
+   * protected like the rest of metadata.json (0600 in a 0700 folder).
+   */
+  totpSecret: string;
+  accountEnabled: boolean;
+  createdAt: string;
+}
+
+/** A security group: role assignments made to it apply to its members (users and service principals). */
+export interface GroupRecord {
+  objectId: string;
+  displayName: string;
+  /** Object ids of the members (not nested groups). */
+  members: string[];
   createdAt: string;
 }
 
@@ -222,6 +280,9 @@ export interface MetadataState {
   /** Added with issue 13 (defaulted to [] on load). */
   scheduledQueryRules?: ScheduledQueryRuleRecord[];
   actionGroups?: ActionGroupRecord[];
+  /** Added with issue 18 (portal users and groups; defaulted to [] on load). */
+  users?: UserRecord[];
+  groups?: GroupRecord[];
   /** Added with issue 15 (customer-managed keys; defaulted to [] on load). */
   keyVaults?: KeyVaultRecord[];
   clusters?: ClusterRecord[];

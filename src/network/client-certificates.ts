@@ -15,7 +15,11 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 
 /** The subject CN of a verified client certificate on this request's connection, if any. */
 export function verifiedClientCertificateCn(req: IncomingMessage): string | undefined {
-  const socket = req.socket as Partial<TLSSocket>;
+  return verifiedSocketCertificateCn(req.socket as Partial<TLSSocket>);
+}
+
+/** The subject CN of the verified client certificate of a TLS connection (also the syslog listeners'), if any. */
+export function verifiedSocketCertificateCn(socket: Partial<TLSSocket>): string | undefined {
   if (!socket.authorized || typeof socket.getPeerX509Certificate !== 'function') return undefined;
   const cert = socket.getPeerX509Certificate();
   if (!cert) return undefined;
@@ -27,7 +31,7 @@ export function verifiedClientCertificateCn(req: IncomingMessage): string | unde
 export function clientCertificateCaller(req: IncomingMessage, metadata: MetadataStore): Caller | undefined {
   const cn = verifiedClientCertificateCn(req);
   if (cn === undefined) return undefined;
-  const sp = metadata.servicePrincipalByAppId(cn);
+  const sp = certificatePrincipal(cn, metadata);
   if (!sp) {
     throw new ApiError(
       401,
@@ -35,5 +39,11 @@ export function clientCertificateCaller(req: IncomingMessage, metadata: Metadata
       `The client certificate's subject CN '${cn.slice(0, 64)}' is not the client id of a service principal of this Vigil. Issue the certificate with CN=<appId>, or send a bearer token.`,
     );
   }
-  return { objectId: sp.objectId, appId: sp.appId, tenantId: sp.tenantId };
+  return sp;
+}
+
+/** The service principal a certificate CN names (its client id), or undefined. */
+export function certificatePrincipal(cn: string, metadata: MetadataStore): Caller | undefined {
+  const sp = metadata.servicePrincipalByAppId(cn);
+  return sp ? { objectId: sp.objectId, appId: sp.appId, tenantId: sp.tenantId } : undefined;
 }

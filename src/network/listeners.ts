@@ -111,5 +111,6 @@ export async function startPrivateListeners(
  */
 export function isControlPlanePath(url: string): boolean {
   const path = url.split('?')[0]!.replace(/\/{2,}/g, '/').toLowerCase();
-  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0';
+  // `/vigil/…`: Vigil's own operator endpoints (the syslog listeners' counters).
+  return path.startsWith('/subscriptions') || path.startsWith('/v1.0/') || path === '/v1.0' || path.startsWith('/vigil/') || path.startsWith('/providers/') || path.startsWith('/operator/lockbox');
 }

@@ -11,6 +11,7 @@ import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
 import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
+import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
 export interface QueryLimitsConfig {
@@ -44,6 +45,8 @@ export interface QueryRequest {
   signal?: AbortSignal;
   /** Filled in as the query runs, for the query audit (LAQueryLogs). */
   trace?: QueryTrace;
+  /** An operator's approved Customer Lockbox request: replaces RBAC for its one workspace (src/lockbox). */
+  lockbox?: LockboxGrant;
 }
 
 /** What a query used and read, for its LAQueryLogs record (src/audit/query-audit.ts). */
@@ -122,13 +125,19 @@ export class QueryService {
       if (!req.workspace) throw new Error('QueryRequest needs a workspace or a resourceId');
       const primary = req.workspace;
       const workspaces = [primary, ...req.additionalWorkspaces.filter((w) => w.customerId !== primary.customerId)];
-      for (const w of workspaces) {
-        if (!this.canQueryWorkspace(req.caller, w)) throw insufficientAccess(`the caller may not query workspace '${w.customerId}'.`);
+      if (req.lockbox) {
+        // An operator under an approved lockbox request: its one workspace, nothing else (the grant was checked by src/lockbox).
+        if (workspaces.length !== 1 || primary.customerId !== req.lockbox.workspaceId) throw insufficientAccess(`Customer Lockbox request '${req.lockbox.requestId}' covers one workspace only.`);
+        if (req.lockbox.expires.getTime() <= Date.now()) throw insufficientAccess(`the access window of Customer Lockbox request '${req.lockbox.requestId}' is over.`);
+      } else {
+        for (const w of workspaces) {
+          if (!this.canQueryWorkspace(req.caller, w)) throw insufficientAccess(`the caller may not query workspace '${w.customerId}'.`);
+        }
       }
       context = { kind: 'workspace', workspaces };
     }
     // The one table resolver: authorization of every table reference, and the _ResourceId filter in resource context.
-    const resolver = this.access.resolverFor(req.caller, context);
+    const resolver = this.access.resolverFor(req.caller, context, req.lockbox);
     let compiled;
     try {
       compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan });

@@ -35,7 +35,7 @@
  * `InsufficientAccessError`; wildcard forms (`listTables`) list only readable tables, so denied ones
  * are skipped silently, as Azure does.
  */
-import { actionMatches, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller } from '../authz/authorize.js';
+import { actionMatches, grantsOf, isAllowed, isGrantedAtOrBelow, resolveRole, type Caller, type Grant } from '../authz/authorize.js';
 import { OWNER_ROLE_ID } from '../authz/role-definitions.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import type { ColumnSchema, ResolvedTable, TableResolver } from '../kql/index.js';
@@ -47,6 +47,7 @@ import { tableSchema } from '../metadata/standard-columns.js';
 import { findWorkspaceTable, isAuditTable } from '../metadata/standard-tables.js';
 import { ApiError } from '../errors/api-error.js';
 import type { LogStore, TableGrant } from '../store/store.js';
+import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
 export type QueryContext =
   | { kind: 'workspace'; workspaces: WorkspaceRecord[] }
@@ -109,6 +110,28 @@ export class TableAccess {
     );
   }
 
+  /**
+   * Why the caller may (or may not) query a table in workspace context, for the portal's Access page:
+   * the decision itself is canQueryWorkspace + canReadTable (the very checks a query meets); the grants
+   * are the assignments behind each half, from the same assignment source and role matching.
+   */
+  explainTableRead(caller: Caller, w: WorkspaceRecord, table: string): { canQuery: boolean; canRead: boolean; auditTable: boolean; workspaceGrants: Grant[]; tableGrants: Grant[] } {
+    const scope = tableResourceId(w, table);
+    const canQuery = this.canQueryWorkspace(caller, w);
+    const tableGrants = [
+      ...grantsOf(this.metadata, caller.objectId, `Microsoft.OperationalInsights/workspaces/query/${table}/read`, scope),
+      ...(/_CL$/i.test(table) ? grantsOf(this.metadata, caller.objectId, 'Microsoft.OperationalInsights/workspaces/query/Tables.Custom/read', scope) : []),
+      ...grantsOf(this.metadata, caller.objectId, TABLE_DATA_READ, scope, 'dataAction'),
+    ].filter((g, i, all) => all.findIndex((x) => x.assignment.name === g.assignment.name) === i);
+    return {
+      canQuery,
+      canRead: canQuery && this.canReadTable(caller, w, table),
+      auditTable: isAuditTable(table),
+      workspaceGrants: grantsOf(this.metadata, caller.objectId, QUERY_READ, workspaceResourceId(w)),
+      tableGrants,
+    };
+  }
+
   /** An assignment made on the table itself (not inherited from the workspace or above) that lets the caller read it. */
   hasTableLevelGrant(caller: Caller, w: WorkspaceRecord, table: string): boolean {
     const scope = tableResourceId(w, table);
@@ -151,12 +174,21 @@ export class TableAccess {
     return isAllowed(this.metadata, caller, 'Microsoft.Insights/logs/*/read', resourceId);
   }
 
-  /** The one resolver for a query: every table reference of every construct comes through here. */
-  resolverFor(caller: Caller, ctx: QueryContext): AccessResolver {
+  /**
+   * The one resolver for a query: every table reference of every construct comes through here.
+   * With `lockbox` (an operator's approved Customer Lockbox request, src/lockbox), RBAC is not asked:
+   * the grant covers the tables of its one workspace except Auxiliary ones (as in Azure), and no
+   * workspace() or resource() reference.
+   */
+  resolverFor(caller: Caller, ctx: QueryContext, lockbox?: LockboxGrant): AccessResolver {
     const workspaces = ctx.kind === 'workspace' ? ctx.workspaces : this.metadata.workspaces();
     const resourceScope = ctx.kind === 'resource' ? normalizeScope(ctx.resourceId) : undefined;
     const readable = (w: WorkspaceRecord, t: TableRecord) =>
-      ctx.kind === 'workspace' ? this.canReadTable(caller, w, t.name) : this.canReadTableForResource(caller, w, t.name, ctx.resourceId);
+      lockbox
+        ? ctx.kind === 'workspace' && w.customerId === lockbox.workspaceId && t.plan !== 'Auxiliary'
+        : ctx.kind === 'workspace'
+          ? this.canReadTable(caller, w, t.name)
+          : this.canReadTableForResource(caller, w, t.name, ctx.resourceId);
     const used = new Set<WorkspaceRecord>();
 
     const granted = new Map<string, TableGrant>();
@@ -175,6 +207,9 @@ export class TableAccess {
         const t = findTable(w, name);
         if (!t) continue;
         if (!readable(w, t)) {
+          if (lockbox && t.plan === 'Auxiliary') {
+            throw insufficientAccess(`table '${t.name}' has the Auxiliary plan: Customer Lockbox access does not cover Auxiliary tables, as in Azure.`);
+          }
           denied ??= t.name;
           continue;
         }
@@ -226,6 +261,7 @@ export class TableAccess {
     };
 
     const resolveQualifiedTable = (kind: 'workspace' | 'resource' | 'app', id: string, table: string): ResolvedTable | undefined => {
+      if (lockbox) throw insufficientAccess(`Customer Lockbox access covers only the workspace of request '${lockbox.requestId}': ${kind}('${id}') references are refused.`);
       if (kind === 'app') {
         throw new ApiError(400, 'BadArgumentError', `app('${id}') refers to Application Insights, which Vigil does not serve; query a workspace() or a resource() instead.`);
       }

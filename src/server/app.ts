@@ -11,6 +11,11 @@ import { controlRoutes } from '../control/routes.js';
 import { graphRoutes } from '../graph/routes.js';
 import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
 import { identityRoutes } from '../identity/routes.js';
+import { signInRoutes } from '../identity/sign-in-routes.js';
+import { AuthorizationCodes, SessionStore } from '../identity/sign-in-state.js';
+import { normalizeAudience } from '../identity/token-verifier.js';
+import { directoryRoutes } from '../graph/directory-routes.js';
+import { portalRoutes } from '../portal/routes.js';
 import { loadOrCreateSigningKeys } from '../identity/signing-keys.js';
 import { TokenIssuer } from '../identity/token-issuer.js';
 import { TokenVerifier } from '../identity/token-verifier.js';
@@ -23,7 +28,7 @@ import { queryRoutes } from '../query/routes.js';
 import { StorageEngine, type EngineOptions } from '../store/engine.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ALL_AUDIENCES, withBaseUrl } from '../identity/audiences.js';
-import { initialState, writeBootstrapFile, type BootstrapInfo } from './bootstrap.js';
+import { initialState, writeBootstrapFile, writeOperatorFile, type BootstrapInfo } from './bootstrap.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { ensureTlsMaterial } from './tls.js';
 import { CertificateWatcher, HSTS_VALUE, readCertificatePair, tlsPolicy } from './tls-policy.js';
@@ -49,6 +54,13 @@ import { KeyStore } from '../keyvault/key-store.js';
 import { DEFAULT_KEY_VAULT_DNS_SUFFIX, KeyVaultService } from '../keyvault/service.js';
 import { ClusterKeys, DEFAULT_CMK_KEY_CACHE_SECONDS, gatedStore } from '../keyvault/cluster-keys.js';
 import { keyVaultRoutes } from '../keyvault/routes.js';
+import type { SyslogListenerSpec } from '../syslog/options.js';
+import { startSyslogListeners, type SyslogListeners } from '../syslog/listeners.js';
+import { DEFAULT_PIPELINE_LIMITS, SyslogPipeline, type PipelineLimits } from '../syslog/pipeline.js';
+import { syslogRoutes } from '../syslog/routes.js';
+import { LockboxRequests, AZURE_LIFETIMES } from '../lockbox/requests.js';
+import { LockboxService } from '../lockbox/lockbox-service.js';
+import { lockboxRoutes } from '../lockbox/routes.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -76,6 +88,11 @@ export interface ServerOptions {
     /** `private-only`: the control plane answers only on private listeners. */
     controlPlaneAccess?: 'everywhere' | 'private-only';
   };
+  /** Customer Lockbox (src/lockbox): shorter lifetimes than Azure's 4 days / 8 hours, for tests. */
+  lockbox?: {
+    pendingLifetimeSeconds?: number;
+    approvalDurationSeconds?: number;
+  };
   /** Log search alerts (src/alerts). */
   alerts?: {
     /** Shortest evaluationFrequency a rule may have, in seconds (default 60, as Azure). */
@@ -94,6 +111,14 @@ export interface ServerOptions {
     /** How long an unwrapped cluster key is trusted before the vault is asked again (default 60). */
     cmkKeyCacheSeconds?: number;
   };
+  /** Syslog receivers (src/syslog): TLS, loopback TCP/UDP, into the Syslog and CommonSecurityLog tables. */
+  syslog?: {
+    listeners: SyslogListenerSpec[];
+    /** Rules for listeners that name none (`--syslog-dcr`). */
+    defaultDcrs?: string[];
+    maxMessageBytes?: number;
+    limits?: Partial<PipelineLimits>;
+  };
 }
 
 export interface RunningServer {
@@ -101,6 +126,8 @@ export interface RunningServer {
   endpoint: string;
   /** `https://ADDRESS:PORT` of each private listener, in the order given. */
   privateEndpoints: string[];
+  /** The syslog listeners with the ports they listen on. */
+  syslogListeners: { transport: string; address: string; port: number }[];
   bootstrap: BootstrapInfo;
   /** What protects the keys (the root of trust), for the start banner. */
   keyProtection: string;
@@ -162,9 +189,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const publicMutualTls = mutualTls(net.publicClientCaFile);
 
   let adminSecret: string | undefined;
-  const { state, adminSecret: secret } = await initialState();
+  const { state, adminSecret: secret, operatorSecret } = await initialState();
   const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
-  if (created) adminSecret = secret;
+  if (created) {
+    adminSecret = secret;
+    writeOperatorFile(opts.dataDir, metadata.snapshot(), operatorSecret);
+  }
 
   const logStore = await StorageEngine.open({
     ...opts.storage,
@@ -277,6 +307,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
   const auditor = new QueryAuditor(metadata, auditSink, (ref) => queryService.findWorkspace(ref));
+  const lockbox = new LockboxService(
+    metadata,
+    new LockboxRequests(opts.dataDir, {
+      pendingMs: (opts.lockbox?.pendingLifetimeSeconds ?? AZURE_LIFETIMES.pendingMs / 1000) * 1000,
+      approvalMs: (opts.lockbox?.approvalDurationSeconds ?? AZURE_LIFETIMES.approvalMs / 1000) * 1000,
+    }),
+    activity,
+  );
   let listeningPort: number | undefined;
   const alerts = new AlertService({
     dataDir: opts.dataDir,
@@ -299,6 +337,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES, ...keyVaults.audiences()];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
   const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
+  // Users (issue 18): sign-in sessions and authorization codes for the portal, in memory.
+  const signInSessions = new SessionStore();
+  const authorizationCodes = new AuthorizationCodes();
   await app.register(identityRoutes, {
     directory,
     issuer,
@@ -307,13 +348,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowedAudiences: audiences,
     extraAudiences: baseUrlAudience,
     discoveryAliases: ['organizations', 'common'],
+    userCodeGrant: {
+      codes: authorizationCodes,
+      activeUser: (id) => {
+        const u = metadata.userByObjectId(id);
+        return u?.accountEnabled ? u : undefined;
+      },
+    },
   });
+  await app.register(signInRoutes, {
+    metadata,
+    baseUrls: () => [publicBaseUrl(), ...privateBaseUrls].filter(Boolean),
+    audienceAllowed: (r) => [...audiences, ...baseUrlAudience()].some((a) => normalizeAudience(a) === normalizeAudience(r)),
+    sessions: signInSessions,
+    codes: authorizationCodes,
+  });
+  await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
-  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, cmkStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  const ingestService = new IngestService(metadata, cmkStore);
+  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  let syslog: SyslogListeners | undefined;
+  const syslogPipeline = opts.syslog?.listeners.length
+    ? new SyslogPipeline((id) => metadata.dataCollectionRuleByImmutableId(id), (rule, stream, rows) => ingestService.ingest(rule, stream, rows), (level, message) => app.log[level](message), { ...DEFAULT_PIPELINE_LIMITS, ...opts.syslog.limits })
+    : undefined;
+  await app.register(syslogRoutes, { metadata, authenticate, listeners: () => syslog?.listeners ?? [], defaultDcrs: opts.syslog?.defaultDcrs ?? [], pipeline: () => syslogPipeline?.stats });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, keyVaults, clusterKeys });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, keyVaults, clusterKeys });
   await app.register(keyVaultRoutes, { keyVaults, authenticate, activity, publicBaseUrl, tenantId: metadata.tenantId, onKeyChanged: (vault, key) => clusterKeys.onKeyChanged(vault, key) });
+  await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
   await app.register(graphRoutes, { metadata, authenticate });
+  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.
@@ -327,16 +391,30 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const privateMutualTls = privateSpecs.map((l) => mutualTls(l.clientCaFile));
     privateListeners = await startPrivateListeners(privateSpecs, (l) => ({ ...httpsOptions, ...privateMutualTls[privateSpecs.indexOf(l)] }), app.routing, answerClientError);
     privateBaseUrls = privateListeners.listeners.map((l) => l.url);
+    if (syslogPipeline) {
+      syslog = await startSyslogListeners(opts.syslog!.listeners, {
+        metadata,
+        pipeline: syslogPipeline,
+        tlsOptions: () => httpsOptions,
+        maxMessageBytes: opts.syslog!.maxMessageBytes ?? 64 * 1024,
+        defaultDcrs: opts.syslog!.defaultDcrs ?? [],
+        log: (level, message) => app.log[level](message),
+      });
+    }
     if (net.tlsCertFile && net.tlsKeyFile) {
       const servers: [import('node:https').Server, { ca?: string }][] = [
         [app.server as unknown as import('node:https').Server, publicMutualTls],
         ...privateListeners.servers.map((s, i) => [s, privateMutualTls[i]!] as [import('node:https').Server, { ca?: string }]),
       ];
+      // The syslog TLS listeners present the same certificate, reloaded with it.
+      const syslogTls = (syslog?.listeners ?? []).filter((l) => l.tlsServer);
       watcher = new CertificateWatcher(net.tlsCertFile, net.tlsKeyFile, certificate, (pair) => {
         for (const [server, mtls] of servers) server.setSecureContext({ ...tlsPolicy(), ...pair, ...(mtls.ca ? { ca: mtls.ca } : {}) });
+        for (const l of syslogTls) l.tlsServer!.setSecureContext({ ...tlsPolicy(), ...pair, ...(l.spec.clientCaFile ? { ca: readFileSync(l.spec.clientCaFile, 'utf8') } : {}) });
       }, (level, message) => app.log[level](message));
     }
   } catch (err) {
+    await syslog?.close();
     await privateListeners?.close();
     await app.close();
     throw err;
@@ -351,19 +429,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   purge.resume();
   exporter.start();
   alerts.start();
+  lockbox.start();
 
   return {
     app,
     endpoint,
     privateEndpoints: privateListeners.listeners.map((l) => l.url),
+    syslogListeners: (syslog?.listeners ?? []).map((l) => ({ transport: l.spec.transport, address: l.stats.address, port: l.stats.port })),
     bootstrap,
     keyProtection: root.protector ? `sealed by ${root.description}` : `NOT PROTECTED: ${root.description}`,
     async close() {
       watcher?.close();
+      // Syslog first: stop receiving, then hand what is queued to the store before it closes.
+      await syslog?.close();
+      await syslogPipeline?.close();
       await privateListeners?.close();
       await app.close();
       await exporter.close();
       await alerts.close();
+      lockbox.close();
       purge.close();
       await purge.idle();
       await auditSink.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MONITORING_METRICS_PUBLISHER_ROLE_ID, OWNER_ROLE_ID } from '../authz/role-definitions.js';
+import { MONITORING_METRICS_PUBLISHER_ROLE_ID, OWNER_ROLE_ID, VIGIL_OPERATOR_ROLE_ID } from '../authz/role-definitions.js';
 import { newWorkspace } from '../control/workspaces.js';
 import type { MetadataState } from '../metadata/records.js';
 import { workspaceResourceId } from '../metadata/resource-ids.js';
@@ -31,7 +31,7 @@ export const DEFAULT_LOCATION = 'local';
  * `default`, and an admin service principal holding Owner (and Monitoring Metrics Publisher) on the subscription. Returns the admin's
  * secret too: it is shown once (in bootstrap.json) and stored only as a hash.
  */
-export async function initialState(): Promise<{ state: MetadataState; adminSecret: string }> {
+export async function initialState(): Promise<{ state: MetadataState; adminSecret: string; operatorSecret: string }> {
   const tenantId = randomUUID();
   const subscriptionId = randomUUID();
   const adminSecret = generateClientSecret();
@@ -44,6 +44,17 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     secrets: [{ keyId: randomUUID(), hash: await hashSecret(adminSecret), endDateTime: '2299-12-31T00:00:00Z', displayName: 'bootstrap' }],
     createdAt: now,
   };
+  // The operator principal (Customer Lockbox): the people who run the server sign in as it, and it
+  // holds only the Vigil Operator role, which reaches workspace data only under an approved request.
+  const operatorSecret = generateClientSecret();
+  const operator = {
+    objectId: randomUUID(),
+    appId: randomUUID(),
+    displayName: 'vigil-operator',
+    tenantId,
+    secrets: [{ keyId: randomUUID(), hash: await hashSecret(operatorSecret), endDateTime: '2299-12-31T00:00:00Z', displayName: 'bootstrap' }],
+    createdAt: now,
+  };
   const state: MetadataState = {
     version: 1,
     tenantId,
@@ -51,7 +62,7 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     resourceGroups: [{ subscriptionId, name: 'default', location: DEFAULT_LOCATION }],
     workspaces: [newWorkspace(subscriptionId, 'default', 'default', DEFAULT_LOCATION)],
     dataCollectionRules: [],
-    servicePrincipals: [admin],
+    servicePrincipals: [admin, operator],
     // Owner manages everything; as in Azure, sending logs is a dataAction that Owner does not hold,
     // so the admin also gets Monitoring Metrics Publisher to make the first upload work.
     roleAssignments: [OWNER_ROLE_ID, MONITORING_METRICS_PUBLISHER_ROLE_ID].map((roleId) => ({
@@ -61,7 +72,14 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
       principalId: admin.objectId,
       principalType: 'ServicePrincipal' as const,
       createdOn: now,
-    })),
+    })).concat([{
+      name: randomUUID(),
+      scope: `/subscriptions/${subscriptionId}`,
+      roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${VIGIL_OPERATOR_ROLE_ID}`,
+      principalId: operator.objectId,
+      principalType: 'ServicePrincipal' as const,
+      createdOn: now,
+    }]),
     roleDefinitions: [],
     userAssignedIdentities: [],
     locks: [],
@@ -70,7 +88,7 @@ export async function initialState(): Promise<{ state: MetadataState; adminSecre
     scheduledQueryRules: [],
     actionGroups: [],
   };
-  return { state, adminSecret };
+  return { state, adminSecret, operatorSecret };
 }
 
 /**
@@ -110,4 +128,19 @@ export function writeBootstrapFile(dataDir: string, state: MetadataState, endpoi
     process.stderr.write(`vigil warn: ${path} could not be updated (${(err as Error).message}); it may name an old endpoint until the next start\n`);
   }
   return info;
+}
+
+/** The operator's credentials (`operator.json`, 0600), written once, on first start: Customer Lockbox's operator side (`vigil operator …`). */
+export interface OperatorInfo {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  objectId: string;
+}
+
+export function writeOperatorFile(dataDir: string, state: MetadataState, secret: string): void {
+  const p = state.servicePrincipals.find((x) => x.displayName === 'vigil-operator');
+  if (!p) return;
+  const info: OperatorInfo = { tenantId: state.tenantId, clientId: p.appId, clientSecret: secret, objectId: p.objectId };
+  writeFileAtomic(join(dataDir, 'operator.json'), `${JSON.stringify(info, null, 2)}\n`, 0o600);
 }

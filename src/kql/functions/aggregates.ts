@@ -1,7 +1,8 @@
 /** aggregates.ts — summarize aggregates (count, sum, percentiles, make_list, dcount, …). */
 import { type AggregateFunction, type ArgInfo, type BoundExpr, type EmitContext, type ScalarFunction, type SqlArg } from '../bound.js';
 import { literalSql, toDynamicSql, toStringSql } from '../sqlexpr.js';
-import { isNumeric, type KqlType } from '../types.js';
+import { sqlString } from '../sql.js';
+import { isIntegral, isNumeric, type KqlType } from '../types.js';
 import { fail, as, notDynamic, fn, isDynamic, intLike, constArray, fromElems, letSql, numText } from './define.js';
 import { asMap } from './dynamic.js';
 
@@ -232,6 +233,14 @@ const AGG_EXTRAS: AggSpec[] = [
   { name: 'hll_if', minArgs: 2, maxArgs: 3, prefix: 'hll', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
   { name: 'hll_merge', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('hll_merge', isDynamic, 'an hll() value')(a), 'dynamic'), emit: (a, f) => kmvJson(`list_distinct(flatten(list(TRY_CAST(${a[0]!.sql} AS UBIGINT[]))${f}))`) },
   {
+    name: 'percentilesw_array', minArgs: 3, maxArgs: 64, prefix: 'percentiles',
+    bind(a) { requireWeighted(a, 'percentilesw_array'); percentileList(a, 2, 'percentilesw_array'); return 'dynamic'; },
+    emit(a, f) {
+      const ps = JSON.stringify(percentileList(a, 2, 'percentilesw_array'));
+      return `coalesce(CAST(kql_weighted_percentiles(${weightedPairs(a, f)}, ${sqlString(ps)}) AS JSON), CAST('[]' AS JSON))`;
+    },
+  },
+  {
     name: 'percentiles_array', minArgs: 2, maxArgs: 64, prefix: 'percentiles',
     bind(a) { requirePercentileInput(a, 'percentiles_array'); percentileList(a, 1, 'percentiles_array'); return 'dynamic'; },
     emit(a, f) {
@@ -270,6 +279,56 @@ const percentilesAgg: AggregateFunction = {
   },
 };
 
+/**
+ * percentilew(x, w, p) / percentilesw(x, w, p…) / percentilesw_array: weighted nearest-rank
+ * percentiles, computed by the KQL runtime (kql_weighted_percentile) over the group's (value,
+ * weight) pairs. Numeric and timespan values; the answer has the value's type.
+ */
+function requireWeighted(args: ArgInfo[], fnName: string): void {
+  const t = args[0]!.type;
+  if (!isNumeric(t) && t !== 'timespan') fail(`${fnName}(): expects a numeric or timespan value`, 0);
+  if (!isIntegral(args[1]!.type)) fail(`${fnName}(): the weight must be an integer`, 1);
+}
+const weightedPairs = (a: SqlArg[], f: string) =>
+  `CAST(to_json(list(struct_pack(v := CAST(${as(a[0]!, a[0]!.type === 'timespan' ? 'long' : 'real')} AS DOUBLE), w := CAST(${as(a[1]!, 'long')} AS DOUBLE)))${f}) AS VARCHAR)`;
+const fromDouble = (sql: string, t: KqlType) => (t === 'real' ? sql : t === 'decimal' ? `CAST(${sql} AS DECIMAL(38,18))` : `CAST(${sql} AS BIGINT)`);
+
+const percentilew: AggregateFunction = {
+  name: 'percentilew',
+  minArgs: 3,
+  maxArgs: 3,
+  bind(args) {
+    requireWeighted(args, 'percentilew');
+    percentileList(args, 2, 'percentilew');
+    return percentileValueType(args[0]!.type);
+  },
+  honorsFilter: true,
+  emit(args, ctx) {
+    const p = percentileList(args, 2, 'percentilew')[0]!;
+    return fromDouble(`kql_weighted_percentile(${weightedPairs(args, filterClause([], ctx))}, ${literalSql('real', p)})`, percentileValueType(args[0]!.type));
+  },
+  defaultName(args) {
+    const a = args[2];
+    const p = a?.k === 'lit' ? String(a.value) : '';
+    return `percentile_${columnNameOf(args[0]) ?? ''}_${p.replace('.', '_')}`;
+  },
+};
+
+const percentilesw: AggregateFunction = {
+  ...percentilew,
+  name: 'percentilesw',
+  maxArgs: 64,
+  bind(args) {
+    requireWeighted(args, 'percentilesw');
+    if (percentileList(args, 2, 'percentilesw').length !== 1) fail('percentilesw(): several percentiles (one output column each) are supported only as a whole summarize item, e.g. summarize percentilesw(x, w, 50, 95)');
+    return percentileValueType(args[0]!.type);
+  },
+  expand(args) {
+    requireWeighted(args, 'percentilesw');
+    return percentileSplit(args, 'percentilesw', 2);
+  },
+};
+
 const percentile: AggregateFunction = {
   name: 'percentile',
   minArgs: 2,
@@ -297,6 +356,8 @@ export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new M
   ...[...AGG_SPECS, ...AGG_EXTRAS].map((s): [string, AggregateFunction] => [s.name, aggregate(s)]),
   ['percentile', percentile],
   ['percentiles', percentilesAgg],
+  ['percentilew', percentilew],
+  ['percentilesw', percentilesw],
 ]);
 
 /** dcount_hll(hll): the scalar that reads an hll()/hll_merge() state. */

@@ -1,6 +1,7 @@
 /** define.ts — what every family of the function catalogue builds on: argument casts, type predicates,
  * the `fn`/`strFn` entry builders and the SQL building blocks for dynamic values and regexes. */
 import { BindFailure, type ArgInfo, type ScalarFunction, type SqlArg } from '../bound.js';
+import { kustoRegexToRe2 } from '../regex.js';
 import { sqlString } from '../sql.js';
 import { convertSql, toDynamicSql, toStringSql } from '../sqlexpr.js';
 import { isIntegral, isNumeric, type KqlType } from '../types.js';
@@ -125,10 +126,10 @@ export function elemNum(e: string): string {
 export function elemStr(e: string): string {
   return `coalesce(json_extract_string(${e}, '$'), '')`;
 }
-/** A constant regex from a query: .NET-style (?<name>…) groups become RE2 (?P<name>…). */
+/** A constant regex from a query, in RE2's syntax (regex.ts: Unicode classes, (?<name>…) groups); a computed one as it is. */
 export function regexArg(a: SqlArg): string {
   const c = constString(a);
-  if (c !== undefined) return sqlString(c.replace(/\(\?<(?=[A-Za-z_])/g, '(?P<'));
+  if (c !== undefined) return sqlString(kustoRegexToRe2(c));
   return str(a);
 }
 /** Number of capture groups of a regex and their names ('' for unnamed), ignoring escapes and classes. */

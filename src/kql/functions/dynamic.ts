@@ -260,3 +260,11 @@ export function pathScalarText(target: string, steps: (string | number | SqlArg)
   return `json_extract_string(${target}, ${jsonPointer(steps as (string | number)[])})`;
 }
 
+// ───────────── computed by the KQL runtime (src/kql/runtime/documents.ts) ─────────────
+
+DYNAMIC_FUNCTIONS.push(
+  // parse_xml(xml): Json.NET's conversion (parse-xml-function.md); invalid XML → null
+  fn('parse_xml', [anyScalar], 0, 'dynamic', (a) => `CAST(kql_parse_xml(${str(a[0]!)}) AS JSON)`),
+  // dynamic_to_json(x): canonical text, property names sorted; other types as tostring()
+  fn('dynamic_to_json', [anyScalar], 0, 'string', (a) => (a[0]!.type === 'dynamic' ? `coalesce(kql_dynamic_to_json(CAST(${a[0]!.sql} AS VARCHAR)), '')` : str(a[0]!))),
+);

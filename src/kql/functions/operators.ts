@@ -3,7 +3,7 @@ import { type ArgInfo, type ScalarFunction, type SqlArg } from '../bound.js';
 import { regexEscape, sqlString } from '../sql.js';
 import { ticksToInterval, wrappingLongSql } from '../sqlexpr.js';
 import { comparable, isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
-import { fail, as, str, isNullLit, isNonNullLit } from './define.js';
+import { fail, as, str, isNullLit, isNonNullLit, regexArg } from './define.js';
 
 // ───────────── operators ─────────────
 
@@ -264,7 +264,7 @@ export const matchesRegex: ScalarFunction = {
   minArgs: 2,
   maxArgs: 2,
   bind: () => 'bool',
-  emit: (args) => `regexp_matches(${str(args[0]!)}, ${str(args[1]!)})`,
+  emit: (args) => `regexp_matches(${str(args[0]!)}, ${regexArg(args[1]!)})`,
 };
 
 /** x in (a, b, …) — args[0] is x.  Null x is never "in" anything. */

@@ -187,3 +187,39 @@ export const SERIES_FUNCTIONS = [
     return json(dft(r, i, inverse));
   }),
 ];
+
+/**
+ * Weighted nearest-rank percentile (percentilesw-aggregation-function.md): each value counts as
+ * many times as its weight; the answer is the smallest value whose cumulative weight reaches
+ * ceil(p/100 × total weight) (at least 1). Rows with a null value or a weight ≤ 0 count for nothing.
+ */
+export function weightedPercentile(pairs: { v: number | null; w: number | null }[], p: number): number | null {
+  const items = pairs.filter((x): x is { v: number; w: number } => x.v !== null && x.w !== null && x.w > 0).sort((a, b) => a.v - b.v);
+  const total = items.reduce((s, x) => s + x.w, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let cum = 0;
+  for (const x of items) {
+    cum += x.w;
+    if (cum >= rank) return x.v;
+  }
+  return items[items.length - 1]!.v;
+}
+
+SERIES_FUNCTIONS.push(
+  runtimeFunction('kql_weighted_percentile', [VARCHAR, DOUBLE], DOUBLE, (json: string, p: number) => {
+    try {
+      return weightedPercentile(JSON.parse(json) as { v: number | null; w: number | null }[], p);
+    } catch {
+      return null;
+    }
+  }),
+  runtimeFunction('kql_weighted_percentiles', [VARCHAR, VARCHAR], VARCHAR, (json: string, ps: string) => {
+    try {
+      const pairs = JSON.parse(json) as { v: number | null; w: number | null }[];
+      return JSON.stringify((JSON.parse(ps) as number[]).map((p) => weightedPercentile(pairs, p)));
+    } catch {
+      return null;
+    }
+  }),
+);

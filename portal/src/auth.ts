@@ -1,0 +1,92 @@
+/**
+ * Sign-in for the portal: OAuth 2.0 authorization code + PKCE (S256) against Vigil's own identity
+ * endpoints. The access token lives in memory only; the PKCE verifier and state survive the redirect in
+ * sessionStorage (this tab only) and are removed as soon as the code is redeemed.
+ */
+export const PORTAL_CLIENT_ID = '6f1c1bd4-8a0e-4b57-9d3e-5b7c0f4a9e21'; // = PORTAL_CLIENT_ID in src/identity/sign-in-routes.ts
+const PKCE_KEY = 'vigil.pkce';
+
+interface Endpoints { authorize: string; token: string; tenant: string }
+let endpoints: Endpoints | undefined;
+let accessToken: { value: string; expiresAt: number } | undefined;
+
+async function discover(): Promise<Endpoints> {
+  if (endpoints) return endpoints;
+  const r = await fetch('/organizations/v2.0/.well-known/openid-configuration');
+  if (!r.ok) throw new Error(`discovery failed: HTTP ${r.status}`);
+  const d = (await r.json()) as { authorization_endpoint: string; token_endpoint: string };
+  const tenant = new URL(d.token_endpoint).pathname.split('/')[1]!;
+  endpoints = { authorize: d.authorization_endpoint, token: d.token_endpoint, tenant };
+  return endpoints;
+}
+
+const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const random = (n: number) => b64url(crypto.getRandomValues(new Uint8Array(n)));
+const redirectUri = () => `${location.origin}/portal/`;
+
+/** Goes to the authorization endpoint (which answers at once while the sign-in session lasts). */
+export async function startSignIn(): Promise<never> {
+  const e = await discover();
+  const verifier = random(32);
+  const challenge = b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  const state = random(16);
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  const q = new URLSearchParams({
+    client_id: PORTAL_CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: redirectUri(),
+    scope: `${location.origin}/.default`,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  location.assign(`${e.authorize}?${q}`);
+  return new Promise<never>(() => {});
+}
+
+/** Completes a sign-in redirect if this page load is one; returns the token, or undefined if none. */
+export async function completeSignIn(): Promise<string | undefined> {
+  const url = new URL(location.href);
+  const code = url.searchParams.get('code');
+  const error = url.searchParams.get('error');
+  if (!code && !error) return undefined;
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null') as { verifier: string; state: string; hash: string } | null;
+  sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, '', `/portal/${saved?.hash ?? ''}`);
+  if (error) throw new Error(`Sign-in failed: ${url.searchParams.get('error_description') ?? error}`);
+  if (!saved || saved.state !== url.searchParams.get('state')) throw new Error('Sign-in failed: the response does not belong to this tab (state mismatch).');
+  const e = await discover();
+  const r = await fetch(e.token, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: PORTAL_CLIENT_ID, code: code!, redirect_uri: redirectUri(), code_verifier: saved.verifier }),
+  });
+  const body = (await r.json()) as { access_token?: string; expires_in?: number; error_description?: string };
+  if (!r.ok || !body.access_token) throw new Error(`Sign-in failed: ${body.error_description ?? `HTTP ${r.status}`}`);
+  accessToken = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
+  return accessToken.value;
+}
+
+/** The current token, or a new sign-in (the page navigates away) when it is missing or about to expire. */
+export async function token(): Promise<string> {
+  if (accessToken && accessToken.expiresAt - Date.now() > 60_000) return accessToken.value;
+  return startSignIn();
+}
+
+export function forgetToken(): void {
+  accessToken = undefined;
+}
+
+/** The signed-in user's claims (for display only: every decision is the server's). */
+export function claims(): Record<string, unknown> {
+  if (!accessToken) return {};
+  const payload = accessToken.value.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))) as Record<string, unknown>;
+}
+
+/** Ends the sign-in session (cookie) and forgets the token. */
+export async function signOut(): Promise<void> {
+  const e = await discover();
+  await fetch(`/${e.tenant}/oauth2/v2.0/logout`, { method: 'POST', headers: { 'x-vigil-portal': '1' }, credentials: 'same-origin' });
+  forgetToken();
+}

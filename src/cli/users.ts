@@ -1,0 +1,155 @@
+/**
+ * `vigil user create`, `vigil group create`, `vigil group add-member` (issue 18): portal users and
+ * security groups on a running Vigil, through its Graph-shaped API, signed in as the admin of
+ * `<data-dir>/bootstrap.json` (or other credentials). A new user's password (generated unless given in
+ * VIGIL_USER_PASSWORD) and TOTP secret are printed once.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BootstrapInfo } from '../server/bootstrap.js';
+import { call, describe } from './service-principals.js';
+
+export interface AdminOptions {
+  dataDir: string;
+  endpoint?: string;
+  clientId?: string;
+}
+
+interface Session {
+  endpoint: string;
+  tenantId: string;
+  ca: string | undefined;
+  headers: (resource: string) => Promise<Record<string, string>>;
+}
+
+function open(o: AdminOptions): Session {
+  const dataDir = resolve(o.dataDir);
+  let b: BootstrapInfo;
+  try {
+    b = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo;
+  } catch (err) {
+    throw new Error(`cannot read ${join(dataDir, 'bootstrap.json')} (${(err as Error).message}); start Vigil with 'vigil serve --data-dir ${o.dataDir}' first, or pass --data-dir.`);
+  }
+  const endpoint = (o.endpoint ?? b.endpoint).replace(/\/+$/, '');
+  const clientId = o.clientId ?? b.clientId;
+  const clientSecret = o.clientId ? process.env.VIGIL_CLIENT_SECRET : (process.env.VIGIL_CLIENT_SECRET ?? b.clientSecret);
+  if (!clientSecret) throw new Error('no client secret to sign in with: pass --client-id and set VIGIL_CLIENT_SECRET.');
+  let ca: string | undefined;
+  try {
+    ca = b.caPath ? readFileSync(b.caPath, 'utf8') : undefined;
+  } catch {
+    ca = undefined;
+  }
+  const headers = async (resource: string) => {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${resource}/.default` });
+    const token = await call(`${endpoint}/${b.tenantId}/oauth2/v2.0/token`, ca, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+    if (token.status !== 200) throw new Error(`sign-in as ${clientId} failed: ${describe(token)}`);
+    return { authorization: `Bearer ${(token.body as { access_token: string }).access_token}`, 'content-type': 'application/json' };
+  };
+  return { endpoint, tenantId: b.tenantId, ca, headers };
+}
+
+/** Resolves a role name or GUID to its definition id at `scope` (before anything is created). */
+async function resolveRole(s: Session, role: string, scope: string): Promise<string> {
+  const arm = await s.headers('https://management.azure.com');
+  const byGuid = /^[0-9a-f-]{36}$/i.test(role);
+  const filter = byGuid ? '' : `&$filter=${encodeURIComponent(`roleName eq '${role.replace(/'/g, "''")}'`)}`;
+  const defs = await call(`${s.endpoint}${scope}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01${filter}`, s.ca, 'GET', arm);
+  if (defs.status !== 200) throw new Error(`looking up role '${role}' at ${scope} failed: ${describe(defs)}`);
+  const found = (defs.body as { value: { id: string; name: string }[] }).value.find((d) => (byGuid ? d.name.toLowerCase() === role.toLowerCase() : true));
+  if (!found) throw new Error(`no role named '${role}' can be assigned at ${scope}.`);
+  return found.id;
+}
+
+async function assign(s: Session, roleDefinitionId: string, scope: string, principalId: string, principalType: 'User' | 'Group'): Promise<string> {
+  const arm = await s.headers('https://management.azure.com');
+  const put = await call(
+    `${s.endpoint}${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+    s.ca,
+    'PUT',
+    arm,
+    JSON.stringify({ properties: { roleDefinitionId, principalId, principalType } }),
+  );
+  if (put.status !== 201 && put.status !== 200) throw new Error(`the ${principalType.toLowerCase()} was created, but the role assignment failed: ${describe(put)}`);
+  return (put.body as { id: string }).id;
+}
+
+const normalizeScope = (scope: string) => (scope.startsWith('/') ? scope.replace(/\/+$/, '') : `/${scope.replace(/\/+$/, '')}`);
+
+export interface CreateUserOptions extends AdminOptions {
+  userPrincipalName: string;
+  displayName?: string;
+  role?: string;
+  scope?: string;
+}
+
+export async function createUser(o: CreateUserOptions) {
+  if ((o.role === undefined) !== (o.scope === undefined)) throw new Error('--role and --scope go together.');
+  const s = open(o);
+  const scope = o.scope ? normalizeScope(o.scope) : undefined;
+  const roleDefinitionId = o.role && scope ? await resolveRole(s, o.role, scope) : undefined;
+  const given = process.env.VIGIL_USER_PASSWORD;
+  // 24 random bytes, base64url: 32 characters, 192 bits.
+  const password = given ?? randomBytes(24).toString('base64url');
+  const graph = await s.headers('https://graph.microsoft.com');
+  const created = await call(
+    `${s.endpoint}/v1.0/users`,
+    s.ca,
+    'POST',
+    graph,
+    JSON.stringify({ userPrincipalName: o.userPrincipalName, displayName: o.displayName ?? o.userPrincipalName.split('@')[0], passwordProfile: { password } }),
+  );
+  if (created.status !== 201) throw new Error(`creating the user failed: ${describe(created)}`);
+  const u = created.body as { id: string; userPrincipalName: string; displayName: string; vigilTotp: { secret: string; uri: string } };
+  const roleAssignmentId = roleDefinitionId && scope ? await assign(s, roleDefinitionId, scope, u.id, 'User') : undefined;
+  return {
+    objectId: u.id,
+    userPrincipalName: u.userPrincipalName,
+    displayName: u.displayName,
+    ...(given ? {} : { password }),
+    totpSecret: u.vigilTotp.secret,
+    totpUri: u.vigilTotp.uri,
+    portal: `${s.endpoint}/portal/`,
+    ...(roleAssignmentId ? { roleAssignmentId } : {}),
+  };
+}
+
+export interface CreateGroupOptions extends AdminOptions {
+  displayName: string;
+  role?: string;
+  scope?: string;
+}
+
+export async function createGroup(o: CreateGroupOptions) {
+  if ((o.role === undefined) !== (o.scope === undefined)) throw new Error('--role and --scope go together.');
+  const s = open(o);
+  const scope = o.scope ? normalizeScope(o.scope) : undefined;
+  const roleDefinitionId = o.role && scope ? await resolveRole(s, o.role, scope) : undefined;
+  const graph = await s.headers('https://graph.microsoft.com');
+  const created = await call(`${s.endpoint}/v1.0/groups`, s.ca, 'POST', graph, JSON.stringify({ displayName: o.displayName, securityEnabled: true, mailEnabled: false }));
+  if (created.status !== 201) throw new Error(`creating the group failed: ${describe(created)}`);
+  const g = created.body as { id: string; displayName: string };
+  const roleAssignmentId = roleDefinitionId && scope ? await assign(s, roleDefinitionId, scope, g.id, 'Group') : undefined;
+  return { objectId: g.id, displayName: g.displayName, ...(roleAssignmentId ? { roleAssignmentId } : {}) };
+}
+
+export async function addGroupMember(o: AdminOptions & { group: string; member: string }) {
+  const s = open(o);
+  const graph = await s.headers('https://graph.microsoft.com');
+  let memberId = o.member;
+  if (memberId.includes('@')) {
+    const u = await call(`${s.endpoint}/v1.0/users/${encodeURIComponent(memberId)}`, s.ca, 'GET', graph);
+    if (u.status !== 200) throw new Error(`no user '${o.member}': ${describe(u)}`);
+    memberId = (u.body as { id: string }).id;
+  }
+  const r = await call(
+    `${s.endpoint}/v1.0/groups/${encodeURIComponent(o.group)}/members/$ref`,
+    s.ca,
+    'POST',
+    graph,
+    JSON.stringify({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${memberId}` }),
+  );
+  if (r.status !== 204) throw new Error(`adding the member failed: ${describe(r)}`);
+  return { group: o.group, member: memberId };
+}

@@ -1,0 +1,247 @@
+/**
+ * Users and groups in the Graph-shaped API (issue 18), beside service principals (routes.ts):
+ *
+ *   POST   /v1.0/users                       {displayName, userPrincipalName, passwordProfile:{password}, accountEnabled?}
+ *                                            → 201 the user, plus `vigilTotp: {secret, uri}` shown this once
+ *   GET    /v1.0/users                       → {value:[…]}
+ *   GET    /v1.0/users/{id | userPrincipalName}
+ *   GET    /v1.0/me                          the signed-in user (or service principal) itself
+ *   DELETE /v1.0/users/{id}                  → 204; the user's tokens and sign-in sessions stop working
+ *   POST   /v1.0/groups                      {displayName} → 201
+ *   GET    /v1.0/groups, /v1.0/groups/{id}, /v1.0/groups/{id}/members
+ *   POST   /v1.0/groups/{id}/members/$ref    {"@odata.id": "…/directoryObjects/{memberId}"} → 204
+ *   DELETE /v1.0/groups/{id}/members/{memberId}/$ref → 204
+ *   DELETE /v1.0/groups/{id}                 → 204 (and its role assignments)
+ *
+ * Rights as for service principals: managing needs `Microsoft.Authorization/roleAssignments/write` on a
+ * subscription, reading `…/roleAssignments/read`; anybody may read itself.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isAllowed, type Caller } from '../authz/authorize.js';
+import { AUDIENCES } from '../identity/audiences.js';
+import type { Authenticate } from '../identity/authenticate.js';
+import { checkPasswordPolicy, hashPassword, newTotpSecret, totpUri } from '../identity/user-credentials.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { GroupRecord, UserRecord } from '../metadata/records.js';
+import { denied, graphError, notFound, parse } from './routes.js';
+
+export interface DirectoryRouteDeps {
+  metadata: MetadataStore;
+  authenticate: Authenticate;
+  /** Signs a deleted user out of the portal. */
+  endSessionsOf: (userId: string) => void;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** user@domain: printable, no spaces, one @. */
+const UPN = /^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}$/;
+const MAX_GROUP_MEMBERS = 10_000;
+
+const CreateUser = z.object({
+  displayName: z.string().trim().min(1, 'displayName is required').max(256),
+  userPrincipalName: z.string().trim().regex(UPN, "userPrincipalName must look like 'alias@domain'"),
+  accountEnabled: z.boolean().optional(),
+  passwordProfile: z.object({ password: z.string(), forceChangePasswordNextSignIn: z.boolean().optional() }).catchall(z.unknown()),
+  mailNickname: z.string().optional(),
+});
+
+const CreateGroup = z
+  .object({
+    displayName: z.string().trim().min(1, 'displayName is required').max(256),
+    securityEnabled: z.boolean().optional(),
+    mailEnabled: z.boolean().optional(),
+    mailNickname: z.string().optional(),
+  })
+  .catchall(z.unknown());
+
+const AddMember = z.object({ '@odata.id': z.string().max(512) });
+
+export async function directoryRoutes(app: FastifyInstance, deps: DirectoryRouteDeps): Promise<void> {
+  const { metadata } = deps;
+  const subscriptionScopes = () => metadata.subscriptions().map((s) => `/subscriptions/${s.subscriptionId}`);
+  const mayManage = (c: Caller) => subscriptionScopes().some((s) => isAllowed(metadata, c, 'Microsoft.Authorization/roleAssignments/write', s));
+  const mayRead = (c: Caller) => subscriptionScopes().some((s) => isAllowed(metadata, c, 'Microsoft.Authorization/roleAssignments/read', s));
+  const authenticate = async (req: FastifyRequest) => {
+    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.graph);
+    if (caller.tenantId.toLowerCase() !== metadata.tenantId.toLowerCase()) throw denied();
+    return caller;
+  };
+  const context = (suffix: string) => `https://graph.microsoft.com/v1.0/$metadata#${suffix}`;
+  const userShape = (u: UserRecord) => ({
+    '@odata.type': '#microsoft.graph.user',
+    id: u.objectId,
+    userPrincipalName: u.userPrincipalName,
+    displayName: u.displayName,
+    accountEnabled: u.accountEnabled,
+    createdDateTime: u.createdAt,
+  });
+  const groupShape = (g: GroupRecord) => ({
+    '@odata.type': '#microsoft.graph.group',
+    id: g.objectId,
+    displayName: g.displayName,
+    securityEnabled: true,
+    mailEnabled: false,
+    createdDateTime: g.createdAt,
+  });
+  const findUser = (ref: string) => (GUID.test(ref) ? metadata.userByObjectId(ref) : metadata.userByPrincipalName(ref));
+  const findGroup = (ref: string) => (GUID.test(ref) ? metadata.groupByObjectId(ref) : undefined);
+  const isSelf = (c: Caller, id: string) => c.objectId.toLowerCase() === id.toLowerCase();
+
+  app.post('/v1.0/users', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const body = parse(CreateUser, req.body);
+    const weak = checkPasswordPolicy(body.passwordProfile.password);
+    if (weak) throw graphError(400, 'Request_BadRequest', `Invalid value for 'passwordProfile.password': ${weak}.`);
+    if (metadata.userByPrincipalName(body.userPrincipalName)) {
+      throw graphError(400, 'Request_BadRequest', `Another object with the same value for property userPrincipalName already exists: '${body.userPrincipalName}'.`);
+    }
+    const totpSecret = newTotpSecret();
+    const user: UserRecord = {
+      objectId: randomUUID(),
+      userPrincipalName: body.userPrincipalName,
+      displayName: body.displayName,
+      passwordHash: await hashPassword(body.passwordProfile.password),
+      totpSecret,
+      accountEnabled: body.accountEnabled ?? true,
+      createdAt: new Date().toISOString(),
+    };
+    metadata.mutate((state) => {
+      if ((state.users ??= []).some((u) => u.userPrincipalName.toLowerCase() === user.userPrincipalName.toLowerCase())) {
+        throw graphError(400, 'Request_BadRequest', `Another object with the same value for property userPrincipalName already exists: '${user.userPrincipalName}'.`);
+      }
+      state.users.push(user);
+    });
+    void reply.header('cache-control', 'no-store');
+    return reply
+      .code(201)
+      .header('location', `/v1.0/users/${user.objectId}`)
+      .send({ '@odata.context': context('users/$entity'), ...userShape(user), vigilTotp: { secret: totpSecret, uri: totpUri(totpSecret, user.userPrincipalName) } });
+  });
+
+  app.get('/v1.0/users', async (req) => {
+    const caller = await authenticate(req);
+    const all = metadata.users();
+    const visible = mayRead(caller) ? all : all.filter((u) => isSelf(caller, u.objectId));
+    return { '@odata.context': context('users'), value: visible.map(userShape) };
+  });
+
+  app.get<{ Params: { ref: string } }>('/v1.0/users/:ref', async (req) => {
+    const caller = await authenticate(req);
+    const u = findUser(req.params.ref);
+    if (!(u && isSelf(caller, u.objectId)) && !mayRead(caller)) throw denied();
+    if (!u) throw notFound(req.params.ref);
+    return { '@odata.context': context('users/$entity'), ...userShape(u) };
+  });
+
+  app.get('/v1.0/me', async (req) => {
+    const caller = await authenticate(req);
+    const u = metadata.userByObjectId(caller.objectId);
+    if (u) return { '@odata.context': context('users/$entity'), ...userShape(u) };
+    const sp = metadata.servicePrincipalByObjectId(caller.objectId);
+    return { '@odata.type': '#microsoft.graph.servicePrincipal', id: caller.objectId, appId: caller.appId, displayName: sp?.displayName ?? caller.appId };
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1.0/users/:id', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const u = findUser(req.params.id);
+    if (!u) throw notFound(req.params.id);
+    metadata.mutate((state) => {
+      state.users = (state.users ?? []).filter((x) => x.objectId !== u.objectId);
+      state.roleAssignments = state.roleAssignments.filter((a) => a.principalId.toLowerCase() !== u.objectId.toLowerCase());
+      for (const g of state.groups ?? []) g.members = g.members.filter((m) => m.toLowerCase() !== u.objectId.toLowerCase());
+    });
+    deps.endSessionsOf(u.objectId);
+    return reply.code(204).send();
+  });
+
+  app.post('/v1.0/groups', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const body = parse(CreateGroup, req.body);
+    if (body.securityEnabled === false) throw graphError(400, 'Request_BadRequest', 'Vigil has security groups only: securityEnabled must be true.');
+    const g: GroupRecord = { objectId: randomUUID(), displayName: body.displayName, members: [], createdAt: new Date().toISOString() };
+    metadata.mutate((state) => {
+      (state.groups ??= []).push(g);
+    });
+    return reply.code(201).header('location', `/v1.0/groups/${g.objectId}`).send({ '@odata.context': context('groups/$entity'), ...groupShape(g) });
+  });
+
+  app.get('/v1.0/groups', async (req) => {
+    const caller = await authenticate(req);
+    const all = metadata.groups();
+    const visible = mayRead(caller) ? all : all.filter((g) => g.members.some((m) => isSelf(caller, m)));
+    return { '@odata.context': context('groups'), value: visible.map(groupShape) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1.0/groups/:id', async (req) => {
+    const caller = await authenticate(req);
+    const g = findGroup(req.params.id);
+    if (!(g && g.members.some((m) => isSelf(caller, m))) && !mayRead(caller)) throw denied();
+    if (!g) throw notFound(req.params.id);
+    return { '@odata.context': context('groups/$entity'), ...groupShape(g) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1.0/groups/:id/members', async (req) => {
+    const caller = await authenticate(req);
+    if (!mayRead(caller)) throw denied();
+    const g = findGroup(req.params.id);
+    if (!g) throw notFound(req.params.id);
+    const value = g.members.map((m) => {
+      const u = metadata.userByObjectId(m);
+      if (u) return userShape(u);
+      const sp = metadata.servicePrincipalByObjectId(m);
+      return { '@odata.type': '#microsoft.graph.servicePrincipal', id: m, displayName: sp?.displayName ?? null, appId: sp?.appId ?? null };
+    });
+    return { '@odata.context': context('directoryObjects'), value };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1.0/groups/:id/members/$ref', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const g = findGroup(req.params.id);
+    if (!g) throw notFound(req.params.id);
+    const ref = parse(AddMember, req.body)['@odata.id'];
+    const memberId = /\/directoryObjects\/([0-9a-f-]{36})$/i.exec(ref)?.[1];
+    if (!memberId || !GUID.test(memberId)) throw graphError(400, 'Request_BadRequest', "'@odata.id' must be 'https://graph.microsoft.com/v1.0/directoryObjects/{id}'.");
+    const type = metadata.principalTypeOf(memberId);
+    if (!type) throw notFound(memberId);
+    if (type === 'Group') throw graphError(400, 'Request_BadRequest', 'Vigil does not nest groups: add users and service principals.');
+    if (g.members.some((m) => m.toLowerCase() === memberId.toLowerCase())) {
+      throw graphError(400, 'Request_BadRequest', 'One or more added object references already exist for the following modified properties: \'members\'.');
+    }
+    if (g.members.length >= MAX_GROUP_MEMBERS) throw graphError(400, 'Request_BadRequest', `A group has at most ${MAX_GROUP_MEMBERS} members.`);
+    metadata.mutate((state) => {
+      state.groups!.find((x) => x.objectId === g.objectId)!.members.push(memberId.toLowerCase());
+    });
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string; member: string } }>('/v1.0/groups/:id/members/:member/$ref', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const g = findGroup(req.params.id);
+    if (!g) throw notFound(req.params.id);
+    if (!g.members.some((m) => m.toLowerCase() === req.params.member.toLowerCase())) throw notFound(req.params.member);
+    metadata.mutate((state) => {
+      const target = state.groups!.find((x) => x.objectId === g.objectId)!;
+      target.members = target.members.filter((m) => m.toLowerCase() !== req.params.member.toLowerCase());
+    });
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string } }>('/v1.0/groups/:id', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const g = findGroup(req.params.id);
+    if (!g) throw notFound(req.params.id);
+    metadata.mutate((state) => {
+      state.groups = (state.groups ?? []).filter((x) => x.objectId !== g.objectId);
+      state.roleAssignments = state.roleAssignments.filter((a) => a.principalId.toLowerCase() !== g.objectId.toLowerCase());
+    });
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,280 @@
+/**
+ * The portal in a real browser (issue 18): Debian's Chromium driven by playwright-core against a real
+ * Vigil process. A security analyst signs in (password + TOTP, code flow with PKCE), runs a query with
+ * the monaco-kusto editor, sees a chart, sees a query error marked at its line and column, exports CSV,
+ * opens the insights and sees another principal's 403 in the audit, and reads a principal's effective
+ * access. Each page is checked with axe-core (no serious or critical violation), screenshotted into
+ * test-artifacts/portal/, and watched for Content-Security-Policy violations. Attacker's side: a
+ * sign-in form posted from another origin is refused.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
+import { sdkClients } from '../support/clients.js';
+import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
+import { createUserWithCli, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+
+describe('portal in Chromium', { timeout: 300_000 }, () => {
+  let vigil: VigilProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let analyst: CreatedUser;
+  let limited: TestPrincipal;
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    vigil = await startVigil();
+    const b = vigil.bootstrap;
+    const principals = new Principals(b);
+    // The query audit on: LAQueryLogs of the workspace receives every query (a diagnostic setting, category Audit).
+    await sdkClients(b).monitor.diagnosticSettings.createOrUpdate(b.workspaceResourceId, 'audit', { workspaceId: b.workspaceResourceId, logs: [{ category: 'Audit', enabled: true }] });
+    // The analyst reads everything of the subscription, the audit included, and may see who has access.
+    analyst = await createUserWithCli(vigil, 'analyst@vigil.local', ['--name', 'Ana Lyst', '--role', 'Log Analytics Reader', '--scope', `/subscriptions/${b.subscriptionId}`]);
+    // Another principal may query the workspace but read no table: its query of LAQueryLogs is a 403.
+    limited = await principals.create('limited-app');
+    const queryOnly = await principals.createQueryOnlyRole('Query only', b.workspaceResourceId);
+    await principals.assign(limited.objectId, queryOnly, b.workspaceResourceId);
+    const denied = await call(b, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
+    assert.equal(denied.status, 403, denied.text);
+
+    // A log search alert rule on the workspace, for the insights' alert panel.
+    const rule = await call(b, await principals.adminToken(AUD.arm), 'PUT', `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/scheduledQueryRules/denied-queries?api-version=2023-12-01`, {
+      location: 'local',
+      kind: 'LogAlert',
+      identity: { type: 'SystemAssigned' },
+      properties: {
+        displayName: 'Denied queries',
+        severity: 2,
+        enabled: true,
+        scopes: [b.workspaceResourceId],
+        evaluationFrequency: 'PT1H',
+        windowSize: 'PT1H',
+        criteria: { allOf: [{ query: 'LAQueryLogs | where ResponseCode == 403', timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 }] },
+      },
+    });
+    assert.equal(rule.status, 201, rule.text);
+    browser = await launchChromium(b.caPath);
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await vigil?.dispose();
+  });
+
+  const noSeriousViolations = async (name: string) => {
+    const v = await seriousAxeViolations(page);
+    assert.deepEqual(v, [], `${name}: axe found serious accessibility violations:\n${JSON.stringify(v, null, 2)}`);
+  };
+
+  it('signs in with password and TOTP through the sign-in page', async () => {
+    await page.goto(`${vigil.endpoint}/portal/`);
+    await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
+    assert.match(page.url(), /\/oauth2\/v2\.0\/authorize\?/);
+    await screenshot(page, '01-sign-in');
+    await noSeriousViolations('sign-in');
+    await page.getByLabel('User name').fill(analyst.userPrincipalName);
+    await page.getByLabel('Password').fill(analyst.password);
+    await page.getByLabel('Authenticator code').fill(totpNow(analyst.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('#editor[data-schema=loaded]', { timeout: 90_000 });
+    assert.equal(new URL(page.url()).pathname, '/portal/');
+    assert.equal(new URL(page.url()).search, '', 'the code is gone from the address bar');
+    assert.equal(await page.locator('#user-name').textContent(), 'Ana Lyst');
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'vigil_session')!;
+    assert.ok(session.secure && session.httpOnly && session.sameSite === 'Strict');
+  });
+
+  it('completes table names from the workspace schema in the monaco-kusto editor', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue(''));
+    await page.locator('#editor .monaco-editor').click();
+    await page.keyboard.type('LAQuery');
+    await page.keyboard.press('Control+Space');
+    const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'LAQueryLogs' });
+    await suggestion.first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  });
+
+  it('runs a query and shows a chart for render', async () => {
+    await page.evaluate(() =>
+      (window as any).vigilEditor.setValue('range t from ago(2h) to now() step 10m\n| extend Requests = toint(hourofday(t)) * 3 + 7, Errors = 2\n| render timechart'),
+    );
+    await page.click('#run');
+    await page.waitForSelector('#chart[data-visualization=timechart] svg path', { state: 'attached', timeout: 60_000 });
+    assert.match((await page.locator('#query-status').textContent()) ?? '', /^1[23] rows/);
+    await screenshot(page, '02-logs-timechart');
+    await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 6 step 1\n| extend Name = strcat("host-", tostring(x)), Value = x * x\n| project Name, Value\n| render columnchart'));
+    await page.click('#run');
+    await page.waitForSelector('#chart[data-visualization=columnchart] svg path', { state: 'attached', timeout: 60_000 });
+    await page.click('#tab-results');
+    assert.equal(await page.locator('#panel-results [role=row][aria-rowindex]').count(), 7, 'header + 6 rows');
+    await noSeriousViolations('logs');
+  });
+
+  it('exports the result as CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const stream = await download.createReadStream();
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    assert.equal(text.split('\r\n')[0], 'Name,Value');
+    assert.equal(text.split('\r\n')[6], 'host-6,36');
+  });
+
+  it('marks a query error at its line and column in the editor', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('print a = 1\n| where b > 2'));
+    await page.click('#run');
+    await page.waitForSelector('#error-position', { timeout: 60_000 });
+    const text = (await page.locator('#error-position').textContent()) ?? '';
+    assert.match(text, /^Line 2, column \d+:/);
+    await page.waitForSelector('#editor .squiggly-error', { timeout: 30_000 });
+    await screenshot(page, '03-logs-error');
+  });
+
+  it('shows dynamic values expanded on demand', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('print Bag = bag_pack("user", "ana", "roles", pack_array("reader", "analyst"))'));
+    await page.click('#run');
+    const expand = page.getByRole('button', { name: 'Expand Bag of row 1' });
+    await expand.waitFor({ timeout: 60_000 });
+    await expand.click();
+    const details = page.locator('.cell-details pre');
+    assert.match((await details.textContent()) ?? '', /"roles": \[\s+"reader",\s+"analyst"\s+\]/);
+  });
+
+  it('keeps a history of this tab’s queries; a reader may not save queries', async () => {
+    const options = await page.locator('#query-history option').allTextContents();
+    assert.ok(options.some((o) => o.startsWith('print Bag = bag_pack')), 'the last query is in the history');
+    await page.fill('#save-name', 'Mine');
+    await page.click('#save-query');
+    await page.waitForFunction(() => /^Not saved: AuthorizationFailed/.test(document.querySelector('#query-status')?.textContent ?? ''));
+  });
+
+  it('queries in resource context over the resource group', async () => {
+    await page.selectOption('#scope', 'resourceGroup');
+    await page.waitForFunction(() => /^Schema loaded/.test(document.querySelector('#query-status')?.textContent ?? ''));
+    await page.evaluate(() => (window as any).vigilEditor.setValue('print Scope = "resource group"'));
+    await page.click('#run');
+    await page.waitForFunction(() => /^1 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="2"] [role=cell]').first().textContent(), 'resource group');
+    await page.selectOption('#scope', 'workspace');
+  });
+
+  it('keeps only the rows in view in the page (virtualised grid)', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 200000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
+    await page.click('#run');
+    await page.waitForFunction(() => /^200000 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    const inPage = await page.locator('#panel-results .grid-body [role=row]').count();
+    assert.ok(inPage > 5 && inPage < 100, `${inPage} rows in the DOM`);
+    await page.locator('#panel-results .grid-viewport').evaluate((el) => (el.scrollTop = 28 * 150_000));
+    await page.waitForSelector('#panel-results [aria-rowindex="150002"]', { state: 'attached' });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="150002"] [role=cell]').first().textContent(), '150001');
+  });
+
+  it('shows the insights, with the other principal’s 403 in the audit', async () => {
+    await page.click('#nav-insights');
+    await page.waitForSelector('main[data-page=insights][data-ready=true]', { timeout: 120_000 });
+    const denied = page.locator('#table-audit-denied-queries');
+    await denied.waitFor();
+    const text = (await denied.textContent()) ?? '';
+    assert.match(text, /403/);
+    assert.ok(text.includes(limited.objectId), 'the denied principal is named');
+    assert.ok(text.includes('limited-app'), 'and resolved to its display name');
+    const whoQueried = (await page.locator('#table-audit-who-queried-what').textContent()) ?? '';
+    assert.ok(whoQueried.includes('Ana Lyst'), 'the analyst’s own queries are in the audit');
+    assert.ok((await page.locator('#table-ingestion-volume').textContent())?.includes('LAQueryLogs'));
+    assert.match((await page.locator('#table-alert-rules').textContent()) ?? '', /Denied queries2Yes/);
+    await screenshot(page, '04-insights');
+    await noSeriousViolations('insights');
+  });
+
+  it('shows a principal’s effective access per table, with the assignment and scope that grant it', async () => {
+    await page.click('#nav-access');
+    await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 60_000 });
+    const mine = (await page.locator('#access-table').textContent()) ?? '';
+    assert.match(mine, /LAQueryLogsYesLog Analytics Reader at \/subscriptions\//);
+    await page.selectOption('#access-principal', limited.objectId);
+    await page.waitForFunction(() => document.querySelector('#access-summary')?.textContent?.includes('Query only'));
+    const theirs = (await page.locator('#access-table').textContent()) ?? '';
+    assert.match(theirs, /LAQueryLogsNo/);
+    assert.doesNotMatch(theirs, /Yes/);
+    await page.check('#access-readable');
+    await page.waitForFunction(() => document.querySelector('#access-table tbody')?.textContent === 'No rows.');
+    await page.uncheck('#access-readable');
+    await page.fill('#access-filter', 'laquery');
+    await page.waitForFunction(() => document.querySelectorAll('#access-table tbody tr').length === 1);
+    await screenshot(page, '05-access');
+    await noSeriousViolations('access');
+  });
+
+  it('a reader cannot grant roles from the portal: ARM refuses the call', async () => {
+    await page.selectOption('#grant-role', { label: 'Owner' });
+    await page.click('#grant');
+    await page.waitForFunction(() => /^Not granted: AuthorizationFailed/.test(document.querySelector('#grant-result')?.textContent ?? ''));
+    const list = await call(vigil.bootstrap, await new Principals(vigil.bootstrap).adminToken(AUD.arm), 'GET', `/subscriptions/${vigil.bootstrap.subscriptionId}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${limited.objectId}'`)}`);
+    assert.equal(list.json<{ value: unknown[] }>().value.length, 1, 'still only the query-only role');
+  });
+
+  it('had no Content-Security-Policy violation and no page error', () => {
+    assert.deepEqual(cspViolations, []);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('refuses a sign-in form posted from another origin (CSRF)', async () => {
+    const attacker = await context.newPage();
+    await attacker.setContent(
+      `<form id="f" method="post" action="${vigil.endpoint}/${vigil.bootstrap.tenantId}/oauth2/v2.0/authorize"><input name="username" value="analyst@vigil.local"><input name="password" value="x"><input name="otp" value="000000"></form>`,
+    );
+    const [response] = await Promise.all([attacker.waitForNavigation(), attacker.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())]);
+    assert.equal(response?.status(), 403);
+    await attacker.close();
+  });
+
+  it('signs out: the session ends and the portal asks to sign in again', async () => {
+    await page.click('#sign-out');
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    assert.equal((await context.cookies()).find((c) => c.name === 'vigil_session'), undefined);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('form input[name=username]');
+  });
+
+  it('an owner grants a table to a principal from the Access page, and the page shows the new grant', async () => {
+    const owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
+    await page.getByLabel('User name').fill(owner.userPrincipalName);
+    await page.getByLabel('Password').fill(owner.password);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
+    await page.selectOption('#access-principal', limited.objectId);
+    await page.waitForFunction(() => document.querySelector('#access-summary')?.textContent?.includes('Query only'));
+    await page.selectOption('#grant-role', { label: 'Reader' });
+    await page.fill('#grant-table', 'LAQueryLogs');
+    await page.click('#grant');
+    await page.waitForFunction(() => /^Granted Reader at /.test(document.querySelector('#grant-result')?.textContent ?? ''));
+    await page.fill('#access-filter', 'LAQueryLogs');
+    await page.waitForFunction(() => /LAQueryLogsYesReader at \/subscriptions\/.*\/tables\/LAQueryLogs/.test(document.querySelector('#access-table')?.textContent ?? ''));
+    await screenshot(page, '06-access-granted');
+    // An owner saves a query as a savedSearch, and opens it again.
+    await page.click('#nav-logs');
+    await page.waitForSelector('main[data-page=logs][data-ready=true]', { timeout: 60_000 });
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs | where ResponseCode == 403'));
+    await page.fill('#save-name', 'Denied queries');
+    await page.click('#save-query');
+    await page.waitForFunction(() => document.querySelector('#query-status')?.textContent === "Saved as 'Denied queries'.");
+    await page.evaluate(() => (window as any).vigilEditor.setValue(''));
+    await page.selectOption('#saved-queries', { label: 'Denied queries' });
+    assert.equal(await page.evaluate(() => (window as any).vigilEditor.getValue()), 'LAQueryLogs | where ResponseCode == 403');
+    await screenshot(page, '07-logs-saved-query');
+    // The grant is real: the principal's query of LAQueryLogs now succeeds.
+    const q = await call(vigil.bootstrap, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
+    assert.equal(q.status, 200, q.text);
+  });
+});
