@@ -27,6 +27,20 @@ const role = (
   notDataActions: string[] = [],
 ): RoleDefinition => ({ id, roleName, description, actions, notActions, dataActions, notDataActions });
 
+/** The management-plane reads every Key Vault data role carries (Azure's built-in definitions). */
+const KEY_VAULT_READ_ACTIONS = [
+  'Microsoft.Authorization/*/read',
+  'Microsoft.Insights/alertRules/*',
+  'Microsoft.Resources/deployments/*',
+  'Microsoft.Resources/subscriptions/resourceGroups/read',
+  'Microsoft.Support/*',
+  'Microsoft.KeyVault/checkNameAvailability/read',
+  'Microsoft.KeyVault/deletedVaults/read',
+  'Microsoft.KeyVault/locations/*/read',
+  'Microsoft.KeyVault/vaults/*/read',
+  'Microsoft.KeyVault/operations/read',
+];
+
 export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
   role('8e3af657-a8ff-443c-a75c-2fe8c4bcb635', 'Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', ['*']),
   role(
@@ -178,6 +192,57 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     ['Microsoft.Storage/storageAccounts/blobServices/containers/read', 'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action'],
     [],
     ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'],
+  ),
+  // Key Vault (issue #15): Azure's ids; the per-operation dataAction names Vigil checks are listed in README "Key vault".
+  role(
+    '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+    'Key Vault Administrator',
+    'Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments.',
+    KEY_VAULT_READ_ACTIONS,
+    [],
+    ['Microsoft.KeyVault/vaults/*'],
+  ),
+  role(
+    '14b46e9e-c2b7-41b4-b07b-48a6ebf60603',
+    'Key Vault Crypto Officer',
+    'Perform any action on the keys of a key vault, except manage permissions.',
+    KEY_VAULT_READ_ACTIONS,
+    [],
+    ['Microsoft.KeyVault/vaults/keys/*', 'Microsoft.KeyVault/vaults/keyrotationpolicies/*'],
+  ),
+  role(
+    '12338af0-0e69-4776-bea7-57ae8d297424',
+    'Key Vault Crypto User',
+    'Perform cryptographic operations using keys.',
+    [],
+    [],
+    [
+      'Microsoft.KeyVault/vaults/keys/read',
+      'Microsoft.KeyVault/vaults/keys/update/action',
+      'Microsoft.KeyVault/vaults/keys/backup/action',
+      'Microsoft.KeyVault/vaults/keys/encrypt/action',
+      'Microsoft.KeyVault/vaults/keys/decrypt/action',
+      'Microsoft.KeyVault/vaults/keys/wrap/action',
+      'Microsoft.KeyVault/vaults/keys/unwrap/action',
+      'Microsoft.KeyVault/vaults/keys/sign/action',
+      'Microsoft.KeyVault/vaults/keys/verify/action',
+    ],
+  ),
+  role(
+    'e147488a-f6f5-4113-8e2d-b22465e65bf6',
+    'Key Vault Crypto Service Encryption User',
+    'Read metadata of keys and perform wrap/unwrap operations.',
+    ['Microsoft.EventGrid/eventSubscriptions/write', 'Microsoft.EventGrid/eventSubscriptions/read', 'Microsoft.EventGrid/eventSubscriptions/delete'],
+    [],
+    ['Microsoft.KeyVault/vaults/keys/read', 'Microsoft.KeyVault/vaults/keys/wrap/action', 'Microsoft.KeyVault/vaults/keys/unwrap/action'],
+  ),
+  role(
+    '21090545-7ca7-4776-b22c-e363652d74d2',
+    'Key Vault Reader',
+    'Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive values such as secret contents or key material.',
+    KEY_VAULT_READ_ACTIONS,
+    [],
+    ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
   ),
   // Customer Lockbox (issue #15): the approver role, with Azure's id and actions.
   role(

@@ -102,6 +102,8 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  keyVaultDnsSuffix?: string;
+  cmkKeyCacheSeconds?: number;
   lockboxPendingLifetime?: number;
   lockboxApprovalDuration?: number;
   alertSmtpUrl?: string;
@@ -211,7 +213,9 @@ const serve = program
   .option('--lockbox-pending-lifetime <seconds>', "how long a Customer Lockbox request waits for the customer's decision before it expires (VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS; default and maximum 345600, Azure's 4 days)", positiveNumber, envNumber('VIGIL_LOCKBOX_PENDING_LIFETIME_SECONDS'))
   .option('--lockbox-approval-duration <seconds>', "how long an approved Customer Lockbox request lets its operator read the workspace (VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS; default and maximum 28800, Azure's 8 hours)", positiveNumber, envNumber('VIGIL_LOCKBOX_APPROVAL_DURATION_SECONDS'))
   .option('--prometheus-binary <path>', "Managed Prometheus: the prometheus executable (2.42 or later) Vigil runs for each Azure Monitor workspace, on 127.0.0.1 (VIGIL_PROMETHEUS_BINARY; default: 'prometheus' on PATH; without one, creating an account says what to install)", process.env.VIGIL_PROMETHEUS_BINARY)
-  .option('--prometheus-retention <duration>', 'Managed Prometheus: how long metrics are kept, as a Prometheus duration (VIGIL_PROMETHEUS_RETENTION; default 540d, about Azure\'s 18 months)', prometheusDuration, process.env.VIGIL_PROMETHEUS_RETENTION ? prometheusDuration(process.env.VIGIL_PROMETHEUS_RETENTION) : undefined);
+  .option('--prometheus-retention <duration>', 'Managed Prometheus: how long metrics are kept, as a Prometheus duration (VIGIL_PROMETHEUS_RETENTION; default 540d, about Azure\'s 18 months)', prometheusDuration, process.env.VIGIL_PROMETHEUS_RETENTION ? prometheusDuration(process.env.VIGIL_PROMETHEUS_RETENTION) : undefined)
+  .option('--key-vault-dns-suffix <suffix>', "host-name suffix of Vigil's key vaults: vault NAME is served at https://NAME.SUFFIX:PORT (the local CA's certificate covers *.SUFFIX; NAME.SUFFIX must resolve to Vigil) (VIGIL_KEY_VAULT_DNS_SUFFIX; default vault.localhost)", process.env.VIGIL_KEY_VAULT_DNS_SUFFIX)
+  .option('--cmk-key-cache-seconds <seconds>', "how long a cluster's customer-managed key, once unwrapped by the vault, is trusted before the vault is asked again: the longest a revoked role or deleted vault goes unnoticed (VIGIL_CMK_KEY_CACHE_SECONDS; default 60; changes to the key itself take effect at once)", positiveNumber, envNumber('VIGIL_CMK_KEY_CACHE_SECONDS'));
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -255,6 +259,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         // The environment is read here, not as the option's default: --help would print the password.
         ...(smtpUrl(o) ? { smtp: { url: smtpUrl(o)!, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
       },
+      keyVault: { dnsSuffix: o.keyVaultDnsSuffix, cmkKeyCacheSeconds: o.cmkKeyCacheSeconds },
       keyProtection: keyProtection(o),
       lockbox: { pendingLifetimeSeconds: o.lockboxPendingLifetime, approvalDurationSeconds: o.lockboxApprovalDuration },
       storage: {

@@ -58,8 +58,17 @@ const PRIVATE_ENDPOINT_VERSIONS = [
 ];
 
 const MONITOR_ACCOUNT_VERSIONS = ['2021-06-03-preview', '2023-04-03', '2023-10-01-preview', '2025-05-03-preview', '2025-10-03-preview'];
+const KEY_VAULT_VERSIONS = [
+  '2015-06-01', '2016-10-01', '2018-02-14', '2019-09-01', '2021-04-01-preview', '2021-06-01-preview', '2021-10-01', '2021-11-01-preview',
+  '2022-02-01-preview', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2024-04-01-preview', '2024-11-01', '2024-12-01-preview', '2025-05-01',
+];
+
+const CLUSTER_VERSIONS = ['2019-08-01-preview', '2020-03-01-preview', '2020-08-01', '2020-10-01', '2021-06-01', '2022-10-01', '2023-09-01', '2025-02-01', '2025-07-01'];
 
 export type VersionedType =
+  | 'Microsoft.KeyVault/vaults'
+  | 'Microsoft.OperationalInsights/clusters'
+  | 'Microsoft.OperationalInsights/workspaces/linkedServices'
   | 'Microsoft.OperationalInsights/workspaces'
   | 'Microsoft.OperationalInsights/workspaces/tables'
   | 'Microsoft.Insights/dataCollectionRules'
@@ -78,6 +87,9 @@ export type VersionedType =
   | 'Microsoft.Monitor/accounts';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
+  'Microsoft.KeyVault/vaults': KEY_VAULT_VERSIONS,
+  'Microsoft.OperationalInsights/clusters': CLUSTER_VERSIONS,
+  'Microsoft.OperationalInsights/workspaces/linkedServices': WORKSPACE_VERSIONS.filter((v) => v >= '2015-11-01-preview'),
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
   'Microsoft.OperationalInsights/workspaces/tables': WORKSPACE_VERSIONS.filter((v) => v >= '2020-08-01'),
   'Microsoft.Insights/dataCollectionRules': DCR_VERSIONS,

@@ -6,6 +6,8 @@ import type { PurgeService } from '../governance/purge.js';
 import type { BlobStore } from '../blob/blob-store.js';
 import type { DataExportRules } from '../governance/export/rules.js';
 import type { AlertService } from '../alerts/alert-service.js';
+import type { KeyVaultService } from '../keyvault/service.js';
+import type { ClusterKeys } from '../keyvault/cluster-keys.js';
 import type { LockboxService } from '../lockbox/lockbox-service.js';
 import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
@@ -41,6 +43,10 @@ export interface ControlDeps {
   privateListeners?: () => string[];
   /** Log search alerts: evaluation state and history. */
   alerts?: AlertService;
+  /** Key vaults (issue #15): vault records, keys and the data plane's access decision. */
+  keyVaults?: KeyVaultService;
+  /** Customer-managed keys of dedicated clusters: linking, rotation, the revocation gate. */
+  clusterKeys?: ClusterKeys;
   /** Customer Lockbox: operator access requests and their approval. */
   lockbox?: LockboxService;
   /** Rows received, dropped by transformations and ingested per data flow (shown in a rule's GET). */

@@ -27,6 +27,8 @@ import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
 import { registerAlertsManagementRoutes } from './alerts-management.js';
+import { registerKeyVaultRoutes } from './key-vaults.js';
+import { registerClusterRoutes } from './clusters.js';
 import { registerCustomerLockboxRoutes } from '../lockbox/routes.js';
 import { registerMonitorAccountRoutes } from './monitor-accounts.js';
 
@@ -58,6 +60,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerEffectiveAccessRoutes(router);
   registerSavedSearchRoutes(router);
   registerAlertsManagementRoutes(router);
+  registerKeyVaultRoutes(router);
+  registerClusterRoutes(router);
   registerCustomerLockboxRoutes(router);
   registerMonitorAccountRoutes(router);
   return router;

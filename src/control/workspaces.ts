@@ -43,7 +43,7 @@ export function workspaceShape(w: WorkspaceRecord) {
       customerId: w.customerId,
       sku: { name: w.sku },
       retentionInDays: w.retentionInDays,
-      features: { legacy: 0, searchVersion: 1, ...w.features },
+      features: { legacy: 0, searchVersion: 1, ...w.features, ...(w.clusterResourceId ? { clusterResourceId: w.clusterResourceId } : {}) },
       workspaceCapping: { dailyQuotaGb: -1, dataIngestionStatus: 'RespectQuota' },
       publicNetworkAccessForIngestion: w.publicNetworkAccessForIngestion,
       publicNetworkAccessForQuery: w.publicNetworkAccessForQuery,
@@ -112,6 +112,8 @@ export function registerWorkspaceRoutes(router: ArmRouter<ControlContext>): void
         if (props.sku?.name) existing.sku = props.sku.name;
         if (props.features) {
           const { enableLogAccessUsingOnlyResourcePermissions, ...rest } = props.features;
+          // clusterResourceId is read-only: set by linkedServices/cluster, never by a workspace PUT.
+          delete (rest as Record<string, unknown>).clusterResourceId;
           existing.features = { ...existing.features, ...rest };
           if (enableLogAccessUsingOnlyResourcePermissions != null) existing.features.enableLogAccessUsingOnlyResourcePermissions = enableLogAccessUsingOnlyResourcePermissions;
         }

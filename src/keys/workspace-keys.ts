@@ -70,11 +70,50 @@ export function rewrapWorkspaceKey(workspaceDir: string, master: MasterKeys, nex
 
 /**
  * Every keyring wrapped directly by the storage master key: each workspace's (`storage/{id}`) and
- * the blob store's (`blobstore`). Rotation and migration re-wrap exactly these.
+ * the blob store's (`blobstore`) and the key vaults' (`keyvault`). Rotation and migration re-wrap exactly these.
  */
-export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' }[] {
+export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' | 'key vault' }[] {
   const storage = join(dataDir, 'storage');
-  const rings: { dir: string; kind: 'workspace' | 'blob store' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
+  const rings: { dir: string; kind: 'workspace' | 'blob store' | 'key vault' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
   rings.push({ dir: join(dataDir, 'blobstore'), kind: 'blob store' });
+  // The key vaults' keyring (src/keyvault/key-store.ts): it seals the private parts of the vault keys.
+  rings.push({ dir: join(dataDir, 'keyvault'), kind: 'key vault' });
   return rings.filter((r) => existsSync(keyringPath(r.dir)));
+}
+
+// ---- Customer-managed keys (issue #15): a workspace linked to a dedicated cluster ----------------
+
+/**
+ * The workspace key wrapped a second time, by the cluster's key in a key vault (RSA-OAEP-256). While
+ * it is present, Vigil reads and writes the workspace only after the vault unwrapped it for the
+ * cluster's identity (src/keyvault/cluster-keys.ts); `vigil verify` checks it opens to the workspace key.
+ */
+export interface CmkWrap {
+  keyVaultUri: string;
+  keyName: string;
+  keyVersion: string;
+  alg: 'RSA-OAEP-256';
+  wrapped: string;
+  wrappedAt: string;
+}
+
+/** The workspace key itself (unwrapped with the master key), for wrapping it under a customer-managed key. */
+export function readWorkspaceKey(workspaceDir: string, master: MasterKeys): Buffer {
+  const path = keyringPath(workspaceDir);
+  return unwrapFrom(path, readKeyring(path), master);
+}
+
+export function readCmkWrap(workspaceDir: string): CmkWrap | undefined {
+  const path = keyringPath(workspaceDir);
+  if (!existsSync(path)) return undefined;
+  return (readKeyring(path) as KeyringFile & { cmk?: CmkWrap }).cmk;
+}
+
+/** Sets (or, with undefined, removes) the customer-managed wrap of the workspace key. */
+export function writeCmkWrap(workspaceDir: string, cmk: CmkWrap | undefined): void {
+  const path = keyringPath(workspaceDir);
+  const ring = readKeyring(path) as KeyringFile & { cmk?: CmkWrap };
+  if (cmk) ring.cmk = cmk;
+  else delete ring.cmk;
+  writeFileAtomic(path, JSON.stringify(ring, null, 1));
 }

@@ -7,6 +7,8 @@ import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 import type { MonitorAccountRecord } from '../metrics/records.js';
 import type {
+  ClusterRecord,
+  KeyVaultRecord,
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
   DiagnosticSettingRecord,
@@ -52,6 +54,8 @@ export class MetadataStore implements AssignmentSource {
     state.privateEndpoints ??= [];
     state.scheduledQueryRules ??= [];
     state.actionGroups ??= [];
+    state.keyVaults ??= [];
+    state.clusters ??= [];
     state.users ??= [];
     state.groups ??= [];
     state.monitorAccounts ??= [];
@@ -264,7 +268,8 @@ export class MetadataStore implements AssignmentSource {
       this.users().some((u) => u.accountEnabled && eq(u.objectId, objectId)) ||
       this.servicePrincipalByObjectId(objectId) !== undefined ||
       this.userAssignedIdentityByPrincipalId(objectId) !== undefined ||
-      (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId))
+      (this.state.scheduledQueryRules ?? []).some((r) => r.identity.type === 'SystemAssigned' && eq(r.identity.principalId, objectId)) ||
+      (this.state.clusters ?? []).some((c) => c.identity.type === 'SystemAssigned' && eq(c.identity.principalId, objectId))
     );
   }
 
@@ -290,6 +295,26 @@ export class MetadataStore implements AssignmentSource {
 
   actionGroup(subscriptionId: string, resourceGroup: string, name: string): ActionGroupRecord | undefined {
     return this.actionGroups({ subscriptionId, resourceGroup }).find((g) => eq(g.name, name));
+  }
+
+  /** Key vaults, soft-deleted ones included (check `deletedAt`). */
+  keyVaults(): KeyVaultRecord[] {
+    return this.state.keyVaults ?? [];
+  }
+
+  /** A vault by its globally unique name (live or soft-deleted). */
+  keyVaultByName(name: string): KeyVaultRecord | undefined {
+    return (this.state.keyVaults ?? []).find((v) => eq(v.name, name));
+  }
+
+  clusters(filter: { subscriptionId?: string; resourceGroup?: string } = {}): ClusterRecord[] {
+    return (this.state.clusters ?? []).filter(
+      (c) => (!filter.subscriptionId || eq(c.subscriptionId, filter.subscriptionId)) && (!filter.resourceGroup || eq(c.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  cluster(subscriptionId: string, resourceGroup: string, name: string): ClusterRecord | undefined {
+    return this.clusters({ subscriptionId, resourceGroup }).find((c) => eq(c.name, name));
   }
 
   locks(): LockRecord[] {

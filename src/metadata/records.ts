@@ -60,6 +60,9 @@ export interface WorkspaceRecord {
   tables: TableRecord[];
   /** The scheduled private-data scan of the workspace (src/governance/private-data-scanner.ts). */
   privateDataScan?: import('../governance/private-data-scanner.js').PrivateDataScanSettings;
+  /** The dedicated cluster the workspace is linked to (`linkedServices/cluster`, issue #15). */
+  clusterResourceId?: string;
+  linkedAt?: string;
   /** Saved searches (`…/workspaces/{ws}/savedSearches`, issue 18); absent until the first one. */
   savedSearches?: SavedSearchRecord[];
 }
@@ -292,4 +295,43 @@ export interface MetadataState {
   groups?: GroupRecord[];
   /** Added with issue 19 (Azure Monitor workspaces; defaulted to [] on load). */
   monitorAccounts?: MonitorAccountRecord[];
+  /** Added with issue 15 (customer-managed keys; defaulted to [] on load). */
+  keyVaults?: KeyVaultRecord[];
+  clusters?: ClusterRecord[];
+}
+
+/** `Microsoft.KeyVault/vaults` (its keys live in src/keyvault/key-store.ts). Vault names are unique across Vigil, as in Azure. */
+export interface KeyVaultRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  tenantId: string;
+  sku: 'standard' | 'premium';
+  enableSoftDelete: boolean;
+  softDeleteRetentionInDays: number;
+  enablePurgeProtection: boolean;
+  enableRbacAuthorization: boolean;
+  publicNetworkAccess: 'Enabled' | 'Disabled';
+  createdAt: string;
+  /** Set while the vault is soft-deleted (recoverable with createMode 'recover' until scheduledPurgeDate). */
+  deletedAt?: string;
+  scheduledPurgeDate?: string;
+}
+
+/** `Microsoft.OperationalInsights/clusters` with a customer-managed key. */
+export interface ClusterRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  clusterId: string;
+  identity: { type: 'None' } | { type: 'SystemAssigned'; principalId: string } | { type: 'UserAssigned'; resourceId: string };
+  skuCapacity: number;
+  billingType: 'Cluster' | 'Workspaces';
+  keyVaultProperties?: { keyVaultUri: string; keyName: string; keyVersion: string; keyRsaSize?: number };
+  createdDate: string;
+  lastModifiedDate: string;
 }

@@ -185,6 +185,8 @@ export class QueryService {
         this.log?.('warn', `a query of principal ${req.caller.objectId} was refused by the store's statement guard: ${err.message}`);
         throw insufficientAccess('the query tried to read data outside what the caller was granted; nothing was run.');
       }
+      // Refusals decided in front of the store keep their own status (e.g. 403 CustomerManagedKeyInaccessible).
+      if (err instanceof ApiError) throw err;
       if (err instanceof SegmentDamagedError) {
         // Stored data is damaged: the server's fault, not the query's. Other tables keep serving.
         throw new ApiError(500, 'StorageCorrupted', `The query needs rows that cannot be read: ${err.message}`);

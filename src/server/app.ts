@@ -54,6 +54,10 @@ import { DataExportRules } from '../governance/export/rules.js';
 import { Exporter } from '../governance/export/exporter.js';
 import { loadExternalDestinations } from '../governance/export/destinations.js';
 import { ExportLedger, ledgerPath } from '../governance/export/ledger.js';
+import { KeyStore } from '../keyvault/key-store.js';
+import { DEFAULT_KEY_VAULT_DNS_SUFFIX, KeyVaultService } from '../keyvault/service.js';
+import { ClusterKeys, DEFAULT_CMK_KEY_CACHE_SECONDS, gatedStore } from '../keyvault/cluster-keys.js';
+import { keyVaultRoutes } from '../keyvault/routes.js';
 import type { SyslogListenerSpec } from '../syslog/options.js';
 import { startSyslogListeners, type SyslogListeners } from '../syslog/listeners.js';
 import { DEFAULT_PIPELINE_LIMITS, SyslogPipeline, type PipelineLimits } from '../syslog/pipeline.js';
@@ -111,6 +115,13 @@ export interface ServerOptions {
     webhookCaFile?: string;
     /** The SMTP relay for email receivers (without it, email receivers are refused). */
     smtp?: { url: string; from?: string; caFile?: string };
+  };
+  /** Key vaults and customer-managed keys of dedicated clusters (issue #15). */
+  keyVault?: {
+    /** Vault NAME is served at https://NAME.{dnsSuffix}:{port} (default vault.localhost). */
+    dnsSuffix?: string;
+    /** How long an unwrapped cluster key is trusted before the vault is asked again (default 60). */
+    cmkKeyCacheSeconds?: number;
   };
   /** Syslog receivers (src/syslog): TLS, loopback TCP/UDP, into the Syslog and CommonSecurityLog tables. */
   syslog?: {
@@ -185,7 +196,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     root.protector?.close();
   }
   // The local CA's certificate also names the private listeners' addresses.
-  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host))]);
+  const vaultSuffix = (opts.keyVault?.dnsSuffix ?? DEFAULT_KEY_VAULT_DNS_SUFFIX).toLowerCase().replace(/^\.+|\.+$/g, '');
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(vaultSuffix)) throw new Error(`--key-vault-dns-suffix must be a DNS name with at least two labels, e.g. vault.localhost (got '${vaultSuffix}').`);
+  // The local CA's certificate also covers the key vaults' host names (*.vault.localhost).
+  const tls = await ensureTlsMaterial(opts.dataDir, [...new Set((net.privateListeners ?? []).map((l) => l.host)), `*.${vaultSuffix}`]);
   const certificate = net.tlsCertFile && net.tlsKeyFile ? readCertificatePair(net.tlsCertFile, net.tlsKeyFile) : { cert: tls.certPem, key: tls.keyPem };
   const httpsOptions = { ...tlsPolicy(), ...certificate };
   // Mutual TLS per listener: the client CA's certificates, asked for and required in the handshake.
@@ -216,6 +230,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   // The immutable blob store (storage accounts), under the same master key as the logs.
   const blobs = BlobStore.open(opts.dataDir, masterKeys);
+  // Key vaults: their keys sealed under the master key; clusters' customer-managed keys gate linked workspaces.
+  const keyVaults = new KeyVaultService(metadata, KeyStore.open(opts.dataDir, masterKeys), vaultSuffix, () => endpoint);
   await logStore.attachWorkspaces(
     metadata.workspaces().map((w) => ({ workspaceId: w.customerId, tables: w.tables.map((t) => ({ name: t.name, columns: tableSchema(t) })) })),
   );
@@ -298,7 +314,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auditSink = new AuditSink(metadata, logStore, (message) => app.log.error(message));
   const activity = new ActivityLog(metadata, auditSink);
   const purge = new PurgeService(metadata, logStore, activity, (level, message) => app.log[level](message));
-  const queryService = new QueryService(metadata, logStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
+  const clusterKeys = new ClusterKeys({
+    dataDir: opts.dataDir,
+    metadata,
+    keyVaults,
+    master: masterKeys,
+    cacheMs: (opts.keyVault?.cmkKeyCacheSeconds ?? DEFAULT_CMK_KEY_CACHE_SECONDS) * 1000,
+    log: (level, message) => app.log[level](message),
+  });
+  // Ingestion and queries see linked workspaces only while the cluster's key is accessible.
+  const cmkStore = gatedStore(logStore, clusterKeys);
+  const queryService = new QueryService(metadata, cmkStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
   // Continuous export of chosen tables to storage accounts (dataExports rules).
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));
@@ -337,7 +363,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log: (level, message) => app.log[level](message),
   });
 
-  const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES];
+  const audiences = [...ALL_AUDIENCES, ...STORAGE_AUDIENCES, ...keyVaults.audiences()];
   // A private listener's URL is a base URL too: clients pointed at it derive their scope from it.
   const baseUrlAudience = () => [...withBaseUrl([], publicBaseUrl()), ...privateBaseUrls];
   // Users (issue 18): sign-in sessions and authorization codes for the portal, in memory.
@@ -371,7 +397,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Ingestion-time transformations (one runner for every ingestion path) and their statistics.
   const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
   const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined);
-  const ingestService = new IngestService(metadata, logStore, ingestionTransforms);
+  const ingestService = new IngestService(metadata, cmkStore, ingestionTransforms);
   await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
   let syslog: SyslogListeners | undefined;
   const syslogPipeline = opts.syslog?.listeners.length
@@ -381,7 +407,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The private-data scanner: on demand (scanPrivateData) and on each workspace's schedule.
   const privateDataScanner = new PrivateDataScanner(metadata, logStore, auditSink, (level, message) => app.log[level](message));
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
-  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, prometheus, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features });
+  await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts, lockbox, prometheus, ingestionStatistics, privateDataScanner, transformFeatures: ingestionTransforms.features, keyVaults, clusterKeys });
+  await app.register(keyVaultRoutes, { keyVaults, authenticate, activity, publicBaseUrl, tenantId: metadata.tenantId, onKeyChanged: (vault, key) => clusterKeys.onKeyChanged(vault, key) });
   await app.register(lockboxRoutes, { lockbox, metadata, queries: queryService, authenticate, auditor });
   await app.register(remoteWriteRoutes, { metadata, prometheus, authenticate });
   await app.register(prometheusQueryRoutes, { metadata, prometheus, authenticate });

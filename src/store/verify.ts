@@ -12,6 +12,7 @@ import { Manifest } from './manifest.js';
 import { decodeRecord } from './record-codec.js';
 import { openSegment, sha256 } from './segment.js';
 import { readWal } from './wal.js';
+import { verifyCmkWrap } from '../keyvault/verify-cmk.js';
 
 export interface Finding {
   severity: 'error' | 'warning';
@@ -48,6 +49,8 @@ export async function verifyDataDir(dataDir: string, master?: MasterKeys): Promi
       add({ severity: 'error', file: join(dir, 'keyring.json'), message: `${(err as Error).message}; nothing of this workspace can be checked further` });
       continue;
     }
+    const cmkProblem = verifyCmkWrap(dataDir, dir, master);
+    if (cmkProblem) add({ severity: 'error', file: join(dir, 'keyring.json'), message: cmkProblem });
     const manifestPath = join(dir, 'manifest.json');
     let manifest: Manifest | undefined;
     const problems: string[] = [];
