@@ -23,6 +23,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Caller } from '../authz/authorize.js';
+import type { AuditSink } from '../audit/sink.js';
+import { VIGIL_ALERT_HISTORY } from '../audit/system-tables.js';
 import type { ActivityLog } from '../audit/activity-log.js';
 import { ApiError } from '../errors/api-error.js';
 import type { TokenIssuer } from '../identity/token-issuer.js';
@@ -112,6 +114,8 @@ export interface AlertServiceOptions {
   /** Email receivers' SMTP relay (`--alert-smtp-url`); without it email receivers are refused. */
   mailer?: EmailSender;
   activity?: ActivityLog;
+  /** Where fired and resolved alerts are recorded as VigilAlertHistory rows of the rule's workspaces (the audit sink). */
+  history?: Pick<AuditSink, 'write'>;
   publicBaseUrl: () => string;
   /** How often the scheduler looks for due periods (default 1 s). */
   tickMs?: number;
@@ -224,8 +228,33 @@ export class AlertService {
     }
   }
 
+  /** A VigilAlertHistory row in each workspace the rule watches (its scopes): the alert history as a table. */
+  private writeHistory(rule: ScheduledQueryRuleRecord, a: AlertStateEntry, muted: boolean): void {
+    if (!this.o.history) return;
+    for (const scope of rule.scopes) {
+      const ref = parseWorkspaceResourceId(scope);
+      const w = ref && this.o.metadata.workspace(ref.subscriptionId, ref.resourceGroup, ref.name);
+      if (!w) continue;
+      this.o.history.write(w, VIGIL_ALERT_HISTORY, {
+        TimeGenerated: new Date(),
+        AlertId: a.alertId!,
+        AlertRule: ruleResourceId(rule),
+        AlertRuleName: rule.name,
+        Severity: `Sev${rule.severity}`,
+        MonitorCondition: a.condition,
+        TargetResource: a.resourceId ?? rule.scopes[0]!,
+        Dimensions: (a.dimensions ?? []) as unknown[],
+        FiredTime: a.firedAt ? new Date(a.firedAt) : null,
+        ResolvedTime: a.resolvedAt ? new Date(a.resolvedAt) : null,
+        IsSuppressed: muted,
+        Description: rule.description ?? '',
+      });
+    }
+  }
+
   /** Records (Fired) or updates (Resolved) the alert behind a transition. */
   private recordAlert(rule: ScheduledQueryRuleRecord, a: AlertStateEntry, context: unknown, muted: boolean, actions: number): void {
+    this.writeHistory(rule, a, muted);
     const all = (this.state.firedAlerts ??= {});
     const now = new Date().toISOString();
     const k = a.alertId!.toLowerCase();

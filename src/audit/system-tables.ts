@@ -82,6 +82,7 @@ const AZURE_ACTIVITY_COLUMNS: TableColumn[] = [
 
 export const VIGIL_INGESTION_STATISTICS = 'VigilIngestionStatistics';
 export const VIGIL_PRIVATE_DATA_FINDINGS = 'VigilPrivateDataFindings';
+export const VIGIL_ALERT_HISTORY = 'VigilAlertHistory';
 
 /** Per data flow and interval: rows a rule received, its transformation dropped, and the table got (src/ingest/transform/ingestion-statistics.ts). */
 const VIGIL_INGESTION_STATISTICS_COLUMNS: TableColumn[] = [
@@ -112,10 +113,27 @@ const VIGIL_PRIVATE_DATA_FINDINGS_COLUMNS: TableColumn[] = [
   col('SuggestedRemedy', 'string'),
 ];
 
+/** One record per alert a log search alert rule fired, and one when it resolved (src/alerts/alert-service.ts). */
+const VIGIL_ALERT_HISTORY_COLUMNS: TableColumn[] = [
+  col('TimeGenerated', 'datetime'),
+  col('AlertId', 'string'),
+  col('AlertRule', 'string'),
+  col('AlertRuleName', 'string'),
+  col('Severity', 'string'),
+  col('MonitorCondition', 'string'),
+  col('TargetResource', 'string'),
+  col('Dimensions', 'dynamic'),
+  col('FiredTime', 'datetime'),
+  col('ResolvedTime', 'datetime'),
+  col('IsSuppressed', 'bool'),
+  col('Description', 'string'),
+];
+
 export const SYSTEM_TABLES: Record<string, { columns: TableColumn[]; description: string }> = {
   [LAQUERYLOGS]: { columns: LAQUERYLOGS_COLUMNS, description: 'Query audit: one record per query run against the workspaces that send their Audit category here.' },
   [AZURE_ACTIVITY]: { columns: AZURE_ACTIVITY_COLUMNS, description: 'Activity log: every control-plane write, delete and action of the subscriptions that send their activity log here.' },
   [VIGIL_INGESTION_STATISTICS]: { columns: VIGIL_INGESTION_STATISTICS_COLUMNS, description: 'Ingestion statistics: per data collection rule data flow and interval, rows received, dropped by its transformation and ingested.' },
+  [VIGIL_ALERT_HISTORY]: { columns: VIGIL_ALERT_HISTORY_COLUMNS, description: 'Alert history: a record when a log search alert rule fires an alert (per dimension combination) and when it resolves.' },
   [VIGIL_PRIVATE_DATA_FINDINGS]: { columns: VIGIL_PRIVATE_DATA_FINDINGS_COLUMNS, description: 'Private-data scanner findings: per table, column and pattern, how many sampled values matched (never the values).' },
 };
 

@@ -344,6 +344,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     queries: queryService,
     issuer,
     activity,
+    history: auditSink,
     publicBaseUrl,
     minFrequencyMs: (opts.alerts?.minFrequencySeconds ?? 60) * 1000,
     sender: new WebhookSender({

@@ -349,6 +349,27 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App, Functio
     });
   });
 
+  it('keeps the alert history as a table: a VigilAlertHistory row per fired alert in the rule’s workspace', async () => {
+    const token = await p.adminToken(AUD.logs);
+    const rows = await waitFor('VigilAlertHistory rows', async () => {
+      const r = await call(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, {
+        query: "VigilAlertHistory | where AlertRuleName == 'per-resource' and MonitorCondition == 'Fired' | project TargetResource, Severity, AlertId, AlertRule, FiredTime",
+        timespan: 'P1D',
+      });
+      assert.equal(r.status, 200, r.text);
+      const t = r.json<{ tables: { rows: unknown[][] }[] }>().tables[0]!;
+      return t.rows.length >= 2 ? t.rows : undefined;
+    });
+    assert.deepEqual(rows.map((r) => r[0]).sort(), [vm1, vm2].sort());
+    assert.ok(rows.every((r) => r[1] === 'Sev1' && r[3] === rulePath('per-resource') && typeof r[4] === 'string'), JSON.stringify(rows));
+    // The same alerts as the AlertsManagement API lists.
+    const listed = await list(await admin(), sub, `&alertRule=${encodeURIComponent(rulePath('per-resource'))}`);
+    assert.deepEqual(rows.map((r) => String(r[2]).toLowerCase()).sort(), listed.value.map((a) => a.id.split('/').pop()!.toLowerCase()).sort());
+    // A principal without the workspace's audit tables cannot read it (system tables need their own read right).
+    const denied = await call(b, await readerA.token(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: 'VigilAlertHistory | count', timespan: 'P1D' });
+    assert.notEqual(denied.status, 200, denied.text);
+  });
+
   it('attacker side: rights on one resource group show only that group’s alerts, and reading is not changing', async () => {
     const vm2Alert = (await list(await admin(), rgB)).value[0]!;
     const vm1Alert = (await list(await admin(), sub, `&targetResource=${encodeURIComponent(vm1)}`)).value[0]!;
