@@ -37,6 +37,7 @@ describe('transformation subset', () => {
     ['print x = 1', [1n]],
     ['datatable (a: long) [1] | extend b = a + 1', [1n, 2n]],
     ['source | extend j = parse_json(\'{"k":1}\') | project k = toint(j.k), z = zip(pack_array(1), pack_array(2))', [1, '[[1,2]]']],
+    ['source | project x = parse_xml(\'<e name="v"><a>7</a></e>\') | project n = tostring(x.e["@name"]), a = toint(x.e.a)', ['v', 7]],
   ];
   for (const [kql, expected] of accepted) {
     it(`accepts and runs: ${kql.replace(/\n/g, ' ')}`, async () => {

@@ -27,7 +27,7 @@ const AZURE_FUNCTIONS = [
   'ago', 'datetime_add', 'datetime_diff', 'datetime_part', 'dayofmonth', 'dayofweek', 'dayofyear', 'endofday', 'endofmonth', 'endofweek', 'endofyear',
   'getmonth', 'getyear', 'hourofday', 'make_datetime', 'make_timespan', 'now', 'startofday', 'startofmonth', 'startofweek', 'startofyear', 'weekofyear',
   // dynamic
-  'array_concat', 'array_length', 'pack_array', 'pack', 'parse_json', 'zip',
+  'array_concat', 'array_length', 'pack_array', 'pack', 'parse_json', 'parse_xml', 'zip',
   // math
   'abs', 'bin', 'floor', 'ceiling', 'exp', 'exp10', 'exp2', 'isfinite', 'isinf', 'isnan', 'log', 'log10', 'log2', 'pow', 'round', 'sign',
   // conditional
@@ -49,9 +49,7 @@ const AZURE_FUNCTIONS = [
 const FUNCTIONS = new Set([...AZURE_FUNCTIONS, ...MASKING_FUNCTION_NAMES]);
 
 /** Functions Azure allows that Vigil cannot evaluate faithfully: refused with the reason. */
-const UNAVAILABLE: Record<string, string> = {
-  parse_xml: 'parse_xml() is not available in Vigil (no XML parser in its engine); send the XML parsed, or keep it as a string',
-};
+const UNAVAILABLE: Record<string, string> = {};
 
 export class UnsupportedTransformError extends KqlError {}
 
