@@ -69,7 +69,9 @@ export type VersionedType =
   | 'Microsoft.Insights/scheduledQueryRules'
   | 'Microsoft.Insights/actionGroups'
   | 'microsoft.insights/privateLinkScopes'
-  | 'Microsoft.Network/privateEndpoints';
+  | 'Microsoft.Network/privateEndpoints'
+  | 'Microsoft.Insights/dataCollectionEndpoints'
+  | 'Microsoft.Insights/dataCollectionRuleAssociations';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -86,6 +88,9 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Insights/actionGroups': ACTION_GROUP_VERSIONS,
   'microsoft.insights/privateLinkScopes': PRIVATE_LINK_SCOPE_VERSIONS,
   'Microsoft.Network/privateEndpoints': PRIVATE_ENDPOINT_VERSIONS,
+  // Issue 19: the data collection API versions that have endpoints and associations.
+  'Microsoft.Insights/dataCollectionEndpoints': DCR_VERSIONS.filter((v) => v >= '2021-04-01'),
+  'Microsoft.Insights/dataCollectionRuleAssociations': DCR_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

@@ -11,6 +11,8 @@ import type { ArmRouter } from './arm-router.js';
 import type { ControlContext } from './context.js';
 import { requireResourceGroup, requireSubscription } from './resource-groups.js';
 import { parseBody, resourceNotFound } from './validation.js';
+import { builtInStreamColumns, defaultOutputStream, OTEL_LOGS_STREAM, OTEL_TRACE_STREAMS } from '../ingest/streams.js';
+import { otelDataSources, requireRuleEndpoint } from './data-collection-rule-extras.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -88,6 +90,8 @@ export function ruleShape(r: DataCollectionRuleRecord) {
       streamDeclarations: r.streamDeclarations,
       destinations: r.destinations,
       dataFlows: r.dataFlows,
+      ...(r.otelDataSources ? { dataSources: r.otelDataSources } : {}),
+      ...(r.otelDirectDataSources ? { directDataSources: r.otelDirectDataSources } : {}),
       provisioningState: 'Succeeded',
     },
   };
@@ -136,10 +140,17 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     if (names.has(d.name.toLowerCase())) throw new ApiError(400, 'InvalidPayload', `properties.destinations.logAnalytics[${i}].name: destination '${d.name}' is declared twice.`);
     names.add(d.name.toLowerCase());
   });
+  const otel = otelDataSources(p);
   const flows = (p.dataFlows ?? []).map((f, i) => {
     const at = `properties.dataFlows[${i}]`;
     for (const s of f.streams) {
-      if (!streams[s]) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations.`, { target: `${at}.streams` });
+      if (OTEL_TRACE_STREAMS.some((t) => t.toLowerCase() === s.toLowerCase())) {
+        throw new ApiError(400, 'InvalidPayload', `${at}.streams: '${s}': Vigil ingests OpenTelemetry logs (${OTEL_LOGS_STREAM}), not traces.`, { target: `${at}.streams` });
+      }
+      if (s === OTEL_LOGS_STREAM && !otel.logs.includes(s)) {
+        throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' needs an OpenTelemetry logs data source: add properties.directDataSources.otelLogs (or dataSources.otelLogs) with "streams": ["${s}"].`, { target: `${at}.streams` });
+      }
+      if (!streams[s] && !builtInStreamColumns(s)) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations.`, { target: `${at}.streams` });
     }
     const transformKql = f.transformKql?.trim() || 'source';
     if (transformKql !== 'source') {
@@ -152,7 +163,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     }
     if (f.streams.length !== 1) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a data flow into a Log Analytics table takes exactly one stream.`);
     const stream = f.streams[0]!;
-    const outputStream = f.outputStream ?? stream;
+    const outputStream = f.outputStream ?? defaultOutputStream(stream);
     const out = outputTable(outputStream);
     if (!out) {
       throw new ApiError(
@@ -175,7 +186,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
         throw new ApiError(400, 'InvalidPayload', `${at}: a rule that sends to the Auxiliary table '${table.name}' can send to only one table.`);
       }
       const schema = tableSchema(table);
-      for (const c of streams[stream]!.columns) {
+      for (const c of streams[stream]?.columns ?? builtInStreamColumns(stream)!) {
         const target = schema.find((x) => x.name.toLowerCase() === c.name.toLowerCase());
         if (target && !COMPATIBLE[c.type].includes(target.type)) {
           throw new ApiError(
@@ -194,8 +205,10 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     kind: body.kind ?? undefined,
     tags: body.tags ?? undefined,
     description: p.description ?? undefined,
-    dataCollectionEndpointId: p.dataCollectionEndpointId ?? undefined,
+    dataCollectionEndpointId: p.dataCollectionEndpointId ? requireRuleEndpoint(ctx, p.dataCollectionEndpointId) : undefined,
     streamDeclarations: streams,
+    otelDataSources: otel.dataSources,
+    otelDirectDataSources: otel.directDataSources,
     destinations: { logAnalytics: destinations.map(({ name, workspaceResourceId, workspaceId }) => ({ name, workspaceResourceId, workspaceId })) },
     dataFlows: flows,
     standardTargets,

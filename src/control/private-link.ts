@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
+import { parseDataCollectionEndpointId } from '../metadata/data-collection-ids.js';
 import { ApiError } from '../errors/api-error.js';
 import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/records.js';
@@ -234,19 +235,22 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     const body = parseBody(ScopedResourceBody, ctx.body);
     const linked = parseWorkspaceResourceId(body.properties.linkedResourceId);
     const workspace = linked && ctx.deps.metadata.workspace(linked.subscriptionId, linked.resourceGroup, linked.name);
-    if (!linked) {
-      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace id; Vigil scopes workspaces only.`, { target: 'properties.linkedResourceId' });
+    // A data collection endpoint may be scoped too (issue 19): its networkAcls then admit this scope's private endpoints.
+    const dceRef = linked ? undefined : parseDataCollectionEndpointId(body.properties.linkedResourceId);
+    if (!linked && !dceRef) {
+      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace or data collection endpoint id; Vigil scopes only those.`, { target: 'properties.linkedResourceId' });
     }
-    // Scoping a workspace opens it to the scope's private networks: that is a change to the workspace.
-    authorize(ctx.deps.metadata, ctx.caller, 'Microsoft.OperationalInsights/workspaces/write', body.properties.linkedResourceId);
-    if (!workspace) throw new ApiError(404, 'LinkedResourceNotFound', `The linked resource '${body.properties.linkedResourceId}' was not found.`);
+    // Scoping a resource opens it to the scope's private networks: that is a change to the resource.
+    authorize(ctx.deps.metadata, ctx.caller, linked ? 'Microsoft.OperationalInsights/workspaces/write' : 'Microsoft.Insights/dataCollectionEndpoints/write', body.properties.linkedResourceId);
+    const dce = dceRef && ctx.deps.metadata.dataCollectionEndpoint(dceRef.subscriptionId, dceRef.resourceGroup, dceRef.name);
+    if (!workspace && !dce) throw new ApiError(404, 'LinkedResourceNotFound', `The linked resource '${body.properties.linkedResourceId}' was not found.`);
     const already = ctx.deps.metadata.privateLinkScopes().filter((x) => x !== s && x.scopedResources.some((r) => eq(r.linkedResourceId, body.properties.linkedResourceId)));
     if (already.length >= MAX_SCOPES_PER_RESOURCE) {
-      throw new ApiError(400, 'TooManyPrivateLinkScopes', `The workspace is already in ${already.length} private link scopes; a resource can be in at most ${MAX_SCOPES_PER_RESOURCE}.`);
+      throw new ApiError(400, 'TooManyPrivateLinkScopes', `The resource is already in ${already.length} private link scopes; a resource can be in at most ${MAX_SCOPES_PER_RESOURCE}.`);
     }
     const existed = s.scopedResources.some((r) => eq(r.name, name!));
     const duplicate = s.scopedResources.find((r) => !eq(r.name, name!) && eq(r.linkedResourceId, body.properties.linkedResourceId));
-    if (duplicate) throw new ApiError(409, 'Conflict', `The workspace is already linked to this private link scope as scoped resource '${duplicate.name}'.`);
+    if (duplicate) throw new ApiError(409, 'Conflict', `The resource is already linked to this private link scope as scoped resource '${duplicate.name}'.`);
     const record = ctx.deps.metadata.mutate((state) => {
       const current = state.privateLinkScopes!.find((x) => eq(privateLinkScopeId(x), scopeId))!;
       current.scopedResources = current.scopedResources.filter((r) => !eq(r.name, name!));

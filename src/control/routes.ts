@@ -23,6 +23,8 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerDataCollectionEndpointRoutes } from './data-collection-endpoints.js';
+import { registerDataCollectionRuleAssociationRoutes } from './data-collection-rule-associations.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -48,6 +50,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerPrivateLinkRoutes(router, privateListeners);
   registerScheduledQueryRuleRoutes(router);
   registerActionGroupRoutes(router);
+  registerDataCollectionEndpointRoutes(router);
+  registerDataCollectionRuleAssociationRoutes(router);
   return router;
 }
 

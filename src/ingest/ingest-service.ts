@@ -7,6 +7,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
 import { CoercionError, coerceValue } from './coerce.js';
+import { streamColumns } from './streams.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,7 +53,7 @@ export class IngestService {
   ) {}
 
   private plan(rule: DataCollectionRuleRecord, stream: string): FlowPlan[] {
-    const declared = rule.streamDeclarations[stream]!.columns;
+    const declared = streamColumns(rule, stream)!;
     const plans: FlowPlan[] = [];
     for (const flow of rule.dataFlows.filter((f) => f.streams.includes(stream))) {
       // `Custom-<Table>_CL` or `Microsoft-<Table>` (an Azure standard table, stored when the rule was saved).
@@ -78,8 +79,9 @@ export class IngestService {
     return plans;
   }
 
-  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[]): Promise<number> {
-    const declared = rule.streamDeclarations[stream]!.columns;
+  /** `options.resourceId`: the agent's resource (admission.ts), given to every row as `_ResourceId`. */
+  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
+    const declared = streamColumns(rule, stream)!;
     const receivedMicros = BigInt(Date.now()) * 1000n;
     const ridIndex = declared.findIndex((c) => c.name === '_ResourceId');
     // 1. Validate and coerce every row against the stream declaration (values by declared position).
@@ -107,7 +109,7 @@ export class IngestService {
         billed += col.name.length + 4 + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
       }
       // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-      const rid = ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId'];
+      const rid = options.resourceId ?? (ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId']);
       coerced[i] = { values, resourceId: typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null, billedSize: billed };
     }
     // 2. Shape for each destination table.

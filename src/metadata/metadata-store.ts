@@ -5,6 +5,7 @@ import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/r
 import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
+import type { DataCollectionEndpointRecord, DataCollectionRuleAssociationRecord } from './data-collection-records.js';
 import type {
   CustomRoleDefinitionRecord,
   DataCollectionRuleRecord,
@@ -49,6 +50,8 @@ export class MetadataStore implements AssignmentSource {
     state.privateEndpoints ??= [];
     state.scheduledQueryRules ??= [];
     state.actionGroups ??= [];
+    state.dataCollectionEndpoints ??= [];
+    state.dataCollectionRuleAssociations ??= [];
     return state;
   }
 
@@ -258,6 +261,24 @@ export class MetadataStore implements AssignmentSource {
   /** Private endpoints, each one a private listener connected to a private link scope (issue 16). */
   privateEndpoints(): PrivateEndpointRecord[] {
     return this.state.privateEndpoints ?? [];
+  }
+
+  /** Data collection endpoints (issue 19). */
+  dataCollectionEndpoints(filter: { subscriptionId?: string; resourceGroup?: string } = {}): DataCollectionEndpointRecord[] {
+    return (this.state.dataCollectionEndpoints ?? []).filter(
+      (e) =>
+        (!filter.subscriptionId || eq(e.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(e.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  dataCollectionEndpoint(subscriptionId: string, resourceGroup: string, name: string): DataCollectionEndpointRecord | undefined {
+    return this.dataCollectionEndpoints({ subscriptionId, resourceGroup }).find((e) => eq(e.name, name));
+  }
+
+  /** Data collection rule associations on every resource (issue 19). */
+  dataCollectionRuleAssociations(): DataCollectionRuleAssociationRecord[] {
+    return this.state.dataCollectionRuleAssociations ?? [];
   }
 
   purgeOperations(): PurgeOperationRecord[] {

@@ -2,6 +2,7 @@ import type { PrivateEndpointRecord, PrivateLinkScopeRecord } from '../network/r
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
+import type { DataCollectionEndpointRecord, DataCollectionRuleAssociationRecord } from './data-collection-records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -64,6 +65,13 @@ export interface StreamColumn {
   type: 'string' | 'int' | 'long' | 'real' | 'boolean' | 'dynamic' | 'datetime';
 }
 
+/** One entry of a rule's `otelLogs` data sources. */
+export interface OtelLogsDataSource {
+  name?: string;
+  streams: string[];
+  enrichWithResourceAttributes?: string[];
+}
+
 export interface DataCollectionRuleRecord {
   subscriptionId: string;
   resourceGroup: string;
@@ -77,6 +85,9 @@ export interface DataCollectionRuleRecord {
   streamDeclarations: Record<string, { columns: StreamColumn[] }>;
   destinations: { logAnalytics: { name: string; workspaceResourceId: string; workspaceId: string }[] };
   dataFlows: { streams: string[]; destinations: string[]; transformKql: string; outputStream: string }[];
+  /** OpenTelemetry data sources (issue 19): `dataSources.otelLogs` / `directDataSources.otelLogs`, as given. */
+  otelDataSources?: { otelLogs: OtelLogsDataSource[] };
+  otelDirectDataSources?: { otelLogs: OtelLogsDataSource[] };
   createdAt: string;
 }
 
@@ -219,4 +230,7 @@ export interface MetadataState {
   /** Added with issue 13 (defaulted to [] on load). */
   scheduledQueryRules?: ScheduledQueryRuleRecord[];
   actionGroups?: ActionGroupRecord[];
+  /** Added with issue 19 (defaulted to [] on load). */
+  dataCollectionEndpoints?: DataCollectionEndpointRecord[];
+  dataCollectionRuleAssociations?: DataCollectionRuleAssociationRecord[];
 }
