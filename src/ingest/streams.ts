@@ -34,11 +34,18 @@ export function builtInStreamTable(stream: string): string | undefined {
   return m && isIngestibleStandardTable(m[1]!) ? standardTable(m[1]!)!.name : undefined;
 }
 
-/** The columns of a built-in stream: its table's own columns (standard columns such as `_ResourceId` are filled by Vigil). */
+const builtIn = new Map<string, StreamColumn[] | undefined>();
+
+/**
+ * The columns of a built-in stream: its table's own columns (standard columns such as `_ResourceId` are
+ * filled by Vigil). The same array every time: the ingestion service matches columns by identity.
+ */
 export function builtInStreamColumns(stream: string): StreamColumn[] | undefined {
-  const table = builtInStreamTable(stream);
-  if (!table) return undefined;
-  return standardTable(table)!.columns.map((c) => ({ name: c.name, type: STREAM_TYPE[c.type] ?? 'string' }));
+  if (!builtIn.has(stream)) {
+    const table = builtInStreamTable(stream);
+    builtIn.set(stream, table ? standardTable(table)!.columns.map((c) => Object.freeze({ name: c.name, type: STREAM_TYPE[c.type] ?? 'string' })) : undefined);
+  }
+  return builtIn.get(stream);
 }
 
 /** The default output stream of a flow whose input is this stream (Azure: the input stream itself; OTel logs: `Microsoft-OTelLogs`). */

@@ -17,6 +17,8 @@ import { TokenVerifier } from '../identity/token-verifier.js';
 import type { PrincipalDirectory } from '../identity/types.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { ingestRoutes } from '../ingest/routes.js';
+import { otlpRoutes } from '../ingest/otlp/routes.js';
+import { agentConfigurationRoutes } from '../ingest/agent-configuration.js';
 import { MetadataStore } from '../metadata/metadata-store.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
 import { queryRoutes } from '../query/routes.js';
@@ -277,7 +279,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     discoveryAliases: ['organizations', 'common'],
   });
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
-  await app.register(ingestRoutes, { metadata, ingest: new IngestService(metadata, logStore), authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  const ingestService = new IngestService(metadata, logStore);
+  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  await app.register(otlpRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  await app.register(agentConfigurationRoutes, { metadata, authenticate, publicBaseUrl });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });
   await app.register(graphRoutes, { metadata, authenticate });
