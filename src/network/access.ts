@@ -11,6 +11,9 @@
  *   those scopes is in `PrivateOnly` mode for the plane (the scope's `ingestionAccessMode` /
  *   `queryAccessMode`, or the mode of an exclusion naming this endpoint's connection); in `Open` mode
  *   the request is treated as public traffic and the workspace's flag decides.
+ *
+ * Data collection endpoints (issue 19) follow the same rule, with `networkAcls.publicNetworkAccess` as
+ * their flag, for the ingestion plane (Logs Ingestion API, OTLP, agent configuration).
  */
 import { ApiError } from '../errors/api-error.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';

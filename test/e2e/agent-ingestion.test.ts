@@ -39,6 +39,7 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
   let nobody: TestPrincipal;
   let vm1Reader: TestPrincipal;
   let vm2Reader: TestPrincipal;
+  let otlpUrl: string;
 
   before(async () => {
     vigil = await startVigil();
@@ -60,8 +61,12 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
         location: 'local',
         dataCollectionEndpointId: dceId,
         streamDeclarations: { 'Custom-AgentLogs': { columns: [...COLUMNS] } },
+        dataSources: { otelLogs: [{ name: 'otel', streams: ['Microsoft-OTel-Logs'] }] },
         destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-AgentLogs'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AgentLogs_CL' }],
+        dataFlows: [
+          { streams: ['Custom-AgentLogs'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AgentLogs_CL' },
+          { streams: ['Microsoft-OTel-Logs'], destinations: ['la'] },
+        ],
       },
     });
     ruleId = rule.immutableId!;
@@ -138,7 +143,7 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
   test('the agent fetches its configuration from the endpoint with its managed identity', async () => {
     const r = await call(b, await agentToken(), 'GET', configPath(vm1));
     assert.equal(r.status, 200, r.text);
-    const cfg = r.json<{ resourceId: string; configurationAccessEndpoint: { id: string }; dataCollectionRules: { immutableId: string; streams: { stream: string; ingestionUrl: string; columns: unknown[] }[] }[] }>();
+    const cfg = r.json<{ resourceId: string; configurationAccessEndpoint: { id: string }; dataCollectionRules: { immutableId: string; streams: { stream: string; ingestionUrl?: string; otlpLogsUrl?: string; columns?: unknown[] }[] }[] }>();
     assert.equal(cfg.resourceId, vm1);
     assert.equal(cfg.configurationAccessEndpoint.id, dceId);
     assert.equal(cfg.dataCollectionRules.length, 1);
@@ -148,6 +153,11 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
       columns: [...COLUMNS],
       ingestionUrl: `${b.endpoint}/dataCollectionRules/${ruleId}/streams/Custom-AgentLogs?api-version=2023-01-01`,
     });
+    assert.deepEqual(cfg.dataCollectionRules[0]!.streams[1], {
+      stream: 'Microsoft-OTel-Logs',
+      otlpLogsUrl: `${b.endpoint}/datacollectionRules/${ruleId}/streams/Microsoft-OTLP-Logs/otlp/v1/logs`,
+    });
+    otlpUrl = cfg.dataCollectionRules[0]!.streams[1]!.otlpLogsUrl!;
     // Not the agent of vm-db-2, and a principal without rights: refused.
     const other = await call(b, await agentToken(), 'GET', configPath(vm2));
     assert.equal(other.status, 403, other.text);
@@ -165,6 +175,16 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
     await client.upload(ruleId, 'Custom-AgentLogs', [{ TimeGenerated: new Date().toISOString(), Computer: 'web-1', Message: 'agent-sdk', _ResourceId: vm2 }]);
     const raw = await send(await agentToken(), vm1, 'agent-raw');
     assert.equal(raw.status, 204, raw.text);
+    // OTLP from the same agent, to the URL its configuration named.
+    const otlp = await fetch(otlpUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await agentToken()}`, 'content-type': 'application/json', 'x-ms-AzureResourceId': vm1 },
+      body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'agent-otlp' } }] }] }] }),
+    });
+    assert.equal(otlp.status, 200, await otlp.text());
+    const o = await sdkClients(b).query.queryWorkspace(b.workspaceId, "OTelLogs | where Body == 'agent-otlp' | project _ResourceId", { duration: 'P1D' });
+    assert.equal(o.status, LogsQueryResultStatus.Success);
+    if (o.status === LogsQueryResultStatus.Success) assert.deepEqual(o.tables[0]!.rows, [[vm1.toLowerCase()]]);
     const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, "AgentLogs_CL | where Message startswith 'agent-' | project Message, _ResourceId | order by Message asc", { duration: 'P1D' });
     assert.equal(r.status, LogsQueryResultStatus.Success);
     if (r.status === LogsQueryResultStatus.Success) assert.deepEqual(r.tables[0]!.rows, [['agent-raw', vm1.toLowerCase()], ['agent-sdk', vm1.toLowerCase()]]);
