@@ -275,6 +275,9 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
     if (!r) return { status: 204 };
     ctx.deps.metadata.mutate((state) => {
       state.dataCollectionRules = state.dataCollectionRules.filter((x) => x !== r);
+      // Its associations go with it, so that a later rule of the same name does not inherit them.
+      const id = dataCollectionRuleId(r).toLowerCase();
+      state.dataCollectionRuleAssociations = (state.dataCollectionRuleAssociations ?? []).filter((a) => a.dataCollectionRuleId?.toLowerCase() !== id);
     });
     return { status: 200 };
   });

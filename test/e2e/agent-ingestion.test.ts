@@ -235,4 +235,14 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
     assert.equal(cfg.status, 200);
     assert.deepEqual(cfg.json().dataCollectionRules, []);
   });
+
+  test('deleting a rule deletes its associations: a new rule of the same name does not inherit them', async () => {
+    const { monitor } = sdkClients(b);
+    await monitor.dataCollectionRuleAssociations.create(vm1, 'again', { body: { dataCollectionRuleId: ruleArmId } });
+    const arm = await p.adminToken(AUD.arm);
+    assert.equal((await call(b, arm, 'DELETE', `${ruleArmId}?api-version=2024-03-11`)).status, 200);
+    const left = [];
+    for await (const a of monitor.dataCollectionRuleAssociations.listByResource(vm1)) left.push(a.name);
+    assert.deepEqual(left, ['configurationAccessEndpoint']);
+  });
 });
