@@ -16,6 +16,8 @@ export interface IngestRouteDeps {
   authenticate: Authenticate;
   /** Requests per minute per rule (Azure: 12,000). */
   requestsPerMinute?: number;
+  /** The per-rule counter, when it is shared with another ingestion protocol (OTLP). */
+  limiter?: RateLimiter;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface IngestRouteDeps {
  * gzip or plain JSON array, 204 on success; failures carry `x-ms-error-code` as Azure's do.
  */
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
-  const limiter = new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
+  const limiter = deps.limiter ?? new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
   // The body is read raw (bounded) so that gzip can be decoded with its own bound.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INGEST_BYTES }, (_req, body, done) => done(null, body));

@@ -18,6 +18,7 @@ import type { PrincipalDirectory } from '../identity/types.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { ingestRoutes } from '../ingest/routes.js';
 import { otlpRoutes } from '../ingest/otlp/routes.js';
+import { RateLimiter } from '../ingest/rate-limiter.js';
 import { agentConfigurationRoutes } from '../ingest/agent-configuration.js';
 import { MetadataStore } from '../metadata/metadata-store.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
@@ -280,8 +281,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   const ingestService = new IngestService(metadata, logStore);
-  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
-  await app.register(otlpRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  // One request budget per rule, shared by the Logs Ingestion API and OTLP.
+  const ingestLimiter = new RateLimiter(opts.ingestRequestsPerMinute ?? 12_000, 60_000);
+  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, limiter: ingestLimiter });
+  await app.register(otlpRoutes, { metadata, ingest: ingestService, authenticate, limiter: ingestLimiter });
   await app.register(agentConfigurationRoutes, { metadata, authenticate, publicBaseUrl });
   await app.register(queryRoutes, { metadata, queries: queryService, authenticate, auditor });
   await app.register(controlRoutes, { metadata, store: logStore, authenticate, publicBaseUrl, activity, purge, blobs, dataExports, privateListeners: () => (net.privateListeners ?? []).map((l) => l.host), alerts });

@@ -30,6 +30,8 @@ export interface OtlpRouteDeps {
   authenticate: Authenticate;
   /** Requests per minute per rule (as the Logs Ingestion API). */
   requestsPerMinute?: number;
+  /** The Logs Ingestion API's per-rule counter: one budget per rule, whichever protocol sends. */
+  limiter?: RateLimiter;
 }
 
 /** URL stream segments for logs (case-insensitive): the documented one and the older collector sample's. */
@@ -37,7 +39,7 @@ const LOG_SEGMENTS = new Set(['microsoft-otlp-logs', 'opentelemetry_logs']);
 const TRACE_SEGMENTS = new Set(['microsoft-otlp-traces', 'opentelemetry_traces']);
 
 export async function otlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): Promise<void> {
-  const limiter = new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
+  const limiter = deps.limiter ?? new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OTLP_BYTES }, (_req, body, done) => done(null, body));
 
