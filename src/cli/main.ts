@@ -123,7 +123,7 @@ const serve = program
   .option('--query-max-rows <n>', 'rows a query may return before it is truncated (Azure: 500000)', positive, 500_000)
   .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
-  .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429 (Azure: 12000)', positive, 12_000)
+  .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429, Logs Ingestion API and OTLP together (Azure: 12000)', positive, 12_000)
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
