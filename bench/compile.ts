@@ -8,6 +8,7 @@ import { compile, type ColumnSchema, type TableResolver } from '../src/kql/index
 import { sqlIdent } from '../src/kql/sql.js';
 import { DUCKDB_TYPE } from '../src/store/column-types.js';
 import { COLUMNS as BENCH_COLUMNS, emitResult, latency, parseOptions, progress } from './support.js';
+import { registerKqlRuntime } from '../src/kql/runtime/index.js';
 
 const COLUMNS: ColumnSchema[] = [{ name: 'TenantId', type: 'string' }, ...BENCH_COLUMNS, { name: '_ResourceId', type: 'string' }];
 
@@ -33,6 +34,7 @@ const resolver: TableResolver = {
 };
 const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false' });
 const conn = await db.connect();
+registerKqlRuntime(conn);
 await conn.run(`CREATE TABLE AppLogs (${COLUMNS.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
 
 const results = [];

@@ -26,6 +26,7 @@ import { DUCKDB_TYPE } from '../src/store/column-types.js';
 import { StatementGuard } from '../src/store/statement-guard.js';
 import { answerDifference, type Answer, type Comparison } from './answers.js';
 import { appendLogRow, COLUMNS as BENCH_COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type Latency } from './support.js';
+import { registerKqlRuntime } from '../src/kql/runtime/index.js';
 
 const WARMUP_RUNS = 3;
 const DAY_MS = 86_400_000;
@@ -145,6 +146,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-kqlsql-'));
 // A file-backed database (compressed, with zone maps, like sealed data), with the store's engine settings.
 const db = await DuckDBInstance.create(join(dir, 'bench.duckdb'), { threads: '2', memory_limit: '4GB', autoinstall_known_extensions: 'false' });
 const conn = await db.connect();
+registerKqlRuntime(conn);
 const guard = await StatementGuard.open("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
 let guardRun = 0;
 try {

@@ -31,10 +31,13 @@ import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import type { QueryService } from '../query/query-service.js';
 import { parseDurationMs } from '../query/timespan.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { commonAlertSchema, type AlertInstance } from './common-schema.js';
+import { commonAlertSchema, fitToLimit, type AlertInstance } from './common-schema.js';
+import { ALERT_RETENTION_MS, type AlertState, type FiredAlertRecord } from './fired-alerts.js';
+import { deliverableReceivers } from './receivers.js';
 import { ACTION_GROUP_TYPE, parseResourceId, ruleResourceId } from './ids.js';
 import type { RuleCondition, ScheduledQueryRuleRecord } from './records.js';
 import type { WebhookSender } from './webhook-delivery.js';
+import type { EmailSender } from './email-delivery.js';
 import { advance, aggregate, type AlertStateEntry, type Dimensions } from './evaluation.js';
 
 /** The Action Groups first-party application (the `appid` of secure-webhook tokens in Azure). */
@@ -42,6 +45,10 @@ export const ACTION_GROUPS_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
 export const SECURE_WEBHOOK_ROLE = 'ActionGroupsSecureWebhook';
 export const MAX_CATCH_UP = 60;
 const MAX_HISTORY = 200;
+/** Fired alerts kept (beside the 30-day retention); the oldest resolved ones go first. */
+export const MAX_FIRED_ALERTS = 1000;
+/** The alert context kept with a fired alert: beyond this, kept without dimension values, then without the links. */
+const MAX_STORED_CONTEXT_BYTES = 16 * 1024;
 const RETRY_DELAYS_MS = [1_000, 4_000, 15_000];
 
 export interface NotificationRecord {
@@ -57,6 +64,8 @@ export interface NotificationRecord {
   lastAttemptAt?: string;
   /** The payload to send (kept until delivered or given up). */
   payload?: string;
+  /** The payload exceeded 256 KB and was sent without its dimension values (common-schema.ts). */
+  payloadTrimmed?: boolean;
 }
 
 export interface EvaluationRecord {
@@ -90,6 +99,8 @@ interface RuleState {
 interface StateFile {
   version: 1;
   rules: Record<string, RuleState>;
+  /** The alerts rules fired (`Microsoft.AlertsManagement/alerts`), by lower-case alert id; they outlive their rule. */
+  firedAlerts?: Record<string, FiredAlertRecord>;
 }
 
 export interface AlertServiceOptions {
@@ -98,6 +109,8 @@ export interface AlertServiceOptions {
   queries: QueryService;
   issuer: TokenIssuer;
   sender: WebhookSender;
+  /** Email receivers' SMTP relay (`--alert-smtp-url`); without it email receivers are refused. */
+  mailer?: EmailSender;
   activity?: ActivityLog;
   publicBaseUrl: () => string;
   /** How often the scheduler looks for due periods (default 1 s). */
@@ -122,6 +135,11 @@ export class AlertService {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   readonly minFrequencyMs: number;
+
+  /** Can email receivers be notified (an SMTP relay is configured)? */
+  get emailEnabled(): boolean {
+    return this.o.mailer !== undefined;
+  }
 
   constructor(private readonly o: AlertServiceOptions) {
     this.minFrequencyMs = o.minFrequencyMs ?? 60_000;
@@ -150,6 +168,7 @@ export class AlertService {
     for (const t of this.retryTimers) clearTimeout(t);
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
     await Promise.allSettled([...this.deliveries]);
+    this.o.mailer?.close();
     this.save();
   }
 
@@ -168,6 +187,85 @@ export class AlertService {
         .filter((a) => a.condition === 'Fired')
         .map((a) => ({ alertId: a.alertId, dimensions: a.dimensions, firedDateTime: a.firedAt })),
     };
+  }
+
+  /** The fired alerts whose target resource is `scope` or below it. */
+  alertsWithin(scope: string): FiredAlertRecord[] {
+    const s = scope.toLowerCase().replace(/\/+$/, '');
+    this.pruneAlerts();
+    return Object.values(this.state.firedAlerts ?? {}).filter((a) => {
+      const t = a.targetResource.toLowerCase();
+      return t === s || t.startsWith(`${s}/`);
+    });
+  }
+
+  /** Changes an alert's user-managed state (New, Acknowledged, Closed), with its modification history. */
+  changeState(alertId: string, next: AlertState, user: string, comments: string): FiredAlertRecord | undefined {
+    const a = this.state.firedAlerts?.[alertId.toLowerCase()];
+    if (!a) return undefined;
+    const now = new Date().toISOString();
+    a.modifications.push({ modificationEvent: 'StateChange', oldValue: a.alertState, newValue: next, modifiedAt: now, modifiedBy: user, comments, description: `State changed from '${a.alertState}' to '${next}'` });
+    a.alertState = next;
+    a.lastModifiedDateTime = now;
+    a.lastModifiedUserName = user;
+    this.save();
+    return a;
+  }
+
+  /** Azure keeps alerts 30 days; Vigil also keeps at most MAX_FIRED_ALERTS, dropping the oldest resolved ones first. */
+  private pruneAlerts(): void {
+    const all = (this.state.firedAlerts ??= {});
+    const cutoff = Date.now() - ALERT_RETENTION_MS;
+    for (const [k, a] of Object.entries(all)) if (Date.parse(a.startDateTime) < cutoff) delete all[k];
+    const excess = Object.keys(all).length - MAX_FIRED_ALERTS;
+    if (excess > 0) {
+      const order = Object.entries(all).sort(([, x], [, y]) => (x.monitorCondition === y.monitorCondition ? (x.lastModifiedDateTime < y.lastModifiedDateTime ? -1 : 1) : x.monitorCondition === 'Resolved' ? -1 : 1));
+      for (const [k] of order.slice(0, excess)) delete all[k];
+    }
+  }
+
+  /** Records (Fired) or updates (Resolved) the alert behind a transition. */
+  private recordAlert(rule: ScheduledQueryRuleRecord, a: AlertStateEntry, context: unknown, muted: boolean, actions: number): void {
+    const all = (this.state.firedAlerts ??= {});
+    const now = new Date().toISOString();
+    const k = a.alertId!.toLowerCase();
+    const event = muted
+      ? { modificationEvent: 'ActionsSuppressed' as const, description: "Actions suppressed by the rule's muteActionsDuration" }
+      : { modificationEvent: 'ActionsTriggered' as const, description: `Actions triggered (${actions} receivers)` };
+    const actionEntry = { ...event, oldValue: '', newValue: '', modifiedAt: now, modifiedBy: 'System', comments: '' };
+    const existing = all[k];
+    if (a.condition === 'Resolved') {
+      if (!existing) return;
+      existing.monitorCondition = 'Resolved';
+      existing.monitorConditionResolvedDateTime = a.resolvedAt ?? now;
+      existing.lastModifiedDateTime = now;
+      existing.lastModifiedUserName = 'System';
+      existing.modifications.push({ modificationEvent: 'MonitorConditionChange', oldValue: 'Fired', newValue: 'Resolved', modifiedAt: now, modifiedBy: 'System', comments: '', description: 'Monitor condition changed to Resolved' });
+      if (actions > 0 || muted) existing.modifications.push(actionEntry);
+      return;
+    }
+    all[k] = {
+      id: a.alertId!,
+      alertRule: ruleResourceId(rule),
+      ruleName: rule.name,
+      subscriptionId: rule.subscriptionId,
+      severity: rule.severity,
+      targetResource: a.resourceId ?? rule.scopes[0]!,
+      description: rule.description ?? '',
+      monitorCondition: 'Fired',
+      alertState: 'New',
+      startDateTime: a.firedAt ?? now,
+      lastModifiedDateTime: now,
+      lastModifiedUserName: 'System',
+      isSuppressed: muted,
+      context,
+      ...(rule.actions.customProperties ? { customProperties: rule.actions.customProperties } : {}),
+      modifications: [
+        { modificationEvent: 'AlertCreated', oldValue: '', newValue: 'New', modifiedAt: now, modifiedBy: 'System', comments: '', description: 'Alert fired' },
+        ...(actions > 0 || muted ? [actionEntry] : []),
+      ],
+    };
+    this.pruneAlerts();
   }
 
   /** Forgets the state of a deleted rule. */
@@ -382,20 +480,28 @@ export class AlertService {
       metricValue: a.metricValue,
       windowStart,
       windowEnd,
+      ...(a.resourceId ? { targetResource: a.resourceId } : {}),
     };
-    const payload = JSON.stringify(commonAlertSchema(rule, condition, alert, this.o.publicBaseUrl()));
+    const schema = commonAlertSchema(rule, condition, alert, this.o.publicBaseUrl());
+    const fitted = fitToLimit(schema);
+    const base = { alertId: a.alertId!, monitorCondition: a.condition, attempts: 0 };
+    const before = record.notifications.length;
     for (const groupId of rule.actions.actionGroups) {
       const ref = parseResourceId(groupId, ACTION_GROUP_TYPE);
       const group = ref && this.o.metadata.actionGroup(ref.subscriptionId, ref.resourceGroup, ref.name);
       if (!group || !group.enabled) continue;
-      for (const r of group.webhookReceivers) {
+      for (const r of deliverableReceivers(group)) {
+        const id = { id: randomUUID(), ...base, actionGroup: groupId, receiver: r.name };
         record.notifications.push(
           muted
-            ? { id: randomUUID(), alertId: a.alertId!, monitorCondition: a.condition, actionGroup: groupId, receiver: r.name, status: 'Suppressed', attempts: 0, lastError: 'muted by the rule\'s muteActionsDuration' }
-            : { id: randomUUID(), alertId: a.alertId!, monitorCondition: a.condition, actionGroup: groupId, receiver: r.name, status: 'Pending', attempts: 0, payload },
+            ? { ...id, status: 'Suppressed', lastError: 'muted by the rule\'s muteActionsDuration' }
+            : 'tooLarge' in fitted
+              ? { ...id, status: 'Failed', lastError: `PayloadTooLarge: the alert payload is ${fitted.tooLarge} bytes even without its dimension values; Azure's limit is 262144 bytes (shorten the rule's query, description or custom properties)` }
+              : { ...id, status: 'Pending', payload: fitted.json, ...(fitted.trimmed ? { payloadTrimmed: true } : {}) },
         );
       }
     }
+    this.recordAlert(rule, a, storedContext(schema), muted, record.notifications.length - before);
   }
 
   /** Sends one notification, retrying with backoff; its status is persisted after each attempt. */
@@ -404,11 +510,20 @@ export class AlertService {
       if (this.closed) return;
       const ref = parseResourceId(n.actionGroup, ACTION_GROUP_TYPE);
       const group = ref && this.o.metadata.actionGroup(ref.subscriptionId, ref.resourceGroup, ref.name);
-      const receiver = group?.webhookReceivers.find((r) => r.name === n.receiver);
+      const receiver = group && deliverableReceivers(group).find((r) => r.name === n.receiver);
       if (!group || !receiver) {
         Object.assign(n, { status: 'Failed', lastError: 'the action group or receiver no longer exists' });
         delete n.payload;
         this.save();
+        return;
+      }
+      if (receiver.kind === 'email') {
+        n.attempts++;
+        n.lastAttemptAt = new Date().toISOString();
+        const r = this.o.mailer
+          ? await this.o.mailer.send(receiver.emailAddress!, n.payload ?? '{}')
+          : { ok: false, permanent: true, error: 'no SMTP relay is configured (--alert-smtp-url): the email was not sent' };
+        settle(r, false);
         return;
       }
       let bearer: string | undefined;
@@ -426,13 +541,16 @@ export class AlertService {
       n.lastAttemptAt = new Date().toISOString();
       const r = await this.o.sender.send(receiver.serviceUri, n.payload ?? '{}', bearer);
       n.httpStatus = r.httpStatus;
+      settle(r, r.error?.startsWith('webhook target refused') || r.error?.startsWith('only https') || false);
+    };
+    /** Records an attempt's outcome; schedules the next attempt while it may still pass. */
+    const settle = (r: { ok: boolean; permanent: boolean; error?: string }, refused: boolean) => {
       if (r.ok) {
         n.status = 'Delivered';
         delete n.lastError;
         delete n.payload;
       } else {
         n.lastError = r.error;
-        const refused = r.error?.startsWith('webhook target refused') || r.error?.startsWith('only https');
         if (r.permanent || n.attempts > RETRY_DELAYS_MS.length) {
           n.status = refused ? 'Refused' : 'Failed';
           delete n.payload;
@@ -455,4 +573,14 @@ export class AlertService {
     void e;
     track();
   }
+}
+
+/** The alert context kept with a fired alert, within MAX_STORED_CONTEXT_BYTES. */
+function storedContext(schema: unknown): unknown {
+  const context = (schema as { data: { alertContext: unknown } }).data.alertContext;
+  if (Buffer.byteLength(JSON.stringify(context)) <= MAX_STORED_CONTEXT_BYTES) return context;
+  const fitted = fitToLimit(schema, MAX_STORED_CONTEXT_BYTES);
+  if (!('tooLarge' in fitted)) return (JSON.parse(fitted.json) as { data: { alertContext: unknown } }).data.alertContext;
+  const c = context as { conditionType: string; condition: { windowSize: string; windowStartTime: string; windowEndTime: string } };
+  return { conditionType: c.conditionType, condition: { windowSize: c.condition.windowSize, windowStartTime: c.condition.windowStartTime, windowEndTime: c.condition.windowEndTime }, truncated: true };
 }

@@ -18,6 +18,22 @@ export interface AlertStateEntry {
   firedAt?: string;
   resolvedAt?: string;
   metricValue: number;
+  /** With `resourceIdColumn`: the resource the alert is about (its target), from that column. */
+  resourceId?: string;
+}
+
+export type ConditionGroup = { dimensions: Dimensions; value: number; resourceId?: string };
+
+const RESOURCE_ID = /^\/subscriptions\/[^/\s]+(\/resourcegroups\/[^/\s]+(\/providers\/[^/\s]+\/[^/\s]+\/[^/\s]+(\/[^/\s]+\/[^/\s]+)*)?)?$/i;
+
+/**
+ * The target resource named by a `resourceIdColumn` value: a well-formed ARM resource id, compared
+ * case-insensitively as ARM does (kept lower-case). Anything else (empty, free text) names no
+ * resource, and such rows form their own group whose alert targets the rule's scope.
+ */
+export function targetResourceOf(value: unknown): string | undefined {
+  const t = typeof value === 'string' ? value.trim().replace(/\/+$/, '') : '';
+  return t.length <= 1024 && RESOURCE_ID.test(t) ? t.toLowerCase() : undefined;
 }
 
 export function dimensionSelects(d: { operator: 'Include' | 'Exclude'; values: string[] }, value: string): boolean {
@@ -45,8 +61,10 @@ const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 
  * The condition's value per dimension combination (key: JSON of the dimension values). Count counts
  * rows; Average, Minimum, Maximum and Total aggregate `metricMeasureColumn` (null and non-numeric
  * values are skipped). With no rows and no dimensions, Count is 0 (so `LessThan` conditions can fire).
+ * With `resourceIdColumn`, rows are also split by the resource id in that column (the alert of each
+ * group targets that resource, see targetResourceOf).
  */
-export function aggregate(columns: readonly { name: string }[], rows: readonly unknown[][], condition: RuleCondition): Map<string, { dimensions: Dimensions; value: number }> {
+export function aggregate(columns: readonly { name: string }[], rows: readonly unknown[][], condition: RuleCondition): Map<string, ConditionGroup> {
   const index = (name: string) => {
     const i = columns.findIndex((c) => c.name === name);
     if (i < 0) throw new ApiError(400, 'InvalidQueryResult', `The query's results have no column '${name}' (named by the rule's condition).`);
@@ -54,21 +72,25 @@ export function aggregate(columns: readonly { name: string }[], rows: readonly u
   };
   const dims = condition.dimensions.map((d) => ({ ...d, i: index(d.name) }));
   const measure = condition.timeAggregation === 'Count' ? undefined : index(condition.metricMeasureColumn ?? '');
-  const groups = new Map<string, { dimensions: Dimensions; values: number[]; count: number }>();
+  const resourceColumn = condition.resourceIdColumn ? index(condition.resourceIdColumn) : undefined;
+  const groups = new Map<string, { dimensions: Dimensions; values: number[]; count: number; resourceId?: string }>();
   for (const row of rows) {
     const dimensions = dims.map((d) => ({ name: d.name, value: text(row[d.i]) }));
     if (dims.some((d, j) => !dimensionSelects(d, dimensions[j]!.value))) continue;
-    const k = JSON.stringify(dimensions.map((d) => d.value));
+    const resourceId = resourceColumn === undefined ? undefined : targetResourceOf(row[resourceColumn]);
+    const values = dimensions.map((d) => d.value);
+    // The key of a rule without resourceIdColumn is unchanged (persisted alert states stay valid).
+    const k = JSON.stringify(resourceColumn === undefined ? values : [...values, { resource: resourceId ?? '' }]);
     let g = groups.get(k);
-    if (!g) groups.set(k, (g = { dimensions, values: [], count: 0 }));
+    if (!g) groups.set(k, (g = { dimensions, values: [], count: 0, ...(resourceId ? { resourceId } : {}) }));
     g.count++;
     if (measure !== undefined && row[measure] !== null && row[measure] !== undefined && row[measure] !== '') {
       const v = Number(row[measure]);
       if (Number.isFinite(v)) g.values.push(v);
     }
   }
-  if (groups.size === 0 && condition.timeAggregation === 'Count' && dims.length === 0) groups.set('[]', { dimensions: [], values: [], count: 0 });
-  const out = new Map<string, { dimensions: Dimensions; value: number }>();
+  if (groups.size === 0 && condition.timeAggregation === 'Count' && dims.length === 0 && resourceColumn === undefined) groups.set('[]', { dimensions: [], values: [], count: 0 });
+  const out = new Map<string, ConditionGroup>();
   for (const [k, g] of groups) {
     if (condition.timeAggregation !== 'Count' && g.values.length === 0) continue;
     const sum = g.values.reduce((a, b) => a + b, 0);
@@ -82,7 +104,7 @@ export function aggregate(columns: readonly { name: string }[], rows: readonly u
             : condition.timeAggregation === 'Minimum'
               ? g.values.reduce((a, b) => Math.min(a, b))
               : g.values.reduce((a, b) => Math.max(a, b));
-    out.set(k, { dimensions: g.dimensions, value });
+    out.set(k, { dimensions: g.dimensions, value, ...(g.resourceId ? { resourceId: g.resourceId } : {}) });
   }
   return out;
 }
@@ -94,7 +116,7 @@ export function aggregate(columns: readonly { name: string }[], rows: readonly u
  */
 export function advance(
   alerts: Record<string, AlertStateEntry>,
-  groups: Map<string, { dimensions: Dimensions; value: number }>,
+  groups: Map<string, ConditionGroup>,
   condition: RuleCondition,
   autoMitigate: boolean,
   now: string,
@@ -108,7 +130,7 @@ export function advance(
   for (const k of new Set([...groups.keys(), ...Object.keys(alerts)])) {
     const g = groups.get(k);
     const breached = g !== undefined && compare(g.value, condition.operator, condition.threshold);
-    const a = (alerts[k] ??= { dimensions: g?.dimensions ?? [], recent: [], condition: 'Resolved', metricValue: 0 });
+    const a = (alerts[k] ??= { dimensions: g?.dimensions ?? [], recent: [], condition: 'Resolved', metricValue: 0, ...(g?.resourceId ? { resourceId: g.resourceId } : {}) });
     a.recent.push(breached);
     if (a.recent.length > n) a.recent.splice(0, a.recent.length - n);
     if (g) a.metricValue = g.value;

@@ -69,6 +69,30 @@ export interface WebhookReceiverRecord {
   tenantId?: string;
 }
 
+/** An email receiver: delivered through the operator's SMTP relay (`--alert-smtp-url`). */
+export interface EmailReceiverRecord {
+  name: string;
+  emailAddress: string;
+  useCommonAlertSchema: boolean;
+}
+
+/** A Logic App receiver: its workflow's HTTP trigger `callbackUrl` is sent the alert like a webhook. */
+export interface LogicAppReceiverRecord {
+  name: string;
+  resourceId: string;
+  callbackUrl: string;
+  useCommonAlertSchema: boolean;
+}
+
+/** An Azure Function receiver: its `httpTriggerUrl` is sent the alert like a webhook. */
+export interface AzureFunctionReceiverRecord {
+  name: string;
+  functionAppResourceId: string;
+  functionName: string;
+  httpTriggerUrl: string;
+  useCommonAlertSchema: boolean;
+}
+
 export interface ActionGroupRecord {
   subscriptionId: string;
   resourceGroup: string;
@@ -78,5 +102,8 @@ export interface ActionGroupRecord {
   groupShortName: string;
   enabled: boolean;
   webhookReceivers: WebhookReceiverRecord[];
+  emailReceivers?: EmailReceiverRecord[];
+  logicAppReceivers?: LogicAppReceiverRecord[];
+  azureFunctionReceivers?: AzureFunctionReceiverRecord[];
   createdAt: string;
 }

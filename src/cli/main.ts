@@ -26,6 +26,7 @@ const controlPlaneAccess = (v: string) => {
 };
 const envListeners = (name: string) => (process.env[name] ? process.env[name]!.split(/[\s;]+/).filter((x) => x.trim()).reduce<ListenerAddress[]>((acc, v) => privateListener(v, acc), []) : undefined);
 import { parseAllowEntry } from '../alerts/webhook-target.js';
+import { parseSmtpUrl } from '../alerts/email-delivery.js';
 import { installSecurityRules } from './alerts.js';
 
 const port = (v: string) => {
@@ -80,6 +81,16 @@ interface ServeOptions extends KeyOptions {
   alertMinFrequency: number;
   alertWebhookAllow: string[];
   alertWebhookCa?: string;
+  alertSmtpUrl?: string;
+  alertSmtpFrom?: string;
+  alertSmtpCa?: string;
+}
+
+/** The SMTP relay URL of `--alert-smtp-url` or VIGIL_ALERT_SMTP_URL (checked at start: a bad one stops Vigil with the reason). */
+function smtpUrl(o: ServeOptions): string | undefined {
+  const url = o.alertSmtpUrl ?? (process.env.VIGIL_ALERT_SMTP_URL || undefined);
+  if (url) parseSmtpUrl(url);
+  return url;
 }
 
 /** The root-of-trust options as commander parses them (the environment is read by the protectors). */
@@ -147,7 +158,17 @@ const serve = program
     }
     return [...acc, v];
   }, [] as string[])
-  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)');
+  .option('--alert-webhook-ca <file>', 'PEM file of extra CA certificates trusted for alert webhook targets (besides the system roots)')
+  .option('--alert-smtp-url <url>', 'SMTP relay for action groups\' email receivers: smtps://[user:password@]host[:465] or smtp://[user:password@]host[:587] (STARTTLS required) (VIGIL_ALERT_SMTP_URL, preferred when it holds a password); without it email receivers are refused', (v: string) => {
+    try {
+      parseSmtpUrl(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return v;
+  })
+  .option('--alert-smtp-from <address>', 'From address of alert emails (default vigil-alerts@<host name>)')
+  .option('--alert-smtp-ca <file>', 'PEM file of extra CA certificates trusted for the SMTP relay (besides the system roots)');
 withKeyOptions(serve)
   .addHelpText(
     'after',
@@ -175,7 +196,13 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         publicClientCaFile: o.clientCa && resolve(o.clientCa),
         controlPlaneAccess: o.controlPlaneAccess,
       },
-      alerts: { minFrequencySeconds: o.alertMinFrequency, webhookAllow: o.alertWebhookAllow, webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa) },
+      alerts: {
+        minFrequencySeconds: o.alertMinFrequency,
+        webhookAllow: o.alertWebhookAllow,
+        webhookCaFile: o.alertWebhookCa && resolve(o.alertWebhookCa),
+        // The environment is read here, not as the option's default: --help would print the password.
+        ...(smtpUrl(o) ? { smtp: { url: smtpUrl(o)!, from: o.alertSmtpFrom, caFile: o.alertSmtpCa && resolve(o.alertSmtpCa) } } : {}),
+      },
       keyProtection: keyProtection(o),
       storage: {
         scratchDir: o.scratchDir,

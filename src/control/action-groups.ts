@@ -3,8 +3,12 @@
  *   PUT|PATCH|GET|DELETE /subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Insights/actionGroups/{name}
  *   GET …/resourceGroups/{rg}/providers/Microsoft.Insights/actionGroups  and  /subscriptions/{s}/providers/…
  *
- * Only webhook receivers are served; a body with other receiver kinds (email, SMS, …) is refused with
- * 400 rather than accepted and silently never notified. Webhook URLs must be https. A secure webhook
+ * Webhook receivers are served, and Logic App (`callbackUrl`) and Azure Function (`httpTriggerUrl`)
+ * receivers, which are webhooks behind a callback URL and go through the same delivery and SSRF
+ * checks; email receivers when an SMTP relay is configured (`--alert-smtp-url`), and are refused
+ * otherwise. A body with other receiver kinds (SMS, voice, push, ITSM, runbook, ARM role, event
+ * hub, incident) is refused with 400 `UnsupportedReceiverType` rather than accepted and silently never
+ * notified. Receiver URLs must be https; receiver names are unique across the group. A secure webhook
  * (`useAadAuth`) needs the `identifierUri` its tokens are issued for, which may not be an audience that
  * Vigil itself accepts (so a webhook token can never be replayed against Vigil).
  */
@@ -23,9 +27,39 @@ import { parseBody, resourceNotFound } from './validation.js';
 
 const NAME = /^[^*#&+:<>?@%{}\\/]{1,260}$/;
 const OTHER_RECEIVERS = [
-  'emailReceivers', 'smsReceivers', 'itsmReceivers', 'azureAppPushReceivers', 'automationRunbookReceivers', 'voiceReceivers',
-  'logicAppReceivers', 'azureFunctionReceivers', 'armRoleReceivers', 'eventHubReceivers', 'incidentReceivers',
+  'smsReceivers', 'itsmReceivers', 'azureAppPushReceivers', 'automationRunbookReceivers', 'voiceReceivers',
+  'armRoleReceivers', 'eventHubReceivers', 'incidentReceivers',
 ] as const;
+
+const httpsUrl = (field: string) =>
+  z
+    .string({ message: `${field} is required` })
+    .url(`${field} must be an absolute URL`)
+    .refine((u) => u.startsWith('https://'), 'Vigil sends webhooks over https only');
+
+const EmailReceiver = z.object({
+  name: z.string().min(1, 'a receiver needs a name').max(260),
+  emailAddress: z.string().email('emailAddress must be an email address').max(254),
+  useCommonAlertSchema: z.boolean().nullish(),
+  status: z.string().nullish(),
+});
+
+const LogicAppReceiver = z.object({
+  name: z.string().min(1, 'a receiver needs a name').max(260),
+  resourceId: z.string().min(1, 'resourceId (the Logic App) is required'),
+  callbackUrl: httpsUrl('callbackUrl'),
+  useCommonAlertSchema: z.boolean().nullish(),
+  managedIdentity: z.string().nullish(),
+});
+
+const AzureFunctionReceiver = z.object({
+  name: z.string().min(1, 'a receiver needs a name').max(260),
+  functionAppResourceId: z.string().min(1, 'functionAppResourceId is required'),
+  functionName: z.string().min(1, 'functionName is required'),
+  httpTriggerUrl: httpsUrl('httpTriggerUrl'),
+  useCommonAlertSchema: z.boolean().nullish(),
+  managedIdentity: z.string().nullish(),
+});
 
 const WebhookReceiver = z.object({
   name: z.string().min(1, 'a receiver needs a name').max(260),
@@ -50,6 +84,9 @@ const GroupBody = z.object({
       groupShortName: z.string().min(1, 'groupShortName is required').max(12, 'groupShortName has at most 12 characters'),
       enabled: z.boolean({ message: 'enabled is required' }),
       webhookReceivers: z.array(WebhookReceiver).max(10).nullish(),
+      emailReceivers: z.array(EmailReceiver).max(1000).nullish(),
+      logicAppReceivers: z.array(LogicAppReceiver).max(10).nullish(),
+      azureFunctionReceivers: z.array(AzureFunctionReceiver).max(10).nullish(),
     })
     .catchall(z.unknown()),
 });
@@ -70,6 +107,15 @@ function shape(g: ActionGroupRecord) {
         useCommonAlertSchema: r.useCommonAlertSchema,
         useAadAuth: r.useAadAuth,
         ...(r.useAadAuth ? { objectId: r.objectId, identifierUri: r.identifierUri, tenantId: r.tenantId } : {}),
+      })),
+      emailReceivers: (g.emailReceivers ?? []).map((r) => ({ name: r.name, emailAddress: r.emailAddress, useCommonAlertSchema: r.useCommonAlertSchema, status: 'Enabled' })),
+      logicAppReceivers: (g.logicAppReceivers ?? []).map((r) => ({ name: r.name, resourceId: r.resourceId, callbackUrl: r.callbackUrl, useCommonAlertSchema: r.useCommonAlertSchema })),
+      azureFunctionReceivers: (g.azureFunctionReceivers ?? []).map((r) => ({
+        name: r.name,
+        functionAppResourceId: r.functionAppResourceId,
+        functionName: r.functionName,
+        httpTriggerUrl: r.httpTriggerUrl,
+        useCommonAlertSchema: r.useCommonAlertSchema,
       })),
       ...Object.fromEntries(OTHER_RECEIVERS.map((k) => [k, []])),
     },
@@ -124,14 +170,22 @@ export function registerActionGroupRoutes(router: ArmRouter<ControlContext>): vo
     for (const k of OTHER_RECEIVERS) {
       const v = body.properties[k];
       if (Array.isArray(v) && v.length > 0) {
-        throw new ApiError(400, 'UnsupportedReceiverType', `properties.${k}: Vigil delivers alerts to webhook receivers only; remove the ${k} (nothing would be notified through them).`);
+        throw new ApiError(400, 'UnsupportedReceiverType', `properties.${k}: Vigil delivers alerts to webhook, Logic App, Azure Function and email receivers only; remove the ${k} (nothing would be notified through them).`);
       }
     }
+    const emails = body.properties.emailReceivers ?? [];
+    if (emails.length > 0 && !ctx.deps.alerts?.emailEnabled) {
+      throw new ApiError(400, 'UnsupportedReceiverType', 'properties.emailReceivers: this Vigil has no SMTP relay to send email through (an operator starts it with --alert-smtp-url); remove the emailReceivers (nothing would be notified through them).');
+    }
     const receivers = body.properties.webhookReceivers ?? [];
+    const logicApps = body.properties.logicAppReceivers ?? [];
+    const functions = body.properties.azureFunctionReceivers ?? [];
     const names = new Set<string>();
-    for (const r of receivers) {
+    for (const r of [...receivers, ...emails, ...logicApps, ...functions]) {
       if (names.has(r.name.toLowerCase())) throw new ApiError(400, 'InvalidRequestContent', `The receiver name '${r.name}' is used twice; receiver names are unique in an action group.`);
       names.add(r.name.toLowerCase());
+    }
+    for (const r of receivers) {
       if (r.useAadAuth) {
         if (!r.identifierUri) throw new ApiError(400, 'InvalidRequestContent', `The secure webhook '${r.name}' (useAadAuth) needs an identifierUri: the audience of the tokens it receives.`);
         const base = ctx.deps.publicBaseUrl?.() ?? '';
@@ -158,6 +212,21 @@ export function registerActionGroupRoutes(router: ArmRouter<ControlContext>): vo
           useAadAuth: r.useAadAuth ?? false,
           ...(r.useAadAuth ? { objectId: r.objectId ?? undefined, identifierUri: r.identifierUri!, tenantId: r.tenantId ?? state.tenantId } : {}),
         })),
+        ...(emails.length > 0 ? { emailReceivers: emails.map((r) => ({ name: r.name, emailAddress: r.emailAddress, useCommonAlertSchema: r.useCommonAlertSchema ?? false })) } : {}),
+        ...(logicApps.length > 0
+          ? { logicAppReceivers: logicApps.map((r) => ({ name: r.name, resourceId: r.resourceId, callbackUrl: r.callbackUrl, useCommonAlertSchema: r.useCommonAlertSchema ?? false })) }
+          : {}),
+        ...(functions.length > 0
+          ? {
+              azureFunctionReceivers: functions.map((r) => ({
+                name: r.name,
+                functionAppResourceId: r.functionAppResourceId,
+                functionName: r.functionName,
+                httpTriggerUrl: r.httpTriggerUrl,
+                useCommonAlertSchema: r.useCommonAlertSchema ?? false,
+              })),
+            }
+          : {}),
         createdAt: existing?.createdAt ?? new Date().toISOString(),
       };
       const i = existing ? list.findIndex((g) => g.subscriptionId === existing.subscriptionId && g.resourceGroup === existing.resourceGroup && g.name === existing.name) : -1;

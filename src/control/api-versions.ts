@@ -47,6 +47,8 @@ const ACTION_GROUP_VERSIONS = [
   '2023-09-01-preview', '2024-10-01-preview',
 ];
 
+const ALERTS_MANAGEMENT_VERSIONS = ['2018-05-05', '2019-03-01', '2019-05-05-preview', '2023-07-12-preview', '2024-01-01-preview', '2025-05-25-preview'];
+
 const PRIVATE_LINK_SCOPE_VERSIONS = ['2019-10-17-preview', '2021-07-01-preview', '2021-09-01', '2023-06-01-preview'];
 const PRIVATE_ENDPOINT_VERSIONS = [
   '2019-04-01', '2019-06-01', '2019-07-01', '2019-08-01', '2019-09-01', '2019-11-01', '2019-12-01', '2020-03-01', '2020-04-01', '2020-05-01',
@@ -71,7 +73,8 @@ export type VersionedType =
   | 'microsoft.insights/privateLinkScopes'
   | 'Microsoft.Network/privateEndpoints'
   | 'Microsoft.Insights/dataCollectionEndpoints'
-  | 'Microsoft.Insights/dataCollectionRuleAssociations';
+  | 'Microsoft.Insights/dataCollectionRuleAssociations'
+  | 'Microsoft.AlertsManagement/alerts';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.OperationalInsights/workspaces': WORKSPACE_VERSIONS,
@@ -91,6 +94,7 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   // Issue 19: the data collection API versions that have endpoints and associations.
   'Microsoft.Insights/dataCollectionEndpoints': DCR_VERSIONS.filter((v) => v >= '2021-04-01'),
   'Microsoft.Insights/dataCollectionRuleAssociations': DCR_VERSIONS,
+  'Microsoft.AlertsManagement/alerts': ALERTS_MANAGEMENT_VERSIONS,
 };
 
 /** The request's api-version (query keys are decoded first: the SDKs percent-encode `api%2Dversion`). */

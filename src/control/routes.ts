@@ -25,6 +25,7 @@ import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
 import { registerDataCollectionEndpointRoutes } from './data-collection-endpoints.js';
 import { registerDataCollectionRuleAssociationRoutes } from './data-collection-rule-associations.js';
+import { registerAlertsManagementRoutes } from './alerts-management.js';
 
 export interface ControlRouteDeps extends ControlDeps {
   authenticate: Authenticate;
@@ -52,6 +53,7 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerActionGroupRoutes(router);
   registerDataCollectionEndpointRoutes(router);
   registerDataCollectionRuleAssociationRoutes(router);
+  registerAlertsManagementRoutes(router);
   return router;
 }
 

@@ -38,6 +38,8 @@ export interface IdentityRoutesOptions {
   tokenLifetimeSeconds?: number;
   /** Failed client authentications allowed per client id and window before 429. Default 10 per 60 s. */
   throttle?: { maxFailures: number; windowSeconds: number };
+  /** Checks a secret against a stored hash (default: argon2id verifySecret); tests observe the calls. */
+  verifySecret?: (secret: string, storedHash: string) => Promise<boolean>;
 }
 
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -197,7 +199,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     throttle.recordFailure(throttleKey);
     const sp = deps.directory.findServicePrincipalByAppId(clientId);
     const client = sp && sp.tenantId.toLowerCase() === deps.tenantId.toLowerCase() ? sp : undefined;
-    const outcome = await checkSecret(client, secret.length <= MAX_SECRET_LENGTH ? secret : '', dummyHash);
+    const outcome = await checkSecret(client, secret.length <= MAX_SECRET_LENGTH ? secret : '', dummyHash, deps.verifySecret ?? verifySecret);
     if (outcome !== 'ok') {
       req.log.info({ clientId, outcome }, 'client authentication failed');
       return sendAad(req, reply, outcome === 'unknown' ? unknownClient() : outcome === 'expired' ? expiredSecret() : badSecret());
@@ -254,6 +256,7 @@ async function checkSecret(
   client: ServicePrincipalRecord | undefined,
   secret: string,
   dummyHash: string,
+  verifySecret: (secret: string, storedHash: string) => Promise<boolean>,
 ): Promise<'ok' | 'unknown' | 'invalid' | 'expired'> {
   if (!client || client.secrets.length === 0) {
     await verifySecret(secret, dummyHash);

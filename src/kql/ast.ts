@@ -139,7 +139,8 @@ export type Operator =
   | WhereOp | ProjectOp | ExtendOp | SummarizeOp | TakeOp | SortOp | TopOp | CountOp | DistinctOp
   | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
   | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
-  | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp;
+  | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp
+  | PartitionOp | TopHittersOp | ConsumeOp;
 
 export interface UnionOp { kind: 'union'; unionKind: 'inner' | 'outer'; withsource?: string; isfuzzy: boolean; legs: UnionLeg[]; span: Span }
 export type JoinKind = 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter' | 'leftanti' | 'rightanti' | 'leftsemi' | 'rightsemi';
@@ -149,6 +150,12 @@ export interface AsOp { kind: 'as'; name: string; span: Span }
 export interface SerializeOp { kind: 'serialize'; items: NamedExpr[]; span: Span }
 export interface MvExpandItem { name?: string; expr: Expr; toType?: KqlType; span: Span }
 export interface MvExpandOp { kind: 'mv-expand'; bagKind: 'bag' | 'array'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; span: Span }
+/** `partition by Column ( subquery )`: the subquery runs on each subtable of one Column value (source: PARTITION_SOURCE); `withSource` for the `{ … }` form. */
+export interface PartitionOp { kind: 'partition'; column: string; columnSpan: Span; body: TabularExpr; withSource: boolean; span: Span }
+/** `top-hitters N of Value [by Summing]`. */
+export interface TopHittersOp { kind: 'top-hitters'; count: Expr; value: Expr; by?: Expr; span: Span }
+/** `consume`: reads its input and returns nothing. */
+export interface ConsumeOp { kind: 'consume'; span: Span }
 export interface MvApplyOp { kind: 'mv-apply'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; body: TabularExpr; span: Span }
 /** parse / parse-where: the pattern is a sequence of string literals, `*` and column declarations. */
 export type ParsePart = { kind: 'text'; value: string; span: Span } | { kind: 'star'; span: Span } | { kind: 'column'; name: string; type: KqlType; span: Span };

@@ -9,8 +9,8 @@
 import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
-import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions.js';
-import { MV_APPLY_SOURCE, parse, SEARCH_TERM } from './parser.js';
+import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
+import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
@@ -73,6 +73,16 @@ const KNOWN_OPTIONS = new Set([
   'request_block_row_level_security', 'query_distribution_nodes_span', 'query_weakconsistency_session_id', 'queryconsistency',
 ]);
 
+/** A call to a function that returns several columns (ScalarFunction.outputs). */
+function severalColumns(e: BoundExpr): e is BoundCall {
+  return e.k === 'call' && e.fn.outputs !== undefined;
+}
+/** The conversion that reads one output of a several-column function as its type. */
+const OUTPUT_CONVERSIONS: Record<KqlType, string> = {
+  bool: 'tobool', int: 'toint', long: 'tolong', real: 'todouble', decimal: 'todecimal', string: 'tostring',
+  datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
+};
+
 const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum']);
 const MAX_CALL_DEPTH = 64;
 
@@ -115,6 +125,8 @@ class Binder {
   private readonly tables: string[] = [];
   private render: BoundQuery['render'];
   private callDepth = 0;
+  /** Partition operators bound so far (names their SQL CTEs uniquely). */
+  private partitions = 0;
 
   constructor(private readonly src: SourceText, private readonly resolver: TableResolver, private readonly options: BindOptions) {}
 
@@ -389,7 +401,7 @@ class Binder {
   private bindSource(t: Exclude<A.TabularExpr, A.PipeNode>, scope: Scope): P.PlanNode {
     switch (t.kind) {
       case 'tableRef':
-        if (t.name === MV_APPLY_SOURCE) {
+        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE) {
           const e = scope.lookup(t.name);
           if (e?.kind === 'tabular') return e.plan;
         }
@@ -520,11 +532,16 @@ class Binder {
       }
       case 'project': {
         const names = new Names();
-        const cols = op.items.map((item) => {
-          const expr = this.bindScalar(item.expr, row, scope);
-          return { name: this.columnName(item, expr, names), expr };
+        const bound = op.items.map((item) => this.bindScalar(item.expr, row, scope));
+        // Several-column functions are computed once, in hidden columns beneath the projection.
+        const multi = bound.flatMap((expr, i) => (severalColumns(expr) ? [i] : []));
+        const base = multi.length ? P.extend(input, multi.map((i, k) => ({ name: `\u0000m${k}`, expr: bound[i]! }))) : input;
+        const cols = op.items.flatMap((item, i) => {
+          const k = multi.indexOf(i);
+          if (k < 0) return [{ name: this.columnName(item, bound[i]!, names), expr: bound[i]! }];
+          return this.outputColumns(item, bound[i] as BoundCall, P.columnRef(base, input.schema.length + k), names, true);
         });
-        return P.project(input, cols);
+        return P.project(base, cols);
       }
       case 'extend':
         return this.bindExtend(input, op, scope);
@@ -607,6 +624,13 @@ class Binder {
         return this.bindMvExpand(input, op, scope);
       case 'mv-apply':
         return this.bindMvApply(input, op, scope);
+      case 'partition':
+        return this.bindPartition(input, op, scope);
+      case 'top-hitters':
+        return this.bindTopHitters(input, op, scope);
+      case 'consume':
+        // reads its input; returns its columns and no rows
+        return P.generic('consume', [input], input.schema, ([sql]) => `SELECT * FROM (${sql}) AS cs WHERE FALSE`, false);
       case 'parse':
       case 'parse-where':
         return this.bindParse(input, op, scope);
@@ -935,6 +959,44 @@ class Binder {
       const exprs = [...keep.map(({ i }) => `${outer}.${T.C(i)}`), ...body.schema.map((_, i) => `s.${T.C(i)}`)];
       return `SELECT ${T.selectList(exprs)} FROM (${inSql}) AS ${outer}, LATERAL (${bodySql}) AS s`;
     }, false);
+  }
+
+  /**
+   * partition by Column ( subquery ): the subquery runs once per distinct Column value over the
+   * rows with that value (PARTITION_SOURCE), and the results are unioned. In SQL: the input as a
+   * CTE, its distinct keys, and the subquery joined LATERAL to each key. The `{ … }` form (a
+   * subquery with its own source, the legacy strategy) is refused.
+   */
+  private bindPartition(input: P.PlanNode, op: A.PartitionOp, scope: Scope): P.PlanNode {
+    if (op.withSource) throw this.error(op.span, "partition: a subquery with its own source ({ … }) is not supported; write the subquery as a transformation of the partition: partition by Column ( operators )");
+    const k = input.schema.findIndex((c) => c.name === op.column);
+    if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
+    if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
+    const id = this.partitions++;
+    const cte = `pin${id}`, keys = `pkey${id}`;
+    const source = P.generic('partition-source', [], input.schema, () => `SELECT * FROM ${cte} AS p WHERE p.${T.C(k)} IS NOT DISTINCT FROM ${keys}.pk`, P.isSerialized(input));
+    const inner = new Scope(scope);
+    inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
+    const body = this.bindTabular(op.body, inner);
+    return P.generic('partition', [input, body], body.schema, ([inSql, bodySql]) =>
+      `WITH ${cte} AS (${inSql}) SELECT ${T.selectList(body.schema.map((_, i) => `s.${T.C(i)}`))} FROM (SELECT DISTINCT ${T.C(k)} AS pk FROM ${cte}) AS ${keys}, LATERAL (${bodySql}) AS s`, false);
+  }
+
+  /** top-hitters N of V [by S] = summarize approximate_count_V = count() (or approximate_sum_S = sum(S)) by V | top N by it desc (exact here). */
+  private bindTopHitters(input: P.PlanNode, op: A.TopHittersOp, scope: Scope): P.PlanNode {
+    const nameOf = (e: A.Expr) => (e.kind === 'name' ? e.name : undefined);
+    const valueName = nameOf(op.value) ?? 'Value';
+    const aggName = op.by ? `approximate_sum_${nameOf(op.by) ?? valueName}` : `approximate_count_${valueName}`;
+    const span = op.span;
+    const agg: A.Expr = { kind: 'call', name: op.by ? 'sum' : 'count', nameSpan: span, args: op.by ? [op.by] : [], span };
+    const summarize: A.SummarizeOp = {
+      kind: 'summarize',
+      aggregates: [{ names: [{ name: aggName, span }], expr: agg, span }],
+      by: [nameOf(op.value) ? { expr: op.value, span } : { names: [{ name: valueName, span }], expr: op.value, span }],
+      span,
+    };
+    const summarized = this.bindOperator(input, summarize, scope);
+    return this.bindOperator(summarized, { kind: 'top', count: op.count, key: { expr: { kind: 'name', name: aggName, span }, order: 'desc', span }, span }, scope);
   }
 
   // ───────────── parse / parse-where / parse-kv ─────────────
@@ -1364,8 +1426,28 @@ class Binder {
     let assignedHere = new Set<number>();
     const names = new Names(schema.map((c) => c.name));
     const serialized = P.isSerialized(input);
+    let hidden = 0;
     for (const item of op.items) {
       const expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      if (severalColumns(expr)) {
+        // computed once into a hidden column (dropped at the end), then one column per output
+        if (pending.length) plan = P.extend(plan, pending);
+        plan = P.extend(plan, [{ name: `\u0000m${hidden++}`, expr }]);
+        schema = plan.schema.slice();
+        pending = [];
+        assignedHere = new Set();
+        const outs = this.outputColumns(item, expr, P.columnRef(plan, plan.schema.length - 1), names, false);
+        for (const o of outs) {
+          let index = schema.findIndex((c) => c.name === o.name);
+          if (index < 0) index = schema.length;
+          schema[index] = { name: o.name, type: o.expr.type };
+          names.add(o.name);
+          assignedHere.add(index);
+        }
+        plan = P.extend(plan, outs);
+        assignedHere = new Set();
+        continue;
+      }
       if (pending.length && referencesAny(expr, assignedHere)) {
         plan = P.extend(plan, pending);
         pending = [];
@@ -1386,7 +1468,34 @@ class Binder {
       pending.push({ name, expr });
     }
     if (pending.length) plan = P.extend(plan, pending);
+    if (hidden) {
+      const keep = plan.schema.flatMap((c, i) => (c.name.startsWith('\u0000m') ? [] : [{ name: c.name, expr: P.columnRef(plan, i) }]));
+      plan = P.project(plan, keep);
+    }
     return plan;
+  }
+
+  /**
+   * The columns of a several-column function's result (ScalarFunction.outputs): the names the
+   * caller gave (`(a, b) = f(x)`), and for the rest — when `all` (project) or when no names were
+   * given — `<function>_<column>_<key>` as Kusto names them (series_stats(x) → series_stats_x_min …).
+   */
+  private outputColumns(item: A.NamedExpr, call: BoundCall, result: BoundExpr, names: Names, all: boolean): { name: string; expr: BoundExpr }[] {
+    const outputs = call.fn.outputs!;
+    const given = item.names ?? [];
+    if (given.length > outputs.length) throw this.error(item.span, `${call.fn.name}() returns ${outputs.length} columns; ${given.length} names were given`);
+    const arg = call.args[0];
+    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? columnNameOf(arg) : undefined) : undefined;
+    const prefix = argName ? `${call.fn.name}_${argName}` : call.fn.name;
+    const take = given.length && !all ? given.length : outputs.length;
+    return outputs.slice(0, take).map((o, i) => {
+      const name = given[i] ? given[i]!.name : names.unique(`${prefix}_${o.key}`);
+      if (given[i]) names.add(name);
+      const path: BoundExpr = { k: 'path', target: result, steps: [o.key], type: 'dynamic' };
+      if (o.type === 'dynamic') return { name, expr: path };
+      const conversion = SCALAR_FUNCTIONS.get(OUTPUT_CONVERSIONS[o.type])!;
+      return { name, expr: { k: 'call', fn: conversion, args: [path], type: o.type } };
+    });
   }
 
   private bindSummarize(input: P.PlanNode, op: A.SummarizeOp, scope: Scope): P.PlanNode {

@@ -107,6 +107,12 @@ export interface ScalarFunction {
   emit(args: SqlArg[], ctx: EmitContext): string;
   /** Argument position that may (only) be a type literal `typeof(T)`, e.g. extract()'s 4th. */
   typeLiteralArg?: number;
+  /**
+   * A function that returns several columns (series_fit_line, series_stats, series_fft …): it emits
+   * one JSON object, and `extend`/`project` turn each of these keys into a column of its type —
+   * named by the caller (`extend (a, b) = f(x)`) or `<function>_<column>_<key>`.
+   */
+  outputs?: readonly { key: string; type: KqlType }[];
 }
 
 export interface AggregateFunction {

@@ -8,7 +8,7 @@
  * optimizer flattens the nested subqueries.
  */
 import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js';
-import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions.js';
+import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions/index.js';
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { literalSql, ticksToInterval } from './sqlexpr.js';

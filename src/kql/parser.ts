@@ -39,6 +39,8 @@ const JOIN_KINDS: Record<string, A.JoinKind> = {
 };
 /** Name of the implicit source of an mv-apply subquery (cannot be written in a query: contains NUL). */
 export const MV_APPLY_SOURCE = '\u0000mv-apply';
+/** The implicit source of a partition subquery: the rows of one partition. */
+export const PARTITION_SOURCE = '\u0000partition';
 /** Pseudo-function names the parser produces for search predicates. */
 export const SEARCH_TERM = '\u0000search';
 
@@ -664,6 +666,49 @@ class Parser {
         else if (t.text === 'mvexpand') op.limit = { kind: 'literal', type: 'long', value: 128n, span: t.span };
         op.span = this.span(start);
         return op;
+      }
+      case 'partition': {
+        this.next();
+        while (this.skipOneHint());
+        this.expectWord('by');
+        const col = this.parseColumnName();
+        if (this.isOp('{')) {
+          const open = this.expectOp('{');
+          this.enter(open);
+          const body = this.parseTabular();
+          this.expectOp('}');
+          this.leave();
+          return { kind: 'partition', column: col.name, columnSpan: col.span, body, withSource: true, span: this.span(start) };
+        }
+        const open = this.expectOp('(');
+        this.enter(open);
+        let body: A.TabularExpr = { kind: 'tableRef', name: PARTITION_SOURCE, span: open.span };
+        do {
+          const o = this.parseOperator();
+          body = { kind: 'pipe', source: body, op: o, span: { start: open.span.start, end: o.span.end } };
+        } while (this.acceptOp('|'));
+        this.expectOp(')');
+        this.leave();
+        return { kind: 'partition', column: col.name, columnSpan: col.span, body, withSource: false, span: this.span(start) };
+      }
+      case 'top-hitters': {
+        this.next();
+        const count = this.parseExpr();
+        this.expectWord('of');
+        const value = this.parseExpr();
+        const op: A.TopHittersOp = { kind: 'top-hitters', count, value, span: this.span(start) };
+        if (this.acceptWord('by')) op.by = this.parseExpr();
+        op.span = this.span(start);
+        return op;
+      }
+      case 'consume': {
+        this.next();
+        while (this.isWord('decodeblocks') && this.isOp('=', 1)) {
+          this.next();
+          this.next();
+          this.parseExpr();
+        }
+        return { kind: 'consume', span: this.span(start) };
       }
       case 'mv-apply': {
         this.next();

@@ -38,6 +38,7 @@ import { AuditSink } from '../audit/sink.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
+import { EmailSender } from '../alerts/email-delivery.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
 import type { KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, loadMasterKeysUnder, openRootOfTrust } from '../keys/root-of-trust.js';
@@ -82,6 +83,8 @@ export interface ServerOptions {
     webhookAllow?: string[];
     /** PEM file of extra CA certificates trusted for webhook targets. */
     webhookCaFile?: string;
+    /** The SMTP relay for email receivers (without it, email receivers are refused). */
+    smtp?: { url: string; from?: string; caFile?: string };
   };
 }
 
@@ -264,6 +267,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       policy: { allow: (opts.alerts?.webhookAllow ?? []).map(parseAllowEntry), ownPort: () => listeningPort },
       extraCaPem: opts.alerts?.webhookCaFile ? readFileSync(opts.alerts.webhookCaFile, 'utf8') : undefined,
     }),
+    mailer: opts.alerts?.smtp
+      ? new EmailSender({ url: opts.alerts.smtp.url, from: opts.alerts.smtp.from, extraCaPem: opts.alerts.smtp.caFile ? readFileSync(opts.alerts.smtp.caFile, 'utf8') : undefined })
+      : undefined,
     log: (level, message) => app.log[level](message),
   });
 

@@ -6,6 +6,7 @@ import { sqlIdent, sqlString } from '../kql/sql.js';
 import { ConnectionPool } from './connection-pool.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { QueryAbortedError } from './store.js';
+import { registerKqlRuntime } from '../kql/runtime/index.js';
 
 export interface DuckDbStoreOptions {
   dataDir: string;
@@ -63,6 +64,7 @@ export class DuckDbStore {
     });
     const writer = await instance.connect();
     await writer.run('LOAD json; LOAD icu; SET TimeZone = \'UTC\'');
+    registerKqlRuntime(writer);
     const store = new DuckDbStore(instance, writer, dir);
     for (let i = 0; i < (options.queryConnections ?? 4); i++) {
       const c = await instance.connect();

@@ -33,6 +33,7 @@ import { intersectRange, type MicrosRange } from './time-pruning.js';
 import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wal.js';
 import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
 import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
+import { registerKqlRuntime } from '../kql/runtime/index.js';
 
 export interface EngineOptions {
   dataDir: string;
@@ -219,6 +220,7 @@ export class StorageEngine implements LogStore {
       const setup = "LOAD json; LOAD icu; LOAD parquet; SET TimeZone = 'UTC'";
       const writer = await instance.connect();
       await writer.run(setup);
+      registerKqlRuntime(writer);
       await writer.run(`ATTACH ':memory:' AS ${SCRATCH_CATALOG}`);
       const sealConn = await instance.connect();
       await sealConn.run(setup);

@@ -4,6 +4,7 @@
  * query against stand-in tables (plan-probe.ts), parsing a statement (statement-guard.ts).
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { registerKqlRuntime } from '../kql/runtime/index.js';
 
 /** `setup`: the statements every Vigil connection runs first (extensions, time zone); `settings` run before the lock. */
 export async function openSideInstance(setup: string, memoryLimit: string, settings: string[] = []): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
@@ -15,6 +16,8 @@ export async function openSideInstance(setup: string, memoryLimit: string, setti
   });
   const conn = await instance.connect();
   await conn.run(setup);
+  // The KQL runtime's functions exist here too: the guard lists them, the probe plans calls to them.
+  registerKqlRuntime(conn);
   for (const s of settings) await conn.run(s);
   await conn.run('SET enable_external_access = false');
   await conn.run('SET lock_configuration = true');

@@ -1,7 +1,7 @@
 /** Aggregation per dimension combination, thresholds, failing periods and auto-mitigation of log search alert conditions. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { advance, aggregate, type AlertStateEntry } from '../../src/alerts/evaluation.js';
+import { advance, aggregate, targetResourceOf, type AlertStateEntry } from '../../src/alerts/evaluation.js';
 import type { RuleCondition } from '../../src/alerts/records.js';
 
 const cond = (over: Partial<RuleCondition> = {}): RuleCondition => ({
@@ -83,5 +83,35 @@ describe('alert condition evaluation', () => {
     const r2 = advance(alerts, aggregate(cols, rows.slice(0, 2), c), c, true, 't2', () => 'y');
     assert.deepEqual({ fired: r2.fired, resolved: r2.resolved }, { fired: [], resolved: ['["web2"]', '["web3"]'] });
     assert.equal(alerts['["web1"]']!.condition, 'Fired');
+  });
+
+  it('splits by resourceIdColumn: one group per resource (ids compared case-insensitively), rows without an id in their own', () => {
+    const vm = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+    const rc = [{ name: 'Res' }, { name: 'Computer' }];
+    const data = [
+      [vm, 'a'],
+      [vm.toUpperCase(), 'a'],
+      ['/subscriptions/s1/resourceGroups/rg2', 'b'],
+      ['not a resource', 'c'],
+      [null, 'd'],
+    ];
+    const groups = [...aggregate(rc, data, cond({ resourceIdColumn: 'Res' })).values()];
+    assert.deepEqual(groups.map((g) => [g.resourceId, g.value]), [[vm.toLowerCase(), 2], ['/subscriptions/s1/resourcegroups/rg2', 1], [undefined, 2]]);
+    // Combined with a dimension, each (dimension, resource) pair is its own alert.
+    const both = aggregate(rc, data, cond({ resourceIdColumn: 'Res', dimensions: [{ name: 'Computer', operator: 'Include', values: ['*'] }] }));
+    assert.equal(both.size, 4);
+    // Without rows there is no resource to alert on (no empty-result group).
+    assert.equal(aggregate(rc, [], cond({ resourceIdColumn: 'Res' })).size, 0);
+    assert.throws(() => aggregate(rc, data, cond({ resourceIdColumn: 'Nope' })), /no column 'Nope'/);
+    const alerts: Record<string, AlertStateEntry> = {};
+    const r = advance(alerts, aggregate(rc, data, cond({ resourceIdColumn: 'Res' })), cond(), true, 't', () => 'id');
+    assert.equal(r.transitions.get(r.fired[0]!)?.resourceId, vm.toLowerCase());
+  });
+
+  it('accepts only well-formed ARM ids as target resources', () => {
+    assert.equal(targetResourceOf('/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites/a/slots/b/'), '/subscriptions/s/resourcegroups/r/providers/microsoft.web/sites/a/slots/b');
+    for (const bad of ['', 'vm1', '/subscriptions/', '/subscriptions/s/resourceGroups/r/providers/Microsoft.Web/sites', 'https://x/subscriptions/s', '/subscriptions/s x/resourceGroups/r', 42, `/subscriptions/${'s'.repeat(2000)}`]) {
+      assert.equal(targetResourceOf(bad), undefined, String(bad).slice(0, 40));
+    }
   });
 });

@@ -177,7 +177,8 @@ describe('log search alerts', { timeout: 420_000 }, () => {
     await bad({ webhookReceivers: [{ name: 'h', serviceUri: 'http://example.com/x' }] }, /https only/);
     await bad({ webhookReceivers: [{ name: 'h', serviceUri: 'https://example.com/x', useAadAuth: true }] }, /identifierUri/);
     await bad({ webhookReceivers: [{ name: 'h', serviceUri: 'https://example.com/x', useAadAuth: true, identifierUri: 'https://management.azure.com/' }] }, /audience Vigil itself accepts/);
-    await bad({ emailReceivers: [{ name: 'e', emailAddress: 'a@example.com' }] }, /UnsupportedReceiverType/);
+    // Without an SMTP relay (--alert-smtp-url), email receivers are refused, not accepted and never sent.
+    await bad({ emailReceivers: [{ name: 'e', emailAddress: 'a@example.com' }] }, /UnsupportedReceiverType.*no SMTP relay/);
   });
 
   it('creates a rule whose query runs as its system-assigned identity, which fails visibly until granted access', async () => {

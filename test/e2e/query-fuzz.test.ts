@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CASES as BASE } from '../kql/cases.js';
 import { FUNCTION_CASES } from '../kql/cases-functions.js';
+import { RUNTIME_CASES } from '../kql/cases-runtime.js';
+import { OPERATOR_CASES } from '../kql/cases-operators.js';
 import { CASES as TABULAR } from '../kql/cases-tabular.js';
 import { TABLES } from '../kql/harness.js';
 import { mutate, rng } from '../kql/mutator.js';
@@ -34,7 +36,7 @@ describe('Query API fuzz', { timeout: 600_000 }, () => {
   after(async () => vigil?.dispose());
 
   it(`answers ${COUNT} mutated queries with a result or a clear 4xx`, async () => {
-    const corpus = [...BASE, ...TABULAR, ...FUNCTION_CASES].map((c) => c.q.replace(/\bEvents\b/g, 'Events_CL'));
+    const corpus = [...BASE, ...TABULAR, ...FUNCTION_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES].map((c) => c.q.replace(/\bEvents\b/g, 'Events_CL'));
     const r = rng(4242);
     const seen = new Map<number, number>();
     for (let i = 0; i < COUNT; i++) {

@@ -180,6 +180,28 @@ describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => 
     assert.deepEqual(t.rows, [[rows[42]!.RequestId, rows[42]!.Props, rows[42]!.Props.region]]);
   });
 
+  it('runs the functions the KQL runtime computes (xxHash64, S2, H3, IPv6) on stored rows', async () => {
+    // Computed inside the storage engine's DuckDB by registered JavaScript functions; the statement guard admits them.
+    const t = await q("AppEvents_CL | summarize n = count() by Level | extend h = hash(Level), s2 = geo_point_to_s2cell(-80.195829, 25.802215, 8), " +
+      "h3 = geo_point_to_h3cell(-74.04450446039874, 40.689250859314974, 6), ip = parse_ipv6('192.168.255.255/24') | sort by Level asc");
+    const expected = [...LEVELS].sort().map((l) => [l, rows.filter((r) => r.Level === l).length]);
+    assert.deepEqual(t.rows.map((r) => [r[0], r[1]]), expected);
+    assert.ok(t.rows.every((r) => typeof r[2] === 'number' && r[3] === '88d9b' && r[4] === '862a1072fffffff' && r[5] === '0000:0000:0000:0000:0000:ffff:c0a8:ff00'), JSON.stringify(t.rows));
+    assert.equal(new Set(t.rows.map((r) => r[2])).size, LEVELS.length, 'distinct levels hash differently');
+    const world = await q('print h = hash("World")');
+    assert.deepEqual(world.rows, [[1846988464401551951]]);
+  });
+
+  it('runs partition, top-hitters and consume over stored rows', async () => {
+    const expected = [...LEVELS].sort().map((l) => [l, rows.filter((r) => r.Level === l).length]);
+    const t = await q('AppEvents_CL | partition hint.strategy=native by Level (summarize n = count() by Level) | sort by Level asc');
+    assert.deepEqual(t.rows, expected);
+    const hitters = await q('AppEvents_CL | top-hitters 1 of Level');
+    const top = [...expected].sort((a, b) => (b[1] as number) - (a[1] as number))[0]!;
+    assert.deepEqual(hitters.rows, [top]);
+    assert.deepEqual((await q('AppEvents_CL | consume | count')).rows, [[0]]);
+  });
+
   it('intersects the request timespan with the query', async () => {
     const startTime = new Date(base - 5 * HOUR);
     const endTime = new Date(base - 3 * HOUR);

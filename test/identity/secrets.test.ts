@@ -37,13 +37,9 @@ test('a malformed stored hash is a mismatch, not an exception', async () => {
   }
 });
 
-test('verification is fast enough for a token endpoint (well under 100 ms)', async () => {
-  const secret = generateClientSecret();
-  const hash = await hashSecret(secret);
-  await verifySecret(secret, hash); // warm-up
-  const n = 5;
-  const start = performance.now();
-  for (let i = 0; i < n; i++) await verifySecret(secret, hash);
-  const avg = (performance.now() - start) / n;
-  assert.ok(avg < 100, `average verify took ${avg.toFixed(1)} ms`);
+test('hashes use a bounded argon2id cost fit for a token endpoint (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)', async () => {
+  // Checked through the parameters the PHC string carries, not by timing (timings fail under load):
+  // these parameters fix the work of one verification.
+  const hash = await hashSecret(generateClientSecret());
+  assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 });

@@ -6,8 +6,8 @@
  * follow the documented rules (null handling, types, edge cases) on the harness tables.
  * Results that are unordered in Kusto (make_set, make_bag) are sorted before comparing.
  *
- * Known, documented deviations are NOT encoded as expectations here (e.g. hash() values,
- * 100-ns precision); see the function catalog notes in src/kql/functions.ts.
+ * Known, documented deviations are NOT encoded as expectations here (e.g.
+ * 100-ns precision); see the function catalog notes in src/kql/functions/.
  */
 import type { Case } from './cases.js';
 

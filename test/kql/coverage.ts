@@ -1,5 +1,5 @@
 /**
- * Function coverage report (not a test): compares the function catalog (src/kql/functions.ts)
+ * Function coverage report (not a test): compares the function catalog (src/kql/functions/)
  * with the function list of Microsoft's KQL reference.
  *
  *   node dist/test/kql/coverage.js [docs-folder]      (default /work/shared/reference/kql-docs/query)
@@ -11,7 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/kql/functions.js';
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/kql/functions/index.js';
 
 const folder = process.argv[2] ?? '/work/shared/reference/kql-docs/query';
 

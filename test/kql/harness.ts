@@ -6,6 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, sqlIdent, type ColumnSchema, type CompiledQuery, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
 import { StatementGuard } from '../../src/store/statement-guard.js';
+import { registerKqlRuntime } from '../../src/kql/runtime/index.js';
 
 export const NOW = new Date('2024-01-03T00:00:00Z');
 
@@ -90,6 +91,7 @@ export const resolver: TableResolver = {
 export async function openDb(): Promise<DuckDBConnection> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
   const conn = await db.connect();
+  registerKqlRuntime(conn);
   for (const t of Object.values(TABLES)) {
     await conn.run(t.create);
     const name = t.create.match(/CREATE TABLE ("[^"]+")/)![1];

@@ -19,6 +19,7 @@ import { compile, KqlError, sqlIdent, type ColumnSchema, type TableResolver } fr
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
 import { StatementGuard, StatementRefusedError } from '../../src/store/statement-guard.js';
 import { SECRET } from './sql-payloads.js';
+import { registerKqlRuntime } from '../../src/kql/runtime/index.js';
 
 const NOW = new Date('2024-01-03T00:00:00Z');
 const EVENTS: ColumnSchema[] = [
@@ -42,6 +43,7 @@ export const injectionResolver: TableResolver = {
 export async function openInjectionDb(): Promise<DuckDBConnection> {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
   const conn = await db.connect();
+  registerKqlRuntime(conn);
   await conn.run(
     `CREATE TABLE "Events" ("TimeGenerated" TIMESTAMP, "Msg" VARCHAR, "N" BIGINT, "D" JSON);
      INSERT INTO "Events" VALUES ('2024-01-01 10:00:00', 'hello', 1, '{"a":1}');

@@ -10,8 +10,10 @@ import { CASES as BASE_CASES } from './cases.js';
 import { CASES as TABULAR_CASES } from './cases-tabular.js';
 import { FUNCTION_CASES } from './cases-functions.js';
 import { FIDELITY_CASES } from './cases-fidelity.js';
+import { RUNTIME_CASES } from './cases-runtime.js';
+import { OPERATOR_CASES } from './cases-operators.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES];
 import { NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

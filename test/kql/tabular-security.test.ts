@@ -47,6 +47,9 @@ const DENIED_QUERIES = [
   'union isfuzzy=true Events, Secret | count',
   'table("Secret") | count',
   'Events | mv-apply x = Props on (union Secret)',
+  'Events | partition by Level (union Secret)',
+  'Events | partition by Level (join (Secret) on Level)',
+  'Events | partition by Level (where Level in (Secret | project Level))',
 ];
 
 describe('tabular security', () => {

@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { compile, KqlError, sqlIdent, type ColumnSchema, type TableResolver } from '../../src/kql/index.js';
-import { SCALAR_FUNCTIONS, AGGREGATE_FUNCTIONS } from '../../src/kql/functions.js';
+import { SCALAR_FUNCTIONS, AGGREGATE_FUNCTIONS } from '../../src/kql/functions/index.js';
 import { wrapForWire } from '../../src/query/wire-format.js';
+import { registerKqlRuntime } from '../../src/kql/runtime/index.js';
 
 const SECRET = 'TOPSECRET-9c41';
 const NOW = new Date('2024-01-03T00:00:00Z');
@@ -38,6 +39,7 @@ let conn: DuckDBConnection;
 before(async () => {
   const db = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'true' });
   conn = await db.connect();
+  registerKqlRuntime(conn);
   await conn.run(
     `CREATE TABLE "Events" ("TimeGenerated" TIMESTAMP, "Msg" VARCHAR, "N" BIGINT, "D" JSON, "_ResourceId" VARCHAR);
      INSERT INTO "Events" VALUES ('2024-01-01 10:00:00', 'hello', 1, '{"a":1}', '/subscriptions/s/resourcegroups/rg/x');
@@ -81,7 +83,7 @@ async function assertContained(query: string): Promise<Outcome> {
 const Q = "'";
 describe('security review: SQL injection through the KQL compiler', () => {
   // FINDING 1 (critical): `…if` aggregates build their SQL with String.prototype.replace(marker, replacementString)
-  // (src/kql/functions.ts aggregate().emit). The predicate SQL — which contains the user's string literals —
+  // (src/kql/functions/aggregates.ts aggregate().emit). The predicate SQL — which contains the user's string literals —
   // is used as the *replacement string*, so `$'`, `$\``, `$&`, `$$` in a KQL string literal are expanded by
   // JavaScript AFTER sqlString escaped it. `$'` deletes the doubled quote and closes the SQL string early:
   // arbitrary SQL runs (here: reading the denied table `Secret`, out through the error message).

@@ -1,0 +1,122 @@
+/** series.ts — series_* functions over dynamic arrays. */
+import { type ScalarFunction, type SqlArg } from '../bound.js';
+import { isIntegral, type KqlType } from '../types.js';
+import {
+  as, isNullLit, anyScalar, fn, isDynamic, elems, fromElems, letSql, jsonText, numText, elemIsInt, elemNum, logSql,
+} from './define.js';
+
+// ───────────── series ─────────────
+
+const numList = (d: string) => `list_transform(${elems(d)}, _e -> ${elemNum('_e')})`;
+const numArray = (l: string) => fromElems(`list_transform(${l}, _v -> ${numText('_v')})`);
+
+function seriesBinary(name: string, op: (x: string, y: string) => string, kind: 'int' | 'real' | 'bool'): ScalarFunction {
+  return fn(name, [anyScalar, anyScalar], 0, 'dynamic', (a) => {
+    const side = (x: SqlArg) => (x.type === 'dynamic'
+      ? { list: `list_transform(${elems(x.sql)}, _e -> {'v': ${elemNum('_e')}, 'i': ${elemIsInt('_e')}})`, at: (l: string) => `${l}[_i + 1].v`, isInt: (l: string) => `coalesce(${l}[_i + 1].i, FALSE)`, len: (l: string) => `len(${l})` }
+      : { list: `{'v': ${as(x, 'real')}, 'i': ${isIntegral(x.type) ? 'TRUE' : 'FALSE'}}`, at: (l: string) => `${l}.v`, isInt: (l: string) => `${l}.i`, len: () => '0' });
+    const x = side(a[0]!), y = side(a[1]!);
+    const range = `range(greatest(${x.len('_sx')}, ${y.len('_sy')}))`;
+    const body = kind === 'bool'
+      ? `list_transform(${range}, _i -> coalesce(CAST(${op(x.at('_sx'), y.at('_sy'))} AS VARCHAR), 'null'))`
+      : `list_transform(${range}, _i -> ${numText(op(x.at('_sx'), y.at('_sy')), kind === 'int' ? `(${x.isInt('_sx')} AND ${y.isInt('_sy')})` : 'FALSE')})`;
+    return letSql(x.list, '_sx', letSql(y.list, '_sy', fromElems(body)));
+  });
+}
+function seriesUnary(name: string, f: (x: string) => string): ScalarFunction {
+  return fn(name, [isDynamic], 0, 'dynamic', (a) => numArray(`list_transform(${numList(a[0]!.sql)}, _x -> ${f('_x')})`), 'dynamic');
+}
+/** series_fill_*: missing = JSON null (or the given placeholder). */
+function fillSql(d: string, missing: SqlArg | undefined, kind: 'forward' | 'backward'): string {
+  const miss = missing && !isNullLit(missing) ? `(_e = ${jsonText(missing)})` : `(_e = 'null')`;
+  const l = `list_transform(${elems(d)}, _e -> CASE WHEN ${miss} THEN NULL ELSE _e END)`;
+  const body = kind === 'forward'
+    ? `list_transform(range(len(_fl)), _i -> coalesce(list_last(list_filter(list_slice(_fl, 1, _i + 1), _z -> _z IS NOT NULL)), 'null'))`
+    : `list_transform(range(len(_fl)), _i -> coalesce(list_first(list_filter(list_slice(_fl, _i + 1, len(_fl)), _z -> _z IS NOT NULL)), 'null'))`;
+  return `(CASE WHEN json_type(${d}) = 'ARRAY' THEN ${fromElems(letSql(l, '_fl', body))} END)`;
+}
+
+const STATS_OUTPUTS = [
+  { key: 'min', type: 'real' }, { key: 'min_idx', type: 'long' }, { key: 'max', type: 'real' }, { key: 'max_idx', type: 'long' },
+  { key: 'avg', type: 'real' }, { key: 'stdev', type: 'real' }, { key: 'variance', type: 'real' },
+] as const;
+
+const statsBag = (d: string) => letSql(`list_filter(${numList(d)}, _z -> _z IS NOT NULL)`, '_sv', `CAST(json_object(` +
+  `'min', list_min(_sv), 'min_idx', list_position(${numList(d)}, list_min(_sv)) - 1, 'max', list_max(_sv), 'max_idx', list_position(${numList(d)}, list_max(_sv)) - 1, ` +
+  `'avg', list_avg(_sv), 'stdev', list_stddev_samp(_sv), 'variance', list_var_samp(_sv), 'sum', list_sum(_sv), 'len', len(${elems(d)})) AS JSON)`);
+
+export const SERIES_FUNCTIONS: ScalarFunction[] = [
+
+  seriesBinary('series_add', (x, y) => `${x} + ${y}`, 'int'),
+  seriesBinary('series_subtract', (x, y) => `${x} - ${y}`, 'int'),
+  seriesBinary('series_multiply', (x, y) => `${x} * ${y}`, 'int'),
+  seriesBinary('series_divide', (x, y) => `${x} / ${y}`, 'real'),
+  seriesBinary('series_pow', (x, y) => `try(pow(${x}, ${y}))`, 'real'),
+  seriesBinary('series_greater', (x, y) => `${x} > ${y}`, 'bool'),
+  seriesBinary('series_greater_equals', (x, y) => `${x} >= ${y}`, 'bool'),
+  seriesBinary('series_less', (x, y) => `${x} < ${y}`, 'bool'),
+  seriesBinary('series_less_equals', (x, y) => `${x} <= ${y}`, 'bool'),
+  seriesBinary('series_equals', (x, y) => `${x} = ${y}`, 'bool'),
+  seriesBinary('series_not_equals', (x, y) => `${x} <> ${y}`, 'bool'),
+  seriesUnary('series_abs', (x) => `abs(${x})`),
+  seriesUnary('series_ceiling', (x) => `ceil(${x})`),
+  seriesUnary('series_floor', (x) => `floor(${x})`),
+  seriesUnary('series_sign', (x) => `CAST(sign(${x}) AS DOUBLE)`),
+  seriesUnary('series_exp', (x) => `exp(${x})`),
+  seriesUnary('series_log', logSql('ln')),
+  seriesUnary('series_sin', (x) => `sin(${x})`),
+  seriesUnary('series_cos', (x) => `cos(${x})`),
+  seriesUnary('series_tan', (x) => `tan(${x})`),
+  fn('series_sum', [isDynamic], 0, 'real', (a) => `CAST(coalesce(list_sum(${numList(a[0]!.sql)}), 0) AS DOUBLE)`, 'dynamic'),
+  fn('series_stats_dynamic', [isDynamic, anyScalar], 1, 'dynamic', (a) => statsBag(a[0]!.sql), 'dynamic'),
+  // several columns: series_stats_x_min, …_min_idx, …_max, …_max_idx, …_avg, …_stdev, …_variance (series-stats-function.md)
+  { ...fn('series_stats', [isDynamic, anyScalar], 1, 'dynamic', (a) => statsBag(a[0]!.sql), 'dynamic'), outputs: STATS_OUTPUTS },
+  fn('series_fill_forward', [isDynamic, anyScalar], 1, 'dynamic', (a) => fillSql(a[0]!.sql, a[1], 'forward'), 'dynamic'),
+  fn('series_fill_backward', [isDynamic, anyScalar], 1, 'dynamic', (a) => fillSql(a[0]!.sql, a[1], 'backward'), 'dynamic'),
+  fn('series_fill_const', [isDynamic, anyScalar, anyScalar], 1, 'dynamic', (a) => {
+    const miss = a[2] && !isNullLit(a[2]) ? `(_e = ${jsonText(a[2])})` : `(_e = 'null')`;
+    return `(CASE WHEN json_type(${a[0]!.sql}) = 'ARRAY' THEN ${fromElems(`list_transform(${elems(a[0]!.sql)}, _e -> CASE WHEN ${miss} THEN ${jsonText(a[1]!)} ELSE _e END)`)} END)`;
+  }, 'dynamic'),
+  fn('series_fill_linear', [isDynamic, anyScalar, anyScalar], 2, 'dynamic', (a) => {
+    const miss = a[1] && !isNullLit(a[1]) ? `(_e = ${jsonText(a[1])})` : `(_e = 'null')`;
+    const vals = `list_transform(${elems(a[0]!.sql)}, _e -> CASE WHEN ${miss} THEN NULL ELSE ${elemNum('_e')} END)`;
+    // index of previous / next known value; interpolate between them, else keep the edges as they are
+    const prev = `list_last(list_filter(range(_i + 1), _j -> _lv[_j + 1] IS NOT NULL))`;
+    const next = `list_first(list_filter(range(_i, len(_lv)), _j -> _lv[_j + 1] IS NOT NULL))`;
+    const interp = letSql(prev, '_p', letSql(next, '_n', `CASE WHEN _p IS NULL OR _n IS NULL THEN NULL WHEN _p = _n THEN _lv[_p + 1] ELSE _lv[_p + 1] + (_lv[_n + 1] - _lv[_p + 1]) * (_i - _p) / (_n - _p) END`));
+    const body = `list_transform(range(len(_lv)), _i -> CASE WHEN _lv[_i + 1] IS NOT NULL THEN _lv[_i + 1] ELSE ${interp} END)`;
+    return `(CASE WHEN json_type(${a[0]!.sql}) = 'ARRAY' THEN ${numArray(letSql(vals, '_lv', body))} END)`;
+  }, 'dynamic'),
+];
+
+// ───────────── computed by the KQL runtime (src/kql/runtime/series.ts) ─────────────
+
+const LINE_OUTPUTS = [
+  { key: 'rsquare', type: 'real' }, { key: 'slope', type: 'real' }, { key: 'variance', type: 'real' },
+  { key: 'rvariance', type: 'real' }, { key: 'interception', type: 'real' }, { key: 'line_fit', type: 'dynamic' },
+] as const;
+const TWO_LINES_OUTPUTS = [
+  { key: 'rsquare', type: 'real' }, { key: 'split_idx', type: 'int' }, { key: 'variance', type: 'real' }, { key: 'rvariance', type: 'real' },
+  { key: 'line_fit', type: 'dynamic' }, { key: 'right_rsquare', type: 'real' }, { key: 'right_slope', type: 'real' },
+  { key: 'right_interception', type: 'real' }, { key: 'right_variance', type: 'real' }, { key: 'right_rvariance', type: 'real' },
+  { key: 'left_rsquare', type: 'real' }, { key: 'left_slope', type: 'real' }, { key: 'left_interception', type: 'real' },
+  { key: 'left_variance', type: 'real' }, { key: 'left_rvariance', type: 'real' },
+] as const;
+const FFT_OUTPUTS = [{ key: 'real', type: 'dynamic' }, { key: 'imag', type: 'dynamic' }] as const;
+
+const arrayText = (a: SqlArg) => `CAST(${a.sql} AS VARCHAR)`;
+const runtime = (call: string) => `CAST(${call} AS JSON)`;
+const isBool = (t: KqlType) => t === 'bool';
+
+SERIES_FUNCTIONS.push(
+  { ...fn('series_fit_line', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_line(${arrayText(a[0]!)})`), 'dynamic'), outputs: LINE_OUTPUTS },
+  fn('series_fit_line_dynamic', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_line(${arrayText(a[0]!)})`), 'dynamic'),
+  { ...fn('series_fit_2lines', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_2lines(${arrayText(a[0]!)})`), 'dynamic'), outputs: TWO_LINES_OUTPUTS },
+  fn('series_fit_2lines_dynamic', [isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fit_2lines(${arrayText(a[0]!)})`), 'dynamic'),
+  fn('series_pearson_correlation', [isDynamic, isDynamic], 0, 'real', (a) => `kql_series_pearson_correlation(${arrayText(a[0]!)}, ${arrayText(a[1]!)})`, 'dynamic'),
+  fn('series_iir', [isDynamic, isDynamic, isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_iir(${a.map(arrayText).join(', ')})`), 'dynamic'),
+  fn('series_fir', [isDynamic, isDynamic, isBool, isBool], 2, 'dynamic', (a) =>
+    runtime(`kql_series_fir(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, ${a[2] ? `CAST(${a[2].sql} AS INTEGER)` : 'CAST(-1 AS INTEGER)'}, ${a[3] ? a[3].sql : 'FALSE'})`), 'dynamic or bool'),
+  { ...fn('series_fft', [isDynamic, isDynamic], 1, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${a[1] ? arrayText(a[1]) : "'[]'"}, FALSE)`), 'dynamic'), outputs: FFT_OUTPUTS },
+  { ...fn('series_ifft', [isDynamic, isDynamic], 0, 'dynamic', (a) => runtime(`kql_series_fft(${arrayText(a[0]!)}, ${arrayText(a[1]!)}, TRUE)`), 'dynamic'), outputs: FFT_OUTPUTS },
+);

@@ -1,0 +1,17 @@
+/**
+ * The KQL runtime: functions of the catalogue that run in JavaScript inside DuckDB (see udf.ts).
+ * Every DuckDB instance that executes or checks compiled KQL registers the same set, once.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { GEO_FUNCTIONS } from './geo.js';
+import { IPV6_FUNCTIONS } from './ipv6.js';
+import { SERIES_FUNCTIONS } from './series.js';
+import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
+import { XXHASH_FUNCTIONS } from './xxhash.js';
+
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS];
+
+/** Registers the runtime on the connection's instance (registration is instance-wide). */
+export function registerKqlRuntime(conn: DuckDBConnection): void {
+  for (const f of KQL_RUNTIME_FUNCTIONS) registerRuntimeFunction(conn, f);
+}
