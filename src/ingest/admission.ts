@@ -40,7 +40,7 @@ export function agentResource(req: FastifyRequest): string | undefined {
   const raw = req.headers[AGENT_RESOURCE_HEADER];
   if (raw === undefined) return undefined;
   const value = Array.isArray(raw) ? raw.join(',') : raw.trim();
-  if (!RESOURCE_ID.test(value)) {
+  if (!RESOURCE_ID.test(value) || value.split('/').some((segment) => segment === '.' || segment === '..')) {
     throw new ApiError(400, 'InvalidResourceId', `The x-ms-AzureResourceId header '${value.slice(0, 200)}' is not an Azure resource id (/subscriptions/{s}/resourceGroups/{rg}/providers/{namespace}/{type}/{name}).`);
   }
   return value;

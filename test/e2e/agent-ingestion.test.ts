@@ -208,8 +208,11 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
     await p.assign(agentPrincipalId, 'Monitoring Metrics Publisher', vm2);
     const unassociated = await send(await agentToken(), vm2, 'refused-unassociated');
     assert.equal(unassociated.status, 403, unassociated.text);
-    const bad = await send(await agentToken(), 'not-a-resource', 'refused-bad');
-    assert.equal(bad.status, 400, bad.text);
+    for (const claimed of ['not-a-resource', `${vm1}/../vm-db-2`, `${vm1}/`]) {
+      const bad = await send(await agentToken(), claimed, 'refused-bad');
+      assert.equal(bad.status, 400, `${claimed}: ${bad.text}`);
+      assert.equal(bad.json().error.code, 'InvalidResourceId');
+    }
     const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, "AgentLogs_CL | where Message startswith 'refused-' | count", { duration: 'P1D' });
     assert.equal(r.status, LogsQueryResultStatus.Success);
     if (r.status === LogsQueryResultStatus.Success) assert.deepEqual(r.tables[0]!.rows, [[0]]);
