@@ -59,7 +59,7 @@ function shape(a: DataCollectionRuleAssociationRecord) {
 /** A resource id Vigil can associate: `/subscriptions/{s}[/resourceGroups/{rg}[/providers/…]]`, with that subscription and group existing. */
 function requireResourceScope(ctx: ControlContext, scope: string): string {
   const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(?:\/.*)?$/i.exec(scope);
-  if (!m) throw new ApiError(400, 'InvalidResourceUri', `'${scope}' is not a resource id: an association is made on /subscriptions/{subscription}/resourceGroups/{group}/providers/{type}/{name}.`);
+  if (!m || scope.split('/').some((segment) => segment === '.' || segment === '..')) throw new ApiError(400, 'InvalidResourceUri', `'${scope}' is not a resource id: an association is made on /subscriptions/{subscription}/resourceGroups/{group}/providers/{type}/{name}.`);
   if (m[2]) requireResourceGroup(ctx, m[1]!, m[2]);
   else requireSubscription(ctx, m[1]!);
   return scope.replace(/\/+$/, '');

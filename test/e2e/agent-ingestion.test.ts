@@ -9,6 +9,7 @@
  * cannot claim a resource it is not the agent of.
  */
 import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
@@ -131,6 +132,17 @@ describe('agents: managed identity, rule associations, _ResourceId', { timeout: 
     assert.equal(missing.status, 400, missing.text);
     const noGroup = await put(`/subscriptions/${b.subscriptionId}/resourceGroups/nope/providers/Microsoft.Compute/virtualMachines/v`, 'x', { dataCollectionRuleId: ruleArmId });
     assert.equal(noGroup.status, 404, noGroup.text);
+    // A dot segment in the resource id (sent raw: fetch would resolve it) is refused, not resolved.
+    const dots = await new Promise<number>((resolve, reject) => {
+      const u = new URL(b.endpoint);
+      const req = httpsRequest(
+        { host: u.hostname, port: u.port, method: 'PUT', path: `${vm1}/%2E%2E/vm-db-2/providers/Microsoft.Insights/dataCollectionRuleAssociations/x?api-version=2024-03-11`, headers: { authorization: `Bearer ${arm}`, 'content-type': 'application/json' } },
+        (res) => (res.resume(), resolve(res.statusCode!)),
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ properties: { dataCollectionRuleId: ruleArmId } }));
+    });
+    assert.equal(dots, 400);
     // Associating needs write on the rule, not only on the resource: a VM Reader cannot.
     const byReader = await call(b, await vm1Reader.token(AUD.arm), 'PUT', `${vm1}/providers/Microsoft.Insights/dataCollectionRuleAssociations/sneaky?api-version=2024-03-11`, { properties: { dataCollectionRuleId: ruleArmId } });
     assert.equal(byReader.status, 403, byReader.text);
