@@ -84,7 +84,9 @@ export type VersionedType =
   | 'microsoft.insights/privateLinkScopes'
   | 'Microsoft.Network/privateEndpoints'
   | 'Microsoft.AlertsManagement/alerts'
-  | 'Microsoft.Monitor/accounts';
+  | 'Microsoft.Monitor/accounts'
+  | 'Microsoft.Insights/dataCollectionEndpoints'
+  | 'Microsoft.Insights/dataCollectionRuleAssociations';
 
 const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.KeyVault/vaults': KEY_VAULT_VERSIONS,
@@ -104,6 +106,9 @@ const SUPPORTED: Record<VersionedType, string[]> = {
   'Microsoft.Insights/actionGroups': ACTION_GROUP_VERSIONS,
   'microsoft.insights/privateLinkScopes': PRIVATE_LINK_SCOPE_VERSIONS,
   'Microsoft.Network/privateEndpoints': PRIVATE_ENDPOINT_VERSIONS,
+  // Issue 19: the data collection API versions that have endpoints and associations.
+  'Microsoft.Insights/dataCollectionEndpoints': DCR_VERSIONS.filter((v) => v >= '2021-04-01'),
+  'Microsoft.Insights/dataCollectionRuleAssociations': DCR_VERSIONS,
   'Microsoft.AlertsManagement/alerts': ALERTS_MANAGEMENT_VERSIONS,
   'Microsoft.Monitor/accounts': MONITOR_ACCOUNT_VERSIONS,
 };

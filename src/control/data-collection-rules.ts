@@ -17,6 +17,8 @@ import { compileTransform, outputMismatch, streamInput, TransformError } from '.
 import { WORKSPACE_TABLE_STREAM, WORKSPACE_TRANSFORMS_KIND, workspaceTransformInput } from '../ingest/transform/ingestion-transforms.js';
 import type { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import type { TransformFeatures } from '../ingest/transform/supported-kql.js';
+import { builtInStreamColumns, defaultOutputStream, OTEL_LOGS_STREAM, OTEL_TRACE_STREAMS } from '../ingest/streams.js';
+import { otelDataSources, requireRuleEndpoint } from './data-collection-rule-extras.js';
 
 const TYPE = 'Microsoft.Insights/dataCollectionRules';
 const RULE_NAME = /^[A-Za-z0-9][-\w.]{0,62}$/;
@@ -94,8 +96,9 @@ export function ruleShape(r: DataCollectionRuleRecord, statistics?: IngestionSta
       dataCollectionEndpointId: r.dataCollectionEndpointId,
       streamDeclarations: r.streamDeclarations,
       destinations: r.destinations,
-      ...(r.dataSources ? { dataSources: r.dataSources } : {}),
+      ...(r.dataSources || r.otelDataSources ? { dataSources: { ...r.dataSources, ...r.otelDataSources } } : {}),
       dataFlows: r.dataFlows,
+      ...(r.otelDirectDataSources ? { directDataSources: r.otelDirectDataSources } : {}),
       provisioningState: 'Succeeded',
     },
   };
@@ -167,17 +170,25 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     names.add(d.name.toLowerCase());
   });
   if (body.kind === WORKSPACE_TRANSFORMS_KIND) return validateWorkspaceTransforms(body, destinations, ctx.deps.transformFeatures);
+  const otel = otelDataSources(p);
   const flows = (p.dataFlows ?? []).map((f, i) => {
     const at = `properties.dataFlows[${i}]`;
     for (const s of f.streams) {
-      if (!streams[s] && !sourceStreams.has(s)) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations (nor produced by a data source in properties.dataSources).`, { target: `${at}.streams` });
+      if (OTEL_TRACE_STREAMS.some((t) => t.toLowerCase() === s.toLowerCase())) {
+        throw new ApiError(400, 'InvalidPayload', `${at}.streams: '${s}': Vigil ingests OpenTelemetry logs (${OTEL_LOGS_STREAM}), not traces.`, { target: `${at}.streams` });
+      }
+      if (s === OTEL_LOGS_STREAM && !otel.logs.includes(s)) {
+        throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' needs an OpenTelemetry logs data source: add properties.directDataSources.otelLogs (or dataSources.otelLogs) with "streams": ["${s}"].`, { target: `${at}.streams` });
+      }
+      if (!streams[s] && !sourceStreams.has(s) && !builtInStreamColumns(s)) throw new ApiError(400, 'InvalidPayload', `${at}.streams: stream '${s}' is not declared in properties.streamDeclarations (nor produced by a data source in properties.dataSources).`, { target: `${at}.streams` });
     }
     const transformKql = f.transformKql?.trim() || 'source';
     if (f.streams.length !== 1) throw new ApiError(400, 'InvalidPayload', `${at}.streams: a data flow into a Log Analytics table takes exactly one stream.`);
     const stream = f.streams[0]!;
     // Compiled here so that anything outside Azure's subset is refused now, with its position.
-    const compiled = transformKql === 'source' ? undefined : compileOrRefuse(at, transformKql, streamInput(streams[stream]?.columns ?? syslogStreamColumns(stream)), ctx.deps.transformFeatures);
-    const outputStream = f.outputStream ?? stream;
+    const inputColumns = streams[stream]?.columns ?? (sourceStreams.has(stream) ? syslogStreamColumns(stream) : builtInStreamColumns(stream) ?? []);
+    const compiled = transformKql === 'source' ? undefined : compileOrRefuse(at, transformKql, streamInput(inputColumns), ctx.deps.transformFeatures);
+    const outputStream = f.outputStream ?? defaultOutputStream(stream);
     const out = outputTable(outputStream);
     if (!out) {
       throw new ApiError(
@@ -207,7 +218,7 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
         const problem = outputMismatch(compiled.output, table.name, schema);
         if (problem) throw new ApiError(400, 'InvalidTransformOutput', `${at}.transformKql: ${problem}.`, { target: `${at}.transformKql` });
       }
-      for (const c of compiled ? [] : streams[stream]?.columns ?? []) {
+      for (const c of compiled ? [] : streams[stream]?.columns ?? builtInStreamColumns(stream) ?? []) {
         const target = schema.find((x) => x.name.toLowerCase() === c.name.toLowerCase());
         if (target && !COMPATIBLE[c.type].includes(target.type)) {
           throw new ApiError(
@@ -226,8 +237,10 @@ function validateRule(ctx: ControlContext, body: z.infer<typeof RuleBody>): Vali
     kind: body.kind ?? undefined,
     tags: body.tags ?? undefined,
     description: p.description ?? undefined,
-    dataCollectionEndpointId: p.dataCollectionEndpointId ?? undefined,
+    dataCollectionEndpointId: p.dataCollectionEndpointId ? requireRuleEndpoint(ctx, p.dataCollectionEndpointId) : undefined,
     streamDeclarations: streams,
+    otelDataSources: otel.dataSources,
+    otelDirectDataSources: otel.directDataSources,
     destinations: { logAnalytics: destinations.map(({ name, workspaceResourceId, workspaceId }) => ({ name, workspaceResourceId, workspaceId })) },
     dataFlows: flows,
     dataSources: syslogSources ? { syslog: syslogSources } : undefined,
@@ -352,6 +365,9 @@ export function registerDataCollectionRuleRoutes(router: ArmRouter<ControlContex
     if (!r) return { status: 204 };
     ctx.deps.metadata.mutate((state) => {
       state.dataCollectionRules = state.dataCollectionRules.filter((x) => x !== r);
+      // Its associations go with it, so that a later rule of the same name does not inherit them.
+      const id = dataCollectionRuleId(r).toLowerCase();
+      state.dataCollectionRuleAssociations = (state.dataCollectionRuleAssociations ?? []).filter((a) => a.dataCollectionRuleId?.toLowerCase() !== id);
     });
     return { status: 200 };
   });

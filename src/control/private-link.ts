@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { authorize, isAllowed } from '../authz/authorize.js';
+import { parseDataCollectionEndpointId } from '../metadata/data-collection-ids.js';
 import { ApiError } from '../errors/api-error.js';
 import { parseWorkspaceResourceId } from '../metadata/resource-ids.js';
 import { parseMonitorAccountId } from '../metrics/records.js';
@@ -233,26 +234,29 @@ export function registerPrivateLinkRoutes(router: ArmRouter<ControlContext>, pri
     const s = requireScope(ctx, sub!, rg!, scope!);
     requireName(name!, 'scoped resource');
     const body = parseBody(ScopedResourceBody, ctx.body);
+    // Azure Monitor workspaces (Managed Prometheus) and data collection endpoints are scoped like Log Analytics workspaces (issue 19).
     const linkedWorkspace = parseWorkspaceResourceId(body.properties.linkedResourceId);
-    // Azure Monitor workspaces (Managed Prometheus, issue 19) are scoped like Log Analytics workspaces.
     const linkedAccount = linkedWorkspace ? undefined : parseMonitorAccountId(body.properties.linkedResourceId);
-    const linked = linkedWorkspace ?? linkedAccount;
-    const workspace = linkedWorkspace
-      ? ctx.deps.metadata.workspace(linkedWorkspace.subscriptionId, linkedWorkspace.resourceGroup, linkedWorkspace.name)
-      : linkedAccount && ctx.deps.metadata.monitorAccount(linkedAccount.subscriptionId, linkedAccount.resourceGroup, linkedAccount.name);
-    if (!linked) {
-      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace or Azure Monitor workspace id; Vigil scopes those only.`, { target: 'properties.linkedResourceId' });
+    const dceRef = linkedWorkspace || linkedAccount ? undefined : parseDataCollectionEndpointId(body.properties.linkedResourceId);
+    if (!linkedWorkspace && !linkedAccount && !dceRef) {
+      throw new ApiError(400, 'InvalidLinkedResourceId', `linkedResourceId '${body.properties.linkedResourceId}' is not a Log Analytics workspace, Azure Monitor workspace or data collection endpoint id; Vigil scopes only those.`);
     }
-    // Scoping a workspace opens it to the scope's private networks: that is a change to the workspace.
-    authorize(ctx.deps.metadata, ctx.caller, linkedWorkspace ? 'Microsoft.OperationalInsights/workspaces/write' : 'Microsoft.Monitor/accounts/write', body.properties.linkedResourceId);
-    if (!workspace) throw new ApiError(404, 'LinkedResourceNotFound', `The linked resource '${body.properties.linkedResourceId}' was not found.`);
+    // Scoping a resource opens it to the scope's private networks: that is a change to the resource.
+    const writeAction = linkedWorkspace ? 'Microsoft.OperationalInsights/workspaces/write' : linkedAccount ? 'Microsoft.Monitor/accounts/write' : 'Microsoft.Insights/dataCollectionEndpoints/write';
+    authorize(ctx.deps.metadata, ctx.caller, writeAction, body.properties.linkedResourceId);
+    const found = linkedWorkspace
+      ? ctx.deps.metadata.workspace(linkedWorkspace.subscriptionId, linkedWorkspace.resourceGroup, linkedWorkspace.name)
+      : linkedAccount
+        ? ctx.deps.metadata.monitorAccount(linkedAccount.subscriptionId, linkedAccount.resourceGroup, linkedAccount.name)
+        : ctx.deps.metadata.dataCollectionEndpoint(dceRef!.subscriptionId, dceRef!.resourceGroup, dceRef!.name);
+    if (!found) throw new ApiError(404, 'LinkedResourceNotFound', `The linked resource '${body.properties.linkedResourceId}' was not found.`);
     const already = ctx.deps.metadata.privateLinkScopes().filter((x) => x !== s && x.scopedResources.some((r) => eq(r.linkedResourceId, body.properties.linkedResourceId)));
     if (already.length >= MAX_SCOPES_PER_RESOURCE) {
-      throw new ApiError(400, 'TooManyPrivateLinkScopes', `The workspace is already in ${already.length} private link scopes; a resource can be in at most ${MAX_SCOPES_PER_RESOURCE}.`);
+      throw new ApiError(400, 'TooManyPrivateLinkScopes', `The resource is already in ${already.length} private link scopes; a resource can be in at most ${MAX_SCOPES_PER_RESOURCE}.`);
     }
     const existed = s.scopedResources.some((r) => eq(r.name, name!));
     const duplicate = s.scopedResources.find((r) => !eq(r.name, name!) && eq(r.linkedResourceId, body.properties.linkedResourceId));
-    if (duplicate) throw new ApiError(409, 'Conflict', `The workspace is already linked to this private link scope as scoped resource '${duplicate.name}'.`);
+    if (duplicate) throw new ApiError(409, 'Conflict', `The resource is already linked to this private link scope as scoped resource '${duplicate.name}'.`);
     const record = ctx.deps.metadata.mutate((state) => {
       const current = state.privateLinkScopes!.find((x) => eq(privateLinkScopeId(x), scopeId))!;
       current.scopedResources = current.scopedResources.filter((r) => !eq(r.name, name!));

@@ -26,6 +26,8 @@ import { registerWorkspaceSchemaRoutes } from './workspace-schema.js';
 import { registerPrivateLinkRoutes } from './private-link.js';
 import { registerScheduledQueryRuleRoutes } from './scheduled-query-rules.js';
 import { registerActionGroupRoutes } from './action-groups.js';
+import { registerDataCollectionEndpointRoutes } from './data-collection-endpoints.js';
+import { registerDataCollectionRuleAssociationRoutes } from './data-collection-rule-associations.js';
 import { registerAlertsManagementRoutes } from './alerts-management.js';
 import { registerKeyVaultRoutes } from './key-vaults.js';
 import { registerClusterRoutes } from './clusters.js';
@@ -59,6 +61,8 @@ export function buildArmRouter(publicBaseUrl: () => string = () => '', privateLi
   registerActionGroupRoutes(router);
   registerEffectiveAccessRoutes(router);
   registerSavedSearchRoutes(router);
+  registerDataCollectionEndpointRoutes(router);
+  registerDataCollectionRuleAssociationRoutes(router);
   registerAlertsManagementRoutes(router);
   registerKeyVaultRoutes(router);
   registerClusterRoutes(router);

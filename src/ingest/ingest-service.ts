@@ -10,6 +10,7 @@ import { CoercionError, coerceValue } from './coerce.js';
 import { billedSize, toTableType } from './table-values.js';
 import { streamInput, VIGIL_FILLED } from './transform/compile-transform.js';
 import { IngestionTransforms } from './transform/ingestion-transforms.js';
+import { streamColumns } from './streams.js';
 
 /** One row as the table mapping reads it: values in the order of the mapping's input columns. */
 interface InputRow {
@@ -65,8 +66,9 @@ export class IngestService {
     return plans;
   }
 
-  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[]): Promise<number> {
-    const declared = rule.streamDeclarations[stream]!.columns;
+  /** `options.resourceId`: the agent's resource (admission.ts), given to every row as `_ResourceId`. */
+  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
+    const declared = streamColumns(rule, stream)!;
     const receivedMicros = BigInt(Date.now()) * 1000n;
     const ridIndex = declared.findIndex((c) => c.name === '_ResourceId');
     // 1. Validate and coerce every row against the stream declaration (values by declared position).
@@ -94,7 +96,7 @@ export class IngestService {
         billed += col.name.length + 4 + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
       }
       // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-      const rid = ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId'];
+      const rid = options.resourceId ?? (ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId']);
       coerced[i] = { values, resourceId: typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null, billedSize: billed };
     }
     // 2. Transform and shape for each destination table.

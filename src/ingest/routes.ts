@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { isAllowed } from '../authz/authorize.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import { dataCollectionRuleId } from '../metadata/resource-ids.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
 import { ApiError, storageApiError } from '../errors/api-error.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from './decode-body.js';
 import type { IngestService } from './ingest-service.js';
 import { RateLimiter } from './rate-limiter.js';
-import { listenerOf } from '../network/listeners.js';
-import { requireNetworkAccess } from '../network/access.js';
+import { admitIngestion } from './admission.js';
 
 const SUPPORTED_VERSIONS = new Set(['2023-01-01', '2021-11-01-preview', '2023-04-01-preview']);
 
@@ -19,6 +16,8 @@ export interface IngestRouteDeps {
   authenticate: Authenticate;
   /** Requests per minute per rule (Azure: 12,000). */
   requestsPerMinute?: number;
+  /** The per-rule counter, when it is shared with another ingestion protocol (OTLP). */
+  limiter?: RateLimiter;
 }
 
 /**
@@ -26,7 +25,7 @@ export interface IngestRouteDeps {
  * gzip or plain JSON array, 204 on success; failures carry `x-ms-error-code` as Azure's do.
  */
 export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
-  const limiter = new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
+  const limiter = deps.limiter ?? new RateLimiter(deps.requestsPerMinute ?? 12_000, 60_000);
   // The body is read raw (bounded) so that gzip can be decoded with its own bound.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INGEST_BYTES }, (_req, body, done) => done(null, body));
@@ -51,33 +50,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       throw new ApiError(400, 'UnsupportedApiVersion', `The api-version '${version}' is not supported. Supported versions: ${[...SUPPORTED_VERSIONS].join(', ')}.`);
     }
     const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.ingestion, req.raw);
-    const rule = deps.metadata.dataCollectionRuleByImmutableId(req.params.ruleId);
-    if (!rule || !isAllowed(deps.metadata, caller, 'Microsoft.Insights/Telemetry/Write', dataCollectionRuleId(rule), 'dataAction')) {
-      if (!rule) throw new ApiError(404, 'NotFound', `Data collection rule with immutable Id '${req.params.ruleId}' not found.`);
-      throw new ApiError(
-        403,
-        'OperationFailed',
-        `The authentication token provided does not have access to ingest data for the data collection rule with immutable Id '${rule.immutableId}'. Assign the Monitoring Metrics Publisher role on the rule to the caller.`,
-      );
-    }
-    if (!rule.streamDeclarations[req.params.stream]) {
-      throw new ApiError(404, 'InvalidStream', `Stream '${req.params.stream}' is not declared in data collection rule '${rule.immutableId}'. Declared streams: ${Object.keys(rule.streamDeclarations).join(', ')}.`);
-    }
-    // Network isolation: every workspace this stream flows to must accept ingestion from this request's network.
-    const listener = listenerOf(req.raw);
-    for (const flow of rule.dataFlows.filter((f) => f.streams.includes(req.params.stream))) {
-      for (const name of flow.destinations) {
-        const dest = rule.destinations.logAnalytics.find((d) => d.name.toLowerCase() === name.toLowerCase());
-        const workspace = dest && deps.metadata.workspaceByCustomerId(dest.workspaceId);
-        if (!workspace) continue;
-        try {
-          requireNetworkAccess(deps.metadata, listener, 'ingestion', workspace, req.ip);
-        } catch (err) {
-          req.log.warn({ rule: rule.immutableId, workspace: workspace.customerId, listener: `${listener.kind} ${listener.host}:${listener.port}`, ip: req.ip }, 'ingestion refused by network isolation');
-          throw err;
-        }
-      }
-    }
+    const { rule, resourceId } = admitIngestion(deps.metadata, req, caller, req.params.ruleId, req.params.stream);
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {
       throw new ApiError(415, 'UnsupportedMediaType', `Content-Type must be application/json (got '${contentType || 'none'}').`);
@@ -88,7 +61,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
     const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
     const rows = await decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
     try {
-      await deps.ingest.ingest(rule, req.params.stream, rows);
+      await deps.ingest.ingest(rule, req.params.stream, rows, { resourceId });
     } catch (err) {
       // A full or failing disk: 503 with Retry-After (nothing was acknowledged; the SDKs retry).
       throw storageApiError(err) ?? err;

@@ -6,6 +6,7 @@ import type { AssignmentSource } from '../authz/authorize.js';
 import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 import type { MonitorAccountRecord } from '../metrics/records.js';
+import type { DataCollectionEndpointRecord, DataCollectionRuleAssociationRecord } from './data-collection-records.js';
 import type {
   ClusterRecord,
   KeyVaultRecord,
@@ -59,6 +60,8 @@ export class MetadataStore implements AssignmentSource {
     state.users ??= [];
     state.groups ??= [];
     state.monitorAccounts ??= [];
+    state.dataCollectionEndpoints ??= [];
+    state.dataCollectionRuleAssociations ??= [];
     return state;
   }
 
@@ -350,6 +353,24 @@ export class MetadataStore implements AssignmentSource {
 
   monitorAccountByAccountId(accountId: string): MonitorAccountRecord | undefined {
     return (this.state.monitorAccounts ?? []).find((a) => eq(a.accountId, accountId));
+  }
+
+  /** Data collection endpoints (issue 19). */
+  dataCollectionEndpoints(filter: { subscriptionId?: string; resourceGroup?: string } = {}): DataCollectionEndpointRecord[] {
+    return (this.state.dataCollectionEndpoints ?? []).filter(
+      (e) =>
+        (!filter.subscriptionId || eq(e.subscriptionId, filter.subscriptionId)) &&
+        (!filter.resourceGroup || eq(e.resourceGroup, filter.resourceGroup)),
+    );
+  }
+
+  dataCollectionEndpoint(subscriptionId: string, resourceGroup: string, name: string): DataCollectionEndpointRecord | undefined {
+    return this.dataCollectionEndpoints({ subscriptionId, resourceGroup }).find((e) => eq(e.name, name));
+  }
+
+  /** Data collection rule associations on every resource (issue 19). */
+  dataCollectionRuleAssociations(): DataCollectionRuleAssociationRecord[] {
+    return this.state.dataCollectionRuleAssociations ?? [];
   }
 
   purgeOperations(): PurgeOperationRecord[] {

@@ -3,6 +3,7 @@ import type { RoleDefinition } from '../authz/role-definitions.js';
 import type { KqlType } from '../kql/index.js';
 import type { ActionGroupRecord, ScheduledQueryRuleRecord } from '../alerts/records.js';
 import type { MonitorAccountRecord } from '../metrics/records.js';
+import type { DataCollectionEndpointRecord, DataCollectionRuleAssociationRecord } from './data-collection-records.js';
 
 /** Control-plane records as Vigil persists them. ARM ids are kept in the casing they were created with. */
 
@@ -98,6 +99,13 @@ export interface SyslogDataSource {
   logLevels: string[];
 }
 
+/** One entry of a rule's `otelLogs` data sources. */
+export interface OtelLogsDataSource {
+  name?: string;
+  streams: string[];
+  enrichWithResourceAttributes?: string[];
+}
+
 export interface DataCollectionRuleRecord {
   subscriptionId: string;
   resourceGroup: string;
@@ -120,6 +128,9 @@ export interface DataCollectionRuleRecord {
    * declaration) and others as given (e.g. `prometheusForwarder` on an account's default rule).
    */
   dataSources?: { syslog?: SyslogDataSource[]; [kind: string]: unknown };
+  /** OpenTelemetry data sources (issue 19): `dataSources.otelLogs` / `directDataSources.otelLogs`, as given. */
+  otelDataSources?: { otelLogs: OtelLogsDataSource[] };
+  otelDirectDataSources?: { otelLogs: OtelLogsDataSource[] };
   createdAt: string;
 }
 
@@ -298,6 +309,9 @@ export interface MetadataState {
   /** Added with issue 15 (customer-managed keys; defaulted to [] on load). */
   keyVaults?: KeyVaultRecord[];
   clusters?: ClusterRecord[];
+  /** Added with issue 19 (defaulted to [] on load). */
+  dataCollectionEndpoints?: DataCollectionEndpointRecord[];
+  dataCollectionRuleAssociations?: DataCollectionRuleAssociationRecord[];
 }
 
 /** `Microsoft.KeyVault/vaults` (its keys live in src/keyvault/key-store.ts). Vault names are unique across Vigil, as in Azure. */

@@ -14,6 +14,7 @@ import { AZURE_ACTIVITY, LAQUERYLOGS, SYSTEM_TABLES } from '../audit/system-tabl
 import type { KqlType } from '../kql/index.js';
 import type { LogStore } from '../store/store.js';
 import { AZURE_TABLES } from './azure-tables.js';
+import { OTEL_TABLES } from './otel-tables.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { TableColumn, TableRecord, WorkspaceRecord } from './records.js';
 import { STANDARD_COLUMNS, tableSchema } from './standard-columns.js';
@@ -52,7 +53,7 @@ function define(name: string, docDate: string, spec: string): StandardTableDef {
 }
 
 const CATALOG = new Map<string, StandardTableDef>();
-for (const [name, [docDate, spec]] of Object.entries(AZURE_TABLES)) CATALOG.set(name.toLowerCase(), define(name, docDate, spec));
+for (const [name, [docDate, spec]] of Object.entries({ ...AZURE_TABLES, ...OTEL_TABLES })) CATALOG.set(name.toLowerCase(), define(name, docDate, spec));
 // The audit tables keep the schema Vigil has always written them with.
 for (const [name, def] of Object.entries(SYSTEM_TABLES)) {
   CATALOG.set(name.toLowerCase(), { name, columns: Object.freeze(def.columns.map((c) => Object.freeze({ ...c }))), description: def.description });

@@ -11,6 +11,9 @@
  *   those scopes is in `PrivateOnly` mode for the plane (the scope's `ingestionAccessMode` /
  *   `queryAccessMode`, or the mode of an exclusion naming this endpoint's connection); in `Open` mode
  *   the request is treated as public traffic and the workspace's flag decides.
+ *
+ * Data collection endpoints (issue 19) follow the same rule, with `networkAcls.publicNetworkAccess` as
+ * their flag, for the ingestion plane (Logs Ingestion API, OTLP, agent configuration).
  */
 import { ApiError } from '../errors/api-error.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -19,6 +22,8 @@ import { workspaceResourceId } from '../metadata/resource-ids.js';
 import type { ListenerInfo } from './listeners.js';
 import type { AccessMode, PrivateEndpointRecord, PrivateLinkScopeRecord } from './records.js';
 import { privateLinkScopeId } from './resource-ids.js';
+import type { DataCollectionEndpointRecord } from '../metadata/data-collection-records.js';
+import { dataCollectionEndpointId } from '../metadata/data-collection-ids.js';
 
 export type Plane = 'ingestion' | 'query';
 
@@ -46,10 +51,25 @@ export function modeFor(scope: PrivateLinkScopeRecord, endpoint: PrivateEndpoint
 }
 
 export function networkDecision(metadata: MetadataStore, listener: ListenerInfo, plane: Plane, workspace: WorkspaceRecord): NetworkDecision {
-  const wsId = workspaceResourceId(workspace);
+  const flag = plane === 'query' ? workspace.publicNetworkAccessForQuery : workspace.publicNetworkAccessForIngestion;
+  const property = plane === 'query' ? 'publicNetworkAccessForQuery' : 'publicNetworkAccessForIngestion';
+  return decide(metadata, listener, plane, workspaceResourceId(workspace), 'workspace', flag === 'Disabled', `the workspace Networking settings (${property})`);
+}
+
+/**
+ * The same decision for a data collection endpoint (issue 19): its `networkAcls.publicNetworkAccess`
+ * takes the place of the workspace flag. `SecuredByPerimeter` counts as `Disabled`: Vigil has no
+ * network security perimeter, so only a private endpoint of a scope containing the endpoint reaches it.
+ */
+export function dceNetworkDecision(metadata: MetadataStore, listener: ListenerInfo, dce: DataCollectionEndpointRecord): NetworkDecision {
+  return decide(metadata, listener, 'ingestion', dataCollectionEndpointId(dce), 'data collection endpoint', dce.publicNetworkAccess !== 'Enabled', 'the data collection endpoint\'s networkAcls.publicNetworkAccess');
+}
+
+/** The one rule for every resource: scoped private link first, then PrivateOnly scopes, then the resource's public flag. */
+function decide(metadata: MetadataStore, listener: ListenerInfo, plane: Plane, resourceId: string, what: string, publicDisabled: boolean, setting: string): NetworkDecision {
   const links = endpointsOf(metadata, listener);
   for (const { endpoint, scope } of links) {
-    if (scope.scopedResources.some((r) => eq(r.linkedResourceId, wsId))) {
+    if (scope.scopedResources.some((r) => eq(r.linkedResourceId, resourceId))) {
       return { allowed: true, via: `private endpoint '${endpoint.name}' of private link scope '${scope.name}'` };
     }
   }
@@ -57,16 +77,14 @@ export function networkDecision(metadata: MetadataStore, listener: ListenerInfo,
     if (modeFor(scope, endpoint, plane) === 'PrivateOnly') {
       return {
         allowed: false,
-        reason: `This network reaches only the resources of Azure Monitor Private Link Scope '${scope.name}' (${plane} access mode PrivateOnly for private endpoint connection '${endpoint.connectionName}'), and the workspace is not one of them. Add the workspace to the scope's scopedResources or set the access mode to Open.`,
+        reason: `This network reaches only the resources of Azure Monitor Private Link Scope '${scope.name}' (${plane} access mode PrivateOnly for private endpoint connection '${endpoint.connectionName}'), and the ${what} is not one of them. Add the ${what} to the scope's scopedResources or set the access mode to Open.`,
       };
     }
   }
-  const flag = plane === 'query' ? workspace.publicNetworkAccessForQuery : workspace.publicNetworkAccessForIngestion;
-  if (flag === 'Disabled') {
-    const property = plane === 'query' ? 'publicNetworkAccessForQuery' : 'publicNetworkAccessForIngestion';
+  if (publicDisabled) {
     return {
       allowed: false,
-      reason: `To allow access from public networks, change the workspace Networking settings (${property}), or reach it through a private endpoint of an Azure Monitor Private Link Scope that contains it.`,
+      reason: `To allow access from public networks, change ${setting}, or reach it through a private endpoint of an Azure Monitor Private Link Scope that contains it.`,
     };
   }
   return { allowed: true, via: listener.kind === 'private' ? 'a private listener, as public traffic' : 'the public listener' };
@@ -93,4 +111,12 @@ export function requireNetworkAccess(metadata: MetadataStore, listener: Listener
   const d = networkDecision(metadata, listener, plane, workspace);
   if (d.allowed) return;
   throw plane === 'query' ? queryRefusal(workspace, clientIp, d.reason) : ingestionRefusal(workspace, clientIp, d.reason);
+}
+
+/** Throws 403 when the request's network may not reach the data collection endpoint (its ingestion and configuration endpoints alike). */
+export function requireDceNetworkAccess(metadata: MetadataStore, listener: ListenerInfo, dce: DataCollectionEndpointRecord, clientIp: string): void {
+  const d = dceNetworkDecision(metadata, listener, dce);
+  if (d.allowed) return;
+  const message = `Access to data collection endpoint '${dce.name}' from '${clientIp}' is denied. ${d.reason} (data collection endpoint resource ID: ${dataCollectionEndpointId(dce)})`;
+  throw new ApiError(403, 'Forbidden', message, { innererror: { code: 'NspValidationFailedError', message } });
 }

@@ -22,6 +22,9 @@ import { TokenVerifier } from '../identity/token-verifier.js';
 import type { PrincipalDirectory } from '../identity/types.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { ingestRoutes } from '../ingest/routes.js';
+import { otlpRoutes } from '../ingest/otlp/routes.js';
+import { RateLimiter } from '../ingest/rate-limiter.js';
+import { agentConfigurationRoutes } from '../ingest/agent-configuration.js';
 import { MetadataStore } from '../metadata/metadata-store.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimitsConfig } from '../query/query-service.js';
 import { queryRoutes } from '../query/routes.js';
@@ -399,7 +402,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
   const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined);
   const ingestService = new IngestService(metadata, cmkStore, ingestionTransforms);
-  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, requestsPerMinute: opts.ingestRequestsPerMinute });
+  // One request budget per rule, shared by the Logs Ingestion API and OTLP.
+  const ingestLimiter = new RateLimiter(opts.ingestRequestsPerMinute ?? 12_000, 60_000);
+  await app.register(ingestRoutes, { metadata, ingest: ingestService, authenticate, limiter: ingestLimiter });
+  await app.register(otlpRoutes, { metadata, ingest: ingestService, authenticate, limiter: ingestLimiter });
+  await app.register(agentConfigurationRoutes, { metadata, authenticate, publicBaseUrl });
   let syslog: SyslogListeners | undefined;
   const syslogPipeline = opts.syslog?.listeners.length
     ? new SyslogPipeline((id) => metadata.dataCollectionRuleByImmutableId(id), (rule, stream, rows) => ingestService.ingest(rule, stream, rows), (level, message) => app.log[level](message), { ...DEFAULT_PIPELINE_LIMITS, ...opts.syslog.limits })

@@ -76,6 +76,34 @@ describe('limits', { timeout: 180_000 }, () => {
     assert.deepEqual((count.json() as { tables: { rows: unknown[] }[] }).tables[0]!.rows, [[3]]);
   });
 
+  it('OTLP exports and Logs Ingestion calls share one request budget per rule', async () => {
+    const b = vigil.bootstrap;
+    const { logAnalytics, monitor } = sdkClients(b);
+    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Rate_CL', {
+      schema: { name: 'Rate_CL', columns: [{ name: 'TimeGenerated', type: 'dateTime' }, { name: 'N', type: 'int' }] },
+    });
+    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'rate-otlp', {
+      body: {
+        location: 'local',
+        streamDeclarations: { 'Custom-Rate': { columns: [{ name: 'N', type: 'int' }] } },
+        directDataSources: { otelLogs: [{ streams: ['Microsoft-OTel-Logs'] }] },
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
+        dataFlows: [
+          { streams: ['Custom-Rate'], destinations: ['la'], outputStream: 'Custom-Rate_CL' },
+          { streams: ['Microsoft-OTel-Logs'], destinations: ['la'] },
+        ],
+      },
+    });
+    const token = await tokenFor(b, 'https://monitor.azure.com');
+    const logs = () => rawRequest(b, token, 'POST', `/dataCollectionRules/${rule.immutableId}/streams/Custom-Rate?api-version=2023-01-01`, '[{"N":1}]', { 'content-type': 'application/json' });
+    const otlp = () => rawRequest(b, token, 'POST', `/datacollectionRules/${rule.immutableId}/streams/Microsoft-OTLP-Logs/otlp/v1/logs`, '{"resourceLogs":[]}', { 'content-type': 'application/json' });
+    const statuses = [(await logs()).status, (await otlp()).status, (await logs()).status];
+    const over = await otlp();
+    assert.deepEqual([...statuses, over.status, (await logs()).status], [204, 200, 204, 429, 429]);
+    assert.equal((over.json() as { error: { code: string } }).error.code, 'TooManyRequests');
+    assert.ok(Number(over.headers.get('retry-after')) >= 1);
+  });
+
   it('refuses an oversized query text and an oversized batch', async () => {
     const long = await query({ query: `print x = '${'a'.repeat(100_001)}'` });
     assert.equal(long.status, 400);

@@ -24,6 +24,7 @@ import type { GeoIpDatabase } from './geo-location.js';
 import type { TransformFeatures } from './supported-kql.js';
 import { ApiError } from '../../errors/api-error.js';
 import { describeEngineError } from '../../query/query-service.js';
+import { streamColumns } from '../streams.js';
 
 export const WORKSPACE_TRANSFORMS_KIND = 'WorkspaceTransforms';
 /** The input stream of a workspace transformation data flow: `Microsoft-Table-<Table>`. */
@@ -90,7 +91,7 @@ export class IngestionTransforms {
    */
   async applyFlow(rule: DataCollectionRuleRecord, flowIndex: number, stream: string, workspaceId: string, table: string, rows: StoredValue[][]): Promise<{ columns: ColumnSchema[]; rows: StoredValue[][] }> {
     const flow = rule.dataFlows[flowIndex]!;
-    const t = this.compiled(flow.transformKql, streamInput(rule.streamDeclarations[stream]!.columns));
+    const t = this.compiled(flow.transformKql, streamInput(streamColumns(rule, stream)!));
     const out = rows.length === 0 ? [] : await this.run(t, rows, workspaceId, `data flow ${flowIndex} of data collection rule '${rule.immutableId}'`);
     this.statistics?.record(rule, flowIndex, stream, workspaceId, table, rows.length, out.length);
     return { columns: t.output, rows: out };
