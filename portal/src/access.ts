@@ -29,6 +29,8 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
   const dir = await loadDirectory();
   if (!dir.some((d) => d.id === me)) dir.unshift({ id: me, name: `${String(claims().name ?? 'me')} (you)`, kind: 'User' });
   const principal = h('select', { id: 'access-principal' }, ...dir.map((d) => h('option', { value: d.id }, `${d.name} — ${d.kind}`)));
+  // The signed-in principal first, wherever the directory lists it.
+  (principal as HTMLSelectElement).value = me;
   const wsSelect = h('select', { id: 'access-workspace' }, ...workspaces.map((w) => h('option', { value: w.id }, `${w.name} (${w.resourceGroup})`)));
   const filter = h('input', { id: 'access-filter', type: 'search', placeholder: 'Table name' });
   const readableOnly = h('input', { id: 'access-readable', type: 'checkbox' });
