@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { sdkClients } from '../support/clients.js';
 import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, MONITOR_AUDIENCE } from '../support/log-table.js';
 import { seedTestCa, TEST_CA_DIR } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { freePort } from '../support/free-port.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const AZURITE = join(ROOT, '.ci-azurite', 'node_modules', '.bin', 'azurite-blob');
@@ -28,16 +28,6 @@ const ACCOUNT = 'devstoreaccount1';
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 describe('data export to Azurite (the Azure Storage emulator)', { skip, timeout: 300_000 }, () => {
   let azurite: ChildProcess;

@@ -6,10 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missing } from './debian-clients.js';
+import { freePort } from './free-port.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../.ci-debs/root', import.meta.url)));
 const INSTALL = 'run scripts/install-syslog-senders.sh';
@@ -60,13 +61,6 @@ export const syslogNgMissing = () => missing("Debian's syslog-ng (syslog-ng-core
 
 let instances = 0;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 export interface SenderProcess {
   /** The loopback TCP port of the sender's input: newline-framed syslog lines written here are forwarded. */
