@@ -26,12 +26,15 @@ import { checkPasswordPolicy, hashPassword, newTotpSecret, totpUri } from '../id
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { GroupRecord, UserRecord } from '../metadata/records.js';
 import { denied, graphError, notFound, parse } from './routes.js';
+import type { TotpSecretSeal } from '../identity/totp-secrets.js';
 
 export interface DirectoryRouteDeps {
   metadata: MetadataStore;
   authenticate: Authenticate;
   /** Signs a deleted user out of the portal. */
   endSessionsOf: (userId: string) => void;
+  /** Seals users' TOTP secrets before they are stored (src/identity/totp-secrets.ts). */
+  totpSecrets: TotpSecretSeal;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -99,12 +102,13 @@ export async function directoryRoutes(app: FastifyInstance, deps: DirectoryRoute
       throw graphError(400, 'Request_BadRequest', `Another object with the same value for property userPrincipalName already exists: '${body.userPrincipalName}'.`);
     }
     const totpSecret = newTotpSecret();
+    const objectId = randomUUID();
     const user: UserRecord = {
-      objectId: randomUUID(),
+      objectId,
       userPrincipalName: body.userPrincipalName,
       displayName: body.displayName,
       passwordHash: await hashPassword(body.passwordProfile.password),
-      totpSecret,
+      totpSecret: deps.totpSecrets.seal(objectId, totpSecret),
       accountEnabled: body.accountEnabled ?? true,
       createdAt: new Date().toISOString(),
     };

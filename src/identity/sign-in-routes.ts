@@ -26,6 +26,7 @@ import { FailureThrottle } from './routes.js';
 import { errorPage, SIGN_IN_CSP, signInPage } from './sign-in-page.js';
 import { AuthorizationCodes, CODE_CHALLENGE, SESSION_LIFETIME_MS, SessionStore, sameSecret } from './sign-in-state.js';
 import { hashPassword, TotpVerifier, verifyPassword } from './user-credentials.js';
+import type { TotpSecretSeal } from './totp-secrets.js';
 
 /** The portal's client id (a public client: no secret, PKCE required). */
 export const PORTAL_CLIENT_ID = '6f1c1bd4-8a0e-4b57-9d3e-5b7c0f4a9e21';
@@ -45,6 +46,8 @@ export interface SignInDeps {
   codes: AuthorizationCodes;
   /** Failed sign-ins per user name and window before the name is locked out (default 10 per 5 min). */
   throttle?: { maxFailures: number; windowSeconds: number };
+  /** Opens the sealed TOTP secrets of users (src/identity/totp-secrets.ts). */
+  totpSecrets: TotpSecretSeal;
 }
 
 /** Cookie header → name/value map (first occurrence wins). */
@@ -114,7 +117,7 @@ const AUTHORIZE_PARAMS = ['client_id', 'response_type', 'redirect_uri', 'scope',
 
 export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Promise<void> {
   const throttle = new FailureThrottle(deps.throttle?.maxFailures ?? 10, (deps.throttle?.windowSeconds ?? 300) * 1000);
-  const totp = new TotpVerifier();
+  const totp = new TotpVerifier((u) => deps.totpSecrets.open(u.objectId, u.totpSecret));
   // Verified when the user name is unknown, so the answer takes as long as for a known user.
   const dummyHash = await hashPassword(randomBytes(24).toString('base64url'));
   const { metadata } = deps;

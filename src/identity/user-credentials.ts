@@ -63,13 +63,17 @@ export function totpCode(secretBase32: string, timestamp = Date.now()): string {
 export class TotpVerifier {
   private readonly lastStep = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** `secretOf`: the user's TOTP secret as stored, opened (src/identity/totp-secrets.ts). */
+  constructor(
+    private readonly secretOf: (user: Pick<UserRecord, 'objectId' | 'totpSecret'>) => string = (u) => u.totpSecret,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** True when `code` is valid now (±1 step of clock drift) and newer than the last accepted one. */
   check(user: Pick<UserRecord, 'objectId' | 'totpSecret'>, code: string): boolean {
     if (!/^\d{6}$/.test(code)) return false;
     const timestamp = this.now();
-    const delta = totpFor(user.totpSecret).validate({ token: code, timestamp, window: 1 });
+    const delta = totpFor(this.secretOf(user)).validate({ token: code, timestamp, window: 1 });
     if (delta === null) return false;
     const step = Math.floor(timestamp / 1000 / TOTP_PERIOD) + delta;
     const key = user.objectId.toLowerCase();

@@ -72,12 +72,14 @@ export function rewrapWorkspaceKey(workspaceDir: string, master: MasterKeys, nex
  * Every keyring wrapped directly by the storage master key: each workspace's (`storage/{id}`) and
  * the blob store's (`blobstore`) and the key vaults' (`keyvault`). Rotation and migration re-wrap exactly these.
  */
-export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' | 'key vault' }[] {
+export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' | 'key vault' | 'identity secrets' }[] {
   const storage = join(dataDir, 'storage');
-  const rings: { dir: string; kind: 'workspace' | 'blob store' | 'key vault' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
+  const rings: { dir: string; kind: 'workspace' | 'blob store' | 'key vault' | 'identity secrets' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
   rings.push({ dir: join(dataDir, 'blobstore'), kind: 'blob store' });
   // The key vaults' keyring (src/keyvault/key-store.ts): it seals the private parts of the vault keys.
   rings.push({ dir: join(dataDir, 'keyvault'), kind: 'key vault' });
+  // The keyring that seals users' TOTP secrets (src/identity/totp-secrets.ts).
+  rings.push({ dir: join(dataDir, 'identity-secrets'), kind: 'identity secrets' });
   return rings.filter((r) => existsSync(keyringPath(r.dir)));
 }
 

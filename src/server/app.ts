@@ -72,6 +72,7 @@ import { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
 import { remoteWriteRoutes } from '../metrics/remote-write-routes.js';
 import { prometheusQueryRoutes } from '../metrics/query-routes.js';
 import { monitorAccountId } from '../metrics/records.js';
+import { TotpSecretSeal } from '../identity/totp-secrets.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -233,6 +234,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   // The immutable blob store (storage accounts), under the same master key as the logs.
   const blobs = BlobStore.open(opts.dataDir, masterKeys);
+  // Users' TOTP secrets are sealed at rest; any an earlier release stored in the clear are sealed now.
+  const totpSecrets = TotpSecretSeal.open(opts.dataDir, masterKeys);
+  totpSecrets.sealPlainSecrets(metadata);
   // Key vaults: their keys sealed under the master key; clusters' customer-managed keys gate linked workspaces.
   const keyVaults = new KeyVaultService(metadata, KeyStore.open(opts.dataDir, masterKeys), vaultSuffix, () => endpoint);
   await logStore.attachWorkspaces(
@@ -395,6 +399,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     audienceAllowed: (r) => [...audiences, ...baseUrlAudience()].some((a) => normalizeAudience(a) === normalizeAudience(r)),
     sessions: signInSessions,
     codes: authorizationCodes,
+    totpSecrets,
   });
   await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
@@ -421,7 +426,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(remoteWriteRoutes, { metadata, prometheus, authenticate });
   await app.register(prometheusQueryRoutes, { metadata, prometheus, authenticate });
   await app.register(graphRoutes, { metadata, authenticate });
-  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id) });
+  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id), totpSecrets });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.

@@ -5,7 +5,7 @@
  * and authorization codes, wrong verifiers, foreign redirect URIs, a reader calling admin routes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AUD, call, Principals } from '../support/principals.js';
@@ -43,6 +43,19 @@ describe('portal users: sign-in with password + TOTP, PKCE, groups', { timeout: 
     const metadata = readFileSync(join(vigil.dataDir, 'metadata.json'), 'utf8');
     assert.ok(!metadata.includes(reader.password), 'the password is not stored in clear');
     assert.match(metadata, /"passwordHash": "\$argon2id\$v=19\$m=47104,t=1,p=1\$/);
+    // The TOTP secret is sealed under its own keyring (wrapped by the master key): nowhere in the data folder in the clear.
+    assert.ok(!metadata.includes(reader.totpSecret), 'the TOTP secret is not stored in clear');
+    assert.match(metadata, /"totpSecret": "sealed:v1:/);
+    const stack = [vigil.dataDir];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) stack.push(p);
+        else if (e.isFile() && statSync(p).size < 16 * 1024 * 1024) assert.ok(!readFileSync(p).includes(reader.totpSecret), `${p} holds the TOTP secret`);
+      }
+    }
+    assert.ok(existsSync(join(vigil.dataDir, 'identity-secrets', 'keyring.json')));
   });
 
   it('signs in with the code flow: the token names the user and is authorised like any principal', async () => {
