@@ -132,10 +132,14 @@ describe('syslog and CEF from rsyslog and syslog-ng over TLS', { skip, timeout: 
     assert.equal(badLevel.status, 400);
     const badStream = await call(b, token, 'PUT', path, body([{ name: 's', streams: ['Microsoft-Perf'], facilityNames: ['auth'] }]));
     assert.equal(badStream.status, 400);
-    // A flow of Microsoft-Syslog with no data source producing it.
+    // A flow of Microsoft-Syslog with no data source: a built-in stream (rows shaped like the Syslog
+    // table) that the Logs Ingestion API or an agent may send, like Microsoft-ContainerLogV2 (issue 19).
     const noSource = await call(b, token, 'PUT', path, body(undefined));
-    assert.equal(noSource.status, 400);
-    assert.equal(noSource.json<{ error: { code: string } }>().error.code, 'InvalidPayload');
+    assert.equal(noSource.status, 201, noSource.text);
+    // A stream that is neither declared, nor built in, nor produced by a data source is refused.
+    const unknown = await call(b, token, 'PUT', path, body(undefined, ['Microsoft-NoSuchTable']));
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.json<{ error: { code: string } }>().error.code, 'InvalidPayload');
   });
 
   test('rsyslog, RFC 5424 octet-counted over mutual TLS: the Syslog columns', async () => {
