@@ -43,10 +43,15 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
       readableOnly, h('label', { for: 'access-readable' }, 'Readable tables only')),
     out,
   );
+  // Every change reloads; only the latest load may render (an earlier answer arriving late would
+  // otherwise show the previous principal's or filter's table, or a second table beside it).
+  let latest = 0;
   const load = async () => {
-    clear(out);
+    const mine = ++latest;
     try {
       const r = await api<EffectiveAccess>('GET', `${wsSelect.value}/effectiveAccess?api-version=2022-10-01&principalId=${encodeURIComponent(principal.value)}`);
+      if (mine !== latest) return;
+      clear(out);
       out.append(
         h('p', { id: 'access-summary' }, r.canQueryWorkspace ? `May query the workspace, through: ${r.workspaceGrants.map(grantText).join('; ')}.` : 'May not query this workspace.'),
         staticTable(
@@ -59,6 +64,8 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
         ),
       );
     } catch (err) {
+      if (mine !== latest) return;
+      clear(out);
       out.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
     }
   };
