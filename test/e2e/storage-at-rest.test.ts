@@ -20,9 +20,9 @@ const PER_HOUR = 3;
 const SERVE_ARGS = ['--seal-age', '1'];
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? filesUnder(p) : [p];
   });
 }
 
@@ -81,7 +81,17 @@ describe('storage at rest: encryption, pruning, tamper detection', { timeout: 30
       const needle = Buffer.from(marker);
       const files = filesUnder(vigil.dataDir);
       assert.ok(files.some((f) => f.includes(`${join('storage', vigil.bootstrap.workspaceId)}`)), 'the workspace storage folder exists');
-      for (const f of files) assert.equal(readFileSync(f).indexOf(needle), -1, `${when}: ${f} holds a marker in plaintext`);
+      for (const f of files) {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(f);
+        } catch (err) {
+          // A temporary file of an atomic write (manifest.json.<pid>.<n>.tmp) renamed away after the listing.
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw err;
+        }
+        assert.equal(bytes.indexOf(needle), -1, `${when}: ${f} holds a marker in plaintext`);
+      }
       assert.ok(!files.some((f) => /\.(duckdb|wal\.tmp|parquet)$/.test(f)), `${when}: no DuckDB database or plaintext Parquet in the data folder`);
     };
     check('before sealing');
