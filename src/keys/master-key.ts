@@ -86,8 +86,12 @@ export async function loadMasterKeys(dataDir: string, options: { create: boolean
 
 /** Step 1 of a service-managed rotation: the new key, written beside the current one. */
 export function stageNextServiceKey(dataDir: string): MasterKey {
+  // A key staged by an interrupted rotation may already wrap some keyrings: the rotation resumes with
+  // it. Replacing it would leave those keyrings wrapped by a key that exists nowhere any more.
+  const next = nextKeyFile(dataDir);
+  if (existsSync(next)) return parseServiceKey(next);
   const key = newKey();
-  writeFileAtomic(nextKeyFile(dataDir), serviceKeyJson(key));
+  writeFileAtomic(next, serviceKeyJson(key));
   return { id: fingerprint(key), key };
 }
 
@@ -156,7 +160,10 @@ export function newMasterKeySealed(dataDir: string, protector: KeyProtector): Ma
 
 /** Step 1 of a sealed rotation: a new key, sealed beside the current one. */
 export function stageNextSealedKey(dataDir: string, protector: KeyProtector): MasterKey {
-  return writeSealedMasterKey(sealedNextKeyFile(dataDir), newKey(), protector);
+  // As for the service-managed key: an interrupted rotation's staged key is resumed, never replaced.
+  const next = sealedNextKeyFile(dataDir);
+  if (existsSync(next)) return readSealedMasterKey(next, protector);
+  return writeSealedMasterKey(next, newKey(), protector);
 }
 
 /** Last step of a sealed rotation. */
