@@ -7,6 +7,7 @@ import { decodeIngestBody, MAX_INGEST_BYTES } from './decode-body.js';
 import type { IngestService } from './ingest-service.js';
 import { RateLimiter } from './rate-limiter.js';
 import { admitIngestion } from './admission.js';
+import { mirrorErrorCodeHeader } from '../errors/error-code-header.js';
 
 const SUPPORTED_VERSIONS = new Set(['2023-01-01', '2021-11-01-preview', '2023-04-01-preview']);
 
@@ -30,17 +31,7 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INGEST_BYTES }, (_req, body, done) => done(null, body));
 
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') {
-      try {
-        const code = (JSON.parse(payload) as { error?: { code?: string } }).error?.code;
-        if (code) reply.header('x-ms-error-code', code);
-      } catch {
-        /* not JSON: nothing to mirror */
-      }
-    }
-    return payload;
-  });
+  mirrorErrorCodeHeader(app);
 
   app.post<{ Params: { ruleId: string; stream: string } }>('/dataCollectionRules/:ruleId/streams/:stream', async (req, reply) => {
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');

@@ -21,6 +21,7 @@ import { forward, readText } from './forward.js';
 import { requireAccountNetworkAccess } from './network-access.js';
 import type { PrometheusSupervisor } from './prometheus-supervisor.js';
 import { monitorAccountId } from './records.js';
+import { mirrorErrorCodeHeader } from '../errors/error-code-header.js';
 
 /** Largest compressed body accepted (Prometheus senders batch far below this). */
 export const MAX_REMOTE_WRITE_BYTES = 4 * 1024 * 1024;
@@ -47,17 +48,7 @@ export function snappyDecodedLength(body: Buffer): number | undefined {
 export async function remoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteDeps): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REMOTE_WRITE_BYTES }, (_req, body, done) => done(null, body));
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') {
-      try {
-        const code = (JSON.parse(payload) as { error?: { code?: string } }).error?.code;
-        if (code) reply.header('x-ms-error-code', code);
-      } catch {
-        /* not JSON */
-      }
-    }
-    return payload;
-  });
+  mirrorErrorCodeHeader(app);
 
   const callers = new WeakMap<object, Caller>();
   // The api-version and the token are checked before the body is read: an anonymous sender never gets 4 MB in.
