@@ -6,71 +6,19 @@
  * the public listener is unaffected.
  */
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { clientCa, type IssuedCertificate as Issued } from '../support/client-ca.js';
 import { createLogTable } from '../support/log-table.js';
 import { AUD } from '../support/principals.js';
 import { sdkClients } from '../support/clients.js';
 import { TEST_CA_DIR } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const SIG = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const SERVER_CA = readFileSync(join(TEST_CA_DIR, 'tls', 'ca.pem'), 'utf8');
-
-interface Issued {
-  cert: string;
-  key: string;
-}
-
-async function pem(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`;
-}
-
-/** A CA that can issue client certificates (as an operator's agent PKI would). */
-async function clientCa(name: string) {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const now = Date.now();
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: `CN=${name}`,
-    notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + 86400_000),
-    signingAlgorithm: SIG,
-    keys,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
-  });
-  return {
-    pem: ca.toString('pem'),
-    async issue(cn: string): Promise<Issued> {
-      const leafKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
-      const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^./, '1'),
-        subject: `CN=${cn}`,
-        issuer: ca.subject,
-        notBefore: new Date(now - 3600_000),
-        notAfter: new Date(now + 86400_000),
-        signingAlgorithm: SIG,
-        publicKey: leafKeys.publicKey,
-        signingKey: keys.privateKey,
-        extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-        ],
-      });
-      return { cert: cert.toString('pem'), key: await pem(leafKeys.privateKey) };
-    },
-  };
-}
 
 interface Result {
   status?: number;
