@@ -5,10 +5,8 @@
  * VIGIL_USER_PASSWORD) and TOTP secret are printed once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { BootstrapInfo } from '../server/bootstrap.js';
 import { call, describe } from './service-principals.js';
+import { runningVigil } from './running-vigil.js';
 
 export interface AdminOptions {
   dataDir: string;
@@ -24,23 +22,7 @@ interface Session {
 }
 
 function open(o: AdminOptions): Session {
-  const dataDir = resolve(o.dataDir);
-  let b: BootstrapInfo;
-  try {
-    b = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo;
-  } catch (err) {
-    throw new Error(`cannot read ${join(dataDir, 'bootstrap.json')} (${(err as Error).message}); start Vigil with 'vigil serve --data-dir ${o.dataDir}' first, or pass --data-dir.`);
-  }
-  const endpoint = (o.endpoint ?? b.endpoint).replace(/\/+$/, '');
-  const clientId = o.clientId ?? b.clientId;
-  const clientSecret = o.clientId ? process.env.VIGIL_CLIENT_SECRET : (process.env.VIGIL_CLIENT_SECRET ?? b.clientSecret);
-  if (!clientSecret) throw new Error('no client secret to sign in with: pass --client-id and set VIGIL_CLIENT_SECRET.');
-  let ca: string | undefined;
-  try {
-    ca = b.caPath ? readFileSync(b.caPath, 'utf8') : undefined;
-  } catch {
-    ca = undefined;
-  }
+  const { b, endpoint, clientId, clientSecret, ca } = runningVigil(o);
   const headers = async (resource: string) => {
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${resource}/.default` });
     const token = await call(`${endpoint}/${b.tenantId}/oauth2/v2.0/token`, ca, 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
