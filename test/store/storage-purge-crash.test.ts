@@ -30,7 +30,7 @@ const KEEP = ['keep-sealed-1', 'keep-sealed-2', 'keep-hot-1', 'keep-hot-2'];
 const VICTIMS = ['victim-sealed-1', 'victim-sealed-2', 'victim-hot'];
 
 const open = async (dataDir: string) => {
-  const e = await StorageEngine.open({ dataDir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, retentionIntervalMs: 3_600_000, log: () => undefined });
+  const e = await StorageEngine.open({ dataDir, queryConnections: 1, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, retentionIntervalMs: 3_600_000, log: () => undefined });
   await e.attachWorkspaces(Array.from({ length: WORKSPACES }, (_, w) => ({ workspaceId: wsId(w), tables: [{ name: 'T_CL', columns: COLS }] })));
   return e;
 };
@@ -101,13 +101,11 @@ async function assertPurged(dataDir: string, round: string): Promise<void> {
 
 /** The purge's crash points in the order it reaches them (the first workspace's occurrence). */
 const POINTS = [
-  'purge:hot-deleted',
-  'wal-rewrite:new-written',
-  'wal-rewrite:old-shredded',
-  'purge:log-rewritten',
-  'purge:segments-written',
-  'purge:manifest-saved',
-  'purge:segments-replaced',
+  'purge:hot-deleted', // hot rows deleted in memory only: the log replays them
+  'wal-rewrite:new-written', // the log file's purged copy complete beside the original
+  'wal-rewrite:old-shredded', // the original destroyed, its purged copy not yet renamed
+  'purge:segments-written', // the purged copies of the segments written, not yet in the manifest
+  'purge:manifest-saved', // the manifest lists the copies; the originals not yet destroyed
 ];
 
 describe('SIGKILL at each step of a purge', { timeout: 600_000 }, () => {
