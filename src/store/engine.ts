@@ -826,6 +826,10 @@ export class StorageEngine implements LogStore {
         this.segmentReaders.delete(id);
         const pending = this.pendingDelete.get(id);
         if (pending) {
+          // A query that chose the segment before it left the manifest may have decrypted or loaded it
+          // after it was forgotten (forgetSegments dropped what was there then): that plaintext goes too.
+          this.cache.drop(id);
+          this.memory.drop(id);
           if (pending.shred) shredFile(pending.path);
           else rmSync(pending.path, { force: true });
           this.pendingDelete.delete(id);
