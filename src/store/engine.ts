@@ -35,6 +35,7 @@ import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wa
 import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
 import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 import { registerKqlRuntime } from '../kql/runtime/index.js';
+import { crashPoint } from './crash-points.js';
 
 /** Milliseconds on a clock that never jumps (for schedules and ages; never for timestamps). */
 const monotonicMs = () => performance.now();
@@ -825,6 +826,10 @@ export class StorageEngine implements LogStore {
         this.segmentReaders.delete(id);
         const pending = this.pendingDelete.get(id);
         if (pending) {
+          // A query that chose the segment before it left the manifest may have decrypted or loaded it
+          // after it was forgotten (forgetSegments dropped what was there then): that plaintext goes too.
+          this.cache.drop(id);
+          this.memory.drop(id);
           if (pending.shred) shredFile(pending.path);
           else rmSync(pending.path, { force: true });
           this.pendingDelete.delete(id);
@@ -1114,10 +1119,13 @@ export class StorageEngine implements LogStore {
           }
         }),
       );
+      crashPoint('purge:hot-deleted');
       // 2. the log files
       await this.purgeLog(ws, t, whereSql);
+      crashPoint('purge:log-rewritten');
       // 3. sealed segments
       removed += await this.purgeSegments(ws, t, whereSql);
+      crashPoint('purge:segments-replaced');
       ws.wal.deleteSealedFiles((tag, seq) => {
         const st = ws.manifest.table(tag);
         return st === undefined || seq <= st.sealedThroughSeq;
@@ -1189,6 +1197,7 @@ export class StorageEngine implements LogStore {
         removed += n;
       }
       if (replaced.length === 0) return 0;
+      crashPoint('purge:segments-written');
       if (ws.tables.get(t.name) !== t || this.workspaces.get(ws.id) !== ws) {
         for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
         return 0;
@@ -1196,6 +1205,7 @@ export class StorageEngine implements LogStore {
       ws.manifest.replaceSegments(new Set(replaced.map((s) => s.id)), added.map((e) => e.entry));
       ws.manifest.save();
       added.length = 0;
+      crashPoint('purge:manifest-saved');
     } catch (err) {
       for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       throw err;
