@@ -1702,7 +1702,11 @@ class Binder {
       name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
       // the carried columns go into the struct as stored; string fields are coalesced when extracted
       rawStringArgsFrom: 1,
-      emit: (args) => `${isMax ? 'arg_max' : 'arg_min'}(struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')}), ${args[0]!.sql})`,
+      // a group whose keys are all null still gives one of its rows (arg-max-aggregation-function.md, "null handling")
+      emit: (args) => {
+        const row = `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`;
+        return `coalesce(${isMax ? 'arg_max' : 'arg_min'}(${row}, ${args[0]!.sql}), first(${row}))`;
+      },
       pickRow: (args) => ({ key: args[0]!.sql, row: `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`, descending: isMax }),
     };
     const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: [key, ...fields.map((f) => f.expr)], type: 'dynamic' };
