@@ -779,4 +779,77 @@ export const EDGE_CASES: Case[] = [
   { q: "print isnull(geo_closest_point_on_line(1,1, dynamic({ \"type\":\"LineString\"})))", cols: ["print_0:bool"], rows: [[true]] },
   // geo-line-interpolate-point-function.md (the doc prints -73.96556545832799: the last two of 16 digits are rounding)
   { q: "let line = dynamic({\"type\":\"LineString\",\"coordinates\":[[-73.95807266235352,40.800426144169315],[-73.94966125488281,40.79691751000055],[-73.97317886352539,40.764486356930334],[-73.98210525512695,40.76786669510221],[-73.96004676818848,40.7980870753293]]});\nprint point = geo_line_interpolate_point(line, 0.9)\n| project lng = point.coordinates[0]", cols: ["lng:dynamic"], rows: [["-73.96556545832797"]] },
+  // ───────────── edges: IPv4 text search, range steps, geospatial rules ─────────────
+  // geo-point-in-polygon-function.md
+  { q: "print in_polygon = geo_point_in_polygon(1,1,dynamic({\"type\": \"Polygon\",\"coordinates\": [[[0,0],[10,10],[10,10],[0,0]]]}))", cols: ["in_polygon:bool"], rows: [[null]] },
+  // has-ipv4-function.md
+  { q: "print result=has_ipv4('05:04:54 127.0.0.256 GET /favicon.ico 404', '127.0.0.256')", cols: ["result:bool"], rows: [[false]] },
+  // has-ipv4-prefix-function.md
+  { q: "print result=has_ipv4_prefix('05:04:54 127.0.0.1 GET /favicon.ico 404', '127.0')", cols: ["result:bool"], rows: [[false]] },
+  // has-ipv4-prefix-function.md
+  { q: "print result=has_ipv4_prefix('05:04:54 127.0.0.256 GET /favicon.ico 404', '127.0.')", cols: ["result:bool"], rows: [[false]] },
+  // isfinite-function.md (the doc prints false as 0 and ±∞ as symbols)
+  { q: "range x from -1 to 1 step 1 | extend y = 0.0 | extend div = 1.0*x/y | extend isfinite=isfinite(div)", cols: ["x:long","y:real","div:real","isfinite:bool"], rows: [[-1,0,"-Infinity",false],[0,0,"NaN",false],[1,0,"Infinity",false]] },
+  // isinf-function.md
+  { q: "range x from -1 to 1 step 1 | extend y = 0.0 | extend div = 1.0*x/y | extend isinf=isinf(div)", cols: ["x:long","y:real","div:real","isinf:bool"], rows: [[-1,0,"-Infinity",true],[0,0,"NaN",false],[1,0,"Infinity",true]] },
+  // max-of-function.md (the doc prints null as (null))
+  { q: "datatable (A: int, B: int) [ 1, 6, 8, 1, int(null), 2, 1, int(null), int(null), int(null) ] | project max_of(A, B)", cols: ["Column1:int"], rows: [[6],[8],[2],[1],[null]] },
+  // min-of-function.md
+  { q: "datatable (A: int, B: int) [ 5, 2, 10, 1, int(null), 3, 1, int(null), int(null), int(null) ] | project min_of(A, B)", cols: ["Column1:int"], rows: [[2],[1],[3],[1],[null]] },
+  // range-function.md: the default step of a timespan range is 1h
+  { q: "print range(1h, 5h)", cols: ["print_0:dynamic"], rows: [["[\"01:00:00\",\"02:00:00\",\"03:00:00\",\"04:00:00\",\"05:00:00\"]"]] },
+  // range-function.md: 365 days of 2007
+  { q: "print r = range(datetime(2007-01-01), datetime(2007-12-31), 1d) | project n = array_length(r), last = tostring(r[-1])", cols: ["n:long","last:string"], rows: [[365,"2007-12-31T00:00:00.0000000Z"]] },
+  // has-ipv4-prefix-function.md: a valid prefix (complete address, or octets ending with a dot) of a valid address delimited by non-alphanumerics
+  { q: "print has_ipv4_prefix('a 10.1.2.3 b', '10.1.'), has_ipv4_prefix('a 10.1.2.3 b', '10.1.2.3'), has_ipv4_prefix('a 10.1.2.34 b', '10.1.2.3'), has_ipv4_prefix('a10.1.2.3', '10.'), has_ipv4_prefix('', '10.'), has_ipv4_prefix('x 10.1.2.3', '256.')", cols: ["print_0:bool","print_1:bool","print_2:bool","print_3:bool","print_4:bool","print_5:bool"], rows: [[true,true,false,false,false,false]] },
+  // has-ipv4-function.md: the same delimiting; a null text has no address
+  { q: "print has_ipv4('a 10.1.2.3 b', '10.1.2.3'), has_ipv4('a 10.1.2.34 b', '10.1.2.3'), has_ipv4('10.1.2.3', '10.1.2.3'), has_ipv4('10.1.2.3.4', '10.1.2.3'), has_ipv4(string(null), '1.1.1.1'), has_ipv4('x:1.1.1.1,', '1.1.1.1')", cols: ["print_0:bool","print_1:bool","print_2:bool","print_3:bool","print_4:bool","print_5:bool"], rows: [[true,false,true,false,false,true]] },
+  // range-function.md: default step 1h; an empty range when stop < start or the step goes the other way
+  { q: "print a = range(30m, 3h), b = range(datetime(2024-01-01 22:00), datetime(2024-01-02)), c = range(3h, 1h), d = range(1h, 3h, -1h)", cols: ["a:dynamic","b:dynamic","c:dynamic","d:dynamic"], rows: [["[\"00:30:00\",\"01:30:00\",\"02:30:00\"]","[\"2024-01-01T22:00:00.0000000Z\",\"2024-01-01T23:00:00.0000000Z\",\"2024-01-02T00:00:00.0000000Z\"]","[]","[]"]] },
+  // geo-polygon-area-function.md: invalid polygons (open ring, latitude out of range, not a polygon) give null
+  { q: "print a = geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]})) > 0, b = isnull(geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1]]]}))), c = isnull(geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,100],[0,0]]]}))), d = isnull(geo_polygon_area(dynamic({\"type\":\"Point\",\"coordinates\":[0,0]}))), e = isnull(geo_polygon_area(dynamic(\"x\")))", cols: ["a:bool","b:bool","c:bool","d:bool","e:bool"], rows: [[true,true,true,true,true]] },
+  // a hole is cut out of the shell (geo-polygon-area-function.md, polygon definition)
+  { q: "print a = geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,0],[10,10],[0,10],[0,0]],[[2,2],[2,4],[4,4],[4,2],[2,2]]]})) < geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}))", cols: ["a:bool"], rows: [[true]] },
+  // a MultiPolygon of disjoint members measures their sum
+  { q: "print s = geo_polygon_area(dynamic({\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[5,5],[6,5],[6,6],[5,6],[5,5]]]]})) == geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})) + geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]}))", cols: ["s:bool"], rows: [[true]] },
+  // Vigil computes no union of overlapping MultiPolygon members: null rather than a wrong area (see runtime/geo-shapes.ts)
+  { q: "print overlapping = isnull(geo_polygon_area(dynamic({\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[2,0],[2,2],[0,2],[0,0]]],[[[1,1],[3,1],[3,3],[1,3],[1,1]]]]})))", cols: ["overlapping:bool"], rows: [[true]] },
+  // geo_line_length of a one-edge line is the geodesic distance of its ends (geo-line-length-function.md: edges are geodesics)
+  { q: "print l = geo_line_length(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,0]]})), d = geo_distance_2points(0,0,1,0)", cols: ["l:real","d:real"], rows: [[111195.10117748393,111195.10117748393]] },
+  // invalid lines: longitude out of range, fewer than two points, not a line; a line of one repeated point has length 0
+  { q: "print a = geo_line_length(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[200,0]]})), b = geo_line_length(dynamic({\"type\":\"LineString\",\"coordinates\":[]})), c = geo_line_length(dynamic({\"type\":\"MultiLineString\",\"coordinates\":[]})), d = geo_line_length(dynamic(null)), e = geo_line_length(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,0]]}))", cols: ["a:real","b:real","c:real","d:real","e:real"], rows: [[null,null,null,null,0]] },
+  // geo-azimuth-function.md: clockwise from true north in [0, 2π); invalid coordinates give null
+  { q: "print az_n = geo_azimuth(0, 0, 0, 10), az_e = geo_azimuth(0, 0, 10, 0), az_s = geo_azimuth(0, 0, 0, -10), az_w = geo_azimuth(0, 0, -10, 0), bad = geo_azimuth(0, 0, 0, 100)", cols: ["az_n:real","az_e:real","az_s:real","az_w:real","bad:real"], rows: [[0,1.5707963267948966,3.141592653589793,4.71238898038469,null]] },
+  // geo-angle-function.md: clockwise from [p1,p2] to [p2,p3] in [0, 2π); p1 == p2 gives null
+  { q: "print right = degrees(geo_angle(0, 10, 0, 0, 10, 0)), left = degrees(geo_angle(0, 10, 0, 0, -10, 0)), same_dir = geo_angle(0, 10, 0, 0, 0, 10), bad = geo_angle(0, 0, 0, 0, 1, 1)", cols: ["right:real","left:real","same_dir:real","bad:real"], rows: [[90,270,0,null]] },
+  // geo-distance-point-to-line-function.md: 0 on the line; past an end, the distance to that end
+  { q: "print on_line = geo_distance_point_to_line(0.5, 0, dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,0]]})), end = geo_distance_point_to_line(2, 0, dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,0]]})) == geo_distance_2points(2, 0, 1, 0)", cols: ["on_line:real","end:bool"], rows: [[0,true]] },
+  // geo-closest-point-on-line-function.md: past an end, that end
+  { q: "print p = geo_closest_point_on_line(2, 0, dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,0]]}))", cols: ["p:dynamic"], rows: [["{\"type\":\"Point\",\"coordinates\":[1,0]}"]] },
+  // geo-distance-point-to-polygon-function.md: 0 inside; a point in a hole is outside
+  { q: "print inside = geo_distance_point_to_polygon(0.5, 0.5, dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), in_hole = geo_distance_point_to_polygon(5, 5, dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,0],[10,10],[0,10],[0,0]],[[4,4],[4,6],[6,6],[6,4],[4,4]]]})) > 0", cols: ["inside:real","in_hole:bool"], rows: [[0,true]] },
+  // geo-closest-point-on-polygon-function.md: a point inside is its own closest point
+  { q: "print p = geo_closest_point_on_polygon(0.5, 0.5, dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}))", cols: ["p:dynamic"], rows: [["{\"type\":\"Point\",\"coordinates\":[0.5,0.5]}"]] },
+  // geo-intersects-2lines-function.md: crossing, disjoint, invalid second line
+  { q: "print a = geo_intersects_2lines(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[2,2]]}), dynamic({\"type\":\"LineString\",\"coordinates\":[[0,2],[2,0]]})), b = geo_intersects_2lines(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,1]]}), dynamic({\"type\":\"LineString\",\"coordinates\":[[5,5],[6,6]]})), c = geo_intersects_2lines(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[1,1]]}), dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0]]}))", cols: ["a:bool","b:bool","c:bool"], rows: [[true,false,null]] },
+  // geo-intersects-line-with-polygon-function.md: inside, crossing, outside
+  { q: "print inside = geo_intersects_line_with_polygon(dynamic({\"type\":\"LineString\",\"coordinates\":[[0.2,0.2],[0.4,0.4]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), crossing = geo_intersects_line_with_polygon(dynamic({\"type\":\"LineString\",\"coordinates\":[[-1,0.5],[2,0.5]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), outside = geo_intersects_line_with_polygon(dynamic({\"type\":\"LineString\",\"coordinates\":[[5,5],[6,6]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}))", cols: ["inside:bool","crossing:bool","outside:bool"], rows: [[true,true,false]] },
+  // geo-intersects-2polygons-function.md: one inside the other, disjoint, overlapping
+  { q: "print nested = geo_intersects_2polygons(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,0],[10,10],[0,10],[0,0]]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[2,2],[3,2],[3,3],[2,3],[2,2]]]})), apart = geo_intersects_2polygons(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[2,2],[3,2],[3,3],[2,3],[2,2]]]})), overlap = geo_intersects_2polygons(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[2,0],[2,2],[0,2],[0,0]]]}), dynamic({\"type\":\"Polygon\",\"coordinates\":[[[1,1],[3,1],[3,3],[1,3],[1,1]]]}))", cols: ["nested:bool","apart:bool","overlap:bool"], rows: [[true,false,true]] },
+  // geo-line-interpolate-point-function.md: fractions 0 and 1 are the ends; outside [0, 1] or a MultiLineString: null
+  { q: "print a = geo_line_interpolate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0), b = geo_line_interpolate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 1), c = geo_line_interpolate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 1.5), d = geo_line_interpolate_point(dynamic({\"type\":\"MultiLineString\",\"coordinates\":[[[0,0],[0,10]]]}), 0.5)", cols: ["a:dynamic","b:dynamic","c:dynamic","d:dynamic"], rows: [["{\"type\":\"Point\",\"coordinates\":[0,0]}","{\"type\":\"Point\",\"coordinates\":[0,10]}",null,null]] },
+  // geo-line-densify-function.md: tolerance outside [0.1, 10000] gives null; a short MultiLineString stays as it is
+  { q: "print a = geo_line_densify(dynamic({\"type\":\"LineString\",\"coordinates\":[[50,50],[51,51]]}), 10001), b = geo_line_densify(dynamic({\"type\":\"LineString\",\"coordinates\":[[50,50],[51,51]]}), 0.05), c = tostring(geo_line_densify(dynamic({\"type\":\"MultiLineString\",\"coordinates\":[[[-73.949247, 40.796860],[-73.973017, 40.764323]]]})))", cols: ["a:dynamic","b:dynamic","c:string"], rows: [[null,null,"{\"type\":\"MultiLineString\",\"coordinates\":[[[-73.949247,40.79686],[-73.973017,40.764323]]]}"]] },
+  // geo-from-wkt-function.md: case-insensitive types, exponents; trailing text, unknown types, empty text: null
+  { q: "print a = geo_from_wkt(\"POINT(1 2)\"), b = geo_from_wkt(\"point (1.5 -2e1)\"), c = geo_from_wkt(\"POINT (1 2) trailing\"), d = geo_from_wkt(\"CIRCLE (1 2)\"), e = geo_from_wkt(\"\"), f = geo_from_wkt(\"MULTIPOINT ((1 1), (2 2))\")", cols: ["a:dynamic","b:dynamic","c:dynamic","d:dynamic","e:dynamic","f:dynamic"], rows: [["{\"type\":\"Point\",\"coordinates\":[1,2]}","{\"type\":\"Point\",\"coordinates\":[1.5,-20]}",null,null,null,"{\"type\":\"MultiPoint\",\"coordinates\":[[1,1],[2,2]]}"]] },
+  // geo_from_wkt feeds the other functions
+  { q: "print line = geo_line_length(geo_from_wkt(\"LINESTRING (0 0, 1 0)\")) == geo_distance_2points(0, 0, 1, 0)", cols: ["line:bool"], rows: [[true]] },
+  // geo-polygon-centroid-function.md: a square centred on (0, 0)
+  { q: "print c = geo_polygon_centroid(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[-1,-1],[1,-1],[1,1],[-1,1],[-1,-1]]]}))", cols: ["c:dynamic"], rows: [["{\"type\":\"Point\",\"coordinates\":[0,0]}"]] },
+  // geo-line-centroid-function.md: a line without length has no centroid
+  { q: "print c = geo_line_centroid(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,0]]}))", cols: ["c:dynamic"], rows: [[null]] },
+  // geo-line-locate-point-function.md: the middle of the line, before its start (0), an invalid latitude (null)
+  { q: "print a = round(geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 5), 9), b = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 5, -5), c = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 95)", cols: ["a:real","b:real","c:real"], rows: [[0.5,0,null]] },
+  // geo-polygon-perimeter-function.md: the sum of the ring's geodesic edges
+  { q: "print same = round(geo_polygon_perimeter(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), 6) == round(geo_distance_2points(0,0,1,0) + geo_distance_2points(1,0,1,1) + geo_distance_2points(1,1,0,1) + geo_distance_2points(0,1,0,0), 6)", cols: ["same:bool"], rows: [[true]] },
 ];

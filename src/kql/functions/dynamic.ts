@@ -8,6 +8,9 @@ import {
 } from './define.js';
 import { TICKS_DAY } from './datetime.js';
 
+/** range()'s default step for datetimes and timespans: 1h (range-function.md). */
+const TICKS_HOUR = TICKS_DAY / 24;
+
 // ───────────── dynamic: bags and arrays ─────────────
 
 export const asMap = (d: string) => `(CASE WHEN json_type(${d}) = 'OBJECT' THEN CAST(${d} AS MAP(VARCHAR, JSON)) END)`;
@@ -105,13 +108,13 @@ const rangeFn: ScalarFunction = {
     const t = a[0]!.type;
     const count = (span: string, step: string) => `least(greatest(CAST(floor((${span}) / (${step})) AS BIGINT) + 1, 0), 1048576)`;
     if (t === 'datetime') {
-      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_DAY} AS BIGINT)`;
+      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_HOUR} AS BIGINT)`;
       const span = `((epoch_us(${as(a[1]!, 'datetime')}) - epoch_us(${a[0]!.sql})) * 10.0)`;
       const item = `CAST(to_json(${toStringSql(`CAST(${a[0]!.sql} + to_microseconds((_i * ${step}) // 10) AS TIMESTAMP)`, 'datetime')}) AS VARCHAR)`;
       return `(CASE WHEN ${step} <> 0 THEN ${fromElems(`list_transform(range(${count(span, step)}), _i -> ${item})`)} END)`;
     }
     if (t === 'timespan') {
-      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_DAY} AS BIGINT)`;
+      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_HOUR} AS BIGINT)`;
       const span = `(CAST(${as(a[1]!, 'timespan')} AS DOUBLE) - ${a[0]!.sql})`;
       const item = `CAST(to_json(${toStringSql(`(${a[0]!.sql} + _i * ${step})`, 'timespan')}) AS VARCHAR)`;
       return `(CASE WHEN ${step} <> 0 THEN ${fromElems(`list_transform(range(${count(span, step)}), _i -> ${item})`)} END)`;

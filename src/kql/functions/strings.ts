@@ -7,6 +7,10 @@ import {
 } from './define.js';
 import { stringMatchSql } from './operators.js';
 
+/** A valid IPv4 octet and address, for RE2 (has_ipv4, has_ipv4_prefix). */
+const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const IPV4_RE = `${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}`;
+
 /** substring(s, start[, length]) — 0-based; a negative start counts from the end. */
 const substring: ScalarFunction = fn('substring', [anyScalar, numericOrDyn, numericOrDyn], 1, 'string', (args) => {
   const s = str(args[0]!);
@@ -294,10 +298,15 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   }),
   fn('extract_json', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
   fn('extractjson', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
+  // has_ipv4 / has_ipv4_prefix (has-ipv4-function.md, has-ipv4-prefix-function.md): a valid IPv4 address of the text, delimited
+  // by non-alphanumeric characters, equals the address / starts with the prefix (a valid address, or octets ending with a dot)
   fn('has_ipv4', [anyScalar, anyScalar], 0, 'bool', (a) =>
-    `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || '(?:$|[^0-9.])')`),
-  fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) =>
-    `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || (CASE WHEN suffix(${str(a[1]!)}, '.') THEN '' ELSE '\\.' END) || '[0-9]')`),
+    `coalesce(regexp_full_match(${str(a[1]!)}, '${IPV4_RE}') AND list_contains(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), ${str(a[1]!)}), FALSE)`),
+  fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) => {
+    const p = str(a[1]!);
+    return `coalesce((regexp_full_match(${p}, '${IPV4_RE}') OR regexp_full_match(${p}, '(?:${IPV4_OCTET}\\.){1,3}')) AND len(list_filter(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), ` +
+      `_t -> regexp_full_match(_t, '${IPV4_RE}') AND (_t = ${p} OR (suffix(${p}, '.') AND starts_with(_t, ${p}))))) > 0, FALSE)`;
+  }),
   {
     // has_any_ipv4(source, ip, …) / (source, dynamic([ip, …])): one of the valid IPv4 addresses appears delimited in source (has-any-ipv4-function.md)
     name: 'has_any_ipv4', minArgs: 2, maxArgs: 64,
