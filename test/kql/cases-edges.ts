@@ -852,4 +852,69 @@ export const EDGE_CASES: Case[] = [
   { q: "print a = round(geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 5), 9), b = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 5, -5), c = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 95)", cols: ["a:real","b:real","c:real"], rows: [[0.5,0,null]] },
   // geo-polygon-perimeter-function.md: the sum of the ring's geodesic edges
   { q: "print same = round(geo_polygon_perimeter(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), 6) == round(geo_distance_2points(0,0,1,0) + geo_distance_2points(1,0,1,1) + geo_distance_2points(1,1,0,1) + geo_distance_2points(0,1,0,0), 6)", cols: ["same:bool"], rows: [[true]] },
+  // ───────────── edges: the issue's semantic clusters ─────────────
+  // toreal of strings (issue #12; .NET number parsing): surrounding spaces, exponents, signs, NaN and ±Infinity; hex and words are null
+  { q: "print toreal(\" 1.5 \"), toreal(\"1e3\"), toreal(\"NaN\"), toreal(\"Infinity\"), toreal(\"-Infinity\"), toreal(\"0x10\"), toreal(\"abc\"), todouble(\"+2.5\")", cols: ["print_0:real","print_1:real","print_2:real","print_3:real","print_4:real","print_5:real","print_6:real","print_7:real"], rows: [[1.5,1000,"NaN","Infinity","-Infinity",null,null,2.5]] },
+  // every to* function converts a dynamic scalar (issue #12)
+  { q: "print tolong(dynamic(5)), toint(dynamic(\"7\")), toreal(dynamic(2.5)), tobool(dynamic(true)), tostring(dynamic(\"s\")), tostring(dynamic(1.5)), todatetime(dynamic(\"2024-01-01\")), totimespan(dynamic(\"01:00:00\")), toguid(dynamic(\"74be27de-1e4e-49d9-b579-fe0b331d3642\"))", cols: ["print_0:long","print_1:int","print_2:real","print_3:bool","print_4:string","print_5:string","print_6:datetime","print_7:timespan","print_8:guid"], rows: [[5,7,2.5,true,"s","1.5","2024-01-01T00:00:00.0000000Z","01:00:00","74be27de-1e4e-49d9-b579-fe0b331d3642"]] },
+  // … a dynamic array or bag is not a number (null); tostring of a dynamic array is its JSON; tobool of dynamic "true" and 1
+  { q: "print tolong(dynamic([1])), toint(dynamic({\"a\":1})), tobool(dynamic(\"true\")), tobool(dynamic(1)), tostring(dynamic(null)), tostring(dynamic([1,\"a\"]))", cols: ["print_0:long","print_1:int","print_2:bool","print_3:bool","print_4:string","print_5:string"], rows: [[null,null,true,true,"","[1,\"a\"]"]] },
+  // tostring of numbers and timespans; toint/tolong/toreal of bools (tostring-function.md, toint-function.md)
+  { q: "print toint(true), tolong(false), toreal(true), tostring(1.0), tostring(int(5)), tostring(2.50), tostring(1h)", cols: ["print_0:int","print_1:long","print_2:real","print_3:string","print_4:string","print_5:string","print_6:string"], rows: [[1,0,1,"1","5","2.5","01:00:00"]] },
+  // todecimal of strings (todecimal-function.md): unconvertible is null
+  { q: "print todecimal(\"1.5\"), todecimal(\" 2 \"), todecimal(\"x\"), todecimal(3)", cols: ["print_0:decimal","print_1:decimal","print_2:decimal","print_3:decimal"], rows: [["1.5","2",null,"3"]] },
+  // integer / truncates toward zero; % takes the divisor's sign rule of the docs' -14 % -12 == 10 (numerical-operators.md); real ÷ 0 is ±Infinity or NaN
+  { q: "print a = 5 / 2, b = -5 / 2, c = 5 % -2, d = -5 % -2, e = 5.0 / 2, f = 1 / 0.0, g = -1 / 0.0, h = 0.0 / 0.0", cols: ["a:long","b:long","c:long","d:long","e:real","f:real","g:real","h:real"], rows: [[2,-2,1,1,2.5,"Infinity","-Infinity","NaN"]] },
+  // integer arithmetic wraps (issue #12), int × int widens to long as the fidelity cases state
+  { q: "print a = int(2147483647) * int(2), b = 9223372036854775807 * -1 - 2, c = abs(-9223372036854775807 - 1)", cols: ["a:long","b:long","c:long"], rows: [[4294967294,9223372036854775807n,-9223372036854775808n]] },
+  // log of a negative is null, sqrt of a negative NaN (issue #12); pow of a negative base and fractional exponent NaN; overflow is Infinity
+  { q: "print log(-0.5), log10(-0.001), log2(-8), sqrt(-4), pow(-8, 1.0/3), exp(1000), log(real(+inf)), sqrt(real(-inf))", cols: ["print_0:real","print_1:real","print_2:real","print_3:real","print_4:real","print_5:real","print_6:real","print_7:real"], rows: [[null,null,null,"NaN","NaN","Infinity","Infinity","NaN"]] },
+  // aggregates of a group with only nulls: sum 0, avg NaN, min/max null, dcount 0, make_list/make_set [] (issue #12)
+  { q: "datatable(g:string, x:real)[\"a\", real(null), \"a\", real(null), \"b\", 1.5] | summarize s = sum(x), a = avg(x), mn = min(x), mx = max(x), dc = dcount(x), l = make_list(x), st = make_set(x) by g", cols: ["g:string","s:real","a:real","mn:real","mx:real","dc:long","l:dynamic","st:dynamic"], rows: [["b",1.5,1.5,1.5,1.5,1,"[1.5]","[1.5]"],["a",0,"NaN",null,null,0,"[]","[]"]] },
+  // no rows with group keys: no groups
+  { q: "datatable(g:string, x:long)[\"a\", 1, \"b\", 2] | where x > 5 | summarize s = sum(x), a = avg(x), c = count() by g", cols: ["g:string","s:long","a:real","c:long"], rows: [] },
+  // no rows without group keys: one row of the defaults (summarize-operator.md "Default values of aggregations")
+  { q: "datatable(g:string, x:long)[\"a\", 1, \"b\", 2] | where x > 5 | summarize s = sum(x), a = avg(x), c = count(), l = make_list(x), mx = max(x)", cols: ["s:long","a:real","c:long","l:dynamic","mx:long"], rows: [[0,"NaN",0,"[]",null]] },
+  // variance/stdev (and the population forms) of a single value: 0 (issue #12)
+  { q: "datatable(x:long)[7] | summarize v = variance(x), s = stdev(x), vp = variancep(x), sp = stdevp(x)", cols: ["v:real","s:real","vp:real","sp:real"], rows: [[0,0,0,0]] },
+  // the *if aggregates per group whose predicate holds on no row: sumif 0, avgif NaN, minif null, countif 0, make_list_if []
+  { q: "datatable(g:string, x:long)[\"a\", 1, \"a\", long(null), \"b\", long(null)] | summarize si = sumif(x, x > 0), ai = avgif(x, x > 0), mi = minif(x, x > 0), ci = countif(x > 0), li = make_list_if(x, x > 0) by g", cols: ["g:string","si:long","ai:real","mi:long","ci:long","li:dynamic"], rows: [["b",0,"NaN",null,0,"[]"],["a",1,1,1,1,"[1]"]] },
+  // rightouter joins match null keys to null keys (issue #12)
+  { q: "datatable(k:long, a:string)[1,'x', long(null),'n'] | join kind=rightouter (datatable(k:long, b:string)[long(null),'m', 2, 'z']) on k", cols: ["k:long","a:string","k1:long","b:string"], rows: [[null,"n",null,"m"],[null,"",2,"z"]] },
+  // innerunique: the left side deduplicated on the key, the null key included
+  { q: "datatable(k:long, a:string)[1,'x', long(null),'n'] | join kind=innerunique (datatable(k:long, b:string)[long(null),'m', long(null),'o', 2, 'z']) on k", cols: ["k:long","a:string","k1:long","b:string"], rows: [[null,"n",null,"m"],[null,"n",null,"o"]] },
+  // empty strings are keys like any other
+  { q: "datatable(k:string, a:string)['', 'e', 'x', 'y'] | join kind=inner (datatable(k:string, b:string)['', 'f']) on k", cols: ["k:string","a:string","k1:string","b:string"], rows: [["","e","","f"]] },
+  // lookup kind=leftouter matches a null key
+  { q: "datatable(k:long, a:string)[long(null),'n', 3, 'q'] | lookup kind=leftouter (datatable(k:long, b:string)[long(null),'m']) on k", cols: ["k:long","a:string","b:string"], rows: [[null,"n","m"],[3,"q",""]] },
+  // two keys, one null on each side: the rows still match
+  { q: "datatable(k1:long, k2:string, a:string)[long(null), 'p', 'n', 1, string(null), 'o'] | join kind=inner (datatable(k1:long, k2:string, b:string)[long(null), 'p', 'm', 1, string(null), 'q']) on k1, k2", cols: ["k1:long","k2:string","a:string","k11:long","k21:string","b:string"], rows: [[null,"p","n",null,"p","m"],[1,"","o",1,"","q"]] },
+  // make_list of dynamic arrays adds their elements; a scalar is added as it is (make-list-aggregation-function.md)
+  { q: "datatable(d:dynamic)[dynamic([1,2]), dynamic([3]), dynamic(4)] | summarize l = make_list(d), s = array_sort_asc(make_set(d))", cols: ["l:dynamic","s:dynamic"], rows: [["[1,2,3,4]","[1,2,3,4]"]] },
+  // make_bag: the first value of a key wins; non-bags are ignored (issue #12; make-bag-aggregation-function.md)
+  { q: "datatable(d:dynamic)[dynamic({\"a\":1,\"b\":2}), dynamic({\"a\":9,\"c\":3}), dynamic(null), dynamic(5)] | summarize b = make_bag(d)", cols: ["b:dynamic"], rows: [["{\"a\":1,\"b\":2,\"c\":3}"]] },
+  // auto-named aggregates of expressions take the column path of the argument (issue #12)
+  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"}), dynamic({\"k\":\"2\"})] | summarize make_list(toint(d.k)), array_sort_asc(make_set(tostring(d.k))), sum(toint(d.k)), max(strlen(tostring(d.k)))", cols: ["list_d_k:dynamic","Column1:dynamic","sum_d_k:long","max_d_k:long"], rows: [["[1,2]","[\"1\",\"2\"]",3,1]] },
+  // auto-names of count(), avg(x * 2), sum(x + 1), take_any(s) … (summarize-operator.md naming rules)
+  { q: "datatable(x:long, s:string)[1, 'a'] | summarize count(), avg(x * 2), sum(x + 1), dcount(s), make_list(s), take_any(s), min(x), percentile(x, 50), countif(x > 0), sumif(x, x > 0)", cols: ["count_:long","avg_x:real","sum_x:long","dcount_s:long","list_s:dynamic","s:string","min_x:long","percentile_x_50:long","countif_:long","sumif_x:long"], rows: [[1,2,2,1,"[\"a\"]","a",1,1,1,1]] },
+  // … with bracket access and nested calls
+  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"})] | summarize make_list(toint(d[\"k\"])), make_bag(bag_pack(\"a\", d.k)), max(todouble(d.k))", cols: ["list_d_k:dynamic","bag_d_k:dynamic","max_d_k:real"], rows: [["[1]","{\"a\":\"1\"}",1]] },
+  // union withsource= names let-bound tabular arguments union_arg0, union_arg1 (issue #12)
+  { q: "let T1 = datatable(x:long)[1]; let T2 = datatable(x:long)[2]; union withsource=Src T1, T2 | order by x asc", cols: ["Src:string","x:long"], rows: [["union_arg0",1],["union_arg1",2]] },
+  // substring edges: zero length, start at the end, empty source, non-ASCII characters, negative start from the end (substring-function.md)
+  { q: "print substring(\"hello\", 0, 0), substring(\"hello\", 5), substring(\"\", 0, 1), substring(\"héllo\", 1, 2), substring(\"hello\", -3), substring(\"hello\", 1, 0)", cols: ["print_0:string","print_1:string","print_2:string","print_3:string","print_4:string","print_5:string"], rows: [["","","","él","llo",""]] },
+  // split with index 0 and the last index; empty parts kept; no delimiter in the text (split-function.md)
+  { q: "print split(\"a,b,c\", \",\", 0), split(\"a,b,c\", \",\", 2), split(\",a,\", \",\"), split(\"a\", \",\")", cols: ["print_0:dynamic","print_1:dynamic","print_2:dynamic","print_3:dynamic"], rows: [["[\"a\"]","[\"c\"]","[\"\",\"a\",\"\"]","[\"a\"]"]] },
+  // indexof (indexof-function.md): idx5's negative start; start past the end, length bounds, -1 length, occurrence
+  { q: "print idx5 = indexof(\"abcdefg\",\"cde\",-5), a = indexof(\"abc\", \"c\", -1), b = indexof(\"abc\", \"a\", 5), c = indexof(\"abcabc\", \"b\", 2), d = indexof(\"abcabc\", \"b\", 0, 1), e = indexof(\"abc\", \"b\", 0, -1), f = indexof(\"abcabc\", \"c\", 0, -1, 2), g = indexof(\"abc\", \"x\")", cols: ["idx5:long","a:long","b:long","c:long","d:long","e:long","f:long","g:long"], rows: [[2,2,-1,4,-1,1,5,-1]] },
+  // replace_string: an empty needle leaves the text as it is (issue #12); case-sensitive; non-overlapping left to right
+  { q: "print replace_string(\"abc\", \"\", \"x\"), replace_string(\"aaa\", \"a\", \"\"), replace_string(\"abc\", \"b\", \"\"), replace_string(\"\", \"a\", \"b\"), replace_string(\"AbA\", \"a\", \"x\"), replace_string(\"aaaa\", \"aa\", \"b\")", cols: ["print_0:string","print_1:string","print_2:string","print_3:string","print_4:string","print_5:string"], rows: [["abc","","ac","","AbA","bb"]] },
+  // trim/trim_start/trim_end with regexes (trim-function.md, issue #12)
+  { q: "print trim(@\"[a-z]+\", \"abc123def\"), trim_start(@\"\\d+\", \"123abc123\"), trim_end(@\"\\d+\", \"123abc123\"), trim_start(\"a\", \"aaab\"), trim(@\"\\s\", \"  x  \"), trim_end(@\"[ \\t]+\", \"x \\t \"), trim(\"x\", \"\")", cols: ["print_0:string","print_1:string","print_2:string","print_3:string","print_4:string","print_5:string","print_6:string"], rows: [["123","abc123","123abc","b","x","x",""]] },
+  // arg_max/arg_min with infinities: +Infinity is the greatest, -Infinity the least (issue #12)
+  { q: "datatable(x:real, s:string)[1.0, \"a\", real(+inf), \"b\", real(-inf), \"c\"] | summarize arg_max(x, s), arg_min(x, s)", cols: ["x:real","s:string","x1:real","s1:string"], rows: [["Infinity","b","-Infinity","c"]] },
+  // tolong of the largest long as a string
+  { q: "print a = tolong(\"9223372036854775807\")", cols: ["a:long"], rows: [[9223372036854775807n]] },
+  // non-ASCII strings: length in characters, upper case, reverse
+  { q: "print strlen(\"héllo\"), toupper(\"héllo\"), reverse(\"héllo\")", cols: ["print_0:long","print_1:string","print_2:string"], rows: [[5,"HÉLLO","olléh"]] },
 ];
