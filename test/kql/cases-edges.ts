@@ -852,6 +852,14 @@ export const EDGE_CASES: Case[] = [
   { q: "print a = round(geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 5), 9), b = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 5, -5), c = geo_line_locate_point(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[0,10]]}), 0, 95)", cols: ["a:real","b:real","c:real"], rows: [[0.5,0,null]] },
   // geo-polygon-perimeter-function.md: the sum of the ring's geodesic edges
   { q: "print same = round(geo_polygon_perimeter(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})), 6) == round(geo_distance_2points(0,0,1,0) + geo_distance_2points(1,0,1,1) + geo_distance_2points(1,1,0,1) + geo_distance_2points(0,1,0,0), 6)", cols: ["same:bool"], rows: [[true]] },
+  // Vigil's cap on a densified result (MAX_DENSIFIED_POINTS = 262,144 in runtime/geo-shapes.ts; Kusto's is 10,485,760): 100 long diagonal edges at 0.1 m need ~358,000 points → null
+  { q: "range x from 0 to 100 step 1 | summarize c = strcat_array(make_list(strcat(\"[\", x % 2 * 60, \",\", x % 2 * 60, \"]\")), \",\") | project d = geo_line_densify(parse_json(strcat('{\"type\":\"LineString\",\"coordinates\":[', c, \"]}\")), 0.1) | project too_many = isnull(d)", cols: ["too_many:bool"], rows: [[true]] },
+  // … 10 such edges (35,841 points) stay under it
+  { q: "range x from 0 to 10 step 1 | summarize c = strcat_array(make_list(strcat(\"[\", x % 2 * 60, \",\", x % 2 * 60, \"]\")), \",\") | project d = geo_line_densify(parse_json(strcat('{\"type\":\"LineString\",\"coordinates\":[', c, \"]}\")), 0.1) | project n = array_length(d.coordinates), first = d.coordinates[0], last = d.coordinates[-1]", cols: ["n:long","first:dynamic","last:dynamic"], rows: [[35841,"[0,0]","[0,0]"]] },
+  // geo_polygon_densify keeps rings closed
+  { q: "print d = geo_polygon_densify(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[60,60],[0,60],[0,0]]]}), 0.1) | project n = array_length(d.coordinates[0]) > 4, closed = d.coordinates[0][0] == d.coordinates[0][-1]", cols: ["n:bool","closed:bool"], rows: [[true,true]] },
+  // one 60° diagonal edge at the smallest tolerance
+  { q: "print d = geo_line_densify(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[60,60]]}), 0.1) | project n = array_length(d.coordinates)", cols: ["n:long"], rows: [[3585]] },
   // ───────────── edges: the issue's semantic clusters ─────────────
   // toreal of strings (issue #12; .NET number parsing): surrounding spaces, exponents, signs, NaN and ±Infinity; hex and words are null
   { q: "print toreal(\" 1.5 \"), toreal(\"1e3\"), toreal(\"NaN\"), toreal(\"Infinity\"), toreal(\"-Infinity\"), toreal(\"0x10\"), toreal(\"abc\"), todouble(\"+2.5\")", cols: ["print_0:real","print_1:real","print_2:real","print_3:real","print_4:real","print_5:real","print_6:real","print_7:real"], rows: [[1.5,1000,"NaN","Infinity","-Infinity",null,null,2.5]] },

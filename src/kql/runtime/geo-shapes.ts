@@ -152,18 +152,38 @@ function densifyEdge(a: Coord, b: Coord, tolerance: number, out: Coord[], depth 
   if (deviation > tolerance && depth < 20) {
     densifyEdge(a, mid, tolerance, out, depth + 1);
     densifyEdge(mid, b, tolerance, out, depth + 1);
-  } else out.push(b);
+  } else {
+    if (out.length >= MAX_DENSIFIED_POINTS) throw new DensifyLimit();
+    out.push(b);
+  }
 }
+
+/**
+ * Vigil's own cap on the points of one densified line or polygon (Kusto's is 10,485,760): one
+ * row's result stays a few megabytes. Beyond it the result is null, like any input Kusto refuses.
+ */
+export const MAX_DENSIFIED_POINTS = 262144;
+class DensifyLimit extends Error {}
 
 function s2DistanceToSegment(p: s2.Point, a: s2.Point, b: s2.Point): number {
   const [q] = new s2.Polyline([a, b]).project(p);
   return angleM(p, q);
 }
 
-function densifyChain(coords: Coord[], tolerance: number): Coord[] {
-  const out: Coord[] = [coords[0]!];
-  for (let i = 1; i < coords.length; i++) densifyEdge(coords[i - 1]!, coords[i]!, tolerance, out);
-  return out;
+/** The densified chains (sharing one point budget), or null past MAX_DENSIFIED_POINTS. */
+function densifyChains(chains: Coord[][], tolerance: number): Coord[][] | null {
+  const all: Coord[] = [];
+  try {
+    return chains.map((coords) => {
+      const start = all.length;
+      all.push(coords[0]!);
+      for (let i = 1; i < coords.length; i++) densifyEdge(coords[i - 1]!, coords[i]!, tolerance, all);
+      return all.slice(start);
+    });
+  } catch (e) {
+    if (e instanceof DensifyLimit) return null;
+    throw e;
+  }
 }
 
 // ───────────── WKT ─────────────
@@ -288,8 +308,8 @@ export const GEO_SHAPE_FUNCTIONS = [
     const g = parseJson(line);
     const lines = validTolerance(tolerance) ? parseLines(line) : null;
     if (!g || !lines) return null;
-    const dense = lines.map((l) => densifyChain(l, tolerance));
-    return JSON.stringify({ type: g.type, coordinates: g.type === 'LineString' ? dense[0] : dense });
+    const dense = densifyChains(lines, tolerance);
+    return dense && JSON.stringify({ type: g.type, coordinates: g.type === 'LineString' ? dense[0] : dense });
   }),
   runtimeFunction('kql_geo_intersects_2lines', [VARCHAR, VARCHAR], BOOLEAN, (a: string, b: string) => {
     const la = parseLines(a), lb = parseLines(b);
@@ -332,7 +352,10 @@ export const GEO_SHAPE_FUNCTIONS = [
     const g = parseJson(poly);
     const polys = validTolerance(tolerance) ? parsePolygons(poly) : null;
     if (!g || !polys) return null;
-    const dense = polys.map((p) => p.map((r) => densifyChain(r.coords, tolerance)));
+    const rings = densifyChains(polys.flat().map((r) => r.coords), tolerance);
+    if (!rings) return null;
+    let k = 0;
+    const dense = polys.map((p) => p.map(() => rings[k++]!));
     return JSON.stringify({ type: g.type, coordinates: g.type === 'Polygon' ? dense[0] : dense });
   }),
   runtimeFunction('kql_geo_intersects_2polygons', [VARCHAR, VARCHAR], BOOLEAN, (a: string, b: string) => {
