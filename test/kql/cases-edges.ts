@@ -925,4 +925,13 @@ export const EDGE_CASES: Case[] = [
   { q: "print a = tolong(\"9223372036854775807\")", cols: ["a:long"], rows: [[9223372036854775807n]] },
   // non-ASCII strings: length in characters, upper case, reverse
   { q: "print strlen(\"héllo\"), toupper(\"héllo\"), reverse(\"héllo\")", cols: ["print_0:long","print_1:string","print_2:string"], rows: [[5,"HÉLLO","olléh"]] },
+  // ───────────── JSONPath keys of bag_set_key / bag_remove_keys ─────────────
+  // bag-remove-keys-function.md
+  { q: "datatable(input:dynamic)\n[\n    dynamic({'key1': 123, 'key2': {'prop1' : 'abc', 'prop2': 'xyz'}, 'key3': [100, 200]}),\n]\n| extend result=bag_remove_keys(input, dynamic(['$.key2.prop1', 'key3']))", cols: ["input:dynamic","result:dynamic"], rows: [["{\"key1\":123,\"key2\":{\"prop1\":\"abc\",\"prop2\":\"xyz\"},\"key3\":[100,200]}","{\"key1\":123,\"key2\":{\"prop2\":\"xyz\"}}"]] },
+  // bag-set-key-function.md
+  { q: "datatable(input: dynamic)[\n    dynamic({'key1': 123, 'key2': {'prop1': 123, 'prop2': 'xyz'}}),\n    dynamic({'key1': 123})\n]\n| extend result = bag_set_key(input, '$.key2.prop1', 'abc')", cols: ["input:dynamic","result:dynamic"], rows: [["{\"key1\":123,\"key2\":{\"prop1\":123,\"prop2\":\"xyz\"}}","{\"key1\":123,\"key2\":{\"prop1\":\"abc\",\"prop2\":\"xyz\"}}"],["{\"key1\":123}","{\"key1\":123,\"key2\":{\"prop1\":\"abc\"}}"]] },
+  // bag_set_key with JSONPath keys (bag-set-key-function.md): bracket notation; array indexing is not supported (null); a null value; a non-bag input (null)
+  { q: "print b = bag_set_key(dynamic({\"a\": {\"b\": 1}}), \"$['a']['c']\", 2), d = bag_set_key(dynamic({\"a\": 1}), \"$.a[0]\", 1), e = bag_set_key(dynamic({\"a\": 1}), \"$.x\", dynamic(null)), f = bag_set_key(dynamic([1]), \"$.x\", 1)", cols: ["b:dynamic","d:dynamic","e:dynamic","f:dynamic"], rows: [["{\"a\":{\"b\":1,\"c\":2}}",null,"{\"a\":1,\"x\":null}",null]] },
+  // bag_remove_keys with JSONPath keys (bag-remove-keys-function.md): nested and root-level keys; a path through a missing key removes nothing
+  { q: "print r = bag_remove_keys(dynamic({\"a\": {\"b\": 1, \"c\": 2}, \"d\": 3}), dynamic([\"$['a'].b\", \"d\", \"$.nope.x\"])), s = bag_remove_keys(dynamic({\"a\": 1}), dynamic([\"$.a\"]))", cols: ["r:dynamic","s:dynamic"], rows: [["{\"a\":{\"c\":2}}","{}"]] },
 ];
