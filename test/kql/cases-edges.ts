@@ -934,4 +934,17 @@ export const EDGE_CASES: Case[] = [
   { q: "print b = bag_set_key(dynamic({\"a\": {\"b\": 1}}), \"$['a']['c']\", 2), d = bag_set_key(dynamic({\"a\": 1}), \"$.a[0]\", 1), e = bag_set_key(dynamic({\"a\": 1}), \"$.x\", dynamic(null)), f = bag_set_key(dynamic([1]), \"$.x\", 1)", cols: ["b:dynamic","d:dynamic","e:dynamic","f:dynamic"], rows: [["{\"a\":{\"b\":1,\"c\":2}}",null,"{\"a\":1,\"x\":null}",null]] },
   // bag_remove_keys with JSONPath keys (bag-remove-keys-function.md): nested and root-level keys; a path through a missing key removes nothing
   { q: "print r = bag_remove_keys(dynamic({\"a\": {\"b\": 1, \"c\": 2}, \"d\": 3}), dynamic([\"$['a'].b\", \"d\", \"$.nope.x\"])), s = bag_remove_keys(dynamic({\"a\": 1}), dynamic([\"$.a\"]))", cols: ["r:dynamic","s:dynamic"], rows: [["{\"a\":{\"c\":2}}","{}"]] },
+  // ───────────── make-series of an empty input ─────────────
+  // make-series-operator.md
+  { q: "let data=datatable(timestamp:datetime, metric: real)\n[\n  datetime(2016-12-31T06:00), 50,\n  datetime(2017-01-01), 4,\n  datetime(2017-01-02), 3,\n  datetime(2017-01-03), 4,\n  datetime(2017-01-03T03:00), 6,\n  datetime(2017-01-05), 8,\n  datetime(2017-01-05T13:40), 13,\n  datetime(2017-01-06), 4,\n  datetime(2017-01-07), 3,\n  datetime(2017-01-08), 8,\n  datetime(2017-01-08T21:00), 8,\n  datetime(2017-01-09), 2,\n  datetime(2017-01-09T12:00), 11,\n  datetime(2017-01-10T05:00), 5,\n];\nlet interval = 1d;\nlet stime = datetime(2017-01-01);\nlet etime = datetime(2017-01-10);\ndata\n| take 0\n| make-series avg(metric) default=1.0 on timestamp from stime to etime step interval \n| count", cols: ["Count:long"], rows: [[0]] },
+  // make-series of an empty input without group keys: no series (make-series-operator.md, "take 0 | make-series … | count" is 0)
+  { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | take 0 | make-series avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d | count", cols: ["Count:long"], rows: [[0]] },
+  // … unless kind=nonempty: one series of the defaults (make-series-operator.md)
+  { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | take 0 | make-series kind=nonempty avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d", cols: ["avg_m:dynamic","t:dynamic"], rows: [["[1.0,1.0,1.0]","[\"2017-01-01T00:00:00.0000000Z\",\"2017-01-02T00:00:00.0000000Z\",\"2017-01-03T00:00:00.0000000Z\"]"]] },
+  // … also without from/to
+  { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | take 0 | make-series avg(m) on t step 1d | count", cols: ["Count:long"], rows: [[0]] },
+  // … and with group keys: no groups
+  { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | take 0 | make-series avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d by tostring(m) | count", cols: ["Count:long"], rows: [[0]] },
+  // one value in the first bin, the default elsewhere
+  { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | make-series avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d", cols: ["avg_m:dynamic","t:dynamic"], rows: [["[4.0,1.0,1.0]","[\"2017-01-01T00:00:00.0000000Z\",\"2017-01-02T00:00:00.0000000Z\",\"2017-01-03T00:00:00.0000000Z\"]"]] },
 ];
