@@ -947,4 +947,15 @@ export const EDGE_CASES: Case[] = [
   { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | take 0 | make-series avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d by tostring(m) | count", cols: ["Count:long"], rows: [[0]] },
   // one value in the first bin, the default elsewhere
   { q: "datatable(t:datetime, m:real)[datetime(2017-01-01), 4] | make-series avg(m) default=1.0 on t from datetime(2017-01-01) to datetime(2017-01-04) step 1d", cols: ["avg_m:dynamic","t:dynamic"], rows: [["[4.0,1.0,1.0]","[\"2017-01-01T00:00:00.0000000Z\",\"2017-01-02T00:00:00.0000000Z\",\"2017-01-03T00:00:00.0000000Z\"]"]] },
+  // ───────────── has_any_ipv4_prefix ─────────────
+  // has-any-ipv4-prefix-function.md
+  { q: "print result=has_any_ipv4_prefix('05:04:54 127.0.0.1 GET /favicon.ico 404', '127.0.', '192.168.') // true", cols: ["result:bool"], rows: [[true]] },
+  // has-any-ipv4-prefix-function.md
+  { q: "print result=has_any_ipv4_prefix('05:04:54 127.0.0.1 GET /favicon.ico 404', dynamic([\"127.0.\", \"192.168.\"]))", cols: ["result:bool"], rows: [[true]] },
+  // has-any-ipv4-prefix-function.md
+  { q: "print result=has_any_ipv4_prefix('05:04:54 127.0.0.1 GET /favicon.ico 404', '127.0')", cols: ["result:bool"], rows: [[false]] },
+  // has-any-ipv4-prefix-function.md
+  { q: "print result=has_any_ipv4_prefix('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.', '192.')", cols: ["result:bool"], rows: [[false]] },
+  // has_any_ipv4_prefix: any of the prefixes (arguments or a dynamic array); invalid prefixes ('10.1') and addresses (10.1.2.300) never match; letters are not delimiters
+  { q: "print a = has_any_ipv4_prefix('x 10.1.2.3 y', '192.', '10.1.'), b = has_any_ipv4_prefix('x 10.1.2.3 y', dynamic(['10.1', '10.2.'])), c = has_any_ipv4_prefix('x10.1.2.3', '10.'), d = has_any_ipv4_prefix('x 10.1.2.300 y', '10.1.'), e = has_any_ipv4_prefix('10.1.2.3', '10.1.2.3'), f = has_any_ipv4_prefix('10.1.2.34', '10.1.2.3'), g = has_any_ipv4_prefix('', '10.'), h = has_any_ipv4_prefix('1.1.1.1,2.2.2.2', dynamic(['2.2.']))", cols: ["a:bool","b:bool","c:bool","d:bool","e:bool","f:bool","g:bool","h:bool"], rows: [[true,false,false,false,true,false,false,true]] },
 ];

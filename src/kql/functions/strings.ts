@@ -324,6 +324,26 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
       return `coalesce(len(list_filter(flatten([${lists.join(', ')}]), _ip -> regexp_full_match(_ip, ${valid}) AND regexp_matches(${src}, '(?:^|[^0-9.])' || regexp_escape(_ip) || '(?:$|[^0-9.])'))) > 0, FALSE)`;
     },
   },
+  {
+    // has_any_ipv4_prefix(source, prefix, …) / (source, dynamic([prefix, …])) (has-any-ipv4-prefix-function.md): as has_ipv4_prefix
+    // for any of the prefixes. Each valid address of the text (delimited by non-alphanumerics) yields its prefixes 'a.', 'a.b.',
+    // 'a.b.c.' and 'a.b.c.d', which are compared with the valid prefixes given.
+    name: 'has_any_ipv4_prefix', minArgs: 2, maxArgs: 64,
+    bind: (args) => {
+      args.slice(1).forEach((a, i) => { if (a.type !== 'string' && a.type !== 'dynamic') fail(`has_any_ipv4_prefix(): a prefix must be a string or a dynamic array, got '${a.type}'`, i + 1); });
+      return 'bool';
+    },
+    emit: (a) => {
+      const lists = a.slice(1).map((x) => (x.type === 'dynamic'
+        ? `list_transform(${elems(x.sql)}, _e -> json_extract_string(_e, '$'))`
+        : `[${str(x)}]`));
+      const prefixes = `list_filter(flatten([${lists.join(', ')}]), _p -> regexp_full_match(_p, '${IPV4_RE}') OR regexp_full_match(_p, '(?:${IPV4_OCTET}\\.){1,3}'))`;
+      const part = (k: number) => `split_part(_t, '.', ${k})`;
+      const own = `[${part(1)} || '.', ${part(1)} || '.' || ${part(2)} || '.', ${part(1)} || '.' || ${part(2)} || '.' || ${part(3)} || '.', _t]`;
+      const addresses = `list_filter(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), _t -> regexp_full_match(_t, '${IPV4_RE}'))`;
+      return `coalesce(list_has_any(flatten(list_transform(${addresses}, _t -> ${own})), ${prefixes}), FALSE)`;
+    },
+  },
 ];
 // hash_many: hash of all arguments together
 STRING_FUNCTIONS.splice(STRING_FUNCTIONS.findIndex((f) => f.name === 'hash_many'), 1, {
