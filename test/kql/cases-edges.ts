@@ -6,7 +6,14 @@
  * Vigil's result equals the doc's (numbers to the doc's printed precision); the types are Kusto's.
  * The "edges" part states Kusto's documented rule it checks.
  */
+import { deflateSync, gzipSync } from 'node:zlib';
 import type { Case } from './cases.js';
+
+/** Highly compressible streams around Vigil's 16 MiB cap on a decompressed value. */
+const CAP = 16 * 1024 * 1024;
+const ZLIB_BOMB = deflateSync(Buffer.alloc(CAP + 1, 97), { level: 9 }).toString('base64');
+const ZLIB_AT_CAP = deflateSync(Buffer.alloc(CAP, 97), { level: 9 }).toString('base64');
+const GZIP_BOMB = gzipSync(Buffer.alloc(CAP + 1, 97), { level: 9 }).toString('base64');
 
 export const EDGE_CASES: Case[] = [
   // ───────────── docs examples ─────────────
@@ -958,4 +965,20 @@ export const EDGE_CASES: Case[] = [
   { q: "print result=has_any_ipv4_prefix('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.', '192.')", cols: ["result:bool"], rows: [[false]] },
   // has_any_ipv4_prefix: any of the prefixes (arguments or a dynamic array); invalid prefixes ('10.1') and addresses (10.1.2.300) never match; letters are not delimiters
   { q: "print a = has_any_ipv4_prefix('x 10.1.2.3 y', '192.', '10.1.'), b = has_any_ipv4_prefix('x 10.1.2.3 y', dynamic(['10.1', '10.2.'])), c = has_any_ipv4_prefix('x10.1.2.3', '10.'), d = has_any_ipv4_prefix('x 10.1.2.300 y', '10.1.'), e = has_any_ipv4_prefix('10.1.2.3', '10.1.2.3'), f = has_any_ipv4_prefix('10.1.2.34', '10.1.2.3'), g = has_any_ipv4_prefix('', '10.'), h = has_any_ipv4_prefix('1.1.1.1,2.2.2.2', dynamic(['2.2.']))", cols: ["a:bool","b:bool","c:bool","d:bool","e:bool","f:bool","g:bool","h:bool"], rows: [[true,false,false,false,true,false,false,true]] },
+  // ───────────── gzip / zlib + base64 ─────────────
+  // gzip-base64-compress.md
+  { q: "print res = gzip_compress_to_base64_string(\"1234567890qwertyuiop\")", cols: ["res:string"], rows: [["H4sIAAAAAAAA/wEUAOv/MTIzNDU2Nzg5MHF3ZXJ0eXVpb3A6m7f2FAAAAA=="]] },
+  // gzip-base64-decompress.md
+  { q: "print res=gzip_decompress_from_base64_string(\"x0x0x0\")", cols: ["res:string"], rows: [[""]] },
+  // zlib-base64-decompress-function.md
+  { q: "print zcomp = zlib_decompress_from_base64_string(\"eJwLSS0uUSguKcrMS1cwNDIGACxqBQ4=\")", cols: ["zcomp:string"], rows: [["Test string 123"]] },
+  // zlib-base64-decompress-function.md
+  { q: "print zcomp = zlib_decompress_from_base64_string(\"x0x0x0\")", cols: ["zcomp:string"], rows: [[""]] },
+  // gzip-base64-decompress.md and zlib-base64-compress-function.md (the docs print the strings quoted)
+  { q: "print res=gzip_decompress_from_base64_string(\"H4sIAAAAAAAA/wEUAOv/MTIzNDU2Nzg5MHF3ZXJ0eXVpb3A6m7f2FAAAAA==\")", cols: ["res:string"], rows: [["1234567890qwertyuiop"]] },
+  { q: "print zcomp = zlib_compress_to_base64_string(\"1234567890qwertyuiop\")", cols: ["zcomp:string"], rows: [["eAEBFADr/zEyMzQ1Njc4OTBxd2VydHl1aW9wOAkGdw=="]] },
+  // round trips of UTF-8 and of the empty string; bad base64 (missing padding), a zlib stream given to gzip, null: ''
+  { q: "print a = gzip_decompress_from_base64_string(gzip_compress_to_base64_string(\"héllo wörld\")), b = zlib_decompress_from_base64_string(zlib_compress_to_base64_string(\"\")), c = zlib_decompress_from_base64_string(\"eJwLSS0uUSguKcrMS1cwNDIGACxqBQ4\"), d = gzip_decompress_from_base64_string(\"eJwLSS0uUSguKcrMS1cwNDIGACxqBQ4=\"), e = zlib_decompress_from_base64_string(string(null))", cols: ["a:string","b:string","c:string","d:string","e:string"], rows: [["héllo wörld","","","",""]] },
+  // Vigil's cap on a decompressed value (16 MiB, runtime/compression.ts): a 22 KB zlib bomb of 16 MiB + 1 bytes gives '', 16 MiB exactly decompresses
+  { q: `print over = strlen(zlib_decompress_from_base64_string("${ZLIB_BOMB}")), at_cap = strlen(zlib_decompress_from_base64_string("${ZLIB_AT_CAP}")), gz_over = strlen(gzip_decompress_from_base64_string("${GZIP_BOMB}"))`, cols: ['over:long', 'at_cap:long', 'gz_over:long'], rows: [[0, 16777216, 0]] },
 ];

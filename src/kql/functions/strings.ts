@@ -285,6 +285,9 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('hash_sha1', 1, 0, 'string', ([s]) => `sha1(${s})`),
   strFn('hash_md5', 1, 0, 'string', ([s]) => `md5(${s})`),
   formatBytes,
+  // gzip/zlib + base64 (gzip-base64-compress.md, zlib-base64-compress-function.md, …): computed in the runtime (runtime/compression.ts)
+  ...['gzip_compress_to_base64_string', 'zlib_compress_to_base64_string', 'gzip_decompress_from_base64_string', 'zlib_decompress_from_base64_string']
+    .map((name) => strFn(name, 1, 0, 'string', ([s]) => `coalesce(kql_${name}(${s}), '')`)),
   strFn('unicode_codepoints_from_string', 1, 0, 'dynamic', ([s]) =>
     `(CASE WHEN ${s} = '' THEN CAST('[]' AS JSON) ELSE CAST(to_json(list_transform(string_split(${s}, ''), _c -> unicode(_c))) AS JSON) END)`),
   fn('unicode_codepoints_to_string', [isDynamic], 0, 'string', (a) =>

@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BAG_PATH_FUNCTIONS } from './bag-paths.js';
+import { COMPRESSION_FUNCTIONS } from './compression.js';
 import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { GEO_SHAPE_FUNCTIONS } from './geo-shapes.js';
@@ -12,7 +13,7 @@ import { SERIES_FUNCTIONS } from './series.js';
 import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
-export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS];
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
