@@ -981,4 +981,11 @@ export const EDGE_CASES: Case[] = [
   { q: "print a = gzip_decompress_from_base64_string(gzip_compress_to_base64_string(\"héllo wörld\")), b = zlib_decompress_from_base64_string(zlib_compress_to_base64_string(\"\")), c = zlib_decompress_from_base64_string(\"eJwLSS0uUSguKcrMS1cwNDIGACxqBQ4\"), d = gzip_decompress_from_base64_string(\"eJwLSS0uUSguKcrMS1cwNDIGACxqBQ4=\"), e = zlib_decompress_from_base64_string(string(null))", cols: ["a:string","b:string","c:string","d:string","e:string"], rows: [["héllo wörld","","","",""]] },
   // Vigil's cap on a decompressed value (16 MiB, runtime/compression.ts): a 22 KB zlib bomb of 16 MiB + 1 bytes gives '', 16 MiB exactly decompresses
   { q: `print over = strlen(zlib_decompress_from_base64_string("${ZLIB_BOMB}")), at_cap = strlen(zlib_decompress_from_base64_string("${ZLIB_AT_CAP}")), gz_over = strlen(gzip_decompress_from_base64_string("${GZIP_BOMB}"))`, cols: ['over:long', 'at_cap:long', 'gz_over:long'], rows: [[0, 16777216, 0]] },
+  // ───────────── erf / erfc ─────────────
+  // erf-function.md
+  { q: "range x from -3 to 3 step 1\n| extend erf_x = erf(x)", cols: ["x:long","erf_x:real"], rows: [[-3,-0.9999779095030014],[-2,-0.9953222650189527],[-1,-0.842700792949715],[0,0],[1,0.842700792949715],[2,0.9953222650189527],[3,0.9999779095030014]] },
+  // erfc-function.md
+  { q: "range x from -3 to 3 step 1\n| extend erf_x = erfc(x)", cols: ["x:long","erf_x:real"], rows: [[-3,1.9999779095030015],[-2,1.9953222650189528],[-1,1.842700792949715],[0,1],[1,0.157299207050285],[2,0.004677734981047266],[3,0.000022090496998585465]] },
+  // erf/erfc: erf(0.5) = 0.520499877813…, the far tail keeps its relative precision (erfc(5) = 1.537459794…e-12, erfc(10) = 2.088487584…e-45), ±∞, NaN, null, dynamic and int arguments; erf + erfc = 1
+  { q: "print a = round(erf(0.5), 12), b = round(erfc(5) * 1e12, 9), t = round(erfc(10) * 1e45, 9), c = erf(real(+inf)), d = erfc(real(-inf)), e = erf(real(nan)), f = erfc(real(null)), g = round(erf(dynamic(1)), 12), h = round(erf(int(-2)) + erfc(int(-2)), 12)", cols: ["a:real","b:real","t:real","c:real","d:real","e:real","f:real","g:real","h:real"], rows: [[0.520499877813,1.537459794,2.088487584,1,2,"NaN",null,0.84270079295,1]] },
 ];
