@@ -67,4 +67,7 @@ export const GEO_FUNCTIONS: ScalarFunction[] = [
   geo('geo_intersects_2polygons', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_intersects_line_with_polygon', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_from_wkt', [stringLike], 0, 'dynamic', (a) => [str(a[0]!)]),
+  // level defaults to 11 (geo-polygon-to-s2cells-function.md); the radius (buffer) argument is not supported
+  geo('geo_polygon_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
+  geo('geo_line_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
 ];

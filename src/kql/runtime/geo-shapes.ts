@@ -11,7 +11,7 @@
  * Not here: the union of overlapping members of a MultiPolygon (Kusto measures the union; a
  * MultiPolygon whose members overlap gives null from the measures rather than a wrong number).
  */
-import { BOOLEAN, DOUBLE, VARCHAR } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, VARCHAR } from '@duckdb/node-api';
 import { s2 } from 's2js';
 import { runtimeFunction } from './udf.js';
 
@@ -185,6 +185,29 @@ function densifyChains(chains: Coord[][], tolerance: number): Coord[][] | null {
     throw e;
   }
 }
+
+// ───────────── S2 coverings ─────────────
+
+/** Kusto's limit on the tokens of one covering (geo-polygon-to-s2cells-function.md): more gives null. */
+export const MAX_COVERING_CELLS = 65536;
+/** The mean area of an S2 cell of a level, in steradians. */
+const cellArea = (level: number) => (4 * Math.PI) / (6 * 4 ** level);
+/** The mean edge of an S2 cell of a level, in radians. */
+const cellEdge = (level: number) => Math.sqrt(cellArea(level));
+
+/** The tokens of the level-`level` cells that cover the regions, sorted; null past MAX_COVERING_CELLS. */
+function cover(regions: s2.Region[], level: number): string[] | null {
+  const coverer = new s2.RegionCoverer({ minLevel: level, maxLevel: level, maxCells: MAX_COVERING_CELLS });
+  const tokens = new Set<string>();
+  for (const r of regions) {
+    for (const id of coverer.covering(r)) {
+      tokens.add(s2.cellid.toToken(id));
+      if (tokens.size > MAX_COVERING_CELLS) return null;
+    }
+  }
+  return [...tokens].sort();
+}
+const validLevel = (level: bigint) => level >= 0n && level <= 30n;
 
 // ───────────── WKT ─────────────
 
@@ -366,6 +389,22 @@ export const GEO_SHAPE_FUNCTIONS = [
     const lines = parseLines(line), polys = parsePolygons(poly);
     if (!lines || !polys) return null;
     return chainsCross(lines, ringChains(polys)) || lines.some((l) => l.some((c) => anyContains(polys, toPoint(c))));
+  }),
+
+  runtimeFunction('kql_geo_polygon_to_s2cells', [VARCHAR, BIGINT], VARCHAR, (poly: string, level: bigint) => {
+    const polys = validLevel(level) ? parsePolygons(poly) : null;
+    if (!polys) return null;
+    // a covering surely larger than the limit is refused before it is computed
+    if (polys.reduce((a, p) => a + polygonArea(p), 0) / EARTH_RADIUS_M ** 2 / cellArea(Number(level)) > MAX_COVERING_CELLS) return null;
+    const tokens = cover(polys.map((p) => new s2.Polygon(p.map((r) => r.loop))), Number(level));
+    return tokens && JSON.stringify(tokens);
+  }),
+  runtimeFunction('kql_geo_line_to_s2cells', [VARCHAR, BIGINT], VARCHAR, (line: string, level: bigint) => {
+    const lines = validLevel(level) ? parseLines(line) : null;
+    if (!lines) return null;
+    if (lines.reduce((a, l) => a + polyline(l).length(), 0) / cellEdge(Number(level)) > MAX_COVERING_CELLS) return null;
+    const tokens = cover(lines.map(polyline), Number(level));
+    return tokens && JSON.stringify(tokens);
   }),
 
   runtimeFunction('kql_geo_from_wkt', [VARCHAR], VARCHAR, (wkt: string) => {
