@@ -1007,4 +1007,27 @@ export const EDGE_CASES: Case[] = [
   { q: "print cells = geo_line_to_s2cells(dynamic({\"type\":\"LineString\",\"coordinates\":[[-0.1399656708283601,51.50190802248855],[-0.14088438832752104,51.50012082761452]]}), 14) | project has_ends = set_has_element(cells, geo_point_to_s2cell(-0.1399656708283601, 51.50190802248855, 14)) and set_has_element(cells, geo_point_to_s2cell(-0.14088438832752104, 51.50012082761452, 14))", cols: ["has_ends:bool"], rows: [[true]] },
   // more than 65,536 cells gives null (the docs' limit)
   { q: "print too_many = isnull(geo_line_to_s2cells(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[90,0]]}), 30)), ok = array_length(geo_line_to_s2cells(dynamic({\"type\":\"LineString\",\"coordinates\":[[0,0],[90,0]]}), 3)) > 0", cols: ["too_many:bool","ok:bool"], rows: [[true,true]] },
+  // ───────────── catalogue functions that had no case ─────────────
+  // aliases: toboolean = tobool, totime = totimespan, parsejson = parse_json
+  { q: "print toboolean(\"true\"), toboolean(0), totime(\"01:00:00\"), totime(dynamic(\"1.00:00:00\")), tostring(parsejson('{\"a\":[1,2]}').a[1])", cols: ["print_0:bool","print_1:bool","print_2:timespan","print_3:timespan","print_4:string"], rows: [[true,false,"01:00:00","1.00:00:00","2"]] },
+  // indexof_regex (indexof-regex-function.md): the first match's index, -1 when none
+  { q: "print a = indexof_regex(\"abcabc\", @\"b.\"), c = indexof_regex(\"abc\", @\"z\"), d = indexof_regex(\"\", @\"a\")", cols: ["a:long","c:long","d:long"], rows: [[1,-1,-1]] },
+  // base64encodestring / base64decodestring and base64_encodestring / base64_decodestring: aliases of base64_encode_tostring / base64_decode_tostring
+  { q: "print a = base64encodestring(\"Kusto\"), b = base64decodestring(\"S3VzdG8=\"), c = base64_encodestring(\"Kusto\"), d = base64_decodestring(\"S3VzdG8=\")", cols: ["a:string","b:string","c:string","d:string"], rows: [["S3VzdG8=","Kusto","S3VzdG8=","Kusto"]] },
+  // extract_json / extractjson (extract-json-function.md): a JSONPath into a JSON text; no match is ''
+  { q: "print a = extract_json(\"$.a\", '{\"a\":\"x\"}'), b = extractjson(\"$.b[1]\", '{\"b\":[1,2]}'), c = extract_json(\"$.nope\", '{\"a\":1}')", cols: ["a:string","b:string","c:string"], rows: [["x","2",""]] },
+  // pack_dictionary: an alias of bag_pack
+  { q: "print b = pack_dictionary(\"a\", 1, \"b\", \"x\")", cols: ["b:dynamic"], rows: [["{\"a\":1,\"b\":\"x\"}"]] },
+  // new_guid(): a fresh 36-character GUID each call
+  { q: "print g = strlen(tostring(new_guid())), same = new_guid() == new_guid()", cols: ["g:long","same:bool"], rows: [[36,false]] },
+  // series_sin / series_cos / series_tan / series_acos element-wise (their docs pages)
+  { q: "print s = series_sin(dynamic([0, 0])), c = series_cos(dynamic([0])), t = series_tan(dynamic([0])), a = series_acos(dynamic([1]))", cols: ["s:dynamic","c:dynamic","t:dynamic","a:dynamic"], rows: [["[0.0,0.0]","[1.0]","[0.0]","[0.0]"]] },
+  // makelist / makeset: the deprecated names of make_list / make_set
+  { q: "datatable(x:long)[1, 2, 3, 4] | summarize l = makelist(x), s = array_sort_asc(makeset(x % 2))", cols: ["l:dynamic","s:dynamic"], rows: [["[1,2,3,4]","[0,1]"]] },
+  // covarianceif / covariancepif / stdevpif over the rows where the predicate holds: (1,2), (2,4), (3,7)
+  { q: "datatable(x:real, y:real)[1, 2, 2, 4, 3, 7, 4, 1] | summarize c = covarianceif(x, y, x < 4), cp = covariancepif(x, y, x < 4), sp = stdevpif(x, x < 4)", cols: ["c:real","cp:real","sp:real"], rows: [[2.5,1.6666666666666667,0.816496580927726]] },
+  // hll_if: the hll of the rows where the predicate holds (2, 3, 3, 4: three distinct)
+  { q: "datatable(x:long)[1, 2, 3, 3, 4] | summarize d = dcount_hll(hll_if(x, x > 1))", cols: ["d:long"], rows: [[3]] },
+  // datetime_list_timezones(): the IANA names, UTC among them
+  { q: "print z = array_length(datetime_list_timezones()) > 100, has_utc = set_has_element(datetime_list_timezones(), \"UTC\")", cols: ["z:bool","has_utc:bool"], rows: [[true,true]] },
 ];
