@@ -67,10 +67,14 @@ writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 
 const lines: string[] = ['', `Vigil benchmarks — ${report.date.slice(0, 10)}, ${report.machine.cpus} cores, Node ${report.machine.node}`];
 for (const s of results) {
   if (s.suite === 'ingest') {
-    const r = s as unknown as { rows: number; concurrency: number; vigil: { rowsPerSecond: number }; duckdb: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };
+    const r = s as unknown as {
+      rows: number; concurrency: number; vigil: { rowsPerSecond: number }; duckdb: { rowsPerSecond: number }; ratio: number; check: { ok: boolean };
+      cpu: { vigilServerMsPer1000Rows: number; duckdbMsPer1000Rows: number; ratio: number } | null;
+    };
     lines.push(
       `ingest  ${r.rows.toLocaleString('en')} rows, 1,000-row upload() calls, ${r.concurrency} in flight`,
       `  Vigil ${r.vigil.rowsPerSecond.toLocaleString('en')} rows/s | DuckDB appender ${r.duckdb.rowsPerSecond.toLocaleString('en')} rows/s | Vigil/DuckDB ${r.ratio}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
+      ...(r.cpu ? [`  CPU per 1,000 rows: Vigil server ${r.cpu.vigilServerMsPer1000Rows} ms | DuckDB appender ${r.cpu.duckdbMsPer1000Rows} ms | DuckDB/Vigil ${r.cpu.ratio}`] : []),
     );
   } else if (s.suite === 'ingest-transform') {
     const r = s as unknown as { rows: number; transformation: string; source: { rowsPerSecond: number }; transformed: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };
