@@ -1,7 +1,8 @@
 /**
  * The plaintext of a log record: one appended batch as JSON, in one of two layouts —
  *   `{k:'cols', t: table, c: [[name, type]], n: rowCount, v: [column values]}` (written since issue 20:
- *   one array per column, so a batch held by columns is written without an array per row), or
+ *   one array per column, or `{all: value}` for a column with one value in every row, so a batch held
+ *   by columns is written without an array per row), or
  *   `{k:'rows', t: table, c: [[name, type]], r: rows}` (older logs; still read, and written by purge's rewrite).
  * In long, timespan and datetime columns a bigint is a JSON number when a double holds it exactly
  * (every datetime of this era does) and its digits as a string otherwise; other bigints are strings.
@@ -32,26 +33,41 @@ export function encodeColumnsRecord(table: string, columns: readonly StoredColum
   return Buffer.from(JSON.stringify({ k: 'cols', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
 }
 
-/** A column as JSON can hold it: the same array when it has no bigint, else a copy with them converted. */
-function encodeColumn(values: readonly StoredValue[], big: boolean): readonly (StoredValue | string)[] {
+/**
+ * A column as JSON can hold it: `{"all": value}` when every row has the same value (the tenant, the
+ * table name, the time received, a missing column), else the same array when it has no bigint, else
+ * a copy with them converted.
+ */
+function encodeColumn(values: readonly StoredValue[], big: boolean): readonly (StoredValue | string)[] | { all: StoredValue | string } {
+  if (values.length > 1 && isConstant(values)) return { all: encodeCell(values[0]!, big) };
   let out: (StoredValue | string)[] | undefined;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'bigint') continue;
     out ??= values.slice();
-    out[i] = big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
+    out[i] = encodeCell(v, big);
   }
   return out ?? values;
 }
 
+function isConstant(values: readonly StoredValue[]): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return false;
+  return true;
+}
+
+const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
+  typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
+
 export function decodeRecord(payload: Buffer): RowsRecord {
-  const o = JSON.parse(payload.toString('utf8')) as { k: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: StoredValue[][] };
+  const o = JSON.parse(payload.toString('utf8')) as { k: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
   const columns = o.c.map(([name, type]) => ({ name, type }));
   let rows: StoredValue[][];
   if (o.k === 'rows') rows = o.r!;
   else if (o.k === 'cols') {
-    const values = o.v!;
-    if (values.length !== columns.length || values.some((col) => col.length !== o.n)) throw new Error(`log record of table '${o.t}' has columns of the wrong length`);
+    const n = o.n!;
+    const values = o.v!.map((col) => (Array.isArray(col) ? col : new Array<StoredValue>(n).fill(col.all)));
+    if (values.length !== columns.length || values.some((col) => col.length !== n)) throw new Error(`log record of table '${o.t}' has columns of the wrong length`);
     rows = new ColumnBatch(o.n!, values).toRows();
   } else throw new Error(`unknown log record kind '${o.k}'`);
   const big = columns.map((c) => BIG.has(c.type));

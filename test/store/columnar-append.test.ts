@@ -75,6 +75,18 @@ describe('columnar append', () => {
     assert.equal(JSON.parse(encodeColumnsRecord('C_CL', columns, ColumnBatch.fromRows(rows, columns.length)).toString()).k, 'cols');
   });
 
+  it('columns with one value in every row are written once and read back in every row', () => {
+    const columns = COLS.map((c) => ({ name: c.name, type: c.type }));
+    for (const same of [row(5), row(0), COLS.map(() => null)]) {
+      const rows = Array.from({ length: 30 }, () => [...same]);
+      const payload = encodeColumnsRecord('C_CL', columns, ColumnBatch.fromRows(rows, columns.length));
+      assert.ok((JSON.parse(payload.toString()) as { v: unknown[] }).v.every((col) => !Array.isArray(col)), 'every column is written as one value');
+      assert.deepEqual(decodeRecord(payload).rows, rows);
+    }
+    // One row: written as an array (nothing to gain).
+    assert.deepEqual(decodeRecord(encodeColumnsRecord('C_CL', columns, ColumnBatch.fromRows([row(5)], columns.length))).rows, [row(5)]);
+  });
+
   it('a record whose columns do not match its row count is refused, not read short', () => {
     const payload = Buffer.from(JSON.stringify({ k: 'cols', t: 'C_CL', c: [['A', 'string'], ['B', 'string']], n: 2, v: [['x', 'y'], ['z']] }));
     assert.throws(() => decodeRecord(payload), /wrong length/);
