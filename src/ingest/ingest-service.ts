@@ -123,8 +123,6 @@ export class IngestService {
           resourceIds: out.rows.map((values) => (rid >= 0 ? lowerResourceId(values[rid]) : null)),
           billedSizes: out.rows.map((values) => billedSize(names, values)),
         };
-      } else {
-        this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length);
       }
       let shaped = shapeForTable(plan, input, receivedMicros);
       // Data without a transformation of its own gets the workspace transformation of its table, if any.
@@ -137,6 +135,11 @@ export class IngestService {
     // 3. Store (a batch a transformation dropped entirely stores nothing and still succeeds).
     for (const { plan, batch } of batches) {
       if (batch.rowCount > 0) await this.store.append(plan.workspace.customerId, plan.table, plan.columns, batch);
+    }
+    // A flow without a transformation counts its rows once they are stored (a refused request — a
+    // revoked customer-managed key, a full disk — ingested nothing). Transformations count in applyFlow.
+    for (const { plan } of batches) {
+      if (!plan.transformed) this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length);
     }
     return rows.length;
   }
