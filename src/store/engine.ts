@@ -19,7 +19,8 @@ import { SegmentDamagedError } from './segment-damaged.js';
 import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
-import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
+import { asColumnBatch, type ColumnBatch } from './column-batch.js';
+import { decodeRecord, encodeColumnsRecord, encodeRecord, type RowsRecord } from './record-codec.js';
 import { expiredSegments, retentionCutoff } from './retention.js';
 import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
 import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } from './sealer.js';
@@ -416,11 +417,12 @@ export class StorageEngine implements LogStore {
     return (await this.workspace(workspaceId)).keys.pseudonymKey;
   }
 
-  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
-    if (rows.length === 0) return;
+  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
+    const batch = asColumnBatch(rows, columns.length);
+    if (batch.rowCount === 0) return;
     const ws = await this.workspace(workspaceId);
     const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-    const payload = encodeRecord({ table, columns: cols, rows });
+    const payload = encodeColumnsRecord(table, cols, batch);
     const reserve = (this.opts.reserveTables ?? RESERVE_TABLES).includes(table);
     await this.space.check(payload.length + 4096, reserve);
     try {
@@ -429,7 +431,7 @@ export class StorageEngine implements LogStore {
         await this.ensureTable(workspaceId, table, columns);
         t = ws.tables.get(table)!;
       }
-      await this.appendLogged(ws, table, cols, rows, payload);
+      await this.appendLogged(ws, table, cols, batch, payload);
     } catch (err) {
       throw this.space.fail(err);
     }
@@ -438,13 +440,13 @@ export class StorageEngine implements LogStore {
     if (!reserve) this.space.ok();
   }
 
-  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {
+  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer): Promise<void> {
     await ws.wal.append(payload, table, (seq) =>
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
         if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
-        await appendHot(this.writer, this.memory, cur.hot, cols, rows);
-        cur.hot.rows += rows.length;
+        await appendHot(this.writer, this.memory, cur.hot, cols, batch);
+        cur.hot.rows += batch.rowCount;
         cur.hot.bytes += payload.length;
         cur.hot.firstAppendMs ??= monotonicMs();
         ws.lastApplied.set(table, seq);

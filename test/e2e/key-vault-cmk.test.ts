@@ -320,8 +320,8 @@ describe('key vault and customer-managed keys', { timeout: 900_000 }, () => {
 
   it('rotation during queries re-wraps the workspace key without rewriting data; explicit versions are honoured', async () => {
     const la = sdkClients(b).logAnalytics;
-    // The workspace's files, with their bytes: a rotation must not rewrite any of them. (The audit and
-    // activity rows the queries and the rotation produce may still be appended to the WAL meanwhile.)
+    // The workspace's files, with their bytes: a rotation must not rewrite any of them. (Records may still be
+    // appended to the WAL meanwhile: the 5-second VigilIngestionStatistics flush, audit rows.)
     const dataFiles = () => {
       const dir = join(vigil.dataDir, 'storage', wsId);
       return new Map(['wal', 'segments'].flatMap((d) => readdirSync(join(dir, d)).map((f) => [`${d}/${f}`, readFileSync(join(dir, d, f))] as const)));
