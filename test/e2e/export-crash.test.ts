@@ -135,7 +135,11 @@ describe('data export under SIGKILL at each point of an export pass', { timeout:
       }
       const exited = new Promise<NodeJS.Signals | null>((res) => v.child.once('exit', (_code, signal) => res(signal)));
       await sendWave(v, point, older, newer, true);
-      const signal = v.child.exitCode !== null || v.child.signalCode !== null ? v.child.signalCode : await exited;
+      // A generous deadline, so that a crash point never reached fails here instead of at the suite's timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'still running'>((res) => (timer = setTimeout(() => res('still running'), 120_000)));
+      const signal = v.child.exitCode !== null || v.child.signalCode !== null ? v.child.signalCode : await Promise.race([exited, deadline]);
+      clearTimeout(timer);
       assert.equal(signal, 'SIGKILL', `the server killed itself at ${point}:\n${v.output().slice(-2000)}`);
 
       vigil = await startVigil({ dataDir });
