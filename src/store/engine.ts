@@ -706,6 +706,7 @@ export class StorageEngine implements LogStore {
       const select = this.segmentSelect(ws, t, files);
       // One merged segment, whatever partitions its rows come from (its time range is the union of its parts').
       const exported = await exportSegments(this.sealConn, select, { ...this.exportTarget(ws, t, t.schemaVersion), partitionMicros: 0 });
+      crashPoint('compact:segment-written');
       const still = new Set(ws.manifest.segments.map((s) => s.id));
       if (ws.tables.get(t.name) !== t || !ids.every((id) => still.has(id))) {
         for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
@@ -718,8 +719,10 @@ export class StorageEngine implements LogStore {
         for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
         throw err;
       }
+      crashPoint('compact:manifest-saved');
       for (const e of exported) this.cache.put(e.entry.id, e.parquet);
       this.forgetSegments(ws, group);
+      crashPoint('compact:originals-removed');
       return group.length;
     } catch (err) {
       // A full or failing disk: compaction runs again soon, once storage works.

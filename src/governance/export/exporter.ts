@@ -32,6 +32,7 @@ import { toWireRow, wrapForWire } from '../../query/wire-format.js';
 import type { LogStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { MAX_APPEND_BLOCKS, StorageError, type BlobStore } from '../../blob/blob-store.js';
+import { crashPoint } from '../../store/crash-points.js';
 import { LocalSink, RemoteSink, type ExportSink } from './destinations.js';
 import type { ExportLedger } from './ledger.js';
 import { parseStorageAccountId } from '../../blob/resource-ids.js';
@@ -213,7 +214,10 @@ export class Exporter {
       if (us > newLo) recent[String(r[itemIdx])] = String(us);
     }
     this.cursors[key] = { generation: rule.generation, through: String(hi), recent, since: cursor.since };
+    // Crash points (test hook, src/store/crash-points.ts) only on passes that wrote rows: the others have nothing to lose.
+    if (rows.length > 0) crashPoint('export:cursor-saving');
     this.saveCursors();
+    if (rows.length > 0) crashPoint('export:cursor-saved');
   }
 
   /** The sink of a rule's container: Vigil's own storage account, or one the operator mapped to a Blob endpoint. */
@@ -287,7 +291,9 @@ export class Exporter {
         }
         if (!b) await sink.createAppendBlob(name);
         beforeAppend(name, b?.size ?? 0, block);
+        crashPoint('export:block-ledgered');
         await sink.appendBlock(name, block);
+        crashPoint('export:block-appended');
         break;
       }
     }

@@ -164,15 +164,18 @@ export async function verifyExportLedger(dataDir: string, master: MasterKeys): P
     let pos = 0;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
+      // The exporter takes each block's offset from the blob's size just before appending, so a later
+      // entry at the same offset proves this block never reached the blob (Vigil stopped in between) —
+      // even when the retried block starts with the same bytes (the same rows and later ones).
+      if (e.offset === pos && list[i + 1]?.offset === e.offset) continue;
       const slice = content.subarray(e.offset, e.offset + e.length);
       const applied = e.offset === pos && slice.length === e.length && createHash('sha256').update(slice).digest('hex') === e.sha256;
       if (applied) {
         pos += e.length;
         continue;
       }
-      const retried = list[i + 1]?.offset === e.offset;
       const lastAndAbsent = i === list.length - 1 && content.length === e.offset;
-      if (e.offset === pos && (retried || lastAndAbsent)) continue; // recorded, then Vigil stopped before appending
+      if (e.offset === pos && lastAndAbsent) continue; // recorded, then Vigil stopped before appending
       report.findings.push({ severity: 'error', file: where, message: `block ${e.n} of the ledger (offset ${e.offset}, ${e.length} bytes) does not match the blob: it was altered` });
       pos = -1;
       break;
