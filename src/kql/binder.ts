@@ -16,6 +16,7 @@ import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
+import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from './scan.js';
 import { emitExpr } from './emitter.js';
 import { wildcardMatcher } from './wildcards.js';
 import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
@@ -684,6 +685,8 @@ class Binder {
         return this.bindTopNested(input, op, scope);
       case 'evaluate':
         return this.bindEvaluate(input, op, scope);
+      case 'scan':
+        return this.bindScan(input, op, scope);
       case 'invoke': {
         const entry = scope.lookup(op.call.name);
         if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
@@ -1270,6 +1273,53 @@ class Binder {
       const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
       return `SELECT ${T.selectList(cols)} FROM ${from}`;
     }, false);
+  }
+
+  // ───────────── scan ─────────────
+
+  /** scan-operator.md; the matching logic itself is in scan.ts. */
+  private bindScan(input: P.PlanNode, op: A.ScanOp, scope: Scope): P.PlanNode {
+    const names = new Set(input.schema.map((c) => c.name));
+    for (const d of op.declare) {
+      if (names.has(d.name)) throw this.error(d.span, `scan: the declared column '${d.name}' already exists in the input`);
+      names.add(d.name);
+    }
+    if (op.matchId && names.has(op.matchId.name)) throw this.error(op.matchId.span, `scan: the match id column '${op.matchId.name}' already exists`);
+    const record: ColumnSchema[] = [...input.schema, ...op.declare.map((d) => ({ name: d.name, type: d.type }))];
+    const defaults = op.declare.map((d) => {
+      if (!d.default) return { k: 'lit', type: d.type, value: null } as BoundExpr;
+      const v = this.bindScalar(d.default, EMPTY_ROW, scope);
+      return this.convertTo(v, d.type, d.default.span, `scan: the default of '${d.name}'`);
+    });
+    const stepIndex = new Map<string, number>();
+    op.steps.forEach((s, i) => {
+      if (stepIndex.has(s.name)) throw this.error(s.nameSpan, `scan: the step name '${s.name}' is used twice`);
+      stepIndex.set(s.name, i + 1);
+    });
+    const row: RowContext = { schema: scanRowSchema(record, op.steps.length), aggregates: false };
+    const steps: ScanStepSpec[] = op.steps.map((s) => {
+      const condition = this.requireBool(this.bindScalar(rewriteStepRefs(s.condition, stepIndex), row, scope), s.condition.span, `scan step ${s.name}`);
+      const assignments = new Map<number, BoundExpr>();
+      for (const a of s.assignments) {
+        const i = record.findIndex((c) => c.name === a.name);
+        if (i < input.schema.length) throw this.error(a.nameSpan, `scan: '${a.name}' is not a declared column; only columns of the declare clause can be assigned`);
+        const v = this.bindScalar(rewriteStepRefs(a.expr, stepIndex), row, scope);
+        assignments.set(i, this.convertTo(v, record[i]!.type, a.expr.span, `scan: the value assigned to '${a.name}'`));
+      }
+      return { output: s.output, condition, assignments };
+    });
+    return scanPlan(input, { record, inputWidth: input.schema.length, defaults, steps, ...(op.matchId ? { matchId: op.matchId.name } : {}) }, this.partitions++);
+  }
+
+  /** A value as type `t`: unchanged, or converted with to<t>() between numeric types and from dynamic. */
+  private convertTo(v: BoundExpr, t: KqlType, span: Span, what: string): BoundExpr {
+    if (v.type === t) return v;
+    if (v.k === 'lit' && v.value === null) return { k: 'lit', type: t, value: null };
+    if ((isNumeric(v.type) && isNumeric(t)) || v.type === 'dynamic' || t === 'string' || t === 'dynamic') {
+      const fn = SCALAR_FUNCTIONS.get(t === 'real' ? 'toreal' : t === 'dynamic' ? 'todynamic' : `to${t}`);
+      if (fn) return this.call(fn, [v], span);
+    }
+    throw this.error(span, `${what} must be of type '${t}', got '${v.type}'`);
   }
 
   // ───────────── evaluate ─────────────

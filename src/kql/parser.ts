@@ -707,6 +707,8 @@ class Parser {
         op.span = this.span(start);
         return op;
       }
+      case 'scan':
+        return this.parseScanOp(start);
       case 'consume': {
         this.next();
         while (this.isWord('decodeblocks') && this.isOp('=', 1)) {
@@ -948,6 +950,62 @@ class Parser {
       default:
         throw this.error(t);
     }
+  }
+
+  /** scan-operator.md: `scan [with_match_id = Id] [declare (…)] with (step …; …)`. */
+  private parseScanOp(start: number): A.ScanOp {
+    this.expectWord('scan');
+    const op: A.ScanOp = { kind: 'scan', declare: [], steps: [], span: this.span(start) };
+    if (this.isWord('with_match_id')) {
+      this.next();
+      this.expectOp('=');
+      const c = this.parseColumnName();
+      op.matchId = { name: c.name, span: c.span };
+    }
+    if (this.acceptWord('declare')) {
+      this.expectOp('(');
+      do {
+        const c = this.parseColumnName();
+        this.expectOp(':');
+        const d: A.ScanDeclaration = { name: c.name, type: this.parseTypeWord(), span: c.span };
+        if (this.acceptOp('=')) d.default = this.parseExpr();
+        d.span = this.span(c.span.start);
+        op.declare.push(d);
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+    }
+    this.expectWord('with');
+    const open = this.expectOp('(');
+    this.enter(open);
+    while (!this.isOp(')')) {
+      const stepStart = this.expectWord('step').span.start;
+      const name = this.parseColumnName();
+      let output: A.ScanStep['output'] = 'all';
+      if (this.acceptWord('output')) {
+        this.expectOp('=');
+        const o = this.peek();
+        if (o.kind !== 'ident' || (o.text !== 'all' && o.text !== 'last' && o.text !== 'none')) throw this.error(o, "expected 'all', 'last' or 'none'");
+        this.next();
+        output = o.text;
+      }
+      this.expectOp(':');
+      const condition = this.parseExpr();
+      const assignments: A.ScanStep['assignments'] = [];
+      if (this.acceptOp('=>')) {
+        do {
+          const c = this.parseColumnName();
+          this.expectOp('=');
+          assignments.push({ name: c.name, nameSpan: c.span, expr: this.parseExpr() });
+        } while (this.acceptOp(','));
+      }
+      op.steps.push({ name: name.name, nameSpan: name.span, output, condition, assignments, span: this.span(stepStart) });
+      if (!this.acceptOp(';')) break;
+    }
+    this.expectOp(')');
+    this.leave();
+    if (op.steps.length === 0) throw this.src.syntaxError(open.span, 'scan: expected at least one step');
+    op.span = this.span(start);
+    return op;
   }
 
   /** True at the end of an operator: `|`, `;`, `)`, `}`, end of input. */
