@@ -4,6 +4,9 @@
  */
 import type { Case } from './cases.js';
 
+const TRAFFIC = 'dynamic([80, 139, 87, 110, 68, 54, 50, 51, 53, 133, 86, 141, 97, 156, 94, 149, 95, 140, 77, 61, 50, 54, 47, 133, 72, 152, 94, 148, 105, 162, 101, 160, 87, 63, 53, 55, 54, 151, 103, 189, 108, 183, 113, 175, 113, 178, 90, 71, 62, 62, 65, 165, 109, 181, 115, 182, 121, 178, 114, 170])';
+/** The docs' weekly-seasonality series (series-decompose-anomalies-function.md) without its rand() noise: six inserted outliers. */
+const WEEKLY = 'range t from 1 to 24*7*5 step 1 | extend y = iff((t/24)%7>=5, 10.0, 15.0) - (((t%24)/10)*((t%24)/10)) | extend y=iff(t==150 or t==200 or t==780, y-8.0, y) | extend y=iff(t==300 or t==400 or t==600, y+8.0, y) | summarize y=make_list(y, 10000)';
 const EVENTS_SE = 'datatable (Ts: timespan, Event: string) [0m, "A", 1m, "Start", 2m, "B", 3m, "D", 4m, "Stop", 6m, "C", 8m, "Start", 11m, "E", 12m, "Stop"]';
 
 export const PLUGIN_CASES: Case[] = [
@@ -29,4 +32,28 @@ export const PLUGIN_CASES: Case[] = [
   { q: 'range x from 1 to 3 step 1 | scan with (step a: x;)', err: { kind: 'SemanticError', msg: "must be of type bool" } },
   { q: 'range x from 1 to 3 step 1 | scan with ()', err: { kind: 'SyntaxError' } },
   { q: 'range x from 1 to 3 step 1 | scan declare (d:datetime) with (step a: true => d = "x";)', err: { kind: 'SemanticError', msg: "must be of type 'datetime'" } },
+
+  // ───────────── series-periods-detect-function.md / series-periods-validate-function.md ─────────────
+  // the documented periods; Kusto's score formula is unpublished (it reports 0.84 for 14, Vigil the lag autocorrelation 0.75)
+  { q: `print y=${TRAFFIC} | project x=range(1, array_length(y), 1), y | project series_periods_detect(y, 0.0, 50.0, 2) | project p = series_periods_detect_y_periods, s1 = series_periods_detect_y_scores[0] > 0.7, s2 = todouble(series_periods_detect_y_scores[1])`, cols: ['p:dynamic', 's1:bool', 's2:real'], rows: [['[14,0]', true, 0]] },
+  { q: `print y=${TRAFFIC} | project x=range(1, array_length(y), 1), y | project series_periods_validate(y, 14.0, 10.0) | project p = series_periods_validate_y_periods, s1 = series_periods_validate_y_scores[0] > 0.7, s2 = todouble(series_periods_validate_y_scores[1])`, cols: ['p:dynamic', 's1:bool', 's2:real'], rows: [['[14,10]', true, 0]] },
+  { q: 'print y = dynamic([1,2,3,4,1,2,3,4,1,2,3,4]) | extend (p, s) = series_periods_validate(y, 2.0, 100.0) | project p, s', cols: ['p:dynamic', 's:dynamic'], rows: [['[2,100]', '[0,0]']] },
+  // ───────────── series-decompose-function.md ─────────────
+  { q: 'print y=dynamic([1,2,3,2,1,2,3,2,1,2,3,2,1,2,3,2]) | extend series_decompose(y, 4) | project-away y', cols: ['series_decompose_y_baseline:dynamic', 'series_decompose_y_seasonal:dynamic', 'series_decompose_y_trend:dynamic', 'series_decompose_y_residual:dynamic'], rows: [['[1,2,3,2,1,2,3,2,1,2,3,2,1,2,3,2]', '[1,2,3,2,1,2,3,2,1,2,3,2,1,2,3,2]', '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]', '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]']] },
+  // autodetected period 4; the seasonal is the median of each phase, the avg trend the mean of the rest
+  { q: 'print y=dynamic([11,12,13,12,11,12,13,12,11,12,13,12,11,12,13,12]) | extend (b, s, t, r) = series_decompose(y) | project s, t', cols: ['s:dynamic', 't:dynamic'], rows: [['[11,12,13,12,11,12,13,12,11,12,13,12,11,12,13,12]', '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]']] },
+  { q: 'print y=dynamic([1,3,5,7,9]) | extend (b, s, t, r) = series_decompose(y, 0, "linefit") | project b, r', cols: ['b:dynamic', 'r:dynamic'], rows: [['[1,3,5,7,9]', '[0,0,0,0,0]']] },
+  { q: 'print y=dynamic([1,3,5,7,9]) | extend (b, s, t, r) = series_decompose(y, 0, "avg") | project t, r', cols: ['t:dynamic', 'r:dynamic'], rows: [['[5,5,5,5,5]', '[-4,-2,0,2,4]']] },
+  { q: 'print y=dynamic([1,3,5,7,9]) | extend (b, s, t, r) = series_decompose(y, 0, "bogus")', cols: ['y:dynamic', 'b:dynamic', 's:dynamic', 't:dynamic', 'r:dynamic'], rows: [['[1,3,5,7,9]', null, null, null, null]] },
+  // ───────────── series-decompose-anomalies-function.md: the docs' outliers are the anomalies ─────────────
+  { q: `${WEEKLY} | extend series_decompose_anomalies(y) | mv-expand with_itemindex=i f = series_decompose_anomalies_y_ad_flag to typeof(long) | where f != 0 | project t = i + 1, f`, cols: ['t:long', 'f:long'], rows: [[150, -1], [200, -1], [300, 1], [400, 1], [600, 1], [780, -1]] },
+  { q: `${WEEKLY} | extend series_decompose_anomalies(y, 2.5, -1, 'linefit') | mv-expand with_itemindex=i f = series_decompose_anomalies_y_ad_flag to typeof(long) | where f != 0 | project t = i + 1, f`, cols: ['t:long', 'f:long'], rows: [[150, -1], [200, -1], [300, 1], [400, 1], [600, 1], [780, -1]] },
+  // ───────────── series-decompose-forecast-function.md ─────────────
+  { q: 'print y=dynamic([1,2,3,4,5,6,7,8,null,null]) | project f = series_decompose_forecast(y, 2, 0, "linefit")', cols: ['f:dynamic'], rows: [['[1,2,3,4,5,6,7,8,9,10]']] },
+  { q: 'print y=dynamic([5,1,5,1,5,1,5,1,5,1,null,null]) | project f = series_decompose_forecast(y, 2, 2, "none")', cols: ['f:dynamic'], rows: [['[5,1,5,1,5,1,5,1,5,1,5,1]']] },
+  // ───────────── series-outliers-function.md: Tukey's fences ─────────────
+  { q: 'print o = series_outliers(dynamic([1,2,3,4,5,6,7,8,9,100,-50]))', cols: ['o:dynamic'], rows: [['[0,0,0,0,0,0,0,0,0,11.375,-6.375]']] },
+  { q: 'print o = series_outliers(dynamic([1,2,3,4,5,6,7,8,9,100,-50]), "tukey")', cols: ['o:dynamic'], rows: [['[-0.3,-0.1,0,0,0,0,0,0.1,0.3,18.5,-10.5]']] },
+  { q: 'print o = series_outliers(dynamic([1,2,null,4,-1,6,7,8,9,10]), "ctukey", -1)', cols: ['o:dynamic'], rows: [['[-0.09210526315789476,0,0,0,0,0,0,0,0,0.09210526315789463]']] },
+  { q: 'print o = series_outliers(dynamic([1,2,3]), "ctukey", 0, 1, 90)', cols: ['o:dynamic'], rows: [[null]] },
 ];

@@ -3,6 +3,7 @@
  * Every DuckDB instance that executes or checks compiled KQL registers the same set, once.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { DECOMPOSE_FUNCTIONS } from './decompose.js';
 import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { IPV6_FUNCTIONS } from './ipv6.js';
@@ -10,7 +11,7 @@ import { SERIES_FUNCTIONS } from './series.js';
 import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
-export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS];
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...DECOMPOSE_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
