@@ -10,7 +10,7 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
-import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
+import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
@@ -50,6 +50,8 @@ export interface BindOptions {
 
 export interface BoundQuery {
   plan: P.PlanNode;
+  /** Every result table, when the query has several (fork, facet); `plan` is the first. */
+  results?: { name: string; plan: P.PlanNode }[];
   tables: string[];
   render?: { visualization: string; [k: string]: unknown };
 }
@@ -147,6 +149,7 @@ class Binder {
   bindQuery(ast: A.QueryAst): BoundQuery {
     const scope = new Scope();
     let result: P.PlanNode | undefined;
+    let results: BoundQuery['results'];
     let resultSpan: Span | undefined;
     for (const st of ast.statements) {
       if (st.kind === 'set') {
@@ -161,13 +164,19 @@ class Binder {
         throw this.error(st.span, 'Queries with more than one tabular expression statement (multiple result sets) are not supported');
       }
       this.render = undefined;
-      result = this.bindTabular(st.expr, scope);
       resultSpan = st.span;
+      if (st.expr.kind === 'pipe' && (st.expr.op.kind === 'fork' || st.expr.op.kind === 'facet')) {
+        results = this.bindResultTables(this.bindTabular(st.expr.source, scope), st.expr.op, scope);
+        result = results[0]!.plan;
+        continue;
+      }
+      result = this.bindTabular(st.expr, scope);
     }
     if (result === undefined) {
       throw this.error(resultSpan ?? ast.span, 'The query has no tabular expression statement to produce a result');
     }
     const out: BoundQuery = { plan: result, tables: this.tables };
+    if (results) out.results = results;
     if (this.render) out.render = this.render;
     return out;
   }
@@ -413,7 +422,7 @@ class Binder {
   private bindSource(t: Exclude<A.TabularExpr, A.PipeNode>, scope: Scope): P.PlanNode {
     switch (t.kind) {
       case 'tableRef':
-        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE) {
+        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE || t.name === FORK_SOURCE) {
           const e = scope.lookup(t.name);
           if (e?.kind === 'tabular') return e.plan;
         }
@@ -687,6 +696,9 @@ class Binder {
         return this.bindEvaluate(input, op, scope);
       case 'scan':
         return this.bindScan(input, op, scope);
+      case 'fork':
+      case 'facet':
+        throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);
       case 'invoke': {
         const entry = scope.lookup(op.call.name);
         if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
@@ -1273,6 +1285,36 @@ class Binder {
       const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
       return `SELECT ${T.selectList(cols)} FROM ${from}`;
     }, false);
+  }
+
+  // ───────────── fork / facet ─────────────
+
+  /** The result tables of fork (one per leg) and facet (the `with` pipe, then one count per column). */
+  private bindResultTables(input: P.PlanNode, op: A.ForkOp | A.FacetOp, scope: Scope): { name: string; plan: P.PlanNode }[] {
+    const inner = new Scope(scope);
+    inner.define(FORK_SOURCE, { kind: 'tabular', plan: input });
+    if (op.kind === 'fork') {
+      return op.legs.map((leg) => {
+        const plan = this.bindTabular(leg.body, inner);
+        return { name: leg.name ?? plan.asName ?? 'GenericResult', plan };
+      });
+    }
+    const out: { name: string; plan: P.PlanNode }[] = [];
+    if (op.body) {
+      const plan = this.bindTabular(op.body, inner);
+      out.push({ name: plan.asName ?? 'GenericResult', plan });
+    }
+    for (const c of op.columns) {
+      if (!input.schema.some((x) => x.name === c.name)) throw this.error(c.span, `facet: unknown column '${c.name}'`);
+      const summarize: A.SummarizeOp = {
+        kind: 'summarize',
+        aggregates: [{ names: [{ name: `count_${c.name}`, span: c.span }], expr: { kind: 'call', name: 'count', nameSpan: c.span, args: [], span: c.span }, span: c.span }],
+        by: [{ expr: { kind: 'name', name: c.name, span: c.span }, span: c.span }],
+        span: c.span,
+      };
+      out.push({ name: c.name, plan: this.bindOperator(input, summarize, scope) });
+    }
+    return out;
   }
 
   // ───────────── scan ─────────────

@@ -41,6 +41,8 @@ const JOIN_KINDS: Record<string, A.JoinKind> = {
 export const MV_APPLY_SOURCE = '\u0000mv-apply';
 /** The implicit source of a partition subquery: the rows of one partition. */
 export const PARTITION_SOURCE = '\u0000partition';
+/** The input of a fork leg or of facet's `with` pipe. */
+export const FORK_SOURCE = '\u0000fork';
 /** Pseudo-function names the parser produces for search predicates. */
 export const SEARCH_TERM = '\u0000search';
 
@@ -709,6 +711,33 @@ class Parser {
       }
       case 'scan':
         return this.parseScanOp(start);
+      case 'fork': {
+        this.next();
+        const legs: A.ForkOp['legs'] = [];
+        while (this.isOp('(') || (this.peek().kind === 'ident' && this.isOp('=', 1) && this.isOp('(', 2))) {
+          const legStart = this.peek().span.start;
+          let name: string | undefined;
+          if (!this.isOp('(')) {
+            name = this.next().text;
+            this.expectOp('=');
+          }
+          const body = this.parseSubqueryOn(FORK_SOURCE);
+          legs.push({ ...(name !== undefined ? { name } : {}), body, span: this.span(legStart) });
+        }
+        if (legs.length === 0) throw this.error(this.peek(), "fork: expected a subquery '( … )'");
+        return { kind: 'fork', legs, span: this.span(start) };
+      }
+      case 'facet': {
+        this.next();
+        this.expectWord('by');
+        const columns: A.FacetOp['columns'] = [];
+        do columns.push(this.parseColumnName());
+        while (this.acceptOp(','));
+        const op: A.FacetOp = { kind: 'facet', columns, span: this.span(start) };
+        if (this.acceptWord('with')) op.body = this.parseSubqueryOn(FORK_SOURCE);
+        op.span = this.span(start);
+        return op;
+      }
       case 'consume': {
         this.next();
         while (this.isWord('decodeblocks') && this.isOp('=', 1)) {
