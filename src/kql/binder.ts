@@ -1452,6 +1452,17 @@ class Binder {
           return `SELECT ${T.selectList(cols)} FROM (${sql}) AS t${gb}`;
         }, false);
       }
+      case 'narrow': {
+        // narrow-plugin.md: one row per cell — the row's 0-based number, the column's name, the value as a string
+        if (op.args.length) throw this.error(op.pluginSpan, 'narrow(): takes no arguments');
+        const schema: ColumnSchema[] = [{ name: 'Row', type: 'long' }, { name: 'Column', type: 'string' }, { name: 'Value', type: 'string' }];
+        return P.generic('narrow', [input], schema, ([sql]) => {
+          const cells = input.schema.map((c, i) => `{'k': ${sqlString(c.name)}, 'v': ${toStringSql(`t.${T.C(i)}`, c.type)}}`);
+          const numbered = `SELECT row_number() OVER () - 1 AS nr_row, t.* FROM (${sql}) AS t`;
+          const exploded = `SELECT t.nr_row, unnest([${cells.join(', ')}]) AS nr_cell, unnest(range(${cells.length})) AS nr_col FROM (${numbered}) AS t`;
+          return `SELECT ${T.selectList(['x.nr_row', 'x.nr_cell.k', "coalesce(x.nr_cell.v, '')"])} FROM (${exploded}) AS x ORDER BY x.nr_row, x.nr_col`;
+        }, true);
+      }
       default:
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
     }

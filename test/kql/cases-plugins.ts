@@ -56,4 +56,10 @@ export const PLUGIN_CASES: Case[] = [
   { q: 'print o = series_outliers(dynamic([1,2,3,4,5,6,7,8,9,100,-50]), "tukey")', cols: ['o:dynamic'], rows: [['[-0.3,-0.1,0,0,0,0,0,0.1,0.3,18.5,-10.5]']] },
   { q: 'print o = series_outliers(dynamic([1,2,null,4,-1,6,7,8,9,10]), "ctukey", -1)', cols: ['o:dynamic'], rows: [['[-0.09210526315789476,0,0,0,0,0,0,0,0,0.09210526315789463]']] },
   { q: 'print o = series_outliers(dynamic([1,2,3]), "ctukey", 0, 1, 90)', cols: ['o:dynamic'], rows: [[null]] },
+
+  // ───────────── narrow-plugin.md: a row per cell (Row, Column, Value as a string) ─────────────
+  { q: 'Events | sort by TimeGenerated asc | take 2 | project Level, Count, DurationMs | evaluate narrow()', ordered: true, cols: ['Row:long', 'Column:string', 'Value:string'], rows: [[0, 'Level', 'Error'], [0, 'Count', '3'], [0, 'DurationMs', '120.5'], [1, 'Level', 'Warning'], [1, 'Count', '1'], [1, 'DurationMs', '50']] },
+  { q: 'print IsHealthy = true, MachinesTotal = 2, NotHealthyReason = "", Info = dynamic({"x":[1]}) | evaluate narrow()', ordered: true, cols: ['Row:long', 'Column:string', 'Value:string'], rows: [[0, 'IsHealthy', 'True'], [0, 'MachinesTotal', '2'], [0, 'NotHealthyReason', ''], [0, 'Info', '{"x":[1]}']] },
+  { q: 'Events | where Level == "Error" | project Count | evaluate narrow() | summarize n = count(), nulls = countif(Value == "")', cols: ['n:long', 'nulls:long'], rows: [[2, 1]] },
+  { q: 'print 1 | evaluate narrow(1)', err: { kind: 'SemanticError', msg: 'narrow(): takes no arguments' } },
 ];
