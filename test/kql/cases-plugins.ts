@@ -62,4 +62,15 @@ export const PLUGIN_CASES: Case[] = [
   { q: 'print IsHealthy = true, MachinesTotal = 2, NotHealthyReason = "", Info = dynamic({"x":[1]}) | evaluate narrow()', ordered: true, cols: ['Row:long', 'Column:string', 'Value:string'], rows: [[0, 'IsHealthy', 'True'], [0, 'MachinesTotal', '2'], [0, 'NotHealthyReason', ''], [0, 'Info', '{"x":[1]}']] },
   { q: 'Events | where Level == "Error" | project Count | evaluate narrow() | summarize n = count(), nulls = countif(Value == "")', cols: ['n:long', 'nulls:long'], rows: [[2, 1]] },
   { q: 'print 1 | evaluate narrow(1)', err: { kind: 'SemanticError', msg: 'narrow(): takes no arguments' } },
+
+  // ───────────── tdigest-aggregation-function.md / tdigest-merge / percentile-tdigest / merge-tdigest ─────────────
+  { q: 'let DT=datatable(V:real, W:long) [1.0, 1, 2.0, 2]; DT | summarize TD=tdigest(V, W) | project P50=percentile_tdigest(TD, 50, typeof(real))', cols: ['P50:real'], rows: [[2]] },
+  { q: 'let DT=datatable(V:real, W:long) [1.0, 1, 2.0, 2]; DT | summarize TD=tdigest(V, W) | project P50=percentile_tdigest(TD, 50), TD', cols: ['P50:dynamic', 'TD:dynamic'], rows: [['2.0', '[[3],[1,2],[1,2]]']] },
+  { q: 'Events | summarize tdigest(Count) by Level', cols: ['Level:string', 'tdigest_Count:dynamic'], rows: [['Warning', '[[7],[1],[1]]'], ['Information', '[[7],[2,7],[1,1]]'], ['Error', '[[7],[3],[1]]'], ['', '[[7],[0],[1]]']] },
+  { q: 'Events | summarize PreAgg = tdigest(Count) by Level | summarize tdigest_merge(PreAgg)', cols: ['merge_tdigests_PreAgg:dynamic'], rows: [['[[7],[0,1,2,3,7],[1,1,1,1,1]]']] },
+  { q: 'Events | summarize tdigestRes = tdigest(Count) by Level | project Level, p = percentile_tdigest(tdigestRes, 100)', cols: ['Level:string', 'p:dynamic'], rows: [['Warning', '1'], ['Information', '7'], ['Error', '3'], ['', '0']] },
+  { q: 'Events | summarize d = tdigest(TimeGenerated) by Level | summarize m = tdigest_merge(d) | project p100 = percentile_tdigest(m, 100, typeof(datetime)), p0 = percentile_tdigest(m, 0)', cols: ['p100:datetime', 'p0:dynamic'], rows: [['2024-01-02T10:00:00.0000000Z', '"2024-01-01T10:00:00.0000000Z"']] },
+  { q: 'Events | summarize a = tdigest(Count), b = tdigest(DurationMs) | project m = merge_tdigest(a, a), p = percentile_tdigest(merge_tdigest(a, a), 50, typeof(long)), mixed = merge_tdigest(a, b)', cols: ['m:dynamic', 'p:long', 'mixed:dynamic'], rows: [['[[7],[0,1,2,3,7],[2,2,2,2,2]]', 2, null]] },
+  { q: 'Events | summarize tdigest(Level)', err: { kind: 'SemanticError', msg: 'tdigest(): expects a numeric, datetime or timespan value' } },
+  { q: 'print percentile_tdigest(1, 50)', err: { kind: 'SemanticError', msg: 'must be a tdigest() value' } },
 ];

@@ -8,10 +8,11 @@ import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { IPV6_FUNCTIONS } from './ipv6.js';
 import { SERIES_FUNCTIONS } from './series.js';
+import { TDIGEST_FUNCTIONS } from './tdigest.js';
 import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
-export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...DECOMPOSE_FUNCTIONS];
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
