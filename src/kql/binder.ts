@@ -1283,8 +1283,10 @@ class Binder {
       }
       const last = levels.length - 1;
       const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
-      return `SELECT ${T.selectList(cols)} FROM ${from}`;
-    }, false);
+      // Kusto's output order: by the first level's aggregate, then the next level's (each in its level's order)
+      const order = levels.map((l, j) => `${2 * j + 2} ${l.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
+      return `SELECT ${T.selectList(cols)} FROM ${from} ORDER BY ${order}`;
+    }, true);
   }
 
   // ───────────── fork / facet ─────────────
@@ -1339,14 +1341,20 @@ class Binder {
       stepIndex.set(s.name, i + 1);
     });
     const row: RowContext = { schema: scanRowSchema(record, op.steps.length), aggregates: false };
+    // the steps run inside DuckDB's list_reduce lambda, which holds neither subqueries nor window functions
+    const rowwiseOnly = (e: BoundExpr, span: Span): BoundExpr => {
+      const bad = (x: BoundExpr): boolean => (x.k === 'call' ? T.SUBQUERY_FUNCTIONS.has(x.fn) || T.WINDOW_FUNCTIONS.has(x.fn) || x.args.some(bad) : x.k === 'path' ? bad(x.target) || x.steps.some((st) => typeof st === 'object' && bad(st)) : x.k === 'agg');
+      if (bad(e)) throw this.error(span, 'scan: step conditions and assignments cannot use subqueries (toscalar, in (T)) or window functions; compute them with extend before the scan');
+      return e;
+    };
     const steps: ScanStepSpec[] = op.steps.map((s) => {
-      const condition = this.requireBool(this.bindScalar(rewriteStepRefs(s.condition, stepIndex), row, scope), s.condition.span, `scan step ${s.name}`);
+      const condition = rowwiseOnly(this.requireBool(this.bindScalar(rewriteStepRefs(s.condition, stepIndex), row, scope), s.condition.span, `scan step ${s.name}`), s.condition.span);
       const assignments = new Map<number, BoundExpr>();
       for (const a of s.assignments) {
         const i = record.findIndex((c) => c.name === a.name);
         if (i < input.schema.length) throw this.error(a.nameSpan, `scan: '${a.name}' is not a declared column; only columns of the declare clause can be assigned`);
         const v = this.bindScalar(rewriteStepRefs(a.expr, stepIndex), row, scope);
-        assignments.set(i, this.convertTo(v, record[i]!.type, a.expr.span, `scan: the value assigned to '${a.name}'`));
+        assignments.set(i, rowwiseOnly(this.convertTo(v, record[i]!.type, a.expr.span, `scan: the value assigned to '${a.name}'`), a.expr.span));
       }
       return { output: s.output, condition, assignments };
     });

@@ -31,6 +31,8 @@ export const PLUGIN_CASES: Case[] = [
   { q: 'range x from 1 to 3 step 1 | scan with (step a: true; step a: false;)', err: { kind: 'SemanticError', msg: "the step name 'a' is used twice" } },
   { q: 'range x from 1 to 3 step 1 | scan with (step a: x;)', err: { kind: 'SemanticError', msg: "must be of type bool" } },
   { q: 'range x from 1 to 3 step 1 | scan with ()', err: { kind: 'SyntaxError' } },
+  { q: 'range x from 1 to 3 step 1 | scan with (step a: x in (range y from 1 to 2 step 1);)', err: { kind: 'SemanticError', msg: 'cannot use subqueries' } },
+  { q: 'range x from 1 to 3 step 1 | scan declare (n:long) with (step a: true => n = toscalar(range y from 1 to 2 step 1 | count);)', err: { kind: 'SemanticError', msg: 'cannot use subqueries' } },
   { q: 'range x from 1 to 3 step 1 | scan declare (d:datetime) with (step a: true => d = "x";)', err: { kind: 'SemanticError', msg: "must be of type 'datetime'" } },
 
   // ───────────── series-periods-detect-function.md / series-periods-validate-function.md ─────────────
@@ -73,4 +75,8 @@ export const PLUGIN_CASES: Case[] = [
   { q: 'Events | summarize a = tdigest(Count), b = tdigest(DurationMs) | project m = merge_tdigest(a, a), p = percentile_tdigest(merge_tdigest(a, a), 50, typeof(long)), mixed = merge_tdigest(a, b)', cols: ['m:dynamic', 'p:long', 'mixed:dynamic'], rows: [['[[7],[0,1,2,3,7],[2,2,2,2,2]]', 2, null]] },
   { q: 'Events | summarize tdigest(Level)', err: { kind: 'SemanticError', msg: 'tdigest(): expects a numeric, datetime or timespan value' } },
   { q: 'print percentile_tdigest(1, 50)', err: { kind: 'SemanticError', msg: 'must be a tdigest() value' } },
+
+  // ───────────── top-nested-operator.md: rows ordered level by level by each level's aggregate ─────────────
+  { q: 'datatable(State:string, EventType:string, Damage:long)["OK","Flood",3,"CA","Wind",10,"TX","Rain",50,"CA","Flow",5,"OK","Ice",80,"CA","Hail",1,"OK","Storm",8,"CA","Wildfire",100] | top-nested 2 of State by sum(Damage), top-nested 3 of EventType by sum(Damage)', ordered: true, cols: ['State:string', 'aggregated_State:long', 'EventType:string', 'aggregated_EventType:long'], rows: [['CA', 116, 'Wildfire', 100], ['CA', 116, 'Wind', 10], ['CA', 116, 'Flow', 5], ['OK', 91, 'Ice', 80], ['OK', 91, 'Storm', 8], ['OK', 91, 'Flood', 3]] },
+  { q: 'datatable(State:string, EventType:string, Damage:long)["OK","Flood",3,"CA","Wind",10,"TX","Rain",50,"CA","Flow",5,"OK","Ice",80,"CA","Hail",1,"OK","Storm",8,"CA","Wildfire",100] | top-nested 2 of State by sum(Damage) asc, top-nested 1 of EventType by sum(Damage) | serialize n = row_number()', ordered: true, cols: ['State:string', 'aggregated_State:long', 'EventType:string', 'aggregated_EventType:long', 'n:long'], rows: [['TX', 50, 'Rain', 50, 1], ['OK', 91, 'Ice', 80, 2]] },
 ];
