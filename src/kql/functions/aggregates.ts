@@ -412,6 +412,39 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
       return `(CASE ${code} WHEN 5 THEN to_json(${toStringSql(asDatetime, 'datetime')}) WHEN 6 THEN to_json(${toStringSql(`CAST(${v} AS BIGINT)`, 'timespan')}) WHEN 7 THEN to_json(CAST(${v} AS BIGINT)) ELSE to_json(${v}) END)`;
     },
   },
+  ...['percentiles_array_tdigest', 'percentile_array_tdigest'].map((name): ScalarFunction => ({
+    name,
+    minArgs: 2,
+    maxArgs: 64,
+    typeLiteralArg: 2,
+    bind(args) {
+      if (args[0]!.type !== 'dynamic') fail(`${name}(): the first argument must be a tdigest() value`, 0);
+      args.slice(1).forEach((x, i) => {
+        if (i === 1 && x.literal?.typeOf) return;
+        if (!isNumeric(x.type) && !(i === 0 && x.type === 'dynamic')) fail(`${name}(): the percentiles must be numbers or one dynamic array`, i + 1);
+      });
+      return 'dynamic';
+    },
+    emit(a) {
+      const ps = a.slice(1).filter((x) => !x.literal?.typeOf);
+      const list = ps.length === 1 && ps[0]!.type === 'dynamic' ? `CAST(${ps[0]!.sql} AS VARCHAR)` : `CAST(to_json([${ps.map((x) => `CAST(${as(x, 'real')} AS DOUBLE)`).join(', ')}]) AS VARCHAR)`;
+      return `CAST(kql_tdigest_percentiles(CAST(${a[0]!.sql} AS VARCHAR), ${list}) AS JSON)`;
+    },
+  })),
+  ...(['rank', 'percentrank'] as const).map((kind): ScalarFunction => ({
+    name: `${kind}_tdigest`,
+    minArgs: 2,
+    maxArgs: 2,
+    bind(args) {
+      if (args[0]!.type !== 'dynamic') fail(`${kind}_tdigest(): the first argument must be a tdigest() value`, 0);
+      if (TDIGEST_TYPE[args[1]!.type] === undefined) fail(`${kind}_tdigest(): the value must be a number, datetime or timespan`, 1);
+      return kind === 'rank' ? 'long' : 'real';
+    },
+    emit(a) {
+      const v = `kql_tdigest_${kind}(CAST(${a[0]!.sql} AS VARCHAR), ${digestValue(a[1]!)})`;
+      return kind === 'rank' ? `CAST(${v} AS BIGINT)` : v;
+    },
+  })),
   {
     name: 'merge_tdigest',
     minArgs: 1,

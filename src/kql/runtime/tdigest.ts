@@ -65,6 +65,31 @@ export function digestPercentile(d: Digest, p: number): number | null {
   return d[1][d[1].length - 1] ?? null;
 }
 
+/** The number of values at or below `v` (the sum of the weights of the centroids ≤ v). */
+export function digestRank(d: Digest, v: number): number {
+  let rank = 0;
+  for (let i = 0; i < d[1].length; i++) if (d[1][i]! <= v) rank += d[2][i]!;
+  return rank;
+}
+
+/** A centroid value as Kusto shows it in a dynamic array: datetimes and timespans as text. */
+function shown(type: number, v: number): number | string {
+  if (type === 5) {
+    const us = Math.trunc(v);
+    const ms = Math.floor(us / 1000);
+    const iso = new Date(ms).toISOString(); // …:ss.mmmZ
+    return `${iso.slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}0Z`;
+  }
+  if (type === 6) {
+    const ticks = Math.trunc(v), neg = ticks < 0, t = Math.abs(ticks);
+    const days = Math.floor(t / 864e9), rest = t - days * 864e9;
+    const h = Math.floor(rest / 36e9), m = Math.floor((rest % 36e9) / 6e8), sec = Math.floor((rest % 6e8) / 1e7), frac = rest % 1e7;
+    const pad = (x: number) => String(x).padStart(2, '0');
+    return `${neg ? '-' : ''}${days ? `${days}.` : ''}${pad(h)}:${pad(m)}:${pad(sec)}${frac ? `.${String(frac).padStart(7, '0')}` : ''}`;
+  }
+  return v;
+}
+
 export const TDIGEST_FUNCTIONS = [
   /** pairs: JSON [{v, w}, …] of one group */
   runtimeFunction('kql_tdigest', [VARCHAR, INTEGER], VARCHAR, (pairs: string, type: number) => {
@@ -82,6 +107,24 @@ export const TDIGEST_FUNCTIONS = [
   runtimeFunction('kql_tdigest_percentile', [VARCHAR, DOUBLE], DOUBLE, (digest: string, p: number) => {
     const d = parse(digest);
     return d ? digestPercentile(d, p) : null;
+  }),
+  runtimeFunction('kql_tdigest_percentiles', [VARCHAR, VARCHAR], VARCHAR, (digest: string, ps: string) => {
+    const d = parse(digest);
+    const list = JSON.parse(ps) as unknown;
+    if (!d || !Array.isArray(list)) return null;
+    return JSON.stringify(list.map((p) => {
+      const v = typeof p === 'number' ? digestPercentile(d, p) : null;
+      return v === null ? null : shown(d[0][0], v);
+    }));
+  }),
+  runtimeFunction('kql_tdigest_rank', [VARCHAR, DOUBLE], DOUBLE, (digest: string, v: number) => {
+    const d = parse(digest);
+    return d ? digestRank(d, v) : null;
+  }),
+  runtimeFunction('kql_tdigest_percentrank', [VARCHAR, DOUBLE], DOUBLE, (digest: string, v: number) => {
+    const d = parse(digest);
+    const total = d ? d[2].reduce((a, w) => a + w, 0) : 0;
+    return d && total > 0 ? (digestRank(d, v) * 100) / total : null;
   }),
   runtimeFunction('kql_tdigest_type', [VARCHAR], INTEGER, (digest: string) => parse(digest)?.[0][0] ?? null),
 ];
