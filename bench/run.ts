@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -67,10 +67,20 @@ writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 
 const lines: string[] = ['', `Vigil benchmarks — ${report.date.slice(0, 10)}, ${report.machine.cpus} cores, Node ${report.machine.node}`];
 for (const s of results) {
   if (s.suite === 'ingest') {
-    const r = s as unknown as { rows: number; concurrency: number; vigil: { rowsPerSecond: number }; duckdb: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };
+    const r = s as unknown as {
+      rows: number; concurrency: number; vigil: { rowsPerSecond: number }; duckdb: { rowsPerSecond: number }; ratio: number; check: { ok: boolean };
+      cpu: { vigilServerMsPer1000Rows: number; duckdbMsPer1000Rows: number; ratio: number } | null;
+    };
     lines.push(
       `ingest  ${r.rows.toLocaleString('en')} rows, 1,000-row upload() calls, ${r.concurrency} in flight`,
       `  Vigil ${r.vigil.rowsPerSecond.toLocaleString('en')} rows/s | DuckDB appender ${r.duckdb.rowsPerSecond.toLocaleString('en')} rows/s | Vigil/DuckDB ${r.ratio}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
+      ...(r.cpu ? [`  CPU per 1,000 rows: Vigil server ${r.cpu.vigilServerMsPer1000Rows} ms | DuckDB appender ${r.cpu.duckdbMsPer1000Rows} ms | DuckDB/Vigil ${r.cpu.ratio}`] : []),
+    );
+  } else if (s.suite === 'tier-append') {
+    const r = s as unknown as { rows: number; cpuMsPer1000Rows: Record<string, number>; compressedOverPlain: number; appenderOverChunk: number; check: { ok: boolean } };
+    lines.push(
+      `tier-append  ${r.rows.toLocaleString('en')} rows, CPU per 1,000 rows: ${Object.entries(r.cpuMsPer1000Rows).map(([k, v]) => `${k} ${v} ms`).join(' | ')}`,
+      `  compressed/plain ${r.compressedOverPlain} | appender/chunk ${r.appenderOverChunk}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
     );
   } else if (s.suite === 'ingest-transform') {
     const r = s as unknown as { rows: number; transformation: string; source: { rowsPerSecond: number }; transformed: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };

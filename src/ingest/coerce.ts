@@ -95,6 +95,20 @@ function describe(v: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/**
+ * The JSON text of a parsed value: `JSON.stringify` (native, several times faster) unless the value
+ * holds a bigint (an integer beyond ±(2^53−1), which it refuses), then the exact writer.
+ */
+function jsonText(v: unknown): string {
+  try {
+    const text = JSON.stringify(v);
+    if (text !== undefined) return text;
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+  return stringifyExactJson(v);
+}
+
 /** Converts one JSON value of a stream column; `null`/absent stays null. Throws CoercionError. */
 export type Coercer = (v: unknown) => StoredValue;
 
@@ -103,8 +117,8 @@ export type Coercer = (v: unknown) => StoredValue;
  * compiles a stream's columns into an array of these) instead of once per value.
  */
 export const COERCERS: Readonly<Record<StreamColumn['type'], Coercer>> = {
-  string: (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : typeof v === 'object' ? stringifyExactJson(v) : String(v)),
-  dynamic: (v) => (v === null || v === undefined ? null : stringifyExactJson(v)),
+  string: (v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : typeof v === 'object' ? jsonText(v) : String(v)),
+  dynamic: (v) => (v === null || v === undefined ? null : jsonText(v)),
   boolean: (v) => {
     if (v === null || v === undefined) return null;
     if (typeof v === 'boolean') return v;

@@ -1,24 +1,60 @@
 import { randomUUID } from 'node:crypto';
-import type { ColumnSchema } from '../kql/index.js';
+import type { ColumnSchema, KqlType } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import type { DataCollectionRuleRecord, WorkspaceRecord } from '../metadata/records.js';
+import type { DataCollectionRuleRecord, StreamColumn, WorkspaceRecord } from '../metadata/records.js';
 import { tableSchema } from '../metadata/standard-columns.js';
 import { ApiError } from '../errors/api-error.js';
+import { ColumnBatch } from '../store/column-batch.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
-import { CoercionError, coerceValue } from './coerce.js';
+import { COERCERS, CoercionError, type Coercer } from './coerce.js';
 import { billedSize, toTableType } from './table-values.js';
 import { streamInput, VIGIL_FILLED } from './transform/compile-transform.js';
 import { IngestionTransforms } from './transform/ingestion-transforms.js';
 import { streamColumns } from './streams.js';
 
-/** One row as the table mapping reads it: values in the order of the mapping's input columns. */
-interface InputRow {
-  values: StoredValue[];
-  resourceId: string | null;
-  /** Approximate size of the record as sent (Azure's `_BilledSize`): names, values and JSON punctuation. */
-  billedSize: number;
+/**
+ * A request's rows as the table mapping reads them, held by columns: `batch.values[c]` holds column
+ * `columns[c]` for every row; `resourceIds[i]` and `billedSizes[i]` are row i's `_ResourceId`
+ * (lower case, or null) and Azure's `_BilledSize` (names, values and JSON punctuation as sent).
+ */
+interface InputBatch {
+  columns: readonly ColumnSchema[];
+  batch: ColumnBatch;
+  resourceIds: (string | null)[];
+  billedSizes: number[];
 }
+
+/** A stream declaration compiled once: its coercers, its `source` columns and the fixed part of the billed size. */
+interface CompiledStream {
+  names: string[];
+  types: StreamColumn['type'][];
+  coercers: Coercer[];
+  input: ColumnSchema[];
+  resourceIdIndex: number;
+  /** `{}` and, per column, its name, quotes and colon (the values' sizes are added per row). */
+  billedBase: number;
+}
+
+const compiledStreams = new WeakMap<readonly StreamColumn[], CompiledStream>();
+
+function compileStream(declared: readonly StreamColumn[]): CompiledStream {
+  let c = compiledStreams.get(declared);
+  if (!c) {
+    c = {
+      names: declared.map((d) => d.name),
+      types: declared.map((d) => d.type),
+      coercers: declared.map((d) => COERCERS[d.type]),
+      input: streamInput(declared),
+      resourceIdIndex: declared.findIndex((d) => d.name === '_ResourceId'),
+      billedBase: 2 + declared.reduce((n, d) => n + d.name.length + 4, 0),
+    };
+    compiledStreams.set(declared, c);
+  }
+  return c;
+}
+
+const lowerResourceId = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.toLowerCase() : null);
 
 interface FlowPlan {
   flowIndex: number;
@@ -68,98 +104,121 @@ export class IngestService {
 
   /** `options.resourceId`: the agent's resource (admission.ts), given to every row as `_ResourceId`. */
   async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
-    const declared = streamColumns(rule, stream)!;
+    const compiled = compileStream(streamColumns(rule, stream)!);
     const receivedMicros = BigInt(Date.now()) * 1000n;
-    const ridIndex = declared.findIndex((c) => c.name === '_ResourceId');
-    // 1. Validate and coerce every row against the stream declaration (values by declared position).
-    const coerced: InputRow[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-        throw new ApiError(400, 'InvalidJson', `Row ${i}: each log entry must be a JSON object, not ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}.`);
-      }
-      const obj = row as Record<string, unknown>;
-      const values: StoredValue[] = new Array(declared.length);
-      let billed = 2;
-      for (let c = 0; c < declared.length; c++) {
-        const col = declared[c]!;
-        let v: StoredValue;
-        try {
-          v = coerceValue(obj[col.name], col.type);
-        } catch (err) {
-          if (!(err instanceof CoercionError)) throw err;
-          throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${col.name}': ${err.message}; the stream declares it as '${col.type}'. Nothing from this request was stored.`, {
-            target: `[${i}].${col.name}`,
-          });
-        }
-        values[c] = v;
-        billed += col.name.length + 4 + (typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8);
-      }
-      // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-      const rid = options.resourceId ?? (ridIndex >= 0 ? values[ridIndex] : obj['_ResourceId']);
-      coerced[i] = { values, resourceId: typeof rid === 'string' && rid.length > 0 ? rid.toLowerCase() : null, billedSize: billed };
-    }
+    // 1. Validate and coerce every row against the stream declaration, into one array per declared column.
+    const coerced = coerceRows(compiled, rows, options.resourceId);
     // 2. Transform and shape for each destination table.
-    const input = streamInput(declared);
-    const batches: { plan: FlowPlan; rows: StoredValue[][] }[] = [];
+    const batches: { plan: FlowPlan; batch: ColumnBatch }[] = [];
     for (const plan of this.plan(rule, stream)) {
-      let inputColumns = input;
-      let inputRows = coerced;
+      let input = coerced;
       if (plan.transformed) {
-        const out = await this.transforms.applyFlow(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, coerced.map((r) => r.values));
-        inputColumns = out.columns;
+        const out = await this.transforms.applyFlow(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, coerced.batch.toRows());
         // After a transformation, `_ResourceId` and the billed size are those of the record it produced (as in Azure).
         const rid = out.columns.findIndex((c) => c.name.toLowerCase() === '_resourceid');
         const names = out.columns.map((c) => c.name);
-        inputRows = out.rows.map((values) => {
-          const r = rid >= 0 ? values[rid] : null;
-          return { values, resourceId: typeof r === 'string' && r.length > 0 ? r.toLowerCase() : null, billedSize: billedSize(names, values) };
-        });
-      } else {
-        this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, coerced.length, coerced.length);
+        input = {
+          columns: out.columns,
+          batch: ColumnBatch.fromRows(out.rows, out.columns.length),
+          resourceIds: out.rows.map((values) => (rid >= 0 ? lowerResourceId(values[rid]) : null)),
+          billedSizes: out.rows.map((values) => billedSize(names, values)),
+        };
       }
-      let shaped = shapeForTable(plan, inputColumns, inputRows, receivedMicros);
+      let shaped = shapeForTable(plan, input, receivedMicros);
       // Data without a transformation of its own gets the workspace transformation of its table, if any.
-      if (!plan.transformed) shaped = await this.transforms.applyWorkspaceTransform(plan.workspace, plan.table, plan.columns, shaped);
-      batches.push({ plan, rows: shaped });
+      if (!plan.transformed && this.transforms.hasWorkspaceTransform(plan.workspace, plan.table)) {
+        const out = await this.transforms.applyWorkspaceTransform(plan.workspace, plan.table, plan.columns, shaped.toRows());
+        shaped = ColumnBatch.fromRows(out, plan.columns.length);
+      }
+      batches.push({ plan, batch: shaped });
     }
     // 3. Store (a batch a transformation dropped entirely stores nothing and still succeeds).
-    for (const { plan, rows: out } of batches) {
-      if (out.length > 0) await this.store.append(plan.workspace.customerId, plan.table, plan.columns, out);
+    for (const { plan, batch } of batches) {
+      if (batch.rowCount > 0) await this.store.append(plan.workspace.customerId, plan.table, plan.columns, batch);
+    }
+    // A flow without a transformation counts its rows once they are stored (a refused request — a
+    // revoked customer-managed key, a full disk — ingested nothing). Transformations count in applyFlow.
+    for (const { plan } of batches) {
+      if (!plan.transformed) this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length);
     }
     return rows.length;
   }
 }
 
-/** Rows (values in `inputColumns` order) as rows of the plan's table, standard columns filled. */
-function shapeForTable(plan: FlowPlan, inputColumns: readonly ColumnSchema[], rows: InputRow[], receivedMicros: bigint): StoredValue[][] {
-  const getters = plan.columns.map((c): ((r: InputRow, i: number) => StoredValue) => {
-    const at = VIGIL_FILLED.has(c.name.toLowerCase()) ? -1 : findColumn(inputColumns, c.name);
+/** The rows of a request coerced to their declared types (400 InvalidArgument naming the first bad value). */
+function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: string | undefined): InputBatch {
+  const n = rows.length;
+  const width = stream.names.length;
+  const values: StoredValue[][] = [];
+  for (let c = 0; c < width; c++) values.push(new Array<StoredValue>(n));
+  const resourceIds: (string | null)[] = new Array(n);
+  const billedSizes: number[] = new Array(n);
+  const { names, coercers } = stream;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new ApiError(400, 'InvalidJson', `Row ${i}: each log entry must be a JSON object, not ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}.`);
+    }
+    const obj = row as Record<string, unknown>;
+    let billed = stream.billedBase;
+    for (let c = 0; c < width; c++) {
+      let v: StoredValue;
+      try {
+        v = coercers[c]!(obj[names[c]!]);
+      } catch (err) {
+        if (!(err instanceof CoercionError)) throw err;
+        throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${names[c]}': ${err.message}; the stream declares it as '${stream.types[c]}'. Nothing from this request was stored.`, {
+          target: `[${i}].${names[c]}`,
+        });
+      }
+      values[c]![i] = v;
+      billed += typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8;
+    }
+    billedSizes[i] = billed;
+    // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
+    resourceIds[i] = lowerResourceId(agentResourceId ?? (stream.resourceIdIndex >= 0 ? values[stream.resourceIdIndex]![i] : obj['_ResourceId']));
+  }
+  return { columns: stream.input, batch: new ColumnBatch(n, values), resourceIds, billedSizes };
+}
+
+/** Would toTableType(v, from, to) return every value unchanged? Then a column is stored as it came. */
+const keepsValues = (from: KqlType, to: KqlType) => to !== 'real' && to !== 'long' && to !== 'guid' && !(to === 'dynamic' && from === 'string');
+
+/** The input's rows as a batch of the plan's table (its columns, in order), standard columns filled. */
+function shapeForTable(plan: FlowPlan, input: InputBatch, receivedMicros: bigint): ColumnBatch {
+  const n = input.batch.rowCount;
+  const filled = <T extends StoredValue>(v: T): T[] => new Array<T>(n).fill(v);
+  const out = plan.columns.map((c): StoredValue[] => {
+    const at = VIGIL_FILLED.has(c.name.toLowerCase()) ? -1 : findColumn(input.columns, c.name);
     if (at >= 0) {
-      const from = inputColumns[at]!;
+      const from = input.columns[at]!;
+      const src = input.batch.values[at]!;
       const isTime = c.name.toLowerCase() === 'timegenerated';
-      return (r, i) => {
+      if (keepsValues(from.type, c.type) && !(isTime && src.includes(null))) return src;
+      const col = new Array<StoredValue>(n);
+      for (let i = 0; i < n; i++) {
         try {
-          const v = toTableType(r.values[at] ?? null, from.type, c.type);
-          return isTime && v === null ? receivedMicros : v;
+          const v = toTableType(src[i] ?? null, from.type, c.type);
+          col[i] = isTime && v === null ? receivedMicros : v;
         } catch (err) {
           if (!(err instanceof CoercionError)) throw err;
           throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${from.name}': ${err.message} for the '${c.type}' column of table '${plan.table}'. Nothing from this request was stored.`);
         }
-      };
+      }
+      return col;
     }
     switch (c.name) {
-      case 'TenantId': return () => plan.workspace.customerId;
-      case 'TimeGenerated': return () => receivedMicros;
-      case 'Type': return () => plan.table;
-      case '_ResourceId': return (r) => r.resourceId;
-      case '_ItemId': return () => randomUUID();
-      case '_TimeReceived': return () => receivedMicros;
-      case '_BilledSize': return (r) => r.billedSize;
-      default: return () => null;
+      case 'TenantId': return filled(plan.workspace.customerId);
+      case 'TimeGenerated': return filled(receivedMicros);
+      case 'Type': return filled(plan.table);
+      case '_ResourceId': return input.resourceIds;
+      case '_ItemId': return Array.from({ length: n }, () => randomUUID());
+      case '_TimeReceived': return filled(receivedMicros);
+      case '_BilledSize': return input.billedSizes;
+      default: return filled(null);
     }
   });
-  return rows.map((r, i) => getters.map((g) => g(r, i)));
+  return new ColumnBatch(n, out);
 }
 
 function findColumn(columns: readonly ColumnSchema[], name: string): number {

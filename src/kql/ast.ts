@@ -174,6 +174,8 @@ export interface ParseKvOp {
 }
 export interface MakeSeriesOp {
   kind: 'make-series'; aggregates: { item: NamedExpr; default?: Expr }[]; on: Expr; onName?: string;
+  /** kind=nonempty: without group keys, an empty input still gives one row of defaults (make-series-operator.md) */
+  nonEmpty?: boolean;
   from?: Expr; to?: Expr; step: Expr; inRange?: boolean; by: NamedExpr[]; span: Span;
 }
 export interface SearchOp {

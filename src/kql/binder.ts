@@ -1227,7 +1227,9 @@ class Binder {
       const keyCols = keys.map((k, i) => `${ex(k.expr)} AS ${sqlIdentK(i)}`);
       const aggCols = aggs.map((a, i) => `${ex(a.expr)} AS ${sqlIdentA(i)}`);
       const agg = `SELECT ${[...keyCols, `${idx} AS ms_i`, ...aggCols].join(', ')} FROM ms_src AS t, ms_b WHERE ${num(ax)} >= ms_b.lo AND ${num(ax)} < ms_b.hi GROUP BY ${[...keys.map((_, i) => i + 1), keys.length + 1].join(', ')}`;
-      const grp = keys.length ? `SELECT DISTINCT ${keys.map((_, i) => sqlIdentK(i)).join(', ')} FROM ms_agg` : 'SELECT 1 AS ms_one';
+      // no group keys: one series, or none for an empty input unless kind=nonempty (make-series-operator.md)
+      const grp = keys.length ? `SELECT DISTINCT ${keys.map((_, i) => sqlIdentK(i)).join(', ')} FROM ms_agg`
+        : op.nonEmpty ? 'SELECT 1 AS ms_one' : 'SELECT 1 AS ms_one WHERE EXISTS (SELECT 1 FROM ms_src)';
       const axisVal = axisType === 'datetime'
         ? `CAST(to_json(strftime(make_timestamp(CAST((ms_b.lo + ms_bins.ms_i * ${stepN}) // 10 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') || '0Z') AS JSON)`
         : axisType === 'timespan'
@@ -1813,7 +1815,11 @@ class Binder {
       name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
       // the carried columns go into the struct as stored; string fields are coalesced when extracted
       rawStringArgsFrom: 1,
-      emit: (args) => `${isMax ? 'arg_max' : 'arg_min'}(struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')}), ${args[0]!.sql})`,
+      // a group whose keys are all null still gives one of its rows (arg-max-aggregation-function.md, "null handling")
+      emit: (args) => {
+        const row = `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`;
+        return `coalesce(${isMax ? 'arg_max' : 'arg_min'}(${row}, ${args[0]!.sql}), first(${row}))`;
+      },
       pickRow: (args) => ({ key: args[0]!.sql, row: `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`, descending: isMax }),
     };
     const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: [key, ...fields.map((f) => f.expr)], type: 'dynamic' };

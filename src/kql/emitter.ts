@@ -185,7 +185,8 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
         const pick = only.fn.pickRow(aggregateArgs(only, input.raw, ctx));
         const keyed = `SELECT t.*, ${[...plan.keys.map((e, i) => `${emitExpr(e, ref, ctx)} AS ${k(i)}`), `${pick.key} AS ${o}`].join(', ')} FROM (${input.sql}) AS t`;
         const keys = plan.keys.map((_, i) => `t.${k(i)}`);
-        const value = `(CASE WHEN t.${o} IS NULL THEN NULL ELSE ${pick.row} END)`;
+        // a group whose keys are all null still gives one of its rows (arg-max-aggregation-function.md, "null handling")
+        const value = pick.row;
         const window = `row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY t.${o} ${pick.descending ? 'DESC' : 'ASC'} NULLS LAST)`;
         return { sql: `SELECT ${selectList([...keys, value])} FROM (${keyed}) AS t QUALIFY ${window} = 1`, raw: notRaw(plan) };
       }

@@ -851,12 +851,14 @@ class Parser {
       }
       case 'make-series': {
         this.next();
+        let nonEmpty = false;
         while ((this.isWord('kind') && this.isOp('=', 1)) || this.skipOneHint()) {
           if (this.isWord('kind')) {
             this.next();
             this.next();
             const k = this.next();
             if (k.text !== 'nonempty') throw this.error(k, "expected 'nonempty'");
+            nonEmpty = true;
           }
         }
         const aggregates: MakeSeriesAgg[] = [];
@@ -877,7 +879,7 @@ class Parser {
         }
         // the axis is parsed below the comparison level so that `in range(…)` isn't taken as the `in` operator
         const onExpr = this.parseAdditive();
-        const op: A.MakeSeriesOp = { kind: 'make-series', aggregates, on: onExpr, step: onExpr, by: [], span: t.span };
+        const op: A.MakeSeriesOp = { kind: 'make-series', aggregates, on: onExpr, step: onExpr, by: [], span: t.span, ...(nonEmpty ? { nonEmpty } : {}) };
         if (onName !== undefined) op.onName = onName;
         if (this.isWord('in') && this.isWord('range', 1)) {
           this.next();

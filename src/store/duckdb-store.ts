@@ -4,6 +4,7 @@ import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBC
 import type { ColumnSchema } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import { ConnectionPool } from './connection-pool.js';
+import { ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import { QueryAbortedError } from './store.js';
 import { registerKqlRuntime } from '../kql/runtime/index.js';
@@ -113,7 +114,8 @@ export class DuckDbStore {
     });
   }
 
-  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
+  async append(workspaceId: string, table: string, columns: ColumnSchema[], batch: StoredValue[][] | ColumnBatch): Promise<void> {
+    const rows = batch instanceof ColumnBatch ? batch.toRows() : batch;
     if (rows.length === 0) return;
     await this.writeLock.run(async () => {
       const cat = await this.attach(workspaceId);

@@ -19,7 +19,8 @@ import { SegmentDamagedError } from './segment-damaged.js';
 import { addHotColumns, appendHot, appendScratch, createHotTable, createScratchTable, dropHotTable, dropScratchTable, SCRATCH_CATALOG, hotRows, hotSelect, scratchSource, type HotTable } from './hot-tables.js';
 import { Manifest, type SegmentEntry, type StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
-import { decodeRecord, encodeRecord, type RowsRecord } from './record-codec.js';
+import { asColumnBatch, type ColumnBatch } from './column-batch.js';
+import { decodeRecord, encodeColumnsRecord, encodeRecord, type RowsRecord } from './record-codec.js';
 import { expiredSegments, retentionCutoff } from './retention.js';
 import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
 import { ensureDir, exportSegments, OPEN_MAX, OPEN_MIN, type ExportedSegment } from './sealer.js';
@@ -35,6 +36,7 @@ import { readWal, readWalFile, replaceWalFile, shredFile, WalWriter } from './wa
 import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
 import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 import { registerKqlRuntime } from '../kql/runtime/index.js';
+import { crashPoint } from './crash-points.js';
 
 /** Milliseconds on a clock that never jumps (for schedules and ages; never for timestamps). */
 const monotonicMs = () => performance.now();
@@ -415,11 +417,12 @@ export class StorageEngine implements LogStore {
     return (await this.workspace(workspaceId)).keys.pseudonymKey;
   }
 
-  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void> {
-    if (rows.length === 0) return;
+  async append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
+    const batch = asColumnBatch(rows, columns.length);
+    if (batch.rowCount === 0) return;
     const ws = await this.workspace(workspaceId);
     const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-    const payload = encodeRecord({ table, columns: cols, rows });
+    const payload = encodeColumnsRecord(table, cols, batch);
     const reserve = (this.opts.reserveTables ?? RESERVE_TABLES).includes(table);
     await this.space.check(payload.length + 4096, reserve);
     try {
@@ -428,7 +431,7 @@ export class StorageEngine implements LogStore {
         await this.ensureTable(workspaceId, table, columns);
         t = ws.tables.get(table)!;
       }
-      await this.appendLogged(ws, table, cols, rows, payload);
+      await this.appendLogged(ws, table, cols, batch, payload);
     } catch (err) {
       throw this.space.fail(err);
     }
@@ -437,13 +440,13 @@ export class StorageEngine implements LogStore {
     if (!reserve) this.space.ok();
   }
 
-  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], rows: StoredValue[][], payload: Buffer): Promise<void> {
+  private async appendLogged(ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer): Promise<void> {
     await ws.wal.append(payload, table, (seq) =>
       this.writeLock.run(async () => {
         const cur = ws.tables.get(table);
         if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
-        await appendHot(this.writer, this.memory, cur.hot, cols, rows);
-        cur.hot.rows += rows.length;
+        await appendHot(this.writer, this.memory, cur.hot, cols, batch);
+        cur.hot.rows += batch.rowCount;
         cur.hot.bytes += payload.length;
         cur.hot.firstAppendMs ??= monotonicMs();
         ws.lastApplied.set(table, seq);
@@ -825,6 +828,10 @@ export class StorageEngine implements LogStore {
         this.segmentReaders.delete(id);
         const pending = this.pendingDelete.get(id);
         if (pending) {
+          // A query that chose the segment before it left the manifest may have decrypted or loaded it
+          // after it was forgotten (forgetSegments dropped what was there then): that plaintext goes too.
+          this.cache.drop(id);
+          this.memory.drop(id);
           if (pending.shred) shredFile(pending.path);
           else rmSync(pending.path, { force: true });
           this.pendingDelete.delete(id);
@@ -1114,10 +1121,13 @@ export class StorageEngine implements LogStore {
           }
         }),
       );
+      crashPoint('purge:hot-deleted');
       // 2. the log files
       await this.purgeLog(ws, t, whereSql);
+      crashPoint('purge:log-rewritten');
       // 3. sealed segments
       removed += await this.purgeSegments(ws, t, whereSql);
+      crashPoint('purge:segments-replaced');
       ws.wal.deleteSealedFiles((tag, seq) => {
         const st = ws.manifest.table(tag);
         return st === undefined || seq <= st.sealedThroughSeq;
@@ -1189,6 +1199,7 @@ export class StorageEngine implements LogStore {
         removed += n;
       }
       if (replaced.length === 0) return 0;
+      crashPoint('purge:segments-written');
       if (ws.tables.get(t.name) !== t || this.workspaces.get(ws.id) !== ws) {
         for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
         return 0;
@@ -1196,6 +1207,7 @@ export class StorageEngine implements LogStore {
       ws.manifest.replaceSegments(new Set(replaced.map((s) => s.id)), added.map((e) => e.entry));
       ws.manifest.save();
       added.length = 0;
+      crashPoint('purge:manifest-saved');
     } catch (err) {
       for (const e of added) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       throw err;

@@ -7,11 +7,18 @@
  *
  * Purge also uses plain scratch tables (catalog `scratch`) to evaluate its predicate over log records.
  */
-import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
+  type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector,
+} from '@duckdb/node-api';
 import { sqlIdent } from '../kql/sql.js';
+import { asColumnBatch, ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
+
+/** Rows per DuckDB data chunk (DuckDB's vector size). */
+const CHUNK_ROWS = 2048;
 
 /** Plain in-memory tables for purge's predicate over log records. */
 export const SCRATCH_CATALOG = 'scratch';
@@ -64,9 +71,8 @@ export async function dropHotTable(tier: MemoryTier, t: HotTable): Promise<void>
  * Appends rows (given in `columns` order) to a hot generation in one transaction: all or nothing.
  * Columns the tier table has but the batch lacks are null.
  */
-export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][]): Promise<void> {
-  const seg = t.gen.seg;
-  await appendRows(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, rows, () => seg);
+export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
+  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, asColumnBatch(rows, columns.length), t.gen.seg);
 }
 
 // ---------------------------------------------------------------- scratch tables (purge)
@@ -92,53 +98,100 @@ export async function dropScratchTable(conn: DuckDBConnection, t: ScratchTable):
 }
 
 export async function appendScratch(conn: DuckDBConnection, t: ScratchTable, columns: StoredColumn[], rows: StoredValue[][]): Promise<void> {
-  await appendRows(conn, SCRATCH_CATALOG, t.name, t.columns, columns, rows);
+  await appendBatch(conn, SCRATCH_CATALOG, t.name, t.columns, columns, ColumnBatch.fromRows(rows, columns.length));
 }
 
-function appendValue(a: DuckDBAppender, type: StoredColumn['type'], v: StoredValue | undefined): void {
-  if (v === null || v === undefined) return a.appendNull();
+/** The vector type a column is appended as (text for JSON, UUID and DECIMAL columns: DuckDB casts it on append). */
+const CHUNK_TYPE: Record<StoredColumn['type'] | 'seg', DuckDBType> = {
+  datetime: TIMESTAMP,
+  long: BIGINT,
+  timespan: BIGINT,
+  int: INTEGER,
+  real: DOUBLE,
+  bool: BOOLEAN,
+  string: VARCHAR,
+  dynamic: VARCHAR,
+  guid: VARCHAR,
+  decimal: VARCHAR,
+  seg: INTEGER,
+};
+
+/** Writes rows `from`..`from + n` of one column into a chunk's vector, converted to the column's stored type. */
+function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: readonly StoredValue[] | undefined, from: number, n: number): void {
+  if (!values) {
+    for (let i = 0; i < n; i++) vec.setItem(i, null);
+    return;
+  }
   switch (type) {
     case 'datetime':
-      return a.appendTimestamp(new DuckDBTimestampValue(typeof v === 'bigint' ? v : BigInt(v as number)));
+      for (let i = 0; i < n; i++) {
+        const v = values[from + i];
+        vec.setItem(i, v === null || v === undefined ? null : new DuckDBTimestampValue(typeof v === 'bigint' ? v : BigInt(v as number)));
+      }
+      return;
     case 'long':
     case 'timespan':
-      return a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number));
+      for (let i = 0; i < n; i++) {
+        const v = values[from + i];
+        vec.setItem(i, v === null || v === undefined ? null : typeof v === 'bigint' ? v : BigInt(v as number));
+      }
+      return;
     case 'int':
-      return a.appendInteger(Number(v));
     case 'real':
-      return a.appendDouble(Number(v));
+      for (let i = 0; i < n; i++) {
+        const v = values[from + i];
+        vec.setItem(i, v === null || v === undefined ? null : Number(v));
+      }
+      return;
     case 'bool':
-      return a.appendBoolean(Boolean(v));
+      for (let i = 0; i < n; i++) {
+        const v = values[from + i];
+        vec.setItem(i, v === null || v === undefined ? null : Boolean(v));
+      }
+      return;
     default:
-      return a.appendVarchar(typeof v === 'string' ? v : String(v));
+      for (let i = 0; i < n; i++) {
+        const v = values[from + i];
+        vec.setItem(i, v === null || v === undefined ? null : typeof v === 'string' ? v : String(v));
+      }
   }
 }
 
 /**
- * Appends rows (given in `columns` order) to a table whose physical columns are `order`, in one
- * transaction: all or nothing. Columns the batch lacks are null; the `seg` column gets `seg()`.
+ * Appends a batch (`columns[j]`'s values in `batch.values[j]`) to a table whose physical columns are
+ * `order`, in one transaction: all or nothing. The values go into DuckDB data chunks column by
+ * column (numbers and timestamps copied as typed arrays, not one native call per value). Columns the
+ * batch lacks are null; the `seg` column gets `seg`.
  */
-async function appendRows(
+async function appendBatch(
   conn: DuckDBConnection,
   catalog: string,
   table: string,
   order: readonly { name: string; type: StoredColumn['type'] | 'seg' }[],
-  columns: StoredColumn[],
-  rows: StoredValue[][],
-  seg?: () => number,
+  columns: readonly StoredColumn[],
+  batch: ColumnBatch,
+  seg?: number,
 ): Promise<void> {
   const index = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]));
-  const plan = order.map((c) => ({ i: index.get(c.name.toLowerCase()), type: c.type }));
+  const plan = order.map((c) => {
+    const i = index.get(c.name.toLowerCase());
+    return { values: i === undefined ? undefined : batch.values[i], type: c.type };
+  });
+  const types = order.map((c) => CHUNK_TYPE[c.type]);
   await conn.run('BEGIN TRANSACTION');
   let appender: DuckDBAppender | undefined;
   try {
     appender = await conn.createAppender(table, 'main', catalog);
-    for (const row of rows) {
-      for (const p of plan) {
-        if (p.type === 'seg') appender.appendInteger(seg!());
-        else appendValue(appender, p.type, p.i === undefined ? null : row[p.i]);
-      }
-      appender.endRow();
+    for (let from = 0; from < batch.rowCount; from += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, batch.rowCount - from);
+      const chunk = DuckDBDataChunk.create(types, n);
+      plan.forEach((p, j) => {
+        const vec = chunk.getColumnVector(j);
+        if (p.type === 'seg') for (let i = 0; i < n; i++) vec.setItem(i, seg!);
+        else fillVector(vec, p.type, p.values, from, n);
+        vec.flush();
+      });
+      appender.appendDataChunk(chunk);
     }
     appender.flushSync();
     appender.closeSync();

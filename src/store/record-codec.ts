@@ -1,5 +1,14 @@
-/** The plaintext of a log record: one appended batch, `{k:'rows', t: table, c: [[name, type]], r: rows}` as JSON with bigints as strings. */
+/**
+ * The plaintext of a log record: one appended batch as JSON, in one of two layouts —
+ *   `{k:'cols', t: table, c: [[name, type]], n: rowCount, v: [column values]}` (written since issue 20:
+ *   one array per column, or `{all: value}` for a column with one value in every row, so a batch held
+ *   by columns is written without an array per row), or
+ *   `{k:'rows', t: table, c: [[name, type]], r: rows}` (older logs; still read, and written by purge's rewrite).
+ * In long, timespan and datetime columns a bigint is a JSON number when a double holds it exactly
+ * (every datetime of this era does) and its digits as a string otherwise; other bigints are strings.
+ */
 import type { KqlType } from '../kql/index.js';
+import { ColumnBatch } from './column-batch.js';
 import type { StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 
@@ -10,22 +19,63 @@ export interface RowsRecord {
 }
 
 const BIG: ReadonlySet<KqlType> = new Set(['long', 'timespan', 'datetime']);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
 
 export function encodeRecord(r: RowsRecord): Buffer {
   const rows = r.rows.map((row) => row.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
   return Buffer.from(JSON.stringify({ k: 'rows', t: r.table, c: r.columns.map((c) => [c.name, c.type]), r: rows }));
 }
 
+/** The record of a batch held by columns (`batch.values[j]` is `columns[j]`'s). */
+export function encodeColumnsRecord(table: string, columns: readonly StoredColumn[], batch: ColumnBatch): Buffer {
+  const v = columns.map((c, j) => encodeColumn(batch.values[j]!, BIG.has(c.type)));
+  return Buffer.from(JSON.stringify({ k: 'cols', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
+}
+
+/**
+ * A column as JSON can hold it: `{"all": value}` when every row has the same value (the tenant, the
+ * table name, the time received, a missing column), else the same array when it has no bigint, else
+ * a copy with them converted.
+ */
+function encodeColumn(values: readonly StoredValue[], big: boolean): readonly (StoredValue | string)[] | { all: StoredValue | string } {
+  if (values.length > 1 && isConstant(values)) return { all: encodeCell(values[0]!, big) };
+  let out: (StoredValue | string)[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'bigint') continue;
+    out ??= values.slice();
+    out[i] = encodeCell(v, big);
+  }
+  return out ?? values;
+}
+
+function isConstant(values: readonly StoredValue[]): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return false;
+  return true;
+}
+
+const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
+  typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
+
 export function decodeRecord(payload: Buffer): RowsRecord {
-  const o = JSON.parse(payload.toString('utf8')) as { k: string; t: string; c: [string, KqlType][]; r: StoredValue[][] };
-  if (o.k !== 'rows') throw new Error(`unknown log record kind '${o.k}'`);
+  const o = JSON.parse(payload.toString('utf8')) as { k: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
   const columns = o.c.map(([name, type]) => ({ name, type }));
+  let rows: StoredValue[][];
+  if (o.k === 'rows') rows = o.r!;
+  else if (o.k === 'cols') {
+    const n = o.n!;
+    const values = o.v!.map((col) => (Array.isArray(col) ? col : new Array<StoredValue>(n).fill(col.all)));
+    if (values.length !== columns.length || values.some((col) => col.length !== n)) throw new Error(`log record of table '${o.t}' has columns of the wrong length`);
+    rows = new ColumnBatch(o.n!, values).toRows();
+  } else throw new Error(`unknown log record kind '${o.k}'`);
   const big = columns.map((c) => BIG.has(c.type));
-  for (const row of o.r) {
+  for (const row of rows) {
     for (let j = 0; j < row.length; j++) {
       const v = row[j];
       if (big[j] && (typeof v === 'string' || typeof v === 'number')) row[j] = BigInt(v);
     }
   }
-  return { table: o.t, columns, rows: o.r };
+  return { table: o.t, columns, rows };
 }

@@ -1,4 +1,5 @@
 import type { ColumnSchema } from '../kql/index.js';
+import type { ColumnBatch } from './column-batch.js';
 import type { StoredValue } from './column-types.js';
 
 /** Per-query execution limits. */
@@ -79,8 +80,8 @@ export interface QueryOutput {
 export interface LogStore {
   /** Creates the table, or adds the columns it lacks (existing columns keep their type). */
   ensureTable(workspaceId: string, table: string, columns: ColumnSchema[]): Promise<void>;
-  /** Appends all rows or none. `rows[i][j]` is the value of `columns[j]`. */
-  append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<void>;
+  /** Appends all rows or none. `rows[i][j]` (or, held by columns, `rows.values[j][i]`) is a value of `columns[j]`. */
+  append(workspaceId: string, table: string, columns: ColumnSchema[], rows: StoredValue[][] | ColumnBatch): Promise<void>;
   dropTable(workspaceId: string, table: string): Promise<void>;
   dropWorkspace(workspaceId: string): Promise<void>;
   /** The FROM-clause source of a table (of its rows in `resourceScope`, when given), for the KQL compiler. */

@@ -13,6 +13,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, 
 import { join } from 'node:path';
 import { fsyncDirSync, nodeIo, StorageError, writeAllSync, writeFully, type StorageFile, type StorageIo } from '../util/storage-io.js';
 import { Mutex } from './mutex.js';
+import { crashPoint } from './crash-points.js';
 import { AuthenticationError, decrypt, encrypt, newKey, unwrapKey, wrapKey, WRAPPED_KEY_BYTES, TAG_BYTES } from '../keys/crypto.js';
 
 const MAGIC = Buffer.from('VGLWAL01');
@@ -259,7 +260,9 @@ export function replaceWalFile(path: string, workspaceId: string, wrapKeyBuf: Bu
     }
     throw StorageError.from(err, tmp, 'rewriting a write-ahead log file');
   }
+  crashPoint('wal-rewrite:new-written');
   shredFile(path);
+  crashPoint('wal-rewrite:old-shredded');
   io.renameSync(`${path}.new`, path);
   fsyncDirSync(dir, io);
 }

@@ -19,6 +19,7 @@ import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SQR = 'api-version=2023-12-01';
 const AM = 'api-version=2019-03-01';
@@ -48,7 +49,6 @@ interface ArmAlert {
   properties: { essentials: Record<string, any>; context?: any; customProperties: Record<string, string> };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('alerts management, resourceIdColumn, payload limit, Logic App, Function and email receivers', { timeout: 300_000 }, () => {
   let vigil: VigilProcess;
@@ -72,15 +72,6 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App, Functio
   const rulePath = (name: string) => `${rgA}/providers/Microsoft.Insights/scheduledQueryRules/${name}`;
   const agId = (name: string) => `${rgA}/providers/Microsoft.Insights/actionGroups/${name}`;
   const admin = () => p.adminToken(AUD.arm);
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(250);
-    }
-  };
   const evaluations = async (name: string) => {
     const r = await call(b, await admin(), 'GET', `${rulePath(name)}/evaluations?${SQR}`);
     assert.equal(r.status, 200, r.text);

@@ -20,6 +20,7 @@ import { sdkClients } from '../support/clients.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, roleId, type TestPrincipal } from '../support/principals.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SQR = 'api-version=2023-12-01';
 const IDENTIFIER_URI = 'api://vigil-test-alert-hook';
@@ -69,15 +70,6 @@ describe('log search alerts', { timeout: 420_000 }, () => {
     const r = await call(b, await p.adminToken(AUD.arm), 'GET', `${rulePath(name)}/evaluations?${SQR}`);
     assert.equal(r.status, 200, r.text);
     return r.json<{ value: Evaluation[] }>().value;
-  };
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(250);
-    }
   };
   const query = async (kql: string) => {
     const r = await call(b, await p.adminToken(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: kql, timespan: 'P1D' });

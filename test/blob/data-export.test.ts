@@ -11,9 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { StorageManagementClient } from '@azure/arm-storage';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { sdkClients } from '../support/clients.js';
+import { readExportedBlobs } from '../support/exported-blobs.js';
 import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, MONITOR_AUDIENCE } from '../support/log-table.js';
 import { Principals } from '../support/principals.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const TABLE = 'ExportLogs_CL';
 const STREAM = 'ExportLogs';
@@ -50,28 +52,8 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
   };
   const accountId = (name: string) => `/subscriptions/${vigil.bootstrap.subscriptionId}/resourceGroups/${vigil.bootstrap.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${name}`;
 
-  async function exportedLines(account: string, container: string): Promise<{ lines: Line[]; blobs: { name: string; type?: string }[] }> {
-    const c = clients().blobs(account).getContainerClient(container);
-    if (!(await c.exists())) return { lines: [], blobs: [] };
-    const lines: Line[] = [];
-    const blobs: { name: string; type?: string }[] = [];
-    for await (const item of c.listBlobsFlat()) {
-      blobs.push({ name: item.name, type: item.properties.blobType });
-      const text = (await c.getBlobClient(item.name).downloadToBuffer()).toString('utf8');
-      for (const l of text.split('\n')) if (l.length > 0) lines.push(JSON.parse(l) as Line);
-    }
-    return { lines, blobs };
-  }
-
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(500);
-    }
-  }
+  const exportedLines = (account: string, container: string) =>
+    readExportedBlobs<Line>(clients().blobs(account).getContainerClient(container));
 
   before(async () => {
     vigil = await startVigil();

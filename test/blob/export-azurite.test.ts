@@ -19,6 +19,8 @@ import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, M
 import { seedTestCa, TEST_CA_DIR } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { freePort } from '../support/free-port.js';
+import { readExportedBlobs } from '../support/exported-blobs.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const AZURITE = join(ROOT, '.ci-azurite', 'node_modules', '.bin', 'azurite-blob');
@@ -83,20 +85,11 @@ describe('data export to Azurite (the Azure Storage emulator)', { skip, timeout:
   /** Every exported line, read back through the Blob API with the account key, once `expected` distinct rows are there. */
   const exported = async (expected: number) => {
     const c = service().getContainerClient(container);
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const lines: { _ItemId: string; Seq: number; Message: string; TimeGenerated: string }[] = [];
-      const names: { name: string; type?: string }[] = [];
-      if (await c.exists()) {
-        for await (const item of c.listBlobsFlat()) {
-          names.push({ name: item.name, type: item.properties.blobType });
-          const text = (await c.getBlobClient(item.name).downloadToBuffer()).toString();
-          for (const l of text.split('\n')) if (l) lines.push(JSON.parse(l));
-        }
-      }
-      if (new Set(lines.map((l) => l._ItemId)).size >= expected || Date.now() > deadline) return { lines, names };
-      await sleep(500);
-    }
+    const { lines, blobs } = await waitFor(`${expected} exported rows`, async () => {
+      const e = await readExportedBlobs<{ _ItemId: string; Seq: number; Message: string; TimeGenerated: string }>(c);
+      return new Set(e.lines.map((l) => l._ItemId)).size >= expected ? e : undefined;
+    }, 120_000, 500);
+    return { lines, names: blobs };
   };
 
   it('exports continuously into Azurite in Azure’s layout, row by row as stored', async () => {

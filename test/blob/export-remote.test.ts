@@ -16,8 +16,9 @@ import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, M
 import { Principals } from '../support/principals.js';
 import { seedTestCa } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { readExportedBlobs } from '../support/exported-blobs.js';
+import { waitFor } from '../support/wait-for.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('data export to a remote Blob endpoint (export-destinations.json)', () => {
   let remote: VigilProcess;
@@ -88,20 +89,11 @@ describe('data export to a remote Blob endpoint (export-destinations.json)', () 
     assert.equal(stored.rows.length, 300);
 
     const reader = new BlobServiceClient(`${remote.endpoint}/remotecopy`, sdkClients(remote.bootstrap).credential).getContainerClient(container);
-    const deadline = Date.now() + 90_000;
-    let lines: { _ItemId: string; Seq: number; Message: string; TimeGenerated: string }[] = [];
-    let names: string[] = [];
-    for (;;) {
-      lines = [];
-      names = [];
-      for await (const item of reader.listBlobsFlat()) {
-        names.push(item.name);
-        const text = (await reader.getBlobClient(item.name).downloadToBuffer()).toString();
-        for (const l of text.split('\n')) if (l) lines.push(JSON.parse(l));
-      }
-      if (new Set(lines.map((l) => l._ItemId)).size >= 300 || Date.now() > deadline) break;
-      await sleep(500);
-    }
+    const { lines, blobs } = await waitFor('300 exported rows', async () => {
+      const e = await readExportedBlobs<{ _ItemId: string; Seq: number; Message: string; TimeGenerated: string }>(reader);
+      return new Set(e.lines.map((l) => l._ItemId)).size >= 300 ? e : undefined;
+    }, 90_000, 500);
+    const names = blobs.map((x) => x.name);
     const byId = new Map(lines.map((l) => [l._ItemId, l]));
     assert.equal(byId.size, 300);
     for (const r of stored.rows) {

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type Reply, type TestPrincipal } from '../support/principals.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { runCli } from '../support/run-cli.js';
 import type { BootstrapInfo, OperatorInfo } from '../../src/server/bootstrap.js';
 import { LOCKBOX_APPROVER_ROLE_ID, VIGIL_OPERATOR_ROLE_ID } from '../../src/authz/role-definitions.js';
 
@@ -275,21 +276,21 @@ describe('Customer Lockbox', { timeout: 600_000 }, () => {
 
   it('denial: the operator stays refused (through the CLI on both sides)', async () => {
     const env = { ...process.env, VIGIL_CLIENT_SECRET: customerB.clientSecret };
-    const asked = spawnSync(process.execPath, [CLI, 'operator', 'request', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--justification', 'look at App_CL'], { encoding: 'utf8', env: process.env });
+    const asked = await runCli(['operator', 'request', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--justification', 'look at App_CL']);
     assert.equal(asked.status, 0, asked.stderr);
     const id = (JSON.parse(asked.stdout) as { properties: { requestId: string } }).properties.requestId;
-    const listed = spawnSync(process.execPath, [CLI, 'lockbox', 'list', '--data-dir', vigil.dataDir, '--client-id', b.clientId, '--status', 'Pending', '--json'], { encoding: 'utf8', env });
+    const listed = await runCli(['lockbox', 'list', '--data-dir', vigil.dataDir, '--client-id', b.clientId, '--status', 'Pending', '--json'], env);
     assert.equal(listed.status, 0, listed.stderr);
     assert.ok((JSON.parse(listed.stdout) as { properties: { requestId: string } }[]).some((r) => r.properties.requestId === id));
-    const denied = spawnSync(process.execPath, [CLI, 'lockbox', 'deny', id, '--data-dir', vigil.dataDir, '--client-id', b.clientId, '--reason', 'not needed'], { encoding: 'utf8', env });
+    const denied = await runCli(['lockbox', 'deny', id, '--data-dir', vigil.dataDir, '--client-id', b.clientId, '--reason', 'not needed'], env);
     assert.equal(denied.status, 0, denied.stderr);
-    const status = spawnSync(process.execPath, [CLI, 'operator', 'status', id, '--data-dir', vigil.dataDir], { encoding: 'utf8' });
+    const status = await runCli(['operator', 'status', id, '--data-dir', vigil.dataDir]);
     assert.equal((JSON.parse(status.stdout) as { properties: { status: string } }).properties.status, 'Denied');
-    const q = spawnSync(process.execPath, [CLI, 'operator', 'query', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--request', id, '--query', 'App_CL'], { encoding: 'utf8' });
+    const q = await runCli(['operator', 'query', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--request', id, '--query', 'App_CL']);
     assert.equal(q.status, 1);
     assert.match(q.stderr, /Denied/);
     // The approved request still works through the CLI.
-    const ok = spawnSync(process.execPath, [CLI, 'operator', 'query', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--request', requestId, '--query', 'App_CL | project Message'], { encoding: 'utf8' });
+    const ok = await runCli(['operator', 'query', '--data-dir', vigil.dataDir, '--workspace', b.workspaceId, '--request', requestId, '--query', 'App_CL | project Message']);
     assert.equal(ok.status, 0, ok.stderr);
     assert.deepEqual((JSON.parse(ok.stdout) as { tables: { rows: unknown[][] }[] }).tables[0]!.rows, [['customer secret row']]);
     const deniedEvent = await poll(`AzureActivity | where OperationName == 'Deny Lockbox Request' and ActivityStatusValue == 'Success' | where Properties has '${id}'`);

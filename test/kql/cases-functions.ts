@@ -493,7 +493,8 @@ export const FUNCTION_CASES: Case[] = [
   { q: "print repeat(timespan(1h), 2)", cols: ["print_0:dynamic"], rows: [["[\"01:00:00\",\"01:00:00\"]"]] },
   { q: "print repeat(1, 0)", cols: ["print_0:dynamic"], rows: [["[]"]] },
   { q: "print range(1, 8, 3)", cols: ["print_0:dynamic"], rows: [["[1,4,7]"]] },
-  { q: "print range(datetime(2017-01-01), datetime(2017-01-05))", cols: ["print_0:dynamic"], rows: [["[\"2017-01-01T00:00:00.0000000Z\",\"2017-01-02T00:00:00.0000000Z\",\"2017-01-03T00:00:00.0000000Z\",\"2017-01-04T00:00:00.0000000Z\",\"2017-01-05T00:00:00.0000000Z\"]"]] },
+  // the default step of a datetime or timespan range is 1h (range-function.md: "1h for timespan or datetime")
+  { q: "print r = range(datetime(2017-01-01), datetime(2017-01-05)) | project n = array_length(r), first = tostring(r[0]), second = tostring(r[1]), last = tostring(r[-1])", cols: ["n:long", "first:string", "second:string", "last:string"], rows: [[97, "2017-01-01T00:00:00.0000000Z", "2017-01-01T01:00:00.0000000Z", "2017-01-05T00:00:00.0000000Z"]] },
   { q: "print range(datetime(2017-01-01), datetime(2017-01-03), 1d)", cols: ["print_0:dynamic"], rows: [["[\"2017-01-01T00:00:00.0000000Z\",\"2017-01-02T00:00:00.0000000Z\",\"2017-01-03T00:00:00.0000000Z\"]"]] },
   { q: "print range(1, 3)", cols: ["print_0:dynamic"], rows: [["[1,2,3]"]] },
   { q: "print range(1h, 3h, 1h)", cols: ["print_0:dynamic"], rows: [["[\"01:00:00\",\"02:00:00\",\"03:00:00\"]"]] },

@@ -1,12 +1,16 @@
 /**
- * SIGKILL in the middle of master-key rotation, retention and purge (each run by its own process
- * over many workspaces, killed at random moments, then run to completion). After every kill the
- * data folder opens, `verify` finds nothing wrong, every row that the job must keep is there exactly
- * once, and a row the job removes is either still there or gone — never half of a segment.
- * (Compaction and sealing under SIGKILL: test/e2e/storage-crash.test.ts.)
+ * SIGKILL in the middle of master-key rotation, retention, purge and compaction (each run by its own
+ * process over many workspaces, killed at random moments, then run to completion). After every kill
+ * the data folder opens, `verify` finds nothing wrong, every row that the job must keep is there
+ * exactly once, and a row the job removes is either still there or gone — never half of a segment.
+ * Once completed, purged and expired rows are gone and compaction has merged segments.
+ * (Deterministic kills at each step of a purge: storage-purge-crash.test.ts. Sealing and compaction
+ * while ingesting under SIGKILL: test/e2e/storage-crash.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
@@ -32,7 +36,10 @@ const open = async (dataDir: string) => {
   return e;
 };
 
-/** Per workspace: 3 sealed rows to keep, 2 sealed rows 40 days old (retention removes), 2 'victim' rows (purge removes), 1 hot row to keep. */
+/**
+ * Per workspace: 3 sealed rows to keep, 2 sealed rows 40 days old (retention removes), 2 'victim' rows
+ * (purge removes), 2 more rows to keep sealed on their own (small segments compaction merges), 1 hot row to keep.
+ */
 async function makeData(dataDir: string): Promise<void> {
   const e = await open(dataDir);
   const now = BigInt(Date.now()) * 1000n;
@@ -44,6 +51,10 @@ async function makeData(dataDir: string): Promise<void> {
     ]);
   }
   await e.sealDue(true);
+  for (const [m, hoursAgo] of [['keep-c1', 2n], ['keep-c2', 3n]] as const) {
+    for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now - hoursAgo * 3_600_000_000n, m]]);
+    await e.sealDue(true);
+  }
   for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now, 'keep-hot']]);
   await e.close();
 }
@@ -78,7 +89,7 @@ async function check(dataDir: string, removable: RegExp, round: string): Promise
       const ws = wsId(w);
       const out = await e.query(`SELECT "Msg", count(*) FROM ${e.tableSource(ws, 'T_CL')} GROUP BY 1`, { timeoutMs: 30_000, tables: [{ workspaceId: ws, table: 'T_CL' }] });
       const got = new Map(out.rows.map((r) => [String(r[0]), Number(r[1])]));
-      for (const m of ['keep-1', 'keep-2', 'keep-3', 'keep-hot']) assert.equal(got.get(m), 1, `${round}: workspace ${w} row ${m}: ${JSON.stringify([...got])}`);
+      for (const m of ['keep-1', 'keep-2', 'keep-3', 'keep-c1', 'keep-c2', 'keep-hot']) assert.equal(got.get(m), 1, `${round}: workspace ${w} row ${m}: ${JSON.stringify([...got])}`);
       for (const [m, n] of got) {
         assert.equal(n, 1, `${round}: workspace ${w} row ${m} is there ${n} times`);
         if (!m.startsWith('keep')) assert.match(m, /^(old|victim)-/);
@@ -91,18 +102,27 @@ async function check(dataDir: string, removable: RegExp, round: string): Promise
   }
 }
 
-/**
- * Purge is not in the default list: in one of two runs on 2026-12-06, after kills and a completed
- * run, workspace 0 still held the purged rows (issue #20, open). VIGIL_KILL_JOBS=rotate,retention,purge runs it.
- */
-const JOBS = (process.env.VIGIL_KILL_JOBS ?? 'rotate,retention').split(',');
-const ALL = [['rotate', /^$/], ['retention', /^old-/], ['purge', /^victim-/]] as const;
+/** VIGIL_KILL_JOBS runs some of the jobs only (default: all). */
+const JOBS = (process.env.VIGIL_KILL_JOBS ?? 'rotate,retention,purge,compact').split(',');
+const ALL = [['rotate', /^$/], ['retention', /^old-/], ['purge', /^victim-/], ['compact', /^$/]] as const;
+
+async function segmentCount(dataDir: string): Promise<number> {
+  const e = await open(dataDir);
+  try {
+    let n = 0;
+    for (let w = 0; w < WORKSPACES; w++) n += (await e.segmentsOf(wsId(w))).length;
+    return n;
+  } finally {
+    await e.close();
+  }
+}
 
 describe('SIGKILL during maintenance', { timeout: 600_000 }, () => {
   for (const [job, removes] of ALL.filter(([j]) => JOBS.includes(j))) {
     it(`${job}: killed ${KILLS} times at random moments, the folder stays consistent; then it completes`, async () => {
       const dir = tempDir();
       await makeData(dir);
+      const segmentsBefore = job === 'compact' ? await segmentCount(dir) : 0;
       let finished = 0;
       for (let k = 0; k < KILLS; k++) {
         // Counted from the moment the job starts its work (after module loading and opening).
@@ -111,15 +131,21 @@ describe('SIGKILL during maintenance', { timeout: 600_000 }, () => {
       }
       assert.equal(await runJob(job, dir), true);
       await check(dir, removes, `${job} completed`);
+      if (job === 'compact') assert.ok((await segmentCount(dir)) < segmentsBefore, 'compaction merged segments');
       // Once completed, the job's rows are gone everywhere.
-      if (job !== 'rotate') {
+      if (job === 'retention' || job === 'purge') {
         const e = await open(dir);
         try {
           for (let w = 0; w < WORKSPACES; w++) {
             const ws = wsId(w);
-            const out = await e.query(`SELECT count(*) FROM ${e.tableSource(ws, 'T_CL')} WHERE NOT starts_with("Msg", 'keep')`, { timeoutMs: 30_000, tables: [{ workspaceId: ws, table: 'T_CL' }] });
-            const left = Number(out.rows[0]![0]);
-            assert.equal(left, 2, `${job}: workspace ${w} keeps the other job's rows only`);
+            const out = await e.query(`SELECT "Msg" FROM ${e.tableSource(ws, 'T_CL')} WHERE NOT starts_with("Msg", 'keep') ORDER BY 1`, { timeoutMs: 30_000, tables: [{ workspaceId: ws, table: 'T_CL' }] });
+            const left = out.rows.map((r) => String(r[0]));
+            const other: string[] = job === 'purge' ? ['old-1', 'old-2'] : ['victim-1', 'victim-2'];
+            // On failure: where the rows are (segments with their row counts and times; the log is replayed into the hot rows) and how the kills went.
+            const where = async () =>
+              `segments ${JSON.stringify((await e.segmentsOf(ws)).map((s) => [s.id, s.rows, s.minTime, s.maxTime]))}, ` +
+              `hot rows ${e.status().hotRows} in all workspaces, ${KILLS - finished} of ${KILLS} runs killed, log files ${readdirSync(join(dir, 'storage', ws, 'wal')).join(' ')}`;
+            if (JSON.stringify(left) !== JSON.stringify(other)) assert.deepEqual(left, other, `${job}: workspace ${w} keeps the other job's rows only; ${await where()}`);
           }
         } finally {
           await e.close();

@@ -21,6 +21,7 @@ import { Manifest } from '../../src/store/manifest.js';
 import { openSegment } from '../../src/store/segment.js';
 import { readWal } from '../../src/store/wal.js';
 import { verifyDataDir } from '../../src/store/verify.js';
+import type { Mutex } from '../../src/store/mutex.js';
 
 const WS = '7a1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const COLS: ColumnSchema[] = [
@@ -188,5 +189,48 @@ describe('storage engine purge', { timeout: 120_000 }, () => {
     assert.deepEqual(await q(e, 'SELECT "User", "N" FROM $T ORDER BY "N"'), [['x', 2]]);
     await e.close();
     assert.ok(!readdirSync(walDir).some((f) => f.endsWith('.new')));
+  });
+
+  it('a query that chose a segment before a purge replaced it leaves none of its plaintext behind', async () => {
+    const dir = tempDir();
+    let e = await open(dir);
+    await e.append(WS, 'T_CL', COLS, [[BASE_US, 'a', 'first', 1n]] as never);
+    await e.sealDue(true);
+    await e.append(WS, 'T_CL', COLS, [[BASE_US + HOUR_US, 'victim', 'secret', 2n], [BASE_US + HOUR_US, 'b', 'kept', 3n]] as never);
+    await e.sealDue(true);
+    await e.close();
+    e = await open(dir); // nothing in the memory tier yet
+    try {
+      const [first, second] = await e.segmentsOf(WS);
+      assert.ok(first && second && second.minTime > first.maxTime);
+      // Internals, to stop the query at a chosen point: the memory tier's lock (the query waits there
+      // to load its first segment, both segments pinned), and the engine's readers and deferred deletes.
+      const internals = e as unknown as { segmentReaders: Map<string, number>; pendingDelete: Map<string, unknown> };
+      const tierLock = (e.memory as unknown as { lock: Mutex }).lock;
+      let release!: () => void;
+      const held = tierLock.run(() => new Promise<void>((r) => (release = r)));
+      const until = async (what: string, cond: () => boolean) => {
+        const deadline = performance.now() + 60_000;
+        while (!cond()) {
+          if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const reading = q(e, 'SELECT count(*) FROM $T');
+      await until('the query to pin the segments', () => (internals.segmentReaders.get(second.id) ?? 0) > 0);
+      const purging = e.purge(WS, 'T_CL', `"User" = 'victim'`);
+      // The purge replaced the segment and waits for the query to let go of its file.
+      await until('the purge to replace the segment', () => internals.pendingDelete.has(second.id));
+      release();
+      await held;
+      // The query began before the purge (it may count the row); it loads the replaced segment only now, after the purge forgot it.
+      assert.ok([2, 3].includes((await reading)[0]![0] as number));
+      assert.equal(await purging, 1);
+      await e.memory.settle();
+      assert.equal(e.memory.has(second.id), false, 'the replaced segment left the memory tier with its last reader');
+      assert.deepEqual(await q(e, 'SELECT "User" FROM $T ORDER BY "N"'), [['a'], ['b']]);
+    } finally {
+      await e.close();
+    }
   });
 });

@@ -29,13 +29,41 @@ export async function rawRequest(
   body?: string | Uint8Array,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
-  const res = await fetch(`${b.endpoint}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body as BodyInit | undefined,
-  });
+  const send = () =>
+    fetch(`${b.endpoint}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: body as BodyInit | undefined,
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    if (!isStaleKeepAliveSocket(err)) throw withCause(err, method, path);
+    res = await send().catch((again: unknown) => {
+      throw withCause(again, method, path);
+    });
+  }
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+}
+
+/**
+ * fetch() reuses pooled keep-alive sockets. When a test blocks its event loop for longer than the
+ * server's keep-alive timeout (spawnSync of the CLI on a loaded machine), the server's close of an
+ * idle socket is not yet processed when the next request picks that socket, and the request fails
+ * with "other side closed" before the server ever read it. Such a request is sent again, once, on a
+ * fresh socket; a server that is down still fails (connection refused).
+ */
+function isStaleKeepAliveSocket(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
+  return err instanceof TypeError && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
+}
+
+/** "fetch failed" alone does not say why: name the request and the socket-level cause. */
+function withCause(err: unknown, method: string, path: string): Error {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  return new Error(`${method} ${path.split('?')[0]}: ${(err as Error)?.message ?? String(err)}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`, { cause: err });
 }
 
 export async function tokenFor(b: BootstrapInfo, audience: string): Promise<string> {

@@ -1,6 +1,7 @@
 /**
  * A process that runs one storage maintenance job on a data folder and exits, for tests that kill it
- * with SIGKILL at a random moment: `node maintenance-child.js rotate|retention|purge <dataDir> <workspaces>`.
+ * with SIGKILL at a random moment: `node maintenance-child.js rotate|retention|purge|compact <dataDir> <workspaces>`.
+ * (VIGIL_CRASH_AT, see src/store/crash-points.ts, makes it kill itself at a chosen step instead.)
  */
 import { rotateMasterKey } from '../../src/keys/rotate.js';
 import { StorageEngine } from '../../src/store/engine.js';
@@ -22,7 +23,9 @@ if (job === 'rotate') {
   await e.attachWorkspaces(Array.from({ length: Number(count) }, (_, w) => ({ workspaceId: wsId(w), tables: [{ name: 'T_CL', columns: [...COLS] }] })));
   process.stderr.write('started\n');
   if (job === 'retention') await e.runRetention();
-  else for (let w = 0; w < Number(count); w++) await e.purge(wsId(w), 'T_CL', `"Msg" LIKE 'victim%'`);
+  else if (job === 'compact') await e.runCompaction();
+  else if (job === 'purge') for (let w = 0; w < Number(count); w++) await e.purge(wsId(w), 'T_CL', `"Msg" LIKE 'victim%'`);
+  else throw new Error(`unknown job ${job}`);
   await e.close();
 }
 process.stdout.write('done\n');

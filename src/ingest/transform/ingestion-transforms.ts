@@ -108,6 +108,13 @@ export class IngestionTransforms {
     return undefined;
   }
 
+  /** Does `table` of `workspace` have a workspace transformation other than `source` (so applyWorkspaceTransform changes rows)? */
+  hasWorkspaceTransform(workspace: WorkspaceRecord, table: string): boolean {
+    const wt = this.workspaceTransformFor(workspace, table);
+    const text = wt?.rule.dataFlows[wt.flowIndex]!.transformKql;
+    return !!text && text !== 'source';
+  }
+
   /**
    * Applies the workspace transformation of `table` (if there is one) to rows shaped for it
    * (`columns` = the table's schema, values in that order) and returns the rows to store, in the

@@ -4,9 +4,12 @@ import { jsonPointer, sqlString } from '../sql.js';
 import { toDynamicSql, toStringSql } from '../sqlexpr.js';
 import { isIntegral, isNumeric } from '../types.js';
 import {
-  fail, as, str, anyScalar, fn, isDynamic, intLike, constString, elems, fromElems, letSql, asJson, jsonText, elemNum, elemStr,
+  fail, as, str, anyScalar, fn, isDynamic, intLike, constString, constArray, elems, fromElems, letSql, asJson, jsonText, elemNum, elemStr,
 } from './define.js';
 import { TICKS_DAY } from './datetime.js';
+
+/** range()'s default step for datetimes and timespans: 1h (range-function.md). */
+const TICKS_HOUR = TICKS_DAY / 24;
 
 // ───────────── dynamic: bags and arrays ─────────────
 
@@ -105,13 +108,13 @@ const rangeFn: ScalarFunction = {
     const t = a[0]!.type;
     const count = (span: string, step: string) => `least(greatest(CAST(floor((${span}) / (${step})) AS BIGINT) + 1, 0), 1048576)`;
     if (t === 'datetime') {
-      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_DAY} AS BIGINT)`;
+      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_HOUR} AS BIGINT)`;
       const span = `((epoch_us(${as(a[1]!, 'datetime')}) - epoch_us(${a[0]!.sql})) * 10.0)`;
       const item = `CAST(to_json(${toStringSql(`CAST(${a[0]!.sql} + to_microseconds((_i * ${step}) // 10) AS TIMESTAMP)`, 'datetime')}) AS VARCHAR)`;
       return `(CASE WHEN ${step} <> 0 THEN ${fromElems(`list_transform(range(${count(span, step)}), _i -> ${item})`)} END)`;
     }
     if (t === 'timespan') {
-      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_DAY} AS BIGINT)`;
+      const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_HOUR} AS BIGINT)`;
       const span = `(CAST(${as(a[1]!, 'timespan')} AS DOUBLE) - ${a[0]!.sql})`;
       const item = `CAST(to_json(${toStringSql(`(${a[0]!.sql} + _i * ${step})`, 'timespan')}) AS VARCHAR)`;
       return `(CASE WHEN ${step} <> 0 THEN ${fromElems(`list_transform(range(${count(span, step)}), _i -> ${item})`)} END)`;
@@ -141,9 +144,12 @@ export const DYNAMIC_FUNCTIONS: ScalarFunction[] = [
   bagPack('pack'),
   bagPack('pack_dictionary'),
   fn('bag_merge', [isDynamic, isDynamic], 0, 'dynamic', () => ''),
-  fn('bag_remove_keys', [isDynamic, isDynamic], 0, 'dynamic', (a) =>
+  // a constant JSONPath key ('$.a.b') reaches into nested bags: computed in the runtime (runtime/bag-paths.ts)
+  fn('bag_remove_keys', [isDynamic, isDynamic], 0, 'dynamic', (a) => constArray(a[1])?.some((k) => typeof k === 'string' && k.startsWith('$'))
+    ? `CAST(kql_bag_remove_keys(CAST(${a[0]!.sql} AS VARCHAR), CAST(${a[1]!.sql} AS VARCHAR)) AS JSON)` :
     letSql(asMap(a[0]!.sql), '_m', `CASE WHEN _m IS NULL THEN NULL ELSE ${mapToJson(`map_from_entries(list_filter(map_entries(_m), _kv -> NOT coalesce(list_contains(list_transform(${elems(a[1]!.sql)}, _e -> ${elemStr('_e')}), _kv.key), FALSE)))`)} END`), 'dynamic'),
-  fn('bag_set_key', [isDynamic, anyScalar, anyScalar], 0, 'dynamic', (a) =>
+  fn('bag_set_key', [isDynamic, anyScalar, anyScalar], 0, 'dynamic', (a) => constString(a[1])?.startsWith('$')
+    ? `CAST(kql_bag_set_key(CAST(${a[0]!.sql} AS VARCHAR), ${str(a[1]!)}, ${jsonText(a[2]!)}) AS JSON)` :
     letSql(asMap(a[0]!.sql), '_m', `CASE WHEN _m IS NULL THEN NULL ELSE ${mapToJson(`map_concat(_m, MAP([${str(a[1]!)}], [${asJson(a[2]!)}]))`)} END`), 'dynamic'),
   fn('bag_zip', [isDynamic, isDynamic], 0, 'dynamic', (a) =>
     `CAST('{' || array_to_string(list_transform(list_filter(range(len(${elems(a[0]!.sql)})), _i -> json_type((${elems(a[0]!.sql)})[_i + 1]) = 'VARCHAR'), _i -> (${elems(a[0]!.sql)})[_i + 1] || ':' || coalesce((${elems(a[1]!.sql)})[_i + 1], 'null')), ',') || '}' AS JSON)`, 'dynamic'),

@@ -11,6 +11,8 @@ const long = (a: SqlArg | undefined, fallback: number) => (a ? as(a, 'long') : `
 const json = (call: string) => `CAST(${call} AS JSON)`;
 const text = (call: string) => `coalesce(${call}, '')`;
 const stringLike = (t: KqlType) => t === 'string' || t === 'dynamic';
+/** A GeoJSON argument as its JSON text. */
+const shape = (a: SqlArg) => `CAST(${a.sql} AS VARCHAR)`;
 
 /** A function of cell tokens / coordinates whose runtime call is `kql_<name>(…)`. */
 function geo(name: string, params: ((t: KqlType) => boolean)[], optional: number, ret: KqlType, args: (a: SqlArg[]) => string[]): ScalarFunction {
@@ -44,4 +46,28 @@ export const GEO_FUNCTIONS: ScalarFunction[] = [
   geo('geo_h3cell_children', [stringLike, intLike], 1, 'dynamic', (a) => [str(a[0]!), long(a[1], -1)]),
   geo('geo_h3cell_neighbors', [stringLike], 0, 'dynamic', (a) => [str(a[0]!)]),
   geo('geo_h3cell_rings', [stringLike, intLike], 0, 'dynamic', (a) => [str(a[0]!), long(a[1], 0)]),
+
+  // lines and polygons (src/kql/runtime/geo-shapes.ts)
+  geo('geo_azimuth', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 0, 'real', (a) => a.map(real)),
+  geo('geo_angle', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 0, 'real', (a) => a.map(real)),
+  geo('geo_line_length', [isDynamic], 0, 'real', (a) => [shape(a[0]!)]),
+  geo('geo_line_centroid', [isDynamic], 0, 'dynamic', (a) => [shape(a[0]!)]),
+  geo('geo_distance_point_to_line', [numericOrDyn, numericOrDyn, isDynamic], 0, 'real', (a) => [real(a[0]!), real(a[1]!), shape(a[2]!)]),
+  geo('geo_closest_point_on_line', [numericOrDyn, numericOrDyn, isDynamic], 0, 'dynamic', (a) => [real(a[0]!), real(a[1]!), shape(a[2]!)]),
+  geo('geo_line_interpolate_point', [isDynamic, numericOrDyn], 0, 'dynamic', (a) => [shape(a[0]!), real(a[1]!)]),
+  geo('geo_line_locate_point', [isDynamic, numericOrDyn, numericOrDyn], 0, 'real', (a) => [shape(a[0]!), real(a[1]!), real(a[2]!)]),
+  geo('geo_line_densify', [isDynamic, numericOrDyn], 1, 'dynamic', (a) => [shape(a[0]!), a[1] ? real(a[1]) : 'CAST(10 AS DOUBLE)']),
+  geo('geo_intersects_2lines', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
+  geo('geo_polygon_area', [isDynamic], 0, 'real', (a) => [shape(a[0]!)]),
+  geo('geo_polygon_perimeter', [isDynamic], 0, 'real', (a) => [shape(a[0]!)]),
+  geo('geo_polygon_centroid', [isDynamic], 0, 'dynamic', (a) => [shape(a[0]!)]),
+  geo('geo_distance_point_to_polygon', [numericOrDyn, numericOrDyn, isDynamic], 0, 'real', (a) => [real(a[0]!), real(a[1]!), shape(a[2]!)]),
+  geo('geo_closest_point_on_polygon', [numericOrDyn, numericOrDyn, isDynamic], 0, 'dynamic', (a) => [real(a[0]!), real(a[1]!), shape(a[2]!)]),
+  geo('geo_polygon_densify', [isDynamic, numericOrDyn], 1, 'dynamic', (a) => [shape(a[0]!), a[1] ? real(a[1]) : 'CAST(10 AS DOUBLE)']),
+  geo('geo_intersects_2polygons', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
+  geo('geo_intersects_line_with_polygon', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
+  geo('geo_from_wkt', [stringLike], 0, 'dynamic', (a) => [str(a[0]!)]),
+  // level defaults to 11 (geo-polygon-to-s2cells-function.md); the radius (buffer) argument is not supported
+  geo('geo_polygon_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
+  geo('geo_line_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
 ];

@@ -98,6 +98,9 @@ export const MATH_FUNCTIONS: ScalarFunction[] = [
     return `CAST(sign(${as(a[0]!, 'real')}) AS DOUBLE)`;
   }, 'numeric'),
   fn('rand', [numericOrDyn], 1, (a) => (a.length ? 'long' : 'real'), (a) => (a.length ? `CAST(floor(random() * ${as(a[0]!, 'long')}) AS BIGINT)` : 'random()'), 'numeric'),
+  // erf/erfc (erf-function.md, erfc-function.md): computed in the runtime (runtime/special-math.ts)
+  fn('erf', [numericOrDyn], 0, 'real', (a) => `kql_erf(${as(a[0]!, 'real')})`, 'numeric'),
+  fn('erfc', [numericOrDyn], 0, 'real', (a) => `kql_erfc(${as(a[0]!, 'real')})`, 'numeric'),
   bitwise('binary_and', 2, ([x, y]) => `(${x} & ${y})`),
   bitwise('binary_or', 2, ([x, y]) => `(${x} | ${y})`),
   bitwise('binary_xor', 2, ([x, y]) => `xor(${x}, ${y})`),

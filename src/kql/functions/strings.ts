@@ -7,6 +7,10 @@ import {
 } from './define.js';
 import { stringMatchSql } from './operators.js';
 
+/** A valid IPv4 octet and address, for RE2 (has_ipv4, has_ipv4_prefix). */
+const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const IPV4_RE = `${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}`;
+
 /** substring(s, start[, length]) — 0-based; a negative start counts from the end. */
 const substring: ScalarFunction = fn('substring', [anyScalar, numericOrDyn, numericOrDyn], 1, 'string', (args) => {
   const s = str(args[0]!);
@@ -281,6 +285,9 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('hash_sha1', 1, 0, 'string', ([s]) => `sha1(${s})`),
   strFn('hash_md5', 1, 0, 'string', ([s]) => `md5(${s})`),
   formatBytes,
+  // gzip/zlib + base64 (gzip-base64-compress.md, zlib-base64-compress-function.md, …): computed in the runtime (runtime/compression.ts)
+  ...['gzip_compress_to_base64_string', 'zlib_compress_to_base64_string', 'gzip_decompress_from_base64_string', 'zlib_decompress_from_base64_string']
+    .map((name) => strFn(name, 1, 0, 'string', ([s]) => `coalesce(kql_${name}(${s}), '')`)),
   strFn('unicode_codepoints_from_string', 1, 0, 'dynamic', ([s]) =>
     `(CASE WHEN ${s} = '' THEN CAST('[]' AS JSON) ELSE CAST(to_json(list_transform(string_split(${s}, ''), _c -> unicode(_c))) AS JSON) END)`),
   fn('unicode_codepoints_to_string', [isDynamic], 0, 'string', (a) =>
@@ -294,10 +301,15 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   }),
   fn('extract_json', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
   fn('extractjson', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
+  // has_ipv4 / has_ipv4_prefix (has-ipv4-function.md, has-ipv4-prefix-function.md): a valid IPv4 address of the text, delimited
+  // by non-alphanumeric characters, equals the address / starts with the prefix (a valid address, or octets ending with a dot)
   fn('has_ipv4', [anyScalar, anyScalar], 0, 'bool', (a) =>
-    `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || '(?:$|[^0-9.])')`),
-  fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) =>
-    `regexp_matches(${str(a[0]!)}, '(?:^|[^0-9.])' || regexp_escape(${str(a[1]!)}) || (CASE WHEN suffix(${str(a[1]!)}, '.') THEN '' ELSE '\\.' END) || '[0-9]')`),
+    `coalesce(regexp_full_match(${str(a[1]!)}, '${IPV4_RE}') AND list_contains(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), ${str(a[1]!)}), FALSE)`),
+  fn('has_ipv4_prefix', [anyScalar, anyScalar], 0, 'bool', (a) => {
+    const p = str(a[1]!);
+    return `coalesce((regexp_full_match(${p}, '${IPV4_RE}') OR regexp_full_match(${p}, '(?:${IPV4_OCTET}\\.){1,3}')) AND len(list_filter(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), ` +
+      `_t -> regexp_full_match(_t, '${IPV4_RE}') AND (_t = ${p} OR (suffix(${p}, '.') AND starts_with(_t, ${p}))))) > 0, FALSE)`;
+  }),
   {
     // has_any_ipv4(source, ip, …) / (source, dynamic([ip, …])): one of the valid IPv4 addresses appears delimited in source (has-any-ipv4-function.md)
     name: 'has_any_ipv4', minArgs: 2, maxArgs: 64,
@@ -313,6 +325,26 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
       const valid = sqlString(`${octet}(\\.${octet}){3}`);
       const src = str(a[0]!);
       return `coalesce(len(list_filter(flatten([${lists.join(', ')}]), _ip -> regexp_full_match(_ip, ${valid}) AND regexp_matches(${src}, '(?:^|[^0-9.])' || regexp_escape(_ip) || '(?:$|[^0-9.])'))) > 0, FALSE)`;
+    },
+  },
+  {
+    // has_any_ipv4_prefix(source, prefix, …) / (source, dynamic([prefix, …])) (has-any-ipv4-prefix-function.md): as has_ipv4_prefix
+    // for any of the prefixes. Each valid address of the text (delimited by non-alphanumerics) yields its prefixes 'a.', 'a.b.',
+    // 'a.b.c.' and 'a.b.c.d', which are compared with the valid prefixes given.
+    name: 'has_any_ipv4_prefix', minArgs: 2, maxArgs: 64,
+    bind: (args) => {
+      args.slice(1).forEach((a, i) => { if (a.type !== 'string' && a.type !== 'dynamic') fail(`has_any_ipv4_prefix(): a prefix must be a string or a dynamic array, got '${a.type}'`, i + 1); });
+      return 'bool';
+    },
+    emit: (a) => {
+      const lists = a.slice(1).map((x) => (x.type === 'dynamic'
+        ? `list_transform(${elems(x.sql)}, _e -> json_extract_string(_e, '$'))`
+        : `[${str(x)}]`));
+      const prefixes = `list_filter(flatten([${lists.join(', ')}]), _p -> regexp_full_match(_p, '${IPV4_RE}') OR regexp_full_match(_p, '(?:${IPV4_OCTET}\\.){1,3}'))`;
+      const part = (k: number) => `split_part(_t, '.', ${k})`;
+      const own = `[${part(1)} || '.', ${part(1)} || '.' || ${part(2)} || '.', ${part(1)} || '.' || ${part(2)} || '.' || ${part(3)} || '.', _t]`;
+      const addresses = `list_filter(string_split_regex(${str(a[0]!)}, '[^0-9A-Za-z.]+'), _t -> regexp_full_match(_t, '${IPV4_RE}'))`;
+      return `coalesce(list_has_any(flatten(list_transform(${addresses}, _t -> ${own})), ${prefixes}), FALSE)`;
     },
   },
 ];

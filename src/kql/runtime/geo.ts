@@ -99,6 +99,8 @@ function parseRing(x: unknown): s2.Loop | null {
   const first = (x as Ring)[0]!, last = (x as Ring)[x.length - 1]!;
   if (first[0] !== last[0] || first[1] !== last[1]) return null;
   pts.pop();
+  // a ring needs three distinct vertices (geo-point-in-polygon-function.md: [[0,0],[10,10],[10,10],[0,0]] is invalid)
+  if (pts.filter((p, i) => pts.findIndex((q) => q.equals(p)) === i).length < 3) return null;
   const loop = new s2.Loop(pts);
   loop.normalize(); // the smaller of the two regions
   return loop;

@@ -1,0 +1,132 @@
+/**
+ * What the memory tier's append costs, in process (no server): the bench table's rows with the
+ * standard columns (15 columns, as Vigil stores them), 1,000 rows per transaction, CPU time of the
+ * whole process (DuckDB's threads included) per 1,000 rows, three ways in alternating rounds:
+ *   - chunk → compressed: DuckDB data chunks into an `ATTACH ':memory:' (COMPRESS)` table — what
+ *     Vigil's memory tier does (src/store/hot-tables.ts, memory-tier.ts);
+ *   - chunk → plain: the same chunks into an uncompressed in-memory table;
+ *   - appender → compressed: one appender call per value into the compressed table (Vigil before issue 20).
+ * Ratios: compressed ÷ plain (what compression costs on append), appender ÷ chunk.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
+  type DuckDBConnection, type DuckDBType,
+} from '@duckdb/node-api';
+import { benchEndMs, BATCH, emitResult, makeBatch, parseOptions, progress, TABLE } from './support.js';
+
+const opts = parseOptions();
+const total = opts.rows ?? (opts.quick ? 20_000 : 200_000);
+const ROUNDS = 5;
+const WS = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+type Kind = 'datetime' | 'string' | 'real' | 'int';
+const COLUMNS: [string, Kind][] = [
+  ['TenantId', 'string'], ['TimeGenerated', 'datetime'], ['Level', 'string'], ['Service', 'string'], ['DurationMs', 'real'],
+  ['Code', 'int'], ['Message', 'string'], ['Props', 'string'], ['Type', 'string'], ['_ResourceId', 'string'],
+  ['_ItemId', 'string'], ['_TimeReceived', 'datetime'], ['_BilledSize', 'real'], ['__seg', 'int'],
+];
+const SQL: Record<Kind, string> = { datetime: 'TIMESTAMP', string: 'VARCHAR', real: 'DOUBLE', int: 'INTEGER' };
+const CHUNK: Record<Kind, DuckDBType> = { datetime: TIMESTAMP, string: VARCHAR, real: DOUBLE, int: INTEGER };
+
+type Cell = string | number | bigint | null;
+/** Batches held by columns, shaped as the ingestion path shapes the bench rows. */
+const endMs = benchEndMs();
+const received = BigInt(endMs) * 1000n;
+const batches: Cell[][][] = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) => {
+  const rows = makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), total, endMs);
+  const n = rows.length;
+  const col = <T extends Cell>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+  return [
+    col(() => WS), col((i) => BigInt(Date.parse(rows[i]!.TimeGenerated)) * 1000n), col((i) => rows[i]!.Level), col((i) => rows[i]!.Service),
+    col((i) => rows[i]!.DurationMs), col((i) => rows[i]!.Code), col((i) => rows[i]!.Message), col((i) => JSON.stringify(rows[i]!.Props)),
+    col(() => TABLE), col(() => null), col(() => randomUUID()), col(() => received), col(() => 250), col(() => 1),
+  ];
+});
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][]): Promise<void> {
+  const n = cols[0]!.length;
+  await conn.run('BEGIN TRANSACTION');
+  const a = await conn.createAppender('t', 'main', catalog);
+  const chunk = DuckDBDataChunk.create(COLUMNS.map(([, k]) => CHUNK[k]), n);
+  COLUMNS.forEach(([, kind], j) => {
+    const vec = chunk.getColumnVector(j);
+    const values = cols[j]!;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      vec.setItem(i, v === null ? null : kind === 'datetime' ? new DuckDBTimestampValue(v as bigint) : v);
+    }
+    vec.flush();
+  });
+  a.appendDataChunk(chunk);
+  a.flushSync();
+  a.closeSync();
+  await conn.run('COMMIT');
+}
+
+async function viaAppender(conn: DuckDBConnection, catalog: string, cols: Cell[][]): Promise<void> {
+  const n = cols[0]!.length;
+  await conn.run('BEGIN TRANSACTION');
+  const a = await conn.createAppender('t', 'main', catalog);
+  for (let i = 0; i < n; i++) {
+    COLUMNS.forEach(([, kind], j) => {
+      const v = cols[j]![i]!;
+      if (v === null) a.appendNull();
+      else if (kind === 'datetime') a.appendTimestamp(new DuckDBTimestampValue(v as bigint));
+      else if (kind === 'string') a.appendVarchar(v as string);
+      else if (kind === 'real') a.appendDouble(v as number);
+      else a.appendInteger(v as number);
+    });
+    a.endRow();
+  }
+  a.flushSync();
+  a.closeSync();
+  await conn.run('COMMIT');
+}
+
+const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+const conn = await instance.connect();
+const ways = {
+  chunkCompressed: { catalog: 'c1', compress: true, append: viaChunk, ms: 0 },
+  chunkPlain: { catalog: 'p1', compress: false, append: viaChunk, ms: 0 },
+  appenderCompressed: { catalog: 'c2', compress: true, append: viaAppender, ms: 0 },
+};
+for (const w of Object.values(ways)) {
+  await conn.run(`ATTACH ':memory:' AS ${w.catalog}${w.compress ? ' (COMPRESS)' : ''}`);
+  await conn.run(`CREATE TABLE ${w.catalog}.main.t (${COLUMNS.map(([name, k]) => `"${name}" ${SQL[k]}`).join(', ')})`);
+}
+process.stderr.write(`tier-append: ${total.toLocaleString('en')} rows per way in ${batches.length} transactions, ${ROUNDS} alternating rounds\n`);
+// Warm-up: one batch each, not counted.
+for (const w of Object.values(ways)) await w.append(conn, w.catalog, batches[0]!);
+const perRound = Math.ceil(batches.length / ROUNDS);
+for (let r = 0; r * perRound < batches.length; r++) {
+  const slice = batches.slice(r * perRound, (r + 1) * perRound);
+  for (const w of Object.values(ways)) {
+    const before = cpuMs();
+    for (const b of slice) await w.append(conn, w.catalog, b);
+    w.ms += cpuMs() - before;
+  }
+  progress(`round ${r + 1}: ${Object.entries(ways).map(([k, w]) => `${k} ${((w.ms / Math.min(total, (r + 1) * perRound * BATCH)) * 1000).toFixed(2)} ms`).join(', ')} per 1,000 rows`);
+}
+const counts = await Promise.all(Object.values(ways).map(async (w) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${w.catalog}.main.t`)).getRowsJS()[0]![0])));
+conn.closeSync();
+instance.closeSync();
+const per1000 = (ms: number) => Math.round((ms / total) * 1000 * 100) / 100;
+const result = {
+  suite: 'tier-append',
+  rows: total,
+  batchRows: BATCH,
+  cpuMsPer1000Rows: Object.fromEntries(Object.entries(ways).map(([k, w]) => [k, per1000(w.ms)])),
+  /** CPU of appending into the compressed in-memory table ÷ into a plain one (data chunks both). */
+  compressedOverPlain: Math.round((ways.chunkCompressed.ms / ways.chunkPlain.ms) * 1000) / 1000,
+  /** CPU of one appender call per value ÷ data chunks (compressed table both). */
+  appenderOverChunk: Math.round((ways.appenderCompressed.ms / ways.chunkCompressed.ms) * 1000) / 1000,
+  check: { ok: counts.every((n) => n === total + batches[0]![0]!.length), counts },
+};
+emitResult(result);
+if (!result.check.ok) process.exitCode = 1;
