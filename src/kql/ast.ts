@@ -140,7 +140,7 @@ export type Operator =
   | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
   | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
   | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp
-  | PartitionOp | TopHittersOp | ConsumeOp;
+  | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp;
 
 export interface UnionOp { kind: 'union'; unionKind: 'inner' | 'outer'; withsource?: string; isfuzzy: boolean; legs: UnionLeg[]; span: Span }
 export type JoinKind = 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter' | 'leftanti' | 'rightanti' | 'leftsemi' | 'rightsemi';
@@ -156,6 +156,14 @@ export interface PartitionOp { kind: 'partition'; column: string; columnSpan: Sp
 export interface TopHittersOp { kind: 'top-hitters'; count: Expr; value: Expr; by?: Expr; span: Span }
 /** `consume`: reads its input and returns nothing. */
 export interface ConsumeOp { kind: 'consume'; span: Span }
+/** `scan [with_match_id=Id] [declare (c: T [= v], …)] with (step s [output=all|last|none]: cond [=> c = e, …]; …)` (scan-operator.md). */
+export interface ScanOp { kind: 'scan'; matchId?: { name: string; span: Span }; declare: ScanDeclaration[]; steps: ScanStep[]; span: Span }
+/** `fork [name=](ops) …` (fork-operator.md): one result table per leg; each leg's body reads FORK_SOURCE. */
+export interface ForkOp { kind: 'fork'; legs: { name?: string; body: TabularExpr; span: Span }[]; span: Span }
+/** `facet by c1, c2 [with (ops)]` (facet-operator.md): the `with` table (body reads FORK_SOURCE), then one count table per column. */
+export interface FacetOp { kind: 'facet'; columns: { name: string; span: Span }[]; body?: TabularExpr; span: Span }
+export interface ScanDeclaration { name: string; type: KqlType; default?: Expr; span: Span }
+export interface ScanStep { name: string; nameSpan: Span; output: 'all' | 'last' | 'none'; condition: Expr; assignments: { name: string; nameSpan: Span; expr: Expr }[]; span: Span }
 export interface MvApplyOp { kind: 'mv-apply'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; body: TabularExpr; span: Span }
 /** parse / parse-where: the pattern is a sequence of string literals, `*` and column declarations. */
 export type ParsePart = { kind: 'text'; value: string; span: Span } | { kind: 'star'; span: Span } | { kind: 'column'; name: string; type: KqlType; span: Span };

@@ -10,12 +10,13 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
-import { MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
+import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
 import { toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
+import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from './scan.js';
 import { emitExpr } from './emitter.js';
 import { wildcardMatcher } from './wildcards.js';
 import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
@@ -49,6 +50,8 @@ export interface BindOptions {
 
 export interface BoundQuery {
   plan: P.PlanNode;
+  /** Every result table, when the query has several (fork, facet); `plan` is the first. */
+  results?: { name: string; plan: P.PlanNode }[];
   tables: string[];
   render?: { visualization: string; [k: string]: unknown };
 }
@@ -146,6 +149,7 @@ class Binder {
   bindQuery(ast: A.QueryAst): BoundQuery {
     const scope = new Scope();
     let result: P.PlanNode | undefined;
+    let results: BoundQuery['results'];
     let resultSpan: Span | undefined;
     for (const st of ast.statements) {
       if (st.kind === 'set') {
@@ -160,13 +164,19 @@ class Binder {
         throw this.error(st.span, 'Queries with more than one tabular expression statement (multiple result sets) are not supported');
       }
       this.render = undefined;
-      result = this.bindTabular(st.expr, scope);
       resultSpan = st.span;
+      if (st.expr.kind === 'pipe' && (st.expr.op.kind === 'fork' || st.expr.op.kind === 'facet')) {
+        results = this.bindResultTables(this.bindTabular(st.expr.source, scope), st.expr.op, scope);
+        result = results[0]!.plan;
+        continue;
+      }
+      result = this.bindTabular(st.expr, scope);
     }
     if (result === undefined) {
       throw this.error(resultSpan ?? ast.span, 'The query has no tabular expression statement to produce a result');
     }
     const out: BoundQuery = { plan: result, tables: this.tables };
+    if (results) out.results = results;
     if (this.render) out.render = this.render;
     return out;
   }
@@ -412,7 +422,7 @@ class Binder {
   private bindSource(t: Exclude<A.TabularExpr, A.PipeNode>, scope: Scope): P.PlanNode {
     switch (t.kind) {
       case 'tableRef':
-        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE) {
+        if (t.name === MV_APPLY_SOURCE || t.name === PARTITION_SOURCE || t.name === FORK_SOURCE) {
           const e = scope.lookup(t.name);
           if (e?.kind === 'tabular') return e.plan;
         }
@@ -684,6 +694,11 @@ class Binder {
         return this.bindTopNested(input, op, scope);
       case 'evaluate':
         return this.bindEvaluate(input, op, scope);
+      case 'scan':
+        return this.bindScan(input, op, scope);
+      case 'fork':
+      case 'facet':
+        throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);
       case 'invoke': {
         const entry = scope.lookup(op.call.name);
         if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
@@ -1270,8 +1285,93 @@ class Binder {
       }
       const last = levels.length - 1;
       const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
-      return `SELECT ${T.selectList(cols)} FROM ${from}`;
-    }, false);
+      // Kusto's output order: by the first level's aggregate, then the next level's (each in its level's order)
+      const order = levels.map((l, j) => `${2 * j + 2} ${l.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
+      return `SELECT ${T.selectList(cols)} FROM ${from} ORDER BY ${order}`;
+    }, true);
+  }
+
+  // ───────────── fork / facet ─────────────
+
+  /** The result tables of fork (one per leg) and facet (the `with` pipe, then one count per column). */
+  private bindResultTables(input: P.PlanNode, op: A.ForkOp | A.FacetOp, scope: Scope): { name: string; plan: P.PlanNode }[] {
+    const inner = new Scope(scope);
+    inner.define(FORK_SOURCE, { kind: 'tabular', plan: input });
+    if (op.kind === 'fork') {
+      return op.legs.map((leg) => {
+        const plan = this.bindTabular(leg.body, inner);
+        return { name: leg.name ?? plan.asName ?? 'GenericResult', plan };
+      });
+    }
+    const out: { name: string; plan: P.PlanNode }[] = [];
+    if (op.body) {
+      const plan = this.bindTabular(op.body, inner);
+      out.push({ name: plan.asName ?? 'GenericResult', plan });
+    }
+    for (const c of op.columns) {
+      if (!input.schema.some((x) => x.name === c.name)) throw this.error(c.span, `facet: unknown column '${c.name}'`);
+      const summarize: A.SummarizeOp = {
+        kind: 'summarize',
+        aggregates: [{ names: [{ name: `count_${c.name}`, span: c.span }], expr: { kind: 'call', name: 'count', nameSpan: c.span, args: [], span: c.span }, span: c.span }],
+        by: [{ expr: { kind: 'name', name: c.name, span: c.span }, span: c.span }],
+        span: c.span,
+      };
+      out.push({ name: c.name, plan: this.bindOperator(input, summarize, scope) });
+    }
+    return out;
+  }
+
+  // ───────────── scan ─────────────
+
+  /** scan-operator.md; the matching logic itself is in scan.ts. */
+  private bindScan(input: P.PlanNode, op: A.ScanOp, scope: Scope): P.PlanNode {
+    const names = new Set(input.schema.map((c) => c.name));
+    for (const d of op.declare) {
+      if (names.has(d.name)) throw this.error(d.span, `scan: the declared column '${d.name}' already exists in the input`);
+      names.add(d.name);
+    }
+    if (op.matchId && names.has(op.matchId.name)) throw this.error(op.matchId.span, `scan: the match id column '${op.matchId.name}' already exists`);
+    const record: ColumnSchema[] = [...input.schema, ...op.declare.map((d) => ({ name: d.name, type: d.type }))];
+    const defaults = op.declare.map((d) => {
+      if (!d.default) return { k: 'lit', type: d.type, value: null } as BoundExpr;
+      const v = this.bindScalar(d.default, EMPTY_ROW, scope);
+      return this.convertTo(v, d.type, d.default.span, `scan: the default of '${d.name}'`);
+    });
+    const stepIndex = new Map<string, number>();
+    op.steps.forEach((s, i) => {
+      if (stepIndex.has(s.name)) throw this.error(s.nameSpan, `scan: the step name '${s.name}' is used twice`);
+      stepIndex.set(s.name, i + 1);
+    });
+    const row: RowContext = { schema: scanRowSchema(record, op.steps.length), aggregates: false };
+    // the steps run inside DuckDB's list_reduce lambda, which holds neither subqueries nor window functions
+    const rowwiseOnly = (e: BoundExpr, span: Span): BoundExpr => {
+      const bad = (x: BoundExpr): boolean => (x.k === 'call' ? T.SUBQUERY_FUNCTIONS.has(x.fn) || T.WINDOW_FUNCTIONS.has(x.fn) || x.args.some(bad) : x.k === 'path' ? bad(x.target) || x.steps.some((st) => typeof st === 'object' && bad(st)) : x.k === 'agg');
+      if (bad(e)) throw this.error(span, 'scan: step conditions and assignments cannot use subqueries (toscalar, in (T)) or window functions; compute them with extend before the scan');
+      return e;
+    };
+    const steps: ScanStepSpec[] = op.steps.map((s) => {
+      const condition = rowwiseOnly(this.requireBool(this.bindScalar(rewriteStepRefs(s.condition, stepIndex), row, scope), s.condition.span, `scan step ${s.name}`), s.condition.span);
+      const assignments = new Map<number, BoundExpr>();
+      for (const a of s.assignments) {
+        const i = record.findIndex((c) => c.name === a.name);
+        if (i < input.schema.length) throw this.error(a.nameSpan, `scan: '${a.name}' is not a declared column; only columns of the declare clause can be assigned`);
+        const v = this.bindScalar(rewriteStepRefs(a.expr, stepIndex), row, scope);
+        assignments.set(i, rowwiseOnly(this.convertTo(v, record[i]!.type, a.expr.span, `scan: the value assigned to '${a.name}'`), a.expr.span));
+      }
+      return { output: s.output, condition, assignments };
+    });
+    return scanPlan(input, { record, inputWidth: input.schema.length, defaults, steps, ...(op.matchId ? { matchId: op.matchId.name } : {}) }, this.partitions++);
+  }
+
+  /** A value as type `t`: unchanged, or converted with to<t>() between numeric types and from dynamic. */
+  private convertTo(v: BoundExpr, t: KqlType, span: Span, what: string): BoundExpr {
+    if (v.type === t) return v;
+    if (v.k === 'lit' && v.value === null) return { k: 'lit', type: t, value: null };
+    if ((isNumeric(v.type) && isNumeric(t)) || v.type === 'dynamic' || t === 'string' || t === 'dynamic') {
+      const fn = SCALAR_FUNCTIONS.get(t === 'real' ? 'toreal' : t === 'dynamic' ? 'todynamic' : `to${t}`);
+      if (fn) return this.call(fn, [v], span);
+    }
+    throw this.error(span, `${what} must be of type '${t}', got '${v.type}'`);
   }
 
   // ───────────── evaluate ─────────────
@@ -1361,6 +1461,17 @@ class Binder {
           const gb = groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
           return `SELECT ${T.selectList(cols)} FROM (${sql}) AS t${gb}`;
         }, false);
+      }
+      case 'narrow': {
+        // narrow-plugin.md: one row per cell — the row's 0-based number, the column's name, the value as a string
+        if (op.args.length) throw this.error(op.pluginSpan, 'narrow(): takes no arguments');
+        const schema: ColumnSchema[] = [{ name: 'Row', type: 'long' }, { name: 'Column', type: 'string' }, { name: 'Value', type: 'string' }];
+        return P.generic('narrow', [input], schema, ([sql]) => {
+          const cells = input.schema.map((c, i) => `{'k': ${sqlString(c.name)}, 'v': ${toStringSql(`t.${T.C(i)}`, c.type)}}`);
+          const numbered = `SELECT row_number() OVER () - 1 AS nr_row, t.* FROM (${sql}) AS t`;
+          const exploded = `SELECT t.nr_row, unnest([${cells.join(', ')}]) AS nr_cell, unnest(range(${cells.length})) AS nr_col FROM (${numbered}) AS t`;
+          return `SELECT ${T.selectList(['x.nr_row', 'x.nr_cell.k', "coalesce(x.nr_cell.v, '')"])} FROM (${exploded}) AS x ORDER BY x.nr_row, x.nr_col`;
+        }, true);
       }
       default:
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);

@@ -38,6 +38,8 @@ export interface CompileOptions {
   pseudonymKey?: Uint8Array;
   /** Allow geo_location() (ingestion-time transformations on a server with a GeoIP database). */
   geoLocation?: boolean;
+  /** The caller returns several result tables (fork, facet): CompiledQuery.results lists them all. */
+  multipleResults?: boolean;
 }
 
 export interface CompiledQuery {
@@ -46,6 +48,8 @@ export interface CompiledQuery {
   /** Names of the tables referenced (as resolved through the resolver), in first-use order. */
   tables: string[];
   render?: { visualization: string; [k: string]: unknown };
+  /** Every result table when the query has several (fork, facet; only with options.multipleResults); the first is `sql`/`columns`. */
+  results?: { name: string; sql: string; columns: ColumnSchema[] }[];
 }
 
 function dateToUs(d: Date, what: string): bigint {
@@ -69,13 +73,14 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     // Inside the plan columns are positional; only the result names them, and SQL (like Kusto's
     // result) has no empty column name — whether it was written or came from data (pivot values,
     // bag keys).
-    const unnamed = bound.plan.schema.findIndex((c) => c.name === '');
-    if (unnamed >= 0) throw new KqlError('SemanticError', `The result's column ${unnamed + 1} has an empty name; give it a name (project-rename, or a non-empty value/key)`, 1, 1);
-    const nul = bound.plan.schema.findIndex((c) => c.name.includes('\0'));
-    if (nul >= 0) throw new KqlError('SemanticError', `The result's column ${nul + 1} has a NUL character in its name; rename it`, 1, 1);
+    checkResultColumns(bound.plan.schema);
+    if (bound.results && !options.multipleResults) throw new KqlError('SemanticError', 'The query returns several result tables (fork, facet), which is not supported here', 1, 1);
+    for (const r of bound.results ?? []) checkResultColumns(r.plan.schema);
     phase = 'emit';
-    const sql = emitQuery(bound.plan, { nowUs, ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) });
+    const ctx = { nowUs, ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) };
+    const sql = emitQuery(bound.plan, ctx);
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
+    if (bound.results) out.results = bound.results.map((r) => ({ name: r.name, sql: emitQuery(r.plan, ctx), columns: r.plan.schema.map((c) => ({ name: c.name, type: c.type })) }));
     if (bound.render) out.render = bound.render;
     return out;
   } catch (err) {
@@ -90,6 +95,13 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     const detail = err instanceof Error ? err.message : String(err);
     throw new KqlError('SemanticError', `Internal compiler error while compiling the query: ${detail}`, 1, 1);
   }
+}
+
+function checkResultColumns(schema: ColumnSchema[]): void {
+  const unnamed = schema.findIndex((c) => c.name === '');
+  if (unnamed >= 0) throw new KqlError('SemanticError', `The result's column ${unnamed + 1} has an empty name; give it a name (project-rename, or a non-empty value/key)`, 1, 1);
+  const nul = schema.findIndex((c) => c.name.includes('\0'));
+  if (nul >= 0) throw new KqlError('SemanticError', `The result's column ${nul + 1} has a NUL character in its name; rename it`, 1, 1);
 }
 
 /** For callers that need the type list. */

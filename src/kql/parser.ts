@@ -41,6 +41,8 @@ const JOIN_KINDS: Record<string, A.JoinKind> = {
 export const MV_APPLY_SOURCE = '\u0000mv-apply';
 /** The implicit source of a partition subquery: the rows of one partition. */
 export const PARTITION_SOURCE = '\u0000partition';
+/** The input of a fork leg or of facet's `with` pipe. */
+export const FORK_SOURCE = '\u0000fork';
 /** Pseudo-function names the parser produces for search predicates. */
 export const SEARCH_TERM = '\u0000search';
 
@@ -707,6 +709,35 @@ class Parser {
         op.span = this.span(start);
         return op;
       }
+      case 'scan':
+        return this.parseScanOp(start);
+      case 'fork': {
+        this.next();
+        const legs: A.ForkOp['legs'] = [];
+        while (this.isOp('(') || (this.peek().kind === 'ident' && this.isOp('=', 1) && this.isOp('(', 2))) {
+          const legStart = this.peek().span.start;
+          let name: string | undefined;
+          if (!this.isOp('(')) {
+            name = this.next().text;
+            this.expectOp('=');
+          }
+          const body = this.parseSubqueryOn(FORK_SOURCE);
+          legs.push({ ...(name !== undefined ? { name } : {}), body, span: this.span(legStart) });
+        }
+        if (legs.length === 0) throw this.error(this.peek(), "fork: expected a subquery '( … )'");
+        return { kind: 'fork', legs, span: this.span(start) };
+      }
+      case 'facet': {
+        this.next();
+        this.expectWord('by');
+        const columns: A.FacetOp['columns'] = [];
+        do columns.push(this.parseColumnName());
+        while (this.acceptOp(','));
+        const op: A.FacetOp = { kind: 'facet', columns, span: this.span(start) };
+        if (this.acceptWord('with')) op.body = this.parseSubqueryOn(FORK_SOURCE);
+        op.span = this.span(start);
+        return op;
+      }
       case 'consume': {
         this.next();
         while (this.isWord('decodeblocks') && this.isOp('=', 1)) {
@@ -950,6 +981,62 @@ class Parser {
       default:
         throw this.error(t);
     }
+  }
+
+  /** scan-operator.md: `scan [with_match_id = Id] [declare (…)] with (step …; …)`. */
+  private parseScanOp(start: number): A.ScanOp {
+    this.expectWord('scan');
+    const op: A.ScanOp = { kind: 'scan', declare: [], steps: [], span: this.span(start) };
+    if (this.isWord('with_match_id')) {
+      this.next();
+      this.expectOp('=');
+      const c = this.parseColumnName();
+      op.matchId = { name: c.name, span: c.span };
+    }
+    if (this.acceptWord('declare')) {
+      this.expectOp('(');
+      do {
+        const c = this.parseColumnName();
+        this.expectOp(':');
+        const d: A.ScanDeclaration = { name: c.name, type: this.parseTypeWord(), span: c.span };
+        if (this.acceptOp('=')) d.default = this.parseExpr();
+        d.span = this.span(c.span.start);
+        op.declare.push(d);
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+    }
+    this.expectWord('with');
+    const open = this.expectOp('(');
+    this.enter(open);
+    while (!this.isOp(')')) {
+      const stepStart = this.expectWord('step').span.start;
+      const name = this.parseColumnName();
+      let output: A.ScanStep['output'] = 'all';
+      if (this.acceptWord('output')) {
+        this.expectOp('=');
+        const o = this.peek();
+        if (o.kind !== 'ident' || (o.text !== 'all' && o.text !== 'last' && o.text !== 'none')) throw this.error(o, "expected 'all', 'last' or 'none'");
+        this.next();
+        output = o.text;
+      }
+      this.expectOp(':');
+      const condition = this.parseExpr();
+      const assignments: A.ScanStep['assignments'] = [];
+      if (this.acceptOp('=>')) {
+        do {
+          const c = this.parseColumnName();
+          this.expectOp('=');
+          assignments.push({ name: c.name, nameSpan: c.span, expr: this.parseExpr() });
+        } while (this.acceptOp(','));
+      }
+      op.steps.push({ name: name.name, nameSpan: name.span, output, condition, assignments, span: this.span(stepStart) });
+      if (!this.acceptOp(';')) break;
+    }
+    this.expectOp(')');
+    this.leave();
+    if (op.steps.length === 0) throw this.src.syntaxError(open.span, 'scan: expected at least one step');
+    op.span = this.span(start);
+    return op;
   }
 
   /** True at the end of an operator: `|`, `;`, `)`, `}`, end of input. */

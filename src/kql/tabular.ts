@@ -272,14 +272,19 @@ export function stagedWindowFn(name: string, staged: StagedWindow): ScalarFuncti
   return f;
 }
 
+/** The scalar functions that run a subquery (toscalar, in/!in over a table). */
+export const SUBQUERY_FUNCTIONS = new WeakSet<ScalarFunction>();
+
 /** `(SELECT first column FROM (plan) LIMIT 1)` — toscalar(). */
 export function scalarSubquery(plan: P.PlanNode): ScalarFunction {
-  return customFn('toscalar', (_args, ctx) => `(SELECT s.${C(0)} FROM (${emitPlan(plan, ctx)}) AS s LIMIT 1)`);
+  const f = customFn('toscalar', (_args, ctx) => `(SELECT s.${C(0)} FROM (${emitPlan(plan, ctx)}) AS s LIMIT 1)`);
+  SUBQUERY_FUNCTIONS.add(f);
+  return f;
 }
 
 /** `x in (subquery)` / `x !in (subquery)` on the first column of the subquery. */
 export function inSubquery(plan: P.PlanNode, negated: boolean, caseInsensitive: boolean): ScalarFunction {
-  return customFn(negated ? '!in' : 'in', (args, ctx) => {
+  const f = customFn(negated ? '!in' : 'in', (args, ctx) => {
     const a = args[0]!;
     const st = plan.schema[0]!.type;
     let lhs = a.type === st ? a.sql : convertSql(a.sql, a.type, st);
@@ -291,6 +296,8 @@ export function inSubquery(plan: P.PlanNode, negated: boolean, caseInsensitive: 
     const sub = `(SELECT ${rhs} FROM (${emitPlan(plan, ctx)}) AS s WHERE s.${C(0)} IS NOT NULL)`;
     return negated ? `coalesce(NOT (${lhs} IN ${sub}), TRUE)` : `coalesce(${lhs} IN ${sub}, FALSE)`;
   });
+  SUBQUERY_FUNCTIONS.add(f);
+  return f;
 }
 
 // ───────────── parse ─────────────

@@ -1,5 +1,5 @@
 import type { Caller } from '../authz/authorize.js';
-import { compile, KqlError } from '../kql/index.js';
+import { compile, KqlError, type ColumnSchema } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { ApiError } from '../errors/api-error.js';
@@ -7,7 +7,7 @@ import { StatementRefusedError } from '../store/statement-guard.js';
 import { SegmentDamagedError } from '../store/segment-damaged.js';
 import { QueryAbortedError, type LogStore, type ScanStatistics } from '../store/store.js';
 import type { PreferOptions } from './prefer.js';
-import { insufficientAccess, TableAccess, type QueryContext } from './table-access.js';
+import { insufficientAccess, TableAccess, type AccessResolver, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
 import { wireRowJson, wrapForWire } from './wire-format.js';
@@ -143,7 +143,7 @@ export class QueryService {
     try {
       // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
-      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, ...(pseudonymKey ? { pseudonymKey } : {}) });
+      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, ...(pseudonymKey ? { pseudonymKey } : {}) });
     } catch (err) {
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;
@@ -155,24 +155,90 @@ export class QueryService {
       req.trace.workspaces = resolver.permissions().dataSources.map((d) => d.resourceId);
     }
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
-    const sql = `SELECT * FROM (${wrapForWire(compiled.sql, compiled.columns)}) LIMIT ${this.limits.maxRows + 1}`;
     const deadline = Date.now() + waitSeconds * 1000;
     const release = await this.admission.admit(req.caller.objectId, deadline, req.signal);
-    let output;
+    // One statement per result table (fork and facet have several), run one after the other under
+    // the same admission and deadline.
+    const tables = compiled.results ?? [{ name: 'PrimaryResult', sql: compiled.sql, columns: compiled.columns }];
+    const result: QueryResults = { tables: [] };
+    let truncated: string | undefined;
+    let output: Awaited<ReturnType<typeof this.store.query>> | undefined;
+    let rowCount = 0;
+    let bytes = 0;
+    try {
+      for (const table of tables) {
+        output = await this.runStatement(table.sql, table.columns, req, resolver, deadline, waitSeconds);
+        if (req.trace) req.trace.scan = output.statistics;
+        // Each row is serialised here, once: to enforce the size limit, and as the response's text.
+        const rows: string[] = [];
+        for (const raw of output.rows) {
+          if (rowCount >= this.limits.maxRows) {
+            truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
+            break;
+          }
+          const row = wireRowJson(raw, table.columns);
+          bytes += row.length + 1;
+          if (bytes > this.limits.maxResultBytes) {
+            truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;
+            break;
+          }
+          rows.push(row);
+          rowCount++;
+        }
+        result.tables.push({ name: table.name, columns: table.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(rows) });
+        if (truncated) break;
+      }
+    } finally {
+      release();
+    }
+    if (truncated) {
+      result.error = {
+        code: 'PartialError',
+        message: 'There were some errors when processing your query.',
+        details: [{ code: 'EngineError', message: truncated, innererror: { code: 'E_QUERY_RESULT_SET_TOO_LARGE', message: truncated } }],
+      };
+    }
+    if (req.prefer.includeStatistics) {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      result.statistics = {
+        query: {
+          executionTime: seconds,
+          resourceUsage: { cache: {}, cpu: { 'total cpu': formatSeconds(seconds) }, memory: {} },
+          inputDatasetStatistics: output?.statistics
+            ? {
+                // Kusto's names: extents are Vigil's sealed segments; "scanned" ones were read after time pruning.
+                extents: { total: output.statistics.segmentsConsidered, scanned: output.statistics.segmentsOpened },
+                rows: { total: output.statistics.rowsTotal, scanned: output.statistics.rowsScanned },
+              }
+            : { extents: {}, rows: {} },
+          ...(output?.statistics ? { storage: output.statistics } : {}),
+          datasetStatistics: [{ tableRowCount: rowCount, tableSize: bytes }],
+          crossClusterResourceUsage: {},
+          tables: compiled.tables,
+        },
+      };
+    }
+    if (req.prefer.includeRender && compiled.render) result.render = compiled.render;
+    if (req.prefer.includePermissions) result.permissions = resolver.permissions();
+    return result;
+  }
+
+  /** Runs one compiled result table's statement in the store, mapping its failures to API errors. */
+  private async runStatement(tableSql: string, columns: ColumnSchema[], req: QueryRequest, resolver: AccessResolver, deadline: number, waitSeconds: number) {
+    const sql = `SELECT * FROM (${wrapForWire(tableSql, columns)}) LIMIT ${this.limits.maxRows + 1}`;
     try {
       if (deadline <= Date.now()) throw new QueryAbortedError('timeout'); // its turn came too late
-      output = await this.store.query(sql, {
+      return await this.store.query(sql, {
         timeoutMs: Math.max(1, deadline - Date.now()),
         signal: req.signal,
         timespan: req.timespan,
         tables: resolver.grantedTables(),
         exactScan: req.prefer.includeStatistics,
         onTablesRead: (read) => {
-          if (req.trace) req.trace.tables = [...new Set(read.map((g) => g.table))];
+          if (req.trace) req.trace.tables = [...new Set([...(req.trace.tables ?? []), ...read.map((g) => g.table)])];
         },
       });
     } catch (err) {
-      release();
       if (err instanceof QueryAbortedError) {
         if (err.reason === 'timeout') {
           throw new ApiError(504, 'GatewayTimeout', `The query ran longer than its time limit of ${waitSeconds} seconds and was stopped. Narrow the time range or filter earlier, or ask for more time with the 'Prefer: wait=<seconds>' header (at most ${this.limits.maxTimeoutSeconds}).`);
@@ -195,58 +261,6 @@ export class QueryService {
         innererror: { code: 'EngineError', message: describeEngineError((err as Error).message) },
       });
     }
-    release();
-    if (req.trace) req.trace.scan = output.statistics;
-    // Each row is serialised here, once: to enforce the size limit, and as the response's text.
-    const rows: string[] = [];
-    let bytes = 0;
-    let truncated: string | undefined;
-    for (const raw of output.rows) {
-      if (rows.length >= this.limits.maxRows) {
-        truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
-        break;
-      }
-      const row = wireRowJson(raw, compiled.columns);
-      bytes += row.length + 1;
-      if (bytes > this.limits.maxResultBytes) {
-        truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;
-        break;
-      }
-      rows.push(row);
-    }
-    const result: QueryResults = {
-      tables: [{ name: 'PrimaryResult', columns: compiled.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(rows) }],
-    };
-    if (truncated) {
-      result.error = {
-        code: 'PartialError',
-        message: 'There were some errors when processing your query.',
-        details: [{ code: 'EngineError', message: truncated, innererror: { code: 'E_QUERY_RESULT_SET_TOO_LARGE', message: truncated } }],
-      };
-    }
-    if (req.prefer.includeStatistics) {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      result.statistics = {
-        query: {
-          executionTime: seconds,
-          resourceUsage: { cache: {}, cpu: { 'total cpu': formatSeconds(seconds) }, memory: {} },
-          inputDatasetStatistics: output.statistics
-            ? {
-                // Kusto's names: extents are Vigil's sealed segments; "scanned" ones were read after time pruning.
-                extents: { total: output.statistics.segmentsConsidered, scanned: output.statistics.segmentsOpened },
-                rows: { total: output.statistics.rowsTotal, scanned: output.statistics.rowsScanned },
-              }
-            : { extents: {}, rows: {} },
-          ...(output.statistics ? { storage: output.statistics } : {}),
-          datasetStatistics: [{ tableRowCount: rows.length, tableSize: bytes }],
-          crossClusterResourceUsage: {},
-          tables: compiled.tables,
-        },
-      };
-    }
-    if (req.prefer.includeRender && compiled.render) result.render = compiled.render;
-    if (req.prefer.includePermissions) result.permissions = resolver.permissions();
-    return result;
   }
 }
 

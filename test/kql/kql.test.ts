@@ -13,8 +13,9 @@ import { FIDELITY_CASES } from './cases-fidelity.js';
 import { RUNTIME_CASES } from './cases-runtime.js';
 import { OPERATOR_CASES } from './cases-operators.js';
 import { EDGE_CASES } from './cases-edges.js';
+import { PLUGIN_CASES } from './cases-plugins.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES];
 import { NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

@@ -50,6 +50,12 @@ const DENIED_QUERIES = [
   'Events | partition by Level (union Secret)',
   'Events | partition by Level (join (Secret) on Level)',
   'Events | partition by Level (where Level in (Secret | project Level))',
+  'Events | scan with (step a: Level in (Secret | project Level);)',
+  'Events | scan declare (n:long) with (step a: true => n = toscalar(Secret | count);)',
+  'Events | fork (union Secret) (count)',
+  'Events | fork named = (join (Secret) on Level)',
+  'Events | facet by Level with (where Level in (Secret | project Level))',
+  'Secret | facet by Level',
 ];
 
 describe('tabular security', () => {

@@ -2,7 +2,7 @@
 import { type AggregateFunction, type ArgInfo, type BoundExpr, type EmitContext, type ScalarFunction, type SqlArg } from '../bound.js';
 import { literalSql, toDynamicSql, toStringSql } from '../sqlexpr.js';
 import { sqlString } from '../sql.js';
-import { isIntegral, isNumeric, type KqlType } from '../types.js';
+import { isIntegral, isNumeric, sqlType as sqlTypeOf, type KqlType } from '../types.js';
 import { fail, as, notDynamic, fn, isDynamic, intLike, constArray, fromElems, letSql, numText } from './define.js';
 import { asMap } from './dynamic.js';
 
@@ -206,7 +206,34 @@ function dcountHllSql(h: string): string {
   return letSql(`TRY_CAST(${h} AS UBIGINT[])`, '_k', `CASE WHEN _k IS NULL THEN NULL WHEN len(_k) < ${KMV_K} THEN CAST(len(_k) AS BIGINT) ELSE CAST(round((${KMV_K} - 1) / (CAST(_k[${KMV_K}] AS DOUBLE) / 4503599627370496.0)) AS BIGINT) END`);
 }
 
+/**
+ * tdigest(x [, w]) / tdigest_merge(d): the state runtime/tdigest.ts keeps ([[type], values, weights]);
+ * values travel as doubles (datetimes as µs since the epoch, timespans as ticks).
+ */
+const TDIGEST_TYPE: Partial<Record<KqlType, number>> = { int: 7, long: 7, real: 3, decimal: 3, datetime: 5, timespan: 6 };
+function digestValue(a: SqlArg): string {
+  if (a.type === 'datetime') return `CAST(epoch_us(${a.sql}) AS DOUBLE)`;
+  if (a.type === 'timespan') return `CAST(${a.sql} AS DOUBLE)`;
+  return `CAST(${as(a, 'real')} AS DOUBLE)`;
+}
+const tdigestState = (a: SqlArg[], f: string) =>
+  `CAST(kql_tdigest(CAST(to_json(list(struct_pack(v := ${digestValue(a[0]!)}, w := ${a[1] ? `CAST(${as(a[1], 'long')} AS DOUBLE)` : 'CAST(1 AS DOUBLE)'}))${f}) AS VARCHAR), CAST(${TDIGEST_TYPE[a[0]!.type]} AS INTEGER)) AS JSON)`;
+
 const AGG_EXTRAS: AggSpec[] = [
+  {
+    name: 'tdigest', minArgs: 1, maxArgs: 2,
+    bind(a) {
+      if (TDIGEST_TYPE[a[0]!.type] === undefined) fail(`tdigest(): expects a numeric, datetime or timespan value, got '${a[0]!.type}'`, 0);
+      if (a[1] && !isIntegral(a[1].type)) fail('tdigest(): the weight must be an integer', 1);
+      return 'dynamic';
+    },
+    emit: (a, f) => tdigestState(a, f),
+  },
+  {
+    name: 'tdigest_merge', minArgs: 1, maxArgs: 1, prefix: 'merge_tdigests',
+    bind: (a) => (requireArg('tdigest_merge', isDynamic, 'a tdigest() value')(a), 'dynamic'),
+    emit: (a, f) => `CAST(kql_tdigest_merge(CAST(to_json(list(${a[0]!.sql})${f}) AS VARCHAR)) AS JSON)`,
+  },
   { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
   { name: 'makelist', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
   { name: 'make_list_if', minArgs: 2, maxArgs: 3, prefix: 'list', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
@@ -359,6 +386,78 @@ export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new M
   ['percentilew', percentilew],
   ['percentilesw', percentilesw],
 ]);
+
+/** percentile_tdigest(d, p [, typeof(T)]) and merge_tdigest(d, …): the scalars over tdigest() states. */
+export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
+  {
+    name: 'percentile_tdigest',
+    minArgs: 2,
+    maxArgs: 3,
+    typeLiteralArg: 2,
+    bind(args) {
+      if (args[0]!.type !== 'dynamic') fail('percentile_tdigest(): the first argument must be a tdigest() value', 0);
+      if (!isNumeric(args[1]!.type)) fail('percentile_tdigest(): the percentile must be a number', 1);
+      if (args.length < 3) return 'dynamic';
+      const t = args[2]!.literal?.typeOf;
+      if (!t || (!isNumeric(t) && t !== 'datetime' && t !== 'timespan')) fail('percentile_tdigest(): the 3rd argument must be a type literal such as typeof(long)', 2);
+      return t;
+    },
+    emit(a) {
+      const v = `kql_tdigest_percentile(CAST(${a[0]!.sql} AS VARCHAR), CAST(${as(a[1]!, 'real')} AS DOUBLE))`;
+      const asDatetime = `CAST(make_timestamp(CAST(${v} AS BIGINT)) AS ${sqlTypeOf('datetime')})`;
+      const t = a[2]?.literal?.typeOf;
+      if (t === 'datetime') return asDatetime;
+      if (t) return `CAST(${v} AS ${sqlTypeOf(t)})`;
+      const code = `kql_tdigest_type(CAST(${a[0]!.sql} AS VARCHAR))`;
+      return `(CASE ${code} WHEN 5 THEN to_json(${toStringSql(asDatetime, 'datetime')}) WHEN 6 THEN to_json(${toStringSql(`CAST(${v} AS BIGINT)`, 'timespan')}) WHEN 7 THEN to_json(CAST(${v} AS BIGINT)) ELSE to_json(${v}) END)`;
+    },
+  },
+  ...['percentiles_array_tdigest', 'percentile_array_tdigest'].map((name): ScalarFunction => ({
+    name,
+    minArgs: 2,
+    maxArgs: 64,
+    typeLiteralArg: 2,
+    bind(args) {
+      if (args[0]!.type !== 'dynamic') fail(`${name}(): the first argument must be a tdigest() value`, 0);
+      args.slice(1).forEach((x, i) => {
+        if (i === 1 && x.literal?.typeOf) return;
+        if (!isNumeric(x.type) && !(i === 0 && x.type === 'dynamic')) fail(`${name}(): the percentiles must be numbers or one dynamic array`, i + 1);
+      });
+      return 'dynamic';
+    },
+    emit(a) {
+      const ps = a.slice(1).filter((x) => !x.literal?.typeOf);
+      const list = ps.length === 1 && ps[0]!.type === 'dynamic' ? `CAST(${ps[0]!.sql} AS VARCHAR)` : `CAST(to_json([${ps.map((x) => `CAST(${as(x, 'real')} AS DOUBLE)`).join(', ')}]) AS VARCHAR)`;
+      return `CAST(kql_tdigest_percentiles(CAST(${a[0]!.sql} AS VARCHAR), ${list}) AS JSON)`;
+    },
+  })),
+  ...(['rank', 'percentrank'] as const).map((kind): ScalarFunction => ({
+    name: `${kind}_tdigest`,
+    minArgs: 2,
+    maxArgs: 2,
+    bind(args) {
+      if (args[0]!.type !== 'dynamic') fail(`${kind}_tdigest(): the first argument must be a tdigest() value`, 0);
+      if (TDIGEST_TYPE[args[1]!.type] === undefined) fail(`${kind}_tdigest(): the value must be a number, datetime or timespan`, 1);
+      return kind === 'rank' ? 'long' : 'real';
+    },
+    emit(a) {
+      const v = `kql_tdigest_${kind}(CAST(${a[0]!.sql} AS VARCHAR), ${digestValue(a[1]!)})`;
+      return kind === 'rank' ? `CAST(${v} AS BIGINT)` : v;
+    },
+  })),
+  {
+    name: 'merge_tdigest',
+    minArgs: 1,
+    maxArgs: 64,
+    bind(args) {
+      args.forEach((x, i) => {
+        if (x.type !== 'dynamic') fail('merge_tdigest(): the arguments must be tdigest() values', i);
+      });
+      return 'dynamic';
+    },
+    emit: (a) => `CAST(kql_tdigest_merge(CAST(to_json([${a.map((x) => `CAST(${x.sql} AS JSON)`).join(', ')}]) AS VARCHAR)) AS JSON)`,
+  },
+];
 
 /** dcount_hll(hll): the scalar that reads an hll()/hll_merge() state. */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [

@@ -14,7 +14,7 @@ import type { ScalarFunction } from '../bound.js';
 import { formatDatetimeUs } from '../literals.js';
 import { toBoolSql, toDatetimeSql, toDecimalSql, toGuidSql, toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql } from '../sqlexpr.js';
 import { sqlType } from '../types.js';
-import { HLL_SCALAR_FUNCTIONS } from './aggregates.js';
+import { HLL_SCALAR_FUNCTIONS, TDIGEST_SCALAR_FUNCTIONS } from './aggregates.js';
 import { CONDITIONAL_FUNCTIONS } from './conditional.js';
 import { CONVERSION_FUNCTIONS } from './conversion.js';
 import { DATETIME_FUNCTIONS } from './datetime.js';
@@ -29,7 +29,7 @@ import { STRING_FUNCTIONS } from './strings.js';
 /** Every scalar function by name; a name defined twice is a mistake caught when the module loads. */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = catalogue([
   CONDITIONAL_FUNCTIONS, CONVERSION_FUNCTIONS, STRING_FUNCTIONS, DATETIME_FUNCTIONS, MATH_FUNCTIONS,
-  DYNAMIC_FUNCTIONS, IP_FUNCTIONS, SERIES_FUNCTIONS, GEO_FUNCTIONS, HLL_SCALAR_FUNCTIONS, MASKING_FUNCTIONS,
+  DYNAMIC_FUNCTIONS, IP_FUNCTIONS, SERIES_FUNCTIONS, GEO_FUNCTIONS, HLL_SCALAR_FUNCTIONS, TDIGEST_SCALAR_FUNCTIONS, MASKING_FUNCTIONS,
 ]);
 
 function catalogue(families: ScalarFunction[][]): Map<string, ScalarFunction> {

@@ -141,3 +141,30 @@ SERIES_FUNCTIONS.push(
   { ...fn('series_fit_poly', [isDynamic, isDynamic, intLike], 2, 'dynamic', (a) =>
     runtime(`kql_series_fit_poly(${arrayText(a[0]!)}, ${a[1] && !isNullLit(a[1]) ? arrayText(a[1]) : "''"}, ${a[2] ? `CAST(${as(a[2], 'long')} AS INTEGER)` : 'CAST(1 AS INTEGER)'})`), 'dynamic'), outputs: POLY_OUTPUTS },
 );
+
+// ───────────── decomposition, outliers, periods (runtime/decompose.ts) ─────────────
+
+const DECOMPOSE_OUTPUTS = [{ key: 'baseline', type: 'dynamic' }, { key: 'seasonal', type: 'dynamic' }, { key: 'trend', type: 'dynamic' }, { key: 'residual', type: 'dynamic' }] as const;
+const ANOMALY_OUTPUTS = [{ key: 'ad_flag', type: 'dynamic' }, { key: 'ad_score', type: 'dynamic' }, { key: 'baseline', type: 'dynamic' }] as const;
+const PERIODS_OUTPUTS = [{ key: 'periods', type: 'dynamic' }, { key: 'scores', type: 'dynamic' }] as const;
+const isStringArg = (t: KqlType) => t === 'string';
+/** An optional argument as SQL of `t`, its default when absent or null (runtime functions are not called with NULL). */
+const opt = (a: SqlArg | undefined, t: KqlType, dflt: string, sqlT: string) => `CAST(coalesce(${a && !isNullLit(a) ? as(a, t) : 'NULL'}, ${dflt}) AS ${sqlT})`;
+const season = (a: SqlArg | undefined) => opt(a, 'long', '-1', 'INTEGER');
+const trendArg = (a: SqlArg | undefined) => opt(a, 'string', "'avg'", 'VARCHAR');
+const thresholdArg = (a: SqlArg | undefined) => opt(a, 'real', '0.6', 'DOUBLE');
+
+SERIES_FUNCTIONS.push(
+  fn('series_outliers', [isDynamic, isStringArg, numericOrDyn, numericOrDyn, numericOrDyn], 4, 'dynamic', (a) =>
+    runtime(`kql_series_outliers(${arrayText(a[0]!)}, ${opt(a[1], 'string', "'ctukey'", 'VARCHAR')}, ${opt(a[2], 'real', "'NaN'", 'DOUBLE')}, ${opt(a[3], 'real', '10', 'DOUBLE')}, ${opt(a[4], 'real', '90', 'DOUBLE')})`), 'dynamic'),
+  { ...fn('series_decompose', [isDynamic, intLike, isStringArg, intLike, numericOrDyn], 4, 'dynamic', (a) =>
+    runtime(`kql_series_decompose(${arrayText(a[0]!)}, ${season(a[1])}, ${trendArg(a[2])}, ${opt(a[3], 'long', '0', 'INTEGER')}, ${thresholdArg(a[4])})`), 'dynamic'), outputs: DECOMPOSE_OUTPUTS },
+  { ...fn('series_decompose_anomalies', [isDynamic, numericOrDyn, intLike, isStringArg, intLike, isStringArg, numericOrDyn], 6, 'dynamic', (a) =>
+    runtime(`kql_series_decompose_anomalies(${arrayText(a[0]!)}, ${opt(a[1], 'real', '1.5', 'DOUBLE')}, ${season(a[2])}, ${trendArg(a[3])}, ${opt(a[4], 'long', '0', 'INTEGER')}, ${opt(a[5], 'string', "'ctukey'", 'VARCHAR')}, ${thresholdArg(a[6])})`), 'dynamic'), outputs: ANOMALY_OUTPUTS },
+  fn('series_decompose_forecast', [isDynamic, intLike, intLike, isStringArg, numericOrDyn], 3, 'dynamic', (a) =>
+    runtime(`kql_series_decompose_forecast(${arrayText(a[0]!)}, ${opt(a[1], 'long', '0', 'INTEGER')}, ${season(a[2])}, ${trendArg(a[3])}, ${thresholdArg(a[4])})`), 'dynamic'),
+  { ...fn('series_periods_detect', [isDynamic, numericOrDyn, numericOrDyn, intLike], 0, 'dynamic', (a) =>
+    runtime(`kql_series_periods_detect(${arrayText(a[0]!)}, ${as(a[1]!, 'real')}, ${as(a[2]!, 'real')}, CAST(${as(a[3]!, 'long')} AS INTEGER))`), 'dynamic'), outputs: PERIODS_OUTPUTS },
+  { ...fn('series_periods_validate', [isDynamic, ...Array.from({ length: 16 }, () => numericOrDyn)], 15, 'dynamic', (a) =>
+    runtime(`kql_series_periods_validate(${arrayText(a[0]!)}, CAST(to_json([${a.slice(1).map((p) => as(p, 'real')).join(', ')}]) AS VARCHAR))`), 'dynamic'), outputs: PERIODS_OUTPUTS },
+);
