@@ -2,7 +2,9 @@
  * The portal in a real browser (issue 18): Debian's Chromium driven by playwright-core against a real
  * Vigil process. A security analyst signs in (password + TOTP, code flow with PKCE), runs a query with
  * the monaco-kusto editor, sees a chart, sees a query error marked at its line and column, exports CSV,
- * opens the insights and sees another principal's 403 in the audit, and reads a principal's effective
+ * opens the insights and sees another principal's 403 in the audit, the rows a data collection rule
+ * ingested, the alert its rule fired and the private-data scanner's findings (all produced through the
+ * real APIs), and that only the latest of overlapping insights loads renders; reads a principal's effective
  * access. Each page is checked with axe-core (no serious or critical violation), screenshotted into
  * test-artifacts/portal/, and watched for Content-Security-Policy violations. Attacker's side: a
  * sign-in form posted from another origin is refused.
@@ -26,8 +28,13 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
 
+  // A value the private-data scanner must find, and that no page may ever show.
+  const plantedEmail = 'planted.person@leak-example.org';
+  let dcrName: string;
+
   before(async () => {
-    vigil = await startVigil();
+    // Alert rules may be evaluated every few seconds, so the insights' alert history fills during the test.
+    vigil = await startVigil({ args: ['--alert-min-frequency', '2'] });
     const b = vigil.bootstrap;
     const principals = new Principals(b);
     // The query audit on: LAQueryLogs of the workspace receives every query (a diagnostic setting, category Audit).
@@ -51,12 +58,56 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
         severity: 2,
         enabled: true,
         scopes: [b.workspaceResourceId],
-        evaluationFrequency: 'PT1H',
+        evaluationFrequency: 'PT5S',
         windowSize: 'PT1H',
         criteria: { allOf: [{ query: 'LAQueryLogs | where ResponseCode == 403', timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 }] },
       },
     });
     assert.equal(rule.status, 201, rule.text);
+    // The rule's query runs as its managed identity, with that identity's rights only.
+    await principals.assign(rule.json<{ identity: { principalId: string } }>().identity.principalId, 'Log Analytics Reader', b.workspaceResourceId);
+
+    // A data collection rule with a transformation that drops rows, fed through the Logs Ingestion API:
+    // the insights' ingestion per rule (VigilIngestionStatistics); one row carries an e-mail address for the scanner.
+    const clients = sdkClients(b);
+    const columns = [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'Message', type: 'string' }, { name: 'Level', type: 'int' }] as const;
+    await clients.logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Signins_CL', {
+      schema: { name: 'Signins_CL', columns: columns.map((c) => ({ name: c.name, type: c.type === 'datetime' ? 'dateTime' : c.type })) },
+    });
+    dcrName = 'signins-dcr';
+    const dcr = await clients.monitor.dataCollectionRules.create(b.resourceGroup, dcrName, {
+      body: {
+        location: 'local',
+        streamDeclarations: { 'Custom-Signins': { columns: [...columns] } },
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
+        dataFlows: [{ streams: ['Custom-Signins'], destinations: ['la'], transformKql: 'source | where Level >= 2', outputStream: 'Custom-Signins_CL' }],
+      },
+    });
+    const now = Date.now();
+    await clients.ingestion.upload(dcr.immutableId!, 'Custom-Signins', [
+      { TimeGenerated: new Date(now - 1000).toISOString(), Message: `sign-in by ${plantedEmail}`, Level: 3 },
+      { TimeGenerated: new Date(now - 2000).toISOString(), Message: 'sign-in ok', Level: 2 },
+      { TimeGenerated: new Date(now - 3000).toISOString(), Message: 'debug noise', Level: 0 },
+    ]);
+    // A private-data scan through ARM records its findings in VigilPrivateDataFindings.
+    const scan = await call(b, await principals.adminToken(AUD.arm), 'POST', `${b.workspaceResourceId}/scanPrivateData?api-version=2023-09-01`, { since: '1d' });
+    assert.equal(scan.status, 200, scan.text);
+    // Wait until the statistics (flushed every few seconds), the fired alert and the findings are queryable.
+    const adminLogs = await principals.adminToken(AUD.logs);
+    const rowsOf = async (query: string) => {
+      const r = await call(b, adminLogs, 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query, timespan: 'P1D' });
+      assert.equal(r.status, 200, r.text);
+      return r.json<{ tables: { rows: unknown[][] }[] }>().tables[0]!.rows;
+    };
+    const deadline = Date.now() + 120_000;
+    const ready = async () =>
+      (await rowsOf(`VigilIngestionStatistics | where OutputTable == 'Signins_CL' | summarize sum(RowsReceived)`))[0]?.[0] === 3 &&
+      (await rowsOf(`VigilAlertHistory | where AlertRuleName == 'denied-queries' and MonitorCondition == 'Fired' | count`))[0]?.[0] !== 0 &&
+      (await rowsOf(`VigilPrivateDataFindings | where ScannedTable == 'Signins_CL' | count`))[0]?.[0] !== 0;
+    while (!(await ready())) {
+      assert.ok(Date.now() < deadline, 'ingestion statistics, alert history and private-data findings within 120 s');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     browser = await launchChromium(b.caPath);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
@@ -192,8 +243,58 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.ok(whoQueried.includes('Ana Lyst'), 'the analyst’s own queries are in the audit');
     assert.ok((await page.locator('#table-ingestion-volume').textContent())?.includes('LAQueryLogs'));
     assert.match((await page.locator('#table-alert-rules').textContent()) ?? '', /Denied queries2Yes/);
+    await page.waitForSelector('#insights-panels .insights-view[data-complete=true]', { timeout: 120_000 });
+    // Ingestion per data collection rule: 3 received, 1 dropped by the transformation, 2 ingested.
+    const perRule = await page.locator('#table-ingestion-per-dcr tbody tr', { hasText: dcrName }).allTextContents();
+    assert.equal(perRule.length, 1, JSON.stringify(perRule));
+    assert.ok(perRule[0]!.startsWith(`${dcrName}Signins_CL312/subscriptions/`), perRule[0]);
+    // The alert the rule fired: in the alerts API (state New) and in the alert history.
+    assert.match((await page.locator('#table-fired-alerts').textContent()) ?? '', /denied-queriesSev2NewFired/);
+    assert.match((await page.locator('#table-alert-history').textContent()) ?? '', /denied-queriesSev2Fired/);
+    // The scanner's finding, without the value.
+    const findings = (await page.locator('#table-private-data-findings').textContent()) ?? '';
+    assert.match(findings, /Signins_CLMessageemail1/);
+    assert.match((await page.locator('#private-data-schedule').textContent()) ?? '', /^Off: /);
+    assert.ok(!(await page.locator('main').textContent())!.includes(plantedEmail), 'no page shows a scanned value');
+    // The section jumps work from the keyboard.
+    await page.focus('#jump-private-data');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'section-private-data');
     await screenshot(page, '04-insights');
     await noSeriousViolations('insights');
+  });
+
+  it('renders only the latest of overlapping insights loads', async () => {
+    // Hold the 30-day load's queries until the 24-hour load chosen after it has rendered completely.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const stalled = new Promise<void>((r) => (holding = r));
+    const staleQueries: string[] = [];
+    const isStale = (body: string | null) => (body ?? '').includes('ago(30d)');
+    await page.route('**/v1/workspaces/*/query', async (route) => {
+      if (isStale(route.request().postData())) {
+        staleQueries.push(route.request().postData()!);
+        holding();
+        await held;
+      }
+      await route.continue();
+    });
+    const staleAnswered = page.waitForEvent('requestfinished', { predicate: (r) => isStale(r.postData()), timeout: 120_000 });
+    await page.selectOption('#insights-window', '30d');
+    await stalled; // the 30-day load waits for its first query's answer…
+    await page.selectOption('#insights-window', '1d'); // …while the 24-hour load starts
+    await page.waitForSelector('#insights-panels .insights-view[data-window="1d"][data-complete=true]', { timeout: 120_000 });
+    release();
+    await staleAnswered;
+    // One more complete load: by its end the late answer has long been handled.
+    await page.click('#insights-refresh');
+    await page.waitForSelector('#insights-panels .insights-view[data-window="1d"][data-complete=true]', { timeout: 120_000 });
+    await page.unroute('**/v1/workspaces/*/query');
+    assert.equal(await page.locator('#insights-panels .insights-view').count(), 1);
+    assert.equal(await page.locator('#table-ingestion-volume').count(), 1, 'one ingestion table, not one per load');
+    assert.equal(await page.locator('#table-audit-denied-queries').count(), 1);
+    assert.equal(staleQueries.length, 1, 'the superseded load stopped after its held query');
   });
 
   it('shows a principal’s effective access per table, with the assignment and scope that grant it', async () => {
