@@ -1,16 +1,18 @@
-/** The portal shell: sign-in, navigation (#/logs, #/insights, #/access), and the pages. */
+/** The portal shell: sign-in, navigation (#/logs, #/insights, #/access, #/account), and the pages. */
 import '../portal.css';
 import { accessPage } from './access';
+import { accountPage } from './account';
 import { listWorkspaces, type Workspace } from './api';
 import { claims, completeSignIn, signOut, startSignIn, token } from './auth';
 import { clear, h } from './dom';
 import { insightsPage } from './insights';
 import { logsPage } from './logs';
 
-const PAGES: Record<string, { title: string; render: (host: HTMLElement, ws: Workspace[]) => Promise<void> }> = {
-  logs: { title: 'Logs', render: logsPage },
-  insights: { title: 'Insights', render: insightsPage },
-  access: { title: 'Access', render: accessPage },
+const PAGES: Record<string, { title: string; render: (host: HTMLElement, ws: Workspace[]) => Promise<void>; needsWorkspace: boolean }> = {
+  logs: { title: 'Logs', render: logsPage, needsWorkspace: true },
+  insights: { title: 'Insights', render: insightsPage, needsWorkspace: true },
+  access: { title: 'Access', render: accessPage, needsWorkspace: true },
+  account: { title: 'Account', render: (host) => accountPage(host), needsWorkspace: false },
 };
 
 async function boot(): Promise<void> {
@@ -44,7 +46,7 @@ async function boot(): Promise<void> {
     for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${key}`);
     clear(main);
     document.title = `${page.title} — Vigil`;
-    if (!workspaces.length) {
+    if (!workspaces.length && page.needsWorkspace) {
       main.append(h('h1', {}, page.title), h('p', { role: 'note' }, 'You may not read any workspace. Ask an owner for a role (e.g. Log Analytics Reader).'));
       return;
     }

@@ -24,6 +24,7 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let analyst: CreatedUser;
+  let owner: CreatedUser;
   let limited: TestPrincipal;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
@@ -348,10 +349,11 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('an owner grants a table to a principal from the Access page, and the page shows the new grant', async () => {
-    const owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
+    owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(owner.password);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    // The previous step's code: each code serves once, and the password change below needs a later one.
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() - 30_000));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
     await page.selectOption('#access-principal', limited.objectId);
@@ -377,5 +379,32 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     // The grant is real: the principal's query of LAQueryLogs now succeeds.
     const q = await call(vigil.bootstrap, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
     assert.equal(q.status, 200, q.text);
+  });
+
+  it('a user changes its password on the Account page, and signs in again with the new one', async () => {
+    await page.click('#nav-account');
+    await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 60_000 });
+    assert.equal(await page.locator('#account-who').textContent(), 'Signed in as Olive Owner (owner@vigil.local).');
+    await screenshot(page, '08-account');
+    await noSeriousViolations('account');
+    const newPassword = 'olive chose a new passphrase';
+    await page.getByLabel('Current password').fill('not her password');
+    await page.getByLabel('New password (12 characters or more)').fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.click('#change-password');
+    await page.waitForFunction(() => /^Not changed: The current password or the authenticator code is wrong/.test(document.querySelector('#password-result')?.textContent ?? ''));
+    await page.getByLabel('Current password').fill(owner.password);
+    await page.click('#change-password');
+    await page.waitForSelector('#password-changed', { timeout: 60_000 });
+    // Every session ended: signing in again asks for the password, and only the new one works.
+    await page.click('#sign-in-again');
+    await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
+    await page.getByLabel('User name').fill(owner.userPrincipalName);
+    await page.getByLabel('Password').fill(newPassword);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 90_000 });
+    assert.equal(await page.locator('#user-name').textContent(), 'Olive Owner');
   });
 });
