@@ -145,6 +145,7 @@ export async function insightsPage(host: HTMLElement, workspaces: Workspace[]): 
 async function queryPanel(host: HTMLElement, w: Workspace, p: Panel, since: string, dir: DirectoryEntry[], current: () => boolean): Promise<boolean> {
   const section = panelSection(p.id, p.title, p.description);
   let content: HTMLElement[];
+  let chart: (() => void) | undefined;
   try {
     const r = await runQuery(w.customerId, p.query(since));
     const t = r.tables[0]!;
@@ -158,12 +159,9 @@ async function queryPanel(host: HTMLElement, w: Workspace, p: Panel, since: stri
     content = [staticTable(p.title, columns, rows, `table-${p.id}`)];
     if (p.chart && t.rows.length) {
       const c = h('div', { className: 'chart-canvas small' });
+      const visualization = p.chart;
       content.unshift(c);
-      if (!current()) return false;
-      host.append(section);
-      section.append(...content);
-      renderChart(c, { columns: t.columns, rows: t.rows }, p.chart);
-      return true;
+      chart = () => renderChart(c, { columns: t.columns, rows: t.rows }, visualization); // once in the page: ECharts measures its host
     }
   } catch (err) {
     content = [failure(err)];
@@ -171,6 +169,7 @@ async function queryPanel(host: HTMLElement, w: Workspace, p: Panel, since: stri
   if (!current()) return false;
   host.append(section);
   section.append(...content);
+  chart?.();
   return true;
 }
 
