@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
 import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
@@ -129,9 +129,21 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   };
 
   it('signs in with password and TOTP through the sign-in page', async () => {
+    const scripts = new Set<string>();
+    const record = (r: Request) => {
+      const path = new URL(r.url()).pathname;
+      if (path.endsWith('.js')) scripts.add(path);
+    };
+    page.on('request', record);
     await page.goto(`${vigil.endpoint}/portal/`);
     await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
+    page.off('request', record);
     assert.match(page.url(), /\/oauth2\/v2\.0\/authorize\?/);
+    // The load that only sends the browser to sign in fetches the small entry, not the app (Monaco, ECharts, workers: megabytes).
+    const fetched = await Promise.all([...scripts].map(async (p) => [p, (await (await fetch(`${vigil.endpoint}${p}`)).arrayBuffer()).byteLength] as const));
+    assert.ok(fetched.some(([p]) => p === '/portal/assets/portal.js'), JSON.stringify(fetched));
+    const bytes = fetched.reduce((n, [, size]) => n + size, 0);
+    assert.ok(bytes < 50_000, `${bytes} bytes of script before the sign-in page: ${JSON.stringify(fetched)}`);
     await screenshot(page, '01-sign-in');
     await noSeriousViolations('sign-in');
     await page.getByLabel('User name').fill(analyst.userPrincipalName);
