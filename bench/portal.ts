@@ -113,7 +113,10 @@ try {
       'portal.js': kib('portal.js'),
       // The chunks the entry loads: the sign-in code at once, the app (Monaco, ECharts, pages) once signed in.
       'app-*.js': readdirSync(ASSETS).filter((n) => /^app-.*\.js$/.test(n)).reduce((sum, n) => sum + kib(n), 0),
-      'kusto.worker.js': kib('kusto.worker.js'), 'editor.worker.js': kib('editor.worker.js'), 'portal.css': kib('portal.css') },
+      'kusto.worker.js': kib('kusto.worker.js'),
+      'editor.worker.js': kib('editor.worker.js'),
+      'portal.css': kib('portal.css'),
+    },
   });
 } finally {
   await browser.close();
