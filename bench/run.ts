@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -110,6 +110,12 @@ for (const s of results) {
   } else if (s.suite === 'cmk') {
     const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
     lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);
+  } else if (s.suite === 'portal') {
+    const r = s as unknown as { runs: number; goalMs: number; portal: { wall: { medianMs: number; p95Ms: number }; editorVisible: { medianMs: number }; editorReady: { medianMs: number } }; baseline: { medianMs: number }; ratio: number; withinGoal: boolean };
+    lines.push(
+      `portal  first load with the editor, ${r.runs} runs, fresh browser context each (goal < ${r.goalMs} ms)`,
+      `  median ${fmt(r.portal.wall.medianMs)} ms (p95 ${fmt(r.portal.wall.p95Ms)} ms; editor on the page after ${fmt(r.portal.editorVisible.medianMs)} ms; schema in ${fmt(r.portal.editorReady.medianMs)} ms into the final page) | script-free page ${fmt(r.baseline.medianMs)} ms | ×${r.ratio}${r.withinGoal ? '' : '  OVER THE GOAL'}`,
+    );
   }
 }
 lines.push(`results: ${join(RESULTS_DIR, 'latest.json')}`, '');

@@ -25,7 +25,8 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { portal: join(root, 'portal', 'src', 'main.ts') }, outdir: assets, format: 'esm', splitting: false, assetNames: '[name]' }),
+  // Split: the entry signs in, and the app (shell.ts and what it imports) is a chunk loaded after that.
+  build({ ...common, entryPoints: { portal: join(root, 'portal', 'src', 'main.ts') }, outdir: assets, format: 'esm', splitting: true, chunkNames: 'app-[hash]', assetNames: '[name]' }),
   build({ ...common, entryPoints: { 'editor.worker': 'monaco-editor/esm/vs/editor/editor.worker.js' }, outdir: assets, format: 'iife' }),
   build({ ...common, entryPoints: { 'kusto.worker': '@kusto/monaco-kusto/release/esm/kusto.worker.js' }, outdir: assets, format: 'iife' }),
 ]);

@@ -7,6 +7,7 @@ import { ApiFailure, api, type Workspace } from './api';
 import { claims } from './auth';
 import { clear, h } from './dom';
 import { loadDirectory } from './directory';
+import { latestOnly } from './latest';
 import { staticTable } from './table';
 
 interface GrantView { roleName: string; scope: string; via: string; groupName?: string | null }
@@ -43,14 +44,13 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
       readableOnly, h('label', { for: 'access-readable' }, 'Readable tables only')),
     out,
   );
-  // Every change reloads; only the latest load may render (an earlier answer arriving late would
-  // otherwise show the previous principal's or filter's table, or a second table beside it).
-  let latest = 0;
+  // Every change reloads; only the latest load may render.
+  const begin = latestOnly();
   const load = async () => {
-    const mine = ++latest;
+    const current = begin();
     try {
       const r = await api<EffectiveAccess>('GET', `${wsSelect.value}/effectiveAccess?api-version=2022-10-01&principalId=${encodeURIComponent(principal.value)}`);
-      if (mine !== latest) return;
+      if (!current()) return;
       clear(out);
       out.append(
         h('p', { id: 'access-summary' }, r.canQueryWorkspace ? `May query the workspace, through: ${r.workspaceGrants.map(grantText).join('; ')}.` : 'May not query this workspace.'),
@@ -64,7 +64,7 @@ export async function accessPage(host: HTMLElement, workspaces: Workspace[]): Pr
         ),
       );
     } catch (err) {
-      if (mine !== latest) return;
+      if (!current()) return;
       clear(out);
       out.append(h('p', { className: 'query-error', role: 'alert' }, err instanceof ApiFailure ? `${err.code}: ${err.message}` : String(err)));
     }

@@ -33,7 +33,8 @@ const QUERY_KEY = 'vigil.query';
 interface MetadataTable { name: string; columns: { name: string; type: string }[] }
 
 async function setSchema(model: monaco.editor.ITextModel, w: Workspace, prefix: string): Promise<number> {
-  const meta = await api<{ tables: MetadataTable[] }>('GET', `${prefix}/metadata`);
+  // The language worker starts (a large script to compile) while the schema is fetched.
+  const [meta, accessor] = await Promise.all([api<{ tables: MetadataTable[] }>('GET', `${prefix}/metadata`), getKustoWorker()]);
   const database = {
     name: w.name,
     tables: meta.tables.map((t) => ({ name: t.name, entityType: 'Table' as const, columns: t.columns.map((c) => ({ name: c.name, type: c.type })) })),
@@ -42,7 +43,6 @@ async function setSchema(model: monaco.editor.ITextModel, w: Workspace, prefix: 
     majorVersion: 1,
     minorVersion: 0,
   };
-  const accessor = await getKustoWorker();
   const worker = await accessor(model.uri);
   await worker.setSchema({ clusterType: 'Engine', cluster: { connectionString: location.origin, databases: [database] }, database });
   return meta.tables.length;

@@ -1,17 +1,12 @@
-/** The portal shell: sign-in, navigation (#/logs, #/insights, #/access), and the pages. */
+/**
+ * The portal's entry: sign-in first, then the app. The access token lives in memory only, so every
+ * new page load passes through the authorization endpoint; this entry holds only the sign-in code, and
+ * the app (Monaco, ECharts, the pages: shell.ts) is fetched once a token is in hand — not on the page
+ * load that only redirects to sign in.
+ */
 import '../portal.css';
-import { accessPage } from './access';
-import { listWorkspaces, type Workspace } from './api';
-import { claims, completeSignIn, signOut, startSignIn, token } from './auth';
+import { completeSignIn, startSignIn, token } from './auth';
 import { clear, h } from './dom';
-import { insightsPage } from './insights';
-import { logsPage } from './logs';
-
-const PAGES: Record<string, { title: string; render: (host: HTMLElement, ws: Workspace[]) => Promise<void> }> = {
-  logs: { title: 'Logs', render: logsPage },
-  insights: { title: 'Insights', render: insightsPage },
-  access: { title: 'Access', render: accessPage },
-};
 
 async function boot(): Promise<void> {
   const app = document.getElementById('app')!;
@@ -23,38 +18,8 @@ async function boot(): Promise<void> {
     app.append(h('main', { className: 'signed-out' }, h('h1', {}, 'Vigil'), h('p', { role: 'alert' }, (err as Error).message), h('button', { type: 'button', className: 'primary', onclick: () => void startSignIn() }, 'Sign in again')));
     return;
   }
-  const c = claims();
-  const nav = h('nav', { 'aria-label': 'Portal sections' }, ...Object.entries(PAGES).map(([k, p]) => h('a', { href: `#/${k}`, id: `nav-${k}` }, p.title)));
-  const main = h('main', { id: 'main' });
-  const signOutButton = h('button', { type: 'button', id: 'sign-out' }, 'Sign out');
-  clear(app);
-  app.append(
-    h('header', { className: 'top' }, h('span', { className: 'brand' }, 'Vigil'), nav, h('span', { className: 'user', id: 'user-name' }, String(c.name ?? c.upn ?? '')), signOutButton),
-    main,
-  );
-  signOutButton.addEventListener('click', async () => {
-    await signOut();
-    clear(app);
-    app.append(h('main', { className: 'signed-out' }, h('h1', {}, 'Signed out'), h('button', { type: 'button', className: 'primary', onclick: () => void startSignIn() }, 'Sign in')));
-  });
-  const workspaces = await listWorkspaces();
-  const show = async () => {
-    const key = location.hash.replace(/^#\//, '') || 'logs';
-    const page = PAGES[key] ?? PAGES.logs!;
-    for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${key}`);
-    clear(main);
-    document.title = `${page.title} — Vigil`;
-    if (!workspaces.length) {
-      main.append(h('h1', {}, page.title), h('p', { role: 'note' }, 'You may not read any workspace. Ask an owner for a role (e.g. Log Analytics Reader).'));
-      return;
-    }
-    main.dataset.page = key;
-    delete main.dataset.ready;
-    await page.render(main, workspaces);
-    main.dataset.ready = 'true';
-  };
-  window.addEventListener('hashchange', () => void show());
-  await show();
+  const { startPortal } = await import('./shell');
+  await startPortal(app);
 }
 
 void boot();

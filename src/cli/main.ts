@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
-import { addGroupMember, createGroup, createUser } from './users.js';
+import { addGroupMember, createGroup, createUser, resetUserPassword, setUserEnabled } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { rotateSigningKey } from '../keys/rotate-signing-key.js';
@@ -342,6 +342,24 @@ adminOptions(
   const created = await createUser({ userPrincipalName: o.upn, displayName: o.name, role: o.role, scope: o.scope, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId });
   process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
   process.stderr.write('Give the password and the TOTP secret (or totpUri, as a QR code) to the user now: Vigil keeps only the password hash.\n');
+});
+for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
+  adminOptions(
+    user
+      .command(name)
+      .description(enabled ? 'let a disabled user sign in again' : 'stop a user from signing in: its portal sessions and access tokens stop working at once')
+      .requiredOption('--user <id>', "the user's object id or sign-in name"),
+  ).action(async (o: { user: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+    process.stdout.write(`${JSON.stringify(await setUserEnabled({ user: o.user, enabled, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+  });
+}
+adminOptions(
+  user
+    .command('reset-password')
+    .description("set a new password for a user (generated unless VIGIL_USER_PASSWORD is set; printed once); the user's portal sessions and earlier access tokens stop working")
+    .requiredOption('--user <id>', "the user's object id or sign-in name"),
+).action(async (o: { user: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await resetUserPassword({ user: o.user, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
 });
 
 const group = program.command('group').description('security groups of a running Vigil: role assignments to a group apply to its members');

@@ -135,3 +135,35 @@ export async function addGroupMember(o: AdminOptions & { group: string; member: 
   if (r.status !== 204) throw new Error(`adding the member failed: ${describe(r)}`);
   return { group: o.group, member: memberId };
 }
+
+/** A user's object id from its object id or sign-in name. */
+async function resolveUser(s: Session, graph: Record<string, string>, ref: string): Promise<{ id: string; userPrincipalName: string }> {
+  const u = await call(`${s.endpoint}/v1.0/users/${encodeURIComponent(ref)}`, s.ca, 'GET', graph);
+  if (u.status !== 200) throw new Error(`no user '${ref}': ${describe(u)}`);
+  return u.body as { id: string; userPrincipalName: string };
+}
+
+/** `vigil user disable|enable`: PATCH /v1.0/users/{id} {accountEnabled}; disabling ends the user's sessions and tokens at once. */
+export async function setUserEnabled(o: AdminOptions & { user: string; enabled: boolean }) {
+  const s = open(o);
+  const graph = await s.headers('https://graph.microsoft.com');
+  const u = await resolveUser(s, graph, o.user);
+  const r = await call(`${s.endpoint}/v1.0/users/${u.id}`, s.ca, 'PATCH', graph, JSON.stringify({ accountEnabled: o.enabled }));
+  if (r.status !== 204) throw new Error(`${o.enabled ? 'enabling' : 'disabling'} the user failed: ${describe(r)}`);
+  return { objectId: u.id, userPrincipalName: u.userPrincipalName, accountEnabled: o.enabled };
+}
+
+/**
+ * `vigil user reset-password`: PATCH /v1.0/users/{id} {passwordProfile}; the new password (generated
+ * unless VIGIL_USER_PASSWORD is set) is printed once; the user's sessions and earlier tokens end.
+ */
+export async function resetUserPassword(o: AdminOptions & { user: string }) {
+  const s = open(o);
+  const graph = await s.headers('https://graph.microsoft.com');
+  const u = await resolveUser(s, graph, o.user);
+  const given = process.env.VIGIL_USER_PASSWORD;
+  const password = given ?? randomBytes(24).toString('base64url');
+  const r = await call(`${s.endpoint}/v1.0/users/${u.id}`, s.ca, 'PATCH', graph, JSON.stringify({ passwordProfile: { password } }));
+  if (r.status !== 204) throw new Error(`resetting the password failed: ${describe(r)}`);
+  return { objectId: u.id, userPrincipalName: u.userPrincipalName, ...(given ? {} : { password }) };
+}

@@ -7,6 +7,11 @@
  *   GET    /v1.0/users/{id | userPrincipalName}
  *   GET    /v1.0/me                          the signed-in user (or service principal) itself
  *   DELETE /v1.0/users/{id}                  → 204; the user's tokens and sign-in sessions stop working
+ *   PATCH  /v1.0/users/{id}                  {accountEnabled?, displayName?, passwordProfile?:{password}} → 204 (an admin's
+ *                                            disable or password reset: the user's sign-in sessions end, and its tokens stop
+ *                                            working — at once when disabled, those issued before a reset)
+ *   POST   /v1.0/me/changePassword           {currentPassword, newPassword, vigilTotpCode} → 204 (a user's own change: the
+ *                                            current password and an authenticator code; every session and token ends)
  *   POST   /v1.0/groups                      {displayName} → 201
  *   GET    /v1.0/groups, /v1.0/groups/{id}, /v1.0/groups/{id}/members
  *   POST   /v1.0/groups/{id}/members/$ref    {"@odata.id": "…/directoryObjects/{memberId}"} → 204
@@ -22,7 +27,9 @@ import { z } from 'zod';
 import { isAllowed, type Caller } from '../authz/authorize.js';
 import { AUDIENCES } from '../identity/audiences.js';
 import type { Authenticate } from '../identity/authenticate.js';
-import { checkPasswordPolicy, hashPassword, newTotpSecret, totpUri } from '../identity/user-credentials.js';
+import { FailureThrottle } from '../identity/routes.js';
+import { signInSessionsValidFromNow } from '../identity/user-accounts.js';
+import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH, newTotpSecret, totpUri, verifyPassword, type TotpVerifier } from '../identity/user-credentials.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { GroupRecord, UserRecord } from '../metadata/records.js';
 import { denied, graphError, notFound, parse } from './routes.js';
@@ -35,6 +42,8 @@ export interface DirectoryRouteDeps {
   endSessionsOf: (userId: string) => void;
   /** Seals users' TOTP secrets before they are stored (src/identity/totp-secrets.ts). */
   totpSecrets: TotpSecretSeal;
+  /** Checks authenticator codes for a password change; shared with sign-in, so a code serves once. */
+  totpCodes: TotpVerifier;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,6 +69,23 @@ const CreateGroup = z
   .catchall(z.unknown());
 
 const AddMember = z.object({ '@odata.id': z.string().max(512) });
+
+const UpdateUser = z
+  .object({
+    displayName: z.string().trim().min(1, 'displayName may not be empty').max(256).optional(),
+    accountEnabled: z.boolean().optional(),
+    passwordProfile: z.object({ password: z.string(), forceChangePasswordNextSignIn: z.boolean().optional() }).catchall(z.unknown()).optional(),
+  })
+  .strict();
+
+const ChangePassword = z.object({
+  currentPassword: z.string().max(MAX_PASSWORD_LENGTH),
+  newPassword: z.string(),
+  vigilTotpCode: z.string().max(16),
+});
+
+/** Wrong current passwords or codes per user before password changes are refused for the rest of the window. */
+const CHANGE_PASSWORD_FAILURES = { max: 5, windowMs: 5 * 60_000 };
 
 export async function directoryRoutes(app: FastifyInstance, deps: DirectoryRouteDeps): Promise<void> {
   const { metadata } = deps;
@@ -159,6 +185,68 @@ export async function directoryRoutes(app: FastifyInstance, deps: DirectoryRoute
       for (const g of state.groups ?? []) g.members = g.members.filter((m) => m.toLowerCase() !== u.objectId.toLowerCase());
     });
     deps.endSessionsOf(u.objectId);
+    return reply.code(204).send();
+  });
+
+  app.patch<{ Params: { id: string } }>('/v1.0/users/:id', async (req, reply) => {
+    const caller = await authenticate(req);
+    if (!mayManage(caller)) throw denied();
+    const u = findUser(req.params.id);
+    if (!u) throw notFound(req.params.id);
+    const body = parse(UpdateUser, req.body);
+    const password = body.passwordProfile?.password;
+    if (password !== undefined) {
+      const weak = checkPasswordPolicy(password);
+      if (weak) throw graphError(400, 'Request_BadRequest', `Invalid value for 'passwordProfile.password': ${weak}.`);
+    }
+    const passwordHash = password === undefined ? undefined : await hashPassword(password);
+    metadata.mutate((state) => {
+      const target = (state.users ?? []).find((x) => x.objectId === u.objectId);
+      if (!target) throw notFound(req.params.id);
+      if (body.displayName !== undefined) target.displayName = body.displayName;
+      if (body.accountEnabled !== undefined) target.accountEnabled = body.accountEnabled;
+      if (passwordHash) {
+        target.passwordHash = passwordHash;
+        target.signInSessionsValidFrom = signInSessionsValidFromNow();
+      }
+    });
+    if (body.accountEnabled === false || passwordHash) deps.endSessionsOf(u.objectId);
+    req.log.info({ userId: u.objectId, by: caller.objectId, accountEnabled: body.accountEnabled, passwordReset: !!passwordHash }, 'user updated');
+    return reply.code(204).send();
+  });
+
+  const changeFailures = new FailureThrottle(CHANGE_PASSWORD_FAILURES.max, CHANGE_PASSWORD_FAILURES.windowMs);
+  app.post('/v1.0/me/changePassword', async (req, reply) => {
+    const caller = await authenticate(req);
+    const u = metadata.userByObjectId(caller.objectId);
+    if (!u) throw graphError(400, 'Request_BadRequest', 'Only a user has a password to change.');
+    const body = parse(ChangePassword, req.body);
+    const key = u.objectId.toLowerCase();
+    const retryAfter = changeFailures.retryAfterSeconds(key);
+    if (retryAfter !== undefined) {
+      void reply.header('retry-after', String(retryAfter));
+      throw graphError(429, 'TooManyRequests', 'Too many wrong passwords or authenticator codes: try again later.');
+    }
+    const weak = checkPasswordPolicy(body.newPassword);
+    if (weak) throw graphError(400, 'Request_BadRequest', `Invalid value for 'newPassword': ${weak}.`);
+    if (body.newPassword === body.currentPassword) throw graphError(400, 'Request_BadRequest', 'The new password must differ from the current one.');
+    changeFailures.recordFailure(key);
+    // The code is checked only after the password, so it cannot be probed without it.
+    const ok = (await verifyPassword(body.currentPassword, u.passwordHash)) && deps.totpCodes.check(u, body.vigilTotpCode.trim());
+    if (!ok) {
+      req.log.info({ userId: u.objectId }, 'password change refused: wrong current password or authenticator code');
+      throw graphError(400, 'Request_BadRequest', 'The current password or the authenticator code is wrong.');
+    }
+    changeFailures.forgive(key);
+    const passwordHash = await hashPassword(body.newPassword);
+    metadata.mutate((state) => {
+      const target = (state.users ?? []).find((x) => x.objectId === u.objectId);
+      if (!target) throw notFound(u.objectId);
+      target.passwordHash = passwordHash;
+      target.signInSessionsValidFrom = signInSessionsValidFromNow();
+    });
+    deps.endSessionsOf(u.objectId);
+    req.log.info({ userId: u.objectId }, 'password changed');
     return reply.code(204).send();
   });
 

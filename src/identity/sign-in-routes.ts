@@ -48,6 +48,8 @@ export interface SignInDeps {
   throttle?: { maxFailures: number; windowSeconds: number };
   /** Opens the sealed TOTP secrets of users (src/identity/totp-secrets.ts). */
   totpSecrets: TotpSecretSeal;
+  /** The TOTP codes already used (shared with the password change); default: this route's own. */
+  totpCodes?: TotpVerifier;
 }
 
 /** Cookie header → name/value map (first occurrence wins). */
@@ -117,7 +119,7 @@ const AUTHORIZE_PARAMS = ['client_id', 'response_type', 'redirect_uri', 'scope',
 
 export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Promise<void> {
   const throttle = new FailureThrottle(deps.throttle?.maxFailures ?? 10, (deps.throttle?.windowSeconds ?? 300) * 1000);
-  const totp = new TotpVerifier((u) => deps.totpSecrets.open(u.objectId, u.totpSecret));
+  const totp = deps.totpCodes ?? new TotpVerifier((u) => deps.totpSecrets.open(u.objectId, u.totpSecret));
   // Verified when the user name is unknown, so the answer takes as long as for a known user.
   const dummyHash = await hashPassword(randomBytes(24).toString('base64url'));
   const { metadata } = deps;

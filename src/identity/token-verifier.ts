@@ -100,8 +100,8 @@ export class TokenVerifier {
     const tid = payload.tid;
     const appId = payload.appid ?? payload.azp;
     if (!isNonEmptyString(oid) || !isNonEmptyString(tid) || !isNonEmptyString(appId)) throw invalidToken();
-    if (!this.opts.directory.isActive(oid)) {
-      throw invalidToken(' Its principal has been deleted or disabled.');
+    if (!this.opts.directory.isActive(oid, typeof payload.iat === 'number' ? payload.iat : undefined)) {
+      throw invalidToken(' Its principal has been deleted or disabled, or its sign-in sessions were revoked.');
     }
 
     return {

@@ -13,8 +13,12 @@ export interface ServicePrincipalRecord {
 /** Lookup of principals; implemented over the metadata store. */
 export interface PrincipalDirectory {
   findServicePrincipalByAppId(appId: string): ServicePrincipalRecord | undefined;
-  /** False once the principal is deleted or disabled: its outstanding tokens stop working. */
-  isActive(objectId: string): boolean;
+  /**
+   * False once the principal is deleted or disabled: its outstanding tokens stop working. With
+   * `issuedAtSeconds` (a token's `iat`), also false for a user's token issued before its sessions were
+   * revoked (password changed or reset).
+   */
+  isActive(objectId: string, issuedAtSeconds?: number): boolean;
 }
 
 /** The authenticated caller of a request, from a verified access token. */

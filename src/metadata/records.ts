@@ -167,6 +167,11 @@ export interface UserRecord {
   totpSecret: string;
   accountEnabled: boolean;
   createdAt: string;
+  /**
+   * Graph's `signInSessionsValidFromDateTime`: tokens issued before it no longer work (set when the
+   * password is changed or reset). ISO 8601, whole seconds.
+   */
+  signInSessionsValidFrom?: string;
 }
 
 /** A security group: role assignments made to it apply to its members (users and service principals). */

@@ -73,6 +73,8 @@ import { remoteWriteRoutes } from '../metrics/remote-write-routes.js';
 import { prometheusQueryRoutes } from '../metrics/query-routes.js';
 import { monitorAccountId } from '../metrics/records.js';
 import { TotpSecretSeal } from '../identity/totp-secrets.js';
+import { TotpVerifier } from '../identity/user-credentials.js';
+import { tokenStillValid } from '../identity/user-accounts.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -272,8 +274,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const issuerFor = (tenantId: string) => `${publicBaseUrl()}/${tenantId}/v2.0`;
   const directory: PrincipalDirectory = {
     findServicePrincipalByAppId: (appId) => metadata.servicePrincipalByAppId(appId),
-    // Service principals and managed identities; a deleted one's tokens fail on their next use.
-    isActive: (objectId) => metadata.principalExists(objectId),
+    // Service principals, managed identities and enabled users; a deleted one's tokens fail on their
+    // next use, and so do a user's tokens from before a password change or reset (user-accounts.ts).
+    isActive: (objectId, issuedAt) => metadata.principalExists(objectId) && (issuedAt === undefined || tokenStillValid(metadata.userByObjectId(objectId), issuedAt)),
   };
   const issuer = new TokenIssuer(signingKeys, issuerFor);
   let verifier: TokenVerifier | undefined;
@@ -377,6 +380,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Users (issue 18): sign-in sessions and authorization codes for the portal, in memory.
   const signInSessions = new SessionStore();
   const authorizationCodes = new AuthorizationCodes();
+  // One record of used TOTP codes for signing in and changing a password: a code serves once, for either.
+  const totpCodes = new TotpVerifier((u) => totpSecrets.open(u.objectId, u.totpSecret));
   await app.register(identityRoutes, {
     directory,
     issuer,
@@ -400,6 +405,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     sessions: signInSessions,
     codes: authorizationCodes,
     totpSecrets,
+    totpCodes,
   });
   await app.register(portalRoutes, {});
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
@@ -426,7 +432,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(remoteWriteRoutes, { metadata, prometheus, authenticate });
   await app.register(prometheusQueryRoutes, { metadata, prometheus, authenticate });
   await app.register(graphRoutes, { metadata, authenticate });
-  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id), totpSecrets });
+  await app.register(directoryRoutes, { metadata, authenticate, endSessionsOf: (id) => signInSessions.endAllOf(id), totpSecrets, totpCodes });
   await app.register(managedIdentityRoutes, { metadata, issuer, allowedAudiences: audiences, extraAudiences: baseUrlAudience });
   app.get('/healthz', async () => ({ status: 'ok' }));
   // The Blob Storage data plane, path-style (/{account}/{container}/{blob}): registered last, its own body parsing and XML errors.

@@ -2,14 +2,16 @@
  * The portal in a real browser (issue 18): Debian's Chromium driven by playwright-core against a real
  * Vigil process. A security analyst signs in (password + TOTP, code flow with PKCE), runs a query with
  * the monaco-kusto editor, sees a chart, sees a query error marked at its line and column, exports CSV,
- * opens the insights and sees another principal's 403 in the audit, and reads a principal's effective
+ * opens the insights and sees another principal's 403 in the audit, the rows a data collection rule
+ * ingested, the alert its rule fired and the private-data scanner's findings (all produced through the
+ * real APIs), and that only the latest of overlapping insights loads renders; reads a principal's effective
  * access. Each page is checked with axe-core (no serious or critical violation), screenshotted into
  * test-artifacts/portal/, and watched for Content-Security-Policy violations. Attacker's side: a
  * sign-in form posted from another origin is refused.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
 import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
@@ -22,12 +24,18 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   let context: BrowserContext;
   let page: Page;
   let analyst: CreatedUser;
+  let owner: CreatedUser;
   let limited: TestPrincipal;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
 
+  // A value the private-data scanner must find, and that no page may ever show.
+  const plantedEmail = 'planted.person@leak-example.org';
+  let dcrName: string;
+
   before(async () => {
-    vigil = await startVigil();
+    // Alert rules may be evaluated every few seconds, so the insights' alert history fills during the test.
+    vigil = await startVigil({ args: ['--alert-min-frequency', '2'] });
     const b = vigil.bootstrap;
     const principals = new Principals(b);
     // The query audit on: LAQueryLogs of the workspace receives every query (a diagnostic setting, category Audit).
@@ -51,12 +59,56 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
         severity: 2,
         enabled: true,
         scopes: [b.workspaceResourceId],
-        evaluationFrequency: 'PT1H',
+        evaluationFrequency: 'PT5S',
         windowSize: 'PT1H',
         criteria: { allOf: [{ query: 'LAQueryLogs | where ResponseCode == 403', timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 }] },
       },
     });
     assert.equal(rule.status, 201, rule.text);
+    // The rule's query runs as its managed identity, with that identity's rights only.
+    await principals.assign(rule.json<{ identity: { principalId: string } }>().identity.principalId, 'Log Analytics Reader', b.workspaceResourceId);
+
+    // A data collection rule with a transformation that drops rows, fed through the Logs Ingestion API:
+    // the insights' ingestion per rule (VigilIngestionStatistics); one row carries an e-mail address for the scanner.
+    const clients = sdkClients(b);
+    const columns = [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'Message', type: 'string' }, { name: 'Level', type: 'int' }] as const;
+    await clients.logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Signins_CL', {
+      schema: { name: 'Signins_CL', columns: columns.map((c) => ({ name: c.name, type: c.type === 'datetime' ? 'dateTime' : c.type })) },
+    });
+    dcrName = 'signins-dcr';
+    const dcr = await clients.monitor.dataCollectionRules.create(b.resourceGroup, dcrName, {
+      body: {
+        location: 'local',
+        streamDeclarations: { 'Custom-Signins': { columns: [...columns] } },
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
+        dataFlows: [{ streams: ['Custom-Signins'], destinations: ['la'], transformKql: 'source | where Level >= 2', outputStream: 'Custom-Signins_CL' }],
+      },
+    });
+    const now = Date.now();
+    await clients.ingestion.upload(dcr.immutableId!, 'Custom-Signins', [
+      { TimeGenerated: new Date(now - 1000).toISOString(), Message: `sign-in by ${plantedEmail}`, Level: 3 },
+      { TimeGenerated: new Date(now - 2000).toISOString(), Message: 'sign-in ok', Level: 2 },
+      { TimeGenerated: new Date(now - 3000).toISOString(), Message: 'debug noise', Level: 0 },
+    ]);
+    // A private-data scan through ARM records its findings in VigilPrivateDataFindings.
+    const scan = await call(b, await principals.adminToken(AUD.arm), 'POST', `${b.workspaceResourceId}/scanPrivateData?api-version=2023-09-01`, { since: '1d' });
+    assert.equal(scan.status, 200, scan.text);
+    // Wait until the statistics (flushed every few seconds), the fired alert and the findings are queryable.
+    const adminLogs = await principals.adminToken(AUD.logs);
+    const rowsOf = async (query: string) => {
+      const r = await call(b, adminLogs, 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query, timespan: 'P1D' });
+      assert.equal(r.status, 200, r.text);
+      return r.json<{ tables: { rows: unknown[][] }[] }>().tables[0]!.rows;
+    };
+    const deadline = Date.now() + 120_000;
+    const ready = async () =>
+      (await rowsOf(`VigilIngestionStatistics | where OutputTable == 'Signins_CL' | summarize sum(RowsReceived)`))[0]?.[0] === 3 &&
+      (await rowsOf(`VigilAlertHistory | where AlertRuleName == 'denied-queries' and MonitorCondition == 'Fired' | count`))[0]?.[0] !== 0 &&
+      (await rowsOf(`VigilPrivateDataFindings | where ScannedTable == 'Signins_CL' | count`))[0]?.[0] !== 0;
+    while (!(await ready())) {
+      assert.ok(Date.now() < deadline, 'ingestion statistics, alert history and private-data findings within 120 s');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     browser = await launchChromium(b.caPath);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     page = await context.newPage();
@@ -77,9 +129,21 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   };
 
   it('signs in with password and TOTP through the sign-in page', async () => {
+    const scripts = new Set<string>();
+    const record = (r: Request) => {
+      const path = new URL(r.url()).pathname;
+      if (path.endsWith('.js')) scripts.add(path);
+    };
+    page.on('request', record);
     await page.goto(`${vigil.endpoint}/portal/`);
     await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
+    page.off('request', record);
     assert.match(page.url(), /\/oauth2\/v2\.0\/authorize\?/);
+    // The load that only sends the browser to sign in fetches the small entry, not the app (Monaco, ECharts, workers: megabytes).
+    const fetched = await Promise.all([...scripts].map(async (p) => [p, (await (await fetch(`${vigil.endpoint}${p}`)).arrayBuffer()).byteLength] as const));
+    assert.ok(fetched.some(([p]) => p === '/portal/assets/portal.js'), JSON.stringify(fetched));
+    const bytes = fetched.reduce((n, [, size]) => n + size, 0);
+    assert.ok(bytes < 50_000, `${bytes} bytes of script before the sign-in page: ${JSON.stringify(fetched)}`);
     await screenshot(page, '01-sign-in');
     await noSeriousViolations('sign-in');
     await page.getByLabel('User name').fill(analyst.userPrincipalName);
@@ -168,15 +232,26 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.selectOption('#scope', 'workspace');
   });
 
-  it('keeps only the rows in view in the page (virtualised grid)', async () => {
-    await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 200000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
+  it('keeps only the rows in view in the page at 500k rows, the last one reachable (virtualised grid)', async () => {
+    // 500,000 rows: the Query API's own row limit, reached without truncation.
+    await page.evaluate(() => (window as any).vigilEditor.setValue('range x from 1 to 500000 step 1\n| extend Host = strcat("host-", tostring(x % 50))'));
     await page.click('#run');
-    await page.waitForFunction(() => /^200000 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 120_000 });
-    const inPage = await page.locator('#panel-results .grid-body [role=row]').count();
-    assert.ok(inPage > 5 && inPage < 100, `${inPage} rows in the DOM`);
-    await page.locator('#panel-results .grid-viewport').evaluate((el) => (el.scrollTop = 28 * 150_000));
-    await page.waitForSelector('#panel-results [aria-rowindex="150002"]', { state: 'attached' });
-    assert.equal(await page.locator('#panel-results [aria-rowindex="150002"] [role=cell]').first().textContent(), '150001');
+    await page.waitForFunction(() => /^500000 rows/.test(document.querySelector('#query-status')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    const rowsInDom = () => page.locator('#panel-results .grid-body [role=row]').count();
+    const atStart = await rowsInDom();
+    assert.ok(atStart > 5 && atStart < 100, `${atStart} rows in the DOM`);
+    assert.equal(await page.locator('#panel-results .grid-viewport').getAttribute('aria-rowcount'), '500001');
+    const viewport = page.locator('#panel-results .grid-viewport');
+    await viewport.evaluate((el) => (el.scrollTop = 28 * 250_000));
+    await page.waitForSelector('#panel-results [aria-rowindex="250002"]', { state: 'attached' });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="250002"] [role=cell]').first().textContent(), '250001');
+    // The very end, by keyboard: End on the focused grid scrolls to the last row.
+    await viewport.focus();
+    await page.keyboard.press('End');
+    await page.waitForSelector('#panel-results [aria-rowindex="500001"]', { state: 'visible', timeout: 30_000 });
+    assert.equal(await page.locator('#panel-results [aria-rowindex="500001"] [role=cell]').first().textContent(), '500000');
+    const atEnd = await rowsInDom();
+    assert.ok(atEnd > 5 && atEnd < 100, `${atEnd} rows in the DOM at the end`);
   });
 
   it('shows the insights, with the other principal’s 403 in the audit', async () => {
@@ -192,8 +267,58 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.ok(whoQueried.includes('Ana Lyst'), 'the analyst’s own queries are in the audit');
     assert.ok((await page.locator('#table-ingestion-volume').textContent())?.includes('LAQueryLogs'));
     assert.match((await page.locator('#table-alert-rules').textContent()) ?? '', /Denied queries2Yes/);
+    await page.waitForSelector('#insights-panels .insights-view[data-complete=true]', { timeout: 120_000 });
+    // Ingestion per data collection rule: 3 received, 1 dropped by the transformation, 2 ingested.
+    const perRule = await page.locator('#table-ingestion-per-dcr tbody tr', { hasText: dcrName }).allTextContents();
+    assert.equal(perRule.length, 1, JSON.stringify(perRule));
+    assert.ok(perRule[0]!.startsWith(`${dcrName}Signins_CL312/subscriptions/`), perRule[0]);
+    // The alert the rule fired: in the alerts API (state New) and in the alert history.
+    assert.match((await page.locator('#table-fired-alerts').textContent()) ?? '', /denied-queriesSev2NewFired/);
+    assert.match((await page.locator('#table-alert-history').textContent()) ?? '', /denied-queriesSev2Fired/);
+    // The scanner's finding, without the value.
+    const findings = (await page.locator('#table-private-data-findings').textContent()) ?? '';
+    assert.match(findings, /Signins_CLMessageemail1/);
+    assert.match((await page.locator('#private-data-schedule').textContent()) ?? '', /^Off: /);
+    assert.ok(!(await page.locator('main').textContent())!.includes(plantedEmail), 'no page shows a scanned value');
+    // The section jumps work from the keyboard.
+    await page.focus('#jump-private-data');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'section-private-data');
     await screenshot(page, '04-insights');
     await noSeriousViolations('insights');
+  });
+
+  it('renders only the latest of overlapping insights loads', async () => {
+    // Hold the 30-day load's queries until the 24-hour load chosen after it has rendered completely.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding!: () => void;
+    const stalled = new Promise<void>((r) => (holding = r));
+    const staleQueries: string[] = [];
+    const isStale = (body: string | null) => (body ?? '').includes('ago(30d)');
+    await page.route('**/v1/workspaces/*/query', async (route) => {
+      if (isStale(route.request().postData())) {
+        staleQueries.push(route.request().postData()!);
+        holding();
+        await held;
+      }
+      await route.continue();
+    });
+    const staleAnswered = page.waitForEvent('requestfinished', { predicate: (r) => isStale(r.postData()), timeout: 120_000 });
+    await page.selectOption('#insights-window', '30d');
+    await stalled; // the 30-day load waits for its first query's answer…
+    await page.selectOption('#insights-window', '1d'); // …while the 24-hour load starts
+    await page.waitForSelector('#insights-panels .insights-view[data-window="1d"][data-complete=true]', { timeout: 120_000 });
+    release();
+    await staleAnswered;
+    // One more complete load: by its end the late answer has long been handled.
+    await page.click('#insights-refresh');
+    await page.waitForSelector('#insights-panels .insights-view[data-window="1d"][data-complete=true]', { timeout: 120_000 });
+    await page.unroute('**/v1/workspaces/*/query');
+    assert.equal(await page.locator('#insights-panels .insights-view').count(), 1);
+    assert.equal(await page.locator('#table-ingestion-volume').count(), 1, 'one ingestion table, not one per load');
+    assert.equal(await page.locator('#table-audit-denied-queries').count(), 1);
+    assert.equal(staleQueries.length, 1, 'the superseded load stopped after its held query');
   });
 
   it('shows a principal’s effective access per table, with the assignment and scope that grant it', async () => {
@@ -247,10 +372,11 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('an owner grants a table to a principal from the Access page, and the page shows the new grant', async () => {
-    const owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
+    owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(owner.password);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    // The previous step's code: each code serves once, and the password change below needs a later one.
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() - 30_000));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
     await page.selectOption('#access-principal', limited.objectId);
@@ -276,5 +402,32 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     // The grant is real: the principal's query of LAQueryLogs now succeeds.
     const q = await call(vigil.bootstrap, await limited.token(AUD.logs), 'POST', `/v1/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'LAQueryLogs | take 1' });
     assert.equal(q.status, 200, q.text);
+  });
+
+  it('a user changes its password on the Account page, and signs in again with the new one', async () => {
+    await page.click('#nav-account');
+    await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 60_000 });
+    assert.equal(await page.locator('#account-who').textContent(), 'Signed in as Olive Owner (owner@vigil.local).');
+    await screenshot(page, '08-account');
+    await noSeriousViolations('account');
+    const newPassword = 'olive chose a new passphrase';
+    await page.getByLabel('Current password').fill('not her password');
+    await page.getByLabel('New password (12 characters or more)').fill(newPassword);
+    await page.getByLabel('New password again').fill(newPassword);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.click('#change-password');
+    await page.waitForFunction(() => /^Not changed: The current password or the authenticator code is wrong/.test(document.querySelector('#password-result')?.textContent ?? ''));
+    await page.getByLabel('Current password').fill(owner.password);
+    await page.click('#change-password');
+    await page.waitForSelector('#password-changed', { timeout: 60_000 });
+    // Every session ended: signing in again asks for the password, and only the new one works.
+    await page.click('#sign-in-again');
+    await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
+    await page.getByLabel('User name').fill(owner.userPrincipalName);
+    await page.getByLabel('Password').fill(newPassword);
+    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() + 30_000));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 90_000 });
+    assert.equal(await page.locator('#user-name').textContent(), 'Olive Owner');
   });
 });
