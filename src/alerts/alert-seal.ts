@@ -18,7 +18,7 @@
  * A sealed value names the keyring it is sealed under: `sealed:v1:<ref>:<nonce>.<ciphertext>.<tag>`,
  * `<ref>` a workspace's customerId or `service`; the AAD binds it to that ref and to its purpose.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decrypt, deriveKey, encrypt } from '../keys/crypto.js';
 import type { MasterKeys } from '../keys/master-key.js';
@@ -37,9 +37,11 @@ export const alertSecretsDir = (dataDir: string) => join(dataDir, 'alert-secrets
 export class AlertSeal {
   private readonly keys = new Map<string, Buffer>();
 
+  /** `create`: a missing keyring is created (the server); `vigil verify` reports it instead. */
   constructor(
     private readonly dataDir: string,
     private readonly master: MasterKeys,
+    private readonly create = true,
   ) {}
 
   static isSealed(value: unknown): value is string {
@@ -52,12 +54,12 @@ export class AlertSeal {
     if (cached) return cached;
     let key: Buffer;
     if (ref === SERVICE_REF) {
-      key = loadOrCreateWorkspaceKeys(alertSecretsDir(this.dataDir), SERVICE_KEYRING_ID, this.master, true).wrapKey;
+      key = loadOrCreateWorkspaceKeys(alertSecretsDir(this.dataDir), SERVICE_KEYRING_ID, this.master, this.create).wrapKey;
     } else {
       if (!/^[0-9a-f-]{36}$/.test(ref)) throw new Error(`'${ref}' is not a workspace id`);
       const dir = join(this.dataDir, 'storage', ref);
       // A workspace without tables has no keyring yet: it is created as the storage engine would.
-      if (!existsSync(keyringPath(dir))) loadOrCreateWorkspaceKeys(dir, ref, this.master, true);
+      if (!existsSync(keyringPath(dir))) loadOrCreateWorkspaceKeys(dir, ref, this.master, this.create);
       const wsKey = readWorkspaceKey(dir, this.master);
       key = deriveKey(wsKey, 'vigil alert data');
       wsKey.fill(0);
@@ -181,3 +183,37 @@ interface GroupSecrets {
 
 const aad = (ref: string, purpose: string) => Buffer.from(`vigil-alert-data:${ref}:${purpose}`);
 const eqi = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * For `vigil verify`: opens every sealed alert value — the rules and action groups in metadata.json,
+ * the parts of alerts/state.json — and names each that does not open. Changes nothing.
+ */
+export function verifyAlertData(dataDir: string, master: MasterKeys): { file: string; message: string }[] {
+  const seal = new AlertSeal(dataDir, master, false);
+  const problems: { file: string; message: string }[] = [];
+  const tryOpen = (file: string, what: string, sealed: string, purpose: string) => {
+    try {
+      seal.open(sealed, purpose);
+    } catch (err) {
+      problems.push({ file, message: `${what}: ${(err as Error).message}` });
+    }
+  };
+  const metadata = join(dataDir, 'metadata.json');
+  if (existsSync(metadata)) {
+    const state = JSON.parse(readFileSync(metadata, 'utf8')) as { scheduledQueryRules?: { name: string; sealed?: string }[]; actionGroups?: { name: string; sealed?: string }[] };
+    for (const r of state.scheduledQueryRules ?? []) if (AlertSeal.isSealed(r.sealed)) tryOpen(metadata, `scheduled query rule ${r.name}`, r.sealed, RULE_PURPOSE);
+    for (const g of state.actionGroups ?? []) if (AlertSeal.isSealed(g.sealed)) tryOpen(metadata, `action group ${g.name}`, g.sealed, GROUP_PURPOSE);
+  }
+  const alertState = join(dataDir, 'alerts', 'state.json');
+  if (existsSync(alertState)) {
+    const state = JSON.parse(readFileSync(alertState, 'utf8')) as { sealed?: Record<string, string> };
+    for (const [ref, sealed] of Object.entries(state.sealed ?? {})) {
+      if (AlertSeal.refOf(sealed) !== ref) problems.push({ file: alertState, message: `the alert state of ${ref} is sealed under ${AlertSeal.refOf(sealed)}: it was moved` });
+      else tryOpen(alertState, `the alert state of ${ref === SERVICE_REF ? 'rules without a workspace' : `workspace ${ref}`}`, sealed, STATE_PURPOSE);
+    }
+  }
+  return problems;
+}
+
+/** The purpose (AAD) of the sealed parts of alerts/state.json (src/alerts/alert-service.ts). */
+export const STATE_PURPOSE = 'alert evaluation state';

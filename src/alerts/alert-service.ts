@@ -41,7 +41,7 @@ import type { RuleCondition, ScheduledQueryRuleRecord } from './records.js';
 import type { WebhookSender } from './webhook-delivery.js';
 import type { EmailSender } from './email-delivery.js';
 import { advance, aggregate, type AlertStateEntry, type Dimensions } from './evaluation.js';
-import { AlertSeal, SERVICE_REF } from './alert-seal.js';
+import { AlertSeal, SERVICE_REF, STATE_PURPOSE } from './alert-seal.js';
 
 /** The Action Groups first-party application (the `appid` of secure-webhook tokens in Azure). */
 export const ACTION_GROUPS_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
@@ -116,8 +116,6 @@ interface SealedPart {
   rules: Record<string, RuleState>;
   firedAlerts: Record<string, FiredAlertRecord>;
 }
-
-const STATE_PURPOSE = 'alert evaluation state';
 
 export interface AlertServiceOptions {
   dataDir: string;

@@ -5,6 +5,8 @@ import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
 import { addGroupMember, createGroup, createUser } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
+import { verifyAlertData } from '../alerts/alert-seal.js';
+import { verifyLockboxFile } from '../lockbox/requests.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { rotateSigningKey } from '../keys/rotate-signing-key.js';
 import { changeKeyProtector } from '../keys/change-protector.js';
@@ -402,7 +404,13 @@ withKeyOptions(
   // The export ledger: every exported block chained, and Vigil's own exported blobs checked against it.
   const ledger = await verifyExportLedger(dataDir, keys.master);
   if (ledger.entries > 0 || ledger.findings.length > 0) process.stdout.write(`${formatLedgerReport(ledger)}\n`);
-  process.exitCode = keys.problems.length || report.findings.some((f) => f.severity === 'error') || ledger.findings.some((f) => f.severity === 'error') ? 1 : 0;
+  // Sealed alert data (rules, receivers, evaluation state) and the MACed Customer Lockbox requests.
+  const sealedProblems = [...verifyAlertData(dataDir, keys.master), ...(() => {
+    const lockbox = verifyLockboxFile(dataDir, keys.master!);
+    return lockbox ? [{ file: resolve(dataDir, 'lockbox', 'requests.json'), message: lockbox }] : [];
+  })()];
+  for (const p of sealedProblems) process.stdout.write(`ERROR ${p.file}: ${p.message}\n`);
+  process.exitCode = keys.problems.length || sealedProblems.length || report.findings.some((f) => f.severity === 'error') || ledger.findings.some((f) => f.severity === 'error') ? 1 : 0;
 });
 
 withKeyOptions(

@@ -85,6 +85,23 @@ export class LockboxIntegrityError extends Error {}
 
 const macOf = (key: Buffer, s: Omit<FileShape, 'mac'>) => hmacHex(key, 'vigil-lockbox-requests:v1\n', JSON.stringify({ version: s.version, optedIn: s.optedIn, requests: s.requests }));
 
+/** For `vigil verify`: why lockbox/requests.json cannot be trusted, or undefined (no file, or its MAC verifies). Changes nothing. */
+export function verifyLockboxFile(dataDir: string, master: MasterKeys): string | undefined {
+  const path = join(lockboxDir(dataDir), 'requests.json');
+  if (!existsSync(path)) return undefined;
+  let file: FileShape;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as FileShape;
+  } catch {
+    return 'not valid JSON: it was altered or truncated';
+  }
+  const { mac, ...state } = file;
+  if (mac === undefined) return undefined; // from before the MAC: the server ends its approvals when it reads it
+  const expected = Buffer.from(macOf(lockboxMacKey(dataDir, master), state), 'hex');
+  const got = Buffer.from(typeof mac === 'string' ? mac : '', 'hex');
+  return got.length === expected.length && timingSafeEqual(got, expected) ? undefined : 'its MAC does not verify: the Customer Lockbox requests were altered outside Vigil (the server refuses to start on it)';
+}
+
 export class LockboxRequests {
   private state: FileShape;
   private readonly path: string;

@@ -9,7 +9,8 @@
  * and its history read back intact.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { sdkClients } from '../support/clients.js';
 import { vaultAgent } from '../support/key-vault.js';
 import { AUD, call, Principals } from '../support/principals.js';
-import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const SQR = 'api-version=2023-12-01';
 const KV = 'api-version=2024-11-01';
@@ -249,5 +250,21 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
     for (const marker of [QUERY_MARKER, URL_MARKER, PROPERTY_MARKER]) {
       assert.deepEqual(filesHolding(vigil.dataDir, marker), [], `no file holds ${marker} in the clear after the restart`);
     }
+  });
+
+  it('(last) `vigil verify` opens the sealed alert data, and names an altered part', async () => {
+    await vigil.stop();
+    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
+    const clean = verify();
+    assert.equal(clean.status, 0, `${clean.stdout}${clean.stderr}`);
+    const path = join(vigil.dataDir, 'alerts', 'state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8')) as { sealed: Record<string, string> };
+    const [ref, sealed] = Object.entries(state.sealed).find(([r]) => r !== 'service')!;
+    const at = sealed.length - 30;
+    state.sealed[ref] = sealed.slice(0, at) + (sealed[at] === 'A' ? 'B' : 'A') + sealed.slice(at + 1);
+    writeFileSync(path, JSON.stringify(state));
+    const altered = verify();
+    assert.equal(altered.status, 1, altered.stdout);
+    assert.match(altered.stdout, new RegExp(`ERROR \\S+alerts/state\\.json: the alert state of workspace ${ref}: .*failed authentication`));
   });
 });

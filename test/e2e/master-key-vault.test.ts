@@ -146,4 +146,15 @@ describe('the master key sealed by a key in another key vault', { timeout: 600_0
     // Nothing but the wrap in protector.json: the key-encryption key is not in the data folder.
     assert.ok(!readFileSync(join(dataDir, 'keys', 'protector.json'), 'utf8').includes(user.secret), 'the client secret is not stored');
   });
+
+  it('every new option is in --help of the commands that take a root of trust, and in the README', () => {
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const options = ['--master-key-vault-key', '--master-key-vault-tenant-id', '--master-key-vault-client-id', '--master-key-vault-client-secret-file', '--master-key-vault-authority-host', 'VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET'];
+    for (const cmd of ['serve', 'rotate-master-key', 'verify', 'protect-keys']) {
+      const h = spawnSync(process.execPath, [CLI, cmd, '--help'], { encoding: 'utf8' });
+      assert.equal(h.status, 0, h.stderr);
+      for (const o of options) assert.ok(h.stdout.includes(o), `${cmd} --help lists ${o}`);
+    }
+    for (const o of options) assert.ok(readme.includes(o), `README documents ${o}`);
+  });
 });
