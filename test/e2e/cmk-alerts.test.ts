@@ -71,7 +71,7 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
   /** Requests to /hook/held are answered 503 once the test lets them go (release). */
   let release: () => void = () => undefined;
   const held = new Promise<void>((r) => (release = r));
-  const received: { path: string; payload: any }[] = [];
+  const received: { path: string; payload: any; at: number }[] = [];
 
   const rulePath = (name: string) => `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/scheduledQueryRules/${name}`;
   const agId = (name: string) => `/subscriptions/${b.subscriptionId}/resourceGroups/${b.resourceGroup}/providers/Microsoft.Insights/actionGroups/${name}`;
@@ -103,7 +103,7 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
-        received.push({ path: req.url ?? '', payload: JSON.parse(body) });
+        received.push({ path: req.url ?? '', payload: JSON.parse(body), at: Date.now() });
         if (req.url?.startsWith('/hook/held')) void held.then(() => res.writeHead(503).end());
         else res.writeHead(200).end();
       });
@@ -206,6 +206,7 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
     await waitFor('the held notification arriving', async () => received.find((r) => r.path === '/hook/held'));
     const revokedAt = new Date().toISOString();
     await keys.updateKeyProperties('alerts-cmk', keyVersion, { enabled: false });
+    const revokedMs = Date.now();
     release();
     const failed = await waitFor('a failed evaluation', async () => (await evaluations('cmk-rule')).find((e) => e.outcome === 'Failed' && e.evaluatedAt > revokedAt));
     assert.equal(failed.error?.code, 'CustomerManagedKeyInaccessible');
@@ -222,14 +223,14 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
       (await evaluations('cmk-held-rule')).flatMap((e) => e.notifications).find((n) => n.receiver === 'held' && /CustomerManagedKeyInaccessible/.test(n.lastError ?? '')),
     );
     assert.ok(heldBack.attempts >= 2);
-    assert.equal(received.filter((r) => r.path === '/hook/held').length, 1, 'nothing was sent while the key was revoked');
+    assert.deepEqual(received.filter((r) => r.path === '/hook/held' && r.at > revokedMs), [], 'nothing was sent while the key was revoked');
 
     await keys.updateKeyProperties('alerts-cmk', keyVersion, { enabled: true });
     const enabledAt = new Date().toISOString();
     await waitFor('a successful evaluation after re-enabling', async () => (await evaluations('cmk-rule')).find((e) => e.outcome === 'Succeeded' && e.evaluatedAt > enabledAt));
     await waitFor('the recovery in the activity log', async () => {
       const rows = await activity(`OperationNameValue == 'MICROSOFT.INSIGHTS/SCHEDULEDQUERYRULES/EVALUATE/ACTION' and ActivityStatusValue == 'Success' and ResourceId has 'cmk-rule'`);
-      return rows.length > 0 ? rows : undefined;
+      return rows.find((r) => Date.parse(String(r.TimeGenerated)) >= Date.parse(enabledAt));
     });
   });
 
