@@ -9,7 +9,6 @@
  * and its history read back intact.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -20,7 +19,9 @@ import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { sdkClients } from '../support/clients.js';
 import { vaultAgent } from '../support/key-vault.js';
 import { AUD, call, Principals } from '../support/principals.js';
-import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { runCli } from '../support/run-cli.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SQR = 'api-version=2023-12-01';
 const KV = 'api-version=2024-11-01';
@@ -79,15 +80,6 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
     const r = await call(b, await p.adminToken(AUD.arm), 'GET', `${rulePath(name)}/evaluations?${SQR}`);
     assert.equal(r.status, 200, r.text);
     return r.json<{ value: Evaluation[] }>().value;
-  };
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 90_000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
   };
   const activity = async (where: string) => {
     const r = await call(b, await p.adminToken(AUD.logs), 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: `AzureActivity | where ${where}`, timespan: 'P1D' });
@@ -255,8 +247,8 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
 
   it('(last) `vigil verify` opens the sealed alert data, and names an altered part', async () => {
     await vigil.stop();
-    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
-    const clean = verify();
+    const verify = () => runCli(['verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir]);
+    const clean = await verify();
     assert.equal(clean.status, 0, `${clean.stdout}${clean.stderr}`);
     const path = join(vigil.dataDir, 'alerts', 'state.json');
     const state = JSON.parse(readFileSync(path, 'utf8')) as { sealed: Record<string, string> };
@@ -264,7 +256,7 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
     const at = sealed.length - 30;
     state.sealed[ref] = sealed.slice(0, at) + (sealed[at] === 'A' ? 'B' : 'A') + sealed.slice(at + 1);
     writeFileSync(path, JSON.stringify(state));
-    const altered = verify();
+    const altered = await verify();
     assert.equal(altered.status, 1, altered.stdout);
     assert.match(altered.stdout, new RegExp(`ERROR \\S+alerts/state\\.json: the alert state of workspace ${ref}: .*failed authentication`));
   });

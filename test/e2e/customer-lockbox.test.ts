@@ -360,7 +360,7 @@ describe('Customer Lockbox expiry', { timeout: 300_000 }, () => {
     delete forged.expiredBecause;
     writeFileSync(path, JSON.stringify({ ...file, requests: [forged] }));
     await assert.rejects(startVigil({ dataDir: vigil.dataDir }), (e: Error) => /lockbox[\\/]requests\.json was altered outside Vigil/.test(e.message), 'the server refuses to start on an altered file');
-    const verify = spawnSync(process.execPath, [CLI, 'verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir], { encoding: 'utf8', timeout: 120_000 });
+    const verify = await runCli(['verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir]);
     assert.equal(verify.status, 1, verify.stdout);
     assert.match(verify.stdout, /ERROR \S+lockbox\/requests\.json: its MAC does not verify/);
     // Without its MAC, the file is taken as one from before integrity protection: no approval in it counts.

@@ -8,7 +8,6 @@
  * and `verify` work under the vault key.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,8 @@ import { vaultAgent } from '../support/key-vault.js';
 import { createLogTable, ingest, LOGS_AUDIENCE, MONITOR_AUDIENCE, queryWithStatistics, tokenFor } from '../support/log-table.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { seedTestCa } from '../support/test-ca.js';
-import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { runCli } from '../support/run-cli.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const KV = 'api-version=2024-11-01';
 
@@ -53,8 +53,8 @@ describe('the master key sealed by a key in another key vault', { timeout: 600_0
     ];
   };
   const start = (who: TestPrincipal) => startVigil({ dataDir, args: vaultArgs(who), insecureDevKeys: false, env: envWith() });
-  const refuses = (who: TestPrincipal, message: RegExp) => {
-    const r = spawnSync(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...vaultArgs(who)], { encoding: 'utf8', env: envWith(), timeout: 120_000 });
+  const refuses = async (who: TestPrincipal, message: RegExp) => {
+    const r = await runCli(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...vaultArgs(who)], envWith());
     assert.equal(r.status, 1, `serve should refuse: ${r.stdout}${r.stderr}`);
     assert.doesNotMatch(r.stdout, /serving on/);
     assert.match(r.stderr, message);
@@ -122,11 +122,11 @@ describe('the master key sealed by a key in another key vault', { timeout: 600_0
   it('refuses to start while the key is disabled, or as a principal without the role; starts again once re-enabled', async () => {
     const version = (await keys.getKey('vigil-root')).properties.version!;
     await keys.updateKeyProperties('vigil-root', version, { enabled: false });
-    refuses(user, /key vault key https:\/\/root-vault\.vault\.localhost:\d+\/keys\/vigil-root\/[0-9a-f]{32} could not unwrap .*HTTP 403/);
+    await refuses(user, /key vault key https:\/\/root-vault\.vault\.localhost:\d+\/keys\/vigil-root\/[0-9a-f]{32} could not unwrap .*HTTP 403/);
     await keys.updateKeyProperties('vigil-root', version, { enabled: true });
-    refuses(stranger, /could not unwrap .*HTTP 403.*Key Vault Crypto Service Encryption User/);
+    await refuses(stranger, /could not unwrap .*HTTP 403.*Key Vault Crypto Service Encryption User/);
     // The key given must be the one the folder was sealed with.
-    const other = spawnSync(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...vaultArgs(user).map((a) => (a === keyUrl ? keyUrl.replace('vigil-root', 'other-key') : a))], { encoding: 'utf8', env: envWith(), timeout: 120_000 });
+    const other = await runCli(['serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...vaultArgs(user).map((a) => (a === keyUrl ? keyUrl.replace('vigil-root', 'other-key') : a))], envWith());
     assert.equal(other.status, 1);
     assert.match(other.stderr, /sealed under the vault key .*vigil-root/);
     vigil = await start(user);
@@ -136,10 +136,10 @@ describe('the master key sealed by a key in another key vault', { timeout: 600_0
   });
 
   it('rotate-master-key and verify work under the vault key', async () => {
-    const rotate = spawnSync(process.execPath, [CLI, 'rotate-master-key', '--data-dir', dataDir, ...vaultArgs(user)], { encoding: 'utf8', env: envWith(), timeout: 180_000 });
+    const rotate = await runCli(['rotate-master-key', '--data-dir', dataDir, ...vaultArgs(user)], envWith(), 180_000);
     assert.equal(rotate.status, 0, `${rotate.stdout}${rotate.stderr}`);
     assert.match(rotate.stdout, /key vault key .*vigil-root/);
-    const verify = spawnSync(process.execPath, [CLI, 'verify', '--data-dir', dataDir, ...vaultArgs(user)], { encoding: 'utf8', env: envWith(), timeout: 180_000 });
+    const verify = await runCli(['verify', '--data-dir', dataDir, ...vaultArgs(user)], envWith(), 180_000);
     assert.equal(verify.status, 0, `${verify.stdout}${verify.stderr}`);
     vigil = await start(user);
     assert.equal(await count(vigil), 3);
@@ -147,11 +147,11 @@ describe('the master key sealed by a key in another key vault', { timeout: 600_0
     assert.ok(!readFileSync(join(dataDir, 'keys', 'protector.json'), 'utf8').includes(user.secret), 'the client secret is not stored');
   });
 
-  it('every new option is in --help of the commands that take a root of trust, and in the README', () => {
+  it('every new option is in --help of the commands that take a root of trust, and in the README', async () => {
     const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
     const options = ['--master-key-vault-key', '--master-key-vault-tenant-id', '--master-key-vault-client-id', '--master-key-vault-client-secret-file', '--master-key-vault-authority-host', 'VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET'];
     for (const cmd of ['serve', 'rotate-master-key', 'verify', 'protect-keys']) {
-      const h = spawnSync(process.execPath, [CLI, cmd, '--help'], { encoding: 'utf8' });
+      const h = await runCli([cmd, '--help']);
       assert.equal(h.status, 0, h.stderr);
       for (const o of options) assert.ok(h.stdout.includes(o), `${cmd} --help lists ${o}`);
     }
