@@ -41,6 +41,7 @@ import type { RuleCondition, ScheduledQueryRuleRecord } from './records.js';
 import type { WebhookSender } from './webhook-delivery.js';
 import type { EmailSender } from './email-delivery.js';
 import { advance, aggregate, type AlertStateEntry, type Dimensions } from './evaluation.js';
+import { AlertSeal, SERVICE_REF, STATE_PURPOSE } from './alert-seal.js';
 
 /** The Action Groups first-party application (the `appid` of secure-webhook tokens in Azure). */
 export const ACTION_GROUPS_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
@@ -103,6 +104,17 @@ interface StateFile {
   rules: Record<string, RuleState>;
   /** The alerts rules fired (`Microsoft.AlertsManagement/alerts`), by lower-case alert id; they outlive their rule. */
   firedAlerts?: Record<string, FiredAlertRecord>;
+  /**
+   * On disk, with an AlertSeal: the rules' states and fired alerts sealed per workspace (the ref: the
+   * customerId of the rule's first scope, or `service`), `rules`/`firedAlerts` then empty.
+   */
+  sealed?: Record<string, string>;
+}
+
+/** What one sealed part of the state file holds. */
+interface SealedPart {
+  rules: Record<string, RuleState>;
+  firedAlerts: Record<string, FiredAlertRecord>;
 }
 
 export interface AlertServiceOptions {
@@ -122,6 +134,14 @@ export interface AlertServiceOptions {
   /** The shortest evaluationFrequency a rule may have (Azure: PT1M; `--alert-min-frequency` lowers it for development and tests). */
   minFrequencyMs?: number;
   log?: (level: 'warn' | 'error', message: string) => void;
+  /** Seals the state file per workspace (src/alerts/alert-seal.ts); without it the state is written in the clear. */
+  seal?: AlertSeal;
+  /**
+   * The customer-managed key gate (ClusterKeys.check): throws 403 CustomerManagedKeyInaccessible for a
+   * workspace linked to a cluster whose key is not accessible. Evaluations of rules over such a
+   * workspace then fail, and their notifications are held back.
+   */
+  cmk?: { check(customerId: string): void };
 }
 
 const key = (ruleId: string) => ruleId.toLowerCase();
@@ -132,6 +152,9 @@ export class AlertService {
   /** A failed state write is logged once, then retried with every later write. */
   private saveFailing = false;
   private state: StateFile;
+  /** The sealed part each rule's state and each fired alert was read from or last written to (its workspace). */
+  private readonly refs = new Map<string, string>();
+  private readonly alertRefs = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private closed = false;
@@ -149,7 +172,69 @@ export class AlertService {
     this.minFrequencyMs = o.minFrequencyMs ?? 60_000;
     this.dir = join(o.dataDir, 'alerts');
     this.path = join(this.dir, 'state.json');
-    this.state = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { version: 1, rules: {} };
+    this.state = existsSync(this.path) ? this.load(JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { version: 1, rules: {} };
+  }
+
+  /** The state as read from disk: sealed parts opened (a state written in the clear is taken as it is and sealed at the next write). */
+  private load(disk: StateFile): StateFile {
+    const state: StateFile = { version: 1, rules: { ...disk.rules }, firedAlerts: { ...(disk.firedAlerts ?? {}) } };
+    for (const [ref, blob] of Object.entries(disk.sealed ?? {})) {
+      if (!this.o.seal) throw new Error(`${this.path} is sealed, but no key to open it was given`);
+      const part = JSON.parse(this.o.seal.open(blob, STATE_PURPOSE)) as SealedPart;
+      for (const [k, v] of Object.entries(part.rules)) (state.rules[k] = v), this.refs.set(k, ref);
+      for (const [k, v] of Object.entries(part.firedAlerts)) (state.firedAlerts![k] = v), this.alertRefs.set(k, ref);
+    }
+    return state;
+  }
+
+  /** The state as written to disk: with a seal, each workspace's rules and fired alerts sealed under its key. */
+  private diskForm(): StateFile {
+    const seal = this.o.seal;
+    if (!seal) return this.state;
+    const workspaces = this.o.metadata.workspaces();
+    const rules = new Map(this.o.metadata.scheduledQueryRules().map((r) => [key(ruleResourceId(r)), r]));
+    const refOfRule = (id: string): string => {
+      const r = rules.get(id);
+      const ref = r ? AlertSeal.refOfScopes(r.scopes, workspaces) : (this.refs.get(id) ?? SERVICE_REF);
+      this.refs.set(id, ref);
+      return ref;
+    };
+    const parts = new Map<string, SealedPart>();
+    const part = (ref: string): SealedPart => {
+      let p = parts.get(ref);
+      if (!p) parts.set(ref, (p = { rules: {}, firedAlerts: {} }));
+      return p;
+    };
+    for (const [id, s] of Object.entries(this.state.rules)) part(refOfRule(id)).rules[id] = s;
+    for (const [id, a] of Object.entries(this.state.firedAlerts ?? {})) {
+      // A fired alert stays with its rule's workspace; once the rule is gone, where it was.
+      const rule = key(a.alertRule);
+      const ref = rules.has(rule) ? refOfRule(rule) : (this.alertRefs.get(id) ?? refOfRule(rule));
+      this.alertRefs.set(id, ref);
+      part(ref).firedAlerts[id] = a;
+    }
+    return { version: 1, rules: {}, sealed: Object.fromEntries([...parts].map(([ref, p]) => [ref, seal.seal(ref, STATE_PURPOSE, JSON.stringify(p))])) };
+  }
+
+  /**
+   * Why the rule's workspaces' data may not be used now (a customer-managed key not accessible), or
+   * undefined. The message is Azure's CustomerManagedKeyInaccessible.
+   */
+  private keyInaccessible(ruleId: string): string | undefined {
+    if (!this.o.cmk) return undefined;
+    const rule = this.o.metadata.scheduledQueryRules().find((r) => key(ruleResourceId(r)) === key(ruleId));
+    for (const scope of rule?.scopes ?? []) {
+      const ref = parseWorkspaceResourceId(scope);
+      const w = ref && this.o.metadata.workspace(ref.subscriptionId, ref.resourceGroup, ref.name);
+      if (!w) continue;
+      try {
+        this.o.cmk.check(w.customerId);
+      } catch (err) {
+        if (err instanceof ApiError) return `${err.code}: ${err.message}`;
+        throw err;
+      }
+    }
+    return undefined;
   }
 
   start(): void {
@@ -311,7 +396,7 @@ export class AlertService {
   private save(): void {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileAtomic(this.path, JSON.stringify(this.state));
+      writeFileAtomic(this.path, JSON.stringify(this.diskForm()));
       if (this.saveFailing) this.o.log?.('warn', 'alert state: written again');
       this.saveFailing = false;
     } catch (err) {
@@ -437,7 +522,7 @@ export class AlertService {
   }
 
   private recordActivity(rule: ScheduledQueryRuleRecord, caller: Caller | undefined, e: EvaluationRecord, recovered: boolean): void {
-    const status = recovered ? 200 : e.error?.code === 'InsufficientAccessError' || e.error?.code === 'AuthorizationFailed' ? 403 : 400;
+    const status = recovered ? 200 : ['InsufficientAccessError', 'AuthorizationFailed', 'CustomerManagedKeyInaccessible'].includes(e.error?.code ?? '') ? 403 : 400;
     this.o.activity?.record({
       caller: caller ?? { objectId: e.identity, appId: '', tenantId: this.o.metadata.tenantId },
       method: 'POST',
@@ -465,6 +550,8 @@ export class AlertService {
       if (!w) throw new ApiError(404, 'ResourceNotFound', `The scope '${scope}' of the rule does not exist.`);
       return w;
     });
+    // A workspace whose customer-managed key is inaccessible: the evaluation fails (visibly) before the query runs.
+    for (const w of workspaces) this.o.cmk?.check(w.customerId);
     const result = await this.o.queries.run({
       caller,
       workspace: workspaces[0]!,
@@ -546,6 +633,14 @@ export class AlertService {
         this.save();
         return;
       }
+      // The rule's workspace key is not accessible: the alert data is held back, and the attempt counts as failed.
+      const blocked = this.keyInaccessible(e.rule);
+      if (blocked) {
+        n.attempts++;
+        n.lastAttemptAt = new Date().toISOString();
+        settle({ ok: false, permanent: false, error: blocked }, false);
+        return;
+      }
       if (receiver.kind === 'email') {
         n.attempts++;
         n.lastAttemptAt = new Date().toISOString();
@@ -599,7 +694,6 @@ export class AlertService {
       this.deliveries.add(p);
       void p.finally(() => this.deliveries.delete(p));
     };
-    void e;
     track();
   }
 }

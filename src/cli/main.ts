@@ -5,11 +5,13 @@ import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
 import { addGroupMember, createGroup, createUser, resetUserPassword, setUserEnabled } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
+import { verifyAlertData } from '../alerts/alert-seal.js';
+import { verifyLockboxFile } from '../lockbox/requests.js';
 import { rotateMasterKey } from '../keys/rotate.js';
 import { rotateSigningKey } from '../keys/rotate-signing-key.js';
 import { changeKeyProtector } from '../keys/change-protector.js';
 import { protectKeys } from '../keys/migrate.js';
-import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, type KeyProtectionOptions } from '../keys/protector.js';
+import { DEFAULT_PKCS11_KEY_LABEL, PASSPHRASE_ENV, PIN_ENV, VAULT_SECRET_ENV, type KeyProtectionOptions } from '../keys/protector.js';
 import { INSECURE_WARNING, openRootOfTrust, verifyKeys } from '../keys/root-of-trust.js';
 import { auditReport } from './audit-report.js';
 import { exportVerify, formatExportReport } from './export-verify.js';
@@ -138,7 +140,12 @@ function withKeyOptions(cmd: Command, insecure = true): Command {
     .option('--pkcs11-token-label <label>', 'the HSM token, by label (VIGIL_PKCS11_TOKEN_LABEL)', process.env.VIGIL_PKCS11_TOKEN_LABEL)
     .option('--pkcs11-slot <id>', 'the HSM token, by slot id, instead of its label (VIGIL_PKCS11_SLOT)', process.env.VIGIL_PKCS11_SLOT)
     .option('--pkcs11-pin-file <file>', `the token's user PIN, from this 0600 file (VIGIL_PKCS11_PIN_FILE), or give it in ${PIN_ENV}; never on the command line`, process.env.VIGIL_PKCS11_PIN_FILE)
-    .option('--pkcs11-key-label <label>', `label of the AES key in the HSM that wraps Vigil's keys; generated, non-extractable, on first start (VIGIL_PKCS11_KEY_LABEL; default ${DEFAULT_PKCS11_KEY_LABEL})`, process.env.VIGIL_PKCS11_KEY_LABEL);
+    .option('--pkcs11-key-label <label>', `label of the AES key in the HSM that wraps Vigil's keys; generated, non-extractable, on first start (VIGIL_PKCS11_KEY_LABEL; default ${DEFAULT_PKCS11_KEY_LABEL})`, process.env.VIGIL_PKCS11_KEY_LABEL)
+    .option('--master-key-vault-key <keyId>', 'root of trust: an RSA key in a key vault that is not this Vigil (Azure Key Vault, or another Vigil\'s vault), https://{vault}/keys/{name}[/{version}] (VIGIL_MASTER_KEY_VAULT_KEY)', process.env.VIGIL_MASTER_KEY_VAULT_KEY)
+    .option('--master-key-vault-tenant-id <id>', 'the tenant of the service principal that uses the vault key (VIGIL_MASTER_KEY_VAULT_TENANT_ID)', process.env.VIGIL_MASTER_KEY_VAULT_TENANT_ID)
+    .option('--master-key-vault-client-id <id>', 'the service principal (application id) that uses the vault key: it needs Key Vault Crypto Service Encryption User on it (VIGIL_MASTER_KEY_VAULT_CLIENT_ID)', process.env.VIGIL_MASTER_KEY_VAULT_CLIENT_ID)
+    .option('--master-key-vault-client-secret-file <file>', `the principal's client secret, from this 0600 file (VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET_FILE), or give it in ${VAULT_SECRET_ENV}; never on the command line`, process.env.VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET_FILE)
+    .option('--master-key-vault-authority-host <url>', 'the Entra authority that issues the principal\'s tokens (VIGIL_MASTER_KEY_VAULT_AUTHORITY_HOST; default Azure\'s https://login.microsoftonline.com; another Vigil\'s endpoint when its vault holds the key)', process.env.VIGIL_MASTER_KEY_VAULT_AUTHORITY_HOST);
 }
 
 const keyProtection = (o: KeyOptions): KeyProtectionOptions => ({
@@ -149,6 +156,11 @@ const keyProtection = (o: KeyOptions): KeyProtectionOptions => ({
   pkcs11Slot: o.pkcs11Slot,
   pkcs11PinFile: o.pkcs11PinFile && resolve(o.pkcs11PinFile),
   pkcs11KeyLabel: o.pkcs11KeyLabel,
+  masterKeyVaultKey: o.masterKeyVaultKey,
+  masterKeyVaultTenantId: o.masterKeyVaultTenantId,
+  masterKeyVaultClientId: o.masterKeyVaultClientId,
+  masterKeyVaultClientSecretFile: o.masterKeyVaultClientSecretFile && resolve(o.masterKeyVaultClientSecretFile),
+  masterKeyVaultAuthorityHost: o.masterKeyVaultAuthorityHost,
 });
 
 const program = new Command()
@@ -221,7 +233,9 @@ withKeyOptions(serve)
     'after',
     `
 Root of trust (required, one of): a passphrase (${PASSPHRASE_ENV} or --master-passphrase-file), a PKCS#11 HSM
-(--pkcs11-module with --pkcs11-token-label or --pkcs11-slot, PIN in ${PIN_ENV} or --pkcs11-pin-file), or, for
+(--pkcs11-module with --pkcs11-token-label or --pkcs11-slot, PIN in ${PIN_ENV} or --pkcs11-pin-file), a key in
+a key vault that is not this Vigil (--master-key-vault-key with --master-key-vault-tenant-id, --master-key-vault-client-id,
+secret in ${VAULT_SECRET_ENV} or --master-key-vault-client-secret-file), or, for
 development only, --insecure-dev-keys. Without one Vigil refuses to start. A data folder with plain key files
 is moved to a root of trust with 'vigil protect-keys'.`,
   )
@@ -408,7 +422,13 @@ withKeyOptions(
   // The export ledger: every exported block chained, and Vigil's own exported blobs checked against it.
   const ledger = await verifyExportLedger(dataDir, keys.master);
   if (ledger.entries > 0 || ledger.findings.length > 0) process.stdout.write(`${formatLedgerReport(ledger)}\n`);
-  process.exitCode = keys.problems.length || report.findings.some((f) => f.severity === 'error') || ledger.findings.some((f) => f.severity === 'error') ? 1 : 0;
+  // Sealed alert data (rules, receivers, evaluation state) and the MACed Customer Lockbox requests.
+  const sealedProblems = [...verifyAlertData(dataDir, keys.master), ...(() => {
+    const lockbox = verifyLockboxFile(dataDir, keys.master!);
+    return lockbox ? [{ file: resolve(dataDir, 'lockbox', 'requests.json'), message: lockbox }] : [];
+  })()];
+  for (const p of sealedProblems) process.stdout.write(`ERROR ${p.file}: ${p.message}\n`);
+  process.exitCode = keys.problems.length || sealedProblems.length || report.findings.some((f) => f.severity === 'error') || ledger.findings.some((f) => f.severity === 'error') ? 1 : 0;
 });
 
 withKeyOptions(

@@ -1,7 +1,7 @@
 /**
  * The root of trust: a KeyProtector seals the storage master key and the token-signing key, so the
- * data folder holds them only wrapped. Two protectors exist: a passphrase (argon2id) and a PKCS#11
- * HSM. The third mode, plain key files in the data folder, is not a protector: it is chosen only
+ * data folder holds them only wrapped. Three protectors exist: a passphrase (argon2id), a PKCS#11
+ * HSM, and a key in a key vault that is not this Vigil (src/keys/keyvault-protector.ts). The fourth mode, plain key files in the data folder, is not a protector: it is chosen only
  * with the explicit `--insecure-dev-keys`, and Vigil warns about it loudly at every start.
  *
  * Which protector a data folder uses is recorded in `keys/protector.json` (its parameters — salt and
@@ -14,7 +14,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-file.js';
 
-export type ProtectorKind = 'passphrase' | 'pkcs11';
+export type ProtectorKind = 'passphrase' | 'pkcs11' | 'keyvault';
 
 export interface KeyProtector {
   readonly kind: ProtectorKind;
@@ -48,17 +48,27 @@ export interface KeyProtectionOptions {
   /** File holding the user PIN (its first line); the PIN may also come from VIGIL_PKCS11_PIN. */
   pkcs11PinFile?: string;
   pkcs11KeyLabel?: string;
+  /** A key in another key vault (Azure Key Vault or another Vigil): its id, and the service principal that may use it. */
+  masterKeyVaultKey?: string;
+  masterKeyVaultTenantId?: string;
+  masterKeyVaultClientId?: string;
+  /** File holding the principal's client secret (its first line); it may also come from VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET. */
+  masterKeyVaultClientSecretFile?: string;
+  /** The Entra authority issuing the principal's tokens (default Azure's login.microsoftonline.com). */
+  masterKeyVaultAuthorityHost?: string;
   env?: NodeJS.ProcessEnv;
 }
 
 export const PASSPHRASE_ENV = 'VIGIL_MASTER_PASSPHRASE';
 export const PIN_ENV = 'VIGIL_PKCS11_PIN';
+export const VAULT_SECRET_ENV = 'VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET';
 export const DEFAULT_PKCS11_KEY_LABEL = 'vigil-master-wrap';
 
 /** What each kind of root of trust asks the operator for, for refusal messages. */
 export const HOW_TO_PROVIDE: Record<ProtectorKind | 'any', string> = {
   passphrase: `the passphrase in ${PASSPHRASE_ENV} or in a file given with --master-passphrase-file (never on the command line)`,
   pkcs11: `the HSM: --pkcs11-module <path to the PKCS#11 library> with --pkcs11-token-label <label> (or --pkcs11-slot <id>), and its user PIN in ${PIN_ENV} or a file given with --pkcs11-pin-file`,
+  keyvault: `the key vault key: --master-key-vault-key https://{vault}/keys/{name} with --master-key-vault-tenant-id and --master-key-vault-client-id, and the client secret in ${'VIGIL_MASTER_KEY_VAULT_CLIENT_SECRET'} or a file given with --master-key-vault-client-secret-file`,
   any:
     `a root of trust for the keys: a passphrase (${PASSPHRASE_ENV} or --master-passphrase-file), or a PKCS#11 HSM ` +
     `(--pkcs11-module, --pkcs11-token-label, PIN in ${PIN_ENV} or --pkcs11-pin-file); for development only, --insecure-dev-keys keeps the keys as plain files in the data folder`,
@@ -91,7 +101,7 @@ export function readProtectorRecord(dataDir: string): ProtectorRecord | undefine
   } catch {
     throw new RootOfTrustError(`${path} is not valid JSON. Restore it from your backup: it says how the keys of this data folder are protected.`);
   }
-  if (r.kind !== 'vigil-key-protector' || r.version !== 1 || (r.protector !== 'passphrase' && r.protector !== 'pkcs11') || typeof r.check !== 'string' || !r.params) {
+  if (r.kind !== 'vigil-key-protector' || r.version !== 1 || (r.protector !== 'passphrase' && r.protector !== 'pkcs11' && r.protector !== 'keyvault') || typeof r.check !== 'string' || !r.params) {
     throw new RootOfTrustError(`${path} is not a Vigil key protector record. Restore it from your backup.`);
   }
   return r as ProtectorRecord;
@@ -135,9 +145,10 @@ export function configuredKind(o: KeyProtectionOptions): ProtectorKind | 'insecu
   if (o.insecureDevKeys) chosen.push('insecure');
   if (o.masterPassphraseFile || env[PASSPHRASE_ENV]) chosen.push('passphrase');
   if (o.pkcs11Module) chosen.push('pkcs11');
+  if (o.masterKeyVaultKey) chosen.push('keyvault');
   if (chosen.length > 1) {
     throw new RootOfTrustError(
-      `Choose one root of trust for the keys, not several (${chosen.map((c) => (c === 'insecure' ? '--insecure-dev-keys' : c === 'passphrase' ? `a passphrase (${PASSPHRASE_ENV} or --master-passphrase-file)` : '--pkcs11-module')).join(' and ')}).`,
+      `Choose one root of trust for the keys, not several (${chosen.map((c) => (c === 'insecure' ? '--insecure-dev-keys' : c === 'passphrase' ? `a passphrase (${PASSPHRASE_ENV} or --master-passphrase-file)` : c === 'pkcs11' ? '--pkcs11-module' : '--master-key-vault-key')).join(' and ')}).`,
     );
   }
   return chosen[0];

@@ -10,11 +10,13 @@ import { openSealedSigningKey, parseStored, readRetiredSigningKeys, RETIRED_SIGN
 import { loadMasterKeys, loadSealedMasterKeys, MASTER_KEY_ENV, sealedKeyFile, type MasterKeys } from './master-key.js';
 import { passphraseProtector, type Argon2idParams } from './passphrase-protector.js';
 import { pkcs11Protector, type Pkcs11Params } from './pkcs11-protector.js';
+import { keyVaultProtector, type KeyVaultParams } from './keyvault-protector.js';
 import {
   DEFAULT_PKCS11_KEY_LABEL,
   HOW_TO_PROVIDE,
   PASSPHRASE_ENV,
   PIN_ENV,
+  VAULT_SECRET_ENV,
   RootOfTrustError,
   checkProtector,
   configuredKind,
@@ -39,7 +41,7 @@ export const INSECURE_WARNING =
   'Anyone who can read its disk (or a backup of it) can decrypt every log and forge tokens for every principal. ' +
   `Use this for development only; protect the keys with a passphrase (${PASSPHRASE_ENV}) or an HSM (--pkcs11-module): see 'vigil protect-keys --help'.`;
 
-const kindName = (k: ProtectorKind) => (k === 'passphrase' ? 'a passphrase' : 'a PKCS#11 HSM');
+const kindName = (k: ProtectorKind) => (k === 'passphrase' ? 'a passphrase' : k === 'pkcs11' ? 'a PKCS#11 HSM' : 'a key vault key');
 
 export interface OpenOptions {
   /** Set up the protector on a folder that has none yet (first start, `protect-keys`). */
@@ -55,6 +57,15 @@ export async function buildProtector(kind: ProtectorKind, o: KeyProtectionOption
     // Read once: no child process or diagnostic dump of the environment gets it afterwards.
     if (env === process.env) delete process.env[PASSPHRASE_ENV];
     return passphraseProtector(passphrase, recordParams?.argon2id as Argon2idParams | undefined);
+  }
+  if (kind === 'keyvault') {
+    const secret = o.masterKeyVaultClientSecretFile ? readSecretFile(o.masterKeyVaultClientSecretFile, 'key vault client secret') : env[VAULT_SECRET_ENV];
+    if (env === process.env) delete process.env[VAULT_SECRET_ENV];
+    const recorded = recordParams?.keyVault as KeyVaultParams | undefined;
+    const tenantId = o.masterKeyVaultTenantId ?? recorded?.tenantId;
+    const clientId = o.masterKeyVaultClientId ?? recorded?.clientId;
+    if (!secret || !tenantId || !clientId) throw new RootOfTrustError(`The key vault root of trust needs ${HOW_TO_PROVIDE.keyvault}.`);
+    return keyVaultProtector({ keyId: o.masterKeyVaultKey!, tenantId, clientId, clientSecret: secret, authorityHost: o.masterKeyVaultAuthorityHost ?? recorded?.authorityHost }, recorded);
   }
   const pin = o.pkcs11PinFile ? readSecretFile(o.pkcs11PinFile, 'PKCS#11 PIN') : env[PIN_ENV];
   if (env === process.env) delete process.env[PIN_ENV];
@@ -113,7 +124,9 @@ export async function openRootOfTrust(dataDir: string, o: KeyProtectionOptions, 
         throw new RootOfTrustError(
           kind === 'passphrase'
             ? `The master passphrase is wrong: it does not open the keys of ${dataDir}. Provide the right one in ${PASSPHRASE_ENV} or a file given with --master-passphrase-file.`
-            : `The HSM key '${protector.description}' does not open the keys of ${dataDir}: connect the HSM and token the data folder was set up with.`,
+            : kind === 'keyvault'
+              ? `The key vault key '${protector.description}' does not open the keys of ${dataDir}: protector.json was altered. Restore it from your backup.`
+              : `The HSM key '${protector.description}' does not open the keys of ${dataDir}: connect the HSM and token the data folder was set up with.`,
         );
       }
     } else {

@@ -70,16 +70,23 @@ export function rewrapWorkspaceKey(workspaceDir: string, master: MasterKeys, nex
 
 /**
  * Every keyring wrapped directly by the storage master key: each workspace's (`storage/{id}`) and
- * the blob store's (`blobstore`) and the key vaults' (`keyvault`). Rotation and migration re-wrap exactly these.
+ * the blob store's (`blobstore`), the key vaults' (`keyvault`), the identity and alert secrets' and
+ * the lockbox's. Rotation and migration re-wrap exactly these.
  */
-export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: 'workspace' | 'blob store' | 'key vault' | 'identity secrets' }[] {
+export type KeyringKind = 'workspace' | 'blob store' | 'key vault' | 'identity secrets' | 'alert secrets' | 'lockbox';
+
+export function masterWrappedKeyrings(dataDir: string): { dir: string; kind: KeyringKind }[] {
   const storage = join(dataDir, 'storage');
-  const rings: { dir: string; kind: 'workspace' | 'blob store' | 'key vault' | 'identity secrets' }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
+  const rings: { dir: string; kind: KeyringKind }[] = (existsSync(storage) ? readdirSync(storage).sort() : []).map((id) => ({ dir: join(storage, id), kind: 'workspace' }));
   rings.push({ dir: join(dataDir, 'blobstore'), kind: 'blob store' });
   // The key vaults' keyring (src/keyvault/key-store.ts): it seals the private parts of the vault keys.
   rings.push({ dir: join(dataDir, 'keyvault'), kind: 'key vault' });
   // The keyring that seals users' TOTP secrets (src/identity/totp-secrets.ts).
   rings.push({ dir: join(dataDir, 'identity-secrets'), kind: 'identity secrets' });
+  // The keyring that seals action groups' receiver addresses (src/alerts/alert-seal.ts).
+  rings.push({ dir: join(dataDir, 'alert-secrets'), kind: 'alert secrets' });
+  // The keyring whose key MACs the Customer Lockbox requests file (src/lockbox/requests.ts).
+  rings.push({ dir: join(dataDir, 'lockbox'), kind: 'lockbox' });
   return rings.filter((r) => existsSync(keyringPath(r.dir)));
 }
 

@@ -28,6 +28,17 @@ import type {
 const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * How the catalog is written to and read from disk when parts of it are sealed (alert rules' queries,
+ * action groups' receivers: src/alerts/alert-seal.ts). `encode` must not change the state it is given.
+ */
+export interface CatalogCodec {
+  encode(state: MetadataState): MetadataState;
+  decode(state: MetadataState): MetadataState;
+  /** Does the file as read hold values the codec would seal (written by an earlier release)? Then it is rewritten at once. */
+  needsRewrite(state: MetadataState): boolean;
+}
+
+/**
  * The control-plane catalog: every ARM resource and principal Vigil knows, kept in memory and written
  * through to `metadata.json` (0600, atomic replace) on every change. Lookups are case-insensitive,
  * as ARM names are.
@@ -40,6 +51,7 @@ export class MetadataStore implements AssignmentSource {
   private constructor(
     private readonly path: string,
     private state: MetadataState,
+    private readonly codec?: CatalogCodec,
   ) {}
 
   /** Fills in what older files lack (the format stays version 1: new arrays default to empty). */
@@ -65,14 +77,17 @@ export class MetadataStore implements AssignmentSource {
     return state;
   }
 
-  static open(dataDir: string, init: () => MetadataState): { store: MetadataStore; created: boolean } {
+  static open(dataDir: string, init: () => MetadataState, codec?: CatalogCodec): { store: MetadataStore; created: boolean } {
     const path = join(dataDir, 'metadata.json');
     if (existsSync(path)) {
-      const state = JSON.parse(readFileSync(path, 'utf8')) as MetadataState;
-      if (state.version !== 1) throw new Error(`${path}: unsupported metadata version ${String(state.version)}`);
-      return { store: new MetadataStore(path, MetadataStore.upgrade(state)), created: false };
+      const disk = JSON.parse(readFileSync(path, 'utf8')) as MetadataState;
+      if (disk.version !== 1) throw new Error(`${path}: unsupported metadata version ${String(disk.version)}`);
+      const rewrite = codec?.needsRewrite(disk) ?? false;
+      const store = new MetadataStore(path, MetadataStore.upgrade(codec ? codec.decode(disk) : disk), codec);
+      if (rewrite) store.save();
+      return { store, created: false };
     }
-    const store = new MetadataStore(path, MetadataStore.upgrade(init()));
+    const store = new MetadataStore(path, MetadataStore.upgrade(init()), codec);
     store.save();
     return { store, created: true };
   }
@@ -102,7 +117,7 @@ export class MetadataStore implements AssignmentSource {
   }
 
   private save(): void {
-    writeFileAtomic(this.path, JSON.stringify(this.state, null, 1));
+    writeFileAtomic(this.path, JSON.stringify(this.codec ? this.codec.encode(this.state) : this.state, null, 1));
   }
 
   subscription(subscriptionId: string) {

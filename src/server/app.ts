@@ -46,6 +46,7 @@ import { GeoIpDatabase } from '../ingest/transform/geo-location.js';
 import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
+import { AlertSeal } from '../alerts/alert-seal.js';
 import { WebhookSender } from '../alerts/webhook-delivery.js';
 import { EmailSender } from '../alerts/email-delivery.js';
 import { parseAllowEntry } from '../alerts/webhook-target.js';
@@ -65,7 +66,7 @@ import type { SyslogListenerSpec } from '../syslog/options.js';
 import { startSyslogListeners, type SyslogListeners } from '../syslog/listeners.js';
 import { DEFAULT_PIPELINE_LIMITS, SyslogPipeline, type PipelineLimits } from '../syslog/pipeline.js';
 import { syslogRoutes } from '../syslog/routes.js';
-import { LockboxRequests, AZURE_LIFETIMES } from '../lockbox/requests.js';
+import { LockboxRequests, AZURE_LIFETIMES, lockboxMacKey } from '../lockbox/requests.js';
 import { LockboxService } from '../lockbox/lockbox-service.js';
 import { lockboxRoutes } from '../lockbox/routes.js';
 import { PrometheusSupervisor } from '../metrics/prometheus-supervisor.js';
@@ -215,7 +216,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let adminSecret: string | undefined;
   const { state, adminSecret: secret, operatorSecret } = await initialState();
-  const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state);
+  // Alert rules' queries and action groups' receivers are sealed in metadata.json (src/alerts/alert-seal.ts).
+  const alertSeal = new AlertSeal(opts.dataDir, masterKeys);
+  const { store: metadata, created } = MetadataStore.open(opts.dataDir, () => state, alertSeal);
   if (created) {
     adminSecret = secret;
     writeOperatorFile(opts.dataDir, metadata.snapshot(), operatorSecret);
@@ -344,7 +347,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     new LockboxRequests(opts.dataDir, {
       pendingMs: (opts.lockbox?.pendingLifetimeSeconds ?? AZURE_LIFETIMES.pendingMs / 1000) * 1000,
       approvalMs: (opts.lockbox?.approvalDurationSeconds ?? AZURE_LIFETIMES.approvalMs / 1000) * 1000,
-    }),
+    }, undefined, lockboxMacKey(opts.dataDir, masterKeys)),
     activity,
   );
   let listeningPort: number | undefined;
@@ -365,6 +368,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ? new EmailSender({ url: opts.alerts.smtp.url, from: opts.alerts.smtp.from, extraCaPem: opts.alerts.smtp.caFile ? readFileSync(opts.alerts.smtp.caFile, 'utf8') : undefined })
       : undefined,
     log: (level, message) => app.log[level](message),
+    // Evaluation state sealed per workspace; rules over a workspace whose customer-managed key is revoked fail visibly.
+    seal: alertSeal,
+    cmk: clusterKeys,
   });
 
   const prometheus = new PrometheusSupervisor({

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sdkClients } from '../support/clients.js';
@@ -340,6 +340,43 @@ describe('Customer Lockbox expiry', { timeout: 300_000 }, () => {
       if (rows.length === 0) await new Promise((res) => setTimeout(res, 300));
     }
     assert.equal(rows.length, 1);
+  });
+
+  it('an attacker with write access to the data folder cannot approve a request by editing lockbox/requests.json', async () => {
+    const path = join(vigil.dataDir, 'lockbox', 'requests.json');
+    const opToken = async (aud: string) => {
+      const op = JSON.parse(readFileSync(join(vigil.dataDir, 'operator.json'), 'utf8')) as OperatorInfo;
+      return (await new Principals(vigil.bootstrap).credentialFor(op.clientId, op.clientSecret).getToken(`${aud}/.default`)).token;
+    };
+    const opQuery = async (id: string) => call(vigil.bootstrap, await opToken(AUD.logs), 'POST', `/operator/workspaces/${vigil.bootstrap.workspaceId}/query`, { query: 'print 1', lockboxRequestId: id });
+    await vigil.stop();
+    const original = readFileSync(path, 'utf8');
+    const file = JSON.parse(original) as { mac?: string; requests: { requestId: string; status: string; expirationDateTime: string; expiredBecause?: string }[] };
+    assert.match(file.mac ?? '', /^[0-9a-f]{64}$/, 'the file carries a MAC');
+    const r = file.requests[0]!;
+    const id = r.requestId;
+    // The expired approval is made current again, for a day.
+    const forged = { ...r, status: 'Approved', expirationDateTime: new Date(Date.now() + 86_400_000).toISOString() };
+    delete forged.expiredBecause;
+    writeFileSync(path, JSON.stringify({ ...file, requests: [forged] }));
+    await assert.rejects(startVigil({ dataDir: vigil.dataDir }), (e: Error) => /lockbox[\\/]requests\.json was altered outside Vigil/.test(e.message), 'the server refuses to start on an altered file');
+    const verify = await runCli(['verify', '--insecure-dev-keys', '--data-dir', vigil.dataDir]);
+    assert.equal(verify.status, 1, verify.stdout);
+    assert.match(verify.stdout, /ERROR \S+lockbox\/requests\.json: its MAC does not verify/);
+    // Without its MAC, the file is taken as one from before integrity protection: no approval in it counts.
+    const { mac: _mac, ...unmaced } = { ...file, requests: [forged] };
+    writeFileSync(path, JSON.stringify(unmaced));
+    vigil = await startVigil({ dataDir: vigil.dataDir });
+    const refused = await opQuery(id);
+    assert.equal(refused.status, 403, refused.text);
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as typeof file;
+    assert.equal(stored.requests[0]!.status, 'Expired', 'the approval was ended when the file was read');
+    assert.match(stored.mac ?? '', /^[0-9a-f]{64}$/, 'and the file is MACed again');
+    // The genuine file: the server starts, and the request stays expired.
+    await vigil.stop();
+    writeFileSync(path, original);
+    vigil = await startVigil({ dataDir: vigil.dataDir });
+    assert.equal((await opQuery(id)).status, 403);
   });
 
   it('refuses lifetimes above Azure\'s', async () => {
