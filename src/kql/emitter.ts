@@ -11,7 +11,8 @@ import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js'
 import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions/index.js';
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
-import { literalSql, ticksToInterval } from './sqlexpr.js';
+import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
+import { ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
 import { WINDOW_FUNCTIONS } from './tabular.js';
 
@@ -131,13 +132,14 @@ function normalized(e: Emitted): string {
 function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
-      const cols = plan.schema.map((c) => sqlIdent(c.name));
+      // stored datetimes are µs TIMESTAMPs; the compiler's datetimes are ticks (types.ts)
+      const cols = plan.schema.map((c) => (c.type === 'datetime' ? ticksOfTs(sqlIdent(c.name)) : sqlIdent(c.name)));
       let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
       const tf = plan.timeFilter;
       if (tf) {
         const conds: string[] = [];
-        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${literalSql('datetime', tf.startUs)}`);
-        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${literalSql('datetime', tf.endUs)}`);
+        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${storedTimestampSql(tf.startUs)}`);
+        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${storedTimestampSql(tf.endUs)}`);
         sql += ` WHERE ${conds.join(' AND ')}`;
       }
       return { sql, raw: plan.schema.map((c) => c.type === 'string') };
@@ -295,8 +297,8 @@ function emitRange(plan: Extract<PlanNode, { kind: 'range' }>, ctx: EmitContext)
   let count: string;
   let value: string;
   if (type === 'datetime') {
-    count = `CAST(floor(((epoch_us(${to}) - epoch_us(${from})) * 10) / ${step}) AS BIGINT)`;
-    value = `(${from} + ${ticksToInterval(`g.i * ${step}`)})`;
+    count = `((${to} - ${from}) // ${step})`;
+    value = datetimePlusSql(from, `(g.i * ${step})`);
   } else if (type === 'real') {
     count = `CAST(floor((CAST(${to} AS DOUBLE) - ${from}) / ${step}) AS BIGINT)`;
     value = `(CAST(${from} AS DOUBLE) + g.i * ${step})`;

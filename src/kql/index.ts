@@ -19,6 +19,7 @@
  *       such references are a SemanticError.  Same contract as resolveTable (may throw → propagates).
  */
 import { bindQuery, ResolverError, type TableResolver } from './binder.js';
+import { ticksFromUnixMicros } from './literals.js';
 import { emitQuery, SqlTooLargeError } from './emitter.js';
 import { KqlError } from './errors.js';
 import { parse } from './parser.js';
@@ -74,7 +75,7 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     const nul = bound.plan.schema.findIndex((c) => c.name.includes('\0'));
     if (nul >= 0) throw new KqlError('SemanticError', `The result's column ${nul + 1} has a NUL character in its name; rename it`, 1, 1);
     phase = 'emit';
-    const sql = emitQuery(bound.plan, { nowUs, ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) });
+    const sql = emitQuery(bound.plan, { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) });
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.render) out.render = bound.render;
     return out;
