@@ -12,8 +12,9 @@ import { FUNCTION_CASES } from './cases-functions.js';
 import { FIDELITY_CASES } from './cases-fidelity.js';
 import { RUNTIME_CASES } from './cases-runtime.js';
 import { OPERATOR_CASES } from './cases-operators.js';
+import { TICK_CASES } from './cases-ticks.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...TICK_CASES];
 import { NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;
