@@ -97,6 +97,20 @@ function isTimeRef(e: Json | undefined): boolean {
   return false;
 }
 
+/** `x BETWEEN lower AND upper` (DuckDB merges two comparisons into one) as two bounds. */
+function rangeOfBetween(e: Json): MicrosRange {
+  const input = e.input as Json, lower = e.lower as Json, upper = e.upper as Json;
+  const lowOp = e.lower_inclusive ? 'COMPARE_GREATERTHANOREQUALTO' : 'COMPARE_GREATERTHAN';
+  const highOp = e.upper_inclusive ? 'COMPARE_LESSTHANOREQUALTO' : 'COMPARE_LESSTHAN';
+  const bound = (op: string, c: Json): MicrosRange => {
+    if (c?.expression_class !== 'BOUND_CONSTANT') return ALL;
+    if (isTimeRef(input)) return fromComparison(op, constantMicros(c.value));
+    if (isTicksOfTimeRef(input)) return fromComparison(op, ticksConstantMicros(c.value, op, false));
+    return ALL;
+  };
+  return intersect(bound(lowOp, lower), bound(highOp, upper));
+}
+
 /** The range a pushed-down table filter on TimeGenerated implies. */
 export function rangeOfFilter(f: Json): MicrosRange {
   switch (f.filter_type) {
@@ -118,6 +132,7 @@ export function rangeOfFilter(f: Json): MicrosRange {
     }
     case 'EXPRESSION_FILTER': {
       const e = f.expr as Json;
+      if (e?.expression_class === 'BOUND_BETWEEN') return rangeOfBetween(e);
       if (e?.expression_class !== 'BOUND_COMPARISON') return ALL;
       const l = e.left as Json;
       const r = e.right as Json;
