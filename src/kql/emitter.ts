@@ -12,7 +12,7 @@ import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './function
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
-import { ticksOfTs } from './datetime-sql.js';
+import { storedColumnSql } from './datetime-sql.js';
 import { sqlType } from './types.js';
 import { WINDOW_FUNCTIONS } from './tabular.js';
 
@@ -133,7 +133,7 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
       // stored datetimes are µs TIMESTAMPs; the compiler's datetimes are ticks (types.ts)
-      const cols = plan.schema.map((c) => (c.type === 'datetime' ? ticksOfTs(sqlIdent(c.name)) : sqlIdent(c.name)));
+      const cols = plan.schema.map((c) => storedColumnSql(sqlIdent(c.name), c.type));
       let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
       const tf = plan.timeFilter;
       if (tf) {

@@ -120,11 +120,11 @@ const datetimeAdd: ScalarFunction = {
     if (p === 'nanosecond') return addTicks(t, `(${n} // 100)`);
     const k = perUnit[p];
     if (k !== undefined) return addTicks(t, `(CASE WHEN abs(${n}) <= ${MAX_DATETIME_TICKS / k} THEN ${n} * ${k} END)`);
-    // calendar units: on the µs TIMESTAMP (month ends clamp), the 100-ns digit kept
-    const iv: Record<string, string> = {
-      year: `to_years(CAST(${n} AS INTEGER))`, quarter: `to_months(CAST(3 * ${n} AS INTEGER))`, month: `to_months(CAST(${n} AS INTEGER))`,
-    };
-    return inDatetimeRange(`(${ticksOfTs(`try(CAST(${tsOfTicks(t)} + ${iv[p]} AS TIMESTAMP))`)} + ${subMicroTick(t)})`);
+    // calendar units: on the µs TIMESTAMP (month ends clamp), the 100-ns digit kept; more than
+    // 10,000 years either way always leaves the range (and could overflow the tick conversion)
+    const months = p === 'year' ? `(12 * ${n})` : p === 'quarter' ? `(3 * ${n})` : n;
+    const shifted = `try(CAST(${tsOfTicks(t)} + to_months(CAST(${months} AS INTEGER)) AS TIMESTAMP))`;
+    return `(CASE WHEN abs(${n}) <= 120000 THEN ${inDatetimeRange(`(${ticksOfTs(shifted)} + ${subMicroTick(t)})`)} END)`;
   },
 };
 /** datetime_diff(part, d1, d2): number of period boundaries between d2 and d1 (weeks start on Sunday). */
