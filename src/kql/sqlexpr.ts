@@ -228,9 +228,17 @@ const DT_SUFFIX_RE = sqlString('^[+-].*|^[0-9]{5}.*|\\s*(Z|z|UTC|GMT)$');
 /** The 7th fractional digit of a time of day (…:ss.fffffff), which DuckDB's µs TIMESTAMP cast drops. */
 const SEVENTH_DIGIT_RE = sqlString(':[0-9]{2}[.,][0-9]{6}([0-9])');
 
-/** ISO-ish text → ticks (UTC).  A trailing Z/UTC/GMT is accepted; offsets are applied by DuckDB. */
+/** A trailing numeric UTC offset (±hh:mm, ±hhmm), which DuckDB's TIMESTAMP cast would ignore. */
+const DT_OFFSET_RE = sqlString('[+-][0-9]{2}:?[0-9]{2}\\s*$');
+
+/**
+ * ISO-ish text → ticks (UTC).  A trailing Z/UTC/GMT is accepted; a numeric offset is applied
+ * (through TIMESTAMPTZ: the session's time zone is UTC).
+ */
 function stringToDatetimeSql(s: string): string {
-  const us = ticksOfTs(`TRY_CAST(regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '') AS TIMESTAMP)`);
+  const text = `regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '')`;
+  const ts = `(CASE WHEN regexp_matches(${s}, ${DT_OFFSET_RE}) THEN TRY_CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(${text} AS TIMESTAMP) END)`;
+  const us = ticksOfTs(ts);
   return inDatetimeRange(`(${us} + coalesce(TRY_CAST(regexp_extract(${s}, ${SEVENTH_DIGIT_RE}, 1) AS BIGINT), 0))`);
 }
 
