@@ -3,12 +3,14 @@
  * with @azure/monitor-ingestion through a transformation, read back with the query SDK. Stored
  * datetimes keep µs (README "Datetimes: 100-ns ticks"), so the 7th digit of the ingested value is
  * dropped at storage, while everything computed in the query — `+ 1tick`, `datetime_diff` in
- * nanoseconds, 7-digit literals, `format_datetime(…, 'fffffff')` — keeps every tick.
+ * nanoseconds, 7-digit literals, `format_datetime(…, 'fffffff')` — keeps every tick, and the Query
+ * API writes all 7 digits.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { sdkClients } from '../support/clients.js';
+import { LOGS_AUDIENCE, queryWithStatistics, tokenFor } from '../support/log-table.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 describe('datetime ticks end to end', { timeout: 180_000 }, () => {
@@ -68,5 +70,10 @@ describe('datetime ticks end to end', { timeout: 180_000 }, () => {
     const [tg, later] = d.tables[0]!.rows[0] as [Date, Date];
     assert.equal(tg.toISOString(), iso);
     assert.equal(later.getTime() - tg.getTime(), 1);
+
+    // the Query API's own text: every datetime with 7 fractional digits, the ticks included
+    const raw = await queryWithStatistics(b, await tokenFor(b, LOGS_AUDIENCE), 'Ticks_CL | project TimeGenerated, next = TimeGenerated + 1tick, first = datetime(0001-01-01 00:00:00.0000001), last = datetime(9999-12-31 23:59:59.9999999), none = datetime(9999-12-31) + 1d', 'PT1H');
+    assert.equal(raw.status, 200);
+    assert.deepEqual(raw.rows, [[stored, plusTicks(stored, 1), '0001-01-01T00:00:00.0000001Z', '9999-12-31T23:59:59.9999999Z', null]]);
   });
 });
