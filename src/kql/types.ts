@@ -14,10 +14,12 @@
  * (src/kql/datetime-sql.ts) and put the 100-ns digit back where it survives.
  *
  * Storage is separate (storageSqlType): stored datetime columns stay UTC TIMESTAMPs (µs), so data
- * folders written before this change read unchanged, Parquet statistics and the store's
- * TimeGenerated pruning keep working; a scan turns them into ticks (emitter.ts), and the store's
- * plan probe reads bounds through that conversion (store/time-pruning.ts). The 7th fractional digit
- * of an ingested value is therefore truncated at storage; everything computed in a query keeps it.
+ * folders written before this change read unchanged. The emitter keeps a scanned datetime column
+ * "raw" (as stored) through filters and sorts — a comparison with a constant is made on the stored
+ * column, so zone maps, Parquet statistics and the store's TimeGenerated pruning apply — and reads
+ * it as ticks everywhere else (emitter.ts); the plan probe also reads bounds through that
+ * conversion (store/time-pruning.ts). The 7th fractional digit of an ingested value is therefore
+ * truncated at storage; everything computed in a query keeps it.
  */
 
 export type KqlType = 'bool' | 'int' | 'long' | 'real' | 'decimal' | 'string' | 'datetime' | 'timespan' | 'guid' | 'dynamic';
