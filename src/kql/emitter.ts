@@ -307,6 +307,7 @@ function readsRow(e: BoundExpr): boolean {
   return true;
 }
 
+const BETWEEN = OPERATORS.get('between')!;
 const COMPARISONS = new Map([['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>='], ['==', '=']].map(([k, op]) => [OPERATORS.get(k!)!, op!]));
 const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
 
@@ -317,6 +318,15 @@ const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': 
  * d < x ⇔ µs(d) < ⌈x⌉, d ≤ x ⇔ µs(d) ≤ ⌊x⌋, d = x ⇔ µs(d) = x when x is a whole µs.
  */
 function rawDatetimeComparison(e: BoundExpr, raw: Raw[], ctx: EmitContext): string | undefined {
+  if (e.k === 'call' && e.fn === BETWEEN && e.args.length === 3) {
+    // d between (lo .. hi): lo ≤ d ≤ hi (hi a datetime, or a timespan after lo)
+    const [d, lo, hi] = e.args as [BoundExpr, BoundExpr, BoundExpr];
+    if (!(d.k === 'col' && raw[d.index] === 'datetime') || lo.type !== 'datetime' || readsRow(lo) || readsRow(hi)) return undefined;
+    if (hi.type !== 'datetime' && hi.type !== 'timespan') return undefined;
+    const loSql = emitExpr(lo, () => 'NULL', ctx);
+    const hiSql = hi.type === 'timespan' ? datetimePlusSql(loSql, emitExpr(hi, () => 'NULL', ctx)) : emitExpr(hi, () => 'NULL', ctx);
+    return `(${rawDatetimeBound(d.index, '>=', loSql)} AND ${rawDatetimeBound(d.index, '<=', hiSql)})`;
+  }
   if (e.k !== 'call' || e.args.length !== 2) return undefined;
   let op = COMPARISONS.get(e.fn);
   if (op === undefined) return undefined;
@@ -328,8 +338,11 @@ function rawDatetimeComparison(e: BoundExpr, raw: Raw[], ctx: EmitContext): stri
     op = FLIPPED[op]!;
   }
   if (b.type !== 'datetime' || readsRow(b)) return undefined;
-  const c = (a as Extract<BoundExpr, { k: 'col' }>).index;
-  const x = emitExpr(b, () => 'NULL', ctx);
+  return rawDatetimeBound((a as Extract<BoundExpr, { k: 'col' }>).index, op, emitExpr(b, () => 'NULL', ctx));
+}
+
+/** Raw datetime column c `op` the ticks x (SQL not reading the row), on the stored column. */
+function rawDatetimeBound(c: number, op: string, x: string): string {
   // µs since 1970 of x, floored or ceiled (exact integer arithmetic; x - EPOCH may be negative)
   const v = `((${x}) - ${EPOCH_TICKS})`;
   const floorUs = (n: string) => `((${n} - ((${n} % 10) + 10) % 10) // 10)`;

@@ -89,6 +89,9 @@ export const TICK_CASES: Case[] = [
   { q: 'Events | where TimeGenerated >= datetime(2024-01-01 10:00:00.0000001) and TimeGenerated <= datetime(2024-01-01 10:29:59.9999999) | count', cols: ['Count:long'], rows: [[0]] },
   { q: 'Events | where datetime(2024-01-02 09:00:00.0000001) > TimeGenerated and datetime(1969-12-31 23:59:59.9999999) < TimeGenerated | count', cols: ['Count:long'], rows: [[5]] },
   { q: 'Events | where TimeGenerated > ago(1d) - 1tick | project TimeGenerated, later = TimeGenerated + 1tick | sort by TimeGenerated asc', ordered: true, cols: ['TimeGenerated:datetime', 'later:datetime'], rows: [['2024-01-02T09:00:00.0000000Z', '2024-01-02T09:00:00.0000001Z'], ['2024-01-02T10:00:00.0000000Z', '2024-01-02T10:00:00.0000001Z']] },
+  { q: 'Events | where TimeGenerated between (datetime(2024-01-01 10:00:00.0000001) .. 1h) | count', cols: ['Count:long'], rows: [[1]] },
+  { q: 'Events | where TimeGenerated between (datetime(2024-01-01 10:00) .. datetime(2024-01-01 11:15)) | count', cols: ['Count:long'], rows: [[3]] },
+  { q: 'Events | where TimeGenerated !between (datetime(2024-01-01 10:00) .. datetime(2024-01-01 11:15)) | count', cols: ['Count:long'], rows: [[3]] },
   { q: 'print ago(1tick), now(-1tick)', cols: ['print_0:datetime', 'print_1:datetime'], rows: [['2024-01-02T23:59:59.9999999Z', '2024-01-02T23:59:59.9999999Z']] },
   { q: 'print hash(datetime(2015-01-01)) == hash(tolong(datetime(2015-01-01))), hash(datetime(2015-01-01 00:00:00.0000001)) != hash(datetime(2015-01-01))', cols: ['print_0:bool', 'print_1:bool'], rows: [[true, true]] },
 ];
