@@ -12,20 +12,20 @@
  * document's navigation timing (`editorReadyMs`: performance.now() at that moment; `domContentLoadedMs`,
  * `loadMs`).
  *
- * Two modes, alternating run by run with the baseline: `firstVisit` (a fresh context: empty HTTP
- * cache) and `returning` (a new tab of one long-lived context, whose HTTP cache holds the bundle from
- * earlier loads: content-hashed assets come from the cache without a request, and Chromium may reuse
- * the V8 code cache it keeps next to cached scripts).
+ * Two modes, alternating run by run with the baseline: first visit (a fresh context: empty HTTP
+ * cache) and `returning` (a new tab of a browser with a profile on disk, whose HTTP cache holds the
+ * bundle from earlier loads — content-hashed assets come from it without a request — and whose V8 code
+ * cache, kept next to cached scripts, spares compiling them again; incognito-like contexts have none).
  *
  * Baseline, same run, same browser: a script-free page of the same server (the sign-in form, a fresh
  * context each run) until its `load` event. `ratio` = portal wallMs median / baseline median.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
-import { launchChromium } from '../test/support/browser.js';
+import { launchChromium, launchChromiumProfile } from '../test/support/browser.js';
 import { authorizeUrl, createUserWithCli, totpNow } from '../test/support/user-sign-in.js';
 import { emitResult, latency, parseOptions, progress, startBenchVigil } from './support.js';
 
@@ -86,7 +86,10 @@ try {
     }
   };
 
-  const returning = await browser.newContext({ storageState: session });
+  // The returning user's everyday browser: a profile on disk, so the HTTP cache and V8's code cache persist.
+  const profileDir = mkdtempSync(join(tmpdir(), 'vigil-bench-profile-'));
+  const returning = await launchChromiumProfile(b.caPath, profileDir);
+  await returning.addCookies(session.cookies);
   for (let i = 0; i < WARMUP_RUNS; i++) {
     await portalLoad();
     await portalLoad(returning);
@@ -103,6 +106,7 @@ try {
     progress(`run ${i + 1}/${runs}: first visit ${samples[i]!.wallMs.toFixed(0)} ms, returning ${warm[i]!.wallMs.toFixed(0)} ms, baseline ${baseline[i]!.toFixed(0)} ms`);
   }
   await returning.close();
+  rmSync(profileDir, { recursive: true, force: true });
   const wall = latency(samples.map((s) => s.wallMs));
   const warmWall = latency(warm.map((s) => s.wallMs));
   const base = latency(baseline);
