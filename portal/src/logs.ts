@@ -11,10 +11,11 @@ import { renderChart, resizeChart, CHART_KINDS } from './chart';
 import { downloadCsv } from './csv';
 import { clear, h } from './dom';
 import { parseDynamic, renderGrid, type GridData } from './grid';
+import { monacoWorker } from './workers';
 
 (self as any).MonacoEnvironment = {
   getWorker(_id: string, label: string) {
-    return new Worker(label === 'kusto' ? '/portal/assets/kusto.worker.js' : '/portal/assets/editor.worker.js');
+    return monacoWorker(label);
   },
 };
 

@@ -7,6 +7,7 @@
 import '../portal.css';
 import { completeSignIn, startSignIn, token } from './auth';
 import { clear, h } from './dom';
+import { startKustoWorker } from './workers';
 
 async function boot(): Promise<void> {
   const app = document.getElementById('app')!;
@@ -18,6 +19,8 @@ async function boot(): Promise<void> {
     app.append(h('main', { className: 'signed-out' }, h('h1', {}, 'Vigil'), h('p', { role: 'alert' }, (err as Error).message), h('button', { type: 'button', className: 'primary', onclick: () => void startSignIn() }, 'Sign in again')));
     return;
   }
+  // The language worker compiles (seconds of CPU) while the app chunk loads and the workspaces are listed.
+  if ((location.hash.replace(/^#\//, '') || 'logs') === 'logs') startKustoWorker();
   const { startPortal } = await import('./shell');
   await startPortal(app);
 }

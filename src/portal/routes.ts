@@ -4,7 +4,9 @@
  *   GET /portal            → 301 /portal/
  *   GET /portal/           the single-page app (dist/portal/index.html)
  *   GET /portal/assets/*   its bundle: app, Monaco and monaco-kusto workers, CSS, fonts (built by
- *                          scripts/build-portal.mjs during `npm run build`; nothing comes from a CDN)
+ *                          scripts/build-portal.mjs during `npm run build`; nothing comes from a CDN),
+ *                          content-hashed names cached `immutable`, brotli/gzip when accepted, and
+ *                          ETag / If-None-Match → 304 (static-assets.ts)
  *
  * The app holds no cookie for the APIs: it signs the user in with the authorization code flow + PKCE
  * (identity/sign-in-routes.ts) and calls the same Query API, ARM and Graph routes as the SDKs with the
@@ -14,10 +16,10 @@
  * no inline script and no eval; inline styles are allowed because Monaco positions its widgets with
  * them.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CONTENT_TYPES, chooseCoding, loadAsset, notModified, type StaticAsset } from './static-assets.js';
 
 export const PORTAL_CSP = [
   "default-src 'none'",
@@ -32,15 +34,6 @@ export const PORTAL_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.ttf': 'font/ttf',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
 export interface PortalRouteOptions {
   /** Folder of the built portal; default dist/portal next to this module's build output. */
   root?: string;
@@ -48,7 +41,7 @@ export interface PortalRouteOptions {
 
 export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOptions): Promise<void> {
   const root = opts.root ?? fileURLToPath(new URL('../../portal/', import.meta.url));
-  const cache = new Map<string, Buffer>();
+  const cache = new Map<string, StaticAsset>();
 
   const secure = (reply: FastifyReply) =>
     reply
@@ -58,14 +51,23 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
       .header('referrer-policy', 'same-origin') // keeps Origin on the portal's own POSTs (sign-out)
       .header('cross-origin-opener-policy', 'same-origin');
 
-  const file = (path: string): Buffer | undefined => {
-    let body = cache.get(path);
-    if (!body) {
-      if (!existsSync(path) || !statSync(path).isFile()) return undefined;
-      body = readFileSync(path);
-      cache.set(path, body);
+  const asset = (path: string): StaticAsset | undefined => {
+    let found = cache.get(path);
+    if (!found) {
+      found = loadAsset(path);
+      if (found) cache.set(path, found);
     }
-    return body;
+    return found;
+  };
+
+  /** The file in the representation the request asks for: 304 when its ETag is current. */
+  const send = (req: FastifyRequest, reply: FastifyReply, file: StaticAsset) => {
+    const coding = chooseCoding(req.headers['accept-encoding'], file.bodies.keys());
+    secure(reply).header('cache-control', file.cacheControl).header('etag', file.etags.get(coding)!);
+    if (file.bodies.size > 1) reply.header('vary', 'Accept-Encoding');
+    if (notModified(req.headers['if-none-match'], file)) return reply.code(304).send();
+    if (coding !== 'identity') reply.header('content-encoding', coding);
+    return reply.type(file.contentType).send(file.bodies.get(coding)!);
   };
 
   const missing = (reply: FastifyReply) =>
@@ -73,20 +75,20 @@ export async function portalRoutes(app: FastifyInstance, opts: PortalRouteOption
 
   app.get('/portal', async (_req, reply) => reply.redirect('/portal/', 301));
 
-  app.get('/portal/', async (_req, reply) => {
-    const body = file(join(root, 'index.html'));
-    if (!body) return missing(reply);
-    return secure(reply).header('cache-control', 'no-cache').type(TYPES['.html']!).send(body);
+  app.get('/portal/', async (req, reply) => {
+    const file = asset(join(root, 'index.html'));
+    if (!file) return missing(reply);
+    return send(req, reply, file);
   });
 
   app.get<{ Params: { name: string } }>('/portal/assets/:name', async (req, reply) => {
     const name = req.params.name;
     // One path segment of safe characters: nothing outside the assets folder can be named.
-    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name.startsWith('.') || !TYPES[extname(name)]) {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name.startsWith('.') || !CONTENT_TYPES[extname(name)]) {
       return reply.code(404).send({ error: { code: 'PathNotFoundError', message: `No portal asset '${name.slice(0, 100)}'.` } });
     }
-    const body = file(join(root, 'assets', name));
-    if (!body) return reply.code(404).send({ error: { code: 'PathNotFoundError', message: `No portal asset '${name}'.` } });
-    return secure(reply).header('cache-control', 'no-cache').type(TYPES[extname(name)]!).send(body);
+    const file = asset(join(root, 'assets', name));
+    if (!file) return reply.code(404).send({ error: { code: 'PathNotFoundError', message: `No portal asset '${name}'.` } });
+    return send(req, reply, file);
   });
 }

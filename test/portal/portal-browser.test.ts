@@ -141,7 +141,7 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.match(page.url(), /\/oauth2\/v2\.0\/authorize\?/);
     // The load that only sends the browser to sign in fetches the small entry, not the app (Monaco, ECharts, workers: megabytes).
     const fetched = await Promise.all([...scripts].map(async (p) => [p, (await (await fetch(`${vigil.endpoint}${p}`)).arrayBuffer()).byteLength] as const));
-    assert.ok(fetched.some(([p]) => p === '/portal/assets/portal.js'), JSON.stringify(fetched));
+    assert.ok(fetched.some(([p]) => /^\/portal\/assets\/portal-[A-Z2-7]{8}\.js$/.test(p)), JSON.stringify(fetched));
     const bytes = fetched.reduce((n, [, size]) => n + size, 0);
     assert.ok(bytes < 50_000, `${bytes} bytes of script before the sign-in page: ${JSON.stringify(fetched)}`);
     await screenshot(page, '01-sign-in');

@@ -11,7 +11,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = resolve(fileURLToPath(new URL('../../../test-artifacts/portal/', import.meta.url)));
@@ -23,22 +23,28 @@ export function spkiHash(pemPath: string): string {
   return createHash('sha256').update(der).digest('base64');
 }
 
+const chromiumArgs = (caPemPath: string) => [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  `--ignore-certificate-errors-spki-list=${spkiHash(caPemPath)}`,
+];
+
 export async function launchChromium(caPemPath: string): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      `--ignore-certificate-errors-spki-list=${spkiHash(caPemPath)}`,
-    ],
-    timeout: 60_000,
-  });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(caPemPath), timeout: 60_000 });
+}
+
+/**
+ * Chromium with a profile on disk (userDataDir), as a user's everyday browser: unlike the incognito-like
+ * contexts of launchChromium, its HTTP cache and V8 code cache persist between page loads.
+ */
+export async function launchChromiumProfile(caPemPath: string, userDataDir: string): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: chromiumArgs(caPemPath), timeout: 60_000 });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
