@@ -6,19 +6,24 @@
  * and dimension values, handed to a pure runtime function (runtime/patterns.ts). Its result — one
  * entry per pattern naming a matching row and which dimensions the pattern sets — is unnested into
  * rows. The output schema is known when compiling: the documented leading columns, then the input's
- * dimension columns. Past PATTERN_PLUGIN_ROW_LIMIT input rows the query fails with a clear error.
+ * dimension columns. Past PATTERN_PLUGIN_ROW_LIMIT input rows, or past MAX_ITEMSETS frequent
+ * patterns, the query fails with a clear error.
  */
 import type { BoundExpr, EmitContext } from './bound.js';
 import * as P from './planner.js';
 import { sqlIdent, sqlString } from './sql.js';
 import * as T from './tabular.js';
 import { sqlType, type ColumnSchema, type KqlType } from './types.js';
+import { MAX_ITEMSETS, TOO_MANY_PATTERNS } from './runtime/patterns.js';
 
 /** Rows one pattern plugin may read (the whole input is held in memory while mining). */
 export const PATTERN_PLUGIN_ROW_LIMIT = 200_000;
 
 /** The engine's error text when the limit is passed; query-service.ts passes it through to the user. */
 export const PATTERN_PLUGIN_LIMIT_MESSAGE = `Vigil limit: the pattern plugins (basket, autocluster, diffpatterns) read at most ${PATTERN_PLUGIN_ROW_LIMIT} rows; filter or summarize the input first`;
+
+/** The error when the input has more frequent patterns than runtime/patterns.ts MAX_ITEMSETS. */
+export const PATTERN_PLUGIN_PATTERNS_MESSAGE = `Vigil limit: the input has more than ${MAX_ITEMSETS} frequent patterns; raise the threshold, lower MaxDimensions, or project fewer columns`;
 
 export type PatternPlugin = 'basket' | 'autocluster' | 'diffpatterns';
 
@@ -81,7 +86,9 @@ export function patternPluginPlan(input: P.PlanNode, args: PatternPluginArgs): P
     const collected = `SELECT ${structs} AS l, ${rowsJson} AS j, count(*) AS n FROM (${sql}) AS t${where}`;
     const fn = `kql_${args.plugin}(CAST(a.j AS VARCHAR), CAST(${args.ratio} AS DOUBLE), CAST(${Math.trunc(args.count)} AS INTEGER))`;
     const guarded = `CASE WHEN a.n > ${PATTERN_PLUGIN_ROW_LIMIT} THEN error(${sqlString(PATTERN_PLUGIN_LIMIT_MESSAGE)}) ELSE ${fn} END`;
-    const patterns = `SELECT a.l, unnest(from_json(${guarded}, ${sqlString(RESULT_SHAPE[args.plugin])})) AS p FROM (${collected}) AS a`;
+    const mined = `SELECT a.l, ${guarded} AS r FROM (${collected}) AS a`;
+    const checked = `CASE WHEN m.r = ${sqlString(TOO_MANY_PATTERNS)} THEN error(${sqlString(PATTERN_PLUGIN_PATTERNS_MESSAGE)}) ELSE m.r END`;
+    const patterns = `SELECT m.l, unnest(from_json(${checked}, ${sqlString(RESULT_SHAPE[args.plugin])})) AS p FROM (${mined}) AS m`;
     const values = dims.map((i, k) => {
       const type = input.schema[i]!.type;
       const custom = args.wildcards.get(type);

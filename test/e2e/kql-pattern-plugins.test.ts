@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { PATTERN_PLUGIN_ROW_LIMIT } from '../../src/kql/pattern-plugins.js';
+import { MAX_ITEMSETS } from '../../src/kql/runtime/patterns.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -112,5 +113,14 @@ describe('pattern plugins (basket, autocluster, diffpatterns) over the query API
     // exactly the limit is accepted
     const ok = await rows(`range x from 1 to ${PATTERN_PLUGIN_ROW_LIMIT} step 1 | extend k = "a" | project k | evaluate basket()`);
     assert.deepEqual(ok, [[0, PATTERN_PLUGIN_ROW_LIMIT, 100, 'a']]);
+  });
+
+  it('an input with more frequent patterns than the miner holds is a 400 naming that limit', async () => {
+    const b = vigil.bootstrap;
+    // 20 columns equal in every row: C(20,1) + … + C(20,5) = 21699 frequent itemsets of at most 5 items
+    const wide = `print ${Array.from({ length: 20 }, (_, i) => `a${i} = "x"`).join(', ')}`;
+    await assert.rejects(sdkClients(b).query.queryWorkspace(b.workspaceId, `${wide} | evaluate basket()`, { duration: 'P1D' }), new RegExp(`more than ${MAX_ITEMSETS} frequent patterns`));
+    // MaxDimensions 3 stays under it (1350 itemsets); the closed ones are the C(20,3) = 1140 of 3 items
+    assert.deepEqual(await rows(`${wide} | evaluate basket(0.05, "~", 3) | summarize n = count(), c = max(Count)`), [[1140, 1]]);
   });
 });

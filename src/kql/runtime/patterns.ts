@@ -54,8 +54,12 @@ interface Dataset {
   total: number;
 }
 
-/** Upper bound on the itemsets one level of Apriori may hold (keeps a pathological input bounded). */
-const MAX_ITEMSETS_PER_LEVEL = 20000;
+/** Upper bound on the frequent itemsets one call may hold; past it the plugin fails (see TOO_MANY_PATTERNS). */
+export const MAX_ITEMSETS = 10000;
+/** The result that tells the compiled query to fail with the limit's message instead of returning patterns. */
+export const TOO_MANY_PATTERNS = '"too many patterns"';
+
+class TooManyPatterns extends Error {}
 
 function parseRows(text: string): { w: number; d: unknown[] }[] | null {
   let v: unknown;
@@ -131,11 +135,12 @@ function frequentItemsets(ds: Dataset, maxDims: number, frequent: (tids: number[
   let level: Itemset[] = [...tidsOf].filter(([, tids]) => frequent(tids)).map(([i, tids]) => ({ items: [i], tids, weight: weightOf(ds, tids) }));
   level.sort((a, b) => a.items[0]! - b.items[0]!);
   const all: Itemset[] = [...level];
+  if (all.length > MAX_ITEMSETS) throw new TooManyPatterns();
   for (let k = 2; k <= maxDims && level.length > 1; k++) {
     const next: Itemset[] = [];
     const known = new Set(level.map((s) => s.items.join(',')));
-    for (let a = 0; a < level.length && next.length < MAX_ITEMSETS_PER_LEVEL; a++) {
-      for (let b = a + 1; b < level.length && next.length < MAX_ITEMSETS_PER_LEVEL; b++) {
+    for (let a = 0; a < level.length; a++) {
+      for (let b = a + 1; b < level.length; b++) {
         const x = level[a]!.items;
         const y = level[b]!.items;
         if (!x.slice(0, -1).every((v, i) => v === y[i])) break; // sorted: prefixes stop matching
@@ -147,6 +152,7 @@ function frequentItemsets(ds: Dataset, maxDims: number, frequent: (tids: number[
         const tids = intersect(level[a]!.tids, level[b]!.tids);
         if (!frequent(tids)) continue;
         next.push({ items, tids, weight: weightOf(ds, tids) });
+        if (all.length + next.length > MAX_ITEMSETS) throw new TooManyPatterns();
       }
     }
     all.push(...next);
@@ -264,17 +270,19 @@ export function diffpatterns(rowsJson: string, threshold: number, maxDims: numbe
   return kept.map(({ s, p }) => ({ r: s.tids[0]!, ca: p.a, cb: p.b, pa: p.pa, pb: p.pb, m: mask(ds, s.items) }));
 }
 
+/** The JSON result of a plugin: its patterns numbered, null for unreadable input, or TOO_MANY_PATTERNS. */
+function result(mine: () => object[] | null): string | null {
+  try {
+    const r = mine();
+    return r ? JSON.stringify(r.map((x, i) => ({ i, ...x }))) : null;
+  } catch (err) {
+    if (err instanceof TooManyPatterns) return TOO_MANY_PATTERNS;
+    throw err;
+  }
+}
+
 export const PATTERN_FUNCTIONS = [
-  runtimeFunction('kql_basket', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, threshold: number, maxDims: number) => {
-    const r = basket(rows, threshold, maxDims);
-    return r ? JSON.stringify(r.map((x, i) => ({ i, ...x }))) : null;
-  }),
-  runtimeFunction('kql_autocluster', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, sizeWeight: number, numSeeds: number) => {
-    const r = autocluster(rows, sizeWeight, numSeeds);
-    return r ? JSON.stringify(r.map((x, i) => ({ i, ...x }))) : null;
-  }),
-  runtimeFunction('kql_diffpatterns', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, threshold: number, maxDims: number) => {
-    const r = diffpatterns(rows, threshold, maxDims);
-    return r ? JSON.stringify(r.map((x, i) => ({ i, ...x }))) : null;
-  }),
+  runtimeFunction('kql_basket', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, threshold: number, maxDims: number) => result(() => basket(rows, threshold, maxDims))),
+  runtimeFunction('kql_autocluster', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, sizeWeight: number, numSeeds: number) => result(() => autocluster(rows, sizeWeight, numSeeds))),
+  runtimeFunction('kql_diffpatterns', [VARCHAR, DOUBLE, INTEGER], VARCHAR, (rows: string, threshold: number, maxDims: number) => result(() => diffpatterns(rows, threshold, maxDims))),
 ];
