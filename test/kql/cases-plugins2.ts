@@ -56,6 +56,10 @@ export const PLUGIN2_CASES: Case[] = [
   // null and empty values are never items; no rows, no patterns
   { q: 'datatable(a:string, b:long)["",long(null), "",long(null)] | evaluate basket()', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'a:string', 'b:long'], rows: [] },
   { q: 'range x from 1 to 10 step 1 | where x > 100 | evaluate basket()', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'x:long'], rows: [] },
+  // pattern values keep their column types (read back from a matching row)
+  { q: 'datatable(t:datetime, s:timespan, r:real, b:bool, g:guid)[datetime(2024-01-01), 1h, 1.5, true, guid(00000000-0000-0000-0000-000000000001), datetime(2024-01-01), 2h, 1.5, false, guid(00000000-0000-0000-0000-000000000001)] | evaluate basket(0.6)', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 't:datetime', 's:timespan', 'r:real', 'b:bool', 'g:guid'], rows: [[0, 2, 100, '2024-01-01T00:00:00.0000000Z', null, 1.5, null, '00000000-0000-0000-0000-000000000001']] },
+  // only a weight column: no dimensions, no patterns
+  { q: 'print n = 1 | evaluate basket(0.5, n)', cols: ['SegmentId:long', 'Count:long', 'Percent:real'], rows: [] },
   { q: 'print a = 1 | evaluate basket(0.01)', err: { kind: 'SemanticError', msg: 'basket(): Threshold must be a number in the range 0.015 to 1' } },
   { q: 'print a = 1 | evaluate basket(2)', err: { kind: 'SemanticError', msg: 'basket(): Threshold must be a number in the range 0.015 to 1' } },
   { q: 'print a = "x" | evaluate basket(0.2, a)', err: { kind: 'SemanticError', msg: "basket(): WeightColumn must be a numeric column, got 'string'" } },
@@ -98,6 +102,9 @@ export const PLUGIN2_CASES: Case[] = [
   },
   // rows of other split values are in neither set; a weight column
   { q: 'datatable(s:string, k:string, w:long)["a","x",3, "b","y",1, "c","x",100] | evaluate diffpatterns(s, "a", "b", w)', cols: [...DIFF_COLS, 'k:string'], rows: [[0, 3, 0, 100, 0, 100, 'x'], [1, 0, 1, 0, 100, 100, 'y']] },
+  // the split values are compared with tostring(SplitColumn): a bool is "True"/"False"
+  { q: 'datatable(k:string, v:bool)["a",true, "b",false] | evaluate diffpatterns(v, "True", "False")', cols: [...DIFF_COLS, 'k:string'], rows: [[0, 1, 0, 100, 0, 100, 'a'], [1, 0, 1, 0, 100, 100, 'b']] },
+  { q: 'datatable(k:string, v:bool)["a",true, "b",false] | evaluate diffpatterns(v, "true", "false")', cols: [...DIFF_COLS, 'k:string'], rows: [] },
   // a set without rows: nothing to compare
   { q: 'datatable(s:string, k:string)["a","x"] | evaluate diffpatterns(s, "a", "b")', cols: [...DIFF_COLS, 'k:string'], rows: [] },
   { q: 'print a = 1 | evaluate diffpatterns(a, "1")', err: { kind: 'SemanticError', msg: 'diffpatterns(): expects SplitColumn, SplitValueA, SplitValueB' } },
