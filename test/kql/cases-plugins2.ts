@@ -53,6 +53,8 @@ export const PLUGIN2_CASES: Case[] = [
   { q: 'datatable(a:string, b:long)["x",1, "x",2, "y",2] | evaluate basket(0.05, "~", 1)', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'a:string', 'b:long'], rows: [[0, 2, 100 * 2 / 3, 'x', null], [1, 2, 100 * 2 / 3, '', 2], [2, 1, 100 / 3, '', 1], [3, 1, 100 / 3, 'y', null]] },
   // a weight column: counts are sums of weights; the weight column is not a dimension
   { q: 'datatable(a:string, n:long)["x",3, "y",1] | evaluate basket(0.5, n)', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'a:string'], rows: [[0, 3, 75, 'x']] },
+  // null and negative weights count as 0
+  { q: 'datatable(a:string, n:long)["x",3, "y",-5, "z",long(null), "x",1] | evaluate basket(0.5, n)', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'a:string'], rows: [[0, 4, 100, 'x']] },
   // null and empty values are never items; no rows, no patterns
   { q: 'datatable(a:string, b:long)["",long(null), "",long(null)] | evaluate basket()', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'a:string', 'b:long'], rows: [] },
   { q: 'range x from 1 to 10 step 1 | where x > 100 | evaluate basket()', cols: ['SegmentId:long', 'Count:long', 'Percent:real', 'x:long'], rows: [] },

@@ -74,7 +74,8 @@ function parseRows(text: string): { w: number; d: unknown[] }[] | null {
     if (!r || typeof r !== 'object') return null;
     const o = r as { w?: unknown; d?: unknown };
     if (!Array.isArray(o.d)) return null;
-    const w = typeof o.w === 'number' && Number.isFinite(o.w) ? o.w : o.w === undefined ? 1 : 0;
+    // a missing weight is 1; a null, non-finite or negative one counts as 0
+    const w = typeof o.w === 'number' && Number.isFinite(o.w) ? Math.max(0, o.w) : o.w === undefined ? 1 : 0;
     out.push({ w, d: o.d });
   }
   return out;
