@@ -5,7 +5,7 @@
  * floating-point addition is not associative), rows in order or as a multiset.
  */
 import { DuckDBTimestampValue } from '@duckdb/node-api';
-import { formatDatetimeUs } from '../src/kql/literals.js';
+import { formatDatetimeTicks, ticksFromUnixMicros } from '../src/kql/literals.js';
 
 export interface Answer {
   columns: string[];
@@ -25,8 +25,8 @@ export function canonCell(v: unknown): string | number {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') return v;
-  if (v instanceof Date) return formatDatetimeUs(BigInt(v.getTime()) * 1000n);
-  if (v instanceof DuckDBTimestampValue) return formatDatetimeUs(v.micros);
+  if (v instanceof Date) return formatDatetimeTicks(ticksFromUnixMicros(BigInt(v.getTime()) * 1000n));
+  if (v instanceof DuckDBTimestampValue) return formatDatetimeTicks(ticksFromUnixMicros(v.micros));
   if (typeof v === 'string') {
     if (/^[[{]/.test(v)) {
       try {

@@ -22,8 +22,8 @@ import { Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ClientSecretCredential } from '@azure/identity';
 import { CryptographyClient } from '@azure/keyvault-keys';
-import { AuthenticationError, NONCE_BYTES, TAG_BYTES, decrypt, encrypt } from './crypto.js';
-import { RootOfTrustError, SealError, type KeyProtector } from './protector.js';
+import { kekSealing } from './kek-sealing.js';
+import { RootOfTrustError, type KeyProtector } from './protector.js';
 
 export interface KeyVaultProtectorOptions {
   /** `https://{vault}/keys/{name}` or `…/keys/{name}/{version}`. */
@@ -108,21 +108,6 @@ export async function keyVaultProtector(o: KeyVaultProtectorOptions, existing?: 
     kind: 'keyvault',
     description: `key vault key ${params.keyId}`,
     params: { keyVault: params },
-    seal(plaintext, context) {
-      const { nonce, ciphertext, tag } = encrypt(kek, plaintext, Buffer.from(context));
-      return Buffer.concat([nonce, ciphertext, tag]);
-    },
-    open(sealed, context, what) {
-      if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new SealError(`${what} is truncated`);
-      try {
-        return decrypt(kek, sealed.subarray(0, NONCE_BYTES), sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES), sealed.subarray(sealed.length - TAG_BYTES), Buffer.from(context), what);
-      } catch (err) {
-        if (err instanceof AuthenticationError) throw new SealError(err.message);
-        throw err;
-      }
-    },
-    close() {
-      kek.fill(0);
-    },
+    ...kekSealing(kek),
   };
 }

@@ -7,8 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Algorithm, hashRaw } from '@node-rs/argon2';
-import { AuthenticationError, KEY_BYTES, NONCE_BYTES, TAG_BYTES, decrypt, encrypt } from './crypto.js';
-import { RootOfTrustError, SealError, type KeyProtector } from './protector.js';
+import { KEY_BYTES } from './crypto.js';
+import { kekSealing } from './kek-sealing.js';
+import { RootOfTrustError, type KeyProtector } from './protector.js';
 
 export interface Argon2idParams {
   salt: string;
@@ -39,21 +40,6 @@ export async function passphraseProtector(passphrase: string, existing?: Argon2i
     kind: 'passphrase',
     description: `passphrase (argon2id m=${params.memoryKiB} KiB, t=${params.iterations}, p=${params.parallelism})`,
     params: { argon2id: params },
-    seal(plaintext, context) {
-      const { nonce, ciphertext, tag } = encrypt(kek, plaintext, Buffer.from(context));
-      return Buffer.concat([nonce, ciphertext, tag]);
-    },
-    open(sealed, context, what) {
-      if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new SealError(`${what} is truncated`);
-      try {
-        return decrypt(kek, sealed.subarray(0, NONCE_BYTES), sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES), sealed.subarray(sealed.length - TAG_BYTES), Buffer.from(context), what);
-      } catch (err) {
-        if (err instanceof AuthenticationError) throw new SealError(err.message);
-        throw err;
-      }
-    },
-    close() {
-      kek.fill(0);
-    },
+    ...kekSealing(kek),
   };
 }

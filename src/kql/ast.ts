@@ -247,7 +247,7 @@ export interface SubqueryExpr { kind: 'subquery'; query: TabularExpr; span: Span
 
 /**
  * A literal.  `value` uses the same representation as bound literals:
- * bool → boolean; int/long/timespan (ticks)/datetime (µs since epoch) → bigint;
+ * bool → boolean; int/long/timespan (ticks)/datetime (100-ns ticks since 0001-01-01) → bigint;
  * real → number; string/guid/decimal → string; dynamic → canonical JSON text; null → null.
  */
 export interface LiteralExpr {

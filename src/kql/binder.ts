@@ -14,7 +14,7 @@ import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } fr
 import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
 import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
-import { toDynamicSql, toStringSql } from './sqlexpr.js';
+import { EPOCH_TICKS, toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from './scan.js';
 import { emitExpr } from './emitter.js';
@@ -1216,8 +1216,8 @@ class Binder {
     return P.generic('make-series', [input], schema, ([sql], ctx) => {
       const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
       const lit = (e: BoundExpr) => emitExprLit(e, ctx);
-      // the axis as a number: datetime → ticks, timespan → ticks, numbers as DOUBLE
-      const num = (x: string) => (axisType === 'datetime' ? `(epoch_us(${x}) * 10)` : `CAST(${x} AS DOUBLE)`);
+      // the axis as a number: datetime → ticks since 1970 (small enough for a DOUBLE's 53 bits), timespan → ticks, numbers as DOUBLE
+      const num = (x: string) => (axisType === 'datetime' ? `CAST(${x} - ${EPOCH_TICKS} AS DOUBLE)` : `CAST(${x} AS DOUBLE)`);
       const stepN = axisType === 'datetime' || axisType === 'timespan' ? `CAST(${lit(step)} AS DOUBLE)` : `CAST(${lit(step)} AS DOUBLE)`;
       const ax = `t.${T.C(input.schema.length)}`;
       const src = `SELECT t.*, ${ex(axis)} AS ${T.C(input.schema.length)} FROM (${sql}) AS t`;
@@ -1232,7 +1232,7 @@ class Binder {
       const grp = keys.length ? `SELECT DISTINCT ${keys.map((_, i) => sqlIdentK(i)).join(', ')} FROM ms_agg`
         : op.nonEmpty ? 'SELECT 1 AS ms_one' : 'SELECT 1 AS ms_one WHERE EXISTS (SELECT 1 FROM ms_src)';
       const axisVal = axisType === 'datetime'
-        ? `CAST(to_json(strftime(make_timestamp(CAST((ms_b.lo + ms_bins.ms_i * ${stepN}) // 10 AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%f') || '0Z') AS JSON)`
+        ? `CAST(to_json(${toStringSql(`(CAST(round(ms_b.lo + ms_bins.ms_i * ${stepN}) AS BIGINT) + ${EPOCH_TICKS})`, 'datetime')}) AS JSON)`
         : axisType === 'timespan'
           ? `CAST(to_json(${toStringTimespan(`CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT)`)}) AS JSON)`
           : isIntegral(axisType) ? `to_json(CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT))` : `to_json(ms_b.lo + ms_bins.ms_i * ${stepN})`;

@@ -81,8 +81,8 @@ export interface SqlArg {
 
 /** Context available during SQL emission. */
 export interface EmitContext {
-  /** now() as µs since epoch — fixed for the whole query. */
-  nowUs: bigint;
+  /** now() as 100-ns ticks since 0001-01-01 — fixed for the whole query. */
+  nowTicks: bigint;
   /**
    * A row predicate (SQL built from a bound expression) that every aggregate call emitted in this
    * context applies as `FILTER (WHERE …)`: pivot aggregates the rows of one pivot value this way.

@@ -11,7 +11,8 @@ import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js'
 import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions/index.js';
 import type { PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
-import { literalSql, ticksToInterval } from './sqlexpr.js';
+import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
+import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
 import { WINDOW_FUNCTIONS } from './tabular.js';
 
@@ -26,7 +27,7 @@ const inputCol = (i: number) => `t.${col(i)}`;
 export function emitQuery(plan: PlanNode, ctx: EmitContext): string {
   const inner = emitNode(plan, ctx);
   // Kusto strings are never null: string columns still read raw from a table are coalesced here, once.
-  const select = plan.schema.map((c, i) => `CAST(${inner.raw[i] ? `coalesce(t.${col(i)}, '')` : `t.${col(i)}`} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+  const select = plan.schema.map((c, i) => `CAST(${refFor(inner.raw)(i)} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
   const sql = `SELECT ${select} FROM (${inner.sql}) AS t`;
   if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
   return sql;
@@ -84,9 +85,10 @@ function selectList(exprs: string[]): string {
   return exprs.map((e, i) => `${e} AS ${col(i)}`).join(', ');
 }
 
-function orderBy(keys: PlanSortKey[], raw: boolean[], ctx: EmitContext): string {
+function orderBy(keys: PlanSortKey[], raw: Raw[], ctx: EmitContext): string {
   return keys
-    .map((k) => `${emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
+    // a raw datetime sorts as stored: ticks are a strictly increasing function of the TIMESTAMP
+    .map((k) => `${k.expr.k === 'col' && raw[k.expr.index] === 'datetime' ? inputCol(k.expr.index) : emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
     .join(', ');
 }
 
@@ -106,16 +108,23 @@ function limitSql(count: BoundExpr, ctx: EmitContext): string {
  * every builder of tabular.ts (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
  * compare raw columns directly where NULL and '' give the same verdict (`emitPredicate`).
  */
+/**
+ * How a column is still read as stored: a 'string' may be NULL for Kusto's '', a 'datetime' is the
+ * stored µs TIMESTAMP of what the compiler handles as ticks (types.ts) — so that comparisons with
+ * a constant reach DuckDB's scan on the stored column (zone maps, Parquet statistics).
+ */
+type Raw = false | 'string' | 'datetime';
+
 interface Emitted {
   sql: string;
-  raw: boolean[];
+  raw: Raw[];
 }
 
-const notRaw = (plan: PlanNode): boolean[] => plan.schema.map(() => false);
+const notRaw = (plan: PlanNode): Raw[] => plan.schema.map(() => false);
 
-/** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string). */
-function refFor(raw: boolean[]): (i: number) => string {
-  return (i) => (raw[i] ? `coalesce(${inputCol(i)}, '')` : inputCol(i));
+/** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string, ticks for a raw datetime). */
+function refFor(raw: Raw[]): (i: number) => string {
+  return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : raw[i] === 'datetime' ? ticksOfTs(inputCol(i)) : inputCol(i));
 }
 
 /** A plan's SELECT with every column in Kusto form (strings never NULL): what tabular.ts builders receive. */
@@ -131,16 +140,17 @@ function normalized(e: Emitted): string {
 function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
+      // stored datetimes are µs TIMESTAMPs; the compiler's datetimes are ticks (types.ts)
       const cols = plan.schema.map((c) => sqlIdent(c.name));
       let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
       const tf = plan.timeFilter;
       if (tf) {
         const conds: string[] = [];
-        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${literalSql('datetime', tf.startUs)}`);
-        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${literalSql('datetime', tf.endUs)}`);
+        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${storedTimestampSql(tf.startUs)}`);
+        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${storedTimestampSql(tf.endUs)}`);
         sql += ` WHERE ${conds.join(' AND ')}`;
       }
-      return { sql, raw: plan.schema.map((c) => c.type === 'string') };
+      return { sql, raw: plan.schema.map((c): Raw => (c.type === 'string' || c.type === 'datetime' ? c.type : false)) };
     }
     case 'datatable': {
       if (plan.rows.length === 0) {
@@ -163,13 +173,13 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
     case 'project': {
       const input = emitNode(plan.input, ctx);
       if (!plan.exprs.length) return { sql: `SELECT NULL AS c0 FROM (${input.sql}) AS t WHERE FALSE`, raw: [] };
-      const out = plan.exprs.map((e) => passThrough(e, input.raw) ?? { sql: emitExpr(e, refFor(input.raw), ctx), raw: false });
+      const out = plan.exprs.map((e) => passThrough(e, input.raw) ?? { sql: emitExpr(e, refFor(input.raw), ctx), raw: false as Raw });
       return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
     }
     case 'extend': {
       const input = emitNode(plan.input, ctx);
-      const out = plan.schema.map((_, i) => ({ sql: inputCol(i), raw: input.raw[i] ?? false }));
-      for (const a of plan.assignments) out[a.index] = passThrough(a.expr, input.raw) ?? { sql: emitExpr(a.expr, refFor(input.raw), ctx), raw: false };
+      const out = plan.schema.map((_, i) => ({ sql: inputCol(i), raw: input.raw[i] ?? (false as Raw) }));
+      for (const a of plan.assignments) out[a.index] = passThrough(a.expr, input.raw) ?? { sql: emitExpr(a.expr, refFor(input.raw), ctx), raw: false as Raw };
       return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
     }
     case 'aggregate': {
@@ -209,7 +219,7 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
     case 'distinct':
       return { sql: `SELECT DISTINCT * FROM (${emitPlan(plan.input, ctx)}) AS t`, raw: notRaw(plan) };
     case 'count':
-      return { sql: `SELECT count(*) AS ${col(0)} FROM (${emitNode(plan.input, ctx).sql}) AS t`, raw: [false] };
+      return { sql: `SELECT count(*) AS ${col(0)} FROM (${emitNode(plan.input, ctx).sql}) AS t`, raw: [false] as Raw[] };
     case 'generic':
       return { sql: plan.build(plan.inputs.map((i) => emitPlan(i, ctx)), ctx), raw: notRaw(plan) };
   }
@@ -229,14 +239,16 @@ const OP = {
  * NULL gives the verdict that '' would: `col == 'x'` (x non-empty) is `col = 'x'`, `col has 'x'`
  * reads col raw, and so on.  Everything else is emitted as a value, with raw columns coalesced.
  */
-function emitPredicate(e: BoundExpr, raw: boolean[], ctx: EmitContext): string {
+function emitPredicate(e: BoundExpr, raw: Raw[], ctx: EmitContext): string {
   const asValue = () => emitExpr(e, refFor(raw), ctx);
   if (e.k !== 'call') return asValue();
   const [a, b] = e.args;
   if ((e.fn === OP.and || e.fn === OP.or) && a?.type === 'bool' && b?.type === 'bool') {
     return `(${emitPredicate(a, raw, ctx)} ${e.fn === OP.and ? 'AND' : 'OR'} ${emitPredicate(b, raw, ctx)})`;
   }
-  const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] ? inputCol(x.index) : undefined);
+  const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] === 'string' ? inputCol(x.index) : undefined);
+  const rawTime = rawDatetimeComparison(e, raw, ctx);
+  if (rawTime !== undefined) return rawTime;
   const strLit = (x: BoundExpr | undefined) => (x && x.k === 'lit' && x.type === 'string' && x.value !== null ? String(x.value) : undefined);
   if (e.fn === OP.eq || e.fn === OP.ne) {
     const c = rawCol(a) ?? rawCol(b);
@@ -268,24 +280,76 @@ function emitPredicate(e: BoundExpr, raw: boolean[], ctx: EmitContext): string {
 }
 
 /** An aggregate call; arguments it takes as stored (rawStringArgsFrom) may be raw columns. */
-function emitAggregate(a: BoundAggregate, raw: boolean[], ctx: EmitContext): string {
+function emitAggregate(a: BoundAggregate, raw: Raw[], ctx: EmitContext): string {
   if (a.fn.rawStringArgsFrom === undefined) return emitExpr(a, refFor(raw), ctx);
   const sql = a.fn.emit(aggregateArgs(a, raw, ctx), ctx);
   if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
   return sql;
 }
 
-function aggregateArgs(a: BoundAggregate, raw: boolean[], ctx: EmitContext): SqlArg[] {
+function aggregateArgs(a: BoundAggregate, raw: Raw[], ctx: EmitContext): SqlArg[] {
   const from = a.fn.rawStringArgsFrom ?? a.args.length;
   return a.args.map((x, i) => {
-    const sql = (i >= from ? passThrough(x, raw)?.sql : undefined) ?? emitExpr(x, refFor(raw), ctx);
+    const sql = (i >= from && x.type === 'string' ? passThrough(x, raw)?.sql : undefined) ?? emitExpr(x, refFor(raw), ctx);
     return x.k === 'lit' ? { sql, type: x.type, literal: x } : { sql, type: x.type };
   });
 }
 
 /** A bare reference to a raw column passes through unchanged (and stays raw). */
-function passThrough(e: BoundExpr, raw: boolean[]): { sql: string; raw: boolean } | undefined {
-  return e.k === 'col' && raw[e.index] ? { sql: inputCol(e.index), raw: true } : undefined;
+function passThrough(e: BoundExpr, raw: Raw[]): { sql: string; raw: Raw } | undefined {
+  const r = e.k === 'col' ? raw[e.index] : false;
+  return e.k === 'col' && r ? { sql: inputCol(e.index), raw: r } : undefined;
+}
+
+/** Whether an expression reads the current row (a column, an aggregate, a property of either). */
+function readsRow(e: BoundExpr): boolean {
+  if (e.k === 'lit') return false;
+  if (e.k === 'call') return e.args.some(readsRow);
+  return true;
+}
+
+const BETWEEN = OPERATORS.get('between')!;
+const COMPARISONS = new Map([['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>='], ['==', '=']].map(([k, op]) => [OPERATORS.get(k!)!, op!]));
+const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
+
+/**
+ * `d op x` with d a raw (stored µs TIMESTAMP) datetime column and x a datetime expression not
+ * reading the row: compared on the stored column, with x's ticks rounded to the µs so that the
+ * verdict is the one on ticks (d's ticks are whole µs): d > x ⇔ µs(d) > ⌊x⌋, d ≥ x ⇔ µs(d) ≥ ⌈x⌉,
+ * d < x ⇔ µs(d) < ⌈x⌉, d ≤ x ⇔ µs(d) ≤ ⌊x⌋, d = x ⇔ µs(d) = x when x is a whole µs.
+ */
+function rawDatetimeComparison(e: BoundExpr, raw: Raw[], ctx: EmitContext): string | undefined {
+  if (e.k === 'call' && e.fn === BETWEEN && e.args.length === 3) {
+    // d between (lo .. hi): lo ≤ d ≤ hi (hi a datetime, or a timespan after lo)
+    const [d, lo, hi] = e.args as [BoundExpr, BoundExpr, BoundExpr];
+    if (!(d.k === 'col' && raw[d.index] === 'datetime') || lo.type !== 'datetime' || readsRow(lo) || readsRow(hi)) return undefined;
+    if (hi.type !== 'datetime' && hi.type !== 'timespan') return undefined;
+    const loSql = emitExpr(lo, () => 'NULL', ctx);
+    const hiSql = hi.type === 'timespan' ? datetimePlusSql(loSql, emitExpr(hi, () => 'NULL', ctx)) : emitExpr(hi, () => 'NULL', ctx);
+    return `(${rawDatetimeBound(d.index, '>=', loSql)} AND ${rawDatetimeBound(d.index, '<=', hiSql)})`;
+  }
+  if (e.k !== 'call' || e.args.length !== 2) return undefined;
+  let op = COMPARISONS.get(e.fn);
+  if (op === undefined) return undefined;
+  let [a, b] = e.args as [BoundExpr, BoundExpr];
+  const isRaw = (x: BoundExpr) => x.k === 'col' && x.type === 'datetime' && raw[x.index] === 'datetime';
+  if (!isRaw(a)) {
+    if (!isRaw(b)) return undefined;
+    [a, b] = [b, a];
+    op = FLIPPED[op]!;
+  }
+  if (b.type !== 'datetime' || readsRow(b)) return undefined;
+  return rawDatetimeBound((a as Extract<BoundExpr, { k: 'col' }>).index, op, emitExpr(b, () => 'NULL', ctx));
+}
+
+/** Raw datetime column c `op` the ticks x (SQL not reading the row), on the stored column. */
+function rawDatetimeBound(c: number, op: string, x: string): string {
+  // µs since 1970 of x, floored or ceiled (exact integer arithmetic; x - EPOCH may be negative)
+  const v = `((${x}) - ${EPOCH_TICKS})`;
+  const floorUs = (n: string) => `((${n} - ((${n} % 10) + 10) % 10) // 10)`;
+  const us = (rounding: 'floor' | 'ceil') => `make_timestamp(${rounding === 'floor' ? floorUs(v) : `(-${floorUs(`(-${v})`)})`})`;
+  if (op === '=') return `(${inputCol(c)} = (CASE WHEN ${v} % 10 = 0 THEN ${us('floor')} END))`;
+  return `(${inputCol(c)} ${op} ${us(op === '>' || op === '<=' ? 'floor' : 'ceil')})`;
 }
 
 /** range x from a to b step s (inclusive), via generate_series over the step index. */
@@ -296,8 +360,8 @@ function emitRange(plan: Extract<PlanNode, { kind: 'range' }>, ctx: EmitContext)
   let count: string;
   let value: string;
   if (type === 'datetime') {
-    count = `CAST(floor(((epoch_us(${to}) - epoch_us(${from})) * 10) / ${step}) AS BIGINT)`;
-    value = `(${from} + ${ticksToInterval(`g.i * ${step}`)})`;
+    count = `((${to} - ${from}) // ${step})`;
+    value = datetimePlusSql(from, `(g.i * ${step})`);
   } else if (type === 'real') {
     count = `CAST(floor((CAST(${to} AS DOUBLE) - ${from}) / ${step}) AS BIGINT)`;
     value = `(CAST(${from} AS DOUBLE) + g.i * ${step})`;

@@ -19,6 +19,7 @@
  *       such references are a SemanticError.  Same contract as resolveTable (may throw → propagates).
  */
 import { bindQuery, ResolverError, type TableResolver } from './binder.js';
+import { ticksFromUnixMicros } from './literals.js';
 import { emitQuery, SqlTooLargeError } from './emitter.js';
 import { KqlError } from './errors.js';
 import { parse } from './parser.js';
@@ -77,7 +78,7 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     if (bound.results && !options.multipleResults) throw new KqlError('SemanticError', 'The query returns several result tables (fork, facet), which is not supported here', 1, 1);
     for (const r of bound.results ?? []) checkResultColumns(r.plan.schema);
     phase = 'emit';
-    const ctx = { nowUs, ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) };
+    const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) };
     const sql = emitQuery(bound.plan, ctx);
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.results) out.results = bound.results.map((r) => ({ name: r.name, sql: emitQuery(r.plan, ctx), columns: r.plan.schema.map((c) => ({ name: c.name, type: c.type })) }));

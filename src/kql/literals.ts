@@ -3,8 +3,7 @@
  * datetime(…), timespan(…)/time(…), guid(…).  Pure functions, no SQL.
  *
  * Representations (shared with the AST and bound trees):
- *   datetime → bigint microseconds since 1970-01-01 UTC (DuckDB TIMESTAMP precision;
- *              Kusto's 100-ns digits beyond µs are truncated)
+ *   datetime → bigint 100-ns ticks since 0001-01-01 UTC (.NET DateTime.Ticks, as Kusto; types.ts)
  *   timespan → bigint ticks (100 ns)
  */
 import { decimalTimesTicks, TIMESPAN_UNITS } from './lexer.js';
@@ -13,8 +12,9 @@ export const TICKS_PER_DAY = 864000000000n;
 export const TICKS_PER_HOUR = 36000000000n;
 export const TICKS_PER_MINUTE = 600000000n;
 export const TICKS_PER_SECOND = 10000000n;
-export const MIN_DATETIME_US = -62135596800000000n; // 0001-01-01
-export const MAX_DATETIME_US = 253402300799999999n; // 9999-12-31 23:59:59.999999
+export const MAX_DATETIME_TICKS = 3155378975999999999n; // 9999-12-31 23:59:59.9999999
+/** Ticks of 1970-01-01 since 0001-01-01. */
+export const UNIX_EPOCH_TICKS = 621355968000000000n;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
 export function daysFromCivil(y: number, m: number, d: number): number {
@@ -50,7 +50,7 @@ const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5,
  * Parses a datetime literal body.  Accepts ISO 8601 (`2024-01-01`, `2024-01-01T10:00`,
  * `2024-01-01 10:00:00.1234567Z`, with an optional `±hh:mm` offset), `/` separators,
  * and the RFC 822/850 forms (`Sat, 8 Nov 14 15:05:02 GMT`, `08-Nov-14 15:05`).
- * Returns µs since epoch, or undefined if the text is not a valid datetime.
+ * Returns ticks since 0001-01-01 (digits past the 7th are truncated), or undefined if invalid.
  */
 export function parseDatetimeText(text: string): bigint | undefined {
   const s = text.trim();
@@ -82,25 +82,33 @@ export function parseDatetimeText(text: string): bigint | undefined {
   }
   if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59) return undefined;
   const days = BigInt(daysFromCivil(y, mo, d));
-  const micros = BigInt((frac + '000000').slice(0, 6));
-  const us = ((days * 24n + BigInt(h)) * 60n + BigInt(mi) - BigInt(offsetMin)) * 60000000n + BigInt(sec) * 1000000n + micros;
-  if (us < MIN_DATETIME_US || us > MAX_DATETIME_US) return undefined;
-  return us;
+  const fracTicks = BigInt((frac + '0000000').slice(0, 7));
+  const ticks = UNIX_EPOCH_TICKS + (((days * 24n + BigInt(h)) * 60n + BigInt(mi) - BigInt(offsetMin)) * 60n + BigInt(sec)) * TICKS_PER_SECOND + fracTicks;
+  if (ticks < 0n || ticks > MAX_DATETIME_TICKS) return undefined;
+  return ticks;
 }
 
-/** Formats µs since epoch as Kusto does: 2024-01-01T10:00:00.1234560Z (7 fractional digits). */
-export function formatDatetimeUs(us: bigint): string {
-  let days = us / 86400000000n;
-  let rem = us % 86400000000n;
-  if (rem < 0n) { rem += 86400000000n; days -= 1n; }
-  const { y, m, d } = civilFromDays(Number(days));
-  const secOfDay = rem / 1000000n;
-  const micro = rem % 1000000n;
+/** Formats ticks since 0001-01-01 as Kusto does: 2024-01-01T10:00:00.1234567Z (7 fractional digits). */
+export function formatDatetimeTicks(ticks: bigint): string {
+  const days = ticks / TICKS_PER_DAY;
+  const rem = ticks % TICKS_PER_DAY;
+  const { y, m, d } = civilFromDays(Number(days) - 719162); // 719162 days from 0001-01-01 to 1970-01-01
+  const secOfDay = rem / TICKS_PER_SECOND;
+  const frac = rem % TICKS_PER_SECOND;
   const hh = secOfDay / 3600n, mm = (secOfDay / 60n) % 60n, ss = secOfDay % 60n;
   const p = (n: number | bigint, w: number) => String(n).padStart(w, '0');
-  // Datetimes are stored with µs precision; the last µs of a second stands for Kusto's last tick
-  // (.9999999), which is what endofday()/endofmonth()/… return in Kusto.
-  return `${p(y, 4)}-${p(m, 2)}-${p(d, 2)}T${p(hh, 2)}:${p(mm, 2)}:${p(ss, 2)}.${p(micro, 6)}${micro === 999999n ? '9' : '0'}Z`;
+  return `${p(y, 4)}-${p(m, 2)}-${p(d, 2)}T${p(hh, 2)}:${p(mm, 2)}:${p(ss, 2)}.${p(frac, 7)}Z`;
+}
+
+/** µs since the Unix epoch (the store's form) → ticks since 0001-01-01. */
+export function ticksFromUnixMicros(us: bigint): bigint {
+  return us * 10n + UNIX_EPOCH_TICKS;
+}
+
+/** Ticks since 0001-01-01 → µs since the Unix epoch (floored: the 100-ns digit is dropped). */
+export function unixMicrosFromTicks(ticks: bigint): bigint {
+  const t = ticks - UNIX_EPOCH_TICKS;
+  return t >= 0n || t % 10n === 0n ? t / 10n : t / 10n - 1n;
 }
 
 /**

@@ -14,7 +14,7 @@
 import type * as A from './ast.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
-import { formatDatetimeUs, formatTimespanTicks, parseDatetimeText, parseGuidText, parseTimespanText } from './literals.js';
+import { formatDatetimeTicks, formatTimespanTicks, parseDatetimeText, parseGuidText, parseTimespanText } from './literals.js';
 import { parseTypeName, type KqlType } from './types.js';
 
 export const MAX_DEPTH = 120;
@@ -1697,9 +1697,9 @@ class Parser {
     if (raw === 'null') return { kind: 'literal', type, value: null, span: t.span };
     if (type === 'datetime') {
       if (raw === '') return { kind: 'call', name: 'now', nameSpan: t.span, args: [], span: t.span };
-      const us = parseDatetimeText(raw);
-      if (us === undefined) throw this.error(t, `invalid datetime literal '${raw}'`);
-      return { kind: 'literal', type, value: us, span: t.span };
+      const ticks = parseDatetimeText(raw);
+      if (ticks === undefined) throw this.error(t, `invalid datetime literal '${raw}'`);
+      return { kind: 'literal', type, value: ticks, span: t.span };
     }
     if (type === 'timespan') {
       const ticks = parseTimespanText(raw);
@@ -1834,7 +1834,7 @@ class Parser {
         // datetime/timespan/guid inside dynamic literals are stored as strings
         const lit = this.typedRawLiteral(v);
         if (lit.kind !== 'literal' || lit.value === null) return 'null';
-        if (lit.type === 'datetime') return JSON.stringify(formatDatetimeUs(lit.value as bigint));
+        if (lit.type === 'datetime') return JSON.stringify(formatDatetimeTicks(lit.value as bigint));
         if (lit.type === 'timespan') return JSON.stringify(formatTimespanTicks(lit.value as bigint));
         return JSON.stringify(String(lit.value));
       }

@@ -5,7 +5,7 @@
  * pointers are built here too, so that an audit of "how can user text reach
  * DuckDB" only has to read this file.
  */
-import { sqlType, type KqlType } from './types.js';
+import { storageSqlType, type KqlType } from './types.js';
 
 /** Replace lone UTF-16 surrogates (which cannot be encoded as UTF-8) with U+FFFD. */
 function wellFormed(s: string): string {
@@ -59,9 +59,9 @@ export function jsonPointer(steps: (string | number)[]): string {
 
 /**
  * A FROM-clause source with the given columns and no rows: what a table that exists but holds no
- * data (an Azure standard table nothing has written yet) resolves to.
+ * data (an Azure standard table nothing has written yet) resolves to; typed as stored columns are.
  */
 export function emptyRelationSql(columns: readonly { name: string; type: KqlType }[]): string {
-  const list = columns.map((c) => `CAST(NULL AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+  const list = columns.map((c) => `CAST(NULL AS ${storageSqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
   return `(SELECT ${list || 'NULL AS c0'} WHERE FALSE)`;
 }

@@ -4,12 +4,12 @@
  * conversions operators apply).  All constants go through sql.ts.
  */
 import type { LiteralValue } from './bound.js';
-import { formatDatetimeUs, formatReal } from './literals.js';
+import { addTicks, inDatetimeRange, ticksOfTs, tsOfTicks, EPOCH_TICKS } from './datetime-sql.js';
+import { formatReal } from './literals.js';
 import { sqlString } from './sql.js';
 import { sqlType, type KqlType } from './types.js';
 
-/** Ticks between 0001-01-01 and 1970-01-01 (Kusto datetime ticks are counted from year 1). */
-export const EPOCH_TICKS = 621355968000000000n;
+export { EPOCH_TICKS };
 
 /** SQL for a literal of the given KQL type (value representation: see ast.ts LiteralExpr). */
 export function literalSql(type: KqlType, value: LiteralValue): string {
@@ -21,6 +21,7 @@ export function literalSql(type: KqlType, value: LiteralValue): string {
       return `CAST(${BigInt(value as bigint).toString()} AS INTEGER)`;
     case 'long':
     case 'timespan':
+    case 'datetime':
       return `CAST(${BigInt(value as bigint).toString()} AS BIGINT)`;
     case 'real': {
       const n = value as number;
@@ -31,11 +32,6 @@ export function literalSql(type: KqlType, value: LiteralValue): string {
       return `CAST(${sqlString(String(value))} AS DECIMAL(38,18))`;
     case 'string':
       return sqlString(String(value));
-    case 'datetime': {
-      // '2024-01-01T10:00:00.1234560Z' → '2024-01-01 10:00:00.123456'
-      const iso = formatDatetimeUs(value as bigint);
-      return `CAST(${sqlString(iso.slice(0, 10) + ' ' + iso.slice(11, 26))} AS TIMESTAMP)`;
-    }
     case 'guid':
       return `CAST(${sqlString(String(value))} AS UUID)`;
     case 'dynamic':
@@ -43,9 +39,14 @@ export function literalSql(type: KqlType, value: LiteralValue): string {
   }
 }
 
-/** ticks (BIGINT) → INTERVAL, truncating to microseconds. */
-export function ticksToInterval(ticks: string): string {
-  return `to_microseconds((${ticks}) // 10)`;
+/** A µs-since-epoch instant as a TIMESTAMP literal: bounds on a stored (TIMESTAMP) column. */
+export function storedTimestampSql(unixMicros: bigint): string {
+  return `make_timestamp(CAST(${unixMicros.toString()} AS BIGINT))`;
+}
+
+/** datetime + timespan (ticks), null outside Kusto's datetime range. */
+export function datetimePlusSql(d: string, ticks: string, op: '+' | '-' = '+'): string {
+  return addTicks(d, ticks, op);
 }
 
 /** Scalar text of a dynamic value: strings unquoted, other values as JSON text; NULL for JSON null. */
@@ -90,8 +91,8 @@ export function toStringSql(a: string, from: KqlType, text?: string): string {
     case 'decimal':
       return `coalesce(rtrim(rtrim(CAST(${a} AS VARCHAR), '0'), '.'), '')`;
     case 'datetime':
-      // .999999 µs prints as .9999999 (Kusto's last tick), like formatDatetimeUs
-      return `coalesce(strftime(${a}, '%Y-%m-%dT%H:%M:%S.%f') || (CASE WHEN microsecond(${a}) % 1000000 = 999999 THEN '9Z' ELSE '0Z' END), '')`;
+      // 7 fractional digits: the µs from the calendar form, then the 100-ns digit
+      return `coalesce(strftime(${tsOfTicks(a)}, '%Y-%m-%dT%H:%M:%S.%f') || CAST((${a}) % 10 AS VARCHAR) || 'Z', '')`;
     case 'timespan':
       return timespanToStringSql(a);
     case 'dynamic':
@@ -116,7 +117,7 @@ export function toLongSql(a: string, from: KqlType, text?: string): string {
     case 'decimal':
       return `TRY_CAST(trunc(${a}) AS BIGINT)`;
     case 'datetime':
-      return `(epoch_us(${a}) * 10 + ${EPOCH_TICKS})`;
+      return a; // ticks since 0001-01-01, as Kusto's tolong(datetime)
     case 'string':
       return stringToLongSql(a);
     case 'dynamic':
@@ -220,11 +221,25 @@ export function toBoolSql(a: string, from: KqlType, text?: string): string {
   }
 }
 
-const DT_SUFFIX_RE = sqlString('\\s*(Z|z|UTC|GMT)$');
+// A trailing Z/UTC/GMT is removed; a 5-digit or signed year empties the text (no TIMESTAMP past
+// Kusto's range reaches epoch_us() * 10, which could overflow).
+const DT_SUFFIX_RE = sqlString('^[+-].*|^[0-9]{5}.*|\\s*(Z|z|UTC|GMT)$');
 
-/** ISO-ish text → TIMESTAMP (UTC).  A trailing Z/UTC/GMT is accepted; offsets are applied by DuckDB. */
+/** The 7th fractional digit of a time of day (…:ss.fffffff), which DuckDB's µs TIMESTAMP cast drops. */
+const SEVENTH_DIGIT_RE = sqlString(':[0-9]{2}[.,][0-9]{6}([0-9])');
+
+/** A trailing numeric UTC offset (±hh:mm, ±hhmm), which DuckDB's TIMESTAMP cast would ignore. */
+const DT_OFFSET_RE = sqlString('[+-][0-9]{2}:?[0-9]{2}\\s*$');
+
+/**
+ * ISO-ish text → ticks (UTC).  A trailing Z/UTC/GMT is accepted; a numeric offset is applied
+ * (through TIMESTAMPTZ: the session's time zone is UTC).
+ */
 function stringToDatetimeSql(s: string): string {
-  return `TRY_CAST(regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '') AS TIMESTAMP)`;
+  const text = `regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '')`;
+  const ts = `(CASE WHEN regexp_matches(${s}, ${DT_OFFSET_RE}) THEN TRY_CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(${text} AS TIMESTAMP) END)`;
+  const us = ticksOfTs(ts);
+  return inDatetimeRange(`(${us} + coalesce(TRY_CAST(regexp_extract(${s}, ${SEVENTH_DIGIT_RE}, 1) AS BIGINT), 0))`);
 }
 
 export function toDatetimeSql(a: string, from: KqlType, text?: string): string {
@@ -236,7 +251,7 @@ export function toDatetimeSql(a: string, from: KqlType, text?: string): string {
     case 'dynamic':
       return stringToDatetimeSql(text ?? dynamicScalarText(a));
     default:
-      return 'CAST(NULL AS TIMESTAMP)';
+      return 'CAST(NULL AS BIGINT)';
   }
 }
 

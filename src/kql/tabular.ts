@@ -14,6 +14,7 @@
  * over that order (DuckDB's window operator with an empty OVER clause keeps
  * the input order — checked on 200k-row inputs with several threads).
  */
+import { ticksOfTs } from './datetime-sql.js';
 import type { BoundExpr, EmitContext, ScalarFunction } from './bound.js';
 import { emitExpr, emitPlan } from './emitter.js';
 import * as P from './planner.js';
@@ -336,7 +337,7 @@ export function parseConvert(s: string, t: KqlType): string {
     case 'string':
       return s;
     case 'datetime':
-      return `coalesce(${convertSql(s, 'string', 'datetime')}, try_strptime(${s}, '%m/%d/%Y %H:%M:%S'), try_strptime(${s}, '%m/%d/%Y %H:%M'), try_strptime(${s}, '%m/%d/%Y'))`;
+      return `coalesce(${convertSql(s, 'string', 'datetime')}, ${ticksOfTs(`coalesce(try_strptime(${s}, '%m/%d/%Y %H:%M:%S'), try_strptime(${s}, '%m/%d/%Y %H:%M'), try_strptime(${s}, '%m/%d/%Y'))`)})`;
     case 'dynamic':
       return convertSql(s, 'string', 'dynamic');
     default:

@@ -1,9 +1,25 @@
 /**
- * types.ts — KQL scalar types and their one-and-only DuckDB representation.
+ * types.ts — KQL scalar types and their one-and-only DuckDB representation in compiled SQL.
  *
  *   bool→BOOLEAN  int→INTEGER  long→BIGINT  real→DOUBLE  decimal→DECIMAL(38,18)
- *   string→VARCHAR  datetime→TIMESTAMP (UTC, µs)  timespan→BIGINT (100-ns ticks)
+ *   string→VARCHAR  datetime→BIGINT (100-ns ticks since 0001-01-01 UTC)  timespan→BIGINT (100-ns ticks)
  *   guid→UUID  dynamic→JSON
+ *
+ * Why datetimes are BIGINT ticks (issue #12): Kusto's datetime is .NET's DateTime — 100-ns ticks
+ * from 0001-01-01 to 9999-12-31 23:59:59.9999999. DuckDB's TIMESTAMP keeps only µs, and its
+ * TIMESTAMP_NS only 1677-09-21 … 2262-04-11, so neither holds every Kusto value; a BIGINT count of
+ * ticks holds all of them exactly, makes `tolong(d)` the value itself, and keeps datetime ± timespan
+ * plain integer arithmetic (a result outside the range is null, as in Kusto). Calendar functions
+ * (year, startofmonth, format_datetime, …) go through a µs TIMESTAMP made from the ticks
+ * (src/kql/datetime-sql.ts) and put the 100-ns digit back where it survives.
+ *
+ * Storage is separate (storageSqlType): stored datetime columns stay UTC TIMESTAMPs (µs), so data
+ * folders written before this change read unchanged. The emitter keeps a scanned datetime column
+ * "raw" (as stored) through filters and sorts — a comparison with a constant is made on the stored
+ * column, so zone maps, Parquet statistics and the store's TimeGenerated pruning apply — and reads
+ * it as ticks everywhere else (emitter.ts); the plan probe also reads bounds through that
+ * conversion (store/time-pruning.ts). The 7th fractional digit of an ingested value is therefore
+ * truncated at storage; everything computed in a query keeps it.
  */
 
 export type KqlType = 'bool' | 'int' | 'long' | 'real' | 'decimal' | 'string' | 'datetime' | 'timespan' | 'guid' | 'dynamic';
@@ -22,7 +38,7 @@ const SQL_TYPES: Record<KqlType, string> = {
   real: 'DOUBLE',
   decimal: 'DECIMAL(38,18)',
   string: 'VARCHAR',
-  datetime: 'TIMESTAMP',
+  datetime: 'BIGINT',
   timespan: 'BIGINT',
   guid: 'UUID',
   dynamic: 'JSON',
@@ -30,6 +46,11 @@ const SQL_TYPES: Record<KqlType, string> = {
 
 export function sqlType(t: KqlType): string {
   return SQL_TYPES[t];
+}
+
+/** How a column of type t is stored in DuckDB tables (datetimes as µs TIMESTAMPs — see above). */
+export function storageSqlType(t: KqlType): string {
+  return t === 'datetime' ? 'TIMESTAMP' : SQL_TYPES[t];
 }
 
 /** Type names accepted in KQL source (datatable schemas, typed literals, casts). */

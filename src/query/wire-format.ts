@@ -5,7 +5,7 @@
  * wrapForWire() casts every column into a form that is cheap and lossless to
  * read from @duckdb/node-api's getRowsJS(); toWireRow() then formats values as
  * Kusto does:
- *   datetime → "2024-01-01T10:00:00.1234560Z" (ISO 8601 UTC, 7 fractional digits)
+ *   datetime → "2024-01-01T10:00:00.1234567Z" (ISO 8601 UTC, 7 fractional digits, from the ticks)
  *   timespan → "[-][d.]hh:mm:ss[.fffffff]"
  *   int/long → JSON number with every digit, as Kusto writes it: longs outside ±(2^53−1)
  *              are returned as bigint and written by wireRowJson() as their exact digits
@@ -17,7 +17,7 @@
  */
 import { sqlIdent } from '../kql/sql.js';
 import type { ColumnSchema, KqlType } from '../kql/types.js';
-import { formatDatetimeUs, formatTimespanTicks } from '../kql/literals.js';
+import { formatDatetimeTicks, formatTimespanTicks, ticksFromUnixMicros } from '../kql/literals.js';
 import { stringifyRow } from '../util/exact-json.js';
 
 /** A SELECT over the compiled query that casts each column into its wire-friendly SQL form. */
@@ -38,7 +38,7 @@ export function wrapForWire(compiledSql: string, columns: ColumnSchema[]): strin
 function wireCast(col: string, type: KqlType): string {
   switch (type) {
     case 'datetime':
-      return `epoch_us(${col})`; // BIGINT µs since epoch
+      return `CAST(${col} AS BIGINT)`; // ticks since 0001-01-01 (src/kql/types.ts)
     case 'timespan':
     case 'long':
       return `CAST(${col} AS BIGINT)`;
@@ -89,9 +89,9 @@ export function toWireValue(v: unknown, type: KqlType, options: WireOptions = {}
   if (v === null || v === undefined) return type === 'string' ? '' : null;
   switch (type) {
     case 'datetime': {
-      if (v instanceof Date) return formatDatetimeUs(BigInt(v.getTime()) * 1000n);
-      const us = toBigInt(v);
-      return us === undefined ? String(v) : formatDatetimeUs(us);
+      if (v instanceof Date) return formatDatetimeTicks(ticksFromUnixMicros(BigInt(v.getTime()) * 1000n));
+      const ticks = toBigInt(v);
+      return ticks === undefined ? String(v) : formatDatetimeTicks(ticks);
     }
     case 'timespan': {
       const t = toBigInt(v);

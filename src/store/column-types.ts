@@ -1,11 +1,11 @@
-import { ALL_TYPES, sqlType, type KqlType } from '../kql/types.js';
+import { ALL_TYPES, storageSqlType, type KqlType } from '../kql/types.js';
 
 /**
- * How each KQL type is stored in DuckDB — the compiler's one mapping (timespans are BIGINT counts of
- * 100-ns ticks, datetimes UTC TIMESTAMPs in microseconds, dynamic values JSON), so storage and
- * queries can never disagree.
+ * How each KQL type is stored in DuckDB — the compiler's storage mapping (timespans are BIGINT counts
+ * of 100-ns ticks, datetimes UTC TIMESTAMPs in microseconds, dynamic values JSON); a query's scan
+ * turns stored datetimes into the compiler's ticks (src/kql/types.ts).
  */
-export const DUCKDB_TYPE = Object.fromEntries(ALL_TYPES.map((t) => [t, sqlType(t)])) as Record<KqlType, string>;
+export const DUCKDB_TYPE = Object.fromEntries(ALL_TYPES.map((t) => [t, storageSqlType(t)])) as Record<KqlType, string>;
 
 /**
  * A stored cell as the ingestion path hands it to the store: datetimes are bigint microseconds since

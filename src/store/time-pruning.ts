@@ -56,12 +56,59 @@ export const hull = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
 
 export { intersect as intersectRange };
 
+/** Ticks of 1970-01-01 since 0001-01-01 (kql/datetime-sql.ts). */
+const EPOCH_TICKS = 621355968000000000;
+
+function isConstant(e: Json | undefined, value: number): boolean {
+  const v = e?.value as { is_null?: boolean; value?: unknown } | undefined;
+  return e?.expression_class === 'BOUND_CONSTANT' && !v?.is_null && Number(v?.value) === value;
+}
+
+/**
+ * The KQL compiler's scan turns the stored TIMESTAMP into ticks, `epoch_us(TimeGenerated) * 10 +
+ * 621355968000000000` (kql/types.ts); DuckDB pushes a comparison on it into the scan as this tree.
+ */
+function isTicksOfTimeRef(e: Json | undefined): boolean {
+  if (e?.expression_class !== 'BOUND_FUNCTION' || e.name !== '+') return false;
+  const [mul, add] = (e.children as Json[] | undefined) ?? [];
+  if (!isConstant(add, EPOCH_TICKS) || mul?.expression_class !== 'BOUND_FUNCTION' || mul.name !== '*') return false;
+  const [epoch, ten] = (mul.children as Json[] | undefined) ?? [];
+  if (!isConstant(ten, 10) || epoch?.expression_class !== 'BOUND_FUNCTION' || epoch.name !== 'epoch_us') return false;
+  return isTimeRef(((epoch.children as Json[] | undefined) ?? [])[0]);
+}
+
+/**
+ * A BIGINT ticks constant compared with isTicksOfTimeRef → µs. Plan JSON numbers above 2^53 lose
+ * up to a few hundred ticks, so the bound is widened by a millisecond on the side it limits.
+ */
+function ticksConstantMicros(c: unknown, op: string, flipped: boolean): number | undefined {
+  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
+  if (!v || v.is_null || v.type?.id !== 'BIGINT' || typeof v.value !== 'number') return undefined;
+  const us = Math.floor((v.value - EPOCH_TICKS) / 10);
+  const lower = /GREATER/.test(op) !== flipped;
+  return op === 'COMPARE_EQUAL' ? undefined : lower ? us - 1000 : us + 1000;
+}
+
 function isTimeRef(e: Json | undefined): boolean {
   if (!e) return false;
   if (e.expression_class === 'BOUND_REF') return true;
   // TimeGenerated::TIMESTAMPTZ keeps the instant.
   if (e.expression_class === 'BOUND_CAST') return isTimeRef(e.child as Json) && (e.return_type as { id?: string })?.id === 'TIMESTAMP WITH TIME ZONE';
   return false;
+}
+
+/** `x BETWEEN lower AND upper` (DuckDB merges two comparisons into one) as two bounds. */
+function rangeOfBetween(e: Json): MicrosRange {
+  const input = e.input as Json, lower = e.lower as Json, upper = e.upper as Json;
+  const lowOp = e.lower_inclusive ? 'COMPARE_GREATERTHANOREQUALTO' : 'COMPARE_GREATERTHAN';
+  const highOp = e.upper_inclusive ? 'COMPARE_LESSTHANOREQUALTO' : 'COMPARE_LESSTHAN';
+  const bound = (op: string, c: Json): MicrosRange => {
+    if (c?.expression_class !== 'BOUND_CONSTANT') return ALL;
+    if (isTimeRef(input)) return fromComparison(op, constantMicros(c.value));
+    if (isTicksOfTimeRef(input)) return fromComparison(op, ticksConstantMicros(c.value, op, false));
+    return ALL;
+  };
+  return intersect(bound(lowOp, lower), bound(highOp, upper));
 }
 
 /** The range a pushed-down table filter on TimeGenerated implies. */
@@ -85,11 +132,15 @@ export function rangeOfFilter(f: Json): MicrosRange {
     }
     case 'EXPRESSION_FILTER': {
       const e = f.expr as Json;
+      if (e?.expression_class === 'BOUND_BETWEEN') return rangeOfBetween(e);
       if (e?.expression_class !== 'BOUND_COMPARISON') return ALL;
       const l = e.left as Json;
       const r = e.right as Json;
       if (isTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(r.value));
       if (isTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(l.value), true);
+      const op = String(e.type);
+      if (isTicksOfTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(op, ticksConstantMicros(r.value, op, false));
+      if (isTicksOfTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(op, ticksConstantMicros(l.value, op, true), true);
       return ALL;
     }
     default:

@@ -310,7 +310,7 @@ export const EDGE_CASES: Case[] = [
   // make-datetime-function.md
   { q: "print year_month_day_hour_minute = make_datetime(2017,10,01,12,10)", cols: ["year_month_day_hour_minute:datetime"], rows: [["2017-10-01T12:10:00.0000000Z"]] },
   // make-datetime-function.md
-  { q: "print year_month_day_hour_minute_second = make_datetime(2017,10,01,12,11,0.1234567)", cols: ["year_month_day_hour_minute_second:datetime"], rows: [["2017-10-01T12:11:00.1234560Z"]] },
+  { q: "print year_month_day_hour_minute_second = make_datetime(2017,10,01,12,11,0.1234567)", cols: ["year_month_day_hour_minute_second:datetime"], rows: [["2017-10-01T12:11:00.1234567Z"]] },
   // make-list-aggregation-function.md
   { q: "let shapes = datatable (name: string, sideCount: int)\n[\n    \"triangle\", 3,\n    \"square\", 4,\n    \"rectangle\", 4,\n    \"pentagon\", 5,\n    \"hexagon\", 6,\n    \"heptagon\", 7,\n    \"octagon\", 8,\n    \"nonagon\", 9,\n    \"decagon\", 10\n];\nshapes\n| summarize mylist = make_list(name)", cols: ["mylist:dynamic"], rows: [["[\"triangle\",\"square\",\"rectangle\",\"pentagon\",\"hexagon\",\"heptagon\",\"octagon\",\"nonagon\",\"decagon\"]"]] },
   // make-list-aggregation-function.md

@@ -275,7 +275,7 @@ export const FUNCTION_CASES: Case[] = [
   // ───────────── make-datetime-function.md / make-timespan-function.md ─────────────
   { q: "print make_datetime(2017,10,01)", cols: ["print_0:datetime"], rows: [["2017-10-01T00:00:00.0000000Z"]] },
   { q: "print make_datetime(2017,10,01,12,10)", cols: ["print_0:datetime"], rows: [["2017-10-01T12:10:00.0000000Z"]] },
-  { q: "print make_datetime(2017,10,01,12,11,0.1234567)", cols: ["print_0:datetime"], rows: [["2017-10-01T12:11:00.1234560Z"]] },
+  { q: "print make_datetime(2017,10,01,12,11,0.1234567)", cols: ["print_0:datetime"], rows: [["2017-10-01T12:11:00.1234567Z"]] },
   { q: "print make_datetime(2017,2,30)", cols: ["print_0:datetime"], rows: [[null]] },
   { q: "print make_timespan(1,12)", cols: ["print_0:timespan"], rows: [["01:12:00"]] },
   { q: "print make_timespan(1,12,30,55.123)", cols: ["print_0:timespan"], rows: [["1.12:30:55.1230000"]] },

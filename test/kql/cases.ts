@@ -39,7 +39,7 @@ export const CASES: Case[] = [
   { q: 'print 1e3, 1.5e-3, .5', cols: ['print_0:real', 'print_1:real', 'print_2:real'], rows: [[1000, 0.0015, 0.5]] },
 
   // ───────────── datetime / timespan literals & arithmetic ─────────────
-  { q: 'print datetime(2024-01-01), datetime(2024-01-01T10:00:00Z), datetime(2015-12-31 23:59:59.9), datetime(2024-01-01 10:00:00.1234567)', cols: ['print_0:datetime', 'print_1:datetime', 'print_2:datetime', 'print_3:datetime'], rows: [[D('2024-01-01T00:00:00.0000000Z'), D('2024-01-01T10:00:00.0000000Z'), D('2015-12-31T23:59:59.9000000Z'), D('2024-01-01T10:00:00.1234560Z')]] },
+  { q: 'print datetime(2024-01-01), datetime(2024-01-01T10:00:00Z), datetime(2015-12-31 23:59:59.9), datetime(2024-01-01 10:00:00.1234567)', cols: ['print_0:datetime', 'print_1:datetime', 'print_2:datetime', 'print_3:datetime'], rows: [[D('2024-01-01T00:00:00.0000000Z'), D('2024-01-01T10:00:00.0000000Z'), D('2015-12-31T23:59:59.9000000Z'), D('2024-01-01T10:00:00.1234567Z')]] },
   { q: "print datetime('2007-04-07'), date(2020-02-29)", cols: ['print_0:datetime', 'print_1:datetime'], rows: [[D('2007-04-07T00:00:00.0000000Z'), D('2020-02-29T00:00:00.0000000Z')]] },
   { q: 'print 1d, 2h, 30m, 10s, 100ms, 1tick, 10microsecond, 1.5h, -1d', cols: ['print_0:timespan', 'print_1:timespan', 'print_2:timespan', 'print_3:timespan', 'print_4:timespan', 'print_5:timespan', 'print_6:timespan', 'print_7:timespan', 'print_8:timespan'], rows: [['1.00:00:00', '02:00:00', '00:30:00', '00:00:10', '00:00:00.1000000', '00:00:00.0000001', '00:00:00.0000100', '01:30:00', '-1.00:00:00']] },
   { q: 'print time(1.02:03:04), timespan(0.12:34:56.7), time(00:01:00), timespan(15 seconds), timespan(2), time(-01:00:00)', cols: ['print_0:timespan', 'print_1:timespan', 'print_2:timespan', 'print_3:timespan', 'print_4:timespan', 'print_5:timespan'], rows: [['1.02:03:04', '12:34:56.7000000', '00:01:00', '00:00:15', '2.00:00:00', '-01:00:00']] },
@@ -50,7 +50,7 @@ export const CASES: Case[] = [
   { q: 'print result = datetime(1970-01-01) + 1546897531 * 1sec', cols: ['result:datetime'], rows: [[D('2019-01-07T21:45:31.0000000Z')]] },
   { q: 'print result = (datetime(2019-01-07 21:45:31.0000000) - datetime(1970-01-01)) / 1s', cols: ['result:real'], rows: [[1546897531]] },
   { q: 'print now(), ago(1d), ago(-1h), now(1h), ago(1h) < now()', cols: ['print_0:datetime', 'print_1:datetime', 'print_2:datetime', 'print_3:datetime', 'print_4:bool'], rows: [[D('2024-01-03T00:00:00.0000000Z'), D('2024-01-02T00:00:00.0000000Z'), D('2024-01-03T01:00:00.0000000Z'), D('2024-01-03T01:00:00.0000000Z'), true]] },
-  // µs storage: the last µs of a second stands for Kusto's last tick (.9999999) — see formatDatetimeUs
+  // Kusto's full range, to the last tick
   { q: 'print datetime(0001-01-01), datetime(9999-12-31 23:59:59.9999999)', cols: ['print_0:datetime', 'print_1:datetime'], rows: [[D('0001-01-01T00:00:00.0000000Z'), D('9999-12-31T23:59:59.9999999Z')]] },
 
   // ───────────── arithmetic ─────────────

@@ -7,32 +7,18 @@
  * and every row is still there exactly once. Random kill moments: storage-kill-maintenance.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import type { ColumnSchema } from '../../src/kql/index.js';
-import { StorageEngine } from '../../src/store/engine.js';
 import { verifyDataDir } from '../../src/store/verify.js';
 import { tempDirs } from './fixtures.js';
+import { COLS, openFolder, runMaintenanceJob, wsId } from './maintenance-crash-fixture.js';
 
 const WORKSPACES = 2;
-const COLS: ColumnSchema[] = [
-  { name: 'TenantId', type: 'string' },
-  { name: 'TimeGenerated', type: 'datetime' },
-  { name: 'Msg', type: 'string' },
-];
-const CHILD = fileURLToPath(new URL('../support/maintenance-child.js', import.meta.url));
 const tempDir = tempDirs('vigil-compaction-crash-');
-const wsId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const SEALED = ['sealed-1', 'sealed-2', 'sealed-3'];
 const ROWS = [...SEALED, 'hot'];
 
-const open = async (dataDir: string) => {
-  const e = await StorageEngine.open({ dataDir, queryConnections: 1, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, retentionIntervalMs: 3_600_000, log: () => undefined });
-  await e.attachWorkspaces(Array.from({ length: WORKSPACES }, (_, w) => ({ workspaceId: wsId(w), tables: [{ name: 'T_CL', columns: COLS }] })));
-  return e;
-};
+const open = (dataDir: string) => openFolder(dataDir, WORKSPACES);
 
 /** Per workspace: three small segments of the same day (sealed one by one, what compaction merges), and a hot row. */
 async function makeData(dataDir: string): Promise<void> {
@@ -46,23 +32,7 @@ async function makeData(dataDir: string): Promise<void> {
   await e.close();
 }
 
-/** Runs compaction in its own process; resolves with the signal that ended it, or 'exit 0'. */
-function runCompaction(dataDir: string, crashAt?: string): Promise<string> {
-  const env = { ...process.env };
-  delete env.VIGIL_CRASH_AT;
-  if (crashAt) env.VIGIL_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, [CHILD, 'compact', dataDir, String(WORKSPACES)], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code, signal) => {
-      if (signal) resolve(signal);
-      else if (code === 0) resolve('exit 0');
-      else reject(new Error(`compaction exited ${code}: ${out}`));
-    }),
-  );
-}
+const runCompaction = (dataDir: string, crashAt?: string) => runMaintenanceJob('compact', dataDir, WORKSPACES, crashAt);
 
 /** After `verify` finds no error: every row of every workspace exactly once; resolves with the number of segments. */
 async function assertEveryRowOnce(dataDir: string, round: string): Promise<number> {

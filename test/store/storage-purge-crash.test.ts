@@ -8,32 +8,18 @@
  * and in the log only (hot rows). Random kill moments: storage-kill-maintenance.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import type { ColumnSchema } from '../../src/kql/index.js';
-import { StorageEngine } from '../../src/store/engine.js';
 import { verifyDataDir } from '../../src/store/verify.js';
 import { tempDirs } from './fixtures.js';
+import { COLS, openFolder, runMaintenanceJob, wsId } from './maintenance-crash-fixture.js';
 
 const WORKSPACES = 2;
-const COLS: ColumnSchema[] = [
-  { name: 'TenantId', type: 'string' },
-  { name: 'TimeGenerated', type: 'datetime' },
-  { name: 'Msg', type: 'string' },
-];
-const CHILD = fileURLToPath(new URL('../support/maintenance-child.js', import.meta.url));
 const tempDir = tempDirs('vigil-purge-crash-');
-const wsId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const KEEP = ['keep-sealed-1', 'keep-sealed-2', 'keep-hot-1', 'keep-hot-2'];
 const VICTIMS = ['victim-sealed-1', 'victim-sealed-2', 'victim-hot'];
 
-const open = async (dataDir: string) => {
-  const e = await StorageEngine.open({ dataDir, queryConnections: 1, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, retentionIntervalMs: 3_600_000, log: () => undefined });
-  await e.attachWorkspaces(Array.from({ length: WORKSPACES }, (_, w) => ({ workspaceId: wsId(w), tables: [{ name: 'T_CL', columns: COLS }] })));
-  return e;
-};
+const open = (dataDir: string) => openFolder(dataDir, WORKSPACES);
 
 /** Per workspace: sealed rows (kept and purged), then hot rows, only in the log (kept and purged). */
 async function makeData(dataDir: string): Promise<void> {
@@ -47,23 +33,7 @@ async function makeData(dataDir: string): Promise<void> {
   await e.close();
 }
 
-/** Runs the purge of every workspace in its own process; resolves with the signal that ended it, or 'exit 0'. */
-function runPurge(dataDir: string, crashAt?: string): Promise<string> {
-  const env = { ...process.env };
-  delete env.VIGIL_CRASH_AT;
-  if (crashAt) env.VIGIL_CRASH_AT = crashAt;
-  const child = spawn(process.execPath, [CHILD, 'purge', dataDir, String(WORKSPACES)], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code, signal) => {
-      if (signal) resolve(signal);
-      else if (code === 0) resolve('exit 0');
-      else reject(new Error(`purge exited ${code}: ${out}`));
-    }),
-  );
-}
+const runPurge = (dataDir: string, crashAt?: string) => runMaintenanceJob('purge', dataDir, WORKSPACES, crashAt);
 
 /** Each workspace's rows by message (count), after `verify` finds no error. */
 async function rowsOf(dataDir: string, round: string): Promise<Map<string, number>[]> {

@@ -29,6 +29,7 @@ import type { WorkspaceRecord } from '../../metadata/records.js';
 import { workspaceResourceId } from '../../metadata/resource-ids.js';
 import { tableSchema } from '../../metadata/standard-columns.js';
 import { toWireRow, wrapForWire } from '../../query/wire-format.js';
+import { storedColumnSql } from '../../kql/datetime-sql.js';
 import type { LogStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { MAX_APPEND_BLOCKS, StorageError, type BlobStore } from '../../blob/blob-store.js';
@@ -162,7 +163,8 @@ export class Exporter {
 
   private async rowsBetween(w: WorkspaceRecord, table: string, columns: ColumnSchema[], loUs: bigint, hiUs: bigint): Promise<unknown[][]> {
     const received = sqlIdent('_TimeReceived');
-    const inner = `SELECT ${columns.map((c) => sqlIdent(c.name)).join(', ')} FROM ${this.store.tableSource(w.customerId, table)} WHERE ${received} > make_timestamp(${loUs}) AND ${received} <= make_timestamp(${hiUs}) ORDER BY ${received}`;
+    // wrapForWire() takes columns as compiled KQL yields them (datetimes as ticks, kql/types.ts)
+    const inner = `SELECT ${columns.map((c) => `${storedColumnSql(sqlIdent(c.name), c.type)} AS ${sqlIdent(c.name)}`).join(', ')} FROM ${this.store.tableSource(w.customerId, table)} WHERE ${received} > make_timestamp(${loUs}) AND ${received} <= make_timestamp(${hiUs}) ORDER BY ${received}`;
     const out = await this.store.query(wrapForWire(inner, columns), { timeoutMs: 120_000, tables: [{ workspaceId: w.customerId, table }] });
     return out.rows.map((r) => toWireRow(r, columns));
   }

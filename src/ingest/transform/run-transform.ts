@@ -16,6 +16,7 @@ import { Mutex } from '../../store/mutex.js';
 import { openSideInstance } from '../../store/side-instance.js';
 import { registerRuntimeFunction, type RuntimeFunction } from '../../kql/runtime/udf.js';
 import type { CompiledTransform } from './compile-transform.js';
+import { unixMicrosFromTicks } from '../../kql/literals.js';
 
 const SETUP = "LOAD json; LOAD icu; SET TimeZone = 'UTC'";
 /** Prepared statements kept per lane (least recently used dropped beyond it). */
@@ -37,7 +38,8 @@ function appendValue(a: DuckDBAppender, type: ColumnSchema['type'], v: StoredVal
 function storedValue(v: unknown, type: ColumnSchema['type']): StoredValue {
   if (v === null || v === undefined) return null;
   switch (type) {
-    case 'datetime': return (v as DuckDBTimestampValue).micros;
+    // compiled KQL yields datetimes as ticks (kql/types.ts); the store keeps µs (the 100-ns digit is dropped)
+    case 'datetime': return unixMicrosFromTicks(typeof v === 'bigint' ? v : BigInt(v as number));
     case 'long': case 'timespan': return typeof v === 'bigint' ? v : BigInt(v as number);
     case 'int': case 'real': return Number(v);
     case 'bool': return Boolean(v);

@@ -1,6 +1,7 @@
 /** aggregates.ts — summarize aggregates (count, sum, percentiles, make_list, dcount, …). */
 import { type AggregateFunction, type ArgInfo, type BoundExpr, type EmitContext, type ScalarFunction, type SqlArg } from '../bound.js';
 import { literalSql, toDynamicSql, toStringSql } from '../sqlexpr.js';
+import { EPOCH_TICKS } from '../datetime-sql.js';
 import { sqlString } from '../sql.js';
 import { isIntegral, isNumeric, sqlType as sqlTypeOf, type KqlType } from '../types.js';
 import { fail, as, notDynamic, fn, isDynamic, intLike, constArray, fromElems, letSql, numText } from './define.js';
@@ -208,11 +209,12 @@ function dcountHllSql(h: string): string {
 
 /**
  * tdigest(x [, w]) / tdigest_merge(d): the state runtime/tdigest.ts keeps ([[type], values, weights]);
- * values travel as doubles (datetimes as µs since the epoch, timespans as ticks).
+ * values travel as doubles (datetimes as µs since the Unix epoch — a double holds those exactly, not
+ * the ticks since 0001 —, timespans as ticks).
  */
 const TDIGEST_TYPE: Partial<Record<KqlType, number>> = { int: 7, long: 7, real: 3, decimal: 3, datetime: 5, timespan: 6 };
 function digestValue(a: SqlArg): string {
-  if (a.type === 'datetime') return `CAST(epoch_us(${a.sql}) AS DOUBLE)`;
+  if (a.type === 'datetime') return `(CAST(${a.sql} - ${EPOCH_TICKS} AS DOUBLE) / 10.0)`;
   if (a.type === 'timespan') return `CAST(${a.sql} AS DOUBLE)`;
   return `CAST(${as(a, 'real')} AS DOUBLE)`;
 }
@@ -404,7 +406,7 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
     },
     emit(a) {
       const v = `kql_tdigest_percentile(CAST(${a[0]!.sql} AS VARCHAR), CAST(${as(a[1]!, 'real')} AS DOUBLE))`;
-      const asDatetime = `CAST(make_timestamp(CAST(${v} AS BIGINT)) AS ${sqlTypeOf('datetime')})`;
+      const asDatetime = `(CAST(round(${v} * 10) AS BIGINT) + ${EPOCH_TICKS})`;
       const t = a[2]?.literal?.typeOf;
       if (t === 'datetime') return asDatetime;
       if (t) return `CAST(${v} AS ${sqlTypeOf(t)})`;

@@ -1,32 +1,38 @@
-/** datetime.ts — datetime and timespan functions. */
+/**
+ * datetime.ts — datetime and timespan functions. Datetimes are BIGINT 100-ns ticks since
+ * 0001-01-01 (types.ts): tick arithmetic directly, calendar parts through a µs TIMESTAMP
+ * (datetime-sql.ts) with the 100-ns digit put back where it survives.
+ */
 import { type ArgInfo, type ScalarFunction, type SqlArg } from '../bound.js';
+import { addTicks, inDatetimeRange, MAX_DATETIME_TICKS, EPOCH_TICKS, subMicroTick, ticksOfTs, tsOfTicks } from '../datetime-sql.js';
 import { sqlString } from '../sql.js';
-import { literalSql, ticksToInterval } from '../sqlexpr.js';
+import { datetimePlusSql, literalSql, wrappingLongSql } from '../sqlexpr.js';
 import { isIntegral, isNumeric } from '../types.js';
 import {
   fail, as, str, requireType, numericOrDyn, anyScalar, fn, dateLike, tsLike, intLike, constString, requireConst, letSql,
 } from './define.js';
 
-function nowSql(nowUs: bigint): string {
-  return literalSql('datetime', nowUs);
+/** A datetime literal, or a null one when the value is outside Kusto's range. */
+function datetimeLiteral(ticks: bigint): string {
+  return literalSql('datetime', ticks >= 0n && ticks <= MAX_DATETIME_TICKS ? ticks : null);
 }
 
 const ago: ScalarFunction = fn('ago', [(t) => t === 'timespan'], 0, 'datetime', (args, ctx) => {
   const a = args[0]!;
-  if (a.literal && typeof a.literal.value === 'bigint') return literalSql('datetime', ctx.nowUs - a.literal.value / 10n);
-  return `(${nowSql(ctx.nowUs)} - ${ticksToInterval(a.sql)})`;
+  if (a.literal && typeof a.literal.value === 'bigint') return datetimeLiteral(ctx.nowTicks - a.literal.value);
+  return datetimePlusSql(literalSql('datetime', ctx.nowTicks), a.sql, '-');
 }, 'a timespan');
 
 const now: ScalarFunction = fn('now', [(t) => t === 'timespan'], 1, 'datetime', (args, ctx) => {
-  if (args.length === 0) return nowSql(ctx.nowUs);
+  if (args.length === 0) return literalSql('datetime', ctx.nowTicks);
   const a = args[0]!;
-  if (a.literal && typeof a.literal.value === 'bigint') return literalSql('datetime', ctx.nowUs + a.literal.value / 10n);
-  return `(${nowSql(ctx.nowUs)} + ${ticksToInterval(a.sql)})`;
+  if (a.literal && typeof a.literal.value === 'bigint') return datetimeLiteral(ctx.nowTicks + a.literal.value);
+  return datetimePlusSql(literalSql('datetime', ctx.nowTicks), a.sql);
 }, 'a timespan');
 
 /** get*(date): one part of a datetime as an int. */
 function datePart(name: string, expr: (d: string) => string): ScalarFunction {
-  return fn(name, [(t) => t === 'datetime' || t === 'dynamic' || t === 'string'], 0, 'int', (args) => `CAST(${expr(as(args[0]!, 'datetime'))} AS INTEGER)`, 'a datetime');
+  return fn(name, [(t) => t === 'datetime' || t === 'dynamic' || t === 'string'], 0, 'int', (args) => `CAST(${expr(dt(args[0]!))} AS INTEGER)`, 'a datetime');
 }
 
 // ───────────── datetime / timespan ─────────────
@@ -40,10 +46,14 @@ function floorMul(x: string, n: string): string {
 function floorDiv(x: string, n: string): string {
   return `(${floorMul(x, n)} // ${n})`;
 }
-const dt = (a: SqlArg) => as(a, 'datetime');
+/** The argument as ticks. */
+const tk = (a: SqlArg) => as(a, 'datetime');
+/** The argument as a µs TIMESTAMP, for DuckDB's calendar functions. */
+const dt = (a: SqlArg) => tsOfTicks(tk(a));
+const TICKS_PER_SECOND = 10000000;
 const offsetArg = (a: SqlArg | undefined) => (a ? `CAST(${as(a, 'long')} AS INTEGER)` : '0');
 
-/** startof*(date[, offset]) and endof*(date[, offset]) — week starts on Sunday; endof* is the last tick (µs here). */
+/** startof*(date[, offset]) and endof*(date[, offset]) — week starts on Sunday; endof* is the last tick. */
 function periodStart(unit: 'day' | 'week' | 'month' | 'year', d: string, off: string): string {
   switch (unit) {
     case 'day': return `CAST(date_trunc('day', ${d}) + to_days(${off}) AS TIMESTAMP)`;
@@ -53,10 +63,10 @@ function periodStart(unit: 'day' | 'week' | 'month' | 'year', d: string, off: st
   }
 }
 function startOf(unit: 'day' | 'week' | 'month' | 'year'): ScalarFunction {
-  return fn(`startof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => periodStart(unit, dt(a[0]!), offsetArg(a[1])), 'a datetime');
+  return fn(`startof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => inDatetimeRange(ticksOfTs(periodStart(unit, dt(a[0]!), offsetArg(a[1])))), 'a datetime');
 }
 function endOf(unit: 'day' | 'week' | 'month' | 'year'): ScalarFunction {
-  return fn(`endof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => `(${periodStart(unit, dt(a[0]!), `(${offsetArg(a[1])} + 1)`)} - INTERVAL 1 MICROSECOND)`, 'a datetime');
+  return fn(`endof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => inDatetimeRange(`(${ticksOfTs(periodStart(unit, dt(a[0]!), `(${offsetArg(a[1])} + 1)`))} - 1)`), 'a datetime');
 }
 
 const PARTS = ['year', 'quarter', 'month', 'week_of_year', 'week', 'day', 'dayofyear', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'nanosecond'];
@@ -65,7 +75,9 @@ function partName(args: ArgInfo[], fnName: string, allowed: string[]): string {
   if (!allowed.includes(p)) fail(`${fnName}(): unknown part '${p}'`, 0);
   return p;
 }
-function datetimePartSql(p: string, d: string): string {
+function datetimePartSql(p: string, t: string): string {
+  const d = tsOfTicks(t);
+  const frac = `((${t}) % ${TICKS_PER_SECOND})`;
   switch (p) {
     case 'year': return `year(${d})`;
     case 'quarter': return `quarter(${d})`;
@@ -76,9 +88,9 @@ function datetimePartSql(p: string, d: string): string {
     case 'hour': return `hour(${d})`;
     case 'minute': return `minute(${d})`;
     case 'second': return `second(${d})`;
-    case 'millisecond': return `((microsecond(${d}) % 1000000) // 1000)`;
-    case 'microsecond': return `(microsecond(${d}) % 1000000)`;
-    default: return `((microsecond(${d}) % 1000000) * 1000)`;
+    case 'millisecond': return `(${frac} // 10000)`;
+    case 'microsecond': return `(${frac} // 10)`;
+    default: return `(${frac} * 100)`;
   }
 }
 const datetimePart: ScalarFunction = {
@@ -88,7 +100,7 @@ const datetimePart: ScalarFunction = {
     requireType(args, 1, dateLike, 'a datetime', 'datetime_part');
     return 'int';
   },
-  emit: (a) => `CAST(${datetimePartSql(constString(a[0])!.toLowerCase(), dt(a[1]!))} AS INTEGER)`,
+  emit: (a) => `CAST(${datetimePartSql(constString(a[0])!.toLowerCase(), tk(a[1]!))} AS INTEGER)`,
 };
 const ADD_PARTS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'nanosecond'];
 const datetimeAdd: ScalarFunction = {
@@ -102,13 +114,17 @@ const datetimeAdd: ScalarFunction = {
   emit(a) {
     const p = constString(a[0])!.toLowerCase();
     const n = as(a[1]!, 'long');
-    const d = dt(a[2]!);
-    const iv: Record<string, string> = {
-      year: `to_years(CAST(${n} AS INTEGER))`, quarter: `to_months(CAST(3 * ${n} AS INTEGER))`, month: `to_months(CAST(${n} AS INTEGER))`,
-      week: `to_days(CAST(7 * ${n} AS INTEGER))`, day: `to_days(CAST(${n} AS INTEGER))`, hour: `to_hours(${n})`, minute: `to_minutes(${n})`,
-      second: `to_seconds(CAST(${n} AS DOUBLE))`, millisecond: `to_milliseconds(CAST(${n} AS DOUBLE))`, microsecond: `to_microseconds(${n})`, nanosecond: `to_microseconds(${n} // 1000)`,
-    };
-    return `try(CAST(${d} + ${iv[p]} AS TIMESTAMP))`;
+    const t = tk(a[2]!);
+    // fixed-length units: tick arithmetic (a product past the whole range is null, never an overflow)
+    const perUnit: Record<string, bigint> = { week: 6048000000000n, day: 864000000000n, hour: 36000000000n, minute: 600000000n, second: 10000000n, millisecond: 10000n, microsecond: 10n };
+    if (p === 'nanosecond') return addTicks(t, `(${n} // 100)`);
+    const k = perUnit[p];
+    if (k !== undefined) return addTicks(t, `(CASE WHEN abs(${n}) <= ${MAX_DATETIME_TICKS / k} THEN ${n} * ${k} END)`);
+    // calendar units: on the µs TIMESTAMP (month ends clamp), the 100-ns digit kept; more than
+    // 10,000 years either way always leaves the range (and could overflow the tick conversion)
+    const months = p === 'year' ? `(12 * ${n})` : p === 'quarter' ? `(3 * ${n})` : n;
+    const shifted = `try(CAST(${tsOfTicks(t)} + to_months(CAST(${months} AS INTEGER)) AS TIMESTAMP))`;
+    return `(CASE WHEN abs(${n}) <= 120000 THEN ${inDatetimeRange(`(${ticksOfTs(shifted)} + ${subMicroTick(t)})`)} END)`;
   },
 };
 /** datetime_diff(part, d1, d2): number of period boundaries between d2 and d1 (weeks start on Sunday). */
@@ -122,22 +138,24 @@ const datetimeDiff: ScalarFunction = {
   },
   emit(a) {
     const p = constString(a[0])!.toLowerCase();
-    const d1 = dt(a[1]!), d2 = dt(a[2]!);
-    const us = (d: string) => `epoch_us(${d})`;
-    const per = (n: number) => `(${floorDiv(us(d1), String(n))} - ${floorDiv(us(d2), String(n))})`;
+    const t1 = tk(a[1]!), t2 = tk(a[2]!);
+    const d1 = tsOfTicks(t1), d2 = tsOfTicks(t2);
+    // ticks since 0001-01-01 are never negative, so // floors: boundaries crossed = difference of floors
+    const per = (n: number | bigint) => `((${t1}) // ${n} - (${t2}) // ${n})`;
     switch (p) {
       case 'year': return `CAST(year(${d1}) - year(${d2}) AS BIGINT)`;
       case 'quarter': return `CAST((year(${d1}) * 4 + quarter(${d1})) - (year(${d2}) * 4 + quarter(${d2})) AS BIGINT)`;
       case 'month': return `CAST((year(${d1}) * 12 + month(${d1})) - (year(${d2}) * 12 + month(${d2})) AS BIGINT)`;
-      // 1970-01-04 was a Sunday: shift by 3 days so that week boundaries fall on Sundays
-      case 'week': return `(${floorDiv(`(${us(d1)} - 259200000000)`, '604800000000')} - ${floorDiv(`(${us(d2)} - 259200000000)`, '604800000000')})`;
-      case 'day': return per(86400000000);
-      case 'hour': return per(3600000000);
-      case 'minute': return per(60000000);
-      case 'second': return per(1000000);
-      case 'millisecond': return per(1000);
-      case 'microsecond': return `(${us(d1)} - ${us(d2)})`;
-      default: return `((${us(d1)} - ${us(d2)}) * 1000)`;
+      // 0001-01-01 was a Monday: one day later, week boundaries fall on Sundays
+      case 'week': return `(((${t1}) // ${TICKS_DAY} + 1) // 7 - ((${t2}) // ${TICKS_DAY} + 1) // 7)`;
+      case 'day': return per(TICKS_DAY);
+      case 'hour': return per(36000000000);
+      case 'minute': return per(600000000);
+      case 'second': return per(TICKS_PER_SECOND);
+      case 'millisecond': return per(10000);
+      case 'microsecond': return per(10);
+      // 100 ns per tick; a difference past ±2^63 ns wraps like Kusto's long arithmetic
+      default: return wrappingLongSql(`((${t1}) - (${t2}))`, '*', '100');
     }
   },
 };
@@ -191,9 +209,11 @@ function fractionPart(frac7: string, letter: string, n: number, parts: FmtPart[]
 const vc = (x: string) => `CAST(${x} AS VARCHAR)`;
 const pad = (x: string, n: number) => `lpad(CAST(${x} AS VARCHAR), ${n}, '0')`;
 
-function formatDatetimeSql(d: string, fmt: string): string {
+/** `t`: ticks (bound once by the caller); calendar letters read its µs TIMESTAMP, f/F its 7 digits. */
+function formatDatetimeSql(t: string, fmt: string): string {
   const parts: FmtPart[] = [];
-  const frac7 = `(lpad(CAST(microsecond(${d}) % 1000000 AS VARCHAR), 6, '0') || '0')`;
+  const d = tsOfTicks(t);
+  const frac7 = `lpad(CAST(${t} % ${TICKS_PER_SECOND} AS VARCHAR), 7, '0')`;
   for (const t of tokenizeFormat(fmt, 'dfFhHmMsyt')) {
     const n = t.n;
     switch (t.letter) {
@@ -209,7 +229,7 @@ function formatDatetimeSql(d: string, fmt: string): string {
       case 't': parts.push({ sql: n === 1 ? `(CASE WHEN hour(${d}) < 12 THEN 'A' ELSE 'P' END)` : `(CASE WHEN hour(${d}) < 12 THEN 'AM' ELSE 'PM' END)` }); break;
     }
   }
-  return `(CASE WHEN ${d} IS NULL THEN '' ELSE ${joinFormat(parts)} END)`;
+  return `(CASE WHEN ${t} IS NULL THEN '' ELSE ${joinFormat(parts)} END)`;
 }
 function formatTimespanSql(ts: string, fmt: string): string {
   const parts: FmtPart[] = [];
@@ -235,7 +255,7 @@ const formatDatetime: ScalarFunction = {
     requireConst(args, 1, 'format_datetime', 'the format');
     return 'string';
   },
-  emit: (a) => letSql(dt(a[0]!), '_d', formatDatetimeSql('_d', constString(a[1])!)),
+  emit: (a) => letSql(tk(a[0]!), '_d', formatDatetimeSql('_d', constString(a[1])!)),
 };
 const formatTimespan: ScalarFunction = {
   name: 'format_timespan', minArgs: 2, maxArgs: 2,
@@ -250,8 +270,9 @@ const formatTimespan: ScalarFunction = {
 const makeDatetime: ScalarFunction = fn('make_datetime', [intLike, intLike, intLike, intLike, intLike, numericOrDyn], 3, 'datetime', (a) => {
   const i = (k: number) => (a[k] ? as(a[k]!, 'long') : 'CAST(0 AS BIGINT)');
   const s = a[5] ? as(a[5], 'real') : 'CAST(0 AS DOUBLE)';
-  // whole microseconds of the seconds argument (truncated, like the 100-ns ticks are truncated elsewhere)
-  return `(CASE WHEN ${i(0)} BETWEEN 1 AND 9999 AND ${s} >= 0 AND ${s} < 60 THEN try(make_timestamp(${i(0)}, ${i(1)}, ${i(2)}, ${i(3)}, ${i(4)}, 0) + to_microseconds(CAST(floor(${s} * 1000000 + 0.0000001) AS BIGINT))) END)`;
+  // whole ticks of the seconds argument (truncated; the small addend absorbs binary fractions like 0.1234567 * 1e7 = 1234566.9999…)
+  const date = ticksOfTs(`try(make_timestamp(${i(0)}, ${i(1)}, ${i(2)}, ${i(3)}, ${i(4)}, 0))`);
+  return `(CASE WHEN ${i(0)} BETWEEN 1 AND 9999 AND ${s} >= 0 AND ${s} < 60 THEN ${date} + CAST(floor(${s} * ${TICKS_PER_SECOND} + 0.0001) AS BIGINT) END)`;
 }, 'numeric');
 const makeTimespan: ScalarFunction = fn('make_timespan', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 2, 'timespan', (a) => {
   const l = (k: number) => as(a[k]!, 'long');
@@ -280,8 +301,7 @@ const binAt: ScalarFunction = {
   emit(a) {
     const [v, s, f] = a as [SqlArg, SqlArg, SqlArg];
     if (v.type === 'datetime') {
-      const diff = `((epoch_us(${v.sql}) - epoch_us(${f.sql})) * 10)`;
-      return `(CASE WHEN ${s.sql} > 0 THEN CAST(${f.sql} + to_microseconds(${floorMul(diff, s.sql)} // 10) AS TIMESTAMP) END)`;
+      return `(CASE WHEN ${s.sql} > 0 THEN ${inDatetimeRange(`(${f.sql} + ${floorMul(`(${v.sql} - ${f.sql})`, s.sql)})`)} END)`;
     }
     if (v.type === 'timespan' || (isIntegral(v.type) && isIntegral(s.type) && isIntegral(f.type))) {
       const x = as(v, 'long'), n = as(s, 'long'), fx = as(f, 'long');
@@ -295,10 +315,31 @@ const binAt: ScalarFunction = {
 /** ICU time-zone conversions; an unknown zone gives null. */
 const tzCheck = (tz: string) => `(${tz} IN (SELECT name FROM pg_timezone_names()))`;
 const safeTz = (tz: string) => `(CASE WHEN ${tzCheck(tz)} THEN ${tz} ELSE 'UTC' END)`;
+/** A zone-shifted µs TIMESTAMP back to ticks, with the 100-ns digit of the original value `t`. */
+const shifted = (ts: string, t: string) => inDatetimeRange(`(${ticksOfTs(ts)} + ${subMicroTick(t)})`);
 const utcToLocal: ScalarFunction = fn('datetime_utc_to_local', [dateLike, anyScalar], 0, 'datetime', (a) =>
-  `(CASE WHEN ${tzCheck(str(a[1]!))} THEN CAST(timezone(${safeTz(str(a[1]!))}, timezone('UTC', ${dt(a[0]!)})) AS TIMESTAMP) END)`, 'a datetime');
+  `(CASE WHEN ${tzCheck(str(a[1]!))} THEN ${shifted(`CAST(timezone(${safeTz(str(a[1]!))}, timezone('UTC', ${dt(a[0]!)})) AS TIMESTAMP)`, tk(a[0]!))} END)`, 'a datetime');
 const localToUtc: ScalarFunction = fn('datetime_local_to_utc', [dateLike, anyScalar], 0, 'datetime', (a) =>
-  `(CASE WHEN ${tzCheck(str(a[1]!))} THEN CAST(timezone('UTC', timezone(${safeTz(str(a[1]!))}, ${dt(a[0]!)})) AS TIMESTAMP) END)`, 'a datetime');
+  `(CASE WHEN ${tzCheck(str(a[1]!))} THEN ${shifted(`CAST(timezone('UTC', timezone(${safeTz(str(a[1]!))}, ${dt(a[0]!)})) AS TIMESTAMP)`, tk(a[0]!))} END)`, 'a datetime');
+
+/**
+ * unixtime_*_todatetime(x): ticks = 1970-01-01 + x units. Integers exactly (128-bit, so no product
+ * overflows), reals through floor; outside Kusto's range → null.
+ */
+function unixTime(name: string, ticksPerUnit: bigint | 'ns'): ScalarFunction {
+  return fn(name, [numericOrDyn], 0, 'datetime', (a) => {
+    const x = a[0]!;
+    let h: string;
+    if (isIntegral(x.type)) {
+      const v = `CAST(${as(x, 'long')} AS HUGEINT)`;
+      h = ticksPerUnit === 'ns' ? `(${floorDiv(v, '100')})` : `(${v} * ${ticksPerUnit})`;
+    } else {
+      const r = as(x, 'real');
+      h = `TRY_CAST(floor(${ticksPerUnit === 'ns' ? `${r} / 100` : `${r} * ${ticksPerUnit}`}) AS HUGEINT)`;
+    }
+    return `CAST(${inDatetimeRange(`(${h} + ${EPOCH_TICKS})`)} AS BIGINT)`;
+  }, 'numeric');
+}
 
 export const DATETIME_FUNCTIONS: ScalarFunction[] = [
   ago,
@@ -316,10 +357,11 @@ export const DATETIME_FUNCTIONS: ScalarFunction[] = [
   fn('datetime_list_timezones', [], 0, 'dynamic', () => `(SELECT CAST(to_json(list(name ORDER BY name)) AS JSON) FROM pg_timezone_names())`),
   fn('week_of_year', [dateLike], 0, 'int', (a) => `CAST(weekofyear(${dt(a[0]!)}) AS INTEGER)`, 'a datetime'),
   fn('weekofyear', [dateLike], 0, 'int', (a) => `CAST(weekofyear(${dt(a[0]!)}) AS INTEGER)`, 'a datetime'),
-  fn('dayofweek', [dateLike], 0, 'timespan', (a) => `(CAST(dayofweek(${dt(a[0]!)}) AS BIGINT) * ${TICKS_DAY})`, 'a datetime'),
-  fn('unixtime_nanoseconds_todatetime', [numericOrDyn], 0, 'datetime', (a) => `try(make_timestamp(TRY_CAST(floor(${as(a[0]!, 'real')} / 1000) AS BIGINT)))`, 'numeric'),
-  fn('unixtime_microseconds_todatetime', [numericOrDyn], 0, 'datetime', (a) => `try(make_timestamp(TRY_CAST(floor(${as(a[0]!, 'real')}) AS BIGINT)))`, 'numeric'),
-  fn('unixtime_milliseconds_todatetime', [numericOrDyn], 0, 'datetime', (a) => `try(make_timestamp(TRY_CAST(floor(${as(a[0]!, 'real')} * 1000) AS BIGINT)))`, 'numeric'),
-  fn('unixtime_seconds_todatetime', [numericOrDyn], 0, 'datetime', (a) => `try(make_timestamp(TRY_CAST(floor(${as(a[0]!, 'real')} * 1000000) AS BIGINT)))`, 'numeric'),
+  // 0001-01-01 was a Monday: days since then + 1, mod 7, is 0 on Sundays
+  fn('dayofweek', [dateLike], 0, 'timespan', (a) => `((((${tk(a[0]!)}) // ${TICKS_DAY} + 1) % 7) * ${TICKS_DAY})`, 'a datetime'),
+  unixTime('unixtime_nanoseconds_todatetime', 'ns'),
+  unixTime('unixtime_microseconds_todatetime', 10n),
+  unixTime('unixtime_milliseconds_todatetime', 10000n),
+  unixTime('unixtime_seconds_todatetime', 10000000n),
 ];
 

@@ -109,8 +109,8 @@ const rangeFn: ScalarFunction = {
     const count = (span: string, step: string) => `least(greatest(CAST(floor((${span}) / (${step})) AS BIGINT) + 1, 0), 1048576)`;
     if (t === 'datetime') {
       const step = a[2] ? as(a[2], 'timespan') : `CAST(${TICKS_HOUR} AS BIGINT)`;
-      const span = `((epoch_us(${as(a[1]!, 'datetime')}) - epoch_us(${a[0]!.sql})) * 10.0)`;
-      const item = `CAST(to_json(${toStringSql(`CAST(${a[0]!.sql} + to_microseconds((_i * ${step}) // 10) AS TIMESTAMP)`, 'datetime')}) AS VARCHAR)`;
+      const span = `CAST(${as(a[1]!, 'datetime')} - ${a[0]!.sql} AS DOUBLE)`;
+      const item = `CAST(to_json(${toStringSql(`(${a[0]!.sql} + _i * ${step})`, 'datetime')}) AS VARCHAR)`;
       return `(CASE WHEN ${step} <> 0 THEN ${fromElems(`list_transform(range(${count(span, step)}), _i -> ${item})`)} END)`;
     }
     if (t === 'timespan') {

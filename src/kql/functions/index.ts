@@ -11,7 +11,7 @@
  *  - constants embedded in SQL go through sql.ts / sqlexpr.ts.
  */
 import type { ScalarFunction } from '../bound.js';
-import { formatDatetimeUs } from '../literals.js';
+import { formatDatetimeTicks } from '../literals.js';
 import { toBoolSql, toDatetimeSql, toDecimalSql, toGuidSql, toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql } from '../sqlexpr.js';
 import { sqlType } from '../types.js';
 import { HLL_SCALAR_FUNCTIONS, TDIGEST_SCALAR_FUNCTIONS } from './aggregates.js';
@@ -45,4 +45,4 @@ export { AGGREGATE_FUNCTIONS, columnNameOf, filterClause } from './aggregates.js
 export { pathScalarText, pathSql } from './dynamic.js';
 export { OPERATORS } from './operators.js';
 // re-exported for the emitter (keeps conversions in one module)
-export { toBoolSql, toDatetimeSql, toDecimalSql, toGuidSql, toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql, formatDatetimeUs, sqlType };
+export { toBoolSql, toDatetimeSql, toDecimalSql, toGuidSql, toIntSql, toLongSql, toRealSql, toStringSql, toTimespanSql, formatDatetimeTicks, sqlType };

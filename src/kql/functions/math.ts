@@ -1,6 +1,5 @@
 /** math.ts — numeric and bitwise functions. */
 import { type ArgInfo, type ScalarFunction, type SqlArg } from '../bound.js';
-import { EPOCH_TICKS } from '../sqlexpr.js';
 import { isIntegral, isNumeric } from '../types.js';
 import { fail, as, numericOrDyn, fn, intLike, letSql, NAN, POS_INF, guardedMath, logSql } from './define.js';
 
@@ -32,8 +31,8 @@ const bin: ScalarFunction = {
     const positiveLit = s.literal !== undefined && s.literal.value !== null && Number(s.literal.value) > 0;
     const guard = (size: string, body: string) => (positiveLit ? body : `(CASE WHEN ${size} > 0 THEN ${body} END)`);
     if (v.type === 'datetime') {
-      const ticks = `(epoch_us(${v.sql}) * 10 + ${EPOCH_TICKS})`;
-      return guard(s.sql, `make_timestamp(((${ticks} // ${s.sql}) * ${s.sql} - ${EPOCH_TICKS}) // 10)`);
+      // ticks since 0001-01-01 are never negative, so // floors
+      return guard(s.sql, `((${v.sql} // ${s.sql}) * ${s.sql})`);
     }
     if (v.type === 'timespan' || (isIntegral(v.type) && isIntegral(s.type))) {
       const x = as(v, 'long');

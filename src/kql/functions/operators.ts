@@ -1,7 +1,7 @@
 /** operators.ts — `+`, `==`, `has`, `in`, `between`, … keyed by their KQL spelling. */
 import { type ArgInfo, type ScalarFunction, type SqlArg } from '../bound.js';
 import { regexEscape, sqlString } from '../sql.js';
-import { ticksToInterval, wrappingLongSql } from '../sqlexpr.js';
+import { datetimePlusSql, wrappingLongSql } from '../sqlexpr.js';
 import { comparable, isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
 import { fail, as, str, isNullLit, isNonNullLit, regexArg } from './define.js';
 
@@ -150,10 +150,11 @@ export function arithmetic(op: '+' | '-' | '*' | '/' | '%'): ScalarFunction {
         if (t === 'long') return wrappingLongSql(x, op, y, rowwise);
         return `(${x} ${op} ${y})`;
       }
-      if (op === '+' && ta === 'datetime') return `(${a.sql} + ${ticksToInterval(b.sql)})`;
-      if (op === '+' && tb === 'datetime') return `(${b.sql} + ${ticksToInterval(a.sql)})`;
-      if (op === '-' && ta === 'datetime' && tb === 'timespan') return `(${a.sql} - ${ticksToInterval(b.sql)})`;
-      if (op === '-' && ta === 'datetime' && tb === 'datetime') return `((epoch_us(${a.sql}) - epoch_us(${b.sql})) * 10)`;
+      // datetimes are ticks (types.ts): a result outside 0001-01-01 … 9999-12-31 is null
+      if (op === '+' && ta === 'datetime') return datetimePlusSql(a.sql, b.sql);
+      if (op === '+' && tb === 'datetime') return datetimePlusSql(b.sql, a.sql);
+      if (op === '-' && ta === 'datetime' && tb === 'timespan') return datetimePlusSql(a.sql, b.sql, '-');
+      if (op === '-' && ta === 'datetime' && tb === 'datetime') return `(${a.sql} - ${b.sql})`;
       if (ta === 'timespan' && tb === 'timespan') {
         if (op === '/') return `(CAST(${a.sql} AS DOUBLE) / CAST(${b.sql} AS DOUBLE))`;
         if (op === '%') return modSql(a.sql, b.sql);
@@ -312,7 +313,7 @@ export function betweenOperator(negated: boolean): ScalarFunction {
     emit(args) {
       const [x, lo, hi] = args as [SqlArg, SqlArg, SqlArg];
       const t = x.type === 'dynamic' ? (lo.type === 'dynamic' ? 'real' : lo.type) : x.type;
-      const hiSql = x.type === 'datetime' && hi.type === 'timespan' ? `(${lo.sql} + ${ticksToInterval(hi.sql)})` : as(hi, isNumeric(t) && isNumeric(hi.type) ? hi.type : t);
+      const hiSql = x.type === 'datetime' && hi.type === 'timespan' ? datetimePlusSql(lo.sql, hi.sql) : as(hi, isNumeric(t) && isNumeric(hi.type) ? hi.type : t);
       const sql = `(${as(x, t)} BETWEEN ${as(lo, isNumeric(t) && isNumeric(lo.type) ? lo.type : t)} AND ${hiSql})`;
       return negated ? `(NOT ${sql})` : sql;
     },
