@@ -19,6 +19,7 @@ import * as T from './tabular.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from './scan.js';
 import { emitExpr } from './emitter.js';
 import { wildcardMatcher } from './wildcards.js';
+import { patternPluginPlan } from './pattern-plugins.js';
 import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
 
 export interface ResolvedTable {
@@ -1472,6 +1473,75 @@ class Binder {
           const exploded = `SELECT t.nr_row, unnest([${cells.join(', ')}]) AS nr_cell, unnest(range(${cells.length})) AS nr_col FROM (${numbered}) AS t`;
           return `SELECT ${T.selectList(['x.nr_row', 'x.nr_cell.k', "coalesce(x.nr_cell.v, '')"])} FROM (${exploded}) AS x ORDER BY x.nr_row, x.nr_col`;
         }, true);
+      }
+      case 'basket':
+      case 'autocluster':
+      case 'diffpatterns': {
+        // basket-plugin.md, autocluster-plugin.md, diffpatterns-plugin.md; the plan is pattern-plugins.ts
+        const plugin = op.plugin;
+        const name = `${plugin}()`;
+        const isDefault = (a: A.Expr | undefined) => a === undefined || (a.kind === 'literal' && a.value === '~');
+        const constant = (a: A.Expr, what: string): BoundExpr => {
+          const v = this.bindScalar(a, EMPTY_ROW, scope);
+          if (v.k !== 'lit') throw this.error(a.span, `${name}: ${what} must be a constant`);
+          return v;
+        };
+        const numberArg = (a: A.Expr | undefined, what: string, def: number, lo: number, hi: number, integral: boolean): number => {
+          if (isDefault(a)) return def;
+          const v = constant(a!, what);
+          const n = v.k === 'lit' && (typeof v.value === 'number' || typeof v.value === 'bigint') ? Number(v.value) : NaN;
+          if (!isNumeric(v.type) || !Number.isFinite(n) || n < lo || n > hi || (integral && !Number.isInteger(n))) {
+            throw this.error(a!.span, `${name}: ${what} must be ${integral ? 'an integer' : 'a number'} in the range ${lo} to ${hi}`);
+          }
+          return n;
+        };
+        const columnArg = (a: A.Expr, what: string): number => {
+          const v = this.bindScalar(a, row, scope);
+          if (v.k !== 'col') throw this.error(a.span, `${name}: ${what} must be a column of the input`);
+          return v.index;
+        };
+        let i = 0;
+        let split: { index: number; a: string; b: string; asString: BoundExpr } | undefined;
+        if (plugin === 'diffpatterns') {
+          if (op.args.length < 3) throw this.error(op.pluginSpan, 'diffpatterns(): expects SplitColumn, SplitValueA, SplitValueB');
+          const index = columnArg(op.args[0]!, 'SplitColumn');
+          const value = (a: A.Expr, what: string) => {
+            const v = constant(a, what);
+            if (v.k !== 'lit' || typeof v.value !== 'string') throw this.error(a.span, `diffpatterns(): ${what} must be a string`);
+            return v.value;
+          };
+          const col = P.columnRef(input, index);
+          split = { index, a: value(op.args[1]!, 'SplitValueA'), b: value(op.args[2]!, 'SplitValueB'), asString: col.type === 'string' ? col : { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [col], type: 'string' } };
+          i = 3;
+        }
+        let ratio: number;
+        let weightArg: A.Expr | undefined;
+        if (plugin === 'autocluster') {
+          ratio = numberArg(op.args[i], 'SizeWeight', 0.5, 0, 1, false);
+          weightArg = op.args[i + 1];
+        } else if (plugin === 'basket') {
+          ratio = numberArg(op.args[i], 'Threshold', 0.05, 0.015, 1, false);
+          weightArg = op.args[i + 1];
+        } else {
+          weightArg = op.args[i];
+          ratio = numberArg(op.args[i + 1], 'Threshold', 0.05, 0.015, 1, false);
+        }
+        let weight: number | undefined;
+        if (!isDefault(weightArg)) {
+          weight = columnArg(weightArg!, 'WeightColumn');
+          if (!isNumeric(input.schema[weight]!.type)) throw this.error(weightArg!.span, `${name}: WeightColumn must be a numeric column, got '${input.schema[weight]!.type}'`);
+        }
+        const count =
+          plugin === 'autocluster'
+            ? numberArg(op.args[i + 2], 'NumSeeds', 25, 1, 1000, true)
+            : numberArg(op.args[i + 2], 'MaxDimensions', plugin === 'basket' ? 5 : 0, 1, 1000, true);
+        const wildcards = new Map<KqlType, BoundExpr>();
+        for (const a of op.args.slice(i + 3)) {
+          if (isDefault(a)) continue;
+          const v = constant(a, 'CustomWildcard');
+          if (!wildcards.has(v.type)) wildcards.set(v.type, v);
+        }
+        return patternPluginPlan(input, { plugin, ratio, count, ...(weight !== undefined ? { weight } : {}), ...(split ? { split } : {}), wildcards });
       }
       default:
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);

@@ -2,7 +2,7 @@
  * Issue #11 — the in-process injection harness and its cases (used by injection.test.ts and
  * injection-property.test.ts). Every
  * SQL-looking payload (sql-payloads.ts) is placed in every literal and name position that reaches
- * the SQL — pivot, bag_unpack, make-series, parse, parse-where, extract, extract_all,
+ * the SQL — pivot, bag_unpack, basket/autocluster/diffpatterns, make-series, parse, parse-where, extract, extract_all,
  * format_datetime/format_timespan, strcat, strcat_delim, replace_string, replace_regex, translate,
  * trim, split, url_decode, parse_json, tostring, dynamic literals and bag keys, column names from
  * data, project-rename, let strings, h"" literals, datatable cells, countif — compiled, run on a
@@ -178,6 +178,11 @@ export const CASES: Case[] = [
   { name: 'scan: declared default, condition and assignment', query: (l) => `print a = ${l} | scan declare (s:string = ${l}) with (step x: a == ${l} => s = strcat(x.s, ${l});) | project s`, expect: (v) => ({ rows: [[v + v]] }) },
   { name: 'scan: a payload-named declared column', query: (l) => `print a = 1 | scan declare ([${l}]:string = "d") with (step x: true;) | project [${l}]`, expect: (v) => ({ columns: [v], rows: [['d']] }), names: true },
   { name: 'narrow: payload column name and value', query: (l) => `print [${l}] = ${l} | evaluate narrow()`, expect: (v) => ({ columns: ['Row', 'Column', 'Value'], rows: [[0, v, v]] }), names: true },
+  { name: 'basket: payload as a pattern value', query: (l) => `datatable(k:string)[${l}, ${l}] | evaluate basket()`, expect: (v) => ({ columns: ['SegmentId', 'Count', 'Percent', 'k'], rows: v === '' ? [] : [[0, 2, 100, v]] }) },
+  { name: 'basket: a payload-named column', query: (l) => `datatable([${l}]:string)["a", "a"] | evaluate basket()`, expect: (v) => ({ columns: ['SegmentId', 'Count', 'Percent', v], rows: [[0, 2, 100, 'a']] }), names: true },
+  { name: 'basket: payload as the string wildcard', query: (l) => `datatable(k:string, n:long)["a",1, "b",1] | evaluate basket(0.6, '~', '~', ${l})`, expect: (v) => ({ rows: [[0, 2, 100, v === '~' ? '' : v, 1]] }) },
+  { name: 'autocluster: payload as a pattern value', query: (l) => `datatable(k:string)[${l}, ${l}] | evaluate autocluster()`, expect: (v) => ({ rows: v === '' ? [] : [[0, 2, 100, v]] }) },
+  { name: 'diffpatterns: payload as the split value', query: (l) => `datatable(s:string, k:string)[${l},"x", "zz","y"] | evaluate diffpatterns(s, ${l}, "zz")`, expect: (v) => ({ columns: ['SegmentId', 'CountA', 'CountB', 'PercentA', 'PercentB', 'PercentDiffAB', 'k'], rows: v === 'zz' ? [] : [[0, 1, 0, 100, 0, 100, 'x'], [1, 0, 1, 0, 100, 100, 'y']] }) },
   { name: 'project-rename to the payload', query: (l) => `print a = "v" | project-rename [${l}] = a`, expect: (v) => ({ columns: [v], rows: [['v']] }), names: true },
   { name: 'extend/project a payload-named column', query: (l) => `print a = 1 | extend [${l}] = ${l} | project [${l}]`, expect: (v) => ({ columns: [v], rows: [[v]] }), names: true },
   { name: 'summarize into a payload-named column', query: (l) => `Events | summarize [${l}] = count()`, expect: (v) => ({ columns: [v], rows: [[1]] }), names: true },

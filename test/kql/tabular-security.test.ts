@@ -56,6 +56,12 @@ const DENIED_QUERIES = [
   'Events | fork named = (join (Secret) on Level)',
   'Events | facet by Level with (where Level in (Secret | project Level))',
   'Secret | facet by Level',
+  'Secret | evaluate basket()',
+  'Events | union Secret | evaluate autocluster()',
+  'Events | evaluate basket(0.05, "~", "~", toscalar(Secret | project Level | take 1))',
+  'Events | evaluate autocluster(toscalar(Secret | count))',
+  'Events | evaluate diffpatterns(Level, toscalar(Secret | project Level | take 1), "x")',
+  'Events | join (Secret | evaluate diffpatterns(Level, "a", "b")) on Level',
 ];
 
 describe('tabular security', () => {
