@@ -65,7 +65,9 @@ export async function startVigil(options: StartOptions = {}): Promise<VigilProce
       rej(new Error(`Vigil exited with ${code} before serving:\n${out}`));
     });
   });
-  const bootstrap = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo;
+  // The endpoint the server printed, not the file's: on a full disk the server starts without being able to
+  // update bootstrap.json, which then still names the previous start's port (the server warns about it).
+  const bootstrap = { ...(JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as BootstrapInfo), endpoint, authorityHost: endpoint };
   const waitExit = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill(signal);
