@@ -71,7 +71,12 @@ describe('data export to Azurite (the Azure Storage emulator)', { skip, timeout:
   });
   after(async () => {
     await vigil?.dispose();
-    azurite?.kill('SIGTERM');
+    // Azurite writes to its folder until it has exited: wait for that before removing the folder.
+    if (azurite && azurite.exitCode === null && azurite.signalCode === null) {
+      const exited = new Promise((res) => azurite.once('exit', res));
+      azurite.kill('SIGTERM');
+      await exited;
+    }
     if (azuriteDir) rmSync(azuriteDir, { recursive: true, force: true });
   });
 
