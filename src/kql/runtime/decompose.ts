@@ -19,17 +19,12 @@
  * Kusto, 0.75 here) while the detected periods agree.
  */
 import { DOUBLE, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { runtimeFunction } from './udf.js';
+import { parseJsonArray, runtimeFunction } from './udf.js';
 
 /** Elements as numbers; missing ones (null, non-numeric) as NaN. */
 function numbers(text: string): number[] | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(v)) return null;
+  const v = parseJsonArray(text);
+  if (!v) return null;
   return v.map((x) => (typeof x === 'number' ? x : NaN));
 }
 

@@ -27,7 +27,7 @@
  * near a threshold, and the segment order, can differ from Kusto's.
  */
 import { DOUBLE, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { runtimeFunction } from './udf.js';
+import { parseJsonArray, runtimeFunction } from './udf.js';
 
 interface Row {
   w: number;
@@ -62,15 +62,10 @@ export const TOO_MANY_PATTERNS = '"too many patterns"';
 class TooManyPatterns extends Error {}
 
 function parseRows(text: string): { w: number; d: unknown[] }[] | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(v)) return null;
+  const v = parseJsonArray(text);
+  if (!v) return null;
   const out: { w: number; d: unknown[] }[] = [];
-  for (const r of v as unknown[]) {
+  for (const r of v) {
     if (!r || typeof r !== 'object') return null;
     const o = r as { w?: unknown; d?: unknown };
     if (!Array.isArray(o.d)) return null;

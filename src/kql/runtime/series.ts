@@ -8,16 +8,11 @@
  * −1.666, variance 98.628, rvariance 1.686, rsquare 0.982) is reproduced exactly this way.
  */
 import { BOOLEAN, DOUBLE, INTEGER, VARCHAR } from '@duckdb/node-api';
-import { runtimeFunction } from './udf.js';
+import { parseJsonArray, runtimeFunction } from './udf.js';
 
 function numbers(json: string): number[] | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(v)) return null;
+  const v = parseJsonArray(json);
+  if (!v) return null;
   return v.map((x) => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : NaN));
 }
 

@@ -57,3 +57,14 @@ export function registerRuntimeFunction(conn: DuckDBConnection, f: RuntimeFuncti
     }),
   );
 }
+
+/** A runtime argument that must be a JSON array (a dynamic array as DuckDB hands it over); null otherwise. */
+export function parseJsonArray(text: string): unknown[] | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return Array.isArray(v) ? v : null;
+}
