@@ -4,7 +4,16 @@
  */
 import type { ScalarFunction, SqlArg } from '../bound.js';
 import type { KqlType } from '../types.js';
+import { sqlString } from '../sql.js';
 import { as, fn, intLike, isDynamic, numericOrDyn, str } from './define.js';
+
+/**
+ * Vigil's limit on one GeoJSON argument of the overlay, buffer, simplify and H3-covering functions
+ * (their cost grows faster than linearly with the vertices): a longer value fails the query with
+ * this text (400 BadArgumentError, see describeEngineError) rather than tying up the engine.
+ */
+export const GEO_MAX_SHAPE_CHARS = 1_048_576;
+export const GEO_SHAPE_LIMIT_MESSAGE = `A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters of GeoJSON, Vigil's limit for one value passed to geo_intersection_*, geo_union_*, geo_*_buffer, geo_*simplify* and geo_polygon_to_h3cells.`;
 
 const real = (a: SqlArg) => as(a, 'real');
 const long = (a: SqlArg | undefined, fallback: number) => (a ? as(a, 'long') : `CAST(${fallback} AS BIGINT)`);
@@ -22,7 +31,31 @@ function geo(name: string, params: ((t: KqlType) => boolean)[], optional: number
   });
 }
 
+/** A shape-heavy function: its GeoJSON arguments (`shapes`, by position) are checked against GEO_MAX_SHAPE_CHARS first. */
+function heavy(name: string, params: ((t: KqlType) => boolean)[], optional: number, shapes: number[], args: (a: SqlArg[]) => string[]): ScalarFunction {
+  return fn(name, params, optional, 'dynamic', (a) => {
+    const tooLong = shapes.filter((i) => a[i]).map((i) => `length(${shape(a[i]!)}) > ${GEO_MAX_SHAPE_CHARS}`).join(' OR ');
+    const call = `kql_${name}(${args(a).join(', ')})`;
+    return json(tooLong ? `CASE WHEN ${tooLong} THEN error(${sqlString(GEO_SHAPE_LIMIT_MESSAGE)}) ELSE ${call} END` : call);
+  });
+}
+const realOr = (a: SqlArg | undefined, fallback: number) => (a ? real(a) : `CAST(${fallback} AS DOUBLE)`);
+
 export const GEO_FUNCTIONS: ScalarFunction[] = [
+  // overlays, buffers, simplification (src/kql/runtime/geo-overlay.ts, geo-buffer.ts, geo-simplify.ts)
+  heavy('geo_intersection_2lines', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_intersection_2polygons', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_intersection_line_with_polygon', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_union_lines_array', [isDynamic], 0, [0], (a) => [shape(a[0]!)]),
+  heavy('geo_union_polygons_array', [isDynamic], 0, [0], (a) => [shape(a[0]!)]),
+  heavy('geo_point_buffer', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 1, [], (a) => [real(a[0]!), real(a[1]!), real(a[2]!), realOr(a[3], 10)]),
+  heavy('geo_line_buffer', [isDynamic, numericOrDyn, numericOrDyn], 1, [0], (a) => [shape(a[0]!), real(a[1]!), realOr(a[2], 10)]),
+  heavy('geo_polygon_buffer', [isDynamic, numericOrDyn, numericOrDyn], 1, [0], (a) => [shape(a[0]!), real(a[1]!), realOr(a[2], 10)]),
+  heavy('geo_line_simplify', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_polygon_simplify', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_simplify_polygons_array', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_polygon_to_h3cells', [isDynamic, intLike, numericOrDyn], 2, [0], (a) => [shape(a[0]!), long(a[1], 6), realOr(a[2], 0)]),
+
   geo('geo_distance_2points', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, (t) => t === 'bool'], 1, 'real',
     (a) => [...a.slice(0, 4).map(real), a[4] ? as(a[4], 'bool') : 'FALSE']),
   geo('geo_point_in_circle', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 0, 'bool', (a) => a.map(real)),
