@@ -16,11 +16,17 @@
  */
 import { VARCHAR } from '@duckdb/node-api';
 import * as clip from 'polyclip-ts';
-import { chainSegments, covered, crossing, forEachNearPair, Gnomonic, joinPieces, lerp, loosePoints, near, partsToGeoJson, type Parts, type PlanePolygon, type Segment, type XY } from './geo-plane.js';
+import { capOf, capsMeet, chainSegments, covered, crossing, forEachNearPair, Gnomonic, groupsOf, joinPieces, lerp, loosePoints, near, partsToGeoJson, type Parts, type PlanePolygon, type Segment, type XY, type Cap } from './geo-plane.js';
 import { parseLines, parsePolygons, type Coord } from './geo-shapes.js';
 import { parseJsonArray, runtimeFunction } from './udf.js';
 
 const EMPTY = JSON.stringify({ type: 'GeometryCollection', geometries: [] });
+
+/** Shapes whose caps are apart cannot meet (and may be too far apart for one projection). */
+function apart(a: Coord[], b: Coord[]): boolean {
+  const ca = capOf(a), cb = capOf(b);
+  return ca !== null && cb !== null && !capsMeet(ca, cb);
+}
 
 const lineVertices = (lines: Coord[][]) => lines.flat();
 const polygonVertices = (polys: Coord[][][]) => polys.flat(2);
@@ -173,6 +179,28 @@ export function unionLines(lines: XY[][]): XY[][] {
   return chains.map((c) => c.map((n) => nodes[n]!));
 }
 
+/**
+ * A union computed group by group: shapes whose caps meet are unified in one projection, groups
+ * apart from one another are listed side by side (so shapes may span the globe as long as each
+ * group fits a hemisphere). Null when a group does not.
+ */
+function unionInGroups<S, R>(shapes: S[], vertices: (s: S) => Coord[], unify: (group: S[], g: Gnomonic) => R[]): R[] | null {
+  const caps: Cap[] = [];
+  for (const s of shapes) {
+    const c = capOf(vertices(s));
+    if (!c) return null;
+    caps.push(c);
+  }
+  const out: R[] = [];
+  for (const group of groupsOf(caps)) {
+    const members = group.map((i) => shapes[i]!);
+    const g = Gnomonic.around(members.flatMap(vertices));
+    if (!g) return null;
+    out.push(...unify(members, g));
+  }
+  return out;
+}
+
 // ───────────── the runtime functions ─────────────
 
 const json = (g: Record<string, unknown>) => JSON.stringify(g);
@@ -181,6 +209,7 @@ const isEmpty = (p: Parts) => p.points.length + p.lines.length + p.polygons.leng
 export const GEO_OVERLAY_FUNCTIONS = [
   runtimeFunction('kql_geo_intersection_2lines', [VARCHAR, VARCHAR], VARCHAR, (a: string, b: string) => {
     const la = parseLines(a), lb = parseLines(b);
+    if (la && lb && apart(lineVertices(la), lineVertices(lb))) return EMPTY;
     const g = la && lb ? Gnomonic.around([...lineVertices(la), ...lineVertices(lb)]) : null;
     if (!g) return null;
     const parts = intersectLines(la!.map((l) => l.map((c) => g.project(c))), lb!.map((l) => l.map((c) => g.project(c))));
@@ -188,6 +217,7 @@ export const GEO_OVERLAY_FUNCTIONS = [
   }),
   runtimeFunction('kql_geo_intersection_2polygons', [VARCHAR, VARCHAR], VARCHAR, (a: string, b: string) => {
     const pa = polygonCoords(a), pb = polygonCoords(b);
+    if (pa && pb && apart(polygonVertices(pa), polygonVertices(pb))) return EMPTY;
     const g = pa && pb ? Gnomonic.around([...polygonVertices(pa), ...polygonVertices(pb)]) : null;
     if (!g) return null;
     const proj = (polys: Coord[][][]) => polys.map((p) => p.map((r) => r.map((c) => g.project(c))));
@@ -196,6 +226,7 @@ export const GEO_OVERLAY_FUNCTIONS = [
   }),
   runtimeFunction('kql_geo_intersection_line_with_polygon', [VARCHAR, VARCHAR], VARCHAR, (line: string, poly: string) => {
     const lines = parseLines(line), polys = polygonCoords(poly);
+    if (lines && polys && apart(lineVertices(lines), polygonVertices(polys))) return EMPTY;
     const g = lines && polys ? Gnomonic.around([...lineVertices(lines), ...polygonVertices(polys)]) : null;
     if (!g) return null;
     const parts = clipLines(lines!.map((l) => l.map((c) => g.project(c))), polys!.map((p) => p.map((r) => r.map((c) => g.project(c)))));
@@ -210,10 +241,9 @@ export const GEO_OVERLAY_FUNCTIONS = [
       if (!lines) return null;
       all.push(...lines);
     }
-    const g = Gnomonic.around(lineVertices(all));
-    if (!g) return null;
-    const chains = unionLines(all.map((l) => l.map((c) => g.project(c))));
-    return json(partsToGeoJson({ points: [], lines: chains, polygons: [] }, g));
+    const chains = unionInGroups(all, (l) => l, (group, g) => unionLines(group.map((l) => l.map((c) => g.project(c)))).map((l) => l.map((xy) => g.unproject(xy))));
+    if (!chains) return null;
+    return JSON.stringify(chains.length === 1 ? { type: 'LineString', coordinates: chains[0] } : { type: 'MultiLineString', coordinates: chains });
   }),
   runtimeFunction('kql_geo_union_polygons_array', [VARCHAR], VARCHAR, (arr: string) => {
     const items = elements(arr);
@@ -224,12 +254,13 @@ export const GEO_OVERLAY_FUNCTIONS = [
       if (!polys) return null;
       all.push(...polys);
     }
-    const g = Gnomonic.around(polygonVertices(all));
-    if (!g) return null;
-    const planar = all.map((p) => p.map((r) => r.map((c) => g.project(c))));
-    const [first, ...rest] = planar.map((p) => [p] as clip.Geom);
-    const union = clip.union(first!, ...rest) as PlanePolygon[];
-    return union.length === 0 ? null : json(partsToGeoJson({ points: [], lines: [], polygons: union }, g));
+    const polys = unionInGroups(all, (p) => p.flat(), (group, g) => {
+      const planar = group.map((p) => [p.map((r) => r.map((c) => g.project(c)))] as clip.Geom);
+      const union = clip.union(planar[0]!, ...planar.slice(1)) as PlanePolygon[];
+      return union.map((p) => p.map((r) => r.map((xy) => g.unproject(xy))));
+    });
+    if (!polys || polys.length === 0) return null;
+    return JSON.stringify(polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys });
   }),
 ];
 

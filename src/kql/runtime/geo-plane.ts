@@ -30,6 +30,34 @@ const norm = (a: Vec): Vec => {
   return [a[0] / l, a[1] / l, a[2] / l];
 };
 
+/** The smallest cap around the mean direction holding all the vertices (its edges too: caps under a hemisphere are convex). */
+export interface Cap {
+  center: Vec;
+  /** radians */
+  radius: number;
+}
+
+export function capOf(coords: Iterable<Coord>): Cap | null {
+  const all = [...coords].map(toVec);
+  const sum = all.reduce<Vec>((s, v) => [s[0] + v[0], s[1] + v[1], s[2] + v[2]], [0, 0, 0]);
+  if (all.length === 0 || Math.hypot(...sum) < 1e-9 * all.length) return null;
+  const center = norm(sum);
+  return { center, radius: Math.max(...all.map((v) => Math.acos(Math.max(-1, Math.min(1, dot(v, center)))))) };
+}
+
+/** Whether two caps may share a point. */
+export const capsMeet = (a: Cap, b: Cap) => Math.acos(Math.max(-1, Math.min(1, dot(a.center, b.center)))) <= a.radius + b.radius + 1e-12;
+
+/** The shapes (by their caps) in groups that may touch one another: shapes of different groups are apart. */
+export function groupsOf(caps: Cap[]): number[][] {
+  const parent = caps.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  for (let i = 0; i < caps.length; i++) for (let j = i + 1; j < caps.length; j++) if (root(i) !== root(j) && capsMeet(caps[i]!, caps[j]!)) parent[root(i)] = root(j);
+  const groups = new Map<number, number[]>();
+  caps.forEach((_, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), i]));
+  return [...groups.values()];
+}
+
 export class Gnomonic {
   private readonly c: Vec;
   private readonly east: Vec;

@@ -6,8 +6,8 @@
  * two vertices are closer than the tolerance (the docs' definition). A line or ring left with too
  * few distinct vertices disappears; when everything disappears the result is null, as the docs show.
  * Several lines (or polygons) of one argument are first unified, as the docs state. The polygons of
- * geo_simplify_polygons_array keep their mutual borders: vertices shared by several rings are kept,
- * and the chains between them are simplified the same way whichever ring they belong to.
+ * geo_simplify_polygons_array keep their mutual borders: the junctions where a shared border begins
+ * or ends are kept, and the chain between two junctions is simplified alike in every ring that has it.
  */
 import { DOUBLE, VARCHAR } from '@duckdb/node-api';
 import * as clip from 'polyclip-ts';
@@ -157,10 +157,21 @@ export const GEO_SIMPLIFY_FUNCTIONS = [
       if (!p) return null;
       polys.push(...p.map((q) => q.map((r) => r.coords)));
     }
-    // a vertex of several rings is on a shared border: it stays, so neighbours stay joined
-    const rings = new Map<string, number>();
-    polys.forEach((p) => p.forEach((r) => new Set(r.slice(0, -1).map((c) => `${c[0]},${c[1]}`)).forEach((k) => rings.set(k, (rings.get(k) ?? 0) + 1))));
-    const shared = (c: Coord) => (rings.get(`${c[0]},${c[1]}`) ?? 0) > 1;
+    // junctions (vertices with more than two distinct neighbours over all rings: where a shared border
+    // begins or ends) stay, so the chain between two junctions is simplified alike in every ring that has it
+    const neighbours = new Map<string, Set<string>>();
+    const key = (c: Coord) => `${c[0]},${c[1]}`;
+    for (const ring of polys.flat()) {
+      for (let i = 1; i < ring.length; i++) {
+        const a = key(ring[i - 1]!), b = key(ring[i]!);
+        if (a === b) continue;
+        if (!neighbours.has(a)) neighbours.set(a, new Set());
+        if (!neighbours.has(b)) neighbours.set(b, new Set());
+        neighbours.get(a)!.add(b);
+        neighbours.get(b)!.add(a);
+      }
+    }
+    const shared = (c: Coord) => (neighbours.get(key(c))?.size ?? 0) > 2;
     return polygonJson(polys.map((p) => simplifyPolygon(p, tolerance, shared)).filter((p): p is Coord[][] => p !== null));
   }),
 ];
