@@ -3,12 +3,12 @@
  * and lines sent with @azure/monitor-ingestion into a workspace table (stored in its DuckDB files),
  * queried over HTTPS with the official query SDK from a real server process — whose DuckDB registers
  * the runtime functions and whose statement guard accepts their calls. A GeoJSON argument past
- * Vigil's size limit is a 400 with Azure's error shape naming the limit; one under it computes.
+ * Vigil's size limits is a 400 with Azure's error shape naming them; one under them computes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
-import { GEO_MAX_SHAPE_CHARS } from '../../src/kql/functions/geo.js';
+import { GEO_MAX_SHAPE_ARRAYS, GEO_MAX_SHAPE_CHARS } from '../../src/kql/functions/geo.js';
 import { approxDifference } from '../kql/harness.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
@@ -85,19 +85,21 @@ describe('geo overlays, buffers and simplification over the query API', { timeou
     ]);
   });
 
-  it('a GeoJSON argument past the size limit is a 400 naming the limit; one under it computes', async () => {
+  it('a GeoJSON argument past the size limits is a 400 naming them; one under them computes', async () => {
     const b = vigil.bootstrap;
-    // at least 26 characters a vertex: 60,000 vertices are past 1 MiB, 10,000 are not
-    const longLine = (n: number) => `range i from 0 to ${n} step 1 | summarize c = make_list(pack_array(pack_array(0.123456789 + i / 100000.0, 0.123456789))) | project l = geo_line_simplify(bag_pack("type", "LineString", "coordinates", c), 10)`;
-    const [[ok]] = (await rows(`${longLine(10_000)} | project n = array_length(l.coordinates)`)) as [[number]];
+    // at least 26 characters a vertex: 60,000 vertices are past 1 MiB; 12,000 are under it but past the array limit; 5,000 are under both
+    const longLine = (n: number) => `range i from 1 to ${n} step 1 | summarize c = make_list(pack_array(pack_array(0.123456789 + i / 100000.0, 0.123456789))) | project l = geo_line_simplify(bag_pack("type", "LineString", "coordinates", c), 10)`;
+    const [[ok]] = (await rows(`${longLine(5_000)} | project n = array_length(l.coordinates)`)) as [[number]];
     assert.equal(ok, 2);
-    const query = longLine(60_000);
-    await assert.rejects(sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' }), new RegExp(`longer than ${GEO_MAX_SHAPE_CHARS} characters`));
     const token = await tokenFor(b, 'https://api.loganalytics.io');
-    const r = await rawRequest(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, JSON.stringify({ query }), { 'content-type': 'application/json' });
-    assert.equal(r.status, 400, r.text);
-    const body = r.json() as { error: { code: string; message: string } };
-    assert.equal(body.error.code, 'BadArgumentError');
-    assert.match(body.error.message, new RegExp(`A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters of GeoJSON`));
+    for (const n of [60_000, GEO_MAX_SHAPE_ARRAYS + 2_000]) {
+      const query = longLine(n);
+      await assert.rejects(sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' }), new RegExp(`more than ${GEO_MAX_SHAPE_ARRAYS} coordinate arrays`));
+      const r = await rawRequest(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, JSON.stringify({ query }), { 'content-type': 'application/json' });
+      assert.equal(r.status, 400, r.text);
+      const body = r.json() as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'BadArgumentError');
+      assert.match(body.error.message, new RegExp(`A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters or has more than ${GEO_MAX_SHAPE_ARRAYS} coordinate arrays`));
+    }
   });
 });

@@ -8,12 +8,15 @@ import { sqlString } from '../sql.js';
 import { as, fn, intLike, isDynamic, numericOrDyn, str } from './define.js';
 
 /**
- * Vigil's limit on one GeoJSON argument of the overlay, buffer, simplify and H3-covering functions
- * (their cost grows faster than linearly with the vertices): a longer value fails the query with
- * this text (400 BadArgumentError, see describeEngineError) rather than tying up the engine.
+ * Vigil's limits on one GeoJSON argument of the overlay, buffer, simplify and H3-covering functions,
+ * whose cost grows faster than linearly with the vertices (Douglas–Peucker, polygon clipping): its
+ * JSON text, and its arrays (every '[' — vertices, lines, rings — counted by SQL before any parsing).
+ * A value past either fails the query with this text (400 BadArgumentError, see describeEngineError)
+ * rather than tying up the engine.
  */
 export const GEO_MAX_SHAPE_CHARS = 1_048_576;
-export const GEO_SHAPE_LIMIT_MESSAGE = `A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters of GeoJSON, Vigil's limit for one value passed to geo_intersection_*, geo_union_*, geo_*_buffer, geo_*simplify* and geo_polygon_to_h3cells.`;
+export const GEO_MAX_SHAPE_ARRAYS = 10_000;
+export const GEO_SHAPE_LIMIT_MESSAGE = `A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters or has more than ${GEO_MAX_SHAPE_ARRAYS} coordinate arrays (vertices, lines, rings): Vigil's limits for one value passed to geo_intersection_*, geo_union_*, geo_*_buffer, geo_*simplify* and geo_polygon_to_h3cells.`;
 
 const real = (a: SqlArg) => as(a, 'real');
 const long = (a: SqlArg | undefined, fallback: number) => (a ? as(a, 'long') : `CAST(${fallback} AS BIGINT)`);
@@ -31,10 +34,13 @@ function geo(name: string, params: ((t: KqlType) => boolean)[], optional: number
   });
 }
 
-/** A shape-heavy function: its GeoJSON arguments (`shapes`, by position) are checked against GEO_MAX_SHAPE_CHARS first. */
+/** A shape-heavy function: its GeoJSON arguments (`shapes`, by position) are checked against the limits first. */
 function heavy(name: string, params: ((t: KqlType) => boolean)[], optional: number, shapes: number[], args: (a: SqlArg[]) => string[]): ScalarFunction {
   return fn(name, params, optional, 'dynamic', (a) => {
-    const tooLong = shapes.filter((i) => a[i]).map((i) => `length(${shape(a[i]!)}) > ${GEO_MAX_SHAPE_CHARS}`).join(' OR ');
+    const tooLong = shapes.filter((i) => a[i]).map((i) => {
+      const text = shape(a[i]!);
+      return `length(${text}) > ${GEO_MAX_SHAPE_CHARS} OR length(${text}) - length(replace(${text}, '[', '')) > ${GEO_MAX_SHAPE_ARRAYS}`;
+    }).join(' OR ');
     const call = `kql_${name}(${args(a).join(', ')})`;
     return json(tooLong ? `CASE WHEN ${tooLong} THEN error(${sqlString(GEO_SHAPE_LIMIT_MESSAGE)}) ELSE ${call} END` : call);
   });

@@ -16,7 +16,7 @@
  */
 import { VARCHAR } from '@duckdb/node-api';
 import * as clip from 'polyclip-ts';
-import { capOf, capsMeet, chainSegments, covered, crossing, forEachNearPair, Gnomonic, groupsOf, joinPieces, lerp, loosePoints, near, partsToGeoJson, type Parts, type PlanePolygon, type Segment, type XY, type Cap } from './geo-plane.js';
+import { capOf, capsMeet, chainSegments, crossing, EPS, forEachNearPair, Gnomonic, groupsOf, joinPieces, lerp, loosePoints, near, partsToGeoJson, PolygonIndex, type Parts, type PlanePolygon, type Segment, type XY, type Cap } from './geo-plane.js';
 import { parseLines, parsePolygons, type Coord } from './geo-shapes.js';
 import { parseJsonArray, runtimeFunction } from './udf.js';
 
@@ -59,6 +59,7 @@ function intersectLines(a: XY[][], b: XY[][]): Parts {
 // ───────────── lines ∩ polygons ─────────────
 
 function clipLines(lines: XY[][], polys: PlanePolygon[]): Parts {
+  const index = new PolygonIndex(polys);
   const edges = polys.flatMap((p, i) => p.flatMap((r, k) => chainSegments(r, i * 1000 + k)));
   const pieces: [XY, XY][] = [];
   const touches: XY[] = [];
@@ -77,13 +78,13 @@ function clipLines(lines: XY[][], polys: PlanePolygon[]): Parts {
       const kept: boolean[] = [];
       for (let i = 1; i < list.length; i++) {
         const p = list[i - 1]!.p, q = list[i]!.p;
-        const keep = !near(p, q) && covered(lerp(p, q, 0.5), polys);
+        const keep = !near(p, q) && index.covers(lerp(p, q, 0.5));
         kept.push(keep);
         if (keep) pieces.push([p, q]);
       }
       // a point where the line only touches the polygon
       for (let i = 0; i < list.length; i++) {
-        if (!kept[i - 1] && !kept[i] && covered(list[i]!.p, polys)) touches.push(list[i]!.p);
+        if (!kept[i - 1] && !kept[i] && index.covers(list[i]!.p)) touches.push(list[i]!.p);
       }
     }
   }
@@ -97,6 +98,7 @@ const asClip = (polys: PlanePolygon[]) => polys as clip.Geom;
 
 function intersectPolygons(a: PlanePolygon[], b: PlanePolygon[]): Parts {
   const area = clip.intersection(asClip(a), asClip(b)) as PlanePolygon[];
+  const index = new PolygonIndex(area);
   // where the boundaries meet outside the common area: touching points and shared edges
   const ea = a.flatMap((p, i) => p.flatMap((r, k) => chainSegments(r, i * 1000 + k)));
   const eb = b.flatMap((p, i) => p.flatMap((r, k) => chainSegments(r, i * 1000 + k)));
@@ -106,8 +108,8 @@ function intersectPolygons(a: PlanePolygon[], b: PlanePolygon[]): Parts {
     const c = crossing(s.a, s.b, t.a, t.b);
     if (!c) return;
     if (c.kind === 'point') {
-      if (!covered(c.p, area)) points.push(c.p);
-    } else if (!covered(lerp(c.p, c.q, 0.5), area)) shared.push([c.p, c.q]);
+      if (!index.covers(c.p)) points.push(c.p);
+    } else if (!index.covers(lerp(c.p, c.q, 0.5))) shared.push([c.p, c.q]);
   });
   const lines = joinPieces(shared);
   return { points: loosePoints(points, lines), lines, polygons: area };
@@ -126,12 +128,21 @@ export function unionLines(lines: XY[][]): XY[][] {
     if (c.kind === 'point') cuts.get(s)!.push({ t: c.ta, p: c.p });
     else cuts.get(s)!.push({ t: c.ta0, p: c.p }, { t: c.ta1, p: c.q });
   });
-  // nodes: points within EPS are one node (the first seen)
+  // nodes: points within EPS are one node (the first seen), found through a grid of EPS-sized cells
   const nodes: XY[] = [];
+  const grid = new Map<string, number[]>();
+  const cell = (x: number, y: number) => `${Math.floor(x / EPS)},${Math.floor(y / EPS)}`;
   const nodeOf = (p: XY): number => {
-    const k = nodes.findIndex((q) => near(p, q));
-    if (k >= 0) return k;
+    const cx = Math.floor(p[0] / EPS), cy = Math.floor(p[1] / EPS);
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        const k = grid.get(`${cx + dx},${cy + dy}`)?.find((n) => near(p, nodes[n]!));
+        if (k !== undefined) return k;
+      }
+    }
     nodes.push(p);
+    const key = cell(p[0], p[1]);
+    grid.set(key, [...(grid.get(key) ?? []), nodes.length - 1]);
     return nodes.length - 1;
   };
   const edges: [number, number][] = [];
@@ -148,8 +159,11 @@ export function unionLines(lines: XY[][]): XY[][] {
   }
   const incident = new Map<number, number[]>();
   edges.forEach(([u, v], i) => {
-    incident.set(u, [...(incident.get(u) ?? []), i]);
-    incident.set(v, [...(incident.get(v) ?? []), i]);
+    for (const n of [u, v]) {
+      const list = incident.get(n);
+      if (list) list.push(i);
+      else incident.set(n, [i]);
+    }
   });
   const used = new Set<number>();
   const degree = (n: number) => incident.get(n)!.length;

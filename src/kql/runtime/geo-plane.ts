@@ -54,7 +54,11 @@ export function groupsOf(caps: Cap[]): number[][] {
   const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
   for (let i = 0; i < caps.length; i++) for (let j = i + 1; j < caps.length; j++) if (root(i) !== root(j) && capsMeet(caps[i]!, caps[j]!)) parent[root(i)] = root(j);
   const groups = new Map<number, number[]>();
-  caps.forEach((_, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), i]));
+  caps.forEach((_, i) => {
+    const list = groups.get(root(i));
+    if (list) list.push(i);
+    else groups.set(root(i), [i]);
+  });
   return [...groups.values()];
 }
 
@@ -194,21 +198,52 @@ function distanceToSegment(p: XY, a: XY, b: XY): number {
 /** A planar polygon: shell then holes, each ring closed. */
 export type PlanePolygon = XY[][];
 
-/** Whether p lies inside one of the polygons or on its boundary. */
-export function covered(p: XY, polys: PlanePolygon[]): boolean {
-  for (const rings of polys) {
-    let inside = false;
-    for (const ring of rings) {
-      for (let i = 1; i < ring.length; i++) {
-        const a = ring[i - 1]!, b = ring[i]!;
-        if (distanceToSegment(p, a, b) <= EPS) return true;
-        if (a[1] > p[1] !== b[1] > p[1] && p[0] < a[0] + ((p[1] - a[1]) * (b[0] - a[0])) / (b[1] - a[1])) inside = !inside;
-      }
+/**
+ * Point-in-polygon for many points against the same polygons: edges bucketed into horizontal bands,
+ * so each test looks at the edges of its band only (ray casting along x, even–odd over all rings of
+ * a polygon; the boundary counts as inside).
+ */
+export class PolygonIndex {
+  private readonly bands: { poly: number; a: XY; b: XY }[][];
+  private readonly minY: number;
+  private readonly height: number;
+
+  constructor(private readonly polys: PlanePolygon[]) {
+    const edges = polys.flatMap((rings, poly) => rings.flatMap((r) => r.slice(1).map((b, i) => ({ poly, a: r[i]!, b }))));
+    let lo = Infinity, hi = -Infinity;
+    for (const e of edges) {
+      lo = Math.min(lo, e.a[1], e.b[1]);
+      hi = Math.max(hi, e.a[1], e.b[1]);
     }
-    if (inside) return true;
+    this.minY = edges.length ? lo : 0;
+    const span = edges.length ? hi - lo : 0;
+    const count = edges.length === 0 ? 0 : Math.max(1, Math.min(4096, Math.ceil(Math.sqrt(edges.length))));
+    this.height = span / count || 1;
+    this.bands = Array.from({ length: count }, () => []);
+    for (const e of edges) {
+      const lo = this.band(Math.min(e.a[1], e.b[1]) - EPS), hi = this.band(Math.max(e.a[1], e.b[1]) + EPS);
+      for (let k = lo; k <= hi; k++) this.bands[k]!.push(e);
+    }
   }
-  return false;
+
+  private band(y: number): number {
+    return Math.max(0, Math.min(this.bands.length - 1, Math.floor((y - this.minY) / this.height)));
+  }
+
+  /** Whether p lies inside one of the polygons or on a boundary. */
+  covers(p: XY): boolean {
+    if (this.bands.length === 0) return false;
+    const inside = new Array<boolean>(this.polys.length).fill(false);
+    for (const { poly, a, b } of this.bands[this.band(p[1])]!) {
+      if (distanceToSegment(p, a, b) <= EPS) return true;
+      if (a[1] > p[1] !== b[1] > p[1] && p[0] < a[0] + ((p[1] - a[1]) * (b[0] - a[0])) / (b[1] - a[1])) inside[poly] = !inside[poly];
+    }
+    return inside.some((x) => x);
+  }
 }
+
+/** Whether p lies inside one of the polygons or on its boundary (one point: see PolygonIndex for many). */
+export const covered = (p: XY, polys: PlanePolygon[]) => polys.length > 0 && new PolygonIndex(polys).covers(p);
 
 // ───────────── results ─────────────
 
@@ -231,10 +266,21 @@ export function joinPieces(pieces: [XY, XY][]): XY[][] {
 
 /** Distinct points, none on the given lines. */
 export function loosePoints(points: XY[], lines: XY[][]): XY[] {
+  const onLine = new Set<XY>();
+  const dots = points.map((p, i) => ({ a: p, b: p, id: i }));
+  forEachNearPair(dots, lines.flatMap((l, i) => chainSegments(l, i)), (d, s) => {
+    if (distanceToSegment(d.a, s.a, s.b) <= EPS) onLine.add(d.a);
+  });
   const out: XY[] = [];
+  const seen = new Set<string>();
   for (const p of points) {
-    if (out.some((q) => near(p, q))) continue;
-    if (lines.some((l) => l.some((a, i) => i > 0 && distanceToSegment(p, l[i - 1]!, a) <= EPS))) continue;
+    if (onLine.has(p)) continue;
+    // distinct up to EPS: the cell of the point and its neighbours
+    const cx = Math.floor(p[0] / EPS), cy = Math.floor(p[1] / EPS);
+    let dup = false;
+    for (let dx = -1; dx <= 1 && !dup; dx++) for (let dy = -1; dy <= 1 && !dup; dy++) dup = seen.has(`${cx + dx},${cy + dy}`);
+    if (dup && out.some((q) => near(p, q))) continue;
+    seen.add(`${cx},${cy}`);
     out.push(p);
   }
   return out;

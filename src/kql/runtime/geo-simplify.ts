@@ -29,27 +29,47 @@ const dot = (a: Vec, b: Vec) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 const crossV = (a: Vec, b: Vec): Vec => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const angle = (a: Vec, b: Vec) => Math.atan2(Math.hypot(...crossV(a, b)), dot(a, b));
 
-/** Meters from p to the geodesic a–b. */
-function distanceToArc(p: Vec, a: Vec, b: Vec): number {
+/**
+ * Distances to the geodesic a–b, as a value that grows with the distance (cheap: dot products) and
+ * its conversion to meters — Douglas–Peucker compares many and converts one.
+ */
+function arcDistance(a: Vec, b: Vec): { rank: (p: Vec) => number; meters: (rank: number) => number } {
   const n = crossV(a, b);
   const ln = Math.hypot(...n);
-  if (ln < 1e-15) return angle(p, a) * EARTH_RADIUS_M;
-  // p projects inside the arc when it lies between the planes through a and b perpendicular to it
-  const inside = dot(crossV(n, a), p) >= 0 && dot(crossV(b, n), p) >= 0;
-  return (inside ? Math.abs(Math.asin(Math.max(-1, Math.min(1, dot(p, n) / ln)))) : Math.min(angle(p, a), angle(p, b))) * EARTH_RADIUS_M;
+  const chord = (p: Vec, q: Vec) => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+  // rank = the chord to the nearest point of the arc (2·sin(d/2)): monotonic in the distance d
+  if (ln < 1e-15) return { rank: (p) => chord(p, a), meters: (r) => 2 * Math.asin(Math.min(1, r / 2)) * EARTH_RADIUS_M };
+  const unit: Vec = [n[0] / ln, n[1] / ln, n[2] / ln];
+  const na = crossV(unit, a), bn = crossV(b, unit);
+  return {
+    rank: (p) => {
+      // p projects inside the arc when it lies between the planes through a and b perpendicular to it
+      if (dot(na, p) >= 0 && dot(bn, p) >= 0) {
+        const sin = Math.min(1, Math.abs(dot(p, unit)));
+        return 2 * Math.sin(Math.asin(sin) / 2);
+      }
+      return Math.min(chord(p, a), chord(p, b));
+    },
+    meters: (r) => 2 * Math.asin(Math.min(1, r / 2)) * EARTH_RADIUS_M,
+  };
 }
 
-/** Indices kept by Douglas–Peucker between first and last. */
+/** Marks the vertices Douglas–Peucker keeps between first and last (an explicit stack: no recursion depth limit). */
 function douglasPeucker(v: Vec[], first: number, last: number, tolerance: number, keep: boolean[]): void {
-  let worst = -1, at = -1;
-  for (let i = first + 1; i < last; i++) {
-    const d = distanceToArc(v[i]!, v[first]!, v[last]!);
-    if (d > worst) [worst, at] = [d, i];
+  const stack: [number, number][] = [[first, last]];
+  while (stack.length > 0) {
+    const [a, b] = stack.pop()!;
+    if (b - a < 2) continue;
+    const d = arcDistance(v[a]!, v[b]!);
+    let worst = -1, at = -1;
+    for (let i = a + 1; i < b; i++) {
+      const r = d.rank(v[i]!);
+      if (r > worst) [worst, at] = [r, i];
+    }
+    if (d.meters(worst) <= tolerance) continue;
+    keep[at] = true;
+    stack.push([a, at], [at, b]);
   }
-  if (at < 0 || worst <= tolerance) return;
-  keep[at] = true;
-  douglasPeucker(v, first, at, tolerance, keep);
-  douglasPeucker(v, at, last, tolerance, keep);
 }
 
 /** Drops kept vertices closer than the tolerance to the previous kept one (the last vertex stays; its predecessor goes). */
