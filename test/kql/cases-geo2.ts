@@ -108,6 +108,9 @@ export const GEO2_CASES: Case[] = [
     cols: ['t:string', 'at_radius:bool', 'ends_in:bool'], rows: [['Polygon', true, true]] },
   { q: `datatable(line:dynamic)\n[\n    ${line('[[14.429214068940496,50.10043066548272],[14.431184174126173,50.10046525983731]]')},\n    ${line('[[14.43030222687753,50.100780677801936],[14.4303847111523,50.10020274910934]]')}\n]\n| project buffer = geo_line_buffer(line, 2, 0.1)\n| summarize polygons = make_list(buffer)\n| project result = geo_union_polygons_array(polygons)\n| project t = tostring(result.type), rings = array_length(result.coordinates)`,
     cols: ['t:string', 'rings:long'], rows: [['Polygon', 1]] },
+  // across the antimeridian: 2,223.9 m of line buffered by 1 km on both sides, with round caps (the area of the ideal buffer, less at most the 10 m tolerance)
+  { q: `let b = geo_line_buffer(${line('[[179.99,0],[-179.99,0]]')}, 1000);\nprint t = tostring(b.type), mid = geo_point_in_polygon(180, 0.005, b), far = geo_point_in_polygon(0, 0, b), off = geo_point_in_polygon(180, 0.02, b), area_ok = geo_polygon_area(b) between (2 * 2223.9 * 990 + pi() * 990 * 990 .. 2 * 2223.9 * 1000 + pi() * 1000 * 1000)`,
+    cols: ['t:string', 'mid:bool', 'far:bool', 'off:bool', 'area_ok:bool'], rows: [['Polygon', true, false, false, true]] },
   { q: `print buffer = isnull(geo_line_buffer(dynamic({"type":"LineString"}), 5)), radius = isnull(geo_line_buffer(${line('[[0,0],[1,1]]')}, 0))`,
     cols: ['buffer:bool', 'radius:bool'], rows: [[true, true]] },
 
@@ -116,6 +119,8 @@ export const GEO2_CASES: Case[] = [
     cols: ['t:string', 'at_radius:bool'], rows: [['Polygon', true]] },
   { q: `datatable(polygon:dynamic, radius:real )\n[\n    ${poly('[[[12.451218693639277,41.906457003556625],[12.445753852969375,41.90160968881543],[12.453514425793855,41.90361551885886],[12.451218693639277,41.906457003556625]]]')}, 100,\n    ${poly('[[[12.4566086734784,41.905119850039995],[12.453913683559591,41.903652663265234],[12.455485761012113,41.90146110630562],[12.4566086734784,41.905119850039995]]]')}, 20\n]\n| project buffer = geo_polygon_buffer(polygon, radius)\n| summarize polygons = make_list(buffer)\n| project result = geo_union_polygons_array(polygons)\n| project t = tostring(result.type), rings = array_length(result.coordinates)`,
     cols: ['t:string', 'rings:long'], rows: [['Polygon', 1]] },
+  { q: `print p = geo_polygon_buffer(${poly('[[[179.9,-0.1],[-179.9,-0.1],[-179.9,0.1],[179.9,0.1],[179.9,-0.1]]]')}, 1000)\n| project t = tostring(p.type), c = geo_point_in_polygon(180, 0, p), edge = geo_point_in_polygon(-179.895, 0, p), beyond = geo_point_in_polygon(-179.88, 0, p)`,
+    cols: ['t:string', 'c:bool', 'edge:bool', 'beyond:bool'], rows: [['Polygon', true, true, false]] },
   { q: `print buffer = isnull(geo_polygon_buffer(dynamic({"type":"p"}), 1)), radius = isnull(geo_polygon_buffer(${poly('[[[10,10],[0,10],[0,0],[10,10]]]')}, 0))`,
     cols: ['buffer:bool', 'radius:bool'], rows: [[true, true]] },
 
