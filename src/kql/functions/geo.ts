@@ -34,15 +34,33 @@ function geo(name: string, params: ((t: KqlType) => boolean)[], optional: number
   });
 }
 
+/** SQL that fails the query (GEO_SHAPE_LIMIT_MESSAGE) when one of the GeoJSON arguments at `shapes` is past the limits, else `call`. */
+function limited(a: SqlArg[], shapes: number[], call: string): string {
+  const tooLong = shapes.filter((i) => a[i]).map((i) => {
+    const text = shape(a[i]!);
+    return `length(${text}) > ${GEO_MAX_SHAPE_CHARS} OR length(${text}) - length(replace(${text}, '[', '')) > ${GEO_MAX_SHAPE_ARRAYS}`;
+  }).join(' OR ');
+  return tooLong ? `CASE WHEN ${tooLong} THEN error(${sqlString(GEO_SHAPE_LIMIT_MESSAGE)}) ELSE ${call} END` : call;
+}
+
 /** A shape-heavy function: its GeoJSON arguments (`shapes`, by position) are checked against the limits first. */
 function heavy(name: string, params: ((t: KqlType) => boolean)[], optional: number, shapes: number[], args: (a: SqlArg[]) => string[]): ScalarFunction {
-  return fn(name, params, optional, 'dynamic', (a) => {
-    const tooLong = shapes.filter((i) => a[i]).map((i) => {
-      const text = shape(a[i]!);
-      return `length(${text}) > ${GEO_MAX_SHAPE_CHARS} OR length(${text}) - length(replace(${text}, '[', '')) > ${GEO_MAX_SHAPE_ARRAYS}`;
-    }).join(' OR ');
-    const call = `kql_${name}(${args(a).join(', ')})`;
-    return json(tooLong ? `CASE WHEN ${tooLong} THEN error(${sqlString(GEO_SHAPE_LIMIT_MESSAGE)}) ELSE ${call} END` : call);
+  return fn(name, params, optional, 'dynamic', (a) => json(limited(a, shapes, `kql_${name}(${args(a).join(', ')})`)));
+}
+
+/**
+ * geo_polygon_to_s2cells / geo_line_to_s2cells (shape[, level = 11[, radius = 0]]): with a positive
+ * radius, the covering of the shape's buffer (geo_polygon_buffer / geo_line_buffer, tolerance
+ * min(10 m, radius)) — "all points within the radius of the input geometry"; a negative radius is null.
+ */
+function s2Covering(name: string, buffer: string): ScalarFunction {
+  return fn(name, [isDynamic, intLike, numericOrDyn], 2, 'dynamic', (a) => {
+    const level = long(a[1], 11);
+    const plain = `kql_${name}(${shape(a[0]!)}, ${level})`;
+    if (!a[2]) return json(plain);
+    const r = real(a[2]);
+    const buffered = limited(a, [0], `kql_geo_polygon_to_s2cells(kql_${buffer}(${shape(a[0]!)}, ${r}, least(CAST(10 AS DOUBLE), ${r})), ${level})`);
+    return json(`CASE WHEN ${r} = 0 THEN ${plain} WHEN ${r} > 0 THEN ${buffered} END`);
   });
 }
 const realOr = (a: SqlArg | undefined, fallback: number) => (a ? real(a) : `CAST(${fallback} AS DOUBLE)`);
@@ -106,7 +124,6 @@ export const GEO_FUNCTIONS: ScalarFunction[] = [
   geo('geo_intersects_2polygons', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_intersects_line_with_polygon', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_from_wkt', [stringLike], 0, 'dynamic', (a) => [str(a[0]!)]),
-  // level defaults to 11 (geo-polygon-to-s2cells-function.md); the radius (buffer) argument is not supported
-  geo('geo_polygon_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
-  geo('geo_line_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
+  s2Covering('geo_polygon_to_s2cells', 'geo_polygon_buffer'),
+  s2Covering('geo_line_to_s2cells', 'geo_line_buffer'),
 ];
