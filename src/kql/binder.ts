@@ -10,6 +10,7 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
+import { bindRowFunction, ROW_FUNCTION_NAMES } from './functions/row.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
@@ -126,6 +127,8 @@ interface RowContext {
   serialized?: boolean;
   /** search kind=case_sensitive */
   searchCs?: boolean;
+  /** extend: the first columns of `schema` that are the operator's input (pack_all() packs only these). */
+  inputColumns?: number;
 }
 
 const EMPTY_ROW: RowContext = { schema: [], aggregates: false };
@@ -1629,7 +1632,7 @@ class Binder {
     const serialized = P.isSerialized(input);
     let hidden = 0;
     for (const item of op.items) {
-      let expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      let expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized, inputColumns: input.schema.length }, scope);
       if (containsStagedWindow(expr)) {
         if (pending.length) plan = P.extend(plan, pending);
         pending = [];
@@ -2271,6 +2274,18 @@ class Binder {
       const i = row.schema.findIndex((c) => c.name === n.value);
       if (i >= 0) return { k: 'col', index: i, name: n.value, type: row.schema[i]!.type };
       return this.bindExpr(e.args[1]!, row, scope);
+    }
+    if (ROW_FUNCTION_NAMES.has(e.name)) { // pack_all, bag_pack_columns, ingestion_time: functions/row.ts
+      const args = e.args.map((a) => this.bindExpr(a, row, scope));
+      try { return bindRowFunction(e.name, args, row.schema, row.inputColumns); } catch (err) { throw err instanceof BindFailure ? this.error(err.argIndex !== undefined ? e.args[err.argIndex]!.span : e.nameSpan, err.message) : err; }
+    }
+    if (e.name === 'column_names_of') { // column-names-of-function.md: the names of a tabular expression's columns
+      this.checkArity(e, 1, 1);
+      const a = e.args[0]!;
+      const call = a.kind === 'call' ? this.bindCallOrTabular(a, row, scope) : undefined;
+      const plan = a.kind === 'subquery' ? this.bindTabular(a.query, scope) : a.kind === 'name' ? this.resolveTable(a.name, a.span, scope) : call?.kind === 'tabular' ? call.plan : undefined;
+      if (!plan) throw this.error(a.span, 'column_names_of(): the argument must be a tabular expression');
+      return { k: 'lit', type: 'dynamic', value: JSON.stringify(plan.schema.map((c) => c.name)) };
     }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
     if (agg) {

@@ -12,6 +12,7 @@ import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
 import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
+import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
@@ -91,7 +92,7 @@ export class QueryService {
   readonly access: TableAccess;
 
   constructor(
-    metadata: MetadataStore,
+    private readonly metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
     /** Operator log (never given query text). */
@@ -144,7 +145,9 @@ export class QueryService {
     try {
       // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
-      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, ...(pseudonymKey ? { pseudonymKey } : {}) });
+      // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
+      const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '');
+      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) });
     } catch (err) {
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;
