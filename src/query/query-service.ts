@@ -14,6 +14,7 @@ import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
+import { ASSERT_FAILED } from '../kql/functions/conditional.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
@@ -283,6 +284,8 @@ function formatSeconds(s: number): string {
 export function describeEngineError(message: string): string {
   // Vigil's own limits raised inside the engine (error() with a constant text): compared whole, so no data can pass
   for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
+  // a failed assert(): its message is a string literal of the query itself (functions/conditional.ts)
+  if (message.startsWith(`Invalid Input Error: ${ASSERT_FAILED}`)) return message.slice('Invalid Input Error: '.length);
   const kind = /^([A-Za-z ]+? Error):/.exec(message)?.[1] ?? 'Error';
   switch (kind) {
     case 'Conversion Error':

@@ -7,7 +7,7 @@
  * rounded values. beta_inv's documented 0.226415022388749 is Kusto's approximation (its
  * beta_cdf is 0.1 − 3·10⁻¹⁰); Vigil's inverse is exact to 10⁻¹⁶, so the case compares 8 digits.
  * current_principal() & co. are refused here (no caller): the Query API test covers them
- * (test/query/current-principal.test.ts).
+ * (test/e2e/kql-session-functions.test.ts).
  */
 import type { Case } from './cases.js';
 
@@ -156,6 +156,33 @@ export const CATALOGUE_CASES: Case[] = [
   { q: "datatable(_TimeReceived:datetime, x:long)[datetime(2024-01-02 03:04:05), 1] | project x, t = ingestion_time()", cols: ['x:long', 't:datetime'], rows: [[1, '2024-01-02T03:04:05.0000000Z']] },
   { q: 'Events | take 1 | project t = ingestion_time()', cols: ['t:datetime'], rows: [[null]] },
   { q: 'print ingestion_time(1)', err: { kind: 'SemanticError', msg: "The function 'ingestion_time' expects 0 arguments" } },
+
+  // estimate_data_size(): long 8 + a 10-character string, ten rows (the docs' example); nulls count 0
+  { q: "range x from 1 to 10 step 1 | extend Text = '1234567890' | summarize Total=sum(estimate_data_size(*))", cols: ['Total:long'], rows: [[180]] },
+  { q: "print a=true, b=int(1), c=guid(null), d=dynamic({'a':1}), e='ü' | project all = estimate_data_size(*), two = estimate_data_size(e, d)", cols: ['all:long', 'two:long'], rows: [[14, 9]] },
+  { q: 'print pack_all(*)', err: { kind: 'SemanticError', msg: "pack_all(): '*' is not an argument of this function" } },
+
+  // ───────────── bin_auto() and its query options ─────────────
+  {
+    q: 'set query_bin_auto_size=1h; set query_bin_auto_at=datetime(2017-01-01 00:05); range Timestamp from datetime(2017-01-01 00:05) to datetime(2017-01-01 02:00) step 1m | summarize count() by bin_auto(Timestamp)',
+    cols: ['Timestamp:datetime', 'count_:long'], rows: [['2017-01-01T00:05:00.0000000Z', 60], ['2017-01-01T01:05:00.0000000Z', 56]],
+  },
+  { q: 'set query_bin_auto_size=10; print a = bin_auto(27), b = bin_auto(real(-3))', cols: ['a:long', 'b:real'], rows: [[20, -10]] },
+  { q: 'set query_bin_auto_size=5; set query_bin_auto_at=2; print bin_auto(8)', cols: ['print_0:long'], rows: [[7]] },
+  { q: 'print bin_auto(1)', err: { kind: 'SemanticError', msg: 'bin_auto(): the bin size is not set' } },
+
+  // ───────────── assert() ─────────────
+  // the docs' valid call (a named argument followed by a positional one); the failing one is an engine error: test/e2e/kql-session-functions.test.ts
+  {
+    q: "let checkLength = (len:long, s:string) { assert(len > 0, 'Length must be greater than zero') and strlen(s) > len }; datatable(input:string)['123', '4567'] | where checkLength(len=3, input)",
+    cols: ['input:string'], rows: [['4567']],
+  },
+  { q: "print assert(true, 'fine')", cols: ['print_0:bool'], rows: [[true]] },
+  { q: "print assert(2 > 1, 'computed') and true", cols: ['print_0:bool'], rows: [[true]] },
+  { q: "print assert(false, 'never')", err: { kind: 'SemanticError', msg: "assert() has failed with message: 'never'" } },
+  { q: "print x = 1 | where assert(x > 0, 'reads x')", err: { kind: 'SemanticError', msg: 'assert(): the condition must be a constant' } },
+  { q: "print assert(true, strcat('a', 'b'))", err: { kind: 'SemanticError', msg: 'assert(): the message must be a string literal' } },
+  { q: "print assert(1, 'x')", err: { kind: 'SemanticError', msg: "assert(): the condition must be bool, got 'long'" } },
 
   // ───────────── buildschema() ─────────────
   {

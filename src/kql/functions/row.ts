@@ -6,10 +6,13 @@
  *  - bag_pack_columns(c1, c2, …) → a bag of the named columns (bag-pack-columns-function.md);
  *  - ingestion_time() → the row's `_TimeReceived` (when Vigil received it; every Log Analytics
  *    table has it) while the row still carries that column, else null — as Kusto gives null
- *    outside a table's context.
+ *    outside a table's context;
+ *  - estimate_data_size(c1, …) / estimate_data_size(*) → the bytes of the values
+ *    (estimate-data-size-function.md): bool 1, int 4, long/real/datetime/timespan 8, decimal and
+ *    guid 16, a string its UTF-8 length, a dynamic value the length of its JSON text; null 0.
  */
-import { BindFailure, type BoundExpr, type ScalarFunction } from '../bound.js';
-import type { ColumnSchema } from '../types.js';
+import { BindFailure, type BoundExpr, type ScalarFunction, type SqlArg } from '../bound.js';
+import type { ColumnSchema, KqlType } from '../types.js';
 import { isEmptySql } from './conditional.js';
 import { asJson, jsonText, str } from './define.js';
 
@@ -35,7 +38,19 @@ function packPairs(name: string, ignoreEmpty: boolean): ScalarFunction {
 const PACK = packPairs('pack_all', false);
 const PACK_NON_EMPTY = packPairs('pack_all', true);
 
-export const ROW_FUNCTION_NAMES: ReadonlySet<string> = new Set(['pack_all', 'bag_pack_columns', 'ingestion_time']);
+const FIXED_SIZES: Partial<Record<KqlType, number>> = { bool: 1, int: 4, long: 8, real: 8, datetime: 8, timespan: 8, decimal: 16, guid: 16 };
+function sizeSql(a: SqlArg): string {
+  const size = a.type === 'string' ? `strlen(${a.sql})` : a.type === 'dynamic' ? `strlen(CAST(${a.sql} AS VARCHAR))` : String(FIXED_SIZES[a.type] ?? 8);
+  return `(CASE WHEN ${a.sql} IS NULL THEN 0 ELSE ${size} END)`;
+}
+const ESTIMATE_DATA_SIZE: ScalarFunction = {
+  name: 'estimate_data_size', minArgs: 1, maxArgs: Number.MAX_SAFE_INTEGER, bind: () => 'long',
+  emit: (a) => `CAST(${a.map(sizeSql).join(' + ')} AS BIGINT)`,
+};
+
+export const ROW_FUNCTION_NAMES: ReadonlySet<string> = new Set(['pack_all', 'bag_pack_columns', 'ingestion_time', 'estimate_data_size']);
+/** A `*` argument (estimate_data_size(*)): every column of the row. */
+export const ALL_COLUMNS = '*';
 
 const column = (schema: ColumnSchema[], i: number): BoundExpr => ({ k: 'col', index: i, name: schema[i]!.name, type: schema[i]!.type });
 const pairsOf = (schema: ColumnSchema[], cols: number[]): BoundExpr[] =>
@@ -46,9 +61,17 @@ const pairsOf = (schema: ColumnSchema[], cols: number[]): BoundExpr[] =>
  * pack_all() packs the operator's input columns only (`inputColumns`), not those the same extend
  * computes, as the docs' example shows. Throws BindFailure.
  */
-export function bindRowFunction(name: string, args: BoundExpr[], schema: ColumnSchema[], inputColumns = schema.length): BoundExpr {
+export function bindRowFunction(name: string, starredArgs: (BoundExpr | typeof ALL_COLUMNS)[], schema: ColumnSchema[], inputColumns = schema.length): BoundExpr {
   // columns the binder computes beneath a projection are named with a NUL: never user columns
   const visible = schema.map((_, i) => i).filter((i) => i < inputColumns && !schema[i]!.name.startsWith('\u0000'));
+  if (name === 'estimate_data_size') {
+    if (starredArgs.length === 0) throw new BindFailure("The function 'estimate_data_size' expects at least 1 argument, got 0");
+    const cols = starredArgs.flatMap((a) => (a === ALL_COLUMNS ? visible.map((i) => column(schema, i)) : [a]));
+    return cols.length ? { k: 'call', fn: ESTIMATE_DATA_SIZE, args: cols, type: 'long' } : { k: 'lit', type: 'long', value: 0n };
+  }
+  const star = starredArgs.indexOf(ALL_COLUMNS);
+  if (star >= 0) throw new BindFailure(`${name}(): '*' is not an argument of this function`, star);
+  const args = starredArgs as BoundExpr[];
   switch (name) {
     case 'pack_all': {
       if (args.length > 1) throw new BindFailure(`The function 'pack_all' expects between 0 and 1 arguments, got ${args.length}`);

@@ -1,8 +1,10 @@
 /**
+ * KQL functions that depend on the request, over HTTPS with the official LogsQueryClient (issue #12):
  * current_principal(), current_principal_details(), current_principal_is_member_of() and
- * current_database() over HTTPS with the official LogsQueryClient (issue #12): each caller sees its
- * own identity — never another's, which is the security property — and group membership as the
- * Graph-shaped directory records it. Bad arguments get the Query API's 400 naming the function.
+ * current_database() — each caller sees its own identity, never another's (the security property),
+ * and group membership as the Graph-shaped directory records it; bad arguments get the Query API's
+ * 400 naming the function. And assert(): a condition that fails while the statement runs is a 400
+ * that carries the assertion's message.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +16,7 @@ import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 const PROBE = `print p = current_principal(), d = current_principal_details(), db = current_database(),
   inGroup = current_principal_is_member_of('aadgroup=kql-readers'), inOther = current_principal_is_member_of(dynamic(['aadgroup=nobody', 'aaduser=someone@example.com']))`;
 
-describe('current_principal() and friends answer for the caller', { timeout: 300_000 }, () => {
+describe('KQL session functions over the Query API', { timeout: 300_000 }, () => {
   let vigil: VigilProcess;
   let alice: TestPrincipal;
   let bob: TestPrincipal;
@@ -80,5 +82,17 @@ describe('current_principal() and friends answer for the caller', { timeout: 300
     const err = r.json<{ error: { code: string; message: string } }>().error;
     assert.equal(err.code, 'BadArgumentError');
     assert.match(err.message, /current_principal_is_member_of\(\): every argument must be a string literal/);
+  });
+
+  it("a computed assert() condition that is false fails the query with the assertion's message", async () => {
+    const b = vigil.bootstrap;
+    const token = await alice.token(AUD.logs);
+    const check = (len: string) => `let checkLength = (len:long, s:string) { assert(len > 0, "Length must be greater than zero") and strlen(s) > len };
+datatable(input:string)['123', '4567'] | where checkLength(len=${len}, input)`;
+    const r = await call(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, { query: check('long(-1)') });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json<{ error: { message: string } }>().error.message, /assert\(\) has failed with message: 'Length must be greater than zero'/);
+    const ok = await query(alice.credential, check('3'));
+    assert.deepEqual(ok.rows, [['4567']]);
   });
 });
