@@ -106,6 +106,8 @@ export interface QuerySession {
   memberOf: ReadonlySet<string>;
   /** current_database(): the name of the workspace in scope (the resource id in resource context). */
   database: string;
+  /** current_cluster_endpoint(): the DNS name (host) of the server's endpoint; '' when unknown. */
+  clusterEndpoint: string;
 }
 
 /** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */

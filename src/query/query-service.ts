@@ -98,6 +98,8 @@ export class QueryService {
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
     /** Operator log (never given query text). */
     private readonly log?: (level: 'warn', message: string) => void,
+    /** The server's public endpoint URL (current_cluster_endpoint() reports its host). */
+    private readonly endpoint: () => string = () => '',
   ) {
     this.access = new TableAccess(metadata, store);
     this.admission = new QueryAdmission(limits.concurrentPerPrincipal ?? 5, limits.maxQueued ?? 200);
@@ -147,7 +149,7 @@ export class QueryService {
       // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
       // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
-      const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '');
+      const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
       compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) });
     } catch (err) {
       if (err instanceof KqlError) throw kqlErrorToApi(err);

@@ -1,6 +1,7 @@
 /**
  * query-session.ts — the session of one Query API request as KQL's current_principal(),
- * current_principal_details(), current_principal_is_member_of() and current_database() report it.
+ * current_principal_details(), current_principal_is_member_of(), current_database() and
+ * current_cluster_endpoint() report it.
  *
  * Built from the authenticated caller only (never from the request body), in Kusto's formats:
  * FQN `aaduser=<objectId>;<tenantId>` for a user, `aadapp=<appId>;<tenantId>` for an application
@@ -12,7 +13,7 @@ import type { Caller } from '../authz/authorize.js';
 import type { QuerySession } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 
-export function querySession(caller: Caller, metadata: MetadataStore, database: string): QuerySession {
+export function querySession(caller: Caller, metadata: MetadataStore, database: string, endpoint = ''): QuerySession {
   const tenant = caller.tenantId;
   const user = metadata.userByObjectId(caller.objectId);
   const names = new Set<string>();
@@ -53,5 +54,14 @@ export function querySession(caller: Caller, metadata: MetadataStore, database: 
     if (!g.members.some((m) => m.toLowerCase() === caller.objectId.toLowerCase())) continue;
     names.add(`aadgroup=${g.objectId};${tenant}`).add(`aadgroup=${g.objectId}`).add(`aadgroup=${g.displayName}`);
   }
-  return { principalFqn: fqn, principalDetails: details, memberOf: new Set([...names].map((n) => n.toLowerCase())), database };
+  return { principalFqn: fqn, principalDetails: details, memberOf: new Set([...names].map((n) => n.toLowerCase())), database, clusterEndpoint: hostOf(endpoint) };
+}
+
+/** The DNS name (host) of an endpoint URL, as current_cluster_endpoint() reports it. */
+function hostOf(endpoint: string): string {
+  try {
+    return endpoint ? new URL(endpoint).hostname : '';
+  } catch {
+    return '';
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * KQL functions that depend on the request, over HTTPS with the official LogsQueryClient (issue #12):
  * current_principal(), current_principal_details(), current_principal_is_member_of() and
- * current_database() — each caller sees its own identity, never another's (the security property),
+ * current_database(), current_cluster_endpoint() — each caller sees its own identity, never another's (the security property),
  * and group membership as the Graph-shaped directory records it; bad arguments get the Query API's
  * 400 naming the function. And assert(): a condition that fails while the statement runs is a 400
  * that carries the assertion's message.
@@ -13,7 +13,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const PROBE = `print p = current_principal(), d = current_principal_details(), db = current_database(),
+const PROBE = `print p = current_principal(), d = current_principal_details(), db = current_database(), ep = current_cluster_endpoint(),
   inGroup = current_principal_is_member_of('aadgroup=kql-readers'), inOther = current_principal_is_member_of(dynamic(['aadgroup=nobody', 'aaduser=someone@example.com']))`;
 
 describe('KQL session functions over the Query API', { timeout: 300_000 }, () => {
@@ -46,7 +46,7 @@ describe('KQL session functions over the Query API', { timeout: 300_000 }, () =>
   it("each principal sees its own FQN, details and groups — never the other's", async () => {
     const b = vigil.bootstrap;
     const a = await query(alice.credential, PROBE);
-    const [p, d, db, inGroup, inOther] = a.rows[0]!;
+    const [p, d, db, ep, inGroup, inOther] = a.rows[0]!;
     assert.equal(p, `aadapp=${alice.appId};${b.tenantId}`);
     const details = d as Record<string, unknown>;
     assert.equal(details.ObjectId, alice.objectId);
@@ -55,11 +55,12 @@ describe('KQL session functions over the Query API', { timeout: 300_000 }, () =>
     assert.equal(details.Authority, b.tenantId);
     assert.match(String(details.DisplayName), /^kql-alice \(app id: /);
     assert.equal(db, b.workspaceName);
+    assert.equal(ep, new URL(b.endpoint).hostname);
     assert.equal(inGroup, true);
     assert.equal(inOther, false);
 
     const bobRows = await query(bob.credential, PROBE);
-    const [bp, bd, , bobInGroup] = bobRows.rows[0]!;
+    const [bp, bd, , , bobInGroup] = bobRows.rows[0]!;
     assert.equal(bp, `aadapp=${bob.appId};${b.tenantId}`);
     assert.equal((bd as Record<string, unknown>).ObjectId, bob.objectId);
     assert.equal(bobInGroup, false, 'bob is not in the group alice is in');

@@ -198,5 +198,7 @@ export const CATALOGUE_CASES: Case[] = [
   { q: 'Events | extend e = extent_id()', err: { kind: 'SemanticError', msg: 'extent_id() is not supported' } },
   { q: 'Events | extend e = extent_tags()', err: { kind: 'SemanticError', msg: 'extent_tags() is not supported' } },
   { q: 'print current_principal()', err: { kind: 'SemanticError', msg: 'current_principal() is not supported here' } },
+  { q: 'print current_cluster_endpoint()', err: { kind: 'SemanticError', msg: 'current_cluster_endpoint() is not supported here' } },
+  { q: 'print current_database()', err: { kind: 'SemanticError', msg: 'current_database() is not supported here' } },
   { q: "print current_principal_is_member_of(strcat('aad', 'user=x'))", err: { kind: 'SemanticError', msg: 'current_principal_is_member_of(): every argument must be a string literal' } },
 ];

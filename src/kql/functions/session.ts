@@ -1,6 +1,7 @@
 /**
  * session.ts — what a query knows about who runs it and where: current_principal(),
- * current_principal_details(), current_principal_is_member_of(), current_database().
+ * current_principal_details(), current_principal_is_member_of(), current_database(),
+ * current_cluster_endpoint().
  *
  * The values come from the query's session (CompileOptions.session, built by the Query API from
  * the authenticated caller: src/query/query-session.ts) and are constants of the compiled
@@ -35,6 +36,7 @@ export const SESSION_FUNCTIONS: ScalarFunction[] = [
   noArgs('current_principal', 'string', (s) => sqlString(s.principalFqn)),
   noArgs('current_principal_details', 'dynamic', (s) => `CAST(${sqlString(JSON.stringify(s.principalDetails))} AS JSON)`),
   noArgs('current_database', 'string', (s) => sqlString(s.database)),
+  noArgs('current_cluster_endpoint', 'string', (s) => sqlString(s.clusterEndpoint)),
   {
     name: 'current_principal_is_member_of', minArgs: 1, maxArgs: 64,
     bind(args) {
