@@ -87,6 +87,8 @@ export const CATALOGUE_CASES: Case[] = [
   },
   // nothing recognised: "Other"
   { q: "print parse_user_agent('', dynamic(['os', 'device']))", cols: ['print_0:dynamic'], rows: [[J({ OperatingSystem: { Family: 'Other', MajorVersion: '', MinorVersion: '', Patch: '', PatchMinor: '' }, Device: { Family: 'Other', Brand: '', Model: '' } })]] },
+  // only the first 1,024 characters are parsed: a long crafted value ends quickly and still parses its head
+  { q: "print parse_user_agent(strcat('Mozilla/5.0 (Windows; U; en-US) AppleWebKit/531.9 (KHTML, like Gecko) AdobeAIR/2.5.1 ', strrep('(', 100000)), 'browser')", cols: ['print_0:dynamic'], rows: [[J({ Browser: { Family: 'AdobeAIR', MajorVersion: '2', MinorVersion: '5', Patch: '1' } })]] },
   { q: "print parse_user_agent('Mozilla/5.0', 'cpu')", err: { kind: 'SemanticError', msg: 'parse_user_agent(): the look-for target "cpu" is not one of' } },
 
   // ───────────── punycode ─────────────

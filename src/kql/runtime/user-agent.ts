@@ -5,7 +5,10 @@
  *
  * For each target, the first pattern that matches decides; a `*_replacement` overrides the
  * matched group, with `$1`…`$9` substituted. No match: Family "Other", versions "".
- * The patterns (≈1,200) are loaded and compiled once, on first use.
+ * The patterns (≈1,200) are loaded and compiled once, on first use. They run on JavaScript's
+ * backtracking engine in the server's process, so only the first MAX_USER_AGENT characters of a
+ * value are parsed: real user agents are far shorter, and a crafted long value cannot make a
+ * pattern backtrack for long.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +22,9 @@ interface Rules {
   os: Rule[];
   device: Rule[];
 }
+
+/** Characters of a user-agent string that are parsed (a limit of Vigil's). */
+export const MAX_USER_AGENT = 1024;
 
 let rules: Rules | undefined;
 
@@ -92,7 +98,8 @@ const TARGETS: Record<string, [string, (ua: string) => object]> = {
 };
 
 /** `lookFor`: a JSON array of target names, or one name; null when a target is unknown. */
-export function parseUserAgent(ua: string, lookFor: string): string | null {
+export function parseUserAgent(value: string, lookFor: string): string | null {
+  const ua = value.slice(0, MAX_USER_AGENT);
   let targets: unknown;
   try {
     targets = JSON.parse(lookFor);
