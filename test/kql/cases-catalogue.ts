@@ -108,6 +108,8 @@ export const CATALOGUE_CASES: Case[] = [
     ordered: true, cols: ['domain:string', 'str:string'],
     rows: [['Lê Lợi。Thuận Thiên。com', 'xn--L Li-gpa4517b.xn--Thun Thin-s4a7194f.com'], ['Riðill｡Skáldskaparmál｡org', 'xn--Riill-jta.xn--Skldskaparml-dbbj.org'], ["Kaledvoulc'h.Artorījos.edu", "Kaledvoulc'h.xn--Artorjos-ejb.edu"]],
   },
+  // longer than 1,024 characters: '' (encoding is quadratic); 1,024 still encode
+  { q: "print a = punycode_from_string(strcat(strrep('é', 1024), 'é')), b = strlen(punycode_from_string(strrep('é', 1024))) > 0, c = punycode_domain_to_string(strrep('ü.', 600))", cols: ['a:string', 'b:bool', 'c:string'], rows: [['', true, '']] },
   // a failed decoding is the empty string; round trip
   { q: "print a = punycode_to_string('abc-?'), b = punycode_domain_from_string('xn--é.com'), c = punycode_to_string(punycode_from_string('ünïcödé'))", cols: ['a:string', 'b:string', 'c:string'], rows: [['', '', 'ünïcödé']] },
 
