@@ -7,20 +7,20 @@
  * below — that is where authorization is enforced by the caller's resolver.
  */
 import type * as A from './ast.js';
-import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
+import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type ScalarFunction } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
+import { ROW_AGGREGATES, STRUCT_FIELD } from './functions/pick-row.js';
+import { IN_SUBQUERY, TOSCALAR } from './functions/subquery.js';
+import * as W from './functions/window.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
-import { kustoRegexToRe2 } from './regex.js';
+import { kustoRegexToRe2, regexEscape } from './regex.js';
 import * as P from './planner.js';
-import { jsonPointer, regexEscape, regexNegatedClass, sqlIdent, sqlString } from './sql.js';
-import { EPOCH_TICKS, toDynamicSql, toStringSql } from './sqlexpr.js';
 import * as T from './tabular.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from './scan.js';
-import { emitExpr } from './emitter.js';
 import { wildcardMatcher } from './wildcards.js';
 import { patternPluginPlan } from './pattern-plugins.js';
-import { commonType, isIntegral, isNumeric, numericPromote, sqlType, type ColumnSchema, type KqlType } from './types.js';
+import { commonType, isIntegral, isNumeric, numericPromote, type ColumnSchema, type KqlType } from './types.js';
 
 export interface ResolvedTable {
   /** A FROM-clause source, already quoted by the caller (e.g. via sqlIdent). */
@@ -78,9 +78,9 @@ const KNOWN_OPTIONS = new Set([
   'request_block_row_level_security', 'query_distribution_nodes_span', 'query_weakconsistency_session_id', 'queryconsistency',
 ]);
 
-/** Whether an expression calls a window function computed in two stages (T.STAGED_WINDOWS). */
+/** Whether an expression calls a window function computed in two stages (W.STAGED_WINDOWS). */
 function containsStagedWindow(e: BoundExpr): boolean {
-  if (e.k === 'call') return T.STAGED_WINDOWS.has(e.fn) || e.args.some(containsStagedWindow);
+  if (e.k === 'call') return W.STAGED_WINDOWS.has(e.fn) || e.args.some(containsStagedWindow);
   if (e.k === 'path') return containsStagedWindow(e.target) || e.steps.some((s) => typeof s === 'object' && containsStagedWindow(s));
   return false;
 }
@@ -94,8 +94,6 @@ const OUTPUT_CONVERSIONS: Record<KqlType, string> = {
   datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
 };
 
-/** The frame of a running window: from the first row to the current one. */
-const RUNNING = 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
 const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum', 'row_rank_dense', 'row_rank_min']);
 const MAX_CALL_DEPTH = 64;
 
@@ -659,7 +657,7 @@ class Binder {
         return this.bindTopHitters(input, op, scope);
       case 'consume':
         // reads its input; returns its columns and no rows
-        return P.generic('consume', [input], input.schema, ([sql]) => `SELECT * FROM (${sql}) AS cs WHERE FALSE`, false);
+        return { kind: 'consume', input, schema: input.schema, serialized: false };
       case 'parse':
       case 'parse-where':
         return this.bindParse(input, op, scope);
@@ -682,14 +680,14 @@ class Binder {
       }
       case 'sample': {
         const n = this.bindCount(op.count, scope);
-        return P.generic('sample', [input], input.schema, ([sql], ctx) => `SELECT * FROM (${sql}) AS t ORDER BY random() LIMIT greatest(${emitExprLit(n, ctx)}, 0)`, false);
+        return { kind: 'sample', input, count: n, schema: input.schema, serialized: false };
       }
       case 'sample-distinct': {
         const n = this.bindCount(op.count, scope);
         const col = this.bindScalar(op.column, row, scope);
         const name = col.k === 'col' ? col.name : this.derivedName(col, new Names());
         const proj = P.project(input, [{ name, expr: col }]);
-        return P.generic('sample-distinct', [proj], proj.schema, ([sql], ctx) => `SELECT DISTINCT * FROM (${sql}) AS t LIMIT greatest(${emitExprLit(n, ctx)}, 0)`, false);
+        return { kind: 'sampleDistinct', input: proj, count: n, schema: proj.schema, serialized: false };
       }
       case 'top-nested':
         return this.bindTopNested(input, op, scope);
@@ -932,11 +930,11 @@ class Binder {
 
   // ───────────── mv-expand / mv-apply ─────────────
 
-  private mvItems(input: P.PlanNode, items: A.MvExpandItem[], scope: Scope, what: string): { schema: ColumnSchema[]; items: T.MvItem[] } {
+  private mvItems(input: P.PlanNode, items: A.MvExpandItem[], scope: Scope, what: string): { schema: ColumnSchema[]; items: P.MvItem[] } {
     const row: RowContext = { schema: input.schema, aggregates: false };
     const schema = input.schema.slice();
     const names = new Names(schema.map((c) => c.name));
-    const out: T.MvItem[] = [];
+    const out: P.MvItem[] = [];
     for (const it of items) {
       const expr = this.bindScalar(it.expr, row, scope);
       if (expr.type !== 'dynamic') throw this.error(it.expr.span, `${what}: the expression to expand must be of type dynamic, got '${expr.type}'`);
@@ -972,27 +970,15 @@ class Binder {
     const srcSchema = items.map((it) => expSchema[it.index]!);
     if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
     const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
-    const outer = `mva${this.callDepth}_${input.schema.length}`;
-    const source = P.generic('mv-apply-source', [], srcSchema, (_i, ctx) => {
-      const lists = items.map((it) => `(${T.exprSql(it.expr, outer, ctx)})`);
-      const x = lists.map((l) => expandListSql(l));
-      const exprs = items.map((it, k) => (it.type === 'dynamic' ? `unnest(${x[k]})` : mvCastSql(`unnest(${x[k]})`, it.type)));
-      const n = x.length === 1 ? `len(${x[0]})` : `greatest(${x.map((l) => `len(${l})`).join(', ')})`;
-      const sel = [...exprs.map((e, i) => `${e} AS ${T.C(i)}`), `unnest(range(${n})) AS ${T.C(items.length)}`];
-      let sql = `SELECT ${sel.join(', ')}`;
-      if (limit) sql = `SELECT * FROM (${sql}) AS lim WHERE lim.${T.C(items.length)} < ${emitExprLit(limit, ctx)}`;
-      if (op.itemIndex === undefined) sql = `SELECT ${items.map((_, i) => `q.${T.C(i)}`).join(', ')} FROM (${sql}) AS q`;
-      return sql;
-    });
+    const correlation = `${this.callDepth}_${input.schema.length}`;
+    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, schema: srcSchema };
+    if (limit) source.limit = limit;
     const inner = new Scope(scope);
     inner.define(MV_APPLY_SOURCE, { kind: 'tabular', plan: source });
     const body = this.bindTabular(op.body, inner);
     const keep = input.schema.map((c, i) => ({ c, i })).filter(({ c }) => !body.schema.some((b) => b.name === c.name));
     const schema = [...keep.map(({ c }) => c), ...body.schema];
-    return P.generic('mv-apply', [input, body], schema, ([inSql, bodySql]) => {
-      const exprs = [...keep.map(({ i }) => `${outer}.${T.C(i)}`), ...body.schema.map((_, i) => `s.${T.C(i)}`)];
-      return `SELECT ${T.selectList(exprs)} FROM (${inSql}) AS ${outer}, LATERAL (${bodySql}) AS s`;
-    }, false);
+    return { kind: 'mvApply', input, body, correlation, keep: keep.map(({ i }) => i), schema, serialized: false };
   }
 
   /**
@@ -1007,13 +993,11 @@ class Binder {
     if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
     if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
     const id = this.partitions++;
-    const cte = `pin${id}`, keys = `pkey${id}`;
-    const source = P.generic('partition-source', [], input.schema, () => `SELECT * FROM ${cte} AS p WHERE p.${T.C(k)} IS NOT DISTINCT FROM ${keys}.pk`, P.isSerialized(input));
+    const source: P.PartitionSourcePlan = { kind: 'partitionSource', id, key: k, schema: input.schema, serialized: P.isSerialized(input) };
     const inner = new Scope(scope);
     inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
     const body = this.bindTabular(op.body, inner);
-    return P.generic('partition', [input, body], body.schema, ([inSql, bodySql]) =>
-      `WITH ${cte} AS (${inSql}) SELECT ${T.selectList(body.schema.map((_, i) => `s.${T.C(i)}`))} FROM (SELECT DISTINCT ${T.C(k)} AS pk FROM ${cte}) AS ${keys}, LATERAL (${bodySql}) AS s`, false);
+    return { kind: 'partition', input, body, id, key: k, schema: body.schema, serialized: false };
   }
 
   /** top-hitters N of V [by S] = summarize approximate_count_V = count() (or approximate_sum_S = sum(S)) by V | top N by it desc (exact here). */
@@ -1085,33 +1069,10 @@ class Binder {
     // Every typed (non-string) value converts to null from '' (what a failed match yields), so when a
     // strict pattern has one, its conversion succeeding proves the match and regexp_matches is not needed.
     const needMatched = !strict || cols.every((c) => c.type === 'string');
-    const maxGroup = Math.max(...cols.map((c) => c.group));
-    const g = (k: number) => sqlString(`g${k}`);
-    const P_ = sqlIdent('__p'), M_ = sqlIdent('__m'), V = (k: number) => sqlIdent(`__v${k}`);
-    return P.generic(op.kind, [input], schema, ([sql], ctx) => {
-      const s = `(${T.exprSql(src, 't', ctx)})`;
-      const pat = sqlString(re);
-      // simple/relaxed: one regex evaluation extracts every group (a struct g1…gN); DuckDB checks that
-      // form's pattern while binding, so a user's regex (kind=regex, only checked by RE2 at run time)
-      // keeps one regexp_extract per column.  The conversions are computed once, a level up.
-      const names = Array.from({ length: maxGroup }, (_, k) => g(k + 1));
-      const group = (n: number) => (op.parseKind === 'regex' ? `regexp_extract(t.${P_}, ${pat}, ${n})` : `struct_extract(t.${P_}, ${g(n)})`);
-      const source = op.parseKind === 'regex' ? s : `regexp_extract(${s}, ${pat}, [${names.join(', ')}])`;
-      const extracted = `SELECT t.*, ${source} AS ${P_}${needMatched ? `, regexp_matches(${s}, ${pat}) AS ${M_}` : ''} FROM (${sql}) AS t`;
-      // simple/relaxed int/long groups match '' or -?[0-9]+, which a plain cast converts exactly as tolong() would
-      const convert = (c: (typeof cols)[number]) =>
-        op.parseKind !== 'regex' && (c.type === 'long' || c.type === 'int') ? `TRY_CAST(${group(c.group)} AS ${sqlType(c.type)})` : T.parseConvert(group(c.group), c.type);
-      const converted = `SELECT t.*, ${cols.map((c, k) => `${convert(c)} AS ${V(k)}`).join(', ')} FROM (${extracted}) AS t`;
-      // strict kinds: a value that doesn't convert makes the whole match fail
-      const conds = [...(needMatched ? [`t.${M_}`] : []), ...(strict ? cols.flatMap((c, k) => (c.type === 'string' ? [] : [`t.${V(k)} IS NOT NULL`])) : [])];
-      const ok = conds.join(' AND ');
-      const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
-      cols.forEach((c, k) => {
-        exprs[colIdx[k]!] = `(CASE WHEN ${ok} THEN t.${V(k)} ELSE ${T.nullOf(c.type)} END)`;
-      });
-      const where = op.kind === 'parse-where' ? ` WHERE ${ok}` : '';
-      return `SELECT ${T.selectList(exprs)} FROM (${converted}) AS t${where}`;
-    }, P.isSerialized(input));
+    return {
+      kind: 'parse', input, source: src, pattern: re, parseKind: op.parseKind, dropUnmatched: op.kind === 'parse-where', needMatched,
+      columns: cols.map((c, k) => ({ type: c.type, group: c.group, index: colIdx[k]! })), schema, serialized: P.isSerialized(input),
+    };
   }
 
   private parseColumnRegex(t: KqlType, kind: 'simple' | 'regex' | 'relaxed', last: boolean): string {
@@ -1148,32 +1109,12 @@ class Binder {
       schema[i] = { name: c.name, type: c.type };
       return i;
     });
-    const esc = regexEscape;
-    const cls = regexNegatedClass;
-    return P.generic('parse-kv', [input], schema, ([sql], ctx) => {
-      const s = `(${T.exprSql(src, 't', ctx)})`;
-      const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${T.C(i)}` : 'NULL'));
-      op.columns.forEach((c, k) => {
-        let re: string;
-        if (typeof opt.regex === 'string') {
-          // regex mode: the regex has two groups (key, value); find the pair whose key is this column
-          re = '';
-        } else {
-          const q = quote ? `${esc(quote[0]!)}([^${esc(quote[quote.length - 1]!)}]*)${esc(quote[quote.length - 1]!)}|` : '';
-          const valueRe = opt.greedy === true ? `(.*?)(?:${esc(pd)}[^${esc(kd)}${esc(pd)}]+${esc(kd)}|$)` : `(${cls(pd)}*)`;
-          re = `(?:^|${esc(pd)})\\s*${esc(c.name)}\\s*${esc(kd)}\\s*(?:${q}${valueRe})`;
-        }
-        if (!re) {
-          const v = `list_extract(list_filter(regexp_extract_all(${s}, ${sqlString(String(opt.regex))}, 0), m -> regexp_extract(m, ${sqlString(String(opt.regex))}, 1) = ${sqlString(c.name)}), 1)`;
-          exprs[idx[k]!] = `(CASE WHEN ${v} IS NULL THEN ${T.nullOf(c.type)} ELSE ${T.parseConvert(`regexp_extract(${v}, ${sqlString(String(opt.regex))}, 2)`, c.type)} END)`;
-          return;
-        }
-        const pat = sqlString(re);
-        const val = quote ? `(CASE WHEN regexp_extract(${s}, ${pat}, 1) <> '' THEN regexp_extract(${s}, ${pat}, 1) ELSE regexp_extract(${s}, ${pat}, 2) END)` : `regexp_extract(${s}, ${pat}, 1)`;
-        exprs[idx[k]!] = `(CASE WHEN regexp_matches(${s}, ${pat}) THEN ${T.parseConvert(c.type === 'string' ? val : `trim(${val})`, c.type)} ELSE ${T.nullOf(c.type)} END)`;
-      });
-      return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
-    }, P.isSerialized(input));
+    const node: P.ParseKvPlan = {
+      kind: 'parseKv', input, source: src, pairDelimiter: pd, kvDelimiter: kd, quote, greedy: opt.greedy === true,
+      columns: op.columns.map((c, k) => ({ key: c.name, type: c.type, index: idx[k]! })), schema, serialized: P.isSerialized(input),
+    };
+    if (typeof opt.regex === 'string') node.regex = opt.regex;
+    return node;
   }
 
   // ───────────── make-series ─────────────
@@ -1213,43 +1154,13 @@ class Binder {
       ...aggs.map((a) => ({ name: a.name, type: 'dynamic' as KqlType })),
       { name: names.unique(axisName), type: 'dynamic' },
     ];
-    return P.generic('make-series', [input], schema, ([sql], ctx) => {
-      const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
-      const lit = (e: BoundExpr) => emitExprLit(e, ctx);
-      // the axis as a number: datetime → ticks since 1970 (small enough for a DOUBLE's 53 bits), timespan → ticks, numbers as DOUBLE
-      const num = (x: string) => (axisType === 'datetime' ? `CAST(${x} - ${EPOCH_TICKS} AS DOUBLE)` : `CAST(${x} AS DOUBLE)`);
-      const stepN = axisType === 'datetime' || axisType === 'timespan' ? `CAST(${lit(step)} AS DOUBLE)` : `CAST(${lit(step)} AS DOUBLE)`;
-      const ax = `t.${T.C(input.schema.length)}`;
-      const src = `SELECT t.*, ${ex(axis)} AS ${T.C(input.schema.length)} FROM (${sql}) AS t`;
-      const fromN = from ? num(lit(from)) : `(SELECT floor(min(${num(ax)}) / ${stepN}) * ${stepN} FROM ms_src AS t)`;
-      const toN = to ? num(lit(to)) : `(SELECT floor(max(${num(ax)}) / ${stepN}) * ${stepN} + ${stepN} FROM ms_src AS t)`;
-      const nBins = `CAST(greatest(ceil((ms_b.hi - ms_b.lo) / ${stepN}), 0) AS BIGINT)`;
-      const idx = `CAST(floor((${num(ax)} - ms_b.lo) / ${stepN}) AS BIGINT)`;
-      const keyCols = keys.map((k, i) => `${ex(k.expr)} AS ${sqlIdentK(i)}`);
-      const aggCols = aggs.map((a, i) => `${ex(a.expr)} AS ${sqlIdentA(i)}`);
-      const agg = `SELECT ${[...keyCols, `${idx} AS ms_i`, ...aggCols].join(', ')} FROM ms_src AS t, ms_b WHERE ${num(ax)} >= ms_b.lo AND ${num(ax)} < ms_b.hi GROUP BY ${[...keys.map((_, i) => i + 1), keys.length + 1].join(', ')}`;
-      // no group keys: one series, or none for an empty input unless kind=nonempty (make-series-operator.md)
-      const grp = keys.length ? `SELECT DISTINCT ${keys.map((_, i) => sqlIdentK(i)).join(', ')} FROM ms_agg`
-        : op.nonEmpty ? 'SELECT 1 AS ms_one' : 'SELECT 1 AS ms_one WHERE EXISTS (SELECT 1 FROM ms_src)';
-      const axisVal = axisType === 'datetime'
-        ? `CAST(to_json(${toStringSql(`(CAST(round(ms_b.lo + ms_bins.ms_i * ${stepN}) AS BIGINT) + ${EPOCH_TICKS})`, 'datetime')}) AS JSON)`
-        : axisType === 'timespan'
-          ? `CAST(to_json(${toStringTimespan(`CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT)`)}) AS JSON)`
-          : isIntegral(axisType) ? `to_json(CAST(ms_b.lo + ms_bins.ms_i * ${stepN} AS BIGINT))` : `to_json(ms_b.lo + ms_bins.ms_i * ${stepN})`;
-      const on = keys.map((_, i) => `g.${sqlIdentK(i)} IS NOT DISTINCT FROM a.${sqlIdentK(i)}`);
-      const values = aggs.map((a, i) => {
-        const t = a.expr.type;
-        const d = a.def.type === t || a.def.value === null ? emitExprLit(a.def, ctx) : `CAST(${emitExprLit(a.def, ctx)} AS ${sqlType(t)})`;
-        const v = `coalesce(a.${sqlIdentA(i)}, ${d})`;
-        const j = t === 'datetime' || t === 'timespan' || t === 'dynamic' || t === 'guid' || t === 'decimal' ? convertToDynamic(v, t) : `to_json(${v})`;
-        return `CAST(to_json(list(${j} ORDER BY ms_bins.ms_i)) AS JSON)`;
-      });
-      const outCols = [...keys.map((_, i) => `g.${sqlIdentK(i)}`), ...values, `CAST(to_json(list(${axisVal} ORDER BY ms_bins.ms_i)) AS JSON)`];
-      const groupBy = keys.length ? ` GROUP BY ${keys.map((_, i) => `g.${sqlIdentK(i)}`).join(', ')}` : '';
-      return `WITH ms_src AS (${src}), ms_b AS (SELECT ${fromN} AS lo, ${toN} AS hi), ms_agg AS (${agg}), ms_bins AS (SELECT unnest(range(${nBins})) AS ms_i FROM ms_b) ` +
-        `SELECT ${T.selectList(outCols)} FROM (${grp}) AS g CROSS JOIN ms_bins CROSS JOIN ms_b LEFT JOIN ms_agg AS a ON ${[...on, 'a.ms_i = ms_bins.ms_i'].join(' AND ')}${groupBy}` +
-        (keys.length ? '' : ' HAVING count(*) > 0');
-    }, false);
+    const node: P.MakeSeriesPlan = {
+      kind: 'makeSeries', input, keys: keys.map((k) => k.expr), axis, step, aggregates: aggs.map((a) => ({ expr: a.expr, default: a.def })),
+      nonEmpty: op.nonEmpty === true, schema, serialized: false,
+    };
+    if (from) node.from = from;
+    if (to) node.to = to;
+    return node;
   }
 
   // ───────────── top-nested ─────────────
@@ -1269,27 +1180,9 @@ class Binder {
       return { of, ofName, agg, aggName, count, desc: l.order !== 'asc' };
     });
     const schema = levels.flatMap((l) => [{ name: l.ofName, type: l.of.type }, { name: l.aggName, type: l.agg.type }]);
-    return P.generic('top-nested', [input], schema, ([sql], ctx) => {
-      const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
-      const kc = (j: number) => sqlIdentK(j);
-      const parts = levels.map((l, j) => {
-        const ks = levels.slice(0, j + 1).map((x, i) => `${ex(x.of)} AS ${kc(i)}`);
-        const part = levels.slice(0, j).map((_, i) => kc(i)).join(', ');
-        const order = `${sqlIdentA(j)} ${l.desc ? 'DESC' : 'ASC'} NULLS LAST`;
-        const q = l.count ? ` QUALIFY row_number() OVER (${part ? `PARTITION BY ${part} ` : ''}ORDER BY ${order}) <= ${emitExprLit(l.count, ctx)}` : '';
-        return `SELECT ${[...ks, `${ex(l.agg)} AS ${sqlIdentA(j)}`].join(', ')} FROM (${sql}) AS t GROUP BY ${ks.map((_, i) => i + 1).join(', ')}${q}`;
-      });
-      let from = `(${parts[0]}) AS L0`;
-      for (let j = 1; j < parts.length; j++) {
-        const on = levels.slice(0, j).map((_, i) => `L${j - 1}.${kc(i)} IS NOT DISTINCT FROM L${j}.${kc(i)}`).join(' AND ');
-        from += ` JOIN (${parts[j]}) AS L${j} ON ${on}`;
-      }
-      const last = levels.length - 1;
-      const cols = levels.flatMap((_, j) => [`L${last}.${kc(j)}`, `L${j}.${sqlIdentA(j)}`]);
-      // Kusto's output order: by the first level's aggregate, then the next level's (each in its level's order)
-      const order = levels.map((l, j) => `${2 * j + 2} ${l.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
-      return `SELECT ${T.selectList(cols)} FROM ${from} ORDER BY ${order}`;
-    }, true);
+    const node: P.TopNestedPlan = { kind: 'topNested', input, levels: [], schema, serialized: true };
+    for (const l of levels) node.levels.push(l.count ? { of: l.of, agg: l.agg, count: l.count, descending: l.desc } : { of: l.of, agg: l.agg, descending: l.desc });
+    return node;
   }
 
   // ───────────── fork / facet ─────────────
@@ -1346,7 +1239,7 @@ class Binder {
     const row: RowContext = { schema: scanRowSchema(record, op.steps.length), aggregates: false };
     // the steps run inside DuckDB's list_reduce lambda, which holds neither subqueries nor window functions
     const rowwiseOnly = (e: BoundExpr, span: Span): BoundExpr => {
-      const bad = (x: BoundExpr): boolean => (x.k === 'call' ? T.SUBQUERY_FUNCTIONS.has(x.fn) || T.WINDOW_FUNCTIONS.has(x.fn) || x.args.some(bad) : x.k === 'path' ? bad(x.target) || x.steps.some((st) => typeof st === 'object' && bad(st)) : x.k === 'agg');
+      const bad = (x: BoundExpr): boolean => (x.k === 'call' ? x.subquery !== undefined || x.fn.window === true || x.args.some(bad) : x.k === 'path' ? bad(x.target) || x.steps.some((st) => typeof st === 'object' && bad(st)) : x.k === 'agg');
       if (bad(e)) throw this.error(span, 'scan: step conditions and assignments cannot use subqueries (toscalar, in (T)) or window functions; compute them with extend before the scan');
       return e;
     };
@@ -1422,24 +1315,15 @@ class Binder {
           const schema2: ColumnSchema[] = [...keepIdx.map((i) => input.schema[i]!), ...outKeys.map((k) => ({ name: k.name, type: k.type }))];
           schema2.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
           const srcOrder = schema2.map((c) => ({ c, i: keepIdx.find((j) => input.schema[j]!.name === c.name) }));
-          return P.generic('bag_unpack', [input], schema2, ([sql], ctx) => {
-            const b = `(${T.exprSql(bag, 't', ctx)})`;
-            const exprs = srcOrder.map(({ c, i }) => (i !== undefined ? `t.${T.C(i)}` : bagValueSql(b, c.name, c.type)));
-            return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
-          }, false);
+          const columns = srcOrder.map(({ c, i }): P.BagUnpackColumn => (i !== undefined ? { input: i } : { key: c.name, type: c.type }));
+          return { kind: 'bagUnpack', input, bag, columns, schema: schema2, serialized: false };
         }
         const used = new Set(baseIdx.map((i) => input.schema[i]!.name));
         keepIdx = baseIdx;
         outKeys = keys.filter((k) => !used.has(prefix + k.name)).map((k) => ({ name: prefix + k.name, type: k.type }));
         const schema: ColumnSchema[] = [...keepIdx.map((i) => input.schema[i]!), ...outKeys];
-        return P.generic('bag_unpack', [input], schema, ([sql], ctx) => {
-          const b = `(${T.exprSql(bag, 't', ctx)})`;
-          const exprs = [
-            ...keepIdx.map((i) => `t.${T.C(i)}`),
-            ...outKeys.map((k) => bagValueSql(b, k.name.slice(prefix.length), k.type)),
-          ];
-          return `SELECT ${T.selectList(exprs)} FROM (${sql}) AS t`;
-        }, false);
+        const columns: P.BagUnpackColumn[] = [...keepIdx.map((i) => ({ input: i })), ...outKeys.map((k) => ({ key: k.name.slice(prefix.length), type: k.type }))];
+        return { kind: 'bagUnpack', input, bag, columns, schema, serialized: false };
       }
       case 'pivot': {
         if (op.args.length < 1) throw this.error(op.pluginSpan, 'pivot(): expects a pivot column');
@@ -1452,27 +1336,13 @@ class Binder {
         if (!agg.fn.honorsFilter) throw this.error(aggAst.span, `pivot(): the aggregate '${agg.fn.name}' is not supported here`);
         const groups = op.args.slice(2).map((g) => this.bindScalar(g, row, scope));
         const schema: ColumnSchema[] = [...groups.map((g) => ({ name: g.k === 'col' ? g.name : 'Column1', type: g.type })), ...values.map((v) => ({ name: v, type: agg.type }))];
-        return P.generic('pivot', [input], schema, ([sql], ctx) => {
-          const ex = (e: BoundExpr) => T.exprSql(e, 't', ctx);
-          const key = col.type === 'string' ? ex(col) : `CAST(${ex(col)} AS VARCHAR)`;
-          // Each pivot column aggregates the rows of its value: the aggregate is emitted with that
-          // row filter in its context (its FILTER clause), the value a literal through sqlString.
-          const filtered = values.map((v) => T.exprSql(agg, 't', { ...ctx, aggregateFilter: `${key} = ${sqlString(v)}` }));
-          const cols = [...groups.map(ex), ...filtered];
-          const gb = groups.length ? ` GROUP BY ${groups.map((_, i) => i + 1).join(', ')}` : '';
-          return `SELECT ${T.selectList(cols)} FROM (${sql}) AS t${gb}`;
-        }, false);
+        return { kind: 'pivot', input, column: col, values, aggregate: agg, groups, schema, serialized: false };
       }
       case 'narrow': {
         // narrow-plugin.md: one row per cell — the row's 0-based number, the column's name, the value as a string
         if (op.args.length) throw this.error(op.pluginSpan, 'narrow(): takes no arguments');
         const schema: ColumnSchema[] = [{ name: 'Row', type: 'long' }, { name: 'Column', type: 'string' }, { name: 'Value', type: 'string' }];
-        return P.generic('narrow', [input], schema, ([sql]) => {
-          const cells = input.schema.map((c, i) => `{'k': ${sqlString(c.name)}, 'v': ${toStringSql(`t.${T.C(i)}`, c.type)}}`);
-          const numbered = `SELECT row_number() OVER () - 1 AS nr_row, t.* FROM (${sql}) AS t`;
-          const exploded = `SELECT t.nr_row, unnest([${cells.join(', ')}]) AS nr_cell, unnest(range(${cells.length})) AS nr_col FROM (${numbered}) AS t`;
-          return `SELECT ${T.selectList(['x.nr_row', 'x.nr_cell.k', "coalesce(x.nr_cell.v, '')"])} FROM (${exploded}) AS x ORDER BY x.nr_row, x.nr_col`;
-        }, true);
+        return { kind: 'narrow', input, schema, serialized: true };
       }
       case 'basket':
       case 'autocluster':
@@ -1846,13 +1716,7 @@ class Binder {
     if (fields.length === 0) throw this.error(e.span, `${e.name}(*): no columns to take (all are group keys)`);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
-    const pack = (args: { sql: string }[]) => `struct_pack(${args.map((a, i) => `f${i} := ${a.sql}`).join(', ')})`;
-    const aggFn: AggregateFunction = {
-      name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
-      // the carried columns go into the struct as stored; string fields are coalesced when extracted
-      rawStringArgsFrom: 0,
-      emit: (args) => `any_value(${pack(args)})`,
-    };
+    const aggFn = ROW_AGGREGATES.get(e.name)!;
     const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: fields.map((f) => f.expr), type: 'dynamic' };
     const nested = aggs.length;
     aggs.push({ name: `__argmax${nested}`, expr: agg });
@@ -1860,9 +1724,7 @@ class Binder {
       const name = given?.[i] ?? f.name;
       if (names.has(name) && given?.[i]) throw this.error(item.span, `A column named '${name}' is declared more than once`);
       const out = names.unique(name);
-      const field = (a: string) => `struct_extract(${a}, ${sqlString(`f${i}`)})`;
-      const fieldFn = T.customFn('struct_extract', (a) => (f.expr.type === 'string' ? `coalesce(${field(a[0]!.sql)}, '')` : field(a[0]!.sql)));
-      outputs.push({ name: out, expr: { k: 'call', fn: fieldFn, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }], type: f.expr.type } });
+      outputs.push({ name: out, expr: structField(nested, i, f.expr.type) });
     });
   }
 
@@ -1881,17 +1743,7 @@ class Binder {
     this.collectFields(e.args.slice(1), fields, input, keys, row, scope);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
-    const aggFn: AggregateFunction = {
-      name: e.name, minArgs: 1, maxArgs: 1000, bind: () => 'dynamic', defaultName: () => e.name,
-      // the carried columns go into the struct as stored; string fields are coalesced when extracted
-      rawStringArgsFrom: 1,
-      // a group whose keys are all null still gives one of its rows (arg-max-aggregation-function.md, "null handling")
-      emit: (args) => {
-        const row = `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`;
-        return `coalesce(${isMax ? 'arg_max' : 'arg_min'}(${row}, ${args[0]!.sql}), first(${row}))`;
-      },
-      pickRow: (args) => ({ key: args[0]!.sql, row: `struct_pack(${args.slice(1).map((a, i) => `f${i} := ${a.sql}`).join(', ')})`, descending: isMax }),
-    };
+    const aggFn = ROW_AGGREGATES.get(e.name)!;
     const agg: BoundAggregate = { k: 'agg', fn: aggFn, args: [key, ...fields.map((f) => f.expr)], type: 'dynamic' };
     const nested = aggs.length;
     aggs.push({ name: `__argmax${nested}`, expr: agg });
@@ -1901,10 +1753,8 @@ class Binder {
         if (given?.[i]) throw this.error(item.span, `A column named '${name}' is declared more than once`);
       }
       const out = names.unique(name);
-      const field = (a: string) => `struct_extract(${a}, ${sqlString(`f${i}`)})`;
-      const fieldFn = T.customFn('struct_extract', (a) => (f.expr.type === 'string' ? `coalesce(${field(a[0]!.sql)}, '')` : field(a[0]!.sql)));
       // the struct column is referenced by its aggregate position; resolved below by hoisting
-      outputs.push({ name: out, expr: { k: 'call', fn: fieldFn, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }], type: f.expr.type } });
+      outputs.push({ name: out, expr: structField(nested, i, f.expr.type) });
     });
   }
 
@@ -2030,8 +1880,7 @@ class Binder {
           const plan = only.kind === 'subquery' ? this.bindTabular(only.query, scope) : (tabEntry as { plan: P.PlanNode }).plan;
           const st = plan.schema[0]!.type;
           if (!comparableTypes(left.type, st)) throw this.error(e.span, `Cannot compare values of types ${left.type} and ${st} with '${e.op}'`);
-          const fn = T.inSubquery(plan, e.op.startsWith('!'), e.op.endsWith('~'));
-          return { k: 'call', fn, args: [left], type: 'bool' };
+          return { k: 'call', fn: IN_SUBQUERY.get(e.op)!, args: [left], subquery: plan, type: 'bool' };
         }
         const list = this.bindList(e.list, row, scope);
         return this.call(OPERATORS.get(e.op)!, [left, ...list], e.span);
@@ -2106,15 +1955,11 @@ class Binder {
           if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_number(): the 'restart' argument must be bool");
           // numbering restarts at `start` on every row where restart is true
           const start: BoundExpr = args[0] ?? { k: 'lit', type: 'long', value: 1n };
-          const pre: BoundExpr = { k: 'call', fn: T.windowFn('row_number', (a) => `(CASE WHEN coalesce(${a[0]!.sql}, FALSE) OR row_number() OVER () = 1 THEN row_number() OVER () END)`), args: [args[1]], type: 'long' };
-          const after = (h: BoundExpr): BoundExpr => ({
-            k: 'call', type: 'long', args: [h, start],
-            fn: T.windowFn('row_number', (a) => `(row_number() OVER () - max(${a[0]!.sql}) OVER (${RUNNING}) + CAST(${a[1]!.sql} AS BIGINT))`),
-          });
-          return { k: 'call', fn: T.stagedWindowFn('row_number', { pre, after }), args: [], type: 'long' };
+          const pre: BoundExpr = { k: 'call', fn: W.ROW_NUMBER_RESTART_ROWS, args: [args[1]], type: 'long' };
+          const after = (h: BoundExpr): BoundExpr => ({ k: 'call', type: 'long', args: [h, start], fn: W.ROW_NUMBER_RESTARTED });
+          return { k: 'call', fn: W.stagedWindow('row_number', { pre, after }), args: [], type: 'long' };
         }
-        const fn = T.windowFn('row_number', (a) => `(row_number() OVER () ${a[0] ? `+ CAST(${a[0].sql} AS BIGINT) - 1` : ''})`);
-        return { k: 'call', fn, args: args.slice(0, 1), type: 'long' };
+        return { k: 'call', fn: W.ROW_NUMBER, args: args.slice(0, 1), type: 'long' };
       }
       case 'prev':
       case 'next': {
@@ -2126,12 +1971,7 @@ class Binder {
           if (def.k === 'lit' && def.value === null) def = { k: 'lit', type: x.type, value: null };
           else if (!(isNumeric(def.type) && isNumeric(x.type))) throw this.error(e.args[2]!.span, `${e.name}(): the default value must be of type '${x.type}'`);
         }
-        const f = e.name === 'prev' ? 'lag' : 'lead';
-        const fn = T.windowFn(e.name, (a) => {
-          const off = a[1] ? a[1].sql : '1';
-          const d = a[2] ? `, CAST(${a[2].sql} AS ${sqlTypeOf(x.type)})` : '';
-          return `${f}(${a[0]!.sql}, ${off}${d}) OVER ()`;
-        });
+        const fn = e.name === 'prev' ? W.PREV : W.NEXT;
         const margs = [x, args[1] ?? { k: 'lit', type: 'long', value: 1n } as BoundExpr];
         if (def) margs.push(def);
         return { k: 'call', fn, args: margs, type: x.type };
@@ -2144,18 +1984,11 @@ class Binder {
         if (args[1]) {
           if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_cumsum(): the 'restart' argument must be bool");
           // the running sum, less the running sum just before the last restart row
-          const pre: BoundExpr = {
-            k: 'call', type: 'dynamic', args: [x, args[1]],
-            fn: T.windowFn('row_cumsum', (a) => `struct_pack(c := sum(${a[0]!.sql}) OVER (${RUNNING}), b := (CASE WHEN coalesce(${a[1]!.sql}, FALSE) THEN sum(${a[0]!.sql}) OVER (${RUNNING}) - coalesce(${a[0]!.sql}, 0) END), n := (CASE WHEN coalesce(${a[1]!.sql}, FALSE) THEN row_number() OVER () END))`),
-          };
-          const after = (h: BoundExpr): BoundExpr => ({
-            k: 'call', type: t, args: [h],
-            fn: T.windowFn('row_cumsum', (a) => `CAST((${a[0]!.sql}).c - coalesce(arg_max((${a[0]!.sql}).b, (${a[0]!.sql}).n) OVER (${RUNNING}), 0) AS ${sqlTypeOf(t)})`),
-          });
-          return { k: 'call', fn: T.stagedWindowFn('row_cumsum', { pre, after }), args: [], type: t };
+          const pre: BoundExpr = { k: 'call', type: 'dynamic', args: [x, args[1]], fn: W.ROW_CUMSUM_RESTART_STATE };
+          const after = (h: BoundExpr): BoundExpr => ({ k: 'call', type: t, args: [h], fn: W.ROW_CUMSUM_RESTARTED });
+          return { k: 'call', fn: W.stagedWindow('row_cumsum', { pre, after }), args: [], type: t };
         }
-        const fn = T.windowFn('row_cumsum', (a) => `CAST(sum(${a[0]!.sql}) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${sqlTypeOf(t)})`);
-        return { k: 'call', fn, args: [x], type: t };
+        return { k: 'call', fn: W.ROW_CUMSUM, args: [x], type: t };
       }
       case 'row_rank_dense':
       case 'row_rank_min': {
@@ -2166,44 +1999,31 @@ class Binder {
         if (x.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the term cannot be dynamic`);
         if (args[1] && args[1].type !== 'bool') throw this.error(e.args[1]!.span, `${e.name}(): the 'restart' argument must be bool`);
         const restart: BoundExpr = args[1] ?? { k: 'lit', type: 'bool', value: false };
-        const dense = e.name === 'row_rank_dense';
-        const call = (name: string, type: KqlType, as: BoundExpr[], emit: (a: { sql: string }[]) => string): BoundExpr =>
-          ({ k: 'call', type, args: as, fn: T.windowFn(name, emit) });
-        // stage 1: the row number where a run starts (f) and where a ranking starts (r)
-        const stage1 = call(e.name, 'dynamic', [x, restart], (a) => {
-          const v = x.type === 'string' ? `coalesce(${a[0]!.sql}, '')` : a[0]!.sql;
-          const starts = `(row_number() OVER () = 1 OR coalesce(${a[1]!.sql}, FALSE))`;
-          return `struct_pack(f := (CASE WHEN ${starts} OR ${v} IS DISTINCT FROM lag(${v}) OVER () THEN row_number() OVER () END), r := (CASE WHEN ${starts} THEN row_number() OVER () END))`;
-        });
-        if (!dense) {
-          // row_rank_min: the run's first row, counted from the ranking's first row
-          const after = (h: BoundExpr) => call(e.name, 'long', [h], (a) =>
-            `(max((${a[0]!.sql}).f) OVER (${RUNNING}) - max((${a[0]!.sql}).r) OVER (${RUNNING}) + 1)`);
-          return { k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage1, after }), args: [], type: 'long' };
+        const rank = e.name === 'row_rank_dense' ? W.ROW_RANK_DENSE : W.ROW_RANK_MIN;
+        const call = (fn: ScalarFunction, type: KqlType, as: BoundExpr[]): BoundExpr => ({ k: 'call', type, args: as, fn });
+        // stage 1: the row number where a run starts and where a ranking starts
+        const stage1 = call(rank.starts, 'dynamic', [x, restart]);
+        if (e.name === 'row_rank_min') {
+          const after = (h: BoundExpr) => call(rank.min, 'long', [h]);
+          return { k: 'call', fn: W.stagedWindow(e.name, { pre: stage1, after }), args: [], type: 'long' };
         }
-        // row_rank_dense: runs started so far (c), less those started before the ranking began (b).
-        // The latest non-null value of an increasing column is its running max(): two
-        // last_value(… IGNORE NULLS) windows in one SELECT give wrong answers in DuckDB 1.5.
-        const stage2 = (h1: BoundExpr) => call(e.name, 'dynamic', [h1], (a) =>
-          `struct_pack(c := count((${a[0]!.sql}).f) OVER (${RUNNING}), b := (CASE WHEN (${a[0]!.sql}).r IS NOT NULL THEN count((${a[0]!.sql}).f) OVER (${RUNNING}) - 1 END))`);
-        const stage3 = (h2: BoundExpr) => call(e.name, 'long', [h2], (a) =>
-          `((${a[0]!.sql}).c - max((${a[0]!.sql}).b) OVER (${RUNNING}))`);
-        const after = (h1: BoundExpr): BoundExpr => ({ k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage2(h1), after: stage3 }), args: [], type: 'long' });
-        return { k: 'call', fn: T.stagedWindowFn(e.name, { pre: stage1, after }), args: [], type: 'long' };
+        // row_rank_dense: runs started so far, less those started before the ranking began
+        const after = (h1: BoundExpr): BoundExpr => ({ k: 'call', fn: W.stagedWindow(e.name, { pre: call(rank.counts, 'dynamic', [h1]), after: (h2) => call(rank.dense, 'long', [h2]) }), args: [], type: 'long' });
+        return { k: 'call', fn: W.stagedWindow(e.name, { pre: stage1, after }), args: [], type: 'long' };
       }
     }
     throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
   }
 
   /**
-   * Computes the first stage of every staged window call in `expr` (T.STAGED_WINDOWS) into a hidden
+   * Computes the first stage of every staged window call in `expr` (W.STAGED_WINDOWS) into a hidden
    * column of an extend over `plan`, and replaces the call by its second stage over that column.
    */
   private hoistStagedWindows(plan: P.PlanNode, expr: BoundExpr): { plan: P.PlanNode; expr: BoundExpr } {
     let current = plan;
     const visit = (e: BoundExpr): BoundExpr => {
       if (e.k === 'call') {
-        const staged = T.STAGED_WINDOWS.get(e.fn);
+        const staged = W.STAGED_WINDOWS.get(e.fn);
         if (staged) {
           current = P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre }]);
           return visit(staged.after(P.columnRef(current, current.schema.length - 1)));
@@ -2260,7 +2080,7 @@ class Binder {
         plan = r.plan;
       }
       if (!plan) return this.bindExpr(a, row, scope);
-      return { k: 'call', fn: T.scalarSubquery(plan), args: [], type: plan.schema[0]!.type };
+      return { k: 'call', fn: TOSCALAR, args: [], subquery: plan, type: plan.schema[0]!.type };
     }
     if (e.name === 'materialize') throw this.error(e.nameSpan, 'materialize() returns a table and cannot be used as a scalar value');
     if (e.name === 'column_ifexists' || e.name === 'columnifexists') {
@@ -2413,17 +2233,6 @@ class Names {
 export { commonType };
 
 
-const expandListSql = (x: string): string => T.expandList(x, 'bag');
-const mvCastSql = (u: string, t: KqlType): string => T.mvCast(u, t);
-
-const sqlIdentK = (i: number): string => `ms_k${i}`;
-const sqlIdentA = (i: number): string => `ms_a${i}`;
-function toStringTimespan(x: string): string {
-  return toStringSql(x, 'timespan');
-}
-function convertToDynamic(v: string, t: KqlType): string {
-  return toDynamicSql(v, t, false);
-}
 /** arg_max outputs refer to their struct aggregate as column -1-k; make that the aggregate's output position. */
 function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
   if (e.k === 'col' && e.index < 0) return { ...e, index: base + (-1 - e.index) };
@@ -2431,10 +2240,9 @@ function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
   return e;
 }
 
-/** The value of one bag key, converted (cast-only) to a column type. */
-function bagValueSql(bag: string, key: string, t: KqlType): string {
-  const v = `json_extract(${bag}, ${jsonPointer([key])})`;
-  return t === 'dynamic' ? `(CASE WHEN json_type(${v}) = 'NULL' THEN NULL ELSE ${v} END)` : T.mvCast(v, t);
+/** Output column `field` of the row-picking aggregate at position `nested` (a negative reference, resolved by fixArgMaxRefs). */
+function structField(nested: number, field: number, type: KqlType): BoundExpr {
+  return { k: 'call', fn: STRUCT_FIELD, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }, { k: 'lit', type: 'long', value: BigInt(field) }], type };
 }
 
 const WATCHLIST_ALIAS = '__vigil_watchlist_alias';
@@ -2498,21 +2306,12 @@ function isTabularAst(v: A.Expr | A.TabularExpr): v is A.TabularExpr {
 }
 
 function containsWindow(e: BoundExpr): boolean {
-  if (e.k === 'call' && T.WINDOW_FUNCTIONS.has(e.fn)) return true;
+  if (e.k === 'call' && e.fn.window) return true;
   return children(e).some(containsWindow);
 }
 
 function comparableTypes(a: KqlType, b: KqlType): boolean {
   return a === b || (isNumeric(a) && isNumeric(b)) || a === 'dynamic' || b === 'dynamic';
-}
-
-function sqlTypeOf(t: KqlType): string {
-  return sqlType(t);
-}
-
-/** SQL of a constant expression (row counts etc.). */
-function emitExprLit(e: BoundExpr, ctx: EmitContext): string {
-  return emitExpr(e, () => 'NULL', ctx);
 }
 
 /** getschema DataType column: the .NET type names Kusto reports. */
