@@ -10,7 +10,7 @@
  *   distinct → Project + Distinct; print/datatable/range → leaf nodes.
  * Union, Join, MvExpand, … slot in as further node kinds.
  */
-import type { BoundAggregate, BoundExpr, EmitContext } from './bound.js';
+import type { BoundAggregate, BoundExpr } from './bound.js';
 import type { ColumnSchema, KqlType } from './types.js';
 import type { OperatorPlan } from './plan-operators.js';
 
