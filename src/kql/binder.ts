@@ -1,10 +1,17 @@
 /**
  * binder.ts — gives the AST meaning: resolves table names (through the ONE
  * table resolver callback), column and let names, function names (through the
- * catalog), computes types, and builds the logical plan (planner.ts).
+ * catalog), computes types, and builds the logical plan (planner.ts,
+ * plan-operators.ts): bound expressions and plain data, never SQL — the
+ * emitter (emitter.ts, emit/) writes the SQL from that tree.
+ *
+ * The binder is one class in layers, one module per job under bind/:
+ * expressions → tabular (let, functions, tables, sources) → joins (union,
+ * search, join, lookup) → evaluate → summarize (extend, summarize) →
+ * operators; the statements of a query are bound here.
  *
  * Every table reference of every construct must go through `resolveTable`
- * below — that is where authorization is enforced by the caller's resolver.
+ * (bind/tabular.ts) — that is where authorization is enforced by the caller's resolver.
  */
 import type * as A from './ast.js';
 import type { SourceText, Span } from './errors.js';

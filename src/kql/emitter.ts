@@ -117,7 +117,7 @@ function limitSql(count: BoundExpr, ctx: EmitContext): string {
  * pass-through columns cost nothing.  A raw column keeps its rawness through filter, project,
  * extend (when passed through unchanged), sort, take and top; every other use of it reads
  * `coalesce(col, '')` (expressions, group keys, sort keys, aggregate arguments), as do distinct,
- * every builder of tabular.ts (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
+ * every operator of emit/ (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
  * compare raw columns directly where NULL and '' give the same verdict (`emitPredicate`).
  */
 /**
@@ -139,7 +139,7 @@ function refFor(raw: Raw[]): (i: number) => string {
   return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : raw[i] === 'datetime' ? ticksOfTs(inputCol(i)) : inputCol(i));
 }
 
-/** A plan's SELECT with every column in Kusto form (strings never NULL): what tabular.ts builders receive. */
+/** A plan's SELECT with every column in Kusto form (strings never NULL): what the operator modules of emit/ read their inputs as. */
 export function emitPlan(plan: PlanNode, ctx: EmitContext): string {
   return normalized(emitNode(plan, ctx));
 }

@@ -8,7 +8,9 @@
  *   extend → Extend; summarize → Aggregate (+ Project for expressions over
  *   aggregates); take → Limit; sort → Sort; top → Top; count → Count;
  *   distinct → Project + Distinct; print/datatable/range → leaf nodes.
- * Union, Join, MvExpand, … slot in as further node kinds.
+ * Every other operator (union, join, mv-expand, parse, make-series, evaluate
+ * plugins, …) is a node kind of plan-operators.ts.  Nodes carry bound
+ * expressions and plain data only; emitter.ts (and emit/) writes their SQL.
  */
 import type { BoundAggregate, BoundExpr } from './bound.js';
 import type { ColumnSchema, KqlType } from './types.js';

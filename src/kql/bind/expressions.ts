@@ -12,7 +12,7 @@ import { isIntegral, isNumeric, type KqlType } from '../types.js';
 import { type BindOptions, type BoundQuery, Names, type RowContext, Scope, type TableResolver, WINDOW_NAMES, argInfo, comparableTypes, jsonToLiteral, type ScopeEntry } from './context.js';
 
 export abstract class ExpressionBinder {
-  // implemented by the later layers (bind/tabular.ts, bind/joins.ts, bind/operators.ts)
+  // implemented by the later layers (bind/tabular.ts)
   protected abstract bindTabular(t: A.TabularExpr, scope: Scope): P.PlanNode;
   protected abstract resolveTable(name: string, span: Span, scope: Scope): P.PlanNode;
   protected abstract invokeFunction(entry: Extract<ScopeEntry, { kind: 'function' }>, args: A.Expr[], row: RowContext, scope: Scope, span: Span, input?: P.PlanNode): { kind: 'scalar'; expr: BoundExpr } | { kind: 'tabular'; plan: P.PlanNode };

@@ -11,7 +11,7 @@ import { EMPTY_ROW, MAX_CALL_DEPTH, Names, type ResolvedTable, ResolverError, ty
 import { ExpressionBinder } from './expressions.js';
 
 export abstract class TabularBinder extends ExpressionBinder {
-  // implemented by the later layers (bind/tabular.ts, bind/joins.ts, bind/operators.ts)
+  // implemented by the later layers (bind/joins.ts, bind/operators.ts)
   protected abstract bindUnion(input: P.PlanNode | undefined, op: A.UnionOp, scope: Scope): P.PlanNode;
   protected abstract bindSearch(input: P.PlanNode | undefined, op: A.SearchOp, scope: Scope): P.PlanNode;
   protected abstract bindGetWatchlist(t: A.TabularCallNode, scope: Scope): P.PlanNode;
