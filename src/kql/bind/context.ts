@@ -79,7 +79,6 @@ export const OUTPUT_CONVERSIONS: Record<KqlType, string> = {
   datetime: 'todatetime', timespan: 'totimespan', guid: 'toguid', dynamic: 'todynamic',
 };
 
-export const WINDOW_NAMES = new Set(['row_number', 'prev', 'next', 'row_cumsum', 'row_rank_dense', 'row_rank_min']);
 export const MAX_CALL_DEPTH = 64;
 
 /** Names visible to a statement: let bindings, innermost last. */

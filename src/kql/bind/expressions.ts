@@ -1,6 +1,6 @@
 /** bind/expressions.ts — the binder's scalar expressions: names, operators, calls through the catalogue, window functions, subqueries. */
 import type * as A from '../ast.js';
-import { BindFailure, type BoundCall, type BoundExpr, type BoundLiteral, type ScalarFunction } from '../bound.js';
+import { BindFailure, type BoundCall, type BoundExpr, type BoundLiteral } from '../bound.js';
 import { KqlError, SourceText, type Span } from '../errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { IN_SUBQUERY, TOSCALAR } from '../functions/subquery.js';
@@ -9,7 +9,7 @@ import { SEARCH_TERM } from '../parser.js';
 import { regexEscape } from '../regex.js';
 import * as P from '../planner.js';
 import { isIntegral, isNumeric, type KqlType } from '../types.js';
-import { type BindOptions, type BoundQuery, Names, type RowContext, Scope, type TableResolver, WINDOW_NAMES, argInfo, comparableTypes, jsonToLiteral, type ScopeEntry } from './context.js';
+import { type BindOptions, type BoundQuery, Names, type RowContext, Scope, type TableResolver, argInfo, comparableTypes, jsonToLiteral, type ScopeEntry } from './context.js';
 
 export abstract class ExpressionBinder {
   // implemented by the later layers (bind/tabular.ts)
@@ -188,79 +188,15 @@ export abstract class ExpressionBinder {
     return this.anyColumn(row, (c) => this.call(fn, [c, needleLit], e.span), e.span);
   }
 
-  /** Window functions (row_number, prev, next, row_cumsum) over a serialized row set. */
+  /** Window functions (functions/window.ts) over a serialized row set. */
   protected bindWindow(e: A.CallExpr, row: RowContext, scope: Scope): BoundExpr {
     if (!row.serialized) {
       throw this.error(e.nameSpan, `Function '${e.name}' cannot be invoked in current context. Details: the row set must be serialized (use 'serialize' or 'sort' first)`);
     }
+    const fn = W.WINDOW_FUNCTIONS.get(e.name)!;
     const args = e.args.map((a) => this.bindExpr(a, { ...row, aggregates: false }, scope));
-    const lit = (i: number) => args[i]?.k === 'lit' ? (args[i] as BoundLiteral) : undefined;
-    switch (e.name) {
-      case 'row_number': {
-        this.checkArity(e, 0, 2);
-        if (args[0] && !isIntegral(args[0].type)) throw this.error(e.args[0]!.span, 'row_number(): the starting index must be an integer');
-        if (args[1]) {
-          if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_number(): the 'restart' argument must be bool");
-          // numbering restarts at `start` on every row where restart is true
-          const start: BoundExpr = args[0] ?? { k: 'lit', type: 'long', value: 1n };
-          const pre: BoundExpr = { k: 'call', fn: W.ROW_NUMBER_RESTART_ROWS, args: [args[1]], type: 'long' };
-          const after = (h: BoundExpr): BoundExpr => ({ k: 'call', type: 'long', args: [h, start], fn: W.ROW_NUMBER_RESTARTED });
-          return { k: 'call', fn: W.stagedWindow('row_number', { pre, after }), args: [], type: 'long' };
-        }
-        return { k: 'call', fn: W.ROW_NUMBER, args: args.slice(0, 1), type: 'long' };
-      }
-      case 'prev':
-      case 'next': {
-        this.checkArity(e, 1, 3);
-        if (args[1] && !(lit(1) && isIntegral(args[1].type))) throw this.error(e.args[1]!.span, `${e.name}(): the offset must be an integer constant`);
-        const x = args[0]!;
-        let def: BoundExpr | undefined = args[2];
-        if (def && def.type !== x.type) {
-          if (def.k === 'lit' && def.value === null) def = { k: 'lit', type: x.type, value: null };
-          else if (!(isNumeric(def.type) && isNumeric(x.type))) throw this.error(e.args[2]!.span, `${e.name}(): the default value must be of type '${x.type}'`);
-        }
-        const fn = e.name === 'prev' ? W.PREV : W.NEXT;
-        const margs = [x, args[1] ?? { k: 'lit', type: 'long', value: 1n } as BoundExpr];
-        if (def) margs.push(def);
-        return { k: 'call', fn, args: margs, type: x.type };
-      }
-      case 'row_cumsum': {
-        this.checkArity(e, 1, 2);
-        const x = args[0]!;
-        if (!isNumeric(x.type) && x.type !== 'timespan') throw this.error(e.args[0]!.span, `row_cumsum(): expects a numeric value, got '${x.type}'`);
-        const t: KqlType = x.type === 'int' ? 'long' : x.type;
-        if (args[1]) {
-          if (args[1].type !== 'bool') throw this.error(e.args[1]!.span, "row_cumsum(): the 'restart' argument must be bool");
-          // the running sum, less the running sum just before the last restart row
-          const pre: BoundExpr = { k: 'call', type: 'dynamic', args: [x, args[1]], fn: W.ROW_CUMSUM_RESTART_STATE };
-          const after = (h: BoundExpr): BoundExpr => ({ k: 'call', type: t, args: [h], fn: W.ROW_CUMSUM_RESTARTED });
-          return { k: 'call', fn: W.stagedWindow('row_cumsum', { pre, after }), args: [], type: t };
-        }
-        return { k: 'call', fn: W.ROW_CUMSUM, args: [x], type: t };
-      }
-      case 'row_rank_dense':
-      case 'row_rank_min': {
-        // A new rank starts where the term differs from the previous row's; `restart` starts the
-        // ranking over (at 1) on the rows where it is true, as on the first row.
-        this.checkArity(e, 1, 2);
-        const x = args[0]!;
-        if (x.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the term cannot be dynamic`);
-        if (args[1] && args[1].type !== 'bool') throw this.error(e.args[1]!.span, `${e.name}(): the 'restart' argument must be bool`);
-        const restart: BoundExpr = args[1] ?? { k: 'lit', type: 'bool', value: false };
-        const rank = e.name === 'row_rank_dense' ? W.ROW_RANK_DENSE : W.ROW_RANK_MIN;
-        const call = (fn: ScalarFunction, type: KqlType, as: BoundExpr[]): BoundExpr => ({ k: 'call', type, args: as, fn });
-        // stage 1: the row number where a run starts and where a ranking starts
-        const stage1 = call(rank.starts, 'dynamic', [x, restart]);
-        if (e.name === 'row_rank_min') {
-          const after = (h: BoundExpr) => call(rank.min, 'long', [h]);
-          return { k: 'call', fn: W.stagedWindow(e.name, { pre: stage1, after }), args: [], type: 'long' };
-        }
-        // row_rank_dense: runs started so far, less those started before the ranking began
-        const after = (h1: BoundExpr): BoundExpr => ({ k: 'call', fn: W.stagedWindow(e.name, { pre: call(rank.counts, 'dynamic', [h1]), after: (h2) => call(rank.dense, 'long', [h2]) }), args: [], type: 'long' });
-        return { k: 'call', fn: W.stagedWindow(e.name, { pre: stage1, after }), args: [], type: 'long' };
-      }
-    }
-    throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
+    this.checkArity(e, fn.minArgs, fn.maxArgs);
+    return fn.call(args, this.runBind(() => fn.bind(args.map(argInfo)), e, args));
   }
 
   /**
@@ -315,7 +251,7 @@ export abstract class ExpressionBinder {
       if (r.kind !== 'scalar') throw this.error(e.nameSpan, `The function '${e.name}' returns a table and cannot be used as a scalar value; use toscalar()`);
       return r.expr;
     }
-    if (WINDOW_NAMES.has(e.name)) return this.bindWindow(e, row, scope);
+    if (W.WINDOW_FUNCTIONS.has(e.name)) return this.bindWindow(e, row, scope);
     if (e.name === 'toscalar') {
       this.checkArity(e, 1, 1);
       const a = e.args[0]!;
