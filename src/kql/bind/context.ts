@@ -112,7 +112,6 @@ export interface RowContext {
 
 export const EMPTY_ROW: RowContext = { schema: [], aggregates: false };
 
-
 // ───────────── helpers ─────────────
 
 export function argInfo(expr: BoundExpr): ArgInfo {
@@ -197,8 +196,6 @@ export class Names {
   }
 }
 
-
-
 /** arg_max outputs refer to their struct aggregate as column -1-k; make that the aggregate's output position. */
 export function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
   if (e.k === 'col' && e.index < 0) return { ...e, index: base + (-1 - e.index) };
@@ -210,8 +207,6 @@ export function fixArgMaxRefs(e: BoundExpr, base: number): BoundExpr {
 export function structField(nested: number, field: number, type: KqlType): BoundExpr {
   return { k: 'call', fn: STRUCT_FIELD, args: [{ k: 'col', index: -1 - nested, name: '', type: 'dynamic' }, { k: 'lit', type: 'long', value: BigInt(field) }], type };
 }
-
-
 
 /** The names an expression refers to (columns or scalars), in first-use order; not into subqueries. */
 export function namesIn(e: A.Expr): string[] {

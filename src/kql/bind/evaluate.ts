@@ -1,6 +1,6 @@
 /** bind/evaluate.ts — the binder's the evaluate plugins (bag_unpack, pivot, narrow, the pattern plugins, …). */
 import type * as A from '../ast.js';
-import { type BoundExpr } from '../bound.js';
+import type { BoundExpr } from '../bound.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
 import * as P from '../planner.js';
 import { patternPluginPlan } from '../pattern-plugins.js';

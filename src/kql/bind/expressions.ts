@@ -21,7 +21,7 @@ export abstract class ExpressionBinder {
   protected readonly tables: string[] = [];
   protected render: BoundQuery['render'];
   protected callDepth = 0;
-  /** Partition operators bound so far (names their SQL CTEs uniquely). */
+  /** Partition and scan operators bound so far (numbers their nodes uniquely). */
   protected partitions = 0;
 
   constructor(protected readonly src: SourceText, protected readonly resolver: TableResolver, protected readonly options: BindOptions) {}
@@ -29,7 +29,6 @@ export abstract class ExpressionBinder {
   protected error(span: Span, message: string): KqlError {
     return this.src.semanticError(span, message);
   }
-
 
   // ───────────── names ─────────────
 

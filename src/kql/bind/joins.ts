@@ -1,12 +1,12 @@
 /** bind/joins.ts — the binder's union, search/find, join, lookup and _GetWatchlist. */
 import type * as A from '../ast.js';
-import { type BoundExpr, type BoundLiteral } from '../bound.js';
+import type { BoundExpr, BoundLiteral } from '../bound.js';
 import { KqlError, type Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
 import { parse } from '../parser.js';
 import * as P from '../planner.js';
 import * as T from '../tabular.js';
-import { type ColumnSchema, type KqlType } from '../types.js';
+import type { ColumnSchema, KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope, namesIn, searchesEveryColumn } from './context.js';
 import { TabularBinder } from './tabular.js';
 

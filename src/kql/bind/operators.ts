@@ -1,7 +1,7 @@
-/** bind/operators.ts — the binder's the pipe operators (where, project, …, mv-expand, mv-apply, partition, parse, make-series, top-nested, scan). */
+/** bind/operators.ts — the binder's pipe operators (where, project, …, mv-expand, mv-apply, partition, parse, make-series, top-nested, scan). */
 import type * as A from '../ast.js';
-import { type BoundCall, type BoundExpr } from '../bound.js';
-import { type Span } from '../errors.js';
+import type { BoundCall, BoundExpr } from '../bound.js';
+import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';

@@ -1,6 +1,6 @@
 /** bind/summarize.ts — the binder's extend and summarize (aggregates, arg_max/take_any of several columns, sort keys). */
 import type * as A from '../ast.js';
-import { type AggregateFunction, type BoundAggregate, type BoundCall, type BoundExpr } from '../bound.js';
+import type { AggregateFunction, BoundAggregate, BoundCall, BoundExpr } from '../bound.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { ROW_AGGREGATES } from '../functions/pick-row.js';
 import * as P from '../planner.js';

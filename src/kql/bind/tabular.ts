@@ -1,7 +1,7 @@
 /** bind/tabular.ts — the binder's let statements and user functions, table references, tabular sources (datatable, print, range). */
 import type * as A from '../ast.js';
-import { type BoundExpr, type BoundLiteral } from '../bound.js';
-import { type Span } from '../errors.js';
+import type { BoundExpr, BoundLiteral } from '../bound.js';
+import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import * as P from '../planner.js';
