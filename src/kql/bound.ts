@@ -7,6 +7,7 @@
  * owns the expression; the emitter maps positions to SQL names, so KQL column
  * names never need to be valid or unique SQL identifiers.
  */
+import type { PlanNode } from './planner.js';
 import type { KqlType } from './types.js';
 
 export type LiteralValue = boolean | bigint | number | string | null;
@@ -35,6 +36,8 @@ export interface BoundCall {
   fn: ScalarFunction;
   args: BoundExpr[];
   type: KqlType;
+  /** A tabular argument (toscalar, `in (subquery)`): emitted as its SELECT and passed to `emit` last. */
+  subquery?: PlanNode;
 }
 
 /** Dynamic property/element access: target.a["b"][0] — always dynamic. */
@@ -123,8 +126,10 @@ export interface ScalarFunction {
   maxArgs: number;
   /** Validates argument types and returns the result type (throw BindFailure on error). */
   bind(args: ArgInfo[]): KqlType;
-  /** SQL for the call; must produce the SQL type that types.ts maps the result type to. */
-  emit(args: SqlArg[], ctx: EmitContext): string;
+  /** SQL for the call; must produce the SQL type that types.ts maps the result type to (the call's `resultType`). */
+  emit(args: SqlArg[], ctx: EmitContext, resultType?: KqlType): string;
+  /** A window function (row_number, prev, row_cumsum, …): needs a serialized row set and is not row-wise. */
+  window?: boolean;
   /** Argument position that may (only) be a type literal `typeof(T)`, e.g. extract()'s 4th. */
   typeLiteralArg?: number;
   /**
@@ -140,7 +145,7 @@ export interface AggregateFunction {
   minArgs: number;
   maxArgs: number;
   bind(args: ArgInfo[]): KqlType;
-  emit(args: SqlArg[], ctx: EmitContext): string;
+  emit(args: SqlArg[], ctx: EmitContext, resultType?: KqlType): string;
   /** The aggregate applies `ctx.aggregateFilter` to every aggregate call it emits (pivot needs it). */
   honorsFilter?: boolean;
   /** Automatic output column name, e.g. count() → count_, sum(x) → sum_x. */

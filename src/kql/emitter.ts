@@ -9,12 +9,22 @@
  */
 import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js';
 import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions/index.js';
-import type { PlanNode, PlanSortKey } from './planner.js';
+import type { OperatorPlan, PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
 import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
 import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
-import { WINDOW_FUNCTIONS } from './tabular.js';
+import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
+import { emitJoin, emitLookup } from './emit/join.js';
+import { emitMakeSeries } from './emit/make-series.js';
+import { emitMvApply, emitMvApplySource, emitMvExpand } from './emit/mv-expand.js';
+import { emitParse, emitParseKv } from './emit/parse.js';
+import { emitPartition, emitPartitionSource } from './emit/partition.js';
+import { emitPatternPlugin } from './emit/patterns.js';
+import { emitConsume, emitSample, emitSampleDistinct } from './emit/sample.js';
+import { emitScanOperator } from './emit/scan-operator.js';
+import { emitTopNested } from './emit/top-nested.js';
+import { emitUnion } from './emit/union.js';
 
 /** Generated SQL larger than this is rejected (guards against pathological expansion). */
 export const MAX_SQL_LENGTH = 8_000_000;
@@ -48,7 +58,9 @@ export function emitExpr(e: BoundExpr, ref: (i: number) => string, ctx: EmitCont
         if (!rowwise(a)) arg.notRowwise = true;
         return arg;
       });
-      const sql = e.fn.emit(args, ctx);
+      // a tabular argument (toscalar, in (subquery)) is passed last, as its SELECT
+      if (e.k === 'call' && e.subquery) args.push({ sql: emitPlan(e.subquery, ctx), type: e.subquery.schema[0]!.type });
+      const sql = e.fn.emit(args, ctx, e.type);
       if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
       return sql;
     }
@@ -66,7 +78,7 @@ function rowwise(e: BoundExpr): boolean {
     case 'agg':
       return false;
     case 'call':
-      return !WINDOW_FUNCTIONS.has(e.fn) && e.args.every(rowwise);
+      return !e.fn.window && e.args.every(rowwise);
     case 'path':
       return rowwise(e.target) && e.steps.every((s) => typeof s !== 'object' || rowwise(s));
   }
@@ -105,7 +117,7 @@ function limitSql(count: BoundExpr, ctx: EmitContext): string {
  * pass-through columns cost nothing.  A raw column keeps its rawness through filter, project,
  * extend (when passed through unchanged), sort, take and top; every other use of it reads
  * `coalesce(col, '')` (expressions, group keys, sort keys, aggregate arguments), as do distinct,
- * every builder of tabular.ts (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
+ * every operator of emit/ (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
  * compare raw columns directly where NULL and '' give the same verdict (`emitPredicate`).
  */
 /**
@@ -127,7 +139,7 @@ function refFor(raw: Raw[]): (i: number) => string {
   return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : raw[i] === 'datetime' ? ticksOfTs(inputCol(i)) : inputCol(i));
 }
 
-/** A plan's SELECT with every column in Kusto form (strings never NULL): what tabular.ts builders receive. */
+/** A plan's SELECT with every column in Kusto form (strings never NULL): what the operator modules of emit/ read their inputs as. */
 export function emitPlan(plan: PlanNode, ctx: EmitContext): string {
   return normalized(emitNode(plan, ctx));
 }
@@ -220,8 +232,34 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
       return { sql: `SELECT DISTINCT * FROM (${emitPlan(plan.input, ctx)}) AS t`, raw: notRaw(plan) };
     case 'count':
       return { sql: `SELECT count(*) AS ${col(0)} FROM (${emitNode(plan.input, ctx).sql}) AS t`, raw: [false] as Raw[] };
-    case 'generic':
-      return { sql: plan.build(plan.inputs.map((i) => emitPlan(i, ctx)), ctx), raw: notRaw(plan) };
+    default:
+      return { sql: emitOperator(plan, ctx), raw: notRaw(plan) };
+  }
+}
+
+/** The operators beyond the relational core (plan-operators.ts): one emit module each, over normalized inputs. */
+function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
+  switch (plan.kind) {
+    case 'union': return emitUnion(plan, ctx);
+    case 'join': return emitJoin(plan, ctx);
+    case 'lookup': return emitLookup(plan, ctx);
+    case 'mvExpand': return emitMvExpand(plan, ctx);
+    case 'mvApplySource': return emitMvApplySource(plan, ctx);
+    case 'mvApply': return emitMvApply(plan, ctx);
+    case 'partitionSource': return emitPartitionSource(plan);
+    case 'partition': return emitPartition(plan, ctx);
+    case 'parse': return emitParse(plan, ctx);
+    case 'parseKv': return emitParseKv(plan, ctx);
+    case 'makeSeries': return emitMakeSeries(plan, ctx);
+    case 'topNested': return emitTopNested(plan, ctx);
+    case 'bagUnpack': return emitBagUnpack(plan, ctx);
+    case 'pivot': return emitPivot(plan, ctx);
+    case 'narrow': return emitNarrow(plan, ctx);
+    case 'patternPlugin': return emitPatternPlugin(plan, ctx);
+    case 'scanOperator': return emitScanOperator(plan, ctx);
+    case 'consume': return emitConsume(plan, ctx);
+    case 'sample': return emitSample(plan, ctx);
+    case 'sampleDistinct': return emitSampleDistinct(plan, ctx);
   }
 }
 

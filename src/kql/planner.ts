@@ -8,10 +8,15 @@
  *   extend → Extend; summarize → Aggregate (+ Project for expressions over
  *   aggregates); take → Limit; sort → Sort; top → Top; count → Count;
  *   distinct → Project + Distinct; print/datatable/range → leaf nodes.
- * Union, Join, MvExpand, … slot in as further node kinds.
+ * Every other operator (union, join, mv-expand, parse, make-series, evaluate
+ * plugins, …) is a node kind of plan-operators.ts.  Nodes carry bound
+ * expressions and plain data only; emitter.ts (and emit/) writes their SQL.
  */
-import type { BoundAggregate, BoundExpr, EmitContext } from './bound.js';
+import type { BoundAggregate, BoundExpr } from './bound.js';
 import type { ColumnSchema, KqlType } from './types.js';
+import type { OperatorPlan } from './plan-operators.js';
+
+export type * from './plan-operators.js';
 
 export interface PlanSortKey {
   expr: BoundExpr;
@@ -26,18 +31,6 @@ interface PlanBase {
   serialized?: boolean;
   /** Name given by `as` (used for union withsource / search $table). */
   asName?: string;
-}
-
-/**
- * An operator whose SQL is produced by a builder: `build` receives the SQL of each input
- * (a SELECT with columns c0, c1, …) and returns a SELECT whose columns c0… match `schema`.
- * Used by union, join, lookup, mv-expand, parse, make-series, top-nested, … (see tabular.ts).
- */
-export interface GenericPlan extends PlanBase {
-  kind: 'generic';
-  op: string;
-  inputs: PlanNode[];
-  build: (inputs: string[], ctx: EmitContext) => string;
 }
 
 /** A table from the resolver; string columns are read as '' when NULL (Kusto strings are never null). */
@@ -66,10 +59,10 @@ export interface CountPlan extends PlanBase { kind: 'count'; input: PlanNode }
 
 export type PlanNode =
   | ScanPlan | DatatablePlan | PrintPlan | RangePlan | FilterPlan | ProjectPlan | ExtendPlan
-  | AggregatePlan | SortPlan | LimitPlan | TopPlan | DistinctPlan | CountPlan | GenericPlan;
+  | AggregatePlan | SortPlan | LimitPlan | TopPlan | DistinctPlan | CountPlan | OperatorPlan;
 
-export function generic(op: string, inputs: PlanNode[], schema: ColumnSchema[], build: GenericPlan['build'], serialized?: boolean): GenericPlan {
-  const node: GenericPlan = { kind: 'generic', op, inputs, schema, build };
+/** Sets the serialization property of a new node when the operator decides it (else it is derived). */
+export function withSerialized<N extends PlanNode>(node: N, serialized: boolean | undefined): N {
   if (serialized !== undefined) node.serialized = serialized;
   return node;
 }
@@ -87,8 +80,6 @@ export function isSerialized(plan: PlanNode): boolean {
     case 'extend':
     case 'limit':
       return isSerialized(plan.input);
-    case 'generic':
-      return false;
     default:
       return false;
   }

@@ -79,3 +79,13 @@ export function kustoRegexToRe2(re: string): string {
   }
   return out;
 }
+
+/** Escape text so that an RE2 regular expression matches it literally. */
+export function regexEscape(s: string): string {
+  return s.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c);
+}
+
+/** An RE2 character class matching any character but those of `chars`. */
+export function regexNegatedClass(chars: string): string {
+  return '[^' + chars.replace(/[\\\]^-]/g, (c) => '\\' + c) + ']';
+}

@@ -42,15 +42,8 @@ export function sqlLikePattern(prefix: '%' | '', needle: string, suffix: '%' | '
   return sqlString(prefix + likeEscape(needle) + suffix);
 }
 
-/** Escape text so that an RE2 regular expression matches it literally. */
-export function regexEscape(s: string): string {
-  return s.replace(/[\\^$.|?*+()[\]{}\-]/g, (c) => '\\' + c);
-}
-
-/** An RE2 character class matching any character but those of `chars`. */
-export function regexNegatedClass(chars: string): string {
-  return '[^' + chars.replace(/[\\\]^-]/g, (c) => '\\' + c) + ']';
-}
+// regular-expression escaping lives with the other regex helpers (regex.ts)
+export { regexEscape, regexNegatedClass } from './regex.js';
 
 /** A JSON pointer (RFC 6901) for DuckDB's json_extract: each step is a key or an array index. */
 export function jsonPointer(steps: (string | number)[]): string {

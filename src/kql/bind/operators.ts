@@ -1,0 +1,539 @@
+/** bind/operators.ts — the binder's pipe operators (where, project, …, mv-expand, mv-apply, partition, parse, make-series, top-nested, scan). */
+import type * as A from '../ast.js';
+import type { BoundCall, BoundExpr } from '../bound.js';
+import type { Span } from '../errors.js';
+import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
+import { kustoRegexToRe2, regexEscape } from '../regex.js';
+import * as P from '../planner.js';
+import * as T from '../tabular.js';
+import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
+import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
+import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, severalColumns } from './context.js';
+import { SummarizeBinder } from './summarize.js';
+
+export abstract class OperatorBinder extends SummarizeBinder {
+  // ───────────── operators ─────────────
+
+  protected override bindOperator(input: P.PlanNode, op: A.Operator, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false, serialized: P.isSerialized(input) };
+    switch (op.kind) {
+      case 'where': {
+        const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'where');
+        if (containsWindow(pred)) {
+          // window functions can't be evaluated in WHERE: compute them in a column first
+          const ext = P.extend(input, [{ name: '\u0000w', expr: pred }]);
+          const f = P.filter(ext, P.columnRef(ext, input.schema.length));
+          return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
+        }
+        return P.filter(input, pred);
+      }
+      case 'project': {
+        const names = new Names();
+        // Staged windows and several-column functions are computed in hidden columns beneath the projection.
+        let staged = input;
+        const bound = op.items.map((item) => {
+          const expr = this.bindScalar(item.expr, row, scope);
+          if (!containsStagedWindow(expr)) return expr;
+          const h = this.hoistStagedWindows(staged, expr);
+          staged = h.plan;
+          return h.expr;
+        });
+        const multi = bound.flatMap((expr, i) => (severalColumns(expr) ? [i] : []));
+        const base = multi.length ? P.extend(staged, multi.map((i, k) => ({ name: `\u0000m${k}`, expr: bound[i]! }))) : staged;
+        const cols = op.items.flatMap((item, i) => {
+          const k = multi.indexOf(i);
+          if (k < 0) return [{ name: this.columnName(item, bound[i]!, names), expr: bound[i]! }];
+          return this.outputColumns(item, bound[i] as BoundCall, P.columnRef(base, staged.schema.length + k), names, true);
+        });
+        return P.project(base, cols);
+      }
+      case 'extend':
+        return this.bindExtend(input, op, scope);
+      case 'summarize':
+        return this.bindSummarize(input, op, scope);
+      case 'take':
+        return P.limit(input, this.bindCount(op.count, scope));
+      case 'sort':
+        return P.sort(input, op.keys.map((k) => this.bindSortKey(k, row, scope)));
+      case 'top':
+        return P.top(input, this.bindCount(op.count, scope), [this.bindSortKey(op.key, row, scope)]);
+      case 'count':
+        return P.count(input);
+      case 'distinct': {
+        if (op.star) return P.distinct(input);
+        const names = new Names();
+        const cols = op.items.map((item) => {
+          const expr = this.bindScalar(item.expr, row, scope);
+          return { name: this.columnName(item, expr, names), expr };
+        });
+        return P.distinct(P.project(input, cols));
+      }
+      case 'project-away': {
+        const drop = new Set<number>();
+        for (const p of op.patterns) for (const i of this.matchPattern(input.schema, p)) drop.add(i);
+        const keep = input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(input, i) })).filter((_, i) => !drop.has(i));
+        return P.project(input, keep);
+      }
+      case 'project-keep': {
+        const keepIdx = new Set<number>();
+        for (const p of op.patterns) for (const i of this.matchPattern(input.schema, p)) keepIdx.add(i);
+        const keep = input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(input, i) })).filter((_, i) => keepIdx.has(i));
+        return P.project(input, keep);
+      }
+      case 'project-reorder': {
+        const order: number[] = [];
+        for (const p of op.patterns) {
+          let idx = this.matchPattern(input.schema, p.pattern).filter((i) => !order.includes(i));
+          if (p.order) {
+            idx = idx.sort((a, b) => (input.schema[a]!.name < input.schema[b]!.name ? -1 : 1));
+            if (p.order === 'desc') idx.reverse();
+          }
+          order.push(...idx);
+        }
+        input.schema.forEach((_, i) => {
+          if (!order.includes(i)) order.push(i);
+        });
+        return P.project(input, order.map((i) => ({ name: input.schema[i]!.name, expr: P.columnRef(input, i) })));
+      }
+      case 'project-rename': {
+        const cols = input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(input, i) }));
+        for (const r of op.renames) {
+          const i = input.schema.findIndex((c) => c.name === r.oldName);
+          if (i < 0) throw this.error(r.span, `Failed to resolve scalar expression named '${r.oldName}'`);
+          cols[i]!.name = r.newName;
+        }
+        const seen = new Set<string>();
+        for (const c of cols) {
+          if (seen.has(c.name)) throw this.error(op.span, `project-rename: a column named '${c.name}' already exists`);
+          seen.add(c.name);
+        }
+        return P.project(input, cols);
+      }
+      case 'union':
+        return this.bindUnion(input, op, scope);
+      case 'join':
+        return this.bindJoin(input, op, scope);
+      case 'lookup':
+        return this.bindLookup(input, op, scope);
+      case 'as':
+        scope.define(op.name, { kind: 'tabular', plan: { ...input, asName: op.name } });
+        return { ...input, asName: op.name };
+      case 'serialize': {
+        const ser = { ...input, serialized: true } as P.PlanNode;
+        if (op.items.length === 0) return ser;
+        const ext = this.bindExtend(ser, { kind: 'extend', items: op.items, span: op.span }, scope);
+        return ext;
+      }
+      case 'mv-expand':
+        return this.bindMvExpand(input, op, scope);
+      case 'mv-apply':
+        return this.bindMvApply(input, op, scope);
+      case 'partition':
+        return this.bindPartition(input, op, scope);
+      case 'top-hitters':
+        return this.bindTopHitters(input, op, scope);
+      case 'consume':
+        // reads its input; returns its columns and no rows
+        return { kind: 'consume', input, schema: input.schema, serialized: false };
+      case 'parse':
+      case 'parse-where':
+        return this.bindParse(input, op, scope);
+      case 'parse-kv':
+        return this.bindParseKv(input, op, scope);
+      case 'make-series':
+        return this.bindMakeSeries(input, op, scope);
+      case 'search':
+        return this.bindSearch(input, op, scope);
+      case 'getschema': {
+        const rows = input.schema.map((c, i) => [
+          { k: 'lit', type: 'string', value: c.name },
+          { k: 'lit', type: 'int', value: BigInt(i) },
+          { k: 'lit', type: 'string', value: DOTNET_TYPES[c.type] },
+          { k: 'lit', type: 'string', value: c.type },
+        ] as BoundExpr[]);
+        const gs = P.datatable([{ name: 'ColumnName', type: 'string' }, { name: 'ColumnOrdinal', type: 'int' }, { name: 'DataType', type: 'string' }, { name: 'ColumnType', type: 'string' }], rows);
+        gs.serialized = true;
+        return gs;
+      }
+      case 'sample': {
+        const n = this.bindCount(op.count, scope);
+        return { kind: 'sample', input, count: n, schema: input.schema, serialized: false };
+      }
+      case 'sample-distinct': {
+        const n = this.bindCount(op.count, scope);
+        const col = this.bindScalar(op.column, row, scope);
+        const name = col.k === 'col' ? col.name : this.derivedName(col, new Names());
+        const proj = P.project(input, [{ name, expr: col }]);
+        return { kind: 'sampleDistinct', input: proj, count: n, schema: proj.schema, serialized: false };
+      }
+      case 'top-nested':
+        return this.bindTopNested(input, op, scope);
+      case 'evaluate':
+        return this.bindEvaluate(input, op, scope);
+      case 'scan':
+        return this.bindScan(input, op, scope);
+      case 'fork':
+      case 'facet':
+        throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);
+      case 'invoke': {
+        const entry = scope.lookup(op.call.name);
+        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
+        const r = this.invokeFunction(entry, op.call.args, EMPTY_ROW, scope, op.call.nameSpan, input);
+        if (r.kind !== 'tabular') throw this.error(op.call.nameSpan, `invoke: the function '${op.call.name}' must return a table`);
+        return r.plan;
+      }
+      case 'render': {
+        const props: Record<string, unknown> = {};
+        for (const p of op.properties) {
+          const v = this.bindScalar(p.value, EMPTY_ROW, scope);
+          if (v.k !== 'lit') throw this.error(p.value.span, `render: the value of '${p.name}' must be a constant`);
+          props[p.name] = typeof v.value === 'bigint' ? Number(v.value) : v.value;
+        }
+        this.render = { visualization: op.visualization, ...props };
+        return input;
+      }
+    }
+  }
+
+  // ───────────── mv-expand / mv-apply ─────────────
+
+  protected mvItems(input: P.PlanNode, items: A.MvExpandItem[], scope: Scope, what: string): { schema: ColumnSchema[]; items: P.MvItem[] } {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const schema = input.schema.slice();
+    const names = new Names(schema.map((c) => c.name));
+    const out: P.MvItem[] = [];
+    for (const it of items) {
+      const expr = this.bindScalar(it.expr, row, scope);
+      if (expr.type !== 'dynamic') throw this.error(it.expr.span, `${what}: the expression to expand must be of type dynamic, got '${expr.type}'`);
+      const name = it.name ?? (expr.k === 'col' ? expr.name : this.derivedName(expr, names));
+      names.add(name);
+      let index = schema.findIndex((c) => c.name === name);
+      if (index < 0) index = schema.length;
+      const type = it.toType ?? 'dynamic';
+      schema[index] = { name, type };
+      out.push({ expr, index, type });
+    }
+    return { schema, items: out };
+  }
+
+  protected bindMvExpand(input: P.PlanNode, op: A.MvExpandOp, scope: Scope): P.PlanNode {
+    const { schema, items } = this.mvItems(input, op.items, scope, 'mv-expand');
+    let itemIndex: number | undefined;
+    if (op.itemIndex !== undefined) {
+      itemIndex = schema.length;
+      schema.push({ name: op.itemIndex, type: 'long' });
+    }
+    const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
+    return T.mvExpandPlan(input, items, schema, op.bagKind, itemIndex, limit);
+  }
+
+  /**
+   * mv-apply: a LATERAL subquery per input row.  The subquery's source is the expansion of the
+   * current row's arrays (correlated on the outer alias), so operators like top/summarize apply
+   * per row.  Output: input columns not produced by the subquery, then the subquery's columns.
+   */
+  protected bindMvApply(input: P.PlanNode, op: A.MvApplyOp, scope: Scope): P.PlanNode {
+    const { schema: expSchema, items } = this.mvItems(input, op.items, scope, 'mv-apply');
+    const srcSchema = items.map((it) => expSchema[it.index]!);
+    if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
+    const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
+    const correlation: P.MvApplyCorrelation = { depth: this.callDepth, width: input.schema.length };
+    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, schema: srcSchema };
+    if (limit) source.limit = limit;
+    const inner = new Scope(scope);
+    inner.define(MV_APPLY_SOURCE, { kind: 'tabular', plan: source });
+    const body = this.bindTabular(op.body, inner);
+    const keep = input.schema.map((c, i) => ({ c, i })).filter(({ c }) => !body.schema.some((b) => b.name === c.name));
+    const schema = [...keep.map(({ c }) => c), ...body.schema];
+    return { kind: 'mvApply', input, body, correlation, keep: keep.map(({ i }) => i), schema, serialized: false };
+  }
+
+  /**
+   * partition by Column ( subquery ): the subquery runs once per distinct Column value over the
+   * rows with that value (PARTITION_SOURCE), and the results are unioned. In SQL: the input as a
+   * CTE, its distinct keys, and the subquery joined LATERAL to each key. The `{ … }` form (a
+   * subquery with its own source, the legacy strategy) is refused.
+   */
+  protected bindPartition(input: P.PlanNode, op: A.PartitionOp, scope: Scope): P.PlanNode {
+    if (op.withSource) throw this.error(op.span, "partition: a subquery with its own source ({ … }) is not supported; write the subquery as a transformation of the partition: partition by Column ( operators )");
+    const k = input.schema.findIndex((c) => c.name === op.column);
+    if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
+    if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
+    const id = this.partitions++;
+    const source: P.PartitionSourcePlan = { kind: 'partitionSource', id, key: k, schema: input.schema, serialized: P.isSerialized(input) };
+    const inner = new Scope(scope);
+    inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
+    const body = this.bindTabular(op.body, inner);
+    return { kind: 'partition', input, body, id, key: k, schema: body.schema, serialized: false };
+  }
+
+  /** top-hitters N of V [by S] = summarize approximate_count_V = count() (or approximate_sum_S = sum(S)) by V | top N by it desc (exact here). */
+  protected bindTopHitters(input: P.PlanNode, op: A.TopHittersOp, scope: Scope): P.PlanNode {
+    const nameOf = (e: A.Expr) => (e.kind === 'name' ? e.name : undefined);
+    const valueName = nameOf(op.value) ?? 'Value';
+    const aggName = op.by ? `approximate_sum_${nameOf(op.by) ?? valueName}` : `approximate_count_${valueName}`;
+    const span = op.span;
+    const agg: A.Expr = { kind: 'call', name: op.by ? 'sum' : 'count', nameSpan: span, args: op.by ? [op.by] : [], span };
+    const summarize: A.SummarizeOp = {
+      kind: 'summarize',
+      aggregates: [{ names: [{ name: aggName, span }], expr: agg, span }],
+      by: [nameOf(op.value) ? { expr: op.value, span } : { names: [{ name: valueName, span }], expr: op.value, span }],
+      span,
+    };
+    const summarized = this.bindOperator(input, summarize, scope);
+    return this.bindOperator(summarized, { kind: 'top', count: op.count, key: { expr: { kind: 'name', name: aggName, span }, order: 'desc', span }, span }, scope);
+  }
+
+  // ───────────── parse / parse-where / parse-kv ─────────────
+
+  protected bindParse(input: P.PlanNode, op: A.ParseOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    let src = this.bindScalar(op.source, row, scope);
+    if (src.type !== 'string') src = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [src], type: 'string' };
+    // build the regex and remember the group of each column
+    let re = '';
+    let groups = 0;
+    const cols: { name: string; type: KqlType; group: number; span: Span }[] = [];
+    op.parts.forEach((part, i) => {
+      const last = i === op.parts.length - 1;
+      if (part.kind === 'text') {
+        re += op.parseKind === 'regex' ? kustoRegexToRe2(part.value) : regexEscape(part.value);
+        if (op.parseKind === 'regex') groups += T.countGroups(part.value);
+      } else if (part.kind === 'star') {
+        // A trailing * (simple/relaxed) may match nothing, so it never decides a match or a capture:
+        // it is left out, which spares the regex engine from scanning the rest of every string.
+        if (op.parseKind !== 'regex' && last) return;
+        re += op.parseKind === 'regex' ? '.*' : last ? '.*' : '.*?';
+      } else {
+        groups++;
+        cols.push({ name: part.name, type: part.type, group: groups, span: part.span });
+        if (op.parseKind === 'relaxed' && (part.type === 'int' || part.type === 'long' || part.type === 'real' || part.type === 'decimal')) {
+          // relaxed: a partial (prefix) match of the typed value; anything else up to the next delimiter is skipped
+          re += '(' + this.parseColumnRegex(part.type, 'simple', last) + ')?' + (last ? '.*' : '.*?');
+        } else re += '(' + this.parseColumnRegex(part.type, op.parseKind, last) + ')';
+      }
+    });
+    if (op.parseKind !== 'regex' && !/\.\*\??$/.test(re) && op.parts[op.parts.length - 1]?.kind === 'text') {
+      // simple/relaxed: trailing text must match; anything may follow
+    }
+    // A simple/relaxed pattern that starts with * or a string column matches, if anywhere, from the
+    // start of the string or of a line ('.' stops at newlines), so the unanchored search is the same
+    // as an anchored one that may first skip whole lines (shortest first, whatever the flags): RE2
+    // runs anchored patterns much faster.
+    const first = op.parts[0];
+    if (op.parseKind !== 'regex' && (first?.kind === 'star' || (first?.kind === 'column' && first.type === 'string'))) re = '\\A(?s-U:(?:.*?\\n)??)' + re;
+    if (op.flags) re = `(?${op.flags})` + re;
+    if (groups > 9) throw this.error(op.span, `${op.kind}: the pattern has ${groups} capture groups; at most 9 are supported`);
+    if (cols.length === 0) throw this.error(op.span, `${op.kind}: the pattern declares no columns`);
+    const schema = input.schema.slice();
+    const colIdx = cols.map((c) => {
+      let i = schema.findIndex((x) => x.name === c.name);
+      if (i < 0) i = schema.length;
+      schema[i] = { name: c.name, type: c.type };
+      return i;
+    });
+    const strict = op.parseKind !== 'relaxed';
+    // Every typed (non-string) value converts to null from '' (what a failed match yields), so when a
+    // strict pattern has one, its conversion succeeding proves the match and regexp_matches is not needed.
+    const needMatched = !strict || cols.every((c) => c.type === 'string');
+    return {
+      kind: 'parse', input, source: src, pattern: re, parseKind: op.parseKind, dropUnmatched: op.kind === 'parse-where', needMatched,
+      columns: cols.map((c, k) => ({ type: c.type, group: c.group, index: colIdx[k]! })), schema, serialized: P.isSerialized(input),
+    };
+  }
+
+  protected parseColumnRegex(t: KqlType, kind: 'simple' | 'regex' | 'relaxed', last: boolean): string {
+    if (kind === 'regex') {
+      if (t === 'int' || t === 'long') return '\\-?\\d+';
+      if (t === 'real' || t === 'decimal') return '\\-?\\d+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?';
+      return '.*';
+    }
+    if (kind === 'simple') {
+      if (t === 'int' || t === 'long') return '\\-?\\d+';
+      if (t === 'real' || t === 'decimal') return '\\-?\\d+(?:\\.\\d*)?(?:[eE][+-]?\\d+)?';
+      if (t === 'bool') return '(?i:true|false|1|0)';
+    }
+    return last ? '.*' : '.*?';
+  }
+
+  protected bindParseKv(input: P.PlanNode, op: A.ParseKvOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    let src = this.bindScalar(op.source, row, scope);
+    if (src.type !== 'string') src = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [src], type: 'string' };
+    const opt: Record<string, string | boolean> = { pair_delimiter: ' ', kv_delimiter: '=' };
+    for (const o of op.options) {
+      const v = this.bindScalar(o.value, EMPTY_ROW, scope);
+      if (v.k !== 'lit' || (typeof v.value !== 'string' && typeof v.value !== 'boolean')) throw this.error(o.span, `parse-kv: the option '${o.name}' must be a constant`);
+      if (!['pair_delimiter', 'kv_delimiter', 'quote', 'escape', 'greedy', 'regex'].includes(o.name)) throw this.error(o.span, `parse-kv: unknown option '${o.name}'`);
+      opt[o.name] = v.value;
+    }
+    const pd = String(opt.pair_delimiter), kd = String(opt.kv_delimiter);
+    const quote = typeof opt.quote === 'string' ? opt.quote : '';
+    const schema = input.schema.slice();
+    const idx = op.columns.map((c) => {
+      let i = schema.findIndex((x) => x.name === c.name);
+      if (i < 0) i = schema.length;
+      schema[i] = { name: c.name, type: c.type };
+      return i;
+    });
+    const node: P.ParseKvPlan = {
+      kind: 'parseKv', input, source: src, pairDelimiter: pd, kvDelimiter: kd, quote, greedy: opt.greedy === true,
+      columns: op.columns.map((c, k) => ({ key: c.name, type: c.type, index: idx[k]! })), schema, serialized: P.isSerialized(input),
+    };
+    if (typeof opt.regex === 'string') node.regex = opt.regex;
+    return node;
+  }
+
+  // ───────────── make-series ─────────────
+
+  protected bindMakeSeries(input: P.PlanNode, op: A.MakeSeriesOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const names = new Names();
+    const keys = op.by.map((item) => {
+      const expr = this.bindScalar(item.expr, row, scope);
+      if (expr.type === 'dynamic') throw this.error(item.expr.span, 'make-series: a group key cannot be of type dynamic');
+      return { name: item.names ? this.singleName(item, names) : this.derivedName(expr, names), expr };
+    });
+    const axis = this.bindScalar(op.on, row, scope);
+    const axisType = axis.type;
+    if (axisType !== 'datetime' && !isNumeric(axisType) && axisType !== 'timespan') throw this.error(op.on.span, `make-series: the axis must be datetime, timespan or numeric, got '${axisType}'`);
+    const step = this.bindScalar(op.step, EMPTY_ROW, scope);
+    const from = op.from ? this.bindScalar(op.from, EMPTY_ROW, scope) : undefined;
+    const to = op.to ? this.bindScalar(op.to, EMPTY_ROW, scope) : undefined;
+    if (axisType === 'datetime' && step.type !== 'timespan') throw this.error(op.step.span, 'make-series: the step of a datetime axis must be a timespan');
+    for (const [e, a] of [[from, op.from], [to, op.to]] as const) {
+      if (e && a && e.type !== axisType && !(isNumeric(e.type) && isNumeric(axisType))) throw this.error(a.span, `make-series: from/to must be of type '${axisType}'`);
+    }
+    const aggs = op.aggregates.map((a) => {
+      const expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
+      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call');
+      const name = a.item.names ? this.singleName(a.item, names) : names.unique(expr.fn.defaultName(expr.args));
+      let def: BoundExpr = { k: 'lit', type: 'long', value: 0n };
+      if (a.default) {
+        def = this.bindScalar(a.default, EMPTY_ROW, scope);
+        if (def.k !== 'lit') throw this.error(a.default.span, 'make-series: the default value must be a constant');
+      }
+      return { name, expr, def };
+    });
+    const axisName = op.onName ?? (axis.k === 'col' ? axis.name : 'Column1');
+    const schema: ColumnSchema[] = [
+      ...keys.map((k) => ({ name: k.name, type: k.expr.type })),
+      ...aggs.map((a) => ({ name: a.name, type: 'dynamic' as KqlType })),
+      { name: names.unique(axisName), type: 'dynamic' },
+    ];
+    const node: P.MakeSeriesPlan = {
+      kind: 'makeSeries', input, keys: keys.map((k) => k.expr), axis, step, aggregates: aggs.map((a) => ({ expr: a.expr, default: a.def })),
+      nonEmpty: op.nonEmpty === true, schema, serialized: false,
+    };
+    if (from) node.from = from;
+    if (to) node.to = to;
+    return node;
+  }
+
+  // ───────────── top-nested ─────────────
+
+  protected bindTopNested(input: P.PlanNode, op: A.TopNestedOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    const names = new Names();
+    const levels = op.levels.map((l) => {
+      if (l.others) throw this.error(l.span, "top-nested: 'with others' is not supported");
+      const of = this.bindScalar(l.of.expr, row, scope);
+      if (of.type === 'dynamic') throw this.error(l.of.expr.span, 'top-nested: the grouping expression cannot be dynamic');
+      const ofName = l.of.names ? this.singleName(l.of, names) : this.derivedName(of, names);
+      const agg = this.bindExpr(l.by.expr, { schema: input.schema, aggregates: true }, scope);
+      if (agg.k !== 'agg') throw this.error(l.by.expr.span, 'top-nested: the by expression must be an aggregate function call');
+      const aggName = l.by.names ? this.singleName(l.by, names) : names.unique(`aggregated_${ofName}`);
+      const count = l.count ? this.bindCount(l.count, scope) : undefined;
+      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc' };
+    });
+    const schema = levels.flatMap((l) => [{ name: l.ofName, type: l.of.type }, { name: l.aggName, type: l.agg.type }]);
+    const node: P.TopNestedPlan = { kind: 'topNested', input, levels: [], schema, serialized: true };
+    for (const l of levels) node.levels.push(l.count ? { of: l.of, agg: l.agg, count: l.count, descending: l.desc } : { of: l.of, agg: l.agg, descending: l.desc });
+    return node;
+  }
+
+  // ───────────── fork / facet ─────────────
+
+  /** The result tables of fork (one per leg) and facet (the `with` pipe, then one count per column). */
+  protected bindResultTables(input: P.PlanNode, op: A.ForkOp | A.FacetOp, scope: Scope): { name: string; plan: P.PlanNode }[] {
+    const inner = new Scope(scope);
+    inner.define(FORK_SOURCE, { kind: 'tabular', plan: input });
+    if (op.kind === 'fork') {
+      return op.legs.map((leg) => {
+        const plan = this.bindTabular(leg.body, inner);
+        return { name: leg.name ?? plan.asName ?? 'GenericResult', plan };
+      });
+    }
+    const out: { name: string; plan: P.PlanNode }[] = [];
+    if (op.body) {
+      const plan = this.bindTabular(op.body, inner);
+      out.push({ name: plan.asName ?? 'GenericResult', plan });
+    }
+    for (const c of op.columns) {
+      if (!input.schema.some((x) => x.name === c.name)) throw this.error(c.span, `facet: unknown column '${c.name}'`);
+      const summarize: A.SummarizeOp = {
+        kind: 'summarize',
+        aggregates: [{ names: [{ name: `count_${c.name}`, span: c.span }], expr: { kind: 'call', name: 'count', nameSpan: c.span, args: [], span: c.span }, span: c.span }],
+        by: [{ expr: { kind: 'name', name: c.name, span: c.span }, span: c.span }],
+        span: c.span,
+      };
+      out.push({ name: c.name, plan: this.bindOperator(input, summarize, scope) });
+    }
+    return out;
+  }
+
+  // ───────────── scan ─────────────
+
+  /** scan-operator.md; the matching logic itself is in scan.ts. */
+  protected bindScan(input: P.PlanNode, op: A.ScanOp, scope: Scope): P.PlanNode {
+    const names = new Set(input.schema.map((c) => c.name));
+    for (const d of op.declare) {
+      if (names.has(d.name)) throw this.error(d.span, `scan: the declared column '${d.name}' already exists in the input`);
+      names.add(d.name);
+    }
+    if (op.matchId && names.has(op.matchId.name)) throw this.error(op.matchId.span, `scan: the match id column '${op.matchId.name}' already exists`);
+    const record: ColumnSchema[] = [...input.schema, ...op.declare.map((d) => ({ name: d.name, type: d.type }))];
+    const defaults = op.declare.map((d) => {
+      if (!d.default) return { k: 'lit', type: d.type, value: null } as BoundExpr;
+      const v = this.bindScalar(d.default, EMPTY_ROW, scope);
+      return this.convertTo(v, d.type, d.default.span, `scan: the default of '${d.name}'`);
+    });
+    const stepIndex = new Map<string, number>();
+    op.steps.forEach((s, i) => {
+      if (stepIndex.has(s.name)) throw this.error(s.nameSpan, `scan: the step name '${s.name}' is used twice`);
+      stepIndex.set(s.name, i + 1);
+    });
+    const row: RowContext = { schema: scanRowSchema(record, op.steps.length), aggregates: false };
+    // the steps run inside DuckDB's list_reduce lambda, which holds neither subqueries nor window functions
+    const rowwiseOnly = (e: BoundExpr, span: Span): BoundExpr => {
+      const bad = (x: BoundExpr): boolean => (x.k === 'call' ? x.subquery !== undefined || x.fn.window === true || x.args.some(bad) : x.k === 'path' ? bad(x.target) || x.steps.some((st) => typeof st === 'object' && bad(st)) : x.k === 'agg');
+      if (bad(e)) throw this.error(span, 'scan: step conditions and assignments cannot use subqueries (toscalar, in (T)) or window functions; compute them with extend before the scan');
+      return e;
+    };
+    const steps: ScanStepSpec[] = op.steps.map((s) => {
+      const condition = rowwiseOnly(this.requireBool(this.bindScalar(rewriteStepRefs(s.condition, stepIndex), row, scope), s.condition.span, `scan step ${s.name}`), s.condition.span);
+      const assignments = new Map<number, BoundExpr>();
+      for (const a of s.assignments) {
+        const i = record.findIndex((c) => c.name === a.name);
+        if (i < input.schema.length) throw this.error(a.nameSpan, `scan: '${a.name}' is not a declared column; only columns of the declare clause can be assigned`);
+        const v = this.bindScalar(rewriteStepRefs(a.expr, stepIndex), row, scope);
+        assignments.set(i, rowwiseOnly(this.convertTo(v, record[i]!.type, a.expr.span, `scan: the value assigned to '${a.name}'`), a.expr.span));
+      }
+      return { output: s.output, condition, assignments };
+    });
+    return scanPlan(input, { record, inputWidth: input.schema.length, defaults, steps, ...(op.matchId ? { matchId: op.matchId.name } : {}) }, this.partitions++);
+  }
+
+  /** A value as type `t`: unchanged, or converted with to<t>() between numeric types and from dynamic. */
+  protected convertTo(v: BoundExpr, t: KqlType, span: Span, what: string): BoundExpr {
+    if (v.type === t) return v;
+    if (v.k === 'lit' && v.value === null) return { k: 'lit', type: t, value: null };
+    if ((isNumeric(v.type) && isNumeric(t)) || v.type === 'dynamic' || t === 'string' || t === 'dynamic') {
+      const fn = SCALAR_FUNCTIONS.get(t === 'real' ? 'toreal' : t === 'dynamic' ? 'todynamic' : `to${t}`);
+      if (fn) return this.call(fn, [v], span);
+    }
+    throw this.error(span, `${what} must be of type '${t}', got '${v.type}'`);
+  }
+
+}

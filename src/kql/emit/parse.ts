@@ -1,0 +1,77 @@
+/** emit/parse.ts — parse / parse-where (one regular expression, a capture group per column) and parse-kv. */
+import type { EmitContext } from '../bound.js';
+import { ticksOfTs } from '../datetime-sql.js';
+import { emitPlan } from '../emitter.js';
+import type { ParseKvPlan, ParsePlan } from '../plan-operators.js';
+import { regexEscape, regexNegatedClass, sqlIdent, sqlString } from '../sql.js';
+import { convertSql } from '../sqlexpr.js';
+import { sqlType, type KqlType } from '../types.js';
+import { C, exprSql, nullOf, selectList } from './common.js';
+
+/** Text → value of a parse column type; NULL when not convertible. */
+export function parseConvert(s: string, t: KqlType): string {
+  switch (t) {
+    case 'string':
+      return s;
+    case 'datetime':
+      return `coalesce(${convertSql(s, 'string', 'datetime')}, ${ticksOfTs(`coalesce(try_strptime(${s}, '%m/%d/%Y %H:%M:%S'), try_strptime(${s}, '%m/%d/%Y %H:%M'), try_strptime(${s}, '%m/%d/%Y'))`)})`;
+    case 'dynamic':
+      return convertSql(s, 'string', 'dynamic');
+    default:
+      return convertSql(s, 'string', t);
+  }
+}
+
+export function emitParse(plan: ParsePlan, ctx: EmitContext): string {
+  const { input, schema, columns: cols, parseKind, needMatched } = plan;
+  const g = (k: number) => sqlString(`g${k}`);
+  const P_ = sqlIdent('__p'), M_ = sqlIdent('__m'), V = (k: number) => sqlIdent(`__v${k}`);
+  const strict = parseKind !== 'relaxed';
+  const maxGroup = Math.max(...cols.map((c) => c.group));
+  const s = `(${exprSql(plan.source, 't', ctx)})`;
+  const pat = sqlString(plan.pattern);
+  // simple/relaxed: one regex evaluation extracts every group (a struct g1…gN); DuckDB checks that
+  // form's pattern while binding, so a user's regex (kind=regex, only checked by RE2 at run time)
+  // keeps one regexp_extract per column.  The conversions are computed once, a level up.
+  const names = Array.from({ length: maxGroup }, (_, k) => g(k + 1));
+  const group = (n: number) => (parseKind === 'regex' ? `regexp_extract(t.${P_}, ${pat}, ${n})` : `struct_extract(t.${P_}, ${g(n)})`);
+  const source = parseKind === 'regex' ? s : `regexp_extract(${s}, ${pat}, [${names.join(', ')}])`;
+  const extracted = `SELECT t.*, ${source} AS ${P_}${needMatched ? `, regexp_matches(${s}, ${pat}) AS ${M_}` : ''} FROM (${emitPlan(input, ctx)}) AS t`;
+  // simple/relaxed int/long groups match '' or -?[0-9]+, which a plain cast converts exactly as tolong() would
+  const convert = (c: (typeof cols)[number]) =>
+    parseKind !== 'regex' && (c.type === 'long' || c.type === 'int') ? `TRY_CAST(${group(c.group)} AS ${sqlType(c.type)})` : parseConvert(group(c.group), c.type);
+  const converted = `SELECT t.*, ${cols.map((c, k) => `${convert(c)} AS ${V(k)}`).join(', ')} FROM (${extracted}) AS t`;
+  // strict kinds: a value that doesn't convert makes the whole match fail
+  const conds = [...(needMatched ? [`t.${M_}`] : []), ...(strict ? cols.flatMap((c, k) => (c.type === 'string' ? [] : [`t.${V(k)} IS NOT NULL`])) : [])];
+  const ok = conds.join(' AND ');
+  const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${C(i)}` : 'NULL'));
+  cols.forEach((c, k) => {
+    exprs[c.index] = `(CASE WHEN ${ok} THEN t.${V(k)} ELSE ${nullOf(c.type)} END)`;
+  });
+  const where = plan.dropUnmatched ? ` WHERE ${ok}` : '';
+  return `SELECT ${selectList(exprs)} FROM (${converted}) AS t${where}`;
+}
+
+export function emitParseKv(plan: ParseKvPlan, ctx: EmitContext): string {
+  const { input, schema } = plan;
+  const pd = plan.pairDelimiter, kd = plan.kvDelimiter, quote = plan.quote;
+  const esc = regexEscape;
+  const cls = regexNegatedClass;
+  const s = `(${exprSql(plan.source, 't', ctx)})`;
+  const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${C(i)}` : 'NULL'));
+  for (const c of plan.columns) {
+    if (plan.regex !== undefined) {
+      // regex mode: the regex has two groups (key, value); find the pair whose key is this column
+      const re = sqlString(plan.regex);
+      const v = `list_extract(list_filter(regexp_extract_all(${s}, ${re}, 0), m -> regexp_extract(m, ${re}, 1) = ${sqlString(c.key)}), 1)`;
+      exprs[c.index] = `(CASE WHEN ${v} IS NULL THEN ${nullOf(c.type)} ELSE ${parseConvert(`regexp_extract(${v}, ${re}, 2)`, c.type)} END)`;
+      continue;
+    }
+    const q = quote ? `${esc(quote[0]!)}([^${esc(quote[quote.length - 1]!)}]*)${esc(quote[quote.length - 1]!)}|` : '';
+    const valueRe = plan.greedy ? `(.*?)(?:${esc(pd)}[^${esc(kd)}${esc(pd)}]+${esc(kd)}|$)` : `(${cls(pd)}*)`;
+    const pat = sqlString(`(?:^|${esc(pd)})\\s*${esc(c.key)}\\s*${esc(kd)}\\s*(?:${q}${valueRe})`);
+    const val = quote ? `(CASE WHEN regexp_extract(${s}, ${pat}, 1) <> '' THEN regexp_extract(${s}, ${pat}, 1) ELSE regexp_extract(${s}, ${pat}, 2) END)` : `regexp_extract(${s}, ${pat}, 1)`;
+    exprs[c.index] = `(CASE WHEN regexp_matches(${s}, ${pat}) THEN ${parseConvert(c.type === 'string' ? val : `trim(${val})`, c.type)} ELSE ${nullOf(c.type)} END)`;
+  }
+  return `SELECT ${selectList(exprs)} FROM (${emitPlan(input, ctx)}) AS t`;
+}
