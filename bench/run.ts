@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal', 'memory'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -107,6 +107,10 @@ for (const s of results) {
       `scale   ${r.workspaces.toLocaleString('en')} workspaces, ${r.tables.toLocaleString('en')} tables, opened by a fresh process`,
       `  start Vigil ${fmt(r.vigil.startMs)} ms | DuckDB file ${fmt(r.duckdb.startMs)} ms | ×${r.startRatio};  RSS added Vigil ${r.vigil.rssAddedMiB} MiB | DuckDB ${r.duckdb.rssAddedMiB} MiB | ×${r.rssRatio}`,
     );
+  } else if (s.suite === 'memory') {
+    const r = s as unknown as { tables: number; rowsPerTable: number; peakRssMiB: number; goalMiB: number; withinGoal: boolean; phases: { phase: string; rssMiB: number; memoryTierMiB: number; decryptedParquetInTmpfsMiB: number }[] };
+    lines.push(`memory  ${r.tables} tables × ${r.rowsPerTable.toLocaleString('en')} rows in one engine: peak RSS ${r.peakRssMiB} MiB (goal ≤ ${r.goalMiB} MiB)${r.withinGoal ? '' : '  OVER THE GOAL'}`);
+    for (const p of r.phases) lines.push(`  ${p.phase.padEnd(34)} RSS ${String(p.rssMiB).padStart(7)} MiB | memory tier ${p.memoryTierMiB} MiB | decrypted Parquet in tmpfs ${p.decryptedParquetInTmpfsMiB} MiB`);
   } else if (s.suite === 'cmk') {
     const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
     lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);

@@ -90,6 +90,7 @@ interface ServeOptions extends KeyOptions {
   scratchDir?: string;
   sealRows?: number;
   sealAge?: number;
+  hotMaxMb?: number;
   segmentCacheMb?: number;
   memoryTierMb?: number;
   retentionInterval?: number;
@@ -185,6 +186,7 @@ const serve = program
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
+  .option('--hot-max-mb <mb>', "unsealed rows of all tables together, in MB of their log records: above this the tables holding the most are sealed first (VIGIL_HOT_MAX_MB; default 256; 0 = only each table's --seal-rows and --seal-age)", nonNegativeNumber, envNonNegative('VIGIL_HOT_MAX_MB'))
   .option('--segment-cache-mb <mb>', 'memory for decrypted segments (VIGIL_SEGMENT_CACHE_MB; default half the scratch space, at most 1024)', positiveNumber, envNumber('VIGIL_SEGMENT_CACHE_MB'))
   .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
@@ -280,6 +282,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         scratchDir: o.scratchDir,
         sealRows: o.sealRows,
         sealAgeMs: o.sealAge === undefined ? undefined : o.sealAge * 1000,
+        hotMaxBytes: o.hotMaxMb === undefined ? undefined : Math.floor(o.hotMaxMb * 1024 * 1024),
         segmentCacheBytes: o.segmentCacheMb === undefined ? undefined : Math.floor(o.segmentCacheMb * 1024 * 1024),
         memoryTierBytes: o.memoryTierMb === undefined ? undefined : Math.floor(o.memoryTierMb * 1024 * 1024),
         retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,

@@ -109,11 +109,15 @@ export class IngestService {
     // 1. Validate and coerce every row against the stream declaration, into one array per declared column.
     const coerced = coerceRows(compiled, rows, options.resourceId);
     // 2. Transform and shape for each destination table.
-    const batches: { plan: FlowPlan; batch: ColumnBatch }[] = [];
+    // Each batch's statistics are counted once it is stored (a refused request ingested nothing).
+    const batches: { plan: FlowPlan; batch: ColumnBatch; count: () => void }[] = [];
     for (const plan of this.plan(rule, stream)) {
       let input = coerced;
+      const counts: (() => void)[] = [];
+      if (!plan.transformed) counts.push(() => this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length));
       if (plan.transformed) {
         const out = await this.transforms.applyFlow(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, coerced.batch.toRows());
+        counts.push(out.count);
         // After a transformation, `_ResourceId` and the billed size are those of the record it produced (as in Azure).
         const rid = out.columns.findIndex((c) => c.name.toLowerCase() === '_resourceid');
         const names = out.columns.map((c) => c.name);
@@ -128,18 +132,17 @@ export class IngestService {
       // Data without a transformation of its own gets the workspace transformation of its table, if any.
       if (!plan.transformed && this.transforms.hasWorkspaceTransform(plan.workspace, plan.table)) {
         const out = await this.transforms.applyWorkspaceTransform(plan.workspace, plan.table, plan.columns, shaped.toRows());
-        shaped = ColumnBatch.fromRows(out, plan.columns.length);
+        shaped = ColumnBatch.fromRows(out.rows, plan.columns.length);
+        counts.push(out.count);
       }
-      batches.push({ plan, batch: shaped });
+      batches.push({ plan, batch: shaped, count: () => counts.forEach((c) => c()) });
     }
-    // 3. Store (a batch a transformation dropped entirely stores nothing and still succeeds).
-    for (const { plan, batch } of batches) {
+    // 3. Store (a batch a transformation dropped entirely stores nothing and still succeeds), and count
+    //    each batch once it is durable: a refused append (a revoked customer-managed key, a full disk)
+    //    counts nothing of it, a transformation's drops included.
+    for (const { plan, batch, count } of batches) {
       if (batch.rowCount > 0) await this.store.append(plan.workspace.customerId, plan.table, plan.columns, batch);
-    }
-    // A flow without a transformation counts its rows once they are stored (a refused request — a
-    // revoked customer-managed key, a full disk — ingested nothing). Transformations count in applyFlow.
-    for (const { plan } of batches) {
-      if (!plan.transformed) this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length);
+      count();
     }
     return rows.length;
   }

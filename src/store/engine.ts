@@ -45,6 +45,8 @@ export type { EngineOptions, WorkspaceTables } from './engine/context.js';
 export interface EngineStatus {
   workspaces: number;
   hotRows: number;
+  /** Bytes of the log records of the unsealed rows (what `hotMaxBytes` bounds). */
+  hotBytes: number;
   segments: number;
   segmentRows: number;
   segmentBytes: number;
@@ -84,6 +86,7 @@ export class StorageEngine implements LogStore {
       sealRows: 500_000,
       sealBytes: 64 * 1024 * 1024,
       sealAgeMs: 10 * 60_000,
+      hotMaxBytes: 256 * 1024 * 1024,
       partitionMs: 3_600_000,
       segmentCacheBytes: 1024 * 1024 * 1024,
       walFileBytes: 64 * 1024 * 1024,
@@ -264,13 +267,19 @@ export class StorageEngine implements LogStore {
 
   status(): EngineStatus {
     let hotRows = 0;
+    let hotBytes = 0;
     let segments = 0;
     let segmentRows = 0;
     let segmentBytes = 0;
     let walBytes = 0;
     let walSyncs = 0;
     for (const ws of this.ctx.workspaces.values()) {
-      for (const t of ws.tables.values()) for (const h of [t.hot, ...t.sealing]) hotRows += h.rows;
+      for (const t of ws.tables.values()) {
+        for (const h of [t.hot, ...t.sealing]) {
+          hotRows += h.rows;
+          hotBytes += h.bytes;
+        }
+      }
       for (const s of ws.manifest.segments) {
         segments++;
         segmentRows += s.rows;
@@ -279,7 +288,7 @@ export class StorageEngine implements LogStore {
       walBytes += ws.wal.bytes();
       walSyncs += ws.wal.syncs;
     }
-    return { workspaces: this.ctx.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
+    return { workspaces: this.ctx.workspaces.size, hotRows, hotBytes, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
   }
 
   /** For tests and tools: the workspace's manifest segments. */

@@ -8,7 +8,9 @@
  *     or any other ingestion path that writes tables directly).
  *
  * Transformations are compiled once per text and input schema (a rule version) and cached; rows a
- * transformation drops are counted per rule (ingestion-statistics.ts).
+ * transformation drops are counted per rule (ingestion-statistics.ts) by the caller, once the rows are
+ * stored: each apply returns a `count()` for that (a request refused after its transformation — a
+ * full disk, a revoked key — counts nothing).
  */
 import { randomUUID } from 'node:crypto';
 import type { ColumnSchema } from '../../kql/index.js';
@@ -87,14 +89,15 @@ export class IngestionTransforms {
 
   /**
    * Runs data flow `flowIndex` of `rule` over `rows` (values in the stream's declared column order)
-   * for destination `workspaceId`: the rows kept, in the output columns' order.
+   * for destination `workspaceId`: the rows kept, in the output columns' order, and `count()` to
+   * call once they are stored (the flow's rows received, dropped and ingested).
    */
-  async applyFlow(rule: DataCollectionRuleRecord, flowIndex: number, stream: string, workspaceId: string, table: string, rows: StoredValue[][]): Promise<{ columns: ColumnSchema[]; rows: StoredValue[][] }> {
+  async applyFlow(rule: DataCollectionRuleRecord, flowIndex: number, stream: string, workspaceId: string, table: string, rows: StoredValue[][]): Promise<{ columns: ColumnSchema[]; rows: StoredValue[][]; count: () => void }> {
     const flow = rule.dataFlows[flowIndex]!;
     const t = this.compiled(flow.transformKql, streamInput(streamColumns(rule, stream)!));
     const out = rows.length === 0 ? [] : await this.run(t, rows, workspaceId, `data flow ${flowIndex} of data collection rule '${rule.immutableId}'`);
-    this.statistics?.record(rule, flowIndex, stream, workspaceId, table, rows.length, out.length);
-    return { columns: t.output, rows: out };
+    const count = () => this.statistics?.record(rule, flowIndex, stream, workspaceId, table, rows.length, out.length);
+    return { columns: t.output, rows: out, count };
   }
 
   /** The workspace transformation for `table` of `workspace`, if its workspace transformation rule has one. */
@@ -118,22 +121,24 @@ export class IngestionTransforms {
   /**
    * Applies the workspace transformation of `table` (if there is one) to rows shaped for it
    * (`columns` = the table's schema, values in that order) and returns the rows to store, in the
-   * same shape. Columns only Vigil fills keep their values (`_ItemId` new, `_BilledSize` recomputed).
+   * same shape, and `count()` to call once they are stored. Columns only Vigil fills keep their
+   * values (`_ItemId` new, `_BilledSize` recomputed).
    */
-  async applyWorkspaceTransform(workspace: WorkspaceRecord, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<StoredValue[][]> {
+  async applyWorkspaceTransform(workspace: WorkspaceRecord, table: string, columns: ColumnSchema[], rows: StoredValue[][]): Promise<{ rows: StoredValue[][]; count: () => void }> {
+    const none = () => undefined;
     const wt = this.workspaceTransformFor(workspace, table);
-    if (!wt || rows.length === 0) return rows;
+    if (!wt || rows.length === 0) return { rows, count: none };
     const flow = wt.rule.dataFlows[wt.flowIndex]!;
-    if (!flow.transformKql || flow.transformKql === 'source') return rows;
+    if (!flow.transformKql || flow.transformKql === 'source') return { rows, count: none };
     const input = workspaceTransformInput(columns);
     const at = input.map((c) => columns.findIndex((x) => x.name === c.name));
     const t = this.compiled(flow.transformKql, input);
     const out = await this.run(t, rows.map((r) => at.map((i) => r[i] ?? null)), workspace.customerId, `the workspace transformation of table '${table}'`);
-    this.statistics?.record(wt.rule, wt.flowIndex, wt.stream, workspace.customerId, table, rows.length, out.length);
+    const count = () => this.statistics?.record(wt.rule, wt.flowIndex, wt.stream, workspace.customerId, table, rows.length, out.length);
     const first = rows[0]!;
     const outIndex = new Map(t.output.map((c, i) => [c.name.toLowerCase(), i]));
     const names = t.output.map((c) => c.name);
-    return out.map((o) =>
+    const shaped = out.map((o) =>
       columns.map((c, j) => {
         switch (c.name) {
           case 'TenantId': case 'Type': case '_TimeReceived': return first[j] ?? null;
@@ -146,6 +151,7 @@ export class IngestionTransforms {
         return v === null && c.name === 'TimeGenerated' ? (first[columns.findIndex((x) => x.name === '_TimeReceived')] ?? null) : v;
       }),
     );
+    return { rows: shaped, count };
   }
 
   close(): Promise<void> {

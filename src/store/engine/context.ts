@@ -39,6 +39,13 @@ export interface EngineOptions {
   sealBytes?: number;
   /** …or once the oldest is this old. */
   sealAgeMs?: number;
+  /**
+   * Unsealed rows of all tables together, in bytes of their log records: above this the background
+   * seals the tables holding the most first, down to half of it (default 256 MiB; 0: no bound but
+   * each table's own). Hot rows are outside the memory tier's budget; this bounds them when many
+   * tables are written at once.
+   */
+  hotMaxBytes?: number;
   /** One segment per bucket of TimeGenerated this wide (ms). */
   partitionMs?: number;
   /** Size bound of the decrypted-segment cache (Parquet files in the scratch tmpfs). */

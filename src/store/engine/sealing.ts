@@ -89,15 +89,38 @@ async function sealTableLocked(ctx: EngineContext, ws: Ws, t: TableRt): Promise<
   }
 }
 
-/** Seals every table whose hot rows reached a threshold (or all, with `force`). */
+/**
+ * The tables to seal because all tables' unsealed rows together exceed `hotMaxBytes`: the largest
+ * first, until what stays unsealed is at most half of it (so that the next few appends do not make
+ * every tick seal again). Rows already being sealed do not count: their seal is under way, and a
+ * second caller (the background and sealDue() at once) then picks nothing more for them.
+ */
+function overHotBudget(ctx: EngineContext): Set<TableRt> {
+  const chosen = new Set<TableRt>();
+  const budget = ctx.opts.hotMaxBytes;
+  if (!(budget > 0)) return chosen;
+  const tables = [...ctx.workspaces.values()].flatMap((ws) => [...ws.tables.values()]);
+  let total = tables.reduce((n, t) => n + t.hot.bytes, 0);
+  if (total <= budget) return chosen;
+  for (const t of tables.filter((x) => x.hot.rows > 0).sort((a, b) => b.hot.bytes - a.hot.bytes)) {
+    if (total <= budget / 2) break;
+    chosen.add(t);
+    total -= t.hot.bytes;
+  }
+  return chosen;
+}
+
+/** Seals every table whose hot rows reached a threshold, or that the engine-wide hot budget picks (or all, with `force`). */
 export async function sealDue(ctx: EngineContext, force = false): Promise<number> {
   let n = 0;
+  const overBudget = overHotBudget(ctx);
   for (const ws of [...ctx.workspaces.values()]) {
     for (const t of [...ws.tables.values()]) {
       const h = t.hot;
       const due =
         t.sealing.length > 0 ||
-        (h.rows > 0 && (force || h.rows >= ctx.opts.sealRows || h.bytes >= ctx.opts.sealBytes || (h.firstAppendMs !== undefined && monotonicMs() - h.firstAppendMs >= ctx.opts.sealAgeMs)));
+        (h.rows > 0 &&
+          (force || overBudget.has(t) || h.rows >= ctx.opts.sealRows || h.bytes >= ctx.opts.sealBytes || (h.firstAppendMs !== undefined && monotonicMs() - h.firstAppendMs >= ctx.opts.sealAgeMs)));
       if (!due) continue;
       try {
         n += await sealTable(ctx, ws, t);
