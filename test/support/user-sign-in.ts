@@ -110,8 +110,8 @@ export async function redeem(endpoint: string, tenantId: string, code: string, s
   });
 }
 
-/** The whole flow; returns the access token and the session cookie. */
-export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTimestamp = Date.now()): Promise<{ token: string; session: Map<string, string> }> {
+/** The whole flow; returns the access token, the refresh token and the session cookie. */
+export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTimestamp = Date.now()): Promise<{ token: string; refreshToken: string; session: Map<string, string> }> {
   const start = authorizeUrl(vigil.endpoint, vigil.bootstrap.tenantId);
   const form = await openSignInForm(start);
   const posted = await postSignIn(start, form, { username: user.userPrincipalName, password: user.password, otp: totpNow(user.totpSecret, otpTimestamp) });
@@ -120,5 +120,15 @@ export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTime
   const code = location.searchParams.get('code')!;
   const token = await redeem(vigil.endpoint, vigil.bootstrap.tenantId, code, start);
   if (token.status !== 200) throw new Error(`token: ${token.status} ${await token.text()}`);
-  return { token: ((await token.json()) as { access_token: string }).access_token, session: cookiesOf(posted) };
+  const body = (await token.json()) as { access_token: string; refresh_token: string };
+  return { token: body.access_token, refreshToken: body.refresh_token, session: cookiesOf(posted) };
+}
+
+/** The refresh token grant, as the portal sends it. */
+export async function refresh(endpoint: string, tenantId: string, refreshToken: string, overrides: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${endpoint}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: PORTAL_CLIENT_ID, refresh_token: refreshToken, ...overrides }).toString(),
+  });
 }
