@@ -6,22 +6,21 @@
  * secret, a foreign scope and garbage are refused with AAD's error shape.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { call } from '../support/principals.js';
-import { cookieHeader, createUserWithCli, refresh, signInUser, totpNow, type CreatedUser } from '../support/user-sign-in.js';
-import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { AUD, call, Principals } from '../support/principals.js';
+import { cookieHeader, refresh, signInUser, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const run = promisify(execFile);
 const STEP = 30_000;
 
 interface TokenAnswer { access_token?: string; refresh_token?: string; expires_in?: number; scope?: string; error?: string; error_description?: string; error_codes?: number[] }
 
-describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in session', { timeout: 240_000 }, () => {
+describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in session', { timeout: 600_000 }, () => {
   let vigil: VigilProcess;
+  let graph: string;
   before(async () => {
     vigil = await startVigil();
+    graph = await new Principals(vigil.bootstrap).adminToken(AUD.graph);
   });
   after(async () => vigil?.dispose());
 
@@ -31,8 +30,19 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
     return { status: r.status, body: (await r.json()) as TokenAnswer };
   };
   const me = async (token: string) => (await call(vigil.bootstrap, token, 'GET', '/v1.0/me')).json<{ id: string; userPrincipalName: string }>();
-  const cli = async (args: string[]) => (await run(process.execPath, [CLI, 'user', ...args, '--data-dir', vigil.dataDir])).stdout;
-  const newUser = (name: string) => createUserWithCli(vigil, `${name}@vigil.local`);
+  /** Users through Graph (as `vigil user create` does; the CLI itself is tested in portal-accounts). */
+  const newUser = async (name: string): Promise<CreatedUser> => {
+    const password = `the passphrase of ${name}`;
+    const r = await call(vigil.bootstrap, graph, 'POST', '/v1.0/users', { displayName: name, userPrincipalName: `${name}@vigil.local`, passwordProfile: { password } });
+    assert.equal(r.status, 201, r.text);
+    const u = r.json<{ id: string; userPrincipalName: string; vigilTotp: { secret: string; uri: string } }>();
+    return { objectId: u.id, userPrincipalName: u.userPrincipalName, password, totpSecret: u.vigilTotp.secret, totpUri: u.vigilTotp.uri, portal: `${vigil.endpoint}/portal/` };
+  };
+  /** An admin's change to a user (`vigil user reset-password|disable` send the same). */
+  const patchUser = async (user: CreatedUser, body: Record<string, unknown>) => {
+    const r = await call(vigil.bootstrap, graph, 'PATCH', `/v1.0/users/${user.objectId}`, body);
+    assert.equal(r.status, 204, r.text);
+  };
 
   it('issues a refresh token with the code, and rotates it at each use', async () => {
     const user = await newUser('rotating');
@@ -98,21 +108,21 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
 
     const reset = await newUser('resetting');
     const s2 = await signInUser(vigil, reset);
-    await cli(['reset-password', '--user', reset.userPrincipalName]);
+    await patchUser(reset, { passwordProfile: { password: 'reset by the admin 12345' } });
     assert.equal((await use(s2.refreshToken)).status, 400);
 
     const disabled = await newUser('disabling');
     const s3 = await signInUser(vigil, disabled);
     const before = await use(s3.refreshToken);
     assert.equal(before.status, 200);
-    await cli(['disable', '--user', disabled.userPrincipalName]);
+    await patchUser(disabled, { accountEnabled: false });
     const r = await use(before.body.refresh_token!);
     assert.equal(r.status, 400);
     assert.equal(r.body.error, 'invalid_grant');
   });
 
   it('refuses another client, a client secret, another resource and unknown tokens', async () => {
-    const user: CreatedUser = await newUser('strict');
+    const user = await newUser('strict');
     const s = await signInUser(vigil, user);
     const secret = await use(s.refreshToken, { client_secret: 'x' });
     assert.equal(secret.status, 400);
