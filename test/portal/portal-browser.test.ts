@@ -15,18 +15,18 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
 import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
-import { createUserWithCli, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { createUserWithCli, freshTotp, totpNow, type CreatedUser } from '../support/user-sign-in.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-describe('portal in Chromium', { timeout: 300_000 }, () => {
+describe('portal in Chromium', { timeout: 600_000 }, () => {
   let vigil: VigilProcess;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let analyst: CreatedUser;
   let owner: CreatedUser;
-  /** The last TOTP time step the owner signed in with (each step serves once). */
-  let ownerLastStep = 0;
+  /** The last TOTP time step the owner used (each step serves once). */
+  const ownerSteps = { step: 0 };
   let limited: TestPrincipal;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
@@ -381,8 +381,8 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(owner.password);
-    // The previous step's code: each code serves once, and the password change below needs a later one.
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() - 30_000));
+    // Each code serves once: the password change and the renewal below need later ones (freshTotp).
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
     await page.selectOption('#access-principal', limited.objectId);
@@ -420,10 +420,11 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Current password').fill('not her password');
     await page.getByLabel('New password (12 characters or more)').fill(newPassword);
     await page.getByLabel('New password again').fill(newPassword);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.getByLabel('Authenticator code').fill('000000'); // the password is checked first
     await page.click('#change-password');
     await page.waitForFunction(() => /^Not changed: The current password or the authenticator code is wrong/.test(document.querySelector('#password-result')?.textContent ?? ''));
     await page.getByLabel('Current password').fill(owner.password);
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.click('#change-password');
     await page.waitForSelector('#password-changed', { timeout: 60_000 });
     // Every session ended: signing in again asks for the password, and only the new one works.
@@ -431,8 +432,7 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(newPassword);
-    ownerLastStep = Math.floor((Date.now() + 30_000) / 30_000);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() + 30_000));
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 90_000 });
     assert.equal(await page.locator('#user-name').textContent(), 'Olive Owner');
@@ -480,8 +480,7 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 60_000 });
     await page.getByLabel('Your password, to confirm it is you').fill('olive chose a new passphrase');
     // A code of a later time step than the owner's last sign-in (the clock may have to reach it first).
-    while (Math.floor(Date.now() / 30_000) < ownerLastStep) await new Promise((r) => setTimeout(r, 500));
-    await page.getByLabel('Code from your current authenticator').fill(totpNow(owner.totpSecret, Date.now() + 30_000));
+    await page.getByLabel('Code from your current authenticator').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.click('#renew-totp');
     await page.waitForSelector('#totp-renewed', { timeout: 60_000 });
     const secret = (await page.locator('#totp-secret').textContent())!;

@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AUD, call, Principals } from '../support/principals.js';
-import { cookieHeader, refresh, signInUser, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { cookieHeader, freshTotp, freshTotpTime, refresh, signInUser, type CreatedUser } from '../support/user-sign-in.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const STEP = 30_000;
 
 interface TokenAnswer { access_token?: string; refresh_token?: string; expires_in?: number; scope?: string; error?: string; error_description?: string; error_codes?: number[] }
 
@@ -61,7 +60,8 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
 
   it('a replayed refresh token revokes the family: the attacker’s copy and the user’s next token both fail', async () => {
     const user = await newUser('victim');
-    const { refreshToken: stolen } = await signInUser(vigil, user);
+    const steps = { step: 0 };
+    const { refreshToken: stolen } = await signInUser(vigil, user, await freshTotpTime(steps));
     // The user refreshes first; the attacker replays the stolen (now spent) token.
     const legit = await use(stolen);
     assert.equal(legit.status, 200);
@@ -74,7 +74,7 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
     assert.equal(next.status, 400);
     assert.equal(next.body.error, 'invalid_grant');
     // The other way round: the attacker rotates first, then the user's spent copy revokes the attacker's.
-    const { refreshToken: copy } = await signInUser(vigil, user, Date.now() + STEP);
+    const { refreshToken: copy } = await signInUser(vigil, user, await freshTotpTime(steps));
     const thief = await use(copy);
     assert.equal(thief.status, 200);
     assert.equal((await use(copy)).status, 400);
@@ -97,11 +97,12 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
 
   it('ends when the user changes its password, an admin resets it or disables the user', async () => {
     const changer = await newUser('changing');
-    const s1 = await signInUser(vigil, changer, Date.now() - STEP);
+    const steps = { step: 0 }; // each TOTP step serves once
+    const s1 = await signInUser(vigil, changer, await freshTotpTime(steps));
     const changed = await call(vigil.bootstrap, s1.token, 'POST', '/v1.0/me/changePassword', {
       currentPassword: changer.password,
       newPassword: 'another long passphrase 9',
-      vigilTotpCode: totpNow(changer.totpSecret),
+      vigilTotpCode: await freshTotp(changer.totpSecret, steps),
     });
     assert.equal(changed.status, 204, changed.text);
     assert.equal((await use(s1.refreshToken)).status, 400);
@@ -123,7 +124,8 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
 
   it('refuses another client, a client secret, another resource and unknown tokens', async () => {
     const user = await newUser('strict');
-    const s = await signInUser(vigil, user);
+    const steps = { step: 0 };
+    const s = await signInUser(vigil, user, await freshTotpTime(steps));
     const secret = await use(s.refreshToken, { client_secret: 'x' });
     assert.equal(secret.status, 400);
     assert.equal(secret.body.error, 'invalid_request');
@@ -134,7 +136,7 @@ describe('portal refresh tokens: rotation, reuse detection, bound to the sign-in
     const still = await use(s.refreshToken);
     assert.equal(still.status, 200, JSON.stringify(still.body));
     assert.equal((await use(still.body.refresh_token!, { scope: `${vigil.endpoint}/.default offline_access` })).status, 200, 'its own resource may be named');
-    const s2 = await signInUser(vigil, user, Date.now() + STEP);
+    const s2 = await signInUser(vigil, user, await freshTotpTime(steps));
     const other = await use(s2.refreshToken, { client_id: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' });
     assert.equal(other.status, 400);
     assert.equal(other.body.error, 'invalid_grant');

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { AUD, call, Principals } from '../support/principals.js';
-import { authorizeUrl, cookieHeader, openSignInForm, postSignIn, refresh, signInUser, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { authorizeUrl, cookieHeader, freshTotpTime, openSignInForm, postSignIn, refresh, signInUser, totpNow, type CreatedUser } from '../support/user-sign-in.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const run = promisify(execFile);
@@ -53,14 +53,15 @@ describe('portal TOTP re-enrolment: the user’s own renewal and an admin’s re
 
   it('a user renews its authenticator with its password and a current code: the old secret stops, the new one signs in, sessions end', async () => {
     const user = await newUser('renewing');
-    const t0 = Date.now();
-    const { token, refreshToken, session } = await signInUser(vigil, user, t0 - STEP);
-    assert.equal((await renew(token, { currentPassword: 'not the password', vigilTotpCode: totpNow(user.totpSecret, t0) })).status, 400);
-    assert.equal((await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, t0 + 10 * STEP) })).status, 400, 'a code of another time');
-    assert.equal((await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, t0), extra: 1 })).status, 400, 'unknown properties are refused');
+    const steps = { step: 0 }; // each TOTP step serves once
+    const { token, refreshToken, session } = await signInUser(vigil, user, await freshTotpTime(steps));
+    const renewAt = await freshTotpTime(steps);
+    assert.equal((await renew(token, { currentPassword: 'not the password', vigilTotpCode: totpNow(user.totpSecret, renewAt) })).status, 400);
+    assert.equal((await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, renewAt + 10 * STEP) })).status, 400, 'a code of another time');
+    assert.equal((await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, renewAt), extra: 1 })).status, 400, 'unknown properties are refused');
     assert.ok(await sessionWorks(session), 'refused attempts change nothing');
 
-    const r = await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, t0) });
+    const r = await renew(token, { currentPassword: user.password, vigilTotpCode: totpNow(user.totpSecret, renewAt) });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers.get('cache-control'), 'no-store');
     const fresh = r.json<{ secret: string; uri: string }>();
@@ -73,9 +74,10 @@ describe('portal TOTP re-enrolment: the user’s own renewal and an admin’s re
     assert.equal((await refresh(vigil.endpoint, vigil.bootstrap.tenantId, refreshToken)).status, 400);
     await pastIssueSecond(token);
     assert.equal((await call(vigil.bootstrap, token, 'GET', '/v1.0/me')).status, 401);
-    // The old secret no longer signs in; the new one does (the next time step: each step serves once).
-    assert.equal(await signInStatus(user, user.totpSecret, t0 + STEP), 401);
-    assert.equal(await signInStatus(user, fresh.secret, t0 + STEP), 303);
+    // The old secret no longer signs in; the new one does (a later time step: each step serves once).
+    const later = await freshTotpTime(steps);
+    assert.equal(await signInStatus(user, user.totpSecret, later), 401);
+    assert.equal(await signInStatus(user, fresh.secret, later), 303);
   });
 
   it('renewal guesses share the password change’s throttle', async () => {
@@ -96,8 +98,8 @@ describe('portal TOTP re-enrolment: the user’s own renewal and an admin’s re
   it('an admin resets a user’s authenticator with `vigil user reset-totp`; a user may not reset anybody’s', async () => {
     const user = await newUser('phone-lost');
     const other = await newUser('bystander');
-    const t0 = Date.now();
-    const { token, session } = await signInUser(vigil, user, t0 - STEP);
+    const steps = { step: 0 };
+    const { token, session } = await signInUser(vigil, user, await freshTotpTime(steps));
     // A user's token on the admin route: refused, for another user and for itself.
     for (const target of [other.objectId, user.objectId]) {
       const r = await call(vigil.bootstrap, token, 'POST', `/v1.0/users/${target}/authentication/vigilTotp/reset`, {});
@@ -112,8 +114,9 @@ describe('portal TOTP re-enrolment: the user’s own renewal and an admin’s re
     assert.match(reset.totpSecret, /^[A-Z2-7]{32}$/);
     assert.notEqual(reset.totpSecret, user.totpSecret);
     assert.equal(await sessionWorks(session), false);
-    assert.equal(await signInStatus(user, user.totpSecret, t0), 401);
-    assert.equal(await signInStatus(user, reset.totpSecret, t0), 303);
+    const later = await freshTotpTime(steps);
+    assert.equal(await signInStatus(user, user.totpSecret, later), 401);
+    assert.equal(await signInStatus(user, reset.totpSecret, later), 303);
 
     const unknown = await run(process.execPath, [CLI, 'user', 'reset-totp', '--user', 'nobody@vigil.local', '--data-dir', vigil.dataDir]).then(
       () => undefined,

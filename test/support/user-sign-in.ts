@@ -31,6 +31,29 @@ export function totpNow(secret: string, timestamp = Date.now()): string {
   return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp });
 }
 
+/**
+ * A code the server accepts at once and for at least 30 s, newer than the last one used with `last`
+ * (each 30-s step serves once per user): the current step's code, else the next step's (the server
+ * allows ±1 step of drift), else — both used — after waiting for the clock. (A code of the *previous*
+ * step would be refused if a step boundary passed before the request arrived.)
+ */
+export async function freshTotp(secret: string, last: { step: number }): Promise<string> {
+  return totpNow(secret, await freshTotpTime(last));
+}
+
+/** The moment whose code freshTotp() gives (for signInUser's `otpTimestamp`). */
+export async function freshTotpTime(last: { step: number }): Promise<number> {
+  for (;;) {
+    const now = Date.now();
+    const at = [now, now + 30_000].find((t) => Math.floor(t / 30_000) > last.step);
+    if (at !== undefined) {
+      last.step = Math.floor(at / 30_000);
+      return at;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
