@@ -11,13 +11,17 @@
  *    (8 h at most) and ends with it — sign-out, the user disabled or deleted, a password change or an
  *    admin's reset (they all end the user's sessions) — because every use checks that the session is
  *    still live;
- *  - bounded: at most MAX_FAMILIES families (the oldest goes first) and MAX_ROTATIONS uses per family.
+ *  - bounded: at most MAX_FAMILIES families (the oldest goes first), MAX_FAMILIES_PER_USER per user (a
+ *    signed-in user could otherwise fill the store by redeeming code after code; its oldest goes first)
+ *    and MAX_ROTATIONS uses per family.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
 const sha256Base64Url = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 export const MAX_FAMILIES = 10_000;
+/** A user's browsers and tabs signed in at once. */
+export const MAX_FAMILIES_PER_USER = 20;
 /** Uses per family: one per access token lifetime (≥ 5 min) within an 8 h session is at most 96. */
 export const MAX_ROTATIONS = 200;
 /** Longer values are not ours (ours are 43 characters); refused before hashing. */
@@ -54,6 +58,8 @@ export class RefreshTokens {
 
   /** Starts a family (an authorization code was redeemed) and returns its first refresh token. */
   start(grant: RefreshGrant): string {
+    const mine = [...this.families.values()].filter((f) => f.userId.toLowerCase() === grant.userId.toLowerCase());
+    if (mine.length >= MAX_FAMILIES_PER_USER) this.drop(mine[0]!.id);
     if (this.families.size >= MAX_FAMILIES) {
       // Families of ended sessions go first, then the oldest.
       for (const f of [...this.families.values()]) if (!this.sessionLive(f.sessionKey, f.userId)) this.drop(f.id);
