@@ -19,6 +19,10 @@
  *
  * Baseline, same run, same browser: a script-free page of the same server (the sign-in form, a fresh
  * context each run) until its `load` event. `ratio` = portal wallMs median / baseline median.
+ *
+ * `browserCpuMs`: the CPU time Chromium's processes (browser, renderer with its workers, GPU, network)
+ * spent on one load, from /proc — what the bundle costs, nearly independent of how busy the machine is
+ * (wall times on a shared 2-core machine move with its load far more than with the code).
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { launchChromium, launchChromiumProfile } from '../test/support/browser.js';
 import { authorizeUrl, createUserWithCli, totpNow } from '../test/support/user-sign-in.js';
+import { cpuMsBetween, descendantCpu } from './process-cpu.js';
 import { emitResult, latency, parseOptions, progress, startBenchVigil } from './support.js';
 
 const GOAL_MS = 2_000;
@@ -58,17 +63,19 @@ try {
     const ctx = returningCtx ?? (await browser.newContext({ storageState: session }));
     const page = await ctx.newPage();
     try {
+      const cpuBefore = descendantCpu();
       const start = process.hrtime.bigint();
       await page.goto(`${v.vigil.endpoint}/portal/`);
       await page.waitForSelector('#editor .monaco-editor', { timeout: 120_000 });
       const editorVisibleMs = Number(process.hrtime.bigint() - start) / 1e6;
       await page.waitForSelector('#editor[data-schema=loaded]', { timeout: 120_000 });
       const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+      const browserCpuMs = cpuMsBetween(cpuBefore, descendantCpu());
       const t = await page.evaluate(() => {
         const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
         return { editorReadyMs: performance.now(), domContentLoadedMs: nav.domContentLoadedEventEnd, loadMs: nav.loadEventEnd };
       });
-      return { wallMs, editorVisibleMs, ...t };
+      return { wallMs, editorVisibleMs, browserCpuMs, ...t };
     } finally {
       await page.close();
       if (!returningCtx) await ctx.close();
@@ -103,7 +110,7 @@ try {
     samples.push(await portalLoad());
     warm.push(await portalLoad(returning));
     baseline.push(await baselineLoad());
-    progress(`run ${i + 1}/${runs}: first visit ${samples[i]!.wallMs.toFixed(0)} ms, returning ${warm[i]!.wallMs.toFixed(0)} ms, baseline ${baseline[i]!.toFixed(0)} ms`);
+    progress(`run ${i + 1}/${runs}: first visit ${samples[i]!.wallMs.toFixed(0)} ms (browser CPU ${samples[i]!.browserCpuMs.toFixed(0)} ms), returning ${warm[i]!.wallMs.toFixed(0)} ms (CPU ${warm[i]!.browserCpuMs.toFixed(0)} ms), baseline ${baseline[i]!.toFixed(0)} ms`);
   }
   await returning.close();
   rmSync(profileDir, { recursive: true, force: true });
@@ -134,6 +141,8 @@ try {
       editorReady: latency(samples.map((s) => s.editorReadyMs)),
       domContentLoaded: latency(samples.map((s) => s.domContentLoadedMs)),
       load: latency(samples.map((s) => s.loadMs)),
+      browserCpu: latency(samples.map((s) => s.browserCpuMs)),
+      returningBrowserCpu: latency(warm.map((s) => s.browserCpuMs)),
     },
     baseline: base,
     ratio: Math.round((wall.medianMs / base.medianMs) * 10) / 10,

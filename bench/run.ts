@@ -115,10 +115,11 @@ for (const s of results) {
     const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
     lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);
   } else if (s.suite === 'portal') {
-    const r = s as unknown as { runs: number; goalMs: number; portal: { wall: { medianMs: number; p95Ms: number }; editorVisible: { medianMs: number }; editorReady: { medianMs: number }; returningWall?: { medianMs: number; p95Ms: number }; returningEditorVisible?: { medianMs: number } }; baseline: { medianMs: number }; ratio: number; withinGoal: boolean; returningRatio?: number; returningWithinGoal?: boolean };
+    const r = s as unknown as { runs: number; goalMs: number; portal: { wall: { medianMs: number; p95Ms: number }; editorVisible: { medianMs: number }; editorReady: { medianMs: number }; returningWall?: { medianMs: number; p95Ms: number }; returningEditorVisible?: { medianMs: number }; browserCpu?: { medianMs: number }; returningBrowserCpu?: { medianMs: number } }; baseline: { medianMs: number }; ratio: number; withinGoal: boolean; returningRatio?: number; returningWithinGoal?: boolean };
     lines.push(
       `portal  first load with the editor, ${r.runs} runs, fresh browser context each (goal < ${r.goalMs} ms)`,
       `  median ${fmt(r.portal.wall.medianMs)} ms (p95 ${fmt(r.portal.wall.p95Ms)} ms; editor on the page after ${fmt(r.portal.editorVisible.medianMs)} ms; schema in ${fmt(r.portal.editorReady.medianMs)} ms into the final page) | script-free page ${fmt(r.baseline.medianMs)} ms | ×${r.ratio}${r.withinGoal ? '' : '  OVER THE GOAL'}`,
+      ...(r.portal.browserCpu ? [`  browser CPU per load (median): first visit ${fmt(r.portal.browserCpu.medianMs)} ms, returning ${fmt(r.portal.returningBrowserCpu!.medianMs)} ms`] : []),
     );
     if (r.portal.returningWall) {
       lines.push(

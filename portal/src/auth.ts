@@ -9,14 +9,23 @@ const PKCE_KEY = 'vigil.pkce';
 interface Endpoints { authorize: string; token: string; tenant: string }
 let endpoints: Endpoints | undefined;
 let accessToken: { value: string; expiresAt: number } | undefined;
+/** In memory only, like the access token: rotated at each use; it works while the sign-in session lasts. */
+let refreshToken: string | undefined;
+let refreshing: Promise<string | undefined> | undefined;
 
+const ENDPOINTS_KEY = 'vigil.endpoints';
+
+/** The identity endpoints, from the discovery document; kept for the tab, so the load after the sign-in redirect needs no second request. */
 async function discover(): Promise<Endpoints> {
   if (endpoints) return endpoints;
+  const kept = JSON.parse(sessionStorage.getItem(ENDPOINTS_KEY) ?? 'null') as Endpoints | null;
+  if (kept && new URL(kept.token, location.origin).origin === location.origin) return (endpoints = kept);
   const r = await fetch('/organizations/v2.0/.well-known/openid-configuration');
   if (!r.ok) throw new Error(`discovery failed: HTTP ${r.status}`);
   const d = (await r.json()) as { authorization_endpoint: string; token_endpoint: string };
   const tenant = new URL(d.token_endpoint).pathname.split('/')[1]!;
   endpoints = { authorize: d.authorization_endpoint, token: d.token_endpoint, tenant };
+  sessionStorage.setItem(ENDPOINTS_KEY, JSON.stringify(endpoints));
   return endpoints;
 }
 
@@ -61,20 +70,52 @@ export async function completeSignIn(): Promise<string | undefined> {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', client_id: PORTAL_CLIENT_ID, code: code!, redirect_uri: redirectUri(), code_verifier: saved.verifier }),
   });
-  const body = (await r.json()) as { access_token?: string; expires_in?: number; error_description?: string };
-  if (!r.ok || !body.access_token) throw new Error(`Sign-in failed: ${body.error_description ?? `HTTP ${r.status}`}`);
+  return keep(r, 'Sign-in failed');
+}
+
+type TokenAnswer = { access_token?: string; refresh_token?: string; expires_in?: number; error_description?: string };
+
+async function keep(r: Response, failure: string): Promise<string> {
+  const body = (await r.json()) as TokenAnswer;
+  if (!r.ok || !body.access_token) throw new Error(`${failure}: ${body.error_description ?? `HTTP ${r.status}`}`);
   accessToken = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000 };
+  refreshToken = body.refresh_token;
   return accessToken.value;
 }
 
-/** The current token, or a new sign-in (the page navigates away) when it is missing or about to expire. */
+/** A new access token for the refresh token (which is rotated); undefined when it no longer works. */
+async function refresh(): Promise<string | undefined> {
+  const rt = refreshToken;
+  if (!rt) return undefined;
+  refreshToken = undefined; // single use, whatever the answer
+  const e = await discover();
+  const r = await fetch(e.token, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: PORTAL_CLIENT_ID, refresh_token: rt }),
+  });
+  return keep(r, 'Refresh failed').catch(() => undefined);
+}
+
+/**
+ * The current token; when it is missing or about to expire, a new one through the refresh token (the
+ * page stays as it is), else a new sign-in (the page navigates away).
+ */
 export async function token(): Promise<string> {
   if (accessToken && accessToken.expiresAt - Date.now() > 60_000) return accessToken.value;
-  return startSignIn();
+  // One refresh at a time: concurrent callers share it (a second use of the same token would revoke the family).
+  refreshing ??= refresh().finally(() => (refreshing = undefined));
+  return (await refreshing) ?? startSignIn();
 }
 
 export function forgetToken(): void {
   accessToken = undefined;
+  refreshToken = undefined;
+}
+
+/** Ends the access token early so that the next call refreshes it (tests: `window.vigilExpireToken()`). */
+export function expireAccessToken(): void {
+  if (accessToken) accessToken.expiresAt = 0;
 }
 
 /** The signed-in user's claims (for display only: every decision is the server's). */

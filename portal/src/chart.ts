@@ -7,7 +7,7 @@ import type { GridData } from './grid';
 
 echarts.use([BarChart, LineChart, PieChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, AriaComponent, SVGRenderer]);
 
-export const CHART_KINDS = ['timechart', 'linechart', 'areachart', 'barchart', 'columnchart', 'piechart', 'scatterchart'];
+export { CHART_KINDS } from './chart-kinds';
 const NUMERIC = new Set(['int', 'long', 'real', 'decimal', 'double']);
 
 let current: echarts.ECharts | undefined;

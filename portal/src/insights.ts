@@ -196,23 +196,58 @@ async function alertRulesPanel(w: Workspace): Promise<HTMLElement> {
 }
 
 interface AlertView {
+  id: string;
   name: string;
   properties: { essentials: { severity: string; alertState: string; monitorCondition: string; startDateTime: string; targetResourceName: string; monitorConditionResolvedDateTime?: string } };
 }
 
-/** The alerts fired on this workspace's resources (Microsoft.AlertsManagement/alerts at the workspace scope), newest first. */
+/**
+ * The alerts fired on this workspace's resources (Microsoft.AlertsManagement/alerts at the workspace scope),
+ * newest first, each with Acknowledge / Close: the public changestate call the SDKs and the CLI make, with
+ * the user's own token, so a user without `alerts/changestate/action` (Monitoring Contributor) sees ARM's refusal.
+ */
 async function firedAlertsPanel(w: Workspace): Promise<HTMLElement> {
-  const section = panelSection('fired-alerts', 'Fired alerts', 'Alerts of this workspace’s rules, with their state (New, Acknowledged, Closed) and condition (Fired, Resolved).');
+  const section = panelSection('fired-alerts', 'Fired alerts', 'Alerts of this workspace’s rules, with their state (New, Acknowledged, Closed) and condition (Fired, Resolved). Acknowledge an alert you are working on; close it once handled.');
+  const result = h('p', { id: 'alert-action-result', role: 'status' });
   try {
     const r = await api<{ value: AlertView[] }>('GET', `${w.id}/providers/Microsoft.AlertsManagement/alerts?api-version=2019-03-01&sortBy=startDateTime&sortOrder=desc&pageCount=100`);
-    section.append(staticTable('Fired alerts', ['Alert rule', 'Severity', 'State', 'Condition', 'Started', 'Resolved', 'Target'], r.value.map((a) => {
+    section.append(staticTable('Fired alerts', ['Alert rule', 'Severity', 'State', 'Condition', 'Started', 'Resolved', 'Target', 'Actions'], r.value.map((a) => {
       const e = a.properties.essentials;
-      return [a.name, e.severity, e.alertState, e.monitorCondition, e.startDateTime, e.monitorConditionResolvedDateTime ?? '', e.targetResourceName];
-    }), 'table-fired-alerts'));
+      const state = h('span', { className: 'alert-state' }, e.alertState);
+      return [a.name, e.severity, state, e.monitorCondition, e.startDateTime, e.monitorConditionResolvedDateTime ?? '', e.targetResourceName, alertActions(a, state, result)];
+    }), 'table-fired-alerts'), result);
   } catch (err) {
     section.append(failure(err));
   }
   return section;
+}
+
+const ALERT_ACTIONS: [newState: string, label: string][] = [['Acknowledged', 'Acknowledge'], ['Closed', 'Close']];
+
+/** The state buttons of one alert: each offered unless the alert is in that state already. */
+function alertActions(a: AlertView, state: HTMLElement, result: HTMLElement): HTMLElement {
+  const cell = h('span', { className: 'alert-actions', 'data-alert-id': a.id });
+  const paint = () => {
+    cell.replaceChildren(...ALERT_ACTIONS.filter(([next]) => next !== state.textContent).map(([next, label]) => {
+      const button = h('button', { type: 'button', 'aria-label': `${label} the alert ${a.name} started ${a.properties.essentials.startDateTime}`, 'data-new-state': next }, label);
+      button.addEventListener('click', async () => {
+        for (const b of cell.querySelectorAll('button')) b.disabled = true;
+        result.textContent = `${label}…`;
+        try {
+          const changed = await api<AlertView>('POST', `${a.id}/changestate?api-version=2019-03-01&newState=${next}`, { comments: `${label}d in the Vigil portal` });
+          state.textContent = changed.properties.essentials.alertState;
+          result.textContent = `The alert ${a.name} is now ${state.textContent}.`;
+          paint();
+        } catch (err) {
+          result.textContent = err instanceof ApiFailure ? `Not changed: ${err.code}: ${err.message}` : `Not changed: ${String(err)}`;
+          for (const b of cell.querySelectorAll('button')) b.disabled = false;
+        }
+      });
+      return button;
+    }));
+  };
+  paint();
+  return cell;
 }
 
 interface ScanSettingsView { properties: { enabled: boolean; intervalHours: number; lookbackHours: number; lastRunAt: string | null } }

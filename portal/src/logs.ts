@@ -3,11 +3,11 @@
  * a time range, the Query API, a virtualised grid, charts for `render`, CSV export, and query errors
  * marked at their line and column in the editor.
  */
-import 'monaco-editor/esm/vs/editor/editor.all.js'; // the editor's features: suggest, hover, find, folding…
+import './monaco-features'; // the editor's features: suggest, hover, find, folding… (a subset of editor.all)
 import * as monaco from 'monaco-editor/esm/vs/editor/editor.api';
 import { getKustoWorker, themeNames } from '@kusto/monaco-kusto';
 import { ApiFailure, api, runQuery, type QueryResult, type Workspace } from './api';
-import { renderChart, resizeChart, CHART_KINDS } from './chart';
+import { CHART_KINDS } from './chart-kinds';
 import { downloadCsv } from './csv';
 import { clear, h } from './dom';
 import { parseDynamic, renderGrid, type GridData } from './grid';
@@ -139,7 +139,7 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
     tabChart.setAttribute('aria-selected', String(tab === 'chart'));
     panelResults.hidden = tab !== 'results';
     panelChart.hidden = tab !== 'chart';
-    if (tab === 'chart') resizeChart();
+    if (tab === 'chart') void import('./chart').then((c) => c.resizeChart());
   };
   tabResults.addEventListener('click', () => select('results'));
   tabChart.addEventListener('click', () => select('chart'));
@@ -229,6 +229,8 @@ export async function logsPage(host: HTMLElement, workspaces: Workspace[]): Prom
       status.textContent = `${t.rows.length} rows in ${Math.round(performance.now() - started)} ms.`;
       const kind = r.render?.visualization;
       if (kind && CHART_KINDS.includes(kind)) {
+        // ECharts is a chunk of its own, fetched on the first chart.
+        const { renderChart } = await import('./chart');
         tabChart.disabled = false;
         select('chart');
         renderChart(chartHost, result, kind);

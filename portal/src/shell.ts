@@ -1,20 +1,15 @@
-/** The portal shell, loaded once signed in (main.ts): navigation (#/logs, #/insights, #/access, #/account), and the pages. */
-import { accessPage } from './access';
-import { accountPage } from './account';
-import { listWorkspaces, type Workspace } from './api';
+/**
+ * The portal shell, loaded once signed in (main.ts): navigation (#/logs, #/insights, #/access, #/account), and the pages.
+ * Each page is a chunk of its own, fetched when first shown (pages.ts), so the first page's critical path holds only
+ * what it needs (the Logs page: Monaco, not ECharts, Insights or Access).
+ */
+import type { Workspace } from './api';
 import { claims, signOut, startSignIn } from './auth';
 import { clear, h } from './dom';
-import { insightsPage } from './insights';
-import { logsPage } from './logs';
+import { currentPage, PAGES, pageModule } from './pages';
 
-const PAGES: Record<string, { title: string; render: (host: HTMLElement, ws: Workspace[]) => Promise<void>; needsWorkspace: boolean }> = {
-  logs: { title: 'Logs', render: logsPage, needsWorkspace: true },
-  insights: { title: 'Insights', render: insightsPage, needsWorkspace: true },
-  access: { title: 'Access', render: accessPage, needsWorkspace: true },
-  account: { title: 'Account', render: (host) => accountPage(host), needsWorkspace: false },
-};
-
-export async function startPortal(app: HTMLElement): Promise<void> {
+/** `workspaces`: the list main.ts started fetching while this chunk loaded. */
+export async function startPortal(app: HTMLElement, workspaces: Promise<Workspace[]>): Promise<void> {
   const c = claims();
   const nav = h('nav', { 'aria-label': 'Portal sections' }, ...Object.entries(PAGES).map(([k, p]) => h('a', { href: `#/${k}`, id: `nav-${k}` }, p.title)));
   const main = h('main', { id: 'main' });
@@ -29,20 +24,21 @@ export async function startPortal(app: HTMLElement): Promise<void> {
     clear(app);
     app.append(h('main', { className: 'signed-out' }, h('h1', {}, 'Signed out'), h('button', { type: 'button', className: 'primary', onclick: () => void startSignIn() }, 'Sign in')));
   });
-  const workspaces = await listWorkspaces();
+  const listed = await workspaces;
   const show = async () => {
-    const key = location.hash.replace(/^#\//, '') || 'logs';
-    const page = PAGES[key] ?? PAGES.logs!;
+    const key = currentPage();
+    const page = PAGES[key];
     for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${key}`);
     clear(main);
     document.title = `${page.title} — Vigil`;
-    if (!workspaces.length && page.needsWorkspace) {
+    if (!listed.length && page.needsWorkspace) {
       main.append(h('h1', {}, page.title), h('p', { role: 'note' }, 'You may not read any workspace. Ask an owner for a role (e.g. Log Analytics Reader).'));
       return;
     }
     main.dataset.page = key;
     delete main.dataset.ready;
-    await page.render(main, workspaces);
+    const { render } = await pageModule(key);
+    await render(main, listed);
     main.dataset.ready = 'true';
   };
   window.addEventListener('hashchange', () => void show());

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startServer } from '../server/app.js';
 import { createServicePrincipal } from './service-principals.js';
-import { addGroupMember, createGroup, createUser, resetUserPassword, setUserEnabled } from './users.js';
+import { addGroupMember, createGroup, createUser, resetUserPassword, resetUserTotp, setUserEnabled } from './users.js';
 import { formatReport, verifyDataDir } from '../store/verify.js';
 import { verifyAlertData } from '../alerts/alert-seal.js';
 import { verifyLockboxFile } from '../lockbox/requests.js';
@@ -377,6 +377,15 @@ adminOptions(
     .requiredOption('--user <id>', "the user's object id or sign-in name"),
 ).action(async (o: { user: string; dataDir: string; endpoint?: string; clientId?: string }) => {
   process.stdout.write(`${JSON.stringify(await resetUserPassword({ user: o.user, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+});
+adminOptions(
+  user
+    .command('reset-totp')
+    .description("give a user a new authenticator (TOTP) secret, printed once with its otpauth:// URI: the old one stops working at once, the user's portal sessions and earlier access tokens end")
+    .requiredOption('--user <id>', "the user's object id or sign-in name"),
+).action(async (o: { user: string; dataDir: string; endpoint?: string; clientId?: string }) => {
+  process.stdout.write(`${JSON.stringify(await resetUserTotp({ user: o.user, dataDir: o.dataDir, endpoint: o.endpoint, clientId: o.clientId }), null, 2)}\n`);
+  process.stderr.write('Give the new TOTP secret (or totpUri, as a QR code) to the user now: it is not shown again.\n');
 });
 
 const group = program.command('group').description('security groups of a running Vigil: role assignments to a group apply to its members');

@@ -167,3 +167,17 @@ export async function resetUserPassword(o: AdminOptions & { user: string }) {
   if (r.status !== 204) throw new Error(`resetting the password failed: ${describe(r)}`);
   return { objectId: u.id, userPrincipalName: u.userPrincipalName, ...(given ? {} : { password }) };
 }
+
+/**
+ * `vigil user reset-totp`: POST /v1.0/users/{id}/authentication/vigilTotp/reset; the new TOTP secret is
+ * printed once (and its otpauth:// URI); the old one stops working, the user's sessions and earlier tokens end.
+ */
+export async function resetUserTotp(o: AdminOptions & { user: string }) {
+  const s = open(o);
+  const graph = await s.headers('https://graph.microsoft.com');
+  const u = await resolveUser(s, graph, o.user);
+  const r = await call(`${s.endpoint}/v1.0/users/${u.id}/authentication/vigilTotp/reset`, s.ca, 'POST', graph, '{}');
+  if (r.status !== 200) throw new Error(`resetting the authenticator failed: ${describe(r)}`);
+  const t = r.body as { secret: string; uri: string };
+  return { objectId: u.id, userPrincipalName: u.userPrincipalName, totpSecret: t.secret, totpUri: t.uri };
+}

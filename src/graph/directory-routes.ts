@@ -12,6 +12,8 @@
  *                                            working — at once when disabled, those issued before a reset)
  *   POST   /v1.0/me/changePassword           {currentPassword, newPassword, vigilTotpCode} → 204 (a user's own change: the
  *                                            current password and an authenticator code; every session and token ends)
+ *   POST   /v1.0/me/authentication/vigilTotp/renew, /v1.0/users/{id}/authentication/vigilTotp/reset
+ *                                            a new authenticator secret (totp-enrolment-routes.ts)
  *   POST   /v1.0/groups                      {displayName} → 201
  *   GET    /v1.0/groups, /v1.0/groups/{id}, /v1.0/groups/{id}/members
  *   POST   /v1.0/groups/{id}/members/$ref    {"@odata.id": "…/directoryObjects/{memberId}"} → 204
@@ -33,6 +35,7 @@ import { checkPasswordPolicy, hashPassword, MAX_PASSWORD_LENGTH, newTotpSecret, 
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { GroupRecord, UserRecord } from '../metadata/records.js';
 import { denied, graphError, notFound, parse } from './routes.js';
+import { registerTotpEnrolmentRoutes } from './totp-enrolment-routes.js';
 import type { TotpSecretSeal } from '../identity/totp-secrets.js';
 
 export interface DirectoryRouteDeps {
@@ -249,6 +252,9 @@ export async function directoryRoutes(app: FastifyInstance, deps: DirectoryRoute
     req.log.info({ userId: u.objectId }, 'password changed');
     return reply.code(204).send();
   });
+
+  // TOTP re-enrolment: the user's own (password + current code) and an admin's reset.
+  registerTotpEnrolmentRoutes(app, { metadata, authenticate, mayManage, findUser, endSessionsOf: deps.endSessionsOf, totpSecrets: deps.totpSecrets, totpCodes: deps.totpCodes, failures: changeFailures });
 
   app.post('/v1.0/groups', async (req, reply) => {
     const caller = await authenticate(req);

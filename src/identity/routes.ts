@@ -15,12 +15,15 @@ import type { TokenIssuer } from './token-issuer.js';
 import { normalizeAudience } from './token-verifier.js';
 import type { PrincipalDirectory, ServicePrincipalRecord } from './types.js';
 import type { AuthorizationCodes } from './sign-in-state.js';
+import type { RefreshTokens } from './refresh-tokens.js';
 
 /** The authorization code grant for users signed in at the authorization endpoint (sign-in-routes.ts). */
 export interface UserCodeGrant {
   codes: AuthorizationCodes;
   /** An enabled user by object id (a user disabled since the code was issued gets no token). */
   activeUser: (objectId: string) => { objectId: string; userPrincipalName: string; displayName: string } | undefined;
+  /** Refresh tokens (refresh-tokens.ts): one family per redeemed code, rotated at each use. */
+  refreshTokens: RefreshTokens;
 }
 
 export interface IdentityRoutesOptions {
@@ -132,7 +135,7 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
       id_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: ['token'],
       scopes_supported: [],
-      grant_types_supported: deps.userCodeGrant ? ['client_credentials', 'authorization_code'] : ['client_credentials'],
+      grant_types_supported: deps.userCodeGrant ? ['client_credentials', 'authorization_code', 'refresh_token'] : ['client_credentials'],
       code_challenge_methods_supported: ['S256'],
       claims_parameter_supported: true,
       issuer: deps.issuer.issuerFor(deps.tenantId),
@@ -173,8 +176,9 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
 
     if (grantType === undefined) return sendAad(req, reply, missingParam('grant_type'));
     if (grantType === 'authorization_code' && deps.userCodeGrant) return redeemCode(req, reply, form, deps.userCodeGrant);
+    if (grantType === 'refresh_token' && deps.userCodeGrant) return redeemRefreshToken(req, reply, form, deps.userCodeGrant);
     if (grantType !== 'client_credentials') {
-      return sendAad(req, reply, aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type. Vigil supports client_credentials, and authorization_code with PKCE for its portal.'));
+      return sendAad(req, reply, aad(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type. Vigil supports client_credentials, and authorization_code with PKCE (then refresh_token) for its portal.'));
     }
     if (clientId === undefined) return sendAad(req, reply, missingParam('client_id'));
     if (clientId.length > MAX_CLIENT_ID_LENGTH || !/^[\x21-\x7e]+$/.test(clientId)) {
@@ -251,15 +255,50 @@ export const identityRoutes: FastifyPluginAsync<IdentityRoutesOptions> = async (
     }
     const user = grant.activeUser(outcome.grant.userId);
     if (!user) return sendAad(req, reply, aad(400, 'invalid_grant', 50057, 'The user account is disabled or deleted.'));
+    const { userId, clientId, resource, sessionKey } = outcome.grant;
+    return userTokens(reply, user, clientId, resource, grant.refreshTokens.start({ userId, clientId, resource, sessionKey }));
+  }
+
+  /**
+   * RFC 6749 §6 for the portal's public client: the refresh token is single use (rotated), a spent one
+   * revokes its family, and it works only while the sign-in session it came from lives (refresh-tokens.ts).
+   */
+  async function redeemRefreshToken(req: FastifyRequest, reply: FastifyReply, form: FormBody, grant: UserCodeGrant) {
+    const p = readParams(form, ['client_id', 'refresh_token', 'client_secret', 'scope']);
+    if ('error' in p) return sendAad(req, reply, p);
+    for (const name of ['client_id', 'refresh_token'] as const) if (p[name] === undefined) return sendAad(req, reply, missingParam(name));
+    if (p.client_secret !== undefined) return sendAad(req, reply, aad(400, 'invalid_request', 700025, 'The portal is a public client: it sends no client_secret.'));
+    const asked = p.scope === undefined ? undefined : resourceOf(p.scope);
+    if (p.scope !== undefined && asked === undefined) return sendAad(req, reply, invalidScope());
+    const outcome = grant.refreshTokens.use(p.refresh_token!, p.client_id!, (resource) => asked === undefined || normalizeAudience(asked) === normalizeAudience(resource));
+    if (!outcome.ok && outcome.reason === 'resource') return sendAad(req, reply, invalidScope());
+    if (!outcome.ok) {
+      req.log.info({ reason: outcome.reason }, 'refresh token refused');
+      if (outcome.reason === 'reused') req.log.warn('a spent refresh token was presented again: its family is revoked');
+      const description =
+        outcome.reason === 'reused'
+          ? 'The refresh token was already used; every refresh token issued with it is now revoked. Sign in again.'
+          : outcome.reason === 'session'
+            ? 'The sign-in session this refresh token belongs to has ended (sign-out, password change, or the account disabled). Sign in again.'
+            : 'The refresh token is invalid, expired or revoked.';
+      return sendAad(req, reply, aad(400, 'invalid_grant', outcome.reason === 'session' ? 50173 : 70008, description));
+    }
+    const { userId, clientId, resource } = outcome.grant;
+    const user = grant.activeUser(userId);
+    if (!user) return sendAad(req, reply, aad(400, 'invalid_grant', 50057, 'The user account is disabled or deleted.'));
+    return userTokens(reply, user, clientId, resource, outcome.refreshToken);
+  }
+
+  async function userTokens(reply: FastifyReply, user: { objectId: string; userPrincipalName: string; displayName: string }, clientId: string, resource: string, refreshToken: string) {
     const { token, expiresOn } = await deps.issuer.issue(
-      { objectId: user.objectId, appId: outcome.grant.clientId, tenantId: deps.tenantId, kind: 'User' },
-      outcome.grant.resource,
+      { objectId: user.objectId, appId: clientId, tenantId: deps.tenantId, kind: 'User' },
+      resource,
       lifetime,
       { upn: user.userPrincipalName, name: user.displayName, scp: 'user_impersonation' },
     );
     const expiresIn = Math.max(0, expiresOn - Math.floor(Date.now() / 1000) - 1);
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return { token_type: 'Bearer', scope: `${outcome.grant.resource}/.default`, expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token };
+    return { token_type: 'Bearer', scope: `${resource}/.default offline_access`, expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token, refresh_token: refreshToken };
   }
 };
 

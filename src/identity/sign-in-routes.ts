@@ -148,9 +148,9 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
     return reply.code(303).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(url.toString(), 303);
   };
 
-  const giveCode = (reply: FastifyReply, r: AuthorizeRequest, user: UserRecord) =>
+  const giveCode = (reply: FastifyReply, r: AuthorizeRequest, user: UserRecord, sessionCookie: string) =>
     redirectWith(reply, r, {
-      code: deps.codes.issue({ userId: user.objectId, clientId: r.clientId, redirectUri: r.redirectUri, resource: r.resource, codeChallenge: r.codeChallenge }),
+      code: deps.codes.issue({ userId: user.objectId, clientId: r.clientId, redirectUri: r.redirectUri, resource: r.resource, codeChallenge: r.codeChallenge, sessionKey: deps.sessions.keyOf(sessionCookie) }),
       state: r.state,
     });
 
@@ -173,9 +173,10 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
       return redirectWith(reply, { redirectUri: req.query.redirect_uri! }, { error: checked.error, error_description: checked.description, ...(req.query.state ? { state: req.query.state } : {}) });
     }
     const r = checked.request;
-    const session = deps.sessions.get(readCookies(req.headers.cookie).get(SESSION_COOKIE));
+    const cookie = readCookies(req.headers.cookie).get(SESSION_COOKIE);
+    const session = deps.sessions.get(cookie);
     const user = session ? activeUser(session.userId) : undefined;
-    if (user) return giveCode(reply, r, user);
+    if (user) return giveCode(reply, r, user, cookie!);
     if (r.prompt === 'none') return redirectWith(reply, r, { error: 'login_required', error_description: 'No sign-in session.', state: r.state });
     const params: Record<string, string> = {};
     for (const k of AUTHORIZE_PARAMS) if (req.query[k]) params[k] = req.query[k]!;
@@ -225,7 +226,7 @@ export async function signInRoutes(app: FastifyInstance, deps: SignInDeps): Prom
       `${CSRF_COOKIE}=; Path=${cookiePath()}; Secure; HttpOnly; SameSite=Strict; Max-Age=0`,
     ]);
     req.log.info({ userId: user.objectId }, 'user signed in');
-    return giveCode(reply, checked.request, user);
+    return giveCode(reply, checked.request, user, session);
   });
 
   app.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/logout', async (req, reply) => {

@@ -47,6 +47,18 @@ export class SessionStore {
     return s;
   }
 
+  /** The key a session is kept under (a hash of its cookie value): what refresh tokens name their session by. */
+  keyOf(cookieValue: string): string {
+    return sha256Base64Url(cookieValue);
+  }
+
+  /** A live session by its key (refresh-tokens.ts: a refresh token lives only as long as its session). */
+  byKey(key: string): SignInSession | undefined {
+    const s = this.sessions.get(key);
+    if (!s || s.expiresAt <= this.now()) return undefined;
+    return s;
+  }
+
   end(cookieValue: string | undefined): void {
     if (cookieValue && cookieValue.length <= 100) this.sessions.delete(sha256Base64Url(cookieValue));
   }
@@ -68,6 +80,8 @@ export interface CodeGrant {
   redirectUri: string;
   resource: string;
   codeChallenge: string;
+  /** The sign-in session (SessionStore key) the code was issued in: the refresh tokens it leads to end with it. */
+  sessionKey: string;
 }
 
 export type RedeemOutcome = { ok: true; grant: CodeGrant } | { ok: false; reason: 'unknown' | 'mismatch' | 'verifier' };

@@ -12,6 +12,7 @@ import { graphRoutes } from '../graph/routes.js';
 import { managedIdentityRoutes } from '../identity/managed-identity-routes.js';
 import { identityRoutes } from '../identity/routes.js';
 import { signInRoutes } from '../identity/sign-in-routes.js';
+import { RefreshTokens } from '../identity/refresh-tokens.js';
 import { AuthorizationCodes, SessionStore } from '../identity/sign-in-state.js';
 import { normalizeAudience } from '../identity/token-verifier.js';
 import { directoryRoutes } from '../graph/directory-routes.js';
@@ -386,6 +387,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Users (issue 18): sign-in sessions and authorization codes for the portal, in memory.
   const signInSessions = new SessionStore();
   const authorizationCodes = new AuthorizationCodes();
+  // The portal's refresh tokens live only while the sign-in session they came from does.
+  const refreshTokens = new RefreshTokens((key, userId) => signInSessions.byKey(key)?.userId.toLowerCase() === userId.toLowerCase());
   // One record of used TOTP codes for signing in and changing a password: a code serves once, for either.
   const totpCodes = new TotpVerifier((u) => totpSecrets.open(u.objectId, u.totpSecret));
   await app.register(identityRoutes, {
@@ -402,6 +405,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         const u = metadata.userByObjectId(id);
         return u?.accountEnabled ? u : undefined;
       },
+      refreshTokens,
     },
   });
   await app.register(signInRoutes, {

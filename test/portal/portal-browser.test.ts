@@ -15,16 +15,18 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
 import { sdkClients } from '../support/clients.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
-import { createUserWithCli, totpNow, type CreatedUser } from '../support/user-sign-in.js';
+import { createUserWithCli, freshTotp, totpNow, type CreatedUser } from '../support/user-sign-in.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-describe('portal in Chromium', { timeout: 300_000 }, () => {
+describe('portal in Chromium', { timeout: 600_000 }, () => {
   let vigil: VigilProcess;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let analyst: CreatedUser;
   let owner: CreatedUser;
+  /** The last TOTP time step the owner used (each step serves once). */
+  const ownerSteps = { step: 0 };
   let limited: TestPrincipal;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
@@ -274,6 +276,10 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     assert.ok(perRule[0]!.startsWith(`${dcrName}Signins_CL312/subscriptions/`), perRule[0]);
     // The alert the rule fired: in the alerts API (state New) and in the alert history.
     assert.match((await page.locator('#table-fired-alerts').textContent()) ?? '', /denied-queriesSev2NewFired/);
+    // A reader may not change an alert's state: ARM's refusal is shown, the state stays.
+    await page.locator('#table-fired-alerts button[data-new-state=Acknowledged]').first().click();
+    await page.waitForFunction(() => /^Not changed: AuthorizationFailed: /.test(document.querySelector('#alert-action-result')?.textContent ?? ''));
+    assert.equal(await page.locator('#table-fired-alerts .alert-state').first().textContent(), 'New');
     assert.match((await page.locator('#table-alert-history').textContent()) ?? '', /denied-queriesSev2Fired/);
     // The scanner's finding, without the value.
     const findings = (await page.locator('#table-private-data-findings').textContent()) ?? '';
@@ -375,8 +381,8 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     owner = await createUserWithCli(vigil, 'owner@vigil.local', ['--name', 'Olive Owner', '--role', 'Owner', '--scope', `/subscriptions/${vigil.bootstrap.subscriptionId}`]);
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(owner.password);
-    // The previous step's code: each code serves once, and the password change below needs a later one.
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() - 30_000));
+    // Each code serves once: the password change and the renewal below need later ones (freshTotp).
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=access][data-ready=true]', { timeout: 90_000 });
     await page.selectOption('#access-principal', limited.objectId);
@@ -414,10 +420,11 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.getByLabel('Current password').fill('not her password');
     await page.getByLabel('New password (12 characters or more)').fill(newPassword);
     await page.getByLabel('New password again').fill(newPassword);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret));
+    await page.getByLabel('Authenticator code').fill('000000'); // the password is checked first
     await page.click('#change-password');
     await page.waitForFunction(() => /^Not changed: The current password or the authenticator code is wrong/.test(document.querySelector('#password-result')?.textContent ?? ''));
     await page.getByLabel('Current password').fill(owner.password);
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.click('#change-password');
     await page.waitForSelector('#password-changed', { timeout: 60_000 });
     // Every session ended: signing in again asks for the password, and only the new one works.
@@ -425,9 +432,65 @@ describe('portal in Chromium', { timeout: 300_000 }, () => {
     await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
     await page.getByLabel('User name').fill(owner.userPrincipalName);
     await page.getByLabel('Password').fill(newPassword);
-    await page.getByLabel('Authenticator code').fill(totpNow(owner.totpSecret, Date.now() + 30_000));
+    await page.getByLabel('Authenticator code').fill(await freshTotp(owner.totpSecret, ownerSteps));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 90_000 });
     assert.equal(await page.locator('#user-name').textContent(), 'Olive Owner');
+  });
+
+  it('keeps the page when the access token expires: the refresh token (rotated) gets a new one', async () => {
+    const grants: string[] = [];
+    const record = (r: Request) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/oauth2/v2.0/token')) grants.push(new URLSearchParams(r.postData() ?? '').get('grant_type') ?? '');
+    };
+    page.on('request', record);
+    await page.evaluate(() => ((window as any).vigilStayed = true));
+    await page.evaluate(() => (window as any).vigilExpireToken());
+    await page.click('#nav-insights');
+    await page.waitForSelector('main[data-page=insights][data-ready=true]', { timeout: 120_000 });
+    page.off('request', record);
+    assert.deepEqual(grants, ['refresh_token']);
+    assert.equal(await page.evaluate(() => (window as any).vigilStayed), true, 'no navigation to sign in');
+  });
+
+  it('an owner acknowledges, then closes, a fired alert from the insights page', async () => {
+    const b = vigil.bootstrap;
+    await page.waitForSelector('#table-fired-alerts button[data-new-state=Acknowledged]', { timeout: 120_000 });
+    const alertId = (await page.locator('#table-fired-alerts .alert-actions').first().getAttribute('data-alert-id'))!;
+    await page.locator('#table-fired-alerts button[data-new-state=Acknowledged]').first().click();
+    await page.waitForFunction(() => /^The alert denied-queries is now Acknowledged\.$/.test(document.querySelector('#alert-action-result')?.textContent ?? ''));
+    assert.equal(await page.locator('#table-fired-alerts .alert-state').first().textContent(), 'Acknowledged');
+    await screenshot(page, '09-alert-acknowledged');
+    await noSeriousViolations('insights with alert actions');
+    await page.locator('#table-fired-alerts button[data-new-state=Closed]').first().click();
+    await page.waitForFunction(() => /^The alert denied-queries is now Closed\.$/.test(document.querySelector('#alert-action-result')?.textContent ?? ''));
+    // Through the public API: the same alert, closed, its history naming the owner.
+    const admin = await new Principals(b).adminToken(AUD.arm);
+    const alert = await call(b, admin, 'GET', `${alertId}?api-version=2019-03-01`);
+    assert.equal(alert.status, 200, alert.text);
+    assert.equal(alert.json<{ properties: { essentials: { alertState: string } } }>().properties.essentials.alertState, 'Closed');
+    const history = await call(b, admin, 'GET', `${alertId}/history?api-version=2019-03-01`);
+    const mods = history.json<{ properties: { modifications: { modifiedBy: string; newValue: string }[] } }>().properties.modifications;
+    assert.ok(mods.some((m) => m.newValue === 'Acknowledged' && m.modifiedBy.includes(owner.objectId)), JSON.stringify(mods));
+    assert.ok(mods.some((m) => m.newValue === 'Closed' && m.modifiedBy.includes(owner.objectId)), JSON.stringify(mods));
+  });
+
+  it('a user renews its authenticator on the Account page: the new secret is shown once and its sessions end', async () => {
+    await page.click('#nav-account');
+    await page.waitForSelector('main[data-page=account][data-ready=true]', { timeout: 60_000 });
+    await page.getByLabel('Your password, to confirm it is you').fill('olive chose a new passphrase');
+    // A code of a later time step than the owner's last sign-in (the clock may have to reach it first).
+    await page.getByLabel('Code from your current authenticator').fill(await freshTotp(owner.totpSecret, ownerSteps));
+    await page.click('#renew-totp');
+    await page.waitForSelector('#totp-renewed', { timeout: 60_000 });
+    const secret = (await page.locator('#totp-secret').textContent())!;
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    assert.notEqual(secret, owner.totpSecret);
+    assert.ok((await page.locator('#totp-uri').textContent())!.startsWith('otpauth://totp/'));
+    await screenshot(page, '10-authenticator-renewed');
+    await noSeriousViolations('authenticator renewed');
+    // Every session ended: signing in asks for the password (and a code) again.
+    await page.click('#sign-in-again');
+    await page.waitForSelector('form input[name=username]', { timeout: 60_000 });
   });
 });

@@ -31,6 +31,29 @@ export function totpNow(secret: string, timestamp = Date.now()): string {
   return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp });
 }
 
+/**
+ * A code the server accepts at once and for at least 30 s, newer than the last one used with `last`
+ * (each 30-s step serves once per user): the current step's code, else the next step's (the server
+ * allows ±1 step of drift), else — both used — after waiting for the clock. (A code of the *previous*
+ * step would be refused if a step boundary passed before the request arrived.)
+ */
+export async function freshTotp(secret: string, last: { step: number }): Promise<string> {
+  return totpNow(secret, await freshTotpTime(last));
+}
+
+/** The moment whose code freshTotp() gives (for signInUser's `otpTimestamp`). */
+export async function freshTotpTime(last: { step: number }): Promise<number> {
+  for (;;) {
+    const now = Date.now();
+    const at = [now, now + 30_000].find((t) => Math.floor(t / 30_000) > last.step);
+    if (at !== undefined) {
+      last.step = Math.floor(at / 30_000);
+      return at;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
@@ -110,8 +133,8 @@ export async function redeem(endpoint: string, tenantId: string, code: string, s
   });
 }
 
-/** The whole flow; returns the access token and the session cookie. */
-export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTimestamp = Date.now()): Promise<{ token: string; session: Map<string, string> }> {
+/** The whole flow; returns the access token, the refresh token and the session cookie. */
+export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTimestamp = Date.now()): Promise<{ token: string; refreshToken: string; session: Map<string, string> }> {
   const start = authorizeUrl(vigil.endpoint, vigil.bootstrap.tenantId);
   const form = await openSignInForm(start);
   const posted = await postSignIn(start, form, { username: user.userPrincipalName, password: user.password, otp: totpNow(user.totpSecret, otpTimestamp) });
@@ -120,5 +143,15 @@ export async function signInUser(vigil: VigilProcess, user: CreatedUser, otpTime
   const code = location.searchParams.get('code')!;
   const token = await redeem(vigil.endpoint, vigil.bootstrap.tenantId, code, start);
   if (token.status !== 200) throw new Error(`token: ${token.status} ${await token.text()}`);
-  return { token: ((await token.json()) as { access_token: string }).access_token, session: cookiesOf(posted) };
+  const body = (await token.json()) as { access_token: string; refresh_token: string };
+  return { token: body.access_token, refreshToken: body.refresh_token, session: cookiesOf(posted) };
+}
+
+/** The refresh token grant, as the portal sends it. */
+export async function refresh(endpoint: string, tenantId: string, refreshToken: string, overrides: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${endpoint}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: PORTAL_CLIENT_ID, refresh_token: refreshToken, ...overrides }).toString(),
+  });
 }
