@@ -37,6 +37,8 @@ export interface StartOptions {
   insecureDevKeys?: boolean;
 }
 
+const START_TIMEOUT_MS = 180_000;
+
 export async function startVigil(options: StartOptions = {}): Promise<VigilProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-test-'));
   if (!options.dataDir) seedTestCa(dataDir);
@@ -51,7 +53,12 @@ export async function startVigil(options: StartOptions = {}): Promise<VigilProce
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   const endpoint = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`Vigil did not start within 60 s:\n${out}`)), 60_000);
+    // Generous: on a loaded 2-core CI machine a start-up (keys, log replay, DuckDB) can take tens of seconds.
+    // A server that misses it is killed, so that the test fails instead of hanging on a live child process.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`Vigil did not start within ${START_TIMEOUT_MS / 1000} s:\n${out}`));
+    }, START_TIMEOUT_MS);
     const check = () => {
       const m = /serving on (https:\/\/\S+)/.exec(out);
       if (m) {
