@@ -161,6 +161,8 @@ export class StorageEngine implements LogStore {
   private readonly pool = new ConnectionPool();
   /** Segments a running query reads, and encrypted files waiting for their readers to finish. */
   private readonly segmentReaders = new Map<string, number>();
+  /** Memory-tier loads of segments a query read from Parquet, running after it (see loadLater). */
+  private readonly tierLoads = new Map<string, Promise<void>>();
   private readonly pendingDelete = new Map<string, { path: string; shred: boolean }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private background: Promise<void> = Promise.resolve();
@@ -797,6 +799,41 @@ export class StorageEngine implements LogStore {
     return `temp.main.${sqlIdent(grantViewName(hexOf(workspaceId), table, resourceScope))}`;
   }
 
+  /**
+   * Loads a segment a query read from Parquet into the memory tier, in the background (one at a time,
+   * under the tier's lock). It is pinned while it loads, so a segment compaction, retention or purge
+   * removes meanwhile leaves the tier again when the load is done (unpinSegments).
+   */
+  private loadLater(ws: Ws, t: TableRt, seg: SegmentEntry): void {
+    if (this.closed || this.tierLoads.has(seg.id) || this.memory.has(seg.id)) return;
+    if (ws.tables.get(t.name) !== t || !ws.manifest.segments.some((s) => s.id === seg.id)) return;
+    this.pinSegments([seg.id]);
+    const load = (async () => {
+      let r: CachedSegment | undefined;
+      try {
+        r = await this.cache.acquire(seg.id, () => this.decryptSegment(ws, seg));
+        if (this.closed || (await this.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes)) === undefined) return;
+        this.memory.release(seg.id);
+        // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
+        this.cache.release(r);
+        r = undefined;
+        this.cache.drop(seg.id);
+      } catch (err) {
+        if (!this.closed) this.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
+      } finally {
+        if (r) this.cache.release(r);
+        this.unpinSegments([seg.id]);
+        this.tierLoads.delete(seg.id);
+      }
+    })();
+    this.tierLoads.set(seg.id, load);
+  }
+
+  /** Resolves once the memory-tier loads started by queries so far are done. */
+  async tierLoadsSettled(): Promise<void> {
+    while (this.tierLoads.size > 0) await Promise.all([...this.tierLoads.values()]);
+  }
+
   private decryptSegment(ws: Ws, seg: SegmentEntry): Buffer {
     const path = join(ws.dir, 'segments', seg.file);
     let bytes: Buffer;
@@ -933,6 +970,7 @@ export class StorageEngine implements LogStore {
     const pinnedSegs: string[] = [];
     const cached: CachedSegment[] = [];
     const pinnedMem: string[] = [];
+    const toLoad: { ws: Ws; t: TableRt; seg: SegmentEntry }[] = [];
     const plans: {
       view: string;
       ws: Ws;
@@ -990,7 +1028,6 @@ export class StorageEngine implements LogStore {
           segmentRows: segRows,
         });
         const files: { seg: SegmentEntry; path: string }[] = [];
-        const tierKey = t.tierKey;
         for (const seg of chosen) {
           if (aborted) throw new QueryAbortedError(aborted);
           // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
@@ -1005,19 +1042,11 @@ export class StorageEngine implements LogStore {
             stats.segmentsDecrypted++;
             stats.bytesDecrypted += seg.size;
           }
-          const loaded = await this.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes).catch((err: unknown) => {
-            this.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
-            return undefined;
-          });
-          if (loaded !== undefined) {
-            pinnedMem.push(seg.id);
-            // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
-            this.cache.release(r);
-            this.cache.drop(seg.id);
-          } else {
-            cached.push(r);
-            files.push({ seg, path: r.path });
-          }
+          // This query reads the decrypted Parquet; loading (and compressing) the segment into the
+          // memory tier waits until it has its answer, so a cold query does not pay for it.
+          cached.push(r);
+          files.push({ seg, path: r.path });
+          toLoad.push({ ws, t, seg });
         }
         const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
         for (const h of hots) wanted.add(h.gen.id);
@@ -1076,6 +1105,7 @@ export class StorageEngine implements LogStore {
       limits.signal?.removeEventListener('abort', onAbort);
       for (const r of cached) this.cache.release(r);
       for (const id of pinnedMem) this.memory.release(id);
+      for (const { ws, t, seg } of toLoad) this.loadLater(ws, t, seg);
       this.unpinSegments(pinnedSegs);
       if (committing) void committing.then(() => this.pool.release(conn));
       else this.pool.release(conn);
@@ -1265,6 +1295,7 @@ export class StorageEngine implements LogStore {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     await this.background;
+    await this.tierLoadsSettled();
     for (const ws of this.workspaces.values()) await ws.wal.close();
     await this.maintLock.run(() => undefined);
     await this.memory.close();
