@@ -110,6 +110,12 @@ for (const s of results) {
   } else if (s.suite === 'cmk') {
     const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
     lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);
+  } else if (s.suite === 'cold') {
+    const r = s as unknown as { rows: number; segments: number; queries: { name: string; vigil: { medianMs: number }; duckdb: { medianMs: number }; ratio: number; openMs: { vigil: number; duckdb: number }; sameAnswer: boolean }[] };
+    lines.push(`cold    first query after a restart, ${r.rows.toLocaleString('en')} rows in ${r.segments} segments, fresh processes; ratio = Vigil / DuckDB file (goal <= 2)`);
+    for (const q of r.queries) {
+      lines.push(`  ${q.name.padEnd(28)} Vigil ${fmt(q.vigil.medianMs)} | DuckDB ${fmt(q.duckdb.medianMs)} | ×${q.ratio}; opening Vigil ${fmt(q.openMs.vigil)} | DuckDB ${fmt(q.openMs.duckdb)}${q.sameAnswer ? '' : '  ANSWERS DIFFER'}`);
+    }
   } else if (s.suite === 'portal') {
     const r = s as unknown as { runs: number; goalMs: number; portal: { wall: { medianMs: number; p95Ms: number }; editorVisible: { medianMs: number }; editorReady: { medianMs: number }; returningWall?: { medianMs: number; p95Ms: number }; returningEditorVisible?: { medianMs: number } }; baseline: { medianMs: number }; ratio: number; withinGoal: boolean; returningRatio?: number; returningWithinGoal?: boolean };
     lines.push(
