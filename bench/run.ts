@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal', 'cold'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal', 'cold', 'token'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
