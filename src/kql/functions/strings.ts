@@ -355,3 +355,9 @@ STRING_FUNCTIONS.splice(STRING_FUNCTIONS.findIndex((f) => f.name === 'hash_many'
   emit: (a) => `CAST(hash(${a.map((x) => str(x)).join(', ')}) >> 1 AS BIGINT)`,
 });
 
+
+/** has_any_index(source, values) (has-any-index-function.md): index of the first element of `values` that `source` has (as a term), else -1. */
+STRING_FUNCTIONS.push(fn('has_any_index', [anyScalar, isDynamic], 0, 'long', (a) => {
+  const hits = `list_transform(${elems(a[1]!.sql)}, _e -> ${stringMatchSql('has', false, str(a[0]!), { sql: elemStr('_e'), type: 'string' })})`;
+  return `coalesce(CAST(list_position(${hits}, TRUE) - 1 AS BIGINT), CAST(-1 AS BIGINT))`;
+}, 'a string and a dynamic array'));
