@@ -3,7 +3,7 @@
  * N rows, against the hand-written DuckDB SQL for the same question on a DuckDB file holding the
  * same rows, in the same run. Both answers are compared before anything is timed.
  */
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { answerDifference, type Answer, type Comparison } from './answers.js';
 import {
   BATCH, SPAN_MS, TABLE, benchEndMs, emitResult, latency, makeBatch, openBaseline, parseOptions, pool, progress, startBenchVigil, timed,
@@ -87,8 +87,26 @@ try {
   );
   progress(`loaded Vigil in ${(load.ms / 1000).toFixed(1)} s (${Math.round((total / load.ms) * 1000).toLocaleString('en')} rows/s at concurrency ${LOAD_CONCURRENCY})`);
 
+  // The SDK's client, with a policy that keeps each answer's Server-Timing header (where the server's time went).
+  let lastTiming = '';
+  const queryClient = new LogsQueryClient(vigil.clients.credential, {
+    endpoint: `${vigil.vigil.bootstrap.endpoint}/v1`,
+    additionalPolicies: [
+      {
+        position: 'perCall',
+        policy: {
+          name: 'keepServerTiming',
+          sendRequest: async (request, next) => {
+            const response = await next(request);
+            lastTiming = response.headers.get('server-timing') ?? '';
+            return response;
+          },
+        },
+      },
+    ],
+  });
   const runVigil = async (kql: string, includeQueryStatistics = false): Promise<Answer & { statistics?: unknown }> => {
-    const r = await vigil.clients.query.queryWorkspace(vigil.vigil.bootstrap.workspaceId, kql, timespan, { includeQueryStatistics });
+    const r = await queryClient.queryWorkspace(vigil.vigil.bootstrap.workspaceId, kql, timespan, { includeQueryStatistics });
     if (r.status !== LogsQueryResultStatus.Success) throw new Error(`Vigil query failed: ${kql}\n${JSON.stringify(r, null, 1)}`);
     const t = r.tables[0]!;
     return { columns: t.columnDescriptors.map((c) => c.name ?? ''), rows: t.rows as unknown[][], statistics: r.statistics };
@@ -146,16 +164,20 @@ try {
     }
     const vigilMs: number[] = [];
     const duckMs: number[] = [];
+    const phases = new Map<string, number[]>();
     for (let i = 0; i < opts.runs; i++) {
       // Interleaved, so drift (GC, page cache, turbo) hits both sides alike.
       vigilMs.push((await timed(() => runVigil(c.kql))).ms);
+      for (const m of lastTiming.matchAll(/([a-z]+);dur=([0-9.]+)/g)) phases.set(m[1]!, [...(phases.get(m[1]!) ?? []), Number(m[2])]);
       duckMs.push((await timed(() => runDuck(c.sql))).ms);
     }
     const vl: Latency = latency(vigilMs);
     const dl: Latency = latency(duckMs);
     const ratio = Math.round((vl.medianMs / dl.medianMs) * 100) / 100;
-    progress(`${c.name}: Vigil ${vl.medianMs} ms, DuckDB ${dl.medianMs} ms (median), ×${ratio}`);
-    results.push({ name: c.name, kql: c.kql, sql: c.sql, vigil: vl, duckdb: dl, ratio, check, vigilStorage: storageStatistics(vigilAnswer?.statistics) });
+    // Median of each Server-Timing phase: the server's share of the end-to-end time, and where it goes.
+    const serverTiming = Object.fromEntries([...phases].map(([k, v]) => [k, latency(v).medianMs]));
+    progress(`${c.name}: Vigil ${vl.medianMs} ms, DuckDB ${dl.medianMs} ms (median), ×${ratio}; server (median ms) ${JSON.stringify(serverTiming)}`);
+    results.push({ name: c.name, kql: c.kql, sql: c.sql, vigil: vl, duckdb: dl, ratio, check, vigilStorage: storageStatistics(vigilAnswer?.statistics), serverTiming });
   }
   emitResult({ suite: 'query', rows: total, warmupRuns: WARMUP_RUNS, loadRowsPerSecond: Math.round((total / load.ms) * 1000), queries: results });
   if (results.some((r) => !r.check.ok)) process.exitCode = 1;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTlsMaterial } from '../src/server/tls.js';
 import { BENCH_CA_DIR, RESULT_ENV, parseOptions } from './support.js';
 
-const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal', 'memory'] as const;
+const SUITES = ['ingest', 'ingest-transform', 'query', 'compile', 'kql-sql', 'storage', 'authz', 'scale', 'cmk', 'tier-append', 'portal', 'memory', 'cold', 'token'] as const;
 const RESULTS_DIR = resolve(fileURLToPath(new URL('../../bench/results', import.meta.url)));
 
 const args = process.argv.slice(2);
@@ -114,6 +114,12 @@ for (const s of results) {
   } else if (s.suite === 'cmk') {
     const r = s as unknown as { rows: number; ingest: { ratio: number }; query: { ratio: number }; goal: number };
     lines.push(`cmk     ${r.rows.toLocaleString('en')} rows; throughput with a customer-managed key / with service-managed keys (goal ≥ ${r.goal}): ingestion ×${r.ingest.ratio}, queries ×${r.query.ratio}`);
+  } else if (s.suite === 'cold') {
+    const r = s as unknown as { rows: number; segments: number; queries: { name: string; vigil: { medianMs: number }; duckdb: { medianMs: number }; ratio: number; openMs: { vigil: number; duckdb: number }; sameAnswer: boolean }[] };
+    lines.push(`cold    first query after a restart, ${r.rows.toLocaleString('en')} rows in ${r.segments} segments, fresh processes; ratio = Vigil / DuckDB file (goal <= 2)`);
+    for (const q of r.queries) {
+      lines.push(`  ${q.name.padEnd(28)} Vigil ${fmt(q.vigil.medianMs)} | DuckDB ${fmt(q.duckdb.medianMs)} | ×${q.ratio}; opening Vigil ${fmt(q.openMs.vigil)} | DuckDB ${fmt(q.openMs.duckdb)}${q.sameAnswer ? '' : '  ANSWERS DIFFER'}`);
+    }
   } else if (s.suite === 'portal') {
     const r = s as unknown as { runs: number; goalMs: number; portal: { wall: { medianMs: number; p95Ms: number }; editorVisible: { medianMs: number }; editorReady: { medianMs: number }; returningWall?: { medianMs: number; p95Ms: number }; returningEditorVisible?: { medianMs: number }; browserCpu?: { medianMs: number }; returningBrowserCpu?: { medianMs: number } }; baseline: { medianMs: number }; ratio: number; withinGoal: boolean; returningRatio?: number; returningWithinGoal?: boolean };
     lines.push(

@@ -18,6 +18,8 @@ export interface TokenVerifierOptions {
   directory: PrincipalDirectory;
   /** Allowed clock skew for `exp` and `nbf`, in seconds. Default 60. */
   clockToleranceSec?: number;
+  /** The clock (ms since the epoch); tests move it. Default Date.now. */
+  now?: () => number;
 }
 
 /** Far above any real token (ours are ~1 KB); bounds the work done on hostile input. */
@@ -38,9 +40,26 @@ export function normalizeAudience(aud: string): string {
 
 class KeyRejected extends Error {}
 
+/**
+ * Tokens whose signature and fixed header/claim checks passed, by their exact compact text, so the
+ * RSA verification runs once per token rather than once per request. What can change while a token
+ * is held — the clock against `exp`/`nbf`, its signing key being retired, the audience asked for, the
+ * principal being disabled — is checked on every use, cached or not.
+ */
+const MAX_VERIFIED_TOKENS = 4096;
+interface VerifiedToken {
+  payload: JWTPayload;
+  kid: string;
+  /** The key that verified it: the key set must still hand out this very key for `kid`. */
+  key: CryptoKey;
+}
+
 export class TokenVerifier {
   private readonly issuers: ReadonlySet<string>;
   private readonly clockToleranceSec: number;
+  private readonly now: () => number;
+  /** Insertion-ordered: the oldest entry goes first when full. */
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     private readonly keys: SigningKeys,
@@ -49,6 +68,7 @@ export class TokenVerifier {
     if (opts.issuers.length === 0) throw new Error('TokenVerifier needs at least one accepted issuer');
     this.issuers = new Set(opts.issuers);
     this.clockToleranceSec = opts.clockToleranceSec ?? 60;
+    this.now = opts.now ?? Date.now;
   }
 
   /**
@@ -66,22 +86,7 @@ export class TokenVerifier {
     }
     const token = m[1]!;
 
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, this.keyFor, {
-        algorithms: ['RS256'],
-        typ: 'JWT',
-        clockTolerance: this.clockToleranceSec,
-        requiredClaims: ['iss', 'aud', 'exp', 'nbf', 'iat', 'oid', 'tid'],
-      }));
-    } catch (err) {
-      // Claim errors come only after the signature checked out, so they may be told apart.
-      if (err instanceof joseErrors.JWTExpired) throw fail('ExpiredAuthenticationToken', 'The access token has expired.');
-      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
-        throw invalidToken(' It is not yet valid (nbf).');
-      }
-      throw invalidToken();
-    }
+    const payload = await this.verifiedPayload(token);
 
     if (typeof payload.iss !== 'string' || !this.issuers.has(payload.iss)) {
       throw fail('InvalidAuthenticationTokenIssuer', 'The access token has an issuer that is not trusted by this service.');
@@ -111,6 +116,59 @@ export class TokenVerifier {
       kind: payload[PRINCIPAL_KIND_CLAIM] === 'ManagedIdentity' ? 'ManagedIdentity' : payload[PRINCIPAL_KIND_CLAIM] === 'User' ? 'User' : 'ServicePrincipal',
       claims: { ...payload },
     };
+  }
+
+  /**
+   * The token's claims once its signature, algorithm, `typ`, required claims and validity window
+   * check out: from the cache when this exact token was verified before (its key still in the key
+   * set, the window re-checked against the clock now), else by jose.
+   */
+  private async verifiedPayload(token: string): Promise<JWTPayload> {
+    const nowMs = this.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      // A retired key's tokens stop working with it, cached or not.
+      if (this.keys.verificationKey(hit.kid) !== hit.key) {
+        this.verified.delete(token);
+        throw invalidToken();
+      }
+      const nowSec = Math.floor(nowMs / 1000);
+      // jose's rules: expired when exp <= now - tolerance, not yet valid when nbf > now + tolerance.
+      if ((hit.payload.exp as number) <= nowSec - this.clockToleranceSec) {
+        this.verified.delete(token);
+        throw fail('ExpiredAuthenticationToken', 'The access token has expired.');
+      }
+      if ((hit.payload.nbf as number) > nowSec + this.clockToleranceSec) throw invalidToken(' It is not yet valid (nbf).');
+      return hit.payload;
+    }
+    let payload: JWTPayload;
+    let kid: string;
+    let key: CryptoKey;
+    try {
+      const verified = await jwtVerify(token, this.keyFor, {
+        algorithms: ['RS256'],
+        typ: 'JWT',
+        clockTolerance: this.clockToleranceSec,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['iss', 'aud', 'exp', 'nbf', 'iat', 'oid', 'tid'],
+      });
+      payload = verified.payload;
+      kid = verified.protectedHeader.kid!;
+      key = verified.key;
+    } catch (err) {
+      // Claim errors come only after the signature checked out, so they may be told apart.
+      if (err instanceof joseErrors.JWTExpired) throw fail('ExpiredAuthenticationToken', 'The access token has expired.');
+      if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'nbf' && err.reason === 'check_failed') {
+        throw invalidToken(' It is not yet valid (nbf).');
+      }
+      throw invalidToken();
+    }
+    // exp and nbf are required above; the cache re-checks them as numbers.
+    if (typeof payload.exp === 'number' && typeof payload.nbf === 'number') {
+      if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { payload, kid, key });
+    }
+    return payload;
   }
 
   /** Picks the verification key from Vigil's own key set by `kid`; nothing else is trusted. */

@@ -17,6 +17,7 @@ import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '.
 import { GEO_SHAPE_LIMIT_MESSAGE } from '../kql/functions/geo.js';
 import { ASSERT_FAILED } from '../kql/functions/conditional.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
+import { ServerTimings } from './server-timing.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
 export interface QueryLimitsConfig {
@@ -52,6 +53,8 @@ export interface QueryRequest {
   trace?: QueryTrace;
   /** An operator's approved Customer Lockbox request: replaces RBAC for its one workspace (src/lockbox). */
   lockbox?: LockboxGrant;
+  /** Where the request's time goes, for its `Server-Timing` header. */
+  timings?: ServerTimings;
 }
 
 /** What a query used and read, for its LAQueryLogs record (src/audit/query-audit.ts). */
@@ -125,6 +128,7 @@ export class QueryService {
 
   async run(req: QueryRequest): Promise<QueryResults> {
     const started = process.hrtime.bigint();
+    const timings = req.timings ?? new ServerTimings();
     let context: QueryContext;
     if (req.resourceId !== undefined) {
       context = { kind: 'resource', resourceId: req.resourceId };
@@ -164,7 +168,9 @@ export class QueryService {
     }
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
     const deadline = Date.now() + waitSeconds * 1000;
+    let since = timings.add('compile', started);
     const release = await this.admission.admit(req.caller.objectId, deadline, req.signal);
+    since = timings.add('queue', since);
     // One statement per result table (fork and facet have several), run one after the other under
     // the same admission and deadline.
     const tables = compiled.results ?? [{ name: 'PrimaryResult', sql: compiled.sql, columns: compiled.columns }];
@@ -176,6 +182,7 @@ export class QueryService {
     try {
       for (const table of tables) {
         output = await this.runStatement(table.sql, table.columns, req, resolver, deadline, waitSeconds);
+        since = timings.add('execute', since);
         if (req.trace) req.trace.scan = output.statistics;
         // Each row is serialised here, once: to enforce the size limit, and as the response's text.
         const rows: string[] = [];
@@ -194,6 +201,7 @@ export class QueryService {
           rowCount++;
         }
         result.tables.push({ name: table.name, columns: table.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(rows) });
+        since = timings.add('serialize', since);
         if (truncated) break;
       }
     } finally {

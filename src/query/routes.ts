@@ -15,6 +15,7 @@ import { savedReportQueries } from '../audit/report-queries.js';
 import { LAQUERYLOGS } from '../audit/system-tables.js';
 import { workspaceTables } from '../metadata/standard-tables.js';
 import { parseTimespan } from './timespan.js';
+import { ServerTimings } from './server-timing.js';
 import { isWithinScope, normalizeScope, parseArmScope } from '../authz/scope.js';
 import { insufficientAccess } from './table-access.js';
 import { listenerOf, type ListenerInfo } from '../network/listeners.js';
@@ -179,15 +180,15 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
   const requireResourceNetwork = (origin: Origin, caller: Caller, resourceId: string) =>
     requireNetwork(origin, new Map(queries.access.readableForResource(caller, resourceId).map(({ w }) => [w.customerId, w])).values());
 
-  const runResource = async (caller: Caller, origin: Origin, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
+  const runResource = async (caller: Caller, origin: Origin, resourceId: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace, timings?: ServerTimings): Promise<QueryResults> => {
     const query = validateBody(body);
     requireResourceAccess(caller, resourceId);
     requireResourceNetwork(origin, caller, resourceId);
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
-    return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal, trace });
+    return queries.run({ caller, resourceId, additionalWorkspaces: [], query, timespan, prefer, signal, trace, timings });
   };
 
-  const runOne = async (caller: Caller, origin: Origin, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace): Promise<QueryResults> => {
+  const runOne = async (caller: Caller, origin: Origin, workspaceRef: string, body: QueryBody, prefer: PreferOptions, signal?: AbortSignal, trace?: QueryTrace, timings?: ServerTimings): Promise<QueryResults> => {
     const query = validateBody(body);
     let extra: string[] = [];
     if (body.workspaces !== undefined && body.workspaces !== null) {
@@ -201,20 +202,21 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     const additional = extra.map((ref) => workspaceFor(caller, ref));
     requireNetwork(origin, [workspace, ...additional]);
     const timespan = parseTimespan(body.timespan as string | undefined, new Date());
-    return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal, trace });
+    return queries.run({ caller, workspace, additionalWorkspaces: additional, query, timespan, prefer, signal, trace, timings });
   };
 
   const handleQuery = async (req: FastifyRequest<{ Params: { workspaceId: string } }>, reply: FastifyReply, body: QueryBody) => {
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
+    const timings = new ServerTimings();
+    const caller = await timings.time('auth', () => deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw));
     const prefer = parsePrefer(req.headers.prefer);
     const signal = disconnectSignal(reply);
     const result = await audited(caller, { workspaceRefs: workspaceRefsOf(req.params.workspaceId, body) }, body, requestHeaders(req), (trace) =>
-      runOne(caller, originOf(req), req.params.workspaceId, body, prefer, signal, trace),
+      runOne(caller, originOf(req), req.params.workspaceId, body, prefer, signal, trace, timings),
     );
-    return sendResult(reply, prefer, result);
+    return sendResult(reply, prefer, result, timings);
   };
 
-  const sendResult = (reply: FastifyReply, prefer: PreferOptions, result: QueryResults) => {
+  const sendResult = (reply: FastifyReply, prefer: PreferOptions, result: QueryResults, timings: ServerTimings) => {
     const applied = [
       prefer.includeStatistics && 'include-statistics=true',
       prefer.includeRender && 'include-render=true',
@@ -222,13 +224,18 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
       prefer.waitSeconds && `wait=${prefer.waitSeconds}`,
     ].filter(Boolean);
     if (applied.length) reply.header('preference-applied', applied.join(','));
-    return reply.code(200).type(JSON_TYPE).send(resultJson(result));
+    const since = process.hrtime.bigint();
+    const text = resultJson(result);
+    timings.add('serialize', since);
+    reply.header('server-timing', timings.header());
+    return reply.code(200).type(JSON_TYPE).send(text);
   };
 
   /** `GET|POST /v1/{resourceId}/query` and `/v1/{resourceId}/metadata`: resource-centric queries. */
   const handleResource = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!;
-    const caller = await deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw);
+    const timings = new ServerTimings();
+    const caller = await timings.time('auth', () => deps.authenticate(req.headers.authorization, AUDIENCES.query, req.raw));
     if (/\/metadata\/*$/i.test(path)) return resourceMetadata(caller, originOf(req), resourceFromPath(req.url, 'metadata'), reply);
     const resourceId = resourceFromPath(req.url, 'query');
     let body: QueryBody;
@@ -246,7 +253,8 @@ export async function queryRoutes(app: FastifyInstance, deps: QueryRouteDeps): P
     return sendResult(
       reply,
       prefer,
-      await audited(caller, { resourceId }, body, requestHeaders(req), (trace) => runResource(caller, originOf(req), resourceId, body, prefer, signal, trace)),
+      await audited(caller, { resourceId }, body, requestHeaders(req), (trace) => runResource(caller, originOf(req), resourceId, body, prefer, signal, trace, timings)),
+      timings,
     );
   };
   app.get('/v1/*', handleResource);

@@ -31,6 +31,7 @@ import { registerKqlRuntime } from '../kql/runtime/index.js';
 import { tableSource, type EngineContext, type EngineOptions, type EngineSettings, type TableRt, type WorkspaceTables, type Ws } from './engine/context.js';
 import { BackgroundWork } from './engine/background.js';
 import { runCompaction } from './engine/compaction.js';
+import { tierLoadsSettled } from './engine/tier-loads.js';
 import { dropTable, dropWorkspace } from './engine/drop.js';
 import { backgroundFailed } from './engine/health.js';
 import { append, ensureTable } from './engine/ingest.js';
@@ -121,6 +122,7 @@ export class StorageEngine implements LogStore {
       memory,
       segmentReaders: this.segmentReaders,
       pendingDelete: this.pendingDelete,
+      tierLoads: new Map(),
       backgroundFailing: new Set(),
       closed: false,
       log,
@@ -291,6 +293,11 @@ export class StorageEngine implements LogStore {
     return { workspaces: this.ctx.workspaces.size, hotRows, hotBytes, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
   }
 
+  /** Resolves once the memory-tier loads queries left behind them are done (src/store/engine/tier-loads.ts). */
+  tierLoadsSettled(): Promise<void> {
+    return tierLoadsSettled(this.ctx);
+  }
+
   /** For tests and tools: the workspace's manifest segments. */
   async segmentsOf(workspaceId: string): Promise<readonly SegmentEntry[]> {
     return (await workspace(this.ctx, workspaceId)).manifest.segments;
@@ -301,6 +308,7 @@ export class StorageEngine implements LogStore {
     if (ctx.closed) return;
     ctx.closed = true;
     await this.background.stop();
+    await tierLoadsSettled(ctx);
     for (const ws of ctx.workspaces.values()) await ws.wal.close();
     await ctx.maintLock.run(() => undefined);
     await this.memory.close();

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
+import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { sdkClients } from '../support/clients.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -233,6 +233,34 @@ describe('end to end with the official Azure SDKs', { timeout: 300_000 }, () => 
     const r = await clients.query.queryWorkspace(vigil.bootstrap.workspaceId, 'AppEvents_CL | take 5', { duration: 'P7D' }, { includeQueryStatistics: true });
     assert.equal(r.status, LogsQueryResultStatus.Success);
     assert.ok(r.statistics, 'statistics are returned');
+  });
+
+  it('tells where the server spent its time in a Server-Timing header (and nothing else)', async () => {
+    const seen: (string | undefined)[] = [];
+    const client = new LogsQueryClient(clients.credential, {
+      endpoint: `${vigil.bootstrap.endpoint}/v1`,
+      additionalPolicies: [
+        {
+          position: 'perCall',
+          policy: { name: 'keepServerTiming', sendRequest: async (req, next) => { const res = await next(req); seen.push(res.headers.get('server-timing')); return res; } },
+        },
+      ],
+    });
+    const r = await client.queryWorkspace(vigil.bootstrap.workspaceId, "AppEvents_CL | where Level == 'Error' | count", { duration: 'P7D' });
+    assert.equal(r.status, LogsQueryResultStatus.Success);
+    const header = seen.at(-1);
+    assert.ok(header, 'the answer has a Server-Timing header');
+    const phases = header.split(', ').map((p) => /^([a-z]+);dur=(\d+\.\d{2})$/.exec(p));
+    assert.ok(phases.every(Boolean), header);
+    const byName = new Map(phases.map((m) => [m![1]!, Number(m![2])]));
+    assert.deepEqual([...byName.keys()], ['auth', 'compile', 'queue', 'execute', 'serialize', 'total']);
+    const parts = ['auth', 'compile', 'queue', 'execute', 'serialize'].reduce((s, k) => s + byName.get(k)!, 0);
+    // Rounded to 0.01 ms each: the phases fit inside the total.
+    assert.ok(parts <= byName.get('total')! + 0.05, header);
+    // A refused query gets Azure's error and no timings.
+    const bad = await client.queryWorkspace(vigil.bootstrap.workspaceId, 'AppEvents_CL | where', { duration: 'P7D' }).catch((e: unknown) => e);
+    assert.ok(bad instanceof Error);
+    assert.equal(seen.at(-1), undefined);
   });
 
   it('keeps everything across a restart', async () => {

@@ -265,3 +265,69 @@ describe('attacks and bad tokens are refused', () => {
     await rejects(`Bearer ${ghost}`, 'InvalidAuthenticationToken');
   });
 });
+
+describe('a verified token is remembered, but re-checked on every use (token cache)', () => {
+  /** A verifier with its own clock (ms), so the tests move time instead of waiting. */
+  const withClock = (over: { keys?: SigningKeys; clockToleranceSec?: number } = {}) => {
+    const clock = { now: Date.now() };
+    const v = new TokenVerifier(over.keys ?? keys, { issuers: [ISSUER], directory, clockToleranceSec: over.clockToleranceSec ?? 0, now: () => clock.now });
+    return { v, clock };
+  };
+  const refused = async (v: TokenVerifier, token: string, code: string, audiences = [MONITOR]) => {
+    await assert.rejects(v.verify(`Bearer ${token}`, audiences), (err: unknown) => err instanceof ApiError && err.status === 401 && err.code === code);
+  };
+
+  test('the same token is refused once it expires, and a not-yet-valid one until its nbf', async () => {
+    const { v, clock } = withClock();
+    const now = Math.floor(clock.now / 1000);
+    const token = signWithVigilKey(claims({ iat: now, nbf: now, exp: now + 100 }));
+    assert.equal((await v.verify(`Bearer ${token}`, [MONITOR])).objectId, OBJECT_ID);
+    assert.equal((await v.verify(`Bearer ${token}`, [MONITOR])).objectId, OBJECT_ID, 'a second use (cached) is accepted');
+    clock.now += 101_000;
+    await refused(v, token, 'ExpiredAuthenticationToken');
+    await refused(v, token, 'ExpiredAuthenticationToken');
+    // The clock jumping back cannot make a token valid before its nbf, cached or not.
+    const later = signWithVigilKey(claims({ iat: now, nbf: now + 500, exp: now + 3600 }));
+    clock.now = (now + 500) * 1000;
+    await v.verify(`Bearer ${later}`, [MONITOR]);
+    clock.now = (now + 10) * 1000;
+    await refused(v, later, 'InvalidAuthenticationToken');
+  });
+
+  test('a cached token is still held to the audience asked for and to its principal being active', async () => {
+    const { v } = withClock();
+    const { token } = await issuer.issue(subject, MONITOR);
+    await v.verify(`Bearer ${token}`, [MONITOR]);
+    await refused(v, token, 'InvalidAuthenticationTokenAudience', [LOG_ANALYTICS]);
+    directory.disabled.add(OBJECT_ID);
+    try {
+      await refused(v, token, 'InvalidAuthenticationToken');
+    } finally {
+      directory.disabled.delete(OBJECT_ID);
+    }
+    await v.verify(`Bearer ${token}`, [MONITOR]);
+  });
+
+  test('a token stops working as soon as its signing key leaves the key set', async () => {
+    let dropped = false;
+    const shrinking = { ...keys, verificationKey: (kid: string) => (dropped ? undefined : keys.verificationKey(kid)) } as SigningKeys;
+    const { v } = withClock({ keys: shrinking });
+    const { token } = await issuer.issue(subject, MONITOR);
+    await v.verify(`Bearer ${token}`, [MONITOR]);
+    dropped = true;
+    await refused(v, token, 'InvalidAuthenticationToken');
+  });
+
+  test('a tampered copy of a cached token is not taken for it', async () => {
+    const { v } = withClock();
+    const { token } = await issuer.issue(subject, MONITOR);
+    await v.verify(`Bearer ${token}`, [MONITOR]);
+    const [h, p, s] = token.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${b64({ ...payload, oid: 'someone-else' })}.${s}`;
+    await refused(v, forged, 'InvalidAuthenticationToken');
+    // The signature of one token does not carry over to another with the same claims but a flipped bit.
+    const i = h!.length + p!.length + 2 + 20; // a character inside the signature
+    await refused(v, `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`, 'InvalidAuthenticationToken');
+  });
+});

@@ -45,6 +45,8 @@ async function answers(e: StorageEngine): Promise<unknown[]> {
   ]) {
     out.push((await e.query(sql, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] })).rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))));
   }
+  // Segments a query read from Parquet go into the tier after it, in the background.
+  await e.tierLoadsSettled();
   return out;
 }
 
@@ -85,6 +87,25 @@ describe('memory tier', { timeout: 120_000 }, () => {
     await off.close();
   });
 
+  it('a cold query answers from the decrypted Parquet; the tier loads its segments after it', async () => {
+    const e = await loaded(256 * 1024 * 1024);
+    e.cache.clear();
+    await e.memory.clear();
+    const src = e.tableSource(WS, 'T_CL');
+    const grant = { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] };
+    const cold = await e.query(`SELECT count(*), sum("N") FROM ${src}`, grant);
+    assert.deepEqual(cold.rows[0]!.map(Number), [48_000, (48_000 * 47_999) / 2]);
+    assert.equal(cold.statistics?.segmentsDecrypted, 24);
+    await e.tierLoadsSettled();
+    assert.equal(e.status().memoryTierSegments, 24);
+    assert.equal(e.status().cachedSegments, 0, 'the Parquet copies left the scratch folder once loaded');
+    const warm = await e.query(`SELECT count(*), sum("N") FROM ${src}`, grant);
+    assert.deepEqual(warm.rows, cold.rows);
+    assert.equal(warm.statistics?.segmentsDecrypted, 0);
+    assert.equal(warm.statistics?.segmentCacheHits, 24);
+    await e.close();
+  });
+
   it('segments that leave the manifest leave the tier', async () => {
     const e = await loaded(256 * 1024 * 1024);
     await answers(e);
@@ -116,6 +137,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     for (let i = 0; i < 3; i++) seen.push(await count());
     assert.deepEqual([...new Set(seen)], [48_000]);
     await e.memory.settle();
+    await e.tierLoadsSettled();
     const segs = (await e.segmentsOf(WS)).length;
     assert.ok(segs < 24, `merged: ${segs} segments`);
     assert.equal(e.status().memoryTierSegments, segs, 'the replaced segments left the tier, the merged ones are in it');

@@ -133,6 +133,8 @@ export interface EngineContext {
   /** Segments a running query reads, and encrypted files waiting for their readers to finish. */
   readonly segmentReaders: Map<string, number>;
   readonly pendingDelete: Map<string, { path: string; shred: boolean }>;
+  /** Memory-tier loads of segments queries read from Parquet, running after them (tier-loads.ts). */
+  readonly tierLoads: Map<string, Promise<void>>;
   /** Background work failing on storage (logged once until it succeeds again). */
   readonly backgroundFailing: Set<string>;
   closed: boolean;

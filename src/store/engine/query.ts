@@ -10,6 +10,7 @@ import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { decryptSegment, dropIfUnread, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { loadLater } from './tier-loads.js';
 
 function microsIso(us: number | undefined): string | undefined {
   if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
@@ -90,6 +91,8 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const pinnedSegs: string[] = [];
   const cached: CachedSegment[] = [];
   const pinnedMem: string[] = [];
+  /** Segments this query reads from Parquet, for the memory tier after it (tier-loads.ts). */
+  const toLoad: { ws: Ws; t: TableRt; seg: SegmentEntry }[] = [];
   const plans: {
     view: string;
     ws: Ws;
@@ -147,7 +150,6 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         segmentRows: segRows,
       });
       const files: { seg: SegmentEntry; path: string }[] = [];
-      const tierKey = t.tierKey;
       for (const seg of chosen) {
         if (aborted) throw new QueryAbortedError(aborted);
         // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
@@ -162,19 +164,11 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
           stats.segmentsDecrypted++;
           stats.bytesDecrypted += seg.size;
         }
-        const loaded = await ctx.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes).catch((err: unknown) => {
-          ctx.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
-          return undefined;
-        });
-        if (loaded !== undefined) {
-          pinnedMem.push(seg.id);
-          // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
-          ctx.cache.release(r);
-          ctx.cache.drop(seg.id);
-        } else {
-          cached.push(r);
-          files.push({ seg, path: r.path });
-        }
+        // This query reads the decrypted Parquet; loading (and compressing) the segment into the
+        // memory tier waits until it has its answer, so a cold query does not pay for it.
+        cached.push(r);
+        files.push({ seg, path: r.path });
+        toLoad.push({ ws, t, seg });
       }
       const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
       for (const h of hots) wanted.add(h.gen.id);
@@ -233,6 +227,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     limits.signal?.removeEventListener('abort', onAbort);
     for (const r of cached) ctx.cache.release(r);
     for (const id of pinnedMem) ctx.memory.release(id);
+    for (const { ws, t, seg } of toLoad) loadLater(ctx, ws, t, seg);
     unpinSegments(ctx, pinnedSegs);
     if (committing) void committing.then(() => ctx.pool.release(conn));
     else ctx.pool.release(conn);

@@ -1,0 +1,41 @@
+/**
+ * Loading into the memory tier the segments a query read from Parquet, after the query: a cold query
+ * answers from the decrypted Parquet in the scratch folder and does not wait for the load (INSERT
+ * and compression into the tier's in-memory table), which runs here in the background, one at a time
+ * under the tier's lock. A segment is pinned while it loads, so one that compaction, retention or
+ * purge removes meanwhile leaves the tier again as soon as its load is done (unpinSegments).
+ */
+import type { SegmentEntry } from '../manifest.js';
+import type { CachedSegment } from '../segment-cache.js';
+import type { EngineContext, TableRt, Ws } from './context.js';
+import { decryptSegment, pinSegments, unpinSegments } from './segments.js';
+
+export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEntry): void {
+  if (ctx.closed || ctx.tierLoads.has(seg.id) || ctx.memory.has(seg.id)) return;
+  if (ws.tables.get(t.name) !== t || !ws.manifest.segments.some((s) => s.id === seg.id)) return;
+  pinSegments(ctx, [seg.id]);
+  const load = (async () => {
+    let r: CachedSegment | undefined;
+    try {
+      r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes)) === undefined) return;
+      ctx.memory.release(seg.id);
+      // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
+      ctx.cache.release(r);
+      r = undefined;
+      ctx.cache.drop(seg.id);
+    } catch (err) {
+      if (!ctx.closed) ctx.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
+    } finally {
+      if (r) ctx.cache.release(r);
+      unpinSegments(ctx, [seg.id]);
+      ctx.tierLoads.delete(seg.id);
+    }
+  })();
+  ctx.tierLoads.set(seg.id, load);
+}
+
+/** Resolves once the loads started so far (and any they led to) are done. */
+export async function tierLoadsSettled(ctx: EngineContext): Promise<void> {
+  while (ctx.tierLoads.size > 0) await Promise.all([...ctx.tierLoads.values()]);
+}
