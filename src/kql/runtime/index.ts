@@ -10,14 +10,16 @@ import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { GEO_SHAPE_FUNCTIONS } from './geo-shapes.js';
 import { IPV6_FUNCTIONS } from './ipv6.js';
+import { PARSE_KV_FUNCTIONS } from './parse-kv.js';
 import { PATTERN_FUNCTIONS } from './patterns.js';
+import { REDUCE_FUNCTIONS } from './reduce.js';
 import { SERIES_FUNCTIONS } from './series.js';
 import { SPECIAL_MATH_FUNCTIONS } from './special-math.js';
 import { TDIGEST_FUNCTIONS } from './tdigest.js';
 import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
-export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS];
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS, ...PARSE_KV_FUNCTIONS, ...REDUCE_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
