@@ -76,9 +76,15 @@ export interface MvExpandPlan extends OperatorBase {
  * items are bound against the outer row (the input of the enclosing mvApply with the same
  * `correlation`); output: one column per item, then the element index when `withIndex`.
  */
+/** Names the outer row of an mv-apply (nesting depth, input width): unique among nested mv-applies. */
+export interface MvApplyCorrelation {
+  depth: number;
+  width: number;
+}
+
 export interface MvApplySourcePlan extends OperatorBase {
   kind: 'mvApplySource';
-  correlation: string;
+  correlation: MvApplyCorrelation;
   items: MvItem[];
   limit?: BoundExpr;
   withIndex: boolean;
@@ -89,7 +95,7 @@ export interface MvApplyPlan extends OperatorBase {
   kind: 'mvApply';
   input: PlanNode;
   body: PlanNode;
-  correlation: string;
+  correlation: MvApplyCorrelation;
   keep: number[];
 }
 

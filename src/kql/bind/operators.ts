@@ -240,7 +240,7 @@ export abstract class OperatorBinder extends SummarizeBinder {
     const srcSchema = items.map((it) => expSchema[it.index]!);
     if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
     const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
-    const correlation = `${this.callDepth}_${input.schema.length}`;
+    const correlation: P.MvApplyCorrelation = { depth: this.callDepth, width: input.schema.length };
     const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, schema: srcSchema };
     if (limit) source.limit = limit;
     const inner = new Scope(scope);

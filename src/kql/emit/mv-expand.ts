@@ -1,7 +1,7 @@
 /** emit/mv-expand.ts — mv-expand, and mv-apply (a LATERAL subquery over each row's expansion). */
 import type { EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
-import type { MvApplyPlan, MvApplySourcePlan, MvExpandPlan } from '../plan-operators.js';
+import type { MvApplyCorrelation, MvApplyPlan, MvApplySourcePlan, MvExpandPlan } from '../plan-operators.js';
 import { sqlIdent } from '../sql.js';
 import { convertSql } from '../sqlexpr.js';
 import { sqlType, type KqlType } from '../types.js';
@@ -53,8 +53,8 @@ export function emitMvExpand(plan: MvExpandPlan, ctx: EmitContext): string {
   return `SELECT ${selectList(exprs)} FROM (${inner}) AS x${where}`;
 }
 
-/** The alias of the outer row an mv-apply body is correlated on. */
-const outerAlias = (correlation: string): string => sqlIdent(`mva${correlation}`);
+/** The alias of the outer row an mv-apply body is correlated on (two integers: a plain identifier). */
+const outerAlias = (c: MvApplyCorrelation): string => `mva${Math.trunc(c.depth)}_${Math.trunc(c.width)}`;
 
 export function emitMvApplySource(plan: MvApplySourcePlan, ctx: EmitContext): string {
   const { items } = plan;

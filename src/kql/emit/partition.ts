@@ -2,10 +2,10 @@
 import type { EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import type { PartitionPlan, PartitionSourcePlan } from '../plan-operators.js';
-import { sqlIdent } from '../sql.js';
 import { C, selectList } from './common.js';
 
-const names = (id: number) => ({ cte: sqlIdent(`pin${id}`), keys: sqlIdent(`pkey${id}`) });
+/** The CTE of a partition's input and the alias of its keys (an integer id: plain identifiers). */
+const names = (id: number) => ({ cte: `pin${Math.trunc(id)}`, keys: `pkey${Math.trunc(id)}` });
 
 /** The rows of the current partition: the enclosing partition's input rows with the current key. */
 export function emitPartitionSource(plan: PartitionSourcePlan): string {
