@@ -134,6 +134,17 @@ export const OPS2_CASES: Case[] = [
   { q: `${F} print f(d=1)`, err: { kind: 'SemanticError', msg: "has no parameter named 'd'" } },
   { q: `${F} print f(b="q")`, err: { kind: 'SemanticError', msg: "expects a value for parameter 'a'" } },
 
+  // assert-function.md: evaluated while binding, so it fails even where no row reaches it
+  {
+    q: 'let checkLength = (len:long, s:string) { assert(len > 0, "Length must be greater than zero") and strlen(s) > len }; datatable(input:string)["123","4567"] | where checkLength(len=long(-1), input)',
+    err: { kind: 'SemanticError', msg: "assert() has failed with message: 'Length must be greater than zero'" },
+  },
+  { q: 'let checkLength = (len:long, s:string) { assert(len > 0, "Length must be greater than zero") and strlen(s) > len }; datatable(input:string)["123","4567"] | where checkLength(len=3, input)', cols: ['input:string'], rows: [['4567']] },
+  { q: 'let b=false; print x="Hello" | where b | where assert(b, "Assertion failed")', err: { kind: 'SemanticError', msg: "assert() has failed with message: 'Assertion failed'" } },
+  { q: 'print assert(strlen("abc") == 3 and not(1 > 2), "m"), assert(-1 < 0, strcat("n", "o"))', cols: ['print_0:bool', 'print_1:bool'], rows: [[true, true]] },
+  { q: 'print x=1 | where assert(x > 0, "m")', err: { kind: 'SemanticError', msg: 'the condition must be a constant bool' } },
+  { q: 'print x="m" | where assert(true, x)', err: { kind: 'SemanticError', msg: 'the message must be a constant string' } },
+
   // ───────────── parse-where kind=regex: case-sensitive unless flags=i (the docs' output is empty) ─────────────
   { q: `${TRACES} Traces | parse-where kind = regex EventText with * "RESOURCENAME=" resourceName "," * "totalSlices=" totalSlices: long "," * | project resourceName, totalSlices`, cols: ['resourceName:string', 'totalSlices:long'], rows: [] },
   { q: `${TRACES} Traces | parse-where kind = regex flags=i EventText with * "RESOURCENAME=" resourceName "," * "totalSlices=" totalSlices: long "," * | project resourceName, totalSlices`, cols: ['resourceName:string', 'totalSlices:long'], rows: [['PipelineScheduler', 27]] },

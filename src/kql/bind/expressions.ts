@@ -5,6 +5,7 @@ import { KqlError, SourceText, type Span } from '../errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { IN_SUBQUERY, TOSCALAR } from '../functions/subquery.js';
 import * as W from '../functions/window.js';
+import { evaluateAssert } from './assert.js';
 import { SEARCH_TERM } from '../parser.js';
 import { regexEscape } from '../regex.js';
 import * as P from '../planner.js';
@@ -251,6 +252,12 @@ export abstract class ExpressionBinder {
       return r.expr;
     }
     if (W.WINDOW_FUNCTIONS.has(e.name)) return this.bindWindow(e, row, scope);
+    if (e.name === 'assert') {
+      this.checkArity(e, 2, 2);
+      const r = evaluateAssert(this.bindExpr(e.args[0]!, row, scope), this.bindExpr(e.args[1]!, row, scope));
+      if (!r.ok) throw this.error(e.span, r.error);
+      return { k: 'lit', type: 'bool', value: true };
+    }
     if (e.name === 'toscalar') {
       this.checkArity(e, 1, 1);
       const a = e.args[0]!;
