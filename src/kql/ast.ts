@@ -140,7 +140,7 @@ export type Operator =
   | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
   | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
   | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp
-  | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp;
+  | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp | ReduceOp;
 
 export interface UnionOp { kind: 'union'; unionKind: 'inner' | 'outer'; withsource?: string; isfuzzy: boolean; legs: UnionLeg[]; span: Span }
 export type JoinKind = 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter' | 'leftanti' | 'rightanti' | 'leftsemi' | 'rightsemi';
@@ -154,6 +154,8 @@ export interface MvExpandOp { kind: 'mv-expand'; bagKind: 'bag' | 'array'; itemI
 export interface PartitionOp { kind: 'partition'; column: string; columnSpan: Span; body: TabularExpr; withSource: boolean; span: Span }
 /** `top-hitters N of Value [by Summing]`. */
 export interface TopHittersOp { kind: 'top-hitters'; count: Expr; value: Expr; by?: Expr; span: Span }
+/** `reduce [kind=source] by Expr [with threshold=T, characters=C]` (reduce-operator.md). */
+export interface ReduceOp { kind: 'reduce'; source: boolean; by: Expr; options: { name: string; value: Expr; span: Span }[]; span: Span }
 /** `consume`: reads its input and returns nothing. */
 export interface ConsumeOp { kind: 'consume'; span: Span }
 /** `scan [with_match_id=Id] [declare (c: T [= v], …)] with (step s [output=all|last|none]: cond [=> c = e, …]; …)` (scan-operator.md). */

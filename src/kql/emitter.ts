@@ -21,6 +21,7 @@ import { emitMvApply, emitMvApplySource, emitMvExpand } from './emit/mv-expand.j
 import { emitParse, emitParseKv } from './emit/parse.js';
 import { emitPartition, emitPartitionSource } from './emit/partition.js';
 import { emitPatternPlugin } from './emit/patterns.js';
+import { emitReduce } from './emit/reduce.js';
 import { emitConsume, emitSample, emitSampleDistinct } from './emit/sample.js';
 import { emitScanOperator } from './emit/scan-operator.js';
 import { emitTopNested } from './emit/top-nested.js';
@@ -260,6 +261,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'consume': return emitConsume(plan, ctx);
     case 'sample': return emitSample(plan, ctx);
     case 'sampleDistinct': return emitSampleDistinct(plan, ctx);
+    case 'reduce': return emitReduce(plan, ctx);
   }
 }
 

@@ -711,6 +711,31 @@ class Parser {
       }
       case 'scan':
         return this.parseScanOp(start);
+      case 'reduce': {
+        // reduce-operator.md: reduce [kind=source] by Expr [with [threshold=T] [, characters=C]]
+        this.next();
+        const op: A.ReduceOp = { kind: 'reduce', source: false, by: { kind: 'name', name: '', span: t.span }, options: [], span: t.span };
+        if (this.isWord('kind') && this.isOp('=', 1)) {
+          this.next();
+          this.next();
+          const k = this.next();
+          if (k.kind !== 'ident' || k.text !== 'source') throw this.error(k, "reduce: the only kind is 'source'");
+          op.source = true;
+        }
+        this.expectWord('by');
+        op.by = this.parseExpr();
+        if (this.acceptWord('with')) {
+          do {
+            const n = this.peek();
+            if (n.kind !== 'ident') throw this.error(n, 'expected threshold or characters');
+            this.next();
+            this.expectOp('=');
+            op.options.push({ name: n.text, value: this.parseExpr(), span: this.span(n.span.start) });
+          } while (this.acceptOp(','));
+        }
+        op.span = this.span(start);
+        return op;
+      }
       case 'fork': {
         this.next();
         const legs: A.ForkOp['legs'] = [];

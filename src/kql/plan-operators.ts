@@ -143,15 +143,20 @@ export interface ParseKvColumn {
   index: number;
 }
 
-/** parse-kv: each column the value of its key; either delimiters (and quotes) or a regex with groups (key, value). */
+/**
+ * parse-kv: each column the value of its key; either a regex with groups (key, value), or the
+ * delimiter modes run by runtime/parse-kv.ts (pair/kv delimiters both absent: nonspecified mode).
+ */
 export interface ParseKvPlan extends OperatorBase {
   kind: 'parseKv';
   input: PlanNode;
   source: BoundExpr;
   columns: ParseKvColumn[];
-  pairDelimiter: string;
-  kvDelimiter: string;
-  quote: string;
+  pairDelimiter?: string;
+  kvDelimiter?: string;
+  /** Opening and closing quote of each quote= option. */
+  quotes: [string, string][];
+  escapes: string[];
   greedy: boolean;
   regex?: string;
 }
@@ -254,6 +259,17 @@ export interface ScanOperatorPlan extends OperatorBase {
   matchId?: string;
 }
 
+/** reduce: SLCT clusters of a string (runtime/reduce.ts); kind=source appends each row's Pattern. */
+export interface ReducePlan extends OperatorBase {
+  kind: 'reduce';
+  input: PlanNode;
+  value: BoundExpr;
+  threshold: number;
+  /** The term separators; '' for the default (every character not a letter or digit). */
+  characters: string;
+  source: boolean;
+}
+
 /** consume: reads its input, returns its columns and no rows. */
 export interface ConsumePlan extends OperatorBase {
   kind: 'consume';
@@ -277,4 +293,4 @@ export interface SampleDistinctPlan extends OperatorBase {
 export type OperatorPlan =
   | UnionPlan | JoinPlan | LookupPlan | MvExpandPlan | MvApplySourcePlan | MvApplyPlan | PartitionSourcePlan | PartitionPlan
   | ParsePlan | ParseKvPlan | MakeSeriesPlan | TopNestedPlan | BagUnpackPlan | PivotPlan | NarrowPlan | PatternPluginPlan
-  | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan;
+  | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan | ReducePlan;

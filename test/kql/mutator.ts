@@ -44,7 +44,7 @@ export const FRAGMENTS = [
   ' kind=rightanti ', ' kind=leftsemi ', ' on ', ' $left.', ' $right.', ' | lookup ', ' | as X ', ' | serialize ', 'row_number()', 'prev(', 'next(', 'row_cumsum(',
   ' | mv-expand ', ' to typeof(long) ', ' with_itemindex=i ', ' limit 2 ', ' | mv-apply ', ' on (', ' | parse ', ' with ', ' kind=regex ', ' kind=relaxed ',
   ' | parse-where ', ' | parse-kv ', ' as (', ' | make-series ', ' default=0 ', ' from ', ' to ', ' step ', ' | search ', ' search in (', ' | getschema ',
-  ' | sample 2 ', ' | sample-distinct 2 of ', ' | top-nested 2 of ', ' | evaluate bag_unpack(', ' | evaluate pivot(', ' | invoke ', 'toscalar(', 'materialize(',
+  ' | sample 2 ', ' | reduce by ', ' kind=source ', ' with threshold=0.5 ', ' characters="-" ', ' | sample-distinct 2 of ', ' | top-nested 2 of ', ' | evaluate bag_unpack(', ' | evaluate pivot(', ' | invoke ', 'toscalar(', 'materialize(',
   'let f = (x:long) { x }; ', 'view () { print 1 }', ' set notruncation; ', 'arg_max(', 'arg_min(', "workspace('w').", '(T:(*))', '*',
   // issue #11: plugins whose column names come from data, and SQL-looking literals
   ' | evaluate pivot(Level) ', ' | evaluate pivot(Level, max(strcat(Level, "count(z)"))) ', 'datatable(k:string)["count(z)", "sum(x)"]', ' | project-rename ["a\'b"] = ',

@@ -62,6 +62,11 @@ const DENIED_QUERIES = [
   'Events | evaluate autocluster(toscalar(Secret | count))',
   'Events | evaluate diffpatterns(Level, toscalar(Secret | project Level | take 1), "x")',
   'Events | join (Secret | evaluate diffpatterns(Level, "a", "b")) on Level',
+  'Secret | reduce by Level',
+  'Events | union Secret | reduce kind=source by Level',
+  'Events | reduce by strcat(Level, toscalar(Secret | count))',
+  'Events | reduce by Level with characters=toscalar(Secret | project Level | take 1)',
+  'Events | parse-kv Level as (a:string) with (pair_delimiter=toscalar(Secret | project Level | take 1), kv_delimiter="=")',
 ];
 
 describe('tabular security', () => {

@@ -133,6 +133,8 @@ export abstract class OperatorBinder extends SummarizeBinder {
         return this.bindPartition(input, op, scope);
       case 'top-hitters':
         return this.bindTopHitters(input, op, scope);
+      case 'reduce':
+        return this.bindReduce(input, op, scope);
       case 'consume':
         // reads its input; returns its columns and no rows
         return { kind: 'consume', input, schema: input.schema, serialized: false };
@@ -269,6 +271,33 @@ export abstract class OperatorBinder extends SummarizeBinder {
   }
 
   /** top-hitters N of V [by S] = summarize approximate_count_V = count() (or approximate_sum_S = sum(S)) by V | top N by it desc (exact here). */
+  protected bindReduce(input: P.PlanNode, op: A.ReduceOp, scope: Scope): P.PlanNode {
+    const row: RowContext = { schema: input.schema, aggregates: false };
+    let value = this.bindScalar(op.by, row, scope);
+    if (value.type !== 'string') value = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [value], type: 'string' };
+    let threshold = 0.1;
+    let characters = '';
+    const seen = new Set<string>();
+    for (const o of op.options) {
+      if (seen.has(o.name)) throw this.error(o.span, `reduce: '${o.name}' is given twice`);
+      seen.add(o.name);
+      const v = this.bindScalar(o.value, EMPTY_ROW, scope);
+      if (o.name === 'threshold') {
+        const n = v.k === 'lit' && (typeof v.value === 'number' || typeof v.value === 'bigint') ? Number(v.value) : NaN;
+        if (!(n > 0 && n < 1)) throw this.error(o.span, 'reduce: threshold must be a constant real between 0 and 1');
+        threshold = n;
+      } else if (o.name === 'characters') {
+        if (v.k !== 'lit' || typeof v.value !== 'string' || v.value === '') throw this.error(o.span, 'reduce: characters must be a non-empty constant string');
+        characters = v.value;
+      } else throw this.error(o.span, `reduce: unknown parameter '${o.name}' (expected threshold or characters)`);
+    }
+    if (op.source && input.schema.some((c) => c.name === 'Pattern')) throw this.error(op.span, "reduce kind=source: the input already has a column named 'Pattern'");
+    const schema: ColumnSchema[] = op.source
+      ? [...input.schema, { name: 'Pattern', type: 'string' }]
+      : [{ name: 'Pattern', type: 'string' }, { name: 'Count', type: 'long' }, { name: 'Representative', type: 'string' }];
+    return { kind: 'reduce', input, value, threshold, characters, source: op.source, schema, serialized: false };
+  }
+
   protected bindTopHitters(input: P.PlanNode, op: A.TopHittersOp, scope: Scope): P.PlanNode {
     const nameOf = (e: A.Expr) => (e.kind === 'name' ? e.name : undefined);
     const valueName = nameOf(op.value) ?? 'Value';
@@ -361,15 +390,28 @@ export abstract class OperatorBinder extends SummarizeBinder {
     const row: RowContext = { schema: input.schema, aggregates: false };
     let src = this.bindScalar(op.source, row, scope);
     if (src.type !== 'string') src = { k: 'call', fn: SCALAR_FUNCTIONS.get('tostring')!, args: [src], type: 'string' };
-    const opt: Record<string, string | boolean> = { pair_delimiter: ' ', kv_delimiter: '=' };
+    const opt: Record<string, string | boolean> = {};
+    const quotes: [string, string][] = [];
+    const escapes: string[] = [];
     for (const o of op.options) {
       const v = this.bindScalar(o.value, EMPTY_ROW, scope);
       if (v.k !== 'lit' || (typeof v.value !== 'string' && typeof v.value !== 'boolean')) throw this.error(o.span, `parse-kv: the option '${o.name}' must be a constant`);
       if (!['pair_delimiter', 'kv_delimiter', 'quote', 'escape', 'greedy', 'regex'].includes(o.name)) throw this.error(o.span, `parse-kv: unknown option '${o.name}'`);
-      opt[o.name] = v.value;
+      const text = String(v.value);
+      // quote= and escape= may repeat (each adds a quote pair / an escape character)
+      if (o.name === 'quote') {
+        if (text.length < 1 || text.length > 2) throw this.error(o.span, 'parse-kv: quote must be one or two characters (opening and closing quote)');
+        quotes.push([text[0]!, text[text.length - 1]!]);
+      } else if (o.name === 'escape') {
+        if (text.length !== 1) throw this.error(o.span, 'parse-kv: escape must be one character');
+        escapes.push(text);
+      } else opt[o.name] = v.value;
     }
-    const pd = String(opt.pair_delimiter), kd = String(opt.kv_delimiter);
-    const quote = typeof opt.quote === 'string' ? opt.quote : '';
+    const hasPd = typeof opt.pair_delimiter === 'string', hasKd = typeof opt.kv_delimiter === 'string';
+    if (typeof opt.regex === 'string' && (hasPd || hasKd || quotes.length > 0 || escapes.length > 0 || opt.greedy !== undefined)) throw this.error(op.span, 'parse-kv: regex cannot be combined with delimiters, quote, escape or greedy');
+    if (hasPd !== hasKd) throw this.error(op.span, 'parse-kv: pair_delimiter and kv_delimiter are given together (or neither, for the nonspecified-delimiter mode)');
+    if ((hasPd && opt.pair_delimiter === '') || (hasKd && opt.kv_delimiter === '')) throw this.error(op.span, 'parse-kv: a delimiter cannot be empty');
+    if (opt.greedy !== undefined && !hasPd) throw this.error(op.span, 'parse-kv: greedy needs pair_delimiter and kv_delimiter');
     const schema = input.schema.slice();
     const idx = op.columns.map((c) => {
       let i = schema.findIndex((x) => x.name === c.name);
@@ -378,9 +420,13 @@ export abstract class OperatorBinder extends SummarizeBinder {
       return i;
     });
     const node: P.ParseKvPlan = {
-      kind: 'parseKv', input, source: src, pairDelimiter: pd, kvDelimiter: kd, quote, greedy: opt.greedy === true,
+      kind: 'parseKv', input, source: src, quotes, escapes, greedy: opt.greedy === true,
       columns: op.columns.map((c, k) => ({ key: c.name, type: c.type, index: idx[k]! })), schema, serialized: P.isSerialized(input),
     };
+    if (hasPd) {
+      node.pairDelimiter = String(opt.pair_delimiter);
+      node.kvDelimiter = String(opt.kv_delimiter);
+    }
     if (typeof opt.regex === 'string') node.regex = opt.regex;
     return node;
   }

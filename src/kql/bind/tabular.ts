@@ -82,17 +82,20 @@ export abstract class TabularBinder extends ExpressionBinder {
       this.checkTabularParam(entry.name, first, input, span);
       fnScope.define(first.name, { kind: 'tabular', plan: input });
     }
-    // positional then named arguments
+    // named arguments take their parameters; positional ones fill the others in order (`f(len=3, input)`)
     const given = new Map<string, A.Expr>();
+    const isNamed = (a: A.Expr): a is A.BinaryExpr & { left: A.NameExpr } => a.kind === 'binary' && a.op === '=' && a.left.kind === 'name';
+    for (const a of args) {
+      if (!isNamed(a)) continue;
+      if (!params.some((p) => p.name === a.left.name)) throw this.error(a.span, `The function '${entry.name}' has no parameter named '${a.left.name}'`);
+      if (given.has(a.left.name)) throw this.error(a.span, `The function '${entry.name}': the argument '${a.left.name}' is given twice`);
+      given.set(a.left.name, a.right);
+    }
+    const open = params.filter((p) => !given.has(p.name));
     let pos = 0;
     for (const a of args) {
-      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
-        if (!params.some((p) => p.name === (a.left as A.NameExpr).name)) throw this.error(a.span, `The function '${entry.name}' has no parameter named '${a.left.name}'`);
-        given.set(a.left.name, a.right);
-        continue;
-      }
-      let p = params[pos++];
-      while (p && given.has(p.name)) p = params[pos++]; // a positional argument after a named one takes the next free parameter
+      if (isNamed(a)) continue;
+      const p = open[pos++];
       if (!p) throw this.error(a.span, `The function '${entry.name}' expects ${params.length} argument${params.length === 1 ? '' : 's'}, got ${args.length}`);
       given.set(p.name, a);
     }

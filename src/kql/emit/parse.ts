@@ -3,7 +3,8 @@ import type { EmitContext } from '../bound.js';
 import { ticksOfTs } from '../datetime-sql.js';
 import { emitPlan } from '../emitter.js';
 import type { ParseKvPlan, ParsePlan } from '../plan-operators.js';
-import { regexEscape, regexNegatedClass, sqlIdent, sqlString } from '../sql.js';
+import type { ParseKvOptions } from '../runtime/parse-kv.js';
+import { sqlIdent, sqlString } from '../sql.js';
 import { convertSql } from '../sqlexpr.js';
 import { sqlType, type KqlType } from '../types.js';
 import { C, exprSql, nullOf, selectList } from './common.js';
@@ -54,24 +55,25 @@ export function emitParse(plan: ParsePlan, ctx: EmitContext): string {
 
 export function emitParseKv(plan: ParseKvPlan, ctx: EmitContext): string {
   const { input, schema } = plan;
-  const pd = plan.pairDelimiter, kd = plan.kvDelimiter, quote = plan.quote;
-  const esc = regexEscape;
-  const cls = regexNegatedClass;
   const s = `(${exprSql(plan.source, 't', ctx)})`;
   const exprs = schema.map((_, i) => (i < input.schema.length ? `t.${C(i)}` : 'NULL'));
-  for (const c of plan.columns) {
-    if (plan.regex !== undefined) {
-      // regex mode: the regex has two groups (key, value); find the pair whose key is this column
+  if (plan.regex !== undefined) {
+    for (const c of plan.columns) {
+      // regex mode: the regex has two groups (key, value); the first pair whose key is this column
       const re = sqlString(plan.regex);
       const v = `list_extract(list_filter(regexp_extract_all(${s}, ${re}, 0), m -> regexp_extract(m, ${re}, 1) = ${sqlString(c.key)}), 1)`;
-      exprs[c.index] = `(CASE WHEN ${v} IS NULL THEN ${nullOf(c.type)} ELSE ${parseConvert(`regexp_extract(${v}, ${re}, 2)`, c.type)} END)`;
-      continue;
+      exprs[c.index] = `(CASE WHEN ${v} IS NULL THEN ${nullOf(c.type)} ELSE ${parseConvert(`trim(regexp_extract(${v}, ${re}, 2))`, c.type)} END)`;
     }
-    const q = quote ? `${esc(quote[0]!)}([^${esc(quote[quote.length - 1]!)}]*)${esc(quote[quote.length - 1]!)}|` : '';
-    const valueRe = plan.greedy ? `(.*?)(?:${esc(pd)}[^${esc(kd)}${esc(pd)}]+${esc(kd)}|$)` : `(${cls(pd)}*)`;
-    const pat = sqlString(`(?:^|${esc(pd)})\\s*${esc(c.key)}\\s*${esc(kd)}\\s*(?:${q}${valueRe})`);
-    const val = quote ? `(CASE WHEN regexp_extract(${s}, ${pat}, 1) <> '' THEN regexp_extract(${s}, ${pat}, 1) ELSE regexp_extract(${s}, ${pat}, 2) END)` : `regexp_extract(${s}, ${pat}, 1)`;
-    exprs[c.index] = `(CASE WHEN regexp_matches(${s}, ${pat}) THEN ${parseConvert(c.type === 'string' ? val : `trim(${val})`, c.type)} ELSE ${nullOf(c.type)} END)`;
+    return `SELECT ${selectList(exprs)} FROM (${emitPlan(input, ctx)}) AS t`;
   }
-  return `SELECT ${selectList(exprs)} FROM (${emitPlan(input, ctx)}) AS t`;
+  // delimiter modes: one runtime call per row gives every key's value (a JSON array in key order)
+  const options: ParseKvOptions = { keys: plan.columns.map((c) => c.key), quotes: plan.quotes, escapes: plan.escapes };
+  if (plan.pairDelimiter !== undefined && plan.kvDelimiter !== undefined) Object.assign(options, { pd: plan.pairDelimiter, kd: plan.kvDelimiter, greedy: plan.greedy });
+  const KV = sqlIdent('__kv');
+  const extracted = `SELECT t.*, kql_parse_kv(${s}, ${sqlString(JSON.stringify(options))}) AS ${KV} FROM (${emitPlan(input, ctx)}) AS t`;
+  plan.columns.forEach((c, k) => {
+    const v = `json_extract_string(t.${KV}, ${sqlString(`$[${k}]`)})`;
+    exprs[c.index] = `(CASE WHEN ${v} IS NULL THEN ${nullOf(c.type)} ELSE ${parseConvert(v, c.type)} END)`;
+  });
+  return `SELECT ${selectList(exprs)} FROM (${extracted}) AS t`;
 }

@@ -3,6 +3,7 @@ import { type ArgInfo, type BoundExpr, type ScalarFunction, type SqlArg } from '
 import { sqlString } from '../sql.js';
 import { commonType, type KqlType } from '../types.js';
 import { fail, as, anyScalar, fn, constString } from './define.js';
+import { constantValue } from './constant-value.js';
 
 const iff: ScalarFunction = {
   name: 'iff',
@@ -113,25 +114,30 @@ function readsColumns(e: BoundExpr): boolean {
 export const ASSERT_FAILED = 'assert() has failed with message: ';
 
 /**
- * assert(condition, message) (assert-function.md): the condition must not depend on rows. A literal
- * condition is decided while compiling (false: the query is refused with the message); a computed
- * one (a let function's parameter, toscalar()) when the statement evaluates it: it then fails with
- * the same message.
+ * assert(condition, message) (assert-function.md): both arguments must be constants, decided while
+ * binding as Kusto decides them during query analysis (constant-value.ts) — a false condition refuses
+ * the query with the message even where no row would reach it. A constant the binder cannot compute
+ * (e.g. toscalar()) is checked when the statement evaluates it, failing with the same message.
  */
 CONDITIONAL_FUNCTIONS.push({
   name: 'assert', minArgs: 2, maxArgs: 2,
   bind(args) {
     const [c, m] = args as [ArgInfo, ArgInfo];
     if (c.type !== 'bool') fail(`assert(): the condition must be bool, got '${c.type}'`, 0);
-    const message = constString(m);
-    if (message === undefined) fail('assert(): the message must be a string literal', 1);
-    if (readsColumns(c.expr)) fail('assert(): the condition must be a constant: it cannot read columns of the rows', 0);
-    if (c.literal && c.literal.value === false) fail(`${ASSERT_FAILED}'${message}'`);
+    const message = assertMessage(m);
+    if (message === undefined) fail('assert(): the message must be a constant string (a string literal or constants)', 1);
+    if (readsColumns(c.expr)) fail('assert(): the condition must be a constant bool: it cannot read columns of the rows', 0);
+    if (constantValue(c.expr) === false) fail(`${ASSERT_FAILED}'${message}'`);
     return 'bool';
   },
   emit(args) {
     const [c, m] = args as [SqlArg, SqlArg];
     if (c.literal) return 'TRUE';
-    return `(CASE WHEN ${c.sql} THEN TRUE ELSE error(${sqlString(`${ASSERT_FAILED}'${constString(m)!}'`)}) END)`;
+    return `(CASE WHEN ${c.sql} THEN TRUE ELSE error(concat(${sqlString(`${ASSERT_FAILED}'`)}, ${m.sql}, '''')) END)`;
   },
 });
+
+function assertMessage(m: ArgInfo): string | undefined {
+  const v = constString(m) ?? constantValue(m.expr);
+  return typeof v === 'string' ? v : undefined;
+}

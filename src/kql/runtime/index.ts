@@ -15,9 +15,11 @@ import { GEO_OVERLAY_FUNCTIONS } from './geo-overlay.js';
 import { GEO_SIMPLIFY_FUNCTIONS } from './geo-simplify.js';
 import { IPV4_RANGE_FUNCTIONS } from './ipv4-ranges.js';
 import { IPV6_FUNCTIONS } from './ipv6.js';
+import { PARSE_KV_FUNCTIONS } from './parse-kv.js';
 import { PATH_FUNCTIONS } from './paths.js';
 import { PATTERN_FUNCTIONS } from './patterns.js';
 import { PUNYCODE_FUNCTIONS } from './punycode.js';
+import { REDUCE_FUNCTIONS } from './reduce.js';
 import { SEASONAL_FUNCTIONS } from './seasonal.js';
 import { SERIES_FUNCTIONS } from './series.js';
 import { SPECIAL_MATH_FUNCTIONS } from './special-math.js';
@@ -29,7 +31,7 @@ import { USER_AGENT_FUNCTIONS } from './user-agent.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
 export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...GEO_OVERLAY_FUNCTIONS, ...GEO_BUFFER_FUNCTIONS, ...GEO_SIMPLIFY_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...SEASONAL_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS,
-  ...UNIT_FUNCTIONS, ...STATISTICS_FUNCTIONS, ...PATH_FUNCTIONS, ...PUNYCODE_FUNCTIONS, ...USER_AGENT_FUNCTIONS, ...IPV4_RANGE_FUNCTIONS, ...BUILDSCHEMA_FUNCTIONS];
+  ...UNIT_FUNCTIONS, ...STATISTICS_FUNCTIONS, ...PATH_FUNCTIONS, ...PUNYCODE_FUNCTIONS, ...USER_AGENT_FUNCTIONS, ...IPV4_RANGE_FUNCTIONS, ...BUILDSCHEMA_FUNCTIONS, ...PARSE_KV_FUNCTIONS, ...REDUCE_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
