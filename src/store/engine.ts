@@ -37,6 +37,8 @@ import { DEFAULT_MIN_FREE_BYTES, FreeSpaceGuard } from './disk-space.js';
 import { nodeIo, storageErrorKind, type StorageIo } from '../util/storage-io.js';
 import { registerKqlRuntime } from '../kql/runtime/index.js';
 import { crashPoint } from './crash-points.js';
+import { segmentColumnSql, segmentDatetimes } from './legacy-time.js';
+import { ticksFromUnixMicros } from '../kql/literals.js';
 
 /** Milliseconds on a clock that never jumps (for schedules and ages; never for timestamps). */
 const monotonicMs = () => performance.now();
@@ -657,7 +659,7 @@ export class StorageEngine implements LogStore {
     await this.writeLock.run(async () => {
       for (const h of [t.hot, ...t.sealing]) {
         if (h.droppedFromDb) continue;
-        const r = await this.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
+        const r = await this.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND "TimeGenerated" < ${ticksFromUnixMicros(BigInt(Math.floor(cutoff)))}::BIGINT`);
         const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
         h.rows -= n;
         dropped += n;
@@ -843,19 +845,36 @@ export class StorageEngine implements LogStore {
     }
   }
 
-  /** SELECT of the table's current columns over decrypted segment files (older schema versions: new columns are NULL). */
+  /** The columns a segment of schema version `version` has. */
+  private segmentColumns(ws: Ws, t: TableRt, version: number): StoredColumn[] {
+    return ws.manifest.table(t.name)?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
+  }
+
+  /**
+   * SELECT of the table's current columns over decrypted segment files (older schema versions: new
+   * columns are NULL; segments written before issue #12: datetimes converted to ticks, legacy-time.ts).
+   */
   private segmentSelect(ws: Ws, t: TableRt, files: { seg: SegmentEntry; path: string }[]): string {
-    const state = ws.manifest.table(t.name);
-    const byVersion = new Map<number, string[]>();
-    for (const f of files) byVersion.set(f.seg.schemaVersion, [...(byVersion.get(f.seg.schemaVersion) ?? []), f.path]);
+    const groups = new Map<string, { version: number; form: ReturnType<typeof segmentDatetimes>; paths: string[] }>();
+    for (const f of files) {
+      const form = segmentDatetimes(f.seg);
+      const key = `${f.seg.schemaVersion}:${form}`;
+      if (!groups.has(key)) groups.set(key, { version: f.seg.schemaVersion, form, paths: [] });
+      groups.get(key)!.paths.push(f.path);
+    }
     const parts: string[] = [];
-    for (const [version, paths] of byVersion) {
-      const cols = state?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
-      const have = new Set(cols.map((c) => c.name.toLowerCase()));
-      const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+    for (const { version, form, paths } of groups.values()) {
+      const have = new Set(this.segmentColumns(ws, t, version).map((c) => c.name.toLowerCase()));
+      const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? segmentColumnSql(c, form) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
       parts.push(`SELECT ${list} FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
     }
     return parts.join(' UNION ALL ');
+  }
+
+  /** The datetime columns a segment written before issue #12 stores as µs TIMESTAMPs (none for newer ones). */
+  private legacyDatetimeColumns(ws: Ws, t: TableRt, seg: SegmentEntry): string[] {
+    if (segmentDatetimes(seg) === 'ticks') return [];
+    return this.segmentColumns(ws, t, seg.schemaVersion).filter((c) => c.type === 'datetime').map((c) => c.name);
   }
 
   /** SELECT of the table's current columns over its memory-tier table, only the rows of the given segments. */
@@ -1005,7 +1024,7 @@ export class StorageEngine implements LogStore {
             stats.segmentsDecrypted++;
             stats.bytesDecrypted += seg.size;
           }
-          const loaded = await this.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes).catch((err: unknown) => {
+          const loaded = await this.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes, this.legacyDatetimeColumns(ws, t, seg)).catch((err: unknown) => {
             this.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
             return undefined;
           });
