@@ -18,32 +18,58 @@ type Json = Record<string, unknown>;
 const ALL: MicrosRange = {};
 
 /** Ticks of 1970-01-01 since 0001-01-01 (kql/literals.ts). */
-const EPOCH_TICKS = 621355968000000000;
-/** Plan JSON numbers above 2^53 lose up to a few hundred ticks: a bound is widened by a millisecond. */
-const SLACK_MICROS = 1000;
+const EPOCH_TICKS = 621355968000000000n;
+
+/** ⌊(ticks − epoch) / 10⌋: the µs since the epoch that the manifest's segment bounds are (floored). */
+function microsOf(ticks: bigint): number {
+  const t = ticks - EPOCH_TICKS;
+  return Number(t >= 0n || t % 10n === 0n ? t / 10n : t / 10n - 1n);
+}
+
+/**
+ * The exact integer of a plan constant: numbers past 2^53 arrive as strings (quoted by
+ * `quoteLongConstants` before the plan is parsed), smaller ones as exact JSON numbers.
+ */
+function constantTicks(c: unknown): bigint | undefined {
+  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
+  if (!v || v.is_null || v.type?.id !== 'BIGINT') return undefined;
+  if (typeof v.value === 'number' && Number.isSafeInteger(v.value)) return BigInt(v.value);
+  if (typeof v.value === 'string' && /^-?\d+$/.test(v.value)) return BigInt(v.value);
+  return undefined;
+}
 
 /**
  * The µs range of TimeGenerated (stored as BIGINT ticks, kql/types.ts) that `TimeGenerated op c`
- * allows, c a BIGINT constant. The manifest's segment bounds are floored µs, so floored µs of the
- * constant, widened by the slack, never drop a row that the comparison keeps.
+ * allows, c a BIGINT constant. Bounds are floored µs of the first and last tick allowed, as the
+ * manifest's segment bounds are floored µs of their first and last rows: exact to the tick.
  */
 function fromComparison(op: string, c: unknown, flipped = false): MicrosRange {
-  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
-  if (!v || v.is_null || v.type?.id !== 'BIGINT' || typeof v.value !== 'number') return ALL;
-  const us = Math.floor((v.value - EPOCH_TICKS) / 10);
+  const t = constantTicks(c);
+  if (t === undefined) return ALL;
   const o = flipped ? ({ COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO' } as Record<string, string>)[op] ?? op : op;
   switch (o) {
     case 'COMPARE_EQUAL':
-      return { lo: us - SLACK_MICROS, hi: us + SLACK_MICROS };
+      return { lo: microsOf(t), hi: microsOf(t) };
     case 'COMPARE_GREATERTHAN':
+      return { lo: microsOf(t + 1n) };
     case 'COMPARE_GREATERTHANOREQUALTO':
-      return { lo: us - SLACK_MICROS };
+      return { lo: microsOf(t) };
     case 'COMPARE_LESSTHAN':
+      return { hi: microsOf(t - 1n) };
     case 'COMPARE_LESSTHANOREQUALTO':
-      return { hi: us + SLACK_MICROS };
+      return { hi: microsOf(t) };
     default:
       return ALL;
   }
+}
+
+/**
+ * Plan JSON text with every constant `"value"` of 16 digits or more quoted, so that `JSON.parse`
+ * keeps the ticks of a datetime bound exact (a double holds integers up to 2^53 only). Inside a JSON
+ * string such text has escaped quotes, so it is never matched.
+ */
+export function quoteLongConstants(planJson: string): string {
+  return planJson.replace(/"value":(-?\d{16,})(?=[,}\]])/g, '"value":"$1"');
 }
 
 const intersect = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
