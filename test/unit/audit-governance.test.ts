@@ -131,9 +131,9 @@ describe('DuckDbStore.purge', () => {
       ];
       await store.ensureTable(ws, 'T_CL', cols);
       await store.append(ws, 'T_CL', cols, [
-        [1_700_000_000_000_000n, 'a@x'],
-        [1_700_000_000_000_001n, 'A@X'],
-        [1_700_000_000_000_002n, 'b@x'],
+        [638396640000000000n, 'a@x'], // datetimes are stored as 100-ns ticks since 0001-01-01
+        [638396640000000001n, 'A@X'],
+        [638396640000000002n, 'b@x'],
       ]);
       assert.equal(await store.purge(ws, 'T_CL', purgePredicate(cols, [{ column: 'Email', operator: '=~', value: 'a@x' }])), 2);
       const out = await store.query(`SELECT "Email" FROM ${store.tableSource(ws, 'T_CL')}`, { timeoutMs: 10_000 });
