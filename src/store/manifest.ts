@@ -1,10 +1,10 @@
 /**
  * The workspace manifest (`manifest.json`): for each table its schema versions and the last log
  * record already sealed into segments, and every live segment with its table, schema version, row
- * count, min/max TimeGenerated (µs), size and SHA-256, and how it stores datetimes (legacy-time.ts). Each segment entry carries an HMAC over its
- * fields and the previous entry's HMAC (a chain keyed by the workspace key, so it cannot be
- * recomputed without the key), and the whole file carries an HMAC. Updates are atomic: temp file,
- * fsync, rename, fsync of the folder. A save that fails (full disk, I/O error) leaves the file as it
+ * count, min/max TimeGenerated (µs), size and SHA-256, and how it stores datetimes (legacy-time.ts).
+ * Each segment entry carries an HMAC over its fields and the previous entry's HMAC (a chain keyed by
+ * the workspace key, so it cannot be recomputed without the key), and the whole file carries an HMAC.
+ * Updates are atomic: temp file, fsync, rename, fsync of the folder. A save that fails (full disk, I/O error) leaves the file as it
  * was and puts the in-memory copy back to it, so the caller's change is undone as a whole.
  */
 import { existsSync, readFileSync } from 'node:fs';
