@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { StoredValue } from '../src/store/column-types.js';
 import { StorageEngine } from '../src/store/engine.js';
+import { ticksFromUnixMicros, unixMicrosFromTicks } from '../src/kql/literals.js';
 import { answerDifference } from './answers.js';
 import { benchEndMs, COLUMNS, emitResult, latency, makeRow, parseOptions, progress, type LogRow } from './support.js';
 
@@ -38,15 +39,19 @@ const QUERIES: [string, string][] = [
   ['count()', 'SELECT count(*) FROM {T}'],
   ['avg(DurationMs) by Service', 'SELECT "Service", avg("DurationMs") FROM {T} GROUP BY 1 ORDER BY 1'],
   ['top 10 by DurationMs', 'SELECT "DurationMs" FROM {T} ORDER BY "DurationMs" DESC LIMIT 10'],
-  ['count over the last day', `SELECT count(*) FROM {T} WHERE "TimeGenerated" >= TIMESTAMP '${new Date(end - 86_400_000).toISOString().replace('T', ' ').replace('Z', '')}'`],
+  ['count over the last day', 'SELECT count(*) FROM {T} WHERE "TimeGenerated" >= {SINCE}'],
 ];
+// Vigil stores datetimes as BIGINT 100-ns ticks (src/kql/types.ts), the native file as TIMESTAMP.
+const SINCE_US = BigInt(end - 86_400_000) * 1000n;
+const forVigil = (sql: string) => sql.replaceAll('{SINCE}', `${ticksFromUnixMicros(SINCE_US)}`);
+const forDuckDb = (sql: string) => sql.replaceAll('{SINCE}', `make_timestamp(${SINCE_US})`);
 
-const stored = (r: LogRow): StoredValue[] => [BigInt(Date.parse(r.TimeGenerated)) * 1000n, r.Level, r.Service, r.DurationMs, r.Code, r.Message, JSON.stringify(r.Props)];
+const stored = (r: LogRow): StoredValue[] => [ticksFromUnixMicros(BigInt(Date.parse(r.TimeGenerated)) * 1000n), r.Level, r.Service, r.DurationMs, r.Code, r.Message, JSON.stringify(r.Props)];
 
 async function appendNative(native: DuckDBConnection, rows: StoredValue[][]): Promise<void> {
   const a = await native.createAppender('T');
   for (const r of rows) {
-    a.appendTimestamp(new DuckDBTimestampValue(r[0] as bigint));
+    a.appendTimestamp(new DuckDBTimestampValue(unixMicrosFromTicks(r[0] as bigint)));
     a.appendVarchar(r[1] as string);
     a.appendVarchar(r[2] as string);
     a.appendDouble(r[3] as number);
@@ -103,9 +108,9 @@ try {
     const duck: ChildResult[] = [];
     const other: ChildResult[] = [];
     for (let r = 0; r < RUNS; r++) {
-      vigil.push(await once(['vigil', engineDir, WS, TABLE, sql]));
-      duck.push(await once(['duckdb', nativeFile, '-', '-', sql]));
-      if (otherChild) other.push(await once(['vigil', engineDir, WS, TABLE, sql], otherChild));
+      vigil.push(await once(['vigil', engineDir, WS, TABLE, forVigil(sql)]));
+      duck.push(await once(['duckdb', nativeFile, '-', '-', forDuckDb(sql)]));
+      if (otherChild) other.push(await once(['vigil', engineDir, WS, TABLE, forVigil(sql)], otherChild));
     }
     const o = other.length > 0 ? latency(other.map((x) => x.firstQueryMs)) : undefined;
     const v = latency(vigil.map((x) => x.firstQueryMs));

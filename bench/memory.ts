@@ -20,6 +20,7 @@ import type { ColumnSchema } from '../src/kql/index.js';
 import { ColumnBatch } from '../src/store/column-batch.js';
 import type { StoredValue } from '../src/store/column-types.js';
 import { StorageEngine, type EngineStatus } from '../src/store/engine.js';
+import { ticksFromUnixMicros } from '../src/kql/literals.js';
 import { COLUMNS as BENCH_COLUMNS, SPAN_MS, benchEndMs, emitResult, makeRow, parseOptions, progress, timed } from './support.js';
 
 const WS = '5e0f2a4b-0c1d-4e2f-8a9b-000000000020';
@@ -42,7 +43,7 @@ function batchOf(from: number, count: number, n: number): ColumnBatch {
   for (let k = 0; k < count; k++) {
     const i = from + k;
     const r = makeRow(i, n, end);
-    cols[0]![k] = BigInt(end - 1 - Math.floor((i * SPAN_MS) / n)) * 1000n;
+    cols[0]![k] = ticksFromUnixMicros(BigInt(end - 1 - Math.floor((i * SPAN_MS) / n)) * 1000n); // stored datetimes are ticks
     cols[1]![k] = r.Level;
     cols[2]![k] = r.Service;
     cols[3]![k] = r.DurationMs;

@@ -4,6 +4,7 @@
  * holding the same tables, each opened by a fresh Node process in the same run. Figures, not
  * assertions: ratio = Vigil ÷ DuckDB for the time to open everything and for the RSS it added.
  */
+import { ticksFromUnixMicros } from '../src/kql/literals.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ try {
   progress(`creating ${workspaces.toLocaleString('en')} workspaces × ${perWorkspace} tables in Vigil's engine (one row per workspace)`);
   const e = await quietEngine(vigilDir);
   await e.attachWorkspaces(layout(workspaces, perWorkspace));
-  const now = BigInt(Date.now()) * 1000n;
+  const now = ticksFromUnixMicros(BigInt(Date.now()) * 1000n); // stored datetimes are ticks (src/kql/types.ts)
   for (let w = 0; w < workspaces; w++) await e.append(wsId(w), 'T0_CL', COLS, [['t', now, `row of workspace ${w}`, BigInt(w)]]);
   await e.close();
   progress('creating the same tables in a native DuckDB file');

@@ -15,9 +15,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSchema } from '../src/kql/index.js';
-import type { StoredValue } from '../src/store/column-types.js';
+import { DUCKDB_TYPE, type StoredValue } from '../src/store/column-types.js';
+import { sqlIdent } from '../src/kql/sql.js';
+import { ticksFromUnixMicros } from '../src/kql/literals.js';
 import { DuckDbStore } from '../src/store/duckdb-store.js';
 import { StorageEngine } from '../src/store/engine.js';
 import { answerDifference } from './answers.js';
@@ -39,7 +41,7 @@ const BATCH = 1_000;
 const end = benchEndMs();
 
 function stored(r: LogRow): StoredValue[] {
-  return [BigInt(Date.parse(r.TimeGenerated)) * 1000n, r.Level, r.Service, r.DurationMs, r.Code, r.Message, JSON.stringify(r.Props)];
+  return [ticks(Date.parse(r.TimeGenerated)), r.Level, r.Service, r.DurationMs, r.Code, r.Message, JSON.stringify(r.Props)];
 }
 const batchOf = (from: number, count: number, n: number) => Array.from({ length: count }, (_, k) => stored(makeRow(from + k, n, end)));
 
@@ -59,22 +61,23 @@ async function ingestRate(append: (rows: StoredValue[][]) => Promise<void>): Pro
   return Math.round(INGEST_ROWS / (ms / 1000));
 }
 
+/** Datetimes are stored as 100-ns ticks since 0001-01-01 (src/kql/types.ts), in both tables. */
+const ticks = (ms: number): bigint => ticksFromUnixMicros(BigInt(ms) * 1000n);
+const FIVE_MINUTES = 3_000_000_000n; // in ticks
+
 const QUERIES: [string, (src: string) => string][] = [
-  ['count over 1 day', (s) => `SELECT count(*) FROM ${s} WHERE "TimeGenerated" >= TIMESTAMP '${iso(end - 2 * 86_400_000)}' AND "TimeGenerated" < TIMESTAMP '${iso(end - 86_400_000)}'`],
-  ['bin 5m by Level', (s) => `SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated") AS b, "Level", count(*), avg("DurationMs") FROM ${s} GROUP BY ALL ORDER BY b, "Level" LIMIT 100`],
+  ['count over 1 day', (s) => `SELECT count(*) FROM ${s} WHERE "TimeGenerated" >= ${ticks(end - 2 * 86_400_000)} AND "TimeGenerated" < ${ticks(end - 86_400_000)}`],
+  ['bin 5m by Level', (s) => `SELECT "TimeGenerated" // ${FIVE_MINUTES} * ${FIVE_MINUTES} AS b, "Level", count(*), avg("DurationMs") FROM ${s} GROUP BY ALL ORDER BY b, "Level" LIMIT 100`],
   ['Message ILIKE %timeout%', (s) => `SELECT count(*) FROM ${s} WHERE "Message" ILIKE '%timeout%'`],
   ['Props.region group by', (s) => `SELECT json_extract_string("Props", '$.region') AS r, count(*) FROM ${s} GROUP BY r ORDER BY r`],
   ['top 10 by DurationMs', (s) => `SELECT * FROM ${s} ORDER BY "DurationMs" DESC LIMIT 10`],
   ['p95 by Service', (s) => `SELECT "Service", count(*), quantile_cont("DurationMs", 0.95) FROM ${s} GROUP BY 1 ORDER BY 1`],
 ];
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
 
 async function appendNative(native: DuckDBConnection, rows: StoredValue[][]): Promise<void> {
   const a = await native.createAppender('T');
   for (const r of rows) {
-    a.appendTimestamp(new DuckDBTimestampValue(r[0] as bigint));
+    a.appendBigInt(r[0] as bigint);
     a.appendVarchar(r[1] as string);
     a.appendVarchar(r[2] as string);
     a.appendDouble(r[3] as number);
@@ -158,7 +161,8 @@ async function main() {
   const inst = await DuckDBInstance.create(join(baseDir, 'native.duckdb'), { threads: '2', memory_limit: '4GB' });
   const native = await inst.connect();
   await native.run("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
-  await native.run('CREATE TABLE T ("TimeGenerated" TIMESTAMP, "Level" VARCHAR, "Service" VARCHAR, "DurationMs" DOUBLE, "Code" INTEGER, "Message" VARCHAR, "Props" JSON)');
+  // The same column types the engine stores (datetimes as BIGINT ticks), so both run the same SQL.
+  await native.run(`CREATE TABLE T (${COLUMNS.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
   const LOAD = 50_000;
   const loaded = await timed(async () => {
     for (let i = 0; i < N; i += LOAD) {

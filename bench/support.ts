@@ -11,6 +11,7 @@ import { isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { sdkClients } from '../test/support/clients.js';
 import { startVigil, type VigilProcess } from '../test/support/vigil-process.js';
+import { ticksFromUnixMicros } from '../src/kql/literals.js';
 
 /** The bench CA (git-ignored `.bench-data/ca`); run.ts creates it and sets NODE_EXTRA_CA_CERTS to its ca.pem. */
 export const BENCH_CA_DIR = resolve(fileURLToPath(new URL('../../.bench-data/ca', import.meta.url)));
@@ -250,10 +251,15 @@ export interface Baseline {
   dispose(): void;
 }
 
-/** A file-backed DuckDB in a temporary folder, table `T` with the same column types Vigil stores. */
-/** Appends a bench row's columns, in the order of COLUMNS, to a DuckDB appender (the caller ends the row). */
-export function appendLogRow(a: DuckDBAppender, r: LogRow): void {
-  a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(r.TimeGenerated)) * 1000n));
+/** A file-backed DuckDB in a temporary folder, table `T` with native DuckDB column types (TIMESTAMP for the datetime). */
+/**
+ * Appends a bench row's columns, in the order of COLUMNS, to a DuckDB appender (the caller ends the
+ * row): TimeGenerated as a native TIMESTAMP, or as the BIGINT ticks Vigil stores (src/kql/types.ts).
+ */
+export function appendLogRow(a: DuckDBAppender, r: LogRow, time: 'timestamp' | 'ticks' = 'timestamp'): void {
+  const us = BigInt(Date.parse(r.TimeGenerated)) * 1000n;
+  if (time === 'ticks') a.appendBigInt(ticksFromUnixMicros(us));
+  else a.appendTimestamp(new DuckDBTimestampValue(us));
   a.appendVarchar(r.Level);
   a.appendVarchar(r.Service);
   a.appendDouble(r.DurationMs);

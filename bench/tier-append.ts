@@ -10,10 +10,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
+  BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR,
   type DuckDBConnection, type DuckDBType,
 } from '@duckdb/node-api';
 import { benchEndMs, BATCH, emitResult, makeBatch, parseOptions, progress, TABLE } from './support.js';
+import { ticksFromUnixMicros } from '../src/kql/literals.js';
 
 const opts = parseOptions();
 const total = opts.rows ?? (opts.quick ? 20_000 : 200_000);
@@ -26,19 +27,21 @@ const COLUMNS: [string, Kind][] = [
   ['Code', 'int'], ['Message', 'string'], ['Props', 'string'], ['Type', 'string'], ['_ResourceId', 'string'],
   ['_ItemId', 'string'], ['_TimeReceived', 'datetime'], ['_BilledSize', 'real'], ['__seg', 'int'],
 ];
-const SQL: Record<Kind, string> = { datetime: 'TIMESTAMP', string: 'VARCHAR', real: 'DOUBLE', int: 'INTEGER' };
-const CHUNK: Record<Kind, DuckDBType> = { datetime: TIMESTAMP, string: VARCHAR, real: DOUBLE, int: INTEGER };
+// datetimes as the memory tier stores them: BIGINT 100-ns ticks (src/kql/types.ts)
+const SQL: Record<Kind, string> = { datetime: 'BIGINT', string: 'VARCHAR', real: 'DOUBLE', int: 'INTEGER' };
+const CHUNK: Record<Kind, DuckDBType> = { datetime: BIGINT, string: VARCHAR, real: DOUBLE, int: INTEGER };
 
 type Cell = string | number | bigint | null;
 /** Batches held by columns, shaped as the ingestion path shapes the bench rows. */
 const endMs = benchEndMs();
-const received = BigInt(endMs) * 1000n;
+const ticks = (ms: number): bigint => ticksFromUnixMicros(BigInt(ms) * 1000n);
+const received = ticks(endMs);
 const batches: Cell[][][] = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) => {
   const rows = makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), total, endMs);
   const n = rows.length;
   const col = <T extends Cell>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
   return [
-    col(() => WS), col((i) => BigInt(Date.parse(rows[i]!.TimeGenerated)) * 1000n), col((i) => rows[i]!.Level), col((i) => rows[i]!.Service),
+    col(() => WS), col((i) => ticks(Date.parse(rows[i]!.TimeGenerated))), col((i) => rows[i]!.Level), col((i) => rows[i]!.Service),
     col((i) => rows[i]!.DurationMs), col((i) => rows[i]!.Code), col((i) => rows[i]!.Message), col((i) => JSON.stringify(rows[i]!.Props)),
     col(() => TABLE), col(() => null), col(() => randomUUID()), col(() => received), col(() => 250), col(() => 1),
   ];
@@ -59,7 +62,7 @@ async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][])
     const values = cols[j]!;
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
-      vec.setItem(i, v === null ? null : kind === 'datetime' ? new DuckDBTimestampValue(v as bigint) : v);
+      vec.setItem(i, v);
     }
     vec.flush();
   });
@@ -77,7 +80,7 @@ async function viaAppender(conn: DuckDBConnection, catalog: string, cols: Cell[]
     COLUMNS.forEach(([, kind], j) => {
       const v = cols[j]![i]!;
       if (v === null) a.appendNull();
-      else if (kind === 'datetime') a.appendTimestamp(new DuckDBTimestampValue(v as bigint));
+      else if (kind === 'datetime') a.appendBigInt(v as bigint);
       else if (kind === 'string') a.appendVarchar(v as string);
       else if (kind === 'real') a.appendDouble(v as number);
       else a.appendInteger(v as number);

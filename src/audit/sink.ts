@@ -19,11 +19,12 @@ import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
 import { materializeStandardTable } from '../metadata/standard-tables.js';
 import { SYSTEM_TABLES } from './system-tables.js';
+import { parseDatetimeText, ticksFromUnixMicros } from '../kql/literals.js';
 
 export type AuditValue = string | number | boolean | bigint | Date | null | undefined | Record<string, unknown> | unknown[];
 
-/** Microseconds since the epoch, the store's datetime form. */
-export const micros = (d: Date): bigint => BigInt(d.getTime()) * 1000n;
+/** 100-ns ticks since 0001-01-01, the store's datetime form (kql/types.ts). */
+const ticksOf = (d: Date): bigint => ticksFromUnixMicros(BigInt(d.getTime()) * 1000n);
 
 export class AuditSink {
   private readonly pending = new Map<string, { workspaceId: string; table: string; rows: Record<string, AuditValue>[] }>();
@@ -134,12 +135,9 @@ function toStored(v: AuditValue, type: string): StoredValue {
   if (v === undefined || v === null) return null;
   switch (type) {
     case 'datetime':
-      if (v instanceof Date) return Number.isFinite(v.getTime()) ? micros(v) : null;
+      if (v instanceof Date) return Number.isFinite(v.getTime()) ? ticksOf(v) : null;
       if (typeof v === 'bigint') return v;
-      if (typeof v === 'string') {
-        const ms = Date.parse(v);
-        return Number.isFinite(ms) ? BigInt(ms) * 1000n : null;
-      }
+      if (typeof v === 'string') return parseDatetimeText(v) ?? null;
       return null;
     case 'dynamic':
       return typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));

@@ -15,6 +15,7 @@ import type { Caller } from '../authz/authorize.js';
 import type { ActivityLog } from '../audit/activity-log.js';
 import { ApiError } from '../errors/api-error.js';
 import { sqlIdent, sqlString, type ColumnSchema } from '../kql/index.js';
+import { parseDatetimeText } from '../kql/literals.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { PurgeOperationRecord, WorkspaceRecord } from '../metadata/records.js';
 import { workspaceResourceId } from '../metadata/resource-ids.js';
@@ -59,9 +60,10 @@ function literal(c: ColumnSchema, v: unknown, where: string): string {
       if (typeof v === 'string' && /^(true|false)$/i.test(v)) return v.toUpperCase();
       throw bad(`${where}: ${JSON.stringify(v)} is not a boolean (column '${c.name}').`, where);
     case 'datetime': {
-      const ms = typeof v === 'string' ? Date.parse(v) : NaN;
-      if (!Number.isFinite(ms)) throw bad(`${where}: ${JSON.stringify(v)} is not an ISO 8601 datetime (column '${c.name}').`, where);
-      return `make_timestamp(${BigInt(ms) * 1000n}::BIGINT)`;
+      // stored as 100-ns ticks (kql/types.ts): a filter keeps all 7 fractional digits
+      const ticks = typeof v === 'string' ? parseDatetimeText(v) : undefined;
+      if (ticks === undefined) throw bad(`${where}: ${JSON.stringify(v)} is not an ISO 8601 datetime between 0001-01-01 and 9999-12-31 (column '${c.name}').`, where);
+      return `${ticks}::BIGINT`;
     }
     default:
       throw bad(`${where}: purge cannot filter on column '${c.name}' of type ${c.type}; filter on a string, number, bool, guid or datetime column.`, where);

@@ -1,6 +1,7 @@
 import type { StreamColumn } from '../metadata/records.js';
 import type { StoredValue } from '../store/column-types.js';
 import { stringifyExactJson } from '../util/exact-json.js';
+import { MAX_DATETIME_TICKS, UNIX_EPOCH_TICKS } from '../kql/literals.js';
 
 /** Why a value could not be converted to its declared type (the caller adds row and column). */
 export class CoercionError extends Error {}
@@ -43,11 +44,20 @@ function parseIsoMillisZ(t: string): bigint | undefined {
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
-  return BigInt(utcMs(year, month - 1, day, hour, minute, second, ms) * 1000);
+  return inKustoRange(BigInt(utcMs(year, month - 1, day, hour, minute, second, ms)) * TICKS_PER_MS + UNIX_EPOCH_TICKS);
 }
 
-/** Parses an ISO 8601 datetime into microseconds since the Unix epoch (UTC when no offset is given). */
-export function parseDatetimeMicros(text: string): bigint | undefined {
+const TICKS_PER_MS = 10_000n;
+
+/** The ticks when inside Kusto's datetime range (0001-01-01 … 9999-12-31 23:59:59.9999999), else undefined. */
+const inKustoRange = (ticks: bigint): bigint | undefined => (ticks >= 0n && ticks <= MAX_DATETIME_TICKS ? ticks : undefined);
+
+/**
+ * Parses an ISO 8601 datetime into the stored form: 100-ns ticks since 0001-01-01 UTC (src/kql/types.ts;
+ * UTC when no offset is given, digits past the 7th truncated). Undefined when it is not a datetime or
+ * falls outside Kusto's range.
+ */
+export function parseDatetimeTicks(text: string): bigint | undefined {
   const fast = parseIsoMillisZ(text);
   if (fast !== undefined) return fast;
   const m = ISO_DATETIME.exec(text.trim());
@@ -63,8 +73,7 @@ export function parseDatetimeMicros(text: string): bigint | undefined {
     const digits = zone.slice(1).replace(':', '');
     ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
-  const micros = BigInt(ms) * 1000n + BigInt((frac + '000000').slice(0, 6));
-  return micros;
+  return inKustoRange(BigInt(ms) * TICKS_PER_MS + UNIX_EPOCH_TICKS + BigInt((frac + '0000000').slice(0, 7)));
 }
 
 /**
@@ -145,10 +154,10 @@ export const COERCERS: Readonly<Record<StreamColumn['type'], Coercer>> = {
   datetime: (v) => {
     if (v === null || v === undefined) return null;
     if (typeof v === 'string') {
-      const micros = parseDatetimeMicros(v);
-      if (micros !== undefined) return micros;
+      const ticks = parseDatetimeTicks(v);
+      if (ticks !== undefined) return ticks;
     }
-    throw new CoercionError(`${describe(v)} is not an ISO 8601 datetime`);
+    throw new CoercionError(`${describe(v)} is not an ISO 8601 datetime between 0001-01-01 and 9999-12-31`);
   },
 };
 

@@ -12,6 +12,7 @@ import { billedSize, toTableType } from './table-values.js';
 import { streamInput, VIGIL_FILLED } from './transform/compile-transform.js';
 import { IngestionTransforms } from './transform/ingestion-transforms.js';
 import { streamColumns } from './streams.js';
+import { ticksFromUnixMicros } from '../kql/literals.js';
 
 /**
  * A request's rows as the table mapping reads them, held by columns: `batch.values[c]` holds column
@@ -105,7 +106,7 @@ export class IngestService {
   /** `options.resourceId`: the agent's resource (admission.ts), given to every row as `_ResourceId`. */
   async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
     const compiled = compileStream(streamColumns(rule, stream)!);
-    const receivedMicros = BigInt(Date.now()) * 1000n;
+    const receivedTicks = ticksFromUnixMicros(BigInt(Date.now()) * 1000n);
     // 1. Validate and coerce every row against the stream declaration, into one array per declared column.
     const coerced = coerceRows(compiled, rows, options.resourceId);
     // 2. Transform and shape for each destination table.
@@ -128,7 +129,7 @@ export class IngestService {
           billedSizes: out.rows.map((values) => billedSize(names, values)),
         };
       }
-      let shaped = shapeForTable(plan, input, receivedMicros);
+      let shaped = shapeForTable(plan, input, receivedTicks);
       // Data without a transformation of its own gets the workspace transformation of its table, if any.
       if (!plan.transformed && this.transforms.hasWorkspaceTransform(plan.workspace, plan.table)) {
         const out = await this.transforms.applyWorkspaceTransform(plan.workspace, plan.table, plan.columns, shaped.toRows());
@@ -188,7 +189,7 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
 const keepsValues = (from: KqlType, to: KqlType) => to !== 'real' && to !== 'long' && to !== 'guid' && !(to === 'dynamic' && from === 'string');
 
 /** The input's rows as a batch of the plan's table (its columns, in order), standard columns filled. */
-function shapeForTable(plan: FlowPlan, input: InputBatch, receivedMicros: bigint): ColumnBatch {
+function shapeForTable(plan: FlowPlan, input: InputBatch, receivedTicks: bigint): ColumnBatch {
   const n = input.batch.rowCount;
   const filled = <T extends StoredValue>(v: T): T[] => new Array<T>(n).fill(v);
   const out = plan.columns.map((c): StoredValue[] => {
@@ -202,7 +203,7 @@ function shapeForTable(plan: FlowPlan, input: InputBatch, receivedMicros: bigint
       for (let i = 0; i < n; i++) {
         try {
           const v = toTableType(src[i] ?? null, from.type, c.type);
-          col[i] = isTime && v === null ? receivedMicros : v;
+          col[i] = isTime && v === null ? receivedTicks : v;
         } catch (err) {
           if (!(err instanceof CoercionError)) throw err;
           throw new ApiError(400, 'InvalidArgument', `Row ${i}, column '${from.name}': ${err.message} for the '${c.type}' column of table '${plan.table}'. Nothing from this request was stored.`);
@@ -212,11 +213,11 @@ function shapeForTable(plan: FlowPlan, input: InputBatch, receivedMicros: bigint
     }
     switch (c.name) {
       case 'TenantId': return filled(plan.workspace.customerId);
-      case 'TimeGenerated': return filled(receivedMicros);
+      case 'TimeGenerated': return filled(receivedTicks);
       case 'Type': return filled(plan.table);
       case '_ResourceId': return input.resourceIds;
       case '_ItemId': return Array.from({ length: n }, () => randomUUID());
-      case '_TimeReceived': return filled(receivedMicros);
+      case '_TimeReceived': return filled(receivedTicks);
       case '_BilledSize': return input.billedSizes;
       default: return filled(null);
     }

@@ -19,17 +19,9 @@ export function tsOfTicks(t: string): string {
   return `make_timestamp((${t}) // 10 - ${EPOCH_US})`;
 }
 
-/** µs TIMESTAMP (e.g. a stored column) → ticks. */
+/** µs TIMESTAMP (e.g. a calendar function's result) → ticks. */
 export function ticksOfTs(ts: string): string {
   return `(epoch_us(${ts}) * 10 + ${EPOCH_TICKS})`;
-}
-
-/**
- * A stored column (DuckDB storage types, store/column-types.ts) read as the compiler represents its
- * KQL type: datetimes become ticks, everything else is stored as it is computed.
- */
-export function storedColumnSql(column: string, type: string): string {
-  return type === 'datetime' ? ticksOfTs(column) : column;
 }
 
 /** The 100-ns digit below the µs (0 … 9) of a ticks value. */

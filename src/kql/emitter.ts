@@ -11,8 +11,8 @@ import type { BoundAggregate, BoundExpr, EmitContext, SqlArg } from './bound.js'
 import { OPERATORS, pathScalarText, pathSql, SCALAR_FUNCTIONS } from './functions/index.js';
 import type { OperatorPlan, PlanNode, PlanSortKey } from './planner.js';
 import { sqlIdent } from './sql.js';
-import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
-import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
+import { datetimePlusSql, literalSql } from './sqlexpr.js';
+import { ticksFromUnixMicros } from './literals.js';
 import { sqlType } from './types.js';
 import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
@@ -100,8 +100,7 @@ function selectList(exprs: string[]): string {
 
 function orderBy(keys: PlanSortKey[], raw: Raw[], ctx: EmitContext): string {
   return keys
-    // a raw datetime sorts as stored: ticks are a strictly increasing function of the TIMESTAMP
-    .map((k) => `${k.expr.k === 'col' && raw[k.expr.index] === 'datetime' ? inputCol(k.expr.index) : emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
+    .map((k) => `${emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
     .join(', ');
 }
 
@@ -121,12 +120,8 @@ function limitSql(count: BoundExpr, ctx: EmitContext): string {
  * every operator of emit/ (`emitPlan`) and the outermost SELECT (`emitQuery`).  Filters
  * compare raw columns directly where NULL and '' give the same verdict (`emitPredicate`).
  */
-/**
- * How a column is still read as stored: a 'string' may be NULL for Kusto's '', a 'datetime' is the
- * stored µs TIMESTAMP of what the compiler handles as ticks (types.ts) — so that comparisons with
- * a constant reach DuckDB's scan on the stored column (zone maps, Parquet statistics).
- */
-type Raw = false | 'string' | 'datetime';
+/** How a column is still read as stored: a 'string' may be NULL for Kusto's ''. (Stored datetimes are the compiler's ticks already: types.ts.) */
+type Raw = false | 'string';
 
 interface Emitted {
   sql: string;
@@ -135,9 +130,9 @@ interface Emitted {
 
 const notRaw = (plan: PlanNode): Raw[] => plan.schema.map(() => false);
 
-/** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string, ticks for a raw datetime). */
+/** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string). */
 function refFor(raw: Raw[]): (i: number) => string {
-  return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : raw[i] === 'datetime' ? ticksOfTs(inputCol(i)) : inputCol(i));
+  return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : inputCol(i));
 }
 
 /** A plan's SELECT with every column in Kusto form (strings never NULL): what the operator modules of emit/ read their inputs as. */
@@ -153,17 +148,16 @@ function normalized(e: Emitted): string {
 function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
-      // stored datetimes are µs TIMESTAMPs; the compiler's datetimes are ticks (types.ts)
       const cols = plan.schema.map((c) => sqlIdent(c.name));
       let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
       const tf = plan.timeFilter;
       if (tf) {
         const conds: string[] = [];
-        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${storedTimestampSql(tf.startUs)}`);
-        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${storedTimestampSql(tf.endUs)}`);
+        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${literalSql('datetime', ticksFromUnixMicros(tf.startUs))}`);
+        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${literalSql('datetime', ticksFromUnixMicros(tf.endUs))}`);
         sql += ` WHERE ${conds.join(' AND ')}`;
       }
-      return { sql, raw: plan.schema.map((c): Raw => (c.type === 'string' || c.type === 'datetime' ? c.type : false)) };
+      return { sql, raw: plan.schema.map((c): Raw => (c.type === 'string' ? c.type : false)) };
     }
     case 'datatable': {
       if (plan.rows.length === 0) {
@@ -287,8 +281,6 @@ function emitPredicate(e: BoundExpr, raw: Raw[], ctx: EmitContext): string {
     return `(${emitPredicate(a, raw, ctx)} ${e.fn === OP.and ? 'AND' : 'OR'} ${emitPredicate(b, raw, ctx)})`;
   }
   const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] === 'string' ? inputCol(x.index) : undefined);
-  const rawTime = rawDatetimeComparison(e, raw, ctx);
-  if (rawTime !== undefined) return rawTime;
   const strLit = (x: BoundExpr | undefined) => (x && x.k === 'lit' && x.type === 'string' && x.value !== null ? String(x.value) : undefined);
   if (e.fn === OP.eq || e.fn === OP.ne) {
     const c = rawCol(a) ?? rawCol(b);
@@ -339,57 +331,6 @@ function aggregateArgs(a: BoundAggregate, raw: Raw[], ctx: EmitContext): SqlArg[
 function passThrough(e: BoundExpr, raw: Raw[]): { sql: string; raw: Raw } | undefined {
   const r = e.k === 'col' ? raw[e.index] : false;
   return e.k === 'col' && r ? { sql: inputCol(e.index), raw: r } : undefined;
-}
-
-/** Whether an expression reads the current row (a column, an aggregate, a property of either). */
-function readsRow(e: BoundExpr): boolean {
-  if (e.k === 'lit') return false;
-  if (e.k === 'call') return e.args.some(readsRow);
-  return true;
-}
-
-const BETWEEN = OPERATORS.get('between')!;
-const COMPARISONS = new Map([['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>='], ['==', '=']].map(([k, op]) => [OPERATORS.get(k!)!, op!]));
-const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
-
-/**
- * `d op x` with d a raw (stored µs TIMESTAMP) datetime column and x a datetime expression not
- * reading the row: compared on the stored column, with x's ticks rounded to the µs so that the
- * verdict is the one on ticks (d's ticks are whole µs): d > x ⇔ µs(d) > ⌊x⌋, d ≥ x ⇔ µs(d) ≥ ⌈x⌉,
- * d < x ⇔ µs(d) < ⌈x⌉, d ≤ x ⇔ µs(d) ≤ ⌊x⌋, d = x ⇔ µs(d) = x when x is a whole µs.
- */
-function rawDatetimeComparison(e: BoundExpr, raw: Raw[], ctx: EmitContext): string | undefined {
-  if (e.k === 'call' && e.fn === BETWEEN && e.args.length === 3) {
-    // d between (lo .. hi): lo ≤ d ≤ hi (hi a datetime, or a timespan after lo)
-    const [d, lo, hi] = e.args as [BoundExpr, BoundExpr, BoundExpr];
-    if (!(d.k === 'col' && raw[d.index] === 'datetime') || lo.type !== 'datetime' || readsRow(lo) || readsRow(hi)) return undefined;
-    if (hi.type !== 'datetime' && hi.type !== 'timespan') return undefined;
-    const loSql = emitExpr(lo, () => 'NULL', ctx);
-    const hiSql = hi.type === 'timespan' ? datetimePlusSql(loSql, emitExpr(hi, () => 'NULL', ctx)) : emitExpr(hi, () => 'NULL', ctx);
-    return `(${rawDatetimeBound(d.index, '>=', loSql)} AND ${rawDatetimeBound(d.index, '<=', hiSql)})`;
-  }
-  if (e.k !== 'call' || e.args.length !== 2) return undefined;
-  let op = COMPARISONS.get(e.fn);
-  if (op === undefined) return undefined;
-  let [a, b] = e.args as [BoundExpr, BoundExpr];
-  const isRaw = (x: BoundExpr) => x.k === 'col' && x.type === 'datetime' && raw[x.index] === 'datetime';
-  if (!isRaw(a)) {
-    if (!isRaw(b)) return undefined;
-    [a, b] = [b, a];
-    op = FLIPPED[op]!;
-  }
-  if (b.type !== 'datetime' || readsRow(b)) return undefined;
-  return rawDatetimeBound((a as Extract<BoundExpr, { k: 'col' }>).index, op, emitExpr(b, () => 'NULL', ctx));
-}
-
-/** Raw datetime column c `op` the ticks x (SQL not reading the row), on the stored column. */
-function rawDatetimeBound(c: number, op: string, x: string): string {
-  // µs since 1970 of x, floored or ceiled (exact integer arithmetic; x - EPOCH may be negative)
-  const v = `((${x}) - ${EPOCH_TICKS})`;
-  const floorUs = (n: string) => `((${n} - ((${n} % 10) + 10) % 10) // 10)`;
-  const us = (rounding: 'floor' | 'ceil') => `make_timestamp(${rounding === 'floor' ? floorUs(v) : `(-${floorUs(`(-${v})`)})`})`;
-  if (op === '=') return `(${inputCol(c)} = (CASE WHEN ${v} % 10 = 0 THEN ${us('floor')} END))`;
-  return `(${inputCol(c)} ${op} ${us(op === '>' || op === '<=' ? 'floor' : 'ceil')})`;
 }
 
 /** range x from a to b step s (inclusive), via generate_series over the step index. */

@@ -100,7 +100,7 @@ export function formatDatetimeTicks(ticks: bigint): string {
   return `${p(y, 4)}-${p(m, 2)}-${p(d, 2)}T${p(hh, 2)}:${p(mm, 2)}:${p(ss, 2)}.${p(frac, 7)}Z`;
 }
 
-/** µs since the Unix epoch (the store's form) → ticks since 0001-01-01. */
+/** µs since the Unix epoch (e.g. a JavaScript Date's ms × 1000) → ticks since 0001-01-01. */
 export function ticksFromUnixMicros(us: bigint): bigint {
   return us * 10n + UNIX_EPOCH_TICKS;
 }

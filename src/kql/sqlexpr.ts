@@ -39,11 +39,6 @@ export function literalSql(type: KqlType, value: LiteralValue): string {
   }
 }
 
-/** A µs-since-epoch instant as a TIMESTAMP literal: bounds on a stored (TIMESTAMP) column. */
-export function storedTimestampSql(unixMicros: bigint): string {
-  return `make_timestamp(CAST(${unixMicros.toString()} AS BIGINT))`;
-}
-
 /** datetime + timespan (ticks), null outside Kusto's datetime range. */
 export function datetimePlusSql(d: string, ticks: string, op: '+' | '-' = '+'): string {
   return addTicks(d, ticks, op);

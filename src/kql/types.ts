@@ -13,13 +13,12 @@
  * (year, startofmonth, format_datetime, …) go through a µs TIMESTAMP made from the ticks
  * (src/kql/datetime-sql.ts) and put the 100-ns digit back where it survives.
  *
- * Storage is separate (storageSqlType): stored datetime columns stay UTC TIMESTAMPs (µs), so data
- * folders written before this change read unchanged. The emitter keeps a scanned datetime column
- * "raw" (as stored) through filters and sorts — a comparison with a constant is made on the stored
- * column, so zone maps, Parquet statistics and the store's TimeGenerated pruning apply — and reads
- * it as ticks everywhere else (emitter.ts); the plan probe also reads bounds through that
- * conversion (store/time-pruning.ts). The 7th fractional digit of an ingested value is therefore
- * truncated at storage; everything computed in a query keeps it.
+ * Storage uses the same representation (issue #12): stored datetime columns are BIGINT ticks too, so
+ * an ingested `…00.1234567Z` keeps its 7th digit, every Kusto datetime is storable, and a scan reads
+ * the stored column as it is (no per-row conversion; comparisons with constants reach DuckDB's scan
+ * on the stored column, so zone maps, Parquet statistics and the store's TimeGenerated pruning apply).
+ * Data written before issue #12 held datetimes as µs TIMESTAMPs; the store converts those segments
+ * and log records as it reads them (README "Storage", store/legacy-time.ts).
  */
 
 export type KqlType = 'bool' | 'int' | 'long' | 'real' | 'decimal' | 'string' | 'datetime' | 'timespan' | 'guid' | 'dynamic';
@@ -48,9 +47,9 @@ export function sqlType(t: KqlType): string {
   return SQL_TYPES[t];
 }
 
-/** How a column of type t is stored in DuckDB tables (datetimes as µs TIMESTAMPs — see above). */
+/** How a column of type t is stored in DuckDB tables and segments: as it is computed (see above). */
 export function storageSqlType(t: KqlType): string {
-  return t === 'datetime' ? 'TIMESTAMP' : SQL_TYPES[t];
+  return SQL_TYPES[t];
 }
 
 /** Type names accepted in KQL source (datatable schemas, typed literals, casts). */

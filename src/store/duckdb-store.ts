@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSchema } from '../kql/index.js';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import { ConnectionPool } from './connection-pool.js';
@@ -138,7 +138,6 @@ export class DuckDbStore {
           for (const p of plan) {
             const v = p.i === undefined ? null : row[p.i];
             if (v === null || v === undefined) appender.appendNull();
-            else if (p.type === 'datetime') appender.appendTimestamp(new DuckDBTimestampValue(v as bigint));
             else if (typeof v === 'bigint') appender.appendBigInt(v);
             else if (typeof v === 'boolean') appender.appendBoolean(v);
             else if (typeof v === 'number') p.type === 'int' ? appender.appendInteger(v) : appender.appendDouble(v);

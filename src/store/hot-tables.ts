@@ -8,7 +8,7 @@
  * Purge also uses plain scratch tables (catalog `scratch`) to evaluate its predicate over log records.
  */
 import {
-  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
+  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR,
   type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector,
 } from '@duckdb/node-api';
 import { sqlIdent } from '../kql/sql.js';
@@ -103,7 +103,7 @@ export async function appendScratch(conn: DuckDBConnection, t: ScratchTable, col
 
 /** The vector type a column is appended as (text for JSON, UUID and DECIMAL columns: DuckDB casts it on append). */
 const CHUNK_TYPE: Record<StoredColumn['type'] | 'seg', DuckDBType> = {
-  datetime: TIMESTAMP,
+  datetime: BIGINT,
   long: BIGINT,
   timespan: BIGINT,
   int: INTEGER,
@@ -124,11 +124,6 @@ function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: reado
   }
   switch (type) {
     case 'datetime':
-      for (let i = 0; i < n; i++) {
-        const v = values[from + i];
-        vec.setItem(i, v === null || v === undefined ? null : new DuckDBTimestampValue(typeof v === 'bigint' ? v : BigInt(v as number)));
-      }
-      return;
     case 'long':
     case 'timespan':
       for (let i = 0; i < n; i++) {
@@ -160,7 +155,7 @@ function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: reado
 /**
  * Appends a batch (`columns[j]`'s values in `batch.values[j]`) to a table whose physical columns are
  * `order`, in one transaction: all or nothing. The values go into DuckDB data chunks column by
- * column (numbers and timestamps copied as typed arrays, not one native call per value). Columns the
+ * column (numbers and ticks copied as typed arrays, not one native call per value). Columns the
  * batch lacks are null; the `seg` column gets `seg`.
  */
 async function appendBatch(

@@ -1,10 +1,10 @@
 /**
  * The workspace manifest (`manifest.json`): for each table its schema versions and the last log
  * record already sealed into segments, and every live segment with its table, schema version, row
- * count, min/max TimeGenerated (µs), size and SHA-256. Each segment entry carries an HMAC over its
- * fields and the previous entry's HMAC (a chain keyed by the workspace key, so it cannot be
- * recomputed without the key), and the whole file carries an HMAC. Updates are atomic: temp file,
- * fsync, rename, fsync of the folder. A save that fails (full disk, I/O error) leaves the file as it
+ * count, min/max TimeGenerated (µs), size and SHA-256, and how it stores datetimes (legacy-time.ts).
+ * Each segment entry carries an HMAC over its fields and the previous entry's HMAC (a chain keyed by
+ * the workspace key, so it cannot be recomputed without the key), and the whole file carries an HMAC.
+ * Updates are atomic: temp file, fsync, rename, fsync of the folder. A save that fails (full disk, I/O error) leaves the file as it
  * was and puts the in-memory copy back to it, so the caller's change is undone as a whole.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,9 +36,11 @@ export interface SegmentEntry {
   file: string;
   schemaVersion: number;
   rows: number;
-  /** Min and max TimeGenerated, µs since the epoch. */
+  /** Min and max TimeGenerated, µs since the epoch (floored: a µs holds ten ticks). */
   minTime: number;
   maxTime: number;
+  /** 'ticks': datetime columns are BIGINT 100-ns ticks; absent: µs TIMESTAMPs (written before issue #12, legacy-time.ts). */
+  datetimes?: 'ticks';
   size: number;
   sha256: string;
   createdAt: string;
@@ -60,7 +62,9 @@ interface ManifestBody {
 
 export class ManifestError extends Error {}
 
-const entryFields = (e: NewSegment) => JSON.stringify([e.id, e.table, e.file, e.schemaVersion, e.rows, e.minTime, e.maxTime, e.size, e.sha256, e.createdAt]);
+/** The MACed fields of an entry (`datetimes` only when set, so that entries written before it still verify). */
+const entryFields = (e: NewSegment) =>
+  JSON.stringify([e.id, e.table, e.file, e.schemaVersion, e.rows, e.minTime, e.maxTime, e.size, e.sha256, e.createdAt, ...(e.datetimes ? [e.datetimes] : [])]);
 
 export class Manifest {
   /** The body as last loaded or saved (what the file holds): a failed save goes back to it. */
@@ -137,8 +141,8 @@ export class Manifest {
     const kept: NewSegment[] = this.body.segments.filter((s) => !remove.has(s.id));
     let prev = this.genesis();
     this.body.segments = [...kept, ...add].map((s) => {
-      const { id, table, file, schemaVersion, rows, minTime, maxTime, size, sha256, createdAt } = s;
-      const e: SegmentEntry = { id, table, file, schemaVersion, rows, minTime, maxTime, size, sha256, createdAt, prev, hash: '' };
+      const { id, table, file, schemaVersion, rows, minTime, maxTime, size, sha256, createdAt, datetimes } = s;
+      const e: SegmentEntry = { id, table, file, schemaVersion, rows, minTime, maxTime, size, sha256, createdAt, ...(datetimes ? { datetimes } : {}), prev, hash: '' };
       e.hash = hmacHex(this.macKey, prev, entryFields(e));
       prev = e.hash;
       return e;

@@ -24,6 +24,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString } from '../kql/sql.js';
 import { DUCKDB_TYPE } from './column-types.js';
+import { ticksOfLegacyTimestamp } from './legacy-time.js';
 import type { StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 
@@ -246,13 +247,14 @@ export class MemoryTier {
   /**
    * Loads a decrypted Parquet file (a segment of log table `key`, whose current columns are
    * `columns`) into the tier and pins it, if the budget allows (after evicting unpinned segments).
-   * Returns its number in `__seg`, or undefined when it does not fit.
+   * Returns its number in `__seg`, or undefined when it does not fit. `legacyDatetimes`: the file's
+   * datetime columns stored as µs TIMESTAMPs (written before issue #12), loaded as ticks (legacy-time.ts).
    */
-  async load(id: string, key: string, columns: readonly StoredColumn[], parquetPath: string, parquetBytes: number): Promise<number | undefined> {
+  async load(id: string, key: string, columns: readonly StoredColumn[], parquetPath: string, parquetBytes: number, legacyDatetimes: readonly string[] = []): Promise<number | undefined> {
     if (!this.enabled || parquetBytes * 1.5 > this.budgetBytes) return undefined;
     let p = this.loading.get(id);
     if (!p) {
-      p = this.lock.run(() => this.loadLocked(id, key, columns, parquetPath, parquetBytes));
+      p = this.lock.run(() => this.loadLocked(id, key, columns, parquetPath, parquetBytes, legacyDatetimes));
       this.loading.set(id, p);
       p.finally(() => this.loading.delete(id)).catch(() => undefined);
     }
@@ -263,7 +265,7 @@ export class MemoryTier {
     return e.seg;
   }
 
-  private async loadLocked(id: string, key: string, columns: readonly StoredColumn[], parquetPath: string, parquetBytes: number): Promise<Entry | undefined> {
+  private async loadLocked(id: string, key: string, columns: readonly StoredColumn[], parquetPath: string, parquetBytes: number, legacyDatetimes: readonly string[]): Promise<Entry | undefined> {
     if (this.closed) return undefined;
     if (this.entries.has(id)) return this.entries.get(id);
     const estimate = parquetBytes * 1.5;
@@ -279,8 +281,9 @@ export class MemoryTier {
     this.used += e.bytes;
     try {
       // BY NAME: a segment of an older schema version lacks the newer columns, which read as NULL.
+      const replace = legacyDatetimes.length ? ` REPLACE (${legacyDatetimes.map((c) => `${ticksOfLegacyTimestamp(sqlIdent(c))} AS ${sqlIdent(c)}`).join(', ')})` : '';
       await this.conn.run(
-        `INSERT INTO ${MEM_CATALOG}.main.${sqlIdent(table.name)} BY NAME SELECT *, ${e.seg}::INTEGER AS ${sqlIdent(SEG_COLUMN)} FROM read_parquet(${sqlString(parquetPath)})`,
+        `INSERT INTO ${MEM_CATALOG}.main.${sqlIdent(table.name)} BY NAME SELECT *${replace}, ${e.seg}::INTEGER AS ${sqlIdent(SEG_COLUMN)} FROM read_parquet(${sqlString(parquetPath)})`,
       );
       // Compresses the new rows now, so the budget counts their compressed size.
       await this.checkpoint();

@@ -13,7 +13,7 @@ import { DUCKDB_TYPE } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { openSideInstance } from './side-instance.js';
-import { rangesFromPlan, type MicrosRange } from './time-pruning.js';
+import { quoteLongConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
 
 /** A table the SQL reads: its view name in the SQL and its columns. */
 export interface ProbedTable {
@@ -70,7 +70,7 @@ export class PlanProbe {
       }
       try {
         const r = await this.conn.runAndReadAll(`SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
-        const plan = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Record<string, unknown>;
+        const plan = JSON.parse(quoteLongConstants(String(r.getRowsJS()[0]?.[0]))) as Record<string, unknown>;
         if (plan.error) return new Map();
         return rangesFromPlan(plan, timeColumn);
       } catch {

@@ -5,12 +5,17 @@
  *   by columns is written without an array per row), or
  *   `{k:'rows', t: table, c: [[name, type]], r: rows}` (older logs; still read, and written by purge's rewrite).
  * In long, timespan and datetime columns a bigint is a JSON number when a double holds it exactly
- * (every datetime of this era does) and its digits as a string otherwise; other bigints are strings.
+ * and its digits as a string otherwise; other bigints are strings.
+ *
+ * Datetimes are 100-ns ticks since 0001-01-01 in records marked `d: 'ticks'` (every record written
+ * since issue #12); unmarked records are older and hold µs since the Unix epoch, converted to ticks
+ * as they are read (legacy-time.ts).
  */
 import type { KqlType } from '../kql/index.js';
 import { ColumnBatch } from './column-batch.js';
 import type { StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
+import { ticksOfLegacyMicros } from './legacy-time.js';
 
 export interface RowsRecord {
   table: string;
@@ -24,13 +29,13 @@ const MIN_SAFE = -MAX_SAFE;
 
 export function encodeRecord(r: RowsRecord): Buffer {
   const rows = r.rows.map((row) => row.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
-  return Buffer.from(JSON.stringify({ k: 'rows', t: r.table, c: r.columns.map((c) => [c.name, c.type]), r: rows }));
+  return Buffer.from(JSON.stringify({ k: 'rows', d: 'ticks', t: r.table, c: r.columns.map((c) => [c.name, c.type]), r: rows }));
 }
 
 /** The record of a batch held by columns (`batch.values[j]` is `columns[j]`'s). */
 export function encodeColumnsRecord(table: string, columns: readonly StoredColumn[], batch: ColumnBatch): Buffer {
   const v = columns.map((c, j) => encodeColumn(batch.values[j]!, BIG.has(c.type)));
-  return Buffer.from(JSON.stringify({ k: 'cols', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
+  return Buffer.from(JSON.stringify({ k: 'cols', d: 'ticks', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
 }
 
 /**
@@ -60,7 +65,7 @@ const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
   typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
 
 export function decodeRecord(payload: Buffer): RowsRecord {
-  const o = JSON.parse(payload.toString('utf8')) as { k: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
+  const o = JSON.parse(payload.toString('utf8')) as { k: string; d?: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
   const columns = o.c.map(([name, type]) => ({ name, type }));
   let rows: StoredValue[][];
   if (o.k === 'rows') rows = o.r!;
@@ -71,10 +76,12 @@ export function decodeRecord(payload: Buffer): RowsRecord {
     rows = new ColumnBatch(o.n!, values).toRows();
   } else throw new Error(`unknown log record kind '${o.k}'`);
   const big = columns.map((c) => BIG.has(c.type));
+  const legacyTime = o.d !== 'ticks' ? columns.map((c) => c.type === 'datetime') : undefined;
   for (const row of rows) {
     for (let j = 0; j < row.length; j++) {
       const v = row[j];
       if (big[j] && (typeof v === 'string' || typeof v === 'number')) row[j] = BigInt(v);
+      if (legacyTime?.[j] && typeof row[j] === 'bigint') row[j] = ticksOfLegacyMicros(row[j] as bigint);
     }
   }
   return { table: o.t, columns, rows };

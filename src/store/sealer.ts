@@ -11,6 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../kql/sql.js';
 import type { NewSegment } from './manifest.js';
 import type { StorageIo } from '../util/storage-io.js';
+import { UNIX_EPOCH_TICKS, unixMicrosFromTicks } from '../kql/literals.js';
 import { newSegmentId, sealSegment, segmentFileName, writeSegmentFile } from './segment.js';
 
 /** Segments whose rows have no TimeGenerated are never pruned. */
@@ -46,12 +47,26 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes the rows of `select` (a SELECT with the table's columns, including TimeGenerated) as segments. */
+/** The partition (floor of µs since the epoch / partitionMicros) of the stored ticks of TimeGenerated. */
+function partitionSql(partitionMicros: number): string {
+  const since = `("TimeGenerated" - ${UNIX_EPOCH_TICKS})`;
+  const width = BigInt(partitionMicros) * 10n;
+  // `//` truncates toward zero: a negative remainder (before 1970) floors one partition down
+  return `COALESCE(${since} // ${width} - (CASE WHEN ${since} % ${width} < 0 THEN 1 ELSE 0 END), ${NULL_PARTITION})::BIGINT`;
+}
+
+/** µs since the epoch (floored) of ticks read back from DuckDB, for the manifest's time range. */
+const microsOfTicks = (v: unknown): number => Number(unixMicrosFromTicks(BigInt(v as bigint)));
+
+/**
+ * Writes the rows of `select` (a SELECT with the table's columns, including TimeGenerated, datetimes as
+ * stored ticks) as segments.
+ */
 export async function exportSegments(conn: DuckDBConnection, select: string, t: ExportTarget): Promise<ExportedSegment[]> {
   const staging = join(t.scratchDir, `seal-${randomBytes(8).toString('hex')}`);
   const out: ExportedSegment[] = [];
   try {
-    const part = t.partitionMicros > 0 ? `COALESCE(floor(epoch_us("TimeGenerated") / ${t.partitionMicros}), ${NULL_PARTITION})::BIGINT` : '0::BIGINT';
+    const part = t.partitionMicros > 0 ? partitionSql(t.partitionMicros) : '0::BIGINT';
     await conn.run(
       `COPY (SELECT *, ${part} AS "__vigil_part" FROM (${select}) ORDER BY "TimeGenerated") ` +
         `TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("__vigil_part"), ROW_GROUP_SIZE 122880)`,
@@ -66,7 +81,7 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
       for (const f of readdirSync(join(staging, part)).filter((n) => n.endsWith('.parquet'))) {
         const path = join(staging, part, f);
         const stats = (
-          await conn.runAndReadAll(`SELECT count(*), epoch_us(min("TimeGenerated")), epoch_us(max("TimeGenerated")), count("TimeGenerated") FROM read_parquet(${sqlString(path)})`)
+          await conn.runAndReadAll(`SELECT count(*), min("TimeGenerated"), max("TimeGenerated"), count("TimeGenerated") FROM read_parquet(${sqlString(path)})`)
         ).getRowsJS()[0]!;
         const rows = Number(stats[0]);
         if (rows === 0) continue;
@@ -86,11 +101,12 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
             file,
             schemaVersion: t.schemaVersion,
             rows,
-            minTime: hasNulls || stats[1] === null ? OPEN_MIN : Number(stats[1]),
-            maxTime: hasNulls || stats[2] === null ? OPEN_MAX : Number(stats[2]),
+            minTime: hasNulls || stats[1] === null ? OPEN_MIN : microsOfTicks(stats[1]),
+            maxTime: hasNulls || stats[2] === null ? OPEN_MAX : microsOfTicks(stats[2]),
             size: bytes.length,
             sha256,
             createdAt,
+            datetimes: 'ticks',
           },
         });
       }

@@ -7,7 +7,7 @@
  * plan that cannot be read means "the whole table".
  */
 
-/** An inclusive range of TimeGenerated in µs; undefined ends are open. */
+/** An inclusive range of TimeGenerated in µs since the epoch (floored); undefined ends are open. */
 export interface MicrosRange {
   lo?: number;
   hi?: number;
@@ -17,31 +17,59 @@ type Json = Record<string, unknown>;
 
 const ALL: MicrosRange = {};
 
-function constantMicros(c: unknown): number | undefined {
-  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
-  if (!v || v.is_null) return undefined;
-  const id = v.type?.id;
-  if (id !== 'TIMESTAMP' && id !== 'TIMESTAMP WITH TIME ZONE') return undefined;
-  return typeof v.value === 'number' ? v.value : undefined;
+/** Ticks of 1970-01-01 since 0001-01-01 (kql/literals.ts). */
+const EPOCH_TICKS = 621355968000000000n;
+
+/** ⌊(ticks − epoch) / 10⌋: the µs since the epoch that the manifest's segment bounds are (floored). */
+function microsOf(ticks: bigint): number {
+  const t = ticks - EPOCH_TICKS;
+  return Number(t >= 0n || t % 10n === 0n ? t / 10n : t / 10n - 1n);
 }
 
-function fromComparison(op: string, micros: number | undefined, flipped = false): MicrosRange {
-  if (micros === undefined) return ALL;
+/**
+ * The exact integer of a plan constant: numbers past 2^53 arrive as strings (quoted by
+ * `quoteLongConstants` before the plan is parsed), smaller ones as exact JSON numbers.
+ */
+function constantTicks(c: unknown): bigint | undefined {
+  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
+  if (!v || v.is_null || v.type?.id !== 'BIGINT') return undefined;
+  if (typeof v.value === 'number' && Number.isSafeInteger(v.value)) return BigInt(v.value);
+  if (typeof v.value === 'string' && /^-?\d+$/.test(v.value)) return BigInt(v.value);
+  return undefined;
+}
+
+/**
+ * The µs range of TimeGenerated (stored as BIGINT ticks, kql/types.ts) that `TimeGenerated op c`
+ * allows, c a BIGINT constant. Bounds are floored µs of the first and last tick allowed, as the
+ * manifest's segment bounds are floored µs of their first and last rows: exact to the tick.
+ */
+function fromComparison(op: string, c: unknown, flipped = false): MicrosRange {
+  const t = constantTicks(c);
+  if (t === undefined) return ALL;
   const o = flipped ? ({ COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO' } as Record<string, string>)[op] ?? op : op;
   switch (o) {
     case 'COMPARE_EQUAL':
-      return { lo: micros, hi: micros };
+      return { lo: microsOf(t), hi: microsOf(t) };
     case 'COMPARE_GREATERTHAN':
-      return { lo: micros + 1 };
+      return { lo: microsOf(t + 1n) };
     case 'COMPARE_GREATERTHANOREQUALTO':
-      return { lo: micros };
+      return { lo: microsOf(t) };
     case 'COMPARE_LESSTHAN':
-      return { hi: micros - 1 };
+      return { hi: microsOf(t - 1n) };
     case 'COMPARE_LESSTHANOREQUALTO':
-      return { hi: micros };
+      return { hi: microsOf(t) };
     default:
       return ALL;
   }
+}
+
+/**
+ * Plan JSON text with every constant `"value"` of 16 digits or more quoted, so that `JSON.parse`
+ * keeps the ticks of a datetime bound exact (a double holds integers up to 2^53 only). Inside a JSON
+ * string such text has escaped quotes, so it is never matched.
+ */
+export function quoteLongConstants(planJson: string): string {
+  return planJson.replace(/"value":(-?\d{16,})(?=[,}\]])/g, '"value":"$1"');
 }
 
 const intersect = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
@@ -56,45 +84,8 @@ export const hull = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
 
 export { intersect as intersectRange };
 
-/** Ticks of 1970-01-01 since 0001-01-01 (kql/datetime-sql.ts). */
-const EPOCH_TICKS = 621355968000000000;
-
-function isConstant(e: Json | undefined, value: number): boolean {
-  const v = e?.value as { is_null?: boolean; value?: unknown } | undefined;
-  return e?.expression_class === 'BOUND_CONSTANT' && !v?.is_null && Number(v?.value) === value;
-}
-
-/**
- * The KQL compiler's scan turns the stored TIMESTAMP into ticks, `epoch_us(TimeGenerated) * 10 +
- * 621355968000000000` (kql/types.ts); DuckDB pushes a comparison on it into the scan as this tree.
- */
-function isTicksOfTimeRef(e: Json | undefined): boolean {
-  if (e?.expression_class !== 'BOUND_FUNCTION' || e.name !== '+') return false;
-  const [mul, add] = (e.children as Json[] | undefined) ?? [];
-  if (!isConstant(add, EPOCH_TICKS) || mul?.expression_class !== 'BOUND_FUNCTION' || mul.name !== '*') return false;
-  const [epoch, ten] = (mul.children as Json[] | undefined) ?? [];
-  if (!isConstant(ten, 10) || epoch?.expression_class !== 'BOUND_FUNCTION' || epoch.name !== 'epoch_us') return false;
-  return isTimeRef(((epoch.children as Json[] | undefined) ?? [])[0]);
-}
-
-/**
- * A BIGINT ticks constant compared with isTicksOfTimeRef → µs. Plan JSON numbers above 2^53 lose
- * up to a few hundred ticks, so the bound is widened by a millisecond on the side it limits.
- */
-function ticksConstantMicros(c: unknown, op: string, flipped: boolean): number | undefined {
-  const v = c as { type?: { id?: string }; is_null?: boolean; value?: unknown };
-  if (!v || v.is_null || v.type?.id !== 'BIGINT' || typeof v.value !== 'number') return undefined;
-  const us = Math.floor((v.value - EPOCH_TICKS) / 10);
-  const lower = /GREATER/.test(op) !== flipped;
-  return op === 'COMPARE_EQUAL' ? undefined : lower ? us - 1000 : us + 1000;
-}
-
 function isTimeRef(e: Json | undefined): boolean {
-  if (!e) return false;
-  if (e.expression_class === 'BOUND_REF') return true;
-  // TimeGenerated::TIMESTAMPTZ keeps the instant.
-  if (e.expression_class === 'BOUND_CAST') return isTimeRef(e.child as Json) && (e.return_type as { id?: string })?.id === 'TIMESTAMP WITH TIME ZONE';
-  return false;
+  return e?.expression_class === 'BOUND_REF';
 }
 
 /** `x BETWEEN lower AND upper` (DuckDB merges two comparisons into one) as two bounds. */
@@ -104,9 +95,7 @@ function rangeOfBetween(e: Json): MicrosRange {
   const highOp = e.upper_inclusive ? 'COMPARE_LESSTHANOREQUALTO' : 'COMPARE_LESSTHAN';
   const bound = (op: string, c: Json): MicrosRange => {
     if (c?.expression_class !== 'BOUND_CONSTANT') return ALL;
-    if (isTimeRef(input)) return fromComparison(op, constantMicros(c.value));
-    if (isTicksOfTimeRef(input)) return fromComparison(op, ticksConstantMicros(c.value, op, false));
-    return ALL;
+    return isTimeRef(input) ? fromComparison(op, c.value) : ALL;
   };
   return intersect(bound(lowOp, lower), bound(highOp, upper));
 }
@@ -115,7 +104,7 @@ function rangeOfBetween(e: Json): MicrosRange {
 export function rangeOfFilter(f: Json): MicrosRange {
   switch (f.filter_type) {
     case 'CONSTANT_COMPARISON':
-      return fromComparison(String(f.comparison_type), constantMicros(f.constant));
+      return fromComparison(String(f.comparison_type), f.constant);
     case 'CONJUNCTION_AND':
       return ((f.child_filters as Json[]) ?? []).reduce<MicrosRange>((acc, c) => intersect(acc, rangeOfFilter(c)), ALL);
     case 'CONJUNCTION_OR': {
@@ -126,9 +115,9 @@ export function rangeOfFilter(f: Json): MicrosRange {
     case 'OPTIONAL_FILTER':
       return f.child_filter ? rangeOfFilter(f.child_filter as Json) : ALL;
     case 'IN_FILTER': {
-      const vals = ((f.values as unknown[]) ?? []).map(constantMicros);
-      if (vals.length === 0 || vals.some((v) => v === undefined)) return ALL;
-      return { lo: Math.min(...(vals as number[])), hi: Math.max(...(vals as number[])) };
+      const vals = ((f.values as unknown[]) ?? []).map((v) => fromComparison('COMPARE_EQUAL', v));
+      if (vals.length === 0 || vals.some((v) => v.lo === undefined)) return ALL;
+      return vals.reduce(hull);
     }
     case 'EXPRESSION_FILTER': {
       const e = f.expr as Json;
@@ -136,11 +125,8 @@ export function rangeOfFilter(f: Json): MicrosRange {
       if (e?.expression_class !== 'BOUND_COMPARISON') return ALL;
       const l = e.left as Json;
       const r = e.right as Json;
-      if (isTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(r.value));
-      if (isTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), constantMicros(l.value), true);
-      const op = String(e.type);
-      if (isTicksOfTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(op, ticksConstantMicros(r.value, op, false));
-      if (isTicksOfTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(op, ticksConstantMicros(l.value, op, true), true);
+      if (isTimeRef(l) && r?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), r.value);
+      if (isTimeRef(r) && l?.expression_class === 'BOUND_CONSTANT') return fromComparison(String(e.type), l.value, true);
       return ALL;
     }
     default:

@@ -120,7 +120,9 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
       for (let i = 0; i < batches; i++) {
         const rows = Array.from({ length: 40 }, () => {
           seq++;
-          return { TimeGenerated: new Date().toISOString(), Seq: seq, Message: `row ${seq} \u00e9 "quoted"`, Props: { n: seq, tags: ['a', 'b'] } };
+          // 7 fractional digits (100-ns ticks), which the export keeps
+          const time = new Date().toISOString().replace('Z', `${String(seq % 10_000).padStart(4, '0')}Z`);
+          return { TimeGenerated: time, Seq: seq, Message: `row ${seq} \u00e9 "quoted"`, Props: { n: seq, tags: ['a', 'b'] } };
         });
         const status = await ingest(vigil.bootstrap, token, ruleId, STREAM, rows).catch(() => 0);
         if (status === 204) for (const r of rows) acknowledged.add(r.Seq);
@@ -158,6 +160,7 @@ describe('data export (dataExports → am-{table} append blobs in Vigil\'s immut
       assert.equal(l.Seq, Number(row[1]));
       assert.equal(l.Message, row[2]);
       assert.equal(l.TimeGenerated, row[3]);
+      assert.ok(l.TimeGenerated.endsWith(`${String(l.Seq % 10_000).padStart(4, '0')}Z`), `all 7 digits of row ${l.Seq}: ${l.TimeGenerated}`);
       assert.deepEqual(l.Props, JSON.parse(String(row[4])));
       assert.equal(l.Type, TABLE);
       assert.equal(l.TenantId, vigil.bootstrap.workspaceId);

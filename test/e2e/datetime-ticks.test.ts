@@ -1,10 +1,10 @@
 /**
  * 100-ns datetime ticks through a real server (issue #12): a row with a 7-digit TimeGenerated sent
  * with @azure/monitor-ingestion through a transformation, read back with the query SDK. Stored
- * datetimes keep µs (README "Datetimes: 100-ns ticks"), so the 7th digit of the ingested value is
- * dropped at storage, while everything computed in the query — `+ 1tick`, `datetime_diff` in
- * nanoseconds, 7-digit literals, `format_datetime(…, 'fffffff')` — keeps every tick, and the Query
- * API writes all 7 digits.
+ * datetimes are ticks too (README "Storage"), so the ingested value keeps its 7th digit, as does
+ * everything computed in the transformation and the query — `+ 1tick`, `datetime_diff` in
+ * nanoseconds, 7-digit literals, `format_datetime(…, 'fffffff')` — and the Query API writes all 7
+ * digits. (More in stored-ticks.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -40,7 +40,7 @@ describe('datetime ticks end to end', { timeout: 180_000 }, () => {
     // a recent instant with 7 fractional digits: …ss.mmm + "4567"
     const iso = new Date(Date.now() - 60_000).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
     const sent = `${iso.slice(0, 23)}4567Z`;
-    const stored = `${iso.slice(0, 23)}4560Z`; // µs storage
+    const at = (belowMs: string) => `${iso.slice(0, 23)}${belowMs}Z`;
     await clients.ingestion.upload(rule.immutableId!, 'Custom-Ticks', [{ TimeGenerated: sent }]);
 
     const query = [
@@ -51,12 +51,11 @@ describe('datetime ticks end to end', { timeout: 180_000 }, () => {
     const r = await clients.query.queryWorkspace(b.workspaceId, query, { duration: 'PT1H' });
     assert.equal(r.status, LogsQueryResultStatus.Success);
     if (r.status !== LogsQueryResultStatus.Success) return;
-    const plusTicks = (text: string, n: number) => `${text.slice(0, 26)}${String(Number(text[26]) + n)}Z`; // the 7th digit is 0 here
     assert.deepEqual(r.tables[0]!.rows, [[
-      stored,
-      `${iso.slice(0, 23)}4570Z`, // + 1 µs in the transformation, stored
-      plusTicks(stored, 3), // computed in the transformation: a string keeps the ticks
-      plusTicks(stored, 1),
+      sent, // stored with all 7 digits
+      at('4577'), // + 1 µs in the transformation, stored
+      at('4570'), // + 3 ticks in the transformation, as text
+      at('4568'),
       100,
       '2024-01-01T10:00:00.1234568Z',
       '6175425',
@@ -74,6 +73,6 @@ describe('datetime ticks end to end', { timeout: 180_000 }, () => {
     // the Query API's own text: every datetime with 7 fractional digits, the ticks included
     const raw = await queryWithStatistics(b, await tokenFor(b, LOGS_AUDIENCE), 'Ticks_CL | project TimeGenerated, next = TimeGenerated + 1tick, first = datetime(0001-01-01 00:00:00.0000001), last = datetime(9999-12-31 23:59:59.9999999), none = datetime(9999-12-31) + 1d', 'PT1H');
     assert.equal(raw.status, 200);
-    assert.deepEqual(raw.rows, [[stored, plusTicks(stored, 1), '0001-01-01T00:00:00.0000001Z', '9999-12-31T23:59:59.9999999Z', null]]);
+    assert.deepEqual(raw.rows, [[sent, at('4568'), '0001-01-01T00:00:00.0000001Z', '9999-12-31T23:59:59.9999999Z', null]]);
   });
 });

@@ -96,6 +96,11 @@ export async function openDb(): Promise<DuckDBConnection> {
     await conn.run(t.create);
     const name = t.create.match(/CREATE TABLE ("[^"]+")/)![1];
     await conn.run(`INSERT INTO ${name} VALUES ${t.rows.join(', ')}`);
+    // The rows above write datetimes as readable TIMESTAMP text; the store keeps them as BIGINT
+    // 100-ns ticks since 0001-01-01 (src/kql/types.ts), which is what the compiled SQL reads.
+    for (const c of t.columns.filter((x) => x.type === 'datetime')) {
+      await conn.run(`ALTER TABLE ${name} ALTER COLUMN ${sqlIdent(c.name)} SET DATA TYPE BIGINT USING (epoch_us(${sqlIdent(c.name)}) * 10 + 621355968000000000)`);
+    }
   }
   return conn;
 }

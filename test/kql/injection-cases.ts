@@ -45,8 +45,8 @@ export async function openInjectionDb(): Promise<DuckDBConnection> {
   const conn = await db.connect();
   registerKqlRuntime(conn);
   await conn.run(
-    `CREATE TABLE "Events" ("TimeGenerated" TIMESTAMP, "Msg" VARCHAR, "N" BIGINT, "D" JSON);
-     INSERT INTO "Events" VALUES ('2024-01-01 10:00:00', 'hello', 1, '{"a":1}');
+    `CREATE TABLE "Events" ("TimeGenerated" BIGINT, "Msg" VARCHAR, "N" BIGINT, "D" JSON);
+     INSERT INTO "Events" VALUES (638397000000000000 /* 2024-01-01 10:00 in ticks */, 'hello', 1, '{"a":1}');
      CREATE TABLE "Secret" (s VARCHAR); INSERT INTO "Secret" VALUES ('${SECRET}');
      CREATE TABLE "Canary" (x INTEGER); INSERT INTO "Canary" VALUES (1);
      ATTACH ':memory:' AS segmem;

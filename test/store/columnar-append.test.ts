@@ -12,7 +12,7 @@ import { ColumnBatch } from '../../src/store/column-batch.js';
 import type { StoredValue } from '../../src/store/column-types.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { decodeRecord, encodeColumnsRecord, encodeRecord } from '../../src/store/record-codec.js';
-import { BASE_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d';
 const COLS: ColumnSchema[] = [
@@ -32,7 +32,7 @@ const tempDir = tempDirs('vigil-columnar-');
 /** Row i of the test data: every type, with nulls, extreme longs and awkward text at some rows. */
 function row(i: number): StoredValue[] {
   return [
-    BASE_US + BigInt(i) * 1_000_000n,
+    BASE_TICKS + BigInt(i) * 1_000_000n + BigInt(i % 10), // sub-µs digits kept
     i % 7 === 0 ? null : `m-${i} "quoted" ünïcødé \\ ${'x'.repeat(i % 50)}`,
     i % 5 === 0 ? 9_223_372_036_854_775_807n - BigInt(i) : i % 5 === 1 ? -9_223_372_036_854_775_808n + BigInt(i) : BigInt(i * 1_000_003),
     i % 11 === 0 ? null : (i % 2 === 0 ? 1 : -1) * (2_147_483_000 + (i % 600)),
@@ -48,7 +48,7 @@ const norm = (v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v 
 
 /** Every row as stored, ordered by time, each value in the form the comparison uses. */
 async function stored(e: StorageEngine): Promise<unknown[][]> {
-  const sql = `SELECT epoch_us("TimeGenerated"), "Msg", "Big", "Small", "Ratio", "Flag", "Span", CAST("Props" AS VARCHAR), CAST("Id" AS VARCHAR) FROM ${e.tableSource(WS, 'C_CL')} ORDER BY "TimeGenerated"`;
+  const sql = `SELECT "TimeGenerated", "Msg", "Big", "Small", "Ratio", "Flag", "Span", CAST("Props" AS VARCHAR), CAST("Id" AS VARCHAR) FROM ${e.tableSource(WS, 'C_CL')} ORDER BY "TimeGenerated"`;
   const out = await e.query(sql, { timeoutMs: 60_000, tables: [{ workspaceId: WS, table: 'C_CL' }] });
   return out.rows.map((r) => r.map(norm));
 }
@@ -102,8 +102,8 @@ describe('columnar append', () => {
       await e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(first, COLS.length));
       await e.append(WS, 'C_CL', COLS, second);
       // A batch that lacks columns of the table: they are null.
-      await e.append(WS, 'C_CL', COLS.slice(0, 2), new ColumnBatch(1, [[BASE_US + 10_000n * 1_000_000n], ['only two columns']]));
-      const all = [...first, ...second, [BASE_US + 10_000n * 1_000_000n, 'only two columns', null, null, null, null, null, null, null]];
+      await e.append(WS, 'C_CL', COLS.slice(0, 2), new ColumnBatch(1, [[BASE_TICKS + 10_000n * 1_000_000n], ['only two columns']]));
+      const all = [...first, ...second, [BASE_TICKS + 10_000n * 1_000_000n, 'only two columns', null, null, null, null, null, null, null]];
       assert.deepEqual(await stored(e), expected(all));
       await e.close();
       e = await open(dataDir);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { BASE_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '5d1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const COLS: ColumnSchema[] = [
@@ -20,7 +20,7 @@ const SMALL = 'D_CL';
 const ROWS = 3000;
 const tempDir = tempDirs('vigil-hot-budget-');
 
-const rows = (count: number, from: number) => Array.from({ length: count }, (_, k) => [BASE_US + BigInt(from + k), `row ${from + k} ${'x'.repeat(200)}`, BigInt(from + k)]);
+const rows = (count: number, from: number) => Array.from({ length: count }, (_, k) => [BASE_TICKS + BigInt(from + k), `row ${from + k} ${'x'.repeat(200)}`, BigInt(from + k)]);
 
 /** An engine whose background would seal nothing by itself (no table reaches its own thresholds). */
 async function open(hotMaxBytes: number): Promise<StorageEngine> {

@@ -10,7 +10,7 @@ import { statfsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs, ticksSql } from './fixtures.js';
 import { MemoryTier, segmentFilter } from '../../src/store/memory-tier.js';
 import { openScratch } from '../../src/store/scratch.js';
 
@@ -28,7 +28,7 @@ async function loaded(memoryTierBytes: number): Promise<StorageEngine> {
   await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
   // 24 hourly segments of 2,000 rows each.
   for (let h = 0; h < 24; h++) {
-    await e.append(WS, 'T_CL', COLS, Array.from({ length: 2000 }, (_, k) => [BASE_US + BigInt(h) * HOUR_US + BigInt(k), `message ${h} ${k} ${'x'.repeat(k % 50)}`, BigInt(h * 2000 + k)]));
+    await e.append(WS, 'T_CL', COLS, Array.from({ length: 2000 }, (_, k) => [BASE_TICKS + BigInt(h) * HOUR_TICKS + BigInt(k), `message ${h} ${k} ${'x'.repeat(k % 50)}`, BigInt(h * 2000 + k)]));
   }
   await e.sealDue(true);
   return e;
@@ -39,7 +39,7 @@ async function answers(e: StorageEngine): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const sql of [
     `SELECT count(*), sum("N"), count(DISTINCT "Msg") FROM ${src}`,
-    `SELECT count(*) FROM ${src} WHERE "TimeGenerated" >= TIMESTAMP '2024-01-01 05:00:00' AND "TimeGenerated" < TIMESTAMP '2024-01-01 07:00:00'`,
+    `SELECT count(*) FROM ${src} WHERE "TimeGenerated" >= ${ticksSql('2024-01-01 05:00:00')} AND "TimeGenerated" < ${ticksSql('2024-01-01 07:00:00')}`,
     `SELECT "N" FROM ${src} ORDER BY "N" DESC LIMIT 3`,
     `SELECT count(*) FROM ${src} WHERE "Msg" ILIKE '%message 7 1%'`,
   ]) {
@@ -110,7 +110,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     const e = await loaded(256 * 1024 * 1024);
     await answers(e);
     assert.equal(e.status().memoryTierSegments, 24);
-    assert.equal(await e.purge(WS, 'T_CL', `"TimeGenerated" < TIMESTAMP '2024-01-01 02:00:00'`), 4000);
+    assert.equal(await e.purge(WS, 'T_CL', `"TimeGenerated" < ${ticksSql('2024-01-01 02:00:00')}`), 4000);
     await e.memory.settle();
     // The 24 segments were one generation sealed in place: it left as a whole, the 22 others load again.
     assert.equal(e.status().memoryTierSegments, 0);
@@ -155,7 +155,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     let writing = true;
     const writer = (async () => {
       for (let b = 0; b < 60; b++) {
-        const rows = Array.from({ length: 500 }, (_, k) => [BASE_US + BigInt(b % 24) * HOUR_US + BigInt(k), `m ${b} ${k}`, BigInt(b * 500 + k)]);
+        const rows = Array.from({ length: 500 }, (_, k) => [BASE_TICKS + BigInt(b % 24) * HOUR_TICKS + BigInt(k), `m ${b} ${k}`, BigInt(b * 500 + k)]);
         issued += rows.length;
         await e.append(WS, 'T_CL', COLS, rows);
         acknowledged += rows.length;

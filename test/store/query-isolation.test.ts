@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const W1 = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const W2 = '11111111-2222-3333-4444-555555555555';
@@ -29,7 +29,7 @@ const tempDir = tempDirs('vigil-isolation-');
 describe('issue #11: a query\'s SQL reads only its granted tables (store isolation)', { timeout: 120_000 }, () => {
   let e: StorageEngine;
   const granted = [{ workspaceId: W1, table: 'Granted_CL' }];
-  const rows = (prefix: string, from: number, n: number) => Array.from({ length: n }, (_, k) => ['t', BASE_US + BigInt(from + k) * HOUR_US, `${prefix}-${from + k}`]);
+  const rows = (prefix: string, from: number, n: number) => Array.from({ length: n }, (_, k) => ['t', BASE_TICKS + BigInt(from + k) * HOUR_TICKS, `${prefix}-${from + k}`]);
 
   /** Runs `sql` as a query granted only W1/Granted_CL; returns its rows as text, or the error message. */
   const attack = async (sql: string): Promise<{ ok: boolean; text: string }> => {

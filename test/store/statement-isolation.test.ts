@@ -12,7 +12,7 @@ import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { StatementRefusedError } from '../../src/store/statement-guard.js';
 import type { TableGrant } from '../../src/store/store.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const WS_A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const WS_B = 'bbbbbbbb-0000-4000-8000-00000000000b';
@@ -37,10 +37,10 @@ describe('the storage engine runs only what a query was granted', () => {
       { workspaceId: WS_A, tables: [{ name: 'Granted_CL', columns: COLS }, { name: 'Secret_CL', columns: COLS }, { name: 'LAQueryLogs', columns: COLS }] },
       { workspaceId: WS_B, tables: [{ name: 'Other_CL', columns: COLS }] },
     ]);
-    await e.append(WS_A, 'Granted_CL', COLS, [[BASE_US, R1, 'mine-vm1'], [BASE_US + HOUR_US, R2, 'mine-vm2']]);
-    await e.append(WS_A, 'Secret_CL', COLS, [[BASE_US, R1, 'SECRET-same-workspace']]);
-    await e.append(WS_A, 'LAQueryLogs', COLS, [[BASE_US, R1, 'SECRET-audit']]);
-    await e.append(WS_B, 'Other_CL', COLS, [[BASE_US, R1, 'SECRET-other-workspace']]);
+    await e.append(WS_A, 'Granted_CL', COLS, [[BASE_TICKS, R1, 'mine-vm1'], [BASE_TICKS + HOUR_TICKS, R2, 'mine-vm2']]);
+    await e.append(WS_A, 'Secret_CL', COLS, [[BASE_TICKS, R1, 'SECRET-same-workspace']]);
+    await e.append(WS_A, 'LAQueryLogs', COLS, [[BASE_TICKS, R1, 'SECRET-audit']]);
+    await e.append(WS_B, 'Other_CL', COLS, [[BASE_TICKS, R1, 'SECRET-other-workspace']]);
     // Earlier queries of other principals leave their views on the pooled connections.
     for (let i = 0; i < 8; i++) {
       await run(`SELECT count(*) FROM ${e.tableSource(WS_B, 'Other_CL')}`, [{ workspaceId: WS_B, table: 'Other_CL' }]);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { verifyDataDir } from '../../src/store/verify.js';
-import { tempDirs } from './fixtures.js';
+import { tempDirs, ticksOfMs } from './fixtures.js';
 import { COLS, openFolder, runMaintenanceJob, wsId } from './maintenance-crash-fixture.js';
 
 const WORKSPACES = 2;
@@ -23,9 +23,9 @@ const open = (dataDir: string) => openFolder(dataDir, WORKSPACES);
 /** Per workspace: three small segments of the same day (sealed one by one, what compaction merges), and a hot row. */
 async function makeData(dataDir: string): Promise<void> {
   const e = await open(dataDir);
-  const now = BigInt(Date.now()) * 1000n;
+  const now = ticksOfMs(Date.now());
   for (const [i, m] of SEALED.entries()) {
-    for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now - BigInt(i + 1) * 1_000_000n, m]]);
+    for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now - BigInt(i + 1) * 10_000_000n, m]]);
     await e.sealDue(true);
   }
   for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now, 'hot']]);

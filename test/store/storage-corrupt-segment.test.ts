@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { verifyDataDir } from '../../src/store/verify.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const WS2 = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -20,7 +20,7 @@ const COLS: ColumnSchema[] = [
   { name: 'Msg', type: 'string' },
 ];
 const tempDir = tempDirs('vigil-corrupt-');
-const rows = (n: number) => Array.from({ length: n }, (_, k) => ['t', BASE_US + BigInt(k) * HOUR_US, `m${k}`]);
+const rows = (n: number) => Array.from({ length: n }, (_, k) => ['t', BASE_TICKS + BigInt(k) * HOUR_TICKS, `m${k}`]);
 
 async function open(dataDir: string): Promise<StorageEngine> {
   const e = await StorageEngine.open({ dataDir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 0, log: () => undefined });

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { rotateMasterKey } from '../../src/keys/rotate.js';
 import { StorageEngine, type EngineOptions } from '../../src/store/engine.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs, ticksOfMs, ticksSql } from './fixtures.js';
 import { verifyDataDir } from '../../src/store/verify.js';
 
 const WS = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -30,7 +30,7 @@ async function open(dataDir: string, extra: Partial<EngineOptions> = {}, columns
 }
 
 const rowsAt = (from: number, count: number, hourStep = 1) =>
-  Array.from({ length: count }, (_, k) => ['t', BASE_US + BigInt((from + k) * hourStep) * HOUR_US, `marker-${from + k}`, BigInt(from + k)]);
+  Array.from({ length: count }, (_, k) => ['t', BASE_TICKS + BigInt((from + k) * hourStep) * HOUR_TICKS, `marker-${from + k}`, BigInt(from + k)]);
 
 /** Runs SQL over the table; `exactScan`: the statistics are asserted, so the time range is always worked out. */
 async function q(e: StorageEngine, sql: string, exactScan = true) {
@@ -72,13 +72,13 @@ describe('storage engine', { timeout: 120_000 }, () => {
     const all = await q(e, 'SELECT count(*) FROM $T');
     assert.deepEqual(all.rows, [[48]]);
     assert.equal(all.stats.segmentsOpened, 48);
-    const hour = await q(e, `SELECT count(*) FROM $T WHERE "TimeGenerated" >= TIMESTAMP '2024-01-02 05:00:00' AND "TimeGenerated" < TIMESTAMP '2024-01-02 06:00:00'`);
+    const hour = await q(e, `SELECT count(*) FROM $T WHERE "TimeGenerated" >= ${ticksSql('2024-01-02 05:00:00')} AND "TimeGenerated" < ${ticksSql('2024-01-02 06:00:00')}`);
     assert.deepEqual(hour.rows, [[1]]);
     assert.equal(hour.stats.segmentsOpened, 1);
     assert.equal(hour.stats.segmentsPruned, 47);
     // Without exact statistics the range is worked out only when it saves decrypting or loading:
     // with every segment in memory the query reads the one in-memory table (zone maps skip the rest)…
-    const sameHour = `SELECT count(*) FROM $T WHERE "TimeGenerated" >= TIMESTAMP '2024-01-02 05:00:00' AND "TimeGenerated" < TIMESTAMP '2024-01-02 06:00:00'`;
+    const sameHour = `SELECT count(*) FROM $T WHERE "TimeGenerated" >= ${ticksSql('2024-01-02 05:00:00')} AND "TimeGenerated" < ${ticksSql('2024-01-02 06:00:00')}`;
     const inMemory = await q(e, sameHour, false);
     assert.deepEqual(inMemory.rows, [[1]]);
     assert.equal(inMemory.stats.segmentsDecrypted, 0);
@@ -89,11 +89,11 @@ describe('storage engine', { timeout: 120_000 }, () => {
     assert.deepEqual(cold.rows, [[1]]);
     assert.equal(cold.stats.segmentsOpened, 1);
     assert.equal(cold.stats.segmentsDecrypted, 1);
-    const between = await q(e, `SELECT count(*) FROM (SELECT * FROM $T WHERE "TimeGenerated" BETWEEN TIMESTAMP '2024-01-01 10:00' AND TIMESTAMP '2024-01-01 12:00') s`);
+    const between = await q(e, `SELECT count(*) FROM (SELECT * FROM $T WHERE "TimeGenerated" BETWEEN ${ticksSql('2024-01-01 10:00')} AND ${ticksSql('2024-01-01 12:00')}) s`);
     assert.deepEqual(between.rows, [[3]]);
     assert.equal(between.stats.segmentsOpened, 3);
     // An OR of two ranges is a hull, still pruned; an opaque predicate prunes nothing but stays correct.
-    const opaque = await q(e, `SELECT count(*) FROM $T WHERE hour("TimeGenerated") = 3`);
+    const opaque = await q(e, `SELECT count(*) FROM $T WHERE ("TimeGenerated" // 36000000000) % 24 = 3`);
     assert.deepEqual(opaque.rows, [[2]]);
     assert.equal(opaque.stats.segmentsOpened, 48);
     const ts = await e.query(`SELECT count(*) FROM ${e.tableSource(WS, 'T_CL')}`, {
@@ -113,7 +113,7 @@ describe('storage engine', { timeout: 120_000 }, () => {
     await e.sealDue(true);
     const more = [...COLS, { name: 'Extra', type: 'string' } as ColumnSchema];
     await e.ensureTable(WS, 'T_CL', more);
-    await e.append(WS, 'T_CL', more, [['t', BASE_US, 'new', 99n, 'x']]);
+    await e.append(WS, 'T_CL', more, [['t', BASE_TICKS, 'new', 99n, 'x']]);
     assert.deepEqual((await q(e, 'SELECT count(*), count("Extra") FROM $T')).rows, [[4, 1]]);
     await e.sealDue(true);
     await e.close();
@@ -133,7 +133,7 @@ describe('storage engine', { timeout: 120_000 }, () => {
     // Same name, 'N' now a string.
     const again: ColumnSchema[] = COLS.map((c) => (c.name === 'N' ? { name: 'N', type: 'string' } : c));
     await e.ensureTable(WS, 'T_CL', again);
-    await e.append(WS, 'T_CL', again, [['t', BASE_US, 'after', 'seven']]);
+    await e.append(WS, 'T_CL', again, [['t', BASE_TICKS, 'after', 'seven']]);
     assert.deepEqual((await q(e, 'SELECT count(*), max("N") FROM $T')).rows, [[1, 'seven']]);
     await e.sealDue(true);
     assert.deepEqual((await q(e, 'SELECT count(*), max("N") FROM $T')).rows, [[1, 'seven']]);
@@ -166,15 +166,15 @@ describe('storage engine', { timeout: 120_000 }, () => {
   it('drops segments and hot rows past retention, and compaction keeps the chain valid', async () => {
     const dir = tempDir();
     const now = Date.now();
-    const nowUs = BigInt(now) * 1000n;
+    const nowTicks = ticksOfMs(now);
     const e = await open(dir, { retentionDays: () => 2, sealRows: 40 });
-    const day = 24n * HOUR_US;
-    const rows = (ageUs: bigint, n: number, tag: string) => Array.from({ length: n }, (_, k) => ['t', nowUs - ageUs + BigInt(k), `${tag}-${k}`, BigInt(k)]);
+    const day = 24n * HOUR_TICKS;
+    const rows = (age: bigint, n: number, tag: string) => Array.from({ length: n }, (_, k) => ['t', nowTicks - age + BigInt(k), `${tag}-${k}`, BigInt(k)]);
     await e.append(WS, 'T_CL', COLS, rows(5n * day, 5, 'old'));
     await e.sealDue(true);
     // Several small seals of the same hour: compaction merges them.
     for (let i = 0; i < 4; i++) {
-      await e.append(WS, 'T_CL', COLS, rows(HOUR_US * 2n + BigInt(i) * 1000n, 3, `new${i}`));
+      await e.append(WS, 'T_CL', COLS, rows(HOUR_TICKS * 2n + BigInt(i) * 1000n, 3, `new${i}`));
       await e.sealDue(true);
     }
     await e.append(WS, 'T_CL', COLS, rows(4n * day, 2, 'oldhot'));
@@ -209,7 +209,7 @@ describe('storage engine', { timeout: 120_000 }, () => {
     assert.equal(await e.runCompaction(), 0, 'merged segments are not merged again');
     assert.deepEqual((await q(e, 'SELECT count(*), sum("N"), count(DISTINCT "Msg") FROM $T')).rows, [[72, 2556, 72]]);
     // Pruning still picks the segment(s) holding the hour, and the hour's rows only.
-    const hour = await q(e, `SELECT count(*), min("N") FROM $T WHERE "TimeGenerated" >= TIMESTAMP '2024-01-02 05:00:00' AND "TimeGenerated" < TIMESTAMP '2024-01-02 06:00:00'`);
+    const hour = await q(e, `SELECT count(*), min("N") FROM $T WHERE "TimeGenerated" >= ${ticksSql('2024-01-02 05:00:00')} AND "TimeGenerated" < ${ticksSql('2024-01-02 06:00:00')}`);
     assert.deepEqual(hour.rows, [[1, 29]]);
     assert.equal(hour.stats.segmentsOpened, 1);
     assert.equal(hour.stats.segmentsPruned, segs.length - 1);
@@ -225,11 +225,11 @@ describe('storage engine', { timeout: 120_000 }, () => {
   it('retention drops a merged segment only once all its rows are past the cutoff', async () => {
     const dir = tempDir();
     const now = Date.now();
-    const nowUs = BigInt(now) * 1000n;
+    const nowTicks = ticksOfMs(now);
     const e = await open(dir, { retentionDays: () => 2 });
     // One row per hour from 80 h ago to 1 h ago, sealed as hourly segments, then merged (day-long groups:
     // 80–56 h ago, wholly past a 2-day retention; 55–31 h ago, straddling it; 30–1 h ago).
-    const rows = Array.from({ length: 80 }, (_, k) => ['t', nowUs - BigInt(80 - k) * HOUR_US, `r-${k}`, BigInt(k)]);
+    const rows = Array.from({ length: 80 }, (_, k) => ['t', nowTicks - BigInt(80 - k) * HOUR_TICKS, `r-${k}`, BigInt(k)]);
     await e.append(WS, 'T_CL', COLS, rows);
     await e.sealDue(true);
     await e.runCompaction();
@@ -244,8 +244,9 @@ describe('storage engine', { timeout: 120_000 }, () => {
     const left = await e.segmentsOf(WS);
     for (const s of left) assert.ok(s.maxTime >= cutoffUs, 'a segment with a row inside retention is kept');
     // Every row inside retention is still there.
-    const inside = rows.filter((r) => Number(r[1] as bigint) >= cutoffUs).length;
-    const r = await q(e, `SELECT count(*) FROM $T WHERE "TimeGenerated" >= make_timestamp(${cutoffUs}::BIGINT)`);
+    const cutoffTicks = ticksOfMs(now - 2 * 86_400_000);
+    const inside = rows.filter((r) => (r[1] as bigint) >= cutoffTicks).length;
+    const r = await q(e, `SELECT count(*) FROM $T WHERE "TimeGenerated" >= ${cutoffTicks}::BIGINT`);
     assert.deepEqual(r.rows, [[inside]]);
     await e.close();
   });

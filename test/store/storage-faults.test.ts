@@ -16,7 +16,7 @@ import { StorageEngine, type EngineOptions } from '../../src/store/engine.js';
 import { readWal, WalWriter } from '../../src/store/wal.js';
 import { verifyDataDir } from '../../src/store/verify.js';
 import { nodeIo, StorageError, type StorageFile, type StorageIo } from '../../src/util/storage-io.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '1f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const COLS: ColumnSchema[] = [
@@ -204,7 +204,7 @@ describe('write-ahead log under injected write and fsync failures', () => {
   });
 });
 
-const rowsAt = (from: number, count: number) => Array.from({ length: count }, (_, k) => ['t', BASE_US + BigInt(from + k) * HOUR_US, `m-${from + k}`, BigInt(from + k)]);
+const rowsAt = (from: number, count: number) => Array.from({ length: count }, (_, k) => ['t', BASE_TICKS + BigInt(from + k) * HOUR_TICKS, `m-${from + k}`, BigInt(from + k)]);
 
 describe('storage engine under injected failures', { timeout: 120_000 }, () => {
   async function open(dataDir: string, io: StorageIo, extra: Partial<EngineOptions> = {}): Promise<StorageEngine> {

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { verifyDataDir } from '../../src/store/verify.js';
-import { tempDirs } from './fixtures.js';
+import { DAY_TICKS, HOUR_TICKS, tempDirs, ticksOfMs } from './fixtures.js';
 
 const WORKSPACES = Number(process.env.VIGIL_KILL_WORKSPACES ?? 12);
 const KILLS = Number(process.env.VIGIL_KILL_ROUNDS ?? 3);
@@ -26,7 +26,6 @@ const COLS: ColumnSchema[] = [
   { name: 'Msg', type: 'string' },
 ];
 const CHILD = fileURLToPath(new URL('../support/maintenance-child.js', import.meta.url));
-const DAY_US = 86_400_000_000n;
 const tempDir = tempDirs('vigil-kill-');
 const wsId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 const layout = () => Array.from({ length: WORKSPACES }, (_, w) => ({ workspaceId: wsId(w), tables: [{ name: 'T_CL', columns: COLS }] }));
@@ -42,17 +41,17 @@ const open = async (dataDir: string) => {
  */
 async function makeData(dataDir: string): Promise<void> {
   const e = await open(dataDir);
-  const now = BigInt(Date.now()) * 1000n;
+  const now = ticksOfMs(Date.now());
   for (let w = 0; w < WORKSPACES; w++) {
     await e.append(wsId(w), 'T_CL', COLS, [
-      ['t', now - 1000n, 'keep-1'], ['t', now - 2000n, 'keep-2'], ['t', now - DAY_US, 'keep-3'],
-      ['t', now - 40n * DAY_US, 'old-1'], ['t', now - 40n * DAY_US + 1n, 'old-2'],
+      ['t', now - 1000n, 'keep-1'], ['t', now - 2000n, 'keep-2'], ['t', now - DAY_TICKS, 'keep-3'],
+      ['t', now - 40n * DAY_TICKS, 'old-1'], ['t', now - 40n * DAY_TICKS + 1n, 'old-2'],
       ['t', now - 3000n, 'victim-1'], ['t', now - 4000n, 'victim-2'],
     ]);
   }
   await e.sealDue(true);
   for (const [m, hoursAgo] of [['keep-c1', 2n], ['keep-c2', 3n]] as const) {
-    for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now - hoursAgo * 3_600_000_000n, m]]);
+    for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now - hoursAgo * HOUR_TICKS, m]]);
     await e.sealDue(true);
   }
   for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now, 'keep-hot']]);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { verifyDataDir } from '../../src/store/verify.js';
-import { tempDirs } from './fixtures.js';
+import { DAY_TICKS, tempDirs, ticksOfMs } from './fixtures.js';
 import { COLS, openFolder, runMaintenanceJob, wsId } from './maintenance-crash-fixture.js';
 
 const WORKSPACES = 2;
@@ -24,9 +24,9 @@ const open = (dataDir: string) => openFolder(dataDir, WORKSPACES);
 /** Per workspace: sealed rows (kept and purged), then hot rows, only in the log (kept and purged). */
 async function makeData(dataDir: string): Promise<void> {
   const e = await open(dataDir);
-  const now = BigInt(Date.now()) * 1000n;
+  const now = ticksOfMs(Date.now());
   for (let w = 0; w < WORKSPACES; w++) {
-    await e.append(wsId(w), 'T_CL', COLS, [['t', now - 1000n, 'keep-sealed-1'], ['t', now - 2000n, 'victim-sealed-1'], ['t', now - 86_400_000_000n, 'keep-sealed-2'], ['t', now - 86_400_000_000n, 'victim-sealed-2']]);
+    await e.append(wsId(w), 'T_CL', COLS, [['t', now - 1000n, 'keep-sealed-1'], ['t', now - 2000n, 'victim-sealed-1'], ['t', now - DAY_TICKS, 'keep-sealed-2'], ['t', now - DAY_TICKS, 'victim-sealed-2']]);
   }
   assert.equal(await e.sealDue(true), 4 * WORKSPACES);
   for (let w = 0; w < WORKSPACES; w++) await e.append(wsId(w), 'T_CL', COLS, [['t', now, 'keep-hot-1'], ['t', now, 'victim-hot'], ['t', now, 'keep-hot-2']]);

@@ -16,7 +16,7 @@ import { WRAPPED_KEY_BYTES } from '../../src/keys/crypto.js';
 import { loadMasterKeys } from '../../src/keys/master-key.js';
 import { loadOrCreateWorkspaceKeys } from '../../src/keys/workspace-keys.js';
 import { StorageEngine, type EngineOptions } from '../../src/store/engine.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 import { Manifest } from '../../src/store/manifest.js';
 import { openSegment } from '../../src/store/segment.js';
 import { readWal } from '../../src/store/wal.js';
@@ -87,7 +87,7 @@ describe('storage engine purge', { timeout: 120_000 }, () => {
     const marker = `PURGE-ME-${randomUUID()}`;
     const keep = `KEEP-${randomUUID()}`;
     // 3 hours × 4 rows sealed (one segment per hour), the user "victim" in hours 0 and 2; then hot rows.
-    const row = (h: number, k: number, user: string): unknown[] => [BASE_US + BigInt(h) * HOUR_US + BigInt(k), user, user === 'victim' ? `${marker} ${h}/${k}` : `${keep} ${h}/${k}`, BigInt(h * 10 + k)];
+    const row = (h: number, k: number, user: string): unknown[] => [BASE_TICKS + BigInt(h) * HOUR_TICKS + BigInt(k), user, user === 'victim' ? `${marker} ${h}/${k}` : `${keep} ${h}/${k}`, BigInt(h * 10 + k)];
     let e = await open(dir);
     for (const h of [0, 1, 2]) await e.append(WS, 'T_CL', COLS, [0, 1, 2, 3].map((k) => row(h, k, h !== 1 && k < 2 ? 'victim' : 'alice')) as never);
     await e.sealDue(true);
@@ -151,7 +151,7 @@ describe('storage engine purge', { timeout: 120_000 }, () => {
   it('keeps every concurrently acknowledged row exactly once, and a purge of nothing changes nothing', async () => {
     const dir = tempDir();
     let e = await open(dir, { walFileBytes: 4096 });
-    const rows = (from: number, n: number, user: (i: number) => string) => Array.from({ length: n }, (_, k) => [BASE_US + BigInt(from + k), user(from + k), `m${from + k}`, BigInt(from + k)]);
+    const rows = (from: number, n: number, user: (i: number) => string) => Array.from({ length: n }, (_, k) => [BASE_TICKS + BigInt(from + k), user(from + k), `m${from + k}`, BigInt(from + k)]);
     for (let i = 0; i < 10; i++) await e.append(WS, 'T_CL', COLS, rows(i * 20, 20, (n) => (n % 7 === 0 ? 'victim' : 'x')) as never);
     const segFilesBefore = readdirSync(join(dir, 'storage', WS, 'segments'));
     assert.equal(await e.purge(WS, 'T_CL', `"User" = 'nobody'`), 0);
@@ -174,7 +174,7 @@ describe('storage engine purge', { timeout: 120_000 }, () => {
   it('a log rewrite interrupted after its new file was complete is finished at the next start', async () => {
     const dir = tempDir();
     let e = await open(dir);
-    await e.append(WS, 'T_CL', COLS, [[BASE_US, 'victim', 'secret', 1n], [BASE_US, 'x', 'kept', 2n]] as never);
+    await e.append(WS, 'T_CL', COLS, [[BASE_TICKS, 'victim', 'secret', 1n], [BASE_TICKS, 'x', 'kept', 2n]] as never);
     await e.close();
     const walDir = join(dir, 'storage', WS, 'wal');
     const name = readdirSync(walDir).find((f) => f.endsWith('.wal'))!;
@@ -194,9 +194,9 @@ describe('storage engine purge', { timeout: 120_000 }, () => {
   it('a query that chose a segment before a purge replaced it leaves none of its plaintext behind', async () => {
     const dir = tempDir();
     let e = await open(dir);
-    await e.append(WS, 'T_CL', COLS, [[BASE_US, 'a', 'first', 1n]] as never);
+    await e.append(WS, 'T_CL', COLS, [[BASE_TICKS, 'a', 'first', 1n]] as never);
     await e.sealDue(true);
-    await e.append(WS, 'T_CL', COLS, [[BASE_US + HOUR_US, 'victim', 'secret', 2n], [BASE_US + HOUR_US, 'b', 'kept', 3n]] as never);
+    await e.append(WS, 'T_CL', COLS, [[BASE_TICKS + HOUR_TICKS, 'victim', 'secret', 2n], [BASE_TICKS + HOUR_TICKS, 'b', 'kept', 3n]] as never);
     await e.sealDue(true);
     await e.close();
     e = await open(dir); // nothing in the memory tier yet

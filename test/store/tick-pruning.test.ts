@@ -1,15 +1,15 @@
 /**
- * Compiled KQL over the storage engine now that the compiler's datetimes are 100-ns ticks while
- * stored columns stay µs TIMESTAMPs (src/kql/types.ts): stored values read back exactly, tick
- * arithmetic works on them, and a TimeGenerated filter written in KQL still prunes sealed segments
- * (the plan probe reads bounds through the scan's ticks conversion, src/store/time-pruning.ts).
+ * Compiled KQL over the storage engine, datetimes stored as 100-ns ticks as the compiler computes
+ * them (src/kql/types.ts): stored values read back with all 7 digits, tick arithmetic works on them,
+ * and a TimeGenerated filter written in KQL prunes sealed segments (src/store/time-pruning.ts)
+ * without dropping a row one tick inside a bound.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { compile, type ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
-import { BASE_US, HOUR_US, tempDirs } from './fixtures.js';
+import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6';
 const COLS: ColumnSchema[] = [
@@ -20,14 +20,14 @@ const COLS: ColumnSchema[] = [
 ];
 const tempDir = tempDirs('vigil-ticks-');
 
-describe('compiled KQL datetimes (ticks) over stored TIMESTAMP columns', { timeout: 180_000 }, () => {
+describe('compiled KQL datetimes over stored ticks', { timeout: 180_000 }, () => {
   let e: StorageEngine;
 
   before(async () => {
     e = await StorageEngine.open({ dataDir: tempDir(), sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, log: () => undefined });
     await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
-    // one row per hour for two days from 2024-01-01, each 123456 µs past the hour
-    const rows = Array.from({ length: 48 }, (_, k) => ['t', BASE_US + BigInt(k) * HOUR_US + 123456n, `m-${k}`, BigInt(k)]);
+    // one row per hour for two days from 2024-01-01, each 0.1234567 s past the hour
+    const rows = Array.from({ length: 48 }, (_, k) => ['t', BASE_TICKS + BigInt(k) * HOUR_TICKS + 1234567n, `m-${k}`, BigInt(k)]);
     await e.append(WS, 'T_CL', COLS, rows);
     await e.sealDue(true);
     assert.equal((await e.segmentsOf(WS)).length, 48, 'one segment per hour partition');
@@ -45,7 +45,7 @@ describe('compiled KQL datetimes (ticks) over stored TIMESTAMP columns', { timeo
 
   it('reads stored values exactly and computes with ticks on them', async () => {
     const r = await kql("T_CL | where N == 5 | project TimeGenerated, next = TimeGenerated + 1tick, f = format_datetime(TimeGenerated, 'HH:mm:ss.fffffff'), ns = datetime_part('nanosecond', TimeGenerated + 3tick)");
-    assert.deepEqual(r.rows, [['2024-01-01T05:00:00.1234560Z', '2024-01-01T05:00:00.1234561Z', '05:00:00.1234560', 123456300]]);
+    assert.deepEqual(r.rows, [['2024-01-01T05:00:00.1234567Z', '2024-01-01T05:00:00.1234568Z', '05:00:00.1234567', 123457000]]);
   });
 
   it('prunes sealed segments by a TimeGenerated range written in KQL', async () => {
@@ -56,13 +56,16 @@ describe('compiled KQL datetimes (ticks) over stored TIMESTAMP columns', { timeo
     assert.deepEqual(recent.rows, [[3, 45]]);
     assert.equal(recent.stats.segmentsOpened, 3);
     const between = await kql('T_CL | where TimeGenerated between (datetime(2024-01-01 10:00) .. datetime(2024-01-01 12:00)) | count');
-    assert.deepEqual(between.rows, [[2]]); // 10:00:00.123456 and 11:00:00.123456; 12:00:00.123456 is past the end
+    assert.deepEqual(between.rows, [[2]]); // 10:00:00.1234567 and 11:00:00.1234567; 12:00:00.1234567 is past the end
   });
 
   it('prunes nothing it must not: a bound one tick past a stored value keeps its segment', async () => {
-    const r = await kql('T_CL | where TimeGenerated <= datetime(2024-01-01 00:00:00.1234560) | project N');
+    const r = await kql('T_CL | where TimeGenerated <= datetime(2024-01-01 00:00:00.1234567) | project N');
     assert.deepEqual(r.rows, [[0]]);
-    const r2 = await kql('T_CL | where TimeGenerated > datetime(2024-01-01 23:00:00.1234559) and TimeGenerated < datetime(2024-01-01 23:00:00.1234561) | project N');
+    assert.deepEqual((await kql('T_CL | where TimeGenerated < datetime(2024-01-01 00:00:00.1234567) | project N')).rows, []);
+    assert.deepEqual((await kql('T_CL | where TimeGenerated == datetime(2024-01-01 07:00:00.1234567) | project N')).rows, [[7]]);
+    assert.deepEqual((await kql('T_CL | where TimeGenerated == datetime(2024-01-01 07:00:00.1234566) | project N')).rows, []);
+    const r2 = await kql('T_CL | where TimeGenerated > datetime(2024-01-01 23:00:00.1234566) and TimeGenerated < datetime(2024-01-01 23:00:00.1234568) | project N');
     assert.deepEqual(r2.rows, [[23]]);
     assert.equal(r2.stats.segmentsOpened, 1);
   });

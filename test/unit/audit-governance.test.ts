@@ -96,10 +96,14 @@ describe('purge filters', () => {
       ]),
       `(lower("Email") = lower('O''Brien@x')) AND ("N" BETWEEN 1 AND 5) AND (lower(CAST("Id" AS VARCHAR)) IN ('0f8fad5b-d9cb-469f-a165-70867728950e'))`,
     );
-    assert.match(purgePredicate(cols, [{ column: 'TimeGenerated', operator: '<', value: '2024-01-01T00:00:00Z' }]), /make_timestamp\(1704067200000000::BIGINT\)/);
+    // datetimes are stored as 100-ns ticks since 0001-01-01: a filter keeps all 7 fractional digits
+    assert.equal(purgePredicate(cols, [{ column: 'TimeGenerated', operator: '<', value: '2024-01-01T00:00:00Z' }]), `("TimeGenerated" < 638396640000000000::BIGINT)`);
+    assert.equal(purgePredicate(cols, [{ column: 'TimeGenerated', operator: '>=', value: '2024-01-01T00:00:00.1234567Z' }]), `("TimeGenerated" >= 638396640001234567::BIGINT)`);
   });
   it('refuses what it cannot do faithfully', () => {
     const bad = (filters: unknown) => assert.throws(() => purgePredicate(cols, filters as never), (e: unknown) => e instanceof ApiError && e.status === 400, JSON.stringify(filters));
+    bad([{ column: 'TimeGenerated', operator: '<', value: '10000-01-01T00:00:00Z' }]);
+    bad([{ column: 'TimeGenerated', operator: '<', value: 'yesterday' }]);
     bad([]);
     bad([{ column: 'Nope', operator: '==', value: 1 }]);
     bad([{ column: 'Email', operator: 'has', value: 'x' }]);
@@ -127,9 +131,9 @@ describe('DuckDbStore.purge', () => {
       ];
       await store.ensureTable(ws, 'T_CL', cols);
       await store.append(ws, 'T_CL', cols, [
-        [1_700_000_000_000_000n, 'a@x'],
-        [1_700_000_000_000_001n, 'A@X'],
-        [1_700_000_000_000_002n, 'b@x'],
+        [638396640000000000n, 'a@x'], // datetimes are stored as 100-ns ticks since 0001-01-01
+        [638396640000000001n, 'A@X'],
+        [638396640000000002n, 'b@x'],
       ]);
       assert.equal(await store.purge(ws, 'T_CL', purgePredicate(cols, [{ column: 'Email', operator: '=~', value: 'a@x' }])), 2);
       const out = await store.query(`SELECT "Email" FROM ${store.tableSource(ws, 'T_CL')}`, { timeoutMs: 10_000 });

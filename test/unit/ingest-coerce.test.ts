@@ -1,18 +1,31 @@
 import assert from 'node:assert/strict';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { CoercionError, coerceValue, parseDatetimeMicros } from '../../src/ingest/coerce.js';
+import { CoercionError, coerceValue, parseDatetimeTicks } from '../../src/ingest/coerce.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from '../../src/ingest/decode-body.js';
 import { ApiError } from '../../src/errors/api-error.js';
 
 describe('ingestion value coercion', () => {
-  it('parses ISO 8601 datetimes to microseconds', () => {
-    assert.equal(parseDatetimeMicros('2024-01-02T03:04:05Z'), BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1000n);
-    assert.equal(parseDatetimeMicros('2024-01-02T03:04:05.1234567Z'), BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1000n + 123456n);
-    assert.equal(parseDatetimeMicros('2024-01-02T05:04:05+02:00'), BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1000n);
-    assert.equal(parseDatetimeMicros('2024-01-02'), BigInt(Date.UTC(2024, 0, 2)) * 1000n);
-    assert.equal(parseDatetimeMicros('2024-02-30T00:00:00Z'), undefined);
-    assert.equal(parseDatetimeMicros('yesterday'), undefined);
+  it('parses ISO 8601 datetimes to 100-ns ticks since 0001-01-01, all 7 fractional digits kept', () => {
+    const ticks = (ms: number) => BigInt(ms) * 10_000n + 621355968000000000n;
+    assert.equal(parseDatetimeTicks('2024-01-02T03:04:05Z'), ticks(Date.UTC(2024, 0, 2, 3, 4, 5)));
+    assert.equal(parseDatetimeTicks('2024-01-02T03:04:05.123Z'), ticks(Date.UTC(2024, 0, 2, 3, 4, 5, 123)));
+    assert.equal(parseDatetimeTicks('2024-01-02T03:04:05.1234567Z'), ticks(Date.UTC(2024, 0, 2, 3, 4, 5)) + 1234567n);
+    assert.equal(parseDatetimeTicks('2024-01-02T03:04:05.123456789Z'), ticks(Date.UTC(2024, 0, 2, 3, 4, 5)) + 1234567n);
+    assert.equal(parseDatetimeTicks('2024-01-02T05:04:05+02:00'), ticks(Date.UTC(2024, 0, 2, 3, 4, 5)));
+    assert.equal(parseDatetimeTicks('2024-01-02'), ticks(Date.UTC(2024, 0, 2)));
+    assert.equal(parseDatetimeTicks('2024-02-30T00:00:00Z'), undefined);
+    assert.equal(parseDatetimeTicks('yesterday'), undefined);
+    // Kusto's whole range, and nothing outside it
+    assert.equal(parseDatetimeTicks('0001-01-01T00:00:00.0000000Z'), 0n);
+    assert.equal(parseDatetimeTicks('9999-12-31T23:59:59.9999999Z'), 3155378975999999999n);
+    assert.equal(parseDatetimeTicks('1500-06-01T00:00:00.0000001Z'), ticks(Date.UTC(1500, 5, 1)) + 1n);
+    assert.equal(parseDatetimeTicks('0000-12-31T23:59:59Z'), undefined);
+    assert.equal(parseDatetimeTicks('0001-01-01T00:30:00+01:00'), undefined);
+    assert.equal(parseDatetimeTicks('9999-12-31T23:30:00-01:00'), undefined);
+    assert.throws(() => coerceValue('0001-01-01T00:30:00+01:00', 'datetime'), CoercionError);
+    assert.throws(() => coerceValue('0000-01-01T00:00:00.000Z', 'datetime'), CoercionError);
+    assert.equal(coerceValue('2024-01-01T00:00:00.1234567Z', 'datetime'), ticks(Date.UTC(2024, 0, 1)) + 1234567n);
   });
   it('converts numbers and numeric strings, and refuses what does not fit', () => {
     assert.equal(coerceValue('42', 'int'), 42);
@@ -41,7 +54,7 @@ describe('ingestion value coercion', () => {
   });
   it('reads toISOString() datetimes on the fast path exactly as the general parser does', () => {
     for (const text of ['2024-02-29T23:59:59.123Z', '1970-01-01T00:00:00.000Z', '2023-12-31T12:00:00.999Z', '0001-01-01T00:00:00.000Z']) {
-      assert.equal(coerceValue(text, 'datetime'), BigInt(Date.parse(text)) * 1000n, text);
+      assert.equal(coerceValue(text, 'datetime'), BigInt(Date.parse(text)) * 10_000n + 621355968000000000n, text);
       assert.equal(coerceValue(` ${text}`, 'datetime'), coerceValue(text, 'datetime')); // the regex path
     }
     for (const bad of ['2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-01-01T00:60:00.000Z', '2024-0a-01T00:00:00.000Z']) {

@@ -47,7 +47,7 @@ describe('OTLP logs decoding', () => {
     for (const rows of [fromProto, fromJson]) {
       assert.equal(rows.length, 1);
       const r = rows[0]!;
-      assert.equal(r.TimeGenerated, '2023-11-14T22:13:20.000001Z');
+      assert.equal(r.TimeGenerated, '2023-11-14T22:13:20.0000010Z'); // to the 100 ns
       assert.equal(r.SeverityLevel, 4);
       assert.equal(r.TraceId, null, 'an all-zero trace id is no trace id');
       assert.equal(r.DeploymentEnvironmentName, 'prod');

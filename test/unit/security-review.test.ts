@@ -41,8 +41,8 @@ before(async () => {
   conn = await db.connect();
   registerKqlRuntime(conn);
   await conn.run(
-    `CREATE TABLE "Events" ("TimeGenerated" TIMESTAMP, "Msg" VARCHAR, "N" BIGINT, "D" JSON, "_ResourceId" VARCHAR);
-     INSERT INTO "Events" VALUES ('2024-01-01 10:00:00', 'hello', 1, '{"a":1}', '/subscriptions/s/resourcegroups/rg/x');
+    `CREATE TABLE "Events" ("TimeGenerated" BIGINT, "Msg" VARCHAR, "N" BIGINT, "D" JSON, "_ResourceId" VARCHAR);
+     INSERT INTO "Events" VALUES (638397000000000000 /* 2024-01-01 10:00 in ticks */, 'hello', 1, '{"a":1}', '/subscriptions/s/resourcegroups/rg/x');
      CREATE TABLE "Secret" (s VARCHAR); INSERT INTO "Secret" VALUES ('${SECRET}');
      CREATE TABLE "Canary" (x INTEGER); INSERT INTO "Canary" VALUES (1);`,
   );

@@ -14,7 +14,7 @@ const INPUT = [
   { name: 'Level', type: 'int' as const },
   { name: 'Props', type: 'dynamic' as const },
 ];
-const ROW = [1_700_000_000_000_000n, 'user=bob action=login', 3, '{"a":{"b":7},"tags":["x","y"]}'];
+const ROW = [638355968000000000n /* 2023-11-14T22:13:20Z in ticks since 0001-01-01, as stored */, 'user=bob action=login', 3, '{"a":{"b":7},"tags":["x","y"]}'];
 const runner = new TransformRunner();
 after(() => runner.close());
 

@@ -29,7 +29,7 @@ import type { WorkspaceRecord } from '../../metadata/records.js';
 import { workspaceResourceId } from '../../metadata/resource-ids.js';
 import { tableSchema } from '../../metadata/standard-columns.js';
 import { toWireRow, wrapForWire } from '../../query/wire-format.js';
-import { storedColumnSql } from '../../kql/datetime-sql.js';
+import { ticksFromUnixMicros } from '../../kql/literals.js';
 import type { LogStore } from '../../store/store.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { MAX_APPEND_BLOCKS, StorageError, type BlobStore } from '../../blob/blob-store.js';
@@ -163,15 +163,15 @@ export class Exporter {
 
   private async rowsBetween(w: WorkspaceRecord, table: string, columns: ColumnSchema[], loUs: bigint, hiUs: bigint): Promise<unknown[][]> {
     const received = sqlIdent('_TimeReceived');
-    // wrapForWire() takes columns as compiled KQL yields them (datetimes as ticks, kql/types.ts)
-    const inner = `SELECT ${columns.map((c) => `${storedColumnSql(sqlIdent(c.name), c.type)} AS ${sqlIdent(c.name)}`).join(', ')} FROM ${this.store.tableSource(w.customerId, table)} WHERE ${received} > make_timestamp(${loUs}) AND ${received} <= make_timestamp(${hiUs}) ORDER BY ${received}`;
+    // stored columns are as compiled KQL yields them (datetimes as ticks, kql/types.ts), what wrapForWire() takes
+    const inner = `SELECT ${columns.map((c) => sqlIdent(c.name)).join(', ')} FROM ${this.store.tableSource(w.customerId, table)} WHERE ${receivedBetween(received, loUs, hiUs)} ORDER BY ${received}`;
     const out = await this.store.query(wrapForWire(inner, columns), { timeoutMs: 120_000, tables: [{ workspaceId: w.customerId, table }] });
     return out.rows.map((r) => toWireRow(r, columns));
   }
 
   private async countBetween(w: WorkspaceRecord, table: string, loUs: bigint, hiUs: bigint): Promise<number> {
     const received = sqlIdent('_TimeReceived');
-    const sql = `SELECT count(*)::BIGINT AS n FROM ${this.store.tableSource(w.customerId, table)} WHERE ${received} > make_timestamp(${loUs}) AND ${received} <= make_timestamp(${hiUs})`;
+    const sql = `SELECT count(*)::BIGINT AS n FROM ${this.store.tableSource(w.customerId, table)} WHERE ${receivedBetween(received, loUs, hiUs)}`;
     const out = await this.store.query(sql, { timeoutMs: 60_000, tables: [{ workspaceId: w.customerId, table }] });
     return Number(out.rows[0]?.[0] ?? 0);
   }
@@ -300,6 +300,11 @@ export class Exporter {
       }
     }
   }
+}
+
+/** `lo < received ≤ hi` on the stored ticks, the cursor's bounds being µs since the epoch. */
+function receivedBetween(received: string, loUs: bigint, hiUs: bigint): string {
+  return `${received} > ${ticksFromUnixMicros(loUs)}::BIGINT AND ${received} <= ${ticksFromUnixMicros(hiUs)}::BIGINT`;
 }
 
 function parseJson(s: string): unknown {

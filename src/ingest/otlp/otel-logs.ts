@@ -25,8 +25,9 @@ import { stringifyExactJson } from '../../util/exact-json.js';
 function isoFromNanos(ns: bigint): string {
   const ms = ns / 1_000_000n;
   const iso = new Date(Number(ms)).toISOString(); // …T…:ss.mmmZ
-  const micros = ((ns / 1000n) % 1000n).toString().padStart(3, '0');
-  return `${iso.slice(0, -1)}${micros}Z`;
+  // the 4 digits below the ms down to 100 ns: datetimes keep 7 fractional digits (kql/types.ts)
+  const belowMs = ((ns / 100n) % 10_000n).toString().padStart(4, '0');
+  return `${iso.slice(0, -1)}${belowMs}Z`;
 }
 
 const text = (v: OtlpValue | undefined): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : stringifyExactJson(v) ?? null);

@@ -9,14 +9,13 @@
  * This is THE function every ingestion path calls for a data flow with a transformation:
  * `TransformRunner.apply(compiled, rows)` (through ingestion-transforms.ts).
  */
-import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { sqlIdent, type ColumnSchema } from '../../kql/index.js';
 import { DUCKDB_TYPE, type StoredValue } from '../../store/column-types.js';
 import { Mutex } from '../../store/mutex.js';
 import { openSideInstance } from '../../store/side-instance.js';
 import { registerRuntimeFunction, type RuntimeFunction } from '../../kql/runtime/udf.js';
 import type { CompiledTransform } from './compile-transform.js';
-import { unixMicrosFromTicks } from '../../kql/literals.js';
 
 const SETUP = "LOAD json; LOAD icu; SET TimeZone = 'UTC'";
 /** Prepared statements kept per lane (least recently used dropped beyond it). */
@@ -25,8 +24,7 @@ const MAX_PREPARED = 200;
 function appendValue(a: DuckDBAppender, type: ColumnSchema['type'], v: StoredValue | undefined): void {
   if (v === null || v === undefined) return a.appendNull();
   switch (type) {
-    case 'datetime': return a.appendTimestamp(new DuckDBTimestampValue(typeof v === 'bigint' ? v : BigInt(v as number)));
-    case 'long': case 'timespan': return a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number));
+    case 'datetime': case 'long': case 'timespan': return a.appendBigInt(typeof v === 'bigint' ? v : BigInt(v as number));
     case 'int': return a.appendInteger(Number(v));
     case 'real': return a.appendDouble(Number(v));
     case 'bool': return a.appendBoolean(Boolean(v));
@@ -38,9 +36,8 @@ function appendValue(a: DuckDBAppender, type: ColumnSchema['type'], v: StoredVal
 function storedValue(v: unknown, type: ColumnSchema['type']): StoredValue {
   if (v === null || v === undefined) return null;
   switch (type) {
-    // compiled KQL yields datetimes as ticks (kql/types.ts); the store keeps µs (the 100-ns digit is dropped)
-    case 'datetime': return unixMicrosFromTicks(typeof v === 'bigint' ? v : BigInt(v as number));
-    case 'long': case 'timespan': return typeof v === 'bigint' ? v : BigInt(v as number);
+    // compiled KQL yields datetimes as ticks, the stored form too (kql/types.ts)
+    case 'datetime': case 'long': case 'timespan': return typeof v === 'bigint' ? v : BigInt(v as number);
     case 'int': case 'real': return Number(v);
     case 'bool': return Boolean(v);
     case 'string': case 'dynamic': return typeof v === 'string' ? v : String(v);

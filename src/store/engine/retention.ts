@@ -1,5 +1,6 @@
 /** Retention: segments and hot rows older than each table's retention are dropped. */
 import { hotRows } from '../hot-tables.js';
+import { ticksFromUnixMicros } from '../../kql/literals.js';
 import { expiredSegments, retentionCutoff } from '../retention.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 import { forgetSegments } from './segments.js';
@@ -31,7 +32,7 @@ async function retainTable(ctx: EngineContext, ws: Ws, t: TableRt, cutoff: numbe
   await ctx.writeLock.run(async () => {
     for (const h of [t.hot, ...t.sealing]) {
       if (h.droppedFromDb) continue;
-      const r = await ctx.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND "TimeGenerated" < make_timestamp(${Math.floor(cutoff)}::BIGINT)`);
+      const r = await ctx.writer.runAndReadAll(`DELETE FROM ${h.gen.sql} WHERE ${hotRows(h)} AND "TimeGenerated" < ${ticksFromUnixMicros(BigInt(Math.floor(cutoff)))}::BIGINT`);
       const n = Number(r.getRowsJS()[0]?.[0] ?? 0);
       h.rows -= n;
       dropped += n;

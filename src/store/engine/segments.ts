@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { sqlIdent, sqlString } from '../../kql/sql.js';
 import { DUCKDB_TYPE } from '../column-types.js';
 import { dropHotTable, type HotTable } from '../hot-tables.js';
-import type { SegmentEntry } from '../manifest.js';
+import type { SegmentEntry, StoredColumn } from '../manifest.js';
+import { segmentColumnSql, segmentDatetimes } from '../legacy-time.js';
 import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
 import { openSegment } from '../segment.js';
@@ -84,19 +85,36 @@ export function unpinSegments(ctx: EngineContext, ids: string[]): void {
   }
 }
 
-/** SELECT of the table's current columns over decrypted segment files (older schema versions: new columns are NULL). */
+/** The columns a segment of schema version `version` has. */
+function segmentColumns(ws: Ws, t: TableRt, version: number): StoredColumn[] {
+  return ws.manifest.table(t.name)?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
+}
+
+/**
+ * SELECT of the table's current columns over decrypted segment files (older schema versions: new
+ * columns are NULL; segments written before issue #12: datetimes converted to ticks, legacy-time.ts).
+ */
 export function segmentSelect(ws: Ws, t: TableRt, files: { seg: SegmentEntry; path: string }[]): string {
-  const state = ws.manifest.table(t.name);
-  const byVersion = new Map<number, string[]>();
-  for (const f of files) byVersion.set(f.seg.schemaVersion, [...(byVersion.get(f.seg.schemaVersion) ?? []), f.path]);
+  const groups = new Map<string, { version: number; form: ReturnType<typeof segmentDatetimes>; paths: string[] }>();
+  for (const f of files) {
+    const form = segmentDatetimes(f.seg);
+    const key = `${f.seg.schemaVersion}:${form}`;
+    if (!groups.has(key)) groups.set(key, { version: f.seg.schemaVersion, form, paths: [] });
+    groups.get(key)!.paths.push(f.path);
+  }
   const parts: string[] = [];
-  for (const [version, paths] of byVersion) {
-    const cols = state?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
-    const have = new Set(cols.map((c) => c.name.toLowerCase()));
-    const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+  for (const { version, form, paths } of groups.values()) {
+    const have = new Set(segmentColumns(ws, t, version).map((c) => c.name.toLowerCase()));
+    const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? segmentColumnSql(c, form) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
     parts.push(`SELECT ${list} FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
   }
   return parts.join(' UNION ALL ');
+}
+
+/** The datetime columns a segment written before issue #12 stores as µs TIMESTAMPs (none for newer ones). */
+export function legacyDatetimeColumns(ws: Ws, t: TableRt, seg: SegmentEntry): string[] {
+  if (segmentDatetimes(seg) === 'ticks') return [];
+  return segmentColumns(ws, t, seg.schemaVersion).filter((c) => c.type === 'datetime').map((c) => c.name);
 }
 
 /** SELECT of the table's current columns over its memory-tier table, only the rows of the given segments. */
