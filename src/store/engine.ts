@@ -68,6 +68,11 @@ export interface EngineOptions {
    * Default 1 GiB (about 45 million rows of typical logs).
    */
   memoryTierBytes?: number;
+  /**
+   * Hot rows are compressed in the background once this many bytes of log payload were appended
+   * uncompressed (besides when a table is sealed); bounds their memory between seals. Default 128 MiB.
+   */
+  hotUncompressedBytes?: number;
   walFileBytes?: number;
   retentionIntervalMs?: number;
   compactionIntervalMs?: number;
@@ -127,6 +132,8 @@ export interface EngineStatus {
   /** Bytes DuckDB holds for segments in the memory tier, and how many segments are there. */
   memoryTierBytes: number;
   memoryTierSegments: number;
+  /** Log payload bytes of hot rows appended since the memory tier last compressed. */
+  hotUncompressedBytes: number;
   walSyncs: number;
 }
 
@@ -189,6 +196,7 @@ export class StorageEngine implements LogStore {
       sealRows: 500_000,
       sealBytes: 64 * 1024 * 1024,
       sealAgeMs: 10 * 60_000,
+      hotUncompressedBytes: 128 * 1024 * 1024,
       partitionMs: 3_600_000,
       segmentCacheBytes: 1024 * 1024 * 1024,
       walFileBytes: 64 * 1024 * 1024,
@@ -215,6 +223,9 @@ export class StorageEngine implements LogStore {
         // half of it (a query that needs more fails with DuckDB's out-of-temp-space error, not ENOSPC).
         temp_directory: join(scratch.dir, 'duckdb-tmp'),
         max_temp_directory_size: `${Math.max(16, Math.floor(scratch.freeBytes / 2 / 1024 / 1024))}MiB`,
+        // No automatic checkpoints: they compress the memory tier inside an append's commit, on the
+        // request's path; the tier compresses in the background instead (memory-tier.ts).
+        checkpoint_threshold: '1TB',
       });
       if (scratch.freeBytes < SMALL_SCRATCH_BYTES) {
         const say = options.log ? (m: string) => options.log!('warn', m) : (m: string) => process.stderr.write(`vigil storage warn: ${m}\n`);
@@ -361,6 +372,7 @@ export class StorageEngine implements LogStore {
             t.hot.rows += rows.length;
             t.hot.firstAppendMs ??= monotonicMs();
             for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
+            for (let k = i; k < j; k++) this.memory.appendedHot(records[k]!.bytes);
             replayed += rows.length;
           } catch (err) {
             this.log('warn', `workspace ${id}: log records ${records[i]!.seq}–${records[j - 1]!.seq} of table ${t.name} could not be replayed (${(err as Error).message}); they were rejected when first written, so nothing acknowledged is lost`);
@@ -448,6 +460,7 @@ export class StorageEngine implements LogStore {
         await appendHot(this.writer, this.memory, cur.hot, cols, batch);
         cur.hot.rows += batch.rowCount;
         cur.hot.bytes += payload.length;
+        this.memory.appendedHot(payload.length);
         cur.hot.firstAppendMs ??= monotonicMs();
         ws.lastApplied.set(table, seq);
       }),
@@ -569,6 +582,8 @@ export class StorageEngine implements LogStore {
           Math.round(1.5 * exported.reduce((n, e) => n + e.parquet.length, 0)),
         );
         if (!adopted) for (const e of exported) this.cache.put(e.entry.id, e.parquet);
+        // Adopted rows are still uncompressed (hot rows are): compress them, as a loaded segment is.
+        else await this.memory.compress();
         sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
         // Short of space: close the current log file too, so that it can go once its records are sealed
         // (the log otherwise keeps a copy of sealed rows until its file reaches 64 MiB).
@@ -754,6 +769,7 @@ export class StorageEngine implements LogStore {
       this.backgroundBusy = true;
       this.background = (async () => {
         await this.sealDue();
+        await this.memory.compressIfDue(this.opts.hotUncompressedBytes);
         // Schedules run on the monotonic clock, so a wall clock set back does not stall them; retention's
         // cutoff is wall-clock time (the rows' TimeGenerated is).
         const now = monotonicMs();
@@ -1252,7 +1268,7 @@ export class StorageEngine implements LogStore {
       walBytes += ws.wal.bytes();
       walSyncs += ws.wal.syncs;
     }
-    return { workspaces: this.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
+    return { workspaces: this.workspaces.size, hotRows, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, hotUncompressedBytes: this.memory.uncompressedBytes, walSyncs };
   }
 
   /** For tests and tools: the workspace's manifest segments. */

@@ -16,6 +16,7 @@ import { asColumnBatch, ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
+import { fillTextVector } from './text-vector.js';
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
 const CHUNK_ROWS = 2048;
@@ -150,10 +151,10 @@ function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: reado
       }
       return;
     default:
-      for (let i = 0; i < n; i++) {
+      fillTextVector(vec, n, (i) => {
         const v = values[from + i];
-        vec.setItem(i, v === null || v === undefined ? null : typeof v === 'string' ? v : String(v));
-      }
+        return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+      });
   }
 }
 
