@@ -92,6 +92,7 @@ interface ServeOptions extends KeyOptions {
   sealAge?: number;
   segmentCacheMb?: number;
   memoryTierMb?: number;
+  hotUncompressedMb?: number;
   retentionInterval?: number;
   compactionInterval?: number;
   minFreeDiskMb?: number;
@@ -187,6 +188,7 @@ const serve = program
   .option('--seal-age <seconds>', 'seal unsealed rows once the oldest is this old (VIGIL_SEAL_AGE_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_SEAL_AGE_SECONDS'))
   .option('--segment-cache-mb <mb>', 'memory for decrypted segments (VIGIL_SEGMENT_CACHE_MB; default half the scratch space, at most 1024)', positiveNumber, envNumber('VIGIL_SEGMENT_CACHE_MB'))
   .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
+  .option('--hot-uncompressed-mb <mb>', 'unsealed rows are held uncompressed (cheaper appends) and compressed in the background once this much log payload has arrived since the last compression, or when sealed (VIGIL_HOT_UNCOMPRESSED_MB; default 128)', positiveNumber, envNumber('VIGIL_HOT_UNCOMPRESSED_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
@@ -282,6 +284,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         sealAgeMs: o.sealAge === undefined ? undefined : o.sealAge * 1000,
         segmentCacheBytes: o.segmentCacheMb === undefined ? undefined : Math.floor(o.segmentCacheMb * 1024 * 1024),
         memoryTierBytes: o.memoryTierMb === undefined ? undefined : Math.floor(o.memoryTierMb * 1024 * 1024),
+        hotUncompressedBytes: o.hotUncompressedMb === undefined ? undefined : Math.floor(o.hotUncompressedMb * 1024 * 1024),
         retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,
         compactionIntervalMs: o.compactionInterval === undefined ? undefined : o.compactionInterval * 1000,
         minFreeBytes: o.minFreeDiskMb === undefined ? undefined : Math.floor(o.minFreeDiskMb * 1024 * 1024),
