@@ -9,17 +9,13 @@
  * (`--alert-smtp-url`, a local `smtp-server` with TLS and a password on 127.0.0.1).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, type TestPrincipal } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { waitFor } from '../support/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SQR = 'api-version=2023-12-01';
 const AM = 'api-version=2019-03-01';
@@ -54,9 +50,7 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App, Functio
   let vigil: VigilProcess;
   let b: VigilProcess['bootstrap'];
   let p: Principals;
-  let receiver: Server;
-  let receiverDir: string;
-  let receiverPort: number;
+  let receiver: WebhookReceiver | undefined;
   const received: Received[] = [];
   let smtp: SMTPServer;
   const mails: Mail[] = [];
@@ -98,19 +92,11 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App, Functio
   });
 
   before(async () => {
-    receiverDir = mkdtempSync(join(tmpdir(), 'vigil-hook-'));
-    const tls = await ensureTlsMaterial(receiverDir);
-    receiver = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        received.push({ path: req.url ?? '', bytes: body.length, payload: JSON.parse(body.toString('utf8')) });
-        res.writeHead(200).end();
-      });
+    receiver = await startWebhookReceiver(({ path, body }) => {
+      received.push({ path, bytes: body.length, payload: JSON.parse(body.toString('utf8')) });
+      return 200;
     });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    receiverPort = (receiver.address() as { port: number }).port;
+    const tls = receiver.tls;
     // The SMTP relay: implicit TLS with the receiver's CA, a password, and a recipient it refuses for good.
     smtp = new SMTPServer({
       secure: true,
@@ -162,14 +148,13 @@ describe('alerts management, resourceIdColumn, payload limit, Logic App, Functio
 
   after(async () => {
     await vigil?.dispose();
-    receiver?.close();
+    await receiver?.close();
     await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
-    if (receiverDir) rmSync(receiverDir, { recursive: true, force: true });
   });
 
   it('accepts Logic App, Azure Function and email receivers, and refuses the kinds it cannot deliver with ARM errors', async () => {
     const vigilPort = new URL(b.endpoint).port;
-    const hook = (path: string) => `https://127.0.0.1:${receiverPort}${path}`;
+    const hook = (path: string) => receiver!.url(path);
     const put = await call(b, await admin(), 'PUT', `${agId('hooks')}?api-version=2023-01-01`, {
       location: 'global',
       properties: {

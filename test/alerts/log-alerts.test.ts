@@ -9,18 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { sdkClients } from '../support/clients.js';
 import { createLogTable, ingest } from '../support/log-table.js';
 import { AUD, call, Principals, roleId, type TestPrincipal } from '../support/principals.js';
 import { CLI, startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { waitFor } from '../support/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SQR = 'api-version=2023-12-01';
 const IDENTIFIER_URI = 'api://vigil-test-alert-hook';
@@ -53,8 +49,7 @@ describe('log search alerts', { timeout: 420_000 }, () => {
   let vigil: VigilProcess;
   let b: VigilProcess['bootstrap'];
   let p: Principals;
-  let receiver: Server;
-  let receiverDir: string;
+  let receiver: WebhookReceiver | undefined;
   let receiverPort: number;
   let args: string[];
   const received: Received[] = [];
@@ -80,36 +75,25 @@ describe('log search alerts', { timeout: 420_000 }, () => {
 
   before(async () => {
     // The webhook receiver: HTTPS with its own CA (not Vigil's), trusted by Vigil through --alert-webhook-ca.
-    receiverDir = mkdtempSync(join(tmpdir(), 'vigil-hook-'));
-    const tls = await ensureTlsMaterial(receiverDir);
     let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-    receiver = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        void (async () => {
-          if (req.url === '/flaky' && flakyCalls++ === 0) {
-            res.writeHead(503).end();
-            return;
-          }
-          const entry: Received = { path: req.url ?? '', payload: JSON.parse(body) };
-          const auth = req.headers.authorization;
-          if (auth?.startsWith('Bearer ')) {
-            try {
-              jwks ??= createRemoteJWKSet(new URL(`${b.endpoint}/${b.tenantId}/discovery/v2.0/keys`));
-              const { payload } = await jwtVerify(auth.slice(7), jwks, { audience: IDENTIFIER_URI, issuer: `${b.endpoint}/${b.tenantId}/v2.0` });
-              entry.claims = payload;
-            } catch (err) {
-              entry.tokenError = (err as Error).message;
-            }
-          }
-          received.push(entry);
-          res.writeHead(200).end();
-        })();
-      });
+    receiver = await startWebhookReceiver(async ({ path, headers, body }) => {
+      if (path === '/flaky' && flakyCalls++ === 0) return 503;
+      const entry: Received = { path, payload: JSON.parse(body.toString()) };
+      const auth = headers.authorization;
+      if (auth?.startsWith('Bearer ')) {
+        try {
+          jwks ??= createRemoteJWKSet(new URL(`${b.endpoint}/${b.tenantId}/discovery/v2.0/keys`));
+          const { payload } = await jwtVerify(auth.slice(7), jwks, { audience: IDENTIFIER_URI, issuer: `${b.endpoint}/${b.tenantId}/v2.0` });
+          entry.claims = payload;
+        } catch (err) {
+          entry.tokenError = (err as Error).message;
+        }
+      }
+      received.push(entry);
+      return 200;
     });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    receiverPort = (receiver.address() as { port: number }).port;
+    receiverPort = receiver.port;
+    const tls = receiver.tls;
     args = ['--alert-min-frequency', '2', '--alert-webhook-allow', '127.0.0.0/8', '--alert-webhook-ca', tls.caPath];
     vigil = await startVigil({ args });
     b = vigil.bootstrap;
@@ -129,8 +113,7 @@ describe('log search alerts', { timeout: 420_000 }, () => {
 
   after(async () => {
     await vigil?.dispose();
-    receiver?.close();
-    if (receiverDir) rmSync(receiverDir, { recursive: true, force: true });
+    await receiver?.close();
   });
 
   it('creates action groups with webhook receivers through the SDK, refusing unsafe ones', async () => {

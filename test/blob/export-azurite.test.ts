@@ -19,7 +19,7 @@ import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, M
 import { seedTestCa, TEST_CA_DIR } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { freePort } from '../support/free-port.js';
-import { readExportedBlobs } from '../support/exported-blobs.js';
+import { assertExportedAsStored, readExportedBlobs, type ExportedRow } from '../support/exported-blobs.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -91,7 +91,7 @@ describe('data export to Azurite (the Azure Storage emulator)', { skip, timeout:
   const exported = async (expected: number) => {
     const c = service().getContainerClient(container);
     const { lines, blobs } = await waitFor(`${expected} exported rows`, async () => {
-      const e = await readExportedBlobs<{ _ItemId: string; Seq: number; Message: string; TimeGenerated: string }>(c);
+      const e = await readExportedBlobs<ExportedRow>(c);
       return new Set(e.lines.map((l) => l._ItemId)).size >= expected ? e : undefined;
     }, 120_000, 500);
     return { lines, names: blobs };
@@ -108,15 +108,7 @@ describe('data export to Azurite (the Azure Storage emulator)', { skip, timeout:
     const stored = await queryWithStatistics(b, await tokenFor(b, LOGS_AUDIENCE), 'AzuriteLogs_CL | project _ItemId, Seq, Message, TimeGenerated');
     assert.equal(stored.rows.length, 200);
     const { lines, names } = await exported(200);
-    const byId = new Map(lines.map((l) => [l._ItemId, l]));
-    assert.equal(byId.size, 200);
-    for (const r of stored.rows) {
-      const l = byId.get(String(r[0]));
-      assert.ok(l, `row ${String(r[1])} was not exported`);
-      assert.equal(l.Seq, Number(r[1]));
-      assert.equal(l.Message, r[2]);
-      assert.equal(l.TimeGenerated, r[3]);
-    }
+    assertExportedAsStored(lines, stored.rows);
     const ws = b.workspaceResourceId.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     for (const n of names) {
       assert.match(n.name, new RegExp(`^WorkspaceResourceId=${ws}/y=\\d{4}/m=\\d{2}/d=\\d{2}/h=\\d{2}/m=\\d{2}/PT05M(_\\d+)?\\.json$`));

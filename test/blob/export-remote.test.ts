@@ -16,7 +16,7 @@ import { createLogTable, ingest, queryWithStatistics, tokenFor, LOGS_AUDIENCE, M
 import { Principals } from '../support/principals.js';
 import { seedTestCa } from '../support/test-ca.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
-import { readExportedBlobs } from '../support/exported-blobs.js';
+import { assertExportedAsStored, readExportedBlobs, type ExportedRow } from '../support/exported-blobs.js';
 import { waitFor } from '../support/wait-for.js';
 
 
@@ -90,19 +90,11 @@ describe('data export to a remote Blob endpoint (export-destinations.json)', () 
 
     const reader = new BlobServiceClient(`${remote.endpoint}/remotecopy`, sdkClients(remote.bootstrap).credential).getContainerClient(container);
     const { lines, blobs } = await waitFor('300 exported rows', async () => {
-      const e = await readExportedBlobs<{ _ItemId: string; Seq: number; Message: string; TimeGenerated: string }>(reader);
+      const e = await readExportedBlobs<ExportedRow>(reader);
       return new Set(e.lines.map((l) => l._ItemId)).size >= 300 ? e : undefined;
     }, 90_000, 500);
     const names = blobs.map((x) => x.name);
-    const byId = new Map(lines.map((l) => [l._ItemId, l]));
-    assert.equal(byId.size, 300);
-    for (const r of stored.rows) {
-      const l = byId.get(String(r[0]));
-      assert.ok(l, `row ${String(r[1])} was not exported`);
-      assert.equal(l.Seq, Number(r[1]));
-      assert.equal(l.Message, r[2]);
-      assert.equal(l.TimeGenerated, r[3]);
-    }
+    assertExportedAsStored(lines, stored.rows);
     const wsId = b.workspaceResourceId.toLowerCase();
     for (const n of names) assert.match(n, new RegExp(`^WorkspaceResourceId=${wsId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/y=\\d{4}/m=\\d{2}/d=\\d{2}/h=\\d{2}/m=\\d{2}/PT05M\\.json$`));
   });

@@ -9,19 +9,17 @@
  * and its history read back intact.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KeyClient } from '@azure/keyvault-keys';
-import { ensureTlsMaterial } from '../../src/server/tls.js';
 import { sdkClients } from '../support/clients.js';
 import { vaultAgent } from '../support/key-vault.js';
 import { AUD, call, Principals } from '../support/principals.js';
 import { runCli } from '../support/run-cli.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { waitFor } from '../support/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const SQR = 'api-version=2023-12-01';
 const KV = 'api-version=2024-11-01';
@@ -63,8 +61,7 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
   let vigil: VigilProcess;
   let b: VigilProcess['bootstrap'];
   let p: Principals;
-  let receiver: Server;
-  let receiverDir: string;
+  let receiver: WebhookReceiver | undefined;
   let args: string[];
   let keys: KeyClient;
   let keyVersion: string;
@@ -89,19 +86,14 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
   };
 
   before(async () => {
-    receiverDir = mkdtempSync(join(tmpdir(), 'vigil-cmk-hook-'));
-    const tls = await ensureTlsMaterial(receiverDir);
-    receiver = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', payload: JSON.parse(body), at: Date.now() });
-        if (req.url?.startsWith('/hook/held')) void held.then(() => res.writeHead(503).end());
-        else res.writeHead(200).end();
-      });
+    receiver = await startWebhookReceiver(async ({ path, body }) => {
+      received.push({ path, payload: JSON.parse(body.toString()), at: Date.now() });
+      if (!path.startsWith('/hook/held')) return 200;
+      await held;
+      return 503;
     });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-    const port = (receiver.address() as { port: number }).port;
+    const port = receiver.port;
+    const tls = receiver.tls;
     args = ['--cmk-key-cache-seconds', '1', '--alert-min-frequency', '2', '--alert-webhook-allow', '127.0.0.0/8', '--alert-webhook-ca', tls.caPath];
     vigil = await startVigil({ args });
     b = vigil.bootstrap;
@@ -147,9 +139,8 @@ describe('customer-managed keys for alert data', { timeout: 600_000 }, () => {
 
   after(async () => {
     await vigil?.dispose();
-    receiver?.close();
     release();
-    if (receiverDir) rmSync(receiverDir, { recursive: true, force: true });
+    await receiver?.close();
   });
 
   const createRule = async (name: string, actionGroup: string) => {

@@ -10,15 +10,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sdkClients } from '../support/clients.js';
+import { createLogTable, type Column } from '../support/log-table.js';
 import { AUD, call, Principals } from '../support/principals.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const COLUMNS = [
-  { name: 'TimeGenerated', type: 'dateTime' },
-  { name: 'UserEmail', type: 'string' },
-  { name: 'N', type: 'int' },
-];
-const STREAM = [
+const COLUMNS: Column[] = [
   { name: 'TimeGenerated', type: 'datetime' },
   { name: 'UserEmail', type: 'string' },
   { name: 'N', type: 'int' },
@@ -44,19 +40,11 @@ describe('purge under SIGKILL, end to end', { timeout: 600_000 }, () => {
     vigil = await startVigil({ args: ARGS, env: { VIGIL_CRASH_AT: 'purge:hot-deleted' } });
     const dataDir = vigil.dataDir;
     let b = vigil.bootstrap;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
-    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Gdpr_CL', { schema: { name: 'Gdpr_CL', columns: COLUMNS } });
-    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'gdpr-crash', {
-      body: {
-        location: 'local',
-        streamDeclarations: { 'Custom-Gdpr': { columns: STREAM } },
-        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-Gdpr'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-Gdpr_CL' }],
-      },
-    });
+    const { logAnalytics, ingestion } = sdkClients(b);
+    const ruleId = await createLogTable(b, 'Gdpr_CL', 'Gdpr', COLUMNS);
     const now = Date.now();
     const users = ['alice@example.com', 'bob@example.com', 'ALICE@example.com', 'carol@example.com', 'alice@example.com'];
-    await ingestion.upload(rule.immutableId!, 'Custom-Gdpr', users.map((u, i) => ({ TimeGenerated: new Date(now - (i + 1) * 1000).toISOString(), UserEmail: u, N: i + 1 })));
+    await ingestion.upload(ruleId, 'Custom-Gdpr', users.map((u, i) => ({ TimeGenerated: new Date(now - (i + 1) * 1000).toISOString(), UserEmail: u, N: i + 1 })));
     assert.deepEqual(await byUser(vigil), [['ALICE@example.com', 1], ['alice@example.com', 2], ['bob@example.com', 1], ['carol@example.com', 1]]);
 
     // Accepted, then the server dies in the middle of the job. (Should the crash come before the 202

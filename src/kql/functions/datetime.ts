@@ -53,8 +53,10 @@ const dt = (a: SqlArg) => tsOfTicks(tk(a));
 const TICKS_PER_SECOND = 10000000;
 const offsetArg = (a: SqlArg | undefined) => (a ? `CAST(${as(a, 'long')} AS INTEGER)` : '0');
 
+type PeriodUnit = 'day' | 'week' | 'month' | 'year';
+
 /** startof*(date[, offset]) and endof*(date[, offset]) — week starts on Sunday; endof* is the last tick. */
-function periodStart(unit: 'day' | 'week' | 'month' | 'year', d: string, off: string): string {
+function periodStart(unit: PeriodUnit, d: string, off: string): string {
   switch (unit) {
     case 'day': return `CAST(date_trunc('day', ${d}) + to_days(${off}) AS TIMESTAMP)`;
     case 'week': return `CAST(date_trunc('day', ${d}) - to_days(CAST(dayofweek(${d}) AS INTEGER)) + to_days(7 * ${off}) AS TIMESTAMP)`;
@@ -62,11 +64,13 @@ function periodStart(unit: 'day' | 'week' | 'month' | 'year', d: string, off: st
     case 'year': return `CAST(date_trunc('year', ${d}) + to_years(${off}) AS TIMESTAMP)`;
   }
 }
-function startOf(unit: 'day' | 'week' | 'month' | 'year'): ScalarFunction {
-  return fn(`startof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => inDatetimeRange(ticksOfTs(periodStart(unit, dt(a[0]!), offsetArg(a[1])))), 'a datetime');
-}
-function endOf(unit: 'day' | 'week' | 'month' | 'year'): ScalarFunction {
-  return fn(`endof${unit}`, [dateLike, intLike], 1, 'datetime', (a) => inDatetimeRange(`(${ticksOfTs(periodStart(unit, dt(a[0]!), `(${offsetArg(a[1])} + 1)`))} - 1)`), 'a datetime');
+/** startof<unit> is the period's first tick; endof<unit> the tick before the next period starts. */
+function periodBoundary(edge: 'start' | 'end', unit: PeriodUnit): ScalarFunction {
+  return fn(`${edge}of${unit}`, [dateLike, intLike], 1, 'datetime', (a) => {
+    const off = offsetArg(a[1]);
+    const start = (o: string) => ticksOfTs(periodStart(unit, dt(a[0]!), o));
+    return inDatetimeRange(edge === 'start' ? start(off) : `(${start(`(${off} + 1)`)} - 1)`);
+  }, 'a datetime');
 }
 
 const PARTS = ['year', 'quarter', 'month', 'week_of_year', 'week', 'day', 'dayofyear', 'hour', 'minute', 'second', 'millisecond', 'microsecond', 'nanosecond'];
@@ -350,8 +354,7 @@ export const DATETIME_FUNCTIONS: ScalarFunction[] = [
   datePart('dayofmonth', (d) => `day(${d})`),
   datePart('dayofyear', (d) => `dayofyear(${d})`),
   datePart('hourofday', (d) => `hour(${d})`),
-  startOf('day'), startOf('week'), startOf('month'), startOf('year'),
-  endOf('day'), endOf('week'), endOf('month'), endOf('year'),
+  ...(['day', 'week', 'month', 'year'] as const).flatMap((u) => [periodBoundary('start', u), periodBoundary('end', u)]),
   datetimePart, datetimeAdd, datetimeDiff, formatDatetime, formatTimespan, makeDatetime, makeTimespan, binAt,
   utcToLocal, localToUtc,
   fn('datetime_list_timezones', [], 0, 'dynamic', () => `(SELECT CAST(to_json(list(name ORDER BY name)) AS JSON) FROM pg_timezone_names())`),

@@ -1,0 +1,83 @@
+/** Compaction: runs of small segments of a table are merged into one (the plan is compaction.ts's). */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { storageErrorKind } from '../../util/storage-io.js';
+import { DAY_MICROS, planCompaction } from '../compaction.js';
+import { crashPoint } from '../crash-points.js';
+import type { SegmentEntry } from '../manifest.js';
+import type { CachedSegment } from '../segment-cache.js';
+import { exportSegments } from '../sealer.js';
+import type { EngineContext, Ws } from './context.js';
+import { decryptSegment, exportTarget, forgetSegments, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+
+/** Compaction merges segments whose files take at most this many bytes together. */
+const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Merges runs of small segments of the same table and schema version that are adjacent in time,
+ * across partitions, up to a seal's worth of rows, 64 MiB of segment files and one day (or one
+ * partition, when partitions are wider) of TimeGenerated — see compaction.ts.
+ */
+export async function runCompaction(ctx: EngineContext): Promise<number> {
+  let merged = 0;
+  const policy = {
+    smallRows: Math.max(1, Math.floor(ctx.opts.sealRows / 4)),
+    maxRows: ctx.opts.sealRows,
+    maxBytes: COMPACTION_MAX_BYTES,
+    maxSpanMicros: Math.max(DAY_MICROS, ctx.opts.partitionMs * 1000),
+  };
+  for (const ws of [...ctx.workspaces.values()]) {
+    const plans = planCompaction(ws.manifest.segments, policy);
+    for (const group of plans) {
+      merged += await ctx.maintLock.run(() => compactGroup(ctx, ws, group));
+    }
+  }
+  return merged;
+}
+
+async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[]): Promise<number> {
+  const t = ws.tables.get(group[0]!.table);
+  if (!t) return 0;
+  const live = new Set(ws.manifest.segments.map((s) => s.id));
+  if (!group.every((s) => live.has(s.id))) return 0;
+  const ids = group.map((s) => s.id);
+  pinSegments(ctx, ids);
+  const acquired: CachedSegment[] = [];
+  try {
+    const files: { seg: SegmentEntry; path: string }[] = [];
+    for (const seg of group) {
+      const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      acquired.push(r);
+      files.push({ seg, path: r.path });
+    }
+    const select = segmentSelect(ws, t, files);
+    // One merged segment, whatever partitions its rows come from (its time range is the union of its parts').
+    const exported = await exportSegments(ctx.sealConn, select, { ...exportTarget(ctx, ws, t, t.schemaVersion), partitionMicros: 0 });
+    crashPoint('compact:segment-written');
+    const still = new Set(ws.manifest.segments.map((s) => s.id));
+    if (ws.tables.get(t.name) !== t || !ids.every((id) => still.has(id))) {
+      for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+      return 0;
+    }
+    try {
+      ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
+      ws.manifest.save();
+    } catch (err) {
+      for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
+      throw err;
+    }
+    crashPoint('compact:manifest-saved');
+    for (const e of exported) ctx.cache.put(e.entry.id, e.parquet);
+    forgetSegments(ctx, ws, group);
+    crashPoint('compact:originals-removed');
+    return group.length;
+  } catch (err) {
+    // A full or failing disk: compaction runs again soon, once storage works.
+    if (storageErrorKind(err)) throw err;
+    ctx.log('warn', `compacting segments of table ${t.name} failed (${(err as Error).message}); they stay as they are`);
+    return 0;
+  } finally {
+    for (const r of acquired) ctx.cache.release(r);
+    unpinSegments(ctx, ids);
+  }
+}

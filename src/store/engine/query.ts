@@ -1,0 +1,241 @@
+/** Queries over the storage engine. */
+import { OPEN_MAX, OPEN_MIN } from '../sealer.js';
+import type { HotTable } from '../hot-tables.js';
+import type { SegmentEntry } from '../manifest.js';
+import { segmentFilter } from '../memory-tier.js';
+import { resourceScopeFilter } from '../row-scope.js';
+import type { CachedSegment } from '../segment-cache.js';
+import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
+import { intersectRange, type MicrosRange } from '../time-pruning.js';
+import { sqlIdent } from '../../kql/sql.js';
+import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
+import { decryptSegment, dropIfUnread, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+
+function microsIso(us: number | undefined): string | undefined {
+  if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+/**
+ * Runs guarded SQL over the views of the query's grants: each view reads the table's hot rows and
+ * the segments that overlap the query's time range (loaded into the memory tier, or decrypted
+ * Parquet), pinned while the query runs; timeout and cancellation interrupt DuckDB.
+ */
+export async function query(ctx: EngineContext, sql: string, limits: QueryLimits): Promise<QueryOutput> {
+  const stats: ScanStatistics = {
+    segmentsConsidered: 0,
+    segmentsPruned: 0,
+    segmentsOpened: 0,
+    segmentsDecrypted: 0,
+    segmentCacheHits: 0,
+    bytesDecrypted: 0,
+    hotRows: 0,
+    segmentRows: 0,
+    rowsScanned: 0,
+    rowsTotal: 0,
+    tables: [],
+  };
+  // The tables of the query's grant, each under its own view (a resource-scoped grant's view holds
+  // only that scope's rows). Nothing else is given a view, and the guard refuses SQL that names
+  // anything else — another workspace, another table, the memory tier, a system function.
+  const refs: { view: string; ws: Ws; t: TableRt; grant: TableGrant }[] = [];
+  for (const grant of limits.tables) {
+    const hex = hexOf(grant.workspaceId);
+    const view = grantViewName(hex, grant.table, grant.resourceScope);
+    if (refs.some((r) => r.view === view)) continue;
+    const ws = [...ctx.workspaces.values()].find((w) => w.hex === hex);
+    const t = ws?.tables.get(grant.table);
+    if (ws && t) refs.push({ view, ws, t, grant });
+  }
+  // The tables as they are now are the query's: their hot rows (and with them their memory-tier
+  // tables) are held from here, so a table dropped while the statement is checked is still read
+  // whole, as it was when the query came.
+  const readHot: HotTable[] = [];
+  for (const { t } of refs) {
+    for (const h of [t.hot, ...t.sealing]) {
+      h.readers++;
+      readHot.push(h);
+    }
+  }
+  const releaseHot = async () => {
+    for (const h of readHot) h.readers--;
+    for (const h of readHot) await dropIfUnread(ctx, h).catch(() => undefined);
+  };
+  const grantedViews = new Map(limits.tables.map((g) => [`temp.main.${grantViewName(hexOf(g.workspaceId), g.table, g.resourceScope).toLowerCase()}`, g]));
+  let tablesRead: TableGrant[];
+  try {
+    tablesRead = (await ctx.guard.check(sql, new Set(grantedViews.keys()))).map((v) => grantedViews.get(v)!);
+  } catch (err) {
+    await releaseHot();
+    throw err;
+  }
+  limits.onTablesRead?.(tablesRead);
+  const requested: MicrosRange = {
+    lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
+    hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
+  };
+  // The query's own TimeGenerated range (planning it costs a millisecond or two) pays off only for
+  // segments that would have to be decrypted or loaded: what is in the memory tier is one table,
+  // whose zone maps skip the rows outside the range anyway.
+  const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
+  const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !ctx.memory.has(s.id)));
+  let ranges = new Map<string, MicrosRange>();
+  try {
+    if (refs.length > 0 && planRange) ranges = await ctx.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns })));
+  } catch (err) {
+    await releaseHot();
+    throw err;
+  }
+  const conn = await ctx.pool.acquire();
+  const pinnedSegs: string[] = [];
+  const cached: CachedSegment[] = [];
+  const pinnedMem: string[] = [];
+  const plans: {
+    view: string;
+    ws: Ws;
+    t: TableRt;
+    /** Chosen segments read from decrypted Parquet (the others are in the memory tier). */
+    files: { seg: SegmentEntry; path: string }[];
+    /** Hot generations and segments of the query's snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
+    wanted: Set<string>;
+    grant: TableGrant;
+  }[] = [];
+  let inTransaction = false;
+  let committing: Promise<unknown> | undefined;
+  let aborted: 'timeout' | 'cancelled' | undefined;
+  // DuckDB forgets an interrupt that arrives before the statement starts executing, so once a
+  // query is to stop it is interrupted again every 50 ms until its run settles.
+  let reinterrupt: NodeJS.Timeout | undefined;
+  const stop = (reason: 'timeout' | 'cancelled') => {
+    if (aborted) return;
+    aborted = reason;
+    conn.interrupt();
+    reinterrupt = setInterval(() => conn.interrupt(), 50);
+  };
+  const timer = setTimeout(() => stop('timeout'), limits.timeoutMs);
+  const onAbort = () => stop('cancelled');
+  limits.signal?.addEventListener('abort', onAbort);
+  try {
+    if (limits.signal?.aborted) throw new QueryAbortedError('cancelled');
+    for (const { view, ws, t, grant } of refs) {
+      const range = intersectRange(ranges.get(view) ?? {}, requested);
+      // Snapshot (synchronous): hot tables and segments as of now.
+      const hots = [t.hot, ...t.sealing];
+      for (const h of hots) {
+        h.readers++;
+        readHot.push(h);
+      }
+      const segs = ws.manifest.segments.filter((s) => s.table === t.name);
+      const chosen = segs.filter((s) => overlaps(s, range));
+      pinSegments(ctx, chosen.map((s) => s.id));
+      pinnedSegs.push(...chosen.map((s) => s.id));
+      const hotRows = hots.reduce((n, h) => n + h.rows, 0);
+      const segRows = chosen.reduce((n, s) => n + s.rows, 0);
+      stats.segmentsConsidered += segs.length;
+      stats.segmentsOpened += chosen.length;
+      stats.segmentsPruned += segs.length - chosen.length;
+      stats.hotRows += hotRows;
+      stats.segmentRows += segRows;
+      stats.rowsTotal += hotRows + segs.reduce((n, s) => n + s.rows, 0);
+      stats.tables.push({
+        table: t.name,
+        from: microsIso(range.lo),
+        to: microsIso(range.hi),
+        segmentsConsidered: segs.length,
+        segmentsOpened: chosen.length,
+        hotRows,
+        segmentRows: segRows,
+      });
+      const files: { seg: SegmentEntry; path: string }[] = [];
+      const tierKey = t.tierKey;
+      for (const seg of chosen) {
+        if (aborted) throw new QueryAbortedError(aborted);
+        // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
+        if (ctx.memory.tryAcquire(seg.id) !== undefined) {
+          pinnedMem.push(seg.id);
+          stats.segmentCacheHits++;
+          continue;
+        }
+        const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+        if (r.hit) stats.segmentCacheHits++;
+        else {
+          stats.segmentsDecrypted++;
+          stats.bytesDecrypted += seg.size;
+        }
+        const loaded = await ctx.memory.load(seg.id, tierKey, t.columns, r.path, r.bytes).catch((err: unknown) => {
+          ctx.log('warn', `loading segment ${seg.id} into the memory tier failed (${(err as Error).message}); it is read from Parquet`);
+          return undefined;
+        });
+        if (loaded !== undefined) {
+          pinnedMem.push(seg.id);
+          // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
+          ctx.cache.release(r);
+          ctx.cache.drop(seg.id);
+        } else {
+          cached.push(r);
+          files.push({ seg, path: r.path });
+        }
+      }
+      const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
+      for (const h of hots) wanted.add(h.gen.id);
+      plans.push({ view, ws, t, files, wanted, grant });
+    }
+    // The query reads the memory tier in a snapshot whose visible generations are known (see
+    // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
+    const tierKeys = [...new Set(plans.map((p) => p.t.tierKey))];
+    // From here an error may leave a transaction open: the catch below rolls it back (a rollback
+    // without one is harmless).
+    inTransaction = tierKeys.length > 0;
+    const atSnapshot = await ctx.memory.beginSnapshot(conn, tierKeys);
+    for (const { view, ws, t, files, wanted, grant } of plans) {
+      const { source, present } = atSnapshot.get(t.tierKey)!;
+      // The current hot generation keeps the table's tier table alive, so it is there.
+      if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
+      const parts = [memorySelect(t, source, segmentFilter(present, wanted))];
+      if (files.length > 0) parts.push(segmentSelect(ws, t, files));
+      const rows = grant.resourceScope === undefined ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${resourceScopeFilter(grant.resourceScope)}`;
+      const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${rows}`;
+      let views = ctx.viewSql.get(conn);
+      if (!views) ctx.viewSql.set(conn, (views = new Map()));
+      if (views.get(view) !== viewSql) {
+        views.delete(view);
+        await conn.run(viewSql);
+        views.set(view, viewSql);
+      }
+    }
+    stats.rowsScanned = stats.hotRows + stats.segmentRows;
+    if (aborted) throw new QueryAbortedError(aborted);
+    const reader = await conn.runAndReadAll(sql);
+    if (aborted) throw new QueryAbortedError(aborted);
+    if (inTransaction) {
+      // The answer is read: the (read-only) transaction ends while the caller already has it; the
+      // connection goes back to the pool once it has.
+      inTransaction = false;
+      const views = ctx.viewSql.get(conn);
+      committing = conn.run('COMMIT').catch(() => {
+        // Views created in it are gone with it.
+        if (views) ctx.viewSql.delete(conn);
+        return conn.run('ROLLBACK').catch(() => undefined);
+      });
+    }
+    return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], tablesRead, statistics: stats };
+  } catch (err) {
+    if (inTransaction) {
+      // The views created in it are gone with it.
+      ctx.viewSql.delete(conn);
+      await conn.run('ROLLBACK').catch(() => undefined);
+    }
+    if (aborted) throw new QueryAbortedError(aborted);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(reinterrupt);
+    limits.signal?.removeEventListener('abort', onAbort);
+    for (const r of cached) ctx.cache.release(r);
+    for (const id of pinnedMem) ctx.memory.release(id);
+    unpinSegments(ctx, pinnedSegs);
+    if (committing) void committing.then(() => ctx.pool.release(conn));
+    else ctx.pool.release(conn);
+    await releaseHot();
+  }
+}

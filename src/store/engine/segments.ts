@@ -1,0 +1,120 @@
+/**
+ * Segments as the engine's jobs use them: decrypted on demand, pinned while read, forgotten (their
+ * files deleted or shredded once no reader is left), and read through SELECTs over the table's
+ * current columns — from decrypted Parquet files or from the memory tier.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sqlIdent, sqlString } from '../../kql/sql.js';
+import { DUCKDB_TYPE } from '../column-types.js';
+import { dropHotTable, type HotTable } from '../hot-tables.js';
+import type { SegmentEntry } from '../manifest.js';
+import type { TierSource } from '../memory-tier.js';
+import { SegmentDamagedError } from '../segment-damaged.js';
+import { openSegment } from '../segment.js';
+import { shredFile } from '../wal.js';
+import type { EngineContext, TableRt, Ws } from './context.js';
+
+/** Segments left the manifest: delete (or shred) their files once no query reads them. */
+export function forgetSegments(ctx: EngineContext, ws: Ws, segs: readonly SegmentEntry[], shred = false): void {
+  for (const s of segs) {
+    ctx.cache.drop(s.id);
+    ctx.memory.drop(s.id);
+    const path = join(ws.dir, 'segments', s.file);
+    if ((ctx.segmentReaders.get(s.id) ?? 0) > 0) ctx.pendingDelete.set(s.id, { path, shred });
+    else if (shred) shredFile(path);
+    else rmSync(path, { force: true });
+  }
+}
+
+/** A retired hot generation nobody reads any more leaves the memory tier (failing that, it stays as unread rows; nothing is lost). */
+export async function dropIfUnread(ctx: EngineContext, h: HotTable): Promise<void> {
+  if (h.retired && h.readers === 0 && !h.droppedFromDb) {
+    h.droppedFromDb = true;
+    await dropHotTable(ctx.memory, h).catch((err: unknown) => ctx.log('warn', `freeing the memory of retired hot rows failed (${(err as Error).message})`));
+  }
+}
+
+/** A segment's Parquet plaintext, read and decrypted from its file (a damaged or missing file: SegmentDamagedError). */
+export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry): Buffer {
+  const path = join(ws.dir, 'segments', seg.file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
+    throw damaged(ctx, ws, seg, path, 'the file is missing');
+  }
+  try {
+    return openSegment(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
+  } catch (err) {
+    throw damaged(ctx, ws, seg, path, (err as Error).message);
+  }
+}
+
+function damaged(ctx: EngineContext, ws: Ws, seg: SegmentEntry, path: string, reason: string): SegmentDamagedError {
+  const e = new SegmentDamagedError(path, seg.file, ws.id, seg.table, reason);
+  ctx.log('error', `${path}: ${e.message}`);
+  return e;
+}
+
+/** Marks segments as read by a running job: their files stay until unpinned. */
+export function pinSegments(ctx: EngineContext, ids: string[]): void {
+  for (const id of ids) ctx.segmentReaders.set(id, (ctx.segmentReaders.get(id) ?? 0) + 1);
+}
+
+/** Ends a read of segments; forgotten ones nobody reads any more are destroyed now. */
+export function unpinSegments(ctx: EngineContext, ids: string[]): void {
+  for (const id of ids) {
+    const n = (ctx.segmentReaders.get(id) ?? 1) - 1;
+    if (n > 0) ctx.segmentReaders.set(id, n);
+    else {
+      ctx.segmentReaders.delete(id);
+      const pending = ctx.pendingDelete.get(id);
+      if (pending) {
+        // A query that chose the segment before it left the manifest may have decrypted or loaded it
+        // after it was forgotten (forgetSegments dropped what was there then): that plaintext goes too.
+        ctx.cache.drop(id);
+        ctx.memory.drop(id);
+        if (pending.shred) shredFile(pending.path);
+        else rmSync(pending.path, { force: true });
+        ctx.pendingDelete.delete(id);
+      }
+    }
+  }
+}
+
+/** SELECT of the table's current columns over decrypted segment files (older schema versions: new columns are NULL). */
+export function segmentSelect(ws: Ws, t: TableRt, files: { seg: SegmentEntry; path: string }[]): string {
+  const state = ws.manifest.table(t.name);
+  const byVersion = new Map<number, string[]>();
+  for (const f of files) byVersion.set(f.seg.schemaVersion, [...(byVersion.get(f.seg.schemaVersion) ?? []), f.path]);
+  const parts: string[] = [];
+  for (const [version, paths] of byVersion) {
+    const cols = state?.schemas.find((s) => s.version === version)?.columns ?? t.columns;
+    const have = new Set(cols.map((c) => c.name.toLowerCase()));
+    const list = t.columns.map((c) => (have.has(c.name.toLowerCase()) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+    parts.push(`SELECT ${list} FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
+  }
+  return parts.join(' UNION ALL ');
+}
+
+/** SELECT of the table's current columns over its memory-tier table, only the rows of the given segments. */
+export function memorySelect(t: TableRt, src: TierSource, where: string): string {
+  const list = t.columns.map((c) => (src.has(c.name) ? sqlIdent(c.name) : `CAST(NULL AS ${DUCKDB_TYPE[c.type]}) AS ${sqlIdent(c.name)}`)).join(', ');
+  return `SELECT ${list} FROM ${src.sql}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/** Where and how new segments of a table are written (see sealer.ts). */
+export function exportTarget(ctx: EngineContext, ws: Ws, t: TableRt, schemaVersion: number) {
+  return {
+    io: ctx.io,
+    workspaceId: ws.id,
+    table: t.name,
+    schemaVersion,
+    wrapKey: ws.keys.wrapKey,
+    segmentsDir: join(ws.dir, 'segments'),
+    scratchDir: ctx.scratch.dir,
+    partitionMicros: ctx.opts.partitionMs * 1000,
+  };
+}
