@@ -3,7 +3,8 @@
  * standard columns (15 columns, as Vigil stores them), 1,000 rows per transaction, CPU time of the
  * whole process (DuckDB's threads included) per 1,000 rows, four ways in alternating rounds:
  *   - tier: what Vigil's memory tier does (src/store/hot-tables.ts, text-vector.ts, memory-tier.ts):
- *     data chunks, text written by fillTextVector, into an `ATTACH ':memory:' (COMPRESS)` table of
+ *     a data chunk, text written by fillTextVector, no explicit transaction around the appender's
+ *     flush (a transaction of its own), into an `ATTACH ':memory:' (COMPRESS)` table of
  *     a DuckDB instance whose automatic checkpoints are off (rows compressed later, in the background);
  *   - chunk → compressed: data chunks filled with setItem into a compressed table with DuckDB's
  *     automatic checkpoints (they compress on the committing append) — the tier before;
@@ -56,15 +57,16 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][], textFill = false): Promise<void> {
+async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][], tier = false): Promise<void> {
   const n = cols[0]!.length;
-  await conn.run('BEGIN TRANSACTION');
+  // The tier appends one chunk without an explicit transaction (the appender's flush is one).
+  if (!tier) await conn.run('BEGIN TRANSACTION');
   const a = await conn.createAppender('t', 'main', catalog);
   const chunk = DuckDBDataChunk.create(COLUMNS.map(([, k]) => CHUNK[k]), n);
   COLUMNS.forEach(([, kind], j) => {
     const vec = chunk.getColumnVector(j);
     const values = cols[j]!;
-    if (textFill && kind === 'string') return fillTextVector(vec, n, (i) => values[i] as string | null);
+    if (tier && kind === 'string') return fillTextVector(vec, n, (i) => values[i] as string | null);
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       vec.setItem(i, v === null ? null : kind === 'datetime' ? new DuckDBTimestampValue(v as bigint) : v);
@@ -74,7 +76,7 @@ async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][],
   a.appendDataChunk(chunk);
   a.flushSync();
   a.closeSync();
-  await conn.run('COMMIT');
+  if (!tier) await conn.run('COMMIT');
 }
 
 async function viaAppender(conn: DuckDBConnection, catalog: string, cols: Cell[][]): Promise<void> {

@@ -179,7 +179,10 @@ async function appendBatch(
     return { values: i === undefined ? undefined : batch.values[i], type: c.type };
   });
   const types = order.map((c) => CHUNK_TYPE[c.type]);
-  await conn.run('BEGIN TRANSACTION');
+  // One chunk: the appender's flush is a transaction of its own (all or nothing), which spares the
+  // two statements of an explicit one (~0.9 ms of CPU per 1,000-row request); more chunks need one.
+  const explicit = batch.rowCount > CHUNK_ROWS;
+  if (explicit) await conn.run('BEGIN TRANSACTION');
   let appender: DuckDBAppender | undefined;
   try {
     appender = await conn.createAppender(table, 'main', catalog);
@@ -197,14 +200,17 @@ async function appendBatch(
     appender.flushSync();
     appender.closeSync();
     appender = undefined;
-    await conn.run('COMMIT');
+    if (explicit) await conn.run('COMMIT');
   } catch (err) {
     try {
+      // Buffered rows are dropped, never flushed by the close: without an explicit transaction
+      // nothing else would undo them.
+      appender?.clear();
       appender?.closeSync();
     } catch {
-      /* rolled back below */
+      /* rolled back below, or never appended */
     }
-    await conn.run('ROLLBACK').catch(() => undefined);
+    if (explicit) await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }
