@@ -86,7 +86,7 @@ export class StorageEngine implements LogStore {
       sealRows: 500_000,
       sealBytes: 64 * 1024 * 1024,
       sealAgeMs: 10 * 60_000,
-      hotUncompressedBytes: 128 * 1024 * 1024,
+      hotUncompressedBytes: 16 * 1024 * 1024,
       partitionMs: 3_600_000,
       segmentCacheBytes: 1024 * 1024 * 1024,
       walFileBytes: 64 * 1024 * 1024,

@@ -8,12 +8,12 @@
  * accounting is per instance, not per catalog). Hot rows are outside the budget: sealing bounds them.
  *
  * Compression happens only when the tier checkpoints its catalog, never on an append's commit (the
- * engine turns DuckDB's automatic checkpoints off): hot rows stay uncompressed — an append costs what
- * a plain in-memory table's does, ×1.5 less CPU (bench `--suite tier-append`) — until a segment is
- * loaded or removed, a hot generation is sealed (`compress`, then its rows are the segments' copy),
- * or the hot rows appended since the last checkpoint reach a bound (`compressIfDue`, from the
- * engine's background work). Uncompressed rows take ~6× the memory of compressed ones, so that
- * bound is what holds hot rows' memory down between seals.
+ * engine turns DuckDB's automatic checkpoints off, which compressed inside the committing append):
+ * new rows stay uncompressed — an append costs what a plain in-memory table's does (bench `--suite
+ * tier-append`) — until a segment is loaded or removed, a hot generation is sealed (`compress`,
+ * then its rows are the segments' copy), or the hot rows appended since the last checkpoint reach
+ * a bound (`compressIfDue`, from the engine's background work). The bound is kept small: uncompressed
+ * rows take ~6× the memory, and string filters and groupings over them run ×4–×7 slower.
  *
  * Why one table: DuckDB then sees a single base-table scan and plans it as a native table's — zone
  * maps skip row groups, and top-N runs with late materialization (sort keys first, the other
