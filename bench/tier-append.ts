@@ -10,7 +10,9 @@
  *     automatic checkpoints (they compress on the committing append) — the tier before;
  *   - chunk → plain: the same into an uncompressed in-memory table;
  *   - appender → compressed: one appender call per value into the compressed table (Vigil before issue 20).
- * Then the tier's deferred work, timed once: the CHECKPOINT that compresses all its rows (what sealing
+ * Then what compression buys queries: five scans (bin count, a Level filter, avg by Service, top 10,
+ * a Message search) over the tier's rows uncompressed — as hot rows are between compressions —
+ * against the same rows compressed, alternating, median of 10 runs each. Then the tier's deferred work, timed once: the CHECKPOINT that compresses all its rows (what sealing
  * or the background bound does), per 1,000 rows.
  * Ratios: tier ÷ chunk → compressed (the append now against before), tier + its deferred compression
  * ÷ chunk → compressed, compressed ÷ plain, appender ÷ chunk.
@@ -128,6 +130,34 @@ for (let r = 0; r * perRound < batches.length; r++) {
   }
   progress(`round ${r + 1}: ${Object.entries(ways).map(([k, w]) => `${k} ${((w.ms / Math.min(total, (r + 1) * perRound * BATCH)) * 1000).toFixed(2)} ms`).join(', ')} per 1,000 rows`);
 }
+// What compression buys queries: the tier's rows uncompressed (as hot rows are between compressions)
+// against the same rows compressed (a copy in another catalog, checkpointed), queries alternating.
+await tierConn.run(`ATTACH ':memory:' AS t2 (COMPRESS)`);
+await tierConn.run(`CREATE TABLE t2.main.t AS SELECT * FROM t1.main.t`);
+await tierConn.run('CHECKPOINT t2');
+const SCANS: Record<string, string> = {
+  binCount: `SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated"), count(*) FROM $T GROUP BY 1`,
+  levelFilter: `SELECT count(*) FROM $T WHERE "Level" = 'Error'`,
+  avgByService: `SELECT "Service", avg("DurationMs") FROM $T GROUP BY 1`,
+  top10: `SELECT * FROM $T ORDER BY "DurationMs" DESC LIMIT 10`,
+  messageHas: `SELECT count(*) FROM $T WHERE "Message" ILIKE '%timeout%'`,
+};
+const scanMs: Record<string, { uncompressed: number[]; compressed: number[] }> = {};
+for (let run = 0; run < 12; run++) {
+  for (const [name, sql] of Object.entries(SCANS)) {
+    for (const [side, table] of [['uncompressed', 't1.main.t'], ['compressed', 't2.main.t']] as const) {
+      const t0 = performance.now();
+      await tierConn.runAndReadAll(sql.replace('$T', table));
+      // The first 2 runs warm up.
+      if (run >= 2) (scanMs[name] ??= { uncompressed: [], compressed: [] })[side].push(performance.now() - t0);
+    }
+  }
+}
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const scans = Object.fromEntries(
+  Object.entries(scanMs).map(([name, m]) => [name, { uncompressedMs: Math.round(median(m.uncompressed) * 100) / 100, compressedMs: Math.round(median(m.compressed) * 100) / 100, ratio: Math.round((median(m.uncompressed) / median(m.compressed)) * 100) / 100 }]),
+);
+await tierConn.run('DROP TABLE t2.main.t');
 // The tier's deferred work: compressing every row it holds.
 const beforeCompress = cpuMs();
 await tierConn.run(`CHECKPOINT ${ways.tier.catalog}`);
@@ -153,6 +183,8 @@ const result = {
   /** The same with the tier's deferred compression counted in. */
   tierWithCompressionOverBefore: Math.round(((ways.tier.ms + compressMs) / ways.chunkCompressed.ms) * 1000) / 1000,
   /** CPU of appending into the compressed in-memory table ÷ into a plain one (data chunks both). */
+  /** Query latency (median of 10) over the tier's rows uncompressed ÷ the same rows compressed. */
+  scansUncompressedOverCompressed: scans,
   compressedOverPlain: Math.round((ways.chunkCompressed.ms / ways.chunkPlain.ms) * 1000) / 1000,
   /** CPU of one appender call per value ÷ data chunks (compressed table both). */
   appenderOverChunk: Math.round((ways.appenderCompressed.ms / ways.chunkCompressed.ms) * 1000) / 1000,
