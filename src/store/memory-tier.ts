@@ -13,7 +13,7 @@
  * tier-append`) — until a segment is loaded or removed, a hot generation is sealed (`compress`,
  * then its rows are the segments' copy), or the hot rows appended since the last checkpoint reach
  * a bound (`compressIfDue`, from the engine's background work). The bound is kept small: uncompressed
- * rows take ~6× the memory, and string filters and groupings over them run ×4–×7 slower.
+ * rows take ~6× the memory, and filters and groupings on text over them run ×2–×4 slower (top-N is faster).
  *
  * Why one table: DuckDB then sees a single base-table scan and plans it as a native table's — zone
  * maps skip row groups, and top-N runs with late materialization (sort keys first, the other

@@ -52,7 +52,7 @@ export interface EngineOptions {
   /**
    * Hot rows are compressed in the background once this many bytes of log payload were appended
    * uncompressed (besides when a table is sealed): bounds their memory between seals and the share
-   * of recent rows that queries scan uncompressed (string filters and groupings ×4–×7 slower there).
+   * of recent rows that queries scan uncompressed (filters and groupings on text ×2–×4 slower there).
    * Default 16 MiB — about as often as DuckDB's automatic checkpoints compressed them before.
    */
   hotUncompressedBytes?: number;
