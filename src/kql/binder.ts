@@ -10,6 +10,8 @@ import type * as A from './ast.js';
 import { BindFailure, type AggregateFunction, type ArgInfo, type BoundAggregate, type BoundCall, type BoundExpr, type BoundLiteral, type EmitContext } from './bound.js';
 import { KqlError, SourceText, type Span } from './errors.js';
 import { AGGREGATE_FUNCTIONS, columnNameOf, OPERATORS, SCALAR_FUNCTIONS } from './functions/index.js';
+import { ALL_COLUMNS, bindRowFunction, ROW_FUNCTION_NAMES } from './functions/row.js';
+import { BIN_AUTO_OPTIONS, bindBinAuto } from './functions/bin-auto.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, parse, PARTITION_SOURCE, SEARCH_TERM } from './parser.js';
 import { kustoRegexToRe2 } from './regex.js';
 import * as P from './planner.js';
@@ -126,6 +128,8 @@ interface RowContext {
   serialized?: boolean;
   /** search kind=case_sensitive */
   searchCs?: boolean;
+  /** extend: the first columns of `schema` that are the operator's input (pack_all() packs only these). */
+  inputColumns?: number;
 }
 
 const EMPTY_ROW: RowContext = { schema: [], aggregates: false };
@@ -137,6 +141,8 @@ export function bindQuery(ast: A.QueryAst, src: SourceText, resolver: TableResol
 class Binder {
   private readonly tables: string[] = [];
   private render: BoundQuery['render'];
+  /** `set query_bin_auto_size/at = …` values, for bin_auto() (functions/bin-auto.ts). */
+  private readonly binAutoOptions = new Map<string, BoundExpr>();
   private callDepth = 0;
   /** Partition operators bound so far (names their SQL CTEs uniquely). */
   private partitions = 0;
@@ -154,6 +160,7 @@ class Binder {
     let resultSpan: Span | undefined;
     for (const st of ast.statements) {
       if (st.kind === 'set') {
+        if (BIN_AUTO_OPTIONS.has(st.name) && st.value) { this.binAutoOptions.set(st.name, this.bindExpr(st.value, EMPTY_ROW, scope)); continue; } // bin_auto()
         if (!KNOWN_OPTIONS.has(st.name)) throw this.error(st.span, `Unknown or unsupported query option '${st.name}' in set statement`);
         continue;
       }
@@ -256,7 +263,8 @@ class Binder {
         given.set(a.left.name, a.right);
         continue;
       }
-      const p = params[pos++];
+      let p = params[pos++];
+      while (p && given.has(p.name)) p = params[pos++]; // a positional argument after a named one takes the next free parameter
       if (!p) throw this.error(a.span, `The function '${entry.name}' expects ${params.length} argument${params.length === 1 ? '' : 's'}, got ${args.length}`);
       given.set(p.name, a);
     }
@@ -1629,7 +1637,7 @@ class Binder {
     const serialized = P.isSerialized(input);
     let hidden = 0;
     for (const item of op.items) {
-      let expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized }, scope);
+      let expr = this.bindScalar(item.expr, { schema, aggregates: false, serialized, inputColumns: input.schema.length }, scope);
       if (containsStagedWindow(expr)) {
         if (pending.length) plan = P.extend(plan, pending);
         pending = [];
@@ -1718,7 +1726,7 @@ class Binder {
       let name: string;
       if (item.names) name = this.singleName(item, names);
       else {
-        const binned = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at') && item.expr.args[0]?.kind === 'name' ? item.expr.args[0].name : undefined;
+        const binned = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto') && item.expr.args[0]?.kind === 'name' ? item.expr.args[0].name : undefined;
         name = binned !== undefined ? names.unique(binned) : this.derivedName(expr, names);
       }
       return { name, expr };
@@ -2271,6 +2279,23 @@ class Binder {
       const i = row.schema.findIndex((c) => c.name === n.value);
       if (i >= 0) return { k: 'col', index: i, name: n.value, type: row.schema[i]!.type };
       return this.bindExpr(e.args[1]!, row, scope);
+    }
+    if (ROW_FUNCTION_NAMES.has(e.name)) { // pack_all, bag_pack_columns, ingestion_time, estimate_data_size: functions/row.ts
+      const args = e.args.map((a) => (a.kind === 'star' ? ALL_COLUMNS : this.bindExpr(a, row, scope)));
+      try { return bindRowFunction(e.name, args, row.schema, row.inputColumns); } catch (err) { throw err instanceof BindFailure ? this.error(err.argIndex !== undefined ? e.args[err.argIndex]!.span : e.nameSpan, err.message) : err; }
+    }
+    if (e.name === 'bin_auto') {
+      this.checkArity(e, 1, 1);
+      const v = this.bindExpr(e.args[0]!, row, scope);
+      try { return bindBinAuto(v, this.binAutoOptions); } catch (err) { throw err instanceof BindFailure ? this.error(e.nameSpan, err.message) : err; }
+    }
+    if (e.name === 'column_names_of') { // column-names-of-function.md: the names of a tabular expression's columns
+      this.checkArity(e, 1, 1);
+      const a = e.args[0]!;
+      const call = a.kind === 'call' ? this.bindCallOrTabular(a, row, scope) : undefined;
+      const plan = a.kind === 'subquery' ? this.bindTabular(a.query, scope) : a.kind === 'name' ? this.resolveTable(a.name, a.span, scope) : call?.kind === 'tabular' ? call.plan : undefined;
+      if (!plan) throw this.error(a.span, 'column_names_of(): the argument must be a tabular expression');
+      return { k: 'lit', type: 'dynamic', value: JSON.stringify(plan.schema.map((c) => c.name)) };
     }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
     if (agg) {

@@ -92,6 +92,22 @@ export interface EmitContext {
   pseudonymKey?: Uint8Array;
   /** geo_location() may be emitted (an ingestion-time transformation on a server with a GeoIP database). */
   geoLocation?: boolean;
+  /** Who runs the query and where (current_principal() …); absent outside the Query API: those functions are refused. */
+  session?: QuerySession;
+}
+
+/** The caller of a query and its scope, as current_principal(), current_database() … report them. */
+export interface QuerySession {
+  /** current_principal(): `aaduser=<objectId>;<tenantId>` or `aadapp=<appId>;<tenantId>`. */
+  principalFqn: string;
+  /** current_principal_details(): the property bag (Type, DisplayName, ObjectId, FQN, …). */
+  principalDetails: Record<string, string | null>;
+  /** current_principal_is_member_of(): every name the caller answers to (its own FQNs, its groups'), lower case. */
+  memberOf: ReadonlySet<string>;
+  /** current_database(): the name of the workspace in scope (the resource id in resource context). */
+  database: string;
+  /** current_cluster_endpoint(): the DNS name (host) of the server's endpoint; '' when unknown. */
+  clusterEndpoint: string;
 }
 
 /** Thrown by `bind` implementations; the binder turns it into a positioned KqlError. */

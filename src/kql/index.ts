@@ -24,8 +24,10 @@ import { emitQuery, SqlTooLargeError } from './emitter.js';
 import { KqlError } from './errors.js';
 import { parse } from './parser.js';
 import type { ColumnSchema, KqlType } from './types.js';
+import type { QuerySession } from './bound.js';
 
 export type { ColumnSchema, KqlType } from './types.js';
+export type { QuerySession } from './bound.js';
 export type { ResolvedTable, TableResolver } from './binder.js';
 export { KqlError } from './errors.js';
 export { emptyRelationSql, sqlIdent, sqlString } from './sql.js';
@@ -41,6 +43,8 @@ export interface CompileOptions {
   geoLocation?: boolean;
   /** The caller returns several result tables (fork, facet): CompiledQuery.results lists them all. */
   multipleResults?: boolean;
+  /** Who runs the query (current_principal(), current_database() …); without it those functions are refused. */
+  session?: QuerySession;
 }
 
 export interface CompiledQuery {
@@ -78,7 +82,7 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     if (bound.results && !options.multipleResults) throw new KqlError('SemanticError', 'The query returns several result tables (fork, facet), which is not supported here', 1, 1);
     for (const r of bound.results ?? []) checkResultColumns(r.plan.schema);
     phase = 'emit';
-    const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}) };
+    const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}), ...(options.session ? { session: options.session } : {}) };
     const sql = emitQuery(bound.plan, ctx);
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.results) out.results = bound.results.map((r) => ({ name: r.name, sql: emitQuery(r.plan, ctx), columns: r.plan.schema.map((c) => ({ name: c.name, type: c.type })) }));

@@ -12,7 +12,10 @@ import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
 import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
+import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
+import { GEO_SHAPE_LIMIT_MESSAGE } from '../kql/functions/geo.js';
+import { ASSERT_FAILED } from '../kql/functions/conditional.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
@@ -91,11 +94,13 @@ export class QueryService {
   readonly access: TableAccess;
 
   constructor(
-    metadata: MetadataStore,
+    private readonly metadata: MetadataStore,
     private readonly store: LogStore,
     private readonly limits: QueryLimitsConfig = DEFAULT_QUERY_LIMITS,
     /** Operator log (never given query text). */
     private readonly log?: (level: 'warn', message: string) => void,
+    /** The server's public endpoint URL (current_cluster_endpoint() reports its host). */
+    private readonly endpoint: () => string = () => '',
   ) {
     this.access = new TableAccess(metadata, store);
     this.admission = new QueryAdmission(limits.concurrentPerPrincipal ?? 5, limits.maxQueued ?? 200);
@@ -144,7 +149,9 @@ export class QueryService {
     try {
       // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
-      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, ...(pseudonymKey ? { pseudonymKey } : {}) });
+      // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
+      const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
+      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) });
     } catch (err) {
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;
@@ -279,7 +286,9 @@ function formatSeconds(s: number): string {
  */
 export function describeEngineError(message: string): string {
   // Vigil's own limits raised inside the engine (error() with a constant text): compared whole, so no data can pass
-  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
+  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE, GEO_SHAPE_LIMIT_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
+  // a failed assert(): its message is a string literal of the query itself (functions/conditional.ts)
+  if (message.startsWith(`Invalid Input Error: ${ASSERT_FAILED}`)) return message.slice('Invalid Input Error: '.length);
   const kind = /^([A-Za-z ]+? Error):/.exec(message)?.[1] ?? 'Error';
   switch (kind) {
     case 'Conversion Error':

@@ -337,7 +337,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   // Ingestion and queries see linked workspaces only while the cluster's key is accessible.
   const cmkStore = gatedStore(logStore, clusterKeys);
-  const queryService = new QueryService(metadata, cmkStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message));
+  const queryService = new QueryService(metadata, cmkStore, { ...DEFAULT_QUERY_LIMITS, ...opts.queryLimits }, (level, message) => app.log[level](message), publicBaseUrl);
   // Continuous export of chosen tables to storage accounts (dataExports rules).
   const dataExports = new DataExportRules(opts.dataDir, loadExternalDestinations(opts.dataDir));
   const exporter = new Exporter(opts.dataDir, metadata, logStore, blobs, dataExports, undefined, (level, message) => app.log[level](message), new ExportLedger(ledgerPath(opts.dataDir), blobs.ledgerKey()));

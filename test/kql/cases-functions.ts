@@ -176,6 +176,8 @@ export const FUNCTION_CASES: Case[] = [
   { q: "print tohex(256)", cols: ["print_0:string"], rows: [["100"]] },
   { q: "print tohex(-546)", cols: ["print_0:string"], rows: [["fffffffffffffdde"]] },
   { q: "print tohex(256, 8)", cols: ["print_0:string"], rows: [["00000100"]] },
+  // tohex-function.md: an int is its 32-bit two's complement
+  { q: "print tohex(toint(-256), 8), tohex(toint(-1)), tohex(-256)", cols: ["print_0:string", "print_1:string", "print_2:string"], rows: [["ffffff00", "ffffffff", "ffffffffffffff00"]] },
   { q: "print regex_quote(\"[a].b\")", cols: ["print_0:string"], rows: [["\\[a\\]\\.b"]] },
 
   // ───────────── gettype-function.md ─────────────

@@ -16,6 +16,12 @@ export interface Case {
   /** expected `tables` of the compiled query */
   tables?: string[];
   render?: Record<string, unknown>;
+  /**
+   * Compare rows with this absolute tolerance on numbers (also inside dynamic JSON), polygon rings
+   * compared from their smallest vertex (see harness.ts sameApprox): for geometry computed by a
+   * different algorithm than Kusto's, whose docs print the last digits of its own rounding.
+   */
+  approx?: number;
 }
 
 const D = (s: string) => s; // wire datetime text, e.g. D('2024-01-01T10:00:00.0000000Z')

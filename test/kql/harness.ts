@@ -112,3 +112,71 @@ export async function runKql(conn: DuckDBConnection, query: string, options: { t
   const rows = (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns));
   return { columns: compiled.columns, rows, compiled };
 }
+
+// ───────────── approximate comparison (Case.approx) ─────────────
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A closed ring listed from its smallest vertex (lexicographic on coordinates rounded to `tol`). */
+function canonicalRing(ring: Json[], tol: number): Json[] {
+  const open = ring.slice(0, -1) as number[][];
+  const key = (c: number[]) => c.map((x) => Math.round(x / tol) * tol);
+  let at = 0;
+  open.forEach((c, i) => {
+    const [a, b] = [key(c), key(open[at]!)];
+    if (a[0]! < b[0]! || (a[0] === b[0] && a[1]! < b[1]!)) at = i;
+  });
+  const rotated = [...open.slice(at), ...open.slice(0, at)];
+  return [...rotated, rotated[0]!] as Json[];
+}
+
+/** GeoJSON with every polygon ring in canonical rotation. */
+function canonicalGeo(v: Json, tol: number): Json {
+  if (Array.isArray(v)) return v.map((x) => canonicalGeo(x, tol));
+  if (v === null || typeof v !== 'object') return v;
+  const out: { [k: string]: Json } = {};
+  for (const [k, x] of Object.entries(v)) out[k] = canonicalGeo(x, tol);
+  if (v.type === 'Polygon' && Array.isArray(v.coordinates)) out.coordinates = v.coordinates.map((r) => canonicalRing(r as Json[], tol));
+  if (v.type === 'MultiPolygon' && Array.isArray(v.coordinates)) out.coordinates = v.coordinates.map((p) => (p as Json[]).map((r) => canonicalRing(r as Json[], tol)));
+  return out;
+}
+
+function parsedCell(v: unknown): Json {
+  if (typeof v === 'string' && /^[[{]/.test(v)) {
+    try {
+      return JSON.parse(v) as Json;
+    } catch {
+      return v;
+    }
+  }
+  return v as Json;
+}
+
+/** Where a and b differ beyond `tol` (a path and both values), or null when they agree. */
+function difference(a: Json, b: Json, tol: number, path: string): string | null {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= tol ? null : `${path}: ${a} vs ${b}`;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = difference(a[i]!, b[i]!, tol, `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const k of keys) {
+      if (!(k in a) || !(k in b)) return `${path}.${k}: missing on one side`;
+      const d = difference(a[k]!, b[k]!, tol, `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return a === b ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** Ordered rows compared with tolerance `tol` (numbers, and numbers inside dynamic JSON with polygon rings canonically rotated). */
+export function approxDifference(actual: unknown[][], expected: unknown[][], tol: number): string | null {
+  const prep = (rows: unknown[][]) => rows.map((r) => r.map((v) => canonicalGeo(parsedCell(v), tol)));
+  return difference(prep(actual) as Json, prep(expected) as Json, tol, 'rows');
+}

@@ -215,7 +215,7 @@ describe('security review: SQL injection through the KQL compiler', () => {
       'Secret', 'SECRET | count', 'union Events, secret', 'union Eve*, Sec*', 'Events | join (Secret) on $left.Msg == $right.s',
       'Events | lookup (Secret) on Msg', 'let T = Secret; T', 'let Events = Secret; Events', 'print toscalar(Secret | count)',
       'Events | where Msg in (Secret | project s)', 'table("Secret")', 'materialize(Secret)', 'view () { Secret }',
-      'Secret | getschema', 'search in (Secret) "x"', 'Events | mv-apply x = D on (union Secret)', 'let f = () { Secret }; f()',
+      'Secret | getschema', 'search in (Secret) "x"', 'Events | mv-apply x = D on (union Secret)', 'let f = () { Secret }; f()', 'print column_names_of(Secret)',
     ]) {
       try {
         const c = compile(q, resolver, { now: NOW });

@@ -237,6 +237,12 @@ const AGG_EXTRAS: AggSpec[] = [
     emit: (a, f) => `CAST(kql_tdigest_merge(CAST(to_json(list(${a[0]!.sql})${f}) AS VARCHAR)) AS JSON)`,
   },
   { name: 'make_list', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
+  // buildschema-aggregation-function.md: computed over the group's values by the runtime (src/kql/runtime/buildschema.ts)
+  {
+    name: 'buildschema', minArgs: 1, maxArgs: 1, prefix: 'schema',
+    bind: (a) => (requireArg('buildschema', isDynamic, 'dynamic')(a), 'dynamic'),
+    emit: (a, f) => `CAST(kql_buildschema(CAST(to_json(list(${a[0]!.sql})${f}) AS VARCHAR)) AS JSON)`,
+  },
   { name: 'makelist', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
   { name: 'make_list_if', minArgs: 2, maxArgs: 3, prefix: 'list', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, false) },
   { name: 'make_list_with_nulls', minArgs: 1, maxArgs: 2, prefix: 'list', bind: () => 'dynamic', emit: (a, f) => listAggSql(a, f, false, true) },

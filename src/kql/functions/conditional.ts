@@ -1,7 +1,8 @@
 /** conditional.ts — iff/case/coalesce, null and emptiness tests, min_of/max_of. */
-import { type ScalarFunction, type SqlArg } from '../bound.js';
+import { type ArgInfo, type BoundExpr, type ScalarFunction, type SqlArg } from '../bound.js';
+import { sqlString } from '../sql.js';
 import { commonType, type KqlType } from '../types.js';
-import { fail, as, anyScalar, fn } from './define.js';
+import { fail, as, anyScalar, fn, constString } from './define.js';
 
 const iff: ScalarFunction = {
   name: 'iff',
@@ -99,3 +100,38 @@ export const CONDITIONAL_FUNCTIONS: ScalarFunction[] = [
     emit: (a) => `greatest(${a.map((x) => as(x, resultTypeOf(a))).join(', ')})`,
   },
 ];
+
+/** Whether a bound expression reads a column of the row. */
+function readsColumns(e: BoundExpr): boolean {
+  if (e.k === 'col' || e.k === 'agg') return true;
+  if (e.k === 'call') return e.args.some(readsColumns);
+  if (e.k === 'path') return readsColumns(e.target) || e.steps.some((s) => typeof s === 'object' && readsColumns(s));
+  return false;
+}
+
+/** The text of a failed assert() — the Query API passes it to the caller (query-service.ts describeEngineError). */
+export const ASSERT_FAILED = 'assert() has failed with message: ';
+
+/**
+ * assert(condition, message) (assert-function.md): the condition must not depend on rows. A literal
+ * condition is decided while compiling (false: the query is refused with the message); a computed
+ * one (a let function's parameter, toscalar()) when the statement evaluates it: it then fails with
+ * the same message.
+ */
+CONDITIONAL_FUNCTIONS.push({
+  name: 'assert', minArgs: 2, maxArgs: 2,
+  bind(args) {
+    const [c, m] = args as [ArgInfo, ArgInfo];
+    if (c.type !== 'bool') fail(`assert(): the condition must be bool, got '${c.type}'`, 0);
+    const message = constString(m);
+    if (message === undefined) fail('assert(): the message must be a string literal', 1);
+    if (readsColumns(c.expr)) fail('assert(): the condition must be a constant: it cannot read columns of the rows', 0);
+    if (c.literal && c.literal.value === false) fail(`${ASSERT_FAILED}'${message}'`);
+    return 'bool';
+  },
+  emit(args) {
+    const [c, m] = args as [SqlArg, SqlArg];
+    if (c.literal) return 'TRUE';
+    return `(CASE WHEN ${c.sql} THEN TRUE ELSE error(${sqlString(`${ASSERT_FAILED}'${constString(m)!}'`)}) END)`;
+  },
+});

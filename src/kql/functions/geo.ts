@@ -4,7 +4,19 @@
  */
 import type { ScalarFunction, SqlArg } from '../bound.js';
 import type { KqlType } from '../types.js';
+import { sqlString } from '../sql.js';
 import { as, fn, intLike, isDynamic, numericOrDyn, str } from './define.js';
+
+/**
+ * Vigil's limits on one GeoJSON argument of the overlay, buffer, simplify and H3-covering functions,
+ * whose cost grows faster than linearly with the vertices (Douglas–Peucker, polygon clipping): its
+ * JSON text, and its arrays (every '[' — vertices, lines, rings — counted by SQL before any parsing).
+ * A value past either fails the query with this text (400 BadArgumentError, see describeEngineError)
+ * rather than tying up the engine.
+ */
+export const GEO_MAX_SHAPE_CHARS = 1_048_576;
+export const GEO_MAX_SHAPE_ARRAYS = 10_000;
+export const GEO_SHAPE_LIMIT_MESSAGE = `A geospatial argument is longer than ${GEO_MAX_SHAPE_CHARS} characters or has more than ${GEO_MAX_SHAPE_ARRAYS} coordinate arrays (vertices, lines, rings): Vigil's limits for one value passed to geo_intersection_*, geo_union_*, geo_*_buffer, geo_*simplify* and geo_polygon_to_h3cells.`;
 
 const real = (a: SqlArg) => as(a, 'real');
 const long = (a: SqlArg | undefined, fallback: number) => (a ? as(a, 'long') : `CAST(${fallback} AS BIGINT)`);
@@ -22,7 +34,52 @@ function geo(name: string, params: ((t: KqlType) => boolean)[], optional: number
   });
 }
 
+/** SQL that fails the query (GEO_SHAPE_LIMIT_MESSAGE) when one of the GeoJSON arguments at `shapes` is past the limits, else `call`. */
+function limited(a: SqlArg[], shapes: number[], call: string): string {
+  const tooLong = shapes.filter((i) => a[i]).map((i) => {
+    const text = shape(a[i]!);
+    return `length(${text}) > ${GEO_MAX_SHAPE_CHARS} OR length(${text}) - length(replace(${text}, '[', '')) > ${GEO_MAX_SHAPE_ARRAYS}`;
+  }).join(' OR ');
+  return tooLong ? `CASE WHEN ${tooLong} THEN error(${sqlString(GEO_SHAPE_LIMIT_MESSAGE)}) ELSE ${call} END` : call;
+}
+
+/** A shape-heavy function: its GeoJSON arguments (`shapes`, by position) are checked against the limits first. */
+function heavy(name: string, params: ((t: KqlType) => boolean)[], optional: number, shapes: number[], args: (a: SqlArg[]) => string[]): ScalarFunction {
+  return fn(name, params, optional, 'dynamic', (a) => json(limited(a, shapes, `kql_${name}(${args(a).join(', ')})`)));
+}
+
+/**
+ * geo_polygon_to_s2cells / geo_line_to_s2cells (shape[, level = 11[, radius = 0]]): with a positive
+ * radius, the covering of the shape's buffer (geo_polygon_buffer / geo_line_buffer, tolerance
+ * min(10 m, radius)) — "all points within the radius of the input geometry"; a negative radius is null.
+ */
+function s2Covering(name: string, buffer: string): ScalarFunction {
+  return fn(name, [isDynamic, intLike, numericOrDyn], 2, 'dynamic', (a) => {
+    const level = long(a[1], 11);
+    const plain = `kql_${name}(${shape(a[0]!)}, ${level})`;
+    if (!a[2]) return json(plain);
+    const r = real(a[2]);
+    const buffered = limited(a, [0], `kql_geo_polygon_to_s2cells(kql_${buffer}(${shape(a[0]!)}, ${r}, least(CAST(10 AS DOUBLE), ${r})), ${level})`);
+    return json(`CASE WHEN ${r} = 0 THEN ${plain} WHEN ${r} > 0 THEN ${buffered} END`);
+  });
+}
+const realOr = (a: SqlArg | undefined, fallback: number) => (a ? real(a) : `CAST(${fallback} AS DOUBLE)`);
+
 export const GEO_FUNCTIONS: ScalarFunction[] = [
+  // overlays, buffers, simplification (src/kql/runtime/geo-overlay.ts, geo-buffer.ts, geo-simplify.ts)
+  heavy('geo_intersection_2lines', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_intersection_2polygons', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_intersection_line_with_polygon', [isDynamic, isDynamic], 0, [0, 1], (a) => [shape(a[0]!), shape(a[1]!)]),
+  heavy('geo_union_lines_array', [isDynamic], 0, [0], (a) => [shape(a[0]!)]),
+  heavy('geo_union_polygons_array', [isDynamic], 0, [0], (a) => [shape(a[0]!)]),
+  heavy('geo_point_buffer', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 1, [], (a) => [real(a[0]!), real(a[1]!), real(a[2]!), realOr(a[3], 10)]),
+  heavy('geo_line_buffer', [isDynamic, numericOrDyn, numericOrDyn], 1, [0], (a) => [shape(a[0]!), real(a[1]!), realOr(a[2], 10)]),
+  heavy('geo_polygon_buffer', [isDynamic, numericOrDyn, numericOrDyn], 1, [0], (a) => [shape(a[0]!), real(a[1]!), realOr(a[2], 10)]),
+  heavy('geo_line_simplify', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_polygon_simplify', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_simplify_polygons_array', [isDynamic, numericOrDyn], 1, [0], (a) => [shape(a[0]!), realOr(a[1], 10)]),
+  heavy('geo_polygon_to_h3cells', [isDynamic, intLike, numericOrDyn], 2, [0], (a) => [shape(a[0]!), long(a[1], 6), realOr(a[2], 0)]),
+
   geo('geo_distance_2points', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, (t) => t === 'bool'], 1, 'real',
     (a) => [...a.slice(0, 4).map(real), a[4] ? as(a[4], 'bool') : 'FALSE']),
   geo('geo_point_in_circle', [numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn, numericOrDyn], 0, 'bool', (a) => a.map(real)),
@@ -67,7 +124,6 @@ export const GEO_FUNCTIONS: ScalarFunction[] = [
   geo('geo_intersects_2polygons', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_intersects_line_with_polygon', [isDynamic, isDynamic], 0, 'bool', (a) => [shape(a[0]!), shape(a[1]!)]),
   geo('geo_from_wkt', [stringLike], 0, 'dynamic', (a) => [str(a[0]!)]),
-  // level defaults to 11 (geo-polygon-to-s2cells-function.md); the radius (buffer) argument is not supported
-  geo('geo_polygon_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
-  geo('geo_line_to_s2cells', [isDynamic, intLike], 1, 'dynamic', (a) => [shape(a[0]!), long(a[1], 11)]),
+  s2Covering('geo_polygon_to_s2cells', 'geo_polygon_buffer'),
+  s2Covering('geo_line_to_s2cells', 'geo_line_buffer'),
 ];

@@ -24,12 +24,18 @@ import { IP_FUNCTIONS } from './ip.js';
 import { MASKING_FUNCTIONS } from './masking.js';
 import { MATH_FUNCTIONS } from './math.js';
 import { SERIES_FUNCTIONS } from './series.js';
+import { SESSION_FUNCTIONS } from './session.js';
+import { STATISTICS_FUNCTIONS } from './statistics.js';
+import { REFUSED_FUNCTIONS } from './storage.js';
+import { TEXT_FORMAT_FUNCTIONS } from './text-formats.js';
+import { UNIT_FUNCTIONS } from './units.js';
 import { STRING_FUNCTIONS } from './strings.js';
 
 /** Every scalar function by name; a name defined twice is a mistake caught when the module loads. */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, ScalarFunction> = catalogue([
   CONDITIONAL_FUNCTIONS, CONVERSION_FUNCTIONS, STRING_FUNCTIONS, DATETIME_FUNCTIONS, MATH_FUNCTIONS,
   DYNAMIC_FUNCTIONS, IP_FUNCTIONS, SERIES_FUNCTIONS, GEO_FUNCTIONS, HLL_SCALAR_FUNCTIONS, TDIGEST_SCALAR_FUNCTIONS, MASKING_FUNCTIONS,
+  UNIT_FUNCTIONS, STATISTICS_FUNCTIONS, TEXT_FORMAT_FUNCTIONS, SESSION_FUNCTIONS, REFUSED_FUNCTIONS,
 ]);
 
 function catalogue(families: ScalarFunction[][]): Map<string, ScalarFunction> {

@@ -79,3 +79,6 @@ IP_FUNCTIONS.push(
     },
   },
 );
+
+/** ipv4_range_to_cidr_list(start, end): the CIDR blocks covering start…end (src/kql/runtime/ipv4-ranges.ts). */
+IP_FUNCTIONS.push(fn('ipv4_range_to_cidr_list', [anyScalar, anyScalar], 0, 'dynamic', (a) => `CAST(kql_ipv4_range_to_cidr_list(${str(a[0]!)}, ${str(a[1]!)}) AS JSON)`));

@@ -110,3 +110,25 @@ export const MATH_FUNCTIONS: ScalarFunction[] = [
   bitwise('bitset_count_ones', 1, ([x]) => `CAST(bit_count(${x}) AS BIGINT)`),
 ];
 
+
+/**
+ * around(value, center, delta) (around-function.md): value within [center − delta, center + delta];
+ * numbers, datetimes (with a timespan delta) or timespans. Null if any argument is null.
+ */
+MATH_FUNCTIONS.push({
+  name: 'around', minArgs: 3, maxArgs: 3,
+  bind(args) {
+    const [v, c, d] = args as [ArgInfo, ArgInfo, ArgInfo];
+    const ok = v.type === 'datetime' ? c.type === 'datetime' && d.type === 'timespan'
+      : v.type === 'timespan' ? c.type === 'timespan' && d.type === 'timespan'
+        : isNumeric(v.type) && isNumeric(c.type) && isNumeric(d.type);
+    if (!ok) fail(`around(): expects (number, number, number), (datetime, datetime, timespan) or (timespan, timespan, timespan), got (${v.type}, ${c.type}, ${d.type})`);
+    return 'bool';
+  },
+  emit(args) {
+    const [v, c, d] = args as [SqlArg, SqlArg, SqlArg];
+    const t = isNumeric(v.type) ? (args.every((a) => isIntegral(a.type)) ? 'long' : 'real') : v.type;
+    const delta = isNumeric(v.type) ? as(d, t) : d.sql;
+    return letSql(as(c, t), '_c', letSql(delta, '_d', `(${as(v, t)} BETWEEN _c - _d AND _c + _d)`));
+  },
+});

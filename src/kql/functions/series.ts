@@ -161,6 +161,7 @@ SERIES_FUNCTIONS.push(
     runtime(`kql_series_decompose(${arrayText(a[0]!)}, ${season(a[1])}, ${trendArg(a[2])}, ${opt(a[3], 'long', '0', 'INTEGER')}, ${thresholdArg(a[4])})`), 'dynamic'), outputs: DECOMPOSE_OUTPUTS },
   { ...fn('series_decompose_anomalies', [isDynamic, numericOrDyn, intLike, isStringArg, intLike, isStringArg, numericOrDyn], 6, 'dynamic', (a) =>
     runtime(`kql_series_decompose_anomalies(${arrayText(a[0]!)}, ${opt(a[1], 'real', '1.5', 'DOUBLE')}, ${season(a[2])}, ${trendArg(a[3])}, ${opt(a[4], 'long', '0', 'INTEGER')}, ${opt(a[5], 'string', "'ctukey'", 'VARCHAR')}, ${thresholdArg(a[6])})`), 'dynamic'), outputs: ANOMALY_OUTPUTS },
+  fn('series_seasonal', [isDynamic, intLike], 1, 'dynamic', (a) => runtime(`kql_series_seasonal(${arrayText(a[0]!)}, ${season(a[1])})`), 'dynamic'),
   fn('series_decompose_forecast', [isDynamic, intLike, intLike, isStringArg, numericOrDyn], 3, 'dynamic', (a) =>
     runtime(`kql_series_decompose_forecast(${arrayText(a[0]!)}, ${opt(a[1], 'long', '0', 'INTEGER')}, ${season(a[2])}, ${trendArg(a[3])}, ${thresholdArg(a[4])})`), 'dynamic'),
   { ...fn('series_periods_detect', [isDynamic, numericOrDyn, numericOrDyn, intLike], 0, 'dynamic', (a) =>

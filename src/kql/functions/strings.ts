@@ -295,8 +295,9 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('to_utf8', 1, 0, 'dynamic', ([s]) => `(CASE WHEN ${s} = '' THEN CAST('[]' AS JSON) ELSE ${bytesArraySql(`encode(${s})`)} END)`),
   strFn('isascii', 1, 0, 'bool', ([s]) => `(NOT regexp_matches(${s}, '[^\\x00-\\x7F]'))`),
   strFn('isutf8', 1, 0, 'bool', () => 'TRUE'),
+  // an int prints as its 32-bit two's complement (tohex(toint(-256)) is ffffff00), everything else as a long's
   fn('tohex', [intLike, intLike], 1, 'string', (a) => {
-    const h = `lower(hex(${as(a[0]!, 'long')}))`;
+    const h = a[0]!.type === 'int' ? `lower(hex(CAST(${a[0]!.sql} AS BIGINT) & 4294967295))` : `lower(hex(${as(a[0]!, 'long')}))`;
     return `coalesce(${a[1] ? `lpad(${h}, CAST(greatest(${as(a[1], 'long')}, length(${h})) AS INTEGER), '0')` : h}, '')`;
   }),
   fn('extract_json', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
@@ -354,3 +355,9 @@ STRING_FUNCTIONS.splice(STRING_FUNCTIONS.findIndex((f) => f.name === 'hash_many'
   emit: (a) => `CAST(hash(${a.map((x) => str(x)).join(', ')}) >> 1 AS BIGINT)`,
 });
 
+
+/** has_any_index(source, values) (has-any-index-function.md): index of the first element of `values` that `source` has (as a term), else -1. */
+STRING_FUNCTIONS.push(fn('has_any_index', [anyScalar, isDynamic], 0, 'long', (a) => {
+  const hits = `list_transform(${elems(a[1]!.sql)}, _e -> ${stringMatchSql('has', false, str(a[0]!), { sql: elemStr('_e'), type: 'string' })})`;
+  return `coalesce(CAST(list_position(${hits}, TRUE) - 1 AS BIGINT), CAST(-1 AS BIGINT))`;
+}, 'a string and a dynamic array'));

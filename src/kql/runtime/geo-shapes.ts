@@ -18,7 +18,7 @@ import { runtimeFunction } from './udf.js';
 const EARTH_RADIUS_M = 6371010;
 const RAD = Math.PI / 180;
 
-type Coord = [number, number];
+export type Coord = [number, number];
 const validCoord = (c: unknown): c is Coord =>
   Array.isArray(c) && c.length >= 2 && typeof c[0] === 'number' && typeof c[1] === 'number' && c[0] >= -180 && c[0] <= 180 && c[1] >= -90 && c[1] <= 90;
 const toPoint = (c: Coord) => s2.Point.fromLatLng(s2.LatLng.fromDegrees(c[1], c[0]));
@@ -49,7 +49,7 @@ function lineCoords(x: unknown): Coord[] | null {
 }
 
 /** A LineString or MultiLineString as lists of coordinates, or null when invalid. */
-function parseLines(text: string, single = false): Coord[][] | null {
+export function parseLines(text: string, single = false): Coord[][] | null {
   const g = parseJson(text);
   if (!g) return null;
   if (g.type === 'LineString') {
@@ -77,7 +77,7 @@ function closestOnChains(chains: Coord[][], p: s2.Point): { point: s2.Point; met
 
 // ───────────── polygons ─────────────
 
-interface Ring {
+export interface Ring {
   coords: Coord[];
   loop: s2.Loop;
 }
@@ -97,7 +97,7 @@ function parseRing(x: unknown): Ring | null {
 }
 
 /** A Polygon or MultiPolygon as [shell, holes…] lists of rings, or null when invalid. */
-function parsePolygons(text: string): Ring[][] | null {
+export function parsePolygons(text: string): Ring[][] | null {
   const g = parseJson(text);
   if (!g) return null;
   const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' && Array.isArray(g.coordinates) ? (g.coordinates as unknown[]) : null;

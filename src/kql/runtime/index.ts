@@ -4,20 +4,32 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { BAG_PATH_FUNCTIONS } from './bag-paths.js';
+import { BUILDSCHEMA_FUNCTIONS } from './buildschema.js';
 import { COMPRESSION_FUNCTIONS } from './compression.js';
 import { DECOMPOSE_FUNCTIONS } from './decompose.js';
 import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { GEO_SHAPE_FUNCTIONS } from './geo-shapes.js';
+import { GEO_BUFFER_FUNCTIONS } from './geo-buffer.js';
+import { GEO_OVERLAY_FUNCTIONS } from './geo-overlay.js';
+import { GEO_SIMPLIFY_FUNCTIONS } from './geo-simplify.js';
+import { IPV4_RANGE_FUNCTIONS } from './ipv4-ranges.js';
 import { IPV6_FUNCTIONS } from './ipv6.js';
+import { PATH_FUNCTIONS } from './paths.js';
 import { PATTERN_FUNCTIONS } from './patterns.js';
+import { PUNYCODE_FUNCTIONS } from './punycode.js';
+import { SEASONAL_FUNCTIONS } from './seasonal.js';
 import { SERIES_FUNCTIONS } from './series.js';
 import { SPECIAL_MATH_FUNCTIONS } from './special-math.js';
+import { STATISTICS_FUNCTIONS } from './statistics.js';
 import { TDIGEST_FUNCTIONS } from './tdigest.js';
 import { registerRuntimeFunction, type RuntimeFunction } from './udf.js';
+import { UNIT_FUNCTIONS } from './units.js';
+import { USER_AGENT_FUNCTIONS } from './user-agent.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
-export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS];
+export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...GEO_OVERLAY_FUNCTIONS, ...GEO_BUFFER_FUNCTIONS, ...GEO_SIMPLIFY_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...SEASONAL_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS,
+  ...UNIT_FUNCTIONS, ...STATISTICS_FUNCTIONS, ...PATH_FUNCTIONS, ...PUNYCODE_FUNCTIONS, ...USER_AGENT_FUNCTIONS, ...IPV4_RANGE_FUNCTIONS, ...BUILDSCHEMA_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
