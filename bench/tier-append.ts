@@ -1,18 +1,28 @@
 /**
  * What the memory tier's append costs, in process (no server): the bench table's rows with the
  * standard columns (15 columns, as Vigil stores them), 1,000 rows per transaction, CPU time of the
- * whole process (DuckDB's threads included) per 1,000 rows, three ways in alternating rounds:
- *   - chunk → compressed: DuckDB data chunks into an `ATTACH ':memory:' (COMPRESS)` table — what
- *     Vigil's memory tier does (src/store/hot-tables.ts, memory-tier.ts);
- *   - chunk → plain: the same chunks into an uncompressed in-memory table;
+ * whole process (DuckDB's threads included) per 1,000 rows, four ways in alternating rounds:
+ *   - tier: what Vigil's memory tier does (src/store/hot-tables.ts, text-vector.ts, memory-tier.ts):
+ *     a data chunk, text written by fillTextVector, no explicit transaction around the appender's
+ *     flush (a transaction of its own), into an `ATTACH ':memory:' (COMPRESS)` table of
+ *     a DuckDB instance whose automatic checkpoints are off (rows compressed later, in the background);
+ *   - chunk → compressed: data chunks filled with setItem into a compressed table with DuckDB's
+ *     automatic checkpoints (they compress on the committing append) — the tier before;
+ *   - chunk → plain: the same into an uncompressed in-memory table;
  *   - appender → compressed: one appender call per value into the compressed table (Vigil before issue 20).
- * Ratios: compressed ÷ plain (what compression costs on append), appender ÷ chunk.
+ * Then what compression buys queries: five scans (bin count, a Level filter, avg by Service, top 10,
+ * a Message search) over the tier's rows uncompressed — as hot rows are between compressions —
+ * against the same rows compressed, alternating, median of 10 runs each. Then the tier's deferred work, timed once: the CHECKPOINT that compresses all its rows (what sealing
+ * or the background bound does), per 1,000 rows.
+ * Ratios: tier ÷ chunk → compressed (the append now against before), tier + its deferred compression
+ * ÷ chunk → compressed, compressed ÷ plain, appender ÷ chunk.
  */
 import { randomUUID } from 'node:crypto';
 import {
   BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR,
   type DuckDBConnection, type DuckDBType,
 } from '@duckdb/node-api';
+import { fillTextVector } from '../src/store/text-vector.js';
 import { benchEndMs, BATCH, emitResult, makeBatch, parseOptions, progress, TABLE } from './support.js';
 import { ticksFromUnixMicros } from '../src/kql/literals.js';
 
@@ -52,14 +62,16 @@ const cpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][]): Promise<void> {
+async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][], tier = false): Promise<void> {
   const n = cols[0]!.length;
-  await conn.run('BEGIN TRANSACTION');
+  // The tier appends one chunk without an explicit transaction (the appender's flush is one).
+  if (!tier) await conn.run('BEGIN TRANSACTION');
   const a = await conn.createAppender('t', 'main', catalog);
   const chunk = DuckDBDataChunk.create(COLUMNS.map(([, k]) => CHUNK[k]), n);
   COLUMNS.forEach(([, kind], j) => {
     const vec = chunk.getColumnVector(j);
     const values = cols[j]!;
+    if (tier && kind === 'string') return fillTextVector(vec, n, (i) => values[i] as string | null);
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       vec.setItem(i, v);
@@ -69,7 +81,7 @@ async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][])
   a.appendDataChunk(chunk);
   a.flushSync();
   a.closeSync();
-  await conn.run('COMMIT');
+  if (!tier) await conn.run('COMMIT');
 }
 
 async function viaAppender(conn: DuckDBConnection, catalog: string, cols: Cell[][]): Promise<void> {
@@ -94,42 +106,92 @@ async function viaAppender(conn: DuckDBConnection, catalog: string, cols: Cell[]
 
 const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
 const conn = await instance.connect();
+// The memory tier's instance: no automatic checkpoints (src/store/engine.ts).
+const tierInstance = await DuckDBInstance.create(':memory:', { threads: '2', checkpoint_threshold: '1TB' });
+const tierConn = await tierInstance.connect();
 const ways = {
-  chunkCompressed: { catalog: 'c1', compress: true, append: viaChunk, ms: 0 },
-  chunkPlain: { catalog: 'p1', compress: false, append: viaChunk, ms: 0 },
-  appenderCompressed: { catalog: 'c2', compress: true, append: viaAppender, ms: 0 },
+  tier: { conn: tierConn, catalog: 't1', compress: true, append: (c: DuckDBConnection, cat: string, cols: Cell[][]) => viaChunk(c, cat, cols, true), ms: 0 },
+  chunkCompressed: { conn, catalog: 'c1', compress: true, append: viaChunk, ms: 0 },
+  chunkPlain: { conn, catalog: 'p1', compress: false, append: viaChunk, ms: 0 },
+  appenderCompressed: { conn, catalog: 'c2', compress: true, append: viaAppender, ms: 0 },
 };
 for (const w of Object.values(ways)) {
+  const conn = w.conn;
   await conn.run(`ATTACH ':memory:' AS ${w.catalog}${w.compress ? ' (COMPRESS)' : ''}`);
   await conn.run(`CREATE TABLE ${w.catalog}.main.t (${COLUMNS.map(([name, k]) => `"${name}" ${SQL[k]}`).join(', ')})`);
 }
 process.stderr.write(`tier-append: ${total.toLocaleString('en')} rows per way in ${batches.length} transactions, ${ROUNDS} alternating rounds\n`);
 // Warm-up: one batch each, not counted.
-for (const w of Object.values(ways)) await w.append(conn, w.catalog, batches[0]!);
+for (const w of Object.values(ways)) await w.append(w.conn, w.catalog, batches[0]!);
 const perRound = Math.ceil(batches.length / ROUNDS);
 for (let r = 0; r * perRound < batches.length; r++) {
   const slice = batches.slice(r * perRound, (r + 1) * perRound);
   for (const w of Object.values(ways)) {
     const before = cpuMs();
-    for (const b of slice) await w.append(conn, w.catalog, b);
+    for (const b of slice) await w.append(w.conn, w.catalog, b);
     w.ms += cpuMs() - before;
   }
   progress(`round ${r + 1}: ${Object.entries(ways).map(([k, w]) => `${k} ${((w.ms / Math.min(total, (r + 1) * perRound * BATCH)) * 1000).toFixed(2)} ms`).join(', ')} per 1,000 rows`);
 }
-const counts = await Promise.all(Object.values(ways).map(async (w) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${w.catalog}.main.t`)).getRowsJS()[0]![0])));
+// What compression buys queries: the tier's rows uncompressed (as hot rows are between compressions)
+// against the same rows compressed (a copy in another catalog, checkpointed), queries alternating.
+await tierConn.run(`ATTACH ':memory:' AS t2 (COMPRESS)`);
+await tierConn.run(`CREATE TABLE t2.main.t AS SELECT * FROM t1.main.t`);
+await tierConn.run('CHECKPOINT t2');
+const SCANS: Record<string, string> = {
+  binCount: `SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated"), count(*) FROM $T GROUP BY 1`,
+  levelFilter: `SELECT count(*) FROM $T WHERE "Level" = 'Error'`,
+  avgByService: `SELECT "Service", avg("DurationMs") FROM $T GROUP BY 1`,
+  top10: `SELECT * FROM $T ORDER BY "DurationMs" DESC LIMIT 10`,
+  messageHas: `SELECT count(*) FROM $T WHERE "Message" ILIKE '%timeout%'`,
+};
+const scanMs: Record<string, { uncompressed: number[]; compressed: number[] }> = {};
+for (let run = 0; run < 12; run++) {
+  for (const [name, sql] of Object.entries(SCANS)) {
+    for (const [side, table] of [['uncompressed', 't1.main.t'], ['compressed', 't2.main.t']] as const) {
+      const t0 = performance.now();
+      await tierConn.runAndReadAll(sql.replace('$T', table));
+      // The first 2 runs warm up.
+      if (run >= 2) (scanMs[name] ??= { uncompressed: [], compressed: [] })[side].push(performance.now() - t0);
+    }
+  }
+}
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const scans = Object.fromEntries(
+  Object.entries(scanMs).map(([name, m]) => [name, { uncompressedMs: Math.round(median(m.uncompressed) * 100) / 100, compressedMs: Math.round(median(m.compressed) * 100) / 100, ratio: Math.round((median(m.uncompressed) / median(m.compressed)) * 100) / 100 }]),
+);
+await tierConn.run('DROP TABLE t2.main.t');
+// The tier's deferred work: compressing every row it holds.
+const beforeCompress = cpuMs();
+await tierConn.run(`CHECKPOINT ${ways.tier.catalog}`);
+const compressMs = cpuMs() - beforeCompress;
+const counts = await Promise.all(Object.values(ways).map(async (w) => Number((await w.conn.runAndReadAll(`SELECT count(*) FROM ${w.catalog}.main.t`)).getRowsJS()[0]![0])));
+// The tier's text (written by fillTextVector) is the same as the other ways' (by setItem).
+const fingerprint = `SUM(hash(${COLUMNS.map(([name]) => `"${name}"`).join(', ')}))::VARCHAR`;
+const sameRows =
+  String((await tierConn.runAndReadAll(`SELECT ${fingerprint} FROM t1.main.t`)).getRowsJS()[0]![0]) ===
+  String((await conn.runAndReadAll(`SELECT ${fingerprint} FROM c1.main.t`)).getRowsJS()[0]![0]);
 conn.closeSync();
 instance.closeSync();
+tierConn.closeSync();
+tierInstance.closeSync();
 const per1000 = (ms: number) => Math.round((ms / total) * 1000 * 100) / 100;
 const result = {
   suite: 'tier-append',
   rows: total,
   batchRows: BATCH,
-  cpuMsPer1000Rows: Object.fromEntries(Object.entries(ways).map(([k, w]) => [k, per1000(w.ms)])),
+  cpuMsPer1000Rows: { ...Object.fromEntries(Object.entries(ways).map(([k, w]) => [k, per1000(w.ms)])), tierDeferredCompression: per1000(compressMs) },
+  /** The memory tier's append now ÷ before (compressed table with automatic checkpoints, setItem text). */
+  tierOverBefore: Math.round((ways.tier.ms / ways.chunkCompressed.ms) * 1000) / 1000,
+  /** The same with the tier's deferred compression counted in. */
+  tierWithCompressionOverBefore: Math.round(((ways.tier.ms + compressMs) / ways.chunkCompressed.ms) * 1000) / 1000,
   /** CPU of appending into the compressed in-memory table ÷ into a plain one (data chunks both). */
+  /** Query latency (median of 10) over the tier's rows uncompressed ÷ the same rows compressed. */
+  scansUncompressedOverCompressed: scans,
   compressedOverPlain: Math.round((ways.chunkCompressed.ms / ways.chunkPlain.ms) * 1000) / 1000,
   /** CPU of one appender call per value ÷ data chunks (compressed table both). */
   appenderOverChunk: Math.round((ways.appenderCompressed.ms / ways.chunkCompressed.ms) * 1000) / 1000,
-  check: { ok: counts.every((n) => n === total + batches[0]![0]!.length), counts },
+  check: { ok: sameRows && counts.every((n) => n === total + batches[0]![0]!.length), counts },
 };
 emitResult(result);
 if (!result.check.ok) process.exitCode = 1;

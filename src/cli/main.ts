@@ -93,6 +93,7 @@ interface ServeOptions extends KeyOptions {
   hotMaxMb?: number;
   segmentCacheMb?: number;
   memoryTierMb?: number;
+  hotUncompressedMb?: number;
   retentionInterval?: number;
   compactionInterval?: number;
   minFreeDiskMb?: number;
@@ -189,6 +190,7 @@ const serve = program
   .option('--hot-max-mb <mb>', "unsealed rows of all tables together, in MB of their log records: above this the tables holding the most are sealed first (VIGIL_HOT_MAX_MB; default 256; 0 = only each table's --seal-rows and --seal-age)", nonNegativeNumber, envNonNegative('VIGIL_HOT_MAX_MB'))
   .option('--segment-cache-mb <mb>', 'memory for decrypted segments (VIGIL_SEGMENT_CACHE_MB; default half the scratch space, at most 1024)', positiveNumber, envNumber('VIGIL_SEGMENT_CACHE_MB'))
   .option('--memory-tier-mb <mb>', 'memory for recently used decrypted segments as compressed in-memory tables, the fast tier (VIGIL_MEMORY_TIER_MB; default 1024; 0 = off, read Parquet from the scratch tmpfs)', nonNegativeNumber, envNonNegative('VIGIL_MEMORY_TIER_MB'))
+  .option('--hot-uncompressed-mb <mb>', 'unsealed rows are appended uncompressed and compressed in the background once this much log payload has arrived since the last compression, or when sealed; higher: less compression work, but uncompressed rows take ~6x the memory and filters and groupings on text over them run ~2-4x slower (VIGIL_HOT_UNCOMPRESSED_MB; default 16)', positiveNumber, envNumber('VIGIL_HOT_UNCOMPRESSED_MB'))
   .option('--retention-interval <seconds>', 'how often retention runs (VIGIL_RETENTION_INTERVAL_SECONDS; default 3600)', positiveNumber, envNumber('VIGIL_RETENTION_INTERVAL_SECONDS'))
   .option('--compaction-interval <seconds>', 'how often small segments are merged (VIGIL_COMPACTION_INTERVAL_SECONDS; default 600)', positiveNumber, envNumber('VIGIL_COMPACTION_INTERVAL_SECONDS'))
   .option('--min-free-disk-mb <mb>', 'refuse ingestion (503 StorageFull, Retry-After) while less than this would stay free on the data folder\'s file system, keeping room for sealing, compaction and the audit (VIGIL_MIN_FREE_DISK_MB; default 256; 0 = only a full disk refuses)', nonNegativeNumber, envNonNegative('VIGIL_MIN_FREE_DISK_MB'))
@@ -285,6 +287,7 @@ is moved to a root of trust with 'vigil protect-keys'.`,
         hotMaxBytes: o.hotMaxMb === undefined ? undefined : Math.floor(o.hotMaxMb * 1024 * 1024),
         segmentCacheBytes: o.segmentCacheMb === undefined ? undefined : Math.floor(o.segmentCacheMb * 1024 * 1024),
         memoryTierBytes: o.memoryTierMb === undefined ? undefined : Math.floor(o.memoryTierMb * 1024 * 1024),
+        hotUncompressedBytes: o.hotUncompressedMb === undefined ? undefined : Math.floor(o.hotUncompressedMb * 1024 * 1024),
         retentionIntervalMs: o.retentionInterval === undefined ? undefined : o.retentionInterval * 1000,
         compactionIntervalMs: o.compactionInterval === undefined ? undefined : o.compactionInterval * 1000,
         minFreeBytes: o.minFreeDiskMb === undefined ? undefined : Math.floor(o.minFreeDiskMb * 1024 * 1024),

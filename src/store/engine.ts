@@ -57,6 +57,8 @@ export interface EngineStatus {
   /** Bytes DuckDB holds for segments in the memory tier, and how many segments are there. */
   memoryTierBytes: number;
   memoryTierSegments: number;
+  /** Log payload bytes of hot rows appended since the memory tier last compressed. */
+  hotUncompressedBytes: number;
   walSyncs: number;
 }
 
@@ -88,6 +90,7 @@ export class StorageEngine implements LogStore {
       sealBytes: 64 * 1024 * 1024,
       sealAgeMs: 10 * 60_000,
       hotMaxBytes: 256 * 1024 * 1024,
+      hotUncompressedBytes: 16 * 1024 * 1024,
       partitionMs: 3_600_000,
       segmentCacheBytes: 1024 * 1024 * 1024,
       walFileBytes: 64 * 1024 * 1024,
@@ -143,6 +146,9 @@ export class StorageEngine implements LogStore {
         // half of it (a query that needs more fails with DuckDB's out-of-temp-space error, not ENOSPC).
         temp_directory: join(scratch.dir, 'duckdb-tmp'),
         max_temp_directory_size: `${Math.max(16, Math.floor(scratch.freeBytes / 2 / 1024 / 1024))}MiB`,
+        // No automatic checkpoints: they compress the memory tier inside an append's commit, on the
+        // request's path; the tier compresses in the background instead (memory-tier.ts).
+        checkpoint_threshold: '1TB',
       });
       if (scratch.freeBytes < SMALL_SCRATCH_BYTES) {
         const say = options.log ? (m: string) => options.log!('warn', m) : (m: string) => process.stderr.write(`vigil storage warn: ${m}\n`);
@@ -290,7 +296,7 @@ export class StorageEngine implements LogStore {
       walBytes += ws.wal.bytes();
       walSyncs += ws.wal.syncs;
     }
-    return { workspaces: this.ctx.workspaces.size, hotRows, hotBytes, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, walSyncs };
+    return { workspaces: this.ctx.workspaces.size, hotRows, hotBytes, segments, segmentRows, segmentBytes, walBytes, cacheBytes: this.cache.bytes, cachedSegments: this.cache.count, memoryTierBytes: this.memory.bytes, memoryTierSegments: this.memory.count, hotUncompressedBytes: this.memory.uncompressedBytes, walSyncs };
   }
 
   /** Resolves once the memory-tier loads queries left behind them are done (src/store/engine/tier-loads.ts). */

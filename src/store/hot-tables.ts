@@ -16,6 +16,7 @@ import { asColumnBatch, ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
+import { fillTextVector } from './text-vector.js';
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
 const CHUNK_ROWS = 2048;
@@ -145,10 +146,10 @@ function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: reado
       }
       return;
     default:
-      for (let i = 0; i < n; i++) {
+      fillTextVector(vec, n, (i) => {
         const v = values[from + i];
-        vec.setItem(i, v === null || v === undefined ? null : typeof v === 'string' ? v : String(v));
-      }
+        return v === null || v === undefined ? null : typeof v === 'string' ? v : String(v);
+      });
   }
 }
 
@@ -173,7 +174,10 @@ async function appendBatch(
     return { values: i === undefined ? undefined : batch.values[i], type: c.type };
   });
   const types = order.map((c) => CHUNK_TYPE[c.type]);
-  await conn.run('BEGIN TRANSACTION');
+  // One chunk: the appender's flush is a transaction of its own (all or nothing), which spares the
+  // two statements of an explicit one (~0.9 ms of CPU per 1,000-row request); more chunks need one.
+  const explicit = batch.rowCount > CHUNK_ROWS;
+  if (explicit) await conn.run('BEGIN TRANSACTION');
   let appender: DuckDBAppender | undefined;
   try {
     appender = await conn.createAppender(table, 'main', catalog);
@@ -191,14 +195,17 @@ async function appendBatch(
     appender.flushSync();
     appender.closeSync();
     appender = undefined;
-    await conn.run('COMMIT');
+    if (explicit) await conn.run('COMMIT');
   } catch (err) {
     try {
+      // Buffered rows are dropped, never flushed by the close: without an explicit transaction
+      // nothing else would undo them.
+      appender?.clear();
       appender?.closeSync();
     } catch {
-      /* rolled back below */
+      /* rolled back below, or never appended */
     }
-    await conn.run('ROLLBACK').catch(() => undefined);
+    if (explicit) await conn.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
 }

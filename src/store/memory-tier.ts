@@ -7,6 +7,14 @@
  * Each segment counts what DuckDB's in-memory table memory grew by when it was loaded (DuckDB's
  * accounting is per instance, not per catalog). Hot rows are outside the budget: sealing bounds them.
  *
+ * Compression happens only when the tier checkpoints its catalog, never on an append's commit (the
+ * engine turns DuckDB's automatic checkpoints off, which compressed inside the committing append):
+ * new rows stay uncompressed — an append costs what a plain in-memory table's does (bench `--suite
+ * tier-append`) — until a segment is loaded or removed, a hot generation is sealed (`compress`,
+ * then its rows are the segments' copy), or the hot rows appended since the last checkpoint reach
+ * a bound (`compressIfDue`, from the engine's background work). The bound is kept small: uncompressed
+ * rows take ~6× the memory, and filters and groupings on text over them run ×2–×4 slower (top-N is faster).
+ *
  * Why one table: DuckDB then sees a single base-table scan and plans it as a native table's — zone
  * maps skip row groups, and top-N runs with late materialization (sort keys first, the other
  * columns of only the winning rows), which a UNION ALL of per-segment or hot tables prevents
@@ -102,6 +110,8 @@ export class MemoryTier {
   private used = 0;
   hits = 0;
   loads = 0;
+  /** Log payload bytes appended to hot generations since the tier's last checkpoint: rows not compressed yet. */
+  private uncompressed = 0;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -121,6 +131,26 @@ export class MemoryTier {
   /** Bytes the tier's segments take (as counted when each was loaded). */
   get bytes(): number {
     return this.used;
+  }
+
+  /** Log payload bytes of hot rows appended since the last checkpoint (not compressed yet). */
+  get uncompressedBytes(): number {
+    return this.uncompressed;
+  }
+
+  /** Rows were appended to a hot generation (`bytes`: their log payload), still uncompressed. */
+  appendedHot(bytes: number): void {
+    this.uncompressed += bytes;
+  }
+
+  /** Compresses every row appended so far (a checkpoint of the tier's catalog); best effort. */
+  compress(): Promise<void> {
+    return this.lock.run(() => (this.closed ? undefined : this.checkpoint()));
+  }
+
+  /** Compresses when at least `limitBytes` of hot rows have been appended uncompressed. */
+  async compressIfDue(limitBytes: number): Promise<void> {
+    if (this.uncompressed >= limitBytes) await this.compress();
   }
 
   /** Sealed segments in the tier. */
@@ -434,7 +464,13 @@ export class MemoryTier {
    * while a query still reads it); the next checkpoint does the work then.
    */
   private async checkpoint(): Promise<void> {
-    await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`).catch(() => undefined);
+    const appended = this.uncompressed;
+    try {
+      await this.conn.run(`CHECKPOINT ${MEM_CATALOG}`);
+      this.uncompressed -= appended;
+    } catch {
+      /* retried by the next checkpoint */
+    }
   }
 
   /** DuckDB's memory for in-memory tables (the tier's and the hot tables). */

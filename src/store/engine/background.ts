@@ -25,6 +25,7 @@ export class BackgroundWork {
       this.busy = true;
       this.running = (async () => {
         await sealDue(this.ctx);
+        await this.ctx.memory.compressIfDue(this.ctx.opts.hotUncompressedBytes);
         // Schedules run on the monotonic clock, so a wall clock set back does not stall them; retention's
         // cutoff is wall-clock time (the rows' TimeGenerated is).
         const now = monotonicMs();

@@ -78,6 +78,7 @@ async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: Sto
       await appendHot(ctx.writer, ctx.memory, cur.hot, cols, batch);
       cur.hot.rows += batch.rowCount;
       cur.hot.bytes += payload.length;
+      ctx.memory.appendedHot(payload.length);
       cur.hot.firstAppendMs ??= monotonicMs();
       ws.lastApplied.set(table, seq);
     }),

@@ -68,6 +68,8 @@ async function sealTableLocked(ctx: EngineContext, ws: Ws, t: TableRt): Promise<
         Math.round(1.5 * exported.reduce((n, e) => n + e.parquet.length, 0)),
       );
       if (!adopted) for (const e of exported) ctx.cache.put(e.entry.id, e.parquet);
+      // Adopted rows are still uncompressed (hot rows are): compress them, as a loaded segment is.
+      else await ctx.memory.compress();
       sealed += exported.reduce((n, e) => n + e.entry.rows, 0);
       // Short of space: close the current log file too, so that it can go once its records are sealed
       // (the log otherwise keeps a copy of sealed rows until its file reaches 64 MiB).

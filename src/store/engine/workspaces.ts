@@ -95,6 +95,7 @@ async function openWorkspace(ctx: EngineContext, id: string): Promise<Ws> {
           t.hot.rows += rows.length;
           t.hot.firstAppendMs ??= monotonicMs();
           for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
+          for (let k = i; k < j; k++) ctx.memory.appendedHot(records[k]!.bytes);
           replayed += rows.length;
         } catch (err) {
           ctx.log('warn', `workspace ${id}: log records ${records[i]!.seq}–${records[j - 1]!.seq} of table ${t.name} could not be replayed (${(err as Error).message}); they were rejected when first written, so nothing acknowledged is lost`);
