@@ -14,6 +14,7 @@ import { sqlIdent } from './sql.js';
 import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
 import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
+import { emitActivityPlugin } from './emit/activity.js';
 import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
 import { emitMakeSeries } from './emit/make-series.js';
@@ -260,6 +261,9 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'consume': return emitConsume(plan, ctx);
     case 'sample': return emitSample(plan, ctx);
     case 'sampleDistinct': return emitSampleDistinct(plan, ctx);
+    case 'slidingWindowCounts':
+    case 'activityCountsMetrics':
+    case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
   }
 }
 

@@ -7,6 +7,7 @@ import { patternPluginPlan } from '../pattern-plugins.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope } from './context.js';
 import { JoinBinder } from './joins.js';
+import { ACTIVITY_PLUGINS, bindActivityPlugin } from './plugins-activity.js';
 
 export abstract class EvaluateBinder extends JoinBinder {
   // ───────────── evaluate ─────────────
@@ -155,6 +156,9 @@ export abstract class EvaluateBinder extends JoinBinder {
         return patternPluginPlan(input, { plugin, ratio, count, ...(weight !== undefined ? { weight } : {}), ...(split ? { split } : {}), wildcards });
       }
       default:
+        if (ACTIVITY_PLUGINS.has(op.plugin)) {
+          return bindActivityPlugin(input, op, { row: (e) => this.bindScalar(e, row, scope), constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
+        }
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
     }
   }

@@ -1,0 +1,115 @@
+/**
+ * bind/plugins-activity.ts — binds the activity evaluate plugins (plan-activity.ts):
+ * sliding_window_counts, activity_counts_metrics and dcount_intersect. Arguments are checked here
+ * (types, columns, counts) so bad input is a SemanticError (HTTP 400); the per-query limits that
+ * depend on values known only when running (the number of periods) are enforced by the SQL.
+ */
+import type * as A from '../ast.js';
+import type { BoundExpr } from '../bound.js';
+import type { Span } from '../errors.js';
+import type { ActivityPluginPlan, TimelinePeriods } from '../plan-activity.js';
+import type { PlanNode } from '../planner.js';
+import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
+
+/** What the plugins need from the binder: expressions over the input row or constants, and errors. */
+export interface ActivityBindTools {
+  /** An expression over the input row. */
+  row(e: A.Expr): BoundExpr;
+  /** An expression that reads no row (Start, End, Step, …). */
+  constant(e: A.Expr): BoundExpr;
+  error(span: Span, message: string): Error;
+}
+
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'dcount_intersect']);
+
+/** The kind of axis a timeline argument lives on. */
+function axisOf(t: KqlType): 'datetime' | 'timespan' | 'number' | undefined {
+  return t === 'datetime' ? 'datetime' : t === 'timespan' ? 'timespan' : isNumeric(t) && t !== 'decimal' ? 'number' : undefined;
+}
+
+function columnName(e: BoundExpr, fallback: string): string {
+  return e.k === 'col' ? e.name : fallback;
+}
+
+/** IdColumn, TimelineColumn, Start, End, then the step argument at `stepAt`; dimensions from `dimsFrom`. */
+function bindPeriods(name: string, op: A.EvaluateOp, t: ActivityBindTools, stepAt: number, extra: number[], dimsFrom: number): TimelinePeriods & { extras: BoundExpr[] } {
+  const args = op.args;
+  if (args.length < dimsFrom) throw t.error(op.pluginSpan, `${name}(): expects at least ${dimsFrom} arguments, got ${args.length}`);
+  const id = t.row(args[0]!);
+  const timeline = t.row(args[1]!);
+  if (timeline.k !== 'col') throw t.error(args[1]!.span, `${name}(): TimelineColumn must be a column of the input`);
+  const axis = axisOf(timeline.type);
+  if (!axis) throw t.error(args[1]!.span, `${name}(): TimelineColumn must be a datetime, timespan or numeric column, got '${timeline.type}'`);
+  const sameAxis = (a: A.Expr, what: string): BoundExpr => {
+    const v = t.constant(a);
+    if (axisOf(v.type) !== axis) throw t.error(a.span, `${name}(): ${what} must be of the TimelineColumn's type (${timeline.type}), got '${v.type}'`);
+    return v;
+  };
+  const stepOf = (a: A.Expr, what: string): BoundExpr => {
+    const v = t.constant(a);
+    if (v.type === 'string') throw t.error(a.span, `${name}(): ${what} as 'week', 'month' or 'year' is not supported by Vigil; give a ${axis === 'number' ? 'number' : 'timespan'}`);
+    const want = axis === 'number' ? 'number' : 'timespan';
+    if (axisOf(v.type) !== want) throw t.error(a.span, `${name}(): ${what} must be a ${want}, got '${v.type}'`);
+    if (v.k === 'lit' && v.value !== null && !(Number(v.value) > 0)) throw t.error(a.span, `${name}(): ${what} must be greater than zero`);
+    return v;
+  };
+  const start = sameAxis(args[2]!, 'Start');
+  const end = sameAxis(args[3]!, 'End');
+  const step = stepOf(args[stepAt]!, stepAt === 5 ? 'Bin' : 'Step');
+  const extras = extra.map((i) => stepOf(args[i]!, 'LookbackWindow'));
+  const dimensions = args.slice(dimsFrom).map((a) => {
+    const d = t.row(a);
+    if (d.k !== 'col') throw t.error(a.span, `${name}(): dimensions must be columns of the input`);
+    return d;
+  });
+  return { id, timeline, start, end, step, dimensions, extras };
+}
+
+function periodSchema(p: TimelinePeriods, counts: string[]): ColumnSchema[] {
+  const names = new Set<string>();
+  const out: ColumnSchema[] = [];
+  for (const c of [{ name: columnName(p.timeline, 'Timestamp'), type: p.timeline.type }, ...p.dimensions.map((d) => ({ name: columnName(d, 'Column1'), type: d.type })), ...counts.map((n) => ({ name: n, type: 'long' as KqlType }))]) {
+    if (names.has(c.name)) throw new Error(`duplicate column '${c.name}'`);
+    names.add(c.name);
+    out.push(c);
+  }
+  return out;
+}
+
+export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: ActivityBindTools): ActivityPluginPlan {
+  const dup = (f: () => ColumnSchema[]): ColumnSchema[] => {
+    try {
+      return f();
+    } catch (e) {
+      throw t.error(op.pluginSpan, `${op.plugin}(): ${(e as Error).message} in the output`);
+    }
+  };
+  switch (op.plugin) {
+    case 'sliding_window_counts': {
+      // (IdColumn, TimelineColumn, Start, End, LookbackWindow, Bin, dim…)
+      const p = bindPeriods(op.plugin, op, t, 5, [4], 6);
+      const { extras, ...periods } = p;
+      const schema = dup(() => periodSchema(periods, ['Count', 'dcount']));
+      return { kind: 'slidingWindowCounts', input, ...periods, lookback: extras[0]!, schema, serialized: true };
+    }
+    case 'activity_counts_metrics': {
+      // (IdColumn, TimelineColumn, Start, End, Step, dim…)
+      const { extras: _e, ...periods } = bindPeriods(op.plugin, op, t, 4, [], 5);
+      const schema = dup(() => periodSchema(periods, ['count', 'dcount', 'new_dcount', 'aggregated_dcount']));
+      return { kind: 'activityCountsMetrics', input, ...periods, schema, serialized: true };
+    }
+    case 'dcount_intersect': {
+      if (op.args.length < 2) throw t.error(op.pluginSpan, 'dcount_intersect(): expects at least two hll() values');
+      if (op.args.length > 16) throw t.error(op.pluginSpan, 'dcount_intersect(): expects at most 16 hll() values');
+      const sketches = op.args.map((a) => {
+        const v = t.row(a);
+        if (v.type !== 'dynamic') throw t.error(a.span, `dcount_intersect(): the arguments must be hll() values (dynamic), got '${v.type}'`);
+        return v;
+      });
+      const schema = sketches.map((_, i): ColumnSchema => ({ name: `s${i}`, type: 'long' }));
+      return { kind: 'dcountIntersect', input, sketches, schema, serialized: false };
+    }
+    default:
+      throw t.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
+  }
+}

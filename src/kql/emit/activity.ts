@@ -1,0 +1,99 @@
+/**
+ * emit/activity.ts — the SQL of the activity evaluate plugins (plan-activity.ts).
+ *
+ * The timeline plugins number each row's period k = floor((timeline − Start) ÷ Step) and keep
+ * periods 0 … last (Start + last × Step ≤ End); rows outside are ignored. Only periods and
+ * dimension combinations with rows are output, in period order. Past ACTIVITY_MAX_PERIODS
+ * periods, or with a Step that is not positive, the query fails with a clear error.
+ */
+import type { BoundExpr, EmitContext } from '../bound.js';
+import { emitPlan } from '../emitter.js';
+import { KMV_K } from '../functions/aggregates.js';
+import type { ActivityCountsMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import { sqlString } from '../sql.js';
+import { sqlType } from '../types.js';
+import { C, constSql, exprSql, selectList } from './common.js';
+
+/** Periods one timeline plugin may produce (each row may be counted in up to this many). */
+export const ACTIVITY_MAX_PERIODS = 100_000;
+export const ACTIVITY_PERIODS_MESSAGE = `Vigil limit: the activity plugins produce at most ${ACTIVITY_MAX_PERIODS} periods; use a larger step or a shorter Start–End range`;
+export const ACTIVITY_STEP_MESSAGE = 'The activity plugins need a step (Bin) greater than zero';
+
+export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): string {
+  switch (plan.kind) {
+    case 'slidingWindowCounts': return emitSlidingWindowCounts(plan, ctx);
+    case 'activityCountsMetrics': return emitActivityCountsMetrics(plan, ctx);
+    case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
+  }
+}
+
+const dimCol = (i: number) => `ap_d${i}`;
+
+/**
+ * ap_c: the constants (s = Start, b = Step, last = the last period's number); ap_r: the input's
+ * rows in the range as (i = ID, d… = dimensions, k = period).
+ */
+function periodCtes(plan: TimelinePeriods & { input: ActivityPluginPlan['input'] }, ctx: EmitContext, extraConstants = ''): string {
+  const lit = (e: BoundExpr) => constSql(e, ctx);
+  const s = lit(plan.start);
+  const b = lit(plan.step);
+  const span = `(CAST(ap_p.e - ap_p.s AS DOUBLE) / ap_p.b)`;
+  const last = `CASE WHEN ap_p.b IS NULL OR NOT (ap_p.b > 0) THEN error(${sqlString(ACTIVITY_STEP_MESSAGE)}) WHEN ${span} >= ${ACTIVITY_MAX_PERIODS} THEN error(${sqlString(ACTIVITY_PERIODS_MESSAGE)}) ELSE CAST(floor(${span}) AS BIGINT) END`;
+  const params = `SELECT ${s} AS s, ${lit(plan.end)} AS e, ${b} AS b${extraConstants}`;
+  const consts = `SELECT ap_p.*, ${last} AS last FROM ap_p`;
+  const ex = (e: BoundExpr) => exprSql(e, 't', ctx);
+  const tl = ex(plan.timeline);
+  const k = `CAST(floor(CAST(${tl} - ap_c.s AS DOUBLE) / ap_c.b) AS BIGINT)`;
+  const rows = `SELECT ${[`${ex(plan.id)} AS i`, ...plan.dimensions.map((d, i) => `${ex(d)} AS ${dimCol(i)}`), `${k} AS k`].join(', ')} FROM (${emitPlan(plan.input, ctx)}) AS t, ap_c WHERE ${tl} IS NOT NULL`;
+  return `ap_p AS (${params}), ap_c AS (${consts}), ap_r AS (${rows})`;
+}
+
+/** The start of period `k` in the timeline's type. */
+function periodStart(plan: TimelinePeriods, k: string): string {
+  return `CAST(ap_c.s + ${k} * ap_c.b AS ${sqlType(plan.timeline.type)})`;
+}
+
+/** sliding_window_counts: each row counts in its period and the LookbackWindow ÷ Bin − 1 periods after it. */
+function emitSlidingWindowCounts(plan: SlidingWindowCountsPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => `x.${dimCol(i)}`);
+  // the window in whole periods (LookbackWindow rounded down to a multiple of Bin, at least one)
+  const w = `greatest(CAST(floor(CAST(ap_c.lb AS DOUBLE) / ap_c.b) AS BIGINT), 1)`;
+  const expanded = `SELECT r.*, unnest(range(greatest(r.k, 0), least(r.k + ${w}, ap_c.last + 1))) AS p FROM ap_r AS r, ap_c WHERE r.k <= ap_c.last`;
+  const cols = [periodStart(plan, 'x.p'), ...dims, 'count(*)', 'count(DISTINCT x.i)'];
+  const groupBy = ['x.p', ...dims, 'ap_c.s', 'ap_c.b'].join(', ');
+  return `WITH ${periodCtes(plan, ctx, `, ${constSql(plan.lookback, ctx)} AS lb`)} SELECT ${selectList(cols)} FROM (${expanded}) AS x, ap_c GROUP BY ${groupBy} ORDER BY x.p${dims.map((d) => `, ${d}`).join('')}`;
+}
+
+/** activity_counts_metrics: per period, rows, distinct IDs, IDs first seen then, and IDs seen so far. */
+function emitActivityCountsMetrics(plan: ActivityCountsMetricsPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const inRange = `SELECT r.* FROM ap_r AS r, ap_c WHERE r.k >= 0 AND r.k <= ap_c.last`;
+  // each ID's first period within its dimensions
+  const firstSeen = `SELECT ${[...dims, 'i', 'min(k) AS f'].join(', ')} FROM ap_in WHERE i IS NOT NULL GROUP BY ${[...dims, 'i'].join(', ')}`;
+  const news = `SELECT ${[...dims, 'f AS k', 'count(*) AS n'].join(', ')} FROM ap_first GROUP BY ${[...dims, 'f'].join(', ')}`;
+  const perPeriod = `SELECT ${[...dims, 'k', 'count(*) AS cnt', 'count(DISTINCT i) AS dc'].join(', ')} FROM ap_in GROUP BY ${[...dims, 'k'].join(', ')}`;
+  const same = dims.map((d) => `n.${d} IS NOT DISTINCT FROM g.${d}`);
+  const joined = `SELECT g.*, coalesce(n.n, 0) AS nw FROM ap_g AS g LEFT JOIN ap_new AS n ON ${[...same, 'n.k = g.k'].join(' AND ')}`;
+  const partition = dims.length ? `PARTITION BY ${dims.map((d) => `x.${d}`).join(', ')} ` : '';
+  const aggregated = `CAST(sum(x.nw) OVER (${partition}ORDER BY x.k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT)`;
+  const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'x.cnt', 'x.dc', 'CAST(x.nw AS BIGINT)', aggregated];
+  return `WITH ${periodCtes(plan, ctx)}, ap_in AS (${inRange}), ap_first AS (${firstSeen}), ap_new AS (${news}), ap_g AS (${perPeriod}) ` +
+    `SELECT ${selectList(cols)} FROM (${joined}) AS x, ap_c ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
+}
+
+/**
+ * dcount_intersect: hll() states are k-minimum-values sketches (functions/aggregates.ts). The
+ * intersection of S1 … Sn is estimated from U, the K smallest hashes of their union: the share of U
+ * found in every sketch, times the union's estimate — exact while the union has fewer than K values.
+ */
+function emitDcountIntersect(plan: DcountIntersectPlan, ctx: EmitContext): string {
+  const sketches = plan.sketches.map((s) => `TRY_CAST(${exprSql(s, 't', ctx)} AS UBIGINT[])`);
+  const cols = sketches.map((_, n) => {
+    const hs = sketches.slice(0, n + 1);
+    const u = `list_slice(list_sort(list_distinct(flatten([${hs.join(', ')}]))), 1, ${KMV_K})`;
+    const m = `len(list_filter(${u}, _x -> ${hs.map((h) => `list_contains(${h}, _x)`).join(' AND ')}))`;
+    const estimate = `CASE WHEN len(${u}) < ${KMV_K} THEN CAST(${m} AS BIGINT) ELSE CAST(round(${m} / ${KMV_K}.0 * (${KMV_K} - 1) / (CAST((${u})[${KMV_K}] AS DOUBLE) / 4503599627370496.0)) AS BIGINT) END`;
+    return `CASE WHEN ${hs.map((h) => `${h} IS NULL`).join(' OR ')} THEN NULL ELSE ${estimate} END`;
+  });
+  return `SELECT ${selectList(cols)} FROM (${emitPlan(plan.input, ctx)}) AS t`;
+}
