@@ -16,8 +16,9 @@ import { EDGE_CASES } from './cases-edges.js';
 import { PLUGIN_CASES } from './cases-plugins.js';
 import { PLUGIN2_CASES } from './cases-plugins2.js';
 import { TICK_CASES } from './cases-ticks.js';
+import { PLUGIN3_CASES } from './cases-plugins3.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...PLUGIN3_CASES];
 import { NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

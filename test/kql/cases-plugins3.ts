@@ -1,0 +1,102 @@
+/**
+ * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
+ * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md)
+ * and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
+ * documented output; the other expectations are derived by hand from the documented definitions:
+ * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
+ * only periods (and dimension combinations) with rows are output, in period order.
+ */
+import type { Case } from './cases.js';
+
+const D = (day: string) => `${day}T00:00:00.0000000Z`;
+
+const SLIDING_DOC = `let start = datetime(2017 - 08 - 01);
+let end = datetime(2017 - 08 - 07);
+let lookbackWindow = 3d;
+let bin = 1d;
+let T = datatable(UserId: string, Timestamp: datetime)
+    [
+    'Bob', datetime(2017 - 08 - 01), 'David', datetime(2017 - 08 - 01), 'David', datetime(2017 - 08 - 01),
+    'John', datetime(2017 - 08 - 01), 'Bob', datetime(2017 - 08 - 01), 'Ananda', datetime(2017 - 08 - 02),
+    'Atul', datetime(2017 - 08 - 02), 'John', datetime(2017 - 08 - 02), 'Ananda', datetime(2017 - 08 - 03),
+    'Atul', datetime(2017 - 08 - 03), 'Atul', datetime(2017 - 08 - 03), 'John', datetime(2017 - 08 - 03),
+    'Bob', datetime(2017 - 08 - 03), 'Betsy', datetime(2017 - 08 - 04), 'Bob', datetime(2017 - 08 - 05),
+];
+T
+| evaluate sliding_window_counts(UserId, Timestamp, start, end, lookbackWindow, bin)`;
+
+const ACTIVITY_DOC = `let start=datetime(2017-08-01);
+let end=datetime(2017-08-04);
+let window=1d;
+let T = datatable(UserId:string, Timestamp:datetime)
+['A', datetime(2017-08-01), 'D', datetime(2017-08-01), 'J', datetime(2017-08-01), 'B', datetime(2017-08-01),
+'C', datetime(2017-08-02), 'T', datetime(2017-08-02), 'J', datetime(2017-08-02), 'H', datetime(2017-08-03),
+'T', datetime(2017-08-03), 'T', datetime(2017-08-03), 'J', datetime(2017-08-03), 'B', datetime(2017-08-03),
+'S', datetime(2017-08-03), 'S', datetime(2017-08-04)];
+ T
+ | evaluate activity_counts_metrics(UserId, Timestamp, start, end, window)`;
+
+/** Two regions over three days, with one row before Start and one after End (both ignored). */
+const REGIONS = `datatable(Id:string, T:datetime, R:string)['a',datetime(2024-01-01),'x', 'b',datetime(2024-01-01),'x', 'a',datetime(2024-01-02),'x', 'a',datetime(2024-01-02),'y', 'c',datetime(2024-01-03),'x', 'z',datetime(2023-12-31),'x', 'z',datetime(2024-01-05),'x']`;
+/** A numeric timeline: periods T − 1. */
+const NUMERIC = 'datatable(Id:long, T:long)[1,1, 2,1, 1,2, 3,5]';
+const SWC_COLS = ['Timestamp:datetime', 'Count:long', 'dcount:long'];
+const ACM_COLS = ['Timestamp:datetime', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'];
+
+const DCOUNT_DOC = `range x from 1 to 100 step 1
+| extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
+| summarize hll_even = hll(iif(isEven, x, 0), 2),
+            hll_mod3 = hll(iif(isMod3, x, 0), 2),
+            hll_mod5 = hll(iif(isMod5, x, 0), 2)
+| evaluate dcount_intersect(hll_even, hll_mod3, hll_mod5)
+| project evenNumbers = s0 - 1, even_and_mod3 = s1 - 1, even_and_mod3_and_mod5 = s2 - 1`;
+
+export const PLUGIN3_CASES: Case[] = [
+  // ───────────── sliding-window-counts-plugin.md ─────────────
+  { q: SLIDING_DOC, ordered: true, cols: SWC_COLS, rows: [[D('2017-08-01'), 5, 3], [D('2017-08-02'), 8, 5], [D('2017-08-03'), 13, 5], [D('2017-08-04'), 9, 5], [D('2017-08-05'), 7, 5], [D('2017-08-06'), 2, 2], [D('2017-08-07'), 1, 1]] },
+  // a numeric timeline; period 3 (T = 4) has no rows in its window and is not output
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 5, 2, 1)`, ordered: true, cols: ['T:long', 'Count:long', 'dcount:long'], rows: [[1, 2, 2], [2, 3, 2], [3, 1, 1], [5, 1, 1]] },
+  // LookbackWindow is rounded down to a multiple of Bin (2.5 → 2 periods)
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 5, 2.5, 1)`, ordered: true, cols: ['T:long', 'Count:long', 'dcount:long'], rows: [[1, 2, 2], [2, 3, 2], [3, 1, 1], [5, 1, 1]] },
+  // a LookbackWindow shorter than Bin counts each period alone; End bounds the periods
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 4, 0.5, 1)`, ordered: true, cols: ['T:long', 'Count:long', 'dcount:long'], rows: [[1, 2, 2], [2, 1, 1]] },
+  // dimensions: one group per combination, after the timeline column; rows outside Start..End are ignored
+  { q: `${REGIONS} | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), datetime(2024-01-03), 2d, 1d, R)`, ordered: true, cols: ['T:datetime', 'R:string', 'Count:long', 'dcount:long'], rows: [[D('2024-01-01'), 'x', 3, 3], [D('2024-01-02'), 'x', 3, 2], [D('2024-01-02'), 'y', 1, 1], [D('2024-01-03'), 'x', 2, 2], [D('2024-01-03'), 'y', 1, 1]] },
+  // a row before Start still counts in the windows after it that reach into the range
+  { q: `${REGIONS} | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), datetime(2024-01-01), 2d, 1d)`, ordered: true, cols: ['T:datetime', 'Count:long', 'dcount:long'], rows: [[D('2024-01-01'), 3, 3]] },
+  { q: 'datatable(Id:string, T:datetime)[] | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), datetime(2024-01-03), 1d, 1d)', cols: ['T:datetime', 'Count:long', 'dcount:long'], rows: [] },
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 5, 2)`, err: { kind: 'SemanticError', msg: 'sliding_window_counts(): expects at least 6 arguments, got 5' } },
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T + 1, 1, 5, 2, 1)`, err: { kind: 'SemanticError', msg: 'sliding_window_counts(): TimelineColumn must be a column of the input' } },
+  { q: 'datatable(Id:long, T:string)[] | evaluate sliding_window_counts(Id, T, 1, 5, 2, 1)', err: { kind: 'SemanticError', msg: "TimelineColumn must be a datetime, timespan or numeric column, got 'string'" } },
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), 5, 2, 1)`, err: { kind: 'SemanticError', msg: "sliding_window_counts(): Start must be of the TimelineColumn's type (long), got 'datetime'" } },
+  { q: `${REGIONS} | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), datetime(2024-01-03), 2d, 1)`, err: { kind: 'SemanticError', msg: "sliding_window_counts(): Bin must be a timespan, got 'long'" } },
+  { q: `${REGIONS} | evaluate sliding_window_counts(Id, T, datetime(2024-01-01), datetime(2024-01-03), 2d, 'week')`, err: { kind: 'SemanticError', msg: "Bin as 'week', 'month' or 'year' is not supported by Vigil" } },
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 5, 2, 0)`, err: { kind: 'SemanticError', msg: 'sliding_window_counts(): Bin must be greater than zero' } },
+  { q: `${NUMERIC} | evaluate sliding_window_counts(Id, T, 1, 5, 2, 1, T + 1)`, err: { kind: 'SemanticError', msg: 'sliding_window_counts(): dimensions must be columns of the input' } },
+  { q: `${NUMERIC} | extend Count = 1 | evaluate sliding_window_counts(Id, T, 1, 5, 2, 1, Count)`, err: { kind: 'SemanticError', msg: "sliding_window_counts(): duplicate column 'Count' in the output" } },
+
+  // ───────────── activity-counts-metrics-plugin.md ─────────────
+  { q: ACTIVITY_DOC, ordered: true, cols: ACM_COLS, rows: [[D('2017-08-01'), 4, 4, 4, 4], [D('2017-08-02'), 3, 3, 2, 6], [D('2017-08-03'), 6, 5, 2, 8], [D('2017-08-04'), 1, 1, 0, 8]] },
+  // dimensions: new and aggregated distinct counts are per combination
+  { q: `${REGIONS} | evaluate activity_counts_metrics(Id, T, datetime(2024-01-01), datetime(2024-01-03), 1d, R)`, ordered: true, cols: ['T:datetime', 'R:string', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'], rows: [[D('2024-01-01'), 'x', 2, 2, 2, 2], [D('2024-01-02'), 'x', 1, 1, 0, 2], [D('2024-01-02'), 'y', 1, 1, 1, 1], [D('2024-01-03'), 'x', 1, 1, 1, 3]] },
+  // a 2-day step; the period starting on End (2024-01-03) is the last one
+  { q: `${REGIONS} | evaluate activity_counts_metrics(Id, T, datetime(2024-01-01), datetime(2024-01-03), 2d)`, ordered: true, cols: ['T:datetime', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'], rows: [[D('2024-01-01'), 4, 2, 2, 2], [D('2024-01-03'), 1, 1, 1, 3]] },
+  // a numeric timeline
+  { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5, 1)`, ordered: true, cols: ['T:long', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'], rows: [[1, 2, 2, 2, 2], [2, 1, 1, 0, 2], [5, 1, 1, 1, 3]] },
+  { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): expects at least 5 arguments, got 4' } },
+  { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5, -1)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): Step must be greater than zero' } },
+  { q: `${REGIONS} | evaluate activity_counts_metrics(Id, T, datetime(2024-01-01), 3d, 1d)`, err: { kind: 'SemanticError', msg: "activity_counts_metrics(): End must be of the TimelineColumn's type (datetime), got 'timespan'" } },
+
+  // ───────────── dcount-intersect-plugin.md ─────────────
+  { q: DCOUNT_DOC, cols: ['evenNumbers:long', 'even_and_mod3:long', 'even_and_mod3_and_mod5:long'], rows: [[50, 16, 3]] },
+  { q: 'datatable(a:long, b:long)[1,1, 2,2, 3,5] | summarize h1 = hll(a), h2 = hll(b) | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[3, 2]] },
+  // one row per input row (here per group of summarize … by)
+  { q: 'datatable(g:string, a:long, b:long)["x",1,1, "x",2,3, "y",4,4] | summarize h1 = hll(a), h2 = hll(b) by g | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[2, 1], [1, 1]] },
+  // past the sketch's 4096 values the intersection is an estimate from the union's smallest hashes
+  { q: 'range x from 1 to 20000 step 1 | summarize h1 = hll(x), h2 = hll(iif(x % 2 == 0, x, long(null))) | evaluate dcount_intersect(h1, h2) | project all = s0 between (19000 .. 21000), even = s1 between (9000 .. 11000)', cols: ['all:bool', 'even:bool'], rows: [[true, true]] },
+  // a value that is not an hll() state gives null
+  { q: 'print h1 = dynamic(null), h2 = dynamic([1]) | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[null, null]] },
+  { q: 'print h1 = dynamic([1]) | evaluate dcount_intersect(h1)', err: { kind: 'SemanticError', msg: 'dcount_intersect(): expects at least two hll() values' } },
+  { q: 'print h1 = 1, h2 = dynamic([1]) | evaluate dcount_intersect(h1, h2)', err: { kind: 'SemanticError', msg: "dcount_intersect(): the arguments must be hll() values (dynamic), got 'long'" } },
+  { q: `print h = dynamic([1]) | evaluate dcount_intersect(${Array.from({ length: 17 }, () => 'h').join(', ')})`, err: { kind: 'SemanticError', msg: 'dcount_intersect(): expects at most 16 hll() values' } },
+];
