@@ -263,6 +263,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'sampleDistinct': return emitSampleDistinct(plan, ctx);
     case 'slidingWindowCounts':
     case 'activityCountsMetrics':
+    case 'activeUsersCount':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
   }
 }

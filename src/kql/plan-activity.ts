@@ -38,10 +38,22 @@ export interface ActivityCountsMetricsPlan extends ActivityBase, TimelinePeriods
   kind: 'activityCountsMetrics';
 }
 
+/**
+ * active-users-count-plugin.md: per period, the distinct IDs with an active appearance in it — one
+ * whose lookback window (t − LookbackWindow, t] holds appearances in at least ActivePeriodsCount
+ * distinct periods of length Period.
+ */
+export interface ActiveUsersCountPlan extends ActivityBase, TimelinePeriods {
+  kind: 'activeUsersCount';
+  lookback: BoundExpr;
+  period: BoundExpr;
+  activePeriods: BoundExpr;
+}
+
 /** dcount-intersect-plugin.md: per input row, the estimated distinct counts of S1, S1∩S2, …. */
 export interface DcountIntersectPlan extends ActivityBase {
   kind: 'dcountIntersect';
   sketches: BoundExpr[];
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | DcountIntersectPlan;
+export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActiveUsersCountPlan | DcountIntersectPlan;

@@ -1,6 +1,6 @@
 /**
  * Issue #12, the activity plugins end to end: `evaluate sliding_window_counts()`,
- * `activity_counts_metrics()` and `dcount_intersect()` over a table ingested with the official Logs
+ * `activity_counts_metrics()`, `active_users_count()` and `dcount_intersect()` over a table ingested with the official Logs
  * Ingestion SDK (stored in the workspace's DuckDB files), queried with the official query SDK on a
  * real server; the period limit and a step that is not positive are 400s with Azure's error shape.
  */
@@ -26,7 +26,7 @@ const VISITS: [string, string, string][] = [
 ];
 const day = (d: string) => new Date(`${d}T00:00:00Z`);
 
-describe('activity plugins (sliding_window_counts, activity_counts_metrics, dcount_intersect) over the query API', { timeout: 240_000 }, () => {
+describe('activity plugins (sliding_window_counts, activity_counts_metrics, active_users_count, dcount_intersect) over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
   async function rows(query: string): Promise<unknown[][]> {
@@ -87,6 +87,14 @@ describe('activity plugins (sliding_window_counts, activity_counts_metrics, dcou
       [day('2017-08-02'), 'us', 3, 2],
       [day('2017-08-03'), 'eu', 6, 4],
       [day('2017-08-03'), 'us', 3, 2],
+    ]);
+  });
+
+  it('active_users_count counts IDs seen on two distinct days of their 3-day lookback', async () => {
+    assert.deepEqual(await rows('Visits_CL | evaluate active_users_count(UserId, Seen, datetime(2017-08-01), datetime(2017-08-04), 3d, 1d, 2, 1d)'), [
+      [day('2017-08-02'), 1],
+      [day('2017-08-03'), 3],
+      [day('2017-08-04'), 1],
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
- * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md)
- * and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
+ * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
+ * active_users_count (active-users-count-plugin.md) and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
  * only periods (and dimension combinations) with rows are output, in period order.
@@ -42,6 +42,19 @@ const REGIONS = `datatable(Id:string, T:datetime, R:string)['a',datetime(2024-01
 const NUMERIC = 'datatable(Id:long, T:long)[1,1, 2,1, 1,2, 3,5]';
 const SWC_COLS = ['Timestamp:datetime', 'Count:long', 'dcount:long'];
 const ACM_COLS = ['Timestamp:datetime', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'];
+
+const ACTIVE_DOC = `let Start = datetime(2018-07-01);
+let End = datetime(2018-07-31);
+let LookbackWindow = 8d;
+let Period = 1d;
+let ActivePeriods = 3;
+let Bin = 7d;
+let T =  datatable(User:string, Timestamp:datetime)
+[
+    "B", datetime(2018-06-29), "B", datetime(2018-06-30), "A", datetime(2018-07-02), "B", datetime(2018-07-04), "B", datetime(2018-07-08),
+    "A", datetime(2018-07-10), "A", datetime(2018-07-14), "A", datetime(2018-07-17), "A", datetime(2018-07-20), "B", datetime(2018-07-24)
+];
+T | evaluate active_users_count(User, Timestamp, Start, End, LookbackWindow, Period, ActivePeriods, Bin)`;
 
 const DCOUNT_DOC = `range x from 1 to 100 step 1
 | extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
@@ -86,6 +99,19 @@ export const PLUGIN3_CASES: Case[] = [
   { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): expects at least 5 arguments, got 4' } },
   { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5, -1)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): Step must be greater than zero' } },
   { q: `${REGIONS} | evaluate activity_counts_metrics(Id, T, datetime(2024-01-01), 3d, 1d)`, err: { kind: 'SemanticError', msg: "activity_counts_metrics(): End must be of the TimelineColumn's type (datetime), got 'timespan'" } },
+
+  // ───────────── active-users-count-plugin.md ─────────────
+  { q: ACTIVE_DOC, ordered: true, cols: ['Timestamp:datetime', 'dcount:long'], rows: [[D('2018-07-01'), 1], [D('2018-07-15'), 1]] },
+  // Id 1 is active at T = 2 and 3 (two distinct periods in (T − 3, T]), not at 1 or 10; Id 2's two rows share one period
+  { q: 'datatable(Id:long, T:long)[1,1, 1,2, 1,3, 2,3, 2,3, 1,10] | evaluate active_users_count(Id, T, 1, 10, 3, 1, 2, 5)', ordered: true, cols: ['T:long', 'dcount:long'], rows: [[1, 1]] },
+  // the lookback window excludes its start: (4 − 3, 4] misses T = 1, (4 − 4, 4] holds it
+  { q: 'datatable(Id:long, T:long)[1,1, 1,4] | evaluate active_users_count(Id, T, 1, 10, 3, 1, 2, 5)', cols: ['T:long', 'dcount:long'], rows: [] },
+  { q: 'datatable(Id:long, T:long)[1,1, 1,4] | evaluate active_users_count(Id, T, 1, 10, 4, 1, 2, 5)', cols: ['T:long', 'dcount:long'], rows: [[1, 1]] },
+  // appearances count per dimension combination
+  { q: 'datatable(Id:string, T:long, R:string)["a",1,"x", "a",2,"y", "a",3,"y"] | evaluate active_users_count(Id, T, 1, 3, 3, 1, 2, 1, R)', cols: ['T:long', 'R:string', 'dcount:long'], rows: [[3, 'y', 1]] },
+  { q: 'datatable(Id:long, T:long)[] | evaluate active_users_count(Id, T, 1, 10, 3, 1, "two", 5)', err: { kind: 'SemanticError', msg: "active_users_count(): ActivePeriodsCount must be a number, got 'string'" } },
+  { q: 'datatable(Id:long, T:long)[] | evaluate active_users_count(Id, T, 1, 10, 3, 1, 2)', err: { kind: 'SemanticError', msg: 'active_users_count(): expects at least 8 arguments, got 7' } },
+  { q: 'datatable(Id:long, T:datetime)[] | evaluate active_users_count(Id, T, datetime(2024-01-01), datetime(2024-01-02), 3d, 0d, 2, 1d)', err: { kind: 'SemanticError', msg: 'active_users_count(): Period must be greater than zero' } },
 
   // ───────────── dcount-intersect-plugin.md ─────────────
   { q: DCOUNT_DOC, cols: ['evenNumbers:long', 'even_and_mod3:long', 'even_and_mod3_and_mod5:long'], rows: [[50, 16, 3]] },

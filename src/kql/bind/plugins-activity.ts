@@ -20,7 +20,7 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'dcount_intersect']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'active_users_count', 'dcount_intersect']);
 
 /** The kind of axis a timeline argument lives on. */
 function axisOf(t: KqlType): 'datetime' | 'timespan' | 'number' | undefined {
@@ -32,7 +32,7 @@ function columnName(e: BoundExpr, fallback: string): string {
 }
 
 /** IdColumn, TimelineColumn, Start, End, then the step argument at `stepAt`; dimensions from `dimsFrom`. */
-function bindPeriods(name: string, op: A.EvaluateOp, t: ActivityBindTools, stepAt: number, extra: number[], dimsFrom: number): TimelinePeriods & { extras: BoundExpr[] } {
+function bindPeriods(name: string, op: A.EvaluateOp, t: ActivityBindTools, step: [number, string], extra: [number, string][], dimsFrom: number): TimelinePeriods & { extras: BoundExpr[] } {
   const args = op.args;
   if (args.length < dimsFrom) throw t.error(op.pluginSpan, `${name}(): expects at least ${dimsFrom} arguments, got ${args.length}`);
   const id = t.row(args[0]!);
@@ -55,14 +55,14 @@ function bindPeriods(name: string, op: A.EvaluateOp, t: ActivityBindTools, stepA
   };
   const start = sameAxis(args[2]!, 'Start');
   const end = sameAxis(args[3]!, 'End');
-  const step = stepOf(args[stepAt]!, stepAt === 5 ? 'Bin' : 'Step');
-  const extras = extra.map((i) => stepOf(args[i]!, 'LookbackWindow'));
+  const stepArg = stepOf(args[step[0]]!, step[1]);
+  const extras = extra.map(([i, what]) => stepOf(args[i]!, what));
   const dimensions = args.slice(dimsFrom).map((a) => {
     const d = t.row(a);
     if (d.k !== 'col') throw t.error(a.span, `${name}(): dimensions must be columns of the input`);
     return d;
   });
-  return { id, timeline, start, end, step, dimensions, extras };
+  return { id, timeline, start, end, step: stepArg, dimensions, extras };
 }
 
 function periodSchema(p: TimelinePeriods, counts: string[]): ColumnSchema[] {
@@ -87,16 +87,24 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
   switch (op.plugin) {
     case 'sliding_window_counts': {
       // (IdColumn, TimelineColumn, Start, End, LookbackWindow, Bin, dim…)
-      const p = bindPeriods(op.plugin, op, t, 5, [4], 6);
+      const p = bindPeriods(op.plugin, op, t, [5, 'Bin'], [[4, 'LookbackWindow']], 6);
       const { extras, ...periods } = p;
       const schema = dup(() => periodSchema(periods, ['Count', 'dcount']));
       return { kind: 'slidingWindowCounts', input, ...periods, lookback: extras[0]!, schema, serialized: true };
     }
     case 'activity_counts_metrics': {
       // (IdColumn, TimelineColumn, Start, End, Step, dim…)
-      const { extras: _e, ...periods } = bindPeriods(op.plugin, op, t, 4, [], 5);
+      const { extras: _e, ...periods } = bindPeriods(op.plugin, op, t, [4, 'Step'], [], 5);
       const schema = dup(() => periodSchema(periods, ['count', 'dcount', 'new_dcount', 'aggregated_dcount']));
       return { kind: 'activityCountsMetrics', input, ...periods, schema, serialized: true };
+    }
+    case 'active_users_count': {
+      // (IdColumn, TimelineColumn, Start, End, LookbackWindow, Period, ActivePeriodsCount, Bin, dim…)
+      const { extras, ...periods } = bindPeriods(op.plugin, op, t, [7, 'Bin'], [[4, 'LookbackWindow'], [5, 'Period']], 8);
+      const activePeriods = t.constant(op.args[6]!);
+      if (!isNumeric(activePeriods.type) || activePeriods.type === 'decimal') throw t.error(op.args[6]!.span, `active_users_count(): ActivePeriodsCount must be a number, got '${activePeriods.type}'`);
+      const schema = dup(() => periodSchema(periods, ['dcount']));
+      return { kind: 'activeUsersCount', input, ...periods, lookback: extras[0]!, period: extras[1]!, activePeriods, schema, serialized: true };
     }
     case 'dcount_intersect': {
       if (op.args.length < 2) throw t.error(op.pluginSpan, 'dcount_intersect(): expects at least two hll() values');

@@ -9,7 +9,7 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActivityCountsMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
 import { C, constSql, exprSql, selectList } from './common.js';
@@ -23,6 +23,7 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
   switch (plan.kind) {
     case 'slidingWindowCounts': return emitSlidingWindowCounts(plan, ctx);
     case 'activityCountsMetrics': return emitActivityCountsMetrics(plan, ctx);
+    case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
   }
 }
@@ -31,7 +32,7 @@ const dimCol = (i: number) => `ap_d${i}`;
 
 /**
  * ap_c: the constants (s = Start, b = Step, last = the last period's number); ap_r: the input's
- * rows in the range as (i = ID, d… = dimensions, k = period).
+ * rows as (i = ID, d… = dimensions, k = period, tl = timeline).
  */
 function periodCtes(plan: TimelinePeriods & { input: ActivityPluginPlan['input'] }, ctx: EmitContext, extraConstants = ''): string {
   const lit = (e: BoundExpr) => constSql(e, ctx);
@@ -44,7 +45,7 @@ function periodCtes(plan: TimelinePeriods & { input: ActivityPluginPlan['input']
   const ex = (e: BoundExpr) => exprSql(e, 't', ctx);
   const tl = ex(plan.timeline);
   const k = `CAST(floor(CAST(${tl} - ap_c.s AS DOUBLE) / ap_c.b) AS BIGINT)`;
-  const rows = `SELECT ${[`${ex(plan.id)} AS i`, ...plan.dimensions.map((d, i) => `${ex(d)} AS ${dimCol(i)}`), `${k} AS k`].join(', ')} FROM (${emitPlan(plan.input, ctx)}) AS t, ap_c WHERE ${tl} IS NOT NULL`;
+  const rows = `SELECT ${[`${ex(plan.id)} AS i`, ...plan.dimensions.map((d, i) => `${ex(d)} AS ${dimCol(i)}`), `${k} AS k`, `${tl} AS tl`].join(', ')} FROM (${emitPlan(plan.input, ctx)}) AS t, ap_c WHERE ${tl} IS NOT NULL`;
   return `ap_p AS (${params}), ap_c AS (${consts}), ap_r AS (${rows})`;
 }
 
@@ -79,6 +80,27 @@ function emitActivityCountsMetrics(plan: ActivityCountsMetricsPlan, ctx: EmitCon
   const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'x.cnt', 'x.dc', 'CAST(x.nw AS BIGINT)', aggregated];
   return `WITH ${periodCtes(plan, ctx)}, ap_in AS (${inRange}), ap_first AS (${firstSeen}), ap_new AS (${news}), ap_g AS (${perPeriod}) ` +
     `SELECT ${selectList(cols)} FROM (${joined}) AS x, ap_c ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
+}
+
+/**
+ * active_users_count: an appearance at t in the range is active when the ID's appearances in
+ * (t − LookbackWindow, t] — before Start too — fall in at least ActivePeriodsCount distinct
+ * periods bin(·, Period); each period counts the distinct IDs with an active appearance in it.
+ */
+function emitActiveUsersCount(plan: ActiveUsersCountPlan, ctx: EmitContext): string {
+  const lit = (e: BoundExpr) => constSql(e, ctx);
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const integral = plan.timeline.type === 'datetime' || plan.timeline.type === 'timespan';
+  // bin(x, Period) — exact on ticks for datetimes and timespans
+  const periodBin = (x: string) => (integral ? `(${x} - (((${x} % ap_c.per) + ap_c.per) % ap_c.per))` : `floor(CAST(${x} AS DOUBLE) / ap_c.per)`);
+  const same = ['r.i = a.i', ...dims.map((d) => `r.${d} IS NOT DISTINCT FROM a.${d}`), 'r.tl > a.tl - ap_c.lb', 'r.tl <= a.tl'];
+  const groups = ['a.i', ...dims.map((d) => `a.${d}`), 'a.k', 'a.tl', 'ap_c.n'];
+  const active = `SELECT ${['a.i', ...dims.map((d) => `a.${d}`), 'a.k'].join(', ')} FROM ap_r AS a CROSS JOIN ap_c JOIN ap_r AS r ON ${same.join(' AND ')} ` +
+    `WHERE a.k >= 0 AND a.k <= ap_c.last GROUP BY ${groups.join(', ')} HAVING count(DISTINCT ${periodBin('r.tl')}) >= ap_c.n`;
+  const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'count(DISTINCT x.i)'];
+  const groupBy = ['x.k', ...dims.map((d) => `x.${d}`), 'ap_c.s', 'ap_c.b'].join(', ');
+  const extra = `, ${lit(plan.lookback)} AS lb, ${lit(plan.period)} AS per, ${lit(plan.activePeriods)} AS n`;
+  return `WITH ${periodCtes(plan, ctx, extra)}, ap_act AS (${active}) SELECT ${selectList(cols)} FROM ap_act AS x, ap_c GROUP BY ${groupBy} ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
 }
 
 /**
