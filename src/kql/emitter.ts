@@ -264,6 +264,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'slidingWindowCounts':
     case 'activityCountsMetrics':
     case 'activeUsersCount':
+    case 'activityMetrics':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
   }
 }

@@ -39,6 +39,14 @@ export interface ActivityCountsMetricsPlan extends ActivityBase, TimelinePeriods
 }
 
 /**
+ * activity-metrics-plugin.md: per period, distinct IDs, IDs not in the previous period, and the
+ * retention and churn rates against the previous period (NaN without one).
+ */
+export interface ActivityMetricsPlan extends ActivityBase, TimelinePeriods {
+  kind: 'activityMetrics';
+}
+
+/**
  * active-users-count-plugin.md: per period, the distinct IDs with an active appearance in it — one
  * whose lookback window (t − LookbackWindow, t] holds appearances in at least ActivePeriodsCount
  * distinct periods of length Period.
@@ -56,4 +64,4 @@ export interface DcountIntersectPlan extends ActivityBase {
   sketches: BoundExpr[];
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActiveUsersCountPlan | DcountIntersectPlan;
+export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | ActiveUsersCountPlan | DcountIntersectPlan;

@@ -1,6 +1,6 @@
 /**
  * Issue #12, the activity plugins end to end: `evaluate sliding_window_counts()`,
- * `activity_counts_metrics()`, `active_users_count()` and `dcount_intersect()` over a table ingested with the official Logs
+ * `activity_counts_metrics()`, `activity_metrics()`, `active_users_count()` and `dcount_intersect()` over a table ingested with the official Logs
  * Ingestion SDK (stored in the workspace's DuckDB files), queried with the official query SDK on a
  * real server; the period limit and a step that is not positive are 400s with Azure's error shape.
  */
@@ -26,7 +26,7 @@ const VISITS: [string, string, string][] = [
 ];
 const day = (d: string) => new Date(`${d}T00:00:00Z`);
 
-describe('activity plugins (sliding_window_counts, activity_counts_metrics, active_users_count, dcount_intersect) over the query API', { timeout: 240_000 }, () => {
+describe('activity plugins (sliding_window_counts, activity_counts_metrics, activity_metrics, active_users_count, dcount_intersect) over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
   async function rows(query: string): Promise<unknown[][]> {
@@ -87,6 +87,15 @@ describe('activity plugins (sliding_window_counts, activity_counts_metrics, acti
       [day('2017-08-02'), 'us', 3, 2],
       [day('2017-08-03'), 'eu', 6, 4],
       [day('2017-08-03'), 'us', 3, 2],
+    ]);
+  });
+
+  it('activity_metrics gives retention and churn against the previous day', async () => {
+    // day 1: A D J B; day 2: C T J (J returns); day 3: H T J B S (T, J return)
+    assert.deepEqual(await rows('Visits_CL | evaluate activity_metrics(UserId, Seen, datetime(2017-08-01), datetime(2017-08-03), 1d) | project Seen, dcount_values, dcount_newvalues, retention_rate, churn_rate'), [
+      [day('2017-08-01'), 4, 4, 'NaN', 'NaN'], // Azure's wire form of a real NaN
+      [day('2017-08-02'), 3, 2, 0.25, 0.75],
+      [day('2017-08-03'), 5, 3, 2 / 3, 1 / 3],
     ]);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
  * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
+ * activity_metrics (activity-metrics-plugin.md),
  * active_users_count (active-users-count-plugin.md) and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
@@ -40,6 +41,7 @@ let T = datatable(UserId:string, Timestamp:datetime)
 const REGIONS = `datatable(Id:string, T:datetime, R:string)['a',datetime(2024-01-01),'x', 'b',datetime(2024-01-01),'x', 'a',datetime(2024-01-02),'x', 'a',datetime(2024-01-02),'y', 'c',datetime(2024-01-03),'x', 'z',datetime(2023-12-31),'x', 'z',datetime(2024-01-05),'x']`;
 /** A numeric timeline: periods T − 1. */
 const NUMERIC = 'datatable(Id:long, T:long)[1,1, 2,1, 1,2, 3,5]';
+const AM_COLS = ['T:long', 'dcount_values:long', 'dcount_newvalues:long', 'retention_rate:real', 'churn_rate:real'];
 const SWC_COLS = ['Timestamp:datetime', 'Count:long', 'dcount:long'];
 const ACM_COLS = ['Timestamp:datetime', 'count:long', 'dcount:long', 'new_dcount:long', 'aggregated_dcount:long'];
 
@@ -99,6 +101,13 @@ export const PLUGIN3_CASES: Case[] = [
   { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): expects at least 5 arguments, got 4' } },
   { q: `${NUMERIC} | evaluate activity_counts_metrics(Id, T, 1, 5, -1)`, err: { kind: 'SemanticError', msg: 'activity_counts_metrics(): Step must be greater than zero' } },
   { q: `${REGIONS} | evaluate activity_counts_metrics(Id, T, datetime(2024-01-01), 3d, 1d)`, err: { kind: 'SemanticError', msg: "activity_counts_metrics(): End must be of the TimelineColumn's type (datetime), got 'timespan'" } },
+
+  // ───────────── activity-metrics-plugin.md (the docs' examples use rand()) ─────────────
+  { q: 'datatable(Id:string, T:long)["a",1, "b",1, "a",2, "c",2, "c",3, "c",3, "z",9] | evaluate activity_metrics(Id, T, 1, 4, 1)', ordered: true, cols: AM_COLS, rows: [[1, 2, 2, 'NaN', 'NaN'], [2, 2, 1, 0.5, 0.5], [3, 1, 0, 0.5, 0.5]] },
+  // a gap: the period after an empty one has no previous IDs; dimensions come last
+  { q: 'datatable(Id:string, T:long, R:string)["a",1,"x", "a",3,"x", "a",4,"x", "b",4,"y"] | evaluate activity_metrics(Id, T, 1, 4, 1, R)', ordered: true, cols: [...AM_COLS, 'R:string'], rows: [[1, 1, 1, 'NaN', 'NaN', 'x'], [3, 1, 1, 'NaN', 'NaN', 'x'], [4, 1, 0, 1, 0, 'x'], [4, 1, 1, 'NaN', 'NaN', 'y']] },
+  { q: `${REGIONS} | evaluate activity_metrics(Id, T, datetime(2024-01-01), datetime(2024-01-03), 1d) | project T, dcount_values, dcount_newvalues, retention_rate`, ordered: true, cols: ['T:datetime', 'dcount_values:long', 'dcount_newvalues:long', 'retention_rate:real'], rows: [[D('2024-01-01'), 2, 2, 'NaN'], [D('2024-01-02'), 1, 0, 0.5], [D('2024-01-03'), 1, 1, 0]] },
+  { q: `${REGIONS} | evaluate activity_metrics(Id, T, 1d)`, err: { kind: 'SemanticError', msg: 'activity_metrics(): Vigil needs Start and End' } },
 
   // ───────────── active-users-count-plugin.md ─────────────
   { q: ACTIVE_DOC, ordered: true, cols: ['Timestamp:datetime', 'dcount:long'], rows: [[D('2018-07-01'), 1], [D('2018-07-15'), 1]] },

@@ -20,7 +20,7 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'active_users_count', 'dcount_intersect']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'active_users_count', 'dcount_intersect']);
 
 /** The kind of axis a timeline argument lives on. */
 function axisOf(t: KqlType): 'datetime' | 'timespan' | 'number' | undefined {
@@ -65,10 +65,12 @@ function bindPeriods(name: string, op: A.EvaluateOp, t: ActivityBindTools, step:
   return { id, timeline, start, end, step: stepArg, dimensions, extras };
 }
 
-function periodSchema(p: TimelinePeriods, counts: string[]): ColumnSchema[] {
+function periodSchema(p: TimelinePeriods, counts: string[], after: ColumnSchema[] = [], dimsLast = false): ColumnSchema[] {
   const names = new Set<string>();
   const out: ColumnSchema[] = [];
-  for (const c of [{ name: columnName(p.timeline, 'Timestamp'), type: p.timeline.type }, ...p.dimensions.map((d) => ({ name: columnName(d, 'Column1'), type: d.type })), ...counts.map((n) => ({ name: n, type: 'long' as KqlType }))]) {
+  const dims = p.dimensions.map((d): ColumnSchema => ({ name: columnName(d, 'Column1'), type: d.type }));
+  const values = [...counts.map((n): ColumnSchema => ({ name: n, type: 'long' })), ...after];
+  for (const c of [{ name: columnName(p.timeline, 'Timestamp'), type: p.timeline.type }, ...(dimsLast ? [...values, ...dims] : [...dims, ...values])]) {
     if (names.has(c.name)) throw new Error(`duplicate column '${c.name}'`);
     names.add(c.name);
     out.push(c);
@@ -97,6 +99,14 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
       const { extras: _e, ...periods } = bindPeriods(op.plugin, op, t, [4, 'Step'], [], 5);
       const schema = dup(() => periodSchema(periods, ['count', 'dcount', 'new_dcount', 'aggregated_dcount']));
       return { kind: 'activityCountsMetrics', input, ...periods, schema, serialized: true };
+    }
+    case 'activity_metrics': {
+      // (IdColumn, TimelineColumn, Start, End, Window, dim…); the dimensions come last in the output
+      if (op.args.length >= 3 && op.args.length < 5) throw t.error(op.pluginSpan, 'activity_metrics(): Vigil needs Start and End: activity_metrics(IdColumn, TimelineColumn, Start, End, Window [, dim…])');
+      const { extras: _e, ...periods } = bindPeriods(op.plugin, op, t, [4, 'Window'], [], 5);
+      const rates: ColumnSchema[] = [{ name: 'retention_rate', type: 'real' }, { name: 'churn_rate', type: 'real' }];
+      const schema = dup(() => periodSchema(periods, ['dcount_values', 'dcount_newvalues'], rates, true));
+      return { kind: 'activityMetrics', input, ...periods, schema, serialized: true };
     }
     case 'active_users_count': {
       // (IdColumn, TimelineColumn, Start, End, LookbackWindow, Period, ActivePeriodsCount, Bin, dim…)

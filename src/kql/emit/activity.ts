@@ -9,7 +9,7 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
 import { C, constSql, exprSql, selectList } from './common.js';
@@ -23,6 +23,7 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
   switch (plan.kind) {
     case 'slidingWindowCounts': return emitSlidingWindowCounts(plan, ctx);
     case 'activityCountsMetrics': return emitActivityCountsMetrics(plan, ctx);
+    case 'activityMetrics': return emitActivityMetrics(plan, ctx);
     case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
   }
@@ -79,6 +80,22 @@ function emitActivityCountsMetrics(plan: ActivityCountsMetricsPlan, ctx: EmitCon
   const aggregated = `CAST(sum(x.nw) OVER (${partition}ORDER BY x.k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT)`;
   const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'x.cnt', 'x.dc', 'CAST(x.nw AS BIGINT)', aggregated];
   return `WITH ${periodCtes(plan, ctx)}, ap_in AS (${inRange}), ap_first AS (${firstSeen}), ap_new AS (${news}), ap_g AS (${perPeriod}) ` +
+    `SELECT ${selectList(cols)} FROM (${joined}) AS x, ap_c ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
+}
+
+/** activity_metrics: each period's distinct IDs against the previous period's. */
+function emitActivityMetrics(plan: ActivityMetricsPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const ids = `SELECT DISTINCT ${[...dims, 'i', 'k'].join(', ')} FROM ap_r, ap_c WHERE i IS NOT NULL AND k >= 0 AND k <= ap_c.last`;
+  const perPeriod = `SELECT ${[...dims, 'k', 'count(*) AS dc'].join(', ')} FROM ap_ids GROUP BY ${[...dims, 'k'].join(', ')}`;
+  const same = (a: string, b: string) => dims.map((d) => `${a}.${d} IS NOT DISTINCT FROM ${b}.${d}`);
+  // IDs of each period seen in the period before
+  const kept = `SELECT ${[...dims.map((d) => `a.${d}`), 'a.k', 'count(*) AS kept'].join(', ')} FROM ap_ids AS a JOIN ap_ids AS b ON ${['b.i = a.i', ...same('b', 'a'), 'b.k = a.k - 1'].join(' AND ')} GROUP BY ${[...dims.map((d) => `a.${d}`), 'a.k'].join(', ')}`;
+  const joined = `SELECT g.*, coalesce(r.kept, 0) AS kept, coalesce(p.dc, 0) AS prev FROM ap_g AS g ` +
+    `LEFT JOIN ap_kept AS r ON ${[...same('r', 'g'), 'r.k = g.k'].join(' AND ')} LEFT JOIN ap_g AS p ON ${[...same('p', 'g'), 'p.k = g.k - 1'].join(' AND ')}`;
+  const rate = (n: string) => `CASE WHEN x.prev = 0 THEN CAST('NaN' AS DOUBLE) ELSE CAST(${n} AS DOUBLE) / x.prev END`;
+  const cols = [periodStart(plan, 'x.k'), 'x.dc', 'x.dc - x.kept', rate('x.kept'), rate('x.prev - x.kept'), ...dims.map((d) => `x.${d}`)];
+  return `WITH ${periodCtes(plan, ctx)}, ap_ids AS (${ids}), ap_g AS (${perPeriod}), ap_kept AS (${kept}) ` +
     `SELECT ${selectList(cols)} FROM (${joined}) AS x, ap_c ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
 }
 
