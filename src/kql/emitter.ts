@@ -15,6 +15,7 @@ import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
 import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
 import { emitActivityPlugin } from './emit/activity.js';
+import { emitIpLookup } from './emit/ip-lookup.js';
 import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
 import { emitMakeSeries } from './emit/make-series.js';
@@ -266,6 +267,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'activeUsersCount':
     case 'activityMetrics':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
+    case 'ipLookup': return emitIpLookup(plan, ctx);
   }
 }
 

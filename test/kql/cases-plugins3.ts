@@ -2,7 +2,7 @@
  * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
  * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
  * activity_metrics (activity-metrics-plugin.md),
- * active_users_count (active-users-count-plugin.md) and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
+ * active_users_count (active-users-count-plugin.md), ipv4_lookup/ipv6_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
  * only periods (and dimension combinations) with rows are output, in period order.
@@ -66,7 +66,36 @@ const DCOUNT_DOC = `range x from 1 to 100 step 1
 | evaluate dcount_intersect(hll_even, hll_mod3, hll_mod5)
 | project evenNumbers = s0 - 1, even_and_mod3 = s1 - 1, even_and_mod3_and_mod5 = s2 - 1`;
 
+const IP_DATA = `let IP_Data = datatable(network:string, continent_code:string ,continent_name:string, country_iso_code:string, country_name:string)
+["111.68.128.0/17","AS","Asia","JP","Japan", "5.8.0.0/19","EU","Europe","RU","Russia", "223.255.254.0/24","AS","Asia","SG","Singapore",
+ "46.36.200.51/32","OC","Oceania","CK","Cook Islands", "2.20.183.0/24","EU","Europe","GB","United Kingdom"];
+let IPs = datatable(ip:string)['2.20.183.12', '5.8.1.2', '192.165.12.17'];`;
+const IP_COLS = ['ip:string', 'network:string', 'continent_code:string', 'continent_name:string', 'country_iso_code:string', 'country_name:string'];
+const IPV6_DATA = `let IP_Data = datatable(network:string, continent_code:string, continent_name:string, country_iso_code:string, country_name:string)
+["2001:0db8:85a3::/48","NA","North America","US","United States", "2404:6800:4001::/48","AS","Asia","JP","Japan",
+ "2a00:1450:4001::/48","EU","Europe","DE","Germany", "2800:3f0:4001::/48","SA","South America","BR","Brazil"];
+let IPs = datatable(ip:string)['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2404:6800:4001:0001:0000:8a2e:0370:7334', '2a02:26f0:4001:0006:0000:8a2e:0370:7334'];`;
+
 export const PLUGIN3_CASES: Case[] = [
+  // ───────────── ipv4-lookup-plugin.md ─────────────
+  { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip, network)`, cols: IP_COLS, rows: [['2.20.183.12', '2.20.183.0/24', 'EU', 'Europe', 'GB', 'United Kingdom'], ['5.8.1.2', '5.8.0.0/19', 'EU', 'Europe', 'RU', 'Russia']] },
+  { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip, network, return_unmatched = true)`, cols: IP_COLS, rows: [['2.20.183.12', '2.20.183.0/24', 'EU', 'Europe', 'GB', 'United Kingdom'], ['5.8.1.2', '5.8.0.0/19', 'EU', 'Europe', 'RU', 'Russia'], ['192.165.12.17', '', '', '', '', '']] },
+  // the docs' extra-keys example (its external_data is a datatable here): extra keys match by equality and appear once
+  { q: `let IP_Data = datatable(network:string, geoname_id:long, continent_code:string, continent_name:string, country_iso_code:string, country_name:string)["2.20.183.0/24",2635167,"EU","Europe","GB","United Kingdom", "5.8.0.0/19",2017370,"EU","Europe","RU","Russia", "192.165.8.0/21",2661886,"EU","Europe","SE","Sweden"];
+let IPs = datatable(ip:string, continent_name:string, country_iso_code:string)['2.20.183.12', 'Europe', 'GB', '5.8.1.2', 'Europe', 'RU', '192.165.12.17', 'Europe', ''];
+IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_code)`, cols: ['ip:string', 'continent_name:string', 'country_iso_code:string', 'network:string', 'geoname_id:long', 'continent_code:string', 'country_name:string'], rows: [['2.20.183.12', 'Europe', 'GB', '2.20.183.0/24', 2635167, 'EU', 'United Kingdom'], ['5.8.1.2', 'Europe', 'RU', '5.8.0.0/19', 2017370, 'EU', 'Russia']] },
+  // a masked source matches the lookup prefix it falls in; a row matching two lookup rows appears twice
+  { q: 'datatable(ip:string)["10.1.0.0/16", "10.2.3.4", "not an ip"] | evaluate ipv4_lookup(datatable(net:string, name:string)["10.0.0.0/8","ten", "10.2.0.0/16","ten-two"], ip, net)', cols: ['ip:string', 'net:string', 'name:string'], rows: [['10.1.0.0/16', '10.0.0.0/8', 'ten'], ['10.2.3.4', '10.0.0.0/8', 'ten'], ['10.2.3.4', '10.2.0.0/16', 'ten-two']] },
+  { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip)`, err: { kind: 'SemanticError', msg: 'ipv4_lookup(): expects LookupTable, SourceKey and LookupKey' } },
+  { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip, nope)`, err: { kind: 'SemanticError', msg: "ipv4_lookup(): LookupKey must be a column name; 'nope' is not a column" } },
+  { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip, network, return_unmatched = 1)`, err: { kind: 'SemanticError', msg: 'ipv4_lookup(): return_unmatched must be a bool constant' } },
+  { q: `${IP_DATA} IPs | extend country_name = "x" | evaluate ipv4_lookup(IP_Data, ip, network)`, err: { kind: 'SemanticError', msg: "ipv4_lookup(): the LookupTable's column 'country_name' is also a column of the input" } },
+  { q: 'print ip = 1 | evaluate ipv4_lookup(datatable(net:string)["10.0.0.0/8"], ip, net)', err: { kind: 'SemanticError', msg: "ipv4_lookup(): the SourceKey column must be a string, got 'long'" } },
+  { q: 'print ip = "1.2.3.4" | evaluate ipv4_lookup(42, ip, net)', err: { kind: 'SemanticError', msg: 'ipv4_lookup(): LookupTable must be a table' } },
+  // ───────────── ipv6-lookup-plugin.md ─────────────
+  { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network)`, cols: IP_COLS, rows: [['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:0db8:85a3::/48', 'NA', 'North America', 'US', 'United States'], ['2404:6800:4001:0001:0000:8a2e:0370:7334', '2404:6800:4001::/48', 'AS', 'Asia', 'JP', 'Japan']] },
+  { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network, true) | count`, cols: ['Count:long'], rows: [[3]] },
+
   // ───────────── sliding-window-counts-plugin.md ─────────────
   { q: SLIDING_DOC, ordered: true, cols: SWC_COLS, rows: [[D('2017-08-01'), 5, 3], [D('2017-08-02'), 8, 5], [D('2017-08-03'), 13, 5], [D('2017-08-04'), 9, 5], [D('2017-08-05'), 7, 5], [D('2017-08-06'), 2, 2], [D('2017-08-07'), 1, 1]] },
   // a numeric timeline; period 3 (T = 4) has no rows in its window and is not output

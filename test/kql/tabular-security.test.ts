@@ -1,6 +1,7 @@
 /**
  * Security of table references in the tabular language: every construct that names a table
- * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace())
+ * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace(),
+ * evaluate plugins with a LookupTable such as ipv4_lookup)
  * must consult the caller's resolver, whose errors propagate unchanged; wildcards may only
  * expand to the tables listed by listTables().
  */
@@ -62,6 +63,12 @@ const DENIED_QUERIES = [
   'Events | evaluate autocluster(toscalar(Secret | count))',
   'Events | evaluate diffpatterns(Level, toscalar(Secret | project Level | take 1), "x")',
   'Events | join (Secret | evaluate diffpatterns(Level, "a", "b")) on Level',
+  'Events | evaluate ipv4_lookup(Secret, Level, Level)',
+  'Events | evaluate ipv6_lookup((Secret | project Level), Level, Level, return_unmatched = true)',
+  'let L = Secret | project Net = Level; Events | evaluate ipv4_lookup(L, Level, Net)',
+  'Secret | evaluate ipv4_lookup(Events, Level, Level)',
+  'Events | evaluate activity_counts_metrics(Level, TimeGenerated, toscalar(Secret | summarize min(TimeGenerated)), now(), 1d)',
+  'Events | evaluate dcount_intersect(toscalar(Secret | summarize hll(Level)), toscalar(Secret | summarize hll(Level)))',
 ];
 
 describe('tabular security', () => {

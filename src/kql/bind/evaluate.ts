@@ -8,6 +8,7 @@ import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope } from './context.js';
 import { JoinBinder } from './joins.js';
 import { ACTIVITY_PLUGINS, bindActivityPlugin } from './plugins-activity.js';
+import { bindIpLookup, IP_LOOKUP_PLUGINS } from './plugins-ip-lookup.js';
 
 export abstract class EvaluateBinder extends JoinBinder {
   // ───────────── evaluate ─────────────
@@ -158,6 +159,10 @@ export abstract class EvaluateBinder extends JoinBinder {
       default:
         if (ACTIVITY_PLUGINS.has(op.plugin)) {
           return bindActivityPlugin(input, op, { row: (e) => this.bindScalar(e, row, scope), constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
+        }
+        if (IP_LOOKUP_PLUGINS.has(op.plugin)) {
+          const table = (e: A.Expr) => (e.kind === 'subquery' ? this.bindTabular(e.query, scope) : e.kind === 'name' ? this.resolveTable(e.name, e.span, scope) : undefined) ?? (() => { throw this.error(e.span, `${op.plugin}(): LookupTable must be a table, a let-bound table or a (subquery)`); })();
+          return bindIpLookup(input, op, { table, constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
         }
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
     }
