@@ -266,6 +266,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'activityCountsMetrics':
     case 'activeUsersCount':
     case 'activityMetrics':
+    case 'rollingPercentile':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
     case 'ipLookup': return emitIpLookup(plan, ctx);
   }

@@ -58,10 +58,25 @@ export interface ActiveUsersCountPlan extends ActivityBase, TimelinePeriods {
   activePeriods: BoundExpr;
 }
 
+/**
+ * rolling-percentile-plugin.md: per bin of the index (and dimension combination) present in the
+ * input, the percentile of the values in that bin and the BinsPerWindow − 1 bins before it.
+ */
+export interface RollingPercentilePlan extends ActivityBase {
+  kind: 'rollingPercentile';
+  value: BoundExpr;
+  /** 0 … 100 */
+  percentile: number;
+  index: BoundExpr;
+  binSize: BoundExpr;
+  binsPerWindow: number;
+  dimensions: BoundExpr[];
+}
+
 /** dcount-intersect-plugin.md: per input row, the estimated distinct counts of S1, S1∩S2, …. */
 export interface DcountIntersectPlan extends ActivityBase {
   kind: 'dcountIntersect';
   sketches: BoundExpr[];
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | ActiveUsersCountPlan | DcountIntersectPlan;
+export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan;

@@ -2,7 +2,7 @@
  * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
  * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
  * activity_metrics (activity-metrics-plugin.md),
- * active_users_count (active-users-count-plugin.md), ipv4_lookup/ipv6_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
+ * active_users_count (active-users-count-plugin.md), rolling_percentile, ipv4_lookup/ipv6_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
  * only periods (and dimension combinations) with rows are output, in period order.
@@ -57,6 +57,14 @@ let T =  datatable(User:string, Timestamp:datetime)
     "A", datetime(2018-07-10), "A", datetime(2018-07-14), "A", datetime(2018-07-17), "A", datetime(2018-07-20), "B", datetime(2018-07-24)
 ];
 T | evaluate active_users_count(User, Timestamp, Start, End, LookbackWindow, Period, ActivePeriods, Bin)`;
+
+const ROLLING_T = `let T =
+    range idx from 0 to 24 * 10 - 1 step 1
+    | project Timestamp = datetime(2018-01-01) + 1h * idx, val=idx + 1
+    | extend EvenOrOdd = iff(val % 2 == 0, "Even", "Odd");
+T`;
+/** The documented rolling 3-day medians, day by day (the Odd series is one less). */
+const ROLLING_DOC = [12, 24, 36, 60, 84, 108, 132, 156, 180, 204];
 
 const DCOUNT_DOC = `range x from 1 to 100 step 1
 | extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
@@ -150,6 +158,19 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
   { q: 'datatable(Id:long, T:long)[] | evaluate active_users_count(Id, T, 1, 10, 3, 1, "two", 5)', err: { kind: 'SemanticError', msg: "active_users_count(): ActivePeriodsCount must be a number, got 'string'" } },
   { q: 'datatable(Id:long, T:long)[] | evaluate active_users_count(Id, T, 1, 10, 3, 1, 2)', err: { kind: 'SemanticError', msg: 'active_users_count(): expects at least 8 arguments, got 7' } },
   { q: 'datatable(Id:long, T:datetime)[] | evaluate active_users_count(Id, T, datetime(2024-01-01), datetime(2024-01-02), 3d, 0d, 2, 1d)', err: { kind: 'SemanticError', msg: 'active_users_count(): Period must be greater than zero' } },
+
+  // ───────────── rolling-percentile-plugin.md ─────────────
+  { q: `${ROLLING_T} | evaluate rolling_percentile(val, 50, Timestamp, 1d, 3)`, ordered: true, cols: ['Timestamp:datetime', 'rolling_3_percentile_val_50:long'], rows: ROLLING_DOC.map((v, i) => [D(`2018-01-${String(i + 1).padStart(2, '0')}`), v]) },
+  { q: `${ROLLING_T} | evaluate rolling_percentile(val, 50, Timestamp, 1d, 3, EvenOrOdd)`, ordered: true, cols: ['Timestamp:datetime', 'EvenOrOdd:string', 'rolling_3_percentile_val_50:long'], rows: [...ROLLING_DOC.map((v, i) => [D(`2018-01-${String(i + 1).padStart(2, '0')}`), 'Even', v]), ...ROLLING_DOC.map((v, i) => [D(`2018-01-${String(i + 1).padStart(2, '0')}`), 'Odd', v - 1])] },
+  // bins of 2 over a long index; bin 2 (index 4) holds only its own row and bin 1's
+  { q: 'datatable(i:long, v:long)[0,5, 1,1, 2,9, 5,3] | evaluate rolling_percentile(v, 50, i, 2, 2)', ordered: true, cols: ['i:long', 'rolling_2_percentile_v_50:long'], rows: [[0, 1], [2, 5], [4, 3]] },
+  { q: 'datatable(i:real, v:real)[0.2,1.5, 0.7,2.5, 1.1,0.5] | evaluate rolling_percentile(v, 99.5, i, 0.5, 1)', ordered: true, cols: ['i:real', 'rolling_1_percentile_v_99_5:real'], rows: [[0, 1.5], [0.5, 2.5], [1, 0.5]] },
+  { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 50, i, 2)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): expects at least 5 arguments, got 4' } },
+  { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 101, i, 2, 2)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): Percentile must be a number between 0 and 100' } },
+  { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 50, i, 2, 0)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): BinsPerWindow must be an integer from 1 to 10000' } },
+  { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 50, i, 2, 10001)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): BinsPerWindow must be an integer from 1 to 10000' } },
+  { q: 'datatable(i:datetime, v:long)[] | evaluate rolling_percentile(v, 50, i, 2, 2)', err: { kind: 'SemanticError', msg: "rolling_percentile(): BinSize must be a timespan, got 'long'" } },
+  { q: 'datatable(i:long, v:string)[] | evaluate rolling_percentile(v, 50, i, 2, 2)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): ValueColumn must be a numeric, datetime or timespan column of the input' } },
 
   // ───────────── dcount-intersect-plugin.md ─────────────
   { q: DCOUNT_DOC, cols: ['evenNumbers:long', 'even_and_mod3:long', 'even_and_mod3_and_mod5:long'], rows: [[50, 16, 3]] },

@@ -20,7 +20,10 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'active_users_count', 'dcount_intersect']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect']);
+
+/** The largest BinsPerWindow of rolling_percentile (each row is counted in that many windows). */
+export const ROLLING_MAX_BINS_PER_WINDOW = 10_000;
 
 /** The kind of axis a timeline argument lives on. */
 function axisOf(t: KqlType): 'datetime' | 'timespan' | 'number' | undefined {
@@ -115,6 +118,35 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
       if (!isNumeric(activePeriods.type) || activePeriods.type === 'decimal') throw t.error(op.args[6]!.span, `active_users_count(): ActivePeriodsCount must be a number, got '${activePeriods.type}'`);
       const schema = dup(() => periodSchema(periods, ['dcount']));
       return { kind: 'activeUsersCount', input, ...periods, lookback: extras[0]!, period: extras[1]!, activePeriods, schema, serialized: true };
+    }
+    case 'rolling_percentile': {
+      // (ValueColumn, Percentile, IndexColumn, BinSize, BinsPerWindow, dim…)
+      const name = op.plugin;
+      if (op.args.length < 5) throw t.error(op.pluginSpan, `${name}(): expects at least 5 arguments, got ${op.args.length}`);
+      const value = t.row(op.args[0]!);
+      if (value.k !== 'col' || !(isNumeric(value.type) || value.type === 'datetime' || value.type === 'timespan')) throw t.error(op.args[0]!.span, `${name}(): ValueColumn must be a numeric, datetime or timespan column of the input`);
+      const pct = t.constant(op.args[1]!);
+      const percentile = pct.k === 'lit' && isNumeric(pct.type) ? Number(pct.value) : NaN;
+      if (!(percentile >= 0 && percentile <= 100)) throw t.error(op.args[1]!.span, `${name}(): Percentile must be a number between 0 and 100`);
+      const index = t.row(op.args[2]!);
+      const axis = axisOf(index.type);
+      if (index.k !== 'col' || !axis) throw t.error(op.args[2]!.span, `${name}(): IndexColumn must be a datetime, timespan or numeric column of the input`);
+      const binSize = t.constant(op.args[3]!);
+      const want = axis === 'number' ? 'number' : 'timespan';
+      if (axisOf(binSize.type) !== want) throw t.error(op.args[3]!.span, `${name}(): BinSize must be a ${want}, got '${binSize.type}'`);
+      if (binSize.k !== 'lit' || !(Number(binSize.value) > 0)) throw t.error(op.args[3]!.span, `${name}(): BinSize must be a constant greater than zero`);
+      const w = t.constant(op.args[4]!);
+      const binsPerWindow = w.k === 'lit' && (w.type === 'int' || w.type === 'long') ? Number(w.value) : NaN;
+      if (!(Number.isInteger(binsPerWindow) && binsPerWindow >= 1 && binsPerWindow <= ROLLING_MAX_BINS_PER_WINDOW)) throw t.error(op.args[4]!.span, `${name}(): BinsPerWindow must be an integer from 1 to ${ROLLING_MAX_BINS_PER_WINDOW}`);
+      const dimensions = op.args.slice(5).map((a) => {
+        const d = t.row(a);
+        if (d.k !== 'col') throw t.error(a.span, `${name}(): dimensions must be columns of the input`);
+        return d;
+      });
+      const out = `rolling_${binsPerWindow}_percentile_${columnName(value, '')}_${String(percentile).replace('.', '_')}`;
+      const periods = { timeline: index, dimensions } as unknown as TimelinePeriods;
+      const schema = dup(() => periodSchema(periods, [], [{ name: out, type: value.type === 'int' ? 'long' : value.type }]));
+      return { kind: 'rollingPercentile', input, value, percentile, index, binSize, binsPerWindow, dimensions, schema, serialized: true };
     }
     case 'dcount_intersect': {
       if (op.args.length < 2) throw t.error(op.pluginSpan, 'dcount_intersect(): expects at least two hll() values');

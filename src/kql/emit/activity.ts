@@ -9,7 +9,8 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import { literalSql } from '../sqlexpr.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
 import { C, constSql, exprSql, selectList } from './common.js';
@@ -24,6 +25,7 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
     case 'slidingWindowCounts': return emitSlidingWindowCounts(plan, ctx);
     case 'activityCountsMetrics': return emitActivityCountsMetrics(plan, ctx);
     case 'activityMetrics': return emitActivityMetrics(plan, ctx);
+    case 'rollingPercentile': return emitRollingPercentile(plan, ctx);
     case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
   }
@@ -118,6 +120,29 @@ function emitActiveUsersCount(plan: ActiveUsersCountPlan, ctx: EmitContext): str
   const groupBy = ['x.k', ...dims.map((d) => `x.${d}`), 'ap_c.s', 'ap_c.b'].join(', ');
   const extra = `, ${lit(plan.lookback)} AS lb, ${lit(plan.period)} AS per, ${lit(plan.activePeriods)} AS n`;
   return `WITH ${periodCtes(plan, ctx, extra)}, ap_act AS (${active}) SELECT ${selectList(cols)} FROM ap_act AS x, ap_c GROUP BY ${groupBy} ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
+}
+
+/**
+ * rolling_percentile: each row counts in its bin and the BinsPerWindow − 1 bins after it; bins (per
+ * dimension combination) without rows of their own are not output. The percentile is
+ * percentile()'s (quantile_disc).
+ */
+function emitRollingPercentile(plan: RollingPercentilePlan, ctx: EmitContext): string {
+  const ex = (e: BoundExpr) => exprSql(e, 't', ctx);
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const b = `(${constSql(plan.binSize, ctx)})`;
+  const idx = ex(plan.index);
+  const integral = plan.index.type !== 'real' && plan.index.type !== 'decimal' && plan.binSize.type !== 'real' && plan.binSize.type !== 'decimal';
+  // the bin's number: floor(index ÷ BinSize), exact in integers for ticks and longs
+  const n = integral ? `((${idx} - (((${idx} % ${b}) + ${b}) % ${b})) // ${b})` : `CAST(floor(${idx} / ${b}) AS BIGINT)`;
+  const v = plan.value.type === 'int' ? `CAST(${ex(plan.value)} AS BIGINT)` : ex(plan.value);
+  const rows = `SELECT ${[`${v} AS v`, ...plan.dimensions.map((d, i) => `${ex(d)} AS ${dimCol(i)}`), `${n} AS n`].join(', ')} FROM (${emitPlan(plan.input, ctx)}) AS t WHERE ${idx} IS NOT NULL`;
+  const expanded = `SELECT r.*, unnest(range(r.n, r.n + ${plan.binsPerWindow})) AS p FROM rp_r AS r`;
+  const present = `SELECT DISTINCT ${[...dims, 'n'].join(', ')} FROM rp_r`;
+  const on = [...dims.map((d) => `b.${d} IS NOT DISTINCT FROM x.${d}`), 'b.n = x.p'];
+  const cols = [`CAST(x.p * ${b} AS ${sqlType(plan.index.type)})`, ...dims.map((d) => `x.${d}`), `quantile_disc(x.v, ${literalSql('real', plan.percentile / 100)})`];
+  const keys = [...dims.map((d) => `x.${d}`), 'x.p'];
+  return `WITH rp_r AS (${rows}), rp_b AS (${present}) SELECT ${selectList(cols)} FROM (${expanded}) AS x JOIN rp_b AS b ON ${on.join(' AND ')} GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')}`;
 }
 
 /**
