@@ -267,6 +267,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'activeUsersCount':
     case 'activityMetrics':
     case 'rollingPercentile':
+    case 'newActivityMetrics':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
     case 'ipLookup': return emitIpLookup(plan, ctx);
   }

@@ -46,6 +46,13 @@ export interface ActivityMetricsPlan extends ActivityBase, TimelinePeriods {
   kind: 'activityMetrics';
 }
 
+/** new-activity-metrics-plugin.md: cohort (first-seen period) × later period metrics. */
+export interface NewActivityMetricsPlan extends ActivityBase, TimelinePeriods {
+  kind: 'newActivityMetrics';
+  /** Cohort: only the cohort of the period holding this value. */
+  cohort?: BoundExpr;
+}
+
 /**
  * active-users-count-plugin.md: per period, the distinct IDs with an active appearance in it — one
  * whose lookback window (t − LookbackWindow, t] holds appearances in at least ActivePeriodsCount
@@ -79,4 +86,4 @@ export interface DcountIntersectPlan extends ActivityBase {
   sketches: BoundExpr[];
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan;
+export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | NewActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan;

@@ -13,7 +13,7 @@ import { QueryAdmission } from './admission.js';
 import { wireRowJson, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
-import { ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE } from '../kql/emit/activity.js';
+import { ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_MESSAGE } from '../kql/emit/activity.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
@@ -280,7 +280,7 @@ function formatSeconds(s: number): string {
  */
 export function describeEngineError(message: string): string {
   // Vigil's own limits raised inside the engine (error() with a constant text): compared whole, so no data can pass
-  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE, ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
+  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE, ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
   const kind = /^([A-Za-z ]+? Error):/.exec(message)?.[1] ?? 'Error';
   switch (kind) {
     case 'Conversion Error':

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
-import { ACTIVITY_MAX_PERIODS } from '../../src/kql/emit/activity.js';
+import { ACTIVITY_MAX_PERIODS, NEW_ACTIVITY_MAX_PERIODS } from '../../src/kql/emit/activity.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -121,6 +121,10 @@ describe('activity plugins (sliding_window_counts, activity_counts_metrics, acti
     const b = vigil.bootstrap;
     await assert.rejects(sdkClients(b).query.queryWorkspace(b.workspaceId, `${source} | evaluate sliding_window_counts(Id, T, 0, ${ACTIVITY_MAX_PERIODS}, 1, 1)`, { duration: 'P1D' }), /periods/);
     assert.deepEqual(await rows(`${source} | evaluate activity_counts_metrics(Id, T, 0, ${ACTIVITY_MAX_PERIODS - 1}, 1)`), [[0, 1, 1, 1, 1]]);
+    // new_activity_metrics compares every pair of periods: its limit is lower
+    const nam = await badRequest(`${source} | evaluate new_activity_metrics(Id, T, 0, ${NEW_ACTIVITY_MAX_PERIODS}, 1)`);
+    assert.match(nam.message, new RegExp(`compares at most ${NEW_ACTIVITY_MAX_PERIODS} periods`));
+    assert.deepEqual(await rows(`${source} | evaluate new_activity_metrics(Id, T, 0, ${NEW_ACTIVITY_MAX_PERIODS - 1}, 1) | summarize count(), sum(dcount_retained_values)`), [[NEW_ACTIVITY_MAX_PERIODS * (NEW_ACTIVITY_MAX_PERIODS + 1) / 2, 1]]);
   });
 
   it('a step that is not positive is a 400', async () => {

@@ -1,7 +1,8 @@
 /**
  * Conformance cases for the activity evaluate plugins of issue #12: sliding_window_counts
  * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
- * activity_metrics (activity-metrics-plugin.md),
+ * activity_metrics (activity-metrics-plugin.md), new_activity_metrics (new-activity-metrics-plugin.md; its
+ * Users table rebuilt from the docs' per-day sets),
  * active_users_count (active-users-count-plugin.md), rolling_percentile, ipv4_lookup/ipv6_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
@@ -65,6 +66,16 @@ const ROLLING_T = `let T =
 T`;
 /** The documented rolling 3-day medians, day by day (the Odd series is one less). */
 const ROLLING_DOC = [12, 24, 36, 60, 84, 108, 132, 156, 180, 204];
+
+/** new-activity-metrics-plugin.md's Users table, from the docs' per-day sets. */
+const USERS = `let Users = datatable(user:long, Timestamp:datetime)[0,datetime(2019-11-01), 2,datetime(2019-11-01), 3,datetime(2019-11-01), 4,datetime(2019-11-01), 0,datetime(2019-11-02), 1,datetime(2019-11-02), 3,datetime(2019-11-02), 4,datetime(2019-11-02), 5,datetime(2019-11-02), 0,datetime(2019-11-03), 2,datetime(2019-11-03), 4,datetime(2019-11-03), 5,datetime(2019-11-03), 0,datetime(2019-11-04), 1,datetime(2019-11-04), 2,datetime(2019-11-04), 3,datetime(2019-11-04), 0,datetime(2019-11-05), 1,datetime(2019-11-05), 2,datetime(2019-11-05), 3,datetime(2019-11-05), 4,datetime(2019-11-05)];`;
+const NAM_COLS = ['from_Timestamp:datetime', 'to_Timestamp:datetime', 'dcount_new_values:long', 'dcount_retained_values:long', 'dcount_churn_values:long', 'retention_rate:real', 'churn_rate:real'];
+const NAM_DOC: unknown[][] = [
+  ['2019-11-01', '2019-11-01', 4, 4, 0, 1, 0], ['2019-11-01', '2019-11-02', 2, 3, 1, 0.75, 0.25], ['2019-11-01', '2019-11-03', 1, 3, 1, 0.75, 0.25],
+  ['2019-11-01', '2019-11-04', 1, 3, 1, 0.75, 0.25], ['2019-11-01', '2019-11-05', 1, 4, 0, 1, 0], ['2019-11-01', '2019-11-06', 0, 0, 4, 0, 1],
+  ['2019-11-02', '2019-11-02', 2, 2, 0, 1, 0], ['2019-11-02', '2019-11-03', 0, 1, 1, 0.5, 0.5], ['2019-11-02', '2019-11-04', 0, 1, 1, 0.5, 0.5],
+  ['2019-11-02', '2019-11-05', 0, 1, 1, 0.5, 0.5], ['2019-11-02', '2019-11-06', 0, 0, 2, 0, 1],
+].map(([f, t, ...rest]) => [D(f as string), D(t as string), ...rest]);
 
 const DCOUNT_DOC = `range x from 1 to 100 step 1
 | extend isEven = (x % 2 == 0), isMod3 = (x % 3 == 0), isMod5 = (x % 5 == 0)
@@ -145,6 +156,16 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
   { q: 'datatable(Id:string, T:long, R:string)["a",1,"x", "a",3,"x", "a",4,"x", "b",4,"y"] | evaluate activity_metrics(Id, T, 1, 4, 1, R)', ordered: true, cols: [...AM_COLS, 'R:string'], rows: [[1, 1, 1, 'NaN', 'NaN', 'x'], [3, 1, 1, 'NaN', 'NaN', 'x'], [4, 1, 0, 1, 0, 'x'], [4, 1, 1, 'NaN', 'NaN', 'y']] },
   { q: `${REGIONS} | evaluate activity_metrics(Id, T, datetime(2024-01-01), datetime(2024-01-03), 1d) | project T, dcount_values, dcount_newvalues, retention_rate`, ordered: true, cols: ['T:datetime', 'dcount_values:long', 'dcount_newvalues:long', 'retention_rate:real'], rows: [[D('2024-01-01'), 2, 2, 'NaN'], [D('2024-01-02'), 1, 0, 0.5], [D('2024-01-03'), 1, 1, 0]] },
   { q: `${REGIONS} | evaluate activity_metrics(Id, T, 1d)`, err: { kind: 'SemanticError', msg: 'activity_metrics(): Vigil needs Start and End' } },
+
+  // ───────────── new-activity-metrics-plugin.md ─────────────
+  { q: `${USERS} let StartDate = datetime(2019-11-01 00:00:00); let EndDate = datetime(2019-11-07 00:00:00); Users | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, 1d) | where from_Timestamp < datetime(2019-11-03 00:00:00.0000000)`, ordered: true, cols: NAM_COLS, rows: NAM_DOC },
+  // Cohort: only the cohort of 2019-11-02
+  { q: `${USERS} Users | evaluate new_activity_metrics(user, Timestamp, datetime(2019-11-01), datetime(2019-11-06), 1d, datetime(2019-11-02))`, ordered: true, cols: NAM_COLS, rows: NAM_DOC.slice(6) },
+  // every pair of periods per dimension combination; an empty cohort has NaN rates
+  { q: 'datatable(Id:string, T:long, R:string)["a",1,"x", "b",1,"y", "a",2,"x"] | evaluate new_activity_metrics(Id, T, 1, 2, 1, R)', ordered: true, cols: ['from_T:long', 'to_T:long', 'dcount_new_values:long', 'dcount_retained_values:long', 'dcount_churn_values:long', 'retention_rate:real', 'churn_rate:real', 'R:string'], rows: [[1, 1, 1, 1, 0, 1, 0, 'x'], [1, 1, 1, 1, 0, 1, 0, 'y'], [1, 2, 0, 1, 0, 1, 0, 'x'], [1, 2, 0, 0, 1, 0, 1, 'y'], [2, 2, 0, 0, 0, 'NaN', 'NaN', 'x'], [2, 2, 0, 0, 0, 'NaN', 'NaN', 'y']] },
+  { q: 'datatable(Id:string, T:long)[] | evaluate new_activity_metrics(Id, T, 1, 2, 1)', cols: ['from_T:long', 'to_T:long', 'dcount_new_values:long', 'dcount_retained_values:long', 'dcount_churn_values:long', 'retention_rate:real', 'churn_rate:real'], rows: [] },
+  { q: 'datatable(Id:string, T:long)[] | evaluate new_activity_metrics(Id, T, 1, 2, 1, (datatable(Id:string)["a"]))', err: { kind: 'SemanticError', msg: 'new_activity_metrics(): the Lookback table is not supported by Vigil' } },
+  { q: 'datatable(Id:string, T:long)[] | evaluate new_activity_metrics(Id, T, 1, 2, 1, 1d)', err: { kind: 'SemanticError', msg: "new_activity_metrics(): Cohort must be of the TimelineColumn's type (long), got 'timespan'" } },
 
   // ───────────── active-users-count-plugin.md ─────────────
   { q: ACTIVE_DOC, ordered: true, cols: ['Timestamp:datetime', 'dcount:long'], rows: [[D('2018-07-01'), 1], [D('2018-07-15'), 1]] },

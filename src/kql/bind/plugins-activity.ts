@@ -20,7 +20,7 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'new_activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect']);
 
 /** The largest BinsPerWindow of rolling_percentile (each row is counted in that many windows). */
 export const ROLLING_MAX_BINS_PER_WINDOW = 10_000;
@@ -110,6 +110,25 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
       const rates: ColumnSchema[] = [{ name: 'retention_rate', type: 'real' }, { name: 'churn_rate', type: 'real' }];
       const schema = dup(() => periodSchema(periods, ['dcount_values', 'dcount_newvalues'], rates, true));
       return { kind: 'activityMetrics', input, ...periods, schema, serialized: true };
+    }
+    case 'new_activity_metrics': {
+      // (IdColumn, TimelineColumn, Start, End, Window [, Cohort] [, dim…] [, Lookback])
+      const rest = op.args.slice(5);
+      if (rest.some((a) => a.kind === 'subquery')) throw t.error(op.pluginSpan, 'new_activity_metrics(): the Lookback table is not supported by Vigil');
+      let cohortArg: A.Expr | undefined;
+      if (rest.length && rest[0]!.kind !== 'name') cohortArg = rest.shift();
+      const { extras: _e, ...periods } = bindPeriods(op.plugin, { ...op, args: [...op.args.slice(0, 5), ...rest] }, t, [4, 'Window'], [], 5);
+      const cohort = cohortArg ? t.constant(cohortArg) : undefined;
+      if (cohort && axisOf(cohort.type) !== axisOf(periods.timeline.type)) throw t.error(cohortArg!.span, `new_activity_metrics(): Cohort must be of the TimelineColumn's type (${periods.timeline.type}), got '${cohort.type}'`);
+      const tl = columnName(periods.timeline, 'Timestamp');
+      const rates: ColumnSchema[] = [{ name: 'retention_rate', type: 'real' }, { name: 'churn_rate', type: 'real' }];
+      const base = { ...periods, timeline: periods.timeline };
+      const schema = dup(() => {
+        const s = periodSchema(base, ['dcount_new_values', 'dcount_retained_values', 'dcount_churn_values'], rates, true);
+        // the timeline column is twice: from_ and to_
+        return [{ name: `from_${tl}`, type: periods.timeline.type }, { name: `to_${tl}`, type: periods.timeline.type }, ...s.slice(1)];
+      });
+      return { kind: 'newActivityMetrics', input, ...periods, ...(cohort ? { cohort } : {}), schema, serialized: true };
     }
     case 'active_users_count': {
       // (IdColumn, TimelineColumn, Start, End, LookbackWindow, Period, ActivePeriodsCount, Bin, dim…)

@@ -9,7 +9,7 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, NewActivityMetricsPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
 import { literalSql } from '../sqlexpr.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
@@ -18,6 +18,9 @@ import { C, constSql, exprSql, selectList } from './common.js';
 /** Periods one timeline plugin may produce (each row may be counted in up to this many). */
 export const ACTIVITY_MAX_PERIODS = 100_000;
 export const ACTIVITY_PERIODS_MESSAGE = `Vigil limit: the activity plugins produce at most ${ACTIVITY_MAX_PERIODS} periods; use a larger step or a shorter Start–End range`;
+/** new_activity_metrics compares every pair of periods: fewer of them. */
+export const NEW_ACTIVITY_MAX_PERIODS = 1_000;
+export const NEW_ACTIVITY_PERIODS_MESSAGE = `Vigil limit: new_activity_metrics compares at most ${NEW_ACTIVITY_MAX_PERIODS} periods; use a larger window or a shorter Start–End range`;
 export const ACTIVITY_STEP_MESSAGE = 'The activity plugins need a step (Bin) greater than zero';
 
 export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): string {
@@ -25,6 +28,7 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
     case 'slidingWindowCounts': return emitSlidingWindowCounts(plan, ctx);
     case 'activityCountsMetrics': return emitActivityCountsMetrics(plan, ctx);
     case 'activityMetrics': return emitActivityMetrics(plan, ctx);
+    case 'newActivityMetrics': return emitNewActivityMetrics(plan, ctx);
     case 'rollingPercentile': return emitRollingPercentile(plan, ctx);
     case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
@@ -37,12 +41,12 @@ const dimCol = (i: number) => `ap_d${i}`;
  * ap_c: the constants (s = Start, b = Step, last = the last period's number); ap_r: the input's
  * rows as (i = ID, d… = dimensions, k = period, tl = timeline).
  */
-function periodCtes(plan: TimelinePeriods & { input: ActivityPluginPlan['input'] }, ctx: EmitContext, extraConstants = ''): string {
+function periodCtes(plan: TimelinePeriods & { input: ActivityPluginPlan['input'] }, ctx: EmitContext, extraConstants = '', maxPeriods = ACTIVITY_MAX_PERIODS, periodsMessage = ACTIVITY_PERIODS_MESSAGE): string {
   const lit = (e: BoundExpr) => constSql(e, ctx);
   const s = lit(plan.start);
   const b = lit(plan.step);
   const span = `(CAST(ap_p.e - ap_p.s AS DOUBLE) / ap_p.b)`;
-  const last = `CASE WHEN ap_p.b IS NULL OR NOT (ap_p.b > 0) THEN error(${sqlString(ACTIVITY_STEP_MESSAGE)}) WHEN ${span} >= ${ACTIVITY_MAX_PERIODS} THEN error(${sqlString(ACTIVITY_PERIODS_MESSAGE)}) ELSE CAST(floor(${span}) AS BIGINT) END`;
+  const last = `CASE WHEN ap_p.b IS NULL OR NOT (ap_p.b > 0) THEN error(${sqlString(ACTIVITY_STEP_MESSAGE)}) WHEN ${span} >= ${maxPeriods} THEN error(${sqlString(periodsMessage)}) ELSE CAST(floor(${span}) AS BIGINT) END`;
   const params = `SELECT ${s} AS s, ${lit(plan.end)} AS e, ${b} AS b${extraConstants}`;
   const consts = `SELECT ap_p.*, ${last} AS last FROM ap_p`;
   const ex = (e: BoundExpr) => exprSql(e, 't', ctx);
@@ -120,6 +124,34 @@ function emitActiveUsersCount(plan: ActiveUsersCountPlan, ctx: EmitContext): str
   const groupBy = ['x.k', ...dims.map((d) => `x.${d}`), 'ap_c.s', 'ap_c.b'].join(', ');
   const extra = `, ${lit(plan.lookback)} AS lb, ${lit(plan.period)} AS per, ${lit(plan.activePeriods)} AS n`;
   return `WITH ${periodCtes(plan, ctx, extra)}, ap_act AS (${active}) SELECT ${selectList(cols)} FROM ap_act AS x, ap_c GROUP BY ${groupBy} ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
+}
+
+/**
+ * new_activity_metrics: for each cohort period f (IDs first seen in it, per dimension combination)
+ * and each period t ≥ f: IDs of t first seen after f (at t = f: the cohort), the cohort's IDs seen
+ * in t and not, and their rates (NaN for an empty cohort). Every pair of periods is output.
+ */
+function emitNewActivityMetrics(plan: NewActivityMetricsPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const eq = (a: string, b: string) => dims.map((d) => `${a}.${d} IS NOT DISTINCT FROM ${b}.${d}`);
+  const list = (a: string, more: string[]) => [...dims.map((d) => `${a}.${d}`), ...more].join(', ');
+  const ids = `SELECT DISTINCT ${[...dims, 'i', 'k'].join(', ')} FROM ap_r, ap_c WHERE i IS NOT NULL AND k >= 0 AND k <= ap_c.last`;
+  const first = `SELECT ${[...dims, 'i', 'min(k) AS f'].join(', ')} FROM na_ids GROUP BY ${[...dims, 'i'].join(', ')}`;
+  const combos = dims.length ? `SELECT DISTINCT ${dims.join(', ')} FROM na_ids` : 'SELECT 1 AS na_one WHERE EXISTS (SELECT 1 FROM na_ids)';
+  const cohortK = plan.cohort ? ` AND pf.f = CAST(floor(CAST(${constSql(plan.cohort, ctx)} - ap_c.s AS DOUBLE) / ap_c.b) AS BIGINT)` : '';
+  const periods = (name: string) => `(SELECT unnest(range(0, (SELECT last FROM ap_c) + 1)) AS ${name})`;
+  const pairs = `SELECT ${list('c', ['pf.f', 'pt.t'])} FROM na_combos AS c, ap_c, ${periods('f')} AS pf, ${periods('t')} AS pt WHERE pt.t >= pf.f${cohortK}`;
+  const cohorts = `SELECT ${[...dims, 'f', 'count(*) AS n'].join(', ')} FROM na_first GROUP BY ${[...dims, 'f'].join(', ')}`;
+  const retained = `SELECT ${list('fi', ['fi.f', 'x.k AS t', 'count(*) AS r'])} FROM na_first AS fi JOIN na_ids AS x ON ${['x.i = fi.i', ...eq('x', 'fi'), 'x.k >= fi.f'].join(' AND ')} GROUP BY ${list('fi', ['fi.f', 'x.k'])}`;
+  const later = `SELECT ${list('p', ['p.f', 'p.t', 'count(*) AS m'])} FROM na_pairs AS p JOIN na_ids AS x ON ${[...eq('x', 'p'), 'x.k = p.t'].join(' AND ')} JOIN na_first AS fi ON ${['fi.i = x.i', ...eq('fi', 'x'), 'fi.f > p.f'].join(' AND ')} GROUP BY ${list('p', ['p.f', 'p.t'])}`;
+  const joined = `SELECT p.*, coalesce(c.n, 0) AS n, coalesce(r.r, 0) AS r, CASE WHEN p.t = p.f THEN coalesce(c.n, 0) ELSE coalesce(l.m, 0) END AS m FROM na_pairs AS p ` +
+    `LEFT JOIN na_cohorts AS c ON ${[...eq('c', 'p'), 'c.f = p.f'].join(' AND ')} ` +
+    `LEFT JOIN na_retained AS r ON ${[...eq('r', 'p'), 'r.f = p.f', 'r.t = p.t'].join(' AND ')} ` +
+    `LEFT JOIN na_later AS l ON ${[...eq('l', 'p'), 'l.f = p.f', 'l.t = p.t'].join(' AND ')}`;
+  const rate = (x: string) => `CASE WHEN x.n = 0 THEN CAST('NaN' AS DOUBLE) ELSE CAST(${x} AS DOUBLE) / x.n END`;
+  const cols = [periodStart(plan, 'x.f'), periodStart(plan, 'x.t'), 'CAST(x.m AS BIGINT)', 'CAST(x.r AS BIGINT)', 'CAST(x.n - x.r AS BIGINT)', rate('x.r'), rate('x.n - x.r'), ...dims.map((d) => `x.${d}`)];
+  return `WITH ${periodCtes(plan, ctx, '', NEW_ACTIVITY_MAX_PERIODS, NEW_ACTIVITY_PERIODS_MESSAGE)}, na_ids AS (${ids}), na_first AS (${first}), na_combos AS (${combos}), na_pairs AS (${pairs}), ` +
+    `na_cohorts AS (${cohorts}), na_retained AS (${retained}), na_later AS (${later}) SELECT ${selectList(cols)} FROM (${joined}) AS x, ap_c ORDER BY x.f, x.t${dims.map((d) => `, x.${d}`).join('')}`;
 }
 
 /**
