@@ -15,7 +15,7 @@ import { datetimePlusSql, literalSql, storedTimestampSql } from './sqlexpr.js';
 import { EPOCH_TICKS, ticksOfTs } from './datetime-sql.js';
 import { sqlType } from './types.js';
 import { emitActivityPlugin } from './emit/activity.js';
-import { emitIpLookup } from './emit/ip-lookup.js';
+import { emitMatchLookup } from './emit/match-lookup.js';
 import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
 import { emitMakeSeries } from './emit/make-series.js';
@@ -269,7 +269,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'rollingPercentile':
     case 'newActivityMetrics':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
-    case 'ipLookup': return emitIpLookup(plan, ctx);
+    case 'matchLookup': return emitMatchLookup(plan, ctx);
   }
 }
 

@@ -3,7 +3,7 @@
  * (sliding-window-counts-plugin.md), activity_counts_metrics (activity-counts-metrics-plugin.md),
  * activity_metrics (activity-metrics-plugin.md), new_activity_metrics (new-activity-metrics-plugin.md; its
  * Users table rebuilt from the docs' per-day sets),
- * active_users_count (active-users-count-plugin.md), rolling_percentile, ipv4_lookup/ipv6_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
+ * active_users_count (active-users-count-plugin.md), rolling_percentile, ipv4_lookup/ipv6_lookup, geo_polygon_lookup/geo_line_lookup and dcount_intersect (dcount-intersect-plugin.md). The docs' examples are here with their
  * documented output; the other expectations are derived by hand from the documented definitions:
  * a row at timeline t is in period k = floor((t − Start) ÷ Step) when 0 ≤ k and Start + k × Step ≤ End;
  * only periods (and dimension combinations) with rows are output, in period order.
@@ -95,6 +95,10 @@ const IPV6_DATA = `let IP_Data = datatable(network:string, continent_code:string
  "2a00:1450:4001::/48","EU","Europe","DE","Germany", "2800:3f0:4001::/48","SA","South America","BR","Brazil"];
 let IPs = datatable(ip:string)['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2404:6800:4001:0001:0000:8a2e:0370:7334', '2a02:26f0:4001:0006:0000:8a2e:0370:7334'];`;
 
+const SQUARE_JSON = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}';
+const SQUARE = `datatable(area:string, poly:dynamic)["sq", dynamic(${SQUARE_JSON})]`;
+const PTS = 'datatable(name:string, lon:real, lat:real)["in",0.5,0.5, "near",1.0005,0.5, "out",5,5]';
+
 export const PLUGIN3_CASES: Case[] = [
   // ───────────── ipv4-lookup-plugin.md ─────────────
   { q: `${IP_DATA} IPs | evaluate ipv4_lookup(IP_Data, ip, network)`, cols: IP_COLS, rows: [['2.20.183.12', '2.20.183.0/24', 'EU', 'Europe', 'GB', 'United Kingdom'], ['5.8.1.2', '5.8.0.0/19', 'EU', 'Europe', 'RU', 'Russia']] },
@@ -111,6 +115,21 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
   { q: `${IP_DATA} IPs | extend country_name = "x" | evaluate ipv4_lookup(IP_Data, ip, network)`, err: { kind: 'SemanticError', msg: "ipv4_lookup(): the LookupTable's column 'country_name' is also a column of the input" } },
   { q: 'print ip = 1 | evaluate ipv4_lookup(datatable(net:string)["10.0.0.0/8"], ip, net)', err: { kind: 'SemanticError', msg: "ipv4_lookup(): the SourceKey column must be a string, got 'long'" } },
   { q: 'print ip = "1.2.3.4" | evaluate ipv4_lookup(42, ip, net)', err: { kind: 'SemanticError', msg: 'ipv4_lookup(): LookupTable must be a table' } },
+  // ───────────── geo-polygon-lookup-plugin.md, geo-line-lookup-plugin.md ─────────────
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat)`, cols: ['name:string', 'lon:real', 'lat:real', 'area:string'], rows: [['in', 0.5, 0.5, 'sq']] },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, return_unmatched = true, return_lookup_key = true)`, cols: ['name:string', 'lon:real', 'lat:real', 'area:string', 'poly:dynamic'], rows: [['in', 0.5, 0.5, 'sq', SQUARE_JSON], ['near', 1.0005, 0.5, '', null], ['out', 5, 5, '', null]] },
+  // a radius (meters): "near" is about 56 m east of the square's edge
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, radius = 100)`, cols: ['name:string', 'lon:real', 'lat:real', 'area:string'], rows: [['in', 0.5, 0.5, 'sq'], ['near', 1.0005, 0.5, 'sq']] },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, 10)`, cols: ['name:string', 'lon:real', 'lat:real', 'area:string'], rows: [['in', 0.5, 0.5, 'sq']] },
+  // about 556 m and 5.6 km from the road
+  { q: 'datatable(name:string, lon:real, lat:real)["a",0.5,0.005, "b",0.5,0.05] | evaluate geo_line_lookup(datatable(road:string, line:dynamic)["r", dynamic({"type":"LineString","coordinates":[[0,0],[1,0]]})], line, lon, lat, 1000)', cols: ['name:string', 'lon:real', 'lat:real', 'road:string'], rows: [['a', 0.5, 0.005, 'r']] },
+  { q: 'datatable(name:string, lon:real, lat:real)["a",0.5,0.005, "b",0.5,0.05] | evaluate geo_line_lookup(datatable(road:string, line:dynamic)["r", dynamic({"type":"LineString","coordinates":[[0,0],[1,0]]})], line, lon, lat, 10000, return_unmatched = true) | count', cols: ['Count:long'], rows: [[2]] },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, nope = 1)`, err: { kind: 'SemanticError', msg: "geo_polygon_lookup(): unknown argument 'nope'" } },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, area, lon, lat)`, err: { kind: 'SemanticError', msg: "geo_polygon_lookup(): the lookup key column must be dynamic (GeoJSON), got 'string'" } },
+  { q: `${PTS} | evaluate geo_line_lookup(${SQUARE}, poly, lon, lat)`, err: { kind: 'SemanticError', msg: 'geo_line_lookup(): expects LookupTable, LookupLineKey, SourceLongitude, SourceLatitude, Radius' } },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, radius = -1)`, err: { kind: 'SemanticError', msg: 'geo_polygon_lookup(): radius must not be negative' } },
+  { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, return_unmatched = "yes")`, err: { kind: 'SemanticError', msg: 'geo_polygon_lookup(): return_unmatched must be a bool constant' } },
+
   // ───────────── ipv6-lookup-plugin.md ─────────────
   { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network)`, cols: IP_COLS, rows: [['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:0db8:85a3::/48', 'NA', 'North America', 'US', 'United States'], ['2404:6800:4001:0001:0000:8a2e:0370:7334', '2404:6800:4001::/48', 'AS', 'Asia', 'JP', 'Japan']] },
   { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network, true) | count`, cols: ['Count:long'], rows: [[3]] },

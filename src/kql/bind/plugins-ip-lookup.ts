@@ -7,7 +7,7 @@ import type * as A from '../ast.js';
 import type { BoundExpr } from '../bound.js';
 import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
-import type { IpLookupPlan } from '../plan-ip-lookup.js';
+import type { MatchLookupPlan } from '../plan-match-lookup.js';
 import type { JoinKey } from '../plan-operators.js';
 import type { PlanNode } from '../planner.js';
 import type { ColumnSchema } from '../types.js';
@@ -28,7 +28,7 @@ function columnIndex(plan: PlanNode, a: A.Expr, what: string, name: string, t: I
   return i;
 }
 
-export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTools): IpLookupPlan {
+export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTools): MatchLookupPlan {
   const name = op.plugin;
   const args = [...op.args];
   if (args.length < 3) throw t.error(op.pluginSpan, `${name}(): expects LookupTable, SourceKey and LookupKey`);
@@ -69,5 +69,5 @@ export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTo
     names.add(c.name);
     schema.push(c);
   }
-  return { kind: 'ipLookup', schema, left, right, match, keys, rightColumns, unmatched, serialized: false };
+  return { kind: 'matchLookup', schema, left, right, match, keys, rightColumns, unmatched, serialized: false };
 }

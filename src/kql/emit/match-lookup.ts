@@ -1,10 +1,10 @@
-/** emit/ip-lookup.ts — ipv4_lookup / ipv6_lookup: a join on the IP prefix match and the extra keys. */
+/** emit/match-lookup.ts — ipv4/ipv6/geo lookups: a join on the match predicate and the extra keys. */
 import type { EmitContext } from '../bound.js';
 import { emitExpr, emitPlan } from '../emitter.js';
-import type { IpLookupPlan } from '../plan-ip-lookup.js';
+import type { MatchLookupPlan } from '../plan-match-lookup.js';
 import { C, selectList } from './common.js';
 
-export function emitIpLookup(plan: IpLookupPlan, ctx: EmitContext): string {
+export function emitMatchLookup(plan: MatchLookupPlan, ctx: EmitContext): string {
   const n = plan.left.schema.length;
   const match = emitExpr(plan.match, (i) => (i < n ? `l.${C(i)}` : `r.${C(i - n)}`), ctx);
   const on = [`coalesce(${match}, false)`, ...plan.keys.map((k) => `l.${C(k.l)} IS NOT DISTINCT FROM r.${C(k.r)}`)];

@@ -1,22 +1,22 @@
 /**
- * plan-ip-lookup.ts — the plan node of `evaluate ipv4_lookup()` / `ipv6_lookup()`
- * (ipv4-lookup-plugin.md, ipv6-lookup-plugin.md): a lookup whose key matches by IP prefix.
- * emit/ip-lookup.ts writes its SQL.
+ * plan-match-lookup.ts — the plan node of the lookups that match by a predicate rather than by
+ * equality: `evaluate ipv4_lookup()` / `ipv6_lookup()` (IP prefix match) and `geo_polygon_lookup()` /
+ * `geo_line_lookup()` (point in polygon, distance to a line). emit/match-lookup.ts writes its SQL.
  */
 import type { BoundExpr } from './bound.js';
 import type { JoinKey } from './plan-operators.js';
 import type { PlanNode } from './planner.js';
 import type { ColumnSchema } from './types.js';
 
-export interface IpLookupPlan {
-  kind: 'ipLookup';
+export interface MatchLookupPlan {
+  kind: 'matchLookup';
   schema: ColumnSchema[];
   serialized?: boolean;
   asName?: string;
   left: PlanNode;
   /** The LookupTable (a table, let-bound table or subquery, authorized as any other). */
   right: PlanNode;
-  /** ipv4_is_match / ipv6_is_match over (left row ++ right row): left columns first, then the right's. */
+  /** The match predicate over (left row ++ right row): left columns first, then the right's. */
   match: BoundExpr;
   /** ExtraKey columns: equal values match (nulls match nulls, as lookup). */
   keys: JoinKey[];
