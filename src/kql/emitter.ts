@@ -14,6 +14,8 @@ import { sqlIdent } from './sql.js';
 import { datetimePlusSql, literalSql } from './sqlexpr.js';
 import { ticksFromUnixMicros } from './literals.js';
 import { sqlType } from './types.js';
+import { emitActivityPlugin } from './emit/activity.js';
+import { emitMatchLookup } from './emit/match-lookup.js';
 import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
 import { emitMakeSeries } from './emit/make-series.js';
@@ -256,6 +258,14 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'sample': return emitSample(plan, ctx);
     case 'sampleDistinct': return emitSampleDistinct(plan, ctx);
     case 'reduce': return emitReduce(plan, ctx);
+    case 'slidingWindowCounts':
+    case 'activityCountsMetrics':
+    case 'activeUsersCount':
+    case 'activityMetrics':
+    case 'rollingPercentile':
+    case 'newActivityMetrics':
+    case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
+    case 'matchLookup': return emitMatchLookup(plan, ctx);
   }
 }
 

@@ -58,7 +58,8 @@ export function parseDatetimeText(text: string): bigint | undefined {
   let h = 0, mi = 0, sec = 0;
   let frac = '';
   let offsetMin = 0;
-  let m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|GMT|UTC|[+-]\d{2}:?\d{2})?$/.exec(s);
+  // (spaces around the date's separators are allowed, as the docs' datetime(2017 - 08 - 01))
+  let m = /^(\d{4})\s*[-/]\s*(\d{1,2})\s*[-/]\s*(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|GMT|UTC|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) {
     y = +m[1]!; mo = +m[2]!; d = +m[3]!;
     if (m[4] !== undefined) { h = +m[4]; mi = +m[5]!; }

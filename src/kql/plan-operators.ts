@@ -7,6 +7,8 @@
  * them into SQL.  Column references in a node's expressions are positions in its input row.
  */
 import type { BoundAggregate, BoundExpr } from './bound.js';
+import type { ActivityPluginPlan } from './plan-activity.js';
+import type { MatchLookupPlan } from './plan-match-lookup.js';
 import type { PlanNode } from './planner.js';
 import type { ColumnSchema, KqlType } from './types.js';
 
@@ -293,4 +295,5 @@ export interface SampleDistinctPlan extends OperatorBase {
 export type OperatorPlan =
   | UnionPlan | JoinPlan | LookupPlan | MvExpandPlan | MvApplySourcePlan | MvApplyPlan | PartitionSourcePlan | PartitionPlan
   | ParsePlan | ParseKvPlan | MakeSeriesPlan | TopNestedPlan | BagUnpackPlan | PivotPlan | NarrowPlan | PatternPluginPlan
-  | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan | ReducePlan;
+  | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan | ReducePlan
+  | ActivityPluginPlan | MatchLookupPlan;

@@ -273,6 +273,22 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     assertError(await wsQuery(await tableReader.token(AUD.logs), w1Id, 'Public_CL | lookup (Secret_CL) on N | take 10'), 403, 'InsufficientAccessError');
   });
 
+  it('A13b ipv4_lookup / ipv6_lookup / geo_polygon_lookup / geo_line_lookup with the denied table as LookupTable is 403; an allowed LookupTable runs', async () => {
+    const token = await tableReader.token(AUD.logs);
+    for (const q of [
+      'Public_CL | evaluate ipv4_lookup(Secret_CL, Marker, Marker)',
+      'Public_CL | evaluate ipv6_lookup((Secret_CL | project M2 = Marker), Marker, M2, return_unmatched = true)',
+      'let L = Secret_CL | project M2 = Marker; Public_CL | evaluate ipv4_lookup(L, Marker, M2)',
+      'Public_CL | evaluate geo_polygon_lookup(Secret_CL, Marker, N, N)',
+      'Public_CL | evaluate geo_line_lookup((Secret_CL | project S = Marker), S, N, N, 100, return_unmatched = true)',
+    ]) {
+      assertError(await wsQuery(token, w1Id, q), 403, 'InsufficientAccessError');
+    }
+    const ok = await wsQuery(token, w1Id, 'Public_CL | evaluate ipv4_lookup((Public_CL | project M2 = Marker), Marker, M2, true) | project Marker');
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(markers(ok), tableRows['w1:Public']);
+  });
+
   it('A14 search across all tables finds nothing in the denied table', async (t) => {
     if (!(await gate(t, 'search "w1" | take 1', 'search'))) return;
     const res = await wsQuery(await tableReader.token(AUD.logs), w1Id, 'search "Secret" | take 100');

@@ -1,6 +1,7 @@
 /**
  * Security of table references in the tabular language: every construct that names a table
- * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace())
+ * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace(),
+ * evaluate plugins with a LookupTable: ipv4_lookup, ipv6_lookup, geo_polygon_lookup, geo_line_lookup)
  * must consult the caller's resolver, whose errors propagate unchanged; wildcards may only
  * expand to the tables listed by listTables().
  */
@@ -67,6 +68,14 @@ const DENIED_QUERIES = [
   'Events | reduce by strcat(Level, toscalar(Secret | count))',
   'Events | reduce by Level with characters=toscalar(Secret | project Level | take 1)',
   'Events | parse-kv Level as (a:string) with (pair_delimiter=toscalar(Secret | project Level | take 1), kv_delimiter="=")',
+  'Events | evaluate ipv4_lookup(Secret, Level, Level)',
+  'Events | evaluate ipv6_lookup((Secret | project Level), Level, Level, return_unmatched = true)',
+  'let L = Secret | project Net = Level; Events | evaluate ipv4_lookup(L, Level, Net)',
+  'Secret | evaluate ipv4_lookup(Events, Level, Level)',
+  'Events | evaluate geo_polygon_lookup(Secret, Props, DurationMs, DurationMs)',
+  'Events | evaluate geo_line_lookup((Secret | project L = Props), L, DurationMs, DurationMs, 100, return_unmatched = true)',
+  'Events | evaluate activity_counts_metrics(Level, TimeGenerated, toscalar(Secret | summarize min(TimeGenerated)), now(), 1d)',
+  'Events | evaluate dcount_intersect(toscalar(Secret | summarize hll(Level)), toscalar(Secret | summarize hll(Level)))',
 ];
 
 describe('tabular security', () => {

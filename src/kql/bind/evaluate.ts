@@ -1,12 +1,16 @@
 /** bind/evaluate.ts — the binder's the evaluate plugins (bag_unpack, pivot, narrow, the pattern plugins, …). */
 import type * as A from '../ast.js';
 import type { BoundExpr } from '../bound.js';
-import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
+import type { Span } from '../errors.js';
 import * as P from '../planner.js';
 import { patternPluginPlan } from '../pattern-plugins.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope } from './context.js';
 import { JoinBinder } from './joins.js';
+import { ACTIVITY_PLUGINS, bindActivityPlugin } from './plugins-activity.js';
+import { bindIpLookup, IP_LOOKUP_PLUGINS } from './plugins-ip-lookup.js';
+import { bindGeoLookup, GEO_LOOKUP_PLUGINS } from './plugins-geo-lookup.js';
 
 export abstract class EvaluateBinder extends JoinBinder {
   // ───────────── evaluate ─────────────
@@ -155,6 +159,18 @@ export abstract class EvaluateBinder extends JoinBinder {
         return patternPluginPlan(input, { plugin, ratio, count, ...(weight !== undefined ? { weight } : {}), ...(split ? { split } : {}), wildcards });
       }
       default:
+        if (ACTIVITY_PLUGINS.has(op.plugin)) {
+          return bindActivityPlugin(input, op, { row: (e) => this.bindScalar(e, row, scope), constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
+        }
+        if (IP_LOOKUP_PLUGINS.has(op.plugin)) {
+          const table = (e: A.Expr) => (e.kind === 'subquery' ? this.bindTabular(e.query, scope) : e.kind === 'name' ? this.resolveTable(e.name, e.span, scope) : undefined) ?? (() => { throw this.error(e.span, `${op.plugin}(): LookupTable must be a table, a let-bound table or a (subquery)`); })();
+          return bindIpLookup(input, op, { table, constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
+        }
+        if (GEO_LOOKUP_PLUGINS.has(op.plugin)) {
+          const table = (e: A.Expr) => (e.kind === 'subquery' ? this.bindTabular(e.query, scope) : e.kind === 'name' ? this.resolveTable(e.name, e.span, scope) : undefined) ?? (() => { throw this.error(e.span, `${op.plugin}(): LookupTable must be a table, a let-bound table or a (subquery)`); })();
+          const call = (name: string, args: BoundExpr[], span: Span) => this.call((SCALAR_FUNCTIONS.get(name) ?? OPERATORS.get(name))!, args, span);
+          return bindGeoLookup(input, op, { table, call, constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
+        }
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
     }
   }

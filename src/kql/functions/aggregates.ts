@@ -200,7 +200,7 @@ function requirePercentileInput(args: ArgInfo[], fnName: string): void {
 }
 
 /** HLL state: a k-minimum-values sketch — the K smallest distinct 52-bit hashes, as a JSON array. */
-const KMV_K = 4096;
+export const KMV_K = 4096;
 const hash52 = (a: SqlArg) => `(CASE WHEN ${a.sql} IS NOT NULL THEN (hash(${a.type === 'dynamic' ? `CAST(${a.sql} AS VARCHAR)` : a.sql}) >> 12) END)`;
 const kmvJson = (l: string) => `CAST(to_json(list_slice(list_sort(list_filter(${l}, _h -> _h IS NOT NULL)), 1, ${KMV_K})) AS JSON)`;
 function dcountHllSql(h: string): string {
