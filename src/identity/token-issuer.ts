@@ -14,6 +14,8 @@ export interface IssuedToken {
 
 /** Private claim that tells managed identities from app registrations (both have `idtyp: app`). */
 export const PRINCIPAL_KIND_CLAIM = 'vigil_kind';
+/** When the token was issued, in ms since the epoch (`iat` has whole seconds). */
+export const ISSUED_AT_MS_CLAIM = 'vigil_iat_ms';
 
 const MIN_LIFETIME_SEC = 60;
 /** The longest a token Vigil issues lives: a rotated-out signing key stays published at least this long. */
@@ -37,7 +39,8 @@ export class TokenIssuer {
     if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < MIN_LIFETIME_SEC || lifetimeSeconds > MAX_LIFETIME_SEC) {
       throw new Error(`lifetimeSeconds must be an integer between ${MIN_LIFETIME_SEC} and ${MAX_LIFETIME_SEC}`);
     }
-    const now = Math.floor(Date.now() / 1000);
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
     const exp = now + lifetimeSeconds;
     const uti = randomBytes(16).toString('base64url');
     const token = await new SignJWT({
@@ -51,6 +54,9 @@ export class TokenIssuer {
       idtyp: p.kind === 'User' ? 'user' : 'app',
       ver: '2.0',
       uti,
+      // The issuance to the millisecond: a password change or TOTP renewal refuses the tokens issued
+      // before it and keeps those issued after it, also within the same second (user-accounts.ts).
+      [ISSUED_AT_MS_CLAIM]: nowMs,
       [PRINCIPAL_KIND_CLAIM]: p.kind,
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keys.kid })

@@ -9,7 +9,7 @@
 import { errors as joseErrors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { ApiError } from '../errors/api-error.js';
 import type { SigningKeys } from './signing-keys.js';
-import { PRINCIPAL_KIND_CLAIM } from './token-issuer.js';
+import { ISSUED_AT_MS_CLAIM, PRINCIPAL_KIND_CLAIM } from './token-issuer.js';
 import type { Principal, PrincipalDirectory } from './types.js';
 
 export interface TokenVerifierOptions {
@@ -105,7 +105,7 @@ export class TokenVerifier {
     const tid = payload.tid;
     const appId = payload.appid ?? payload.azp;
     if (!isNonEmptyString(oid) || !isNonEmptyString(tid) || !isNonEmptyString(appId)) throw invalidToken();
-    if (!this.opts.directory.isActive(oid, typeof payload.iat === 'number' ? payload.iat : undefined)) {
+    if (!this.opts.directory.isActive(oid, issuedAtMs(payload))) {
       throw invalidToken(' Its principal has been deleted or disabled, or its sign-in sessions were revoked.');
     }
 
@@ -183,4 +183,11 @@ export class TokenVerifier {
 
 function isNonEmptyString(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0;
+}
+
+/** When the token was issued, in ms: Vigil's own claim, else `iat` (whole seconds). */
+function issuedAtMs(payload: JWTPayload): number | undefined {
+  const ms = payload[ISSUED_AT_MS_CLAIM];
+  if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
+  return typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
 }

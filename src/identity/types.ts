@@ -18,7 +18,7 @@ export interface PrincipalDirectory {
    * `issuedAtSeconds` (a token's `iat`), also false for a user's token issued before its sessions were
    * revoked (password changed or reset).
    */
-  isActive(objectId: string, issuedAtSeconds?: number): boolean;
+  isActive(objectId: string, issuedAtMs?: number): boolean;
 }
 
 /** The authenticated caller of a request, from a verified access token. */

@@ -6,18 +6,19 @@
  */
 import type { UserRecord } from '../metadata/records.js';
 
-/** The moment from which a user's tokens are valid again: now, in whole seconds (the `iat` claim's unit). */
+/** The moment from which a user's tokens are valid again: now, to the millisecond (tokens carry their issuance in ms). */
 export function signInSessionsValidFromNow(now = Date.now()): string {
-  return new Date(Math.floor(now / 1000) * 1000).toISOString();
+  return new Date(now).toISOString();
 }
 
 /**
- * Whether a token issued at `issuedAtSeconds` (its `iat`) is still honoured for this principal. `iat`
- * has whole seconds, so a token issued within the very second of the change is kept: refusing those
- * would also refuse the new sign-in that follows the change in that second.
+ * Whether a token issued at `issuedAtMs` (Vigil's `vigil_iat_ms` claim, token-issuer.ts) is still
+ * honoured for this principal: issued at or after the change. Milliseconds, not `iat`'s whole
+ * seconds, so that a token issued just before the change in the same second is refused while the
+ * new sign-in that follows it is kept.
  */
-export function tokenStillValid(user: Pick<UserRecord, 'signInSessionsValidFrom'> | undefined, issuedAtSeconds: number | undefined): boolean {
+export function tokenStillValid(user: Pick<UserRecord, 'signInSessionsValidFrom'> | undefined, issuedAtMs: number | undefined): boolean {
   if (!user?.signInSessionsValidFrom) return true;
-  if (issuedAtSeconds === undefined) return false;
-  return issuedAtSeconds * 1000 >= Date.parse(user.signInSessionsValidFrom);
+  if (issuedAtMs === undefined) return false;
+  return issuedAtMs >= Date.parse(user.signInSessionsValidFrom);
 }
