@@ -6,15 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { ACTIVITY_MAX_PERIODS, NEW_ACTIVITY_MAX_PERIODS } from '../../src/kql/emit/activity.js';
-import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
+import { sdkClients } from '../support/clients.js';
+import type { Column } from '../support/log-table.js';
+import { queryBadRequest, queryRows, storeRows } from '../support/stored-table.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const COLUMNS = [
-  { name: 'TimeGenerated', type: 'dateTime' },
+const COLUMNS: Column[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
   { name: 'UserId', type: 'string' },
-  { name: 'Seen', type: 'dateTime' },
+  { name: 'Seen', type: 'datetime' },
   { name: 'Region', type: 'string' },
 ];
 /** activity-counts-metrics-plugin.md's example rows, with a Region. */
@@ -29,42 +30,14 @@ const day = (d: string) => new Date(`${d}T00:00:00Z`);
 describe('activity plugins (sliding_window_counts, activity_counts_metrics, activity_metrics, active_users_count, dcount_intersect) over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
-  async function rows(query: string): Promise<unknown[][]> {
-    const b = vigil.bootstrap;
-    const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' });
-    assert.equal(r.status, LogsQueryResultStatus.Success);
-    if (r.status !== LogsQueryResultStatus.Success) return [];
-    return r.tables[0]!.rows;
-  }
+  const rows = (query: string) => queryRows(vigil.bootstrap, query);
 
-  async function badRequest(query: string): Promise<{ code: string; message: string }> {
-    const b = vigil.bootstrap;
-    const token = await tokenFor(b, 'https://api.loganalytics.io');
-    const r = await rawRequest(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, JSON.stringify({ query }), { 'content-type': 'application/json' });
-    assert.equal(r.status, 400, r.text);
-    return (r.json() as { error: { code: string; message: string } }).error;
-  }
+  const badRequest = (query: string) => queryBadRequest(vigil.bootstrap, query);
 
   before(async () => {
     vigil = await startVigil();
-    const b = vigil.bootstrap;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
-    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Visits_CL', { schema: { name: 'Visits_CL', columns: COLUMNS } });
-    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'visits', {
-      body: {
-        location: 'local',
-        streamDeclarations: { 'Custom-Visits': { columns: COLUMNS.map((c) => ({ name: c.name, type: c.type === 'dateTime' ? 'datetime' : c.type })) } },
-        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-Visits'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-Visits_CL' }],
-      },
-    });
     const now = new Date().toISOString();
-    await ingestion.upload(rule.immutableId!, 'Custom-Visits', VISITS.map(([UserId, d, Region]) => ({ TimeGenerated: now, UserId, Seen: `${d}T00:00:00Z`, Region })));
-    const deadline = Date.now() + 60_000;
-    while ((await rows('Visits_CL | count'))[0]?.[0] !== VISITS.length) {
-      assert.ok(Date.now() < deadline, 'the ingested rows did not become queryable');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await storeRows(vigil.bootstrap, 'Visits_CL', COLUMNS, VISITS.map(([UserId, d, Region]) => ({ TimeGenerated: now, UserId, Seen: `${d}T00:00:00Z`, Region })));
   });
   after(async () => {
     await vigil?.dispose();

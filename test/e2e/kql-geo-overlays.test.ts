@@ -7,14 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { GEO_MAX_SHAPE_ARRAYS, GEO_MAX_SHAPE_CHARS } from '../../src/kql/functions/geo.js';
 import { approxDifference } from '../kql/harness.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
+import type { Column } from '../support/log-table.js';
+import { queryRows, storeRows } from '../support/stored-table.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const COLUMNS = [
-  { name: 'TimeGenerated', type: 'dateTime' },
+const COLUMNS: Column[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
   { name: 'Name', type: 'string' },
   { name: 'Kind', type: 'string' },
   { name: 'Shape', type: 'dynamic' },
@@ -33,35 +34,13 @@ const ZONES: [string, string, unknown][] = [
 describe('geo overlays, buffers and simplification over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
-  async function rows(query: string): Promise<unknown[][]> {
-    const b = vigil.bootstrap;
-    const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' });
-    assert.equal(r.status, LogsQueryResultStatus.Success);
-    if (r.status !== LogsQueryResultStatus.Success) return [];
-    return r.tables[0]!.rows;
-  }
+  const rows = (query: string) => queryRows(vigil.bootstrap, query);
   const near = (actual: unknown, expected: unknown) => assert.equal(approxDifference([[JSON.stringify(actual)]], [[JSON.stringify(expected)]], 1e-9), null);
 
   before(async () => {
     vigil = await startVigil();
-    const b = vigil.bootstrap;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
-    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Zones_CL', { schema: { name: 'Zones_CL', columns: COLUMNS } });
-    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'zones', {
-      body: {
-        location: 'local',
-        streamDeclarations: { 'Custom-Zones': { columns: COLUMNS.map((c) => ({ name: c.name, type: c.type === 'dateTime' ? 'datetime' : c.type })) } },
-        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-Zones'], destinations: ['la'], outputStream: 'Custom-Zones_CL' }],
-      },
-    });
     const now = new Date().toISOString();
-    await ingestion.upload(rule.immutableId!, 'Custom-Zones', ZONES.map(([Name, Kind, Shape]) => ({ TimeGenerated: now, Name, Kind, Shape })));
-    const deadline = Date.now() + 60_000;
-    while ((await rows('Zones_CL | count'))[0]?.[0] !== ZONES.length) {
-      assert.ok(Date.now() < deadline, 'the ingested rows did not become queryable');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await storeRows(vigil.bootstrap, 'Zones_CL', COLUMNS, ZONES.map(([Name, Kind, Shape]) => ({ TimeGenerated: now, Name, Kind, Shape })));
   });
   after(async () => {
     await vigil?.dispose();

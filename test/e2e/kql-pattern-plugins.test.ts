@@ -6,14 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { PATTERN_PLUGIN_ROW_LIMIT } from '../../src/kql/pattern-plugins.js';
 import { MAX_ITEMSETS } from '../../src/kql/runtime/patterns.js';
 import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
+import type { Column } from '../support/log-table.js';
+import { queryRows, storeRows } from '../support/stored-table.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const COLUMNS = [
-  { name: 'TimeGenerated', type: 'dateTime' },
+const COLUMNS: Column[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
   { name: 'State', type: 'string' },
   { name: 'EventType', type: 'string' },
   { name: 'Damage', type: 'string' },
@@ -37,35 +38,13 @@ const SOURCE = 'Storms_CL | project State, EventType, Damage, DamageCrops';
 describe('pattern plugins (basket, autocluster, diffpatterns) over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
-  async function rows(query: string): Promise<unknown[][]> {
-    const b = vigil.bootstrap;
-    const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' });
-    assert.equal(r.status, LogsQueryResultStatus.Success);
-    if (r.status !== LogsQueryResultStatus.Success) return [];
-    return r.tables[0]!.rows;
-  }
+  const rows = (query: string) => queryRows(vigil.bootstrap, query);
   const sorted = (r: unknown[][]) => r.map((x) => JSON.stringify(x)).sort();
 
   before(async () => {
     vigil = await startVigil();
-    const b = vigil.bootstrap;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
-    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'Storms_CL', { schema: { name: 'Storms_CL', columns: COLUMNS } });
-    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'storms', {
-      body: {
-        location: 'local',
-        streamDeclarations: { 'Custom-Storms': { columns: COLUMNS.map((c) => ({ name: c.name, type: c.type === 'dateTime' ? 'datetime' : c.type })) } },
-        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-Storms'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-Storms_CL' }],
-      },
-    });
     const now = new Date().toISOString();
-    await ingestion.upload(rule.immutableId!, 'Custom-Storms', STORMS.map(([State, EventType, Damage, DamageCrops]) => ({ TimeGenerated: now, State, EventType, Damage, DamageCrops })));
-    const deadline = Date.now() + 60_000;
-    while ((await rows('Storms_CL | count'))[0]?.[0] !== STORMS.length) {
-      assert.ok(Date.now() < deadline, 'the ingested rows did not become queryable');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await storeRows(vigil.bootstrap, 'Storms_CL', COLUMNS, STORMS.map(([State, EventType, Damage, DamageCrops]) => ({ TimeGenerated: now, State, EventType, Damage, DamageCrops })));
   });
   after(async () => {
     await vigil?.dispose();

@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { REDUCE_ROW_LIMIT } from '../../src/kql/emit/reduce.js';
-import { rawRequest, sdkClients, tokenFor } from '../support/clients.js';
+import type { Column } from '../support/log-table.js';
+import { queryBadRequest, queryRows, storeRows } from '../support/stored-table.js';
 import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const COLUMNS = [
-  { name: 'TimeGenerated', type: 'dateTime' },
+const COLUMNS: Column[] = [
+  { name: 'TimeGenerated', type: 'datetime' },
   { name: 'Message', type: 'string' },
 ];
 const MESSAGES = [
@@ -25,41 +25,13 @@ const MESSAGES = [
 describe('parse-kv and reduce over the query API', { timeout: 240_000 }, () => {
   let vigil: VigilProcess;
 
-  async function rows(query: string): Promise<unknown[][]> {
-    const b = vigil.bootstrap;
-    const r = await sdkClients(b).query.queryWorkspace(b.workspaceId, query, { duration: 'P1D' });
-    assert.equal(r.status, LogsQueryResultStatus.Success);
-    if (r.status !== LogsQueryResultStatus.Success) return [];
-    return r.tables[0]!.rows;
-  }
-  async function badRequest(query: string): Promise<{ code: string; message: string }> {
-    const b = vigil.bootstrap;
-    const token = await tokenFor(b, 'https://api.loganalytics.io');
-    const r = await rawRequest(b, token, 'POST', `/v1/workspaces/${b.workspaceId}/query`, JSON.stringify({ query }), { 'content-type': 'application/json' });
-    assert.equal(r.status, 400, r.text);
-    return (r.json() as { error: { code: string; message: string } }).error;
-  }
+  const rows = (query: string) => queryRows(vigil.bootstrap, query);
+  const badRequest = (query: string) => queryBadRequest(vigil.bootstrap, query);
 
   before(async () => {
     vigil = await startVigil();
-    const b = vigil.bootstrap;
-    const { logAnalytics, monitor, ingestion } = sdkClients(b);
-    await logAnalytics.tables.beginCreateOrUpdateAndWait(b.resourceGroup, b.workspaceName, 'AppLog_CL', { schema: { name: 'AppLog_CL', columns: COLUMNS } });
-    const rule = await monitor.dataCollectionRules.create(b.resourceGroup, 'applog', {
-      body: {
-        location: 'local',
-        streamDeclarations: { 'Custom-AppLog': { columns: COLUMNS.map((c) => ({ name: c.name, type: c.type === 'dateTime' ? 'datetime' : c.type })) } },
-        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: b.workspaceResourceId }] },
-        dataFlows: [{ streams: ['Custom-AppLog'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AppLog_CL' }],
-      },
-    });
     const now = new Date().toISOString();
-    await ingestion.upload(rule.immutableId!, 'Custom-AppLog', MESSAGES.map((Message) => ({ TimeGenerated: now, Message })));
-    const deadline = Date.now() + 60_000;
-    while ((await rows('AppLog_CL | count'))[0]?.[0] !== MESSAGES.length) {
-      assert.ok(Date.now() < deadline, 'the ingested rows did not become queryable');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await storeRows(vigil.bootstrap, 'AppLog_CL', COLUMNS, MESSAGES.map((Message) => ({ TimeGenerated: now, Message })));
   });
   after(async () => {
     await vigil?.dispose();
