@@ -140,7 +140,8 @@ export type Operator =
   | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
   | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
   | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp
-  | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp | ReduceOp;
+  | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp | ReduceOp
+  | MakeGraphOp | GraphMatchOp | GraphToTableOp | GraphMarkComponentsOp;
 
 export interface UnionOp { kind: 'union'; unionKind: 'inner' | 'outer'; withsource?: string; isfuzzy: boolean; legs: UnionLeg[]; span: Span }
 export type JoinKind = 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter' | 'leftanti' | 'rightanti' | 'leftsemi' | 'rightsemi';
@@ -164,6 +165,38 @@ export interface ScanOp { kind: 'scan'; matchId?: { name: string; span: Span }; 
 export interface ForkOp { kind: 'fork'; legs: { name?: string; body: TabularExpr; span: Span }[]; span: Span }
 /** `facet by c1, c2 [with (ops)]` (facet-operator.md): the `with` table (body reads FORK_SOURCE), then one count table per column. */
 export interface FacetOp { kind: 'facet'; columns: { name: string; span: Span }[]; body?: TabularExpr; span: Span }
+// ───────────── graph operators (graph-operators.md) ─────────────
+
+/** `make-graph Src --> Dst [with T1 on K1 [, T2 on K2] | with_node_id=Name] [partitioned-by P (GraphOp)]`. */
+export interface MakeGraphOp {
+  kind: 'make-graph'; source: { name: string; span: Span }; target: { name: string; span: Span };
+  nodes: { table: TabularExpr; key: { name: string; span: Span }; span: Span }[];
+  nodeId?: { name: string; span: Span };
+  partitionedBy?: { column: { name: string; span: Span }; body: TabularExpr };
+  span: Span;
+}
+/** One element of a graph pattern: a node `(n)` / `()` or an edge `-[e]->`, `<--`, `-[e*1..3]-`. */
+export type GraphPatternElement =
+  | { kind: 'node'; name?: string; span: Span }
+  | { kind: 'edge'; name?: string; direction: 'out' | 'in' | 'any'; range?: { min: number; max: number }; span: Span };
+/** `graph-match [cycles=…] Pattern [where C] project …` and `graph-shortest-paths [output=…] Pattern [where C] project …`. */
+export interface GraphMatchOp {
+  kind: 'graph-match' | 'graph-shortest-paths';
+  cycles?: 'all' | 'none' | 'unique_edges';
+  output?: 'any' | 'all';
+  sequences: GraphPatternElement[][];
+  where?: Expr;
+  project: NamedExpr[];
+  span: Span;
+}
+/** `graph-to-table nodes [as N] [with_node_id=C]` / `edges [as E] [with_source_id=C] [with_target_id=C]`, or both, comma separated. */
+export interface GraphToTableOp {
+  kind: 'graph-to-table';
+  parts: { what: 'nodes' | 'edges'; as?: string; nodeId?: string; sourceId?: string; targetId?: string; span: Span }[];
+  span: Span;
+}
+/** `graph-mark-components [kind=weak|strong] [with_component_id=C]`. */
+export interface GraphMarkComponentsOp { kind: 'graph-mark-components'; componentKind: 'weak' | 'strong'; column: string; span: Span }
 export interface ScanDeclaration { name: string; type: KqlType; default?: Expr; span: Span }
 export interface ScanStep { name: string; nameSpan: Span; output: 'all' | 'last' | 'none'; condition: Expr; assignments: { name: string; nameSpan: Span; expr: Expr }[]; span: Span }
 export interface MvApplyOp { kind: 'mv-apply'; itemIndex?: string; items: MvExpandItem[]; limit?: Expr; body: TabularExpr; span: Span }

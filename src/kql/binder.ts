@@ -18,7 +18,7 @@ import type { SourceText, Span } from './errors.js';
 import * as P from './planner.js';
 import { BIN_AUTO_OPTIONS } from './functions/bin-auto.js';
 import { EMPTY_ROW, KNOWN_OPTIONS, Scope, type BindOptions, type BoundQuery, type TableResolver } from './bind/context.js';
-import { OperatorBinder } from './bind/operators.js';
+import { GraphBinder, isGraph, NOT_A_TABLE } from './bind/graph.js';
 
 export { commonType } from './types.js';
 export { ResolverError, type BindOptions, type BoundQuery, type ResolvedTable, type TableResolver } from './bind/context.js';
@@ -27,8 +27,8 @@ export function bindQuery(ast: A.QueryAst, src: SourceText, resolver: TableResol
   return new Binder(src, resolver, options).bindQuery(ast);
 }
 
-/** The binder: one layer per job (bind/expressions → tabular → joins → evaluate → summarize → operators), and the query's statements here. */
-class Binder extends OperatorBinder {
+/** The binder: one layer per job (bind/expressions → tabular → joins → evaluate → summarize → operators → graph), and the query's statements here. */
+class Binder extends GraphBinder {
   bindQuery(ast: A.QueryAst): BoundQuery {
     const scope = new Scope();
     let result: P.PlanNode | undefined;
@@ -59,6 +59,7 @@ class Binder extends OperatorBinder {
     if (result === undefined) {
       throw this.error(resultSpan ?? ast.span, 'The query has no tabular expression statement to produce a result');
     }
+    if (isGraph(result)) throw this.error(resultSpan ?? ast.span, `The query's result is a graph: ${NOT_A_TABLE}`);
     const out: BoundQuery = { plan: result, tables: this.tables };
     if (results) out.results = results;
     if (this.render) out.render = this.render;

@@ -26,6 +26,7 @@ import { emitPatternPlugin } from './emit/patterns.js';
 import { emitReduce } from './emit/reduce.js';
 import { emitConsume, emitSample, emitSampleDistinct } from './emit/sample.js';
 import { emitScanOperator } from './emit/scan-operator.js';
+import { emitGraphMatch, emitGraphToTable, refuseGraph } from './emit/graph.js';
 import { emitTopNested } from './emit/top-nested.js';
 import { emitUnion } from './emit/union.js';
 
@@ -266,6 +267,9 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'newActivityMetrics':
     case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
     case 'matchLookup': return emitMatchLookup(plan, ctx);
+    case 'graphToTable': return emitGraphToTable(plan, ctx);
+    case 'graphMatch': return emitGraphMatch(plan, ctx);
+    case 'graph': return refuseGraph();
   }
 }
 

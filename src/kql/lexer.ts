@@ -37,7 +37,13 @@ export const MAX_QUERY_LENGTH = 1_000_000;
 const HYPHENATED = new Set([
   'project-away', 'project-rename', 'project-keep', 'project-reorder', 'project-smart',
   'mv-expand', 'mv-apply', 'make-series', 'top-nested', 'top-hitters', 'parse-where', 'parse-kv', 'sample-distinct',
+  'make-graph', 'graph-match', 'graph-to-table', 'graph-shortest-paths', 'graph-mark-components', 'partitioned-by',
 ]);
+/** Every proper prefix of a hyphenated name with several hyphens (`graph-to` of `graph-to-table`). */
+const HYPHENATED_PREFIXES = new Set([...HYPHENATED].flatMap((h) => {
+  const parts = h.split('-');
+  return parts.slice(2).map((_, i) => parts.slice(0, i + 2).join('-'));
+}));
 
 const NEGATABLE = new Set([
   'contains', 'contains_cs', 'has', 'has_cs', 'hasprefix', 'hasprefix_cs', 'hassuffix', 'hassuffix_cs',
@@ -256,14 +262,16 @@ export function tokenize(src: SourceText): Token[] {
         j++;
         word += '~';
       }
-      if (text[j] === '-' && isIdentStart(text[j + 1] ?? '')) {
-        let k = j + 1;
-        while (isIdentPart(text[k] ?? '')) k++;
-        const h = word + '-' + text.slice(j + 1, k);
+      // the longest hyphenated name that starts here (`graph-shortest-paths`), else the word alone
+      for (let h = word, k = j; text[k] === '-' && isIdentStart(text[k + 1] ?? ''); ) {
+        let m = k + 1;
+        while (isIdentPart(text[m] ?? '')) m++;
+        h = h + '-' + text.slice(k + 1, m);
+        k = m;
         if (HYPHENATED.has(h)) {
           word = h;
           j = k;
-        }
+        } else if (!HYPHENATED_PREFIXES.has(h)) break;
       }
       if (RAW_LITERAL_WORDS.has(word)) {
         let k = j;

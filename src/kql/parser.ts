@@ -41,6 +41,8 @@ const JOIN_KINDS: Record<string, A.JoinKind> = {
 export const MV_APPLY_SOURCE = '\u0000mv-apply';
 /** The implicit source of a partition subquery: the rows of one partition. */
 export const PARTITION_SOURCE = '\u0000partition';
+/** The implicit source of make-graph's `partitioned-by P ( graph operator )` body: the graph of one partition. */
+export const GRAPH_PARTITION_SOURCE = '\u0000graphpartition';
 /** The input of a fork leg or of facet's `with` pipe. */
 export const FORK_SOURCE = '\u0000fork';
 /** Pseudo-function names the parser produces for search predicates. */
@@ -711,6 +713,32 @@ class Parser {
       }
       case 'scan':
         return this.parseScanOp(start);
+      case 'make-graph':
+        return this.parseMakeGraph(start);
+      case 'graph-match':
+      case 'graph-shortest-paths':
+        return this.parseGraphMatch(start);
+      case 'graph-to-table':
+        return this.parseGraphToTable(start);
+      case 'graph-mark-components': {
+        this.next();
+        const op: A.GraphMarkComponentsOp = { kind: 'graph-mark-components', componentKind: 'weak', column: 'ComponentId', span: this.span(start) };
+        for (;;) {
+          if (this.isWord('kind') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            const k = this.next();
+            if (k.text !== 'weak' && k.text !== 'strong') throw this.error(k, "graph-mark-components: kind must be 'weak' or 'strong'");
+            op.componentKind = k.text;
+          } else if (this.isWord('with_component_id') && this.isOp('=', 1)) {
+            this.next();
+            this.next();
+            op.column = this.parseColumnName().name;
+          } else break;
+        }
+        op.span = this.span(start);
+        return op;
+      }
       case 'reduce': {
         // reduce-operator.md: reduce [kind=source] by Expr [with [threshold=T] [, characters=C]]
         this.next();
@@ -1006,6 +1034,133 @@ class Parser {
       default:
         throw this.error(t);
     }
+  }
+
+  /** make-graph-operator.md: `make-graph Src --> Dst [with T on K [, T2 on K2] | with_node_id=N] [partitioned-by P ( GraphOp )]`. */
+  private parseMakeGraph(start: number): A.MakeGraphOp {
+    this.expectWord('make-graph');
+    const source = this.parseColumnName();
+    this.expectOp('-');
+    this.expectOp('-');
+    this.expectOp('>');
+    const target = this.parseColumnName();
+    const op: A.MakeGraphOp = { kind: 'make-graph', source, target, nodes: [], span: this.span(start) };
+    if (this.isWord('with_node_id')) {
+      this.next();
+      this.expectOp('=');
+      op.nodeId = this.parseColumnName();
+    } else if (this.acceptWord('with')) {
+      do {
+        const s0 = this.peek().span.start;
+        const table = this.parseTabular();
+        this.expectWord('on');
+        const key = this.parseColumnName();
+        op.nodes.push({ table, key, span: this.span(s0) });
+      } while (this.acceptOp(','));
+    }
+    if (this.acceptWord('partitioned-by')) {
+      const column = this.parseColumnName();
+      op.partitionedBy = { column, body: this.parseSubqueryOn(GRAPH_PARTITION_SOURCE) };
+    }
+    op.span = this.span(start);
+    return op;
+  }
+
+  /** graph-match-operator.md / graph-shortest-paths-operator.md: `[cycles=…|output=…] Pattern [where C] project …`. */
+  private parseGraphMatch(start: number): A.GraphMatchOp {
+    const kind = this.next().text as A.GraphMatchOp['kind'];
+    const op: A.GraphMatchOp = { kind, sequences: [], project: [], span: this.span(start) };
+    for (;;) {
+      if (kind === 'graph-match' && this.isWord('cycles') && this.isOp('=', 1)) {
+        this.next();
+        this.next();
+        const c = this.next();
+        if (c.text !== 'all' && c.text !== 'none' && c.text !== 'unique_edges') throw this.error(c, "graph-match: cycles must be 'all', 'none' or 'unique_edges'");
+        op.cycles = c.text;
+      } else if (kind === 'graph-shortest-paths' && this.isWord('output') && this.isOp('=', 1)) {
+        this.next();
+        this.next();
+        const c = this.next();
+        if (c.text !== 'any' && c.text !== 'all') throw this.error(c, "graph-shortest-paths: output must be 'any' or 'all'");
+        op.output = c.text;
+      } else if (this.skipOneHint()) continue;
+      else break;
+    }
+    do op.sequences.push(this.parseGraphSequence());
+    while (this.acceptOp(','));
+    if (this.acceptWord('where')) op.where = this.parseExpr();
+    if (!this.acceptWord('project')) throw this.error(this.peek(), `${kind}: expected 'where' or 'project'`);
+    op.project = this.parseNamedExprList();
+    op.span = this.span(start);
+    return op;
+  }
+
+  /** `(a)-[e]->(b)<--()-[p*1..3]-(c)`: nodes and edges alternate, starting and ending with a node. */
+  private parseGraphSequence(): A.GraphPatternElement[] {
+    const out: A.GraphPatternElement[] = [this.parseGraphNode()];
+    while (this.isOp('-') || (this.isOp('<') && this.isOp('-', 1))) {
+      const s0 = this.peek().span.start;
+      const left = !!this.acceptOp('<');
+      this.expectOp('-');
+      const edge: A.GraphPatternElement & { kind: 'edge' } = { kind: 'edge', direction: 'any', span: this.span(s0) };
+      if (this.acceptOp('[')) {
+        if (this.peek().kind === 'ident') edge.name = this.next().text;
+        if (this.acceptOp('*')) {
+          const bound = () => {
+            const t = this.next();
+            if (t.kind !== 'int') throw this.error(t, 'expected an integer bound of the variable length edge');
+            return Number(t.text);
+          };
+          const min = bound();
+          this.expectOp('..');
+          edge.range = { min, max: bound() };
+        }
+        this.expectOp(']');
+        this.expectOp('-');
+      } else this.expectOp('-');
+      const right = !!this.acceptOp('>');
+      if (left && right) throw this.src.syntaxError(this.span(s0), 'a graph edge has one direction: <-[e]- or -[e]->');
+      edge.direction = left ? 'in' : right ? 'out' : 'any';
+      edge.span = this.span(s0);
+      out.push(edge, this.parseGraphNode());
+    }
+    return out;
+  }
+
+  private parseGraphNode(): A.GraphPatternElement {
+    const open = this.expectOp('(');
+    const node: A.GraphPatternElement = { kind: 'node', span: open.span };
+    if (this.peek().kind === 'ident') node.name = this.next().text;
+    this.expectOp(')');
+    node.span = this.span(open.span.start);
+    return node;
+  }
+
+  /** graph-to-table-operator.md: `nodes [as N] [with_node_id=C]` and/or `edges [as E] [with_source_id=C] [with_target_id=C]`. */
+  private parseGraphToTable(start: number): A.GraphToTableOp {
+    this.expectWord('graph-to-table');
+    const op: A.GraphToTableOp = { kind: 'graph-to-table', parts: [], span: this.span(start) };
+    do {
+      const w = this.next();
+      if (w.text !== 'nodes' && w.text !== 'edges') throw this.error(w, "graph-to-table: expected 'nodes' or 'edges'");
+      const part: A.GraphToTableOp['parts'][number] = { what: w.text, span: w.span };
+      for (;;) {
+        if (this.acceptWord('as')) part.as = this.parseColumnName().name;
+        else if (this.isOp('=', 1) && (this.isWord('with_node_id') || this.isWord('with_source_id') || this.isWord('with_target_id'))) {
+          const o = this.next().text;
+          this.next();
+          const c = this.parseColumnName().name;
+          if (o === 'with_node_id' && w.text === 'nodes') part.nodeId = c;
+          else if (o === 'with_source_id' && w.text === 'edges') part.sourceId = c;
+          else if (o === 'with_target_id' && w.text === 'edges') part.targetId = c;
+          else throw this.src.syntaxError(this.span(w.span.start), `graph-to-table: ${o} does not apply to ${w.text}`);
+        } else break;
+      }
+      part.span = this.span(w.span.start);
+      op.parts.push(part);
+    } while (this.acceptOp(','));
+    op.span = this.span(start);
+    return op;
   }
 
   /** scan-operator.md: `scan [with_match_id = Id] [declare (…)] with (step …; …)`. */

@@ -8,6 +8,7 @@
  */
 import type { BoundAggregate, BoundExpr } from './bound.js';
 import type { ActivityPluginPlan } from './plan-activity.js';
+import type { GraphOperatorPlan } from './plan-graph.js';
 import type { MatchLookupPlan } from './plan-match-lookup.js';
 import type { PlanNode } from './planner.js';
 import type { ColumnSchema, KqlType } from './types.js';
@@ -296,4 +297,4 @@ export type OperatorPlan =
   | UnionPlan | JoinPlan | LookupPlan | MvExpandPlan | MvApplySourcePlan | MvApplyPlan | PartitionSourcePlan | PartitionPlan
   | ParsePlan | ParseKvPlan | MakeSeriesPlan | TopNestedPlan | BagUnpackPlan | PivotPlan | NarrowPlan | PatternPluginPlan
   | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan | ReducePlan
-  | ActivityPluginPlan | MatchLookupPlan;
+  | ActivityPluginPlan | MatchLookupPlan | GraphOperatorPlan;

@@ -175,6 +175,12 @@ export abstract class OperatorBinder extends SummarizeBinder {
         return this.bindEvaluate(input, op, scope);
       case 'scan':
         return this.bindScan(input, op, scope);
+      case 'make-graph':
+      case 'graph-match':
+      case 'graph-shortest-paths':
+      case 'graph-to-table':
+      case 'graph-mark-components':
+        throw this.error(op.span, `${op.kind}: a graph operator (bound by bind/graph.ts)`);
       case 'fork':
       case 'facet':
         throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);

@@ -254,7 +254,7 @@ export abstract class TabularBinder extends ExpressionBinder {
       const op = ops[i]!.op;
       if (this.render && op.kind !== 'render') throw this.error(op.span, "The 'render' operator must be the last operator of the query");
       plan = this.bindOperator(plan, op, scope);
-      if (plan.schema.length === 0) throw this.error(op.span, 'The operator produces a table without columns');
+      if (plan.schema.length === 0 && plan.kind !== 'graph') throw this.error(op.span, 'The operator produces a table without columns');
     }
     return plan;
   }
