@@ -18,12 +18,15 @@ export const GRAPH_NODE_LIMIT = 200_000;
 export const GRAPH_MAX_PATH_LENGTH = 10;
 /** Paths one variable length edge may take in the whole graph, before where filters them. */
 export const GRAPH_PATH_LIMIT = 100_000;
-/** Matches of one graph-match / graph-shortest-paths, before its where clause. */
-export const GRAPH_MATCH_LIMIT = 1_000_000;
+/** Matches (rows) of one graph-match / graph-shortest-paths. */
+export const GRAPH_MATCH_LIMIT = 500_000;
 export const GRAPH_EDGE_LIMIT_MESSAGE = `Vigil limit: make-graph builds graphs of at most ${GRAPH_EDGE_LIMIT} edges; filter or summarize the edges first`;
 export const GRAPH_NODE_LIMIT_MESSAGE = `Vigil limit: make-graph builds graphs of at most ${GRAPH_NODE_LIMIT} nodes; filter the edges and node tables first`;
 export const GRAPH_PATH_LIMIT_MESSAGE = `Vigil limit: a variable length edge of a graph pattern may take at most ${GRAPH_PATH_LIMIT} paths in the graph; lower its maximum length, use cycles=none or filter the graph first`;
-export const GRAPH_MATCH_LIMIT_MESSAGE = `Vigil limit: a graph pattern may have at most ${GRAPH_MATCH_LIMIT} matches before its where clause; make the pattern or the graph smaller`;
+export const GRAPH_MATCH_LIMIT_MESSAGE = `Vigil limit: graph-match and graph-shortest-paths return at most ${GRAPH_MATCH_LIMIT} matches; constrain the pattern with where or make the graph smaller`;
+
+/** The limits' messages (the engine raises them; query-service.ts answers them as a 400). */
+export const GRAPH_LIMIT_MESSAGES = [GRAPH_EDGE_LIMIT_MESSAGE, GRAPH_NODE_LIMIT_MESSAGE, GRAPH_PATH_LIMIT_MESSAGE, GRAPH_MATCH_LIMIT_MESSAGE];
 
 export const NOT_A_TABLE = 'make-graph returns a graph, not a table: only graph operators (graph-match, graph-shortest-paths, graph-to-table, graph-mark-components) may follow it';
 

@@ -18,6 +18,7 @@ import { GEO_SHAPE_LIMIT_MESSAGE } from '../kql/functions/geo.js';
 import { REDUCE_LIMIT_MESSAGE } from '../kql/emit/reduce.js';
 import { ASSERT_FAILED } from '../kql/functions/conditional.js';
 import { ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_MESSAGE } from '../kql/emit/activity.js';
+import { GRAPH_LIMIT_MESSAGES } from '../kql/plan-graph.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 import { ServerTimings } from './server-timing.js';
 
@@ -296,7 +297,7 @@ function formatSeconds(s: number): string {
  */
 export function describeEngineError(message: string): string {
   // Vigil's own limits raised inside the engine (error() with a constant text): compared whole, so no data can pass
-  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE, GEO_SHAPE_LIMIT_MESSAGE, REDUCE_LIMIT_MESSAGE, ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_MESSAGE]) if (message === `Invalid Input Error: ${limit}`) return limit;
+  for (const limit of [PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE, GEO_SHAPE_LIMIT_MESSAGE, REDUCE_LIMIT_MESSAGE, ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_MESSAGE, ...GRAPH_LIMIT_MESSAGES]) if (message === `Invalid Input Error: ${limit}`) return limit;
   // a failed assert(): its message is a string literal of the query itself (functions/conditional.ts)
   if (message.startsWith(`Invalid Input Error: ${ASSERT_FAILED}`)) return message.slice('Invalid Input Error: '.length);
   const kind = /^([A-Za-z ]+? Error):/.exec(message)?.[1] ?? 'Error';

@@ -289,6 +289,21 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     assert.deepEqual(markers(ok), tableRows['w1:Public']);
   });
 
+  it('A13c make-graph with the denied table as its edges or a node table is 403; allowed tables build the graph', async () => {
+    const token = await tableReader.token(AUD.logs);
+    for (const q of [
+      'Secret_CL | make-graph Marker --> Marker | graph-to-table edges',
+      'Public_CL | make-graph Marker --> Marker with Secret_CL on Marker | graph-to-table nodes',
+      'Public_CL | make-graph Marker --> Marker with Public_CL on Marker, (Secret_CL | project Marker) on Marker | graph-to-table nodes',
+      'let N = Secret_CL; Public_CL | make-graph Marker --> Marker with N on Marker | graph-match (a)-->(b) project a.Marker',
+    ]) {
+      assertError(await wsQuery(token, w1Id, q), 403, 'InsufficientAccessError');
+    }
+    const ok = await wsQuery(token, w1Id, 'Public_CL | make-graph Marker --> Marker with Public_CL on Marker | graph-to-table nodes | project Marker');
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(markers(ok), tableRows['w1:Public']);
+  });
+
   it('A14 search across all tables finds nothing in the denied table', async (t) => {
     if (!(await gate(t, 'search "w1" | take 1', 'search'))) return;
     const res = await wsQuery(await tableReader.token(AUD.logs), w1Id, 'search "Secret" | take 100');

@@ -1,7 +1,8 @@
 /**
  * Security of table references in the tabular language: every construct that names a table
  * (union incl. wildcards, join, lookup, search, let, let functions, getschema, workspace(),
- * evaluate plugins with a LookupTable: ipv4_lookup, ipv6_lookup, geo_polygon_lookup, geo_line_lookup)
+ * evaluate plugins with a LookupTable: ipv4_lookup, ipv6_lookup, geo_polygon_lookup, geo_line_lookup;
+ * make-graph's edges and node tables)
  * must consult the caller's resolver, whose errors propagate unchanged; wildcards may only
  * expand to the tables listed by listTables().
  */
@@ -76,6 +77,14 @@ const DENIED_QUERIES = [
   'Events | evaluate geo_line_lookup((Secret | project L = Props), L, DurationMs, DurationMs, 100, return_unmatched = true)',
   'Events | evaluate activity_counts_metrics(Level, TimeGenerated, toscalar(Secret | summarize min(TimeGenerated)), now(), 1d)',
   'Events | evaluate dcount_intersect(toscalar(Secret | summarize hll(Level)), toscalar(Secret | summarize hll(Level)))',
+  // graph operators: the edges, either node table, a let-bound node table, a partitioned graph, a subquery in the pattern's where
+  'Secret | make-graph Level --> Level | graph-to-table edges',
+  'Events | make-graph Level --> Level with Secret on Level | graph-to-table nodes',
+  'Events | make-graph Level --> Level with Events on Level, (Secret | project Level) on Level | graph-to-table nodes',
+  'let N = Secret; Events | make-graph Level --> Level with N on Level | graph-match (a)-->(b) project a.Level',
+  'Events | make-graph Level --> Level with Secret on Level partitioned-by Level (graph-to-table nodes)',
+  'Events | make-graph Level --> Level with_node_id=n | graph-match (a)-->(b) where a.n in (Secret | project Level) project a.n',
+  'let g = Secret | make-graph Level --> Level; g | graph-shortest-paths (a)-[e*1..2]->(b) project x = 1',
 ];
 
 describe('tabular security', () => {

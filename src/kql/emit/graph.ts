@@ -45,8 +45,8 @@ function graphCtes(g: GraphPlan, ctx: EmitContext): string[] {
   const T = g.nodeTables.length;
   const firsts = [
     ...g.nodeTables.map((_, i) => `SELECT __k AS k, [${i}, __r, 0] AS o FROM g_t${i} WHERE __k IS NOT NULL`),
-    `SELECT __ks, [${T}, __r, 0] FROM g_e0 WHERE __ks IS NOT NULL AND __kt IS NOT NULL`,
-    `SELECT __kt, [${T}, __r, 1] FROM g_e0 WHERE __ks IS NOT NULL AND __kt IS NOT NULL`,
+    `SELECT __ks AS k, [${T}, __r, 0] AS o FROM g_e0 WHERE __ks IS NOT NULL AND __kt IS NOT NULL`,
+    `SELECT __kt AS k, [${T}, __r, 1] AS o FROM g_e0 WHERE __ks IS NOT NULL AND __kt IS NOT NULL`,
   ];
   ctes.push(`g_ids AS (SELECT k, min(o) AS o FROM (${firsts.join(' UNION ALL ')}) AS f GROUP BY k)`);
   ctes.push(`g_chk AS (SELECT CASE WHEN (SELECT count(*) FROM g_e0) > ${GRAPH_EDGE_LIMIT} THEN error(${sqlString(GRAPH_EDGE_LIMIT_MESSAGE)}) `
