@@ -685,6 +685,13 @@ reports
   { q: `datatable(s:long, t:long)[1,2, 2,3] | make-graph s --> t with_node_id=n | graph-match (x)-[e*1..2]->(y) project x.n, y.n, e.s, e.t`, cols: ["x_n:long","y_n:long","e_s:dynamic","e_t:dynamic"], rows: [[1,2,"[1]","[2]"],[1,3,"[1,2]","[2,3]"],[2,3,"[2]","[3]"]] },
   // graph-to-table's output is a table for any operator
   { q: `datatable(s:string, t:string)["a","b"] | make-graph s --> t with_node_id=n | graph-to-table edges as E | union (print s="z", t="y")`, cols: ["s:string","t:string"], rows: [["a","b"],["z","y"]] },
+  // a where condition on one end's node starts the path search there (at the right end, walked backwards, lists still left to right)
+  { q: `datatable(s:long, t:long)[1,2, 2,3, 3,4] | make-graph s --> t with_node_id=n | graph-match (x)-[e*1..3]->(y) where y.n == 4 project x.n, inner = map(inner_nodes(e), n), es = map(e, s)`, cols: ["x_n:long","inner:dynamic","es:dynamic"], rows: [[1,"[2,3]","[1,2,3]"],[2,"[3]","[2,3]"],[3,"[]","[3]"]] },
+  { q: `datatable(s:long, t:long)[1,2, 2,3, 3,4] | make-graph s --> t with_node_id=n | graph-match (y)<-[e*1..3]-(x) where y.n == 4 project x.n, inner = map(inner_nodes(e), n), es = map(e, s)`, cols: ["x_n:long","inner:dynamic","es:dynamic"], rows: [[1,"[3,2]","[3,2,1]"],[2,"[3]","[3,2]"],[3,"[]","[3]"]] },
+  // the complete directed graph on 30 nodes: from node 1 to node 2, 1 + 28 + 812 trails of at most 3 edges (over every start node they are more than the path limit)
+  { q: `range i from 1 to 30 step 1 | extend k = range(1, 30) | mv-expand j = k to typeof(long) | where i != j | make-graph i --> j with_node_id=n | graph-match (a)-[e*1..3]->(b) where a.n == 1 and b.n == 2 project a.n | count`, cols: ["Count:long"], rows: [[841]] },
+  // labels-graph-function.md: a graph built by make-graph has no labels, labels() is always an empty array
+  { q: `datatable(s:long, t:long)[1,2, 2,3] | make-graph s --> t with_node_id=n | graph-match (x)-[e*1..2]->(y) where array_length(labels(x)) == 0 project x.n, l = labels(e), m = map(inner_nodes(e), labels())`, cols: ["x_n:long","l:dynamic","m:dynamic"], rows: [[1,"[]","[]"],[1,"[]","[[]]"],[2,"[]","[]"]] },
   // ───────────── errors ─────────────
   { q: `print x=1 | make-graph x --> x | where true`, err: { kind: 'SemanticError', msg: "where: make-graph returns a graph, not a table: only graph operators (graph-match, graph-shortest-paths, graph-to-table, graph-mark-components) may follow it" } },
   { q: `print x=1 | make-graph x --> x`, err: { kind: 'SemanticError', msg: "The query's result is a graph: make-graph returns a graph, not a table: only graph operators (graph-match, graph-shortest-paths, graph-to-table, graph-mark-components) may follow it" } },
@@ -712,4 +719,5 @@ reports
   { q: `print s="a", t="b" | make-graph s --> t | make-graph s --> t`, err: { kind: 'SemanticError', msg: "make-graph: its input is already a graph; make-graph reads a table of edges" } },
   { q: `print s="a", t="b" | make-graph s --> t with_node_id=n | graph-match (a)-[e]->(b) project node_degree_in(e)`, err: { kind: 'SemanticError', msg: "node_degree_in(): expects a node variable of the pattern (or no argument inside all(), any() or map() over inner_nodes())" } },
   { q: `print s=dynamic(1), t=dynamic(2) | make-graph s --> t`, err: { kind: 'SemanticError', msg: "make-graph: node ids cannot be dynamic values; convert them (tostring(…), tolong(…)) first" } },
+  { q: `datatable(s:long, t:long)[1,2] | make-graph s --> t with_node_id=n | graph-match (x)-[e]->(y) project l = labels()`, err: { kind: 'SemanticError', msg: 'labels(): expects a node or edge variable of the pattern' } },
 ];

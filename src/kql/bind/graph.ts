@@ -6,7 +6,7 @@
  *
  * A graph is not a table: an operator other than a graph operator after make-graph, or a query
  * whose result is a graph, is refused with a 400.  The persisted graph models of `graph('…')` do
- * not exist in a Log Analytics workspace and are refused too.
+ * not exist in a Log Analytics workspace and are refused too; so labels() (of graph models) is always [].
  *
  * graph-match's `where` and `project` are bound against a match row: one column per property of
  * each named node and fixed edge variable (`n.p`), and one per all()/any()/map() over a variable
@@ -243,6 +243,7 @@ export abstract class GraphBinder extends OperatorBinder {
         ? [...graph.nodeSchema, { name: nodeFunctionName('node_degree_in'), type: 'long' as const }, { name: nodeFunctionName('node_degree_out'), type: 'long' as const }, { name: nodeFunctionName('node_id'), type: graph.keyType }]
         : graph.edges.schema;
       const elementBody = rewriteExpr(body, (e) => {
+        if (e.kind === 'call' && e.name === 'labels' && e.args.length === 0) return noLabels(e.span);
         if (!isNodeFunction(e) || e.args.length !== 0) return undefined;
         if (!of.innerNodes) throw this.error(e.span, `${e.name}(): without an argument only inside all(), any() or map() over inner_nodes()`);
         return { kind: 'name', name: nodeFunctionName(e.name), span: e.span };
@@ -276,6 +277,12 @@ export abstract class GraphBinder extends OperatorBinder {
         if (of) return elements(e.name, of, e.args[1]!);
       }
       if (e.kind === 'call' && e.name === 'inner_nodes') throw this.error(e.span, 'inner_nodes(): only as the first argument of all(), any() or map()');
+      if (e.kind === 'call' && e.name === 'labels') {
+        // labels-graph-function.md: a graph of make-graph has no labels, labels() is always []
+        const arg = e.args[0];
+        if (e.args.length !== 1 || arg?.kind !== 'name' || !(nodeVars.has(arg.name) || edgeVars.has(arg.name))) throw this.error(e.span, 'labels(): expects a node or edge variable of the pattern (or no argument inside all(), any() or map())');
+        return noLabels(e.span);
+      }
       if (isNodeFunction(e)) {
         const arg = e.args[0];
         const v = arg?.kind === 'name' && e.args.length === 1 ? nodeVars.get(arg.name) : undefined;
@@ -314,6 +321,9 @@ export abstract class GraphBinder extends OperatorBinder {
     throw this.error(span, message);
   }
 }
+
+/** labels() of an element of a make-graph graph: graphs built in the query have no labels. */
+const noLabels = (span: Span): A.Expr => ({ kind: 'literal', type: 'dynamic', value: '[]', span });
 
 /** The expression with `f`'s replacements (f returns undefined to keep a node and look inside it). */
 function rewriteExpr(e: A.Expr, f: (e: A.Expr) => A.Expr | undefined): A.Expr {

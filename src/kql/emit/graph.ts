@@ -7,7 +7,8 @@
  *   - graph-mark-components numbers the components in runtime/graph.ts (kql_graph_components);
  *   - graph-match joins one copy of the nodes per node variable with one copy of the edges per
  *     fixed edge and one path list per variable length edge (runtime/graph.ts, kql_graph_paths,
- *     enumerates the paths), then applies the cycles option, `where` and `project`;
+ *     enumerates the paths, from the nodes that `where` conditions on one end's variable alone
+ *     allow), then applies the cycles option, `where` and `project`;
  *   - graph-shortest-paths keeps, per (first node, last node), the matches of fewest edges.
  *
  * Relations: g_n(__n node number 1…, __k node key, __id node id, p0… properties) ordered by first
@@ -15,10 +16,10 @@
  * numbers, c0… edge columns) in input order.  Past the limits of plan-graph.ts the query fails with
  * their messages (query-service.ts passes them to the user as a 400).
  */
-import type { EmitContext } from '../bound.js';
+import type { BoundExpr, EmitContext } from '../bound.js';
 import { KqlError } from '../errors.js';
 import { emitExpr, emitPlan } from '../emitter.js';
-import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import {
   GRAPH_EDGE_LIMIT, GRAPH_EDGE_LIMIT_MESSAGE, GRAPH_MATCH_LIMIT, GRAPH_MATCH_LIMIT_MESSAGE, GRAPH_NODE_LIMIT, GRAPH_NODE_LIMIT_MESSAGE,
   GRAPH_PATH_LIMIT, GRAPH_PATH_LIMIT_MESSAGE, NOT_A_TABLE,
@@ -123,12 +124,23 @@ export function emitGraphMatch(plan: GraphMatchPlan, ctx: EmitContext): string {
   const conds: string[] = [];
   const edgeLists: string[] = [];
   const lengths: string[] = [];
+  const ref = (i: number) => columnSql(plan.row[i]!, i, ctx);
+  const nodeFilters = plan.where ? nodeConditions(plan.where, plan.row) : new Map<number, BoundExpr[]>();
   plan.edges.forEach((e, x) => {
     const a = `v${e.from}.__n`, b = `v${e.to}.__n`;
     if (e.range) {
-      const paths = `kql_graph_paths(g_ej.j, g_ej.n, ${sqlString(e.direction)}, ${e.range.min}, ${e.range.max}, ${sqlString(mode)}, ${GRAPH_PATH_LIMIT})`;
+      // the paths start at the nodes that the where clause allows at one end (the left one, else the right one, walked backwards)
+      const side = nodeFilters.has(e.from) ? e.from : nodeFilters.has(e.to) ? e.to : undefined;
+      const backwards = side !== undefined && side !== e.from;
+      const direction = backwards ? (e.direction === 'out' ? 'in' : e.direction === 'in' ? 'out' : 'any') : e.direction;
+      const starts = side === undefined ? "'*'"
+        : `coalesce((SELECT CAST(to_json(list(v${side}.__n)) AS VARCHAR) FROM g_n AS v${side} WHERE ${nodeFilters.get(side)!.map((c) => `(${emitExpr(c, ref, ctx)}) IS TRUE`).join(' AND ')}), '[]')`;
+      const paths = `kql_graph_paths(g_ej.j, g_ej.n, ${sqlString(direction)}, ${e.range.min}, ${e.range.max}, ${sqlString(mode)}, ${GRAPH_PATH_LIMIT}, ${starts})`;
       const checked = `CASE WHEN r = ${sqlString(GRAPH_PATHS_OVERFLOW)} THEN error(${sqlString(GRAPH_PATH_LIMIT_MESSAGE)}) ELSE r END`;
-      ctes.push(`g_p${x} AS (SELECT unnest(from_json(${checked}, ${PATHS_TYPE}), recursive := true) FROM (SELECT ${paths} AS r FROM g_ej) AS q)`);
+      const unnested = `SELECT unnest(from_json(${checked}, ${PATHS_TYPE}), recursive := true) FROM (SELECT ${paths} AS r FROM g_ej) AS q`;
+      ctes.push(backwards
+        ? `g_p${x} AS (SELECT u.t AS s, u.s AS t, list_reverse(u.e) AS e, list_reverse(u.n) AS n FROM (${unnested}) AS u)`
+        : `g_p${x} AS (${unnested})`);
       from.push(`g_p${x} AS x${x}`);
       conds.push(`x${x}.s = ${a}`, `x${x}.t = ${b}`);
       edgeLists.push(`x${x}.e`);
@@ -145,7 +157,6 @@ export function emitGraphMatch(plan: GraphMatchPlan, ctx: EmitContext): string {
   if (usesNodeElements) from.push('g_nl');
   const allEdges = `flatten([${edgeLists.join(', ')}])`;
   if (plan.cycles !== 'all' && edgeLists.length > 1) conds.push(`len(list_distinct(${allEdges})) = len(${allEdges})`);
-  const ref = (i: number) => columnSql(plan.row[i]!, i, ctx);
   if (plan.where) conds.push(`(${emitExpr(plan.where, ref, ctx)}) IS TRUE`);
   const outputs = plan.project.map((e) => emitExpr(e, ref, ctx));
   let qualify = '';
@@ -163,6 +174,42 @@ export function emitGraphMatch(plan: GraphMatchPlan, ctx: EmitContext): string {
   const orderBy = order.map((_, k) => `m.__o${k}`).join(', ');
   return `WITH ${ctes.join(', ')} SELECT ${selectList(cols)} FROM (${matches}) AS m `
     + `QUALIFY CASE WHEN count(*) OVER () > ${GRAPH_MATCH_LIMIT} THEN error(${sqlString(GRAPH_MATCH_LIMIT_MESSAGE)}) ELSE true END ORDER BY ${orderBy}`;
+}
+
+const AND = OPERATORS.get('and')!;
+
+/** The where clause's conjuncts that read one node variable only (and no subquery), by variable. */
+function nodeConditions(where: BoundExpr, row: GraphMatchColumn[]): Map<number, BoundExpr[]> {
+  const conjuncts: BoundExpr[] = [];
+  const split = (e: BoundExpr): void => {
+    if (e.k === 'call' && e.fn === AND && e.args.length === 2) e.args.forEach(split);
+    else conjuncts.push(e);
+  };
+  split(where);
+  const out = new Map<number, BoundExpr[]>();
+  for (const c of conjuncts) {
+    const variables = new Set<number>();
+    let pushable = true;
+    const visit = (e: BoundExpr | string | number): void => {
+      if (typeof e !== 'object') return;
+      if (e.k === 'col') {
+        const column = row[e.index]!;
+        if (column.kind === 'node' || column.kind === 'nodeFunction') variables.add(column.variable);
+        else pushable = false;
+      } else if (e.k === 'call') {
+        if (e.subquery) pushable = false;
+        e.args.forEach(visit);
+      } else if (e.k === 'path') {
+        visit(e.target);
+        e.steps.forEach(visit);
+      } else if (e.k === 'agg') pushable = false;
+    };
+    visit(c);
+    if (!pushable || variables.size !== 1) continue;
+    const v = [...variables][0]!;
+    out.set(v, [...(out.get(v) ?? []), c]);
+  }
+  return out;
 }
 
 /** SQL for column i of the match row. */

@@ -23,14 +23,16 @@ function adjacency(edges: [number, number][], nodeCount: number, direction: stri
 }
 
 /**
- * Every path of `min`..`max` edges from every node, following edges forward (`out`), backward
+ * Every path of `min`..`max` edges from every start node, following edges forward (`out`), backward
  * (`in`) or both (`any`).  mode `walk` allows any repetition (cycles=all), `trail` no repeated edge
  * (cycles=unique_edges), `simple` no repeated node (cycles=none, and shortest paths).  Returns a
  * JSON array of `{"s": start, "t": end, "e": [edges], "n": [inner nodes]}`, or
  * GRAPH_PATHS_OVERFLOW past `limit` paths.
  */
-export function graphPaths(edgesJson: string, nodeCount: number, direction: string, min: number, max: number, mode: string, limit: number): string {
+export function graphPaths(edgesJson: string, nodeCount: number, direction: string, min: number, max: number, mode: string, limit: number, starts: string): string {
   const adj = adjacency(JSON.parse(edgesJson) as [number, number][], nodeCount, direction);
+  // the start nodes: '*' for every node, else a JSON array of node numbers (the pattern's where restricts them)
+  const from = starts === '*' ? Array.from({ length: nodeCount }, (_, i) => i + 1) : (JSON.parse(starts) as number[]);
   const out: string[] = [];
   const edgePath: number[] = [];
   const nodePath: number[] = [];
@@ -63,7 +65,8 @@ export function graphPaths(edgesJson: string, nodeCount: number, direction: stri
       if (overflow) return;
     }
   };
-  for (let start = 1; start <= nodeCount && !overflow; start++) {
+  for (const start of from) {
+    if (overflow) break;
     onPathNodes.clear();
     onPathEdges.clear();
     onPathNodes.add(start);
@@ -154,9 +157,9 @@ function strongComponents(edges: [number, number][], nodeCount: number): number[
 }
 
 export const GRAPH_FUNCTIONS = [
-  runtimeFunction('kql_graph_paths', [VARCHAR, BIGINT, VARCHAR, BIGINT, BIGINT, VARCHAR, BIGINT], VARCHAR,
-    (edges: string, nodes: bigint, direction: string, min: bigint, max: bigint, mode: string, limit: bigint) =>
-      graphPaths(edges, Number(nodes), direction, Number(min), Number(max), mode, Number(limit))),
+  runtimeFunction('kql_graph_paths', [VARCHAR, BIGINT, VARCHAR, BIGINT, BIGINT, VARCHAR, BIGINT, VARCHAR], VARCHAR,
+    (edges: string, nodes: bigint, direction: string, min: bigint, max: bigint, mode: string, limit: bigint, starts: string) =>
+      graphPaths(edges, Number(nodes), direction, Number(min), Number(max), mode, Number(limit), starts)),
   runtimeFunction('kql_graph_components', [VARCHAR, BIGINT, BOOLEAN], VARCHAR,
     (edges: string, nodes: bigint, strong: boolean) => graphComponents(edges, Number(nodes), strong)),
 ];
