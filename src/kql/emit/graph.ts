@@ -118,6 +118,10 @@ export function emitGraphMatch(plan: GraphMatchPlan, ctx: EmitContext): string {
     const fields = [...g.nodeSchema.map((_, j) => `${C(j)} := ${p(j)}`), `${C(K)} := __din`, `${C(K + 1)} := __dout`, `${C(K + 2)} := __id`];
     ctes.push(`g_nl AS (SELECT list(${structOf(fields)} ORDER BY __n) AS l FROM g_n)`);
   }
+  if (plan.edges.some((e) => !e.range && e.direction === 'any')) {
+    const cols = g.edges.schema.map((_, i) => C(i)).join(', ');
+    ctes.push(`g_eu AS (SELECT __e, __s, __t, ${cols} FROM g_e UNION ALL SELECT __e, __t, __s, ${cols} FROM g_e WHERE __s <> __t)`);
+  }
   const mode = plan.shortest || plan.cycles === 'none' ? 'simple' : plan.cycles === 'all' ? 'walk' : 'trail';
   const from: string[] = [];
   for (let v = 0; v < plan.nodeVariables; v++) from.push(`g_n AS v${v}`);
@@ -146,9 +150,9 @@ export function emitGraphMatch(plan: GraphMatchPlan, ctx: EmitContext): string {
       edgeLists.push(`x${x}.e`);
       lengths.push(`len(x${x}.e)`);
     } else {
-      from.push(`g_e AS x${x}`);
-      const fwd = `x${x}.__s = ${a} AND x${x}.__t = ${b}`, back = `x${x}.__s = ${b} AND x${x}.__t = ${a}`;
-      conds.push(e.direction === 'out' ? fwd : e.direction === 'in' ? back : `((${fwd}) OR (${back}))`);
+      // an edge in any direction reads each edge both ways round (a self-loop once): equality joins only
+      from.push(`${e.direction === 'any' ? 'g_eu' : 'g_e'} AS x${x}`);
+      conds.push(e.direction === 'in' ? `x${x}.__s = ${b} AND x${x}.__t = ${a}` : `x${x}.__s = ${a} AND x${x}.__t = ${b}`);
       edgeLists.push(`[x${x}.__e]`);
       lengths.push('1');
     }
