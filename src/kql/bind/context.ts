@@ -32,6 +32,8 @@ export interface TableResolver {
 
 export interface BindOptions {
   timespan?: { startUs?: bigint; endUs?: bigint };
+  /** Names found by discovery steps (src/kql/discovery.ts), by DiscoveryNeeded.key. */
+  discovered?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface BoundQuery {
