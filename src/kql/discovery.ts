@@ -6,10 +6,8 @@
  * so it asks for a *discovery*: a statement over the operator's own input (the same bound plan,
  * so it reads only tables the query itself reads, already authorized by the resolver) that
  * returns the distinct names.  The caller runs it under its usual statement guard and limits,
- * and compiles again with the names in CompileOptions.discovered (compileDiscovering below).
+ * and compiles again with the names in CompileOptions.discovered (compileDiscovering in index.ts).
  */
-import type { EmitContext } from './bound.js';
-import { emitQuery } from './emitter.js';
 import { KqlError } from './errors.js';
 import * as P from './planner.js';
 import type { BoundExpr } from './bound.js';
@@ -32,7 +30,7 @@ export class DiscoveryNeeded extends Error {
   }
 }
 
-/** One discovery to run: `sql` returns one string column `v`, the distinct names sorted, at most MAX+1 rows. */
+/** One discovery to run (its SQL written by emit/discovery.ts): `sql` returns one string column `v`, the distinct names sorted, at most MAX+1 rows. */
 export interface DiscoveryStep {
   key: string;
   plugin: 'bag_unpack' | 'pivot';
@@ -45,17 +43,6 @@ export interface DiscoveryStep {
 /** The input plan of a discovery: the operator's input reduced to the one expression whose names are needed. */
 export function discoveryPlan(input: P.PlanNode, expr: BoundExpr): P.PlanNode {
   return P.project(input, [{ name: 'v', expr }]);
-}
-
-export function discoveryStep(d: DiscoveryNeeded, ctx: EmitContext): DiscoveryStep {
-  const inner = emitQuery(d.plan, ctx);
-  const limit = MAX_DISCOVERED_COLUMNS + 1;
-  // bag_unpack: the keys of the rows whose bag is an object; pivot: the values as text (as emitPivot compares them), null as ''.
-  const sql =
-    d.plugin === 'bag_unpack'
-      ? `SELECT DISTINCT k AS v FROM (SELECT unnest(json_keys(d."v")) AS k FROM (${inner}) AS d WHERE json_type(d."v") = 'OBJECT') AS x ORDER BY v LIMIT ${limit}`
-      : `SELECT DISTINCT coalesce(CAST(d."v" AS VARCHAR), '') AS v FROM (${inner}) AS d ORDER BY v LIMIT ${limit}`;
-  return { key: d.key, plugin: d.plugin, sql, line: d.refusal.line, column: d.refusal.column };
 }
 
 /** The names a discovery returned, checked against the cap and sorted as the constant-input path sorts them. */
