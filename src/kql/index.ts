@@ -105,13 +105,20 @@ export function compileStep(text: string, resolver: TableResolver, options: Comp
   try {
     const { ast, source } = parse(text);
     phase = 'bind';
+    // The binder binds the whole query even when it needs discoveries (with no names for those
+    // operators), so a table the caller may not read refuses the query before any discovery runs.
+    // An error after a pending discovery may come from the missing names: the discovery runs, and
+    // the next compile reports the error if it is real.
+    const requests: DiscoveryNeeded[] = [];
     let bound;
     try {
-      bound = bindQuery(ast, source, resolver, { timespan, ...(options.discovered ? { discovered: options.discovered } : {}) });
+      bound = bindQuery(ast, source, resolver, { timespan, discoveryRequests: requests, ...(options.discovered ? { discovered: options.discovered } : {}) });
     } catch (err) {
-      if (!(err instanceof DiscoveryNeeded)) throw err;
+      if (requests.length === 0 || err instanceof ResolverError) throw err;
+    }
+    if (requests.length > 0 || !bound) {
       phase = 'emit';
-      return { discovery: discoveryStep(err, ctx), refusal: err.refusal };
+      return { discovery: discoveryStep(requests[0]!, ctx), refusal: requests[0]!.refusal };
     }
     // Inside the plan columns are positional; only the result names them, and SQL (like Kusto's
     // result) has no empty column name — whether it was written or came from data (pivot values,

@@ -185,7 +185,10 @@ export abstract class EvaluateBinder extends JoinBinder {
     const key = n === 1 ? String(op.pluginSpan.start) : `${op.pluginSpan.start}#${n}`;
     const names = this.options.discovered?.get(key);
     if (names) return names;
-    throw new DiscoveryNeeded(key, plugin, discoveryPlan(input, expr), this.error(op.pluginSpan, refusal));
+    const need = new DiscoveryNeeded(key, plugin, discoveryPlan(input, expr), this.error(op.pluginSpan, refusal));
+    if (!this.options.discoveryRequests) throw need;
+    this.options.discoveryRequests.push(need);
+    return [];
   }
 
   /** Keys (and inferred types) of a dynamic column whose values are constants in a datatable/print. */
