@@ -212,7 +212,7 @@ export abstract class ExpressionBinder {
       if (e.k === 'call') {
         const staged = W.STAGED_WINDOWS.get(e.fn);
         if (staged) {
-          current = P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre }]);
+          current = staged.stage ? staged.stage(current, this.partitions++) : P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre! }]);
           return visit(staged.after(P.columnRef(current, current.schema.length - 1)));
         }
         return { ...e, args: e.args.map(visit) };

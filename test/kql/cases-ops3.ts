@@ -1,0 +1,61 @@
+/**
+ * Conformance cases for issue #12's third operator/function pass: row_window_session
+ * (row-window-session-function.md), … The docs' examples are here with their documented output; the
+ * other expectations are derived by hand from the documented definitions.
+ */
+import type { Case } from './cases.js';
+
+const T = (s: string) => `2024-04-11T${s}:00.0000000Z`;
+const SESSION_DOC = `datatable (ID:string, Timestamp:datetime) [
+    "1", datetime(2024-04-11 10:00:00),
+    "2", datetime(2024-04-11 10:18:00),
+    "1", datetime(2024-04-11 11:00:00),
+    "3", datetime(2024-04-11 11:30:00),
+    "2", datetime(2024-04-11 13:30:00),
+    "2", datetime(2024-04-11 10:16:00)
+]
+| sort by ID asc, Timestamp asc
+| extend SessionStarted = row_window_session(Timestamp, 1h, 5m, ID != prev(ID))`;
+/** Minutes past 10:00, one row each, with a null in the middle. */
+const hhmm = (m: number) => `${String(10 + Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+const MINUTES = (ms: (number | null)[]) => `datatable(T:datetime)[${ms.map((m) => (m === null ? 'datetime(null)' : `datetime(2024-04-11 ${hhmm(m)})`)).join(', ')}] | serialize`;
+const M = (m: number | null) => (m === null ? null : T(hhmm(m)));
+
+export const OPS3_CASES: Case[] = [
+  // ───────────── row_window_session ─────────────
+  {
+    q: SESSION_DOC,
+    cols: ['ID:string', 'Timestamp:datetime', 'SessionStarted:datetime'],
+    ordered: true,
+    rows: [['1', T('10:00'), T('10:00')], ['1', T('11:00'), T('11:00')], ['2', T('10:16'), T('10:16')], ['2', T('10:18'), T('10:16')], ['2', T('13:30'), T('13:30')], ['3', T('11:30'), T('11:30')]],
+  },
+  // neighbours under 5 minutes apart stay in one session until 10 minutes from its start; an equal distance starts a new one
+  {
+    q: `${MINUTES([0, 4, 8, 10, 14, 19, 24])} | extend S = row_window_session(T, 10m, 5m) | project S`,
+    cols: ['S:datetime'], ordered: true,
+    rows: [[M(0)], [M(0)], [M(0)], [M(10)], [M(10)], [M(19)], [M(24)]],
+  },
+  // a null value has a null session and the next value starts a new one
+  {
+    q: `${MINUTES([0, 1, null, 2, 3])} | extend S = row_window_session(T, 1h, 1h) | project S`,
+    cols: ['S:datetime'], ordered: true,
+    rows: [[M(0)], [M(0)], [null], [M(2)], [M(2)]],
+  },
+  // restart starts a session; the function's column sits between columns computed before and after it
+  {
+    q: `${MINUTES([0, 1, 2, 3])} | extend n = row_number(), S = row_window_session(T, 1h, 1h, T == datetime(2024-04-11 10:02)), k = n * 10 | project n, S, k`,
+    cols: ['n:long', 'S:datetime', 'k:long'], ordered: true,
+    rows: [[1, M(0), 10], [2, M(0), 20], [3, M(2), 30], [4, M(2), 40]],
+  },
+  // in project, and twice in one extend
+  {
+    q: `${MINUTES([0, 6, 7, 30])} | project A = row_window_session(T, 1h, 5m), B = row_window_session(T, 1h, 2m)`,
+    cols: ['A:datetime', 'B:datetime'], ordered: true,
+    rows: [[M(0), M(0)], [M(6), M(6)], [M(6), M(6)], [M(30), M(30)]],
+  },
+  { q: 'datatable(T:datetime)[datetime(2024-01-01)] | extend S = row_window_session(T, 1h, 5m)', err: { kind: 'SemanticError', msg: 'serialized' } },
+  { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(x, 1h, 5m)', err: { kind: 'SemanticError', msg: 'must be a datetime' } },
+  { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1, 5m)', err: { kind: 'SemanticError', msg: 'MaxDistanceFromFirst must be a timespan' } },
+  { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1h, 5m, 1)', err: { kind: 'SemanticError', msg: "'restart' argument must be bool" } },
+  { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1h)', err: { kind: 'SemanticError' } },
+];
