@@ -58,4 +58,29 @@ export const OPS3_CASES: Case[] = [
   { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1, 5m)', err: { kind: 'SemanticError', msg: 'MaxDistanceFromFirst must be a timespan' } },
   { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1h, 5m, 1)', err: { kind: 'SemanticError', msg: "'restart' argument must be bool" } },
   { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1h)', err: { kind: 'SemanticError' } },
+
+  // ───────────── unicode_codepoints_to_string (unicode-codepoints-to-string-function.md): variadic ─────────────
+  { q: 'print str = unicode_codepoints_to_string(75, 117, 115, 116, 111)', cols: ['str:string'], rows: [['Kusto']] },
+  { q: 'print str = unicode_codepoints_to_string(dynamic([75, 117, 115, 116, 111]))', cols: ['str:string'], rows: [['Kusto']] },
+  { q: 'print str = unicode_codepoints_to_string(dynamic([75, 117, 115]), 116, 111)', cols: ['str:string'], rows: [['Kusto']] },
+  { q: 'print str = unicode_codepoints_to_string(75, 10, 117, 10, 115, 10, 116, 10, 111)', cols: ['str:string'], rows: [['K\nu\ns\nt\no']] },
+  { q: 'print str = unicode_codepoints_to_string(range(48,57), range(65,90), range(97,122))', cols: ['str:string'], rows: [['0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz']] },
+  { q: 'print str = unicode_codepoints_to_string(int(null), dynamic([]), 65)', cols: ['str:string'], rows: [['A']] },
+  { q: 'print str = unicode_codepoints_to_string(65, "B")', err: { kind: 'SemanticError', msg: 'must be an integer or a dynamic array' } },
+
+  // ───────────── cross-cluster / cross-database references: refused with a reason (Log Analytics has workspaces) ─────────────
+  { q: "cluster('help').database('Samples').StormEvents | count", err: { kind: 'SemanticError', msg: "cluster() is not supported: Log Analytics has no clusters; a query reads the tables of its workspace, and another workspace's with workspace(", line: 1, column: 1 } },
+  { q: "cluster('help.kusto.windows.net').database('Samples').StormEvents | count", err: { kind: 'SemanticError', msg: 'cluster() is not supported' } },
+  { q: "database('Samples').StormEvents | count", err: { kind: 'SemanticError', msg: 'database() is not supported: Log Analytics has no databases' } },
+  { q: "union (print x = 1), (database('d').T)", err: { kind: 'SemanticError', msg: 'database() is not supported', column: 23 } },
+  { q: "external_table('ArchivedProducts') | take 10", err: { kind: 'SemanticError', msg: 'external_table() is not supported: external tables are an Azure Data Explorer feature' } },
+  { q: "materialized_view('ViewName') | count", err: { kind: 'SemanticError', msg: 'materialized_view() is not supported' } },
+  { q: 'stored_query_result("Events") | take 5', err: { kind: 'SemanticError', msg: 'stored_query_result() is not supported' } },
+  { q: "print x = cluster('c')", err: { kind: 'SemanticError', msg: 'cluster() is not supported', column: 11 } },
+
+  // ───────────── the pattern statement: refused with a reason ─────────────
+  {
+    q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',
+    err: { kind: 'SyntaxError', msg: 'the pattern statement (declare pattern) is not supported', line: 1, column: 9 },
+  },
 ];

@@ -3,7 +3,7 @@ import type * as A from '../ast.js';
 import type { BoundExpr, BoundLiteral } from '../bound.js';
 import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
-import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
+import { crossScopeRefusal, CROSS_SCOPE_FUNCTIONS, FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
 import { isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
@@ -285,6 +285,7 @@ export abstract class TabularBinder extends ExpressionBinder {
           return this.bindTabularArg(t.args[0]!, scope);
         }
         if (t.name === '_GetWatchlist') return this.bindGetWatchlist(t, scope);
+        if (CROSS_SCOPE_FUNCTIONS.has(t.name)) throw this.error(t.nameSpan, crossScopeRefusal(t.name));
         if (t.name === 'table') {
           const a = t.args[0];
           if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
