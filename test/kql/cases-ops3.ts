@@ -78,6 +78,43 @@ export const OPS3_CASES: Case[] = [
   { q: 'stored_query_result("Events") | take 5', err: { kind: 'SemanticError', msg: 'stored_query_result() is not supported' } },
   { q: "print x = cluster('c')", err: { kind: 'SemanticError', msg: 'cluster() is not supported', column: 11 } },
 
+  // ───────────── sort / top with NaN and infinities (sort-operator.md "Using special floating-point values") ─────────────
+  ...([
+    ['asc nulls first', [null, 'NaN', '-Infinity', -5, 0, 5, 'Infinity']],
+    ['asc', [null, 'NaN', '-Infinity', -5, 0, 5, 'Infinity']],
+    ['desc nulls first', [null, 'NaN', 'Infinity', 5, 0, -5, '-Infinity']],
+    ['asc nulls last', ['-Infinity', -5, 0, 5, 'Infinity', 'NaN', null]],
+    ['desc nulls last', ['Infinity', 5, 0, -5, '-Infinity', 'NaN', null]],
+    ['desc', ['Infinity', 5, 0, -5, '-Infinity', 'NaN', null]],
+  ] as [string, unknown[]][]).map(([order, values]): Case => ({
+    q: `datatable(x:real)[0, real(nan), 5, real(null), real(-inf), -5, real(+inf)] | sort by x ${order}`,
+    cols: ['x:real'], ordered: true, rows: values.map((v) => [v]),
+  })),
+  { q: 'datatable(x:real)[0, real(nan), 5, real(null), real(-inf), -5, real(+inf)] | top 3 by x', cols: ['x:real'], ordered: true, rows: [['Infinity'], [5], [0]] },
+  { q: 'datatable(x:real)[0, real(nan), 5, real(null), real(-inf), -5, real(+inf)] | top 3 by x asc', cols: ['x:real'], ordered: true, rows: [[null], ['NaN'], ['-Infinity']] },
+  { q: 'datatable(x:real, k:long)[real(nan), 1, 2, 1, real(nan), 2, real(null), 2, 1, 2] | sort by k asc, x desc', cols: ['x:real', 'k:long'], ordered: true, rows: [[2, 1], ['NaN', 1], [1, 2], ['NaN', 2], [null, 2]] },
+
+  // ───────────── top-nested … with others = C (top-nested-operator.md) ─────────────
+  {
+    q: 'datatable(S:string, D:long)["a",5, "b",3, "c",1, "c",1] | top-nested 1 of S with others="Other" by sum(D)',
+    cols: ['S:string', 'aggregated_S:long'], ordered: true, rows: [['a', 5], ['Other', 5]],
+  },
+  // every level's others row: under each kept group (only where rows are left), the levels below it null
+  {
+    q: `datatable(S:string, E:string, D:long)["a","x",5, "a","y",2, "a","z",1, "b","x",3, "c","x",1, "c","y",1]
+| top-nested 2 of S with others="OS" by sum(D), top-nested 1 of E with others = "OE" by sum(D)`,
+    cols: ['S:string', 'aggregated_S:long', 'E:string', 'aggregated_E:long'], ordered: true,
+    rows: [['a', 8, 'x', 5], ['a', 8, 'OE', 3], ['b', 3, 'x', 3], ['OS', 2, '', null]],
+  },
+  // nothing left over: no others row; a long level with a long constant; other aggregates
+  { q: 'datatable(S:string, D:long)["a",5] | top-nested 2 of S with others="Other" by sum(D)', cols: ['S:string', 'aggregated_S:long'], rows: [['a', 5]] },
+  {
+    q: 'range x from 1 to 10 step 1 | top-nested 3 of k = x % 4 with others = -1 by n = sum(x), top-nested 1 of x by m = max(x)',
+    cols: ['k:long', 'n:long', 'x:long', 'm:long'], ordered: true,
+    rows: [[2, 18, 10, 10], [1, 15, 9, 9], [0, 12, 8, 8], [-1, 10, null, null]],
+  },
+  { q: 'datatable(S:string, D:long)["a",5] | top-nested 2 of S with others=1 by sum(D)', err: { kind: 'SemanticError', msg: "the 'with others' value must be of the level's type 'string', got 'long'" } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',

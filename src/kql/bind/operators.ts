@@ -483,19 +483,26 @@ export abstract class OperatorBinder extends SummarizeBinder {
     const row: RowContext = { schema: input.schema, aggregates: false };
     const names = new Names();
     const levels = op.levels.map((l) => {
-      if (l.others) throw this.error(l.span, "top-nested: 'with others' is not supported");
       const of = this.bindScalar(l.of.expr, row, scope);
       if (of.type === 'dynamic') throw this.error(l.of.expr.span, 'top-nested: the grouping expression cannot be dynamic');
+      let others: BoundExpr | undefined;
+      if (l.others) {
+        others = this.bindScalar(l.others, EMPTY_ROW, scope);
+        if (others.k === 'lit' && others.value === null) others = { k: 'lit', type: of.type, value: null };
+        if (others.type !== of.type) throw this.error(l.others.span, `top-nested: the 'with others' value must be of the level's type '${of.type}', got '${others.type}'`);
+      }
       const ofName = l.of.names ? this.singleName(l.of, names) : this.derivedName(of, names);
       const agg = this.bindExpr(l.by.expr, { schema: input.schema, aggregates: true }, scope);
       if (agg.k !== 'agg') throw this.error(l.by.expr.span, 'top-nested: the by expression must be an aggregate function call');
       const aggName = l.by.names ? this.singleName(l.by, names) : names.unique(`aggregated_${ofName}`);
       const count = l.count ? this.bindCount(l.count, scope) : undefined;
-      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc' };
+      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc', others };
     });
     const schema = levels.flatMap((l) => [{ name: l.ofName, type: l.of.type }, { name: l.aggName, type: l.agg.type }]);
     const node: P.TopNestedPlan = { kind: 'topNested', input, levels: [], schema, serialized: true };
-    for (const l of levels) node.levels.push(l.count ? { of: l.of, agg: l.agg, count: l.count, descending: l.desc } : { of: l.of, agg: l.agg, descending: l.desc });
+    for (const l of levels) {
+      node.levels.push({ of: l.of, agg: l.agg, descending: l.desc, ...(l.count ? { count: l.count } : {}), ...(l.others ? { others: l.others } : {}) });
+    }
     return node;
   }
 
