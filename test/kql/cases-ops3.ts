@@ -115,6 +115,35 @@ export const OPS3_CASES: Case[] = [
   },
   { q: 'datatable(S:string, D:long)["a",5] | top-nested 2 of S with others=1 by sum(D)', err: { kind: 'SemanticError', msg: "the 'with others' value must be of the level's type 'string', got 'long'" } },
 
+  // ───────────── array_sort_asc / array_sort_desc with several arrays (array-sort-asc-function.md) ─────────────
+  {
+    q: 'let array1 = dynamic([1,3,4,5,2]);\nlet array2 = dynamic(["a","b","c","d","e"]);\nprint array_sort_asc(array1,array2)',
+    cols: ['array1_sorted:dynamic', 'array2_sorted:dynamic'], rows: [['[1,2,3,4,5]', '["a","e","b","c","d"]']],
+  },
+  {
+    q: `datatable(command:string, command_time:datetime, user_id:string)
+['chmod', datetime(2019-07-15), "user1", 'ls', datetime(2019-07-02), "user1", 'dir', datetime(2019-07-22), "user1", 'mkdir', datetime(2019-07-14), "user1",
+ 'rm', datetime(2019-07-27), "user1", 'pwd', datetime(2019-07-25), "user1", 'rm', datetime(2019-07-23), "user2", 'pwd', datetime(2019-07-25), "user2"]
+| summarize timestamps = make_list(command_time), commands = make_list(command) by user_id
+| project user_id, commands_in_chronological_order = array_sort_asc(timestamps, commands)[1]`,
+    cols: ['user_id:string', 'commands_in_chronological_order:dynamic'],
+    rows: [['user1', '["ls","mkdir","chmod","dir","pwd","rm"]'], ['user2', '["rm","pwd"]']],
+  },
+  // descending, nulls first, ties kept in order; an array of another length is null; column names + _sorted; (x, y) = …
+  {
+    q: 'print array_sort_desc(dynamic([3,1,null,1]), dynamic(["x","y","z","w"]), dynamic([1]), false)',
+    cols: ['array1_sorted:dynamic', 'array2_sorted:dynamic', 'array3_sorted:dynamic'], rows: [['[null,3,1,1]', '["z","x","y","w"]', null]],
+  },
+  {
+    q: 'datatable(a:dynamic, b:dynamic)[dynamic([2,1]), dynamic(["b","a"])] | extend array_sort_asc(a, b)',
+    cols: ['a:dynamic', 'b:dynamic', 'a_sorted:dynamic', 'b_sorted:dynamic'], rows: [['[2,1]', '["b","a"]', '[1,2]', '["a","b"]']],
+  },
+  {
+    q: 'datatable(a:dynamic, b:dynamic)[dynamic([2,1]), dynamic(["b","a"])] | project (x, y) = array_sort_desc(a, b)',
+    cols: ['x:dynamic', 'y:dynamic'], rows: [['[2,1]', '["b","a"]']],
+  },
+  { q: 'print array_sort_asc(dynamic([2,1]), 1)', err: { kind: 'SemanticError', msg: 'expects dynamic arrays' } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',
