@@ -144,6 +144,35 @@ export const OPS3_CASES: Case[] = [
   },
   { q: 'print array_sort_asc(dynamic([2,1]), 1)', err: { kind: 'SemanticError', msg: 'expects dynamic arrays' } },
 
+  // ───────────── partition by Column { subquery with its own source } (partition-operator.md) ─────────────
+  {
+    q: 'let T = datatable(a:long, b:string)[1,"x", 2,"y", 2,"z", 4,"w"];\nrange x from 1 to 3 step 1\n| partition hint.strategy=legacy by x {T | where a == x}\n| count',
+    cols: ['Count:long'], rows: [[3]],
+  },
+  // the key is a scalar inside the subquery (also through toscalar()); partitions without rows add none
+  {
+    q: 'let T = datatable(a:long, b:string)[1,"x", 2,"y", 2,"z"]; range x from 1 to 3 step 1 | partition by x {T | where a == x | extend k = x * 10, s = toscalar(x)}',
+    cols: ['a:long', 'b:string', 'k:long', 's:long'], rows: [[1, 'x', 10, 1], [2, 'y', 20, 2], [2, 'z', 20, 2]],
+  },
+  {
+    q: `let Polygons = datatable(description:string, polygon:dynamic)[
+  "A", dynamic({"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,2],[0,0]]]}),
+  "B", dynamic({"type":"Polygon","coordinates":[[[10,10],[12,10],[12,12],[10,12],[10,10]]]})];
+let Locations = datatable(longitude:real, latitude:real)[1, 1, 11, 11, 50, 50];
+Polygons
+| project polygonPartition = tostring(pack("description", description, "polygon", polygon))
+| partition hint.materialized=true hint.strategy=native by polygonPartition
+{
+  Locations
+  | extend description = tostring(parse_json(toscalar(polygonPartition)).description)
+  | extend polygon = parse_json(toscalar(polygonPartition)).polygon
+  | where geo_point_in_polygon(longitude, latitude, polygon)
+  | project-away polygon
+}`,
+    cols: ['longitude:real', 'latitude:real', 'description:string'], rows: [[1, 1, 'A'], [11, 11, 'B']],
+  },
+  { q: 'range x from 1 to 3 step 1 | partition by y {print 1}', err: { kind: 'SemanticError', msg: "unknown column 'y'" } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',

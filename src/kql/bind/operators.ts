@@ -3,6 +3,7 @@ import type * as A from '../ast.js';
 import type { BoundCall, BoundExpr } from '../bound.js';
 import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { partitionKey } from '../functions/subquery.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
@@ -254,15 +255,22 @@ export abstract class OperatorBinder extends SummarizeBinder {
   /**
    * partition by Column ( subquery ): the subquery runs once per distinct Column value over the
    * rows with that value (PARTITION_SOURCE), and the results are unioned. In SQL: the input as a
-   * CTE, its distinct keys, and the subquery joined LATERAL to each key. The `{ … }` form (a
-   * subquery with its own source, the legacy strategy) is refused.
+   * CTE, its distinct keys, and the subquery joined LATERAL to each key. In the `{ … }` form the
+   * subquery has its own source and Column names the partition's key value.
    */
   protected bindPartition(input: P.PlanNode, op: A.PartitionOp, scope: Scope): P.PlanNode {
-    if (op.withSource) throw this.error(op.span, "partition: a subquery with its own source ({ … }) is not supported; write the subquery as a transformation of the partition: partition by Column ( operators )");
     const k = input.schema.findIndex((c) => c.name === op.column);
     if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
     if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
     const id = this.partitions++;
+    if (op.withSource) {
+      // { subquery }: its own source; Column names the partition's key value inside it
+      const inner = new Scope(scope);
+      const type = input.schema[k]!.type;
+      inner.define(op.column, { kind: 'scalar', expr: { k: 'call', fn: partitionKey(id, type), args: [], type } });
+      const body = this.bindTabular(op.body, inner);
+      return { kind: 'partition', input, body, id, key: k, schema: body.schema, serialized: false };
+    }
     const source: P.PartitionSourcePlan = { kind: 'partitionSource', id, key: k, schema: input.schema, serialized: P.isSerialized(input) };
     const inner = new Scope(scope);
     inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
