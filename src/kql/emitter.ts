@@ -275,7 +275,8 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'activityMetrics':
     case 'rollingPercentile':
     case 'newActivityMetrics':
-    case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
+    case 'dcountIntersect':
+    case 'funnelSequenceCompletion': return emitActivityPlugin(plan, ctx);
     case 'matchLookup': return emitMatchLookup(plan, ctx);
   }
 }

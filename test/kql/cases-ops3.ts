@@ -173,6 +173,35 @@ Polygons
   },
   { q: 'range x from 1 to 3 step 1 | partition by y {print 1}', err: { kind: 'SemanticError', msg: "unknown column 'y'" } },
 
+  // ───────────── funnel_sequence_completion (funnel-sequence-completion-plugin.md) ─────────────
+  // by hand: on day 1, ID 1 goes A 0:00 → B 0:30 → C 3:00; ID 2 A 1:00 → (C 1:10 skipped) B 1:20 → C 1:40; ID 3 has B before A;
+  // on day 2 (Start + 1 × BinSize ≤ End, as for the other timeline plugins) ID 4 goes A → B
+  {
+    q: `let T = datatable(Id:long, Ts:datetime, Ev:string)[
+ 1, datetime(2024-01-01 00:00), "A", 1, datetime(2024-01-01 00:30), "B", 1, datetime(2024-01-01 03:00), "C",
+ 2, datetime(2024-01-01 01:00), "A", 2, datetime(2024-01-01 01:10), "C", 2, datetime(2024-01-01 01:20), "B", 2, datetime(2024-01-01 01:40), "C",
+ 3, datetime(2024-01-01 05:00), "B", 3, datetime(2024-01-01 06:00), "A",
+ 4, datetime(2024-01-02 00:00), "A", 4, datetime(2024-01-02 00:10), "B", 5, datetime(2024-01-03 00:00), "A"];
+T | evaluate funnel_sequence_completion(Id, Ts, datetime(2024-01-01), datetime(2024-01-02), 1d, Ev, dynamic(["A","B","C"]), dynamic([1h, 4h]))`,
+    cols: ['Ts:datetime', 'Ev:string', 'Period:timespan', 'dcount:long'], ordered: true,
+    rows: [
+      ['2024-01-01T00:00:00.0000000Z', 'A', '01:00:00', 3], ['2024-01-01T00:00:00.0000000Z', 'B', '01:00:00', 2], ['2024-01-01T00:00:00.0000000Z', 'C', '01:00:00', 1],
+      ['2024-01-01T00:00:00.0000000Z', 'A', '04:00:00', 3], ['2024-01-01T00:00:00.0000000Z', 'B', '04:00:00', 2], ['2024-01-01T00:00:00.0000000Z', 'C', '04:00:00', 2],
+      ['2024-01-02T00:00:00.0000000Z', 'A', '01:00:00', 1], ['2024-01-02T00:00:00.0000000Z', 'B', '01:00:00', 1], ['2024-01-02T00:00:00.0000000Z', 'C', '01:00:00', 0],
+      ['2024-01-02T00:00:00.0000000Z', 'A', '04:00:00', 1], ['2024-01-02T00:00:00.0000000Z', 'B', '04:00:00', 1], ['2024-01-02T00:00:00.0000000Z', 'C', '04:00:00', 0],
+    ],
+  },
+  // a numeric timeline; a later start that reaches further than an earlier one; a repeated state needs a second row
+  {
+    q: `datatable(Id:string, T:long, S:string)["u",1,"A", "u",2,"A", "u",50,"A", "u",52,"B", "u",53,"B", "v",1,"A", "v",2,"B"]
+| evaluate funnel_sequence_completion(Id, T, 0, 99, 100, S, dynamic(["A","B","B"]), dynamic([1, 5]))`,
+    cols: ['T:long', 'S:string', 'Period:long', 'dcount:long'], ordered: true,
+    rows: [[0, 'A', 1, 2], [0, 'B', 1, 1], [0, 'B', 1, 0], [0, 'A', 5, 2], [0, 'B', 5, 2], [0, 'B', 5, 1]],
+  },
+  { q: 'datatable(Id:long, T:long, S:string)[1,1,"A"] | evaluate funnel_sequence_completion(Id, T, 0, 9, 1, S, dynamic([]), dynamic([1]))', err: { kind: 'SemanticError', msg: 'Sequence must be a constant dynamic array of 1 to 32 strings' } },
+  { q: 'datatable(Id:long, T:long, S:long)[1,1,1] | evaluate funnel_sequence_completion(Id, T, 0, 9, 1, S, dynamic(["A"]), dynamic([1]))', err: { kind: 'SemanticError', msg: 'StateColumn must be a string column' } },
+  { q: 'datatable(Id:long, T:long, S:string)[1,1,"A"] | evaluate funnel_sequence_completion(Id, T, 0, 9, 1, S, dynamic(["A"]))', err: { kind: 'SemanticError', msg: 'expects 8 arguments' } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',
