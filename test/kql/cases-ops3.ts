@@ -202,6 +202,10 @@ T | evaluate funnel_sequence_completion(Id, Ts, datetime(2024-01-01), datetime(2
   { q: 'datatable(Id:long, T:long, S:long)[1,1,1] | evaluate funnel_sequence_completion(Id, T, 0, 9, 1, S, dynamic(["A"]), dynamic([1]))', err: { kind: 'SemanticError', msg: 'StateColumn must be a string column' } },
   { q: 'datatable(Id:long, T:long, S:string)[1,1,"A"] | evaluate funnel_sequence_completion(Id, T, 0, 9, 1, S, dynamic(["A"]))', err: { kind: 'SemanticError', msg: 'expects 8 arguments' } },
 
+  // ───────────── geo_info_from_ip_address: a 400 on a server without a GeoIP database (the answers: test/e2e/geo-location.test.ts) ─────────────
+  { q: "print ip_location=geo_info_from_ip_address('20.53.203.50')", err: { kind: 'SemanticError', msg: 'geo_info_from_ip_address() needs a GeoIP database, and this server has none: its operator starts it with --geoip-database' } },
+  { q: 'print geo_info_from_ip_address(1)', err: { kind: 'SemanticError', msg: "expects a string, got 'long'" } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',
