@@ -206,6 +206,20 @@ T | evaluate funnel_sequence_completion(Id, Ts, datetime(2024-01-01), datetime(2
   { q: "print ip_location=geo_info_from_ip_address('20.53.203.50')", err: { kind: 'SemanticError', msg: 'geo_info_from_ip_address() needs a GeoIP database, and this server has none: its operator starts it with --geoip-database' } },
   { q: 'print geo_info_from_ip_address(1)', err: { kind: 'SemanticError', msg: "expects a string, got 'long'" } },
 
+  // ───────────── schema_merge (schema-merge-plugin.md) ─────────────
+  ...([
+    ['Uri:string, HttpStatus:int, Referrer:string', '', [['Uri', 0, 'System.String', 'string'], ['HttpStatus', 1, 'System.Int32', 'int'], ['Referrer', 2, 'System.String', 'string']]],
+    ['Uri:string, Referrer:string, HttpStatus:int', '', [['Uri', 0, 'System.String', 'string'], ['Referrer', 1, 'System.String', 'string'], ['HttpStatus', -1, 'ERROR(unknown CSL type:ERROR(columns are out of order))', 'ERROR(columns are out of order)']]],
+    ['Uri:string, Referrer:string, HttpStatus:int', 'PreserveOrder = false', [['Uri', 0, 'System.String', 'string'], ['Referrer', 1, 'System.String', 'string'], ['HttpStatus', 2, 'System.Int32', 'int']]],
+    // a column in one schema only; the first appearance's type wins
+    ['Uri:long, Agent:string', 'false', [['Uri', 0, 'System.String', 'string'], ['HttpStatus', 1, 'System.Int32', 'int'], ['Agent', 2, 'System.String', 'string']]],
+  ] as [string, string, unknown[][]][]).map(([second, arg, rows]): Case => ({
+    q: `let schema1 = datatable(Uri:string, HttpStatus:int)[] | getschema;\nlet schema2 = datatable(${second})[] | getschema;\nunion schema1, schema2 | evaluate schema_merge(${arg})`,
+    cols: ['ColumnName:string', 'ColumnOrdinal:int', 'DataType:string', 'ColumnType:string'], ordered: true, rows,
+  })),
+  { q: 'print x = 1 | evaluate schema_merge()', err: { kind: 'SemanticError', msg: "schema_merge(): the input must be schemas as getschema returns them (a string column 'ColumnName' is missing)" } },
+  { q: 'datatable(a:long)[] | getschema | evaluate schema_merge(1)', err: { kind: 'SemanticError', msg: 'PreserveOrder must be a constant bool' } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',
