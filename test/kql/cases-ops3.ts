@@ -53,6 +53,12 @@ export const OPS3_CASES: Case[] = [
     cols: ['A:datetime', 'B:datetime'], ordered: true,
     rows: [[M(0), M(0)], [M(6), M(6)], [M(6), M(6)], [M(30), M(30)]],
   },
+  // in where (the staged computation goes beneath the filter), and row_rank_dense there too
+  {
+    q: `${MINUTES([0, 1, 2, 3, 4])} | where row_window_session(T, 2m, 1h) == T`,
+    cols: ['T:datetime'], ordered: true, rows: [[M(0)], [M(2)], [M(4)]],
+  },
+  { q: 'range x from 1 to 5 step 1 | where row_rank_dense(x / 2) == 2', cols: ['x:long'], ordered: true, rows: [[2], [3]] },
   { q: 'datatable(T:datetime)[datetime(2024-01-01)] | extend S = row_window_session(T, 1h, 5m)', err: { kind: 'SemanticError', msg: 'serialized' } },
   { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(x, 1h, 5m)', err: { kind: 'SemanticError', msg: 'must be a datetime' } },
   { q: 'range x from 1 to 3 step 1 | extend S = row_window_session(datetime(2024-01-01), 1, 5m)', err: { kind: 'SemanticError', msg: 'MaxDistanceFromFirst must be a timespan' } },

@@ -22,9 +22,10 @@ export abstract class OperatorBinder extends SummarizeBinder {
       case 'where': {
         const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'where');
         if (containsWindow(pred)) {
-          // window functions can't be evaluated in WHERE: compute them in a column first
-          const ext = P.extend(input, [{ name: '\u0000w', expr: pred }]);
-          const f = P.filter(ext, P.columnRef(ext, input.schema.length));
+          // window functions can't be evaluated in WHERE: compute them in a column first (staged ones beneath it)
+          const h = containsStagedWindow(pred) ? this.hoistStagedWindows(input, pred) : { plan: input, expr: pred };
+          const ext = P.extend(h.plan, [{ name: '\u0000w', expr: h.expr }]);
+          const f = P.filter(ext, P.columnRef(ext, h.plan.schema.length));
           return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
         }
         return P.filter(input, pred);
