@@ -276,7 +276,8 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'rollingPercentile':
     case 'newActivityMetrics':
     case 'dcountIntersect':
-    case 'funnelSequenceCompletion': return emitActivityPlugin(plan, ctx);
+    case 'funnelSequenceCompletion':
+    case 'sessionCount': return emitActivityPlugin(plan, ctx);
     case 'matchLookup': return emitMatchLookup(plan, ctx);
   }
 }

@@ -102,5 +102,14 @@ export interface FunnelSequenceCompletionPlan extends ActivityBase, TimelinePeri
   windowType: 'timespan' | 'long' | 'real';
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | NewActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan
+/**
+ * session-count-plugin.md: per period, the sessions with a row in it — a row starts a new session of
+ * its ID (within its dimensions) unless the ID has a row at most LookBackWindow before it.
+ */
+export interface SessionCountPlan extends ActivityBase, TimelinePeriods {
+  kind: 'sessionCount';
+  lookback: BoundExpr;
+}
+
+export type ActivityPluginPlan = SessionCountPlan | SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | NewActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan
   | FunnelSequenceCompletionPlan;

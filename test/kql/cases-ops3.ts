@@ -226,6 +226,32 @@ T | evaluate funnel_sequence_completion(Id, Ts, datetime(2024-01-01), datetime(2
   { q: 'print x = 1 | evaluate schema_merge()', err: { kind: 'SemanticError', msg: "schema_merge(): the input must be schemas as getschema returns them (a string column 'ColumnName' is missing)" } },
   { q: 'datatable(a:long)[] | getschema | evaluate schema_merge(1)', err: { kind: 'SemanticError', msg: 'PreserveOrder must be a constant bool' } },
 
+  // ───────────── session_count (session-count-plugin.md; user-analytics.md: a record starts a new session when its ID was not seen in the lookback before it) ─────────────
+  // by hand: a has sessions {-2, 1, 3} (the row before Start continues into it), {10, 12}, {25}; b has {5, 6} and {30} (past End's last period)
+  {
+    q: 'datatable(Id:string, T:long, D:string)["a",1,"x", "a",3,"x", "a",10,"x", "a",12,"x", "a",25,"x", "b",5,"x", "b",6,"y", "b",30,"y", "a",-2,"x"] | evaluate session_count(Id, T, 0, 29, 10, 5)',
+    cols: ['T:long', 'count_sessions:long'], ordered: true, rows: [[0, 2], [10, 1], [20, 1]],
+  },
+  // per dimension: b's rows in x and y are sessions of their own
+  {
+    q: 'datatable(Id:string, T:long, D:string)["a",1,"x", "a",3,"x", "a",10,"x", "a",12,"x", "a",25,"x", "b",5,"x", "b",6,"y", "b",30,"y", "a",-2,"x"] | evaluate session_count(Id, T, 0, 29, 10, 5, D)',
+    cols: ['T:long', 'D:string', 'count_sessions:long'], ordered: true, rows: [[0, 'x', 2], [0, 'y', 1], [10, 'x', 1], [20, 'x', 1]],
+  },
+  // datetimes: a gap of exactly the lookback continues the session, a longer one starts another
+  {
+    q: `datatable(U:string, Ts:datetime)["u", datetime(2024-01-01 00:00), "u", datetime(2024-01-01 00:30), "u", datetime(2024-01-01 01:31), "v", datetime(2024-01-01 00:10)]
+| evaluate session_count(U, Ts, datetime(2024-01-01), datetime(2024-01-01 23:59), 1d, 30m)`,
+    cols: ['Ts:datetime', 'count_sessions:long'], rows: [['2024-01-01T00:00:00.0000000Z', 3]],
+  },
+  // the docs' data: Id appears at every Timeline slot it divides; with a lookback of 41 slots an Id ≤ 41 keeps one session
+  // (41 in each period), a larger one starts a session at every row (Ids 42…50 have two rows in each period: 18)
+  {
+    q: `let _data = range Timeline from 1 to 200 step 1 | extend __key = 1 | join kind=inner (range Id from 1 to 50 step 1 | extend __key=1) on __key | where Timeline % Id == 0 | project Timeline, Id;
+_data | evaluate session_count(Id, Timeline, 1, 200, 100, 41)`,
+    cols: ['Timeline:long', 'count_sessions:long'], ordered: true, rows: [[1, 41 + 18], [101, 41 + 18]],
+  },
+  { q: 'datatable(Id:string, T:long)["a",1] | evaluate session_count(Id, T, 0, 9, 1)', err: { kind: 'SemanticError', msg: 'session_count(): expects at least 6 arguments' } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',

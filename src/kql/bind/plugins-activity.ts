@@ -20,7 +20,7 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'new_activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect', 'funnel_sequence_completion']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'new_activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect', 'funnel_sequence_completion', 'session_count']);
 
 /** Steps and windows funnel_sequence_completion accepts (each step is one join over the input). */
 export const FUNNEL_MAX_STEPS = 32;
@@ -192,6 +192,12 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
       });
       const schema = sketches.map((_, i): ColumnSchema => ({ name: `s${i}`, type: 'long' }));
       return { kind: 'dcountIntersect', input, sketches, schema, serialized: false };
+    }
+    case 'session_count': {
+      // (IdColumn, TimelineColumn, Start, End, Bin, LookBackWindow, dim…)
+      const { extras, ...periods } = bindPeriods(op.plugin, op, t, [4, 'Bin'], [[5, 'LookBackWindow']], 6);
+      const schema = dup(() => periodSchema(periods, ['count_sessions']));
+      return { kind: 'sessionCount', input, ...periods, lookback: extras[0]!, schema, serialized: true };
     }
     case 'funnel_sequence_completion': {
       // (IdColumn, TimelineColumn, Start, End, BinSize, StateColumn, Sequence, MaxSequenceStepWindows)

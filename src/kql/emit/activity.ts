@@ -9,7 +9,7 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, FunnelSequenceCompletionPlan, NewActivityMetricsPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, FunnelSequenceCompletionPlan, NewActivityMetricsPlan, SessionCountPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
 import { convertSql, literalSql } from '../sqlexpr.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
@@ -33,6 +33,7 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
     case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
     case 'funnelSequenceCompletion': return emitFunnelSequenceCompletion(plan, ctx);
+    case 'sessionCount': return emitSessionCount(plan, ctx);
   }
 }
 
@@ -220,4 +221,20 @@ function emitFunnelSequenceCompletion(plan: FunnelSequenceCompletionPlan, ctx: E
   return `WITH ${periodCtes(periods, ctx)}, fs_e AS (${events}), ${steps.join(', ')}, fs_all AS (${reached}), `
     + `fs_w AS (SELECT * FROM (VALUES ${windowValues}) AS v(wj, wv)), fs_q AS (SELECT * FROM (VALUES ${states}) AS v(j, name)) `
     + `SELECT ${selectList(cols)} FROM (${counted}) AS x, ap_c ORDER BY x.k, x.wj, x.j`;
+}
+
+/**
+ * session_count: a row starts a session of its ID (within its dimensions) unless the ID's previous
+ * row — rows before Start included — is at most LookBackWindow before it; each period counts the
+ * sessions with a row in it.
+ */
+function emitSessionCount(plan: SessionCountPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const by = `PARTITION BY ${['r.i', ...dims.map((d) => `r.${d}`)].join(', ')} ORDER BY r.tl`;
+  const starts = `SELECT r.*, (CASE WHEN r.tl - lag(r.tl) OVER (${by}) <= ap_c.lb THEN 0 ELSE 1 END) AS ns FROM ap_r AS r, ap_c WHERE r.i IS NOT NULL`;
+  const sessions = `SELECT s.*, sum(s.ns) OVER (PARTITION BY ${['s.i', ...dims.map((d) => `s.${d}`)].join(', ')} ORDER BY s.tl, s.ns DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sid FROM sc_starts AS s`;
+  const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'CAST(count(DISTINCT struct_pack(i := x.i, s := x.sid)) AS BIGINT)'];
+  const groupBy = ['x.k', ...dims.map((d) => `x.${d}`), 'ap_c.s', 'ap_c.b'].join(', ');
+  return `WITH ${periodCtes(plan, ctx, `, ${constSql(plan.lookback, ctx)} AS lb`)}, sc_starts AS (${starts}), sc_sessions AS (${sessions}) `
+    + `SELECT ${selectList(cols)} FROM sc_sessions AS x, ap_c WHERE x.k >= 0 AND x.k <= ap_c.last GROUP BY ${groupBy} ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
 }
