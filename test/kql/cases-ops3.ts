@@ -252,6 +252,11 @@ _data | evaluate session_count(Id, Timeline, 1, 200, 100, 41)`,
   },
   { q: 'datatable(Id:string, T:long)["a",1] | evaluate session_count(Id, T, 0, 9, 1)', err: { kind: 'SemanticError', msg: 'session_count(): expects at least 6 arguments' } },
 
+  // ───────────── a scalar function as a whole query (binary-xor-function.md's examples): a 400 that says how to print it ─────────────
+  { q: 'binary_xor(1,1)', err: { kind: 'SemanticError', msg: "'binary_xor' is a scalar function and a query must return a table: print its value with print binary_xor(…)", line: 1, column: 1 } },
+  { q: 'print binary_xor(1,1), binary_xor(1,2)', cols: ['print_0:long', 'print_1:long'], rows: [[0, 3]] },
+  { q: 'no_such_function(1)', err: { kind: 'SemanticError', msg: "Unknown function: 'no_such_function'" } },
+
   // ───────────── the pattern statement: refused with a reason ─────────────
   {
     q: 'declare pattern country = (name:string)[state:string]\n{\n  ("USA").["New York"] = { print Capital = "Albany" };\n};\ncountry("USA").["New York"]',

@@ -294,6 +294,9 @@ export abstract class TabularBinder extends ExpressionBinder {
           if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
           return this.resolveTable(String(a.value), a.span, scope);
         }
+        if (SCALAR_FUNCTIONS.has(t.name)) {
+          throw this.error(t.nameSpan, `'${t.name}' is a scalar function and a query must return a table: print its value with print ${t.name}(…)`);
+        }
         throw this.error(t.nameSpan, `Unknown function: '${t.name}'`);
       }
       case 'datatable':
