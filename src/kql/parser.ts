@@ -315,6 +315,8 @@ class Parser {
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
     if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
     if (this.startsFind()) return true;
+    // cluster('c').database('d').T … (refused by the binder, with its reason)
+    if (this.peek().kind === 'ident' && CROSS_SCOPE_FUNCTIONS.has(this.peek().text) && this.isOp('(', 1)) return true;
     return false;
   }
 

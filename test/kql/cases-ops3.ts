@@ -83,6 +83,8 @@ export const OPS3_CASES: Case[] = [
   { q: "materialized_view('ViewName') | count", err: { kind: 'SemanticError', msg: 'materialized_view() is not supported' } },
   { q: 'stored_query_result("Events") | take 5', err: { kind: 'SemanticError', msg: 'stored_query_result() is not supported' } },
   { q: "print x = cluster('c')", err: { kind: 'SemanticError', msg: 'cluster() is not supported', column: 11 } },
+  { q: "let foo = (clusterName:string)\n{\n    cluster(clusterName).database('Samples').StormEvents | count\n};\nfoo('help')", err: { kind: 'SemanticError', msg: 'cluster() is not supported', line: 3, column: 5 } },
+  { q: "let T = database('d').T; T | take 1", err: { kind: 'SemanticError', msg: 'database() is not supported', line: 1, column: 9 } },
 
   // ───────────── sort / top with NaN and infinities (sort-operator.md "Using special floating-point values") ─────────────
   ...([
