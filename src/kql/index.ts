@@ -22,6 +22,8 @@ import { bindQuery, ResolverError, type TableResolver } from './binder.js';
 import { ticksFromUnixMicros } from './literals.js';
 import { emitQuery, SqlTooLargeError } from './emitter.js';
 import { KqlError } from './errors.js';
+import { DiscoveryNeeded, discoveredNames, type DiscoveryStep } from './discovery.js';
+import { discoveryStep } from './emit/discovery.js';
 import { parse } from './parser.js';
 import type { ColumnSchema, KqlType } from './types.js';
 import type { QuerySession } from './bound.js';
@@ -30,6 +32,7 @@ export type { ColumnSchema, KqlType } from './types.js';
 export type { QuerySession } from './bound.js';
 export type { ResolvedTable, TableResolver } from './binder.js';
 export { KqlError } from './errors.js';
+export { MAX_DISCOVERED_COLUMNS, type DiscoveryStep } from './discovery.js';
 export { emptyRelationSql, sqlIdent, sqlString } from './sql.js';
 
 export interface CompileOptions {
@@ -45,6 +48,11 @@ export interface CompileOptions {
   multipleResults?: boolean;
   /** Who runs the query (current_principal(), current_database() …); without it those functions are refused. */
   session?: QuerySession;
+  /**
+   * Names found by earlier discovery steps (bag_unpack keys, pivot values of a stored table), by
+   * DiscoveryStep.key; see compileDiscovering.
+   */
+  discovered?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface CompiledQuery {
@@ -64,17 +72,54 @@ function dateToUs(d: Date, what: string): bigint {
 }
 
 export function compile(text: string, resolver: TableResolver, options: CompileOptions): CompiledQuery {
+  const r = compileStep(text, resolver, options);
+  if ('discovery' in r) throw r.refusal;
+  return r;
+}
+
+/**
+ * The two-phase compile: while the query needs names only the data knows (bag_unpack keys, pivot
+ * values over a stored table), `runDiscovery` runs the discovery statement — the caller runs it
+ * exactly as it runs compiled queries (statement guard, limits) — and returns its one string column.
+ */
+export async function compileDiscovering(text: string, resolver: TableResolver, options: CompileOptions, runDiscovery: (step: DiscoveryStep) => Promise<string[]>): Promise<CompiledQuery> {
+  const discovered = new Map(options.discovered ?? []);
+  for (;;) {
+    const r = compileStep(text, resolver, { ...options, discovered });
+    if (!('discovery' in r)) return r;
+    if (discovered.has(r.discovery.key)) throw new KqlError('SemanticError', 'Internal compiler error: a discovery step repeated', r.discovery.line, r.discovery.column);
+    discovered.set(r.discovery.key, discoveredNames(r.discovery, await runDiscovery(r.discovery)));
+  }
+}
+
+/** One compile: the query, or the discovery step it needs first (with the error plain compile() gives). */
+export function compileStep(text: string, resolver: TableResolver, options: CompileOptions): CompiledQuery | { discovery: DiscoveryStep; refusal: KqlError } {
   if (typeof text !== 'string') throw new KqlError('SyntaxError', 'The query must be a string', 1, 1);
   const nowUs = dateToUs(options.now, 'now');
   const timespan: { startUs?: bigint; endUs?: bigint } = {};
   if (options.timespan?.start) timespan.startUs = dateToUs(options.timespan.start, 'timespan.start');
   if (options.timespan?.end) timespan.endUs = dateToUs(options.timespan.end, 'timespan.end');
 
+  const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}), ...(options.session ? { session: options.session } : {}) };
   let phase: 'parse' | 'bind' | 'emit' = 'parse';
   try {
     const { ast, source } = parse(text);
     phase = 'bind';
-    const bound = bindQuery(ast, source, resolver, { timespan });
+    // The binder binds the whole query even when it needs discoveries (with no names for those
+    // operators), so a table the caller may not read refuses the query before any discovery runs.
+    // An error after a pending discovery may come from the missing names: the discovery runs, and
+    // the next compile reports the error if it is real.
+    const requests: DiscoveryNeeded[] = [];
+    let bound;
+    try {
+      bound = bindQuery(ast, source, resolver, { timespan, discoveryRequests: requests, ...(options.discovered ? { discovered: options.discovered } : {}) });
+    } catch (err) {
+      if (requests.length === 0 || err instanceof ResolverError) throw err;
+    }
+    if (requests.length > 0 || !bound) {
+      phase = 'emit';
+      return { discovery: discoveryStep(requests[0]!, ctx), refusal: requests[0]!.refusal };
+    }
     // Inside the plan columns are positional; only the result names them, and SQL (like Kusto's
     // result) has no empty column name — whether it was written or came from data (pivot values,
     // bag keys).
@@ -82,7 +127,6 @@ export function compile(text: string, resolver: TableResolver, options: CompileO
     if (bound.results && !options.multipleResults) throw new KqlError('SemanticError', 'The query returns several result tables (fork, facet), which is not supported here', 1, 1);
     for (const r of bound.results ?? []) checkResultColumns(r.plan.schema);
     phase = 'emit';
-    const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}), ...(options.session ? { session: options.session } : {}) };
     const sql = emitQuery(bound.plan, ctx);
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.results) out.results = bound.results.map((r) => ({ name: r.name, sql: emitQuery(r.plan, ctx), columns: r.plan.schema.map((c) => ({ name: c.name, type: c.type })) }));

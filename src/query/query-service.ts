@@ -1,5 +1,5 @@
 import type { Caller } from '../authz/authorize.js';
-import { compile, KqlError, type ColumnSchema } from '../kql/index.js';
+import { compileDiscovering, KqlError, type ColumnSchema, type DiscoveryStep } from '../kql/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { WorkspaceRecord } from '../metadata/records.js';
 import { ApiError } from '../errors/api-error.js';
@@ -151,14 +151,25 @@ export class QueryService {
     }
     // The one table resolver: authorization of every table reference, and the _ResourceId filter in resource context.
     const resolver = this.access.resolverFor(req.caller, context, req.lockbox);
+    const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
+    const deadline = Date.now() + waitSeconds * 1000;
+    // A discovery step (bag_unpack keys, pivot values of a stored table) runs as the query does:
+    // admitted, through the statement guard, under the same deadline and limits.
+    let release: (() => void) | undefined;
+    const runDiscovery = async (step: DiscoveryStep): Promise<string[]> => {
+      release ??= await this.admission.admit(req.caller.objectId, deadline, req.signal);
+      const out = await this.runStatement(step.sql, [{ name: 'v', type: 'string' }], req, resolver, deadline, waitSeconds);
+      return out.rows.map((r) => String(r[0] ?? ''));
+    };
     let compiled;
     try {
       // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
       // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
       const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
-      compiled = compile(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) });
+      compiled = await compileDiscovering(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) }, runDiscovery);
     } catch (err) {
+      release?.();
       if (err instanceof KqlError) throw kqlErrorToApi(err);
       throw err;
     }
@@ -168,10 +179,8 @@ export class QueryService {
       req.trace.tables = [];
       req.trace.workspaces = resolver.permissions().dataSources.map((d) => d.resourceId);
     }
-    const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
-    const deadline = Date.now() + waitSeconds * 1000;
     let since = timings.add('compile', started);
-    const release = await this.admission.admit(req.caller.objectId, deadline, req.signal);
+    release ??= await this.admission.admit(req.caller.objectId, deadline, req.signal);
     since = timings.add('queue', since);
     // One statement per result table (fork and facet have several), run one after the other under
     // the same admission and deadline.

@@ -240,11 +240,19 @@ export const CASES: Case[] = [
   { q: "datatable(x:long, d:dynamic)[1, dynamic({\"a\": 1.5, \"b\": \"s\"}), 2, dynamic({\"a\": 2, \"c\": true})] | evaluate bag_unpack(d)", cols: ["x:long","a:real","b:string","c:bool"], rows: [[1,1.5,"s",null],[2,2,"",true]] },
   { q: "Events | evaluate bag_unpack(Props) : (a:long, b:string)", cols: ["a:long","b:string"], rows: [[1,"x"],[2,"y"],[3,"z"],[null,""],[null,""],[null,""]] },
   { q: "Events | evaluate bag_unpack(Props) : (*, a:long) | project Level, a", cols: ["Level:string","a:long"], rows: [["Error",1],["Warning",2],["Information",3],["Error",null],["Information",null],["",null]] },
-  { q: "Events | evaluate bag_unpack(Props)", err: { kind: 'SemanticError', msg: "bag_unpack(): the output schema of the bag isn't known when compiling; use the o", line: 1, column: 19 } },
+  // over a stored table the columns are discovered from the data (src/kql/discovery.ts): dynamic, keys sorted, after the input's
+  { q: "Events | evaluate bag_unpack(Props) | project Level, a, arr, b, nested", cols: ["Level:string","a:dynamic","arr:dynamic","b:dynamic","nested:dynamic"], rows: [["Error","1","[1,2,3]","\"x\"",null],["Warning","2",null,"\"y\"",null],["Information","3",null,"\"z\"","{\"k\":\"v\"}"],["Error",null,null,null,null],["Information",null,null,null,null],["",null,null,null,null]] },
+  { q: "Events | evaluate bag_unpack(Props, 'p_') | getschema | project ColumnName", cols: ["ColumnName:string"], rows: [["TimeGenerated"],["Level"],["DurationMs"],["Count"],["_ResourceId"],["p_a"],["p_arr"],["p_b"],["p_nested"]] },
+  { q: "let f = (T:(Props:dynamic)) { T | evaluate bag_unpack(Props) }; f(Events | where Level == 'Warning') | union f(Events | where Level == 'Information') | project a, b, nested", cols: ["a:dynamic","b:dynamic","nested:dynamic"], rows: [["2","\"y\"",null],["3","\"z\"","{\"k\":\"v\"}"],[null,null,null]] },
+  { q: "range x from 1 to 1001 step 1 | extend d = bag_pack(strcat('k', x), x) | evaluate bag_unpack(d)", err: { kind: 'SemanticError', msg: "bag_unpack(): the bag has more than 1000 distinct keys", line: 1, column: 83 } },
+  { q: "range x from 1 to 1000 step 1 | extend d = bag_pack(strcat('k', x), x) | evaluate bag_unpack(d) | project k1, k1000 | where isnotnull(k1) or isnotnull(k1000)", cols: ["k1:dynamic","k1000:dynamic"], rows: [["1",null],[null,"1000"]] },
   { q: "datatable(k:string, v:long)[\"a\",1,\"b\",2,\"a\",3] | evaluate pivot(k, sum(v))", cols: ["a:long","b:long"], rows: [[4,2]] },
   { q: "datatable(k:string, g:string)[\"a\",\"x\",\"b\",\"x\",\"a\",\"y\"] | evaluate pivot(k, count(), g)", cols: ["g:string","a:long","b:long"], rows: [["x",1,1],["y",1,0]] },
   { q: "datatable(k:string)[\"a\",\"b\",\"a\"] | evaluate pivot(k)", cols: ["a:long","b:long"], rows: [[2,1]] },
-  { q: "Events | evaluate pivot(Level)", err: { kind: 'SemanticError', msg: "pivot(): the pivot column's values must be known when compiling (a constant tabl", line: 1, column: 19 } },
+  { q: "Events | where isnotempty(Level) | evaluate pivot(Level)", cols: ["Error:long","Information:long","Warning:long"], rows: [[2,2,1]] },
+  { q: "Events | where isnotempty(Level) | evaluate pivot(Level, sum(Count), _ResourceId) | order by _ResourceId asc", cols: ["_ResourceId:string","Error:long","Information:long","Warning:long"], rows: [["",0,2,0],["/subs/1/vm1",3,7,0],["/subs/1/vm2",0,0,1],["/subs/2/vm3",0,0,0]] },
+  { q: "Events | evaluate pivot(Level)", err: { kind: 'SemanticError', msg: "The result's column 1 has an empty name", line: 1, column: 1 } },
+  { q: "range x from 1 to 1001 step 1 | evaluate pivot(x)", err: { kind: 'SemanticError', msg: "pivot(): the pivot column has more than 1000 distinct values", line: 1, column: 42 } },
   { q: "Events | evaluate nosuchplugin()", err: { kind: 'SemanticError', msg: "The plugin 'nosuchplugin' is not supported", line: 1, column: 19 } },
 
   // ───── workspace() / resource() cross-scope references ─────

@@ -3,7 +3,7 @@
  * compiles KQL, wraps it for the wire, executes it and converts rows.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { compile, sqlIdent, type ColumnSchema, type CompiledQuery, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
+import { compileDiscovering, sqlIdent, type ColumnSchema, type CompiledQuery, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
 import { StatementGuard } from '../../src/store/statement-guard.js';
 import { registerKqlRuntime } from '../../src/kql/runtime/index.js';
@@ -112,7 +112,11 @@ export interface QueryResult {
 }
 
 export async function runKql(conn: DuckDBConnection, query: string, options: { timespan?: { start?: Date; end?: Date } } = {}): Promise<QueryResult> {
-  const compiled = compile(query, resolver, { now: NOW, ...options });
+  // Discovery steps (bag_unpack/pivot over a stored table) run as the query service runs them: guarded.
+  const compiled = await compileDiscovering(query, resolver, { now: NOW, ...options }, async (step) => {
+    const reader = await conn.runAndReadAll(await guarded(wrapForWire(step.sql, [{ name: 'v', type: 'string' }])));
+    return (reader.getRowsJS() as unknown[][]).map((r) => String(r[0] ?? ''));
+  });
   const reader = await conn.runAndReadAll(await guarded(wrapForWire(compiled.sql, compiled.columns)));
   const rows = (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns));
   return { columns: compiled.columns, rows, compiled };

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compile, KqlError, sqlIdent, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
+import { compile, compileDiscovering, KqlError, sqlIdent, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
 import { NOW, TABLES } from './harness.js';
 
 class Denied extends Error {}
@@ -86,6 +86,37 @@ describe('tabular security', () => {
       assert.ok(r.consulted.includes('Secret'));
     });
   }
+
+  test('a discovery step (bag_unpack/pivot over a stored table) never runs when the input names a denied table', async () => {
+    for (const q of ['union Events, Secret | evaluate bag_unpack(Props)', 'Events | union Secret | evaluate pivot(Level)', 'Events | evaluate bag_unpack(Props) | join (Secret) on Level', 'Events | where Level in (Secret | project Level) | evaluate pivot(Level)', 'Events | evaluate bag_unpack(Props) | union Secret', 'Events | evaluate bag_unpack(Props) | extend n = toscalar(Secret | count)', 'Events | evaluate pivot(Level, count(), _ResourceId) | extend n = toscalar(Secret | count)']) {
+      const r = makeResolver(['Events', 'Logs_CL']);
+      const ran: string[] = [];
+      await assert.rejects(compileDiscovering(q, r, { now: NOW }, async (step) => { ran.push(step.sql); return []; }), (e: unknown) => e instanceof Denied, q);
+      assert.ok(r.consulted.includes('Secret'), q);
+      // the whole query is bound before any discovery runs: refused before any statement runs
+      assert.deepEqual(ran, [], q);
+    }
+  });
+
+  test('a query whose later part needs the discovered names: the discovery reads only the allowed input, the query is still refused', async () => {
+    const r = makeResolver(['Events', 'Logs_CL']);
+    const ran: string[] = [];
+    await assert.rejects(compileDiscovering('Events | evaluate bag_unpack(Props) | project a | union Secret', r, { now: NOW }, async (step) => { ran.push(step.sql); return ['a']; }), Denied);
+    assert.equal(ran.length, 1);
+    assert.ok(!/Secret/.test(ran[0]!), ran[0]);
+  });
+
+  test('a discovery step reads only the operator input (the tables the query itself reads)', async () => {
+    const r = makeResolver(['Events', 'Logs_CL']);
+    const steps: string[] = [];
+    const c = await compileDiscovering('Events | where Level == "Error" | evaluate bag_unpack(Props)', r, { now: NOW }, async (step) => { steps.push(step.sql); return ['b', 'a']; });
+    assert.equal(steps.length, 1);
+    assert.match(steps[0]!, /json_keys/);
+    assert.deepEqual(r.consulted, ['Events', 'Events']);
+    assert.deepEqual(c.columns.slice(-2), [{ name: 'a', type: 'dynamic' }, { name: 'b', type: 'dynamic' }]);
+    // plain compile() cannot run one: today's 400 text
+    assert.throws(() => compile('Events | evaluate bag_unpack(Props)', r, { now: NOW }), (e: unknown) => e instanceof KqlError && /output-schema form/.test(e.message));
+  });
 
   test('wildcards expand only to listTables() names (Secret is skipped, never resolved)', () => {
     const r = makeResolver(['Events', 'Logs_CL']);

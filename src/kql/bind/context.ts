@@ -1,5 +1,6 @@
 /** bind/context.ts — what the binder's modules share: the public binding types, scopes, row contexts, name generation and helpers over bound expressions. */
 import type * as A from '../ast.js';
+import type { DiscoveryNeeded } from '../discovery.js';
 import type { ArgInfo, BoundAggregate, BoundCall, BoundExpr, BoundLiteral } from '../bound.js';
 import { STRUCT_FIELD } from '../functions/pick-row.js';
 import * as W from '../functions/window.js';
@@ -32,6 +33,14 @@ export interface TableResolver {
 
 export interface BindOptions {
   timespan?: { startUs?: bigint; endUs?: bigint };
+  /** Names found by discovery steps (src/kql/discovery.ts), by DiscoveryNeeded.key. */
+  discovered?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * When given, a discovery the binder needs is recorded here and binding goes on with no names, so
+   * that every table of the query is resolved (authorized) before any discovery runs; otherwise the
+   * binder throws DiscoveryNeeded.
+   */
+  discoveryRequests?: DiscoveryNeeded[];
 }
 
 export interface BoundQuery {

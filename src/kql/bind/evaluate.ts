@@ -4,6 +4,7 @@ import type { BoundExpr } from '../bound.js';
 import { OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import type { Span } from '../errors.js';
 import * as P from '../planner.js';
+import { DiscoveryNeeded, discoveryPlan } from '../discovery.js';
 import { patternPluginPlan } from '../pattern-plugins.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope } from './context.js';
@@ -39,9 +40,9 @@ export abstract class EvaluateBinder extends JoinBinder {
         if (op.schema) {
           keys = op.schema;
         } else {
-          const inferred = this.constantBagKeys(input, bag);
-          if (!inferred) throw this.error(op.pluginSpan, "bag_unpack(): the output schema of the bag isn't known when compiling; use the output-schema form: evaluate bag_unpack(col) : (Key1:string, Key2:long, …)");
-          keys = inferred;
+          // Kusto infers the columns from the data: constant bags here, stored ones by a discovery
+          // step (src/kql/discovery.ts); the columns are dynamic, in key order.
+          keys = this.constantBagKeys(input, bag) ?? this.discovered(op, 'bag_unpack', input, bag, "bag_unpack(): the output schema of the bag isn't known when compiling; use the output-schema form: evaluate bag_unpack(col) : (Key1:string, Key2:long, …)").map((name) => ({ name, type: 'dynamic' }));
         }
         const baseIdx = input.schema.map((_, i) => i).filter((i) => !(bag.k === 'col' && bag.index === i));
         let keepIdx: number[];
@@ -75,8 +76,7 @@ export abstract class EvaluateBinder extends JoinBinder {
       case 'pivot': {
         if (op.args.length < 1) throw this.error(op.pluginSpan, 'pivot(): expects a pivot column');
         const col = this.bindScalar(op.args[0]!, row, scope);
-        const values = this.constantColumnValues(input, col);
-        if (!values) throw this.error(op.pluginSpan, "pivot(): the pivot column's values must be known when compiling (a constant table such as datatable); for stored tables use summarize with countif()/sumif() per value");
+        const values = this.constantColumnValues(input, col) ?? [...this.discovered(op, 'pivot', input, col, "pivot(): the pivot column's values must be known when compiling (a constant table such as datatable); for stored tables use summarize with countif()/sumif() per value")];
         const aggAst = op.args[1] ?? ({ kind: 'call', name: 'count', nameSpan: op.pluginSpan, args: [], span: op.pluginSpan } as A.CallExpr);
         const agg = this.bindExpr(aggAst, { schema: input.schema, aggregates: true }, scope);
         if (agg.k !== 'agg') throw this.error(aggAst.span, 'pivot(): the second argument must be an aggregate function call');
@@ -182,6 +182,22 @@ export abstract class EvaluateBinder extends JoinBinder {
         }
         throw this.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);
     }
+  }
+
+  /** How many times each evaluate operator (by source offset) was bound: a let function can bind one several times. */
+  private readonly discoveryBindings = new Map<number, number>();
+
+  /** The names a discovery step found for this operator, or DiscoveryNeeded to ask compile()'s caller to run one. */
+  private discovered(op: A.EvaluateOp, plugin: 'bag_unpack' | 'pivot', input: P.PlanNode, expr: BoundExpr, refusal: string): readonly string[] {
+    const n = (this.discoveryBindings.get(op.pluginSpan.start) ?? 0) + 1;
+    this.discoveryBindings.set(op.pluginSpan.start, n);
+    const key = n === 1 ? String(op.pluginSpan.start) : `${op.pluginSpan.start}#${n}`;
+    const names = this.options.discovered?.get(key);
+    if (names) return names;
+    const need = new DiscoveryNeeded(key, plugin, discoveryPlan(input, expr), this.error(op.pluginSpan, refusal));
+    if (!this.options.discoveryRequests) throw need;
+    this.options.discoveryRequests.push(need);
+    return [];
   }
 
   /** Keys (and inferred types) of a dynamic column whose values are constants in a datatable/print. */
