@@ -182,7 +182,7 @@ const serve = program
   .option('--query-max-bytes <n>', 'bytes of result a query may return before it is truncated (Azure: ~64 MB)', positive, 64 * 1024 * 1024)
   .option('--query-timeout <seconds>', 'default query time limit; Prefer: wait=<s> may ask for up to 600 (Azure: 180)', positive, 180)
   .option('--ingest-requests-per-minute <n>', 'ingestion requests per minute per data collection rule before 429, Logs Ingestion API and OTLP together (Azure: 12000)', positive, 12_000)
-  .option('--geoip-database <file>', 'a MaxMind DB file (GeoLite2-City or compatible .mmdb) that geo_location() reads in ingestion-time transformations; without it, rules using geo_location() are refused')
+  .option('--geoip-database <file>', 'a MaxMind DB file (GeoLite2-City or compatible .mmdb) that geo_location() reads in ingestion-time transformations and geo_info_from_ip_address() in queries; without it, both are refused')
   .option('--request-timeout <seconds>', 'close a connection with 408 when its request (headers and body) has not fully arrived after this long, so slow clients cannot hold connections (VIGIL_REQUEST_TIMEOUT_SECONDS; default 120)', positiveNumber, envNumber('VIGIL_REQUEST_TIMEOUT_SECONDS'))
   .option('--scratch-dir <dir>', 'memory-backed folder (tmpfs) for decrypted data, never a persistent disk (default /dev/shm)', process.env.VIGIL_SCRATCH_DIR)
   .option('--seal-rows <n>', "seal a table's unsealed rows into segments at this many rows (VIGIL_SEAL_ROWS; default 500000)", positive, envNumber('VIGIL_SEAL_ROWS'))

@@ -138,6 +138,12 @@ export interface ScalarFunction {
    * named by the caller (`extend (a, b) = f(x)`) or `<function>_<column>_<key>`.
    */
   outputs?: readonly { key: string; type: KqlType }[];
+  /**
+   * Outputs that depend on the call (array_sort_asc(a, b, …) returns one sorted array per array):
+   * undefined when this call returns one value; otherwise the JSON array's elements (by index) as
+   * columns, each with its automatic name.
+   */
+  callOutputs?(args: BoundExpr[]): readonly { key: number; type: KqlType; name: string }[] | undefined;
 }
 
 export interface AggregateFunction {

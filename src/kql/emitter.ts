@@ -101,9 +101,20 @@ function selectList(exprs: string[]): string {
   return exprs.map((e, i) => `${e} AS ${col(i)}`).join(', ');
 }
 
+/**
+ * ORDER BY for sort keys.  A real key sorts NaN with the nulls, between them and the numbers
+ * (sort-operator.md: nulls first gives null, NaN, -inf … +inf ascending; nulls last gives
+ * … NaN, null), where DuckDB would put NaN above +inf.
+ */
 function orderBy(keys: PlanSortKey[], raw: Raw[], ctx: EmitContext): string {
   return keys
-    .map((k) => `${emitExpr(k.expr, refFor(raw), ctx)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`)
+    .map((k) => {
+      const e = emitExpr(k.expr, refFor(raw), ctx);
+      const dir = `${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
+      if (k.expr.type !== 'real') return `${e} ${dir}`;
+      const group = k.nullsFirst ? `(CASE WHEN ${e} IS NULL THEN 0 WHEN isnan(${e}) THEN 1 ELSE 2 END)` : `(CASE WHEN ${e} IS NULL THEN 2 WHEN isnan(${e}) THEN 1 ELSE 0 END)`;
+      return `${group} ASC, ${e} ${dir}`;
+    })
     .join(', ');
 }
 
@@ -265,7 +276,9 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'activityMetrics':
     case 'rollingPercentile':
     case 'newActivityMetrics':
-    case 'dcountIntersect': return emitActivityPlugin(plan, ctx);
+    case 'dcountIntersect':
+    case 'funnelSequenceCompletion':
+    case 'sessionCount': return emitActivityPlugin(plan, ctx);
     case 'matchLookup': return emitMatchLookup(plan, ctx);
     case 'graphToTable': return emitGraphToTable(plan, ctx);
     case 'graphMatch': return emitGraphMatch(plan, ctx);

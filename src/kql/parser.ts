@@ -32,6 +32,23 @@ const LIST_STRING_OPS = new Set(['has_any', 'has_all']);
 const IN_OPS = new Set(['in', '!in', 'in~', '!in~']);
 /** `workspace('id').T`, `resource('id').T`, `app('id').T` */
 const QUALIFIERS = new Set(['workspace', 'resource', 'app']);
+/**
+ * Azure Data Explorer's cross-cluster and cross-database references (`cluster('c').database('d').T`,
+ * `database('d').T`, `external_table('t')`, …): parsed with their `.member(…)` chain so that the
+ * binder can refuse them with a reason (Log Analytics has workspaces, not clusters or databases).
+ */
+export const CROSS_SCOPE_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  ['cluster', 'Log Analytics has no clusters'],
+  ['database', 'Log Analytics has no databases'],
+  ['external_table', 'external tables are an Azure Data Explorer feature'],
+  ['materialized_view', 'materialized views are an Azure Data Explorer feature'],
+  ['stored_query_result', 'stored query results are an Azure Data Explorer feature'],
+]);
+
+/** The 400 for a cross-cluster or cross-database reference (CROSS_SCOPE_FUNCTIONS). */
+export function crossScopeRefusal(name: string): string {
+  return `${name}() is not supported: ${CROSS_SCOPE_FUNCTIONS.get(name)}; a query reads the tables of its workspace, and another workspace's with workspace('<workspace id or name>').<table>`;
+}
 const JOIN_KINDS: Record<string, A.JoinKind> = {
   innerunique: 'innerunique', inner: 'inner', leftouter: 'leftouter', rightouter: 'rightouter', fullouter: 'fullouter',
   leftanti: 'leftanti', anti: 'leftanti', leftantisemi: 'leftanti', rightanti: 'rightanti', rightantisemi: 'rightanti',
@@ -170,6 +187,9 @@ class Parser {
       const value = this.parseLetValue();
       return { kind: 'let', name, nameSpan: span, value, span: this.span(start) };
     }
+    if (this.isWord('declare') && this.isWord('pattern', 1)) {
+      throw this.src.syntaxError(this.peek(1).span, 'the pattern statement (declare pattern) is not supported; define the tables with let statements or a stored function instead');
+    }
     const expr = this.parseTabular();
     return { kind: 'tabular', expr, span: this.span(start) };
   }
@@ -297,6 +317,8 @@ class Parser {
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
     if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
     if (this.startsFind()) return true;
+    // cluster('c').database('d').T … (refused by the binder, with its reason)
+    if (this.peek().kind === 'ident' && CROSS_SCOPE_FUNCTIONS.has(this.peek().text) && this.isOp('(', 1)) return true;
     return false;
   }
 
@@ -381,6 +403,15 @@ class Parser {
         this.next();
         const args = this.parseCallArgs();
         const span = this.span(start);
+        if (CROSS_SCOPE_FUNCTIONS.has(t.text)) {
+          // the rest of the reference: .database('d').T, .T …
+          while (this.isOp('.')) {
+            this.next();
+            this.parseColumnName();
+            if (this.isOp('(')) this.parseCallArgs();
+          }
+          return { kind: 'tcall', name: t.text, nameSpan: t.span, args, span: this.span(start) };
+        }
         if (QUALIFIERS.has(t.text)) {
           if (args.length !== 1 || args[0]!.kind !== 'literal' || (args[0] as A.LiteralExpr).type !== 'string') throw this.src.syntaxError(span, `${t.text}() expects one string literal`);
           this.expectOp('.');

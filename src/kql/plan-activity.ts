@@ -86,4 +86,30 @@ export interface DcountIntersectPlan extends ActivityBase {
   sketches: BoundExpr[];
 }
 
-export type ActivityPluginPlan = SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | NewActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan;
+/**
+ * funnel-sequence-completion-plugin.md: per bin, per MaxSequenceStepWindow and per step of the
+ * sequence, the distinct IDs that went from its first state to that step (each next state later
+ * than the one before) within the window from the first step.
+ */
+export interface FunnelSequenceCompletionPlan extends ActivityBase, TimelinePeriods {
+  kind: 'funnelSequenceCompletion';
+  state: BoundExpr;
+  /** The sequence's states (constants). */
+  sequence: string[];
+  /** The windows: a constant dynamic array, `windowCount` elements read as `windowType`. */
+  windows: BoundExpr;
+  windowCount: number;
+  windowType: 'timespan' | 'long' | 'real';
+}
+
+/**
+ * session-count-plugin.md: per period, the sessions with a row in it — a row starts a new session of
+ * its ID (within its dimensions) unless the ID has a row at most LookBackWindow before it.
+ */
+export interface SessionCountPlan extends ActivityBase, TimelinePeriods {
+  kind: 'sessionCount';
+  lookback: BoundExpr;
+}
+
+export type ActivityPluginPlan = SessionCountPlan | SlidingWindowCountsPlan | ActivityCountsMetricsPlan | ActivityMetricsPlan | NewActivityMetricsPlan | ActiveUsersCountPlan | RollingPercentilePlan | DcountIntersectPlan
+  | FunnelSequenceCompletionPlan;

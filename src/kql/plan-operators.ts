@@ -183,6 +183,8 @@ export interface TopNestedLevel {
   agg: BoundAggregate;
   count?: BoundExpr;
   descending: boolean;
+  /** `with others = C`: one more row per group of the level above, C and the aggregate over the rows not in the top. */
+  others?: BoundExpr;
 }
 
 /** top-nested: per level, the top values of `of` by the aggregate, within the level above. */

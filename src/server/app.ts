@@ -44,6 +44,7 @@ import { AuditSink } from '../audit/sink.js';
 import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js';
 import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
 import { GeoIpDatabase } from '../ingest/transform/geo-location.js';
+import { installGeoIpInfo } from '../kql/runtime/geo-ip-info.js';
 import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
@@ -421,7 +422,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await app.register(cloudMetadataRoutes, { publicBaseUrl });
   // Ingestion-time transformations (one runner for every ingestion path) and their statistics.
   const ingestionStatistics = new IngestionStatistics(metadata, auditSink, 5_000);
-  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined);
+  const geoIp = opts.geoipDatabase ? new GeoIpDatabase(opts.geoipDatabase) : undefined;
+  // the same database answers geo_info_from_ip_address() in queries
+  if (geoIp) installGeoIpInfo((ip) => geoIp.info(ip));
+  const ingestionTransforms = new IngestionTransforms(metadata, logStore, ingestionStatistics, geoIp);
   const ingestService = new IngestService(metadata, cmkStore, ingestionTransforms);
   // One request budget per rule, shared by the Logs Ingestion API and OTLP.
   const ingestLimiter = new RateLimiter(opts.ingestRequestsPerMinute ?? 12_000, 60_000);

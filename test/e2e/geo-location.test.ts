@@ -2,7 +2,8 @@
  * geo_location() in an ingestion-time transformation, on a server started with
  * `--geoip-database <file.mmdb>` (a MaxMind DB file written by the test, read by the same library
  * as an operator's GeoLite2-City database); rows sent with @azure/monitor-ingestion, read back with
- * the query SDK. In a query the function is refused (it is transformation-only, as in Azure).
+ * the query SDK. In a query the function is refused (it is transformation-only, as in Azure); queries
+ * have geo_info_from_ip_address() instead, answered from the same database.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,5 +63,22 @@ describe('geo_location() with a GeoIP database', { timeout: 180_000 }, () => {
     ]);
     // Transformation-only, as in Azure: a query cannot call it.
     await assert.rejects(clients.query.queryWorkspace(b.workspaceId, "print geo_location('81.2.69.160')", { duration: 'PT1H' }), /geo_location\(\) exists only in ingestion-time transformations/);
+  });
+
+  it('answers geo_info_from_ip_address() in queries from the same database', async () => {
+    const b = vigil.bootstrap;
+    const clients = sdkClients(b);
+    const q = `datatable(ip:string)['81.2.69.160', '1.2.3.4', '8.8.8.8', 'not an address']
+| extend info = geo_info_from_ip_address(ip)
+| extend country = tostring(info.country)`;
+    const r = await clients.query.queryWorkspace(b.workspaceId, q, { duration: 'PT1H' });
+    assert.equal(r.status, LogsQueryResultStatus.Success);
+    if (r.status !== LogsQueryResultStatus.Success) return;
+    assert.deepEqual(r.tables[0]!.rows, [
+      ['81.2.69.160', { country: 'United Kingdom', state: 'England', city: 'London', latitude: 51.5142, longitude: -0.0931 }, 'United Kingdom'],
+      ['1.2.3.4', { country: 'Australia' }, 'Australia'],
+      ['8.8.8.8', {}, ''],
+      ['not an address', null, ''],
+    ]);
   });
 });

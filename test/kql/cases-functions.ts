@@ -657,7 +657,7 @@ export const FUNCTION_CASES: Case[] = [
   { q: "Events | summarize (a, b, c) = percentiles(DurationMs, 50, 95)", err: { kind: 'SemanticError', msg: "more names" } },
   { q: "Events | summarize percentile(DurationMs, 150)", err: { kind: 'SemanticError', msg: "between 0 and 100" } },
   { q: "print bag_pack(\"a\")", err: { kind: 'SemanticError', msg: "key/value pairs" } },
-  { q: "print array_sort_asc(dynamic([1]), dynamic([2]))", err: { kind: 'SemanticError', msg: "not supported" } },
+  { q: "print array_sort_asc(dynamic([1]), dynamic([2]))", cols: ['array1_sorted:dynamic', 'array2_sorted:dynamic'], rows: [['[1]', '[2]']] },
   { q: "print bin_at(1, 1h, 0)", err: { kind: 'SemanticError', msg: "bin_at()" } },
   { q: "print datetime_add(\"day\", 1, 5)", err: { kind: 'SemanticError', msg: "datetime_add()" } },
   { q: "Events | summarize make_bag(Level)", err: { kind: 'SemanticError', msg: "make_bag()" } },

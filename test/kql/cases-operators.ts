@@ -11,7 +11,8 @@ export const OPERATOR_CASES: Case[] = [
   { q: 'Events | partition hint.strategy = native by _ResourceId (summarize n = count() | extend one = 1)', cols: ['n:long', 'one:long'], rows: [[2, 1], [1, 1], [2, 1], [1, 1]] },
   { q: 'Events | partition by Level (take 0)', cols: ['TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Count:long', 'Props:dynamic', '_ResourceId:string'], rows: [] },
   { q: 'Events | partition by Nope (take 1)', err: { kind: 'SemanticError', msg: "partition: unknown column 'Nope'" } },
-  { q: 'Events | partition by Level { Events | take 1 }', err: { kind: 'SemanticError', msg: 'partition: a subquery with its own source' } },
+  // the { … } form: the subquery (its own source) runs once per distinct Level (4 of them)
+  { q: 'Events | partition by Level { Events | count }', cols: ['Count:long'], rows: [[6], [6], [6], [6]] },
   { q: 'Events | partition by Props (take 1)', err: { kind: 'SemanticError', msg: 'cannot be of type dynamic' } },
   // ───────────── top-hitters-operator.md ─────────────
   { q: 'Events | top-hitters 2 of Level', cols: ['Level:string', 'approximate_count_Level:long'], rows: [['Error', 2], ['Information', 2]] },

@@ -60,6 +60,8 @@ function probe(name: string): Support {
     } catch (err) {
       if (!(err instanceof KqlError)) return 'supported'; // not a compile-time "unknown" (e.g. the resolver)
       if (err.message.includes(`Unknown function: '${name}'`)) continue;
+      // the tabular form of a scalar function says it is one: that form tells nothing
+      if (err.message.includes(`'${name}' is a scalar function and a query must return a table`)) continue;
       if (/is not supported/i.test(err.message) && err.message.includes(name)) { refused = true; continue; }
       return 'supported';
     }

@@ -21,8 +21,9 @@ import { CATALOGUE_CASES } from './cases-catalogue.js';
 import { OPS2_CASES } from './cases-ops2.js';
 import { PLUGIN3_CASES } from './cases-plugins3.js';
 import { GRAPH_CASES } from './cases-graph.js';
+import { OPS3_CASES } from './cases-ops3.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...GRAPH_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...GRAPH_CASES, ...OPS3_CASES];
 import { approxDifference, openDb, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

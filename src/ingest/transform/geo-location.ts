@@ -54,6 +54,21 @@ export class GeoIpDatabase {
     return JSON.stringify(bag);
   }
 
+  /**
+   * geo_info_from_ip_address()'s bag as JSON text — {country, state, city, latitude, longitude} as
+   * Kusto names them —, `{}` for an address the database does not know, null for text that is no IP address.
+   */
+  info(ip: string): string | null {
+    const azure = this.lookup(ip);
+    if (azure === null) return null;
+    const a = JSON.parse(azure) as Record<string, string | number>;
+    const bag: Record<string, string | number> = {};
+    for (const [from, to] of [['Country', 'country'], ['State', 'state'], ['City', 'city'], ['Latitude', 'latitude'], ['Longitude', 'longitude']] as const) {
+      if (a[from] !== undefined) bag[to] = a[from]!;
+    }
+    return JSON.stringify(bag);
+  }
+
   /** `kql_geo_location(VARCHAR) → VARCHAR`, registered on the transformation engine's instances. */
   runtimeFunction(): RuntimeFunction {
     return runtimeFunction('kql_geo_location', [VARCHAR], VARCHAR, (ip: string) => this.lookup(ip));

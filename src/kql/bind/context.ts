@@ -80,7 +80,7 @@ export function containsStagedWindow(e: BoundExpr): boolean {
 }
 /** A call to a function that returns several columns (ScalarFunction.outputs). */
 export function severalColumns(e: BoundExpr): e is BoundCall {
-  return e.k === 'call' && e.fn.outputs !== undefined;
+  return e.k === 'call' && (e.fn.outputs !== undefined || e.fn.callOutputs?.(e.args) !== undefined);
 }
 /** The conversion that reads one output of a several-column function as its type. */
 export const OUTPUT_CONVERSIONS: Record<KqlType, string> = {

@@ -10,6 +10,8 @@ import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, type RowContext, Scope } from './context.js';
 import { JoinBinder } from './joins.js';
 import { ACTIVITY_PLUGINS, bindActivityPlugin } from './plugins-activity.js';
+import { SCHEMA_MERGE_INPUT, schemaMergeQuery } from './plugins-schema-merge.js';
+import { parse } from '../parser.js';
 import { bindIpLookup, IP_LOOKUP_PLUGINS } from './plugins-ip-lookup.js';
 import { bindGeoLookup, GEO_LOOKUP_PLUGINS } from './plugins-geo-lookup.js';
 
@@ -159,6 +161,13 @@ export abstract class EvaluateBinder extends JoinBinder {
         return patternPluginPlan(input, { plugin, ratio, count, ...(weight !== undefined ? { weight } : {}), ...(split ? { split } : {}), wildcards });
       }
       default:
+        if (op.plugin === 'schema_merge') {
+          const inner = new Scope(scope);
+          inner.define(SCHEMA_MERGE_INPUT, { kind: 'tabular', plan: input });
+          const statement = parse(schemaMergeQuery(input.schema, op, (s, m) => this.error(s, m))).ast.statements[0]!;
+          if (statement.kind !== 'tabular') throw new Error('schema_merge: the plugin query is not tabular');
+          return this.bindTabular(statement.expr, inner);
+        }
         if (ACTIVITY_PLUGINS.has(op.plugin)) {
           return bindActivityPlugin(input, op, { row: (e) => this.bindScalar(e, row, scope), constant: (e) => this.bindScalar(e, EMPTY_ROW, scope), error: (s, m) => this.error(s, m) });
         }

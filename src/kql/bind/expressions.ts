@@ -7,7 +7,7 @@ import { IN_SUBQUERY, TOSCALAR } from '../functions/subquery.js';
 import { ALL_COLUMNS, bindRowFunction, ROW_FUNCTION_NAMES } from '../functions/row.js';
 import { bindBinAuto } from '../functions/bin-auto.js';
 import * as W from '../functions/window.js';
-import { SEARCH_TERM } from '../parser.js';
+import { crossScopeRefusal, CROSS_SCOPE_FUNCTIONS, SEARCH_TERM } from '../parser.js';
 import { regexEscape } from '../regex.js';
 import * as P from '../planner.js';
 import { isIntegral, isNumeric, type KqlType } from '../types.js';
@@ -212,7 +212,7 @@ export abstract class ExpressionBinder {
       if (e.k === 'call') {
         const staged = W.STAGED_WINDOWS.get(e.fn);
         if (staged) {
-          current = P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre }]);
+          current = staged.stage ? staged.stage(current, this.partitions++) : P.extend(current, [{ name: `\u0000s${current.schema.length}`, expr: staged.pre! }]);
           return visit(staged.after(P.columnRef(current, current.schema.length - 1)));
         }
         return { ...e, args: e.args.map(visit) };
@@ -305,6 +305,7 @@ export abstract class ExpressionBinder {
       return { k: 'agg', fn: agg, args, type };
     }
     const fn = SCALAR_FUNCTIONS.get(e.name);
+    if (!fn && CROSS_SCOPE_FUNCTIONS.has(e.name)) throw this.error(e.nameSpan, crossScopeRefusal(e.name));
     if (!fn) throw this.error(e.nameSpan, `Unknown function: '${e.name}'`);
     const args = e.name === 'has_any' || e.name === 'has_all'
       ? [this.bindExpr(e.args[0]!, row, scope), ...this.bindList(e.args.slice(1), row, scope)]

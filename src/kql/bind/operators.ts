@@ -3,6 +3,7 @@ import type * as A from '../ast.js';
 import type { BoundCall, BoundExpr } from '../bound.js';
 import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { partitionKey } from '../functions/subquery.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
@@ -21,9 +22,10 @@ export abstract class OperatorBinder extends SummarizeBinder {
       case 'where': {
         const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'where');
         if (containsWindow(pred)) {
-          // window functions can't be evaluated in WHERE: compute them in a column first
-          const ext = P.extend(input, [{ name: '\u0000w', expr: pred }]);
-          const f = P.filter(ext, P.columnRef(ext, input.schema.length));
+          // window functions can't be evaluated in WHERE: compute them in a column first (staged ones beneath it)
+          const h = containsStagedWindow(pred) ? this.hoistStagedWindows(input, pred) : { plan: input, expr: pred };
+          const ext = P.extend(h.plan, [{ name: '\u0000w', expr: h.expr }]);
+          const f = P.filter(ext, P.columnRef(ext, h.plan.schema.length));
           return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
         }
         return P.filter(input, pred);
@@ -260,15 +262,22 @@ export abstract class OperatorBinder extends SummarizeBinder {
   /**
    * partition by Column ( subquery ): the subquery runs once per distinct Column value over the
    * rows with that value (PARTITION_SOURCE), and the results are unioned. In SQL: the input as a
-   * CTE, its distinct keys, and the subquery joined LATERAL to each key. The `{ … }` form (a
-   * subquery with its own source, the legacy strategy) is refused.
+   * CTE, its distinct keys, and the subquery joined LATERAL to each key. In the `{ … }` form the
+   * subquery has its own source and Column names the partition's key value.
    */
   protected bindPartition(input: P.PlanNode, op: A.PartitionOp, scope: Scope): P.PlanNode {
-    if (op.withSource) throw this.error(op.span, "partition: a subquery with its own source ({ … }) is not supported; write the subquery as a transformation of the partition: partition by Column ( operators )");
     const k = input.schema.findIndex((c) => c.name === op.column);
     if (k < 0) throw this.error(op.columnSpan, `partition: unknown column '${op.column}'`);
     if (input.schema[k]!.type === 'dynamic') throw this.error(op.columnSpan, 'partition: the partition key cannot be of type dynamic');
     const id = this.partitions++;
+    if (op.withSource) {
+      // { subquery }: its own source; Column names the partition's key value inside it
+      const inner = new Scope(scope);
+      const type = input.schema[k]!.type;
+      inner.define(op.column, { kind: 'scalar', expr: { k: 'call', fn: partitionKey(id, type), args: [], type } });
+      const body = this.bindTabular(op.body, inner);
+      return { kind: 'partition', input, body, id, key: k, schema: body.schema, serialized: false };
+    }
     const source: P.PartitionSourcePlan = { kind: 'partitionSource', id, key: k, schema: input.schema, serialized: P.isSerialized(input) };
     const inner = new Scope(scope);
     inner.define(PARTITION_SOURCE, { kind: 'tabular', plan: source });
@@ -489,19 +498,26 @@ export abstract class OperatorBinder extends SummarizeBinder {
     const row: RowContext = { schema: input.schema, aggregates: false };
     const names = new Names();
     const levels = op.levels.map((l) => {
-      if (l.others) throw this.error(l.span, "top-nested: 'with others' is not supported");
       const of = this.bindScalar(l.of.expr, row, scope);
       if (of.type === 'dynamic') throw this.error(l.of.expr.span, 'top-nested: the grouping expression cannot be dynamic');
+      let others: BoundExpr | undefined;
+      if (l.others) {
+        others = this.bindScalar(l.others, EMPTY_ROW, scope);
+        if (others.k === 'lit' && others.value === null) others = { k: 'lit', type: of.type, value: null };
+        if (others.type !== of.type) throw this.error(l.others.span, `top-nested: the 'with others' value must be of the level's type '${of.type}', got '${others.type}'`);
+      }
       const ofName = l.of.names ? this.singleName(l.of, names) : this.derivedName(of, names);
       const agg = this.bindExpr(l.by.expr, { schema: input.schema, aggregates: true }, scope);
       if (agg.k !== 'agg') throw this.error(l.by.expr.span, 'top-nested: the by expression must be an aggregate function call');
       const aggName = l.by.names ? this.singleName(l.by, names) : names.unique(`aggregated_${ofName}`);
       const count = l.count ? this.bindCount(l.count, scope) : undefined;
-      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc' };
+      return { of, ofName, agg, aggName, count, desc: l.order !== 'asc', others };
     });
     const schema = levels.flatMap((l) => [{ name: l.ofName, type: l.of.type }, { name: l.aggName, type: l.agg.type }]);
     const node: P.TopNestedPlan = { kind: 'topNested', input, levels: [], schema, serialized: true };
-    for (const l of levels) node.levels.push(l.count ? { of: l.of, agg: l.agg, count: l.count, descending: l.desc } : { of: l.of, agg: l.agg, descending: l.desc });
+    for (const l of levels) {
+      node.levels.push({ of: l.of, agg: l.agg, descending: l.desc, ...(l.count ? { count: l.count } : {}), ...(l.others ? { others: l.others } : {}) });
+    }
     return node;
   }
 

@@ -20,7 +20,11 @@ export interface ActivityBindTools {
   error(span: Span, message: string): Error;
 }
 
-export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'new_activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect']);
+export const ACTIVITY_PLUGINS = new Set(['sliding_window_counts', 'activity_counts_metrics', 'activity_metrics', 'new_activity_metrics', 'active_users_count', 'rolling_percentile', 'dcount_intersect', 'funnel_sequence_completion', 'session_count']);
+
+/** Steps and windows funnel_sequence_completion accepts (each step is one join over the input). */
+export const FUNNEL_MAX_STEPS = 32;
+export const FUNNEL_MAX_WINDOWS = 64;
 
 /** The largest BinsPerWindow of rolling_percentile (each row is counted in that many windows). */
 export const ROLLING_MAX_BINS_PER_WINDOW = 10_000;
@@ -28,6 +32,17 @@ export const ROLLING_MAX_BINS_PER_WINDOW = 10_000;
 /** The kind of axis a timeline argument lives on. */
 function axisOf(t: KqlType): 'datetime' | 'timespan' | 'number' | undefined {
   return t === 'datetime' ? 'datetime' : t === 'timespan' ? 'timespan' : isNumeric(t) && t !== 'decimal' ? 'number' : undefined;
+}
+
+/** The elements of a constant dynamic array, or undefined. */
+function constJsonArray(e: BoundExpr): unknown[] | undefined {
+  if (e.k !== 'lit' || e.type !== 'dynamic' || typeof e.value !== 'string') return undefined;
+  try {
+    const v = JSON.parse(e.value) as unknown;
+    return Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function columnName(e: BoundExpr, fallback: string): string {
@@ -177,6 +192,32 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
       });
       const schema = sketches.map((_, i): ColumnSchema => ({ name: `s${i}`, type: 'long' }));
       return { kind: 'dcountIntersect', input, sketches, schema, serialized: false };
+    }
+    case 'session_count': {
+      // (IdColumn, TimelineColumn, Start, End, Bin, LookBackWindow, dim…)
+      const { extras, ...periods } = bindPeriods(op.plugin, op, t, [4, 'Bin'], [[5, 'LookBackWindow']], 6);
+      const schema = dup(() => periodSchema(periods, ['count_sessions']));
+      return { kind: 'sessionCount', input, ...periods, lookback: extras[0]!, schema, serialized: true };
+    }
+    case 'funnel_sequence_completion': {
+      // (IdColumn, TimelineColumn, Start, End, BinSize, StateColumn, Sequence, MaxSequenceStepWindows)
+      const name = op.plugin;
+      if (op.args.length !== 8) throw t.error(op.pluginSpan, `${name}(): expects 8 arguments (IdColumn, TimelineColumn, Start, End, BinSize, StateColumn, Sequence, MaxSequenceStepWindows), got ${op.args.length}`);
+      const { extras: _e, ...periods } = bindPeriods(name, { ...op, args: op.args.slice(0, 5) }, t, [4, 'BinSize'], [], 5);
+      const state = t.row(op.args[5]!);
+      if (state.k !== 'col' || state.type !== 'string') throw t.error(op.args[5]!.span, `${name}(): StateColumn must be a string column of the input`);
+      const seq = t.constant(op.args[6]!);
+      const sequence = constJsonArray(seq);
+      if (!sequence || sequence.length === 0 || sequence.length > FUNNEL_MAX_STEPS || !sequence.every((v) => typeof v === 'string')) {
+        throw t.error(op.args[6]!.span, `${name}(): Sequence must be a constant dynamic array of 1 to ${FUNNEL_MAX_STEPS} strings`);
+      }
+      const windows = t.constant(op.args[7]!);
+      const w = constJsonArray(windows);
+      if (!w || w.length === 0 || w.length > FUNNEL_MAX_WINDOWS) throw t.error(op.args[7]!.span, `${name}(): MaxSequenceStepWindows must be a constant dynamic array of 1 to ${FUNNEL_MAX_WINDOWS} values`);
+      const axis = axisOf(periods.timeline.type);
+      const windowType = axis === 'number' ? (periods.timeline.type === 'real' ? 'real' : 'long') : 'timespan';
+      const schema = dup(() => periodSchema(periods, [], [{ name: columnName(state, 'State'), type: 'string' }, { name: 'Period', type: windowType }, { name: 'dcount', type: 'long' }]));
+      return { kind: 'funnelSequenceCompletion', input, ...periods, state, sequence: sequence as string[], windows, windowCount: w.length, windowType, schema, serialized: true };
     }
     default:
       throw t.error(op.pluginSpan, `The plugin '${op.plugin}' is not supported`);

@@ -5,7 +5,7 @@ import { AGGREGATE_FUNCTIONS, columnNameOf, SCALAR_FUNCTIONS } from '../function
 import { ROW_AGGREGATES } from '../functions/pick-row.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
-import { isIntegral, type ColumnSchema } from '../types.js';
+import { isIntegral, type ColumnSchema, type KqlType } from '../types.js';
 import { EMPTY_ROW, Names, OUTPUT_CONVERSIONS, type RowContext, Scope, argInfo, containsAggregate, containsColumnOutsideAggregate, containsStagedWindow, fixArgMaxRefs, hoistAggregates, referencesAny, severalColumns, structField } from './context.js';
 import { EvaluateBinder } from './evaluate.js';
 
@@ -83,7 +83,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
    * given — `<function>_<column>_<key>` as Kusto names them (series_stats(x) → series_stats_x_min …).
    */
   protected outputColumns(item: A.NamedExpr, call: BoundCall, result: BoundExpr, names: Names, all: boolean): { name: string; expr: BoundExpr }[] {
-    const outputs = call.fn.outputs!;
+    const outputs: readonly { key: string | number; type: KqlType; name?: string }[] = call.fn.outputs ?? call.fn.callOutputs!(call.args)!;
     const given = item.names ?? [];
     if (given.length > outputs.length) throw this.error(item.span, `${call.fn.name}() returns ${outputs.length} columns; ${given.length} names were given`);
     const arg = call.args[0];
@@ -91,7 +91,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const prefix = argName ? `${call.fn.name}_${argName}` : call.fn.name;
     const take = given.length && !all ? given.length : outputs.length;
     return outputs.slice(0, take).map((o, i) => {
-      const name = given[i] ? given[i]!.name : names.unique(`${prefix}_${o.key}`);
+      const name = given[i] ? given[i]!.name : names.unique(o.name ?? `${prefix}_${o.key}`);
       if (given[i]) names.add(name);
       const path: BoundExpr = { k: 'path', target: result, steps: [o.key], type: 'dynamic' };
       if (o.type === 'dynamic') return { name, expr: path };

@@ -1,16 +1,19 @@
 /** bind/tabular.ts — the binder's let statements and user functions, table references, tabular sources (datatable, print, range). */
 import type * as A from '../ast.js';
-import type { BoundExpr, BoundLiteral } from '../bound.js';
+import type { BoundCall, BoundExpr, BoundLiteral } from '../bound.js';
 import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
-import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
+import { crossScopeRefusal, CROSS_SCOPE_FUNCTIONS, FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
 import { isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
-import { EMPTY_ROW, MAX_CALL_DEPTH, Names, type ResolvedTable, ResolverError, type RowContext, Scope, type ScopeEntry, isTabularAst } from './context.js';
+import { EMPTY_ROW, MAX_CALL_DEPTH, Names, type ResolvedTable, ResolverError, type RowContext, Scope, type ScopeEntry, isTabularAst, severalColumns } from './context.js';
 import { ExpressionBinder } from './expressions.js';
 
 export abstract class TabularBinder extends ExpressionBinder {
+  /** The columns of a several-column function's result (summarize.ts). */
+  protected abstract outputColumns(item: A.NamedExpr, call: BoundCall, result: BoundExpr, names: Names, all: boolean): { name: string; expr: BoundExpr }[];
+
   // implemented by the later layers (bind/joins.ts, bind/operators.ts)
   protected abstract bindUnion(input: P.PlanNode | undefined, op: A.UnionOp, scope: Scope): P.PlanNode;
   protected abstract bindSearch(input: P.PlanNode | undefined, op: A.SearchOp, scope: Scope): P.PlanNode;
@@ -285,10 +288,14 @@ export abstract class TabularBinder extends ExpressionBinder {
           return this.bindTabularArg(t.args[0]!, scope);
         }
         if (t.name === '_GetWatchlist') return this.bindGetWatchlist(t, scope);
+        if (CROSS_SCOPE_FUNCTIONS.has(t.name)) throw this.error(t.nameSpan, crossScopeRefusal(t.name));
         if (t.name === 'table') {
           const a = t.args[0];
           if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
           return this.resolveTable(String(a.value), a.span, scope);
+        }
+        if (SCALAR_FUNCTIONS.has(t.name)) {
+          throw this.error(t.nameSpan, `'${t.name}' is a scalar function and a query must return a table: print its value with print ${t.name}(…)`);
         }
         throw this.error(t.nameSpan, `Unknown function: '${t.name}'`);
       }
@@ -301,7 +308,18 @@ export abstract class TabularBinder extends ExpressionBinder {
           const name = item.names ? this.singleName(item, names) : names.unique(`print_${i}`);
           return { name, expr };
         });
-        return P.print(cols.map((c) => ({ name: c.name, type: c.expr.type })), cols.map((c) => c.expr));
+        const multi = cols.map((c) => severalColumns(c.expr));
+        if (!multi.includes(true)) return P.print(cols.map((c) => ({ name: c.name, type: c.expr.type })), cols.map((c) => c.expr));
+        // several-column functions: printed into hidden columns, then one column per output
+        const base = P.print(cols.map((c, i) => ({ name: multi[i] ? `\u0000m${i}` : c.name, type: c.expr.type })), cols.map((c) => c.expr));
+        const outNames = new Names();
+        return P.project(base, cols.flatMap((c, i) => {
+          if (!multi[i]) {
+            outNames.add(c.name);
+            return [{ name: c.name, expr: P.columnRef(base, i) }];
+          }
+          return this.outputColumns(t.items[i]!, c.expr as BoundCall, P.columnRef(base, i), outNames, true);
+        }));
       }
       case 'range': {
         const from = this.bindScalar(t.from, EMPTY_ROW, scope);

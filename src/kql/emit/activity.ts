@@ -9,8 +9,8 @@
 import type { BoundExpr, EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
 import { KMV_K } from '../functions/aggregates.js';
-import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, NewActivityMetricsPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
-import { literalSql } from '../sqlexpr.js';
+import type { ActiveUsersCountPlan, ActivityCountsMetricsPlan, ActivityMetricsPlan, ActivityPluginPlan, DcountIntersectPlan, FunnelSequenceCompletionPlan, NewActivityMetricsPlan, SessionCountPlan, RollingPercentilePlan, SlidingWindowCountsPlan, TimelinePeriods } from '../plan-activity.js';
+import { convertSql, literalSql } from '../sqlexpr.js';
 import { sqlString } from '../sql.js';
 import { sqlType } from '../types.js';
 import { C, constSql, exprSql, selectList } from './common.js';
@@ -32,6 +32,8 @@ export function emitActivityPlugin(plan: ActivityPluginPlan, ctx: EmitContext): 
     case 'rollingPercentile': return emitRollingPercentile(plan, ctx);
     case 'activeUsersCount': return emitActiveUsersCount(plan, ctx);
     case 'dcountIntersect': return emitDcountIntersect(plan, ctx);
+    case 'funnelSequenceCompletion': return emitFunnelSequenceCompletion(plan, ctx);
+    case 'sessionCount': return emitSessionCount(plan, ctx);
   }
 }
 
@@ -192,4 +194,47 @@ function emitDcountIntersect(plan: DcountIntersectPlan, ctx: EmitContext): strin
     return `CASE WHEN ${hs.map((h) => `${h} IS NULL`).join(' OR ')} THEN NULL ELSE ${estimate} END`;
   });
   return `SELECT ${selectList(cols)} FROM (${emitPlan(plan.input, ctx)}) AS t`;
+}
+
+/**
+ * funnel_sequence_completion: the rows of each bin in (timeline, input) order; from every row in the
+ * first state, each next step is the ID's first later row (in that order) in the step's state, in
+ * the same bin — the earliest continuation reaches furthest within any window.  A step counts the
+ * ID for a window when some start reaches it no later than the window after the start.  Every bin
+ * with rows gets every window and step, in the order given.
+ */
+function emitFunnelSequenceCompletion(plan: FunnelSequenceCompletionPlan, ctx: EmitContext): string {
+  const periods = { ...plan, dimensions: [plan.state] };
+  const events = `SELECT r.i, r.k, r.tl, r.${dimCol(0)} AS st, row_number() OVER (ORDER BY r.k, r.tl) AS rn FROM ap_r AS r, ap_c WHERE r.k >= 0 AND r.k <= ap_c.last AND r.i IS NOT NULL`;
+  const steps: string[] = [`fs_s0 AS (SELECT i, k, tl AS t0, rn AS r0, tl AS t, rn FROM fs_e WHERE st = ${sqlString(plan.sequence[0]!)})`];
+  for (let j = 1; j < plan.sequence.length; j++) {
+    const next = `SELECT s.i, s.k, s.t0, s.r0, min({'t': e.tl, 'rn': e.rn}) AS m FROM fs_s${j - 1} AS s JOIN fs_e AS e ON e.i = s.i AND e.k = s.k AND e.st = ${sqlString(plan.sequence[j]!)} AND (e.tl > s.t OR (e.tl = s.t AND e.rn > s.rn)) GROUP BY s.i, s.k, s.t0, s.r0`;
+    steps.push(`fs_s${j} AS (SELECT i, k, t0, r0, m.t AS t, m.rn AS rn FROM (${next}))`);
+  }
+  const reached = plan.sequence.map((_, j) => `SELECT ${j} AS j, i, k, t - t0 AS d FROM fs_s${j}`).join(' UNION ALL ');
+  const windows = constSql(plan.windows, ctx);
+  const windowValues = Array.from({ length: plan.windowCount }, (_, j) => `(${j}, ${convertSql(`json_extract(${windows}, '$[${j}]')`, 'dynamic', plan.windowType)})`).join(', ');
+  const states = plan.sequence.map((s, j) => `(${j}, ${sqlString(s)})`).join(', ');
+  const counted = `SELECT b.k, w.wj, w.wv, q.j, q.name, count(DISTINCT a.i) AS n FROM (SELECT DISTINCT k FROM fs_e) AS b CROSS JOIN fs_w AS w CROSS JOIN fs_q AS q `
+    + `LEFT JOIN fs_all AS a ON a.k = b.k AND a.j = q.j AND a.d <= w.wv GROUP BY b.k, w.wj, w.wv, q.j, q.name`;
+  const cols = [periodStart(plan, 'x.k'), 'x.name', `CAST(x.wv AS ${sqlType(plan.windowType)})`, 'CAST(x.n AS BIGINT)'];
+  return `WITH ${periodCtes(periods, ctx)}, fs_e AS (${events}), ${steps.join(', ')}, fs_all AS (${reached}), `
+    + `fs_w AS (SELECT * FROM (VALUES ${windowValues}) AS v(wj, wv)), fs_q AS (SELECT * FROM (VALUES ${states}) AS v(j, name)) `
+    + `SELECT ${selectList(cols)} FROM (${counted}) AS x, ap_c ORDER BY x.k, x.wj, x.j`;
+}
+
+/**
+ * session_count: a row starts a session of its ID (within its dimensions) unless the ID's previous
+ * row — rows before Start included — is at most LookBackWindow before it; each period counts the
+ * sessions with a row in it.
+ */
+function emitSessionCount(plan: SessionCountPlan, ctx: EmitContext): string {
+  const dims = plan.dimensions.map((_, i) => dimCol(i));
+  const by = `PARTITION BY ${['r.i', ...dims.map((d) => `r.${d}`)].join(', ')} ORDER BY r.tl`;
+  const starts = `SELECT r.*, (CASE WHEN r.tl - lag(r.tl) OVER (${by}) <= ap_c.lb THEN 0 ELSE 1 END) AS ns FROM ap_r AS r, ap_c WHERE r.i IS NOT NULL`;
+  const sessions = `SELECT s.*, sum(s.ns) OVER (PARTITION BY ${['s.i', ...dims.map((d) => `s.${d}`)].join(', ')} ORDER BY s.tl, s.ns DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sid FROM sc_starts AS s`;
+  const cols = [periodStart(plan, 'x.k'), ...dims.map((d) => `x.${d}`), 'CAST(count(DISTINCT struct_pack(i := x.i, s := x.sid)) AS BIGINT)'];
+  const groupBy = ['x.k', ...dims.map((d) => `x.${d}`), 'ap_c.s', 'ap_c.b'].join(', ');
+  return `WITH ${periodCtes(plan, ctx, `, ${constSql(plan.lookback, ctx)} AS lb`)}, sc_starts AS (${starts}), sc_sessions AS (${sessions}) `
+    + `SELECT ${selectList(cols)} FROM sc_sessions AS x, ap_c WHERE x.k >= 0 AND x.k <= ap_c.last GROUP BY ${groupBy} ORDER BY x.k${dims.map((d) => `, x.${d}`).join('')}`;
 }

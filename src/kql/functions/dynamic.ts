@@ -2,7 +2,7 @@
 import { type ScalarFunction, type SqlArg } from '../bound.js';
 import { jsonPointer, sqlString } from '../sql.js';
 import { toDynamicSql, toStringSql } from '../sqlexpr.js';
-import { isIntegral, isNumeric } from '../types.js';
+import { isIntegral, isNumeric, type KqlType } from '../types.js';
 import {
   fail, as, str, anyScalar, fn, isDynamic, intLike, constString, constArray, elems, fromElems, letSql, asJson, jsonText, elemNum, elemStr,
 } from './define.js';
@@ -37,21 +37,40 @@ function sliceSql(l: string, s: string, e: string): string {
   const ne = `least(CASE WHEN ${e} < 0 THEN ${n} + ${e} ELSE ${e} END, ${n} - 1)`;
   return `list_slice(${l}, ${ns} + 1, ${ne} + 1)`;
 }
+/**
+ * array_sort_asc/desc(array1 [, …, arrayN] [, nulls_last]): array1 sorted; with several arrays, each
+ * of the others reordered as array1 was (null where its length differs from array1's), one output
+ * column per array (`array1_sorted` … or the column's name + `_sorted`), or as an expression the
+ * dynamic array of the sorted arrays (`array_sort_asc(a, b)[1]`).
+ */
 function arraySort(name: string, desc: boolean): ScalarFunction {
+  const arrayCount = (args: { type: KqlType }[]) => (args.length > 1 && args[args.length - 1]!.type === 'bool' ? args.length - 1 : args.length);
   return {
-    name, minArgs: 1, maxArgs: 2,
+    name, minArgs: 1, maxArgs: 64,
     bind(args) {
-      if (args[0]!.type !== 'dynamic') fail(`${name}(): expects a dynamic array`, 0);
-      if (args[1] && args[1].type !== 'bool') fail(`${name}(): sorting several arrays (multiple output columns) is not supported`, 1);
+      const n = arrayCount(args);
+      for (let i = 0; i < n; i++) if (args[i]!.type !== 'dynamic') fail(`${name}(): expects dynamic arrays${i > 0 ? ' and, last, a bool nulls_last' : ''}`, i);
       return 'dynamic';
     },
+    callOutputs(args) {
+      const n = arrayCount(args);
+      if (n < 2) return undefined;
+      return args.slice(0, n).map((a, i) => ({ key: i, type: 'dynamic' as const, name: `${a.k === 'col' ? a.name : `array${i + 1}`}_sorted` }));
+    },
     emit(a) {
-      const nullsLast = a[1] ? as(a[1], 'bool') : 'TRUE';
+      const n = arrayCount(a);
+      const nullsLast = n < a.length ? as(a[n]!, 'bool') : 'TRUE';
       // ascending on z (false first): nulls-last ⇒ z = is null; for desc the order of z flips
       const zExpr = (e: string) => `(CASE WHEN ${nullsLast} THEN ${desc ? `(${e} <> 'null')` : `(${e} = 'null')`} ELSE ${desc ? `(${e} = 'null')` : `(${e} <> 'null')`} END)`;
-      const key = (e: string) => `{'z': ${zExpr(e)}, 'c': ${desc ? '-' : ''}(CASE WHEN json_type(${e}) IN ('BIGINT','UBIGINT','DOUBLE','HUGEINT') THEN 0 WHEN json_type(${e}) = 'VARCHAR' THEN 1 ELSE 2 END), 'n': TRY_CAST(${e} AS DOUBLE), 's': ${elemStr(e)}, 'e': ${e}}`;
-      const sorted = `list_transform(list_sort(list_transform(${elems(a[0]!.sql)}, _e -> ${key('_e')}), '${desc ? 'DESC' : 'ASC'}', 'NULLS LAST'), _k -> _k.e)`;
-      return fromElems(sorted);
+      const key = (e: string) => `{'z': ${zExpr(e)}, 'c': ${desc ? '-' : ''}(CASE WHEN json_type(${e}) IN ('BIGINT','UBIGINT','DOUBLE','HUGEINT') THEN 0 WHEN json_type(${e}) = 'VARCHAR' THEN 1 ELSE 2 END), 'n': TRY_CAST(${e} AS DOUBLE), 's': ${elemStr(e)}, 'e': ${e}`;
+      if (n === 1) return fromElems(`list_transform(list_sort(list_transform(${elems(a[0]!.sql)}, _e -> ${key('_e')}}), '${desc ? 'DESC' : 'ASC'}', 'NULLS LAST'), _k -> _k.e)`);
+      // sort array1's elements with their positions (a stable order: ties keep their order), then pick every array's element at those positions
+      const order = `list_transform(list_sort(list_transform(${elems(a[0]!.sql)}, (_e, _i) -> ${key('_e')}, 'i': ${desc ? '-' : ''}_i}), '${desc ? 'DESC' : 'ASC'}', 'NULLS LAST'), _k -> ${desc ? '-' : ''}_k.i)`;
+      const arrays = a.slice(0, n).map((x) => {
+        const l = elems(x.sql);
+        return `(CASE WHEN len(${l}) = len(_o) THEN ${fromElems(`list_transform(_o, _p -> (${l})[_p])`)} END)`;
+      });
+      return letSql(order, '_o', `CAST(to_json([${arrays.join(', ')}]) AS JSON)`);
     },
   };
 }

@@ -2,7 +2,8 @@
 import { type ScalarFunction, type SqlArg } from '../bound.js';
 import { sqlString } from '../sql.js';
 import { isIntegral } from '../types.js';
-import { as, str, anyScalar, fn, intLike, elems, letSql, elemStr } from './define.js';
+import { geoIpInfoInstalled } from '../runtime/geo-ip-info.js';
+import { as, str, anyScalar, fail, fn, intLike, elems, letSql, elemStr } from './define.js';
 
 // ───────────── IPv4 ─────────────
 
@@ -35,7 +36,23 @@ function inRangeSql(range: string): string {
   return letSql(ipv4Struct(range), '_ir', `CASE WHEN _ir IS NULL OR _ia IS NULL THEN NULL ELSE (_ia.addr & ${maskSql('_ir.pfx')}) = (_ir.addr & ${maskSql('_ir.pfx')}) END`);
 }
 
+/**
+ * geo_info_from_ip_address(ip) (geo-info-from-ip-address-function.md): {country, state, city,
+ * latitude, longitude} from the server's GeoIP database (runtime/geo-ip-info.ts); `{}` for an
+ * address it does not know, null for text that is no address.  A 400 on a server without one.
+ */
+const geoInfoFromIpAddress: ScalarFunction = {
+  name: 'geo_info_from_ip_address', minArgs: 1, maxArgs: 1,
+  bind(args) {
+    if (args[0]!.type !== 'string' && args[0]!.type !== 'dynamic') fail(`geo_info_from_ip_address(): expects a string, got '${args[0]!.type}'`, 0);
+    if (!geoIpInfoInstalled()) fail('geo_info_from_ip_address() needs a GeoIP database, and this server has none: its operator starts it with --geoip-database <MaxMind City .mmdb file>', 0);
+    return 'dynamic';
+  },
+  emit: (a) => `CAST(kql_geo_info_from_ip_address(${str(a[0]!)}) AS JSON)`,
+};
+
 export const IP_FUNCTIONS: ScalarFunction[] = [
+  geoInfoFromIpAddress,
 
   fn('parse_ipv4', [anyScalar], 0, 'long', (a) => ip(a[0]!, '_ia', `_ia.addr & ${maskSql('_ia.pfx')}`)),
   fn('parse_ipv4_mask', [anyScalar, intLike], 0, 'long', (a) => ip(a[0]!, '_ia', `CASE WHEN ${as(a[1]!, 'int')} BETWEEN 0 AND 32 THEN _ia.addr & ${maskSql(`least(_ia.pfx, ${as(a[1]!, 'int')})`)} END`)),

@@ -2,8 +2,9 @@
 import { type ScalarFunction, type SqlArg } from '../bound.js';
 import { sqlString } from '../sql.js';
 import { convertSql, toStringSql } from '../sqlexpr.js';
+import { isIntegral } from '../types.js';
 import {
-  fail, as, str, numericOrDyn, anyScalar, fn, strFn, isDynamic, intLike, constString, requireConst, constArray, elems, letSql, elemStr, regexArg, regexGroups,
+  fail, as, str, numericOrDyn, anyScalar, fn, strFn, isDynamic, intLike, constString, requireConst, constArray, elems, letSql, elemStr, regexArg, regexGroups, requireType,
 } from './define.js';
 import { stringMatchSql } from './operators.js';
 
@@ -290,8 +291,19 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
     .map((name) => strFn(name, 1, 0, 'string', ([s]) => `coalesce(kql_${name}(${s}), '')`)),
   strFn('unicode_codepoints_from_string', 1, 0, 'dynamic', ([s]) =>
     `(CASE WHEN ${s} = '' THEN CAST('[]' AS JSON) ELSE CAST(to_json(list_transform(string_split(${s}, ''), _c -> unicode(_c))) AS JSON) END)`),
-  fn('unicode_codepoints_to_string', [isDynamic], 0, 'string', (a) =>
-    `coalesce(array_to_string(list_transform(${elems(a[0]!.sql)}, _e -> coalesce(try(chr(CAST(TRY_CAST(_e AS BIGINT) AS INTEGER))), '')), ''), '')`, 'dynamic'),
+  // unicode_codepoints_to_string(values, …): each argument a code point or a dynamic array of them, in order
+  {
+    name: 'unicode_codepoints_to_string', minArgs: 1, maxArgs: 64,
+    bind(args) {
+      args.forEach((_, i) => requireType(args, i, (t) => isIntegral(t) || t === 'dynamic', 'an integer or a dynamic array', 'unicode_codepoints_to_string'));
+      return 'string';
+    },
+    emit: (a) => {
+      const points = a.map((x) => (x.type === 'dynamic' ? `list_transform(${elems(x.sql)}, _e -> TRY_CAST(_e AS BIGINT))` : `[CAST(${x.sql} AS BIGINT)]`));
+      const all = points.length === 1 ? points[0]! : `flatten([${points.map((p) => `coalesce(${p}, [])`).join(', ')}])`;
+      return `coalesce(array_to_string(list_transform(${all}, _e -> coalesce(try(chr(CAST(_e AS INTEGER))), '')), ''), '')`;
+    },
+  },
   strFn('to_utf8', 1, 0, 'dynamic', ([s]) => `(CASE WHEN ${s} = '' THEN CAST('[]' AS JSON) ELSE ${bytesArraySql(`encode(${s})`)} END)`),
   strFn('isascii', 1, 0, 'bool', ([s]) => `(NOT regexp_matches(${s}, '[^\\x00-\\x7F]'))`),
   strFn('isutf8', 1, 0, 'bool', () => 'TRUE'),

@@ -6,6 +6,7 @@
 import type { ScalarFunction, SqlArg } from '../bound.js';
 import { sqlIdent } from '../sql.js';
 import { convertSql } from '../sqlexpr.js';
+import type { KqlType } from '../types.js';
 
 const first = sqlIdent('c0');
 
@@ -38,3 +39,12 @@ export const IN_SUBQUERY: ReadonlyMap<string, ScalarFunction> = new Map([
   ['in~', inSubquery(false, true)],
   ['!in~', inSubquery(true, true)],
 ]);
+
+/**
+ * The key of the current partition in `partition by Column { subquery }` (partition-operator.md):
+ * inside the subquery, Column names this value.  It reads the key row the partition's SQL joins its
+ * subquery to (emit/partition.ts: `pkey<id>.pk`).
+ */
+export function partitionKey(id: number, type: KqlType): ScalarFunction {
+  return { name: 'partition key', minArgs: 0, maxArgs: 0, bind: () => type, emit: () => `pkey${Math.trunc(id)}.pk` };
+}

@@ -9,6 +9,9 @@
  */
 import type { BoundExpr, ScalarFunction, SqlArg } from '../bound.js';
 import { isIntegral, isNumeric, sqlType, type KqlType } from '../types.js';
+import type { PlanNode } from '../planner.js';
+import { extend } from '../planner.js';
+import { scanPlan } from '../scan.js';
 import { fail } from './define.js';
 
 /** The frame of a running window: from the first row to the current one. */
@@ -80,7 +83,10 @@ const ROW_RANK_MIN = ranks('row_rank_min');
  * reaches SQL emission itself.
  */
 export interface StagedWindow {
-  pre: BoundExpr;
+  /** The first stage, computed by an extend beneath… */
+  pre?: BoundExpr;
+  /** …or by an operator over the input that appends one column (a sequential fold: row_window_session). */
+  stage?: (input: PlanNode, id: number) => PlanNode;
   after: (hidden: BoundExpr) => BoundExpr;
 }
 export const STAGED_WINDOWS = new WeakMap<ScalarFunction, StagedWindow>();
@@ -170,7 +176,49 @@ function rankEntry(name: 'row_rank_dense' | 'row_rank_min'): WindowFunction {
   });
 }
 
+/**
+ * row_window_session(x, maxFromFirst, maxBetweenNeighbors [, restart]), one step of the fold over
+ * (x, session start so far, previous x, maxFromFirst, maxBetweenNeighbors, restart): a new session
+ * starts at x when there is no session (or x is null), when x is at or past the session's start plus
+ * maxFromFirst or the previous x plus maxBetweenNeighbors, or when restart is true.
+ */
+const WINDOW_SESSION_STEP: ScalarFunction = {
+  name: 'row_window_session', minArgs: 6, maxArgs: 6, bind: () => 'datetime',
+  emit: ([x, start, prev, fromFirst, neighbors, restart]) =>
+    `(CASE WHEN ${start!.sql} IS NULL OR ${x!.sql} IS NULL OR ${x!.sql} - ${start!.sql} >= ${fromFirst!.sql} OR ${x!.sql} - ${prev!.sql} >= ${neighbors!.sql} OR coalesce(${restart!.sql}, FALSE) THEN ${x!.sql} ELSE ${start!.sql} END)`,
+};
+
+/**
+ * row_window_session is a fold (each session start depends on the previous one), so it runs as a
+ * one-step scan (scan.ts) that matches every row: its arguments go into hidden columns of an extend
+ * beneath, the scan declares the session start and assigns it from the state of the previous row.
+ */
+const rowWindowSession: WindowFunction = windowEntry(WINDOW_SESSION_STEP, 3, 4, (args) => {
+  if (args[0]!.type !== 'datetime') fail(`row_window_session(): the first argument must be a datetime, got '${args[0]!.type}'`, 0);
+  if (args[1]!.type !== 'timespan') fail(`row_window_session(): MaxDistanceFromFirst must be a timespan, got '${args[1]!.type}'`, 1);
+  if (args[2]!.type !== 'timespan') fail(`row_window_session(): MaxDistanceBetweenNeighbors must be a timespan, got '${args[2]!.type}'`, 2);
+  if (args[3] && args[3].type !== 'bool') fail(`row_window_session(): the 'restart' argument must be bool`, 3);
+  return 'datetime';
+}, (args) => {
+  const stage = (input: PlanNode, id: number): PlanNode => {
+    const w0 = input.schema.length;
+    const argCols = [...args.slice(0, 3), args[3] ?? FALSE].map((expr, i) => ({ name: `\u0000s${w0 + i}`, expr }));
+    const ext = extend(input, argCols);
+    const w = ext.schema.length + 1;
+    const col = (index: number): BoundExpr => ({ k: 'col', index, name: (index < w ? ext.schema[index]?.name : undefined) ?? `\u0000s${index}`, type: index % w < w - 1 ? ext.schema[index % w]!.type : 'datetime' });
+    // the record: the extended input, then the session start; slot s1 (positions w…2w-1) is the previous row
+    const step = callOf(WINDOW_SESSION_STEP, 'datetime', [col(w0), col(2 * w - 1), col(w + w0), col(w0 + 1), col(w0 + 2), col(w0 + 3)]);
+    return scanPlan(ext, {
+      record: [...ext.schema, { name: `\u0000s${w - 1}`, type: 'datetime' }],
+      inputWidth: w - 1,
+      defaults: [{ k: 'lit', type: 'datetime', value: null }],
+      steps: [{ output: 'all', condition: { k: 'lit', type: 'bool', value: true }, assignments: new Map([[w - 1, step]]) }],
+    }, id);
+  };
+  return callOf(stagedWindow('row_window_session', { stage, after: (h) => h }), 'datetime', []);
+});
+
 /** The window functions by name. */
 export const WINDOW_FUNCTIONS: ReadonlyMap<string, WindowFunction> = new Map(
-  [rowNumber, shiftedEntry('prev'), shiftedEntry('next'), rowCumsum, rankEntry('row_rank_dense'), rankEntry('row_rank_min')].map((f) => [f.name, f]),
+  [rowNumber, shiftedEntry('prev'), shiftedEntry('next'), rowCumsum, rankEntry('row_rank_dense'), rankEntry('row_rank_min'), rowWindowSession].map((f) => [f.name, f]),
 );

@@ -10,6 +10,7 @@ import { DECOMPOSE_FUNCTIONS } from './decompose.js';
 import { DOCUMENT_FUNCTIONS } from './documents.js';
 import { GEO_FUNCTIONS } from './geo.js';
 import { GRAPH_FUNCTIONS } from './graph.js';
+import { GEO_IP_INFO_FUNCTIONS } from './geo-ip-info.js';
 import { GEO_SHAPE_FUNCTIONS } from './geo-shapes.js';
 import { GEO_BUFFER_FUNCTIONS } from './geo-buffer.js';
 import { GEO_OVERLAY_FUNCTIONS } from './geo-overlay.js';
@@ -32,7 +33,7 @@ import { USER_AGENT_FUNCTIONS } from './user-agent.js';
 import { XXHASH_FUNCTIONS } from './xxhash.js';
 
 export const KQL_RUNTIME_FUNCTIONS: readonly RuntimeFunction[] = [...XXHASH_FUNCTIONS, ...GEO_FUNCTIONS, ...GEO_SHAPE_FUNCTIONS, ...GEO_OVERLAY_FUNCTIONS, ...GEO_BUFFER_FUNCTIONS, ...GEO_SIMPLIFY_FUNCTIONS, ...IPV6_FUNCTIONS, ...SERIES_FUNCTIONS, ...SEASONAL_FUNCTIONS, ...DOCUMENT_FUNCTIONS, ...BAG_PATH_FUNCTIONS, ...COMPRESSION_FUNCTIONS, ...SPECIAL_MATH_FUNCTIONS, ...DECOMPOSE_FUNCTIONS, ...TDIGEST_FUNCTIONS, ...PATTERN_FUNCTIONS,
-  ...UNIT_FUNCTIONS, ...STATISTICS_FUNCTIONS, ...PATH_FUNCTIONS, ...PUNYCODE_FUNCTIONS, ...USER_AGENT_FUNCTIONS, ...IPV4_RANGE_FUNCTIONS, ...BUILDSCHEMA_FUNCTIONS, ...PARSE_KV_FUNCTIONS, ...REDUCE_FUNCTIONS, ...GRAPH_FUNCTIONS];
+  ...UNIT_FUNCTIONS, ...STATISTICS_FUNCTIONS, ...PATH_FUNCTIONS, ...PUNYCODE_FUNCTIONS, ...USER_AGENT_FUNCTIONS, ...IPV4_RANGE_FUNCTIONS, ...BUILDSCHEMA_FUNCTIONS, ...PARSE_KV_FUNCTIONS, ...REDUCE_FUNCTIONS, ...GRAPH_FUNCTIONS, ...GEO_IP_INFO_FUNCTIONS];
 
 /** Registers the runtime on the connection's instance (registration is instance-wide). */
 export function registerKqlRuntime(conn: DuckDBConnection): void {
