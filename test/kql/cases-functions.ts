@@ -574,8 +574,10 @@ export const FUNCTION_CASES: Case[] = [
   { q: "print series_fill_backward(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]))", cols: ["print_0:dynamic"], rows: [["[36,36,36,41,16,16,16,61,33,null,null]"]] },
   { q: "print series_fill_const(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]), 0.0)", cols: ["print_0:dynamic"], rows: [["[0.0,0.0,36,41,0.0,0.0,16,61,33,0.0,0.0]"]] },
   { q: "print series_fill_const(dynamic([1, -1, 2]), 0, -1)", cols: ["print_0:dynamic"], rows: [["[1,0,2]"]] },
-  { q: "print series_fill_linear(dynamic([2, null, 6]))", cols: ["print_0:dynamic"], rows: [["[2.0,4.0,6.0]"]] },
-  { q: "print series_fill_linear(dynamic([null, 2, null, 6, null]))", cols: ["print_0:dynamic"], rows: [["[null,2.0,4.0,6.0,null]"]] },
+  // an array of integers interpolates to integers, the edges take the nearest value (series-fill-linear-function.md)
+  { q: "print series_fill_linear(dynamic([2, null, 6]))", cols: ["print_0:dynamic"], rows: [["[2,4,6]"]] },
+  { q: "print series_fill_linear(dynamic([null, 2, null, 6, null]))", cols: ["print_0:dynamic"], rows: [["[2,2,4,6,6]"]] },
+  { q: "print series_fill_linear(dynamic([null, 2.0, null, 6.0, null]), double(null), false)", cols: ["print_0:dynamic"], rows: [["[null,2.0,4.0,6.0,null]"]] },
   { q: "print series_fill_forward(dynamic([1, -1, 2]), -1)", cols: ["print_0:dynamic"], rows: [["[1,1,2]"]] },
   { q: "print series_abs(dynamic([-1, 2.5]))", cols: ["print_0:dynamic"], rows: [["[1.0,2.5]"]] },
   { q: "print series_sum(dynamic([1, 2, 3]))", cols: ["print_0:real"], rows: [[6]] },

@@ -233,22 +233,45 @@ export abstract class OperatorBinder extends SummarizeBinder {
   /**
    * mv-apply: a LATERAL subquery per input row.  The subquery's source is the expansion of the
    * current row's arrays (correlated on the outer alias), so operators like top/summarize apply
-   * per row.  Output: input columns not produced by the subquery, then the subquery's columns.
+   * per row; it also sees the row's other columns (the docs' `mv-apply removeProperties = Pack on
+   * (mv-expand kind=array Pack …)`).  Output, as the docs show: the input's columns in their order
+   * (the subquery's value where it returns the column, a column expanded in place only if it does),
+   * then the subquery's other columns.
    */
   protected bindMvApply(input: P.PlanNode, op: A.MvApplyOp, scope: Scope): P.PlanNode {
     const { schema: expSchema, items } = this.mvItems(input, op.items, scope, 'mv-apply');
     const srcSchema = items.map((it) => expSchema[it.index]!);
     if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
+    const expanded = new Set(items.map((it) => it.index));
+    const passthrough = input.schema.map((_, i) => i).filter((i) => !expanded.has(i) && !srcSchema.some((c) => c.name === input.schema[i]!.name));
+    srcSchema.push(...passthrough.map((i) => input.schema[i]!));
     const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
     const correlation: P.MvApplyCorrelation = { depth: this.callDepth, width: input.schema.length };
-    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, schema: srcSchema };
+    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, passthrough, schema: srcSchema };
     if (limit) source.limit = limit;
     const inner = new Scope(scope);
     inner.define(MV_APPLY_SOURCE, { kind: 'tabular', plan: source });
     const body = this.bindTabular(op.body, inner);
-    const keep = input.schema.map((c, i) => ({ c, i })).filter(({ c }) => !body.schema.some((b) => b.name === c.name));
-    const schema = [...keep.map(({ c }) => c), ...body.schema];
-    return { kind: 'mvApply', input, body, correlation, keep: keep.map(({ i }) => i), schema, serialized: false };
+    const columns: P.MvApplyColumn[] = [];
+    const schema: ColumnSchema[] = [];
+    const taken = new Set<number>();
+    input.schema.forEach((c, i) => {
+      const j = body.schema.findIndex((b) => b.name === c.name);
+      if (j >= 0) {
+        taken.add(j);
+        columns.push({ body: j });
+        schema.push(body.schema[j]!);
+      } else if (!expanded.has(i)) {
+        columns.push({ outer: i });
+        schema.push(c);
+      }
+    });
+    body.schema.forEach((b, j) => {
+      if (taken.has(j)) return;
+      columns.push({ body: j });
+      schema.push(b);
+    });
+    return { kind: 'mvApply', input, body, correlation, columns, schema, serialized: false };
   }
 
   /**

@@ -1,0 +1,69 @@
+/**
+ * Issue #12, doc-example fidelity: each case holds the documented answer of a docs example
+ * (kql-docs/query/<page>.md) that Vigil answered differently, and the edges next to it.
+ */
+import type { Case } from './cases.js';
+
+const MULTI = `dynamic({"type":"MultiPolygon","coordinates":[[[[-73.9495,40.7969],[-73.95807266235352,40.80068603561921],[-73.98201942443848,40.76825672305777],[-73.97317886352539,40.76455136505513],[-73.9495,40.7969]]],[[[-73.94262313842773,40.775991804565585],[-73.98107528686523,40.791849155467695],[-73.99600982666016,40.77092185281977],[-73.96150588989258,40.75609977566361],[-73.94262313842773,40.775991804565585]]]]})`;
+const PEOPLE = `datatable(Name:string, d:dynamic)\n[\n    'James', dynamic({"Name": "John", "Age":20}),\n    'David', dynamic({ "Age":40}),\n    'Emily', dynamic({"Name": "Jasmine", "Age":30}),\n]`;
+const FILL = `let data = datatable(arr: dynamic)\n[\n    dynamic([null, 111.0, null, 36.0, 41.0, null, null, 16.0, 61.0, 33.0, null, null]),\n    dynamic([null, 111, null, 36, 41, null, null, 16, 61, 33, null, null]),\n    dynamic([null, null, null, null])\n];\ndata\n`;
+
+export const DOCS_CASES: Case[] = [
+  // ───────────── a MultiPolygon's overlapping members are measured as their union (geo-polygon-area/perimeter/centroid-function.md) ─────────────
+  { q: `let polygons = ${MULTI};\nprint polygons_union_area = geo_polygon_area(polygons)`, cols: ['polygons_union_area:real'], rows: [[10889971.5343487]], approx: 1e-5 },
+  { q: `let polygons = ${MULTI};\nprint perimeter = geo_polygon_perimeter(polygons)`, cols: ['perimeter:real'], rows: [[15943.5384578745]], approx: 1e-7 },
+  { q: `let polygons = ${MULTI};\nprint polygons_union_centroid = geo_polygon_centroid(polygons)`, cols: ['polygons_union_centroid:dynamic'],
+    rows: [['{"type": "Point", "coordinates": [-73.968569587829577, 40.776310752555119]}']], approx: 1e-9 },
+  // members apart are summed as before
+  { q: `print same = round(geo_polygon_area(dynamic({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[5,5],[6,5],[6,6],[5,6],[5,5]]]]})) - geo_polygon_area(dynamic({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})) - geo_polygon_area(dynamic({"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,6],[5,5]]]})), 0)`,
+    cols: ['same:real'], rows: [[0]] },
+
+  // ───────────── bag_unpack's columnsConflict and ignoredProperties (bag-unpack-plugin.md) ─────────────
+  { q: `${PEOPLE}\n| evaluate bag_unpack(d, columnsConflict='replace_source')`, cols: ['Name:string', 'Age:long'], rows: [['John', 20], ['', 40], ['Jasmine', 30]] },
+  { q: `${PEOPLE}\n| evaluate bag_unpack(d, columnsConflict='keep_source')`, cols: ['Name:string', 'Age:long'], rows: [['James', 20], ['David', 40], ['Emily', 30]] },
+  { q: `${PEOPLE}\n| evaluate bag_unpack(d)`, err: { kind: 'SemanticError', msg: "clashes with the input column 'Name'" } },
+  { q: `${PEOPLE}\n| evaluate bag_unpack(d, 'p_')`, cols: ['Name:string', 'p_Age:long', 'p_Name:string'], rows: [['James', 20, 'John'], ['David', 40, ''], ['Emily', 30, 'Jasmine']] },
+  { q: `datatable(d:dynamic)\n[\n    dynamic({"Name": "John", "Age":20, "Address": "Address-1" }),\n    dynamic({"Name": "Dave", "Age":40, "Address": "Address-2"}),\n    dynamic({"Name": "Jasmine", "Age":30, "Address": "Address-3"}),\n]\n| evaluate bag_unpack(d, ignoredProperties=dynamic(['Address', 'Age']))`,
+    cols: ['Name:string'], rows: [['John'], ['Dave'], ['Jasmine']] },
+  { q: `${PEOPLE}\n| evaluate bag_unpack(d, columnsConflict='merge')`, err: { kind: 'SemanticError', msg: "columnsConflict must be 'error', 'replace_source' or 'keep_source'" } },
+
+  // ───────────── mv-apply: a column expanded in place is the subquery's; the subquery sees the row's other columns (mv-apply-operator.md) ─────────────
+  { q: `print rings = dynamic(["a", "b"])\n| mv-apply rings on (summarize cells = make_list(rings))`, cols: ['cells:dynamic'], rows: [['["a","b"]']] },
+  { q: `datatable (index: int, Arr: dynamic)\n[\n    0, dynamic([7]),\n    1, dynamic([6, 11, 7])\n]\n| mv-apply Arr2=Arr to typeof(long) on (take 100)`,
+    cols: ['index:int', 'Arr:dynamic', 'Arr2:long'], rows: [[0, '[7]', 7], [1, '[6,11,7]', 6], [1, '[6,11,7]', 11], [1, '[6,11,7]', 7]] },
+  { q: `datatable (row: int, Arr: dynamic)\n[\n    0, dynamic([5, 1, 3]),\n    1, dynamic([4, 10, 8, 7])\n]\n| mv-apply with_itemindex=index value=Arr to typeof(long) on (where index >= 2)`,
+    cols: ['row:int', 'Arr:dynamic', 'value:long', 'index:long'], rows: [[0, '[5,1,3]', 3, 2], [1, '[4,10,8,7]', 8, 2], [1, '[4,10,8,7]', 7, 3]] },
+  { q: `datatable(Source: string, Target: string, Count: long)\n[\n    '555-1234', '555-1212', 46,\n    '555-2424', '', int(null)\n]\n| extend Pack = pack_all()\n| mv-apply removeProperties = Pack on\n    (\n    mv-expand kind = array Pack\n    | where Pack[1] !startswith "555"\n    | summarize propsToRemove = make_set(Pack[0])\n    )\n| extend values = bag_remove_keys(Pack, propsToRemove)\n| project-away propsToRemove`,
+    cols: ['Source:string', 'Target:string', 'Count:long', 'Pack:dynamic', 'values:dynamic'],
+    rows: [['555-1234', '555-1212', 46, '{"Source":"555-1234","Target":"555-1212","Count":46}', '{"Source":"555-1234","Target":"555-1212"}'],
+      ['555-2424', '', null, '{"Source":"555-2424","Target":"","Count":null}', '{"Source":"555-2424"}']] },
+  // the subquery's own value of a passed-through column wins, in the column's place
+  { q: `print k = 1, a = dynamic([1, 2])\n| mv-apply a on (extend k = k * 10 + a)`, cols: ['k:long', 'a:dynamic'], rows: [[11, '1'], [12, '2']] },
+
+  // ───────────── series_fill_linear's fill_edges and constant_value (series-fill-linear-function.md) ─────────────
+  { q: `${FILL}| project without_args = series_fill_linear(arr), with_edges = series_fill_linear(arr, double(null), true), wo_edges = series_fill_linear(arr, double(null), false), with_const = series_fill_linear(arr, double(null), true, 3.14159)`,
+    cols: ['without_args:dynamic', 'with_edges:dynamic', 'wo_edges:dynamic', 'with_const:dynamic'],
+    rows: [
+      ['[111.0,111.0,73.5,36.0,41.0,32.666666666666664,24.333333333333332,16.0,61.0,33.0,33.0,33.0]', '[111.0,111.0,73.5,36.0,41.0,32.666666666666664,24.333333333333332,16.0,61.0,33.0,33.0,33.0]', '[null,111.0,73.5,36.0,41.0,32.666666666666664,24.333333333333332,16.0,61.0,33.0,null,null]', '[111.0,111.0,73.5,36.0,41.0,32.666666666666664,24.333333333333332,16.0,61.0,33.0,33.0,33.0]'],
+      ['[111,111,73,36,41,32,24,16,61,33,33,33]', '[111,111,73,36,41,32,24,16,61,33,33,33]', '[null,111,73,36,41,32,24,16,61,33,null,null]', '[111,111,73,36,41,32,24,16,61,33,33,33]'],
+      ['[0.0,0.0,0.0,0.0]', '[0.0,0.0,0.0,0.0]', '[0.0,0.0,0.0,0.0]', '[3.14159,3.14159,3.14159,3.14159]'],
+    ] },
+  { q: `print keep_nulls = series_fill_linear(dynamic([null, null]), double(null), true, double(null)), placeholder = series_fill_linear(dynamic([1, -1, 3]), -1)`,
+    cols: ['keep_nulls:dynamic', 'placeholder:dynamic'], rows: [['[null,null]', '[1,2,3]']] },
+
+  // ───────────── a real in a dynamic literal stays a real (bag-remove-keys-function.md prints 42.0) ─────────────
+  { q: `print d = dynamic([111.0, 2, -3.0, 1e3]), t = gettype(dynamic([111.0])[0])`,
+    cols: ['d:dynamic', 't:string'], rows: [['[111.0,2,-3.0,1000.0]', 'real']] },
+
+  // ───────────── indexof_regex with start, length and occurrence (indexof-regex-function.md) ─────────────
+  { q: `print\n    idx1 = indexof_regex("abcabc", @"a.c"),\n    idx2 = indexof_regex("abcabcdefg", @"a.c", 0, 9, 2),\n    idx3 = indexof_regex("abcabc", @"a.c", 1, -1, 2),\n    idx4 = indexof_regex("ababaa", @"a.a", 0, -1, 2),\n    idx5 = indexof_regex("abcabc", @"a|ab", -1)`,
+    cols: ['idx1:long', 'idx2:long', 'idx3:long', 'idx4:long', 'idx5:long'], rows: [[0, 3, -1, -1, null]] },
+  { q: `print a = indexof_regex("xxabcabc", "abc", 2), b = indexof_regex("xxabcabc", "abc", 0, 4), c = indexof_regex("abc", "b", 0, -2), d = indexof_regex("abc", "b", 0, -1, -1)`,
+    cols: ['a:long', 'b:long', 'c:long', 'd:long'], rows: [[2, -1, null, null]] },
+
+  // ───────────── extract_json with a type literal (extract-json-function.md) ─────────────
+  { q: `let json = '{"name": "John", "age": 30, "city": "New York"}';\nprint extract_json("$.name", json, typeof(string))`, cols: ['print_0:string'], rows: [['John']] },
+  { q: `let json = '{"name": "John", "age": 30}';\nprint a = extract_json("$.age", json, typeof(long)), b = extractjson("$.missing", json, typeof(long)), c = extract_json("$.age", json)`,
+    cols: ['a:long', 'b:long', 'c:string'], rows: [[30, null, '30']] },
+  { q: `print extract_json("$.a", "{}", "long")`, err: { kind: 'SemanticError', msg: 'must be a type literal' } },
+];
