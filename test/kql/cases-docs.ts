@@ -67,3 +67,30 @@ export const DOCS_CASES: Case[] = [
     cols: ['a:long', 'b:long', 'c:string'], rows: [[30, null, '30']] },
   { q: `print extract_json("$.a", "{}", "long")`, err: { kind: 'SemanticError', msg: 'must be a type literal' } },
 ];
+
+export const DOCS_CASES_2: Case[] = [
+  // ───────────── automatic names (covariance-aggregation-function.md, percentilesw-aggregation-function.md) ─────────────
+  { q: `datatable(x:real, y:real) [\n    1.0, 14.0,\n    2.0, 10.0,\n    3.0, 17.0,\n    4.0, 20.0,\n    5.0, 50.0,\n]\n| summarize covariance(x, y)`, cols: ['covariance_x_y:real'], rows: [[20.5]] },
+  { q: `datatable(x:real, y:real) [1.0, 14.0, 2.0, 10.0]\n| summarize covariancep(x, y), covarianceif(x, y, x > 0), covariancepif(x, y, x > 0)`, cols: ['covariancep_x_y:real', 'covarianceif_x_y:real', 'covariancepif_x_y:real'], rows: [[-1, -2, -1]] },
+  { q: `datatable (ReqCount:long, LatencyBucket:long) [8, 10, 6, 20, 3, 30, 1, 40]\n| summarize percentilesw_array(LatencyBucket, ReqCount, 50, 75, 99.9)`, cols: ['percentile_LatencyBucket:dynamic'], rows: [['[20,20,40]']] },
+
+  // ───────────── a function without parameters named without parentheses (named-expressions.md: print x, x, y, y) ─────────────
+  { q: `let x = () { 7 };\nlet y = () { toscalar(print 8) };\nprint x, x + 1, y, y`, cols: ['print_0:long', 'print_1:long', 'print_2:long', 'print_3:long'], rows: [[7, 8, 8, 8]] },
+  { q: `let f = (n: long) { n };\nprint f`, err: { kind: 'SemanticError', msg: "'f' is a function; call it as f(…)" } },
+
+  // ───────────── new_activity_metrics' Cohort as a let-bound scalar (new-activity-metrics-plugin.md passes _start) ─────────────
+  { q: `let _start = datetime(2017-05-01);\nlet _end = datetime(2017-05-31);\ndatatable(Day:datetime, id:long)[datetime(2017-05-01), 1, datetime(2017-05-01), 2, datetime(2017-05-08), 1, datetime(2017-05-08), 3]\n| evaluate new_activity_metrics(['id'], Day, _start, _end, 7d, _start)\n| where to_Day <= datetime(2017-05-08)\n| project from_Day, to_Day, dcount_new_values, retention_rate`,
+    ordered: true, cols: ['from_Day:datetime', 'to_Day:datetime', 'dcount_new_values:long', 'retention_rate:real'],
+    rows: [['2017-05-01T00:00:00.0000000Z', '2017-05-01T00:00:00.0000000Z', 2, 1], ['2017-05-01T00:00:00.0000000Z', '2017-05-08T00:00:00.0000000Z', 1, 0.5]] },
+  { q: `let _start = datetime(2017-05-01);\nlet lookback_data = datatable(Day:datetime, id:long)[];\ndatatable(Day:datetime, id:long)[]\n| evaluate new_activity_metrics(id, Day, _start, _start + 30d, 7d, _start, lookback_data)`,
+    err: { kind: 'SemanticError', msg: 'the Lookback table is not supported' } },
+
+  // ───────────── month-first dates, as .NET's invariant culture reads them (todatetime-function.md, array-iff-function.md) ─────────────
+  { q: `print todatetime('12-02-2022') == datetime('12-02-2022')`, cols: ['print_0:bool'], rows: [[true]] },
+  { q: `print a = datetime('12-02-2022'), b = todatetime('12/2/2022 10:30'), c = todatetime('1-2-2022'), d = todatetime('13-02-2022'), e = datetime(01/31/2022 23:59:59.5)`,
+    cols: ['a:datetime', 'b:datetime', 'c:datetime', 'd:datetime', 'e:datetime'],
+    rows: [['2022-12-02T00:00:00.0000000Z', '2022-12-02T10:30:00.0000000Z', '2022-01-02T00:00:00.0000000Z', null, '2022-01-31T23:59:59.5000000Z']] },
+  { q: `print condition=dynamic(["some string value", datetime("01-01-2022"), null]), if_true=1, if_false=0\n| extend res= array_iff(condition, if_true, if_false)`,
+    cols: ['condition:dynamic', 'if_true:long', 'if_false:long', 'res:dynamic'], rows: [['["some string value","2022-01-01T00:00:00.0000000Z",null]', 1, 0, '[null,null,null]']] },
+  { q: `print datetime(13/01/2022)`, err: { kind: 'SyntaxError', msg: 'invalid datetime literal' } },
+];

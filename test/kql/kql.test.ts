@@ -20,9 +20,9 @@ import { GEO2_CASES } from './cases-geo2.js';
 import { CATALOGUE_CASES } from './cases-catalogue.js';
 import { OPS2_CASES } from './cases-ops2.js';
 import { PLUGIN3_CASES } from './cases-plugins3.js';
-import { DOCS_CASES } from './cases-docs.js';
+import { DOCS_CASES, DOCS_CASES_2 } from './cases-docs.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...DOCS_CASES];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...DOCS_CASES, ...DOCS_CASES_2];
 import { approxDifference, NOW, openDb, resolver, runKql } from './harness.js';
 
 let conn: DuckDBConnection;

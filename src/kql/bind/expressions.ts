@@ -86,6 +86,8 @@ export abstract class ExpressionBinder {
         const entry = scope.lookup(e.name);
         if (entry?.kind === 'scalar') return entry.expr;
         if (entry?.kind === 'tabular') throw this.error(e.span, `'${e.name}' is a tabular expression and cannot be used as a scalar value`);
+        // a function without parameters may be named without parentheses (named-expressions.md: print x, x)
+        if (entry?.kind === 'function' && entry.def.params.length === 0) return this.bindCall({ kind: 'call', name: e.name, nameSpan: e.span, args: [], span: e.span }, row, scope);
         if (entry?.kind === 'function') throw this.error(e.span, `'${e.name}' is a function; call it as ${e.name}(…)`);
         throw this.error(e.span, `Failed to resolve scalar expression named '${e.name}'`);
       }
