@@ -93,4 +93,18 @@ export const DOCS_CASES_2: Case[] = [
   { q: `print condition=dynamic(["some string value", datetime("01-01-2022"), null]), if_true=1, if_false=0\n| extend res= array_iff(condition, if_true, if_false)`,
     cols: ['condition:dynamic', 'if_true:long', 'if_false:long', 'res:dynamic'], rows: [['["some string value","2022-01-01T00:00:00.0000000Z",null]', 1, 0, '[null,null,null]']] },
   { q: `print datetime(13/01/2022)`, err: { kind: 'SyntaxError', msg: 'invalid datetime literal' } },
+
+  // ───────────── hll_merge() the scalar, next to hll_merge() the aggregate (hll-merge-function.md) ─────────────
+  { q: `range x from 1 to 10 step 1\n| extend y = x + 10\n| summarize hll_x = hll(x), hll_y = hll(y)\n| project merged = hll_merge(hll_x, hll_y)\n| project dcount_hll(merged)`, cols: ['Column1:long'], rows: [[20]] },
+  { q: `range x from 1 to 10 step 1\n| summarize h = hll(x) by k = x % 2\n| summarize m = hll_merge(h)\n| project d = dcount_hll(m), with_null = dcount_hll(hll_merge(m, dynamic(null))), twice = dcount_hll(hll_merge(m, m, m))`,
+    cols: ['d:long', 'with_null:long', 'twice:long'], rows: [[10, 10, 10]] },
+  { q: `print hll_merge(dynamic([1]), 2)`, err: { kind: 'SemanticError', msg: 'hll_merge(): argument 2 must be an hll() value' } },
+
+  // ───────────── a where on the left side's columns after an innerunique join filters before the dedup (join-innerunique.md) ─────────────
+  { q: `let t1 = datatable(key: long, value: string)\n    [\n    1, "val1.1",\n    1, "val1.2"\n];\nlet t2 = datatable(key: long, value: string)\n    [\n    1, "val1.3",\n    1, "val1.4"\n];\nt1\n| join kind = innerunique\n    t2\n    on key\n| where value == "val1.2"`,
+    cols: ['key:long', 'value:string', 'key1:long', 'value1:string'], rows: [[1, 'val1.2', 1, 'val1.3'], [1, 'val1.2', 1, 'val1.4']] },
+  // the default kind is innerunique; a predicate on the right side's columns stays after the join
+  { q: `let t1 = datatable(key: long, value: string) [1, "val1.1", 1, "val1.2"];\nlet t2 = datatable(key: long, value: string) [1, "val1.3", 1, "val1.4"];\nt1 | join t2 on key | where value != "val1.1" and key > 0 | project value, value1`,
+    cols: ['value:string', 'value1:string'], rows: [['val1.2', 'val1.3'], ['val1.2', 'val1.4']] },
+  { q: `let t1 = datatable(key: long, value: string) [1, "val1.1", 1, "val1.2"];\nlet t2 = datatable(key: long, value: string) [1, "val1.3", 1, "val1.4"];\nt1 | join kind=inner t2 on key | where value == "val1.2" | count`, cols: ['Count:long'], rows: [[2]] },
 ];

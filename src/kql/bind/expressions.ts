@@ -299,7 +299,8 @@ export abstract class ExpressionBinder {
       return { k: 'lit', type: 'dynamic', value: JSON.stringify(plan.schema.map((c) => c.name)) };
     }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
-    if (agg) {
+    // a name that is both (hll_merge): the scalar outside summarize's aggregates or with more arguments
+    if (agg && (!SCALAR_FUNCTIONS.has(e.name) || (row.aggregates && e.args.length <= agg.maxArgs))) {
       if (!row.aggregates) throw this.error(e.nameSpan, `The aggregate function '${e.name}' can only be used in the aggregation list of summarize`);
       const args = e.args.map((a) => this.bindExpr(a, { schema: row.schema, aggregates: false }, scope));
       this.checkArity(e, agg.minArgs, agg.maxArgs);

@@ -9,7 +9,7 @@ import * as P from '../planner.js';
 import * as T from '../tabular.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
-import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, severalColumns } from './context.js';
+import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, referencesAny, severalColumns } from './context.js';
 import { SummarizeBinder } from './summarize.js';
 
 export abstract class OperatorBinder extends SummarizeBinder {
@@ -26,6 +26,8 @@ export abstract class OperatorBinder extends SummarizeBinder {
           const f = P.filter(ext, P.columnRef(ext, input.schema.length));
           return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
         }
+        const pushed = this.filterBeforeUniqueJoin(input, pred);
+        if (pushed) return pushed;
         return P.filter(input, pred);
       }
       case 'project': {
@@ -196,6 +198,20 @@ export abstract class OperatorBinder extends SummarizeBinder {
         return input;
       }
     }
+  }
+
+  /**
+   * A `where` right after an innerunique join that reads only the left side's columns filters the
+   * left side before its keys are deduplicated, as Kusto does (join-innerunique.md: with
+   * `where value == "val1.2"` the join "will never give the first result").
+   */
+  private filterBeforeUniqueJoin(input: P.PlanNode, pred: BoundExpr): P.PlanNode | undefined {
+    if (input.kind !== 'join' || input.joinKind !== 'innerunique' || input.asName !== undefined || input.serialized) return undefined;
+    const width = input.left.schema.length;
+    if (!input.left.schema.every((c, i) => input.schema[i]?.name === c.name)) return undefined;
+    const right = new Set(input.schema.map((_, i) => i).filter((i) => i >= width));
+    if (referencesAny(pred, right)) return undefined;
+    return { ...input, left: P.filter(input.left, pred) };
   }
 
   // ───────────── mv-expand / mv-apply ─────────────

@@ -470,7 +470,21 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   },
 ];
 
-/** dcount_hll(hll): the scalar that reads an hll()/hll_merge() state. */
+/**
+ * dcount_hll(hll): the scalar that reads an hll()/hll_merge() state; hll_merge(hll1, hll2 [, …])
+ * (hll-merge-function.md): the scalar that merges 2 to 64 states (the aggregate of the same name
+ * merges a column's).
+ */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
   fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'),
+  {
+    name: 'hll_merge',
+    minArgs: 2,
+    maxArgs: 64,
+    bind(args) {
+      args.forEach((a, i) => { if (a.type !== 'dynamic') fail(`hll_merge(): argument ${i + 1} must be an hll() value (dynamic), got '${a.type}'`, i); });
+      return 'dynamic';
+    },
+    emit: (a) => kmvJson(`list_distinct(flatten(list_filter([${a.map((x) => `TRY_CAST(${x.sql} AS UBIGINT[])`).join(', ')}], _l -> _l IS NOT NULL)))`),
+  },
 ];
