@@ -107,4 +107,11 @@ export const DOCS_CASES_2: Case[] = [
   { q: `let t1 = datatable(key: long, value: string) [1, "val1.1", 1, "val1.2"];\nlet t2 = datatable(key: long, value: string) [1, "val1.3", 1, "val1.4"];\nt1 | join t2 on key | where value != "val1.1" and key > 0 | project value, value1`,
     cols: ['value:string', 'value1:string'], rows: [['val1.2', 'val1.3'], ['val1.2', 'val1.4']] },
   { q: `let t1 = datatable(key: long, value: string) [1, "val1.1", 1, "val1.2"];\nlet t2 = datatable(key: long, value: string) [1, "val1.3", 1, "val1.4"];\nt1 | join kind=inner t2 on key | where value == "val1.2" | count`, cols: ['Count:long'], rows: [[2]] },
+
+  // ───────────── constant arguments of a function stay constants (invoke-operator.md, table-function.md) ─────────────
+  { q: `let clipped_average = (T:(x: long), lowPercentile:double, upPercentile:double)\n{\n   let high = toscalar(T | summarize percentiles(x, upPercentile));\n   let low = toscalar(T | summarize percentiles(x, lowPercentile));\n   T\n   | where x > low and x < high\n   | summarize avg(x)\n};\nrange x from 1 to 100 step 1\n| invoke clipped_average(5, 99)`,
+    cols: ['avg_x:real'], rows: [[52]] },
+  { q: `let foo = (tableName:string)\n{\n    table(tableName) | count\n};\nfoo('Events')`, cols: ['Count:long'], rows: [[6]] },
+  { q: `let foo = (tableName:string) { table(tableName) | count };\nfoo('NoSuch')`, err: { kind: 'SemanticError', msg: "Failed to resolve table or column expression named 'NoSuch'" } },
+  { q: `print x = 1 | extend y = toscalar(table(strcat('Ev', 'ents')) | count)`, err: { kind: 'SemanticError', msg: 'table() expects a table name as a constant string' } },
 ];
