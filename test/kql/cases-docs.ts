@@ -114,4 +114,11 @@ export const DOCS_CASES_2: Case[] = [
   { q: `let foo = (tableName:string)\n{\n    table(tableName) | count\n};\nfoo('Events')`, cols: ['Count:long'], rows: [[6]] },
   { q: `let foo = (tableName:string) { table(tableName) | count };\nfoo('NoSuch')`, err: { kind: 'SemanticError', msg: "Failed to resolve table or column expression named 'NoSuch'" } },
   { q: `print x = 1 | extend y = toscalar(table(strcat('Ev', 'ents')) | count)`, err: { kind: 'SemanticError', msg: 'table() expects a table name as a constant string' } },
+
+  // ───────────── a constant make-series item: the constant in the bins with rows, the default elsewhere (make-series-operator.md) ─────────────
+  { q: `let startDate = datetime(2025-01-06);\nlet endDate = datetime(2025-02-09);\nlet data = datatable(Time: datetime, Value: int, other:int)\n[\n    datetime(2025-01-07), 10, 11,\n    datetime(2025-01-16), 20, 21,\n    datetime(2025-02-01), 30, 5\n];\ndata\n| make-series Value=sum(Value), other=-1 default=-2 on Time from startDate to endDate step 7d\n| mv-expand Value, Time, other\n| extend Time=todatetime(Time), Value=toint(Value), other=toint(other)\n| project-reorder Time, Value, other`,
+    ordered: true, cols: ['Time:datetime', 'Value:int', 'other:int'],
+    rows: [['2025-01-06T00:00:00.0000000Z', 10, -1], ['2025-01-13T00:00:00.0000000Z', 20, -1], ['2025-01-20T00:00:00.0000000Z', 0, -2], ['2025-01-27T00:00:00.0000000Z', 30, -1], ['2025-02-03T00:00:00.0000000Z', 0, -2]] },
+  { q: `datatable(Time: datetime, Value: int)[datetime(2025-01-07), 10]\n| make-series v = Value on Time from datetime(2025-01-06) to datetime(2025-01-20) step 7d`,
+    err: { kind: 'SemanticError', msg: 'make-series: each item must be an aggregate function call or a constant' } },
 ];

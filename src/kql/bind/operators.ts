@@ -2,7 +2,7 @@
 import type * as A from '../ast.js';
 import type { BoundCall, BoundExpr } from '../bound.js';
 import type { Span } from '../errors.js';
-import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
@@ -491,8 +491,10 @@ export abstract class OperatorBinder extends SummarizeBinder {
       if (e && a && e.type !== axisType && !(isNumeric(e.type) && isNumeric(axisType))) throw this.error(a.span, `make-series: from/to must be of type '${axisType}'`);
     }
     const aggs = op.aggregates.map((a) => {
-      const expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
-      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call');
+      let expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
+      // a constant item (make-series-operator.md: other=-1 default=-2) is the constant in every bin that has rows
+      if (expr.k === 'lit' && expr.type !== 'dynamic') expr = { k: 'agg', fn: AGGREGATE_FUNCTIONS.get('take_any')!, args: [expr], type: expr.type };
+      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call or a constant');
       const name = a.item.names ? this.singleName(a.item, names) : names.unique(expr.fn.defaultName(expr.args));
       let def: BoundExpr = { k: 'lit', type: 'long', value: 0n };
       if (a.default) {
