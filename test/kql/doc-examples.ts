@@ -5,7 +5,8 @@
  *
  *   node dist/test/kql/doc-examples.js [docs-folder] [--show N] [--file substring]
  *
- * Prints the agreement rate and the disagreements grouped by doc page. Row order matters only when
+ * Prints the agreement rate and the disagreements grouped by doc page. Column names are compared
+ * only with DOCEX_NAMES=1 (the docs' headers are often hand-written). Row order matters only when
  * the query orders its rows. Examples whose compiled query reads a table (find, search, union *:
  * they would read the harness's tables, not the help cluster's) are left out of the figures.
  *
