@@ -49,7 +49,7 @@ const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5,
 /**
  * Parses a datetime literal body.  Accepts ISO 8601 (`2024-01-01`, `2024-01-01T10:00`,
  * `2024-01-01 10:00:00.1234567Z`, with an optional `±hh:mm` offset), `/` separators,
- * and the RFC 822/850 forms (`Sat, 8 Nov 14 15:05:02 GMT`, `08-Nov-14 15:05`).
+ * month-first dates (`12-02-2022`, `12/02/2022 10:00`), and the RFC 822/850 forms (`Sat, 8 Nov 14 15:05:02 GMT`, `08-Nov-14 15:05`).
  * Returns ticks since 0001-01-01 (digits past the 7th are truncated), or undefined if invalid.
  */
 export function parseDatetimeText(text: string): bigint | undefined {
@@ -70,6 +70,12 @@ export function parseDatetimeText(text: string): bigint | undefined {
       const digits = off.replace(':', '');
       offsetMin = (off[0] === '-' ? -1 : 1) * (parseInt(digits.slice(1, 3), 10) * 60 + parseInt(digits.slice(3, 5), 10));
     }
+  } else if ((m = /^(\d{1,2})[-/](\d{1,2})[-/](\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|GMT|UTC)?$/.exec(s))) {
+    // month first, as .NET's invariant culture reads 12-02-2022 (todatetime-function.md)
+    mo = +m[1]!; d = +m[2]!; y = +m[3]!;
+    if (m[4] !== undefined) { h = +m[4]; mi = +m[5]!; }
+    if (m[6] !== undefined) sec = +m[6];
+    frac = m[7] ?? '';
   } else {
     // RFC 822 / RFC 850: [Weekday, ] d Mon yy[yy] hh:mm[:ss] [GMT]   or   dd-Mon-yy hh:mm[:ss] [GMT]
     m = /^(?:[A-Za-z]+,\s*)?(\d{1,2})[ -]([A-Za-z]{3})[ -](\d{2}|\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s+(GMT|UTC|Z))?$/.exec(s);

@@ -2036,7 +2036,9 @@ class Parser {
       case 'real': {
         const n = Number(v.text);
         if (!Number.isFinite(n)) throw this.error(v, 'the number is out of range');
-        return sign + String(n);
+        // a real stays a real in the bag (111.0 is not the long 111: gettype, series_fill_linear)
+        const text = String(n);
+        return sign + (/[.eE]/.test(text) ? text : `${text}.0`);
       }
       case 'ident':
         if (!sign && (v.text === 'true' || v.text === 'false' || v.text === 'null')) return v.text;

@@ -91,15 +91,20 @@ export interface MvApplySourcePlan extends OperatorBase {
   items: MvItem[];
   limit?: BoundExpr;
   withIndex: boolean;
+  /** Input columns the subquery sees besides the expanded ones (after the items and the index). */
+  passthrough: number[];
 }
 
-/** mv-apply: the body runs once per input row (laterally); input columns in `keep`, then the body's columns. */
+/** An output column of mv-apply: a column of the outer row, or one of the subquery's. */
+export type MvApplyColumn = { outer: number } | { body: number };
+
+/** mv-apply: the body runs once per input row (laterally); `columns` lists the output's sources. */
 export interface MvApplyPlan extends OperatorBase {
   kind: 'mvApply';
   input: PlanNode;
   body: PlanNode;
   correlation: MvApplyCorrelation;
-  keep: number[];
+  columns: MvApplyColumn[];
 }
 
 /** The rows of one partition (partition by key): the input of the enclosing partition with the same `id`. */

@@ -223,6 +223,9 @@ const DT_SUFFIX_RE = sqlString('^[+-].*|^[0-9]{5}.*|\\s*(Z|z|UTC|GMT)$');
 /** The 7th fractional digit of a time of day (…:ss.fffffff), which DuckDB's µs TIMESTAMP cast drops. */
 const SEVENTH_DIGIT_RE = sqlString(':[0-9]{2}[.,][0-9]{6}([0-9])');
 
+/** A month-first date at the start of the text: month, day, 4-digit year. */
+const US_DATE_RE = sqlString('^([0-9]{1,2})[-/]([0-9]{1,2})[-/]([0-9]{4})');
+
 /** A trailing numeric UTC offset (±hh:mm, ±hhmm), which DuckDB's TIMESTAMP cast would ignore. */
 const DT_OFFSET_RE = sqlString('[+-][0-9]{2}:?[0-9]{2}\\s*$');
 
@@ -231,7 +234,9 @@ const DT_OFFSET_RE = sqlString('[+-][0-9]{2}:?[0-9]{2}\\s*$');
  * (through TIMESTAMPTZ: the session's time zone is UTC).
  */
 function stringToDatetimeSql(s: string): string {
-  const text = `regexp_replace(trim(${s}), ${DT_SUFFIX_RE}, '')`;
+  // a month-first date (12-02-2022, 12/02/2022 …) as .NET's invariant culture reads it: ISO order
+  const iso = `regexp_replace(trim(${s}), ${US_DATE_RE}, '\\3-\\1-\\2')`;
+  const text = `regexp_replace(${iso}, ${DT_SUFFIX_RE}, '')`;
   const ts = `(CASE WHEN regexp_matches(${s}, ${DT_OFFSET_RE}) THEN TRY_CAST(TRY_CAST(${text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST(${text} AS TIMESTAMP) END)`;
   const us = ticksOfTs(ts);
   return inDatetimeRange(`(${us} + coalesce(TRY_CAST(regexp_extract(${s}, ${SEVENTH_DIGIT_RE}, 1) AS BIGINT), 0))`);

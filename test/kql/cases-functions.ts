@@ -574,8 +574,10 @@ export const FUNCTION_CASES: Case[] = [
   { q: "print series_fill_backward(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]))", cols: ["print_0:dynamic"], rows: [["[36,36,36,41,16,16,16,61,33,null,null]"]] },
   { q: "print series_fill_const(dynamic([null, null, 36, 41, null, null, 16, 61, 33, null, null]), 0.0)", cols: ["print_0:dynamic"], rows: [["[0.0,0.0,36,41,0.0,0.0,16,61,33,0.0,0.0]"]] },
   { q: "print series_fill_const(dynamic([1, -1, 2]), 0, -1)", cols: ["print_0:dynamic"], rows: [["[1,0,2]"]] },
-  { q: "print series_fill_linear(dynamic([2, null, 6]))", cols: ["print_0:dynamic"], rows: [["[2.0,4.0,6.0]"]] },
-  { q: "print series_fill_linear(dynamic([null, 2, null, 6, null]))", cols: ["print_0:dynamic"], rows: [["[null,2.0,4.0,6.0,null]"]] },
+  // an array of integers interpolates to integers, the edges take the nearest value (series-fill-linear-function.md)
+  { q: "print series_fill_linear(dynamic([2, null, 6]))", cols: ["print_0:dynamic"], rows: [["[2,4,6]"]] },
+  { q: "print series_fill_linear(dynamic([null, 2, null, 6, null]))", cols: ["print_0:dynamic"], rows: [["[2,2,4,6,6]"]] },
+  { q: "print series_fill_linear(dynamic([null, 2.0, null, 6.0, null]), double(null), false)", cols: ["print_0:dynamic"], rows: [["[null,2.0,4.0,6.0,null]"]] },
   { q: "print series_fill_forward(dynamic([1, -1, 2]), -1)", cols: ["print_0:dynamic"], rows: [["[1,1,2]"]] },
   { q: "print series_abs(dynamic([-1, 2.5]))", cols: ["print_0:dynamic"], rows: [["[1.0,2.5]"]] },
   { q: "print series_sum(dynamic([1, 2, 3]))", cols: ["print_0:real"], rows: [[6]] },
@@ -629,7 +631,7 @@ export const FUNCTION_CASES: Case[] = [
   { q: "datatable(x:long)[1,2,3,4,5,6,7,8,9,10] | summarize percentile(x, 95), percentile(x, 50), percentile(x, 10)", cols: ["percentile_x_95:long","percentile_x_50:long","percentile_x_10:long"], rows: [[10,5,1]] },
   { q: "datatable(x:long)[1,2,3] | summarize stdev(x), stdevp(x), variance(x), variancep(x)", cols: ["stdev_x:real","stdevp_x:real","variance_x:real","variancep_x:real"], rows: [[1,0.816496580927726,1,0.6666666666666666]] },
   { q: "datatable(x:long)[1,2,3,10] | summarize stdevif(x, x < 5), varianceif(x, x < 5), variancepif(x, x < 5)", cols: ["stdevif_x:real","varianceif_x:real","variancepif_x:real"], rows: [[1,1,0.6666666666666666]] },
-  { q: "datatable(x:real, y:real)[1,2, 2,4, 3,6] | summarize covariance(x, y), covariancep(x, y)", cols: ["covariance_x:real","covariancep_x:real"], rows: [[2,1.3333333333333333]] },
+  { q: "datatable(x:real, y:real)[1,2, 2,4, 3,6] | summarize covariance(x, y), covariancep(x, y)", cols: ["covariance_x_y:real","covariancep_x_y:real"], rows: [[2,1.3333333333333333]] },
 
   // ───────────── aggregates: take_any/binary_all_*/hll/hll_merge/dcount_hll (hll-, hll-merge-, dcount-hll-function.md) ─────────────
   { q: "Events | where Level == \"Warning\" | summarize take_any(Count)", cols: ["Count:long"], rows: [[1]] },

@@ -44,7 +44,7 @@ export const OPERATOR_CASES: Case[] = [
 
   // ───────────── percentilesw-aggregation-function.md ─────────────
   { q: 'let latencyTable = datatable (ReqCount:long, LatencyBucket:long)[8, 10, 6, 20, 3, 30, 1, 40]; latencyTable | summarize percentilesw(LatencyBucket, ReqCount, 50, 75, 99.9)', cols: ['percentile_LatencyBucket_50:long', 'percentile_LatencyBucket_75:long', 'percentile_LatencyBucket_99_9:long'], rows: [[20, 20, 40]] },
-  { q: 'let latencyTable = datatable (ReqCount:long, LatencyBucket:long)[8, 10, 6, 20, 3, 30, 1, 40]; latencyTable | summarize percentilesw_array(LatencyBucket, ReqCount, 50, 75, 99.9)', cols: ['percentiles_LatencyBucket:dynamic'], rows: [['[20,20,40]']] },
+  { q: 'let latencyTable = datatable (ReqCount:long, LatencyBucket:long)[8, 10, 6, 20, 3, 30, 1, 40]; latencyTable | summarize percentilesw_array(LatencyBucket, ReqCount, 50, 75, 99.9)', cols: ['percentile_LatencyBucket:dynamic'], rows: [['[20,20,40]']] },
   { q: 'let latencyTable = datatable (ReqCount:long, LatencyBucket:long)[8, 10, 6, 20, 3, 30, 1, 40]; latencyTable | summarize p = percentilew(LatencyBucket, ReqCount, 44), q = percentilew(LatencyBucket, ReqCount, 45)', cols: ['p:long', 'q:long'], rows: [[10, 20]] },
   { q: 'datatable(x:real, w:long)[1.5, 0, 2.5, 3, 9.5, 1] | summarize percentilew(x, w, 100), p0 = percentilew(x, w, 0)', cols: ['percentile_x_100:real', 'p0:real'], rows: [[9.5, 2.5]] },
 ];

@@ -131,7 +131,8 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
   { q: `${PTS} | evaluate geo_polygon_lookup(${SQUARE}, poly, lon, lat, return_unmatched = "yes")`, err: { kind: 'SemanticError', msg: 'geo_polygon_lookup(): return_unmatched must be a bool constant' } },
 
   // ───────────── ipv6-lookup-plugin.md ─────────────
-  { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network)`, cols: IP_COLS, rows: [['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:0db8:85a3::/48', 'NA', 'North America', 'US', 'United States'], ['2404:6800:4001:0001:0000:8a2e:0370:7334', '2404:6800:4001::/48', 'AS', 'Asia', 'JP', 'Japan']] },
+  // ipv6_lookup lists the LookupTable's columns first (ipv6-lookup-plugin.md)
+  { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network)`, cols: [...IP_COLS.slice(1), IP_COLS[0]!], rows: [['2001:0db8:85a3::/48', 'NA', 'North America', 'US', 'United States', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'], ['2404:6800:4001::/48', 'AS', 'Asia', 'JP', 'Japan', '2404:6800:4001:0001:0000:8a2e:0370:7334']] },
   { q: `${IPV6_DATA} IPs | evaluate ipv6_lookup(IP_Data, ip, network, true) | count`, cols: ['Count:long'], rows: [[3]] },
 
   // ───────────── sliding-window-counts-plugin.md ─────────────

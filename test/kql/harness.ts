@@ -140,7 +140,7 @@ function canonicalRing(ring: Json[], tol: number): Json[] {
 }
 
 /** GeoJSON with every polygon ring in canonical rotation. */
-function canonicalGeo(v: Json, tol: number): Json {
+export function canonicalGeo(v: Json, tol: number): Json {
   if (Array.isArray(v)) return v.map((x) => canonicalGeo(x, tol));
   if (v === null || typeof v !== 'object') return v;
   const out: { [k: string]: Json } = {};

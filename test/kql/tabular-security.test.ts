@@ -48,6 +48,7 @@ const DENIED_QUERIES = [
   'let m = materialize(Secret); m | count',
   'union isfuzzy=true Events, Secret | count',
   'table("Secret") | count',
+  'let f = (name:string) { table(name) | count }; f("Secret")',
   'Events | mv-apply x = Props on (union Secret)',
   'Events | partition by Level (union Secret)',
   'Events | partition by Level (join (Secret) on Level)',

@@ -18,6 +18,37 @@ import { bindGeoLookup, GEO_LOOKUP_PLUGINS } from './plugins-geo-lookup.js';
 export abstract class EvaluateBinder extends JoinBinder {
   // ───────────── evaluate ─────────────
 
+  /**
+   * bag_unpack's optional arguments, positional (OutputColumnPrefix, columnsConflict,
+   * ignoredProperties) or named: constants.
+   */
+  private bagUnpackOptions(args: A.Expr[], scope: Scope): { prefix: string; conflict: string; ignored: Set<string> } {
+    const names = ['OutputColumnPrefix', 'columnsConflict', 'ignoredProperties'];
+    const out = { prefix: '', conflict: 'error', ignored: new Set<string>() };
+    args.forEach((a, i) => {
+      let name: string | undefined = names[i];
+      let valueAst = a;
+      if (a.kind === 'binary' && a.op === '=' && a.left.kind === 'name') {
+        name = names.find((n) => n.toLowerCase() === (a.left as A.NameExpr).name.toLowerCase());
+        valueAst = a.right;
+      }
+      if (!name) throw this.error(a.span, 'bag_unpack(): expects at most (column, OutputColumnPrefix, columnsConflict, ignoredProperties)');
+      const v = this.bindScalar(valueAst, EMPTY_ROW, scope);
+      if (v.k !== 'lit') throw this.error(valueAst.span, `bag_unpack(): ${name} must be a constant`);
+      if (name === 'ignoredProperties') {
+        const list = typeof v.value === 'string' ? (JSON.parse(v.value) as unknown) : v.value;
+        if (!Array.isArray(list)) throw this.error(valueAst.span, 'bag_unpack(): ignoredProperties must be a dynamic array of property names');
+        for (const x of list) out.ignored.add(String(x));
+      } else if (typeof v.value !== 'string') {
+        throw this.error(valueAst.span, `bag_unpack(): ${name} must be a string`);
+      } else if (name === 'columnsConflict') {
+        if (!['error', 'replace_source', 'keep_source'].includes(v.value)) throw this.error(valueAst.span, "bag_unpack(): columnsConflict must be 'error', 'replace_source' or 'keep_source'");
+        out.conflict = v.value;
+      } else out.prefix = v.value;
+    });
+    return out;
+  }
+
   protected bindEvaluate(input: P.PlanNode, op: A.EvaluateOp, scope: Scope): P.PlanNode {
     const row: RowContext = { schema: input.schema, aggregates: false };
     switch (op.plugin) {
@@ -25,12 +56,7 @@ export abstract class EvaluateBinder extends JoinBinder {
         if (op.args.length < 1) throw this.error(op.pluginSpan, 'bag_unpack(): expects a dynamic column');
         const bag = this.bindScalar(op.args[0]!, row, scope);
         if (bag.type !== 'dynamic') throw this.error(op.args[0]!.span, `bag_unpack(): the argument must be dynamic, got '${bag.type}'`);
-        let prefix = '';
-        for (const a of op.args.slice(1)) {
-          if (a.kind === 'binary' && a.op === '=') continue; // columnsConflict=…, ignore_columns=… (defaults)
-          const v = this.bindScalar(a, EMPTY_ROW, scope);
-          if (v.k === 'lit' && typeof v.value === 'string') prefix = v.value;
-        }
+        const { prefix, conflict, ignored } = this.bagUnpackOptions(op.args.slice(1), scope);
         // The output schema must be known when compiling (Kusto requires it at compile time too):
         // either the `: (a:string, …)` output-schema form, or a bag whose keys are constants
         // (a dynamic literal, e.g. from datatable/print).  For bags stored in tables, callers can
@@ -44,6 +70,7 @@ export abstract class EvaluateBinder extends JoinBinder {
           // step (src/kql/discovery.ts); the columns are dynamic, in key order.
           keys = this.constantBagKeys(input, bag) ?? this.discovered(op, 'bag_unpack', input, bag, "bag_unpack(): the output schema of the bag isn't known when compiling; use the output-schema form: evaluate bag_unpack(col) : (Key1:string, Key2:long, …)").map((name) => ({ name, type: 'dynamic' }));
         }
+        keys = keys.filter((k) => !ignored.has(k.name));
         const baseIdx = input.schema.map((_, i) => i).filter((i) => !(bag.k === 'col' && bag.index === i));
         let keepIdx: number[];
         let outKeys: { name: string; type: KqlType }[];
@@ -66,11 +93,26 @@ export abstract class EvaluateBinder extends JoinBinder {
           const columns = srcOrder.map(({ c, i }): P.BagUnpackColumn => (i !== undefined ? { input: i } : { key: c.name, type: c.type }));
           return { kind: 'bagUnpack', input, bag, columns, schema: schema2, serialized: false };
         }
+        const clash = keys.find((k) => baseIdx.some((i) => input.schema[i]!.name === prefix + k.name));
+        if (clash && conflict === 'error')
+          throw this.error(op.pluginSpan, `bag_unpack(): the bag's property '${clash.name}' clashes with the input column '${prefix + clash.name}'; pass columnsConflict='replace_source' or 'keep_source'`);
+        const produced = new Set(keys.map((k) => prefix + k.name));
+        // replace_source: the bag's property takes the input column's place; keep_source: the property is dropped
+        const replaced = (i: number) => conflict === 'replace_source' && produced.has(input.schema[i]!.name);
         const used = new Set(baseIdx.map((i) => input.schema[i]!.name));
-        keepIdx = baseIdx;
         outKeys = keys.filter((k) => !used.has(prefix + k.name)).map((k) => ({ name: prefix + k.name, type: k.type }));
-        const schema: ColumnSchema[] = [...keepIdx.map((i) => input.schema[i]!), ...outKeys];
-        const columns: P.BagUnpackColumn[] = [...keepIdx.map((i) => ({ input: i })), ...outKeys.map((k) => ({ key: k.name.slice(prefix.length), type: k.type }))];
+        const schema: ColumnSchema[] = [];
+        const columns: P.BagUnpackColumn[] = [];
+        for (const i of baseIdx) {
+          const name = input.schema[i]!.name;
+          const k = replaced(i) ? keys.find((x) => prefix + x.name === name)! : undefined;
+          schema.push(k ? { name, type: k.type } : input.schema[i]!);
+          columns.push(k ? { key: k.name, type: k.type } : { input: i });
+        }
+        for (const k of outKeys) {
+          schema.push(k);
+          columns.push({ key: k.name.slice(prefix.length), type: k.type });
+        }
         return { kind: 'bagUnpack', input, bag, columns, schema, serialized: false };
       }
       case 'pivot': {

@@ -86,6 +86,8 @@ export abstract class ExpressionBinder {
         const entry = scope.lookup(e.name);
         if (entry?.kind === 'scalar') return entry.expr;
         if (entry?.kind === 'tabular') throw this.error(e.span, `'${e.name}' is a tabular expression and cannot be used as a scalar value`);
+        // a function without parameters may be named without parentheses (named-expressions.md: print x, x)
+        if (entry?.kind === 'function' && entry.def.params.length === 0) return this.bindCall({ kind: 'call', name: e.name, nameSpan: e.span, args: [], span: e.span }, row, scope);
         if (entry?.kind === 'function') throw this.error(e.span, `'${e.name}' is a function; call it as ${e.name}(…)`);
         throw this.error(e.span, `Failed to resolve scalar expression named '${e.name}'`);
       }
@@ -297,7 +299,8 @@ export abstract class ExpressionBinder {
       return { k: 'lit', type: 'dynamic', value: JSON.stringify(plan.schema.map((c) => c.name)) };
     }
     const agg = AGGREGATE_FUNCTIONS.get(e.name);
-    if (agg) {
+    // a name that is both (hll_merge): the scalar outside summarize's aggregates or with more arguments
+    if (agg && (!SCALAR_FUNCTIONS.has(e.name) || (row.aggregates && e.args.length <= agg.maxArgs))) {
       if (!row.aggregates) throw this.error(e.nameSpan, `The aggregate function '${e.name}' can only be used in the aggregation list of summarize`);
       const args = e.args.map((a) => this.bindExpr(a, { schema: row.schema, aggregates: false }, scope));
       this.checkArity(e, agg.minArgs, agg.maxArgs);

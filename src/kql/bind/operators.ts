@@ -2,7 +2,7 @@
 import type * as A from '../ast.js';
 import type { BoundCall, BoundExpr } from '../bound.js';
 import type { Span } from '../errors.js';
-import { SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { partitionKey } from '../functions/subquery.js';
 import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';
@@ -10,7 +10,7 @@ import * as P from '../planner.js';
 import * as T from '../tabular.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
-import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, severalColumns } from './context.js';
+import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, referencesAny, severalColumns } from './context.js';
 import { SummarizeBinder } from './summarize.js';
 
 export abstract class OperatorBinder extends SummarizeBinder {
@@ -28,6 +28,8 @@ export abstract class OperatorBinder extends SummarizeBinder {
           const f = P.filter(ext, P.columnRef(ext, h.plan.schema.length));
           return P.project(f, input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(f, i) })));
         }
+        const pushed = this.filterBeforeUniqueJoin(input, pred);
+        if (pushed) return pushed;
         return P.filter(input, pred);
       }
       case 'project': {
@@ -206,6 +208,20 @@ export abstract class OperatorBinder extends SummarizeBinder {
     }
   }
 
+  /**
+   * A `where` right after an innerunique join that reads only the left side's columns filters the
+   * left side before its keys are deduplicated, as Kusto does (join-innerunique.md: with
+   * `where value == "val1.2"` the join "will never give the first result").
+   */
+  private filterBeforeUniqueJoin(input: P.PlanNode, pred: BoundExpr): P.PlanNode | undefined {
+    if (input.kind !== 'join' || input.joinKind !== 'innerunique' || input.asName !== undefined || input.serialized) return undefined;
+    const width = input.left.schema.length;
+    if (!input.left.schema.every((c, i) => input.schema[i]?.name === c.name)) return undefined;
+    const right = new Set(input.schema.map((_, i) => i).filter((i) => i >= width));
+    if (referencesAny(pred, right)) return undefined;
+    return { ...input, left: P.filter(input.left, pred) };
+  }
+
   // ───────────── mv-expand / mv-apply ─────────────
 
   protected mvItems(input: P.PlanNode, items: A.MvExpandItem[], scope: Scope, what: string): { schema: ColumnSchema[]; items: P.MvItem[] } {
@@ -241,22 +257,45 @@ export abstract class OperatorBinder extends SummarizeBinder {
   /**
    * mv-apply: a LATERAL subquery per input row.  The subquery's source is the expansion of the
    * current row's arrays (correlated on the outer alias), so operators like top/summarize apply
-   * per row.  Output: input columns not produced by the subquery, then the subquery's columns.
+   * per row; it also sees the row's other columns (the docs' `mv-apply removeProperties = Pack on
+   * (mv-expand kind=array Pack …)`).  Output, as the docs show: the input's columns in their order
+   * (the subquery's value where it returns the column, a column expanded in place only if it does),
+   * then the subquery's other columns.
    */
   protected bindMvApply(input: P.PlanNode, op: A.MvApplyOp, scope: Scope): P.PlanNode {
     const { schema: expSchema, items } = this.mvItems(input, op.items, scope, 'mv-apply');
     const srcSchema = items.map((it) => expSchema[it.index]!);
     if (op.itemIndex !== undefined) srcSchema.push({ name: op.itemIndex, type: 'long' });
+    const expanded = new Set(items.map((it) => it.index));
+    const passthrough = input.schema.map((_, i) => i).filter((i) => !expanded.has(i) && !srcSchema.some((c) => c.name === input.schema[i]!.name));
+    srcSchema.push(...passthrough.map((i) => input.schema[i]!));
     const limit = op.limit ? this.bindCount(op.limit, scope) : undefined;
     const correlation: P.MvApplyCorrelation = { depth: this.callDepth, width: input.schema.length };
-    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, schema: srcSchema };
+    const source: P.MvApplySourcePlan = { kind: 'mvApplySource', correlation, items, withIndex: op.itemIndex !== undefined, passthrough, schema: srcSchema };
     if (limit) source.limit = limit;
     const inner = new Scope(scope);
     inner.define(MV_APPLY_SOURCE, { kind: 'tabular', plan: source });
     const body = this.bindTabular(op.body, inner);
-    const keep = input.schema.map((c, i) => ({ c, i })).filter(({ c }) => !body.schema.some((b) => b.name === c.name));
-    const schema = [...keep.map(({ c }) => c), ...body.schema];
-    return { kind: 'mvApply', input, body, correlation, keep: keep.map(({ i }) => i), schema, serialized: false };
+    const columns: P.MvApplyColumn[] = [];
+    const schema: ColumnSchema[] = [];
+    const taken = new Set<number>();
+    input.schema.forEach((c, i) => {
+      const j = body.schema.findIndex((b) => b.name === c.name);
+      if (j >= 0) {
+        taken.add(j);
+        columns.push({ body: j });
+        schema.push(body.schema[j]!);
+      } else if (!expanded.has(i)) {
+        columns.push({ outer: i });
+        schema.push(c);
+      }
+    });
+    body.schema.forEach((b, j) => {
+      if (taken.has(j)) return;
+      columns.push({ body: j });
+      schema.push(b);
+    });
+    return { kind: 'mvApply', input, body, correlation, columns, schema, serialized: false };
   }
 
   /**
@@ -467,8 +506,10 @@ export abstract class OperatorBinder extends SummarizeBinder {
       if (e && a && e.type !== axisType && !(isNumeric(e.type) && isNumeric(axisType))) throw this.error(a.span, `make-series: from/to must be of type '${axisType}'`);
     }
     const aggs = op.aggregates.map((a) => {
-      const expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
-      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call');
+      let expr = this.bindExpr(a.item.expr, { schema: input.schema, aggregates: true }, scope);
+      // a constant item (make-series-operator.md: other=-1 default=-2) is the constant in every bin that has rows
+      if (expr.k === 'lit' && expr.type !== 'dynamic') expr = { k: 'agg', fn: AGGREGATE_FUNCTIONS.get('take_any')!, args: [expr], type: expr.type };
+      if (expr.k !== 'agg') throw this.error(a.item.expr.span, 'make-series: each item must be an aggregate function call or a constant');
       const name = a.item.names ? this.singleName(a.item, names) : names.unique(expr.fn.defaultName(expr.args));
       let def: BoundExpr = { k: 'lit', type: 'long', value: 0n };
       if (a.default) {

@@ -129,9 +129,12 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
     case 'new_activity_metrics': {
       // (IdColumn, TimelineColumn, Start, End, Window [, Cohort] [, dim…] [, Lookback])
       const rest = op.args.slice(5);
-      if (rest.some((a) => a.kind === 'subquery')) throw t.error(op.pluginSpan, 'new_activity_metrics(): the Lookback table is not supported by Vigil');
+      const isColumn = (a: A.Expr) => a.kind === 'name' && input.schema.some((c) => c.name === a.name);
       let cohortArg: A.Expr | undefined;
-      if (rest.length && rest[0]!.kind !== 'name') cohortArg = rest.shift();
+      // the Cohort is a constant: a literal or a let-bound scalar (the docs pass `_start`), not a column
+      if (rest.length && !isColumn(rest[0]!) && rest[0]!.kind !== 'subquery') cohortArg = rest.shift();
+      const last = rest[rest.length - 1];
+      if (last && (last.kind === 'subquery' || !isColumn(last))) throw t.error(last.span, 'new_activity_metrics(): the Lookback table is not supported by Vigil');
       const { extras: _e, ...periods } = bindPeriods(op.plugin, { ...op, args: [...op.args.slice(0, 5), ...rest] }, t, [4, 'Window'], [], 5);
       const cohort = cohortArg ? t.constant(cohortArg) : undefined;
       if (cohort && axisOf(cohort.type) !== axisOf(periods.timeline.type)) throw t.error(cohortArg!.span, `new_activity_metrics(): Cohort must be of the TimelineColumn's type (${periods.timeline.type}), got '${cohort.type}'`);

@@ -9,7 +9,7 @@ import type { Span } from '../errors.js';
 import { SCALAR_FUNCTIONS } from '../functions/index.js';
 import type { MatchLookupPlan } from '../plan-match-lookup.js';
 import type { JoinKey } from '../plan-operators.js';
-import type { PlanNode } from '../planner.js';
+import { project, type PlanNode } from '../planner.js';
 import type { ColumnSchema } from '../types.js';
 
 export interface IpLookupBindTools {
@@ -28,7 +28,7 @@ function columnIndex(plan: PlanNode, a: A.Expr, what: string, name: string, t: I
   return i;
 }
 
-export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTools): MatchLookupPlan {
+export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTools): PlanNode {
   const name = op.plugin;
   const args = [...op.args];
   if (args.length < 3) throw t.error(op.pluginSpan, `${name}(): expects LookupTable, SourceKey and LookupKey`);
@@ -69,5 +69,9 @@ export function bindIpLookup(left: PlanNode, op: A.EvaluateOp, t: IpLookupBindTo
     names.add(c.name);
     schema.push(c);
   }
-  return { kind: 'matchLookup', schema, left, right, match, keys, rightColumns, unmatched, serialized: false };
+  const plan: MatchLookupPlan = { kind: 'matchLookup', schema, left, right, match, keys, rightColumns, unmatched, serialized: false };
+  if (name === 'ipv4_lookup') return plan;
+  // ipv6_lookup lists the LookupTable's columns first, then the input's (ipv6-lookup-plugin.md: both examples)
+  const order = [...schema.keys()].slice(n).concat([...schema.keys()].slice(0, n));
+  return project(plan, order.map((i) => ({ name: schema[i]!.name, expr: { k: 'col', index: i, name: schema[i]!.name, type: schema[i]!.type } })));
 }

@@ -147,6 +147,9 @@ export abstract class TabularBinder extends ExpressionBinder {
     const want = p.type as KqlType;
     if (v.type === want) return v;
     if (v.k === 'lit' && v.value === null) return { k: 'lit', type: want, value: null };
+    // a whole-number constant stays a constant for a real parameter (percentiles(x, p) needs one: invoke-operator.md)
+    if (v.k === 'lit' && want === 'real' && typeof v.value === 'bigint') return { k: 'lit', type: 'real', value: Number(v.value) };
+    if (v.k === 'lit' && want === 'long' && v.type === 'int') return { k: 'lit', type: 'long', value: v.value };
     const conv: Partial<Record<KqlType, string>> = { long: 'tolong', int: 'toint', real: 'toreal', decimal: 'todecimal', dynamic: 'todynamic', string: 'tostring' };
     if ((isNumeric(v.type) && isNumeric(want)) || want === 'dynamic' || (want === 'string' && v.type === 'dynamic')) {
       const f = SCALAR_FUNCTIONS.get(conv[want] ?? '');
@@ -291,8 +294,10 @@ export abstract class TabularBinder extends ExpressionBinder {
         if (CROSS_SCOPE_FUNCTIONS.has(t.name)) throw this.error(t.nameSpan, crossScopeRefusal(t.name));
         if (t.name === 'table') {
           const a = t.args[0];
-          if (t.args.length < 1 || t.args.length > 2 || a?.kind !== 'literal' || a.type !== 'string') throw this.error(t.nameSpan, 'table() expects a table name as a string literal');
-          return this.resolveTable(String(a.value), a.span, scope);
+          // a constant string: a literal, or a string parameter of the enclosing function (table-function.md: table(tableName))
+          const name = a && t.args.length <= 2 ? this.bindExpr(a, EMPTY_ROW, scope) : undefined;
+          if (!name || name.k !== 'lit' || name.type !== 'string' || name.value === null) throw this.error(t.nameSpan, 'table() expects a table name as a constant string');
+          return this.resolveTable(String(name.value), a!.span, scope);
         }
         if (SCALAR_FUNCTIONS.has(t.name)) {
           throw this.error(t.nameSpan, `'${t.name}' is a scalar function and a query must return a table: print its value with print ${t.name}(…)`);

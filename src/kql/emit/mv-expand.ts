@@ -62,15 +62,18 @@ export function emitMvApplySource(plan: MvApplySourcePlan, ctx: EmitContext): st
   const x = lists.map((l) => expandList(l, 'bag'));
   const exprs = items.map((it, k) => (it.type === 'dynamic' ? `unnest(${x[k]})` : mvCast(`unnest(${x[k]})`, it.type)));
   const n = x.length === 1 ? `len(${x[0]})` : `greatest(${x.map((l) => `len(${l})`).join(', ')})`;
-  const sel = [...exprs.map((e, i) => `${e} AS ${C(i)}`), `unnest(range(${n})) AS ${C(items.length)}`];
+  const outer = outerAlias(plan.correlation);
+  const passFrom = items.length + 1;
+  const sel = [...exprs.map((e, i) => `${e} AS ${C(i)}`), `unnest(range(${n})) AS ${C(items.length)}`, ...plan.passthrough.map((c, k) => `${outer}.${C(c)} AS ${C(passFrom + k)}`)];
   let sql = `SELECT ${sel.join(', ')}`;
   if (plan.limit) sql = `SELECT * FROM (${sql}) AS lim WHERE lim.${C(items.length)} < ${constSql(plan.limit, ctx)}`;
-  if (!plan.withIndex) sql = `SELECT ${items.map((_, i) => `q.${C(i)}`).join(', ')} FROM (${sql}) AS q`;
-  return sql;
+  const cols = [...items.map((_, i) => i), ...(plan.withIndex ? [items.length] : []), ...plan.passthrough.map((_, k) => passFrom + k)];
+  // renumbered in the order of the source's schema: items, [index], passthrough
+  return `SELECT ${cols.map((c, k) => `q.${C(c)} AS ${C(k)}`).join(', ')} FROM (${sql}) AS q`;
 }
 
 export function emitMvApply(plan: MvApplyPlan, ctx: EmitContext): string {
   const outer = outerAlias(plan.correlation);
-  const exprs = [...plan.keep.map((i) => `${outer}.${C(i)}`), ...plan.body.schema.map((_, i) => `s.${C(i)}`)];
+  const exprs = plan.columns.map((c) => ('outer' in c ? `${outer}.${C(c.outer)}` : `s.${C(c.body)}`));
   return `SELECT ${selectList(exprs)} FROM (${emitPlan(plan.input, ctx)}) AS ${outer}, LATERAL (${emitPlan(plan.body, ctx)}) AS s`;
 }

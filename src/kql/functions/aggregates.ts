@@ -38,6 +38,8 @@ interface AggSpec {
   keepsName?: boolean;
   /** whether the automatic name includes the argument's column name */
   named?: boolean;
+  /** the automatic name includes the columns of this many arguments (covariance(x, y) → covariance_x_y) */
+  namedArgs?: number;
   bind(args: ArgInfo[]): KqlType;
   /** `f` is the aggregate's FILTER clause (`''` or ` FILTER (WHERE …)`), placed after every aggregate call it makes. */
   emit(args: SqlArg[], f: string): string;
@@ -76,6 +78,7 @@ function aggregate(spec: AggSpec): AggregateFunction {
     defaultName(args) {
       const prefix = spec.prefix ?? spec.name;
       if (spec.named === false) return prefix + '_';
+      if (spec.namedArgs) return [prefix, ...args.slice(0, spec.namedArgs).map((a) => columnNameOf(a) ?? '')].join('_');
       const col = columnNameOf(args[0]);
       if (spec.keepsName && col) return col;
       return prefix + '_' + (col ?? '');
@@ -255,10 +258,10 @@ const AGG_EXTRAS: AggSpec[] = [
   { name: 'stdevpif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `stddev_pop(${as(a[0]!, 'real')})${f}` },
   { name: 'varianceif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => zeroIfNull(`var_samp(${as(a[0]!, 'real')})${f}`) },
   { name: 'variancepif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'real', emit: (a, f) => `var_pop(${as(a[0]!, 'real')})${f}` },
-  { name: 'covariance', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
-  { name: 'covariancep', minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
-  { name: 'covarianceif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
-  { name: 'covariancepif', minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covariance', namedArgs: 2, minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covariancep', namedArgs: 2, minArgs: 2, maxArgs: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covarianceif', namedArgs: 2, minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_samp(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
+  { name: 'covariancepif', namedArgs: 2, minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
   { name: 'count_distinct', minArgs: 1, maxArgs: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
   { name: 'count_distinctif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
   { name: 'binary_all_and', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_and', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_and(${as(a[0]!, 'long')})${f}` },
@@ -268,7 +271,7 @@ const AGG_EXTRAS: AggSpec[] = [
   { name: 'hll_if', minArgs: 2, maxArgs: 3, prefix: 'hll', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
   { name: 'hll_merge', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('hll_merge', isDynamic, 'an hll() value')(a), 'dynamic'), emit: (a, f) => kmvJson(`list_distinct(flatten(list(TRY_CAST(${a[0]!.sql} AS UBIGINT[]))${f}))`) },
   {
-    name: 'percentilesw_array', minArgs: 3, maxArgs: 64, prefix: 'percentiles',
+    name: 'percentilesw_array', minArgs: 3, maxArgs: 64, prefix: 'percentile', // percentilesw-aggregation-function.md names it percentile_x (percentiles_array: percentiles_x)
     bind(a) { requireWeighted(a, 'percentilesw_array'); percentileList(a, 2, 'percentilesw_array'); return 'dynamic'; },
     emit(a, f) {
       const ps = JSON.stringify(percentileList(a, 2, 'percentilesw_array'));
@@ -467,7 +470,21 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   },
 ];
 
-/** dcount_hll(hll): the scalar that reads an hll()/hll_merge() state. */
+/**
+ * dcount_hll(hll): the scalar that reads an hll()/hll_merge() state; hll_merge(hll1, hll2 [, …])
+ * (hll-merge-function.md): the scalar that merges 2 to 64 states (the aggregate of the same name
+ * merges a column's).
+ */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
   fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'),
+  {
+    name: 'hll_merge',
+    minArgs: 2,
+    maxArgs: 64,
+    bind(args) {
+      args.forEach((a, i) => { if (a.type !== 'dynamic') fail(`hll_merge(): argument ${i + 1} must be an hll() value (dynamic), got '${a.type}'`, i); });
+      return 'dynamic';
+    },
+    emit: (a) => kmvJson(`list_distinct(flatten(list_filter([${a.map((x) => `TRY_CAST(${x.sql} AS UBIGINT[])`).join(', ')}], _l -> _l IS NOT NULL)))`),
+  },
 ];

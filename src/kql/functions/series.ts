@@ -77,15 +77,24 @@ export const SERIES_FUNCTIONS: ScalarFunction[] = [
     const miss = a[2] && !isNullLit(a[2]) ? `(_e = ${jsonText(a[2])})` : `(_e = 'null')`;
     return `(CASE WHEN json_type(${a[0]!.sql}) = 'ARRAY' THEN ${fromElems(`list_transform(${elems(a[0]!.sql)}, _e -> CASE WHEN ${miss} THEN ${jsonText(a[1]!)} ELSE _e END)`)} END)`;
   }, 'dynamic'),
-  fn('series_fill_linear', [isDynamic, anyScalar, anyScalar], 2, 'dynamic', (a) => {
+  // series_fill_linear(series [, missing [, fill_edges = true [, constant = 0]]]) (series-fill-linear-function.md):
+  // interpolates between known values; the edges take the nearest known value unless fill_edges is
+  // false; an array of only missing values is filled with the constant (kept when it is null); an
+  // array of only integers gives integers (the interpolation truncated, as the docs' example shows)
+  fn('series_fill_linear', [isDynamic, anyScalar, anyScalar, anyScalar], 3, 'dynamic', (a) => {
     const miss = a[1] && !isNullLit(a[1]) ? `(_e = ${jsonText(a[1])})` : `(_e = 'null')`;
+    const edges = a[2] ? `coalesce(${as(a[2], 'bool')}, TRUE)` : 'TRUE';
+    const constant = a[3] ? as(a[3], 'real') : '0.0';
     const vals = `list_transform(${elems(a[0]!.sql)}, _e -> CASE WHEN ${miss} THEN NULL ELSE ${elemNum('_e')} END)`;
-    // index of previous / next known value; interpolate between them, else keep the edges as they are
+    const ints = `len(list_filter(${elems(a[0]!.sql)}, _e -> NOT ${miss} AND NOT ${elemIsInt('_e')})) = 0`;
+    // index of previous / next known value; interpolate between them, the edges from the nearest one
     const prev = `list_last(list_filter(range(_i + 1), _j -> _lv[_j + 1] IS NOT NULL))`;
     const next = `list_first(list_filter(range(_i, len(_lv)), _j -> _lv[_j + 1] IS NOT NULL))`;
-    const interp = letSql(prev, '_p', letSql(next, '_n', `CASE WHEN _p IS NULL OR _n IS NULL THEN NULL WHEN _p = _n THEN _lv[_p + 1] ELSE _lv[_p + 1] + (_lv[_n + 1] - _lv[_p + 1]) * (_i - _p) / (_n - _p) END`));
+    const interp = letSql(prev, '_p', letSql(next, '_n', `CASE WHEN _p IS NULL AND _n IS NULL THEN ${constant} WHEN _p IS NULL THEN (CASE WHEN ${edges} THEN _lv[_n + 1] END) WHEN _n IS NULL THEN (CASE WHEN ${edges} THEN _lv[_p + 1] END) WHEN _p = _n THEN _lv[_p + 1] ELSE _lv[_p + 1] + (_lv[_n + 1] - _lv[_p + 1]) * (_i - _p) / (_n - _p) END`));
     const body = `list_transform(range(len(_lv)), _i -> CASE WHEN _lv[_i + 1] IS NOT NULL THEN _lv[_i + 1] ELSE ${interp} END)`;
-    return `(CASE WHEN json_type(${a[0]!.sql}) = 'ARRAY' THEN ${numArray(letSql(vals, '_lv', body))} END)`;
+    const anyKnown = `len(list_filter(_lv, _x -> _x IS NOT NULL)) > 0`;
+    const asInts = fromElems(`list_transform(_r, _v -> ${numText('trunc(_v)', 'TRUE')})`);
+    return `(CASE WHEN json_type(${a[0]!.sql}) = 'ARRAY' THEN ${letSql(vals, '_lv', letSql(body, '_r', `CASE WHEN ${anyKnown} AND ${ints} THEN ${asInts} ELSE ${numArray('_r')} END`))} END)`;
   }, 'dynamic'),
 ];
 

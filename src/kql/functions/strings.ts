@@ -120,6 +120,55 @@ const extractFn: ScalarFunction = {
   },
 };
 
+/**
+ * indexof_regex(string, match [, start [, length [, occurrence]]]) (indexof-regex-function.md): the
+ * index of the occurrence-th non-overlapping match within length characters from start, -1 when
+ * there is none, null when start or occurrence is negative or length below -1. The match's index
+ * is the lengths of the text between the matches before it plus those matches.
+ */
+const indexofRegexBase = fn('indexof_regex', [anyScalar, anyScalar, intLike, intLike, intLike], 3, 'long', () => '');
+const indexofRegex: ScalarFunction = {
+  ...indexofRegexBase,
+  emit(a) {
+    const s = str(a[0]!);
+    const re = regexArg(a[1]!);
+    if (a.length === 2) return `coalesce(CAST(list_position(list_transform(range(length(${s}) + 1), _i -> regexp_matches(substring(${s}, _i + 1), '^(?:' || ${re} || ')')), TRUE) - 1 AS BIGINT), -1)`;
+    const start = as(a[2]!, 'long');
+    const length = a[3] ? as(a[3], 'long') : '-1';
+    const occurrence = a[4] ? as(a[4], 'long') : '1';
+    const sub = `substring(${s}, ${start} + 1, CASE WHEN ${length} = -1 THEN length(${s}) ELSE ${length} END)`;
+    const lens = (list: string, n: string) => `coalesce(list_sum(list_transform((${list})[1:${n}], _x -> length(_x))), 0)`;
+    const at = letSql(sub, '_sub', letSql(`regexp_extract_all(_sub, ${re})`, '_m',
+      `CASE WHEN len(_m) < greatest(${occurrence}, 1) THEN -1 ELSE ${start} + ${lens(`regexp_split_to_array(_sub, ${re})`, `greatest(${occurrence}, 1)`)} + ${lens('_m', `greatest(${occurrence}, 1) - 1`)} END`));
+    return `(CASE WHEN ${start} < 0 OR ${occurrence} < 0 OR ${length} < -1 THEN NULL ELSE CAST(${at} AS BIGINT) END)`;
+  },
+};
+
+/** extract_json(jsonPath, dataSource [, typeof(T)]) (extract-json-function.md): the value at the path as a string ('' when absent), or converted to T. */
+function extractJson(name: string): ScalarFunction {
+  const base = fn(name, [anyScalar, anyScalar], 0, 'string', () => '');
+  return {
+    name,
+    minArgs: 2,
+    maxArgs: 3,
+    typeLiteralArg: 2,
+    bind(args) {
+      base.bind(args.slice(0, 2));
+      if (args.length < 3) return 'string';
+      const t = args[2]!.literal?.typeOf;
+      if (!t) fail(`${name}(): the 3rd argument must be a type literal such as typeof(long)`, 2);
+      return t;
+    },
+    emit(a) {
+      const s = `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`;
+      const t = a[2]?.literal?.typeOf;
+      if (!t || t === 'string') return s;
+      if (t === 'dynamic') return `json_extract(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)})`;
+      return convertSql(`nullif(${s}, '')`, 'string', t);
+    },
+  };
+}
+
 /** extract_all(regex, [groups,] source): one group → flat array; several → array of arrays; no match → null. */
 const extractAll: ScalarFunction = {
   name: 'extract_all',
@@ -247,8 +296,7 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('string_size', 1, 0, 'long', ([s]) => `CAST(octet_length(encode(${s})) AS BIGINT)`),
   strFn('strlen', 1, 0, 'long', ([s]) => `CAST(length(${s}) AS BIGINT)`),
   indexofFn,
-  fn('indexof_regex', [anyScalar, anyScalar], 0, 'long', (a) =>
-    `coalesce(CAST(list_position(list_transform(range(length(${str(a[0]!)}) + 1), _i -> regexp_matches(substring(${str(a[0]!)}, _i + 1), '^(?:' || ${regexArg(a[1]!)} || ')')), TRUE) - 1 AS BIGINT), -1)`),
+  indexofRegex,
   replaceStrings,
   splitFn,
   parseCsv,
@@ -312,8 +360,8 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
     const h = a[0]!.type === 'int' ? `lower(hex(CAST(${a[0]!.sql} AS BIGINT) & 4294967295))` : `lower(hex(${as(a[0]!, 'long')}))`;
     return `coalesce(${a[1] ? `lpad(${h}, CAST(greatest(${as(a[1], 'long')}, length(${h})) AS INTEGER), '0')` : h}, '')`;
   }),
-  fn('extract_json', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
-  fn('extractjson', [anyScalar, anyScalar], 0, 'string', (a) => `coalesce(json_extract_string(TRY_CAST(${str(a[1]!)} AS JSON), ${str(a[0]!)}), '')`),
+  extractJson('extract_json'),
+  extractJson('extractjson'),
   // has_ipv4 / has_ipv4_prefix (has-ipv4-function.md, has-ipv4-prefix-function.md): a valid IPv4 address of the text, delimited
   // by non-alphanumeric characters, equals the address / starts with the prefix (a valid address, or octets ending with a dot)
   fn('has_ipv4', [anyScalar, anyScalar], 0, 'bool', (a) =>

@@ -215,6 +215,15 @@ function unionInGroups<S, R>(shapes: S[], vertices: (s: S) => Coord[], unify: (g
   return out;
 }
 
+/** The union of polygons ([shell, holes…] coordinate lists), or null when a group of them is wider than a hemisphere. */
+export function unionPolygonCoords(polys: Coord[][][]): Coord[][][] | null {
+  return unionInGroups(polys, (p) => p.flat(), (group, g) => {
+    const planar = group.map((p) => [p.map((r) => r.map((c) => g.project(c)))] as clip.Geom);
+    const union = clip.union(planar[0]!, ...planar.slice(1)) as PlanePolygon[];
+    return union.map((p) => p.map((r) => r.map((xy) => g.unproject(xy))));
+  });
+}
+
 // ───────────── the runtime functions ─────────────
 
 const json = (g: Record<string, unknown>) => JSON.stringify(g);
@@ -268,11 +277,7 @@ export const GEO_OVERLAY_FUNCTIONS = [
       if (!polys) return null;
       all.push(...polys);
     }
-    const polys = unionInGroups(all, (p) => p.flat(), (group, g) => {
-      const planar = group.map((p) => [p.map((r) => r.map((c) => g.project(c)))] as clip.Geom);
-      const union = clip.union(planar[0]!, ...planar.slice(1)) as PlanePolygon[];
-      return union.map((p) => p.map((r) => r.map((xy) => g.unproject(xy))));
-    });
+    const polys = unionPolygonCoords(all);
     if (!polys || polys.length === 0) return null;
     return JSON.stringify(polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys });
   }),

@@ -8,8 +8,8 @@
  * Each docs example of these functions agrees with the results here to the digits it prints
  * (test/kql/cases-edges.ts).
  *
- * Not here: the union of overlapping members of a MultiPolygon (Kusto measures the union; a
- * MultiPolygon whose members overlap gives null from the measures rather than a wrong number).
+ * The measures of a polygon (area, perimeter, centroid) are in geo-measures.ts: a MultiPolygon
+ * whose members overlap is measured as their union, which needs geo-overlay.ts.
  */
 import { BIGINT, BOOLEAN, DOUBLE, VARCHAR } from '@duckdb/node-api';
 import { s2 } from 's2js';
@@ -24,11 +24,11 @@ const validCoord = (c: unknown): c is Coord =>
 const toPoint = (c: Coord) => s2.Point.fromLatLng(s2.LatLng.fromDegrees(c[1], c[0]));
 const validLonLat = (lon: number, lat: number) => Number.isFinite(lon) && Number.isFinite(lat) && lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90;
 
-function lonLat(p: s2.Point): Coord {
+export function lonLat(p: s2.Point): Coord {
   const ll = s2.LatLng.fromPoint(p);
   return [ll.lng / RAD, ll.lat / RAD];
 }
-const pointJson = (c: Coord) => JSON.stringify({ type: 'Point', coordinates: c });
+export const pointJson = (c: Coord) => JSON.stringify({ type: 'Point', coordinates: c });
 const angleM = (a: s2.Point, b: s2.Point) => a.distance(b) * EARTH_RADIUS_M;
 
 function parseJson(text: string): { type?: unknown; coordinates?: unknown } | null {
@@ -62,7 +62,7 @@ export function parseLines(text: string, single = false): Coord[][] | null {
 }
 
 const polyline = (coords: Coord[]) => new s2.Polyline(coords.map(toPoint));
-const lineLength = (coords: Coord[]) => polyline(coords).length() * EARTH_RADIUS_M;
+export const lineLength = (coords: Coord[]) => polyline(coords).length() * EARTH_RADIUS_M;
 
 /** The closest point to p on any of the chains, with its distance in meters. */
 function closestOnChains(chains: Coord[][], p: s2.Point): { point: s2.Point; meters: number } | null {
@@ -116,14 +116,14 @@ function polygonContains([shell, ...holes]: Ring[], p: s2.Point): boolean {
   return shell!.loop.containsPoint(p) && !holes.some((h) => h.loop.containsPoint(p));
 }
 const anyContains = (polys: Ring[][], p: s2.Point) => polys.some((poly) => polygonContains(poly, p));
-const ringChains = (polys: Ring[][]) => polys.flatMap((poly) => poly.map((r) => r.coords));
+export const ringChains = (polys: Ring[][]) => polys.flatMap((poly) => poly.map((r) => r.coords));
 
 function chainsCross(a: Coord[][], b: Coord[][]): boolean {
   return a.some((x) => b.some((y) => polyline(x).intersects(polyline(y))));
 }
 
 /** Members of a MultiPolygon that overlap one another: their union is not computed here. */
-function membersOverlap(polys: Ring[][]): boolean {
+export function membersOverlap(polys: Ring[][]): boolean {
   for (let i = 0; i < polys.length; i++)
     for (let j = i + 1; j < polys.length; j++) if (polygonsIntersect([polys[i]!], [polys[j]!])) return true;
   return false;
@@ -135,7 +135,7 @@ function polygonsIntersect(a: Ring[][], b: Ring[][]): boolean {
 }
 
 /** Area in m² of one polygon: its shell less its holes. */
-const polygonArea = ([shell, ...holes]: Ring[]) => (shell!.loop.area() - holes.reduce((s, h) => s + h.loop.area(), 0)) * EARTH_RADIUS_M ** 2;
+export const polygonArea = ([shell, ...holes]: Ring[]) => (shell!.loop.area() - holes.reduce((s, h) => s + h.loop.area(), 0)) * EARTH_RADIUS_M ** 2;
 
 // ───────────── densify ─────────────
 
@@ -339,26 +339,6 @@ export const GEO_SHAPE_FUNCTIONS = [
     return la && lb ? chainsCross(la, lb) : null;
   }),
 
-  runtimeFunction('kql_geo_polygon_area', [VARCHAR], DOUBLE, (poly: string) => {
-    const polys = parsePolygons(poly);
-    return polys && !membersOverlap(polys) ? polys.reduce((s, p) => s + polygonArea(p), 0) : null;
-  }),
-  runtimeFunction('kql_geo_polygon_perimeter', [VARCHAR], DOUBLE, (poly: string) => {
-    const polys = parsePolygons(poly);
-    return polys && !membersOverlap(polys) ? ringChains(polys).reduce((s, c) => s + lineLength(c), 0) : null;
-  }),
-  runtimeFunction('kql_geo_polygon_centroid', [VARCHAR], VARCHAR, (poly: string) => {
-    const polys = parsePolygons(poly);
-    if (!polys || membersOverlap(polys)) return null;
-    let x = 0, y = 0, z = 0;
-    for (const [shell, ...holes] of polys) {
-      for (const [r, sign] of [[shell!, 1], ...holes.map((h) => [h, -1] as const)] as const) {
-        const c = r.loop.centroid();
-        x += sign * c.x; y += sign * c.y; z += sign * c.z;
-      }
-    }
-    return pointJson(lonLat(s2.Point.fromCoords(x, y, z)));
-  }),
   runtimeFunction('kql_geo_distance_point_to_polygon', [DOUBLE, DOUBLE, VARCHAR], DOUBLE, (lon: number, lat: number, poly: string) => {
     const polys = validLonLat(lon, lat) ? parsePolygons(poly) : null;
     if (!polys) return null;
