@@ -10,6 +10,7 @@
  * sign-in form posted from another origin is refused.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
@@ -159,6 +160,59 @@ describe('portal in Chromium', { timeout: 600_000 }, () => {
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'vigil_session')!;
     assert.ok(session.secure && session.httpOnly && session.sameSite === 'Strict');
+  });
+
+  it('signs a new tab in without leaving it while the sign-in session lasts: one page load, the code never in the address bar', async () => {
+    const tab = await context.newPage();
+    const navigations: string[] = [];
+    tab.on('framenavigated', (f) => {
+      if (f === tab.mainFrame()) navigations.push(f.url());
+    });
+    const authorize: { navigation: boolean; prompt: string | null }[] = [];
+    tab.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.endsWith('/oauth2/v2.0/authorize')) authorize.push({ navigation: r.isNavigationRequest(), prompt: u.searchParams.get('prompt') });
+    });
+    await tab.goto(`${vigil.endpoint}/portal/#/logs`);
+    await tab.waitForSelector('#editor[data-schema=loaded]', { timeout: 90_000 });
+    // The authorization request was a fetch of this document (prompt=none), not a navigation.
+    assert.deepEqual(authorize, [{ navigation: false, prompt: 'none' }]);
+    assert.deepEqual(navigations, [`${vigil.endpoint}/portal/#/logs`]);
+    assert.equal(tab.url(), `${vigil.endpoint}/portal/#/logs`);
+    assert.equal(await tab.locator('#user-name').textContent(), 'Ana Lyst');
+    await tab.close();
+  });
+
+  it('gives another origin no code from the sign-in session: its fetch of the authorization endpoint reads nothing', async () => {
+    const b = vigil.bootstrap;
+    const challenge = createHash('sha256').update('attacker-chosen-verifier-attacker-chosen-verifier').digest('base64url');
+    const url = `${vigil.endpoint}/${b.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
+      client_id: '6f1c1bd4-8a0e-4b57-9d3e-5b7c0f4a9e21',
+      response_type: 'code',
+      redirect_uri: `${vigil.endpoint}/portal/`,
+      scope: `${vigil.endpoint}/.default`,
+      state: 'attacker',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      prompt: 'none',
+    })}`;
+    // The same browser (the analyst's session cookie is in it), a page of another origin.
+    const attacker = await context.newPage();
+    await attacker.setContent('<p>elsewhere</p>');
+    const seen = await attacker.evaluate(async (u) => {
+      const out: string[] = [];
+      try {
+        const r = await fetch(u, { credentials: 'include' });
+        out.push(`cors: ${r.status} ${r.url}`);
+      } catch (e) {
+        out.push(`cors: refused`);
+      }
+      const opaque = await fetch(u, { credentials: 'include', mode: 'no-cors' });
+      out.push(`no-cors: ${opaque.type} '${opaque.url}'`);
+      return out;
+    }, url);
+    assert.deepEqual(seen, ['cors: refused', "no-cors: opaque ''"]);
+    await attacker.close();
   });
 
   it('completes table names from the workspace schema in the monaco-kusto editor', async () => {
