@@ -225,6 +225,64 @@ describe('portal in Chromium', { timeout: 600_000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  /** Moves the mouse over a position of the editor's text (1-based line and column). */
+  const pointAt = async (lineNumber: number, column: number) => {
+    const at = await page.evaluate(
+      ({ lineNumber, column }) => {
+        const editor = (window as any).vigilEditor;
+        const p = editor.getScrolledVisiblePosition({ lineNumber, column });
+        const r = (editor.getDomNode() as HTMLElement).getBoundingClientRect();
+        return { x: r.left + p.left + 3, y: r.top + p.top + p.height / 2 };
+      },
+      { lineNumber, column },
+    );
+    await page.mouse.move(at.x, at.y);
+  };
+
+  it('documents completions: a function’s description in the suggestion list', async () => {
+    await page.evaluate(() => {
+      const editor = (window as any).vigilEditor;
+      editor.setValue('LAQueryLogs\n| summarize dcoun');
+      editor.setPosition({ lineNumber: 2, column: 17 });
+      editor.focus();
+    });
+    await page.keyboard.press('Control+Space');
+    const row = page.locator('.suggest-widget .monaco-list-row', { hasText: /^dcount\b/ }).first();
+    await row.waitFor({ timeout: 30_000 });
+    // Focus dcount and open the details pane: the description from the language service's documentation.
+    await page.waitForFunction(() => !!document.querySelector('.suggest-widget .monaco-list-row.focused'));
+    await page.keyboard.press('Control+Space');
+    const details = page.locator('.suggest-details');
+    await details.waitFor({ timeout: 30_000 });
+    assert.match((await details.textContent()) ?? '', /distinct/i);
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows the language service’s diagnostics for the workspace schema before the query runs', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| where NoSuchColumn == 1'));
+    await page.waitForSelector('#editor .squiggly-error', { timeout: 30_000 });
+    assert.equal(await page.locator('#query-error').isHidden(), true, 'nothing ran: the marker is the editor’s own');
+    await pointAt(2, 10);
+    const hover = page.locator('.monaco-hover', { hasText: "The name 'NoSuchColumn' does not refer to any known column" });
+    await hover.waitFor({ timeout: 30_000 });
+    await screenshot(page, '02a-logs-diagnostics');
+    // A known column is no error.
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| where ResponseCode == 403'));
+    await page.waitForSelector('#editor .squiggly-error', { state: 'detached', timeout: 30_000 });
+  });
+
+  it('hovers a column with its type from the workspace schema', async () => {
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| project ResponseCode'));
+    await pointAt(2, 13);
+    const hover = page.locator('.monaco-hover', { hasText: 'ResponseCode' });
+    await hover.waitFor({ timeout: 30_000 });
+    const text = (await hover.textContent()) ?? '';
+    assert.match(text, /ResponseCode/);
+    assert.match(text, /\bint\b/, text);
+    await page.mouse.move(0, 0);
+  });
+
   it('runs a query and shows a chart for render', async () => {
     await page.evaluate(() =>
       (window as any).vigilEditor.setValue('range t from ago(2h) to now() step 10m\n| extend Requests = toint(hourofday(t)) * 3 + 7, Errors = 2\n| render timechart'),
