@@ -45,3 +45,21 @@ export function cpuMsBetween(before: Map<number, number>, after: Map<number, num
   for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
+
+/**
+ * Resolves once this process's descendants have been (nearly) idle for `windowMs` (under `idleMs` of
+ * CPU in the window), or after `timeoutMs` regardless. The portal bench waits for it after opening a
+ * new browser window, so that Chromium's own start-up work for that window (it preloads its omnibox
+ * popup, a WebUI renderer of ~0.6 s CPU on the bench machine) is not counted as the page's load: a
+ * user's new tab in a running browser does not pay it.
+ */
+export async function quiescence(windowMs = 300, idleMs = 30, timeoutMs = 10_000, root = process.pid): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let before = descendantCpu(root);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const now = descendantCpu(root);
+    if (cpuMsBetween(before, now) < idleMs) return;
+    before = now;
+  }
+}

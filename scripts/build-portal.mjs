@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } fro
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { kustoWorkerPatches } from './kusto-worker-patches.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'portal');
@@ -41,9 +42,21 @@ const outputOf = (result, entry) => {
   return basename(file);
 };
 
+// The Kusto language worker, with two changes for a faster start (issue 18): the edits of
+// kusto-worker-patches.mjs (the unused V1 rules provider built lazily), and XRegExp without its Unicode
+// add-ons — the worker's one XRegExp, '[\\w_]*$', needs none, and building their tables at start-up
+// cost ~70 ms of the worker's CPU.
+const kustoWorkerOptions = {
+  ...common,
+  entryPoints: { 'kusto.worker': '@kusto/monaco-kusto/release/esm/kusto.worker.js' },
+  outdir: assets,
+  format: 'iife',
+  plugins: [kustoWorkerPatches],
+  alias: { xregexp: 'xregexp/lib/xregexp.js' },
+};
 const [editorWorker, kustoWorker] = await Promise.all([
   build({ ...common, entryPoints: { 'editor.worker': 'monaco-editor/esm/vs/editor/editor.worker.js' }, outdir: assets, format: 'iife' }),
-  build({ ...common, entryPoints: { 'kusto.worker': '@kusto/monaco-kusto/release/esm/kusto.worker.js' }, outdir: assets, format: 'iife' }),
+  build(kustoWorkerOptions),
 ]);
 const workers = { editor: `/portal/assets/${outputOf(editorWorker, 'editor.worker')}`, kusto: `/portal/assets/${outputOf(kustoWorker, 'kusto.worker')}` };
 

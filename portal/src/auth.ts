@@ -33,24 +33,69 @@ const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replac
 const random = (n: number) => b64url(crypto.getRandomValues(new Uint8Array(n)));
 const redirectUri = () => `${location.origin}/portal/`;
 
-/** Goes to the authorization endpoint (which answers at once while the sign-in session lasts). */
-export async function startSignIn(): Promise<never> {
-  const e = await discover();
+interface Pkce { verifier: string; challenge: string; state: string }
+
+async function pkce(): Promise<Pkce> {
   const verifier = random(32);
   const challenge = b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  const state = random(16);
-  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  return { verifier, challenge, state: random(16) };
+}
+
+/** The authorization request for a fresh PKCE pair; `prompt=none` answers at once, with a code or `login_required`. */
+function authorizeUrl(e: Endpoints, p: Pkce, prompt?: 'none'): string {
   const q = new URLSearchParams({
     client_id: PORTAL_CLIENT_ID,
     response_type: 'code',
     redirect_uri: redirectUri(),
     scope: `${location.origin}/.default`,
-    state,
-    code_challenge: challenge,
+    state: p.state,
+    code_challenge: p.challenge,
     code_challenge_method: 'S256',
   });
-  location.assign(`${e.authorize}?${q}`);
+  if (prompt) q.set('prompt', prompt);
+  return `${e.authorize}?${q}`;
+}
+
+/** Goes to the authorization endpoint (which answers at once while the sign-in session lasts, else shows the form). */
+export async function startSignIn(): Promise<never> {
+  const e = await discover();
+  const p = await pkce();
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier: p.verifier, state: p.state, hash: location.hash }));
+  location.assign(authorizeUrl(e, p));
   return new Promise<never>(() => {});
+}
+
+let codeListener: (() => void) | undefined;
+
+/** `f` runs when a sign-in code is in hand, before it is redeemed (main.ts starts fetching the app then). */
+export function onSignInCode(f: () => void): void {
+  codeListener = f;
+}
+
+/**
+ * Signs in without leaving the page while the sign-in session lasts (issue 18: one page load instead of
+ * two). The same authorization request as startSignIn's, with `prompt=none`, is fetched instead of
+ * navigated to: the session cookie goes with it (same origin; it is HttpOnly, the page never sees it),
+ * and the endpoint redirects to the portal's redirect URI with a code, which the page reads from the
+ * response's final URL — a same-origin response, which no other origin could read — and redeems with its
+ * PKCE verifier, as after a navigation. Undefined when there is no session (`login_required`) or anything
+ * else than a code comes back: the caller then navigates (startSignIn), which shows the form or the error.
+ */
+export async function silentSignIn(): Promise<string | undefined> {
+  const e = await discover();
+  const p = await pkce();
+  let back: URL;
+  try {
+    const r = await fetch(authorizeUrl(e, p, 'none'), { credentials: 'same-origin', cache: 'no-store' });
+    void r.body?.cancel(); // the portal's page itself, which the redirect fetched
+    back = new URL(r.url);
+  } catch {
+    return undefined;
+  }
+  const code = back.searchParams.get('code');
+  if (back.origin !== location.origin || back.pathname !== '/portal/' || !code || back.searchParams.get('state') !== p.state) return undefined;
+  codeListener?.();
+  return redeem(e, code, p.verifier).catch(() => undefined);
 }
 
 /** Completes a sign-in redirect if this page load is one; returns the token, or undefined if none. */
@@ -64,11 +109,16 @@ export async function completeSignIn(): Promise<string | undefined> {
   history.replaceState(null, '', `/portal/${saved?.hash ?? ''}`);
   if (error) throw new Error(`Sign-in failed: ${url.searchParams.get('error_description') ?? error}`);
   if (!saved || saved.state !== url.searchParams.get('state')) throw new Error('Sign-in failed: the response does not belong to this tab (state mismatch).');
-  const e = await discover();
+  codeListener?.();
+  return redeem(await discover(), code!, saved.verifier);
+}
+
+/** Redeems a code at the token endpoint with the PKCE verifier that asked for it. */
+async function redeem(e: Endpoints, code: string, verifier: string): Promise<string> {
   const r = await fetch(e.token, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: PORTAL_CLIENT_ID, code: code!, redirect_uri: redirectUri(), code_verifier: saved.verifier }),
+    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: PORTAL_CLIENT_ID, code, redirect_uri: redirectUri(), code_verifier: verifier }),
   });
   return keep(r, 'Sign-in failed');
 }
@@ -98,13 +148,15 @@ async function refresh(): Promise<string | undefined> {
 }
 
 /**
- * The current token; when it is missing or about to expire, a new one through the refresh token (the
- * page stays as it is), else a new sign-in (the page navigates away).
+ * The current token; when it is missing or about to expire, a new one through the refresh token or the
+ * sign-in session (silentSignIn) — the page stays as it is — else a new sign-in (the page navigates away).
  */
 export async function token(): Promise<string> {
   if (accessToken && accessToken.expiresAt - Date.now() > 60_000) return accessToken.value;
-  // One refresh at a time: concurrent callers share it (a second use of the same token would revoke the family).
-  refreshing ??= refresh().finally(() => (refreshing = undefined));
+  // One at a time: concurrent callers share it (a second use of the same refresh token would revoke the family).
+  refreshing ??= refresh()
+    .then((t) => t ?? silentSignIn())
+    .finally(() => (refreshing = undefined));
   return (await refreshing) ?? startSignIn();
 }
 

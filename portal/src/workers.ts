@@ -1,8 +1,8 @@
 /**
  * The portal's web workers, by their content-hashed names (scripts/build-portal.mjs defines
  * __PORTAL_WORKERS__). The Kusto language worker is a large script to compile, so it is started as soon
- * as the user is signed in (main.ts), in parallel with the app chunk and the workspace list, and Monaco
- * is handed that same worker when it asks for one.
+ * as a sign-in code is in hand (main.ts), in parallel with redeeming it, the app chunks and the workspace
+ * list, and Monaco is handed that same worker when it asks for one.
  */
 declare const __PORTAL_WORKERS__: { editor: string; kusto: string };
 

@@ -10,6 +10,7 @@
  * sign-in form posted from another origin is refused.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
@@ -161,6 +162,59 @@ describe('portal in Chromium', { timeout: 600_000 }, () => {
     assert.ok(session.secure && session.httpOnly && session.sameSite === 'Strict');
   });
 
+  it('signs a new tab in without leaving it while the sign-in session lasts: one page load, the code never in the address bar', async () => {
+    const tab = await context.newPage();
+    const navigations: string[] = [];
+    tab.on('framenavigated', (f) => {
+      if (f === tab.mainFrame()) navigations.push(f.url());
+    });
+    const authorize: { navigation: boolean; prompt: string | null }[] = [];
+    tab.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.endsWith('/oauth2/v2.0/authorize')) authorize.push({ navigation: r.isNavigationRequest(), prompt: u.searchParams.get('prompt') });
+    });
+    await tab.goto(`${vigil.endpoint}/portal/#/logs`);
+    await tab.waitForSelector('#editor[data-schema=loaded]', { timeout: 90_000 });
+    // The authorization request was a fetch of this document (prompt=none), not a navigation.
+    assert.deepEqual(authorize, [{ navigation: false, prompt: 'none' }]);
+    assert.deepEqual(navigations, [`${vigil.endpoint}/portal/#/logs`]);
+    assert.equal(tab.url(), `${vigil.endpoint}/portal/#/logs`);
+    assert.equal(await tab.locator('#user-name').textContent(), 'Ana Lyst');
+    await tab.close();
+  });
+
+  it('gives another origin no code from the sign-in session: its fetch of the authorization endpoint reads nothing', async () => {
+    const b = vigil.bootstrap;
+    const challenge = createHash('sha256').update('attacker-chosen-verifier-attacker-chosen-verifier').digest('base64url');
+    const url = `${vigil.endpoint}/${b.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
+      client_id: '6f1c1bd4-8a0e-4b57-9d3e-5b7c0f4a9e21',
+      response_type: 'code',
+      redirect_uri: `${vigil.endpoint}/portal/`,
+      scope: `${vigil.endpoint}/.default`,
+      state: 'attacker',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      prompt: 'none',
+    })}`;
+    // The same browser (the analyst's session cookie is in it), a page of another origin.
+    const attacker = await context.newPage();
+    await attacker.setContent('<p>elsewhere</p>');
+    const seen = await attacker.evaluate(async (u) => {
+      const out: string[] = [];
+      try {
+        const r = await fetch(u, { credentials: 'include' });
+        out.push(`cors: ${r.status} ${r.url}`);
+      } catch (e) {
+        out.push(`cors: refused`);
+      }
+      const opaque = await fetch(u, { credentials: 'include', mode: 'no-cors' });
+      out.push(`no-cors: ${opaque.type} '${opaque.url}'`);
+      return out;
+    }, url);
+    assert.deepEqual(seen, ['cors: refused', "no-cors: opaque ''"]);
+    await attacker.close();
+  });
+
   it('completes table names from the workspace schema in the monaco-kusto editor', async () => {
     await page.evaluate(() => (window as any).vigilEditor.setValue(''));
     await page.locator('#editor .monaco-editor').click();
@@ -168,6 +222,70 @@ describe('portal in Chromium', { timeout: 600_000 }, () => {
     await page.keyboard.press('Control+Space');
     const suggestion = page.locator('.suggest-widget .monaco-list-row', { hasText: 'LAQueryLogs' });
     await suggestion.first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Escape');
+  });
+
+  /**
+   * The editor's hover at a position (1-based line and column) once it holds `text`: the cursor goes there
+   * and the hover is asked for (Monaco's "Show Hover", as Ctrl+K Ctrl+I does), again until it shows or 30 s.
+   */
+  const hoverAt = async (lineNumber: number, column: number, text: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await page.evaluate(
+        ({ lineNumber, column }) => {
+          const editor = (window as any).vigilEditor;
+          editor.focus();
+          editor.setPosition({ lineNumber, column });
+          editor.trigger('test', 'editor.action.showHover', {});
+        },
+        { lineNumber, column },
+      );
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: text });
+      try {
+        await hover.first().waitFor({ timeout: 2_000 });
+        return (await hover.first().textContent()) ?? '';
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
+  };
+
+  it('documents completions: a function’s description in the suggestion list', async () => {
+    await page.evaluate(() => {
+      const editor = (window as any).vigilEditor;
+      editor.setValue('LAQueryLogs\n| summarize dcoun');
+      editor.setPosition({ lineNumber: 2, column: 17 });
+      editor.focus();
+    });
+    await page.keyboard.press('Control+Space');
+    const row = page.locator('.suggest-widget .monaco-list-row', { hasText: /^dcount\b/ }).first();
+    await row.waitFor({ timeout: 30_000 });
+    // Focus dcount and open the details pane: the description from the language service's documentation.
+    await page.waitForFunction(() => !!document.querySelector('.suggest-widget .monaco-list-row.focused'));
+    await page.keyboard.press('Control+Space');
+    const details = page.locator('.suggest-details');
+    await details.waitFor({ timeout: 30_000 });
+    assert.match((await details.textContent()) ?? '', /distinct/i);
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows the language service’s diagnostics for the workspace schema before the query runs', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| where NoSuchColumn == 1'));
+    await page.waitForSelector('#editor .squiggly-error', { timeout: 30_000 });
+    assert.equal(await page.locator('#query-error').isHidden(), true, 'nothing ran: the marker is the editor’s own');
+    await hoverAt(2, 10, "The name 'NoSuchColumn' does not refer to any known column");
+    await screenshot(page, '02a-logs-diagnostics');
+    await page.keyboard.press('Escape');
+    // A known column is no error.
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| where ResponseCode == 403'));
+    await page.waitForSelector('#editor .squiggly-error', { state: 'detached', timeout: 30_000 });
+  });
+
+  it('hovers a column with its type from the workspace schema', async () => {
+    await page.evaluate(() => (window as any).vigilEditor.setValue('LAQueryLogs\n| project ResponseCode'));
+    const text = await hoverAt(2, 13, 'ResponseCode');
+    assert.match(text, /\bint\b/, text);
     await page.keyboard.press('Escape');
   });
 
