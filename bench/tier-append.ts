@@ -139,7 +139,8 @@ await tierConn.run(`ATTACH ':memory:' AS t2 (COMPRESS)`);
 await tierConn.run(`CREATE TABLE t2.main.t AS SELECT * FROM t1.main.t`);
 await tierConn.run('CHECKPOINT t2');
 const SCANS: Record<string, string> = {
-  binCount: `SELECT time_bucket(INTERVAL 5 MINUTE, "TimeGenerated"), count(*) FROM $T GROUP BY 1`,
+  // TimeGenerated is stored as BIGINT 100-ns ticks (src/kql/types.ts): 5 minutes = 3,000,000,000 ticks.
+  binCount: `SELECT "TimeGenerated" // 3000000000 * 3000000000, count(*) FROM $T GROUP BY 1`,
   levelFilter: `SELECT count(*) FROM $T WHERE "Level" = 'Error'`,
   avgByService: `SELECT "Service", avg("DurationMs") FROM $T GROUP BY 1`,
   top10: `SELECT * FROM $T ORDER BY "DurationMs" DESC LIMIT 10`,
