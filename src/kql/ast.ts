@@ -137,7 +137,7 @@ export interface PipeNode {
 
 export type Operator =
   | WhereOp | ProjectOp | ExtendOp | SummarizeOp | TakeOp | SortOp | TopOp | CountOp | DistinctOp
-  | ProjectAwayOp | ProjectKeepOp | ProjectRenameOp | ProjectReorderOp | RenderOp
+  | ProjectAwayOp | ProjectKeepOp | ProjectByNamesOp | ProjectRenameOp | ProjectReorderOp | RenderOp
   | UnionOp | JoinOp | LookupOp | AsOp | SerializeOp | MvExpandOp | MvApplyOp | ParseOp | ParseKvOp | MakeSeriesOp
   | SearchOp | GetSchemaOp | SampleOp | SampleDistinctOp | TopNestedOp | EvaluateOp | InvokeOp
   | PartitionOp | TopHittersOp | ConsumeOp | ScanOp | ForkOp | FacetOp | ReduceOp
@@ -248,6 +248,8 @@ export interface CountOp { kind: 'count'; span: Span }
 export interface DistinctOp { kind: 'distinct'; items: NamedExpr[]; star: boolean; span: Span }
 export interface ProjectAwayOp { kind: 'project-away'; patterns: NamePattern[]; span: Span }
 export interface ProjectKeepOp { kind: 'project-keep'; patterns: NamePattern[]; span: Span }
+/** `project-by-names` (project-by-names-operator.md): constant names, dynamic arrays of names, or wildcard patterns. */
+export interface ProjectByNamesOp { kind: 'project-by-names'; specs: Expr[]; span: Span }
 export interface ProjectReorderOp { kind: 'project-reorder'; patterns: { pattern: NamePattern; order?: 'asc' | 'desc' }[]; span: Span }
 export interface ProjectRenameOp { kind: 'project-rename'; renames: { newName: string; oldName: string; span: Span }[]; span: Span }
 export interface RenderOp { kind: 'render'; visualization: string; properties: { name: string; value: Expr }[]; span: Span }

@@ -35,7 +35,7 @@ export interface Token {
 export const MAX_QUERY_LENGTH = 1_000_000;
 
 const HYPHENATED = new Set([
-  'project-away', 'project-rename', 'project-keep', 'project-reorder', 'project-smart',
+  'project-away', 'project-rename', 'project-keep', 'project-reorder', 'project-by-names', 'project-smart',
   'mv-expand', 'mv-apply', 'make-series', 'top-nested', 'top-hitters', 'parse-where', 'parse-kv', 'sample-distinct',
   'make-graph', 'graph-match', 'graph-to-table', 'graph-shortest-paths', 'graph-mark-components', 'partitioned-by',
 ]);

@@ -591,6 +591,13 @@ class Parser {
         while (this.acceptOp(','));
         return { kind: t.text, patterns, span: this.span(start) };
       }
+      case 'project-by-names': {
+        this.next();
+        const specs: A.Expr[] = [];
+        do specs.push(this.parseExpr());
+        while (this.acceptOp(','));
+        return { kind: 'project-by-names', specs, span: this.span(start) };
+      }
       case 'project-reorder': {
         this.next();
         const patterns: A.ProjectReorderOp['patterns'] = [];

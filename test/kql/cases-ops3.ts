@@ -265,3 +265,29 @@ _data | evaluate session_count(Id, Timeline, 1, 200, 100, 41)`,
     err: { kind: 'SyntaxError', msg: 'the pattern statement (declare pattern) is not supported', line: 1, column: 9 },
   },
 ];
+
+// ───────────── project-by-names (project-by-names-operator.md: the docs' examples, then edges) ─────────────
+const PEOPLE = `datatable(Name:string, Age:int, City:string, Country:string) ['Peter', 39, 'New York', 'USA']`;
+const LOOKUP_COLUMNS = `let LookupTable = datatable(Name:string, Age:int, City:string, Country:string) ['Peter', 39, 'New York', 'USA'];
+let LookupColumns = (Source:(Name:string), lookup_columns: dynamic) {
+    Source
+    | lookup LookupTable on Name
+    | project-by-names column_names_of(Source), lookup_columns
+};
+datatable(Name:string, Data:string) ['Peter', 'Source-data']`;
+export const PROJECT_BY_NAMES_CASES: Case[] = [
+  { q: `${PEOPLE} | project-by-names "Name", "City"`, cols: ['Name:string', 'City:string'], rows: [['Peter', 'New York']] },
+  { q: `${PEOPLE} | project-by-names dynamic(["Name", "Country"])`, cols: ['Name:string', 'Country:string'], rows: [['Peter', 'USA']] },
+  { q: `${PEOPLE} | project-by-names "C*"`, cols: ['City:string', 'Country:string'], rows: [['New York', 'USA']] },
+  { q: `${LOOKUP_COLUMNS} | invoke LookupColumns(dynamic(['Country']))`, cols: ['Name:string', 'Data:string', 'Country:string'], rows: [['Peter', 'Source-data', 'USA']] },
+  { q: `${LOOKUP_COLUMNS} | invoke LookupColumns(dynamic(['Country', 'NonExistingColumn']))`, cols: ['Name:string', 'Data:string', 'Country:string'], rows: [['Peter', 'Source-data', 'USA']] },
+  // the order specified, each column once, a pattern after a name it also matches adds nothing
+  { q: `${PEOPLE} | project-by-names "Country", "C*", "Name"`, cols: ['Country:string', 'City:string', 'Name:string'], rows: [['USA', 'New York', 'Peter']] },
+  { q: `let cols = dynamic(["Age"]); ${PEOPLE} | project-by-names cols, strcat("Na", "me")`, cols: ['Age:int', 'Name:string'], rows: [[39, 'Peter']] },
+  // no column matched: Vigil refuses a table without columns, as for project-keep
+  { q: `${PEOPLE} | project-by-names "Nothing"`, err: { kind: 'SemanticError', msg: 'without columns' } },
+  // a specifier is a constant, not a column reference
+  { q: `${PEOPLE} | project-by-names Name`, err: { kind: 'SemanticError', msg: "Failed to resolve scalar expression named 'Name'" } },
+  { q: `${PEOPLE} | project-by-names tostring(now())`, err: { kind: 'SemanticError', msg: 'project-by-names: each column specifier must be a constant' } },
+  { q: `${PEOPLE} | project-by-names dynamic([1])`, err: { kind: 'SemanticError', msg: 'only strings' } },
+];

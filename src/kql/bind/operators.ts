@@ -8,6 +8,8 @@ import { FORK_SOURCE, MV_APPLY_SOURCE, PARTITION_SOURCE } from '../parser.js';
 import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
 import * as T from '../tabular.js';
+import { constantValue } from '../functions/constant-value.js';
+import { wildcardMatcher } from '../wildcards.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, referencesAny, severalColumns } from './context.js';
@@ -84,6 +86,30 @@ export abstract class OperatorBinder extends SummarizeBinder {
         for (const p of op.patterns) for (const i of this.matchPattern(input.schema, p)) keepIdx.add(i);
         const keep = input.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(input, i) })).filter((_, i) => keepIdx.has(i));
         return P.project(input, keep);
+      }
+      case 'project-by-names': {
+        // Each specifier is a constant: a name, a wildcard pattern, or a dynamic array of them (e.g.
+        // column_names_of(T) or a function's parameter). Columns come in the order specified or
+        // matched, each once; names that match no column are ignored, as the docs say.
+        const order: number[] = [];
+        for (const spec of op.specs) {
+          const bound = this.bindScalar(spec, EMPTY_ROW, scope);
+          const value = constantValue(bound);
+          let names: unknown[];
+          if (bound.type === 'string' && typeof value === 'string') names = [value];
+          else if (bound.type === 'dynamic' && typeof value === 'string') {
+            const parsed: unknown = JSON.parse(value);
+            names = Array.isArray(parsed) ? parsed : [parsed];
+          } else throw this.error(spec.span, 'project-by-names: each column specifier must be a constant string or a dynamic array of column names (subqueries and column values are not allowed)');
+          for (const name of names) {
+            if (typeof name !== 'string') throw this.error(spec.span, 'project-by-names: a dynamic array of column specifiers may hold only strings');
+            const matches = name.includes('*') ? wildcardMatcher(name) : (c: string) => c === name;
+            input.schema.forEach((c, i) => {
+              if (matches(c.name) && !order.includes(i)) order.push(i);
+            });
+          }
+        }
+        return P.project(input, order.map((i) => ({ name: input.schema[i]!.name, expr: P.columnRef(input, i) })));
       }
       case 'project-reorder': {
         const order: number[] = [];
