@@ -36,11 +36,31 @@ export class GeoIpDatabase {
 
   /** The bag as JSON text, `{}` for an address the database does not know, null for text that is no IP address. */
   lookup(ip: string): string | null {
+    const bag = this.location(ip);
+    return bag === null ? null : JSON.stringify(bag);
+  }
+
+  /**
+   * geo_info_from_ip_address()'s bag as JSON text — {country, state, city, latitude, longitude} as
+   * Kusto names them —, `{}` for an address the database does not know, null for text that is no IP address.
+   */
+  info(ip: string): string | null {
+    const a = this.location(ip);
+    if (a === null) return null;
+    const bag: Record<string, string | number> = {};
+    for (const [from, to] of [['Country', 'country'], ['State', 'state'], ['City', 'city'], ['Latitude', 'latitude'], ['Longitude', 'longitude']] as const) {
+      if (a[from] !== undefined) bag[to] = a[from]!;
+    }
+    return JSON.stringify(bag);
+  }
+
+  /** Azure's bag for an address ({} when unknown), null for text that is no IP address. */
+  private location(ip: string): Record<string, string | number> | null {
     const text = ip.trim();
     if (isIP(text) === 0) return null;
     const r = this.reader.get(text) as CityRecord | null;
-    if (!r) return '{}';
     const bag: Record<string, string | number> = {};
+    if (!r) return bag;
     const name = (n?: Record<string, string>) => n?.en ?? (n ? Object.values(n)[0] : undefined);
     const set = (k: string, v: string | number | undefined) => {
       if (v !== undefined && v !== '') bag[k] = v;
@@ -51,22 +71,7 @@ export class GeoIpDatabase {
     set('City', name(r.city?.names));
     set('Latitude', r.location?.latitude);
     set('Longitude', r.location?.longitude);
-    return JSON.stringify(bag);
-  }
-
-  /**
-   * geo_info_from_ip_address()'s bag as JSON text — {country, state, city, latitude, longitude} as
-   * Kusto names them —, `{}` for an address the database does not know, null for text that is no IP address.
-   */
-  info(ip: string): string | null {
-    const azure = this.lookup(ip);
-    if (azure === null) return null;
-    const a = JSON.parse(azure) as Record<string, string | number>;
-    const bag: Record<string, string | number> = {};
-    for (const [from, to] of [['Country', 'country'], ['State', 'state'], ['City', 'city'], ['Latitude', 'latitude'], ['Longitude', 'longitude']] as const) {
-      if (a[from] !== undefined) bag[to] = a[from]!;
-    }
-    return JSON.stringify(bag);
+    return bag;
   }
 
   /** `kql_geo_location(VARCHAR) → VARCHAR`, registered on the transformation engine's instances. */
