@@ -64,22 +64,50 @@ export abstract class JoinBinder extends TabularBinder {
     if (op.find) return this.bindFind(sources, op, op.find, scope);
     // filter each source by the predicate (columns differ per table), then union with $table
     const filtered: T.UnionLegPlan[] = [];
+    const lacking = sources.length > 1 ? this.missingSearchColumns(sources, op.predicate) : undefined;
     for (const src of sources) {
-      const row: RowContext = { schema: src.plan.schema, aggregates: false, searchCs: op.caseSensitive };
+      let plan = src.plan;
+      const missing = lacking?.(plan);
+      if (missing === null) continue;
+      // a column named in the predicate that this table lacks (others have it) reads as null here:
+      // `A:"x" or B:"y"` keeps this table's rows that match the term on the column it has
+      if (missing?.length) plan = P.extend(plan, missing);
+      const row: RowContext = { schema: plan.schema, aggregates: false, searchCs: op.caseSensitive };
       let pred: BoundExpr;
       try {
         pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'search');
       } catch (err) {
-        // a column named in the predicate that this table lacks: the table contributes no rows
+        // a name the predicate uses that no table has: the table contributes no rows
         if (sources.length > 1 && err instanceof KqlError && /Failed to resolve scalar expression/.test(err.message)) continue;
         throw err;
       }
-      filtered.push({ plan: P.filter(src.plan, pred), source: src.source });
+      let kept: P.PlanNode = P.filter(plan, pred);
+      if (missing?.length) kept = P.project(kept, src.plan.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(kept, i) })));
+      filtered.push({ plan: kept, source: src.source });
     }
     if (filtered.length === 0) {
       return P.datatable([{ name: '$table', type: 'string' }], []);
     }
     return T.unionPlan(filtered, 'outer', '$table');
+  }
+
+  /**
+   * For a search over several tables: the columns the predicate names (and some table has) that a
+   * table lacks, as typed nulls — or null when the table has none of them and the predicate looks at
+   * named columns only (then the table contributes no rows).
+   */
+  private missingSearchColumns(sources: T.UnionLegPlan[], predicate: A.Expr): (plan: P.PlanNode) => { name: string; expr: BoundExpr }[] | null {
+    const typeOf = new Map<string, KqlType>();
+    for (const name of namesIn(predicate)) {
+      const t = sources.map((s) => s.plan.schema.find((c) => c.name === name)?.type).find((x) => x !== undefined);
+      if (t) typeOf.set(name, t);
+    }
+    const everyColumn = searchesEveryColumn(predicate);
+    return (plan) => {
+      const has = (name: string) => plan.schema.some((c) => c.name === name);
+      if (typeOf.size > 0 && !everyColumn && ![...typeOf.keys()].some(has)) return null;
+      return [...typeOf].filter(([name]) => !has(name)).map(([name, type]) => ({ name, expr: { k: 'lit', type, value: null } as BoundLiteral }));
+    };
   }
 
   /**
