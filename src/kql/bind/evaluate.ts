@@ -2,6 +2,7 @@
 import type * as A from '../ast.js';
 import type { BoundExpr } from '../bound.js';
 import { OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { constantValue } from '../functions/constant-value.js';
 import type { Span } from '../errors.js';
 import * as P from '../planner.js';
 import { DiscoveryNeeded, discoveryPlan } from '../discovery.js';
@@ -140,8 +141,9 @@ export abstract class EvaluateBinder extends JoinBinder {
         if (condition.type !== 'bool') throw this.error(op.args[0]!.span, `rows_near(): Condition must be a bool expression, got '${condition.type}'`);
         const count = (a: A.Expr, what: string): number => {
           const v = this.bindScalar(a, EMPTY_ROW, scope);
-          const n = v.k === 'lit' && (typeof v.value === 'number' || typeof v.value === 'bigint') ? Number(v.value) : NaN;
-          if (v.k !== 'lit' || (v.type !== 'int' && v.type !== 'long') || !Number.isSafeInteger(n) || n < 0) throw this.error(a.span, `rows_near(): ${what} must be a non-negative integer constant`);
+          const value = constantValue(v);
+          const n = typeof value === 'number' || typeof value === 'bigint' ? Number(value) : NaN;
+          if ((v.type !== 'int' && v.type !== 'long') || !Number.isSafeInteger(n) || n < 0) throw this.error(a.span, `rows_near(): ${what} must be a non-negative integer constant`);
           return n;
         };
         const before = count(op.args[1]!, 'NumRows');
