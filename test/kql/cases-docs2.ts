@@ -72,6 +72,10 @@ export const DOCS2_CASES: Case[] = [
   { q: 'let n = 2;\nrange x from 1 to 5 step 1 | evaluate rows_near(x == 2, n)', cols: ['x:long'], ordered: true, rows: [[1], [2], [3], [4]] },
   { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 2, 1, toint(-1))', err: { kind: 'SemanticError', msg: 'rows_near(): RowsAfter must be a non-negative integer constant' } },
   { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 2, 1, 1.5)', err: { kind: 'SemanticError', msg: 'rows_near(): RowsAfter must be a non-negative integer constant' } },
+  { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 3, 9007199254740991, 0)', cols: ['x:long'], ordered: true, rows: [[1], [2], [3]] },
+  { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 3, 9007199254740992)', err: { kind: 'SemanticError', msg: 'rows_near(): NumRows must be a non-negative integer constant' } },
+  { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 3, long(null))', err: { kind: 'SemanticError', msg: 'rows_near(): NumRows must be a non-negative integer constant' } },
+  { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 3, 1) | evaluate rows_near(x == 4, 0, 5)', cols: ['x:long'], rows: [[4]] },
   { q: 'range x from 1 to 5 step 1 | evaluate rows_near(x == 2)', err: { kind: 'SemanticError', msg: 'rows_near(): expects (Condition, NumRows [, RowsAfter])' } },
 
   // ───────────── search: Col:"term", Col:term, Col == value (search-operator.md, let-statement.md) ─────────────
