@@ -326,7 +326,8 @@ class Parser {
   private startsSearch(): boolean {
     if (!this.isWord('search')) return false;
     const n = this.peek(1);
-    if (n.kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1)) return true;
+    if (n.kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1) || this.isOp('(', 1)) return true;
+    if (this.isWord('not', 1) && this.isOp('(', 2)) return true;
     return n.kind === 'ident' && (this.isOp(':', 2) || (this.peek(2).kind === 'op' && COMPARISON_OPS.has(this.peek(2).text)) || (this.peek(2).kind === 'ident' && STRING_OPS.has(this.peek(2).text)));
   }
 

@@ -93,6 +93,12 @@ export const DOCS2_CASES: Case[] = [
   { q: 'search Level:Error and DurationMs > 200 | project $table, DurationMs', cols: ['$table:string', 'DurationMs:real'], rows: [['Events', 300]] },
   { q: 'search Message:quick and Level:"Error" | count', cols: ['Count:long'], rows: [[0]] },
   { q: 'Events | search Level:Error | project Level, Count', cols: ['Level:string', 'Count:long'], rows: [['Error', 3], ['Error', null]] },
+  { q: 'search ("quick" or Level:Error) | project $table, Level, Message', cols: ['$table:string', 'Level:string', 'Message:string'],
+    rows: [['Events', 'Error', ''], ['Events', 'Error', ''], ['Logs_CL', '', 'The quick brown fox']] },
+  { q: 'search in (Events) not(Level:Error) | project Level', cols: ['Level:string'], rows: [['Warning'], ['Information'], ['Information'], ['']] },
+  { q: 'search Level has "Err" | count', cols: ['Count:long'], rows: [[0]] },
+  // a table or let name `search` is still a table reference
+  { q: 'let search = datatable(a:long)[1, 2]; search | count', cols: ['Count:long'], rows: [[2]] },
   { q: 'search in (Events) Message:"x"', err: { kind: 'SemanticError', msg: "Failed to resolve scalar expression named 'Message'" } },
 
   // ───────────── find over tables with different columns (find-operator.md) ─────────────
