@@ -16,7 +16,7 @@ import { ticksFromUnixMicros } from './literals.js';
 import { sqlType } from './types.js';
 import { emitActivityPlugin } from './emit/activity.js';
 import { emitMatchLookup } from './emit/match-lookup.js';
-import { emitBagUnpack, emitNarrow, emitPivot } from './emit/evaluate.js';
+import { emitBagUnpack, emitNarrow, emitPivot, emitRowsNear } from './emit/evaluate.js';
 import { emitJoin, emitLookup } from './emit/join.js';
 import { emitMakeSeries } from './emit/make-series.js';
 import { emitMvApply, emitMvApplySource, emitMvExpand } from './emit/mv-expand.js';
@@ -264,6 +264,7 @@ function emitOperator(plan: OperatorPlan, ctx: EmitContext): string {
     case 'bagUnpack': return emitBagUnpack(plan, ctx);
     case 'pivot': return emitPivot(plan, ctx);
     case 'narrow': return emitNarrow(plan, ctx);
+    case 'rowsNear': return emitRowsNear(plan, ctx);
     case 'patternPlugin': return emitPatternPlugin(plan, ctx);
     case 'scanOperator': return emitScanOperator(plan, ctx);
     case 'consume': return emitConsume(plan, ctx);

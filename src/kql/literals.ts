@@ -58,14 +58,15 @@ export function parseDatetimeText(text: string): bigint | undefined {
   let h = 0, mi = 0, sec = 0;
   let frac = '';
   let offsetMin = 0;
-  // (spaces around the date's separators are allowed, as the docs' datetime(2017 - 08 - 01))
-  let m = /^(\d{4})\s*[-/]\s*(\d{1,2})\s*[-/]\s*(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|GMT|UTC|[+-]\d{2}:?\d{2})?$/.exec(s);
+  // (spaces around the date's separators are allowed, as the docs' datetime(2017 - 08 - 01); commas
+  // too, as .NET's invariant culture reads the year-first datetime(2025, 6, 14) of endofweek-function.md)
+  let m = /^(\d{4})\s*(?:[-/]\s*(\d{1,2})\s*[-/]|,\s*(\d{1,2})\s*,)\s*(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|GMT|UTC|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) {
-    y = +m[1]!; mo = +m[2]!; d = +m[3]!;
-    if (m[4] !== undefined) { h = +m[4]; mi = +m[5]!; }
-    if (m[6] !== undefined) sec = +m[6];
-    frac = m[7] ?? '';
-    const off = m[8];
+    y = +m[1]!; mo = +(m[2] ?? m[3])!; d = +m[4]!;
+    if (m[5] !== undefined) { h = +m[5]; mi = +m[6]!; }
+    if (m[7] !== undefined) sec = +m[7];
+    frac = m[8] ?? '';
+    const off = m[9];
     if (off && /^[+-]/.test(off)) {
       const digits = off.replace(':', '');
       offsetMin = (off[0] === '-' ? -1 : 1) * (parseInt(digits.slice(1, 3), 10) * 60 + parseInt(digits.slice(3, 5), 10));

@@ -311,15 +311,24 @@ class Parser {
   }
 
   private startsTabularSource(): boolean {
-    if ((this.isWord('datatable') || this.isWord('externaldata')) && this.isOp('(', 1)) return true;
+    if ((this.isWord('datatable') || this.isWord('externaldata') || this.isWord('external_data')) && this.isOp('(', 1)) return true;
     if (this.isWord('print')) return true;
     if (this.isWord('range') && this.peek(1).kind === 'ident' && this.isWord('from', 2)) return true;
     if (this.isWord('union') && !this.isOp(')', 1) && !this.isOp(',', 1) && !this.isOp('|', 1) && this.peek(1).kind !== 'eof' && !this.isOp(';', 1)) return true;
-    if (this.isWord('search') && (this.peek(1).kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1))) return true;
+    if (this.startsSearch()) return true;
     if (this.startsFind()) return true;
     // cluster('c').database('d').T … (refused by the binder, with its reason)
     if (this.peek().kind === 'ident' && CROSS_SCOPE_FUNCTIONS.has(this.peek().text) && this.isOp('(', 1)) return true;
     return false;
+  }
+
+  /** `search "term"`, `search in (…)`, `search kind=…`, `search *`, `search Col:"term"`, `search Col == …` (not a table or let name `search`). */
+  private startsSearch(): boolean {
+    if (!this.isWord('search')) return false;
+    const n = this.peek(1);
+    if (n.kind === 'string' || this.isWord('in', 1) || this.isWord('kind', 1) || this.isOp('*', 1) || this.isOp('(', 1)) return true;
+    if (this.isWord('not', 1) && this.isOp('(', 2)) return true;
+    return n.kind === 'ident' && (this.isOp(':', 2) || (this.peek(2).kind === 'op' && COMPARISON_OPS.has(this.peek(2).text)) || (this.peek(2).kind === 'ident' && STRING_OPS.has(this.peek(2).text)));
   }
 
   /** `find "term"`, `find in (…)`, `find withsource=…`, `find where …`, `find Col == …` (not a table or let name `find`). */
@@ -367,7 +376,7 @@ class Parser {
     const start = t.span.start;
     if (t.kind === 'ident') {
       if (this.isWord('datatable') && this.isOp('(', 1)) return this.parseDatatable();
-      if (this.isWord('externaldata') && this.isOp('(', 1)) return this.parseDatatable(true);
+      if ((this.isWord('externaldata') || this.isWord('external_data')) && this.isOp('(', 1)) return this.parseDatatable(true); // external_data: externaldata's other spelling (ipv4-lookup-plugin.md)
       if (this.isWord('print')) {
         this.next();
         const items = this.parseNamedExprList();
@@ -404,10 +413,15 @@ class Parser {
         const args = this.parseCallArgs();
         const span = this.span(start);
         if (CROSS_SCOPE_FUNCTIONS.has(t.text)) {
-          // the rest of the reference: .database('d').T, .T …
+          // the rest of the reference: .database('d').T, .T, and find's wildcards .*, .C* …
           while (this.isOp('.')) {
             this.next();
+            if (this.isOp('*')) {
+              this.next();
+              continue;
+            }
             this.parseColumnName();
+            if (this.isOp('*') && !this.peek().spaceBefore) this.next();
             if (this.isOp('(')) this.parseCallArgs();
           }
           return { kind: 'tcall', name: t.text, nameSpan: t.span, args, span: this.span(start) };
@@ -1477,11 +1491,13 @@ class Parser {
         this.next();
         return { kind: 'literal', type: 'bool', value: true, span: t.span };
       }
-      if (t.kind === 'ident' && this.isOp(':', 1) && this.peek(2).kind === 'string') {
+      // Col:"term", or Col:term with a bare word or number as the term (search-operator.md)
+      const term = this.peek(2);
+      if (t.kind === 'ident' && this.isOp(':', 1) && (term.kind === 'string' || (!term.spaceBefore && (term.kind === 'ident' || term.kind === 'int' || term.kind === 'real')))) {
         this.next();
         this.next();
         const v = this.next();
-        const lit: A.LiteralExpr = { kind: 'literal', type: 'string', value: v.value!, span: v.span };
+        const lit: A.LiteralExpr = { kind: 'literal', type: 'string', value: v.kind === 'string' ? v.value! : v.text, span: v.span };
         return { kind: 'call', name: SEARCH_TERM, nameSpan: t.span, args: [lit, { kind: 'name', name: t.text, span: t.span }], span: this.span(t.span.start) };
       }
       if (this.isOp('(')) {

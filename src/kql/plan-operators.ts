@@ -225,6 +225,15 @@ export interface NarrowPlan extends OperatorBase {
   input: PlanNode;
 }
 
+/** rows_near: the rows within `before` rows before or `after` rows after a row whose condition is true, in input order. */
+export interface RowsNearPlan extends OperatorBase {
+  kind: 'rowsNear';
+  input: PlanNode;
+  condition: BoundExpr;
+  before: number;
+  after: number;
+}
+
 export type PatternPlugin = 'basket' | 'autocluster' | 'diffpatterns';
 
 /** basket / autocluster / diffpatterns: frequent patterns of the input's dimension columns. */
@@ -302,6 +311,6 @@ export interface SampleDistinctPlan extends OperatorBase {
 
 export type OperatorPlan =
   | UnionPlan | JoinPlan | LookupPlan | MvExpandPlan | MvApplySourcePlan | MvApplyPlan | PartitionSourcePlan | PartitionPlan
-  | ParsePlan | ParseKvPlan | MakeSeriesPlan | TopNestedPlan | BagUnpackPlan | PivotPlan | NarrowPlan | PatternPluginPlan
+  | ParsePlan | ParseKvPlan | MakeSeriesPlan | TopNestedPlan | BagUnpackPlan | PivotPlan | NarrowPlan | RowsNearPlan | PatternPluginPlan
   | ScanOperatorPlan | ConsumePlan | SamplePlan | SampleDistinctPlan | ReducePlan
   | ActivityPluginPlan | MatchLookupPlan | GraphOperatorPlan;

@@ -37,6 +37,17 @@ const DENIED_QUERIES = [
   'Events | lookup Secret on Level',
   'search in (Secret) "x"',
   'search in (Events, Secret) "x"',
+  // search's column forms (Col:"term", Col:term, Col == value) and find's forms name their tables the same way
+  'search in (Secret) Level:"x"',
+  'search in (Events, Secret) Level:x or Message:"y"',
+  'search in (Events, Secret) Level == "Error"',
+  'search in (E*, Secret) Level:"x"',
+  'find in (Events, Secret) where Level == "x"',
+  'find withsource=T in (Events, Secret) where Level:"x" project-smart',
+  'find in (Events, Secret) where * has "x" project Level, pack_all()',
+  'let V = view () { Secret }; search Level:"x"',
+  'Events | evaluate rows_near(Level in (Secret | project Level), 1)',
+  'Events | evaluate rows_near(Level == "x", 1) | union Secret',
   'let T = Secret; T | count',
   'let T = Secret | where 1 == 1; print 1',
   'let f = () { Secret }; f() | count',
@@ -138,6 +149,12 @@ describe('tabular security', () => {
     assert.ok(!r.consulted.includes('Secret'));
     const e = compile('union E*', r, { now: NOW });
     assert.deepEqual(e.tables, ['Events']);
+    // search's column forms and find over every table: the listed tables only
+    for (const q of ['search Level:"x" or Message:quick', 'search Level == "Error"', 'find Level == "Error" project-smart', 'find in (*) where * has "x"']) {
+      const f = compile(q, r, { now: NOW });
+      assert.deepEqual(f.tables.sort(), ['Events', 'Logs_CL'], q);
+      assert.ok(!r.consulted.includes('Secret'), q);
+    }
   });
 
   test('listed names are still resolved through resolveTable (a denial there propagates)', () => {

@@ -2,6 +2,7 @@
 import type * as A from '../ast.js';
 import type { BoundExpr } from '../bound.js';
 import { OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { constantValue } from '../functions/constant-value.js';
 import type { Span } from '../errors.js';
 import * as P from '../planner.js';
 import { DiscoveryNeeded, discoveryPlan } from '../discovery.js';
@@ -132,6 +133,22 @@ export abstract class EvaluateBinder extends JoinBinder {
         if (op.args.length) throw this.error(op.pluginSpan, 'narrow(): takes no arguments');
         const schema: ColumnSchema[] = [{ name: 'Row', type: 'long' }, { name: 'Column', type: 'string' }, { name: 'Value', type: 'string' }];
         return { kind: 'narrow', input, schema, serialized: true };
+      }
+      case 'rows_near': {
+        // rows-near-plugin.md: rows_near(Condition, NumRows [, RowsAfter])
+        if (op.args.length < 2 || op.args.length > 3) throw this.error(op.pluginSpan, 'rows_near(): expects (Condition, NumRows [, RowsAfter])');
+        const condition = this.bindScalar(op.args[0]!, row, scope);
+        if (condition.type !== 'bool') throw this.error(op.args[0]!.span, `rows_near(): Condition must be a bool expression, got '${condition.type}'`);
+        const count = (a: A.Expr, what: string): number => {
+          const v = this.bindScalar(a, EMPTY_ROW, scope);
+          const value = constantValue(v);
+          const n = typeof value === 'number' || typeof value === 'bigint' ? Number(value) : NaN;
+          if ((v.type !== 'int' && v.type !== 'long') || !Number.isSafeInteger(n) || n < 0) throw this.error(a.span, `rows_near(): ${what} must be a non-negative integer constant`);
+          return n;
+        };
+        const before = count(op.args[1]!, 'NumRows');
+        const after = op.args[2] ? count(op.args[2], 'RowsAfter') : before;
+        return { kind: 'rowsNear', input, condition, before, after, schema: input.schema, serialized: true };
       }
       case 'basket':
       case 'autocluster':

@@ -64,22 +64,50 @@ export abstract class JoinBinder extends TabularBinder {
     if (op.find) return this.bindFind(sources, op, op.find, scope);
     // filter each source by the predicate (columns differ per table), then union with $table
     const filtered: T.UnionLegPlan[] = [];
+    const lacking = sources.length > 1 ? this.missingSearchColumns(sources, op.predicate) : undefined;
     for (const src of sources) {
-      const row: RowContext = { schema: src.plan.schema, aggregates: false, searchCs: op.caseSensitive };
+      let plan = src.plan;
+      const missing = lacking?.(plan);
+      if (missing === null) continue;
+      // a column named in the predicate that this table lacks (others have it) reads as null here:
+      // `A:"x" or B:"y"` keeps this table's rows that match the term on the column it has
+      if (missing?.length) plan = P.extend(plan, missing);
+      const row: RowContext = { schema: plan.schema, aggregates: false, searchCs: op.caseSensitive };
       let pred: BoundExpr;
       try {
         pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'search');
       } catch (err) {
-        // a column named in the predicate that this table lacks: the table contributes no rows
+        // a name the predicate uses that no table has: the table contributes no rows
         if (sources.length > 1 && err instanceof KqlError && /Failed to resolve scalar expression/.test(err.message)) continue;
         throw err;
       }
-      filtered.push({ plan: P.filter(src.plan, pred), source: src.source });
+      let kept: P.PlanNode = P.filter(plan, pred);
+      if (missing?.length) kept = P.project(kept, src.plan.schema.map((c, i) => ({ name: c.name, expr: P.columnRef(kept, i) })));
+      filtered.push({ plan: kept, source: src.source });
     }
     if (filtered.length === 0) {
       return P.datatable([{ name: '$table', type: 'string' }], []);
     }
     return T.unionPlan(filtered, 'outer', '$table');
+  }
+
+  /**
+   * For a search over several tables: the columns the predicate names (and some table has) that a
+   * table lacks, as typed nulls — or null when the table has none of them and the predicate looks at
+   * named columns only (then the table contributes no rows).
+   */
+  private missingSearchColumns(sources: T.UnionLegPlan[], predicate: A.Expr): (plan: P.PlanNode) => { name: string; expr: BoundExpr }[] | null {
+    const typeOf = new Map<string, KqlType>();
+    for (const name of namesIn(predicate)) {
+      const t = sources.map((s) => s.plan.schema.find((c) => c.name === name)?.type).find((x) => x !== undefined);
+      if (t) typeOf.set(name, t);
+    }
+    const everyColumn = searchesEveryColumn(predicate);
+    return (plan) => {
+      const has = (name: string) => plan.schema.some((c) => c.name === name);
+      if (typeOf.size > 0 && !everyColumn && ![...typeOf.keys()].some(has)) return null;
+      return [...typeOf].filter(([name]) => !has(name)).map(([name, type]) => ({ name, expr: { k: 'lit', type, value: null } as BoundLiteral }));
+    };
   }
 
   /**
@@ -102,27 +130,47 @@ export abstract class JoinBinder extends TabularBinder {
     // a term or `* has …` looks at every column: then no source is left out for lacking the named ones
     const everyColumn = searchesEveryColumn(op.predicate);
     const filtered: { plan: P.PlanNode; source: string; own: ColumnSchema[] }[] = [];
+    let invalid: KqlError | undefined;
     for (const src of sources) {
       let plan = src.plan;
       if (predCols.length > 0 && !everyColumn && !predCols.some((c) => has(plan, c))) continue;
       const missing = predCols.filter((c) => !has(plan, c));
       if (missing.length) plan = P.extend(plan, missing.map((name) => ({ name, expr: { k: 'lit', type: typeOf(name)!, value: null } as BoundLiteral })));
       const row: RowContext = { schema: plan.schema, aggregates: false };
-      const pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'find');
+      let pred: BoundExpr;
+      try {
+        pred = this.requireBool(this.bindScalar(op.predicate, row, scope), op.predicate.span, 'find');
+      } catch (err) {
+        // a column with another type in this table than in others: the predicate is bound with each
+        // table's own types, and a table for whose types it is invalid is left out (find-operator.md)
+        if (sources.length > 1 && err instanceof KqlError && err.kind === 'SemanticError') {
+          invalid ??= err;
+          continue;
+        }
+        throw err;
+      }
       filtered.push({ plan: P.filter(plan, pred), source: src.source, own: src.plan.schema });
     }
-    let explicit: ColumnSchema[];
+    if (filtered.length === 0 && invalid) throw invalid;
+    const typesOf = (name: string) => [...new Set(filtered.flatMap((f) => f.own.filter((x) => x.name === name).map((x) => x.type)))];
+    /** An output column: the source column it reads (`of`), or with `only`, read from the tables where it has that type. */
+    type FindColumn = ColumnSchema & { of: string; only?: KqlType };
+    let explicit: FindColumn[];
     let pack: boolean;
     if (!out.project) {
       const common = (filtered[0]?.own ?? []).filter((c) => filtered.every((f) => f.own.some((x) => x.name === c.name && x.type === c.type)));
-      explicit = [...predCols.map((name) => ({ name, type: typeOf(name)! }))];
-      for (const c of common) if (!explicit.some((x) => x.name === c.name)) explicit.push(c);
+      // a predicate column with several types is one column per type, named as union names them (ProcessId_string, ProcessId_long)
+      explicit = predCols.flatMap((name): FindColumn[] => {
+        const types = typesOf(name);
+        return types.length > 1 ? types.map((t) => ({ name: `${name}_${t}`, type: t, of: name, only: t })) : [{ name, type: types[0] ?? typeOf(name)!, of: name }];
+      });
+      for (const c of common) if (!explicit.some((x) => x.of === c.name)) explicit.push({ ...c, of: c.name });
       pack = true;
     } else {
       explicit = out.project.columns.map((c) => {
-        const types = new Set(filtered.flatMap((f) => f.own.filter((x) => x.name === c.name).map((x) => x.type)));
-        if (!c.type && types.size > 1) throw this.error(c.span, `find: the column '${c.name}' has several types (${[...types].join(', ')}); name one, as ${c.name}:type`);
-        return { name: c.name, type: c.type ?? [...types][0] ?? 'string' };
+        const types = typesOf(c.name);
+        if (!c.type && types.length > 1) throw this.error(c.span, `find: the column '${c.name}' has several types (${types.join(', ')}); name one, as ${c.name}:type`);
+        return { name: c.name, type: c.type ?? types[0] ?? 'string', of: c.name };
       });
       pack = out.project.packAll;
     }
@@ -132,13 +180,13 @@ export abstract class JoinBinder extends TabularBinder {
     };
     const legs: T.UnionLegPlan[] = filtered.map((f) => {
       const cols = explicit.map((c) => {
-        const i = f.own.findIndex((x) => x.name === c.name);
-        if (i < 0) return { name: c.name, expr: { k: 'lit', type: c.type, value: null } as BoundExpr };
-        const ref = P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name));
+        const own = f.own.find((x) => x.name === c.of && (c.only === undefined || x.type === c.only));
+        if (!own) return { name: c.name, expr: { k: 'lit', type: c.type, value: null } as BoundExpr };
+        const ref = P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.of));
         return { name: c.name, expr: ref.type === c.type ? ref : this.call(SCALAR_FUNCTIONS.get(CONVERT[c.type])!, [ref], op.span) };
       });
       if (pack) {
-        const rest = f.own.filter((c) => !explicit.some((x) => x.name === c.name));
+        const rest = f.own.filter((c) => !explicit.some((x) => x.of === c.name));
         const args: BoundExpr[] = [];
         for (const c of rest) args.push({ k: 'lit', type: 'string', value: c.name }, P.columnRef(f.plan, f.plan.schema.findIndex((x) => x.name === c.name)));
         cols.push({ name: 'pack_', expr: this.call(SCALAR_FUNCTIONS.get('bag_pack')!, args, op.span) });
@@ -146,7 +194,7 @@ export abstract class JoinBinder extends TabularBinder {
       return { plan: P.project(f.plan, cols), source: f.source };
     });
     if (legs.length === 0) {
-      return P.datatable([{ name: out.withsource, type: 'string' }, ...explicit, ...(pack ? [{ name: 'pack_', type: 'dynamic' as KqlType }] : [])], []);
+      return P.datatable([{ name: out.withsource, type: 'string' }, ...explicit.map((c) => ({ name: c.name, type: c.type })), ...(pack ? [{ name: 'pack_', type: 'dynamic' as KqlType }] : [])], []);
     }
     return T.unionPlan(legs, 'outer', out.withsource);
   }

@@ -1,7 +1,7 @@
-/** emit/evaluate.ts — the evaluate plugins written as one SELECT: bag_unpack, pivot and narrow. */
+/** emit/evaluate.ts — the evaluate plugins written as one SELECT: bag_unpack, pivot, narrow and rows_near. */
 import type { EmitContext } from '../bound.js';
 import { emitPlan } from '../emitter.js';
-import type { BagUnpackPlan, NarrowPlan, PivotPlan } from '../plan-operators.js';
+import type { BagUnpackPlan, NarrowPlan, PivotPlan, RowsNearPlan } from '../plan-operators.js';
 import { jsonPointer, sqlString } from '../sql.js';
 import { toStringSql } from '../sqlexpr.js';
 import type { KqlType } from '../types.js';
@@ -37,4 +37,16 @@ export function emitNarrow(plan: NarrowPlan, ctx: EmitContext): string {
   const numbered = `SELECT row_number() OVER () - 1 AS nr_row, t.* FROM (${emitPlan(plan.input, ctx)}) AS t`;
   const exploded = `SELECT t.nr_row, unnest([${cells.join(', ')}]) AS nr_cell, unnest(range(${cells.length})) AS nr_col FROM (${numbered}) AS t`;
   return `SELECT ${selectList(['x.nr_row', 'x.nr_cell.k', "coalesce(x.nr_cell.v, '')"])} FROM (${exploded}) AS x ORDER BY x.nr_row, x.nr_col`;
+}
+
+/**
+ * rows-near-plugin.md: row r is kept when a row c with a true condition has c − before ≤ r ≤ c + after,
+ * i.e. when some condition in the window [r − after, r + before] (in input order) is true.
+ */
+export function emitRowsNear(plan: RowsNearPlan, ctx: EmitContext): string {
+  const n = plan.input.schema.length;
+  const numbered = `SELECT t.*, row_number() OVER () AS rn_pos FROM (${emitPlan(plan.input, ctx)}) AS t`;
+  const hit = `CASE WHEN ${exprSql(plan.condition, 't', ctx)} THEN 1 ELSE 0 END`;
+  const flagged = `SELECT t.*, max(${hit}) OVER (ORDER BY t.rn_pos ROWS BETWEEN ${plan.after} PRECEDING AND ${plan.before} FOLLOWING) AS rn_near FROM (${numbered}) AS t`;
+  return `SELECT ${selectList(Array.from({ length: n }, (_, i) => `x.${C(i)}`))} FROM (${flagged}) AS x WHERE x.rn_near = 1 ORDER BY x.rn_pos`;
 }
