@@ -33,56 +33,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ColumnSchema } from '../../src/kql/index.js';
+import { examplesOf, type Example } from './doc-example-source.js';
 import { canonicalGeo, openDb, runKql } from './harness.js';
-
-interface Example {
-  file: string;
-  query: string;
-  columns: string[];
-  rows: string[][];
-}
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { show: { type: 'string' }, file: { type: 'string' } } });
 const folder = positionals[0] ?? '/work/shared/reference/kql-docs/query';
 const show = Number(values.show ?? 0) || 0;
 const only = values.file;
-
-function splitRow(line: string): string[] {
-  const cells: string[] = [];
-  let cur = '';
-  const body = line.trim().replace(/^\|/, '').replace(/\|$/, '');
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (ch === '\\' && body[i + 1] === '|') { cur += '|'; i++; continue; }
-    if (ch === '|') { cells.push(cur.trim()); cur = ''; continue; }
-    cur += ch;
-  }
-  cells.push(cur.trim());
-  return cells;
-}
-
-function examplesOf(file: string, text: string): Example[] {
-  const out: Example[] = [];
-  // a fence closes only on a line of its own: a query may hold a ``` multi-line string literal
-  const re = /```(?:kusto|kql)[^\n]*\n([\s\S]*?)\n[ \t>]*```[ \t]*(?=\n|$)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const query = m[1]!.trim();
-    const after = text.slice(re.lastIndex, re.lastIndex + 6000);
-    const next = after.search(/```(?:kusto|kql)/);
-    const section = next >= 0 ? after.slice(0, next) : after;
-    const out1 = section.search(/\*\*Output\*\*|#+ Output|Output:/i);
-    if (out1 < 0) continue;
-    const lines = section.slice(out1).split('\n');
-    const start = lines.findIndex((l) => l.trim().startsWith('|'));
-    if (start < 0) continue;
-    const table: string[] = [];
-    // a row may lack its leading pipe (`0123…|`, unicode-codepoints-to-string-function.md)
-    for (let i = start; i < lines.length && (i === start || lines[i]!.includes('|')) && lines[i]!.trim() !== ''; i++) table.push(lines[i]!);
-    if (table.length < 2 || !/^\|?\s*:?-{2,}/.test(table[1]!.trim())) continue;
-    out.push({ file, query, columns: splitRow(table[0]!), rows: table.slice(2).map(splitRow) });
-  }
-  return out;
-}
 
 /**
  * A docs cell as the text it stands for: markdown line breaks (`<br>`, `<br />`) are newlines,
