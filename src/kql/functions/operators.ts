@@ -21,6 +21,16 @@ export function checkComparable(op: string, args: ArgInfo[]): void {
 }
 
 /**
+ * `ResultType == 0` (a string column against a number): Kusto accepts == and != between a string
+ * and a number — Microsoft's published Sentinel analytics rules over SigninLogs rely on it — and
+ * compares numerically: the string converts as the to*() function of the number's type would
+ * (unparsable → null, so == is false and != is true). Ordering (<, >, …) stays an error.
+ */
+function isStringNumberPair(a: { type: KqlType }, b: { type: KqlType }): boolean {
+  return (a.type === 'string' && isNumeric(b.type)) || (isNumeric(a.type) && b.type === 'string');
+}
+
+/**
  * == and != with Kusto null semantics: null == value → false, null != value → true,
  * null == null → null.  Strings are never null, so they compare directly.
  */
@@ -30,11 +40,16 @@ export function equality(op: '==' | '!='): ScalarFunction {
     minArgs: 2,
     maxArgs: 2,
     bind(args) {
-      checkComparable(op, args);
+      if (!isStringNumberPair(args[0]!, args[1]!)) checkComparable(op, args);
       return 'bool';
     },
     emit(args) {
-      const [a, b] = args as [SqlArg, SqlArg];
+      let [a, b] = args as [SqlArg, SqlArg];
+      if (isStringNumberPair(a, b)) {
+        // the string side, converted, is neither a literal nor dynamic text any more
+        if (a.type === 'string') a = { sql: as(a, b.type), type: b.type };
+        else b = { sql: as(b, a.type), type: a.type };
+      }
       const [x, y] = unifyForCompare(a, b);
       const sqlOp = op === '==' ? '=' : '<>';
       if (a.type === 'string' && b.type === 'string') return `(${x} ${sqlOp} ${y})`;
