@@ -15,6 +15,17 @@ import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, referencesAny, severalColumns } from './context.js';
 import { SummarizeBinder } from './summarize.js';
 
+/**
+ * `mv-expand todynamic(AuthenticationDetails)` (Sentinel's idiom for a JSON string column) expands
+ * into the column it parses, replacing it — Kusto names todynamic()/parse_json() of a column after
+ * that column — so `AuthenticationDetails.authenticationMethod` reads the expanded element.
+ */
+function parsedColumnName(e: A.Expr): string | undefined {
+  if (e.kind !== 'call' || !['todynamic', 'parse_json', 'parsejson'].includes(e.name) || e.args.length !== 1) return undefined;
+  const arg = e.args[0]!;
+  return arg.kind === 'name' ? arg.name : undefined;
+}
+
 export abstract class OperatorBinder extends SummarizeBinder {
   // ───────────── operators ─────────────
 
@@ -258,7 +269,7 @@ export abstract class OperatorBinder extends SummarizeBinder {
     for (const it of items) {
       const expr = this.bindScalar(it.expr, row, scope);
       if (expr.type !== 'dynamic') throw this.error(it.expr.span, `${what}: the expression to expand must be of type dynamic, got '${expr.type}'`);
-      const name = it.name ?? (expr.k === 'col' ? expr.name : this.derivedName(expr, names));
+      const name = it.name ?? (expr.k === 'col' ? expr.name : (parsedColumnName(it.expr) ?? this.derivedName(expr, names)));
       names.add(name);
       let index = schema.findIndex((c) => c.name === name);
       if (index < 0) index = schema.length;
