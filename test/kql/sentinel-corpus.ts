@@ -2825,6 +2825,34 @@ range Day from start to end step 1d
 | join kind=leftouter (SecurityEvent | where TimeGenerated >= start | summarize Events = count() by Day = startofday(TimeGenerated)) on Day
 | project Day, Events = coalesce(Events, 0)`,
   },
+  {
+    name: 'DeviceProcessEvents: local account created with net.exe (has_all over a let-bound list)',
+    q: `let addUser = dynamic(["user", "/add"]);
+let addToAdmins = dynamic(["localgroup", "administrators", "/add"]);
+DeviceProcessEvents
+| where TimeGenerated > ago(7d)
+| where FileName in~ ("net.exe", "net1.exe")
+| where ProcessCommandLine has_all (addUser) or ProcessCommandLine has_all (addToAdmins)
+| extend NewUser = extract(@"(?i)user\\s+(\\S+)\\s+", 1, ProcessCommandLine)
+| summarize Commands = make_set(ProcessCommandLine, 20), FirstSeen = min(TimeGenerated) by DeviceName, InitiatingProcessAccountName, NewUser`,
+  },
+  {
+    name: 'DeviceEvents: bag_unpack with a column prefix',
+    q: `DeviceEvents
+| where ActionType == "PowerShellCommand"
+| extend Fields = todynamic(AdditionalFields)
+| project TimeGenerated, DeviceName, InitiatingProcessCommandLine, Fields
+| evaluate bag_unpack(Fields, 'PS_')
+| summarize count() by DeviceName`,
+  },
+  {
+    name: 'SigninLogs: ResultType against a let-bound list of numeric error codes',
+    q: `let errorCodes = dynamic([50053, 50126, 50055, 50057]);
+SigninLogs
+| where toint(ResultType) in (errorCodes)
+| summarize Failures = count() by ResultType, ResultDescription
+| order by Failures desc`,
+  },
 ];
 
 /**
