@@ -11,6 +11,10 @@ export const SENTINEL_CASES: Case[] = [
   { q: 'datatable(ResultType:string)["0", "500121", "", "abc"] | where ResultType != 500121', cols: ['ResultType:string'], rows: [['0'], [''], ['abc']] },
   { q: 'datatable(EventID:int)[4624, 4625] | where EventID == "4624"', cols: ['EventID:int'], rows: [[4624]] },
   { q: 'print a = "1.5" == 1.5, b = "2" == 2, c = "x" == 0, d = "x" != 0, e = 3 == "03"', cols: ['a:bool', 'b:bool', 'c:bool', 'd:bool', 'e:bool'], rows: [[true, true, false, true, true]] },
+  // in / !in: the same rule (x in (a, b) is x == a or x == b)
+  { q: 'datatable(ResultType:string)["0", "50126", "50053", "x"] | where ResultType in (50126, 50053)', cols: ['ResultType:string'], rows: [['50126'], ['50053']] },
+  { q: 'datatable(ResultType:string)["0", "50126", "x"] | where ResultType !in (50126)', cols: ['ResultType:string'], rows: [['0'], ['x']] },
+  { q: 'datatable(EventID:int)[4624, 4625, 4688] | where EventID in ("4624", "4625")', cols: ['EventID:int'], rows: [[4624], [4625]] },
   // ordering stays an error (cases.ts: print "a" < 1)
   { q: 'print "5" > 1', err: { kind: 'SemanticError', msg: 'Cannot compare values of types string and long' } },
   // ───── mv-expand todynamic(Column): the expanded column replaces Column (mv-expand-operator.md: "Otherwise, the existing ColumnName is replaced") ─────

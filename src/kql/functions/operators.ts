@@ -292,8 +292,9 @@ export function inOperator(op: 'in' | '!in' | 'in~' | '!in~'): ScalarFunction {
     minArgs: 2,
     maxArgs: 100000,
     bind(args) {
+      // a string against numbers (or a number against strings) as == compares them: `ResultType in (50126, 50053)`
       if (!ci) args.slice(1).forEach((a, i) => {
-        if (!comparable(args[0]!.type, a.type)) fail(`Cannot compare values of types ${args[0]!.type} and ${a.type} with '${op}'`, i + 1);
+        if (!comparable(args[0]!.type, a.type) && !isStringNumberPair(args[0]!, a)) fail(`Cannot compare values of types ${args[0]!.type} and ${a.type} with '${op}'`, i + 1);
       });
       return 'bool';
     },
@@ -303,7 +304,9 @@ export function inOperator(op: 'in' | '!in' | 'in~' | '!in~'): ScalarFunction {
       if (ci) {
         inSql = `(lower(${str(x)}) IN (${list.map((a) => `lower(${str(a)})`).join(', ')}))`;
       } else {
-        const t = x.type === 'dynamic' ? (list.find((a) => a.type !== 'dynamic')?.type ?? 'dynamic') : x.type;
+        // a string against numbers converts to the numbers' type (as == does); numbers against strings: the strings convert
+        const numbers = x.type === 'string' && list.length > 0 && list.every((a) => isNumeric(a.type)) ? list.map((a) => a.type).reduce((p, c) => numericPromote(p, c)) : undefined;
+        const t = numbers ?? (x.type === 'dynamic' ? (list.find((a) => a.type !== 'dynamic')?.type ?? 'dynamic') : x.type);
         const lhs = x.type === 'dynamic' && t === 'dynamic' ? `CAST(${x.sql} AS VARCHAR)` : as(x, t);
         const items = list.map((a) => (t === 'dynamic' ? `CAST(${a.sql} AS VARCHAR)` : isNumeric(t) && isNumeric(a.type) ? a.sql : as(a, t)));
         inSql = `coalesce(${lhs} IN (${items.join(', ')}), FALSE)`;
