@@ -29,4 +29,10 @@ export const SENTINEL_CASES: Case[] = [
   { q: '_Im_Dns(starttime=ago(1h)) | take 1', err: { kind: 'SemanticError', msg: "Unknown function: '_Im_Dns'. It is a Microsoft Sentinel ASIM parser" } },
   { q: 'imNetworkSession | take 1', err: { kind: 'SemanticError', msg: "Unknown function: 'imNetworkSession'" } },
   { q: 'imNetworkSession(dstportnumber=3389) | take 1', err: { kind: 'SemanticError', msg: 'ASIM parser' } },
+  // a user-defined function of that name is the user's
+  { q: 'let imDns = () { print x = 1 }; imDns()', cols: ['x:long'], rows: [[1]] },
+  // …nor Defender XDR advanced hunting's functions, which Log Analytics does not have either
+  { q: 'Events | invoke FileProfile(Level, 1000)', err: { kind: 'SemanticError', msg: "Unknown function: 'FileProfile'. It is a Microsoft Defender XDR advanced hunting function" } },
+  { q: 'DeviceFromIP("10.0.0.1", now())', err: { kind: 'SemanticError', msg: 'Microsoft Defender XDR advanced hunting function' } },
+  { q: 'NoSuchFunction(1) | take 1', err: { kind: 'SemanticError', msg: "Unknown function: 'NoSuchFunction'" } },
 ];

@@ -9,6 +9,7 @@ import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
 import * as T from '../tabular.js';
 import { constantValue } from '../functions/constant-value.js';
+import { platformFunctionRefusal } from './platform-functions.js';
 import { wildcardMatcher } from '../wildcards.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
@@ -227,7 +228,7 @@ export abstract class OperatorBinder extends SummarizeBinder {
         throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);
       case 'invoke': {
         const entry = scope.lookup(op.call.name);
-        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
+        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, platformFunctionRefusal(op.call.name) ?? `Unknown function: '${op.call.name}'`);
         const r = this.invokeFunction(entry, op.call.args, EMPTY_ROW, scope, op.call.nameSpan, input);
         if (r.kind !== 'tabular') throw this.error(op.call.nameSpan, `invoke: the function '${op.call.name}' must return a table`);
         return r.plan;

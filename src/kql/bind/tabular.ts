@@ -9,17 +9,7 @@ import { wildcardMatcher } from '../wildcards.js';
 import { isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
 import { EMPTY_ROW, MAX_CALL_DEPTH, Names, type ResolvedTable, ResolverError, type RowContext, Scope, type ScopeEntry, isTabularAst, severalColumns } from './context.js';
 import { ExpressionBinder } from './expressions.js';
-
-/**
- * Microsoft Sentinel's ASIM parsers (_Im_Dns, imNetworkSession, _ASim_WebSession…) are KQL functions
- * Sentinel deploys into its workspaces over dozens of vendor tables; Vigil does not ship them (a
- * stand-in would return made-up normalisations), so a call is an unknown function that says so.
- */
-const ASIM_PARSER = /^(_Im_|_ASim_|im|ASim|vim)(Authentication|AuditEvent|Dhcp|Dns|FileEvent|NetworkSession|ProcessCreate|ProcessEvent|ProcessTerminate|Registry|UserManagement|WebSession)(_[A-Za-z0-9]+)*$/;
-
-function asimRefusal(name: string): string {
-  return `Unknown function: '${name}'. It is a Microsoft Sentinel ASIM parser, a function Sentinel deploys in its workspaces, which Vigil does not ship: query the normalized ASim* tables (ASimNetworkSessionLogs, ASimDnsActivityLogs, …) or the source tables instead`;
-}
+import { platformFunctionRefusal } from './platform-functions.js';
 
 export abstract class TabularBinder extends ExpressionBinder {
   /** The columns of a several-column function's result (summarize.ts). */
@@ -206,7 +196,8 @@ export abstract class TabularBinder extends ExpressionBinder {
     }
     if (!resolved) {
       if (fuzzy) return undefined as unknown as P.PlanNode;
-      if (ASIM_PARSER.test(name)) throw this.error(span, asimRefusal(name));
+      const platform = platformFunctionRefusal(name);
+      if (platform) throw this.error(span, platform);
       throw this.error(span, `Failed to resolve table or column expression named '${name}'`);
     }
     if (!this.tables.includes(name)) this.tables.push(name);
@@ -314,7 +305,8 @@ export abstract class TabularBinder extends ExpressionBinder {
         if (SCALAR_FUNCTIONS.has(t.name)) {
           throw this.error(t.nameSpan, `'${t.name}' is a scalar function and a query must return a table: print its value with print ${t.name}(…)`);
         }
-        if (ASIM_PARSER.test(t.name)) throw this.error(t.nameSpan, asimRefusal(t.name));
+        const platform = platformFunctionRefusal(t.name);
+        if (platform) throw this.error(t.nameSpan, platform);
         throw this.error(t.nameSpan, `Unknown function: '${t.name}'`);
       }
       case 'datatable':
