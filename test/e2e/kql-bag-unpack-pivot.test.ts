@@ -54,7 +54,9 @@ describe('bag_unpack and pivot over a stored table through the query API', { tim
   });
 
   it('pivot makes one column per stored value, sorted', async () => {
-    assert.deepEqual(await rows('AppEvents_CL | evaluate pivot(Level)'), [[2, 1]]);
+    assert.deepEqual(await rows('AppEvents_CL | project Level | evaluate pivot(Level)'), [[2, 1]]);
+    // without group columns, the other columns group (pivot-plugin.md)
+    assert.deepEqual(await rows('AppEvents_CL | project Level, User = tostring(Props.user) | evaluate pivot(Level) | order by User asc'), [['alice', 1, 0], ['bob', 0, 1], ['carol', 1, 0]]);
     const schema = await rows('AppEvents_CL | evaluate pivot(Level, count(), tostring(Props.user)) | getschema | project ColumnName');
     assert.deepEqual(schema.map((r) => r[0]).slice(-2), ['Error', 'Warning']);
   });

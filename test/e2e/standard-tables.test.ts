@@ -3,7 +3,8 @@
  * HTTPS: the Tables API lists them as Microsoft tables with their documented schemas; a Sentinel-style
  * query over an empty SigninLogs returns no rows with the documented columns; a data collection rule
  * with `Microsoft-Syslog` / `Microsoft-SecurityEvent` output streams fills them; their schema cannot be
- * changed and they cannot be deleted (retention can be changed); table-level access applies to them.
+ * changed and they cannot be deleted (retention can be changed); table-level access applies to them;
+ * Sentinel's idioms run over filled non-interactive sign-ins, and its ASIM parsers are refused with a clear 400.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -139,6 +140,53 @@ describe('Azure standard tables', { timeout: 300_000 }, () => {
     assert.deepEqual(union.rows.filter((r) => r[0] === 'Syslog' || r[0] === 'SecurityEvent'), [['SecurityEvent', 12], ['Syslog', 20]]);
     const t = await clients.logAnalytics.tables.get(b.resourceGroup, b.workspaceName, 'Syslog');
     assert.equal(t.schema?.tableType, 'Microsoft');
+  });
+
+  it('Sentinel idioms over non-interactive sign-ins filled by a rule: ResultType == 0, mv-expand todynamic(…); ASIM parsers refused with a 400', async () => {
+    const b = vigil.bootstrap;
+    const rule = await clients.monitor.dataCollectionRules.create(b.resourceGroup, 'entra-signins', {
+      body: {
+        location: 'local',
+        streamDeclarations: {
+          'Custom-SignIns': {
+            columns: [
+              { name: 'TimeGenerated', type: 'datetime' },
+              { name: 'UserPrincipalName', type: 'string' },
+              { name: 'ResultType', type: 'string' },
+              { name: 'AuthenticationDetails', type: 'string' },
+            ],
+          },
+        },
+        destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: wsArm }] },
+        dataFlows: [{ streams: ['Custom-SignIns'], destinations: ['la'], transformKql: 'source', outputStream: 'Microsoft-AADNonInteractiveUserSignInLogs' }],
+      },
+    });
+    const now = Date.now();
+    const details = (...methods: string[]): string => JSON.stringify(methods.map((m) => ({ authenticationMethod: m, succeeded: true })));
+    await clients.ingestion.upload(rule.immutableId!, 'Custom-SignIns', [
+      { TimeGenerated: new Date(now - 3000).toISOString(), UserPrincipalName: 'alice@contoso.com', ResultType: '0', AuthenticationDetails: details('Password', 'Mobile app notification') },
+      { TimeGenerated: new Date(now - 2000).toISOString(), UserPrincipalName: 'alice@contoso.com', ResultType: '50126', AuthenticationDetails: details('Password') },
+      { TimeGenerated: new Date(now - 1000).toISOString(), UserPrincipalName: 'bob@contoso.com', ResultType: '0', AuthenticationDetails: details('Password') },
+    ]);
+    // The sign-in tables' ResultType is a string; Sentinel's published rules compare it with a number.
+    const ok = await query('AADNonInteractiveUserSignInLogs | where ResultType == 0 | summarize SignIns = count() by UserPrincipalName | order by UserPrincipalName asc');
+    assert.deepEqual(ok.rows, [['alice@contoso.com', 1], ['bob@contoso.com', 1]]);
+    const failed = await query('AADNonInteractiveUserSignInLogs | where ResultType != 0 | project UserPrincipalName, ResultType');
+    assert.deepEqual(failed.rows, [['alice@contoso.com', '50126']]);
+    // mv-expand todynamic(Column) expands into that column.
+    const methods = await query(`AADNonInteractiveUserSignInLogs
+| where ResultType == 0
+| mv-expand todynamic(AuthenticationDetails)
+| extend AuthMethod = tostring(AuthenticationDetails.authenticationMethod)
+| summarize count() by AuthMethod
+| order by AuthMethod asc`);
+    assert.deepEqual(methods.rows, [['Mobile app notification', 1], ['Password', 2]]);
+    // ASIM parsers are Sentinel workspace functions Vigil does not ship: a 400 that says so.
+    await assert.rejects(clients.query.queryWorkspace(b.workspaceId, "_Im_Authentication(starttime=ago(1d), eventresult='Failure') | summarize count() by TargetUsername", { duration: 'P1D' }), (e: { statusCode?: number; message?: string }) => {
+      assert.equal(e.statusCode, 400);
+      assert.match(e.message ?? '', /Unknown function: '_Im_Authentication'\. It is a Microsoft Sentinel ASIM parser/);
+      return true;
+    });
   });
 
   it('refuses rules that write the audit tables or tables that do not exist', async () => {

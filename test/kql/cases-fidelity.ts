@@ -4,6 +4,7 @@
  * ../shared/reference/kql-docs/query/ it comes from, or the issue's statement of Kusto's behaviour.
  */
 import type { Case } from './cases.js';
+import { SENTINEL_CASES } from './cases-sentinel.js';
 
 const LONG_LIST = Array.from({ length: 300 }, (_, i) => `"item${i}"`).join(', ');
 
@@ -119,4 +120,6 @@ export const FIDELITY_CASES: Case[] = [
   { q: "print result=has_any_ipv4('05:04:54 127.0.0.1 GET /favicon.ico 404', dynamic(['127.0.0.1', '127.0.0.2']))", cols: ['result:bool'], rows: [[true]] },
   { q: 'print result=has_any_ipv4(\'05:04:54 127.0.0.256 GET /favicon.ico 404\', dynamic(["127.0.0.256", "192.168.1.1"]))', cols: ['result:bool'], rows: [[false]] },
   { q: "print result=has_any_ipv4('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.0.1', '192.168.1.1')", cols: ['result:bool'], rows: [[false]] },
+  // the behaviours the Sentinel corpus relies on (test/kql/sentinel-corpus.ts)
+  ...SENTINEL_CASES,
 ];

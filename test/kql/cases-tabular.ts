@@ -249,9 +249,12 @@ export const CASES: Case[] = [
   { q: "datatable(k:string, v:long)[\"a\",1,\"b\",2,\"a\",3] | evaluate pivot(k, sum(v))", cols: ["a:long","b:long"], rows: [[4,2]] },
   { q: "datatable(k:string, g:string)[\"a\",\"x\",\"b\",\"x\",\"a\",\"y\"] | evaluate pivot(k, count(), g)", cols: ["g:string","a:long","b:long"], rows: [["x",1,1],["y",1,0]] },
   { q: "datatable(k:string)[\"a\",\"b\",\"a\"] | evaluate pivot(k)", cols: ["a:long","b:long"], rows: [[2,1]] },
-  { q: "Events | where isnotempty(Level) | evaluate pivot(Level)", cols: ["Error:long","Information:long","Warning:long"], rows: [[2,2,1]] },
+  { q: "Events | where isnotempty(Level) | project Level | evaluate pivot(Level)", cols: ["Error:long","Information:long","Warning:long"], rows: [[2,2,1]] },
+  // without group columns, every column but the pivot column and the aggregated ones groups (pivot-plugin.md: "The default is all columns other than the pivoted column and the aggregation column"; its first example)
+  { q: "datatable(State:string, EventType:string)[\"ALABAMA\",\"Thunderstorm Wind\",\"ALASKA\",\"High Wind\",\"ALABAMA\",\"Thunderstorm Wind\",\"ALABAMA\",\"Strong Wind\"] | evaluate pivot(State) | order by EventType asc", cols: ["EventType:string","ALABAMA:long","ALASKA:long"], rows: [["High Wind",0,1],["Strong Wind",1,0],["Thunderstorm Wind",2,0]] },
+  { q: "datatable(k:string, g:string, v:long)[\"a\",\"x\",1,\"b\",\"x\",2,\"a\",\"y\",3] | evaluate pivot(k, sum(v)) | order by g asc", cols: ["g:string","a:long","b:long"], rows: [["x",1,2],["y",3,0]] },
   { q: "Events | where isnotempty(Level) | evaluate pivot(Level, sum(Count), _ResourceId) | order by _ResourceId asc", cols: ["_ResourceId:string","Error:long","Information:long","Warning:long"], rows: [["",0,2,0],["/subs/1/vm1",3,7,0],["/subs/1/vm2",0,0,1],["/subs/2/vm3",0,0,0]] },
-  { q: "Events | evaluate pivot(Level)", err: { kind: 'SemanticError', msg: "The result's column 1 has an empty name", line: 1, column: 1 } },
+  { q: "Events | project Level | evaluate pivot(Level)", err: { kind: 'SemanticError', msg: "The result's column 1 has an empty name", line: 1, column: 1 } },
   { q: "range x from 1 to 1001 step 1 | evaluate pivot(x)", err: { kind: 'SemanticError', msg: "pivot(): the pivot column has more than 1000 distinct values", line: 1, column: 42 } },
   { q: "Events | evaluate nosuchplugin()", err: { kind: 'SemanticError', msg: "The plugin 'nosuchplugin' is not supported", line: 1, column: 19 } },
 

@@ -2,21 +2,28 @@
  * Azure's standard tables (DESIGN §8, issue #12): the catalog Vigil ships (src/metadata/azure-tables.ts,
  * generated from the reference azure-tables.json), and real-world Sentinel / Azure Monitor content
  * over them — every query parses, compiles, passes the store's statement guard and runs, returning no
- * rows (the tables hold no data) with the documented columns.
+ * rows (the tables hold no data) with the documented columns — except the few listed in
+ * SENTINEL_REFUSED, each with its reason and the clear error it gets. The rates are reported
+ * (test diagnostics) and the test fails below the goals of issue #12 (99% parse, 95% compile and run).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { compile, emptyRelationSql, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
+import { compile, compileDiscovering, emptyRelationSql, type ResolvedTable, type TableResolver } from '../../src/kql/index.js';
 import { parse } from '../../src/kql/parser.js';
+import { installGeoIpInfo } from '../../src/kql/runtime/geo-ip-info.js';
+import { GeoIpDatabase } from '../../src/ingest/transform/geo-location.js';
 import { AZURE_TABLES } from '../../src/metadata/azure-tables.js';
 import { tableSchema } from '../../src/metadata/standard-columns.js';
 import { standardTable, standardTables } from '../../src/metadata/standard-tables.js';
 import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
 import { guarded, NOW, openDb } from './harness.js';
-import { SENTINEL_CORPUS } from './sentinel-corpus.js';
+import { SENTINEL_CORPUS, SENTINEL_REFUSED } from './sentinel-corpus.js';
+import { writeMmdb } from '../support/mmdb-writer.js';
 
 const REFERENCE = fileURLToPath(new URL('../../../../shared/reference/azure-tables.json', import.meta.url));
 
@@ -63,32 +70,89 @@ describe('Azure standard tables: the catalog', () => {
 
 describe('Azure standard tables: Sentinel and Azure Monitor content', () => {
   let conn: DuckDBConnection;
+  let geoDir: string;
+  /** What happened to each query of the corpus: 'ok', or the stage that failed and its message. */
+  const outcomes = new Map<string, { stage: 'ok' } | { stage: 'parse' | 'compile' | 'run'; message: string }>();
+
   before(async () => {
     conn = await openDb();
+    // geo_info_from_ip_address() needs the operator's GeoIP database (vigil serve --geoip-database):
+    // this server has one, as a Sentinel workspace has its own.
+    geoDir = mkdtempSync(join(tmpdir(), 'vigil-sentinel-geoip-'));
+    const file = join(geoDir, 'City.mmdb');
+    writeFileSync(file, writeMmdb([{ cidr: '81.2.69.0/24', record: { country: { names: { en: 'United Kingdom' } }, city: { names: { en: 'London' } } } }]));
+    const geoIp = new GeoIpDatabase(file);
+    installGeoIpInfo((ip) => geoIp.info(ip));
   });
-  after(() => conn.closeSync());
+  after(() => {
+    conn.closeSync();
+    rmSync(geoDir, { recursive: true, force: true });
+  });
 
-  it('parses every query of the corpus', () => {
-    const failed = SENTINEL_CORPUS.filter((c) => {
-      try {
-        parse(c.q);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    assert.deepEqual(failed.map((c) => c.name), []);
+  /** Parses, compiles (with the discovery steps the server runs) and runs one query as the server does. */
+  async function run(q: string): Promise<{ rows: unknown[][] } | { stage: 'parse' | 'compile' | 'run'; message: string }> {
+    try {
+      parse(q);
+    } catch (err) {
+      return { stage: 'parse', message: (err as Error).message };
+    }
+    let compiled;
+    try {
+      compiled = await compileDiscovering(q, resolver, { now: NOW }, async (step) => {
+        const reader = await conn.runAndReadAll(await guarded(step.sql));
+        return (reader.getRowsJS() as unknown[][]).map((r) => String(r[0] ?? ''));
+      });
+    } catch (err) {
+      return { stage: 'compile', message: (err as Error).message };
+    }
+    try {
+      const reader = await conn.runAndReadAll(await guarded(wrapForWire(compiled.sql, compiled.columns)));
+      return { rows: (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns)) };
+    } catch (err) {
+      return { stage: 'run', message: (err as Error).message };
+    }
+  }
+
+  it('has at least 250 distinct queries, and every refusal listed is a query of the corpus', () => {
+    assert.ok(SENTINEL_CORPUS.length >= 250, `${SENTINEL_CORPUS.length} queries`);
+    assert.equal(new Set(SENTINEL_CORPUS.map((c) => c.name)).size, SENTINEL_CORPUS.length, 'a query name twice');
+    const names = new Set(SENTINEL_CORPUS.map((c) => c.name));
+    assert.deepEqual(Object.keys(SENTINEL_REFUSED).filter((n) => !names.has(n)), []);
   });
 
   for (const c of SENTINEL_CORPUS) {
+    const refused = SENTINEL_REFUSED[c.name];
+    if (refused) {
+      it(`refuses, with a clear message: ${c.name}`, async () => {
+        const r = await run(c.q);
+        outcomes.set(c.name, 'rows' in r ? { stage: 'ok' } : r);
+        assert.ok(!('rows' in r), `listed as refused (${refused.reason}) but it runs: remove it from SENTINEL_REFUSED`);
+        assert.equal(r.stage, refused.stage);
+        assert.match(r.message, refused.error);
+      });
+      continue;
+    }
     it(`compiles and runs: ${c.name}`, async () => {
-      const compiled = compile(c.q, resolver, { now: NOW });
-      const reader = await conn.runAndReadAll(await guarded(wrapForWire(compiled.sql, compiled.columns)));
-      const rows = (reader.getRowsJS() as unknown[][]).map((r) => toWireRow(r, compiled.columns));
-      // The tables are empty: no rows, except where the query makes rows of its own (make-series has none without groups).
-      assert.deepEqual(rows, []);
+      const r = await run(c.q);
+      outcomes.set(c.name, 'rows' in r ? { stage: 'ok' } : r);
+      if (!('rows' in r)) assert.fail(`${r.stage}: ${r.message}`);
+      // The tables are empty: no rows, except where the query makes rows of its own (range, print…).
+      if (c.makesRows) assert.ok(r.rows.length > 0);
+      else assert.deepEqual(r.rows, []);
     });
   }
+
+  it('reaches the goals: >= 99% parse, >= 95% compile and run', (t) => {
+    const n = SENTINEL_CORPUS.length;
+    assert.equal(outcomes.size, n, 'every query ran');
+    const parsed = [...outcomes.values()].filter((o) => o.stage !== 'parse').length;
+    const ran = [...outcomes.values()].filter((o) => o.stage === 'ok').length;
+    const pct = (k: number): string => `${((100 * k) / n).toFixed(1)}%`;
+    t.diagnostic(`Sentinel corpus: ${n} queries; parse ${parsed}/${n} (${pct(parsed)}); compile and run ${ran}/${n} (${pct(ran)})`);
+    for (const [name, o] of outcomes) if (o.stage !== 'ok') t.diagnostic(`  refused (${o.stage}): ${name}: ${SENTINEL_REFUSED[name]?.reason ?? o.message}`);
+    assert.ok(parsed / n >= 0.99, `parse rate ${pct(parsed)} < 99%`);
+    assert.ok(ran / n >= 0.95, `compile-and-run rate ${pct(ran)} < 95%`);
+  });
 
   it('an empty SigninLogs has the documented columns', async () => {
     const compiled = compile('SigninLogs | where ResultType != "0" | take 10', resolver, { now: NOW });

@@ -124,7 +124,10 @@ export abstract class EvaluateBinder extends JoinBinder {
         const agg = this.bindExpr(aggAst, { schema: input.schema, aggregates: true }, scope);
         if (agg.k !== 'agg') throw this.error(aggAst.span, 'pivot(): the second argument must be an aggregate function call');
         if (!agg.fn.honorsFilter) throw this.error(aggAst.span, `pivot(): the aggregate '${agg.fn.name}' is not supported here`);
-        const groups = op.args.slice(2).map((g) => this.bindScalar(g, row, scope));
+        // The group columns: those named, by default every column but the pivot column and the aggregated ones (pivot-plugin.md).
+        const groups: BoundExpr[] = op.args.length > 2
+          ? op.args.slice(2).map((g) => this.bindScalar(g, row, scope))
+          : defaultPivotGroups(input.schema, col, agg);
         const schema: ColumnSchema[] = [...groups.map((g) => ({ name: g.k === 'col' ? g.name : 'Column1', type: g.type })), ...values.map((v) => ({ name: v, type: agg.type }))];
         return { kind: 'pivot', input, column: col, values, aggregate: agg, groups, schema, serialized: false };
       }
@@ -330,4 +333,17 @@ export abstract class EvaluateBinder extends JoinBinder {
     return [...new Set(v.map((x) => x ?? ''))].sort();
   }
 
+}
+
+/** pivot()'s default group columns: every input column but the pivot column and those the aggregate reads. */
+function defaultPivotGroups(schema: readonly ColumnSchema[], pivot: BoundExpr, agg: BoundExpr): BoundExpr[] {
+  const used = new Set<string>();
+  const visit = (e: BoundExpr): void => {
+    if (e.k === 'col') used.add(e.name);
+    else if (e.k === 'call' || e.k === 'agg') e.args.forEach(visit);
+    else if (e.k === 'path') visit(e.target);
+  };
+  visit(pivot);
+  visit(agg);
+  return schema.flatMap((c, index) => (used.has(c.name) ? [] : [{ k: 'col' as const, index, name: c.name, type: c.type }]));
 }

@@ -9,11 +9,23 @@ import { kustoRegexToRe2, regexEscape } from '../regex.js';
 import * as P from '../planner.js';
 import * as T from '../tabular.js';
 import { constantValue } from '../functions/constant-value.js';
+import { platformFunctionRefusal } from './platform-functions.js';
 import { wildcardMatcher } from '../wildcards.js';
 import { rewriteStepRefs, scanPlan, scanRowSchema, type ScanStepSpec } from '../scan.js';
 import { isNumeric, type ColumnSchema, type KqlType } from '../types.js';
 import { DOTNET_TYPES, EMPTY_ROW, Names, type RowContext, Scope, containsStagedWindow, containsWindow, referencesAny, severalColumns } from './context.js';
 import { SummarizeBinder } from './summarize.js';
+
+/**
+ * `mv-expand todynamic(AuthenticationDetails)` (Sentinel's idiom for a JSON string column) expands
+ * into the column it parses, replacing it — Kusto names todynamic()/parse_json() of a column after
+ * that column — so `AuthenticationDetails.authenticationMethod` reads the expanded element.
+ */
+function parsedColumnName(e: A.Expr): string | undefined {
+  if (e.kind !== 'call' || !['todynamic', 'parse_json', 'parsejson'].includes(e.name) || e.args.length !== 1) return undefined;
+  const arg = e.args[0]!;
+  return arg.kind === 'name' ? arg.name : undefined;
+}
 
 export abstract class OperatorBinder extends SummarizeBinder {
   // ───────────── operators ─────────────
@@ -216,7 +228,7 @@ export abstract class OperatorBinder extends SummarizeBinder {
         throw this.error(op.span, `${op.kind}: it returns several result tables, so it can only be the last operator of the query's tabular statement`);
       case 'invoke': {
         const entry = scope.lookup(op.call.name);
-        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, `Unknown function: '${op.call.name}'`);
+        if (entry?.kind !== 'function') throw this.error(op.call.nameSpan, platformFunctionRefusal(op.call.name) ?? `Unknown function: '${op.call.name}'`);
         const r = this.invokeFunction(entry, op.call.args, EMPTY_ROW, scope, op.call.nameSpan, input);
         if (r.kind !== 'tabular') throw this.error(op.call.nameSpan, `invoke: the function '${op.call.name}' must return a table`);
         return r.plan;
@@ -258,7 +270,7 @@ export abstract class OperatorBinder extends SummarizeBinder {
     for (const it of items) {
       const expr = this.bindScalar(it.expr, row, scope);
       if (expr.type !== 'dynamic') throw this.error(it.expr.span, `${what}: the expression to expand must be of type dynamic, got '${expr.type}'`);
-      const name = it.name ?? (expr.k === 'col' ? expr.name : this.derivedName(expr, names));
+      const name = it.name ?? (expr.k === 'col' ? expr.name : (parsedColumnName(it.expr) ?? this.derivedName(expr, names)));
       names.add(name);
       let index = schema.findIndex((c) => c.name === name);
       if (index < 0) index = schema.length;

@@ -9,6 +9,7 @@ import { wildcardMatcher } from '../wildcards.js';
 import { isIntegral, isNumeric, numericPromote, type KqlType } from '../types.js';
 import { EMPTY_ROW, MAX_CALL_DEPTH, Names, type ResolvedTable, ResolverError, type RowContext, Scope, type ScopeEntry, isTabularAst, severalColumns } from './context.js';
 import { ExpressionBinder } from './expressions.js';
+import { platformFunctionRefusal } from './platform-functions.js';
 
 export abstract class TabularBinder extends ExpressionBinder {
   /** The columns of a several-column function's result (summarize.ts). */
@@ -195,6 +196,8 @@ export abstract class TabularBinder extends ExpressionBinder {
     }
     if (!resolved) {
       if (fuzzy) return undefined as unknown as P.PlanNode;
+      const platform = platformFunctionRefusal(name);
+      if (platform) throw this.error(span, platform);
       throw this.error(span, `Failed to resolve table or column expression named '${name}'`);
     }
     if (!this.tables.includes(name)) this.tables.push(name);
@@ -302,6 +305,8 @@ export abstract class TabularBinder extends ExpressionBinder {
         if (SCALAR_FUNCTIONS.has(t.name)) {
           throw this.error(t.nameSpan, `'${t.name}' is a scalar function and a query must return a table: print its value with print ${t.name}(…)`);
         }
+        const platform = platformFunctionRefusal(t.name);
+        if (platform) throw this.error(t.nameSpan, platform);
         throw this.error(t.nameSpan, `Unknown function: '${t.name}'`);
       }
       case 'datatable':

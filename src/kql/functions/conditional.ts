@@ -5,18 +5,28 @@ import { commonType, type KqlType } from '../types.js';
 import { fail, as, anyScalar, fn, constString } from './define.js';
 import { constantValue } from './constant-value.js';
 
+/**
+ * The type of iff()/case() branches. A dynamic branch takes the type of the others — Kusto accepts a
+ * dynamic value where a scalar is expected, as it does for the predicates here; Sentinel's published
+ * rules mix them, e.g. case(…, OfficeObjectId, …, ParsedParameters.Name, "Unknown") — and converts.
+ */
+function branchType(types: KqlType[]): KqlType | undefined {
+  const typed = types.filter((t) => t !== 'dynamic');
+  return typed.length === 0 ? 'dynamic' : commonType(typed);
+}
+
 const iff: ScalarFunction = {
   name: 'iff',
   minArgs: 3,
   maxArgs: 3,
   bind(args) {
     if (args[0]!.type !== 'bool' && args[0]!.type !== 'dynamic') fail(`iff(): the condition must be bool, got '${args[0]!.type}'`, 0);
-    const t = commonType([args[1]!.type, args[2]!.type]);
+    const t = branchType([args[1]!.type, args[2]!.type]);
     if (!t) fail(`iff(): both branches must have the same type (got ${args[1]!.type} and ${args[2]!.type})`, 2);
     return t;
   },
   emit(args) {
-    const t = resultTypeOf(args.slice(1));
+    const t = branchType(args.slice(1).map((a) => a.type)) ?? 'dynamic';
     return `(CASE WHEN ${as(args[0]!, 'bool')} THEN ${as(args[1]!, t)} ELSE ${as(args[2]!, t)} END)`;
   },
 };
@@ -38,13 +48,13 @@ const caseFn: ScalarFunction = {
       values.push(args[i + 1]!.type);
     }
     values.push(args[args.length - 1]!.type);
-    const t = commonType(values);
+    const t = branchType(values);
     if (!t) fail('case(): all values must have the same type');
     return t;
   },
   emit(args) {
     const values = args.filter((_, i) => i % 2 === 1 || i === args.length - 1);
-    const t = resultTypeOf(values);
+    const t = branchType(values.map((a) => a.type)) ?? 'dynamic';
     let sql = '(CASE';
     for (let i = 0; i < args.length - 1; i += 2) sql += ` WHEN ${as(args[i]!, 'bool')} THEN ${as(args[i + 1]!, t)}`;
     return sql + ` ELSE ${as(args[args.length - 1]!, t)} END)`;

@@ -21,6 +21,16 @@ export function checkComparable(op: string, args: ArgInfo[]): void {
 }
 
 /**
+ * `ResultType == 0` (a string column against a number): Kusto accepts == and != between a string
+ * and a number — Microsoft's published Sentinel analytics rules over SigninLogs rely on it — and
+ * compares numerically: the string converts as the to*() function of the number's type would
+ * (unparsable → null, so == is false and != is true). Ordering (<, >, …) stays an error.
+ */
+function isStringNumberPair(a: { type: KqlType }, b: { type: KqlType }): boolean {
+  return (a.type === 'string' && isNumeric(b.type)) || (isNumeric(a.type) && b.type === 'string');
+}
+
+/**
  * == and != with Kusto null semantics: null == value → false, null != value → true,
  * null == null → null.  Strings are never null, so they compare directly.
  */
@@ -30,11 +40,16 @@ export function equality(op: '==' | '!='): ScalarFunction {
     minArgs: 2,
     maxArgs: 2,
     bind(args) {
-      checkComparable(op, args);
+      if (!isStringNumberPair(args[0]!, args[1]!)) checkComparable(op, args);
       return 'bool';
     },
     emit(args) {
-      const [a, b] = args as [SqlArg, SqlArg];
+      let [a, b] = args as [SqlArg, SqlArg];
+      if (isStringNumberPair(a, b)) {
+        // the string side, converted, is neither a literal nor dynamic text any more
+        if (a.type === 'string') a = { sql: as(a, b.type), type: b.type };
+        else b = { sql: as(b, a.type), type: a.type };
+      }
       const [x, y] = unifyForCompare(a, b);
       const sqlOp = op === '==' ? '=' : '<>';
       if (a.type === 'string' && b.type === 'string') return `(${x} ${sqlOp} ${y})`;
@@ -277,8 +292,9 @@ export function inOperator(op: 'in' | '!in' | 'in~' | '!in~'): ScalarFunction {
     minArgs: 2,
     maxArgs: 100000,
     bind(args) {
+      // a string against numbers (or a number against strings) as == compares them: `ResultType in (50126, 50053)`
       if (!ci) args.slice(1).forEach((a, i) => {
-        if (!comparable(args[0]!.type, a.type)) fail(`Cannot compare values of types ${args[0]!.type} and ${a.type} with '${op}'`, i + 1);
+        if (!comparable(args[0]!.type, a.type) && !isStringNumberPair(args[0]!, a)) fail(`Cannot compare values of types ${args[0]!.type} and ${a.type} with '${op}'`, i + 1);
       });
       return 'bool';
     },
@@ -288,7 +304,9 @@ export function inOperator(op: 'in' | '!in' | 'in~' | '!in~'): ScalarFunction {
       if (ci) {
         inSql = `(lower(${str(x)}) IN (${list.map((a) => `lower(${str(a)})`).join(', ')}))`;
       } else {
-        const t = x.type === 'dynamic' ? (list.find((a) => a.type !== 'dynamic')?.type ?? 'dynamic') : x.type;
+        // a string against numbers converts to the numbers' type (as == does); numbers against strings: the strings convert
+        const numbers = x.type === 'string' && list.length > 0 && list.every((a) => isNumeric(a.type)) ? list.map((a) => a.type).reduce((p, c) => numericPromote(p, c)) : undefined;
+        const t = numbers ?? (x.type === 'dynamic' ? (list.find((a) => a.type !== 'dynamic')?.type ?? 'dynamic') : x.type);
         const lhs = x.type === 'dynamic' && t === 'dynamic' ? `CAST(${x.sql} AS VARCHAR)` : as(x, t);
         const items = list.map((a) => (t === 'dynamic' ? `CAST(${a.sql} AS VARCHAR)` : isNumeric(t) && isNumeric(a.type) ? a.sql : as(a, t)));
         inSql = `coalesce(${lhs} IN (${items.join(', ')}), FALSE)`;
