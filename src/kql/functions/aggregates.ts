@@ -28,6 +28,20 @@ export function columnNameOf(e: BoundExpr | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * Name Kusto gives the column of an unnamed scalar expression (extend, project, summarize by): a
+ * column's own name, a.b → a_b, and through calls that declare a `resultName` (tostring(a.b) → a_b,
+ * dcount_hll(h) → dcount_hll_h); undefined otherwise (the caller numbers it ColumnN).
+ */
+export function resultNameOf(e: BoundExpr | undefined): string | undefined {
+  if (!e) return undefined;
+  if (e.k === 'col' || e.k === 'path') return columnNameOf(e);
+  if (e.k !== 'call' || !e.fn.resultName) return undefined;
+  const arg = resultNameOf(e.args[0]);
+  if (arg === undefined) return undefined;
+  return e.fn.resultName === 'argument' ? arg : `${e.fn.resultName.prefix}_${arg}`;
+}
+
 interface AggSpec {
   name: string;
   minArgs: number;
@@ -402,6 +416,8 @@ export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new M
 export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   {
     name: 'percentile_tdigest',
+    // an unnamed call is percentile_tdigest_<state> (percentile-tdigest-function.md's output)
+    resultName: { prefix: 'percentile_tdigest' },
     minArgs: 2,
     maxArgs: 3,
     typeLiteralArg: 2,
@@ -476,7 +492,8 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
  * merges a column's).
  */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
-  fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'),
+  // an unnamed call is dcount_hll_<state> (hll-merge-function.md's output: dcount_hll_merged)
+  { ...fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'), resultName: { prefix: 'dcount_hll' } },
   {
     name: 'hll_merge',
     minArgs: 2,
