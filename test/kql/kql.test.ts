@@ -23,9 +23,10 @@ import { PLUGIN3_CASES } from './cases-plugins3.js';
 import { GRAPH_CASES } from './cases-graph.js';
 import { OPS3_CASES, PROJECT_BY_NAMES_CASES } from './cases-ops3.js';
 import { DOCS_CASES, DOCS_CASES_2 } from './cases-docs.js';
+import { TYPE_CASES } from './cases-types.js';
 import { approxDifference, NOW, openDb, resolver, runKql } from './harness.js';
 
-const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...GRAPH_CASES, ...OPS3_CASES, ...PROJECT_BY_NAMES_CASES, ...DOCS_CASES, ...DOCS_CASES_2];
+const CASES = [...BASE_CASES, ...TABULAR_CASES, ...FUNCTION_CASES, ...FIDELITY_CASES, ...RUNTIME_CASES, ...OPERATOR_CASES, ...EDGE_CASES, ...PLUGIN_CASES, ...TICK_CASES, ...PLUGIN2_CASES, ...GEO2_CASES, ...CATALOGUE_CASES, ...OPS2_CASES, ...PLUGIN3_CASES, ...GRAPH_CASES, ...OPS3_CASES, ...PROJECT_BY_NAMES_CASES, ...DOCS_CASES, ...DOCS_CASES_2, ...TYPE_CASES];
 
 let conn: DuckDBConnection;
 
