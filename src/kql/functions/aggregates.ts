@@ -9,19 +9,23 @@ import { asMap } from './dynamic.js';
 
 // ───────────── aggregates ─────────────
 
-/** Name of the column an aggregate argument refers to, for automatic names (sum(x) → sum_x). */
-export function columnNameOf(e: BoundExpr | undefined): string | undefined {
+/**
+ * Name of the column an aggregate argument refers to, for automatic names (sum(x) → sum_x,
+ * make_list(d.a) → list_d_a). A path with a computed index is named up to that index
+ * (make_list(toint(d[k])) → list_d, issue #12); with `computedIndex: 'unnamed'` it has no name.
+ */
+export function columnNameOf(e: BoundExpr | undefined, computedIndex: 'prefix' | 'unnamed' = 'prefix'): string | undefined {
   if (!e) return undefined;
   if (e.k === 'col') return e.name;
   if (e.k === 'path') {
-    const base = columnNameOf(e.target);
-    const parts = e.steps.map((s) => (typeof s === 'object' ? undefined : String(s)));
-    if (base === undefined || parts.some((p) => p === undefined)) return undefined;
-    return [base, ...parts].join('_');
+    const base = columnNameOf(e.target, computedIndex);
+    const computed = e.steps.findIndex((s) => typeof s === 'object');
+    if (base === undefined || (computed >= 0 && computedIndex === 'unnamed')) return undefined;
+    return [base, ...e.steps.slice(0, computed < 0 ? e.steps.length : computed).map(String)].join('_');
   }
   if (e.k === 'call' && e.args.length >= 1) {
     for (const a of e.args) {
-      const n = columnNameOf(a);
+      const n = columnNameOf(a, computedIndex);
       if (n !== undefined) return n;
     }
   }
@@ -35,7 +39,7 @@ export function columnNameOf(e: BoundExpr | undefined): string | undefined {
  */
 export function resultNameOf(e: BoundExpr | undefined): string | undefined {
   if (!e) return undefined;
-  if (e.k === 'col' || e.k === 'path') return columnNameOf(e);
+  if (e.k === 'col' || e.k === 'path') return columnNameOf(e, 'unnamed');
   if (e.k !== 'call' || !e.fn.resultName) return undefined;
   const arg = resultNameOf(e.args[0]);
   if (arg === undefined) return undefined;
