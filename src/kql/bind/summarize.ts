@@ -1,7 +1,7 @@
 /** bind/summarize.ts — the binder's extend and summarize (aggregates, arg_max/take_any of several columns, sort keys). */
 import type * as A from '../ast.js';
 import type { AggregateFunction, BoundAggregate, BoundCall, BoundExpr } from '../bound.js';
-import { AGGREGATE_FUNCTIONS, columnNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, columnNameOf, resultNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { ROW_AGGREGATES } from '../functions/pick-row.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
@@ -109,8 +109,11 @@ export abstract class SummarizeBinder extends EvaluateBinder {
       let name: string;
       if (item.names) name = this.singleName(item, names);
       else {
-        const binned = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto') && item.expr.args[0]?.kind === 'name' ? item.expr.args[0].name : undefined;
-        name = binned !== undefined ? names.unique(binned) : this.derivedName(expr, names);
+        // by bin(T, 1h) keeps T's name (and bin(tostring(P.a), …) P_a's), as Kusto does
+        const binning = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto');
+        const first = binning && item.expr.kind === 'call' ? item.expr.args[0] : undefined;
+        const binned = first?.kind === 'name' ? first.name : binning && expr.k === 'call' ? resultNameOf(expr.args[0]) : undefined;
+        name = binned !== undefined && binned !== '' ? names.unique(binned) : this.derivedName(expr, names);
       }
       return { name, expr };
     });

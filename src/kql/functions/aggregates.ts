@@ -9,23 +9,41 @@ import { asMap } from './dynamic.js';
 
 // ───────────── aggregates ─────────────
 
-/** Name of the column an aggregate argument refers to, for automatic names (sum(x) → sum_x). */
-export function columnNameOf(e: BoundExpr | undefined): string | undefined {
+/**
+ * Name of the column an aggregate argument refers to, for automatic names (sum(x) → sum_x,
+ * make_list(d.a) → list_d_a). A path with a computed index is named up to that index
+ * (make_list(toint(d[k])) → list_d, issue #12); with `computedIndex: 'unnamed'` it has no name.
+ */
+export function columnNameOf(e: BoundExpr | undefined, computedIndex: 'prefix' | 'unnamed' = 'prefix'): string | undefined {
   if (!e) return undefined;
   if (e.k === 'col') return e.name;
   if (e.k === 'path') {
-    const base = columnNameOf(e.target);
-    const parts = e.steps.map((s) => (typeof s === 'object' ? undefined : String(s)));
-    if (base === undefined || parts.some((p) => p === undefined)) return undefined;
-    return [base, ...parts].join('_');
+    const base = columnNameOf(e.target, computedIndex);
+    const computed = e.steps.findIndex((s) => typeof s === 'object');
+    if (base === undefined || (computed >= 0 && computedIndex === 'unnamed')) return undefined;
+    return [base, ...e.steps.slice(0, computed < 0 ? e.steps.length : computed).map(String)].join('_');
   }
   if (e.k === 'call' && e.args.length >= 1) {
     for (const a of e.args) {
-      const n = columnNameOf(a);
+      const n = columnNameOf(a, computedIndex);
       if (n !== undefined) return n;
     }
   }
   return undefined;
+}
+
+/**
+ * Name Kusto gives the column of an unnamed scalar expression (extend, project, summarize by): a
+ * column's own name, a.b → a_b, and through calls that declare a `resultName` (tostring(a.b) → a_b,
+ * dcount_hll(h) → dcount_hll_h); undefined otherwise (the caller numbers it ColumnN).
+ */
+export function resultNameOf(e: BoundExpr | undefined): string | undefined {
+  if (!e) return undefined;
+  if (e.k === 'col' || e.k === 'path') return columnNameOf(e, 'unnamed');
+  if (e.k !== 'call' || !e.fn.resultName) return undefined;
+  const arg = resultNameOf(e.args[0]);
+  if (arg === undefined) return undefined;
+  return e.fn.resultName === 'argument' ? arg : `${e.fn.resultName.prefix}_${arg}`;
 }
 
 interface AggSpec {
@@ -402,6 +420,8 @@ export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new M
 export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   {
     name: 'percentile_tdigest',
+    // an unnamed call is percentile_tdigest_<state> (percentile-tdigest-function.md's output)
+    resultName: { prefix: 'percentile_tdigest' },
     minArgs: 2,
     maxArgs: 3,
     typeLiteralArg: 2,
@@ -476,7 +496,8 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
  * merges a column's).
  */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
-  fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'),
+  // an unnamed call is dcount_hll_<state> (hll-merge-function.md's output: dcount_hll_merged)
+  { ...fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'), resultName: { prefix: 'dcount_hll' } },
   {
     name: 'hll_merge',
     minArgs: 2,
