@@ -35,7 +35,21 @@ export function encodeRecord(r: RowsRecord): Buffer {
 /** The record of a batch held by columns (`batch.values[j]` is `columns[j]`'s). */
 export function encodeColumnsRecord(table: string, columns: readonly StoredColumn[], batch: ColumnBatch): Buffer {
   const v = columns.map((c, j) => encodeColumn(batch.values[j]!, BIG.has(c.type)));
-  return Buffer.from(JSON.stringify({ k: 'cols', d: 'ticks', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
+  return utf8(JSON.stringify({ k: 'cols', d: 'ticks', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The UTF-8 bytes of a string, as `Buffer.from(text)` gives them (lone surrogates as U+FFFD alike),
+ * measured first and encoded into the buffer: for a request's record (~250 KB) about half the time of
+ * `Buffer.from`, whose own conversion is the slower one.
+ */
+function utf8(text: string): Buffer {
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+  // Every byte is written (the buffer is not zeroed: nothing of it may stay unwritten).
+  if (encoder.encodeInto(text, out).written !== out.length) throw new Error('a log record was not encoded whole');
+  return out;
 }
 
 /**
