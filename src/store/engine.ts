@@ -326,7 +326,9 @@ export class StorageEngine implements LogStore {
       await ctx.probe.close();
       await ctx.guard.close();
     });
-    this.cache.clear();
+    this.cache.close();
+    // Loads in flight (a query still decrypting) end before the folder goes; none inserts after close().
+    await this.cache.settled();
     closeScratch(ctx.scratch);
   }
 }

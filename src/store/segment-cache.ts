@@ -5,8 +5,14 @@
  * moved into the memory tier, leaves the cache at once, and its file disappears once its last
  * reader is done. Every decryption gets a file name of its own: a segment decrypted again while an
  * older copy is still being read never shares — nor deletes — that reader's file.
+ *
+ * Loads may be asynchronous (decryption and the file write off the event loop), so several run at
+ * once. A load in flight is shared by every reader asking for that segment; a segment dropped while
+ * it loads arrives doomed (its readers get it, nobody after them, and its file goes with the last of
+ * them); after `close()` nothing new is inserted, and `settled()` waits for the loads in flight.
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface Entry {
@@ -27,9 +33,16 @@ export interface CachedSegment {
   readonly entry: Entry;
 }
 
+/** A load in flight; `doomed` once the segment is dropped meanwhile. */
+interface Loading {
+  entry: Promise<Entry>;
+  doomed: boolean;
+}
+
 export class SegmentCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly loading = new Map<string, Loading>();
+  private closed = false;
   private total = 0;
   private counter = 0;
   hits = 0;
@@ -49,7 +62,7 @@ export class SegmentCache {
   }
 
   /** Pins segment `id`, decrypting it with `load` on a miss. */
-  async acquire(id: string, load: () => Buffer): Promise<CachedSegment> {
+  async acquire(id: string, load: () => Buffer | Promise<Buffer>): Promise<CachedSegment> {
     const e = this.entries.get(id);
     if (e) {
       e.pins++;
@@ -62,11 +75,26 @@ export class SegmentCache {
     if (!pending) {
       hit = false;
       this.misses++;
-      pending = Promise.resolve().then(() => this.insert(id, load()));
-      this.loading.set(id, pending);
-      pending.finally(() => this.loading.delete(id)).catch(() => undefined);
+      const l: Loading = { doomed: false, entry: undefined as unknown as Promise<Entry> };
+      l.entry = (async () => {
+        const parquet = await load();
+        if (this.closed) throw new Error('the segment cache is closed');
+        const path = join(this.dir, `${id}-${++this.counter}.parquet`);
+        try {
+          await writeFile(path, parquet, { mode: 0o600 });
+        } catch (err) {
+          rmSync(path, { force: true });
+          throw err;
+        }
+        // Closed or dropped while the file was written: its readers have it, nobody else.
+        if (this.closed || l.doomed) return { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: true };
+        return this.adopt(id, path, parquet.length);
+      })();
+      pending = l;
+      this.loading.set(id, l);
+      l.entry.finally(() => this.loading.delete(id)).catch(() => undefined);
     }
-    const entry = await pending;
+    const entry = await pending.entry;
     entry.pins++;
     entry.lastUsed = Date.now();
     return { path: entry.path, hit, bytes: entry.bytes, entry };
@@ -91,13 +119,16 @@ export class SegmentCache {
     this.evict();
   }
 
-  /** The segment leaves the cache: its plaintext file is deleted as soon as nobody reads it. */
+  /** The segment leaves the cache (a load in flight too): its plaintext file is deleted as soon as nobody reads it. */
   drop(id: string): void {
     const e = this.entries.get(id);
     if (e) this.retire(id, e);
+    const l = this.loading.get(id);
+    if (l) l.doomed = true;
   }
 
   private insert(id: string, parquet: Uint8Array): Entry {
+    if (this.closed) throw new Error('the segment cache is closed');
     const path = join(this.dir, `${id}-${++this.counter}.parquet`);
     try {
       writeFileSync(path, parquet, { mode: 0o600 });
@@ -105,7 +136,12 @@ export class SegmentCache {
       rmSync(path, { force: true });
       throw err;
     }
-    const entry: Entry = { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: false };
+    return this.adopt(id, path, parquet.length);
+  }
+
+  /** Makes a written file the cached copy of `id`. */
+  private adopt(id: string, path: string, bytes: number): Entry {
+    const entry: Entry = { path, bytes, pins: 0, lastUsed: Date.now(), doomed: false };
     // A copy decrypted while an older one was being retired: the older stays its readers' until released.
     const old = this.entries.get(id);
     if (old) this.retire(id, old);
@@ -133,7 +169,19 @@ export class SegmentCache {
     }
   }
 
+  /** Resolves once every load in flight has ended (inserted or failed). */
+  async settled(): Promise<void> {
+    while (this.loading.size > 0) await Promise.allSettled([...this.loading.values()].map((l) => l.entry));
+  }
+
+  /** Every cached file goes (pinned ones when released). */
   clear(): void {
     for (const [id, e] of [...this.entries]) this.retire(id, e);
+  }
+
+  /** `clear()`, and nothing is inserted any more; `settled()` then waits for the loads in flight before the folder goes. */
+  close(): void {
+    this.closed = true;
+    this.clear();
   }
 }

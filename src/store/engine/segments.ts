@@ -4,6 +4,7 @@
  * current columns — from decrypted Parquet files or from the memory tier.
  */
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlIdent, sqlString } from '../../kql/sql.js';
 import { DUCKDB_TYPE } from '../column-types.js';
@@ -12,7 +13,7 @@ import type { SegmentEntry, StoredColumn } from '../manifest.js';
 import { segmentColumnSql, segmentDatetimes } from '../legacy-time.js';
 import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
-import { openSegment } from '../segment.js';
+import { openSegment, openSegmentAsync } from '../segment.js';
 import { shredFile } from '../wal.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 
@@ -48,6 +49,23 @@ export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry): B
   }
   try {
     return openSegment(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
+  } catch (err) {
+    throw damaged(ctx, ws, seg, path, (err as Error).message);
+  }
+}
+
+/** `decryptSegment` with the file read and the payload decrypted off the event loop, so that a query's segments decrypt in parallel. */
+export async function decryptSegmentAsync(ctx: EngineContext, ws: Ws, seg: SegmentEntry): Promise<Buffer> {
+  const path = join(ws.dir, 'segments', seg.file);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
+    throw damaged(ctx, ws, seg, path, 'the file is missing');
+  }
+  try {
+    return await openSegmentAsync(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
   } catch (err) {
     throw damaged(ctx, ws, seg, path, (err as Error).message);
   }
