@@ -7,6 +7,8 @@
  * count computed by a query that cannot take the shortcut (it decrypts).
  */
 import assert from 'node:assert/strict';
+import { rmSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compile, type ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
@@ -28,9 +30,13 @@ const NOW = new Date('2024-01-03T00:00:00Z');
 /** 48 rows, one per hour from 2024-01-01 (0.1234567 s past it), alternating vm1 / vm2: one segment per hour. */
 const ROWS = Array.from({ length: 48 }, (_, k) => [BASE_TICKS + BigInt(k) * HOUR_TICKS + 1234567n, k % 2 === 0 ? R1 : R2, BigInt(k)]);
 
+const dirOf = new WeakMap<StorageEngine, string>();
+const e2Dir = (e: StorageEngine) => dirOf.get(e)!;
+
 async function openEngine(opts: { memoryTierBytes?: number; retention?: boolean } = {}) {
+  const dataDir = tempDir();
   const e = await StorageEngine.open({
-    dataDir: tempDir(),
+    dataDir,
     sealAgeMs: 3_600_000,
     compactionIntervalMs: 3_600_000,
     retentionIntervalMs: 3_600_000,
@@ -38,6 +44,7 @@ async function openEngine(opts: { memoryTierBytes?: number; retention?: boolean 
     ...(opts.memoryTierBytes !== undefined ? { memoryTierBytes: opts.memoryTierBytes } : {}),
     log: () => undefined,
   });
+  dirOf.set(e, dataDir);
   await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
   await e.append(WS, 'T_CL', COLS, ROWS);
   await e.sealDue(true);
@@ -189,6 +196,29 @@ describe('count() from the manifest', { timeout: 300_000 }, () => {
       assert.equal(Number(r.rows[0]![0]), await slowCount(e2, ''));
       assert.equal(Number(r.rows[0]![0]), (await e2.segmentsOf(WS)).reduce((n, s) => n + s.rows, 0));
       assert.ok(Number(r.rows[0]![0]) < 48);
+    } finally {
+      await e2.close();
+    }
+  });
+
+  it('reads a segment whose file is missing or cut, and reports the damage, instead of counting it', async () => {
+    const sealed = await openEngine({ memoryTierBytes: 0 });
+    const [seg] = await sealed.segmentsOf(WS);
+    const dataDir = e2Dir(sealed);
+    await sealed.close();
+    // Opened again: nothing decrypted yet (just sealed, the plaintext would still be in the scratch cache).
+    const e2 = await StorageEngine.open({ dataDir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 0, log: () => undefined });
+    await e2.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
+    try {
+      const path = join(dataDir, 'storage', WS, 'segments', seg!.file);
+      truncateSync(path, seg!.size - 1);
+      await assert.rejects(kql(e2, 'T_CL | count')(), (err: Error) => err.message.includes(seg!.file));
+      rmSync(path);
+      await assert.rejects(kql(e2, 'T_CL | count')(), (err: Error) => err.message.includes(seg!.file));
+      // The other segments still count from the manifest when the damaged one is outside the bounds.
+      const r = await kql(e2, 'T_CL | where TimeGenerated >= datetime(2024-01-02) | count')();
+      assert.deepEqual(r.rows, [[24]]);
+      assert.equal(r.stats.segmentsCounted, 24);
     } finally {
       await e2.close();
     }

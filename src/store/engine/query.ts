@@ -10,7 +10,7 @@ import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatist
 import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
-import { dropIfUnread, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { readSegments } from './segment-reads.js';
 import { loadLater } from './tier-loads.js';
 
@@ -157,7 +157,9 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       });
       // A pure count (manifest-count.ts) over a table with no row-level scope: segments wholly inside
       // its bounds count by the manifest. One already in the memory tier is as cheap to count there.
-      const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id)) : [];
+      // Its file must be there at the size the manifest says: a missing or cut file is read, and its
+      // damage reported, as for any other query (a changed byte only a decryption finds: `vigil verify`).
+      const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
       const files: { seg: SegmentEntry; path: string }[] = [];
       const fromParquet: SegmentEntry[] = [];
       for (const seg of chosen) {
