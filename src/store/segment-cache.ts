@@ -37,6 +37,8 @@ export interface CachedSegment {
 interface Loading {
   entry: Promise<Entry>;
   doomed: boolean;
+  /** Readers waiting for it: the entry lands pinned once for each. */
+  readers: number;
 }
 
 export class SegmentCache {
@@ -70,34 +72,40 @@ export class SegmentCache {
       this.hits++;
       return { path: e.path, hit: true, bytes: e.bytes, entry: e };
     }
-    let pending = this.loading.get(id);
-    let hit = true;
-    if (!pending) {
-      hit = false;
+    let l = this.loading.get(id);
+    const hit = l !== undefined;
+    if (!l) {
       this.misses++;
-      const l: Loading = { doomed: false, entry: undefined as unknown as Promise<Entry> };
-      l.entry = (async () => {
-        const parquet = await load();
-        if (this.closed) throw new Error('the segment cache is closed');
-        const path = join(this.dir, `${id}-${++this.counter}.parquet`);
-        try {
-          await writeFile(path, parquet, { mode: 0o600 });
-        } catch (err) {
-          rmSync(path, { force: true });
-          throw err;
-        }
-        // Closed or dropped while the file was written: its readers have it, nobody else.
-        if (this.closed || l.doomed) return { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: true };
-        return this.adopt(id, path, parquet.length);
-      })();
-      pending = l;
+      l = { doomed: false, readers: 0, entry: undefined as unknown as Promise<Entry> };
       this.loading.set(id, l);
-      l.entry.finally(() => this.loading.delete(id)).catch(() => undefined);
+      l.entry = this.load(id, l, load);
+      l.entry.catch(() => undefined);
     }
-    const entry = await pending.entry;
-    entry.pins++;
-    entry.lastUsed = Date.now();
+    // Counted now, pinned by the load in the same step as it lands: no release or eviction can come between.
+    l.readers++;
+    const entry = await l.entry;
     return { path: entry.path, hit, bytes: entry.bytes, entry };
+  }
+
+  /** One load: decrypt (`load`), write the file, and hand it pinned to its readers. Leaves `loading` in the same step as it lands or fails. */
+  private async load(id: string, l: Loading, load: () => Buffer | Promise<Buffer>): Promise<Entry> {
+    try {
+      const parquet = await load();
+      if (this.closed) throw new Error('the segment cache is closed');
+      const path = join(this.dir, `${id}-${++this.counter}.parquet`);
+      try {
+        await writeFile(path, parquet, { mode: 0o600 });
+      } catch (err) {
+        rmSync(path, { force: true });
+        throw err;
+      }
+      // Closed or dropped while the file was written: its readers have it, nobody else.
+      const entry = this.closed || l.doomed ? { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: true } : this.adopt(id, path, parquet.length);
+      entry.pins += l.readers;
+      return entry;
+    } finally {
+      if (this.loading.get(id) === l) this.loading.delete(id);
+    }
   }
 
   release(handle: CachedSegment): void {
