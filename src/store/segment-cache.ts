@@ -12,7 +12,7 @@
  * them); after `close()` nothing new is inserted, and `settled()` waits for the loads in flight.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { writeNewFile } from '../util/whole-file.js';
 import { join } from 'node:path';
 
 interface Entry {
@@ -94,7 +94,7 @@ export class SegmentCache {
       if (this.closed) throw new Error('the segment cache is closed');
       const path = join(this.dir, `${id}-${++this.counter}.parquet`);
       try {
-        await writeFile(path, parquet, { mode: 0o600 });
+        await writeNewFile(path, parquet, 0o600);
       } catch (err) {
         rmSync(path, { force: true });
         throw err;

@@ -4,7 +4,6 @@
  * current columns — from decrypted Parquet files or from the memory tier.
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sqlIdent, sqlString } from '../../kql/sql.js';
 import { DUCKDB_TYPE } from '../column-types.js';
@@ -15,6 +14,7 @@ import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
 import { openSegment, openSegmentAsync } from '../segment.js';
 import { shredFile } from '../wal.js';
+import { readWholeFile } from '../../util/whole-file.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 
 /** Segments left the manifest: delete (or shred) their files once no query reads them. */
@@ -68,7 +68,7 @@ export async function decryptSegmentAsync(ctx: EngineContext, ws: Ws, seg: Segme
   const path = join(ws.dir, 'segments', seg.file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readWholeFile(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
     throw damaged(ctx, ws, seg, path, 'the file is missing');
