@@ -1,5 +1,5 @@
 /** AES-256-GCM and HKDF helpers shared by the key hierarchy, the write-ahead log and the segments. */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, webcrypto } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 export const KEY_BYTES = 32;
 export const NONCE_BYTES = 12;
@@ -27,19 +27,6 @@ export function decrypt(key: Buffer, nonce: Uint8Array, ciphertext: Uint8Array, 
     d.setAAD(aad);
     d.setAuthTag(tag);
     return Buffer.concat([d.update(ciphertext), d.final()]);
-  } catch {
-    throw new AuthenticationError(`${what} failed authentication: it was altered, or it was sealed with another key`);
-  }
-}
-
-/**
- * `decrypt` off the event loop: WebCrypto's AES-GCM runs on libuv's thread pool, so several large
- * payloads (segments) decrypt in parallel while the loop keeps serving. `sealed` is ciphertext ‖ tag.
- */
-export async function decryptAsync(key: Buffer, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, what: string): Promise<Buffer> {
-  try {
-    const k = await webcrypto.subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
-    return Buffer.from(await webcrypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: TAG_BYTES * 8 }, k, sealed));
   } catch {
     throw new AuthenticationError(`${what} failed authentication: it was altered, or it was sealed with another key`);
   }

@@ -326,9 +326,7 @@ export class StorageEngine implements LogStore {
       await ctx.probe.close();
       await ctx.guard.close();
     });
-    this.cache.close();
-    // Loads in flight (a query still decrypting) end before the folder goes; none inserts after close().
-    await this.cache.settled();
+    this.cache.clear();
     closeScratch(ctx.scratch);
   }
 }

@@ -5,14 +5,8 @@
  * moved into the memory tier, leaves the cache at once, and its file disappears once its last
  * reader is done. Every decryption gets a file name of its own: a segment decrypted again while an
  * older copy is still being read never shares — nor deletes — that reader's file.
- *
- * Loads may be asynchronous (decryption and the file write off the event loop), so several run at
- * once. A load in flight is shared by every reader asking for that segment; a segment dropped while
- * it loads arrives doomed (its readers get it, nobody after them, and its file goes with the last of
- * them); after `close()` nothing new is inserted, and `settled()` waits for the loads in flight.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { writeNewFile } from '../util/whole-file.js';
 import { join } from 'node:path';
 
 interface Entry {
@@ -33,18 +27,9 @@ export interface CachedSegment {
   readonly entry: Entry;
 }
 
-/** A load in flight; `doomed` once the segment is dropped meanwhile. */
-interface Loading {
-  entry: Promise<Entry>;
-  doomed: boolean;
-  /** Readers waiting for it: the entry lands pinned once for each. */
-  readers: number;
-}
-
 export class SegmentCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Loading>();
-  private closed = false;
+  private readonly loading = new Map<string, Promise<Entry>>();
   private total = 0;
   private counter = 0;
   hits = 0;
@@ -64,7 +49,7 @@ export class SegmentCache {
   }
 
   /** Pins segment `id`, decrypting it with `load` on a miss. */
-  async acquire(id: string, load: () => Buffer | Promise<Buffer>): Promise<CachedSegment> {
+  async acquire(id: string, load: () => Buffer): Promise<CachedSegment> {
     const e = this.entries.get(id);
     if (e) {
       e.pins++;
@@ -72,40 +57,19 @@ export class SegmentCache {
       this.hits++;
       return { path: e.path, hit: true, bytes: e.bytes, entry: e };
     }
-    let l = this.loading.get(id);
-    const hit = l !== undefined;
-    if (!l) {
+    let pending = this.loading.get(id);
+    let hit = true;
+    if (!pending) {
+      hit = false;
       this.misses++;
-      l = { doomed: false, readers: 0, entry: undefined as unknown as Promise<Entry> };
-      this.loading.set(id, l);
-      l.entry = this.load(id, l, load);
-      l.entry.catch(() => undefined);
+      pending = Promise.resolve().then(() => this.insert(id, load()));
+      this.loading.set(id, pending);
+      pending.finally(() => this.loading.delete(id)).catch(() => undefined);
     }
-    // Counted now, pinned by the load in the same step as it lands: no release or eviction can come between.
-    l.readers++;
-    const entry = await l.entry;
+    const entry = await pending;
+    entry.pins++;
+    entry.lastUsed = Date.now();
     return { path: entry.path, hit, bytes: entry.bytes, entry };
-  }
-
-  /** One load: decrypt (`load`), write the file, and hand it pinned to its readers. Leaves `loading` in the same step as it lands or fails. */
-  private async load(id: string, l: Loading, load: () => Buffer | Promise<Buffer>): Promise<Entry> {
-    try {
-      const parquet = await load();
-      if (this.closed) throw new Error('the segment cache is closed');
-      const path = join(this.dir, `${id}-${++this.counter}.parquet`);
-      try {
-        await writeNewFile(path, parquet, 0o600);
-      } catch (err) {
-        rmSync(path, { force: true });
-        throw err;
-      }
-      // Closed or dropped while the file was written: its readers have it, nobody else.
-      const entry = this.closed || l.doomed ? { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: true } : this.adopt(id, path, parquet.length);
-      entry.pins += l.readers;
-      return entry;
-    } finally {
-      if (this.loading.get(id) === l) this.loading.delete(id);
-    }
   }
 
   release(handle: CachedSegment): void {
@@ -127,16 +91,13 @@ export class SegmentCache {
     this.evict();
   }
 
-  /** The segment leaves the cache (a load in flight too): its plaintext file is deleted as soon as nobody reads it. */
+  /** The segment leaves the cache: its plaintext file is deleted as soon as nobody reads it. */
   drop(id: string): void {
     const e = this.entries.get(id);
     if (e) this.retire(id, e);
-    const l = this.loading.get(id);
-    if (l) l.doomed = true;
   }
 
   private insert(id: string, parquet: Uint8Array): Entry {
-    if (this.closed) throw new Error('the segment cache is closed');
     const path = join(this.dir, `${id}-${++this.counter}.parquet`);
     try {
       writeFileSync(path, parquet, { mode: 0o600 });
@@ -144,12 +105,7 @@ export class SegmentCache {
       rmSync(path, { force: true });
       throw err;
     }
-    return this.adopt(id, path, parquet.length);
-  }
-
-  /** Makes a written file the cached copy of `id`. */
-  private adopt(id: string, path: string, bytes: number): Entry {
-    const entry: Entry = { path, bytes, pins: 0, lastUsed: Date.now(), doomed: false };
+    const entry: Entry = { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: false };
     // A copy decrypted while an older one was being retired: the older stays its readers' until released.
     const old = this.entries.get(id);
     if (old) this.retire(id, old);
@@ -177,19 +133,7 @@ export class SegmentCache {
     }
   }
 
-  /** Resolves once every load in flight has ended (inserted or failed). */
-  async settled(): Promise<void> {
-    while (this.loading.size > 0) await Promise.allSettled([...this.loading.values()].map((l) => l.entry));
-  }
-
-  /** Every cached file goes (pinned ones when released). */
   clear(): void {
     for (const [id, e] of [...this.entries]) this.retire(id, e);
-  }
-
-  /** `clear()`, and nothing is inserted any more; `settled()` then waits for the loads in flight before the folder goes. */
-  close(): void {
-    this.closed = true;
-    this.clear();
   }
 }

@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { nodeIo, StorageError, writeAllSync, type StorageIo } from '../util/storage-io.js';
-import { decrypt, decryptAsync, encrypt, newKey, unwrapKey, wrapKey, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES, AuthenticationError } from '../keys/crypto.js';
+import { decrypt, encrypt, newKey, unwrapKey, wrapKey, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES, AuthenticationError } from '../keys/crypto.js';
 
 const MAGIC = Buffer.from('VGLSEG01');
 
@@ -68,33 +68,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** Authenticates and decrypts a segment file image; throws AuthenticationError naming what failed. */
-export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentIdentity): Buffer {
-  const { dataKey, nonce, sealed, authenticated } = segmentParts(wrapKeyBuf, bytes, expect);
-  try {
-    return decrypt(dataKey, nonce, sealed.subarray(0, sealed.length - TAG_BYTES), sealed.subarray(sealed.length - TAG_BYTES), authenticated, 'the segment contents');
-  } finally {
-    dataKey.fill(0);
-  }
-}
-
-/** `openSegment` with the payload decrypted off the event loop (crypto.ts `decryptAsync`); the header and key checks are the same. */
-export async function openSegmentAsync(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentIdentity): Promise<Buffer> {
-  const { dataKey, nonce, sealed, authenticated } = segmentParts(wrapKeyBuf, bytes, expect);
-  try {
-    return await decryptAsync(dataKey, nonce, sealed, authenticated, 'the segment contents');
-  } finally {
-    dataKey.fill(0);
-  }
-}
-
-export interface SegmentIdentity {
-  segmentId: string;
-  workspaceId: string;
-  table: string;
-}
-
-/** Checks a segment image's header against what the manifest says it is and unwraps its data key. */
-function segmentParts(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentIdentity): { dataKey: Buffer; nonce: Buffer; sealed: Buffer; authenticated: Buffer } {
+export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: { segmentId: string; workspaceId: string; table: string }): Buffer {
   if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new AuthenticationError('not a Vigil segment file (bad header)');
   const bodyLen = bytes.readUInt32BE(MAGIC.length);
   const bodyEnd = MAGIC.length + 4 + bodyLen;
@@ -111,7 +85,9 @@ function segmentParts(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentIdentity
   }
   const dataKey = unwrapKey(wrapKeyBuf, bytes.subarray(bodyEnd, bodyEnd + WRAPPED_KEY_BYTES), context(header, authenticated), 'the segment data key');
   const nonceAt = bodyEnd + WRAPPED_KEY_BYTES;
-  return { dataKey, nonce: bytes.subarray(nonceAt, nonceAt + NONCE_BYTES), sealed: bytes.subarray(nonceAt + NONCE_BYTES), authenticated };
+  const out = decrypt(dataKey, bytes.subarray(nonceAt, nonceAt + NONCE_BYTES), bytes.subarray(nonceAt + NONCE_BYTES, bytes.length - TAG_BYTES), bytes.subarray(bytes.length - TAG_BYTES), authenticated, 'the segment contents');
+  dataKey.fill(0);
+  return out;
 }
 
 export function readSegmentFile(path: string): Buffer {

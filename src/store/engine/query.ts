@@ -10,8 +10,7 @@ import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatist
 import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
-import { dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
-import { readSegments } from './segment-reads.js';
+import { decryptSegment, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
 
 function microsIso(us: number | undefined): string | undefined {
@@ -161,8 +160,8 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       // damage reported, as for any other query (a changed byte only a decryption finds: `vigil verify`).
       const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
       const files: { seg: SegmentEntry; path: string }[] = [];
-      const fromParquet: SegmentEntry[] = [];
       for (const seg of chosen) {
+        if (aborted) throw new QueryAbortedError(aborted);
         if (counted.includes(seg)) continue;
         // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
         if (ctx.memory.tryAcquire(seg.id) !== undefined) {
@@ -170,12 +169,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
           stats.segmentCacheHits++;
           continue;
         }
-        fromParquet.push(seg);
-      }
-      if (aborted) throw new QueryAbortedError(aborted);
-      const handles = await readSegments(ctx, ws, fromParquet, cached, () => (aborted ? new QueryAbortedError(aborted) : undefined));
-      fromParquet.forEach((seg, i) => {
-        const r = handles[i]!;
+        const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
         if (r.hit) stats.segmentCacheHits++;
         else {
           stats.segmentsDecrypted++;
@@ -183,9 +177,10 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         }
         // This query reads the decrypted Parquet; loading (and compressing) the segment into the
         // memory tier waits until it has its answer, so a cold query does not pay for it.
+        cached.push(r);
         files.push({ seg, path: r.path });
         toLoad.push({ ws, t, seg });
-      });
+      }
       const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id) && !counted.includes(s)).map((s) => s.id));
       for (const h of hots) wanted.add(h.gen.id);
       plans.push({ view, ws, t, files, wanted, counted, grant });

@@ -12,9 +12,8 @@ import type { SegmentEntry, StoredColumn } from '../manifest.js';
 import { segmentColumnSql, segmentDatetimes } from '../legacy-time.js';
 import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
-import { openSegment, openSegmentAsync } from '../segment.js';
+import { openSegment } from '../segment.js';
 import { shredFile } from '../wal.js';
-import { readWholeFile } from '../../util/whole-file.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 
 /** Segments left the manifest: delete (or shred) their files once no query reads them. */
@@ -60,23 +59,6 @@ export function segmentFileIntact(ws: Ws, seg: SegmentEntry): boolean {
     return statSync(join(ws.dir, 'segments', seg.file)).size === seg.size;
   } catch {
     return false;
-  }
-}
-
-/** `decryptSegment` with the file read and the payload decrypted off the event loop, so that a query's segments decrypt in parallel. */
-export async function decryptSegmentAsync(ctx: EngineContext, ws: Ws, seg: SegmentEntry): Promise<Buffer> {
-  const path = join(ws.dir, 'segments', seg.file);
-  let bytes: Buffer;
-  try {
-    bytes = await readWholeFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
-    throw damaged(ctx, ws, seg, path, 'the file is missing');
-  }
-  try {
-    return await openSegmentAsync(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
-  } catch (err) {
-    throw damaged(ctx, ws, seg, path, (err as Error).message);
   }
 }
 

@@ -8,7 +8,7 @@
 import type { SegmentEntry } from '../manifest.js';
 import type { CachedSegment } from '../segment-cache.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
-import { decryptSegmentAsync, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
+import { decryptSegment, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
 
 export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEntry): void {
   if (ctx.closed || ctx.tierLoads.has(seg.id) || ctx.memory.has(seg.id)) return;
@@ -17,7 +17,7 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
   const load = (async () => {
     let r: CachedSegment | undefined;
     try {
-      r = await ctx.cache.acquire(seg.id, () => decryptSegmentAsync(ctx, ws, seg));
+      r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
       // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
