@@ -22,7 +22,7 @@ if (mode === 'vigil') {
   const out = await engine.query(sql.replaceAll('{T}', engine.tableSource(workspaceId, table)), { timeoutMs: 600_000, tables: [{ workspaceId, table }] });
   const firstQueryMs = ms(t);
   const s = out.statistics;
-  process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, rows: out.rows, statistics: s && { segmentsOpened: s.segmentsOpened, segmentsDecrypted: s.segmentsDecrypted, bytesDecrypted: s.bytesDecrypted } }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
+  process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, rows: out.rows, statistics: s && { segmentsOpened: s.segmentsOpened, segmentsCounted: s.segmentsCounted, segmentsDecrypted: s.segmentsDecrypted, bytesDecrypted: s.bytesDecrypted } }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
   await engine.close();
 } else {
   let t = process.hrtime.bigint();

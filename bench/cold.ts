@@ -68,7 +68,7 @@ interface ChildResult {
   openMs: number;
   firstQueryMs: number;
   rows: unknown[][];
-  statistics?: { segmentsOpened: number; segmentsDecrypted: number; bytesDecrypted: number };
+  statistics?: { segmentsOpened: number; segmentsCounted?: number; segmentsDecrypted: number; bytesDecrypted: number };
 }
 const once = async (args: string[], script = child): Promise<ChildResult> => JSON.parse((await run(process.execPath, [script, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout) as ChildResult;
 const otherChild = process.env.VIGIL_BENCH_COLD_COMPARE;

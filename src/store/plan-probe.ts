@@ -13,6 +13,7 @@ import { DUCKDB_TYPE } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
 import { openSideInstance } from './side-instance.js';
+import { countShape, type CountShape } from './manifest-count.js';
 import { quoteLongConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
 
 /** A table the SQL reads: its view name in the SQL and its columns. */
@@ -23,11 +24,17 @@ export interface ProbedTable {
 
 const CACHE_ENTRIES = 512;
 
+/** What the plan tells: the TimeGenerated range per view, and whether the query is a pure count (manifest-count.ts). */
+export interface ProbedPlan {
+  ranges: Map<string, MicrosRange>;
+  count?: CountShape;
+}
+
 export class PlanProbe {
   private readonly lock = new Mutex();
   /** Stand-in tables created so far: view name → the column signature it was created with. */
   private readonly standIns = new Map<string, string>();
-  private readonly cache = new Map<string, Map<string, MicrosRange>>();
+  private readonly cache = new Map<string, ProbedPlan>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -42,6 +49,11 @@ export class PlanProbe {
 
   /** The TimeGenerated range each table needs (by view name); a table missing from the map needs all of it. */
   async ranges(sql: string, tables: readonly ProbedTable[]): Promise<Map<string, MicrosRange>> {
+    return (await this.probe(sql, tables)).ranges;
+  }
+
+  /** The ranges, and the count shape when the query is a pure count over one table. */
+  async probe(sql: string, tables: readonly ProbedTable[]): Promise<ProbedPlan> {
     const key = `${tables.map((r) => `${r.view}:${JSON.stringify(r.columns)}`).join('|')}\u0000${sql}`;
     const hit = this.cache.get(key);
     if (hit) {
@@ -49,13 +61,13 @@ export class PlanProbe {
       this.cache.set(key, hit);
       return hit;
     }
-    const ranges = await this.plan(sql, tables);
-    this.cache.set(key, ranges);
+    const probed = await this.plan(sql, tables);
+    this.cache.set(key, probed);
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    return ranges;
+    return probed;
   }
 
-  private plan(sql: string, tables: readonly ProbedTable[]): Promise<Map<string, MicrosRange>> {
+  private plan(sql: string, tables: readonly ProbedTable[]): Promise<ProbedPlan> {
     return this.lock.run(async () => {
       const timeColumn = new Map<string, number>();
       for (const { view, columns } of tables) {
@@ -71,10 +83,11 @@ export class PlanProbe {
       try {
         const r = await this.conn.runAndReadAll(`SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
         const plan = JSON.parse(quoteLongConstants(String(r.getRowsJS()[0]?.[0]))) as Record<string, unknown>;
-        if (plan.error) return new Map();
-        return rangesFromPlan(plan, timeColumn);
+        if (plan.error) return { ranges: new Map() };
+        const count = countShape(plan, new Set(tables.map((t) => t.view)), timeColumn);
+        return { ranges: rangesFromPlan(plan, timeColumn), ...(count ? { count } : {}) };
       } catch {
-        return new Map();
+        return { ranges: new Map() };
       }
     });
   }

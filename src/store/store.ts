@@ -47,6 +47,11 @@ export interface ScanStatistics {
   segmentsPruned: number;
   /** Segments the query read. */
   segmentsOpened: number;
+  /**
+   * Opened segments a pure `count()` took from the manifest's row counts instead of reading them
+   * (every row inside the query's TimeGenerated bounds; manifest-count.ts). Not decrypted.
+   */
+  segmentsCounted: number;
   /** Opened segments that had to be decrypted (not in the memory cache). */
   segmentsDecrypted: number;
   segmentCacheHits: number;

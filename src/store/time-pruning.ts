@@ -135,6 +135,34 @@ export function rangeOfFilter(f: Json): MicrosRange {
 }
 
 /**
+ * The range a pushed-down filter on TimeGenerated allows EXACTLY, or undefined when it is not one of
+ * the exact forms: a constant comparison (<, <=, >, >=, =) or an AND of them. (`rangeOfFilter` may
+ * widen — an OR becomes its hull — which is right for pruning, wrong for counting; see manifest-count.ts.)
+ */
+export function exactRangeOfFilter(f: Json): MicrosRange | undefined {
+  switch (f.filter_type) {
+    case 'CONSTANT_COMPARISON': {
+      const op = String(f.comparison_type);
+      if (!['COMPARE_EQUAL', 'COMPARE_GREATERTHAN', 'COMPARE_GREATERTHANOREQUALTO', 'COMPARE_LESSTHAN', 'COMPARE_LESSTHANOREQUALTO'].includes(op) || constantTicks(f.constant) === undefined) return undefined;
+      return fromComparison(op, f.constant);
+    }
+    case 'CONJUNCTION_AND': {
+      const kids = (f.child_filters as Json[]) ?? [];
+      if (kids.length === 0) return undefined;
+      let r: MicrosRange = ALL;
+      for (const c of kids) {
+        const k = exactRangeOfFilter(c);
+        if (!k) return undefined;
+        r = intersect(r, k);
+      }
+      return r;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
  * From a serialized optimized plan: for each stand-in table name, the hull of the TimeGenerated
  * ranges of all its scans. `timeColumn` gives the column index of TimeGenerated per stand-in table.
  */

@@ -2,6 +2,7 @@
 import { OPEN_MAX, OPEN_MIN } from '../sealer.js';
 import type { HotTable } from '../hot-tables.js';
 import type { SegmentEntry } from '../manifest.js';
+import { wholeInRange, type CountShape } from '../manifest-count.js';
 import { segmentFilter } from '../memory-tier.js';
 import { resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
@@ -9,7 +10,7 @@ import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatist
 import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
-import { decryptSegment, dropIfUnread, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { decryptSegment, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
 
 function microsIso(us: number | undefined): string | undefined {
@@ -27,6 +28,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     segmentsConsidered: 0,
     segmentsPruned: 0,
     segmentsOpened: 0,
+    segmentsCounted: 0,
     segmentsDecrypted: 0,
     segmentCacheHits: 0,
     bytesDecrypted: 0,
@@ -81,8 +83,9 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
   const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !ctx.memory.has(s.id)));
   let ranges = new Map<string, MicrosRange>();
+  let countShape: CountShape | undefined;
   try {
-    if (refs.length > 0 && planRange) ranges = await ctx.probe.ranges(sql, refs.map(({ view, t }) => ({ view, columns: t.columns })));
+    if (refs.length > 0 && planRange) ({ ranges, count: countShape } = await ctx.probe.probe(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))));
   } catch (err) {
     await releaseHot();
     throw err;
@@ -101,6 +104,8 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     files: { seg: SegmentEntry; path: string }[];
     /** Hot generations and segments of the query's snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
     wanted: Set<string>;
+    /** Segments a pure count takes from the manifest (not read; neither files nor wanted). */
+    counted: SegmentEntry[];
     grant: TableGrant;
   }[] = [];
   let inTransaction = false;
@@ -149,9 +154,15 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         hotRows,
         segmentRows: segRows,
       });
+      // A pure count (manifest-count.ts) over a table with no row-level scope: segments wholly inside
+      // its bounds count by the manifest. One already in the memory tier is as cheap to count there.
+      // Its file must be there at the size the manifest says: a missing or cut file is read, and its
+      // damage reported, as for any other query (a changed byte only a decryption finds: `vigil verify`).
+      const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
       const files: { seg: SegmentEntry; path: string }[] = [];
       for (const seg of chosen) {
         if (aborted) throw new QueryAbortedError(aborted);
+        if (counted.includes(seg)) continue;
         // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
         if (ctx.memory.tryAcquire(seg.id) !== undefined) {
           pinnedMem.push(seg.id);
@@ -170,9 +181,9 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         files.push({ seg, path: r.path });
         toLoad.push({ ws, t, seg });
       }
-      const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id)).map((s) => s.id));
+      const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id) && !counted.includes(s)).map((s) => s.id));
       for (const h of hots) wanted.add(h.gen.id);
-      plans.push({ view, ws, t, files, wanted, grant });
+      plans.push({ view, ws, t, files, wanted, counted, grant });
     }
     // The query reads the memory tier in a snapshot whose visible generations are known (see
     // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
@@ -181,10 +192,21 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     // without one is harmless).
     inTransaction = tierKeys.length > 0;
     const atSnapshot = await ctx.memory.beginSnapshot(conn, tierKeys);
-    for (const { view, ws, t, files, wanted, grant } of plans) {
+    let countedRows = 0;
+    for (const { view, ws, t, files, wanted, counted, grant } of plans) {
       const { source, present } = atSnapshot.get(t.tierKey)!;
       // The current hot generation keeps the table's tier table alive, so it is there.
       if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
+      // A counted segment that reached the memory tier meanwhile (a background load; a generation
+      // sealed in place) is counted there instead: hiding its generation could hide other rows too.
+      const inTier = new Set([...present.values()].flatMap((g) => g.segments));
+      for (const seg of counted) {
+        if (inTier.has(seg.id)) wanted.add(seg.id);
+        else {
+          countedRows += seg.rows;
+          stats.segmentsCounted++;
+        }
+      }
       const parts = [memorySelect(t, source, segmentFilter(present, wanted))];
       if (files.length > 0) parts.push(segmentSelect(ws, t, files));
       const rows = grant.resourceScope === undefined ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${resourceScopeFilter(grant.resourceScope)}`;
@@ -201,6 +223,8 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     if (aborted) throw new QueryAbortedError(aborted);
     const reader = await conn.runAndReadAll(sql);
     if (aborted) throw new QueryAbortedError(aborted);
+    const rows = reader.getRowsJS() as unknown[][];
+    if (countedRows > 0) addCounted(rows, countedRows);
     if (inTransaction) {
       // The answer is read: the (read-only) transaction ends while the caller already has it; the
       // connection goes back to the pool once it has.
@@ -212,7 +236,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         return conn.run('ROLLBACK').catch(() => undefined);
       });
     }
-    return { columnNames: reader.columnNames(), rows: reader.getRowsJS() as unknown[][], tablesRead, statistics: stats };
+    return { columnNames: reader.columnNames(), rows, tablesRead, statistics: stats };
   } catch (err) {
     if (inTransaction) {
       // The views created in it are gone with it.
@@ -233,4 +257,12 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     else ctx.pool.release(conn);
     await releaseHot();
   }
+}
+
+/** Adds the rows counted from the manifest to a pure count's one answer (the plan said it is one row of one count). */
+function addCounted(rows: unknown[][], n: number): void {
+  const v = rows.length === 1 && rows[0]!.length === 1 ? rows[0]![0] : undefined;
+  if (typeof v === 'bigint') rows[0]![0] = v + BigInt(n);
+  else if (typeof v === 'number') rows[0]![0] = v + n;
+  else throw new Error('a count answered from the manifest did not produce one count');
 }

@@ -3,7 +3,7 @@
  * files deleted or shredded once no reader is left), and read through SELECTs over the table's
  * current columns — from decrypted Parquet files or from the memory tier.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqlIdent, sqlString } from '../../kql/sql.js';
 import { DUCKDB_TYPE } from '../column-types.js';
@@ -50,6 +50,15 @@ export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry): B
     return openSegment(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
   } catch (err) {
     throw damaged(ctx, ws, seg, path, (err as Error).message);
+  }
+}
+
+/** Whether a segment's file exists with the size the manifest records (a stat, nothing read). */
+export function segmentFileIntact(ws: Ws, seg: SegmentEntry): boolean {
+  try {
+    return statSync(join(ws.dir, 'segments', seg.file)).size === seg.size;
+  } catch {
+    return false;
   }
 }
 
