@@ -95,7 +95,7 @@ export const DOCS_CASES_2: Case[] = [
   { q: `print datetime(13/01/2022)`, err: { kind: 'SyntaxError', msg: 'invalid datetime literal' } },
 
   // ───────────── hll_merge() the scalar, next to hll_merge() the aggregate (hll-merge-function.md) ─────────────
-  { q: `range x from 1 to 10 step 1\n| extend y = x + 10\n| summarize hll_x = hll(x), hll_y = hll(y)\n| project merged = hll_merge(hll_x, hll_y)\n| project dcount_hll(merged)`, cols: ['Column1:long'], rows: [[20]] },
+  { q: `range x from 1 to 10 step 1\n| extend y = x + 10\n| summarize hll_x = hll(x), hll_y = hll(y)\n| project merged = hll_merge(hll_x, hll_y)\n| project dcount_hll(merged)`, cols: ['dcount_hll_merged:long'], rows: [[20]] },
   { q: `range x from 1 to 10 step 1\n| summarize h = hll(x) by k = x % 2\n| summarize m = hll_merge(h)\n| project d = dcount_hll(m), with_null = dcount_hll(hll_merge(m, dynamic(null))), twice = dcount_hll(hll_merge(m, m, m))`,
     cols: ['d:long', 'with_null:long', 'twice:long'], rows: [[10, 10, 10]] },
   { q: `print hll_merge(dynamic([1]), 2)`, err: { kind: 'SemanticError', msg: 'hll_merge(): argument 2 must be an hll() value' } },

@@ -180,7 +180,7 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
         if (d.k !== 'col') throw t.error(a.span, `${name}(): dimensions must be columns of the input`);
         return d;
       });
-      const out = `rolling_${binsPerWindow}_percentile_${columnName(value, '')}_${String(percentile).split('.').join('_')}`; // an output column name (99.5 → 99_5)
+      const out = `rolling_${binsPerWindow}_percentile_${columnName(value, '')}_${String(percentile)}`; // the percentile as written (99.5 → rolling_…_99.5), as Kusto.Language names it
       const periods = { timeline: index, dimensions } as unknown as TimelinePeriods;
       const schema = dup(() => periodSchema(periods, [], [{ name: out, type: value.type === 'int' ? 'long' : value.type }]));
       return { kind: 'rollingPercentile', input, value, percentile, index, binSize, binsPerWindow, dimensions, schema, serialized: true };

@@ -1,7 +1,7 @@
 /** bind/summarize.ts — the binder's extend and summarize (aggregates, arg_max/take_any of several columns, sort keys). */
 import type * as A from '../ast.js';
 import type { AggregateFunction, BoundAggregate, BoundCall, BoundExpr } from '../bound.js';
-import { AGGREGATE_FUNCTIONS, columnNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, expressionResultName, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { ROW_AGGREGATES } from '../functions/pick-row.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
@@ -87,7 +87,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const given = item.names ?? [];
     if (given.length > outputs.length) throw this.error(item.span, `${call.fn.name}() returns ${outputs.length} columns; ${given.length} names were given`);
     const arg = call.args[0];
-    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? columnNameOf(arg) : undefined) : undefined;
+    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? expressionResultName(arg) : undefined) : undefined;
     const prefix = argName ? `${call.fn.name}_${argName}` : call.fn.name;
     const take = given.length && !all ? given.length : outputs.length;
     return outputs.slice(0, take).map((o, i) => {
@@ -216,7 +216,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
         ae = a.right;
       }
       const x = this.bindScalar(ae, row, scope);
-      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (columnNameOf(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
+      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (expressionResultName(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
       fields.push({ name: nameOverride ?? derived, expr: x });
     }
   }
@@ -259,7 +259,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const key = this.bindScalar(e.args[0]!, row, scope);
     if (key.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the expression to ${isMax ? 'maximize' : 'minimize'} can't be dynamic`);
     const fields: { name: string; expr: BoundExpr }[] = [];
-    const keyName = key.k === 'col' ? key.name : `${isMax ? 'max' : 'min'}_${columnNameOf(key) ?? ''}`;
+    const keyName = expressionResultName(key) || `${isMax ? 'max' : 'min'}_`;
     fields.push({ name: keyName, expr: key });
     this.collectFields(e.args.slice(1), fields, input, keys, row, scope);
     const given = item.names?.map((n) => n.name);
