@@ -193,7 +193,10 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
         if (v.type !== 'dynamic') throw t.error(a.span, `dcount_intersect(): the arguments must be hll() values (dynamic), got '${v.type}'`);
         return v;
       });
-      const schema = sketches.map((_, i): ColumnSchema => ({ name: `s${i}`, type: 'long' }));
+      // the input's rows, each extended with s0 … sN-1 (Kusto.Language's schema of the plugin; the docs' "N dcount values (per column)")
+      const names = new Set(input.schema.map((c) => c.name));
+      const unique = (base: string) => { let n = base; for (let k = 1; names.has(n); k++) n = `${base}${k}`; names.add(n); return n; };
+      const schema = [...input.schema, ...sketches.map((_, i): ColumnSchema => ({ name: unique(`s${i}`), type: 'long' }))];
       return { kind: 'dcountIntersect', input, sketches, schema, serialized: false };
     }
     case 'session_count': {
