@@ -145,7 +145,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
       if (!containsAggregate(expr)) throw this.error(item.expr.span, 'Summarize expressions must contain an aggregate function');
       if (containsColumnOutsideAggregate(expr)) throw this.error(item.expr.span, 'Summarize aggregate expressions may refer to columns only inside aggregate functions');
       needsProject = true;
-      const name = item.names ? this.singleName(item, names) : names.nextColumn();
+      const name = item.names ? this.singleName(item, names) : this.derivedName(expr, names);
       outputs.push({ name, expr });
     }
     if (!needsProject) return P.aggregate(input, keys, aggs);

@@ -3,7 +3,7 @@
  * `strlen_Level`, `summarize avg(x * 2)` → `avg_`), as Kusto.Language's Binder.GetExpressionResultName and
  * GetFunctionResultName compute it: a column keeps its name, `a.b[0]` becomes `a_b_0`, and a call is named
  * by its function's result-name rule (the table below, Kusto.Language's `ResultNameKind` of each function);
- * anything else has no name (the caller falls back to ColumnN, or to `prefix_` for an aggregate).
+ * an aggregate is named as summarize names it; anything else has no name (the caller falls back to ColumnN, or to `prefix_` for an aggregate).
  */
 import type { BoundExpr } from '../bound.js';
 
@@ -13,7 +13,9 @@ type ResultNameRule =
   /** the first argument's name (tostring(Id) → Id) */
   | { kind: 'firstArgument' }
   /** the only argument's name, when there is exactly one (make_timespan(x) → x) */
-  | { kind: 'onlyArgument' };
+  | { kind: 'onlyArgument' }
+  /** the first argument's name and a suffix, when it has a name (array_sort_asc(x) → x_sorted) */
+  | { kind: 'firstArgumentAndSuffix'; suffix: string };
 
 const FIRST: ResultNameRule = { kind: 'firstArgument' };
 const named = (prefix: string): ResultNameRule => ({ kind: 'prefixAndFirst', prefix });
@@ -26,6 +28,8 @@ const SCALAR_RULES: ReadonlyMap<string, ResultNameRule> = new Map<string, Result
   ['repeat', named('repeat')],
   ['percentiles_array_tdigest', named('percentile_tdigest')],
   ['make_datetime', { kind: 'onlyArgument' }],
+  ['array_sort_asc', { kind: 'firstArgumentAndSuffix', suffix: '_sorted' }],
+  ['array_sort_desc', { kind: 'firstArgumentAndSuffix', suffix: '_sorted' }],
   ['make_timespan', { kind: 'onlyArgument' }],
   ...[
     'split', 'tostring', 'tohex', 'todynamic', 'toobject', 'tolong', 'toint', 'toreal', 'todouble', 'todatetime', 'totimespan',
@@ -56,7 +60,13 @@ export function expressionResultName(e: BoundExpr | undefined): string | undefin
     if (!rule) return undefined;
     if (rule.kind === 'firstArgument') return e.args.length > 0 ? expressionResultName(e.args[0]) : undefined;
     if (rule.kind === 'onlyArgument') return e.args.length === 1 ? expressionResultName(e.args[0]) : undefined;
+    if (rule.kind === 'firstArgumentAndSuffix') {
+      const first = expressionResultName(e.args[0]);
+      return first ? first + rule.suffix : undefined;
+    }
     return `${rule.prefix}_${e.args.length > 0 ? (expressionResultName(e.args[0]) ?? '') : ''}`;
   }
+  // an aggregate inside an expression lends its own automatic name (tostring(make_set(x)) → set_x)
+  if (e.k === 'agg') return e.fn.defaultName(e.args);
   return undefined;
 }
