@@ -927,6 +927,9 @@ export const EDGE_CASES: Case[] = [
   // an expression over aggregates takes the aggregate's name (tostring(make_set(x)) → set_x); array_sort_*(x) → x_sorted
   { q: "datatable(x:long)[1] | summarize tostring(make_set(x)), strlen(tostring(max(x))), max(x) + 1", cols: ["set_x:string","strlen_max_x:long","Column1:long"], rows: [["[1]",1,2]] },
   { q: "print x = dynamic([3, 1]), y = dynamic(['a', 'b']) | project array_sort_desc(x, y), array_sort_asc(x), array_sort_asc(dynamic([2]), x)", cols: ["x_sorted:dynamic","y_sorted:dynamic","x_sorted1:dynamic","array1_sorted:dynamic","x_sorted2:dynamic"], rows: [["[3,1]","[\"a\",\"b\"]","[1,3]","[2]",null]] },
+  // take_any/arg_max/arg_min fields without a result name are named after their argument's position (Kusto.Language)
+  { q: "datatable(a:long, b:string)[1, 'x'] | summarize arg_max(strlen(b), a * 2), arg_min(a * 3, b, a + 1)", cols: ["strlen_b:long","max_strlen_b_arg1:long","min_:long","b:string","min__arg2:long"], rows: [[1,2,3,"x",2]] },
+  { q: "datatable(a:long, b:string)[1, 'x'] | summarize take_any(a * 2, strlen(b), b)", cols: ["any_arg0:long","strlen_b:long","b:string"], rows: [[2,1,"x"]] },
   // union withsource= names let-bound tabular arguments union_arg0, union_arg1 (issue #12)
   { q: "let T1 = datatable(x:long)[1]; let T2 = datatable(x:long)[2]; union withsource=Src T1, T2 | order by x asc", cols: ["Src:string","x:long"], rows: [["union_arg0",1],["union_arg1",2]] },
   // substring edges: zero length, start at the end, empty source, non-ASCII characters, negative start from the end (substring-function.md)

@@ -639,7 +639,7 @@ export const FUNCTION_CASES: Case[] = [
   { q: "datatable(State:string, EpisodeId:long, EventType:string)[\"ALASKA\", 1733, \"Flood\", \"ARIZONA\", 5, \"\"] | summarize take_any(*) by State | order by State asc", cols: ["State:string","EpisodeId:long","EventType:string"], rows: [["ALASKA",1733,"Flood"],["ARIZONA",5,""]] },
   { q: "datatable(a:long, b:string)[1, \"x\", 1, \"x\"] | summarize take_any(a, b)", cols: ["a:long","b:string"], rows: [[1,"x"]] },
   { q: "datatable(a:long, b:string)[1, \"x\"] | summarize (p, q) = take_any(a, b), count()", cols: ["p:long","q:string","count_:long"], rows: [[1,"x",1]] },
-  { q: "datatable(a:long, b:string)[1, \"x\"] | summarize take_any(a, c = strlen(b), a * 2)", cols: ["a:long","c:long","Column1:long"], rows: [[1,1,2]] },
+  { q: "datatable(a:long, b:string)[1, \"x\"] | summarize take_any(a, c = strlen(b), a * 2)", cols: ["a:long","c:long","any_arg2:long"], rows: [[1,1,2]] },
   { q: "datatable(a:long, b:string)[1, \"x\"] | summarize any(a, b)", cols: ["any_a:long","any_b:string"], rows: [[1,"x"]] },
   { q: "datatable(k:string, a:long, b:long)[\"u\", 1, 10, \"u\", 2, 20, \"v\", 3, 30] | summarize take_any(a, b) by k | extend ok = b == a * 10 | project k, ok | order by k asc", cols: ["k:string","ok:bool"], rows: [["u",true],["v",true]] },
   { q: "Events | where Level == \"Warning\" | summarize take_anyif(Count, Count > 0)", cols: ["Count:long"], rows: [[1]] },

@@ -196,12 +196,14 @@ export abstract class SummarizeBinder extends EvaluateBinder {
    */
   /**
    * The output fields of take_any / arg_max / arg_min: `*` (every input column but the group keys
-   * and the fields already taken), `name = expr`, or an expression named as Kusto names it.
+   * and the fields already taken), `name = expr`, or an expression named as Kusto names it: its result
+   * name, else `unnamed(i)` for the call's argument i (take_any(a * 2, b) → any_arg0; arg_max(x, a * 2) → max_x_arg1).
    */
   protected collectFields(
-    args: A.Expr[], fields: { name: string; expr: BoundExpr }[], input: P.PlanNode, keys: { name: string }[], row: RowContext, scope: Scope, prefix = '',
+    args: A.Expr[], fields: { name: string; expr: BoundExpr }[], input: P.PlanNode, keys: { name: string }[], row: RowContext, scope: Scope,
+    unnamed: (argIndex: number) => string, argOffset = 0, prefix = '',
   ): void {
-    for (const a of args) {
+    for (const [i, a] of args.entries()) {
       if (a.kind === 'star') {
         input.schema.forEach((c, i) => {
           if (fields.some((f) => f.name === prefix + c.name) || keys.some((k) => k.name === c.name)) return;
@@ -216,7 +218,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
         ae = a.right;
       }
       const x = this.bindScalar(ae, row, scope);
-      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (expressionResultName(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
+      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (expressionResultName(x) ?? '') : (expressionResultName(x) || unnamed(argOffset + i));
       fields.push({ name: nameOverride ?? derived, expr: x });
     }
   }
@@ -233,7 +235,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const row: RowContext = { schema: input.schema, aggregates: false };
     const prefix = e.name === 'any' ? 'any_' : '';
     const fields: { name: string; expr: BoundExpr }[] = [];
-    this.collectFields(e.args, fields, input, keys, row, scope, prefix);
+    this.collectFields(e.args, fields, input, keys, row, scope, (i) => `any_arg${i}`, 0, prefix);
     if (fields.length === 0) throw this.error(e.span, `${e.name}(*): no columns to take (all are group keys)`);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
@@ -261,7 +263,8 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const fields: { name: string; expr: BoundExpr }[] = [];
     const keyName = expressionResultName(key) || `${isMax ? 'max' : 'min'}_`;
     fields.push({ name: keyName, expr: key });
-    this.collectFields(e.args.slice(1), fields, input, keys, row, scope);
+    const keyPrefix = `${isMax ? 'max' : 'min'}_${expressionResultName(key) ?? ''}`;
+    this.collectFields(e.args.slice(1), fields, input, keys, row, scope, (i) => `${keyPrefix}_arg${i}`, 1);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
     const aggFn = ROW_AGGREGATES.get(e.name)!;
