@@ -33,18 +33,42 @@ const digitsAt = (t: string, at: number, n: number): number => {
   return v;
 };
 
+/** Days from 0001-01-01 to the given proleptic Gregorian date (month 1–12), by arithmetic alone (H. Hinnant's days_from_civil). */
+function daysSinceYear1(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  // days_from_civil counts from 1970-01-01, which is day 719,162 of year 1.
+  return era * 146097 + doe - 719468 + 719162;
+}
+
+const TICKS_PER_DAY = 864_000_000_000n;
+/** The last day seen and its ticks at midnight: a request's rows mostly fall on one or two days. */
+let lastDay = -1;
+let lastDayTicks = 0n;
+
 /**
  * `YYYY-MM-DDTHH:MM:SS.sssZ` — what `Date.toISOString()` (so every JavaScript SDK) sends — read
- * without a regular expression; anything else returns undefined and takes the general path.
+ * without a regular expression or a Date, with two bigint operations per value (the day's ticks
+ * are remembered); anything else returns undefined and takes the general path.
  */
 function parseIsoMillisZ(t: string): bigint | undefined {
   if (t.length !== 24 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46 || t.charCodeAt(23) !== 90) return undefined;
   const year = digitsAt(t, 0, 4), month = digitsAt(t, 5, 2), day = digitsAt(t, 8, 2);
   const hour = digitsAt(t, 11, 2), minute = digitsAt(t, 14, 2), second = digitsAt(t, 17, 2), ms = digitsAt(t, 20, 3);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
+  // Year 0000 is before Kusto's range; every time of a day in years 1–9999 is inside it.
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return undefined;
-  return inKustoRange(BigInt(utcMs(year, month - 1, day, hour, minute, second, ms)) * TICKS_PER_MS + UNIX_EPOCH_TICKS);
+  const days = daysSinceYear1(year, month, day);
+  if (days !== lastDay) {
+    lastDayTicks = BigInt(days) * TICKS_PER_DAY;
+    lastDay = days;
+  }
+  // At most 863,999,990,000 ticks into the day: exact as a double.
+  return lastDayTicks + BigInt((((hour * 60 + minute) * 60 + second) * 1000 + ms) * 10_000);
 }
 
 const TICKS_PER_MS = 10_000n;

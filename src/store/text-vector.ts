@@ -11,7 +11,9 @@
  *     pointing at the same heap bytes — which DuckDB copies into the table on append like any
  *     other string (only the previous value is compared: a lookup table cost more than it saved
  *     on columns of distinct values);
- *   - only the other long strings cross into DuckDB, one call each.
+ *   - the other long strings cross into DuckDB with one call per column chunk: their UTF-8 bytes
+ *     one after the other, assigned as one string, so they sit in the vector's own string heap;
+ *     each row's string_t then points at its part of that block (writeLongStrings).
  * The layout is the one the node API itself reads strings with (`getStringBytes` in its
  * dataAccessors). The node API's numeric vectors are filled the same way: values written into a JS
  * buffer, copied into the vector with one `copy_data_to_vector`. Should a later node API hold its
@@ -74,10 +76,12 @@ export function fillTextVector(vec: DuckDBVector, n: number, text: (i: number) =
     vec.flush();
     return;
   }
-  // Row i's string_t, for the rows written here (inline ones and repeats); the rest are assigned natively.
+  // Row i's string_t, for every row but the nulls (those are marked in the validity mask).
   const st = new Uint8Array(n * STRING_T);
   const mine = new Uint8Array(n);
-  // The last long string assigned natively and its row; rows that repeat it (row, its row).
+  // The distinct long strings, in row order, and their rows; rows that repeat the previous one (row, its row).
+  const longs: string[] = [];
+  const longRows: number[] = [];
   let last: string | undefined;
   let lastRow = -1;
   let copies: number[] | undefined;
@@ -91,20 +95,21 @@ export function fillTextVector(vec: DuckDBVector, n: number, text: (i: number) =
     } else {
       last = s;
       lastRow = i;
-      vec.setItem(i, s);
+      longs.push(s);
+      longRows.push(i);
+      mine[i] = 1;
     }
   }
-  // Native assignments and the validity mask.
+  // The validity mask (nulls).
   vec.flush();
+  if (longs.length > 0) writeLongStrings(native, st, longs, longRows);
   if (copies) {
-    // The natively assigned string_t's (their heap pointers), for the rows that repeat them.
-    const assigned = bindings.vector_get_data(native, n * STRING_T);
     for (let k = 0; k < copies.length; k += 2) {
       const from = copies[k + 1]! * STRING_T;
-      st.set(assigned.subarray(from, from + STRING_T), copies[k]! * STRING_T);
+      st.copyWithin(copies[k]! * STRING_T, from, from + STRING_T);
     }
   }
-  // Copy runs of rows written here, leaving the natively assigned ones as they are.
+  // Copy runs of rows written here (every row but the nulls), leaving the null rows as they are.
   for (let i = 0; i < n; ) {
     if (!mine[i]) {
       i++;
@@ -115,4 +120,55 @@ export function fillTextVector(vec: DuckDBVector, n: number, text: (i: number) =
     bindings.copy_data_to_vector(native, i * STRING_T, st.buffer, i * STRING_T, (j - i) * STRING_T);
     i = j;
   }
+}
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * The long strings of a chunk's column with one native call instead of one per string: their UTF-8
+ * bytes, one after the other, are assigned to the first of their rows — so they are in the vector's
+ * own string heap, alive as long as the vector and copied by DuckDB on append like any string — and
+ * each row's string_t (length, first four bytes, pointer) is written into `st` pointing at its part
+ * of that block. The pointer comes from the string_t DuckDB wrote for the block.
+ */
+function writeLongStrings(native: bindings.Vector, st: Uint8Array, longs: string[], rows: number[]): void {
+  const joined = longs.length === 1 ? longs[0]! : longs.join('');
+  const bytes = Buffer.from(joined, 'utf8');
+  const first = rows[0]!;
+  bindings.vector_assign_string_element_len(native, first, bytes);
+  const head = bindings.vector_get_data(native, (first + 1) * STRING_T);
+  const view = new DataView(head.buffer, head.byteOffset + first * STRING_T, STRING_T);
+  // The block's length proves DuckDB holds it as given (it sets a row null instead when it refuses the bytes).
+  if (view.getUint32(0, true) !== bytes.length) throw new Error('DuckDB did not take the text block as given');
+  const baseLo = view.getUint32(8, true);
+  const baseHi = view.getUint32(12, true);
+  // ASCII text (the usual case) has one byte per character; otherwise each string is measured.
+  const ascii = bytes.length === joined.length;
+  let offset = 0;
+  for (let k = 0; k < longs.length; k++) {
+    const len = ascii ? longs[k]!.length : Buffer.byteLength(longs[k]!, 'utf8');
+    const at = rows[k]! * STRING_T;
+    st[at] = len & 0xff;
+    st[at + 1] = (len >>> 8) & 0xff;
+    st[at + 2] = (len >>> 16) & 0xff;
+    st[at + 3] = len >>> 24;
+    // The prefix: the string's first four bytes (a long string has more than twelve).
+    st[at + 4] = bytes[offset]!;
+    st[at + 5] = bytes[offset + 1]!;
+    st[at + 6] = bytes[offset + 2]!;
+    st[at + 7] = bytes[offset + 3]!;
+    // The pointer, little endian: the block's address plus this string's offset in it.
+    const lo = baseLo + offset;
+    const carry = lo >= TWO_32 ? 1 : 0;
+    writeU32(st, at + 8, lo - carry * TWO_32);
+    writeU32(st, at + 12, baseHi + carry);
+    offset += len;
+  }
+}
+
+function writeU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
 }

@@ -5,18 +5,23 @@
  * KQL's binding rules: its result schema is the one the Kusto service returns, so a name or type that
  * differs is Vigil's to explain.
  *
- *   node dist/test/kql/schema-oracle.js [--docs folder] [--show N] [--only docs|cases]
+ *   node dist/test/kql/schema-oracle.js [--docs folder] [--show N] [--only docs|cases|corpus]
  *
- * Queries: every ```kusto block of the reference docs that Vigil runs without stored tables, and every
+ * Queries: every ```kusto block of the reference docs that Vigil runs without stored tables, every
  * conformance case of kql.test.ts that is not an expected error (over the harness's tables, which are
- * given to Kusto.Language with the same schemas). A query is compared only when Kusto.Language finds no
- * error in it and Vigil runs it.
+ * given to Kusto.Language with the same schemas), and the Sentinel corpus (sentinel-corpus.ts) over the
+ * Azure standard tables' schemas (compiled, not run: the tables are empty). A query is compared only when
+ * Kusto.Language finds no error in it and Vigil runs (or, for the corpus, compiles) it; the corpus
+ * queries Kusto.Language rejects are listed too, since a corpus query must be valid KQL.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ColumnSchema } from '../../src/kql/index.js';
+import { compile, emptyRelationSql, type ColumnSchema, type TableResolver } from '../../src/kql/index.js';
+import { tableSchema } from '../../src/metadata/standard-columns.js';
+import { standardTable, standardTables } from '../../src/metadata/standard-tables.js';
+import { SENTINEL_CORPUS } from './sentinel-corpus.js';
 import { kustoBlocks } from './doc-example-source.js';
 import { openDb, runKql, TABLES } from './harness.js';
 import type { Case } from './cases.js';
@@ -25,7 +30,9 @@ import { ALL_CASES } from './all-cases.js';
 interface KustoColumn { name: string; type: string }
 
 /** Kusto.Language, loaded once (Bridge.NET defines it on the global object). */
-function kustoLanguage(): (query: string) => { columns: KustoColumn[] | undefined; errors: string[] } {
+type Analyse = (query: string) => { columns: KustoColumn[] | undefined; errors: string[] };
+
+function kustoLanguage(schemas: Record<string, ColumnSchema[]>): Analyse {
   const require = createRequire(import.meta.url);
   const dir = require.resolve('@kusto/language-service-next/package.json').replace(/package\.json$/, '');
   (globalThis as Record<string, unknown>).window ??= globalThis;
@@ -33,7 +40,7 @@ function kustoLanguage(): (query: string) => { columns: KustoColumn[] | undefine
   require(join(dir, 'Kusto.Language.Bridge.js'));
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const K = (globalThis as any).Kusto.Language;
-  const tables = Object.entries(TABLES).map(([name, t]) => K.Symbols.TableSymbol.From(`(${t.columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`).WithName(name));
+  const tables = Object.entries(schemas).map(([name, columns]) => K.Symbols.TableSymbol.From(`(${columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`).WithName(name));
   const state = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', tables, false));
   return (query) => {
     const code = K.KustoCode.ParseAndAnalyze(query, state);
@@ -69,8 +76,20 @@ function difference(kusto: KustoColumn[], vigil: ColumnSchema[]): { kind: 'count
   return { kind: names ? 'name' : 'type', text: cells.join(', ') };
 }
 
+/** The standard tables as the server resolves them in a workspace where nothing wrote them yet. */
+const standardResolver: TableResolver = {
+  resolveTable(name) {
+    const def = standardTable(name);
+    if (!def) return undefined;
+    const columns = tableSchema(def);
+    return { sql: emptyRelationSql(columns), columns };
+  },
+  listTables: () => [],
+};
+
 async function main(): Promise<void> {
-  const analyse = kustoLanguage();
+  const analyse = kustoLanguage(Object.fromEntries(Object.entries(TABLES).map(([n, t]) => [n, t.columns])));
+  const analyseStandard = kustoLanguage(Object.fromEntries(standardTables().map((d) => [d.name, tableSchema(d)])));
   const conn = await openDb();
   const queries: { source: string; q: string }[] = [];
   if (values.only !== 'cases') {
@@ -78,13 +97,30 @@ async function main(): Promise<void> {
     for (const f of files) for (const b of kustoBlocks(readFileSync(join(folder, f), 'utf8'))) queries.push({ source: f, q: b.query });
   }
   if (values.only !== 'docs') ALL_CASES.filter((c: Case) => !c.err).forEach((c: Case, i: number) => queries.push({ source: `case ${i}`, q: c.q }));
+  if (values.only === undefined || values.only === 'corpus') for (const c of SENTINEL_CORPUS) queries.push({ source: `corpus: ${c.name}`, q: c.q });
   const counts = { compared: 0, same: 0, count: 0, name: 0, type: 0, kustoError: 0, vigilError: 0, readsTables: 0 };
   const lines: string[] = [];
   for (const { source, q } of queries) {
-    const k = analyse(q);
-    if (k.errors.length > 0 || !k.columns) { counts.kustoError++; continue; }
+    const corpus = source.startsWith('corpus');
+    const k = (corpus ? analyseStandard : analyse)(q);
+    if (k.errors.length > 0 || !k.columns) {
+      counts.kustoError++;
+      if (corpus) lines.push(`- [Kusto.Language rejects] ${source}: ${k.errors.join(' | ').slice(0, 300)}`);
+      continue;
+    }
     let columns: ColumnSchema[];
     try {
+      if (corpus) {
+        columns = compile(q, standardResolver, { now: new Date() }).columns;
+        counts.compared++;
+        const d = difference(k.columns, columns);
+        if (!d) counts.same++;
+        else {
+          counts[d.kind]++;
+          lines.push(`- [${d.kind}] ${source}: ${d.text}`);
+        }
+        continue;
+      }
       const r = await runKql(conn, q);
       // docs examples over the help cluster's tables would read the harness's: not comparable
       if (!source.startsWith('case') && r.compiled.tables.length > 0) { counts.readsTables++; continue; }

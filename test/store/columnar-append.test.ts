@@ -75,6 +75,15 @@ describe('columnar append', () => {
     assert.equal(JSON.parse(encodeColumnsRecord('C_CL', columns, ColumnBatch.fromRows(rows, columns.length)).toString()).k, 'cols');
   });
 
+  it("a record's bytes are the UTF-8 of its JSON, multi-byte text and lone surrogates included", () => {
+    const columns = [{ name: 'S', type: 'string' as const }];
+    for (const text of ['plain ascii', 'ünïcødé', '日本語', '😀 emoji', 'lone \ud800 surrogate', 'lone \udfff too', '']) {
+      const payload = encodeColumnsRecord('C_CL', columns, new ColumnBatch(2, [[text, 'x']]));
+      const json = JSON.stringify({ k: 'cols', d: 'ticks', t: 'C_CL', c: [['S', 'string']], n: 2, v: [[text, 'x']] });
+      assert.deepEqual(payload, Buffer.from(json), text);
+    }
+  });
+
   it('columns with one value in every row are written once and read back in every row', () => {
     const columns = COLS.map((c) => ({ name: c.name, type: c.type }));
     for (const same of [row(5), row(0), COLS.map(() => null)]) {

@@ -4,7 +4,7 @@
  * key rotation without rewriting data, and `verify` naming altered files.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
@@ -61,6 +61,30 @@ describe('storage engine', { timeout: 120_000 }, () => {
     await e.close();
     const report = await verifyDataDir(dir);
     assert.deepEqual(report.findings.filter((f) => f.severity === 'error'), []);
+  });
+
+  it('numbers new log records after every sealed one when no log file is left, so a later restart replays them', async () => {
+    // A seal on a full disk closes the current log file and removes it once its records are sealed;
+    // stopped before the next append opened a new one, the folder holds no log file at all. The
+    // records appended after the next start must be numbered after the manifest's sealed ones:
+    // numbered from 1 again, the restart after that skipped them as sealed — acknowledged rows lost
+    // (seen in test/e2e/storage-disk-full.test.ts: the batches acknowledged after a restart on the full disk).
+    const dir = tempDir();
+    let e = await open(dir);
+    for (let k = 0; k < 5; k++) await e.append(WS, 'T_CL', COLS, rowsAt(k * 4, 4));
+    await e.sealDue(true);
+    await e.close();
+    const walDir = join(dir, 'storage', WS, 'wal');
+    // Every record is sealed: what the seal under space pressure leaves (its files removed).
+    for (const f of readdirSync(walDir)) rmSync(join(walDir, f));
+    e = await open(dir);
+    assert.deepEqual((await q(e, 'SELECT count(*) FROM $T')).rows, [[20]]);
+    await e.append(WS, 'T_CL', COLS, rowsAt(20, 3));
+    await e.append(WS, 'T_CL', COLS, rowsAt(23, 3));
+    await e.close();
+    e = await open(dir);
+    assert.deepEqual((await q(e, 'SELECT count(*), count(DISTINCT "N"), max("N") FROM $T')).rows, [[26, 26, 25]]);
+    await e.close();
   });
 
   it('prunes segments by the TimeGenerated predicates of the SQL and by the request timespan', async () => {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import { after, before, describe, it } from 'node:test';
+import bindings from '@duckdb/node-bindings';
 import { fillTextVector } from '../../src/store/text-vector.js';
 
 const EDGES = [
@@ -62,6 +63,25 @@ describe('text into VARCHAR vectors', () => {
     appender.flushSync();
     appender.closeSync();
   }
+
+  it("writes each row's string_t as DuckDB does: length and the first bytes (the pointer aside)", () => {
+    for (const vals of [values(), values().reverse(), EDGES, ['a long string of more than twelve bytes'], [null, 'ünïcødé ünïcødé ünïcødé', null, '😀 a long one 😀', '😀 a long one 😀']]) {
+      const n = vals.length;
+      const fast = DuckDBDataChunk.create([VARCHAR], n).getColumnVector(0);
+      const slow = DuckDBDataChunk.create([VARCHAR], n).getColumnVector(0);
+      fillTextVector(fast, n, (i) => vals[i]!);
+      for (let i = 0; i < n; i++) slow.setItem(i, vals[i]!);
+      slow.flush();
+      const f = bindings.vector_get_data((fast as unknown as { vector: bindings.Vector }).vector, n * 16);
+      const s = bindings.vector_get_data((slow as unknown as { vector: bindings.Vector }).vector, n * 16);
+      for (let i = 0; i < n; i++) {
+        if (vals[i] === null) continue;
+        // Inline strings: all 16 bytes; others: length and prefix (the pointers are into different heaps).
+        const bytes = Buffer.byteLength(vals[i]!) <= 12 ? 16 : 8;
+        assert.deepEqual(f.subarray(i * 16, i * 16 + bytes), s.subarray(i * 16, i * 16 + bytes), `row ${i}: ${JSON.stringify(vals[i])}`);
+      }
+    }
+  });
 
   it('stores exactly the strings given, and they compare like strings DuckDB wrote', async () => {
     const chunks = [values(), values().reverse(), EDGES.slice(0, 5), [null, null], ['same long string in a small chunk', 'same long string in a small chunk']];

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { CoercionError, coerceValue, parseDatetimeTicks } from '../../src/ingest/coerce.js';
 import { decodeIngestBody, MAX_INGEST_BYTES } from '../../src/ingest/decode-body.js';
 import { ApiError } from '../../src/errors/api-error.js';
+import { hasLongDigitRun } from '../../src/util/exact-json.js';
 
 describe('ingestion value coercion', () => {
   it('parses ISO 8601 datetimes to 100-ns ticks since 0001-01-01, all 7 fractional digits kept', () => {
@@ -52,10 +53,46 @@ describe('ingestion value coercion', () => {
     assert.throws(() => coerceValue(9223372036854775808n, 'long'), /outside the range of a long/);
     assert.throws(() => coerceValue(2 ** 60, 'long'), CoercionError); // a double that was rounded already
   });
+  it('finds a run of 16 digits wherever it starts, as /\\d{16}/ does (the check before the exact parser)', () => {
+    const re = /\d{16}/;
+    // Runs of 15, 16 and 17 digits at every offset around the stride of 16, between non-digits.
+    for (let lead = 0; lead < 40; lead++) {
+      for (const len of [1, 4, 15, 16, 17, 31, 32, 33]) {
+        const text = `${'x'.repeat(lead)}${'7'.repeat(len)}",${'9'.repeat(15)}:`;
+        assert.equal(hasLongDigitRun(text), re.test(text), `${lead} + ${len}`);
+      }
+    }
+    // Random texts of digits and other characters, dense enough to hold runs of every length.
+    let seed = 42;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 3000; k++) {
+      let text = '';
+      const n = Math.floor(next() * 120);
+      for (let i = 0; i < n; i++) text += next() < 0.93 ? String(Math.floor(next() * 10)) : ',';
+      assert.equal(hasLongDigitRun(text), re.test(text), text);
+    }
+    assert.equal(hasLongDigitRun(''), false);
+    assert.equal(hasLongDigitRun('9007199254740993'), true);
+  });
   it('reads toISOString() datetimes on the fast path exactly as the general parser does', () => {
     for (const text of ['2024-02-29T23:59:59.123Z', '1970-01-01T00:00:00.000Z', '2023-12-31T12:00:00.999Z', '0001-01-01T00:00:00.000Z']) {
       assert.equal(coerceValue(text, 'datetime'), BigInt(Date.parse(text)) * 10_000n + 621355968000000000n, text);
       assert.equal(coerceValue(` ${text}`, 'datetime'), coerceValue(text, 'datetime')); // the regex path
+    }
+    // Times spread over Kusto's whole range (years 1–9999), several per day: the fast path's day arithmetic and its remembered day.
+    const year1 = new Date(0);
+    year1.setUTCFullYear(1, 0, 1); // Date.UTC would read year 1 as 1901
+    const first = year1.getTime();
+    const span = Date.UTC(9999, 11, 31, 23, 59, 59, 999) - first;
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 5000; k++) {
+      const base = first + Math.floor(next() * span);
+      for (const ms of [base, base + 1, base + Math.floor(next() * 86_400_000)]) {
+        const d = new Date(Math.min(ms, first + span));
+        const text = d.toISOString();
+        assert.equal(coerceValue(text, 'datetime'), BigInt(d.getTime()) * 10_000n + 621355968000000000n, text);
+      }
     }
     for (const bad of ['2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-01-01T00:60:00.000Z', '2024-0a-01T00:00:00.000Z']) {
       assert.throws(() => coerceValue(bad, 'datetime'), CoercionError, bad);

@@ -109,8 +109,11 @@ export abstract class SummarizeBinder extends EvaluateBinder {
       let name: string;
       if (item.names) name = this.singleName(item, names);
       else {
-        const binned = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto') && item.expr.args[0]?.kind === 'name' ? item.expr.args[0].name : undefined;
-        name = binned !== undefined ? names.unique(binned) : this.derivedName(expr, names);
+        // by bin(T, 1h) keeps T's name (and bin(tostring(P.a), …) P_a's), as Kusto does
+        const binning = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto');
+        const first = binning && item.expr.kind === 'call' ? item.expr.args[0] : undefined;
+        const binned = first?.kind === 'name' ? first.name : binning && expr.k === 'call' ? expressionResultName(expr.args[0]) : undefined;
+        name = binned !== undefined && binned !== '' ? names.unique(binned) : this.derivedName(expr, names);
       }
       return { name, expr };
     });

@@ -381,6 +381,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlyMap<string, AggregateFunction> = new M
 export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   {
     name: 'percentile_tdigest',
+    // an unnamed call is percentile_tdigest_<state> (percentile-tdigest-function.md's output)
     minArgs: 2,
     maxArgs: 3,
     typeLiteralArg: 2,
@@ -455,7 +456,8 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
  * merges a column's).
  */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
-  fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'),
+  // an unnamed call is dcount_hll_<state> (hll-merge-function.md's output: dcount_hll_merged)
+  { ...fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic') },
   {
     name: 'hll_merge',
     minArgs: 2,

@@ -5,8 +5,9 @@ import { convertSql, toDynamicSql } from '../sqlexpr.js';
 import { type KqlType } from '../types.js';
 import { as, anyScalar, fn } from './define.js';
 
+/** A to*() conversion; an unnamed one keeps its argument's name (summarize by tostring(Props.a) → Props_a), as Kusto does. */
 function conversion(name: string, to: KqlType): ScalarFunction {
-  return fn(name, [anyScalar], 0, to, (args) => as(args[0]!, to));
+  return { ...fn(name, [anyScalar], 0, to, (args) => as(args[0]!, to)) };
 }
 
 // ───────────── conversion / type ─────────────
@@ -31,11 +32,11 @@ export const CONVERSION_FUNCTIONS: ScalarFunction[] = [
   conversion('totime', 'timespan'),
   conversion('toguid', 'guid'),
   conversion('todecimal', 'decimal'),
-  fn('todynamic', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)),
+  { ...fn('todynamic', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)) },
   fn('parse_json', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)),
   fn('parsejson', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)),
   fn('new_guid', [], 0, 'guid', () => 'uuid()'),
   gettypeFn,
-  fn('toreal', [anyScalar], 0, 'real', (a) => convertSql(a[0]!.sql, a[0]!.type, 'real')),
+  { ...fn('toreal', [anyScalar], 0, 'real', (a) => convertSql(a[0]!.sql, a[0]!.type, 'real')) },
 ];
 

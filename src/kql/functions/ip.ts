@@ -57,7 +57,7 @@ export const IP_FUNCTIONS: ScalarFunction[] = [
   fn('parse_ipv4', [anyScalar], 0, 'long', (a) => ip(a[0]!, '_ia', `_ia.addr & ${maskSql('_ia.pfx')}`)),
   fn('parse_ipv4_mask', [anyScalar, intLike], 0, 'long', (a) => ip(a[0]!, '_ia', `CASE WHEN ${as(a[1]!, 'int')} BETWEEN 0 AND 32 THEN _ia.addr & ${maskSql(`least(_ia.pfx, ${as(a[1]!, 'int')})`)} END`)),
   fn('ipv4_is_private', [anyScalar], 0, 'bool', (a) => ip(a[0]!, '_ia', `CASE WHEN _ia IS NULL THEN NULL ELSE ((_ia.addr & 4278190080) = 167772160 OR (_ia.addr & 4293918720) = 2886729728 OR (_ia.addr & 4294901760) = 3232235520) END`)),
-  fn('ipv4_compare', [anyScalar, anyScalar, intLike], 1, 'int', (a) => ipCompareSql(a[0]!, a[1]!, a[2], (c) => `CAST(${c} AS INTEGER)`)),
+  fn('ipv4_compare', [anyScalar, anyScalar, intLike], 1, 'long', (a) => ipCompareSql(a[0]!, a[1]!, a[2], (c) => `CAST(${c} AS BIGINT)`)),
   fn('ipv4_is_match', [anyScalar, anyScalar, intLike], 1, 'bool', (a) => ipCompareSql(a[0]!, a[1]!, a[2], (c) => `(${c} = 0)`)),
   fn('ipv4_is_in_range', [anyScalar, anyScalar], 0, 'bool', (a) => ip(a[0]!, '_ia', inRangeSql(str(a[1]!)))),
   {
@@ -74,7 +74,7 @@ export const IP_FUNCTIONS: ScalarFunction[] = [
     const p = a[1] ? `least(_ia.pfx, ${as(a[1], 'int')})` : '_ia.pfx';
     return ip(a[0]!, '_ia', `CASE WHEN _ia IS NULL ${a[1] ? `OR ${as(a[1], 'int')} NOT BETWEEN 0 AND 32 ` : ''}THEN '' ELSE ${ipText(`(_ia.addr & ${maskSql(p)})`)} || '/' || CAST(${p} AS VARCHAR) END`);
   }),
-  fn('ipv4_netmask_suffix', [anyScalar], 0, 'int', (a) => ip(a[0]!, '_ia', `_ia.pfx`)),
+  fn('ipv4_netmask_suffix', [anyScalar], 0, 'long', (a) => ip(a[0]!, '_ia', `CAST(_ia.pfx AS BIGINT)`)),
 ];
 
 const ipv6Range = (ip: string, r: SqlArg) => (r.type === 'dynamic'
@@ -84,7 +84,7 @@ const ipv6Range = (ip: string, r: SqlArg) => (r.type === 'dynamic'
 IP_FUNCTIONS.push(
   fn('parse_ipv6', [anyScalar], 0, 'string', (a) => `coalesce(kql_parse_ipv6(${str(a[0]!)}), '')`),
   fn('parse_ipv6_mask', [anyScalar, intLike], 0, 'string', (a) => `coalesce(kql_parse_ipv6_mask(${str(a[0]!)}, ${as(a[1]!, 'long')}), '')`),
-  fn('ipv6_compare', [anyScalar, anyScalar, intLike], 1, 'int', (a) => `kql_ipv6_compare(${str(a[0]!)}, ${str(a[1]!)}, ${a[2] ? as(a[2], 'long') : 'CAST(128 AS BIGINT)'})`),
+  fn('ipv6_compare', [anyScalar, anyScalar, intLike], 1, 'long', (a) => `CAST(kql_ipv6_compare(${str(a[0]!)}, ${str(a[1]!)}, ${a[2] ? as(a[2], 'long') : 'CAST(128 AS BIGINT)'}) AS BIGINT)`),
   fn('ipv6_is_match', [anyScalar, anyScalar, intLike], 1, 'bool', (a) => `(kql_ipv6_compare(${str(a[0]!)}, ${str(a[1]!)}, ${a[2] ? as(a[2], 'long') : 'CAST(128 AS BIGINT)'}) = 0)`),
   fn('ipv6_is_in_range', [anyScalar, anyScalar], 0, 'bool', (a) => `kql_ipv6_is_in_range(${str(a[0]!)}, ${str(a[1]!)})`),
   {

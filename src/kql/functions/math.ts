@@ -91,11 +91,8 @@ export const MATH_FUNCTIONS: ScalarFunction[] = [
     if (isIntegral(a[0]!.type)) return `CAST(round(${as(a[0]!, 'long')}, ${p}) AS BIGINT)`;
     return `round(${as(a[0]!, 'real')}, ${p})`;
   }, 'numeric'),
-  fn('sign', [numericOrDyn], 0, (a) => (isIntegral(a[0]!.type) ? 'long' : a[0]!.type === 'decimal' ? 'decimal' : 'real'), (a) => {
-    if (isIntegral(a[0]!.type)) return `CAST(sign(${as(a[0]!, 'long')}) AS BIGINT)`;
-    if (a[0]!.type === 'decimal') return `CAST(sign(${a[0]!.sql}) AS DECIMAL(38,18))`;
-    return `CAST(sign(${as(a[0]!, 'real')}) AS DOUBLE)`;
-  }, 'numeric'),
+  // a real whatever the argument's type, as Kusto.Language's Functions.cs declares it
+  fn('sign', [numericOrDyn], 0, 'real', (a) => `CAST(sign(${a[0]!.type === 'decimal' ? a[0]!.sql : as(a[0]!, 'real')}) AS DOUBLE)`, 'numeric'),
   fn('rand', [numericOrDyn], 1, (a) => (a.length ? 'long' : 'real'), (a) => (a.length ? `CAST(floor(random() * ${as(a[0]!, 'long')}) AS BIGINT)` : 'random()'), 'numeric'),
   // erf/erfc (erf-function.md, erfc-function.md): computed in the runtime (runtime/special-math.ts)
   fn('erf', [numericOrDyn], 0, 'real', (a) => `kql_erf(${as(a[0]!, 'real')})`, 'numeric'),

@@ -292,7 +292,7 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('trim', 2, 0, 'string', ([, s], a) => `regexp_replace(regexp_replace(${s}, '^(?:' || ${regexArg(a[0]!)} || ')+', ''), '(?:' || ${regexArg(a[0]!)} || ')+$', '')`),
   hasListFn('has_any', 'OR'),
   hasListFn('has_all', 'AND'),
-  strFn('strcmp', 2, 0, 'int', ([x, y]) => `CAST(CASE WHEN ${x} < ${y} THEN -1 WHEN ${x} > ${y} THEN 1 ELSE 0 END AS INTEGER)`),
+  strFn('strcmp', 2, 0, 'long', ([x, y]) => `CAST(CASE WHEN ${x} < ${y} THEN -1 WHEN ${x} > ${y} THEN 1 ELSE 0 END AS BIGINT)`),
   strFn('string_size', 1, 0, 'long', ([s]) => `CAST(octet_length(encode(${s})) AS BIGINT)`),
   strFn('strlen', 1, 0, 'long', ([s]) => `CAST(length(${s}) AS BIGINT)`),
   indexofFn,

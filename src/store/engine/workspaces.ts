@@ -106,7 +106,15 @@ async function openWorkspace(ctx: EngineContext, id: string): Promise<Ws> {
     }
   });
   if (replayed > 0) ctx.log('info', `workspace ${id}: replayed ${replayed} rows from the write-ahead log`);
-  const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, read.lastSeq, read.files, ctx.opts.walFileBytes, ctx.io);
+  // With no log file left (a seal under space pressure closes the current file and removes it once
+  // its records are sealed), the log alone would number new records from 1 again — at or below the
+  // tables' sealedThroughSeq, so the next replay would skip them as sealed: acknowledged rows lost.
+  // Numbering continues after every sequence number the manifest has seen sealed (dropped tables
+  // included: a table created again keeps its predecessor's). When files are left, their last
+  // record is already past every sealed one, and the files must stay contiguous.
+  const sealedThrough = Math.max(0, ...Object.values(manifest.tables).map((s) => s.sealedThroughSeq));
+  const lastSeq = read.files.length === 0 ? Math.max(read.lastSeq, sealedThrough) : read.lastSeq;
+  const wal = new WalWriter(join(dir, 'wal'), id, keys.wrapKey, lastSeq, read.files, ctx.opts.walFileBytes, ctx.io);
   const ws: Ws = { id, hex, dir, keys, manifest, wal, tables, lastApplied };
   ctx.workspaces.set(id, ws);
   return ws;
