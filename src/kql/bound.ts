@@ -130,13 +130,6 @@ export interface ScalarFunction {
   emit(args: SqlArg[], ctx: EmitContext, resultType?: KqlType): string;
   /** A window function (row_number, prev, row_cumsum, …): needs a serialized row set and is not row-wise. */
   window?: boolean;
-  /**
-   * Automatic name of an unnamed call's column (extend, project, summarize by), as Kusto gives it:
-   * 'argument' — its first argument's name (tostring(Props.a) → Props_a, bin(T, 1h) → T);
-   * { prefix } — prefix_ and the first argument's name (dcount_hll(h) → dcount_hll_h).
-   * Without it (or when the argument has no name) the column is ColumnN.
-   */
-  resultName?: 'argument' | { prefix: string };
   /** Argument position that may (only) be a type literal `typeof(T)`, e.g. extract()'s 4th. */
   typeLiteralArg?: number;
   /**

@@ -909,12 +909,27 @@ export const EDGE_CASES: Case[] = [
   { q: "datatable(d:dynamic)[dynamic([1,2]), dynamic([3]), dynamic(4)] | summarize l = make_list(d), s = array_sort_asc(make_set(d))", cols: ["l:dynamic","s:dynamic"], rows: [["[1,2,3,4]","[1,2,3,4]"]] },
   // make_bag: the first value of a key wins; non-bags are ignored (issue #12; make-bag-aggregation-function.md)
   { q: "datatable(d:dynamic)[dynamic({\"a\":1,\"b\":2}), dynamic({\"a\":9,\"c\":3}), dynamic(null), dynamic(5)] | summarize b = make_bag(d)", cols: ["b:dynamic"], rows: [["{\"a\":1,\"b\":2,\"c\":3}"]] },
-  // auto-named aggregates of expressions take the column path of the argument (issue #12)
-  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"}), dynamic({\"k\":\"2\"})] | summarize make_list(toint(d.k)), array_sort_asc(make_set(tostring(d.k))), sum(toint(d.k)), max(strlen(tostring(d.k)))", cols: ["list_d_k:dynamic","Column1:dynamic","sum_d_k:long","max_d_k:long"], rows: [["[1,2]","[\"1\",\"2\"]",3,1]] },
-  // auto-names of count(), avg(x * 2), sum(x + 1), take_any(s) … (summarize-operator.md naming rules)
-  { q: "datatable(x:long, s:string)[1, 'a'] | summarize count(), avg(x * 2), sum(x + 1), dcount(s), make_list(s), take_any(s), min(x), percentile(x, 50), countif(x > 0), sumif(x, x > 0)", cols: ["count_:long","avg_x:real","sum_x:long","dcount_s:long","list_s:dynamic","s:string","min_x:long","percentile_x_50:long","countif_:long","sumif_x:long"], rows: [[1,2,2,1,"[\"a\"]","a",1,1,1,1]] },
+  // auto-named aggregates of expressions take the result name of the argument: conversions pass their argument's name, strlen(x) is strlen_x (Kusto.Language's ResultNameKind; issue #12)
+  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"}), dynamic({\"k\":\"2\"})] | summarize make_list(toint(d.k)), array_sort_asc(make_set(tostring(d.k))), sum(toint(d.k)), max(strlen(tostring(d.k)))", cols: ["list_d_k:dynamic","set_d_k_sorted:dynamic","sum_d_k:long","max_strlen_d_k:long"], rows: [["[1,2]","[\"1\",\"2\"]",3,1]] },
+  // auto-names of count(), avg(x * 2) → avg_, sum(x + 1) → sum_ (an operator expression has no name), take_any(s) … (summarize-operator.md naming rules, countif(x > 0) → countif_)
+  { q: "datatable(x:long, s:string)[1, 'a'] | summarize count(), avg(x * 2), sum(x + 1), dcount(s), make_list(s), take_any(s), min(x), percentile(x, 50), countif(x > 0), sumif(x, x > 0)", cols: ["count_:long","avg_:real","sum_:long","dcount_s:long","list_s:dynamic","s:string","min_x:long","percentile_x_50:long","countif_:long","sumif_x:long"], rows: [[1,2,2,1,"[\"a\"]","a",1,1,1,1]] },
   // … with bracket access and nested calls
-  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"})] | summarize make_list(toint(d[\"k\"])), make_bag(bag_pack(\"a\", d.k)), max(todouble(d.k))", cols: ["list_d_k:dynamic","bag_d_k:dynamic","max_d_k:real"], rows: [["[1]","{\"a\":\"1\"}",1]] },
+  { q: "datatable(d:dynamic)[dynamic({\"k\":\"1\"})] | summarize make_list(toint(d[\"k\"])), make_bag(bag_pack(\"a\", d.k)), max(todouble(d.k))", cols: ["list_d_k:dynamic","bag_:dynamic","max_d_k:real"], rows: [["[1]","{\"a\":\"1\"}",1]] },
+  // unnamed expressions are named as Kusto.Language's Binder names them (GetExpressionResultName; functions/result-names.ts):
+  // strlen/dcount_hll/percentile_tdigest(x) → <function>_x, gettype(x) → type_x, conversions and math keep their argument's
+  // name, a negative index has no name, an operator expression has none (ColumnN, or <aggregate>_ inside an aggregate)
+  { q: "print x = 'abc', n = 2 | project strlen(x), tostring(x), gettype(n), n * 2, tolong('5'), abs(n), toupper(x)", cols: ["strlen_x:long","x:string","type_n:string","Column1:long","Column2:long","n:long","Column3:string"], rows: [[3,"abc","long",4,5,2,"ABC"]] },
+  { q: "datatable(x:long, b:bool)[1, true] | summarize countif(b), countif(x > 0), avg(x * 2), max(tolong(x)), make_set(strlen(tostring(x))), sum(abs(x)), dcount(x + 1)", cols: ["countif_b:long","countif_:long","avg_:real","max_x:long","set_strlen_x:dynamic","sum_x:long","dcount_:long"], rows: [[1,1,2,1,"[1]",1,1]] },
+  { q: "datatable(s:string)['ab', 'c'] | summarize count() by strlen(s)", cols: ["strlen_s:long","count_:long"], rows: [[1,1],[2,1]] },
+  { q: "range x from 1 to 4 step 1 | summarize t = tdigest(x), h = hll(x) | project percentile_tdigest(t, 50, typeof(long)), dcount_hll(h)", cols: ["percentile_tdigest_t:long","dcount_hll_h:long"], rows: [[2,4]] },
+  { q: "print d = dynamic({'a': [1, 2]}) | project d.a[1], d.a[-1], d['a']", cols: ["d_a_1:dynamic","d_a_:dynamic","d_a:dynamic"], rows: [["2","2","[1,2]"]] },
+  { q: "datatable(x:long, s:string)[1, 'a'] | summarize arg_max(tolong(x), s), arg_min(strlen(s), x)", cols: ["x:long","s:string","strlen_s:long","x1:long"], rows: [[1,"a",1,1]] },
+  // an expression over aggregates takes the aggregate's name (tostring(make_set(x)) → set_x); array_sort_*(x) → x_sorted
+  { q: "datatable(x:long)[1] | summarize tostring(make_set(x)), strlen(tostring(max(x))), max(x) + 1", cols: ["set_x:string","strlen_max_x:long","Column1:long"], rows: [["[1]",1,2]] },
+  { q: "print x = dynamic([3, 1]), y = dynamic(['a', 'b']) | project array_sort_desc(x, y), array_sort_asc(x), array_sort_asc(dynamic([2]), x)", cols: ["x_sorted:dynamic","y_sorted:dynamic","x_sorted1:dynamic","array1_sorted:dynamic","x_sorted2:dynamic"], rows: [["[3,1]","[\"a\",\"b\"]","[1,3]","[2]",null]] },
+  // take_any/arg_max/arg_min fields without a result name are named after their argument's position (Kusto.Language)
+  { q: "datatable(a:long, b:string)[1, 'x'] | summarize arg_max(strlen(b), a * 2), arg_min(a * 3, b, a + 1)", cols: ["strlen_b:long","max_strlen_b_arg1:long","min_:long","b:string","min__arg2:long"], rows: [[1,2,3,"x",2]] },
+  { q: "datatable(a:long, b:string)[1, 'x'] | summarize take_any(a * 2, strlen(b), b)", cols: ["any_arg0:long","strlen_b:long","b:string"], rows: [[2,1,"x"]] },
   // union withsource= names let-bound tabular arguments union_arg0, union_arg1 (issue #12)
   { q: "let T1 = datatable(x:long)[1]; let T2 = datatable(x:long)[2]; union withsource=Src T1, T2 | order by x asc", cols: ["Src:string","x:long"], rows: [["union_arg0",1],["union_arg1",2]] },
   // substring edges: zero length, start at the end, empty source, non-ASCII characters, negative start from the end (substring-function.md)

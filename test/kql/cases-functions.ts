@@ -639,14 +639,14 @@ export const FUNCTION_CASES: Case[] = [
   { q: "datatable(State:string, EpisodeId:long, EventType:string)[\"ALASKA\", 1733, \"Flood\", \"ARIZONA\", 5, \"\"] | summarize take_any(*) by State | order by State asc", cols: ["State:string","EpisodeId:long","EventType:string"], rows: [["ALASKA",1733,"Flood"],["ARIZONA",5,""]] },
   { q: "datatable(a:long, b:string)[1, \"x\", 1, \"x\"] | summarize take_any(a, b)", cols: ["a:long","b:string"], rows: [[1,"x"]] },
   { q: "datatable(a:long, b:string)[1, \"x\"] | summarize (p, q) = take_any(a, b), count()", cols: ["p:long","q:string","count_:long"], rows: [[1,"x",1]] },
-  { q: "datatable(a:long, b:string)[1, \"x\"] | summarize take_any(a, c = strlen(b), a * 2)", cols: ["a:long","c:long","Column1:long"], rows: [[1,1,2]] },
+  { q: "datatable(a:long, b:string)[1, \"x\"] | summarize take_any(a, c = strlen(b), a * 2)", cols: ["a:long","c:long","any_arg2:long"], rows: [[1,1,2]] },
   { q: "datatable(a:long, b:string)[1, \"x\"] | summarize any(a, b)", cols: ["any_a:long","any_b:string"], rows: [[1,"x"]] },
   { q: "datatable(k:string, a:long, b:long)[\"u\", 1, 10, \"u\", 2, 20, \"v\", 3, 30] | summarize take_any(a, b) by k | extend ok = b == a * 10 | project k, ok | order by k asc", cols: ["k:string","ok:bool"], rows: [["u",true],["v",true]] },
   { q: "Events | where Level == \"Warning\" | summarize take_anyif(Count, Count > 0)", cols: ["Count:long"], rows: [[1]] },
-  { q: "datatable(x:long)[6, 3, 5] | summarize binary_all_and(x), binary_all_or(x), binary_all_xor(x)", cols: ["binary_all_and_x:long","binary_all_or_x:long","binary_all_xor_x:long"], rows: [[0,7,0]] },
+  { q: "datatable(x:long)[6, 3, 5] | summarize binary_all_and(x), binary_all_or(x), binary_all_xor(x)", cols: ["x:long","x1:long","x2:long"], rows: [[0,7,0]] },
   { q: "Events | summarize h = hll(Level) | project dcount_hll(h)", cols: ["dcount_hll_h:long"], rows: [[4]] },
   { q: "Events | summarize h = hll(Level) by bin(TimeGenerated, 1d) | summarize m = hll_merge(h) | project dcount_hll(m)", cols: ["dcount_hll_m:long"], rows: [[4]] },
-  { q: "Events | summarize hll(Count) | project gettype(hll_Count)", cols: ["Column1:string"], rows: [["array"]] },
+  { q: "Events | summarize hll(Count) | project gettype(hll_Count)", cols: ["type_hll_Count:string"], rows: [["array"]] },
   { q: "range x from 1 to 1000 step 1 | summarize h = hll(x) | project d = dcount_hll(h)", cols: ["d:long"], rows: [[1000]] },
 
   // ───────────── errors ─────────────

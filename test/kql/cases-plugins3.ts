@@ -205,7 +205,7 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
   { q: `${ROLLING_T} | evaluate rolling_percentile(val, 50, Timestamp, 1d, 3, EvenOrOdd)`, ordered: true, cols: ['Timestamp:datetime', 'EvenOrOdd:string', 'rolling_3_percentile_val_50:long'], rows: [...ROLLING_DOC.map((v, i) => [D(`2018-01-${String(i + 1).padStart(2, '0')}`), 'Even', v]), ...ROLLING_DOC.map((v, i) => [D(`2018-01-${String(i + 1).padStart(2, '0')}`), 'Odd', v - 1])] },
   // bins of 2 over a long index; bin 2 (index 4) holds only its own row and bin 1's
   { q: 'datatable(i:long, v:long)[0,5, 1,1, 2,9, 5,3] | evaluate rolling_percentile(v, 50, i, 2, 2)', ordered: true, cols: ['i:long', 'rolling_2_percentile_v_50:long'], rows: [[0, 1], [2, 5], [4, 3]] },
-  { q: 'datatable(i:real, v:real)[0.2,1.5, 0.7,2.5, 1.1,0.5] | evaluate rolling_percentile(v, 99.5, i, 0.5, 1)', ordered: true, cols: ['i:real', 'rolling_1_percentile_v_99_5:real'], rows: [[0, 1.5], [0.5, 2.5], [1, 0.5]] },
+  { q: 'datatable(i:real, v:real)[0.2,1.5, 0.7,2.5, 1.1,0.5] | evaluate rolling_percentile(v, 99.5, i, 0.5, 1)', ordered: true, cols: ['i:real', 'rolling_1_percentile_v_99.5:real'], rows: [[0, 1.5], [0.5, 2.5], [1, 0.5]] },
   { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 50, i, 2)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): expects at least 5 arguments, got 4' } },
   { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 101, i, 2, 2)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): Percentile must be a number between 0 and 100' } },
   { q: 'datatable(i:long, v:long)[] | evaluate rolling_percentile(v, 50, i, 2, 0)', err: { kind: 'SemanticError', msg: 'rolling_percentile(): BinsPerWindow must be an integer from 1 to 10000' } },
@@ -215,13 +215,15 @@ IPs | evaluate ipv4_lookup(IP_Data, ip, network, continent_name, country_iso_cod
 
   // ───────────── dcount-intersect-plugin.md ─────────────
   { q: DCOUNT_DOC, cols: ['evenNumbers:long', 'even_and_mod3:long', 'even_and_mod3_and_mod5:long'], rows: [[50, 16, 3]] },
-  { q: 'datatable(a:long, b:long)[1,1, 2,2, 3,5] | summarize h1 = hll(a), h2 = hll(b) | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[3, 2]] },
+  { q: 'datatable(a:long, b:long)[1,1, 2,2, 3,5] | summarize h1 = hll(a), h2 = hll(b) | evaluate dcount_intersect(h1, h2) | project-away h1, h2', cols: ['s0:long', 's1:long'], rows: [[3, 2]] },
   // one row per input row (here per group of summarize … by)
-  { q: 'datatable(g:string, a:long, b:long)["x",1,1, "x",2,3, "y",4,4] | summarize h1 = hll(a), h2 = hll(b) by g | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[2, 1], [1, 1]] },
+  { q: 'datatable(g:string, a:long, b:long)["x",1,1, "x",2,3, "y",4,4] | summarize h1 = hll(a), h2 = hll(b) by g | evaluate dcount_intersect(h1, h2) | project-away h1, h2', cols: ['g:string', 's0:long', 's1:long'], rows: [['x', 2, 1], ['y', 1, 1]] },
   // past the sketch's 4096 values the intersection is an estimate from the union's smallest hashes
   { q: 'range x from 1 to 20000 step 1 | summarize h1 = hll(x), h2 = hll(iif(x % 2 == 0, x, long(null))) | evaluate dcount_intersect(h1, h2) | project all = s0 between (19000 .. 21000), even = s1 between (9000 .. 11000)', cols: ['all:bool', 'even:bool'], rows: [[true, true]] },
   // a value that is not an hll() state gives null
-  { q: 'print h1 = dynamic(null), h2 = dynamic([1]) | evaluate dcount_intersect(h1, h2)', cols: ['s0:long', 's1:long'], rows: [[null, null]] },
+  { q: 'print h1 = dynamic(null), h2 = dynamic([1]) | evaluate dcount_intersect(h1, h2)', cols: ['h1:dynamic', 'h2:dynamic', 's0:long', 's1:long'], rows: [[null, '[1]', null, null]] },
+  // the input's columns come first; an output name already taken is de-duplicated (s0 → s01)
+  { q: 'print s0 = 7, h1 = dynamic([1, 2]), h2 = dynamic([2]) | evaluate dcount_intersect(h1, h2) | project-away h1, h2', cols: ['s0:long', 's01:long', 's1:long'], rows: [[7, 2, 1]] },
   { q: 'print h1 = dynamic([1]) | evaluate dcount_intersect(h1)', err: { kind: 'SemanticError', msg: 'dcount_intersect(): expects at least two hll() values' } },
   { q: 'print h1 = 1, h2 = dynamic([1]) | evaluate dcount_intersect(h1, h2)', err: { kind: 'SemanticError', msg: "dcount_intersect(): the arguments must be hll() values (dynamic), got 'long'" } },
   { q: `print h = dynamic([1]) | evaluate dcount_intersect(${Array.from({ length: 17 }, () => 'h').join(', ')})`, err: { kind: 'SemanticError', msg: 'dcount_intersect(): expects at most 16 hll() values' } },

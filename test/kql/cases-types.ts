@@ -10,7 +10,7 @@ import type { Case } from './cases.js';
 export const TYPE_CASES: Case[] = [
   // ───────────── automatic names (print-operator.md: print_N; extend/project: ColumnN) ─────────────
   { q: "print 1, \"a\", 2.5", cols: ["print_0:long","print_1:string","print_2:real"], rows: [[1,"a",2.5]] },
-  { q: "print x = 1 | extend x * 2, strlen(\"ab\")", cols: ["x:long","Column1:long","Column2:long"], rows: [[1,2,2]] },
+  { q: "print x = 1 | extend x * 2, strlen(\"ab\")", cols: ["x:long","Column1:long","strlen_:long"], rows: [[1,2,2]] },
   { q: "print x = 1 | project x + 1, tolower(\"A\"), x", cols: ["Column1:long","Column2:string","x:long"], rows: [[2,"a",1]] },
 
   // ───────────── aggregates: names and types (summarize-operator.md's "default values" example, aggregation pages) ─────────────
@@ -20,9 +20,9 @@ export const TYPE_CASES: Case[] = [
   { q: "Logs_CL | summarize sum(Code), avg(Code), max(Code), min(Code), percentile(Code, 50), sum(Amount), max(Amount), sum(Elapsed), max(Elapsed), min(Flag), dcount(Id), count()", cols: ["sum_Code:long","avg_Code:real","max_Code:int","min_Code:int","percentile_Code_50:long","sum_Amount:decimal","max_Amount:decimal","sum_Elapsed:timespan","max_Elapsed:timespan","min_Flag:bool","dcount_Id:long","count_:long"], rows: [[700,350,500,200,200,"12.75","12.5","01:00:00.5000000","01:00:00",false,2,3]] },
   { q: "Logs_CL | summarize arg_max(Code, Message), arg_min(Code, Message)", cols: ["Code:int","Message:string","Code1:int","Message1:string"], rows: [[500,"North America has error: disk full",200,"Kusto: ad67d136-c1db-4f9f-88ef-d94f3b6b0b5a;KustoExplorerQueryRun"]] },
   { q: "Logs_CL | summarize arg_max(Code, *)", cols: ["Code:int","TimeGenerated:datetime","Message:string","Id:guid","Amount:decimal","Flag:bool","Elapsed:timespan"], rows: [[500,"2024-01-02T06:00:00.0000000Z","North America has error: disk full",null,null,false,"00:00:00.5000000"]] },
-  // aggregates of expressions over dynamic values (issue #12's make_list(toint(d[k]))): named after the path up to a computed index
-  { q: "print d = dynamic({\"a\":1, \"b\":2}) | mv-expand k = bag_keys(d) | summarize make_list(toint(d[tostring(k)])), make_set(d[\"a\"]), max(toint(d.b))", cols: ["list_d:dynamic","set_d_a:dynamic","max_d_b:int"], rows: [["[1,2]","[1]",2]] },
-  { q: "print d = dynamic({\"a\":1}), k = \"a\" | extend d[k], tostring(d.a)", cols: ["d:dynamic","k:string","Column1:dynamic","d_a:string"], rows: [["{\"a\":1}","a","1","1"]] },
+  // aggregates of expressions over dynamic values (issue #12's make_list(toint(d[k]))): a computed index has no name, so d[k] is d_ (Kusto.Language's GetExpressionResultName: left_right with right empty)
+  { q: "print d = dynamic({\"a\":1, \"b\":2}) | mv-expand k = bag_keys(d) | summarize make_list(toint(d[tostring(k)])), make_set(d[\"a\"]), max(toint(d.b))", cols: ["list_d_:dynamic","set_d_a:dynamic","max_d_b:int"], rows: [["[1,2]","[1]",2]] },
+  { q: "print d = dynamic({\"a\":1}), k = \"a\" | extend d[k], tostring(d.a)", cols: ["d:dynamic","k:string","d_:dynamic","d_a:string"], rows: [["{\"a\":1}","a","1","1"]] },
 
   // ───────────── summarize by: bin() and to*() keep the argument's name; dcount_hll/percentile_tdigest (hll-merge-function.md, percentile-tdigest-function.md outputs) ─────────────
   { q: "Events | summarize count() by bin(TimeGenerated, 1d)", cols: ["TimeGenerated:datetime","count_:long"], rows: [["2024-01-02T00:00:00.0000000Z",2],["2024-01-01T00:00:00.0000000Z",4]] },
@@ -30,7 +30,7 @@ export const TYPE_CASES: Case[] = [
   { q: "Events | where isnotnull(Props.b) | summarize count() by tostring(Props.b)", cols: ["Props_b:string","count_:long"], rows: [["x",1],["y",1],["z",1]] },
   { q: "Events | where isnotnull(Props.a) | summarize c = count() by tolong(Props.a), tostring(Level)", cols: ["Props_a:long","Level:string","c:long"], rows: [[1,"Error",1],[3,"Information",1],[2,"Warning",1]] },
   { q: "Events | where isnotnull(Props.a) | summarize c = count() by tolong(Props[\"a\"]) | order by Props_a asc", cols: ["Props_a:long","c:long"], rows: [[1,1],[2,1],[3,1]] },
-  { q: "Events | where isnotnull(Props.b) | project tostring(Props.b), todouble(Props.a), strlen(Level)", cols: ["Props_b:string","Props_a:real","Column1:long"], rows: [["x",1,5],["y",2,7],["z",3,11]] },
+  { q: "Events | where isnotnull(Props.b) | project tostring(Props.b), todouble(Props.a), strlen(Level)", cols: ["Props_b:string","Props_a:real","strlen_Level:long"], rows: [["x",1,5],["y",2,7],["z",3,11]] },
   { q: "Events | summarize h = hll(Level) | project dcount_hll(h)", cols: ["dcount_hll_h:long"], rows: [[4]] },
   { q: "range x from 1 to 10 step 1 | summarize t = tdigest(x) | project percentile_tdigest(t, 100)", cols: ["percentile_tdigest_t:dynamic"], rows: [["10"]] },
 

@@ -139,14 +139,14 @@ export const CASES: Case[] = [
   { q: 'Events | where TimeGenerated > ago(1d) | count', cols: ['Count:long'], rows: [[2]] },
   { q: 'Events | where TimeGenerated > ago(1d) + 9h + 30m | count', cols: ['Count:long'], rows: [[1]] },
   { q: 'Events | project Level, d = DurationMs * 2, c = Count + 1 | where Level == "Warning"', cols: ['Level:string', 'd:real', 'c:long'], rows: [['Warning', 100, 2]] },
-  { q: 'Events | project strlen(Level), Count * 2 | take 1', cols: ['Column1:long', 'Column2:long'], rows: [[5, 6]] },
+  { q: 'Events | project strlen(Level), Count * 2 | take 1', cols: ['strlen_Level:long', 'Column1:long'], rows: [[5, 6]] },
   { q: 'Events | extend x = Count * 2, y = x + 1 | where Level == "Warning" | project x, y', cols: ['x:long', 'y:long'], rows: [[2, 3]] },
   { q: 'Events | extend Level = toupper(Level) | where Count == 1 | project-away Props', cols: ['TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Count:long', '_ResourceId:string'], rows: [[D('2024-01-01T10:30:00.0000000Z'), 'WARNING', 50, 1, '/subs/1/vm2']] },
   { q: 'Events | where Count == 7 | extend a = Props.a, b = tostring(Props.b), k = tostring(Props.nested.k), k2 = Props["nested"]["k"] | project a, b, k, k2', cols: ['a:dynamic', 'b:string', 'k:string', 'k2:dynamic'], rows: [['3', 'z', 'v', '"v"']] },
   { q: 'Events | where toint(Props.a) >= 2 | project Count', cols: ['Count:long'], rows: [[1], [7]] },
   { q: 'Events | where Props.a == 2 | project Count', cols: ['Count:long'], rows: [[1]] },
   { q: 'Events | where Props.b == "x" | project Count', cols: ['Count:long'], rows: [[3]] },
-  { q: 'Events | where Count == 3 | project Props.arr[0], Props.arr[-1], array_length(Props.arr)', cols: ['Props_arr_0:dynamic', 'Props_arr_-1:dynamic', 'Column1:long'], rows: [['1', '3', 3]] },
+  { q: 'Events | where Count == 3 | project Props.arr[0], Props.arr[-1], array_length(Props.arr)', cols: ['Props_arr_0:dynamic', 'Props_arr_:dynamic', 'Column1:long'], rows: [['1', '3', 3]] },
   { q: 'Events | where Count == 2 | project isnull(Props.a), isnull(Props.missing), tostring(Props.a)', cols: ['Column1:bool', 'Column2:bool', 'Props_a:string'], rows: [[true, true, '']] },
   { q: 'Events | project-away Props, _ResourceId | take 1', cols: ['TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Count:long'], rows: [[D('2024-01-01T10:00:00.0000000Z'), 'Error', 120.5, 3]] },
   { q: 'Events | project-away *Id, Pr* | where Count == 1', cols: ['TimeGenerated:datetime', 'Level:string', 'DurationMs:real', 'Count:long'], rows: [[D('2024-01-01T10:30:00.0000000Z'), 'Warning', 50, 1]] },
@@ -181,7 +181,7 @@ export const CASES: Case[] = [
   { q: 'Events | summarize min(Level), max(Level), minif(Count, Count > 0), maxif(Count, Level == "Error")', cols: ['min_Level:string', 'max_Level:string', 'minif_Count:long', 'maxif_Count:long'], rows: [['', 'Warning', 1, 3]] },
   { q: 'Events | summarize avg_dur = round(avg(DurationMs), 2), c = count() * 2 by Level | sort by Level asc', cols: ['Level:string', 'avg_dur:real', 'c:long'], rows: [['', 5, 2], ['Error', 210.25, 4], ['Information', 10.25, 4], ['Warning', 50, 2]], ordered: true },
   { q: 'Events | summarize by Level | sort by Level asc', cols: ['Level:string'], rows: [[''], ['Error'], ['Information'], ['Warning']], ordered: true },
-  { q: 'Events | summarize count() by Level, strlen(_ResourceId) | where Level == "Error"', cols: ['Level:string', 'Column1:long', 'count_:long'], rows: [['Error', 11, 2]] },
+  { q: 'Events | summarize count() by Level, strlen(_ResourceId) | where Level == "Error"', cols: ['Level:string', 'strlen__ResourceId:long', 'count_:long'], rows: [['Error', 11, 2]] },
   { q: 'Events | summarize count() by L = tolower(Level) | where L == "error"', cols: ['L:string', 'count_:long'], rows: [['error', 2]] },
   // count(x) counts nulls too, and is named count_x (summarize-operator.md: `summarize count(y)` → count_y = 2 with one null y)
   { q: 'Events | summarize sum(DurationMs), count(DurationMs), dcount(_ResourceId)', cols: ['sum_DurationMs:real', 'count_DurationMs:long', 'dcount__ResourceId:long'], rows: [[485.75, 6, 4]] },
@@ -191,7 +191,7 @@ export const CASES: Case[] = [
   { q: 'Events | summarize Total = sum(Count) by R = _ResourceId | where R == "/subs/1/vm1"', cols: ['R:string', 'Total:long'], rows: [['/subs/1/vm1', 10]] },
   { q: 'Events | summarize count() by bin(DurationMs, 100) | sort by DurationMs asc', cols: ['DurationMs:real', 'count_:long'], rows: [[null, 1], [0, 3], [100, 1], [300, 1]], ordered: true },
   { q: 'Events | summarize sum(Count) by bin(Count, 5) | sort by Count asc nulls last', cols: ['Count:long', 'sum_Count:long'], rows: [[0, 6], [5, 7], [null, 0]], ordered: true }, // sum of only nulls is 0 (summarize-operator.md)
-  { q: 'Logs_CL | summarize sum(Elapsed), avg(Elapsed), max(Elapsed), sum(Amount), countif(Flag)', cols: ['sum_Elapsed:timespan', 'avg_Elapsed:timespan', 'max_Elapsed:timespan', 'sum_Amount:decimal', 'countif_:long'], rows: [['01:00:00.5000000', '00:30:00.2500000', '01:00:00', '12.75', 1]] },
+  { q: 'Logs_CL | summarize sum(Elapsed), avg(Elapsed), max(Elapsed), sum(Amount), countif(Flag)', cols: ['sum_Elapsed:timespan', 'avg_Elapsed:timespan', 'max_Elapsed:timespan', 'sum_Amount:decimal', 'countif_Flag:long'], rows: [['01:00:00.5000000', '00:30:00.2500000', '01:00:00', '12.75', 1]] },
 
   // ───────────── count / distinct ─────────────
   { q: 'Events | distinct Level', cols: ['Level:string'], rows: [['Error'], ['Warning'], ['Information'], ['']] },
@@ -299,7 +299,7 @@ export const CASES: Case[] = [
   { q: 'Events | summarize arg_max(DurationMs, Level, Count) by _ResourceId', cols: ['_ResourceId:string', 'DurationMs:real', 'Level:string', 'Count:long'], rows: [['/subs/1/vm1', 120.5, 'Error', 3], ['/subs/1/vm2', 50, 'Warning', 1], ['/subs/2/vm3', 300, 'Error', null], ['', null, 'Information', 2]] },
   { q: 'Events | summarize arg_min(DurationMs, *) by Level | project Level, DurationMs, Count', cols: ['Level:string', 'DurationMs:real', 'Count:long'], rows: [['Error', 120.5, 3], ['Warning', 50, 1], ['Information', 10.25, 7], ['', 5, 0]] },
   { q: 'Events | summarize (m, c) = arg_max(DurationMs, Count), n = count() by _ResourceId', cols: ['_ResourceId:string', 'm:real', 'c:long', 'n:long'], rows: [['/subs/1/vm1', 120.5, 3, 2], ['/subs/1/vm2', 50, 1, 1], ['/subs/2/vm3', 300, null, 2], ['', null, 2, 1]] },
-  { q: 'Events | summarize arg_max(strlen(Level), up = toupper(Level)) by d = bin(TimeGenerated, 1d)', cols: ['d:datetime', 'max_Level:long', 'up:string'], rows: [[D('2024-01-01T00:00:00.0000000Z'), 11, 'INFORMATION'], [D('2024-01-02T00:00:00.0000000Z'), 11, 'INFORMATION']] },
+  { q: 'Events | summarize arg_max(strlen(Level), up = toupper(Level)) by d = bin(TimeGenerated, 1d)', cols: ['d:datetime', 'strlen_Level:long', 'up:string'], rows: [[D('2024-01-01T00:00:00.0000000Z'), 11, 'INFORMATION'], [D('2024-01-02T00:00:00.0000000Z'), 11, 'INFORMATION']] },
   { q: 'Events | where Count > 100 | summarize arg_max(TimeGenerated, *) by Level', cols: ['Level:string', 'TimeGenerated:datetime', 'DurationMs:real', 'Count:long', 'Props:dynamic', '_ResourceId:string'], rows: [] },
   // dynamic properties with constant steps are read with one json_extract_string
   { q: 'Events | extend b = tostring(Props.b), a = tolong(Props.a), n = tostring(Props.nested.k), x = todouble(Props.arr[1]), y = tostring(Props.arr), z = tostring(Props.nested), w = toint(Props["a"]) | project Count, b, a, n, x, y, z, w', cols: ['Count:long', 'b:string', 'a:long', 'n:string', 'x:real', 'y:string', 'z:string', 'w:int'], rows: [[3, 'x', 1, '', 2, '[1,2,3]', '', 1], [1, 'y', 2, '', null, '', '', 2], [7, 'z', 3, 'v', null, '', '{"k":"v"}', 3], [null, '', null, '', null, '', '', null], [2, '', null, '', null, '', '', null], [0, '', null, '', null, '', '', null]] },

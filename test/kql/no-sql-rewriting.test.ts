@@ -22,7 +22,7 @@ const beforeSql = (f: string) => BEFORE_SQL.has(f) || f.startsWith('runtime/');
 const ALLOWED: [string, string, string][] = [
   ['wildcards.ts', "const re = new RegExp('^' + pattern.split('*').map((x) => x.replace(/[.*+?^${}()|[\\]\\\\]/g, '\\\\$&')).join('.*') + '$');", 'a KQL name pattern matched against table and column names in JavaScript'],
   ['bind/summarize.ts', "const name = p.pattern.replace(/\\\\\\*/g, '*');", 'a column name pattern (the escaped star of a literal name)'],
-  ['functions/aggregates.ts', "return `percentile_${columnNameOf(args[0]) ?? ''}_${p.replace('.', '_')}`;", 'an output column name'],
+  ['functions/aggregates.ts', "return `percentile_${expressionResultName(args[0]) ?? ''}_${p.replace('.', '_')}`;", 'an output column name'],
   ['functions/aggregates.ts', "const p = args[1]?.k === 'lit' ? String(args[1].value).replace('.', '_') : '';", 'an output column name'],
 ];
 

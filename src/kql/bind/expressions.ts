@@ -2,7 +2,7 @@
 import type * as A from '../ast.js';
 import { BindFailure, type BoundCall, type BoundExpr, type BoundLiteral } from '../bound.js';
 import { KqlError, SourceText, type Span } from '../errors.js';
-import { AGGREGATE_FUNCTIONS, OPERATORS, resultNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, expressionResultName, OPERATORS, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { IN_SUBQUERY, TOSCALAR } from '../functions/subquery.js';
 import { ALL_COLUMNS, bindRowFunction, ROW_FUNCTION_NAMES } from '../functions/row.js';
 import { bindBinAuto } from '../functions/bin-auto.js';
@@ -47,15 +47,15 @@ export abstract class ExpressionBinder {
     return name;
   }
 
-  /** Name for an unnamed item: a column keeps its name, a.b becomes a_b, tostring(a.b) a_b (resultNameOf), anything else ColumnN. */
+  /** Name for an unnamed item: Kusto's result name of the expression (result-names.ts), else ColumnN. */
   protected columnName(item: A.NamedExpr, expr: BoundExpr, names: Names): string {
     if (item.names) return this.singleName(item, names);
     return this.derivedName(expr, names);
   }
 
   protected derivedName(expr: BoundExpr, names: Names): string {
-    const n = resultNameOf(expr);
-    return n !== undefined && n !== '' ? names.unique(n) : names.nextColumn();
+    const n = expressionResultName(expr);
+    return n ? names.unique(n) : names.nextColumn();
   }
 
   // ───────────── scalar expressions ─────────────

@@ -180,7 +180,7 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
         if (d.k !== 'col') throw t.error(a.span, `${name}(): dimensions must be columns of the input`);
         return d;
       });
-      const out = `rolling_${binsPerWindow}_percentile_${columnName(value, '')}_${String(percentile).split('.').join('_')}`; // an output column name (99.5 → 99_5)
+      const out = `rolling_${binsPerWindow}_percentile_${columnName(value, '')}_${String(percentile)}`; // the percentile as written (99.5 → rolling_…_99.5), as Kusto.Language names it
       const periods = { timeline: index, dimensions } as unknown as TimelinePeriods;
       const schema = dup(() => periodSchema(periods, [], [{ name: out, type: value.type === 'int' ? 'long' : value.type }]));
       return { kind: 'rollingPercentile', input, value, percentile, index, binSize, binsPerWindow, dimensions, schema, serialized: true };
@@ -193,7 +193,10 @@ export function bindActivityPlugin(input: PlanNode, op: A.EvaluateOp, t: Activit
         if (v.type !== 'dynamic') throw t.error(a.span, `dcount_intersect(): the arguments must be hll() values (dynamic), got '${v.type}'`);
         return v;
       });
-      const schema = sketches.map((_, i): ColumnSchema => ({ name: `s${i}`, type: 'long' }));
+      // the input's rows, each extended with s0 … sN-1 (Kusto.Language's schema of the plugin; the docs' "N dcount values (per column)")
+      const names = new Set(input.schema.map((c) => c.name));
+      const unique = (base: string) => { let n = base; for (let k = 1; names.has(n); k++) n = `${base}${k}`; names.add(n); return n; };
+      const schema = [...input.schema, ...sketches.map((_, i): ColumnSchema => ({ name: unique(`s${i}`), type: 'long' }))];
       return { kind: 'dcountIntersect', input, sketches, schema, serialized: false };
     }
     case 'session_count': {

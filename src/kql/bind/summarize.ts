@@ -1,7 +1,7 @@
 /** bind/summarize.ts — the binder's extend and summarize (aggregates, arg_max/take_any of several columns, sort keys). */
 import type * as A from '../ast.js';
 import type { AggregateFunction, BoundAggregate, BoundCall, BoundExpr } from '../bound.js';
-import { AGGREGATE_FUNCTIONS, columnNameOf, resultNameOf, SCALAR_FUNCTIONS } from '../functions/index.js';
+import { AGGREGATE_FUNCTIONS, expressionResultName, SCALAR_FUNCTIONS } from '../functions/index.js';
 import { ROW_AGGREGATES } from '../functions/pick-row.js';
 import * as P from '../planner.js';
 import { wildcardMatcher } from '../wildcards.js';
@@ -87,7 +87,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const given = item.names ?? [];
     if (given.length > outputs.length) throw this.error(item.span, `${call.fn.name}() returns ${outputs.length} columns; ${given.length} names were given`);
     const arg = call.args[0];
-    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? columnNameOf(arg) : undefined) : undefined;
+    const argName = arg ? (arg.k === 'col' ? arg.name : arg.k === 'path' ? expressionResultName(arg) : undefined) : undefined;
     const prefix = argName ? `${call.fn.name}_${argName}` : call.fn.name;
     const take = given.length && !all ? given.length : outputs.length;
     return outputs.slice(0, take).map((o, i) => {
@@ -112,7 +112,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
         // by bin(T, 1h) keeps T's name (and bin(tostring(P.a), …) P_a's), as Kusto does
         const binning = item.expr.kind === 'call' && (item.expr.name === 'bin' || item.expr.name === 'floor' || item.expr.name === 'bin_at' || item.expr.name === 'bin_auto');
         const first = binning && item.expr.kind === 'call' ? item.expr.args[0] : undefined;
-        const binned = first?.kind === 'name' ? first.name : binning && expr.k === 'call' ? resultNameOf(expr.args[0]) : undefined;
+        const binned = first?.kind === 'name' ? first.name : binning && expr.k === 'call' ? expressionResultName(expr.args[0]) : undefined;
         name = binned !== undefined && binned !== '' ? names.unique(binned) : this.derivedName(expr, names);
       }
       return { name, expr };
@@ -148,7 +148,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
       if (!containsAggregate(expr)) throw this.error(item.expr.span, 'Summarize expressions must contain an aggregate function');
       if (containsColumnOutsideAggregate(expr)) throw this.error(item.expr.span, 'Summarize aggregate expressions may refer to columns only inside aggregate functions');
       needsProject = true;
-      const name = item.names ? this.singleName(item, names) : names.nextColumn();
+      const name = item.names ? this.singleName(item, names) : this.derivedName(expr, names);
       outputs.push({ name, expr });
     }
     if (!needsProject) return P.aggregate(input, keys, aggs);
@@ -199,12 +199,14 @@ export abstract class SummarizeBinder extends EvaluateBinder {
    */
   /**
    * The output fields of take_any / arg_max / arg_min: `*` (every input column but the group keys
-   * and the fields already taken), `name = expr`, or an expression named as Kusto names it.
+   * and the fields already taken), `name = expr`, or an expression named as Kusto names it: its result
+   * name, else `unnamed(i)` for the call's argument i (take_any(a * 2, b) → any_arg0; arg_max(x, a * 2) → max_x_arg1).
    */
   protected collectFields(
-    args: A.Expr[], fields: { name: string; expr: BoundExpr }[], input: P.PlanNode, keys: { name: string }[], row: RowContext, scope: Scope, prefix = '',
+    args: A.Expr[], fields: { name: string; expr: BoundExpr }[], input: P.PlanNode, keys: { name: string }[], row: RowContext, scope: Scope,
+    unnamed: (argIndex: number) => string, argOffset = 0, prefix = '',
   ): void {
-    for (const a of args) {
+    for (const [i, a] of args.entries()) {
       if (a.kind === 'star') {
         input.schema.forEach((c, i) => {
           if (fields.some((f) => f.name === prefix + c.name) || keys.some((k) => k.name === c.name)) return;
@@ -219,7 +221,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
         ae = a.right;
       }
       const x = this.bindScalar(ae, row, scope);
-      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (columnNameOf(x) ?? '') : this.derivedName(x, new Names(fields.map((f) => f.name)));
+      const derived = x.k === 'col' ? prefix + x.name : prefix ? prefix + (expressionResultName(x) ?? '') : (expressionResultName(x) || unnamed(argOffset + i));
       fields.push({ name: nameOverride ?? derived, expr: x });
     }
   }
@@ -236,7 +238,7 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const row: RowContext = { schema: input.schema, aggregates: false };
     const prefix = e.name === 'any' ? 'any_' : '';
     const fields: { name: string; expr: BoundExpr }[] = [];
-    this.collectFields(e.args, fields, input, keys, row, scope, prefix);
+    this.collectFields(e.args, fields, input, keys, row, scope, (i) => `any_arg${i}`, 0, prefix);
     if (fields.length === 0) throw this.error(e.span, `${e.name}(*): no columns to take (all are group keys)`);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
@@ -262,9 +264,10 @@ export abstract class SummarizeBinder extends EvaluateBinder {
     const key = this.bindScalar(e.args[0]!, row, scope);
     if (key.type === 'dynamic') throw this.error(e.args[0]!.span, `${e.name}(): the expression to ${isMax ? 'maximize' : 'minimize'} can't be dynamic`);
     const fields: { name: string; expr: BoundExpr }[] = [];
-    const keyName = key.k === 'col' ? key.name : `${isMax ? 'max' : 'min'}_${columnNameOf(key) ?? ''}`;
+    const keyName = expressionResultName(key) || `${isMax ? 'max' : 'min'}_`;
     fields.push({ name: keyName, expr: key });
-    this.collectFields(e.args.slice(1), fields, input, keys, row, scope);
+    const keyPrefix = `${isMax ? 'max' : 'min'}_${expressionResultName(key) ?? ''}`;
+    this.collectFields(e.args.slice(1), fields, input, keys, row, scope, (i) => `${keyPrefix}_arg${i}`, 1);
     const given = item.names?.map((n) => n.name);
     if (given && given.length > fields.length) throw this.error(item.span, `${e.name}(): more names than output columns`);
     const aggFn = ROW_AGGREGATES.get(e.name)!;

@@ -193,7 +193,7 @@ function emitDcountIntersect(plan: DcountIntersectPlan, ctx: EmitContext): strin
     const estimate = `CASE WHEN len(${u}) < ${KMV_K} THEN CAST(${m} AS BIGINT) ELSE CAST(round(${m} / ${KMV_K}.0 * (${KMV_K} - 1) / (CAST((${u})[${KMV_K}] AS DOUBLE) / 4503599627370496.0)) AS BIGINT) END`;
     return `CASE WHEN ${hs.map((h) => `${h} IS NULL`).join(' OR ')} THEN NULL ELSE ${estimate} END`;
   });
-  return `SELECT ${selectList(cols)} FROM (${emitPlan(plan.input, ctx)}) AS t`;
+  return `SELECT ${selectList([...plan.input.schema.map((_, i) => `t.${C(i)}`), ...cols])} FROM (${emitPlan(plan.input, ctx)}) AS t`;
 }
 
 /**

@@ -6,45 +6,9 @@ import { sqlString } from '../sql.js';
 import { isIntegral, isNumeric, sqlType as sqlTypeOf, type KqlType } from '../types.js';
 import { fail, as, notDynamic, fn, isDynamic, intLike, constArray, fromElems, letSql, numText } from './define.js';
 import { asMap } from './dynamic.js';
+import { expressionResultName } from './result-names.js';
 
 // ───────────── aggregates ─────────────
-
-/**
- * Name of the column an aggregate argument refers to, for automatic names (sum(x) → sum_x,
- * make_list(d.a) → list_d_a). A path with a computed index is named up to that index
- * (make_list(toint(d[k])) → list_d, issue #12); with `computedIndex: 'unnamed'` it has no name.
- */
-export function columnNameOf(e: BoundExpr | undefined, computedIndex: 'prefix' | 'unnamed' = 'prefix'): string | undefined {
-  if (!e) return undefined;
-  if (e.k === 'col') return e.name;
-  if (e.k === 'path') {
-    const base = columnNameOf(e.target, computedIndex);
-    const computed = e.steps.findIndex((s) => typeof s === 'object');
-    if (base === undefined || (computed >= 0 && computedIndex === 'unnamed')) return undefined;
-    return [base, ...e.steps.slice(0, computed < 0 ? e.steps.length : computed).map(String)].join('_');
-  }
-  if (e.k === 'call' && e.args.length >= 1) {
-    for (const a of e.args) {
-      const n = columnNameOf(a, computedIndex);
-      if (n !== undefined) return n;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Name Kusto gives the column of an unnamed scalar expression (extend, project, summarize by): a
- * column's own name, a.b → a_b, and through calls that declare a `resultName` (tostring(a.b) → a_b,
- * dcount_hll(h) → dcount_hll_h); undefined otherwise (the caller numbers it ColumnN).
- */
-export function resultNameOf(e: BoundExpr | undefined): string | undefined {
-  if (!e) return undefined;
-  if (e.k === 'col' || e.k === 'path') return columnNameOf(e, 'unnamed');
-  if (e.k !== 'call' || !e.fn.resultName) return undefined;
-  const arg = resultNameOf(e.args[0]);
-  if (arg === undefined) return undefined;
-  return e.fn.resultName === 'argument' ? arg : `${e.fn.resultName.prefix}_${arg}`;
-}
 
 interface AggSpec {
   name: string;
@@ -54,8 +18,6 @@ interface AggSpec {
   prefix?: string;
   /** Output named after the column it reads (take_any(State) → State), as Kusto does; the prefix only for expressions. */
   keepsName?: boolean;
-  /** whether the automatic name includes the argument's column name */
-  named?: boolean;
   /** the automatic name includes the columns of this many arguments (covariance(x, y) → covariance_x_y) */
   namedArgs?: number;
   bind(args: ArgInfo[]): KqlType;
@@ -95,9 +57,8 @@ function aggregate(spec: AggSpec): AggregateFunction {
     },
     defaultName(args) {
       const prefix = spec.prefix ?? spec.name;
-      if (spec.named === false) return prefix + '_';
-      if (spec.namedArgs) return [prefix, ...args.slice(0, spec.namedArgs).map((a) => columnNameOf(a) ?? '')].join('_');
-      const col = columnNameOf(args[0]);
+      if (spec.namedArgs) return [prefix, ...args.slice(0, spec.namedArgs).map((a) => expressionResultName(a) ?? '')].join('_');
+      const col = expressionResultName(args[0]);
       if (spec.keepsName && col) return col;
       return prefix + '_' + (col ?? '');
     },
@@ -137,7 +98,7 @@ function requireArg(name: string, pred: (t: KqlType) => boolean, what: string) {
 const AGG_SPECS: AggSpec[] = [
   // count(x) counts every record, nulls included ("The standard count function includes null values in its count", summarize-operator.md).
   { name: 'count', minArgs: 0, maxArgs: 1, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
-  { name: 'countif', minArgs: 1, maxArgs: 1, named: false, predicateArg: 0, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
+  { name: 'countif', minArgs: 1, maxArgs: 1, predicateArg: 0, bind: () => 'long', emit: (_a, f) => `count(*)${f}` },
   { name: 'sum', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('sum', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
   { name: 'sumif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: (a) => (requireArg('sumif', summable, 'a numeric or timespan value')(a), sumType(a[0]!.type)), emit: (a, f) => sumSql(a[0]!, f) },
   { name: 'avg', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('avg', summable, 'a numeric or timespan value')(a), a[0]!.type === 'timespan' ? 'timespan' : 'real'), emit: (a, f) => avgSql(a[0]!, f) },
@@ -282,9 +243,9 @@ const AGG_EXTRAS: AggSpec[] = [
   { name: 'covariancepif', namedArgs: 2, minArgs: 3, maxArgs: 3, predicateArg: 2, bind: () => 'real', emit: (a, f) => `covar_pop(${as(a[0]!, 'real')}, ${as(a[1]!, 'real')})${f}` },
   { name: 'count_distinct', minArgs: 1, maxArgs: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
   { name: 'count_distinctif', minArgs: 2, maxArgs: 2, predicateArg: 1, bind: () => 'long', emit: (a, f) => `count(DISTINCT ${a[0]!.type === 'dynamic' ? `CAST(${a[0]!.sql} AS VARCHAR)` : a[0]!.sql})${f}` },
-  { name: 'binary_all_and', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_and', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_and(${as(a[0]!, 'long')})${f}` },
-  { name: 'binary_all_or', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_or', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_or(${as(a[0]!, 'long')})${f}` },
-  { name: 'binary_all_xor', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_xor', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_xor(${as(a[0]!, 'long')})${f}` },
+  { name: 'binary_all_and', keepsName: true, minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_and', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_and(${as(a[0]!, 'long')})${f}` },
+  { name: 'binary_all_or', keepsName: true, minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_or', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_or(${as(a[0]!, 'long')})${f}` },
+  { name: 'binary_all_xor', keepsName: true, minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('binary_all_xor', intLike, 'an integer')(a), 'long'), emit: (a, f) => `bit_xor(${as(a[0]!, 'long')})${f}` },
   { name: 'hll', minArgs: 1, maxArgs: 2, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
   { name: 'hll_if', minArgs: 2, maxArgs: 3, prefix: 'hll', predicateArg: 1, bind: () => 'dynamic', emit: (a, f) => kmvJson(`list(DISTINCT ${hash52(a[0]!)})${f}`) },
   { name: 'hll_merge', minArgs: 1, maxArgs: 1, bind: (a) => (requireArg('hll_merge', isDynamic, 'an hll() value')(a), 'dynamic'), emit: (a, f) => kmvJson(`list_distinct(flatten(list(TRY_CAST(${a[0]!.sql} AS UBIGINT[]))${f}))`) },
@@ -331,7 +292,7 @@ const percentilesAgg: AggregateFunction = {
     const a = args[1];
     let p = '';
     if (a?.k === 'lit') p = a.type === 'dynamic' ? String((JSON.parse(String(a.value)) as unknown[])[0]) : String(a.value);
-    return `percentile_${columnNameOf(args[0]) ?? ''}_${p.replace('.', '_')}`;
+    return `percentile_${expressionResultName(args[0]) ?? ''}_${p.replace('.', '_')}`;
   },
 };
 
@@ -366,7 +327,7 @@ const percentilew: AggregateFunction = {
   defaultName(args) {
     const a = args[2];
     const p = a?.k === 'lit' ? String(a.value) : '';
-    return `percentile_${columnNameOf(args[0]) ?? ''}_${p.replace('.', '_')}`;
+    return `percentile_${expressionResultName(args[0]) ?? ''}_${p.replace('.', '_')}`;
   },
 };
 
@@ -404,7 +365,7 @@ const percentile: AggregateFunction = {
   },
   defaultName(args) {
     const p = args[1]?.k === 'lit' ? String(args[1].value).replace('.', '_') : '';
-    return `percentile_${columnNameOf(args[0]) ?? ''}_${p}`;
+    return `percentile_${expressionResultName(args[0]) ?? ''}_${p}`;
   },
 };
 
@@ -421,7 +382,6 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
   {
     name: 'percentile_tdigest',
     // an unnamed call is percentile_tdigest_<state> (percentile-tdigest-function.md's output)
-    resultName: { prefix: 'percentile_tdigest' },
     minArgs: 2,
     maxArgs: 3,
     typeLiteralArg: 2,
@@ -497,7 +457,7 @@ export const TDIGEST_SCALAR_FUNCTIONS: ScalarFunction[] = [
  */
 export const HLL_SCALAR_FUNCTIONS: ScalarFunction[] = [
   // an unnamed call is dcount_hll_<state> (hll-merge-function.md's output: dcount_hll_merged)
-  { ...fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic'), resultName: { prefix: 'dcount_hll' } },
+  { ...fn('dcount_hll', [isDynamic], 0, 'long', (a) => dcountHllSql(a[0]!.sql), 'dynamic') },
   {
     name: 'hll_merge',
     minArgs: 2,

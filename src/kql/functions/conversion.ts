@@ -7,7 +7,7 @@ import { as, anyScalar, fn } from './define.js';
 
 /** A to*() conversion; an unnamed one keeps its argument's name (summarize by tostring(Props.a) → Props_a), as Kusto does. */
 function conversion(name: string, to: KqlType): ScalarFunction {
-  return { ...fn(name, [anyScalar], 0, to, (args) => as(args[0]!, to)), resultName: 'argument' };
+  return { ...fn(name, [anyScalar], 0, to, (args) => as(args[0]!, to)) };
 }
 
 // ───────────── conversion / type ─────────────
@@ -32,11 +32,11 @@ export const CONVERSION_FUNCTIONS: ScalarFunction[] = [
   conversion('totime', 'timespan'),
   conversion('toguid', 'guid'),
   conversion('todecimal', 'decimal'),
-  { ...fn('todynamic', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)), resultName: 'argument' },
+  { ...fn('todynamic', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)) },
   fn('parse_json', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)),
   fn('parsejson', [anyScalar], 0, 'dynamic', (a) => toDynamicSql(a[0]!.sql, a[0]!.type, true)),
   fn('new_guid', [], 0, 'guid', () => 'uuid()'),
   gettypeFn,
-  { ...fn('toreal', [anyScalar], 0, 'real', (a) => convertSql(a[0]!.sql, a[0]!.type, 'real')), resultName: 'argument' },
+  { ...fn('toreal', [anyScalar], 0, 'real', (a) => convertSql(a[0]!.sql, a[0]!.type, 'real')) },
 ];
 

@@ -7,6 +7,7 @@ import {
   fail, as, str, anyScalar, fn, isDynamic, intLike, constString, constArray, elems, fromElems, letSql, asJson, jsonText, elemNum, elemStr,
 } from './define.js';
 import { TICKS_DAY } from './datetime.js';
+import { expressionResultName } from './result-names.js';
 
 /** range()'s default step for datetimes and timespans: 1h (range-function.md). */
 const TICKS_HOUR = TICKS_DAY / 24;
@@ -40,7 +41,7 @@ function sliceSql(l: string, s: string, e: string): string {
 /**
  * array_sort_asc/desc(array1 [, …, arrayN] [, nulls_last]): array1 sorted; with several arrays, each
  * of the others reordered as array1 was (null where its length differs from array1's), one output
- * column per array (`array1_sorted` … or the column's name + `_sorted`), or as an expression the
+ * column per array (the argument's result name + `_sorted`, else `array1_sorted` …), or as an expression the
  * dynamic array of the sorted arrays (`array_sort_asc(a, b)[1]`).
  */
 function arraySort(name: string, desc: boolean): ScalarFunction {
@@ -55,7 +56,7 @@ function arraySort(name: string, desc: boolean): ScalarFunction {
     callOutputs(args) {
       const n = arrayCount(args);
       if (n < 2) return undefined;
-      return args.slice(0, n).map((a, i) => ({ key: i, type: 'dynamic' as const, name: `${a.k === 'col' ? a.name : `array${i + 1}`}_sorted` }));
+      return args.slice(0, n).map((a, i) => ({ key: i, type: 'dynamic' as const, name: `${expressionResultName(a) || `array${i + 1}`}_sorted` }));
     },
     emit(a) {
       const n = arrayCount(a);

@@ -47,7 +47,8 @@ function catalogue(families: ScalarFunction[][]): Map<string, ScalarFunction> {
   return byName;
 }
 
-export { AGGREGATE_FUNCTIONS, columnNameOf, filterClause, resultNameOf } from './aggregates.js';
+export { AGGREGATE_FUNCTIONS, filterClause } from './aggregates.js';
+export { expressionResultName } from './result-names.js';
 export { pathScalarText, pathSql } from './dynamic.js';
 export { OPERATORS } from './operators.js';
 // re-exported for the emitter (keeps conversions in one module)
