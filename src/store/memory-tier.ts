@@ -101,6 +101,8 @@ export class MemoryTier {
   private readonly entries = new Map<string, Entry>();
   private readonly tables = new Map<string, TierTable>();
   private readonly loading = new Map<string, Promise<Entry | undefined>>();
+  /** Ids a generation was listed under before `renameSegments` replaced them: a query that pinned one still releases it. */
+  private readonly renamed = new Map<string, Entry>();
   private readonly lock = new Mutex();
   private counter = 0;
   private tableCounter = 0;
@@ -225,6 +227,31 @@ export class MemoryTier {
       this.entries.set(id, e);
       e.ids.add(id);
     }
+    this.epoch++;
+    return true;
+  }
+
+  /**
+   * Segments `from` were merged into segments `to` holding exactly their rows (compaction): when all
+   * of `from` are one generation's, that generation is listed under `to` instead — its rows in the
+   * tier ARE the merged segments' rows, so nothing is copied and nothing leaves memory. Synchronous,
+   * in the same step as the manifest change, like `adopt`. False (nothing changed) when `from` are
+   * not all in one readable generation; the caller then loads the merged segments itself.
+   */
+  renameSegments(from: readonly string[], to: readonly string[]): boolean {
+    const e = from.length > 0 ? this.entries.get(from[0]!) : undefined;
+    if (!e || e.doomed || !e.ready || e.hot || to.length === 0 || to.some((id) => this.entries.has(id))) return false;
+    if (from.some((id) => this.entries.get(id) !== e || id === e.hotId)) return false;
+    for (const id of from) {
+      this.entries.delete(id);
+      e.ids.delete(id);
+      this.renamed.set(id, e);
+    }
+    for (const id of to) {
+      this.entries.set(id, e);
+      e.ids.add(id);
+    }
+    e.lastUsed = Date.now();
     this.epoch++;
     return true;
   }
@@ -370,7 +397,7 @@ export class MemoryTier {
   }
 
   release(id: string): void {
-    const e = this.entries.get(id);
+    const e = this.entries.get(id) ?? this.renamed.get(id);
     if (!e) return;
     e.pins--;
     if (e.pins === 0 && e.doomed && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
@@ -436,6 +463,7 @@ export class MemoryTier {
     await this.deleteRows(byKey);
     for (const e of live) {
       for (const id of e.ids) if (this.entries.get(id) === e) this.entries.delete(id);
+      for (const [id, r] of this.renamed) if (r === e) this.renamed.delete(id);
       e.removed = true;
       this.used -= e.bytes;
     }
