@@ -71,6 +71,8 @@ interface Entry {
   ids: Set<string>;
   /** Its hot id while it is listed under one: a generation with one is never removed except by `removeHot`. */
   hotId?: string;
+  /** Ids it got from `renameSegments`: merged id → the ids it replaced. */
+  mergedFrom?: Map<string, readonly string[]>;
   removed: boolean;
 }
 
@@ -78,6 +80,11 @@ interface Entry {
 export interface PresentGeneration {
   hotId?: string;
   segments: string[];
+  /**
+   * Segments merged from others while in the tier (`renameSegments`): merged id → the ids it was
+   * listed under before. A query that chose the originals sees the merged rows as theirs.
+   */
+  mergedFrom?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What a query reads of a tier table: its SQL name and the columns it has. */
@@ -250,6 +257,7 @@ export class MemoryTier {
     for (const id of to) {
       this.entries.set(id, e);
       e.ids.add(id);
+      (e.mergedFrom ??= new Map()).set(id, [...from]);
     }
     e.lastUsed = Date.now();
     this.epoch++;
@@ -283,7 +291,7 @@ export class MemoryTier {
     for (const [id, e] of this.entries) {
       if (e.key !== key) continue;
       let g = out.get(e.seg);
-      if (!g) out.set(e.seg, (g = { segments: [] }));
+      if (!g) out.set(e.seg, (g = { segments: [], ...(e.mergedFrom ? { mergedFrom: new Map(e.mergedFrom) } : {}) }));
       if (id === e.hotId) g.hotId = id;
       else g.segments.push(id);
     }
@@ -549,7 +557,11 @@ export class MemoryTier {
  * numbers are split around every generation it may not see.
  */
 export function segmentFilter(present: ReadonlyMap<number, PresentGeneration>, wanted: ReadonlySet<string>): string {
-  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => wanted.has(id)));
+  // A merged segment is wanted when it is, or when everything it was merged from is (a query that
+  // chose its segments before compaction renamed them), however many merges ago.
+  const want = (g: PresentGeneration, id: string, depth = 0): boolean =>
+    wanted.has(id) || (depth < 64 && (g.mergedFrom?.get(id)?.every((o) => want(g, o, depth + 1)) ?? false));
+  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => want(g, id)));
   const all = [...present].sort((a, b) => a[0] - b[0]);
   if (all.every(([, g]) => seen(g))) return '';
   const ranges: [number, number][] = [];
