@@ -27,7 +27,9 @@
  *
  * A query pins the segments it reads; a pinned segment's rows are never deleted. A segment removed
  * from the manifest (retention, compaction, purge, drop) is deleted from its table as soon as its
- * last reader is done, and a table whose last generation left is dropped.
+ * last reader is done, and a table whose last generation left is dropped — except segments that
+ * compaction merged from one generation: that generation is renamed to the merged segments
+ * (`renameSegments`), whose rows it already holds.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString } from '../kql/sql.js';
