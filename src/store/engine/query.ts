@@ -150,14 +150,20 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         segmentRows: segRows,
       });
       const files: { seg: SegmentEntry; path: string }[] = [];
+      // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
+      // The memory tier is asked for every segment at once, in the same synchronous step as the
+      // manifest was read: compaction renames a tier generation to the merged segments in one step
+      // with the manifest, so a query must not find some of a generation's segments in the tier and
+      // the others (renamed meanwhile) not — the generation would be left out of its view.
+      const fromParquet: SegmentEntry[] = [];
       for (const seg of chosen) {
-        if (aborted) throw new QueryAbortedError(aborted);
-        // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
         if (ctx.memory.tryAcquire(seg.id) !== undefined) {
           pinnedMem.push(seg.id);
           stats.segmentCacheHits++;
-          continue;
-        }
+        } else fromParquet.push(seg);
+      }
+      for (const seg of fromParquet) {
+        if (aborted) throw new QueryAbortedError(aborted);
         const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
         if (r.hit) stats.segmentCacheHits++;
         else {
