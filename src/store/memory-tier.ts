@@ -27,7 +27,9 @@
  *
  * A query pins the segments it reads; a pinned segment's rows are never deleted. A segment removed
  * from the manifest (retention, compaction, purge, drop) is deleted from its table as soon as its
- * last reader is done, and a table whose last generation left is dropped.
+ * last reader is done, and a table whose last generation left is dropped — except segments that
+ * compaction merged from one generation: that generation is renamed to the merged segments
+ * (`renameSegments`), whose rows it already holds.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent, sqlString } from '../kql/sql.js';
@@ -71,6 +73,8 @@ interface Entry {
   ids: Set<string>;
   /** Its hot id while it is listed under one: a generation with one is never removed except by `removeHot`. */
   hotId?: string;
+  /** Ids it got from `renameSegments`: merged id → the ids it replaced. */
+  mergedFrom?: Map<string, readonly string[]>;
   removed: boolean;
 }
 
@@ -78,6 +82,11 @@ interface Entry {
 export interface PresentGeneration {
   hotId?: string;
   segments: string[];
+  /**
+   * Segments merged from others while in the tier (`renameSegments`): merged id → the ids it was
+   * listed under before. A query that chose the originals sees the merged rows as theirs.
+   */
+  mergedFrom?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** What a query reads of a tier table: its SQL name and the columns it has. */
@@ -101,6 +110,8 @@ export class MemoryTier {
   private readonly entries = new Map<string, Entry>();
   private readonly tables = new Map<string, TierTable>();
   private readonly loading = new Map<string, Promise<Entry | undefined>>();
+  /** Ids a generation was listed under before `renameSegments` replaced them: a query that pinned one still releases it. */
+  private readonly renamed = new Map<string, Entry>();
   private readonly lock = new Mutex();
   private counter = 0;
   private tableCounter = 0;
@@ -230,6 +241,32 @@ export class MemoryTier {
   }
 
   /**
+   * Segments `from` were merged into segments `to` holding exactly their rows (compaction): when all
+   * of `from` are one generation's, that generation is listed under `to` instead — its rows in the
+   * tier ARE the merged segments' rows, so nothing is copied and nothing leaves memory. Synchronous,
+   * in the same step as the manifest change, like `adopt`. False (nothing changed) when `from` are
+   * not all in one readable generation; the caller then loads the merged segments itself.
+   */
+  renameSegments(from: readonly string[], to: readonly string[]): boolean {
+    const e = from.length > 0 ? this.entries.get(from[0]!) : undefined;
+    if (!e || e.doomed || !e.ready || e.hot || to.length === 0 || to.some((id) => this.entries.has(id))) return false;
+    if (from.some((id) => this.entries.get(id) !== e || id === e.hotId)) return false;
+    for (const id of from) {
+      this.entries.delete(id);
+      e.ids.delete(id);
+      this.renamed.set(id, e);
+    }
+    for (const id of to) {
+      this.entries.set(id, e);
+      e.ids.add(id);
+      (e.mergedFrom ??= new Map()).set(id, [...from]);
+    }
+    e.lastUsed = Date.now();
+    this.epoch++;
+    return true;
+  }
+
+  /**
    * Ends a hot generation (nobody reads it as hot rows any more): its rows are deleted — or, when it
    * was adopted as sealed segments, only its hot id goes.
    */
@@ -256,7 +293,7 @@ export class MemoryTier {
     for (const [id, e] of this.entries) {
       if (e.key !== key) continue;
       let g = out.get(e.seg);
-      if (!g) out.set(e.seg, (g = { segments: [] }));
+      if (!g) out.set(e.seg, (g = { segments: [], ...(e.mergedFrom ? { mergedFrom: new Map(e.mergedFrom) } : {}) }));
       if (id === e.hotId) g.hotId = id;
       else g.segments.push(id);
     }
@@ -370,7 +407,7 @@ export class MemoryTier {
   }
 
   release(id: string): void {
-    const e = this.entries.get(id);
+    const e = this.entries.get(id) ?? this.renamed.get(id);
     if (!e) return;
     e.pins--;
     if (e.pins === 0 && e.doomed && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
@@ -436,6 +473,7 @@ export class MemoryTier {
     await this.deleteRows(byKey);
     for (const e of live) {
       for (const id of e.ids) if (this.entries.get(id) === e) this.entries.delete(id);
+      for (const [id, r] of this.renamed) if (r === e) this.renamed.delete(id);
       e.removed = true;
       this.used -= e.bytes;
     }
@@ -521,7 +559,11 @@ export class MemoryTier {
  * numbers are split around every generation it may not see.
  */
 export function segmentFilter(present: ReadonlyMap<number, PresentGeneration>, wanted: ReadonlySet<string>): string {
-  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => wanted.has(id)));
+  // A merged segment is wanted when it is, or when everything it was merged from is (a query that
+  // chose its segments before compaction renamed them), however many merges ago.
+  const want = (g: PresentGeneration, id: string, depth = 0): boolean =>
+    wanted.has(id) || (depth < 64 && (g.mergedFrom?.get(id)?.every((o) => want(g, o, depth + 1)) ?? false));
+  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => want(g, id)));
   const all = [...present].sort((a, b) => a[0] - b[0]);
   if (all.every(([, g]) => seen(g))) return '';
   const ranges: [number, number][] = [];

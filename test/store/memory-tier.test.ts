@@ -144,6 +144,46 @@ describe('memory tier', { timeout: 120_000 }, () => {
     await e.close();
   });
 
+  it('keeps compacted rows in the tier: merged segments are read from memory right after compaction, nothing decrypted', async () => {
+    const e = await loaded(256 * 1024 * 1024);
+    const grant = { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] };
+    const src = e.tableSource(WS, 'T_CL');
+    assert.equal(e.status().memoryTierSegments, 24);
+    // The 24 hourly segments were one generation sealed in place: it is renamed to the merged segments.
+    assert.ok((await e.runCompaction()) > 0);
+    await e.memory.settle();
+    const segs = (await e.segmentsOf(WS)).length;
+    assert.ok(segs < 24, `merged: ${segs} segments`);
+    assert.equal(e.status().memoryTierSegments, segs, 'the merged segments are in the tier before any query asked');
+    assert.equal(e.status().cachedSegments, 0, 'no Parquet copy in the scratch folder');
+    const r = await e.query(`SELECT count(*), sum("N") FROM ${src}`, grant);
+    assert.deepEqual(r.rows[0]!.map(Number), [48_000, (48_000 * 47_999) / 2]);
+    assert.equal(r.statistics?.segmentsDecrypted, 0);
+    assert.equal(r.statistics?.segmentCacheHits, segs);
+    await e.close();
+  });
+
+  it('keeps compacted rows in the tier when the merged segments come from two generations (loaded before the originals leave)', async () => {
+    const dir = tempDir();
+    const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 256 * 1024 * 1024, log: () => undefined });
+    await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
+    // Two seals: hours 0–11 and 12–23 are two generations of the tier.
+    for (let h = 0; h < 24; h++) {
+      await e.append(WS, 'T_CL', COLS, Array.from({ length: 2000 }, (_, k) => [BASE_TICKS + BigInt(h) * HOUR_TICKS + BigInt(k), `m ${h} ${k}`, BigInt(h * 2000 + k)]));
+      if (h === 11 || h === 23) await e.sealDue(true);
+    }
+    assert.equal(e.status().memoryTierSegments, 24);
+    assert.ok((await e.runCompaction()) > 0);
+    await e.memory.settle();
+    const segs = (await e.segmentsOf(WS)).length;
+    assert.equal(e.status().memoryTierSegments, segs);
+    const r = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${e.tableSource(WS, 'T_CL')}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
+    assert.deepEqual(r.rows[0]!.map(Number), [48_000, 48_000]);
+    assert.equal(r.statistics?.segmentsDecrypted, 0);
+    assert.equal(r.statistics?.segmentCacheHits, segs);
+    await e.close();
+  });
+
   it('sees every acknowledged row exactly once while appends, seals, loads and compaction run', async () => {
     const dir = tempDir();
     // A small budget, so that loads also evict while the queries run.
@@ -206,6 +246,40 @@ describe('memory tier', { timeout: 120_000 }, () => {
     db.closeSync();
   });
 
+  it('renames the segments of a generation to the segments merged from them; a reader pinned under an old id still releases it', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const tier = await MemoryTier.attach(conn, 64 * 1024 * 1024);
+    const gen = await tier.addHot('k', COLS);
+    await conn.run(`INSERT INTO ${gen.sql} SELECT range, 'x', range, ${gen.seg} FROM range(1000)`);
+    assert.ok(tier.adopt(gen.id, ['s1', 's2', 's3'], 1000));
+    await tier.removeHot(gen.id);
+    const other = await tier.addHot('k', COLS);
+    assert.equal(tier.tryAcquire('s1'), gen.seg, 'a query reads s1');
+    // Not all of one generation, or a target already listed: refused, nothing changes.
+    assert.equal(tier.renameSegments(['s1', 'nope'], ['m']), false);
+    assert.equal(tier.renameSegments(['s1', other.id], ['m']), false);
+    assert.equal(tier.renameSegments(['s1'], ['s3']), false);
+    assert.ok(tier.has('s1'));
+    assert.ok(tier.renameSegments(['s1', 's2'], ['m']));
+    assert.equal(tier.has('s1'), false);
+    assert.equal(tier.has('s2'), false);
+    assert.ok(tier.has('m') && tier.has('s3'));
+    assert.deepEqual(tier.present('k').get(gen.seg)?.segments.sort(), ['m', 's3']);
+    // The merged segment and the other leave the manifest: the rows stay while the reader holds them.
+    tier.drop('m');
+    await tier.settle();
+    const rows = async () => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${gen.sql} WHERE __seg = ${gen.seg}`)).getRowsJS()[0]![0]);
+    assert.equal(await rows(), 1000);
+    tier.release('s1');
+    await tier.settle();
+    assert.equal(await rows(), 0, 'released under its old id, the generation left the tier');
+    assert.equal(tier.count, 0);
+    await tier.removeHot(other.id);
+    await tier.close();
+    db.closeSync();
+  });
+
   it('selects generations with ranges, and no filter when every present one may be seen', () => {
     const present = new Map([
       [1, { segments: ['a'] }],
@@ -226,6 +300,16 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.equal(segmentFilter(sealed, new Set(['hot:3', 'hot:4'])), '');
     assert.equal(segmentFilter(sealed, new Set(['s1', 's2', 'hot:4'])), '');
     assert.equal(segmentFilter(sealed, new Set(['s1', 'hot:4'])), '"__seg" = 4');
+    // Segments merged while in the tier: a query that chose the originals (before the rename) sees
+    // the merged rows, however many merges ago; one that chose only some of them does not.
+    const merged = new Map([
+      [3, { segments: ['m2', 's9'], mergedFrom: new Map([['m1', ['s1', 's2']], ['m2', ['m1', 's3']]]) }],
+      [4, { segments: ['x'] }],
+    ]);
+    assert.equal(segmentFilter(merged, new Set(['m2', 's9', 'x'])), '');
+    assert.equal(segmentFilter(merged, new Set(['s1', 's2', 's3', 's9', 'x'])), '');
+    assert.equal(segmentFilter(merged, new Set(['m1', 's3', 's9', 'x'])), '');
+    assert.equal(segmentFilter(merged, new Set(['s1', 's3', 's9', 'x'])), '"__seg" = 4');
   });
 
   it('refuses a scratch folder that is not memory-backed, saying what to do', (t) => {

@@ -9,6 +9,7 @@ import type { CachedSegment } from '../segment-cache.js';
 import { exportSegments } from '../sealer.js';
 import type { EngineContext, Ws } from './context.js';
 import { decryptSegment, exportTarget, forgetSegments, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { loadLater } from './tier-loads.js';
 
 /** Compaction merges segments whose files take at most this many bytes together. */
 const COMPACTION_MAX_BYTES = 64 * 1024 * 1024;
@@ -59,15 +60,29 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[]): 
       for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       return 0;
     }
+    let renamed = false;
     try {
       ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
       ws.manifest.save();
+      // In the same synchronous step as the change (a failed save reverts it): no query finds the
+      // merged segments anywhere but where the originals were.
+      renamed = ctx.memory.renameSegments(ids, exported.map((e) => e.entry.id));
     } catch (err) {
       for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       throw err;
     }
     crashPoint('compact:manifest-saved');
-    for (const e of exported) ctx.cache.put(e.entry.id, e.parquet);
+    if (!renamed) for (const e of exported) ctx.cache.put(e.entry.id, e.parquet);
+    // Rows that were in the memory tier stay there: when the originals were not all one generation
+    // of the tier (see renameSegments), the merged segments are loaded from the Parquet just written
+    // before the originals leave it. Otherwise every query would read them as Parquet (×3–×10 slower
+    // scans) until one query after another had loaded them back.
+    if (!renamed && group.some((s) => ctx.memory.has(s.id))) {
+      const mergedIds = new Set(exported.map((e) => e.entry.id));
+      const merged = ws.manifest.segments.filter((s) => mergedIds.has(s.id));
+      for (const seg of merged) loadLater(ctx, ws, t, seg);
+      await Promise.all(merged.map((s) => ctx.tierLoads.get(s.id)));
+    }
     forgetSegments(ctx, ws, group);
     crashPoint('compact:originals-removed');
     return group.length;

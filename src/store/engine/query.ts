@@ -160,15 +160,21 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       // damage reported, as for any other query (a changed byte only a decryption finds: `vigil verify`).
       const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
       const files: { seg: SegmentEntry; path: string }[] = [];
+      // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
+      // The memory tier is asked for every segment at once, in the same synchronous step as the
+      // manifest was read: compaction renames a tier generation to the merged segments in one step
+      // with the manifest, so a query must not find some of a generation's segments in the tier and
+      // the others (renamed meanwhile) not — the generation would be left out of its view.
+      const fromParquet: SegmentEntry[] = [];
       for (const seg of chosen) {
-        if (aborted) throw new QueryAbortedError(aborted);
         if (counted.includes(seg)) continue;
-        // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
         if (ctx.memory.tryAcquire(seg.id) !== undefined) {
           pinnedMem.push(seg.id);
           stats.segmentCacheHits++;
-          continue;
-        }
+        } else fromParquet.push(seg);
+      }
+      for (const seg of fromParquet) {
+        if (aborted) throw new QueryAbortedError(aborted);
         const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
         if (r.hit) stats.segmentCacheHits++;
         else {
