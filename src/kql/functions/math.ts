@@ -58,7 +58,9 @@ const bitwise = (name: string, arity: number, body: (x: string[]) => string) =>
 export const MATH_FUNCTIONS: ScalarFunction[] = [
   bin,
   { ...bin, name: 'floor', minArgs: 1, bind: (args) => (args.length === 1 ? floorOne.bind(args) : bin.bind(args)), emit: (args, ctx) => (args.length === 1 ? floorOne.emit(args, ctx) : bin.emit(args, ctx)) },
-  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'int' : a[0]!.type), (a) => (a[0]!.type === 'long' ? `(CASE WHEN ${a[0]!.sql} = -9223372036854775808 THEN ${a[0]!.sql} ELSE abs(${a[0]!.sql}) END)` : `abs(${a[0]!.sql})`), 'numeric'),
+  // abs of an int is a long (Kusto.Language's Functions.cs), so abs(-2^31) needs no wrap
+  fn('abs', [(t) => isNumeric(t) || t === 'timespan'], 0, (a) => (a[0]!.type === 'int' ? 'long' : a[0]!.type), (a) =>
+    a[0]!.type === 'long' ? `(CASE WHEN ${a[0]!.sql} = -9223372036854775808 THEN ${a[0]!.sql} ELSE abs(${a[0]!.sql}) END)` : a[0]!.type === 'int' ? `abs(CAST(${a[0]!.sql} AS BIGINT))` : `abs(${a[0]!.sql})`, 'numeric'),
   fn('ceiling', [numericOrDyn], 0, (a) => (isIntegral(a[0]!.type) ? 'long' : 'real'), (a) => (isIntegral(a[0]!.type) ? as(a[0]!, 'long') : `ceil(${as(a[0]!, 'real')})`), 'numeric'),
   fn('pi', [], 0, 'real', () => 'pi()'),
   fn('isnan', [numericOrDyn], 0, 'bool', (a) => `isnan(${as(a[0]!, 'real')})`, 'numeric'),

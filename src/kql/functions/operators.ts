@@ -192,14 +192,14 @@ export const negate: ScalarFunction = {
   maxArgs: 1,
   bind(args) {
     const t = args[0]!.type;
-    if (t === 'int' || t === 'long') return 'long';
-    if (t === 'real' || t === 'decimal' || t === 'timespan') return t;
+    // -int stays an int (Kusto.Language's operator table), wrapping at -2^31 as Kusto's integers do
+    if (t === 'int' || t === 'long' || t === 'real' || t === 'decimal' || t === 'timespan') return t;
     if (t === 'dynamic') return 'real';
     return fail(`Unary '-' is not defined for ${t}`);
   },
   emit(args) {
     const a = args[0]!;
-    if (a.type === 'int') return `(-CAST(${a.sql} AS BIGINT))`;
+    if (a.type === 'int') return `(CASE WHEN ${a.sql} = -2147483648 THEN CAST(-2147483648 AS INTEGER) ELSE CAST(-(${a.sql}) AS INTEGER) END)`;
     if (a.type === 'long') return wrappingLongSql('0', '-', a.sql, !a.notRowwise);
     if (a.type === 'dynamic') return `(-${as(a, 'real')})`;
     return `(-${a.sql})`;
