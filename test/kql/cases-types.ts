@@ -61,4 +61,6 @@ export const TYPE_CASES: Case[] = [
   { q: "print bin(toint(7), 2), bin(tolong(7), 2), bin(7.5, 2), bin(datetime(2024-01-01 10:20), 1h), bin(90m, 1h), floor(7.5, 2)", cols: ["print_0:long","print_1:long","print_2:real","print_3:datetime","print_4:timespan","print_5:real"], rows: [[6,6,6,"2024-01-01T10:00:00.0000000Z","01:00:00",6]] },
   // unary minus keeps an int an int, wrapping at -2^31; abs of an int is a long (Kusto.Language's operator and function tables)
   { q: "print a = toint(-2147483648), b = toint(5) | extend na = -a, nb = -b, ab = abs(a), nn = -toint(int(null))", cols: ["a:int","b:int","na:int","nb:int","ab:long","nn:int"], rows: [[-2147483648, 5, -2147483648, -5, 2147483648, null]] },
+  // array_strcat, strcat_array's older name (Kusto.Language's catalogue)
+  { q: "print a = array_strcat(dynamic([1, 'b', 2.5]), '-'), b = array_strcat(dynamic([]), ',')", cols: ["a:string","b:string"], rows: [["1-b-2.5", ""]] },
 ];

@@ -17,6 +17,7 @@
  * on purpose (an error that says it is not supported, and why) is counted apart as "refused".
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { compile, KqlError, type TableResolver } from '../../src/kql/index.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/kql/functions/index.js';
@@ -69,6 +70,36 @@ function probe(name: string): Support {
   return refused ? 'refused' : 'missing';
 }
 
+interface KustoSymbol { Name: string; IsHidden?: boolean; IsObsolete?: boolean }
+
+/** Kusto.Language's function and aggregate catalogues (Bridge.NET defines them on the global object). */
+function kustoLanguageCatalogue(): { functions: KustoSymbol[]; aggregates: KustoSymbol[] } {
+  const require = createRequire(import.meta.url);
+  const dir = require.resolve('@kusto/language-service-next/package.json').replace(/package\.json$/, '');
+  (globalThis as Record<string, unknown>).window ??= globalThis;
+  require(join(dir, 'bridge.js'));
+  require(join(dir, 'Kusto.Language.Bridge.js'));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const K = (globalThis as any).Kusto.Language;
+  const items = (list: Record<string, KustoSymbol>) => Object.keys(list).filter((k) => /^\d+$/.test(k)).map((k) => list[k]!);
+  return { functions: items(K.Functions.All), aggregates: items(K.Aggregates.All) };
+}
+
+function kustoLanguageCoverage(): void {
+  const { functions, aggregates } = kustoLanguageCatalogue();
+  for (const [title, list] of [['Kusto.Language Functions.All', functions], ['Kusto.Language Aggregates.All', aggregates]] as const) {
+    const visible = list.filter((s) => !s.IsHidden && !s.IsObsolete);
+    const names = [...new Set(visible.map((s) => String(s.Name)))];
+    const support = new Map(names.map((f) => [f, probe(f)]));
+    const ok = names.filter((f) => support.get(f) === 'supported');
+    const refused = names.filter((f) => support.get(f) === 'refused');
+    const missing = names.filter((f) => support.get(f) === 'missing');
+    console.log(`\n${title}: ${ok.length}/${names.length} (${((100 * ok.length) / names.length).toFixed(1)}%) — the entries neither hidden nor obsolete (${list.length} in all)`);
+    if (refused.length) console.log(`  refused with a reason: ${refused.join(', ')}`);
+    if (missing.length) console.log(`  missing: ${missing.join(', ')}`);
+  }
+}
+
 function main(): void {
   const implementedScalars = new Set(SCALAR_FUNCTIONS.keys());
   const implementedAggs = new Set(AGGREGATE_FUNCTIONS.keys());
@@ -97,6 +128,7 @@ function main(): void {
   const extra = [...implementedScalars, ...implementedAggs].filter((f) => ![...sections.values()].some((l) => l.includes(f)));
   console.log(`\nall listed functions: ${done}/${total} (${((100 * done) / Math.max(total, 1)).toFixed(1)}%)`);
   console.log(`implemented but not in the reference list (aliases, operators-as-functions): ${extra.length}`);
+  kustoLanguageCoverage();
 }
 
 main();

@@ -280,6 +280,11 @@ const hashFn = (name: string) => fn(name, [anyScalar, intLike], 1, 'long', (a) =
   return `(CASE WHEN ${m} > 0 THEN CAST(((CAST(${h} AS HUGEINT) + 18446744073709551616) % 18446744073709551616) % ${m} AS BIGINT) END)`;
 });
 
+/** strcat_array(arr, delimiter): the array's elements as strings, joined. */
+const strcatArray = (name: string) =>
+  fn(name, [isDynamic, anyScalar], 0, 'string', (a) =>
+    `coalesce(array_to_string(list_transform(${elems(a[0]!.sql)}, _e -> ${elemStr('_e')}), ${str(a[1]!)}), '')`, 'dynamic');
+
 export const STRING_FUNCTIONS: ScalarFunction[] = [
   strFn('tolower', 1, 0, 'string', ([s]) => `lower(${s})`),
   strFn('toupper', 1, 0, 'string', ([s]) => `upper(${s})`),
@@ -308,8 +313,9 @@ export const STRING_FUNCTIONS: ScalarFunction[] = [
   translateFn,
   fn('regex_quote', [anyScalar], 0, 'string', (a) => `regexp_escape(${str(a[0]!)})`),
   { ...strFn('strcat_delim', 65, 63, 'string', ([d, ...s]) => `array_to_string([${s.join(', ')}], ${d})`), minArgs: 2 },
-  fn('strcat_array', [isDynamic, anyScalar], 0, 'string', (a) =>
-    `coalesce(array_to_string(list_transform(${elems(a[0]!.sql)}, _e -> ${elemStr('_e')}), ${str(a[1]!)}), '')`, 'dynamic'),
+  strcatArray('strcat_array'),
+  // strcat_array's older name, still in Kusto.Language's catalogue
+  strcatArray('array_strcat'),
   strFn('strrep', 3, 1, 'string', ([s, n, d]) =>
     `coalesce(array_to_string(list_transform(range(least(greatest(TRY_CAST(${n} AS BIGINT), 0), 1024)), _x -> ${s}), ${d ?? "''"}), '')`),
   strFn('base64_encode_tostring', 1, 0, 'string', ([s]) => `to_base64(encode(${s}))`),
