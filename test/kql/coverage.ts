@@ -17,10 +17,10 @@
  * on purpose (an error that says it is not supported, and why) is counted apart as "refused".
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { compile, KqlError, type TableResolver } from '../../src/kql/index.js';
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/kql/functions/index.js';
+import { kustoLanguage } from './kusto-language.js';
 
 const folder = process.argv[2] ?? '/work/shared/reference/kql-docs/query';
 
@@ -72,15 +72,9 @@ function probe(name: string): Support {
 
 interface KustoSymbol { Name: string; IsHidden?: boolean; IsObsolete?: boolean }
 
-/** Kusto.Language's function and aggregate catalogues (Bridge.NET defines them on the global object). */
+/** Kusto.Language's function and aggregate catalogues. */
 function kustoLanguageCatalogue(): { functions: KustoSymbol[]; aggregates: KustoSymbol[] } {
-  const require = createRequire(import.meta.url);
-  const dir = require.resolve('@kusto/language-service-next/package.json').replace(/package\.json$/, '');
-  (globalThis as Record<string, unknown>).window ??= globalThis;
-  require(join(dir, 'bridge.js'));
-  require(join(dir, 'Kusto.Language.Bridge.js'));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const K = (globalThis as any).Kusto.Language;
+  const K = kustoLanguage();
   const items = (list: Record<string, KustoSymbol>) => Object.keys(list).filter((k) => /^\d+$/.test(k)).map((k) => list[k]!);
   return { functions: items(K.Functions.All), aggregates: items(K.Aggregates.All) };
 }

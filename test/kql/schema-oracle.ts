@@ -15,7 +15,6 @@
  * queries Kusto.Language rejects are listed too, since a corpus query must be valid KQL.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile, emptyRelationSql, type ColumnSchema, type TableResolver } from '../../src/kql/index.js';
@@ -23,23 +22,18 @@ import { tableSchema } from '../../src/metadata/standard-columns.js';
 import { standardTable, standardTables } from '../../src/metadata/standard-tables.js';
 import { SENTINEL_CORPUS } from './sentinel-corpus.js';
 import { kustoBlocks } from './doc-example-source.js';
+import { kustoLanguage } from './kusto-language.js';
 import { openDb, runKql, TABLES } from './harness.js';
 import type { Case } from './cases.js';
 import { ALL_CASES } from './all-cases.js';
 
 interface KustoColumn { name: string; type: string }
 
-/** Kusto.Language, loaded once (Bridge.NET defines it on the global object). */
+/** Kusto.Language's result schema and errors for a query, over the given tables. */
 type Analyse = (query: string) => { columns: KustoColumn[] | undefined; errors: string[] };
 
-function kustoLanguage(schemas: Record<string, ColumnSchema[]>): Analyse {
-  const require = createRequire(import.meta.url);
-  const dir = require.resolve('@kusto/language-service-next/package.json').replace(/package\.json$/, '');
-  (globalThis as Record<string, unknown>).window ??= globalThis;
-  require(join(dir, 'bridge.js'));
-  require(join(dir, 'Kusto.Language.Bridge.js'));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const K = (globalThis as any).Kusto.Language;
+function analyser(schemas: Record<string, ColumnSchema[]>): Analyse {
+  const K = kustoLanguage();
   const tables = Object.entries(schemas).map(([name, columns]) => K.Symbols.TableSymbol.From(`(${columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`).WithName(name));
   const state = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', tables, false));
   return (query) => {
@@ -88,8 +82,8 @@ const standardResolver: TableResolver = {
 };
 
 async function main(): Promise<void> {
-  const analyse = kustoLanguage(Object.fromEntries(Object.entries(TABLES).map(([n, t]) => [n, t.columns])));
-  const analyseStandard = kustoLanguage(Object.fromEntries(standardTables().map((d) => [d.name, tableSchema(d)])));
+  const analyse = analyser(Object.fromEntries(Object.entries(TABLES).map(([n, t]) => [n, t.columns])));
+  const analyseStandard = analyser(Object.fromEntries(standardTables().map((d) => [d.name, tableSchema(d)])));
   const conn = await openDb();
   const queries: { source: string; q: string }[] = [];
   if (values.only !== 'cases') {
