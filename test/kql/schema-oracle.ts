@@ -86,11 +86,11 @@ async function main(): Promise<void> {
   const analyseStandard = analyser(Object.fromEntries(standardTables().map((d) => [d.name, tableSchema(d)])));
   const conn = await openDb();
   const queries: { source: string; q: string }[] = [];
-  if (values.only !== 'cases') {
+  if (values.only === undefined || values.only === 'docs') {
     const files = (readdirSync(folder, { recursive: true }) as string[]).filter((f) => f.endsWith('.md'));
     for (const f of files) for (const b of kustoBlocks(readFileSync(join(folder, f), 'utf8'))) queries.push({ source: f, q: b.query });
   }
-  if (values.only !== 'docs') ALL_CASES.filter((c: Case) => !c.err).forEach((c: Case, i: number) => queries.push({ source: `case ${i}`, q: c.q }));
+  if (values.only === undefined || values.only === 'cases') ALL_CASES.filter((c: Case) => !c.err).forEach((c: Case, i: number) => queries.push({ source: `case ${i}`, q: c.q }));
   if (values.only === undefined || values.only === 'corpus') for (const c of SENTINEL_CORPUS) queries.push({ source: `corpus: ${c.name}`, q: c.q });
   const counts = { compared: 0, same: 0, count: 0, name: 0, type: 0, kustoError: 0, vigilError: 0, readsTables: 0 };
   const lines: string[] = [];
