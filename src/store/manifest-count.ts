@@ -21,7 +21,7 @@
  * grant filters rows, so its view is never counted from the manifest (query.ts checks the grant).
  */
 import type { SegmentEntry } from './manifest.js';
-import { exactRangeOfFilter, type MicrosRange } from './time-pruning.js';
+import { exactRangeOfFilter, intersectRange, type MicrosRange } from './time-pruning.js';
 
 type Json = Record<string, unknown>;
 
@@ -78,7 +78,7 @@ export function countShape(plan: Json, views: ReadonlySet<string>, timeColumn: R
     if (time === undefined || f.key !== time) return undefined;
     const r = exactRangeOfFilter(f.value);
     if (!r) return undefined;
-    range = { lo: r.lo === undefined ? range.lo : range.lo === undefined ? r.lo : Math.max(range.lo, r.lo), hi: r.hi === undefined ? range.hi : range.hi === undefined ? r.hi : Math.min(range.hi, r.hi) };
+    range = intersectRange(range, r);
   }
   return { view, range };
 }
