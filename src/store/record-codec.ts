@@ -16,6 +16,7 @@ import { ColumnBatch } from './column-batch.js';
 import type { StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { ticksOfLegacyMicros } from './legacy-time.js';
+import { utf8 } from '../util/utf8.js';
 
 export interface RowsRecord {
   table: string;
@@ -38,23 +39,6 @@ export function encodeColumnsRecord(table: string, columns: readonly StoredColum
   return utf8(JSON.stringify({ k: 'cols', d: 'ticks', t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount, v }));
 }
 
-const encoder = new TextEncoder();
-
-/**
- * The UTF-8 bytes of a string, as `Buffer.from(text)` gives them (lone surrogates as U+FFFD alike),
- * encoded into an unpooled buffer: for a request's record (~250 KB) a fraction of `Buffer.from`'s
- * time. ASCII text (the usual case) takes one byte per character, so it is tried at that size
- * first; text that does not fit is measured and encoded again.
- */
-function utf8(text: string): Buffer {
-  const ascii = Buffer.allocUnsafeSlow(text.length);
-  const r = encoder.encodeInto(text, ascii);
-  if (r.read === text.length && r.written === text.length) return ascii;
-  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
-  // Every byte is written (the buffer is not zeroed: nothing of it may stay unwritten).
-  if (encoder.encodeInto(text, out).written !== out.length) throw new Error('a log record was not encoded whole');
-  return out;
-}
 
 /**
  * A column as JSON can hold it: `{"all": value}` when every row has the same value (the tenant, the

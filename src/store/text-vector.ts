@@ -21,6 +21,7 @@
  */
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBVector } from '@duckdb/node-api';
+import { utf8 as utf8Bytes } from '../util/utf8.js';
 
 /** Bytes of a `string_t`; strings of up to INLINE_BYTES UTF-8 bytes live inside it. */
 const STRING_T = 16;
@@ -133,7 +134,7 @@ const TWO_32 = 2 ** 32;
  */
 function writeLongStrings(native: bindings.Vector, st: Uint8Array, longs: string[], rows: number[]): void {
   const joined = longs.length === 1 ? longs[0]! : longs.join('');
-  const bytes = Buffer.from(joined, 'utf8');
+  const bytes = utf8Bytes(joined);
   const first = rows[0]!;
   bindings.vector_assign_string_element_len(native, first, bytes);
   const head = bindings.vector_get_data(native, (first + 1) * STRING_T);
