@@ -132,7 +132,7 @@ function describe(v: unknown): string {
  * The JSON text of a parsed value: `JSON.stringify` (native, several times faster) unless the value
  * holds a bigint (an integer beyond ±(2^53−1), which it refuses), then the exact writer.
  */
-function jsonText(v: unknown): string {
+export function jsonText(v: unknown): string {
   try {
     const text = JSON.stringify(v);
     if (text !== undefined) return text;

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { ApiError } from '../errors/api-error.js';
-import { parseExactJson } from '../util/exact-json.js';
+import { parseJsonBody } from './parse-rows.js';
 
 /** Azure's limit for one Logs Ingestion call, applied to the body before and after decompression. */
 export const MAX_INGEST_BYTES = 1024 * 1024;
@@ -38,7 +38,7 @@ export async function decodeIngestBody(raw: Buffer, contentEncoding: string | un
   }
   let parsed: unknown;
   try {
-    parsed = parseExactJson(text.toString('utf8'));
+    parsed = parseJsonBody(text);
   } catch (err) {
     throw new ApiError(400, 'InvalidJson', `The request body is not valid JSON: ${(err as Error).message}. Send a JSON array of objects.`);
   }

@@ -7,7 +7,8 @@ import { ApiError } from '../errors/api-error.js';
 import { ColumnBatch } from '../store/column-batch.js';
 import type { StoredValue } from '../store/column-types.js';
 import type { LogStore } from '../store/store.js';
-import { COERCERS, CoercionError, type Coercer } from './coerce.js';
+import { COERCERS, CoercionError, jsonText, type Coercer } from './coerce.js';
+import { jsonTexts } from './json-column.js';
 import { billedSize, toTableType } from './table-values.js';
 import { streamInput, VIGIL_FILLED } from './transform/compile-transform.js';
 import { IngestionTransforms } from './transform/ingestion-transforms.js';
@@ -31,6 +32,8 @@ interface CompiledStream {
   names: string[];
   types: StreamColumn['type'][];
   coercers: Coercer[];
+  /** Columns declared `dynamic`: their JSON text is written per column (json-column.ts). */
+  jsonColumn: boolean[];
   input: ColumnSchema[];
   resourceIdIndex: number;
   /** `{}` and, per column, its name, quotes and colon (the values' sizes are added per row). */
@@ -46,6 +49,7 @@ function compileStream(declared: readonly StreamColumn[]): CompiledStream {
       names: declared.map((d) => d.name),
       types: declared.map((d) => d.type),
       coercers: declared.map((d) => COERCERS[d.type]),
+      jsonColumn: declared.map((d) => d.type === 'dynamic'),
       input: streamInput(declared),
       resourceIdIndex: declared.findIndex((d) => d.name === '_ResourceId'),
       billedBase: 2 + declared.reduce((n, d) => n + d.name.length + 4, 0),
@@ -104,18 +108,30 @@ export class IngestService {
   }
 
   /** `options.resourceId`: the agent's resource (admission.ts), given to every row as `_ResourceId`. */
-  async ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
-    const compiled = compileStream(streamColumns(rule, stream)!);
+  ingest(rule: DataCollectionRuleRecord, stream: string, rows: unknown[], options: { resourceId?: string } = {}): Promise<number> {
     const receivedTicks = ticksFromUnixMicros(BigInt(Date.now()) * 1000n);
     // 1. Validate and coerce every row against the stream declaration, into one array per declared column.
-    const coerced = coerceRows(compiled, rows, options.resourceId);
+    //    Done here, outside the async part: the parsed rows are garbage once their values are taken,
+    //    instead of living (and being copied by each young-generation GC, then promoted) until the
+    //    append is durable — which is what grew GC time with the number of requests in flight.
+    let coerced: InputBatch;
+    try {
+      coerced = coerceRows(compileStream(streamColumns(rule, stream)!), rows, options.resourceId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.shapeAndStore(rule, stream, rows.length, coerced, receivedTicks);
+  }
+
+  /** Steps 2 and 3 of ingest(): `received` rows, coerced. */
+  private async shapeAndStore(rule: DataCollectionRuleRecord, stream: string, received: number, coerced: InputBatch, receivedTicks: bigint): Promise<number> {
     // 2. Transform and shape for each destination table.
     // Each batch's statistics are counted once it is stored (a refused request ingested nothing).
     const batches: { plan: FlowPlan; batch: ColumnBatch; count: () => void }[] = [];
     for (const plan of this.plan(rule, stream)) {
       let input = coerced;
       const counts: (() => void)[] = [];
-      if (!plan.transformed) counts.push(() => this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, rows.length, rows.length));
+      if (!plan.transformed) counts.push(() => this.transforms.statistics?.record(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, received, received));
       if (plan.transformed) {
         const out = await this.transforms.applyFlow(rule, plan.flowIndex, stream, plan.workspace.customerId, plan.table, coerced.batch.toRows());
         counts.push(out.count);
@@ -145,7 +161,7 @@ export class IngestService {
       if (batch.rowCount > 0) await this.store.append(plan.workspace.customerId, plan.table, plan.columns, batch);
       count();
     }
-    return rows.length;
+    return received;
   }
 }
 
@@ -157,9 +173,11 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
   // record's JSON.stringify takes a fast path only for packed arrays (~30 % less time per column).
   const values: StoredValue[][] = [];
   for (let c = 0; c < width; c++) values.push([]);
-  const resourceIds: (string | null)[] = [];
   const billedSizes: number[] = [];
-  const { names, coercers } = stream;
+  const { names, coercers, jsonColumn } = stream;
+  // `dynamic` columns take the values as parsed here; their JSON text is written for the whole column below.
+  const parsed: unknown[][] = [];
+  for (let c = 0; c < width; c++) parsed.push([]);
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
@@ -168,6 +186,10 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
     const obj = row as Record<string, unknown>;
     let billed = stream.billedBase;
     for (let c = 0; c < width; c++) {
+      if (jsonColumn[c]) {
+        parsed[c]!.push(obj[names[c]!]);
+        continue;
+      }
       let v: StoredValue;
       try {
         v = coercers[c]!(obj[names[c]!]);
@@ -181,8 +203,20 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
       billed += typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8;
     }
     billedSizes.push(billed);
-    // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
-    resourceIds.push(lowerResourceId(agentResourceId ?? (stream.resourceIdIndex >= 0 ? values[stream.resourceIdIndex]![i] : obj['_ResourceId'])));
+  }
+  for (let c = 0; c < width; c++) {
+    if (!jsonColumn[c]) continue;
+    const texts = jsonTexts(parsed[c]!, jsonText);
+    values[c] = texts;
+    for (let i = 0; i < n; i++) {
+      const v = texts[i]!;
+      billedSizes[i]! += v === null ? 4 : Buffer.byteLength(v) + 2;
+    }
+  }
+  // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
+  const resourceIds: (string | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    resourceIds.push(lowerResourceId(agentResourceId ?? (stream.resourceIdIndex >= 0 ? values[stream.resourceIdIndex]![i] : (rows[i] as Record<string, unknown>)['_ResourceId'])));
   }
   return { columns: stream.input, batch: new ColumnBatch(n, values), resourceIds, billedSizes };
 }

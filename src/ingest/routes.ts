@@ -50,9 +50,10 @@ export async function ingestRoutes(app: FastifyInstance, deps: IngestRouteDeps):
       throw new ApiError(429, 'TooManyRequests', `Too many requests to data collection rule '${rule.immutableId}'. Retry after the time in the Retry-After header.`, {}, { 'retry-after': String(limiter.retryAfterSeconds(rule.immutableId)) });
     }
     const body = req.body instanceof Buffer ? req.body : Buffer.alloc(0);
-    const rows = await decodeIngestBody(body, req.headers['content-encoding'] as string | undefined);
+    // The parsed rows are passed on, not kept in this frame: they are garbage once coerced (ingest-service.ts).
+    const stored = deps.ingest.ingest(rule, req.params.stream, await decodeIngestBody(body, req.headers['content-encoding'] as string | undefined), { resourceId });
     try {
-      await deps.ingest.ingest(rule, req.params.stream, rows, { resourceId });
+      await stored;
     } catch (err) {
       // A full or failing disk: 503 with Retry-After (nothing was acknowledged; the SDKs retry).
       throw storageApiError(err) ?? err;
