@@ -25,6 +25,8 @@ function microsIso(us: number | undefined): string | undefined {
  * Parquet), pinned while the query runs; timeout and cancellation interrupt DuckDB.
  */
 export async function query(ctx: EngineContext, sql: string, limits: QueryLimits): Promise<QueryOutput> {
+  // The request's timespan: each view keeps its table to it (timespan-cover.ts); the SQL does not filter on it.
+  const span = timespanOf(limits.timespan);
   const stats: ScanStatistics = {
     segmentsConsidered: 0,
     segmentsPruned: 0,
@@ -74,8 +76,6 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     throw err;
   }
   limits.onTablesRead?.(tablesRead);
-  // The request's timespan: each view keeps its table to it (timespan-cover.ts); the SQL does not filter on it.
-  const span = timespanOf(limits.timespan);
   const requested: MicrosRange = { lo: span?.startUs, hi: span?.endUs };
   // The query's own TimeGenerated range (planning it costs a millisecond or two) pays off only for
   // segments that would have to be decrypted or loaded: what is in the memory tier is one table,
