@@ -18,23 +18,31 @@ import type { HotTable, TimeBounds } from './hot-tables.js';
 import type { SegmentEntry } from './manifest.js';
 import { seesGeneration, type PresentGeneration } from './memory-tier.js';
 
-/** A timespan as µs since the epoch: the rows kept are `startUs <= µs(TimeGenerated) < endUs`. */
+/**
+ * A timespan: the rows kept are `startTicks <= TimeGenerated < endTicks` (exact), the same ends as µs
+ * since the epoch for comparing with the manifest's bounds (exact only up to 2^53, see segmentInside).
+ */
 export interface Timespan {
   startUs?: number;
   endUs?: number;
+  startTicks?: bigint;
+  endTicks?: bigint;
 }
 
 /** The timespan of a query's limits, or undefined when it has neither end (nothing to filter). */
 export function timespanOf(ts: { start?: Date; end?: Date } | undefined): Timespan | undefined {
-  const us = (d: Date | undefined) => {
+  const ms = (d: Date | undefined) => {
     if (!d) return undefined;
     if (!Number.isFinite(d.getTime())) throw new TypeError('query: limits.timespan holds an invalid Date');
-    return d.getTime() * 1000;
+    return d.getTime();
   };
-  const startUs = us(ts?.start);
-  const endUs = us(ts?.end);
-  if (startUs === undefined && endUs === undefined) return undefined;
-  return { ...(startUs !== undefined ? { startUs } : {}), ...(endUs !== undefined ? { endUs } : {}) };
+  const start = ms(ts?.start);
+  const end = ms(ts?.end);
+  if (start === undefined && end === undefined) return undefined;
+  return {
+    ...(start !== undefined ? { startUs: start * 1000, startTicks: ticksFromUnixMicros(BigInt(start) * 1000n) } : {}),
+    ...(end !== undefined ? { endUs: end * 1000, endTicks: ticksFromUnixMicros(BigInt(end) * 1000n) } : {}),
+  };
 }
 
 /**
@@ -56,16 +64,16 @@ function insideUs(min: number, max: number, span: Timespan): boolean {
 export function hotInside(times: TimeBounds, span: Timespan): boolean {
   if (times.min === undefined || times.max === undefined) return !times.nulls; // no rows, or only rows without a time
   if (times.nulls) return false;
-  if (span.startUs !== undefined && times.min < ticksFromUnixMicros(BigInt(span.startUs))) return false;
-  if (span.endUs !== undefined && times.max >= ticksFromUnixMicros(BigInt(span.endUs))) return false;
+  if (span.startTicks !== undefined && times.min < span.startTicks) return false;
+  if (span.endTicks !== undefined && times.max >= span.endTicks) return false;
   return true;
 }
 
 /** The filter a view applies when some of its rows may lie outside: `column` holds ticks (BIGINT). */
 export function timespanFilter(column: string, span: Timespan): string {
   const conds: string[] = [];
-  if (span.startUs !== undefined) conds.push(`${sqlIdent(column)} >= CAST(${ticksFromUnixMicros(BigInt(span.startUs))} AS BIGINT)`);
-  if (span.endUs !== undefined) conds.push(`${sqlIdent(column)} < CAST(${ticksFromUnixMicros(BigInt(span.endUs))} AS BIGINT)`);
+  if (span.startTicks !== undefined) conds.push(`${sqlIdent(column)} >= CAST(${span.startTicks} AS BIGINT)`);
+  if (span.endTicks !== undefined) conds.push(`${sqlIdent(column)} < CAST(${span.endTicks} AS BIGINT)`);
   return conds.join(' AND ');
 }
 

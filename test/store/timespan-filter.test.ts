@@ -108,6 +108,23 @@ describe('the request timespan in the storage engine', { timeout: 120_000 }, () 
     }
   });
 
+  it('is exact to the millisecond far from 1970, where µs no longer fit a double exactly', async () => {
+    const e = await openEngine();
+    const far = Date.UTC(9000, 0, 1);
+    const tick = (ms: number) => BigInt(ms) * 10_000n + (BASE_TICKS - BigInt(BASE_MS) * 10_000n);
+    await e.append(WS, 'T_CL', COLS, [[tick(Date.UTC(1990, 0, 1)), R1, 1n], [tick(BASE_MS), R1, 2n], [tick(far), R1, 4n], [tick(far + 1), R1, 8n]]);
+    const sumIn = async (start: number, end: number) => (await countIn(e, { start: new Date(start), end: new Date(end) })).rows[0]![1];
+    for (const sealed of [false, true]) {
+      if (sealed) await e.sealDue(true);
+      assert.equal(await sumIn(Date.UTC(2020, 0, 1), far), 2);
+      assert.equal(await sumIn(Date.UTC(2020, 0, 1), far + 1), 6);
+      assert.equal(await sumIn(Date.UTC(2020, 0, 1), far + 2), 14);
+      assert.equal(await sumIn(far + 1, far + 2), 8);
+      assert.equal(await sumIn(Date.UTC(1000, 0, 1), Date.UTC(9999, 11, 31)), 15);
+    }
+    await e.close();
+  });
+
   it('rows without TimeGenerated are outside every timespan, hot or sealed', async () => {
     const e = await openEngine();
     await e.append(WS, 'T_CL', COLS, [...rowsAt(0, 3), [null, R1, 1000n]]);
