@@ -62,7 +62,9 @@ const opts = parseOptions();
 const total = opts.rows ?? (opts.quick ? 100_000 : 1_000_000);
 const batchCount = Math.ceil(total / BATCH);
 const endMs = benchEndMs();
-const timespan = { startTime: new Date(endMs - SPAN_MS - HOUR), endTime: new Date(endMs + HOUR) };
+// Fixed bounds around the rows, or (--duration) the last `duration` up to now, moving with every request.
+const timespan = opts.duration ? { duration: opts.duration } : { startTime: new Date(endMs - SPAN_MS - HOUR), endTime: new Date(endMs + HOUR) };
+if (opts.duration) process.stderr.write(`query: the SDK sends timespan duration ${opts.duration}\n`);
 const batch = (b: number) => makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), total, endMs);
 const every = Math.max(1, Math.floor(batchCount / 10));
 

@@ -30,6 +30,11 @@ export interface BenchOptions {
   concurrency: number;
   /** Suites to run (run.ts only). */
   suites: string[];
+  /**
+   * The query suite sends this ISO 8601 duration as the SDK's timespan (`{ duration }`: the server
+   * takes the last `duration` up to now, a different start on every request) instead of fixed bounds.
+   */
+  duration?: string;
 }
 
 export function parseOptions(argv: string[] = process.argv.slice(2)): BenchOptions {
@@ -46,7 +51,10 @@ export function parseOptions(argv: string[] = process.argv.slice(2)): BenchOptio
     else if (a === '--runs') o.runs = num(a, argv[++i]);
     else if (a === '--concurrency') o.concurrency = num(a, argv[++i]);
     else if (a === '--suite') o.suites.push(...(argv[++i] ?? '').split(',').filter(Boolean));
-    else throw new Error(`unknown option '${a}' (use --quick, --rows N, --runs N, --concurrency N, --suite ingest,query)`);
+    else if (a === '--duration') {
+      o.duration = argv[++i] ?? '';
+      if (!/^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/.test(o.duration)) throw new Error(`--duration needs an ISO 8601 duration such as P9D or PT200H (got '${o.duration}')`);
+    } else throw new Error(`unknown option '${a}' (use --quick, --rows N, --runs N, --concurrency N, --suite ingest,query, --duration P9D)`);
   }
   return o;
 }

@@ -168,7 +168,9 @@ export class QueryService {
       const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
       // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
       const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
-      compiled = await compileDiscovering(req.query, resolver, { now: new Date(), timespan: req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) }, runDiscovery);
+      // The timespan goes to the compiler only when the store does not apply it (the storage engine
+      // does, per snapshot: timespan-cover.ts).
+      compiled = await compileDiscovering(req.query, resolver, { now: new Date(), timespan: this.store.appliesTimespan ? undefined : req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) }, runDiscovery);
     } catch (err) {
       release?.();
       if (err instanceof KqlError) throw kqlErrorToApi(err);

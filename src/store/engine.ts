@@ -63,6 +63,8 @@ export interface EngineStatus {
 }
 
 export class StorageEngine implements LogStore {
+  /** Each query's views keep their tables to the request's timespan, unfiltered when the snapshot is all inside it (engine/query.ts). */
+  readonly appliesTimespan = true;
   /** What the job modules share. */
   private readonly ctx: EngineContext;
   private readonly background: BackgroundWork;

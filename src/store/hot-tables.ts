@@ -45,6 +45,19 @@ export interface HotTable {
   /** The table schema version its columns are. */
   schemaVersion: number;
   droppedFromDb: boolean;
+  /**
+   * The TimeGenerated ticks of every row appended to it so far (widened before an append commits,
+   * never narrowed: purge only removes rows), so a query that sees its rows can tell whether they all
+   * lie inside the request's timespan (timespan-cover.ts).
+   */
+  times: TimeBounds;
+}
+
+/** The least and greatest TimeGenerated ticks of some rows (undefined while there are none), and whether any lacks one. */
+export interface TimeBounds {
+  min?: bigint;
+  max?: bigint;
+  nulls: boolean;
 }
 
 /** The WHERE condition selecting a hot generation's rows in its tier table. */
@@ -55,7 +68,7 @@ export const hotSelect = (h: HotTable) => `SELECT ${h.columns.map((c) => sqlIden
 
 export async function createHotTable(tier: MemoryTier, tierKey: string, columns: StoredColumn[], schemaVersion: number): Promise<HotTable> {
   const gen = await tier.addHot(tierKey, columns);
-  return { gen, tierKey, columns: [...columns], rows: 0, bytes: 0, firstAppendMs: undefined, readers: 0, retired: false, watermark: 0, schemaVersion, droppedFromDb: false };
+  return { gen, tierKey, columns: [...columns], rows: 0, bytes: 0, firstAppendMs: undefined, readers: 0, retired: false, watermark: 0, schemaVersion, droppedFromDb: false, times: { nulls: false } };
 }
 
 /** New columns for the table (its tier table gets them; the current generation's schema grows). */
@@ -73,7 +86,34 @@ export async function dropHotTable(tier: MemoryTier, t: HotTable): Promise<void>
  * Columns the tier table has but the batch lacks are null.
  */
 export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
-  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, asColumnBatch(rows, columns.length), t.gen.seg);
+  const batch = asColumnBatch(rows, columns.length);
+  // Before the rows can be visible to any query's snapshot (a failed append only leaves them wider).
+  widenTimes(t.times, columns, batch);
+  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, batch, t.gen.seg);
+}
+
+/** Widens `times` to the TimeGenerated values of a batch (a batch without the column is all nulls). */
+function widenTimes(times: TimeBounds, columns: readonly StoredColumn[], batch: ColumnBatch): void {
+  if (batch.rowCount === 0) return;
+  const j = columns.findIndex((c) => c.name.toLowerCase() === 'timegenerated');
+  const values = j >= 0 && columns[j]!.type === 'datetime' ? batch.values[j] : undefined;
+  if (!values) {
+    times.nulls = true;
+    return;
+  }
+  let { min, max } = times;
+  for (let i = 0; i < batch.rowCount; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      times.nulls = true;
+      continue;
+    }
+    const ticks = typeof v === 'bigint' ? v : BigInt(v as number);
+    if (min === undefined || ticks < min) min = ticks;
+    if (max === undefined || ticks > max) max = ticks;
+  }
+  times.min = min;
+  times.max = max;
 }
 
 // ---------------------------------------------------------------- scratch tables (purge)

@@ -551,6 +551,18 @@ export class MemoryTier {
 }
 
 /**
+ * Whether a query that wants `wanted` (hot ids and segment ids) sees a present generation: when it
+ * reads its hot id (hot rows), or when it wants every segment listed for it. A merged segment is
+ * wanted when it is, or when everything it was merged from is (a query that chose its segments
+ * before compaction renamed them), however many merges ago.
+ */
+export function seesGeneration(wanted: ReadonlySet<string>): (g: PresentGeneration) => boolean {
+  const want = (g: PresentGeneration, id: string, depth = 0): boolean =>
+    wanted.has(id) || (depth < 64 && (g.mergedFrom?.get(id)?.every((o) => want(g, o, depth + 1)) ?? false));
+  return (g) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => want(g, id)));
+}
+
+/**
  * The WHERE condition over `__seg` that keeps, of the generations present in a tier table, exactly
  * those the query may see — or '' when it may see every one (the usual case: no filter at all, so
  * DuckDB plans the scan exactly as a native table's; even an always-true range filter halves top-N
@@ -559,11 +571,7 @@ export class MemoryTier {
  * numbers are split around every generation it may not see.
  */
 export function segmentFilter(present: ReadonlyMap<number, PresentGeneration>, wanted: ReadonlySet<string>): string {
-  // A merged segment is wanted when it is, or when everything it was merged from is (a query that
-  // chose its segments before compaction renamed them), however many merges ago.
-  const want = (g: PresentGeneration, id: string, depth = 0): boolean =>
-    wanted.has(id) || (depth < 64 && (g.mergedFrom?.get(id)?.every((o) => want(g, o, depth + 1)) ?? false));
-  const seen = (g: PresentGeneration) => (g.hotId !== undefined && wanted.has(g.hotId)) || (g.segments.length > 0 && g.segments.every((id) => want(g, id)));
+  const seen = seesGeneration(wanted);
   const all = [...present].sort((a, b) => a[0] - b[0]);
   if (all.every(([, g]) => seen(g))) return '';
   const ranges: [number, number][] = [];

@@ -9,8 +9,9 @@ export interface QueryLimits {
   /** Also aborts the query, e.g. when the client disconnects. */
   signal?: AbortSignal;
   /**
-   * The request's timespan. The compiled SQL already filters on it; the store may also use it to
-   * skip data outside it (the storage engine prunes segments with it).
+   * The request's timespan. A store that `appliesTimespan` keeps every table with a datetime
+   * TimeGenerated to its rows inside it (`start <= TimeGenerated < end`), and the SQL need not filter
+   * on it; any store may use it to skip data outside it (the storage engine prunes segments with it).
    */
   timespan?: { start?: Date; end?: Date };
   /**
@@ -64,7 +65,8 @@ export interface ScanStatistics {
   rowsScanned: number;
   /** Hot rows plus the rows of every segment considered. */
   rowsTotal: number;
-  tables: { table: string; from?: string; to?: string; segmentsConsidered: number; segmentsOpened: number; hotRows: number; segmentRows: number }[];
+  /** Per table read; `timespanFiltered`: some of its rows may lie outside the request's timespan, so its view filters on it (timespan-cover.ts). */
+  tables: { table: string; from?: string; to?: string; segmentsConsidered: number; segmentsOpened: number; hotRows: number; segmentRows: number; timespanFiltered?: boolean }[];
 }
 
 export interface QueryOutput {
@@ -83,6 +85,11 @@ export interface QueryOutput {
  * implementation behind this interface.
  */
 export interface LogStore {
+  /**
+   * `query` applies `limits.timespan` itself (see QueryLimits.timespan): the compiler is not given
+   * it, so the SQL text does not change with it. Otherwise the compiled SQL filters on it.
+   */
+  readonly appliesTimespan?: boolean;
   /** Creates the table, or adds the columns it lacks (existing columns keep their type). */
   ensureTable(workspaceId: string, table: string, columns: ColumnSchema[]): Promise<void>;
   /** Appends all rows or none. `rows[i][j]` (or, held by columns, `rows.values[j][i]`) is a value of `columns[j]`. */

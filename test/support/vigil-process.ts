@@ -44,7 +44,8 @@ export async function startVigil(options: StartOptions = {}): Promise<VigilProce
   if (!options.dataDir) seedTestCa(dataDir);
   // VIGIL_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server of a bench run.
   const nodeArgs = (process.env.VIGIL_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...(options.insecureDevKeys === false ? [] : ['--insecure-dev-keys']), ...(options.args ?? [])], {
+  // VIGIL_SERVER_CLI (another build's dist/src/cli/launcher.cjs) runs that build's server under this harness (A/B benches).
+  const child = spawn(process.execPath, [...nodeArgs, process.env.VIGIL_SERVER_CLI ?? CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', ...(options.insecureDevKeys === false ? [] : ['--insecure-dev-keys']), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
 import { intersectRange, type MicrosRange } from '../time-pruning.js';
+import { snapshotInside, timespanFilter, timespanOf } from '../timespan-cover.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { decryptSegment, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
@@ -24,6 +25,8 @@ function microsIso(us: number | undefined): string | undefined {
  * Parquet), pinned while the query runs; timeout and cancellation interrupt DuckDB.
  */
 export async function query(ctx: EngineContext, sql: string, limits: QueryLimits): Promise<QueryOutput> {
+  // The request's timespan: each view keeps its table to it (timespan-cover.ts); the SQL does not filter on it.
+  const span = timespanOf(limits.timespan);
   const stats: ScanStatistics = {
     segmentsConsidered: 0,
     segmentsPruned: 0,
@@ -73,10 +76,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     throw err;
   }
   limits.onTablesRead?.(tablesRead);
-  const requested: MicrosRange = {
-    lo: limits.timespan?.start ? limits.timespan.start.getTime() * 1000 : undefined,
-    hi: limits.timespan?.end ? limits.timespan.end.getTime() * 1000 : undefined,
-  };
+  const requested: MicrosRange = { lo: span?.startUs, hi: span?.endUs };
   // The query's own TimeGenerated range (planning it costs a millisecond or two) pays off only for
   // segments that would have to be decrypted or loaded: what is in the memory tier is one table,
   // whose zone maps skip the rows outside the range anyway.
@@ -100,6 +100,9 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     view: string;
     ws: Ws;
     t: TableRt;
+    /** The table's hot generations and segments in the query's snapshot. */
+    hots: HotTable[];
+    segs: SegmentEntry[];
     /** Chosen segments read from decrypted Parquet (the others are in the memory tier). */
     files: { seg: SegmentEntry; path: string }[];
     /** Hot generations and segments of the query's snapshot that the tier part may show (pruned ones too: the query's own predicates drop their rows). */
@@ -107,6 +110,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     /** Segments a pure count takes from the manifest (not read; neither files nor wanted). */
     counted: SegmentEntry[];
     grant: TableGrant;
+    stat: ScanStatistics['tables'][number];
   }[] = [];
   let inTransaction = false;
   let committing: Promise<unknown> | undefined;
@@ -145,7 +149,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       stats.hotRows += hotRows;
       stats.segmentRows += segRows;
       stats.rowsTotal += hotRows + segs.reduce((n, s) => n + s.rows, 0);
-      stats.tables.push({
+      const stat: ScanStatistics['tables'][number] = {
         table: t.name,
         from: microsIso(range.lo),
         to: microsIso(range.hi),
@@ -153,12 +157,16 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         segmentsOpened: chosen.length,
         hotRows,
         segmentRows: segRows,
-      });
+        timespanFiltered: false,
+      };
+      stats.tables.push(stat);
       // A pure count (manifest-count.ts) over a table with no row-level scope: segments wholly inside
       // its bounds count by the manifest. One already in the memory tier is as cheap to count there.
       // Its file must be there at the size the manifest says: a missing or cut file is read, and its
       // damage reported, as for any other query (a changed byte only a decryption finds: `vigil verify`).
-      const counted = countShape?.view === view && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countShape!.range) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
+      // The count's bounds are the SQL's own and the timespan the view applies.
+      const countRange = countShape?.view === view ? intersectRange(countShape.range, requested) : undefined;
+      const counted = countRange && grant.resourceScope === undefined ? chosen.filter((s) => wholeInRange(s, countRange) && !ctx.memory.has(s.id) && segmentFileIntact(ws, s)) : [];
       const files: { seg: SegmentEntry; path: string }[] = [];
       // 1st tier: an in-memory table; 2nd: decrypted Parquet in the scratch tmpfs; else decrypt.
       // The memory tier is asked for every segment at once, in the same synchronous step as the
@@ -189,7 +197,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       }
       const wanted = new Set(segs.filter((s) => !files.some((f) => f.seg.id === s.id) && !counted.includes(s)).map((s) => s.id));
       for (const h of hots) wanted.add(h.gen.id);
-      plans.push({ view, ws, t, files, wanted, counted, grant });
+      plans.push({ view, ws, t, hots, segs, files, wanted, counted, grant, stat });
     }
     // The query reads the memory tier in a snapshot whose visible generations are known (see
     // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
@@ -199,7 +207,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     inTransaction = tierKeys.length > 0;
     const atSnapshot = await ctx.memory.beginSnapshot(conn, tierKeys);
     let countedRows = 0;
-    for (const { view, ws, t, files, wanted, counted, grant } of plans) {
+    for (const { view, ws, t, hots, segs, files, wanted, counted, grant, stat } of plans) {
       const { source, present } = atSnapshot.get(t.tierKey)!;
       // The current hot generation keeps the table's tier table alive, so it is there.
       if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
@@ -215,7 +223,19 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       }
       const parts = [memorySelect(t, source, segmentFilter(present, wanted))];
       if (files.length > 0) parts.push(segmentSelect(ws, t, files));
-      const rows = grant.resourceScope === undefined ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${resourceScopeFilter(grant.resourceScope)}`;
+      const conds: string[] = [];
+      if (grant.resourceScope !== undefined) conds.push(resourceScopeFilter(grant.resourceScope));
+      // Decided on this snapshot: `present` is what the transaction sees, hot bounds were widened before their rows committed.
+      const time = span && t.columns.find((c) => c.name.toLowerCase() === 'timegenerated' && c.type === 'datetime');
+      if (span && time) {
+        const segments = new Map(segs.map((s) => [s.id, s]));
+        for (const s of ws.manifest.segments) if (s.table === t.name && !segments.has(s.id)) segments.set(s.id, s);
+        if (!snapshotInside(span, { present, wanted, hots, segments, files })) {
+          conds.push(timespanFilter(time.name, span));
+          stat.timespanFiltered = true;
+        }
+      }
+      const rows = conds.length === 0 ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${conds.join(' AND ')}`;
       const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${rows}`;
       let views = ctx.viewSql.get(conn);
       if (!views) ctx.viewSql.set(conn, (views = new Map()));
