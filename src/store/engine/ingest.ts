@@ -7,7 +7,7 @@ import { asColumnBatch, concatBatches, type ColumnBatch } from '../column-batch.
 import type { StoredValue } from '../column-types.js';
 import { addHotColumns, appendHot, APPENDER_BUFFER_ROWS, createHotTable } from '../hot-tables.js';
 import type { StoredColumn } from '../manifest.js';
-import { encodeColumnsRecord } from '../record-codec.js';
+import { encodeBinaryRecord } from '../record-binary.js';
 import type { Applier, DurableRecord } from '../wal.js';
 import { monotonicMs, RESERVE_TABLES, tierKeyOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { workspace } from './workspaces.js';
@@ -52,7 +52,7 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
   if (batch.rowCount === 0) return;
   const ws = await workspace(ctx, workspaceId);
   const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-  const payload = encodeColumnsRecord(table, cols, batch);
+  const payload = encodeBinaryRecord(table, cols, batch);
   const reserve = (ctx.opts.reserveTables ?? RESERVE_TABLES).includes(table);
   await ctx.space.check(payload.length + 4096, reserve);
   try {
