@@ -17,7 +17,10 @@ export function newKey(): Buffer {
 export function encrypt(key: Buffer, plaintext: Uint8Array, aad: Uint8Array, nonce: Buffer = randomBytes(NONCE_BYTES)): { nonce: Buffer; ciphertext: Buffer; tag: Buffer } {
   const c = createCipheriv('aes-256-gcm', key, nonce);
   c.setAAD(aad);
-  const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
+  const body = c.update(plaintext);
+  const rest = c.final();
+  // GCM is a stream mode: final() adds nothing, and a record's ciphertext need not be copied again.
+  const ciphertext = rest.length === 0 ? body : Buffer.concat([body, rest]);
   return { nonce, ciphertext, tag: c.getAuthTag() };
 }
 

@@ -37,3 +37,20 @@ export class ColumnBatch {
 export function asColumnBatch(rows: readonly StoredValue[][] | ColumnBatch, columnCount: number): ColumnBatch {
   return rows instanceof ColumnBatch ? rows : ColumnBatch.fromRows(rows, columnCount);
 }
+
+/** Batches of the same `columnCount` columns as one, rows in the order given. */
+export function concatBatches(parts: readonly ColumnBatch[], columnCount: number): ColumnBatch {
+  const values: StoredValue[][] = [];
+  for (let j = 0; j < columnCount; j++) {
+    const col: StoredValue[] = [];
+    for (const p of parts) {
+      const v = p.values[j]!;
+      for (let i = 0; i < p.rowCount; i++) col.push(v[i] ?? null);
+    }
+    values.push(col);
+  }
+  return new ColumnBatch(
+    parts.reduce((n, p) => n + p.rowCount, 0),
+    values,
+  );
+}

@@ -1,8 +1,9 @@
 /**
- * The plaintext of a log record: one appended batch as JSON, in one of two layouts —
+ * The plaintext of a log record: one appended batch — in the binary layout (record-binary.ts, written
+ * by ingestion since issue 20's storage work), or as JSON in one of two layouts —
  *   `{k:'cols', t: table, c: [[name, type]], n: rowCount, v: [column values]}` (written since issue 20:
  *   one array per column, or `{all: value}` for a column with one value in every row, so a batch held
- *   by columns is written without an array per row), or
+ *   by columns is written without an array per row; still read), or
  *   `{k:'rows', t: table, c: [[name, type]], r: rows}` (older logs; still read, and written by purge's rewrite).
  * In long, timespan and datetime columns a bigint is a JSON number when a double holds it exactly
  * and its digits as a string otherwise; other bigints are strings.
@@ -17,6 +18,7 @@ import type { StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { ticksOfLegacyMicros } from './legacy-time.js';
 import { utf8 } from '../util/utf8.js';
+import { BINARY_MAGIC, decodeBinaryRecord } from './record-binary.js';
 
 export interface RowsRecord {
   table: string;
@@ -67,6 +69,12 @@ const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
   typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
 
 export function decodeRecord(payload: Buffer): RowsRecord {
+  if (payload.length >= BINARY_MAGIC.length && payload.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
+    const b = decodeBinaryRecord(payload);
+    const rows = b.batch.toRows();
+    bigintsOf(b.columns, rows, undefined);
+    return { table: b.table, columns: b.columns, rows };
+  }
   const o = JSON.parse(payload.toString('utf8')) as { k: string; d?: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
   const columns = o.c.map(([name, type]) => ({ name, type }));
   let rows: StoredValue[][];
@@ -77,8 +85,13 @@ export function decodeRecord(payload: Buffer): RowsRecord {
     if (values.length !== columns.length || values.some((col) => col.length !== n)) throw new Error(`log record of table '${o.t}' has columns of the wrong length`);
     rows = new ColumnBatch(o.n!, values).toRows();
   } else throw new Error(`unknown log record kind '${o.k}'`);
+  bigintsOf(columns, rows, o.d !== 'ticks' ? columns.map((c) => c.type === 'datetime') : undefined);
+  return { table: o.t, columns, rows };
+}
+
+/** Long, timespan and datetime values as bigints (and `legacyTime` columns' µs as ticks), in place. */
+function bigintsOf(columns: readonly StoredColumn[], rows: StoredValue[][], legacyTime: boolean[] | undefined): void {
   const big = columns.map((c) => BIG.has(c.type));
-  const legacyTime = o.d !== 'ticks' ? columns.map((c) => c.type === 'datetime') : undefined;
   for (const row of rows) {
     for (let j = 0; j < row.length; j++) {
       const v = row[j];
@@ -86,5 +99,4 @@ export function decodeRecord(payload: Buffer): RowsRecord {
       if (legacyTime?.[j] && typeof row[j] === 'bigint') row[j] = ticksOfLegacyMicros(row[j] as bigint);
     }
   }
-  return { table: o.t, columns, rows };
 }

@@ -283,13 +283,43 @@ function safeList(dir: string): string[] {
   }
 }
 
+/** A durable record handed to its applier: its sequence number and what the appender queued with it. */
+export interface DurableRecord<T> {
+  seq: number;
+  item: T;
+}
+
+/**
+ * Applies durable records, in sequence order, and says how each went (undefined: applied; an Error:
+ * refused, and that record's append rejects with it). Consecutive records of one group that were
+ * queued with the same applier are handed to it in one call, so that it can apply them together.
+ */
+export type Applier<T> = (records: readonly DurableRecord<T>[]) => Promise<readonly (Error | undefined)[]>;
+
 interface Pending {
   payload: Buffer;
   tag: string;
-  apply: (seq: number) => Promise<void>;
+  item: unknown;
+  applier: Applier<unknown>;
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/** The applier of `append`'s records: each record's own function, one after the other. */
+const applyEach: Applier<(seq: number) => Promise<void>> = async (records) => {
+  const out: (Error | undefined)[] = [];
+  for (const r of records) {
+    try {
+      await r.item(r.seq);
+      out.push(undefined);
+    } catch (err) {
+      out.push(asError(err));
+    }
+  }
+  return out;
+};
 
 /**
  * Appends records to the log with group commit. Always starts a fresh file, after the last sequence number read.
@@ -343,10 +373,41 @@ export class WalWriter {
    * rejects with a StorageError (full or failing disk) or the file system's error.
    */
   append(payload: Buffer, tag: string, apply: (seq: number) => Promise<void>): Promise<number> {
+    return this.appendTo(payload, tag, apply, applyEach);
+  }
+
+  /**
+   * Queues a record like `append`, applied once durable by `applier` with `item` — together with
+   * the records next to it in the same group that were queued with the same applier (one call for
+   * all of them; still in sequence order, one call at a time for all records of this log).
+   */
+  appendTo<T>(payload: Buffer, tag: string, item: T, applier: Applier<T>): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ payload, tag, apply, resolve, reject });
+      this.queue.push({ payload, tag, item, applier: applier as Applier<unknown>, resolve, reject });
       if (!this.flushing && !this.paused) this.flushing = this.flushLoop();
     });
+  }
+
+  /** Chains the application of a durable group: runs of consecutive records with the same applier, one call each. */
+  private applyGroup(batch: Pending[], seqs: number[]): void {
+    for (let i = 0; i < batch.length; ) {
+      let j = i + 1;
+      while (j < batch.length && batch[j]!.applier === batch[i]!.applier) j++;
+      const run = batch.slice(i, j);
+      const records = run.map((p, k) => ({ seq: seqs[i + k]!, item: p.item }));
+      this.applyTail = this.applyTail
+        .then(() => run[0]!.applier(records))
+        .then(
+          (outcomes) =>
+            run.forEach((p, k) => {
+              const e = outcomes[k];
+              if (e) p.reject(e);
+              else p.resolve(records[k]!.seq);
+            }),
+          (err: unknown) => run.forEach((p) => p.reject(asError(err))),
+        );
+      i = j;
+    }
   }
 
   private async openFile(firstSeq: number): Promise<void> {
@@ -441,18 +502,12 @@ export class WalWriter {
             this.current!.tags.set(p.tag, seqs[i]!);
             this.current!.lastSeq = seqs[i]!;
           });
-          batch.forEach((p, i) => {
-            const seq = seqs[i]!;
-            this.applyTail = this.applyTail.then(() => p.apply(seq)).then(
-              () => p.resolve(seq),
-              (err: unknown) => p.reject(err instanceof Error ? err : new Error(String(err))),
-            );
-          });
+          this.applyGroup(batch, seqs);
         } catch (err) {
           // The group is refused; its sequence numbers are used again by the next group.
           this.nextSeq = firstSeq;
           await this.repair().catch(() => undefined);
-          const e = err instanceof Error ? err : new Error(String(err));
+          const e = asError(err);
           for (const p of batch) p.reject(e);
         }
       }

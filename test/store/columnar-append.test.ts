@@ -130,7 +130,37 @@ describe('columnar append', () => {
       await e.append(WS, 'C_CL', COLS, [row(1)]);
       const bad = [row(2), [...row(3).slice(0, 8), 'not-a-guid']];
       await assert.rejects(e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(bad, COLS.length)));
+      // Three data chunks in one appender flush (no explicit transaction): the bad value in the last refuses them all.
+      const big = Array.from({ length: 5_000 }, (_, i) => (i === 4_500 ? [...row(10 + i).slice(0, 8), 'not-a-guid'] : row(10 + i)));
+      await assert.rejects(e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(big, COLS.length)));
       assert.deepEqual(await stored(e), expected([row(1)]));
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('appends of one group commit go into the hot rows together; one DuckDB refuses fails alone, and every other is stored', async () => {
+    const dataDir = tempDir();
+    let e = await open(dataDir);
+    try {
+      const syncs = e.status().walSyncs;
+      // Sent at once: all but the first queue up while the first is written, and are written as one group.
+      const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 1_500 }, (_, i) => row(b * 1_500 + i)));
+      const bad = [...batches[5]!];
+      bad[1_200] = [...bad[1_200]!.slice(0, 8), 'not-a-guid'];
+      const twoColumns = new ColumnBatch(1, [[BASE_TICKS + 99_999n * 1_000_000n], ['only two columns']]);
+      const outcomes = await Promise.allSettled([
+        ...batches.map((rows, b) => e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(b === 5 ? bad : rows, COLS.length))),
+        e.append(WS, 'C_CL', COLS.slice(0, 2), twoColumns),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), [...batches.map((_, b) => (b === 5 ? 'rejected' : 'fulfilled')), 'fulfilled']);
+      assert.ok(e.status().walSyncs - syncs < outcomes.length, 'some records were written (and applied) as one group');
+      const good = [...batches.filter((_, b) => b !== 5).flat(), [BASE_TICKS + 99_999n * 1_000_000n, 'only two columns', null, null, null, null, null, null, null]];
+      assert.deepEqual(await stored(e), expected(good));
+      await e.close();
+      // The refused batch is in the log (durable before DuckDB refused it): the replay refuses it again, the rest is there.
+      e = await open(dataDir);
+      assert.deepEqual(await stored(e), expected(good), 'after the log replay');
     } finally {
       await e.close();
     }

@@ -3,12 +3,13 @@
  * the workspace's write-ahead log, then visible in the table's hot rows.
  */
 import type { ColumnSchema } from '../../kql/index.js';
-import { asColumnBatch, type ColumnBatch } from '../column-batch.js';
+import { asColumnBatch, concatBatches, type ColumnBatch } from '../column-batch.js';
 import type { StoredValue } from '../column-types.js';
-import { addHotColumns, appendHot, createHotTable } from '../hot-tables.js';
+import { addHotColumns, appendHot, APPENDER_BUFFER_ROWS, createHotTable } from '../hot-tables.js';
 import type { StoredColumn } from '../manifest.js';
-import { encodeColumnsRecord } from '../record-codec.js';
-import { monotonicMs, RESERVE_TABLES, tierKeyOf, type EngineContext, type Ws } from './context.js';
+import { encodeBinaryRecord } from '../record-binary.js';
+import type { Applier, DurableRecord } from '../wal.js';
+import { monotonicMs, RESERVE_TABLES, tierKeyOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { workspace } from './workspaces.js';
 
 /** Creates the table, or adds the columns it lacks (a new schema version). */
@@ -51,7 +52,7 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
   if (batch.rowCount === 0) return;
   const ws = await workspace(ctx, workspaceId);
   const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-  const payload = encodeColumnsRecord(table, cols, batch);
+  const payload = encodeBinaryRecord(table, cols, batch);
   const reserve = (ctx.opts.reserveTables ?? RESERVE_TABLES).includes(table);
   await ctx.space.check(payload.length + 4096, reserve);
   try {
@@ -69,18 +70,96 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
   if (!reserve) ctx.space.ok();
 }
 
+/** What an append's log record carries to the hot rows once it is durable. */
+interface HotRecord {
+  table: string;
+  cols: StoredColumn[];
+  batch: ColumnBatch;
+  /** Its log payload's size. */
+  bytes: number;
+}
+
 /** The rows into the log, then (once their record has its sequence number) into the hot table. */
 async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer): Promise<void> {
-  await ws.wal.append(payload, table, (seq) =>
-    ctx.writeLock.run(async () => {
-      const cur = ws.tables.get(table);
-      if (!cur || cur.dropped) throw new Error(`Table '${table}' was deleted while the rows were being stored.`);
-      await appendHot(ctx.writer, ctx.memory, cur.hot, cols, batch);
-      cur.hot.rows += batch.rowCount;
-      cur.hot.bytes += payload.length;
-      ctx.memory.appendedHot(payload.length);
-      cur.hot.firstAppendMs ??= monotonicMs();
-      ws.lastApplied.set(table, seq);
-    }),
-  );
+  await ws.wal.appendTo(payload, table, { table, cols, batch, bytes: payload.length }, hotApplier(ctx, ws));
+}
+
+/** Each workspace's applier, one function per log: the log hands it every durable record of a group at once. */
+const appliers = new WeakMap<Ws, Applier<HotRecord>>();
+
+function hotApplier(ctx: EngineContext, ws: Ws): Applier<HotRecord> {
+  let a = appliers.get(ws);
+  if (!a) appliers.set(ws, (a = (records) => applyHot(ctx, ws, records)));
+  return a;
+}
+
+/**
+ * Rows of a group commit's records into the hot tables, under one hold of the write lock: the
+ * records of one table with the same columns, next to each other in the log, in ONE append (the
+ * memory tier's cost per append — appender, transaction, commit — is paid once per group rather
+ * than once per request). All or nothing per append; when a merged append is refused, each of its
+ * records is tried alone, so each request gets its own outcome as before.
+ */
+function applyHot(ctx: EngineContext, ws: Ws, records: readonly DurableRecord<HotRecord>[]): Promise<(Error | undefined)[]> {
+  return ctx.writeLock.run(async () => {
+    const outcomes: (Error | undefined)[] = new Array(records.length).fill(undefined);
+    for (const run of runsOf(records)) {
+      const cur = ws.tables.get(run[0]!.record.item.table);
+      if (!cur || cur.dropped) {
+        const e = new Error(`Table '${run[0]!.record.item.table}' was deleted while the rows were being stored.`);
+        for (const r of run) outcomes[r.index] = e;
+        continue;
+      }
+      try {
+        await applyRun(ctx, ws, cur, run.map((r) => r.record));
+      } catch (err) {
+        if (run.length === 1) outcomes[run[0]!.index] = err instanceof Error ? err : new Error(String(err));
+        else {
+          for (const r of run) {
+            try {
+              await applyRun(ctx, ws, cur, [r.record]);
+            } catch (e) {
+              outcomes[r.index] = e instanceof Error ? e : new Error(String(e));
+            }
+          }
+        }
+      }
+    }
+    return outcomes;
+  });
+}
+
+/**
+ * The records grouped for merged appends: per table, in log order, runs of records with the same
+ * columns (names and types, in order) of at most APPENDER_BUFFER_ROWS rows together (one appender flush, no explicit transaction).
+ */
+function runsOf(records: readonly DurableRecord<HotRecord>[]): { record: DurableRecord<HotRecord>; index: number }[][] {
+  const byTable = new Map<string, { record: DurableRecord<HotRecord>; index: number }[][]>();
+  records.forEach((record, index) => {
+    const runs = byTable.get(record.item.table) ?? [];
+    if (runs.length === 0) byTable.set(record.item.table, runs);
+    const last = runs[runs.length - 1];
+    const head = last?.[0]?.record.item;
+    const rows = last?.reduce((n, r) => n + r.record.item.batch.rowCount, 0) ?? 0;
+    if (last && head && sameColumns(head.cols, record.item.cols) && rows + record.item.batch.rowCount <= APPENDER_BUFFER_ROWS) last.push({ record, index });
+    else runs.push([{ record, index }]);
+  });
+  return [...byTable.values()].flat();
+}
+
+function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): boolean {
+  return a === b || (a.length === b.length && a.every((c, j) => c.name === b[j]!.name && c.type === b[j]!.type));
+}
+
+/** One append of the records' rows (all with the same columns) to the table's current hot generation. */
+async function applyRun(ctx: EngineContext, ws: Ws, cur: TableRt, run: readonly DurableRecord<HotRecord>[]): Promise<void> {
+  const first = run[0]!.item;
+  const batch = run.length === 1 ? first.batch : concatBatches(run.map((r) => r.item.batch), first.cols.length);
+  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch);
+  const bytes = run.reduce((n, r) => n + r.item.bytes, 0);
+  cur.hot.rows += batch.rowCount;
+  cur.hot.bytes += bytes;
+  ctx.memory.appendedHot(bytes);
+  cur.hot.firstAppendMs ??= monotonicMs();
+  ws.lastApplied.set(first.table, Math.max(ws.lastApplied.get(first.table) ?? 0, run[run.length - 1]!.seq));
 }

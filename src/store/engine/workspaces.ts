@@ -90,15 +90,27 @@ async function openWorkspace(ctx: EngineContext, id: string): Promise<Ws> {
         j++;
       }
       if (t) {
-        try {
+        const replay = async (from: number, to: number, rows: StoredValue[][]) => {
           await appendHot(ctx.writer, ctx.memory, t.hot, cols, rows);
           t.hot.rows += rows.length;
           t.hot.firstAppendMs ??= monotonicMs();
-          for (let k = i; k < j; k++) t.hot.bytes += records[k]!.bytes;
-          for (let k = i; k < j; k++) ctx.memory.appendedHot(records[k]!.bytes);
+          for (let k = from; k < to; k++) t.hot.bytes += records[k]!.bytes;
+          for (let k = from; k < to; k++) ctx.memory.appendedHot(records[k]!.bytes);
           replayed += rows.length;
+        };
+        try {
+          await replay(i, j, rows);
         } catch (err) {
-          ctx.log('warn', `workspace ${id}: log records ${records[i]!.seq}–${records[j - 1]!.seq} of table ${t.name} could not be replayed (${(err as Error).message}); they were rejected when first written, so nothing acknowledged is lost`);
+          // One record DuckDB refuses (as it did when it was first written) must not take the
+          // acknowledged records next to it along: each is replayed alone.
+          for (let k = i; k < j; k++) {
+            try {
+              if (j - i > 1) await replay(k, k + 1, records[k]!.rec.rows);
+              else throw err;
+            } catch (e) {
+              ctx.log('warn', `workspace ${id}: log record ${records[k]!.seq} of table ${t.name} could not be replayed (${(e as Error).message}); it was rejected when first written, so nothing acknowledged is lost`);
+            }
+          }
         }
         lastApplied.set(t.name, records[j - 1]!.seq);
       }
