@@ -66,6 +66,21 @@ function isConstant(values: readonly StoredValue[]): boolean {
 const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
   typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
 
+/** The start of a record as `encodeRecord` and `encodeColumnsRecord` write it, up to the table name (a JSON string). */
+const HEAD = /^\{"k":"(?:rows|cols)",(?:"d":"ticks",)?"t":("(?:[^"\\]|\\.)*")/;
+
+/**
+ * The table a record belongs to, without decoding its rows: opening a workspace replays only the
+ * records not yet sealed, and decoding every sealed one of the log (up to a log file's 64 MiB)
+ * only to learn its table made opening slower and left that much garbage for the first query's
+ * collector. The name is read from the record's first bytes (JSON.stringify writes the keys in that
+ * order); a record of any other shape is decoded whole.
+ */
+export function recordTable(payload: Buffer): string {
+  const m = HEAD.exec(payload.toString('utf8', 0, Math.min(payload.length, 1024)));
+  return m ? (JSON.parse(m[1]!) as string) : decodeRecord(payload).table;
+}
+
 export function decodeRecord(payload: Buffer): RowsRecord {
   const o = JSON.parse(payload.toString('utf8')) as { k: string; d?: string; t: string; c: [string, KqlType][]; r?: StoredValue[][]; n?: number; v?: (StoredValue[] | { all: StoredValue })[] };
   const columns = o.c.map(([name, type]) => ({ name, type }));
