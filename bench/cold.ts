@@ -67,6 +67,8 @@ async function appendNative(native: DuckDBConnection, rows: StoredValue[][]): Pr
 interface ChildResult {
   openMs: number;
   firstQueryMs: number;
+  /** Process CPU time of the first query (absent from builds before it was measured). */
+  firstQueryCpuMs?: number;
   rows: unknown[][];
   statistics?: { segmentsOpened: number; segmentsCounted?: number; segmentsDecrypted: number; bytesDecrypted: number };
 }
@@ -122,11 +124,14 @@ try {
     const openVigil = latency(vigil.map((x) => x.openMs)).medianMs;
     const openDuck = latency(duck.map((x) => x.openMs)).medianMs;
     const otherRatio = o && Math.round((o.medianMs / d.medianMs) * 100) / 100;
+    const cpuOf = (xs: ChildResult[]) => (xs.every((x) => x.firstQueryCpuMs !== undefined) && xs.length > 0 ? latency(xs.map((x) => x.firstQueryCpuMs!)).medianMs : undefined);
+    const cpu = { vigil: cpuOf(vigil), duckdb: cpuOf(duck), ...(otherChild ? { otherBuild: cpuOf(other) } : {}) };
     progress(
       `  ${name.padEnd(28)} first query: Vigil ${v.medianMs} ms, DuckDB ${d.medianMs} ms, ×${ratio}${o ? ` (other build ${o.medianMs} ms, ×${otherRatio})` : ''}; ` +
-        `opening: Vigil ${openVigil} ms, DuckDB ${openDuck} ms; ${JSON.stringify(vigil[0]!.statistics)}${difference ? ` ANSWERS DIFFER: ${difference}` : ''}`,
+        `CPU: Vigil ${cpu.vigil ?? '-'} ms, DuckDB ${cpu.duckdb ?? '-'} ms${otherChild ? `, other build ${cpu.otherBuild ?? '-'} ms` : ''}; ` +
+        `opening: Vigil ${openVigil} ms, DuckDB ${openDuck} ms${o ? ` (other build ${latency(other.map((x) => x.openMs)).medianMs} ms)` : ''}; ${JSON.stringify(vigil[0]!.statistics)}${difference ? ` ANSWERS DIFFER: ${difference}` : ''}`,
     );
-    queries.push({ name, sql, vigil: v, duckdb: d, ratio, ...(o ? { otherBuild: o, otherBuildRatio: otherRatio } : {}), openMs: { vigil: openVigil, duckdb: openDuck }, statistics: vigil[0]!.statistics, sameAnswer: !difference });
+    queries.push({ name, sql, vigil: v, duckdb: d, ratio, ...(o ? { otherBuild: o, otherBuildRatio: otherRatio } : {}), cpuMs: cpu, openMs: { vigil: openVigil, duckdb: openDuck, ...(o ? { otherBuild: latency(other.map((x) => x.openMs)).medianMs } : {}) }, statistics: vigil[0]!.statistics, sameAnswer: !difference });
   }
   emitResult({ suite: 'cold', rows: N, segments: st.segments, segmentBytes: st.segmentBytes, runs: RUNS, goal: '<= 2', queries });
 } finally {

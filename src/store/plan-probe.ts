@@ -12,6 +12,7 @@ import { sqlIdent, sqlString } from '../kql/sql.js';
 import { DUCKDB_TYPE } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { Mutex } from './mutex.js';
+import { runAndReadRows } from './read-rows.js';
 import { openSideInstance } from './side-instance.js';
 import { countShape, type CountShape } from './manifest-count.js';
 import { quoteLongConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
@@ -73,16 +74,16 @@ export class PlanProbe {
       for (const { view, columns } of tables) {
         const sig = JSON.stringify(columns);
         if (this.standIns.get(view) !== sig) {
-          await this.conn.run(`DROP TABLE IF EXISTS temp.main.${sqlIdent(view)}`);
-          await this.conn.run(`CREATE TEMP TABLE ${sqlIdent(view)} (${columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
+          // One statement (one round trip): a first query in a fresh process pays for this.
+          await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(view)} (${columns.map((c) => `${sqlIdent(c.name)} ${DUCKDB_TYPE[c.type]}`).join(', ')})`);
           this.standIns.set(view, sig);
         }
         const i = columns.findIndex((c) => c.name === 'TimeGenerated');
         if (i >= 0) timeColumn.set(view, i);
       }
       try {
-        const r = await this.conn.runAndReadAll(`SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
-        const plan = JSON.parse(quoteLongConstants(String(r.getRowsJS()[0]?.[0]))) as Record<string, unknown>;
+        const { rows } = await runAndReadRows(this.conn, `SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
+        const plan = JSON.parse(quoteLongConstants(String(rows[0]?.[0]))) as Record<string, unknown>;
         if (plan.error) return { ranges: new Map() };
         const count = countShape(plan, new Set(tables.map((t) => t.view)), timeColumn);
         return { ranges: rangesFromPlan(plan, timeColumn), ...(count ? { count } : {}) };

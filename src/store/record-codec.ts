@@ -68,6 +68,27 @@ function isConstant(values: readonly StoredValue[]): boolean {
 const encodeCell = (v: StoredValue, big: boolean): StoredValue | string =>
   typeof v !== 'bigint' ? v : big && v <= MAX_SAFE && v >= MIN_SAFE ? Number(v) : v.toString();
 
+/** The start of a record as `encodeRecord` and `encodeColumnsRecord` write it, up to the table name (a JSON string). */
+const HEAD = /^\{"k":"(?:rows|cols)",(?:"d":"ticks",)?"t":("(?:[^"\\]|\\.)*")/;
+
+/**
+ * The table a record belongs to, without decoding its rows: opening a workspace replays only the
+ * records not yet sealed, and decoding every sealed one of the log (up to a log file's 64 MiB)
+ * only to learn its table made opening slower and left that much garbage for the first query's
+ * collector. The name is read from the record's first bytes (JSON.stringify writes the keys in that
+ * order); a record of any other shape is decoded whole.
+ */
+export function recordTable(payload: Buffer): string {
+  // The binary layout: the table is in its small header, before any column.
+  if (payload.length >= BINARY_MAGIC.length + 4 && payload.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
+    const headerEnd = BINARY_MAGIC.length + 4 + payload.readUInt32LE(BINARY_MAGIC.length);
+    const header = headerEnd <= payload.length ? (JSON.parse(payload.toString('utf8', BINARY_MAGIC.length + 4, headerEnd)) as { t?: unknown }) : undefined;
+    return typeof header?.t === 'string' ? header.t : decodeRecord(payload).table;
+  }
+  const m = HEAD.exec(payload.toString('utf8', 0, Math.min(payload.length, 1024)));
+  return m ? (JSON.parse(m[1]!) as string) : decodeRecord(payload).table;
+}
+
 export function decodeRecord(payload: Buffer): RowsRecord {
   if (payload.length >= BINARY_MAGIC.length && payload.subarray(0, BINARY_MAGIC.length).equals(BINARY_MAGIC)) {
     const b = decodeBinaryRecord(payload);

@@ -25,6 +25,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { sqlString } from '../kql/sql.js';
 import { Mutex } from './mutex.js';
+import { runAndReadRows } from './read-rows.js';
 import { openSideInstance } from './side-instance.js';
 
 /** The statement names something outside the query's grant, or is not a single SELECT. */
@@ -135,8 +136,8 @@ export class StatementGuard {
 
   /** DuckDB's parse of a single statement as JSON, or undefined when it is not exactly one SELECT. */
   private async serialize(sql: string): Promise<Json | undefined> {
-    const r = await this.conn.runAndReadAll(`SELECT json_serialize_sql(${sqlString(sql)})`);
-    const ast = JSON.parse(String(r.getRowsJS()[0]?.[0])) as Json;
+    const { rows } = await runAndReadRows(this.conn, `SELECT json_serialize_sql(${sqlString(sql)})`);
+    const ast = JSON.parse(String(rows[0]?.[0])) as Json;
     if (!isObj(ast) || ast.error !== false || !Array.isArray(ast.statements) || ast.statements.length !== 1) return undefined;
     return ast.statements[0];
   }

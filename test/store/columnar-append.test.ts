@@ -11,7 +11,8 @@ import type { ColumnSchema } from '../../src/kql/index.js';
 import { ColumnBatch } from '../../src/store/column-batch.js';
 import type { StoredValue } from '../../src/store/column-types.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { decodeRecord, encodeColumnsRecord, encodeRecord } from '../../src/store/record-codec.js';
+import { decodeRecord, encodeColumnsRecord, encodeRecord, recordTable } from '../../src/store/record-codec.js';
+import { encodeBinaryRecord } from '../../src/store/record-binary.js';
 import { BASE_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d';
@@ -94,6 +95,22 @@ describe('columnar append', () => {
     }
     // One row: written as an array (nothing to gain).
     assert.deepEqual(decodeRecord(encodeColumnsRecord('C_CL', columns, ColumnBatch.fromRows([row(5)], columns.length))).rows, [row(5)]);
+  });
+
+  it("a record's table is read from its first bytes as decoding the whole record reads it, whatever the layout", () => {
+    const columns = COLS.map((c) => ({ name: c.name, type: c.type }));
+    const rows = Array.from({ length: 5 }, (_, i) => row(i));
+    const payloads: Buffer[] = [];
+    for (const table of ['C_CL', 'Heartbeat', 'a"quote_CL', 'back\\slash_CL', 'ünï_CL', 'x'.repeat(300)]) {
+      payloads.push(encodeColumnsRecord(table, columns, ColumnBatch.fromRows(rows, columns.length)), encodeRecord({ table, columns, rows }));
+      payloads.push(encodeBinaryRecord(table, columns, ColumnBatch.fromRows(rows, columns.length)));
+      // Older layouts: no datetime marker, other key orders (decoded whole).
+      payloads.push(Buffer.from(JSON.stringify({ k: 'rows', t: table, c: [], r: [] })), Buffer.from(JSON.stringify({ t: table, k: 'rows', c: [], r: [] })));
+    }
+    for (const p of payloads) assert.equal(recordTable(p), decodeRecord(p).table);
+    // A name past the first 1,024 bytes is found by decoding the whole record.
+    const long = 'y'.repeat(2000);
+    assert.equal(recordTable(encodeRecord({ table: long, columns, rows })), long);
   });
 
   it('a record whose columns do not match its row count is refused, not read short', () => {

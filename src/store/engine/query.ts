@@ -7,6 +7,7 @@ import { segmentFilter } from '../memory-tier.js';
 import { resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
+import { runAndReadRows } from '../read-rows.js';
 import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { snapshotInside, timespanFilter, timespanOf } from '../timespan-cover.js';
 import { sqlIdent } from '../../kql/sql.js';
@@ -247,9 +248,8 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     }
     stats.rowsScanned = stats.hotRows + stats.segmentRows;
     if (aborted) throw new QueryAbortedError(aborted);
-    const reader = await conn.runAndReadAll(sql);
+    const { columnNames, rows } = await runAndReadRows(conn, sql);
     if (aborted) throw new QueryAbortedError(aborted);
-    const rows = reader.getRowsJS() as unknown[][];
     if (countedRows > 0) addCounted(rows, countedRows);
     if (inTransaction) {
       // The answer is read: the (read-only) transaction ends while the caller already has it; the
@@ -262,7 +262,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         return conn.run('ROLLBACK').catch(() => undefined);
       });
     }
-    return { columnNames: reader.columnNames(), rows, tablesRead, statistics: stats };
+    return { columnNames, rows, tablesRead, statistics: stats };
   } catch (err) {
     if (inTransaction) {
       // The views created in it are gone with it.

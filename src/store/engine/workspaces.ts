@@ -8,7 +8,7 @@ import { loadOrCreateWorkspaceKeys } from '../../keys/workspace-keys.js';
 import type { StoredValue } from '../column-types.js';
 import { appendHot, createHotTable } from '../hot-tables.js';
 import { Manifest, type StoredColumn } from '../manifest.js';
-import { decodeRecord, type RowsRecord } from '../record-codec.js';
+import { decodeRecord, recordTable, type RowsRecord } from '../record-codec.js';
 import { ensureDir } from '../sealer.js';
 import { readWal, shredFile, WalWriter } from '../wal.js';
 import { hexOf, monotonicMs, tierKeyOf, type EngineContext, type TableRt, type Ws } from './context.js';
@@ -60,10 +60,11 @@ async function openWorkspace(ctx: EngineContext, id: string): Promise<Ws> {
     id,
     keys.wrapKey,
     (seq, payload) => {
-      const rec = decodeRecord(payload);
-      const state = manifest.table(rec.table);
-      if (state && !state.dropped && seq > state.sealedThroughSeq) records.push({ seq, rec, bytes: payload.length });
-      return rec.table;
+      // Sealed records are not decoded: their rows are in segments (see recordTable).
+      const table = recordTable(payload);
+      const state = manifest.table(table);
+      if (state && !state.dropped && seq > state.sealedThroughSeq) records.push({ seq, rec: decodeRecord(payload), bytes: payload.length });
+      return table;
     },
     true,
   );
