@@ -27,7 +27,7 @@ interface Entry {
 
 const answerText = (x: ResolvedTable | string[] | undefined): string => (x === undefined ? '' : JSON.stringify(x));
 
-/** SQL texts above this are not kept (they are rare, and would hold memory). */
+/** Keys (they hold the query text) and SQL texts above this are not kept (they are rare, and would hold memory). */
 const MAX_SQL_CHARS = 64 * 1024;
 
 export class CompileCache {
@@ -84,7 +84,7 @@ export class CompileCache {
   keep(key: string, compiled: CompiledQuery, recorded: { calls: Call[]; threw: () => boolean }, discoveries: number): void {
     const uses = compiled.uses;
     if (!uses || uses.now || uses.session || uses.pseudonymKey || discoveries > 0 || recorded.threw()) return;
-    if ([compiled, ...(compiled.results ?? [])].some((r) => r.sql.length > MAX_SQL_CHARS)) return;
+    if (key.length > MAX_SQL_CHARS || [compiled, ...(compiled.results ?? [])].some((r) => r.sql.length > MAX_SQL_CHARS)) return;
     this.entries.delete(key);
     this.entries.set(key, { compiled, calls: [...recorded.calls] });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
