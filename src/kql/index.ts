@@ -26,7 +26,7 @@ import { DiscoveryNeeded, discoveredNames, type DiscoveryStep } from './discover
 import { discoveryStep } from './emit/discovery.js';
 import { parse } from './parser.js';
 import type { ColumnSchema, KqlType } from './types.js';
-import type { QuerySession } from './bound.js';
+import type { EmitContext, QuerySession } from './bound.js';
 
 export type { ColumnSchema, KqlType } from './types.js';
 export type { QuerySession } from './bound.js';
@@ -63,6 +63,15 @@ export interface CompiledQuery {
   render?: { visualization: string; [k: string]: unknown };
   /** Every result table when the query has several (fork, facet; only with options.multipleResults); the first is `sql`/`columns`. */
   results?: { name: string; sql: string; columns: ColumnSchema[] }[];
+  /** What the SQL was made from beyond the text, the timespan and the resolver's answers (see CompileInputs). */
+  uses?: CompileInputs;
+}
+
+/** Inputs of a compile that its SQL may or may not depend on: true when the emitter read it. */
+export interface CompileInputs {
+  now: boolean;
+  session: boolean;
+  pseudonymKey: boolean;
 }
 
 function dateToUs(d: Date, what: string): bigint {
@@ -100,7 +109,20 @@ export function compileStep(text: string, resolver: TableResolver, options: Comp
   if (options.timespan?.start) timespan.startUs = dateToUs(options.timespan.start, 'timespan.start');
   if (options.timespan?.end) timespan.endUs = dateToUs(options.timespan.end, 'timespan.end');
 
-  const ctx = { nowTicks: ticksFromUnixMicros(nowUs), ...(options.pseudonymKey ? { pseudonymKey: options.pseudonymKey } : {}), ...(options.geoLocation ? { geoLocation: true } : {}), ...(options.session ? { session: options.session } : {}) };
+  // Which of now, the session and the pseudonym key the SQL depends on: read through getters (a
+  // copy of the context reads them all, which only makes the answer more cautious).
+  const uses: CompileInputs = { now: false, session: false, pseudonymKey: false };
+  const nowTicks = ticksFromUnixMicros(nowUs);
+  const ctx: EmitContext = {
+    get nowTicks() {
+      uses.now = true;
+      return nowTicks;
+    },
+    ...(options.geoLocation ? { geoLocation: true } : {}),
+  };
+  const { pseudonymKey, session } = options;
+  if (pseudonymKey) Object.defineProperty(ctx, 'pseudonymKey', { enumerable: true, get: () => ((uses.pseudonymKey = true), pseudonymKey) });
+  if (session) Object.defineProperty(ctx, 'session', { enumerable: true, get: () => ((uses.session = true), session) });
   let phase: 'parse' | 'bind' | 'emit' = 'parse';
   try {
     const { ast, source } = parse(text);
@@ -131,6 +153,7 @@ export function compileStep(text: string, resolver: TableResolver, options: Comp
     const out: CompiledQuery = { sql, columns: bound.plan.schema.map((c) => ({ name: c.name, type: c.type })), tables: bound.tables };
     if (bound.results) out.results = bound.results.map((r) => ({ name: r.name, sql: emitQuery(r.plan, ctx), columns: r.plan.schema.map((c) => ({ name: c.name, type: c.type })) }));
     if (bound.render) out.render = bound.render;
+    out.uses = uses;
     return out;
   } catch (err) {
     if (err instanceof KqlError) throw err;

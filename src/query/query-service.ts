@@ -21,6 +21,7 @@ import { ACTIVITY_PERIODS_MESSAGE, ACTIVITY_STEP_MESSAGE, NEW_ACTIVITY_PERIODS_M
 import { GRAPH_LIMIT_MESSAGES } from '../kql/plan-graph.js';
 import type { LockboxGrant } from '../lockbox/lockbox-service.js';
 import { ServerTimings } from './server-timing.js';
+import { CompileCache } from './compile-cache.js';
 
 /** Limits of one query (Azure: 500,000 rows, ~64 MB, default 3 min, at most 10 min). */
 export interface QueryLimitsConfig {
@@ -113,6 +114,8 @@ export class QueryService {
   }
 
   private readonly admission: QueryAdmission;
+  /** Compiled queries for the next run of the same text by the same caller (src/query/compile-cache.ts). */
+  private readonly compiled = new CompileCache();
 
   /** May the caller query this workspace at all? */
   canQueryWorkspace(caller: Caller, w: WorkspaceRecord): boolean {
@@ -151,7 +154,7 @@ export class QueryService {
       context = { kind: 'workspace', workspaces };
     }
     // The one table resolver: authorization of every table reference, and the _ResourceId filter in resource context.
-    const resolver = this.access.resolverFor(req.caller, context, req.lockbox);
+    let resolver = this.access.resolverFor(req.caller, context, req.lockbox);
     const waitSeconds = Math.min(req.prefer.waitSeconds ?? this.limits.defaultTimeoutSeconds, this.limits.maxTimeoutSeconds);
     const deadline = Date.now() + waitSeconds * 1000;
     // A discovery step (bag_unpack keys, pivot values of a stored table) runs as the query does:
@@ -164,13 +167,26 @@ export class QueryService {
     };
     let compiled;
     try {
-      // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
-      const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
-      // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
-      const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
       // The timespan goes to the compiler only when the store does not apply it (the storage engine
-      // does, per snapshot: timespan-cover.ts).
-      compiled = await compileDiscovering(req.query, resolver, { now: new Date(), timespan: this.store.appliesTimespan ? undefined : req.timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) }, runDiscovery);
+      // does, per snapshot: timespan-cover.ts) — then the SQL, and so the cache key, do not move with it.
+      const timespan = this.store.appliesTimespan ? undefined : req.timespan;
+      // The same text by the same caller in the same context (and timespan, when compiled in) compiled before:
+      // reused when the resolver answers as it did then (src/query/compile-cache.ts). Not under a lockbox grant.
+      const cacheKey = req.lockbox ? undefined : JSON.stringify([req.caller.objectId, req.caller.appId, req.caller.tenantId, context.kind === 'workspace' ? context.workspaces.map((w) => w.customerId) : context.resourceId, timespan?.start?.getTime() ?? null, timespan?.end?.getTime() ?? null, req.query]);
+      compiled = cacheKey === undefined ? undefined : this.compiled.reuse(cacheKey, resolver);
+      if (!compiled) {
+        // A reuse that failed may have asked the resolver some tables: a fresh one grants only what this compile asks.
+        if (cacheKey !== undefined) resolver = this.access.resolverFor(req.caller, context, req.lockbox);
+        const recorded = this.compiled.recording(resolver);
+        let discoveries = 0;
+        // hash_hmac_sha256_ws() is keyed with the primary workspace's pseudonym key (opened only when used).
+        const pseudonymKey = req.workspace && /hash_hmac_sha256_ws/i.test(req.query) && this.store.pseudonymKey ? await this.store.pseudonymKey(req.workspace.customerId) : undefined;
+        // current_principal() & co. answer for the authenticated caller (src/query/query-session.ts).
+        const session = querySession(req.caller, this.metadata, req.workspace?.name ?? req.resourceId ?? '', this.endpoint());
+        const discover = (step: DiscoveryStep) => (discoveries++, runDiscovery(step));
+        compiled = await compileDiscovering(req.query, recorded.resolver, { now: new Date(), timespan, multipleResults: true, session, ...(pseudonymKey ? { pseudonymKey } : {}) }, discover);
+        if (cacheKey !== undefined) this.compiled.keep(cacheKey, compiled, recorded, discoveries);
+      }
     } catch (err) {
       release?.();
       if (err instanceof KqlError) throw kqlErrorToApi(err);

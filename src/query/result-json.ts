@@ -3,10 +3,6 @@
  * which means serialising every row; those texts are kept (`JsonRows`) and spliced into the
  * response as they are, instead of letting the HTTP layer serialise every row a second time.
  */
-import { randomBytes } from 'node:crypto';
-
-/** The `resultJson` call running now (serialisation is synchronous: at most one). */
-let splicing: { nonce: string; found: JsonRows[] } | undefined;
 
 /** Result rows as their JSON texts. */
 export class JsonRows {
@@ -16,31 +12,32 @@ export class JsonRows {
     return this.texts.length;
   }
 
-  /** Inside `resultJson`: a placeholder. Anywhere else: the rows (slower, same output). */
+  /** Outside `resultJson` (slower, same output): the rows. */
   toJSON(): unknown {
-    if (splicing) {
-      splicing.found.push(this);
-      return `\u001f${splicing.nonce}:${splicing.found.length - 1}`;
-    }
     return this.texts.map((t) => JSON.parse(t) as unknown);
   }
 }
 
 /**
- * JSON.stringify for a value holding `JsonRows`: each becomes a placeholder string carrying a random
- * nonce (so nothing in the envelope — column names, messages — can forge one), then the
- * placeholders are swapped for the rows' texts.
+ * JSON.stringify for a value holding `JsonRows`, with the rows' texts written as they are. Plain
+ * objects and arrays are walked (the envelope: tables, columns, statistics — small), everything else
+ * is JSON.stringify's, so the text is exactly what JSON.stringify gives.
  */
 export function resultJson(value: unknown): string {
-  const state = { nonce: randomBytes(12).toString('hex'), found: [] as JsonRows[] };
-  splicing = state;
-  let text: string;
-  try {
-    text = JSON.stringify(value);
-  } finally {
-    splicing = undefined;
+  return write(value) ?? 'null';
+}
+
+/** The JSON text of `v`, or undefined where JSON.stringify leaves a property out (undefined, functions, symbols). */
+function write(v: unknown): string | undefined {
+  if (v instanceof JsonRows) return `[${v.texts.join(',')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => write(x) ?? 'null').join(',')}]`;
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype && typeof (v as { toJSON?: unknown }).toJSON !== 'function') {
+    const parts: string[] = [];
+    for (const [k, x] of Object.entries(v)) {
+      const text = write(x);
+      if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+    }
+    return `{${parts.join(',')}}`;
   }
-  if (state.found.length === 0) return text;
-  const marker = new RegExp(`"\\\\u001f${state.nonce}:(\\d+)"`, 'g');
-  return text.replace(marker, (_m, i: string) => `[${state.found[Number(i)]!.texts.join(',')}]`);
+  return JSON.stringify(v) as string | undefined;
 }

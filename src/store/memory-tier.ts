@@ -89,6 +89,9 @@ export interface PresentGeneration {
   mergedFrom?: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Per log table: its tier table (absent when it has none) and the generations a snapshot may see. */
+export type TierSnapshot = Map<string, { source?: TierSource; present: Map<number, PresentGeneration> }>;
+
 /** What a query reads of a tier table: its SQL name and the columns it has. */
 export interface TierSource {
   sql: string;
@@ -117,6 +120,8 @@ export class MemoryTier {
   private tableCounter = 0;
   /** Changes whenever the set of entries or a table's columns change. */
   epoch = 0;
+  /** The same, per log table (key): what a query reading only those tables has to watch. */
+  private readonly keyEpochs = new Map<string, number>();
   private closed = false;
   private used = 0;
   hits = 0;
@@ -206,7 +211,7 @@ export class MemoryTier {
       const e: Entry = { key, seg, pins: 0, lastUsed: Date.now(), doomed: false, bytes: 0, hot: true, ready: true, ids: new Set([id]), hotId: id, removed: false };
       t.segments++;
       this.entries.set(id, e);
-      this.epoch++;
+      this.changed(key);
       return { id, seg: e.seg, table: t.name, sql: `${MEM_CATALOG}.main.${sqlIdent(t.name)}` };
     });
   }
@@ -236,7 +241,7 @@ export class MemoryTier {
       this.entries.set(id, e);
       e.ids.add(id);
     }
-    this.epoch++;
+    this.changed(e.key);
     return true;
   }
 
@@ -262,7 +267,7 @@ export class MemoryTier {
       (e.mergedFrom ??= new Map()).set(id, [...from]);
     }
     e.lastUsed = Date.now();
-    this.epoch++;
+    this.changed(e.key);
     return true;
   }
 
@@ -278,7 +283,7 @@ export class MemoryTier {
       this.entries.delete(hotId);
       e.ids.delete(hotId);
       e.hotId = undefined;
-      this.epoch++;
+      this.changed(e.key);
       if (e.doomed && e.pins === 0) await this.removeLocked([e]);
     });
   }
@@ -344,7 +349,7 @@ export class MemoryTier {
     const e: Entry = { key, seg: ++this.counter, pins: 0, lastUsed: Date.now(), doomed: false, bytes: estimate, hot: false, ready: false, ids: new Set([id]), removed: false };
     table.segments++;
     this.entries.set(id, e);
-    this.epoch++;
+    this.changed(key);
     this.used += e.bytes;
     try {
       // BY NAME: a segment of an older schema version lacks the newer columns, which read as NULL.
@@ -390,7 +395,7 @@ export class MemoryTier {
       for (const c of columns) t.columns.set(c.name.toLowerCase(), c.type);
       t.order = [...columns.map((c) => ({ name: c.name, type: c.type })), { name: SEG_COLUMN, type: 'seg' as const }];
       this.tables.set(key, t);
-      this.epoch++;
+      this.changed(key);
       return t;
     }
     if (columns.some((c) => t!.columns.has(c.name.toLowerCase()) && t!.columns.get(c.name.toLowerCase()) !== c.type)) return undefined;
@@ -401,7 +406,7 @@ export class MemoryTier {
       t.columns.set(c.name.toLowerCase(), c.type);
       t.order = [...t.order, { name: c.name, type: c.type }];
       // A query's snapshot must not predate a column its view names: it retries (see `epoch`).
-      this.epoch++;
+      this.changed(key);
     }
     return t;
   }
@@ -428,6 +433,25 @@ export class MemoryTier {
     if (e.pins === 0 && e.hotId === undefined) void this.lock.run(() => this.removeLocked([e])).catch(() => undefined);
   }
 
+  /** `epoch`, and that of each of `keys`, moves on. */
+  private changed(...keys: string[]): void {
+    this.epoch++;
+    for (const k of keys) this.keyEpochs.set(k, (this.keyEpochs.get(k) ?? 0) + 1);
+  }
+
+  /** The epoch of log tables `keys` (compare with ===): the same as long as nothing of theirs `epoch` counts changed. */
+  epochOf(keys: readonly string[]): string {
+    return keys.map((k) => this.keyEpochs.get(k) ?? 0).join(',');
+  }
+
+  /**
+   * The tier tables of `keys` and their generations as they are now. Valid for a DuckDB snapshot that
+   * starts while `epoch` stays what it was when this was taken (read it before, compare it after).
+   */
+  capture(keys: readonly string[]): TierSnapshot {
+    return new Map(keys.map((k) => [k, { source: this.source(k), present: this.present(k) }]));
+  }
+
   /**
    * Starts a DuckDB snapshot on `conn` (an explicit transaction; the caller ends it) in which the
    * tier tables of `keys` are read, and returns, per key, the table and the generations that
@@ -437,8 +461,8 @@ export class MemoryTier {
    * the tier's lock. Knowing exactly what the snapshot holds, a query needs no filter in the usual
    * case, and DuckDB plans its scan as a native table's (zone maps, late materialization for top-N).
    */
-  async beginSnapshot(conn: DuckDBConnection, keys: string[]): Promise<Map<string, { source?: TierSource; present: Map<number, PresentGeneration> }>> {
-    const capture = () => new Map(keys.map((k) => [k, { source: this.source(k), present: this.present(k) }]));
+  async beginSnapshot(conn: DuckDBConnection, keys: string[]): Promise<TierSnapshot> {
+    const capture = () => this.capture(keys);
     if (keys.length === 0) return capture();
     const touch = keys.map((k) => this.source(k)?.sql).filter((x): x is string => x !== undefined);
     const begin = async () => {
@@ -477,7 +501,7 @@ export class MemoryTier {
       e.removed = true;
       this.used -= e.bytes;
     }
-    this.epoch++;
+    this.changed(...byKey.keys());
     // A checkpoint of the in-memory catalog frees the row groups the deletes emptied.
     await this.checkpoint();
   }
@@ -539,7 +563,7 @@ export class MemoryTier {
       this.closed = true;
       this.entries.clear();
       this.tables.clear();
-      this.epoch++;
+      this.changed(...this.keyEpochs.keys());
       this.conn.closeSync();
     });
   }

@@ -57,6 +57,11 @@ export interface ScanStatistics {
   segmentsDecrypted: number;
   segmentCacheHits: number;
   bytesDecrypted: number;
+  /**
+   * Times the statement ran again in an explicit snapshot because the memory tier's generations
+   * changed while its own snapshot started (engine/query.ts); usually 0.
+   */
+  snapshotRetries: number;
   /** Rows not yet sealed (always read). */
   hotRows: number;
   /** Rows in the opened segments. */

@@ -202,6 +202,28 @@ describe('access control: the attacker suite and the built-in roles', { timeout:
     if (r.status === LogsQueryResultStatus.Success) assert.deepEqual(r.tables[0]!.rows.map((x) => x[0]).sort(), tableRows['w1:Public']);
   });
 
+  it('the same query, compiled before, is refused once the role that let the caller read its table is removed', async () => {
+    const who = await p.create('cached-reader');
+    await p.assign(who.objectId, queryOnlyRoleId, w1Arm);
+    const assignment = await p.assign(who.objectId, 'Reader', `${w1Arm}/tables/Public_CL`);
+    const client = new LogsQueryClient(who.credential, { endpoint: `${b.endpoint}/v1` });
+    // A fixed timespan: each run is the same text, caller, context and timespan (what a compile is reused for).
+    const end = new Date();
+    const span = { startTime: new Date(end.getTime() - 86_400_000), endTime: end };
+    for (let i = 0; i < 2; i++) {
+      const r = await client.queryWorkspace(w1Id, 'Public_CL | project Marker', span);
+      assert.equal(r.status, LogsQueryResultStatus.Success);
+      if (r.status === LogsQueryResultStatus.Success) assert.deepEqual(r.tables[0]!.rows.map((x) => x[0]).sort(), tableRows['w1:Public']);
+    }
+    const removed = await call(b, await p.adminToken(AUD.arm), 'DELETE', `${w1Arm}/tables/Public_CL/providers/Microsoft.Authorization/roleAssignments/${assignment}?${RA_VERSION}`);
+    assert.ok(removed.status === 200 || removed.status === 204, `${removed.status} ${removed.text}`);
+    await assert.rejects(client.queryWorkspace(w1Id, 'Public_CL | project Marker', span), (e: { statusCode?: number; code?: string }) => {
+      assert.equal(e.statusCode, 403);
+      assert.equal(e.code, 'InsufficientAccessError');
+      return true;
+    });
+  });
+
   // ─────────────────────────── workspace context: denied tables ───────────────────────────
 
   it('A01 direct reference to a denied table is 403 InsufficientAccessError (via the SDK)', async () => {

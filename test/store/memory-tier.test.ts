@@ -320,3 +320,50 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.throws(() => openScratch(disk), /not memory-backed.*shm-size.*medium: Memory/s);
   });
 });
+
+// Its own suite (and time budget): its statements are slow on purpose.
+describe('memory tier: a statement as its own snapshot', { timeout: 240_000 }, () => {
+  it('runs a statement again in a snapshot of its own when its table\'s generations change while it runs, and only then', async () => {
+    const dir = tempDir();
+    const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, log: () => undefined });
+    const other = { name: 'U_CL', columns: COLS };
+    await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }, other] }]);
+    const rows = (from: number, n: number) => Array.from({ length: n }, (_, k) => [BASE_TICKS + BigInt(k), `m ${from + k}`, BigInt(from + k)]);
+    await e.append(WS, 'T_CL', COLS, rows(0, 1000));
+    await e.sealDue(true);
+    await e.append(WS, 'T_CL', COLS, rows(1000, 500));
+    await e.sealDue(true);
+    const src = e.tableSource(WS, 'T_CL');
+    // Slow enough (the range) for a seal to land while it runs.
+    const slow = `SELECT (SELECT count(*) FROM ${src}) AS n, (SELECT count(DISTINCT "N") FROM ${src}) AS d, (SELECT sum(hash(range)) FROM range(40000000)) AS h`;
+    const run = (sql = slow) => e.query(sql, { timeoutMs: 120_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
+    const quick = `SELECT count(*), count(DISTINCT "N") FROM ${src}`;
+    const quiet = await run(quick);
+    assert.equal(quiet.statistics!.snapshotRetries, 0, 'nothing changed: one run, no transaction');
+    assert.deepEqual(quiet.rows[0]!.map(Number), [1500, 1500]);
+
+    // Another table's rows appended and sealed meanwhile (this one has no hot rows to seal): not this query's concern.
+    let answered = false;
+    const besideOther = run().finally(() => (answered = true));
+    await e.append(WS, 'U_CL', COLS, rows(10, 10));
+    await e.sealDue(true);
+    assert.ok(!answered, 'the seal landed while the statement ran');
+    const a = await besideOther;
+    assert.equal(a.statistics!.snapshotRetries, 0, 'a change to another table costs no second run');
+
+    // This table's hot rows sealed (a new hot generation, the old one adopted as segments) while it runs.
+    answered = false;
+    const beside = run().finally(() => (answered = true));
+    await e.append(WS, 'T_CL', COLS, rows(1500, 250));
+    await e.sealDue(true);
+    assert.ok(!answered, 'the seal landed while the statement ran');
+    const b = await beside;
+    assert.equal(b.statistics!.snapshotRetries, 1, 'the generations changed while the statement ran: it ran again in a snapshot');
+    const [n, d] = b.rows[0]!.slice(0, 2).map(Number);
+    assert.equal(n, d, 'no row twice');
+    assert.ok(n === 1500 || n === 1750, `${n} rows: before or after the append, nothing in between`);
+    const after = await run(quick);
+    assert.deepEqual(after.rows[0]!.map(Number), [1750, 1750]);
+    await e.close();
+  });
+});

@@ -19,6 +19,21 @@ describe('result JSON', () => {
     assert.equal(JSON.stringify(new JsonRows(['[1]', '[2]'])), '[[1],[2]]');
   });
 
+  it('leaves out and writes what JSON.stringify does: undefined, functions, nulls, dates, nested arrays', () => {
+    const value = {
+      a: undefined,
+      f: () => 1,
+      n: null,
+      d: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)),
+      list: [undefined, () => 1, [1, [2, { x: undefined, y: 'z' }]], new JsonRows(['[1,"a"]'])],
+      nested: { deeper: { rows: new JsonRows([]) }, u: '\u2028"\\' },
+      'key "quoted"': 1.5e300,
+    };
+    assert.equal(resultJson(value), JSON.stringify(value));
+    assert.equal(resultJson([new JsonRows(['[true]'])]), '[[[true]]]');
+    assert.equal(resultJson('text'), '"text"');
+  });
+
   it('cannot be fooled by text that looks like its placeholder', () => {
     const forged = '\u001f0000:0';
     const value = { tables: [{ name: forged, columns: [{ name: '"\\u001f0:0"', type: 'string' }], rows: new JsonRows(['["secret"]']) }], note: '\u001f' };

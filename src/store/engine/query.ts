@@ -3,7 +3,7 @@ import { OPEN_MAX, OPEN_MIN } from '../sealer.js';
 import type { HotTable } from '../hot-tables.js';
 import type { SegmentEntry } from '../manifest.js';
 import { wholeInRange, type CountShape } from '../manifest-count.js';
-import { segmentFilter } from '../memory-tier.js';
+import { segmentFilter, type TierSnapshot } from '../memory-tier.js';
 import { resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
@@ -35,6 +35,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     segmentsCounted: 0,
     segmentsDecrypted: 0,
     segmentCacheHits: 0,
+    snapshotRetries: 0,
     bytesDecrypted: 0,
     hotRows: 0,
     segmentRows: 0,
@@ -203,55 +204,81 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     // The query reads the memory tier in a snapshot whose visible generations are known (see
     // MemoryTier.beginSnapshot), so the view usually needs no filter at all.
     const tierKeys = [...new Set(plans.map((p) => p.t.tierKey))];
-    // From here an error may leave a transaction open: the catch below rolls it back (a rollback
-    // without one is harmless).
-    inTransaction = tierKeys.length > 0;
-    const atSnapshot = await ctx.memory.beginSnapshot(conn, tierKeys);
-    let countedRows = 0;
-    for (const { view, ws, t, hots, segs, files, wanted, counted, grant, stat } of plans) {
-      const { source, present } = atSnapshot.get(t.tierKey)!;
-      // The current hot generation keeps the table's tier table alive, so it is there.
-      if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
-      // A counted segment that reached the memory tier meanwhile (a background load; a generation
-      // sealed in place) is counted there instead: hiding its generation could hide other rows too.
-      const inTier = new Set([...present.values()].flatMap((g) => g.segments));
-      for (const seg of counted) {
-        if (inTier.has(seg.id)) wanted.add(seg.id);
-        else {
-          countedRows += seg.rows;
-          stats.segmentsCounted++;
+    /** Whether a view left unfiltered by the timespan would still be, with the hot bounds as they are now. */
+    type Unfiltered = () => boolean;
+    /** The views over the generations of `atSnapshot`, then the statement; the rows a pure count takes from the manifest are added. */
+    const readAt = async (atSnapshot: TierSnapshot) => {
+      let countedRows = 0;
+      stats.segmentsCounted = 0;
+      const unfiltered: Unfiltered[] = [];
+      for (const { view, ws, t, hots, segs, files, wanted: chosenWanted, counted, grant, stat } of plans) {
+        const { source, present } = atSnapshot.get(t.tierKey)!;
+        // The current hot generation keeps the table's tier table alive, so it is there.
+        if (!source) throw new Error(`memory tier table of ${t.name} is missing`);
+        // A counted segment that reached the memory tier meanwhile (a background load; a generation
+        // sealed in place) is counted there instead: hiding its generation could hide other rows too.
+        const wanted = new Set(chosenWanted);
+        const inTier = new Set([...present.values()].flatMap((g) => g.segments));
+        for (const seg of counted) {
+          if (inTier.has(seg.id)) wanted.add(seg.id);
+          else {
+            countedRows += seg.rows;
+            stats.segmentsCounted++;
+          }
+        }
+        const parts = [memorySelect(t, source, segmentFilter(present, wanted))];
+        if (files.length > 0) parts.push(segmentSelect(ws, t, files));
+        const conds: string[] = [];
+        if (grant.resourceScope !== undefined) conds.push(resourceScopeFilter(grant.resourceScope));
+        // Decided on the captured generations; hot bounds are widened before their rows commit (see below for a statement without a transaction).
+        const time = span && t.columns.find((c) => c.name.toLowerCase() === 'timegenerated' && c.type === 'datetime');
+        stat.timespanFiltered = false;
+        if (span && time) {
+          const segments = new Map(segs.map((s) => [s.id, s]));
+          for (const s of ws.manifest.segments) if (s.table === t.name && !segments.has(s.id)) segments.set(s.id, s);
+          const inside = () => snapshotInside(span, { present, wanted, hots, segments, files });
+          if (inside()) unfiltered.push(inside);
+          else {
+            conds.push(timespanFilter(time.name, span));
+            stat.timespanFiltered = true;
+          }
+        }
+        const rows = conds.length === 0 ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${conds.join(' AND ')}`;
+        const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${rows}`;
+        let views = ctx.viewSql.get(conn);
+        if (!views) ctx.viewSql.set(conn, (views = new Map()));
+        if (views.get(view) !== viewSql) {
+          views.delete(view);
+          await conn.run(viewSql);
+          views.set(view, viewSql);
         }
       }
-      const parts = [memorySelect(t, source, segmentFilter(present, wanted))];
-      if (files.length > 0) parts.push(segmentSelect(ws, t, files));
-      const conds: string[] = [];
-      if (grant.resourceScope !== undefined) conds.push(resourceScopeFilter(grant.resourceScope));
-      // Decided on this snapshot: `present` is what the transaction sees, hot bounds were widened before their rows committed.
-      const time = span && t.columns.find((c) => c.name.toLowerCase() === 'timegenerated' && c.type === 'datetime');
-      if (span && time) {
-        const segments = new Map(segs.map((s) => [s.id, s]));
-        for (const s of ws.manifest.segments) if (s.table === t.name && !segments.has(s.id)) segments.set(s.id, s);
-        if (!snapshotInside(span, { present, wanted, hots, segments, files })) {
-          conds.push(timespanFilter(time.name, span));
-          stat.timespanFiltered = true;
-        }
-      }
-      const rows = conds.length === 0 ? parts.join(' UNION ALL ') : `SELECT * FROM (${parts.join(' UNION ALL ')}) WHERE ${conds.join(' AND ')}`;
-      const viewSql = `CREATE OR REPLACE TEMP VIEW ${sqlIdent(view)} AS ${rows}`;
-      let views = ctx.viewSql.get(conn);
-      if (!views) ctx.viewSql.set(conn, (views = new Map()));
-      if (views.get(view) !== viewSql) {
-        views.delete(view);
-        await conn.run(viewSql);
-        views.set(view, viewSql);
-      }
-    }
+      if (aborted) throw new QueryAbortedError(aborted);
+      const { columnNames, rows } = await runAndReadRows(conn, sql);
+      if (aborted) throw new QueryAbortedError(aborted);
+      if (countedRows > 0) addCounted(rows, countedRows);
+      return { columnNames, rows, unfiltered };
+    };
     stats.rowsScanned = stats.hotRows + stats.segmentRows;
-    if (aborted) throw new QueryAbortedError(aborted);
-    const { columnNames, rows } = await runAndReadRows(conn, sql);
-    if (aborted) throw new QueryAbortedError(aborted);
-    if (countedRows > 0) addCounted(rows, countedRows);
-    if (inTransaction) {
+    // First without a transaction, saving a DuckDB call before the statement (BEGIN and its touch)
+    // and one after (COMMIT): one statement is its own snapshot, which starts while it runs. When
+    // the epoch of the tables it reads is after it what it was when their generations were captured
+    // before it, those did not change while the snapshot started, so it saw exactly the captured
+    // ones — what beginSnapshot makes sure of around its BEGIN. Otherwise the answer is dropped and
+    // the statement runs again in an explicit snapshot. The epoch is the tables' own, so changes to
+    // other tables (another table's seal, a segment loaded elsewhere) never cost a second run.
+    // Rows appended to a captured hot generation do not move the epoch, and the statement may see
+    // rows committed after its views were made: a view left without the timespan filter is checked
+    // again after the statement, against the hot bounds as they are then (they only widen, before
+    // their rows commit), so every row the statement could have seen is inside the timespan.
+    const epoch = ctx.memory.epochOf(tierKeys);
+    let { columnNames, rows, unfiltered } = await readAt(ctx.memory.capture(tierKeys));
+    if (tierKeys.length > 0 && (ctx.memory.epochOf(tierKeys) !== epoch || !unfiltered.every((inside) => inside()))) {
+      stats.snapshotRetries++;
+      // From here an error may leave a transaction open: the catch below rolls it back (a rollback
+      // without one is harmless).
+      inTransaction = true;
+      ({ columnNames, rows } = await readAt(await ctx.memory.beginSnapshot(conn, tierKeys)));
       // The answer is read: the (read-only) transaction ends while the caller already has it; the
       // connection goes back to the pool once it has.
       inTransaction = false;
