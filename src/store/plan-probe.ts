@@ -15,7 +15,7 @@ import { Mutex } from './mutex.js';
 import { runAndReadRows } from './read-rows.js';
 import { openSideInstance } from './side-instance.js';
 import { countShape, type CountShape } from './manifest-count.js';
-import { quoteLongConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
+import { quoteLongConstants, quoteNonFiniteConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
 
 /** A table the SQL reads: its view name in the SQL and its columns. */
 export interface ProbedTable {
@@ -83,7 +83,7 @@ export class PlanProbe {
       }
       try {
         const { rows } = await runAndReadRows(this.conn, `SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
-        const plan = JSON.parse(quoteLongConstants(String(rows[0]?.[0]))) as Record<string, unknown>;
+        const plan = JSON.parse(quoteNonFiniteConstants(quoteLongConstants(String(rows[0]?.[0])))) as Record<string, unknown>;
         if (plan.error) return { ranges: new Map() };
         const count = countShape(plan, new Set(tables.map((t) => t.view)), timeColumn);
         return { ranges: rangesFromPlan(plan, timeColumn), ...(count ? { count } : {}) };

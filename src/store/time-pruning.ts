@@ -72,6 +72,15 @@ export function quoteLongConstants(planJson: string): string {
   return planJson.replace(/"value":(-?\d{16,})(?=[,}\]])/g, '"value":"$1"');
 }
 
+/**
+ * Plan JSON text with the non-finite double constants DuckDB writes bare (`"value":NaN`, e.g. the
+ * compiler's `coalesce(avg(x), 'NaN')`), which are not JSON, quoted: unquoted, `JSON.parse` fails and
+ * the whole plan is unread (no time pruning, no count from the manifest).
+ */
+export function quoteNonFiniteConstants(planJson: string): string {
+  return planJson.replace(/"value":(-?(?:NaN|Infinity|inf|nan))(?=[,}\]])/g, '"value":"$1"');
+}
+
 const intersect = (a: MicrosRange, b: MicrosRange): MicrosRange => ({
   lo: a.lo === undefined ? b.lo : b.lo === undefined ? a.lo : Math.max(a.lo, b.lo),
   hi: a.hi === undefined ? b.hi : b.hi === undefined ? a.hi : Math.min(a.hi, b.hi),

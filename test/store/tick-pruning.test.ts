@@ -59,6 +59,12 @@ describe('compiled KQL datetimes over stored ticks', { timeout: 180_000 }, () =>
     assert.deepEqual(between.rows, [[2]]); // 10:00:00.1234567 and 11:00:00.1234567; 12:00:00.1234567 is past the end
   });
 
+  it('prunes an avg too, whose compiled NaN constant DuckDB writes bare in the plan JSON', async () => {
+    const r = await kql('T_CL | where TimeGenerated >= datetime(2024-01-02 05:00) and TimeGenerated < datetime(2024-01-02 07:00) | summarize avg(N)');
+    assert.deepEqual(r.rows, [[29.5]]);
+    assert.equal(r.stats.segmentsOpened, 2);
+  });
+
   it('prunes nothing it must not: a bound one tick past a stored value keeps its segment', async () => {
     const r = await kql('T_CL | where TimeGenerated <= datetime(2024-01-01 00:00:00.1234567) | project N');
     assert.deepEqual(r.rows, [[0]]);
