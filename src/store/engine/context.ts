@@ -79,10 +79,16 @@ export interface EngineOptions {
   reserveTables?: readonly string[];
   /** The file-system layer of the write path (tests inject faults). */
   io?: StorageIo;
+  /**
+   * Tests only: awaited after a query's views are made and before its statement runs, to put an
+   * append exactly between the two (the interleaving the re-check after a statement without a
+   * transaction exists for). Unset outside tests.
+   */
+  beforeStatement?: () => Promise<void> | void;
 }
 
 /** The options with their defaults applied. */
-export type EngineSettings = Required<Omit<EngineOptions, 'masterKeys' | 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables'>> & EngineOptions;
+export type EngineSettings = Required<Omit<EngineOptions, 'masterKeys' | 'retentionDays' | 'log' | 'scratchDir' | 'memoryLimit' | 'threads' | 'queryConnections' | 'io' | 'reserveTables' | 'beforeStatement'>> & EngineOptions;
 
 export interface WorkspaceTables {
   workspaceId: string;

@@ -254,6 +254,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         }
       }
       if (aborted) throw new QueryAbortedError(aborted);
+      if (ctx.opts.beforeStatement) await ctx.opts.beforeStatement();
       const { columnNames, rows } = await runAndReadRows(conn, sql);
       if (aborted) throw new QueryAbortedError(aborted);
       if (countedRows > 0) addCounted(rows, countedRows);
