@@ -10,6 +10,9 @@ import type { CachedSegment } from '../segment-cache.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 import { decryptSegment, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
 
+/** How long a load waits for a leaving copy of its segment before giving up (a query then loads it again). */
+const LEAVING_WAIT_MS = 60_000;
+
 export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEntry): void {
   if (ctx.closed || ctx.tierLoads.has(seg.id) || ctx.memory.has(seg.id)) return;
   if (ws.tables.get(t.name) !== t || !ws.manifest.segments.some((s) => s.id === seg.id)) return;
@@ -17,6 +20,10 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
   const load = (async () => {
     let r: CachedSegment | undefined;
     try {
+      // Its old copy is leaving (its generation went with other segments, see forgetSegments): the
+      // tier lists a segment once, so the new copy is loaded once the old one's last reader is done.
+      for (let waited = 0; ctx.memory.leaving(seg.id) && !ctx.closed && waited < LEAVING_WAIT_MS; waited += 20) await new Promise((res) => setTimeout(res, 20));
+      if (ctx.closed || ctx.memory.leaving(seg.id) || !ws.manifest.segments.some((s) => s.id === seg.id)) return;
       r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
