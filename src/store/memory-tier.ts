@@ -184,6 +184,12 @@ export class MemoryTier {
     return !!e && !e.doomed && e.ready;
   }
 
+  /** Whether a copy of the segment is on its way out (doomed, its rows not deleted yet): a new load of it must wait. */
+  leaving(id: string): boolean {
+    const e = this.entries.get(id);
+    return !!e && e.doomed && !e.removed;
+  }
+
   /** The tier table of log table `key`, as it is now (a copy: later changes do not show). */
   source(key: string): TierSource | undefined {
     const t = this.tables.get(key);

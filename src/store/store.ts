@@ -55,7 +55,10 @@ export interface ScanStatistics {
   segmentsCounted: number;
   /** Opened segments that had to be decrypted (not in the memory cache). */
   segmentsDecrypted: number;
+  /** Opened segments that did not have to be decrypted: in the memory tier, or decrypted Parquet in the scratch cache. */
   segmentCacheHits: number;
+  /** Of those, the segments read from the memory tier (the others were read as decrypted Parquet). */
+  segmentsInMemory: number;
   bytesDecrypted: number;
   /**
    * Times the statement ran again in an explicit snapshot because the memory tier's generations

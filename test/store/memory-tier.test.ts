@@ -103,6 +103,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.deepEqual(warm.rows, cold.rows);
     assert.equal(warm.statistics?.segmentsDecrypted, 0);
     assert.equal(warm.statistics?.segmentCacheHits, 24);
+    assert.equal(warm.statistics?.segmentsInMemory, 24);
     await e.close();
   });
 
@@ -110,12 +111,18 @@ describe('memory tier', { timeout: 120_000 }, () => {
     const e = await loaded(256 * 1024 * 1024);
     await answers(e);
     assert.equal(e.status().memoryTierSegments, 24);
+    const before = e.cache.misses;
     assert.equal(await e.purge(WS, 'T_CL', `"TimeGenerated" < ${ticksSql('2024-01-01 02:00:00')}`), 4000);
     await e.memory.settle();
-    // The 24 segments were one generation sealed in place: it left as a whole, the 22 others load again.
-    assert.equal(e.status().memoryTierSegments, 0);
-    await answers(e);
+    await e.tierLoadsSettled();
+    // The 24 segments were one generation sealed in place: it left as a whole (the purged rows with
+    // it), the 22 others were loaded again at once; the 2 purged hours left no rows to keep.
     assert.equal(e.status().memoryTierSegments, 22);
+    assert.equal(e.cache.misses - before, 24, 'the 2 purged segments decrypted by the purge, the 22 others by their reload');
+    const r = await e.query(`SELECT count(*) FROM ${e.tableSource(WS, 'T_CL')}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
+    assert.equal(Number(r.rows[0]![0]), 44_000);
+    assert.equal(r.statistics?.segmentsInMemory, 22);
+    assert.equal(r.statistics?.segmentsConsidered, 22);
     await e.dropTable(WS, 'T_CL');
     await e.memory.settle();
     assert.equal(e.status().memoryTierSegments, 0);
@@ -160,6 +167,7 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.deepEqual(r.rows[0]!.map(Number), [48_000, (48_000 * 47_999) / 2]);
     assert.equal(r.statistics?.segmentsDecrypted, 0);
     assert.equal(r.statistics?.segmentCacheHits, segs);
+    assert.equal(r.statistics?.segmentsInMemory, segs);
     await e.close();
   });
 
@@ -181,6 +189,31 @@ describe('memory tier', { timeout: 120_000 }, () => {
     assert.deepEqual(r.rows[0]!.map(Number), [48_000, 48_000]);
     assert.equal(r.statistics?.segmentsDecrypted, 0);
     assert.equal(r.statistics?.segmentCacheHits, segs);
+    assert.equal(r.statistics?.segmentsInMemory, segs);
+    await e.close();
+  });
+
+  it('keeps in the tier the segments that shared a generation with ones compaction merged across generations', async () => {
+    const dir = tempDir();
+    const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 256 * 1024 * 1024, log: () => undefined });
+    await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
+    // Two seals: hours 0–35 and 36–47. Compaction merges each day: day 1 is all of the first
+    // generation's (renamed in place), day 2 spans both generations (not one generation: loaded as
+    // a new one, and the two old ones leave the tier — the first with the merged day 1 in it).
+    for (let h = 0; h < 48; h++) {
+      await e.append(WS, 'T_CL', COLS, Array.from({ length: 1000 }, (_, k) => [BASE_TICKS + BigInt(h) * HOUR_TICKS + BigInt(k), `m ${h} ${k}`, BigInt(h * 1000 + k)]));
+      if (h === 35 || h === 47) await e.sealDue(true);
+    }
+    assert.equal(e.status().memoryTierSegments, 48);
+    assert.equal(await e.runCompaction(), 48);
+    await e.memory.settle();
+    await e.tierLoadsSettled();
+    assert.equal((await e.segmentsOf(WS)).length, 2);
+    assert.equal(e.status().memoryTierSegments, 2, 'both days in the tier before any query asked');
+    const r = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${e.tableSource(WS, 'T_CL')}`, { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] });
+    assert.deepEqual(r.rows[0]!.map(Number), [48_000, 48_000]);
+    assert.equal(r.statistics?.segmentsDecrypted, 0);
+    assert.equal(r.statistics?.segmentsInMemory, 2);
     await e.close();
   });
 

@@ -8,7 +8,7 @@ import type { SegmentEntry } from '../manifest.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { exportSegments } from '../sealer.js';
 import type { EngineContext, Ws } from './context.js';
-import { decryptSegment, exportTarget, forgetSegments, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { decryptSegment, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
 
 /** Compaction merges segments whose files take at most this many bytes together. */
@@ -29,14 +29,18 @@ export async function runCompaction(ctx: EngineContext): Promise<number> {
   };
   for (const ws of [...ctx.workspaces.values()]) {
     const plans = planCompaction(ws.manifest.segments, policy);
+    // Segments that left the memory tier during this pass with a generation they shared with merged
+    // ones (see forgetSegments): loaded again once the pass is done, unless merged meanwhile.
+    const leftTier = new Set<string>();
     for (const group of plans) {
-      merged += await ctx.maintLock.run(() => compactGroup(ctx, ws, group));
+      merged += await ctx.maintLock.run(() => compactGroup(ctx, ws, group, leftTier));
     }
+    reloadIntoTier(ctx, ws, leftTier);
   }
   return merged;
 }
 
-async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[]): Promise<number> {
+async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[], leftTier: Set<string>): Promise<number> {
   const t = ws.tables.get(group[0]!.table);
   if (!t) return 0;
   const live = new Set(ws.manifest.segments.map((s) => s.id));
@@ -77,13 +81,13 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[]): 
     // of the tier (see renameSegments), the merged segments are loaded from the Parquet just written
     // before the originals leave it. Otherwise every query would read them as Parquet (×3–×10 slower
     // scans) until one query after another had loaded them back.
-    if (!renamed && group.some((s) => ctx.memory.has(s.id))) {
+    if (!renamed && group.some((s) => ctx.memory.has(s.id) || leftTier.has(s.id))) {
       const mergedIds = new Set(exported.map((e) => e.entry.id));
       const merged = ws.manifest.segments.filter((s) => mergedIds.has(s.id));
       for (const seg of merged) loadLater(ctx, ws, t, seg);
       await Promise.all(merged.map((s) => ctx.tierLoads.get(s.id)));
     }
-    forgetSegments(ctx, ws, group);
+    for (const s of forgetSegments(ctx, ws, group)) leftTier.add(s.id);
     crashPoint('compact:originals-removed');
     return group.length;
   } catch (err) {

@@ -9,7 +9,7 @@ import type { CachedSegment } from '../segment-cache.js';
 import { exportSegments, type ExportedSegment } from '../sealer.js';
 import { readWalFile, replaceWalFile } from '../wal.js';
 import { monotonicMs, tableSource, viewName, type EngineContext, type TableRt, type Ws } from './context.js';
-import { decryptSegment, exportTarget, forgetSegments, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { decryptSegment, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
 import { workspace } from './workspaces.js';
 
 /**
@@ -146,7 +146,7 @@ async function purgeSegments(ctx: EngineContext, ws: Ws, t: TableRt, whereSql: s
     unpinSegments(ctx, ids);
   }
   // The old segments: plaintext out of the caches, encrypted files (with their wrapped data keys) shredded.
-  forgetSegments(ctx, ws, replaced, true);
+  reloadIntoTier(ctx, ws, new Set(forgetSegments(ctx, ws, replaced, true).map((s) => s.id)));
   await awaitShredded(ctx, replaced.map((s) => s.id));
   return removed;
 }

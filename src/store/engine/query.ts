@@ -35,6 +35,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     segmentsCounted: 0,
     segmentsDecrypted: 0,
     segmentCacheHits: 0,
+    segmentsInMemory: 0,
     snapshotRetries: 0,
     bytesDecrypted: 0,
     hotRows: 0,
@@ -181,6 +182,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         if (ctx.memory.tryAcquire(seg.id) !== undefined) {
           pinnedMem.push(seg.id);
           stats.segmentCacheHits++;
+          stats.segmentsInMemory++;
         } else fromParquet.push(seg);
       }
       for (const seg of fromParquet) {

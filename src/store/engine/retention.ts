@@ -3,7 +3,7 @@ import { hotRows } from '../hot-tables.js';
 import { ticksFromUnixMicros } from '../../kql/literals.js';
 import { expiredSegments, retentionCutoff } from '../retention.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
-import { forgetSegments } from './segments.js';
+import { forgetSegments, reloadIntoTier } from './segments.js';
 
 /** Drops segments (and hot rows) past each table's retention. */
 export async function runRetention(ctx: EngineContext, nowMs = Date.now()): Promise<number> {
@@ -26,7 +26,7 @@ async function retainTable(ctx: EngineContext, ws: Ws, t: TableRt, cutoff: numbe
   if (expired.length > 0) {
     ws.manifest.replaceSegments(new Set(expired.map((s) => s.id)), []);
     ws.manifest.save();
-    forgetSegments(ctx, ws, expired);
+    reloadIntoTier(ctx, ws, new Set(forgetSegments(ctx, ws, expired).map((s) => s.id)));
     dropped += expired.reduce((n, s) => n + s.rows, 0);
   }
   await ctx.writeLock.run(async () => {

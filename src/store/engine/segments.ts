@@ -15,9 +15,18 @@ import { SegmentDamagedError } from '../segment-damaged.js';
 import { openSegment } from '../segment.js';
 import { shredFile } from '../wal.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
+import { loadLater } from './tier-loads.js';
 
-/** Segments left the manifest: delete (or shred) their files once no query reads them. */
-export function forgetSegments(ctx: EngineContext, ws: Ws, segs: readonly SegmentEntry[], shred = false): void {
+/**
+ * Segments left the manifest: delete (or shred) their files once no query reads them. A generation
+ * of the memory tier holding several segments (a seal's, or a merge's) leaves it as a whole: returns
+ * those of its segments that stay in the manifest, which left the tier with it. `reloadIntoTier`
+ * loads them again (callers do, at once or — compaction — once its pass is done) rather than leave
+ * them to be decrypted as Parquet by the next query and loaded only after it.
+ */
+export function forgetSegments(ctx: EngineContext, ws: Ws, segs: readonly SegmentEntry[], shred = false): SegmentEntry[] {
+  const gone = new Set(segs.map((s) => s.id));
+  const inTier = ws.manifest.segments.filter((s) => !gone.has(s.id) && ctx.memory.has(s.id));
   for (const s of segs) {
     ctx.cache.drop(s.id);
     ctx.memory.drop(s.id);
@@ -25,6 +34,15 @@ export function forgetSegments(ctx: EngineContext, ws: Ws, segs: readonly Segmen
     if ((ctx.segmentReaders.get(s.id) ?? 0) > 0) ctx.pendingDelete.set(s.id, { path, shred });
     else if (shred) shredFile(path);
     else rmSync(path, { force: true });
+  }
+  return inTier.filter((s) => !ctx.memory.has(s.id));
+}
+
+/** Loads into the memory tier, in the background, those of `ids` still in the manifest and not in the tier. */
+export function reloadIntoTier(ctx: EngineContext, ws: Ws, ids: ReadonlySet<string>): void {
+  for (const s of ws.manifest.segments) {
+    const t = ws.tables.get(s.table);
+    if (t && ids.has(s.id) && !ctx.memory.has(s.id)) loadLater(ctx, ws, t, s);
   }
 }
 

@@ -3,12 +3,17 @@
  * answers from the decrypted Parquet in the scratch folder and does not wait for the load (INSERT
  * and compression into the tier's in-memory table), which runs here in the background, one at a time
  * under the tier's lock. A segment is pinned while it loads, so one that compaction, retention or
- * purge removes meanwhile leaves the tier again as soon as its load is done (unpinSegments).
+ * purge removes meanwhile leaves the tier again as soon as its load is done (unpinSegments). The same
+ * loads bring back segments that left the tier with a generation compaction, retention or purge
+ * removed (forgetSegments, reloadIntoTier).
  */
 import type { SegmentEntry } from '../manifest.js';
 import type { CachedSegment } from '../segment-cache.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 import { decryptSegment, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
+
+/** How long a load waits for a leaving copy of its segment before giving up (a query then loads it again). */
+const LEAVING_WAIT_MS = 60_000;
 
 export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEntry): void {
   if (ctx.closed || ctx.tierLoads.has(seg.id) || ctx.memory.has(seg.id)) return;
@@ -17,6 +22,11 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
   const load = (async () => {
     let r: CachedSegment | undefined;
     try {
+      // Its old copy is leaving (its generation went with other segments, see forgetSegments): the
+      // tier lists a segment once, so the new copy is loaded once the old one's last reader is done.
+      const listed = () => ws.manifest.segments.some((s) => s.id === seg.id);
+      for (let waited = 0; ctx.memory.leaving(seg.id) && listed() && !ctx.closed && waited < LEAVING_WAIT_MS; waited += 20) await new Promise((res) => setTimeout(res, 20));
+      if (ctx.closed || ctx.memory.leaving(seg.id) || !listed()) return;
       r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
