@@ -17,7 +17,7 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
   const load = (async () => {
     let r: CachedSegment | undefined;
     try {
-      r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
       // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
