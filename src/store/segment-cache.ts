@@ -48,8 +48,11 @@ export class SegmentCache {
     return this.entries.size;
   }
 
-  /** Pins segment `id`, decrypting it with `load` on a miss. */
-  async acquire(id: string, load: () => Buffer): Promise<CachedSegment> {
+  /**
+   * Pins segment `id`, decrypting it on a miss with `load`, which writes the plaintext to the new file
+   * at the path it is given and returns its length (a failing load leaves no file, see `insert`).
+   */
+  async acquire(id: string, load: (path: string) => number): Promise<CachedSegment> {
     const e = this.entries.get(id);
     if (e) {
       e.pins++;
@@ -62,7 +65,7 @@ export class SegmentCache {
     if (!pending) {
       hit = false;
       this.misses++;
-      pending = Promise.resolve().then(() => this.insert(id, load()));
+      pending = Promise.resolve().then(() => this.insert(id, load));
       this.loading.set(id, pending);
       pending.finally(() => this.loading.delete(id)).catch(() => undefined);
     }
@@ -84,7 +87,10 @@ export class SegmentCache {
     if (this.entries.has(id)) return;
     this.evict(parquet.length);
     try {
-      this.insert(id, parquet);
+      this.insert(id, (path) => {
+        writeFileSync(path, parquet, { flag: 'wx', mode: 0o600 });
+        return parquet.length;
+      });
     } catch {
       // Best effort (a full tmpfs): the segment is decrypted again when a query needs it.
     }
@@ -97,15 +103,17 @@ export class SegmentCache {
     if (e) this.retire(id, e);
   }
 
-  private insert(id: string, parquet: Uint8Array): Entry {
+  /** Writes a new copy of segment `id` with `write` (which returns its length); the file is handed to readers only once `write` returned. */
+  private insert(id: string, write: (path: string) => number): Entry {
     const path = join(this.dir, `${id}-${++this.counter}.parquet`);
+    let bytes: number;
     try {
-      writeFileSync(path, parquet, { mode: 0o600 });
+      bytes = write(path);
     } catch (err) {
       rmSync(path, { force: true });
       throw err;
     }
-    const entry: Entry = { path, bytes: parquet.length, pins: 0, lastUsed: Date.now(), doomed: false };
+    const entry: Entry = { path, bytes, pins: 0, lastUsed: Date.now(), doomed: false };
     // A copy decrypted while an older one was being retired: the older stays its readers' until released.
     const old = this.entries.get(id);
     if (old) this.retire(id, old);

@@ -7,8 +7,8 @@
  * Everything before the nonce is authenticated data of both the key wrap and the payload, so a
  * segment cannot be renamed, moved to another workspace or table, or altered without failing.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { nodeIo, StorageError, writeAllSync, type StorageIo } from '../util/storage-io.js';
 import { decrypt, encrypt, newKey, unwrapKey, wrapKey, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES, AuthenticationError } from '../keys/crypto.js';
 
@@ -67,13 +67,28 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Authenticates and decrypts a segment file image; throws AuthenticationError naming what failed. */
-export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: { segmentId: string; workspaceId: string; table: string }): Buffer {
-  if (bytes.length < MAGIC.length + 4 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new AuthenticationError('not a Vigil segment file (bad header)');
-  const bodyLen = bytes.readUInt32BE(MAGIC.length);
-  const bodyEnd = MAGIC.length + 4 + bodyLen;
-  if (bytes.length < bodyEnd + WRAPPED_KEY_BYTES + NONCE_BYTES + TAG_BYTES) throw new AuthenticationError('the segment file is truncated');
-  const authenticated = bytes.subarray(0, bodyEnd);
+/** Where a segment file image's parts are, from its first bytes (everything up to the ciphertext). */
+interface SegmentLayout {
+  header: SegmentHeader;
+  /** MAGIC ‖ length ‖ body: the authenticated data of the key wrap and the payload. */
+  authenticated: Buffer;
+  wrappedKey: Buffer;
+  nonce: Buffer;
+  /** Offset of the ciphertext in the file image. */
+  ciphertextAt: number;
+}
+
+const headLength = (prefix: Buffer): number => {
+  if (prefix.length < MAGIC.length + 4 || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) throw new AuthenticationError('not a Vigil segment file (bad header)');
+  return MAGIC.length + 4 + prefix.readUInt32BE(MAGIC.length) + WRAPPED_KEY_BYTES + NONCE_BYTES;
+};
+
+/** Reads and checks the parts before the ciphertext; `prefix` holds at least `headLength(prefix)` bytes (copied: the caller may reuse it). */
+function segmentLayout(prefix: Buffer, total: number, expect: { segmentId: string; workspaceId: string; table: string }): SegmentLayout {
+  const ciphertextAt = headLength(prefix);
+  const bodyEnd = ciphertextAt - WRAPPED_KEY_BYTES - NONCE_BYTES;
+  if (total < ciphertextAt + TAG_BYTES) throw new AuthenticationError('the segment file is truncated');
+  const authenticated = Buffer.from(prefix.subarray(0, bodyEnd));
   let header: SegmentHeader;
   try {
     header = JSON.parse(authenticated.subarray(MAGIC.length + 4).toString('utf8')) as SegmentHeader;
@@ -83,11 +98,106 @@ export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: { segment
   if (header.segmentId !== expect.segmentId || header.workspaceId.toLowerCase() !== expect.workspaceId.toLowerCase() || header.table !== expect.table) {
     throw new AuthenticationError(`the segment file claims to be ${header.segmentId} of table ${header.table}, not ${expect.segmentId} of ${expect.table}`);
   }
-  const dataKey = unwrapKey(wrapKeyBuf, bytes.subarray(bodyEnd, bodyEnd + WRAPPED_KEY_BYTES), context(header, authenticated), 'the segment data key');
-  const nonceAt = bodyEnd + WRAPPED_KEY_BYTES;
-  const out = decrypt(dataKey, bytes.subarray(nonceAt, nonceAt + NONCE_BYTES), bytes.subarray(nonceAt + NONCE_BYTES, bytes.length - TAG_BYTES), bytes.subarray(bytes.length - TAG_BYTES), authenticated, 'the segment contents');
+  return {
+    header,
+    authenticated,
+    wrappedKey: Buffer.from(prefix.subarray(bodyEnd, bodyEnd + WRAPPED_KEY_BYTES)),
+    nonce: Buffer.from(prefix.subarray(bodyEnd + WRAPPED_KEY_BYTES, ciphertextAt)),
+    ciphertextAt,
+  };
+}
+
+const dataKeyOf = (wrapKeyBuf: Buffer, l: SegmentLayout) => unwrapKey(wrapKeyBuf, l.wrappedKey, context(l.header, l.authenticated), 'the segment data key');
+
+/** Authenticates and decrypts a segment file image; throws AuthenticationError naming what failed. */
+export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: { segmentId: string; workspaceId: string; table: string }): Buffer {
+  const l = segmentLayout(bytes, bytes.length, expect);
+  const dataKey = dataKeyOf(wrapKeyBuf, l);
+  const out = decrypt(dataKey, l.nonce, bytes.subarray(l.ciphertextAt, bytes.length - TAG_BYTES), bytes.subarray(bytes.length - TAG_BYTES), l.authenticated, 'the segment contents');
   dataKey.fill(0);
   return out;
+}
+
+/**
+ * Pieces a segment file is read and decrypted in by `decryptSegmentFile`. Reading the whole file and
+ * decrypting it at once allocated two fresh buffers of its size (and `Buffer.concat` a third): on a
+ * cold process every page of them is a page fault, which cost more than the AES-GCM itself.
+ */
+export const SEGMENT_CHUNK_BYTES = 256 * 1024;
+/** The read buffer, reused by every call (synchronous, so never shared): it holds ciphertext only. */
+let chunkBuffer: Buffer | undefined;
+
+function readFullySync(fd: number, buf: Buffer, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new AuthenticationError('the segment file is truncated');
+    done += n;
+  }
+}
+
+/**
+ * Authenticates and decrypts the segment file at `source` into a new file `dest` (created 0600; it
+ * must not exist), in pieces, and returns the plaintext's length. The GCM tag is checked by the last
+ * step, once every piece was written: until this returns, `dest` must not be read (the caller hands
+ * its path to nobody before), and on any failure it is removed before the error is thrown
+ * (AuthenticationError naming what failed; an I/O error as it is, ENOENT when `source` is missing).
+ */
+export function decryptSegmentFile(wrapKeyBuf: Buffer, source: string, expect: { segmentId: string; workspaceId: string; table: string }, dest: string): number {
+  const fd = openSync(source, 'r');
+  let out: number | undefined;
+  let ok = false;
+  try {
+    const size = fstatSync(fd).size;
+    const buf = (chunkBuffer ??= Buffer.allocUnsafeSlow(SEGMENT_CHUNK_BYTES));
+    let got = Math.min(size, buf.length);
+    readFullySync(fd, buf, got, 0);
+    let prefix = buf.subarray(0, got);
+    const need = headLength(prefix);
+    if (size < need + TAG_BYTES) throw new AuthenticationError('the segment file is truncated');
+    if (need > got) {
+      // A header longer than a piece (never written by Vigil, but not refused for it): read it whole.
+      prefix = Buffer.alloc(need);
+      readFullySync(fd, prefix, need, 0);
+      got = 0;
+    }
+    const l = segmentLayout(prefix, size, expect);
+    const dataKey = dataKeyOf(wrapKeyBuf, l);
+    const decipher = createDecipheriv('aes-256-gcm', dataKey, l.nonce);
+    dataKey.fill(0);
+    decipher.setAAD(l.authenticated);
+    const tag = Buffer.alloc(TAG_BYTES);
+    readFullySync(fd, tag, TAG_BYTES, size - TAG_BYTES);
+    decipher.setAuthTag(tag);
+    out = openSync(dest, 'wx', 0o600);
+    const end = size - TAG_BYTES;
+    // The ciphertext already read with the header, then the rest piece by piece.
+    let pos = l.ciphertextAt;
+    if (got > pos) {
+      const upto = Math.min(got, end);
+      writeAllSync(nodeIo, out, decipher.update(buf.subarray(pos, upto)));
+      pos = upto;
+    }
+    while (pos < end) {
+      const n = Math.min(buf.length, end - pos);
+      readFullySync(fd, buf, n, pos);
+      writeAllSync(nodeIo, out, decipher.update(buf.subarray(0, n)));
+      pos += n;
+    }
+    try {
+      decipher.final();
+    } catch {
+      throw new AuthenticationError('the segment contents failed authentication: it was altered, or it was sealed with another key');
+    }
+    ok = true;
+    return end - l.ciphertextAt;
+  } finally {
+    closeSync(fd);
+    if (out !== undefined) {
+      closeSync(out);
+      if (!ok) rmSync(dest, { force: true });
+    }
+  }
 }
 
 export function readSegmentFile(path: string): Buffer {

@@ -51,7 +51,7 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[], l
   try {
     const files: { seg: SegmentEntry; path: string }[] = [];
     for (const seg of group) {
-      const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
       acquired.push(r);
       files.push({ seg, path: r.path });
     }

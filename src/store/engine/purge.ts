@@ -119,7 +119,7 @@ async function purgeSegments(ctx: EngineContext, ws: Ws, t: TableRt, whereSql: s
   let removed = 0;
   try {
     for (const seg of segs) {
-      const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
       acquired.push(r);
       const select = segmentSelect(ws, t, [{ seg, path: r.path }]);
       const n = Number((await ctx.sealConn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${whereSql}`)).getRowsJS()[0]?.[0] ?? 0);

@@ -187,7 +187,7 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       }
       for (const seg of fromParquet) {
         if (aborted) throw new QueryAbortedError(aborted);
-        const r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+        const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
         if (r.hit) stats.segmentCacheHits++;
         else {
           stats.segmentsDecrypted++;

@@ -3,7 +3,7 @@
  * files deleted or shredded once no reader is left), and read through SELECTs over the table's
  * current columns — from decrypted Parquet files or from the memory tier.
  */
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqlIdent, sqlString } from '../../kql/sql.js';
 import { DUCKDB_TYPE } from '../column-types.js';
@@ -12,7 +12,8 @@ import type { SegmentEntry, StoredColumn } from '../manifest.js';
 import { segmentColumnSql, segmentDatetimes } from '../legacy-time.js';
 import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
-import { openSegment } from '../segment.js';
+import { decryptSegmentFile } from '../segment.js';
+import { AuthenticationError } from '../../keys/crypto.js';
 import { shredFile } from '../wal.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
 import { loadLater } from './tier-loads.js';
@@ -54,20 +55,19 @@ export async function dropIfUnread(ctx: EngineContext, h: HotTable): Promise<voi
   }
 }
 
-/** A segment's Parquet plaintext, read and decrypted from its file (a damaged or missing file: SegmentDamagedError). */
-export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry): Buffer {
+/**
+ * Decrypts a segment's file into `dest` (a new file in the scratch folder) and returns the plaintext's
+ * length; the file is authenticated whole before this returns, and a damaged one leaves no `dest`
+ * (a damaged or missing file: SegmentDamagedError).
+ */
+export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry, dest: string): number {
   const path = join(ws.dir, 'segments', seg.file);
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    return decryptSegmentFile(ws.keys.wrapKey, path, { segmentId: seg.id, workspaceId: ws.id, table: seg.table }, dest);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // an I/O error, not damage
-    throw damaged(ctx, ws, seg, path, 'the file is missing');
-  }
-  try {
-    return openSegment(ws.keys.wrapKey, bytes, { segmentId: seg.id, workspaceId: ws.id, table: seg.table });
-  } catch (err) {
-    throw damaged(ctx, ws, seg, path, (err as Error).message);
+    if (err instanceof AuthenticationError) throw damaged(ctx, ws, seg, path, err.message);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(path)) throw damaged(ctx, ws, seg, path, 'the file is missing');
+    throw err; // an I/O error (a full scratch folder too), not damage
   }
 }
 

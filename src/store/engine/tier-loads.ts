@@ -27,7 +27,7 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
       const listed = () => ws.manifest.segments.some((s) => s.id === seg.id);
       for (let waited = 0; ctx.memory.leaving(seg.id) && listed() && !ctx.closed && waited < LEAVING_WAIT_MS; waited += 20) await new Promise((res) => setTimeout(res, 20));
       if (ctx.closed || ctx.memory.leaving(seg.id) || !listed()) return;
-      r = await ctx.cache.acquire(seg.id, () => decryptSegment(ctx, ws, seg));
+      r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
       // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
