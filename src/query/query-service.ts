@@ -10,7 +10,7 @@ import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type AccessResolver, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
-import { wireRowJson, wrapForWire } from './wire-format.js';
+import { wireRowWriter, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
@@ -216,12 +216,13 @@ export class QueryService {
         if (req.trace) req.trace.scan = output.statistics;
         // Each row is serialised here, once: to enforce the size limit, and as the response's text.
         const rows: string[] = [];
+        const rowJson = wireRowWriter(table.columns);
         for (const raw of output.rows) {
           if (rowCount >= this.limits.maxRows) {
             truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
             break;
           }
-          const row = wireRowJson(raw, table.columns);
+          const row = rowJson(raw);
           bytes += row.length + 1;
           if (bytes > this.limits.maxResultBytes) {
             truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;
