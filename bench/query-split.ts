@@ -51,7 +51,7 @@ writeFileSync(probeFile, '');
 process.env.VIGIL_QUERY_SPLIT_FILE = probeFile;
 const probe = fileURLToPath(new URL('./query-split-probe.js', import.meta.url));
 process.env.VIGIL_SERVER_NODE_ARGS = `${process.env.VIGIL_SERVER_NODE_ARGS ?? ''} --import ${probe}`.trim();
-const probeLines = () => readFileSync(probeFile, 'utf8').split('\n').filter(Boolean).map(Number);
+const probeLines = () => readFileSync(probeFile, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').map(Number));
 
 /** CPU seconds (user + system, every thread) of process `pid`. */
 const processCpuMs = (pid: number): number => {
@@ -126,7 +126,7 @@ try {
   for (const [name, kql] of QUERIES.filter(([n]) => !only || only.test(n))) {
     progress(`${name}: ${runs} runs`);
     for (let i = 0; i < 3; i++) (await sdk(kql), await bare(kql));
-    const side = { sdk: { wall: [] as number[], total: [] as number[], server: [] as number[], cpu: 0, serverCpu: 0, conns: 0 }, bare: { wall: [] as number[], total: [] as number[], server: [] as number[], cpu: 0, serverCpu: 0, conns: 0 } };
+    const side = { sdk: { wall: [] as number[], total: [] as number[], server: [] as number[][], cpu: 0, serverCpu: 0, conns: 0 }, bare: { wall: [] as number[], total: [] as number[], server: [] as number[][], cpu: 0, serverCpu: 0, conns: 0 } };
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       for (const [k, fn] of [['sdk', sdk], ['bare', bare]] as const) {
@@ -143,7 +143,7 @@ try {
         s.conns += connections - c0;
         s.total.push(totalOf());
         // The probe writes after the answer is out: give it a moment.
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 10));
         s.serverCpu += processCpuMs(serverPid) - sc0;
         const lines = probeLines();
         if (lines.length > before) s.server.push(lines[lines.length - 1]!);
@@ -153,9 +153,11 @@ try {
     const sum = (k: 'sdk' | 'bare') => ({
       wallMs: med(side[k].wall),
       serverTotalMs: med(side[k].total),
-      serverRequestToLastByteMs: med(side[k].server),
+      serverRequestToLastByteMs: med(side[k].server.map((s) => s[0]!)),
+      serverBeforeAnswerOutsideTotalMs: med(side[k].server.map((s) => s[1]!)),
+      serverWriteMs: med(side[k].server.map((s) => s[2]!)),
       outsideTotalMs: med(side[k].wall.map((w, i) => w - side[k].total[i]!)),
-      outsideServerMs: side[k].server.length === runs ? med(side[k].wall.map((w, i) => w - side[k].server[i]!)) : null,
+      outsideServerMs: side[k].server.length === runs ? med(side[k].wall.map((w, i) => w - side[k].server[i]![0]!)) : null,
       clientCpuMsPerQuery: Math.round((side[k].cpu / runs) * 100) / 100,
       serverCpuMsPerQuery: Math.round((side[k].serverCpu / runs) * 100) / 100,
       newConnections: side[k].conns,
