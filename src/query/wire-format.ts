@@ -82,15 +82,35 @@ type CellWriter = (v: unknown) => string;
 /**
  * The JSON text of result rows of these columns — exactly `stringifyRow(toWireRow(row, columns))` —
  * written cell by cell by a writer chosen per column type, without the intermediate wire row: the
- * serialisation of a large answer (a 2,016-row `bin()` summary) is mostly this loop.
+ * serialisation of a large answer (a 2,016-row `bin()` summary) is mostly this loop. The appender
+ * pushes the row's pieces (`[`, cells, commas, `]`) onto `out` and returns their length in UTF-16
+ * units; a table's rows joined once (`out.join('')`) make one flat string, where a string per row
+ * would be a rope the final join must walk.
  */
-export function wireRowWriter(columns: ColumnSchema[], options: WireOptions = {}): (row: unknown[]) => string {
+export function wireRowAppender(columns: ColumnSchema[], options: WireOptions = {}): (row: unknown[], out: string[]) => number {
   const cells = columns.map((c) => cellWriter(c.type, options));
   const n = cells.length;
+  return (row, out) => {
+    out.push('[');
+    let length = 2;
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i]!(row[i]);
+      if (i > 0) out.push(',');
+      out.push(cell);
+      length += cell.length + (i > 0 ? 1 : 0);
+    }
+    out.push(']');
+    return length;
+  };
+}
+
+/** One row's JSON text (`wireRowAppender`'s pieces joined). */
+export function wireRowWriter(columns: ColumnSchema[], options: WireOptions = {}): (row: unknown[]) => string {
+  const append = wireRowAppender(columns, options);
   return (row) => {
-    let text = '[';
-    for (let i = 0; i < n; i++) text += (i === 0 ? '' : ',') + cells[i]!(row[i]);
-    return `${text}]`;
+    const out: string[] = [];
+    append(row, out);
+    return out.join('');
   };
 }
 

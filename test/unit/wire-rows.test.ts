@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDatetimeTicks, formatDatetimeTicksWide, MAX_DATETIME_TICKS, TICKS_PER_DAY } from '../../src/kql/literals.js';
 import type { ColumnSchema, KqlType } from '../../src/kql/types.js';
-import { toWireRow, wireRowWriter } from '../../src/query/wire-format.js';
+import { toWireRow, wireRowAppender, wireRowWriter } from '../../src/query/wire-format.js';
 import { stringifyRow } from '../../src/util/exact-json.js';
 
 /** A deterministic pseudo-random sequence (xorshift), so a failure can be replayed. */
@@ -71,6 +71,20 @@ describe('result rows as JSON text', () => {
     assert.equal(write([]), reference([], columns));
     assert.equal(write([...types.map((t) => VALUES[t][0]), 'extra']), reference([...types.map((t) => VALUES[t][0]), 'extra'], columns));
     assert.equal(wireRowWriter([])([1, 2]), '[]');
+  });
+
+  it('appends rows as pieces whose joined text and counted length are the rows', () => {
+    const types = Object.keys(VALUES) as KqlType[];
+    const columns: ColumnSchema[] = types.map((type, i) => ({ name: `c${i}`, type }));
+    const append = wireRowAppender(columns);
+    const out: string[] = ['prefix'];
+    const rows = Array.from({ length: 50 }, () => types.map((t) => VALUES[t][Math.floor(rnd() * VALUES[t].length)]));
+    for (const row of rows) {
+      const before = out.join('').length;
+      const length = append(row, out);
+      assert.equal(out.join('').length - before, length);
+    }
+    assert.equal(out.join(''), `prefix${rows.map((r) => reference(r, columns)).join('')}`);
   });
 
   it('formats datetimes as the BigInt formatter does, across the whole range and day after day', () => {
