@@ -561,7 +561,7 @@ export class AlertService {
       prefer: { includeStatistics: false, includeRender: false, includeDataSources: false, includePermissions: false },
     });
     const table = result.tables[0]!;
-    const rows = table.rows.texts.map((t) => JSON.parse(t) as unknown[]);
+    const rows = table.rows.toJSON() as unknown[][];
     record.rows = rows.length;
     return aggregate(table.columns, rows, condition);
   }

@@ -96,8 +96,37 @@ export function parseDatetimeText(text: string): bigint | undefined {
   return ticks;
 }
 
-/** Formats ticks since 0001-01-01 as Kusto does: 2024-01-01T10:00:00.1234567Z (7 fractional digits). */
+/** "00".."99": two-digit fields of a formatted datetime. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+/** The last day formatted ("YYYY-MM-DDT") and its number: a result's datetimes mostly share days. */
+let lastDay = -1;
+let lastDayText = '';
+
+/**
+ * Formats ticks since 0001-01-01 as Kusto does: 2024-01-01T10:00:00.1234567Z (7 fractional digits).
+ * Two BigInt divisions, then Number arithmetic (seconds since 0001-01-01 stay far below 2^53 up to
+ * 9999-12-31): every datetime cell of every query answer passes here.
+ */
 export function formatDatetimeTicks(ticks: bigint): string {
+  if (ticks < 0n || ticks > MAX_DATETIME_TICKS) return formatDatetimeTicksWide(ticks);
+  const secs = Number(ticks / TICKS_PER_SECOND);
+  const frac = Number(ticks % TICKS_PER_SECOND);
+  const day = Math.floor(secs / 86400);
+  let sod = secs - day * 86400;
+  if (day !== lastDay) {
+    const { y, m, d } = civilFromDays(day - 719162); // 719162 days from 0001-01-01 to 1970-01-01
+    lastDayText = `${String(y).padStart(4, '0')}-${TWO_DIGITS[m]}-${TWO_DIGITS[d]}T`;
+    lastDay = day;
+  }
+  const hh = Math.floor(sod / 3600);
+  sod -= hh * 3600;
+  const mm = Math.floor(sod / 60);
+  const ss = sod - mm * 60;
+  return `${lastDayText}${TWO_DIGITS[hh]}:${TWO_DIGITS[mm]}:${TWO_DIGITS[ss]}.${frac === 0 ? '0000000' : String(frac).padStart(7, '0')}Z`;
+}
+
+/** The same for ticks outside 0001-01-01..9999-12-31 (BigInt throughout, as before). */
+export function formatDatetimeTicksWide(ticks: bigint): string {
   const days = ticks / TICKS_PER_DAY;
   const rem = ticks % TICKS_PER_DAY;
   const { y, m, d } = civilFromDays(Number(days) - 719162); // 719162 days from 0001-01-01 to 1970-01-01

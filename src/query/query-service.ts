@@ -10,7 +10,7 @@ import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type AccessResolver, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
-import { wireRowJson, wrapForWire } from './wire-format.js';
+import { wireRowAppender, wrapForWire } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
@@ -214,23 +214,28 @@ export class QueryService {
         output = await this.runStatement(table.sql, table.columns, req, resolver, deadline, waitSeconds);
         since = timings.add('execute', since);
         if (req.trace) req.trace.scan = output.statistics;
-        // Each row is serialised here, once: to enforce the size limit, and as the response's text.
-        const rows: string[] = [];
+        // Each row is serialised here, once: to enforce the size limit, and as the response's text
+        // (the pieces of every row, joined once into the table's rows text).
+        const pieces: string[] = [];
+        const appendRow = wireRowAppender(table.columns);
+        let tableRows = 0;
         for (const raw of output.rows) {
           if (rowCount >= this.limits.maxRows) {
             truncated = `Query result set has exceeded the internal record count limit ${this.limits.maxRows} records.`;
             break;
           }
-          const row = wireRowJson(raw, table.columns);
-          bytes += row.length + 1;
+          const mark = pieces.length;
+          if (tableRows > 0) pieces.push(',');
+          bytes += appendRow(raw, pieces) + 1;
           if (bytes > this.limits.maxResultBytes) {
+            pieces.length = mark;
             truncated = `Query result set has exceeded the internal data size limit ${this.limits.maxResultBytes} bytes.`;
             break;
           }
-          rows.push(row);
+          tableRows++;
           rowCount++;
         }
-        result.tables.push({ name: table.name, columns: table.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(rows) });
+        result.tables.push({ name: table.name, columns: table.columns.map((c) => ({ name: c.name, type: c.type })), rows: new JsonRows(pieces.join(''), tableRows) });
         since = timings.add('serialize', since);
         if (truncated) break;
       }

@@ -8,7 +8,7 @@
  *   datetime → "2024-01-01T10:00:00.1234567Z" (ISO 8601 UTC, 7 fractional digits, from the ticks)
  *   timespan → "[-][d.]hh:mm:ss[.fffffff]"
  *   int/long → JSON number with every digit, as Kusto writes it: longs outside ±(2^53−1)
- *              are returned as bigint and written by wireRowJson() as their exact digits
+ *              are returned as bigint and written by wireRowWriter() as their exact digits
  *              (a JS client's JSON.parse rounds them; Python, .NET and Java keep them).
  *              `longAsString` sends them as decimal strings instead.
  *   real     → number; NaN/±Infinity → "NaN", "Infinity", "-Infinity"
@@ -18,7 +18,6 @@
 import { sqlIdent } from '../kql/sql.js';
 import type { ColumnSchema, KqlType } from '../kql/types.js';
 import { formatDatetimeTicks, formatTimespanTicks, ticksFromUnixMicros } from '../kql/literals.js';
-import { stringifyRow } from '../util/exact-json.js';
 
 /** A SELECT over the compiled query that casts each column into its wire-friendly SQL form. */
 export function wrapForWire(compiledSql: string, columns: ColumnSchema[]): string {
@@ -75,7 +74,74 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** One result row as JSON text, longs beyond ±(2^53−1) written with every digit. */
 export function wireRowJson(row: unknown[], columns: ColumnSchema[], options: WireOptions = {}): string {
-  return stringifyRow(toWireRow(row, columns, options));
+  return wireRowWriter(columns, options)(row);
+}
+
+type CellWriter = (v: unknown) => string;
+
+/**
+ * The JSON text of result rows of these columns — exactly `stringifyRow(toWireRow(row, columns))` —
+ * written cell by cell by a writer chosen per column type, without the intermediate wire row: the
+ * serialisation of a large answer (a 2,016-row `bin()` summary) is mostly this loop. The appender
+ * pushes the row's pieces (`[`, cells, commas, `]`) onto `out` and returns their length in UTF-16
+ * units; a table's rows joined once (`out.join('')`) make one flat string, where a string per row
+ * would be a rope the final join must walk.
+ */
+export function wireRowAppender(columns: ColumnSchema[], options: WireOptions = {}): (row: unknown[], out: string[]) => number {
+  const cells = columns.map((c) => cellWriter(c.type, options));
+  const n = cells.length;
+  return (row, out) => {
+    out.push('[');
+    let length = 2;
+    for (let i = 0; i < n; i++) {
+      const cell = cells[i]!(row[i]);
+      if (i > 0) out.push(',');
+      out.push(cell);
+      length += cell.length + (i > 0 ? 1 : 0);
+    }
+    out.push(']');
+    return length;
+  };
+}
+
+/** One row's JSON text (`wireRowAppender`'s pieces joined). */
+export function wireRowWriter(columns: ColumnSchema[], options: WireOptions = {}): (row: unknown[]) => string {
+  const append = wireRowAppender(columns, options);
+  return (row) => {
+    const out: string[] = [];
+    append(row, out);
+    return out.join('');
+  };
+}
+
+/** The common values of a type take a short path; every other value goes through toWireValue. */
+function cellWriter(type: KqlType, options: WireOptions): CellWriter {
+  const general: CellWriter = (v) => {
+    const w = toWireValue(v, type, options);
+    return typeof w === 'bigint' ? w.toString() : (JSON.stringify(w) ?? 'null');
+  };
+  switch (type) {
+    case 'datetime':
+      // The formatted text has only digits, '-', ':', '.', 'T' and 'Z': nothing to escape.
+      return (v) => (typeof v === 'bigint' ? `"${formatDatetimeTicks(v)}"` : general(v));
+    case 'long':
+    case 'int':
+      if (options.longAsString) return general;
+      // A bigint's digits are the JSON number, in range or not (beyond ±(2^53−1): every digit).
+      return (v) => (typeof v === 'bigint' ? v.toString() : typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : general(v));
+    case 'real':
+      // A finite number's JSON text is its String() (−0 included: "0"); NaN and ±Infinity become strings.
+      return (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : general(v));
+    case 'bool':
+      return (v) => (v === true ? 'true' : v === false ? 'false' : general(v));
+    case 'string':
+    case 'guid':
+    case 'decimal':
+    case 'dynamic':
+      return (v) => (typeof v === 'string' ? JSON.stringify(v) : general(v));
+    default:
+      return general;
+  }
 }
 
 function toBigInt(v: unknown): bigint | undefined {

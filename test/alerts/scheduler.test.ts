@@ -45,7 +45,7 @@ function service(dataDir: string, asked: { caller: string; start: number; end: n
   const queries = {
     run: async (req: { caller: { objectId: string }; timespan: { start: Date; end: Date } }) => {
       asked.push({ caller: req.caller.objectId, start: req.timespan.start.getTime(), end: req.timespan.end.getTime() });
-      return { tables: [{ name: 'PrimaryResult', columns: [{ name: 'x', type: 'long' }], rows: new JsonRows(['[1]']) }] };
+      return { tables: [{ name: 'PrimaryResult', columns: [{ name: 'x', type: 'long' }], rows: JsonRows.of(['[1]']) }] };
     },
   };
   return new AlertService({

@@ -46,6 +46,11 @@ describe('limits', { timeout: 180_000 }, () => {
     assert.equal(body.error?.code, 'PartialError');
     assert.match(body.error!.details[0]!.message, /data size limit 200000/);
     assert.ok(body.tables[0]!.rows.length < 900 && body.tables[0]!.rows.length > 0);
+    // Exactly the rows whose texts (and a separator each) fit in the limit: one more would not.
+    const rows = body.tables[0]!.rows;
+    const used = rows.reduce((n: number, row) => n + JSON.stringify(row).length + 1, 0);
+    const next = JSON.stringify([rows.length + 1, `${rows.length + 1}-${'y'.repeat(400)}`]).length + 1;
+    assert.ok(used <= 200_000 && used + next > 200_000, `${rows.length} rows use ${used} of 200000; the next needs ${next}`);
   });
 
   it('throttles ingestion per rule with 429 and Retry-After', async () => {

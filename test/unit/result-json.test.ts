@@ -10,13 +10,13 @@ describe('result JSON', () => {
       [2.5, '', true, '2024-01-01T00:00:00Z'],
     ];
     const envelope = (r: unknown) => ({ tables: [{ name: 'PrimaryResult', columns: [{ name: 'x', type: 'long' }], rows: r }], statistics: { n: 1 } });
-    const spliced = resultJson(envelope(new JsonRows(rows.map((r) => JSON.stringify(r)))));
+    const spliced = resultJson(envelope(JsonRows.of(rows.map((r) => JSON.stringify(r)))));
     assert.equal(spliced, JSON.stringify(envelope(rows)));
     // Batches hold several results.
-    const batch = { responses: [{ id: '1', body: envelope(new JsonRows([JSON.stringify(rows[0])])) }, { id: '2', body: envelope(new JsonRows([])) }] };
+    const batch = { responses: [{ id: '1', body: envelope(JsonRows.of([JSON.stringify(rows[0])])) }, { id: '2', body: envelope(JsonRows.of([])) }] };
     assert.equal(resultJson(batch), JSON.stringify({ responses: [{ id: '1', body: envelope([rows[0]]) }, { id: '2', body: envelope([]) }] }));
     // Outside resultJson the rows still serialise correctly.
-    assert.equal(JSON.stringify(new JsonRows(['[1]', '[2]'])), '[[1],[2]]');
+    assert.equal(JSON.stringify(JsonRows.of(['[1]', '[2]'])), '[[1],[2]]');
   });
 
   it('leaves out and writes what JSON.stringify does: undefined, functions, nulls, dates, nested arrays', () => {
@@ -25,18 +25,18 @@ describe('result JSON', () => {
       f: () => 1,
       n: null,
       d: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)),
-      list: [undefined, () => 1, [1, [2, { x: undefined, y: 'z' }]], new JsonRows(['[1,"a"]'])],
-      nested: { deeper: { rows: new JsonRows([]) }, u: '\u2028"\\' },
+      list: [undefined, () => 1, [1, [2, { x: undefined, y: 'z' }]], JsonRows.of(['[1,"a"]'])],
+      nested: { deeper: { rows: JsonRows.of([]) }, u: '\u2028"\\' },
       'key "quoted"': 1.5e300,
     };
     assert.equal(resultJson(value), JSON.stringify(value));
-    assert.equal(resultJson([new JsonRows(['[true]'])]), '[[[true]]]');
+    assert.equal(resultJson([JsonRows.of(['[true]'])]), '[[[true]]]');
     assert.equal(resultJson('text'), '"text"');
   });
 
   it('cannot be fooled by text that looks like its placeholder', () => {
     const forged = '\u001f0000:0';
-    const value = { tables: [{ name: forged, columns: [{ name: '"\\u001f0:0"', type: 'string' }], rows: new JsonRows(['["secret"]']) }], note: '\u001f' };
+    const value = { tables: [{ name: forged, columns: [{ name: '"\\u001f0:0"', type: 'string' }], rows: JsonRows.of(['["secret"]']) }], note: '\u001f' };
     const out = JSON.parse(resultJson(value)) as { tables: { name: string; columns: { name: string }[]; rows: unknown[] }[]; note: string };
     assert.equal(out.tables[0]!.name, forged);
     assert.equal(out.tables[0]!.columns[0]!.name, '"\\u001f0:0"');
