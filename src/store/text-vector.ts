@@ -36,6 +36,28 @@ function nativeVector(vec: DuckDBVector): bindings.Vector | undefined {
   return typeof v === 'object' && v !== null ? (v as bindings.Vector) : undefined;
 }
 
+/**
+ * Makes VARCHAR vector `vec` a constant vector of `s` — one value for every row, which DuckDB reads
+ * as such (no per-row string_t) — when `s` is ASCII (its bytes are then the same however encoded).
+ * False, with nothing done, otherwise or when this node API holds its vectors otherwise. The
+ * vector must not be flushed afterwards (its buffer is no longer the one the node API wrote into).
+ */
+export function setConstantText(vec: DuckDBVector, s: string): boolean {
+  const native = nativeVector(vec);
+  if (!native) return false;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) > 0x7f) return false;
+  bindings.vector_reference_value(native, bindings.create_varchar(s));
+  return true;
+}
+
+/** Makes INTEGER vector `vec` a constant vector of `v` (see setConstantText); false when it cannot. */
+export function setConstantInteger(vec: DuckDBVector, v: number): boolean {
+  const native = nativeVector(vec);
+  if (!native) return false;
+  bindings.vector_reference_value(native, bindings.create_int32(v));
+  return true;
+}
+
 /** Writes `s` inline into `st` (row `i`'s string_t) when it has at most 12 UTF-8 bytes; false (nothing written) otherwise. */
 function writeInline(st: Uint8Array, i: number, s: string): boolean {
   const len = s.length;

@@ -5,7 +5,7 @@
 import type { ColumnSchema } from '../../kql/index.js';
 import { asColumnBatch, concatBatches, type ColumnBatch } from '../column-batch.js';
 import type { StoredValue } from '../column-types.js';
-import { addHotColumns, appendHot, APPENDER_BUFFER_ROWS, createHotTable } from '../hot-tables.js';
+import { addHotColumns, appendHot, createHotTable } from '../hot-tables.js';
 import type { StoredColumn } from '../manifest.js';
 import { encodeBinaryRecord } from '../record-binary.js';
 import type { Applier, DurableRecord } from '../wal.js';
@@ -129,22 +129,27 @@ function applyHot(ctx: EngineContext, ws: Ws, records: readonly DurableRecord<Ho
   });
 }
 
+/** Rows of one merged append at most: bounds the copy that joins the records' batches. */
+const MERGED_ROWS = 200_000;
+
 /**
  * The records grouped for merged appends: per table, in log order, runs of records with the same
- * columns (names and types, in order) of at most APPENDER_BUFFER_ROWS rows together (one appender flush, no explicit transaction).
+ * columns (names and types, in order) of at most MERGED_ROWS rows together (one INSERT statement).
  */
 function runsOf(records: readonly DurableRecord<HotRecord>[]): { record: DurableRecord<HotRecord>; index: number }[][] {
-  const byTable = new Map<string, { record: DurableRecord<HotRecord>; index: number }[][]>();
+  type Run = { items: { record: DurableRecord<HotRecord>; index: number }[]; rows: number };
+  const byTable = new Map<string, Run[]>();
   records.forEach((record, index) => {
     const runs = byTable.get(record.item.table) ?? [];
     if (runs.length === 0) byTable.set(record.item.table, runs);
     const last = runs[runs.length - 1];
-    const head = last?.[0]?.record.item;
-    const rows = last?.reduce((n, r) => n + r.record.item.batch.rowCount, 0) ?? 0;
-    if (last && head && sameColumns(head.cols, record.item.cols) && rows + record.item.batch.rowCount <= APPENDER_BUFFER_ROWS) last.push({ record, index });
-    else runs.push([{ record, index }]);
+    const n = record.item.batch.rowCount;
+    if (last && sameColumns(last.items[0]!.record.item.cols, record.item.cols) && last.rows + n <= MERGED_ROWS) {
+      last.items.push({ record, index });
+      last.rows += n;
+    } else runs.push({ items: [{ record, index }], rows: n });
   });
-  return [...byTable.values()].flat();
+  return [...byTable.values()].flat().map((r) => r.items);
 }
 
 function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): boolean {
@@ -155,7 +160,7 @@ function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): bo
 async function applyRun(ctx: EngineContext, ws: Ws, cur: TableRt, run: readonly DurableRecord<HotRecord>[]): Promise<void> {
   const first = run[0]!.item;
   const batch = run.length === 1 ? first.batch : concatBatches(run.map((r) => r.item.batch), first.cols.length);
-  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch);
+  await appendHot(ctx.feed, ctx.memory, cur.hot, first.cols, batch);
   const bytes = run.reduce((n, r) => n + r.item.bytes, 0);
   cur.hot.rows += batch.rowCount;
   cur.hot.bytes += bytes;
