@@ -21,7 +21,6 @@ import { Mutex } from './mutex.js';
 import type { ColumnBatch } from './column-batch.js';
 import { closeScratch, HOW_TO, openScratch, SMALL_SCRATCH_BYTES, type Scratch } from './scratch.js';
 import { SegmentCache } from './segment-cache.js';
-import { TierFeed } from './tier-feed.js';
 import { MemoryTier } from './memory-tier.js';
 import { StatementGuard } from './statement-guard.js';
 import type { LogStore, QueryLimits, QueryOutput } from './store.js';
@@ -119,8 +118,6 @@ export class StorageEngine implements LogStore {
       writeLock: new Mutex(),
       maintLock: new Mutex(),
       writer,
-      // Registered before the configuration is locked (engine open), on the connection that appends.
-      feed: TierFeed.register(writer),
       sealConn,
       probe,
       guard,

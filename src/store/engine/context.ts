@@ -17,7 +17,6 @@ import type { Manifest, StoredColumn } from '../manifest.js';
 import type { MemoryTier } from '../memory-tier.js';
 import type { Mutex } from '../mutex.js';
 import type { PlanProbe } from '../plan-probe.js';
-import type { TierFeed } from '../tier-feed.js';
 import type { Scratch } from '../scratch.js';
 import type { SegmentCache } from '../segment-cache.js';
 import type { StatementGuard } from '../statement-guard.js';
@@ -130,8 +129,6 @@ export interface EngineContext {
   /** Serialises what rewrites a table's stored rows: sealing, retention, compaction and purge. */
   readonly maintLock: Mutex;
   readonly writer: DuckDBConnection;
-  /** Hot rows into the memory tier through the writer connection, DuckDB's work off the event loop. */
-  readonly feed: TierFeed;
   readonly sealConn: DuckDBConnection;
   readonly probe: PlanProbe;
   readonly guard: StatementGuard;

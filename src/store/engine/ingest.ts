@@ -160,7 +160,7 @@ function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): bo
 async function applyRun(ctx: EngineContext, ws: Ws, cur: TableRt, run: readonly DurableRecord<HotRecord>[]): Promise<void> {
   const first = run[0]!.item;
   const batch = run.length === 1 ? first.batch : concatBatches(run.map((r) => r.item.batch), first.cols.length);
-  await appendHot(ctx.feed, ctx.memory, cur.hot, first.cols, batch);
+  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch);
   const bytes = run.reduce((n, r) => n + r.item.bytes, 0);
   cur.hot.rows += batch.rowCount;
   cur.hot.bytes += bytes;

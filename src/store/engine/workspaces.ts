@@ -92,7 +92,7 @@ async function openWorkspace(ctx: EngineContext, id: string): Promise<Ws> {
       }
       if (t) {
         const replay = async (from: number, to: number, rows: StoredValue[][]) => {
-          await appendHot(ctx.feed, ctx.memory, t.hot, cols, rows);
+          await appendHot(ctx.writer, ctx.memory, t.hot, cols, rows);
           t.hot.rows += rows.length;
           t.hot.firstAppendMs ??= monotonicMs();
           for (let k = from; k < to; k++) t.hot.bytes += records[k]!.bytes;
