@@ -16,7 +16,7 @@ import { asColumnBatch, ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
-import { fillTextVector, setConstantInteger, setConstantText } from './text-vector.js';
+import { fillEncodedText, fillTextVector, setConstantInteger, setConstantText, type EncodedText } from './text-vector.js';
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
 const CHUNK_ROWS = 2048;
@@ -89,13 +89,14 @@ export async function dropHotTable(tier: MemoryTier, t: HotTable): Promise<void>
 
 /**
  * Appends rows (given in `columns` order) to a hot generation in one transaction: all or nothing.
- * Columns the tier table has but the batch lacks are null.
+ * Columns the tier table has but the batch lacks are null. `texts[j]`, when given, is column j's
+ * text already in UTF-8 (the log record's), written as it is.
  */
-export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
+export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch, texts?: readonly (EncodedText | undefined)[]): Promise<void> {
   const batch = asColumnBatch(rows, columns.length);
   // Before the rows can be visible to any query's snapshot (a failed append only leaves them wider).
   widenTimes(t.times, columns, batch);
-  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, batch, t.gen.seg);
+  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, batch, t.gen.seg, texts);
 }
 
 /** Widens `times` to the TimeGenerated values of a batch (a batch without the column is all nulls). */
@@ -224,11 +225,12 @@ async function appendBatch(
   columns: readonly StoredColumn[],
   batch: ColumnBatch,
   seg?: number,
+  texts?: readonly (EncodedText | undefined)[],
 ): Promise<void> {
   const index = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]));
   const plan = order.map((c) => {
     const i = index.get(c.name.toLowerCase());
-    return { values: i === undefined ? undefined : batch.values[i], type: c.type };
+    return { values: i === undefined ? undefined : batch.values[i], text: i === undefined ? undefined : texts?.[i], type: c.type };
   });
   const types = order.map((c) => CHUNK_TYPE[c.type]);
   // The appender's flush is a transaction of its own (all or nothing), which spares the two
@@ -252,7 +254,7 @@ async function appendBatch(
           // A value every row of the chunk shares (the tenant, the table's type): written once.
           const same = sameText(p.values, from, n);
           if (same !== undefined && setConstantText(vec, same)) return;
-          fillVector(vec, p.type, p.values, from, n);
+          if (!p.text || !fillEncodedText(vec, n, p.text, from)) fillVector(vec, p.type, p.values, from, n);
         } else fillVector(vec, p.type, p.values, from, n);
         vec.flush();
       });

@@ -8,6 +8,7 @@ import type { StoredValue } from '../column-types.js';
 import { addHotColumns, appendHot, createHotTable } from '../hot-tables.js';
 import type { StoredColumn } from '../manifest.js';
 import { encodeBinaryRecord } from '../record-binary.js';
+import { concatEncodedText, type EncodedText } from '../text-vector.js';
 import type { Applier, DurableRecord } from '../wal.js';
 import { monotonicMs, RESERVE_TABLES, tierKeyOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { workspace } from './workspaces.js';
@@ -52,7 +53,9 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
   if (batch.rowCount === 0) return;
   const ws = await workspace(ctx, workspaceId);
   const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-  const payload = encodeBinaryRecord(table, cols, batch);
+  // The record's text columns in UTF-8, which the hot append reuses instead of encoding them again.
+  const texts: (EncodedText | undefined)[] = [];
+  const payload = encodeBinaryRecord(table, cols, batch, texts);
   const reserve = (ctx.opts.reserveTables ?? RESERVE_TABLES).includes(table);
   await ctx.space.check(payload.length + 4096, reserve);
   try {
@@ -61,7 +64,7 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
       await ensureTable(ctx, workspaceId, table, columns);
       t = ws.tables.get(table)!;
     }
-    await appendLogged(ctx, ws, table, cols, batch, payload);
+    await appendLogged(ctx, ws, table, cols, batch, payload, texts);
   } catch (err) {
     throw ctx.space.fail(err);
   }
@@ -75,13 +78,15 @@ interface HotRecord {
   table: string;
   cols: StoredColumn[];
   batch: ColumnBatch;
+  /** Per column, its UTF-8 as the log record holds it (text columns only). */
+  texts: (EncodedText | undefined)[];
   /** Its log payload's size. */
   bytes: number;
 }
 
 /** The rows into the log, then (once their record has its sequence number) into the hot table. */
-async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer): Promise<void> {
-  await ws.wal.appendTo(payload, table, { table, cols, batch, bytes: payload.length }, hotApplier(ctx, ws));
+async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer, texts: (EncodedText | undefined)[]): Promise<void> {
+  await ws.wal.appendTo(payload, table, { table, cols, batch, texts, bytes: payload.length }, hotApplier(ctx, ws));
 }
 
 /** Each workspace's applier, one function per log: the log hands it every durable record of a group at once. */
@@ -160,7 +165,8 @@ function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): bo
 async function applyRun(ctx: EngineContext, ws: Ws, cur: TableRt, run: readonly DurableRecord<HotRecord>[]): Promise<void> {
   const first = run[0]!.item;
   const batch = run.length === 1 ? first.batch : concatBatches(run.map((r) => r.item.batch), first.cols.length);
-  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch);
+  const texts = run.length === 1 ? first.texts : first.cols.map((_, j) => (run.every((r) => r.item.texts[j]) ? concatEncodedText(run.map((r) => r.item.texts[j]!)) : undefined));
+  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch, texts);
   const bytes = run.reduce((n, r) => n + r.item.bytes, 0);
   cur.hot.rows += batch.rowCount;
   cur.hot.bytes += bytes;
