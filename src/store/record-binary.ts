@@ -146,29 +146,26 @@ function encodeText(w: Writer, values: readonly StoredValue[], n: number, nulls:
   const lengths = Buffer.allocUnsafe(texts.length * 4);
   // ASCII: one byte per character.
   const ascii = bytes.length === joined.length;
-  for (let k = 0; k < texts.length; k++) {
-    const s = texts[k]!;
-    if (!ascii && LONE_SURROGATE.test(s)) return undefined;
-    lengths.writeUInt32LE(ascii ? s.length : Buffer.byteLength(s, 'utf8'), k * 4);
-  }
-  w.u8(TEXT);
-  validity(w, values, n, nulls);
-  w.u32(bytes.length);
-  w.push(bytes);
-  w.push(lengths);
-  // Each row's start (null rows: an empty range).
+  // Each row's start in `bytes` too (null rows: an empty range), for the memory tier's append.
   const starts = new Uint32Array(n + 1);
   const valid = nulls > 0 ? new Uint8Array(n) : undefined;
   let at = 0;
   for (let i = 0, k = 0; i < n; i++) {
     starts[i] = at;
-    if (typeof values[i] === 'string') {
-      at += lengths.readUInt32LE(k * 4);
-      k++;
-      if (valid) valid[i] = 1;
-    }
+    const s = values[i];
+    if (typeof s !== 'string') continue;
+    if (!ascii && LONE_SURROGATE.test(s)) return undefined;
+    const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
+    lengths.writeUInt32LE(len, 4 * k++);
+    at += len;
+    if (valid) valid[i] = 1;
   }
   starts[n] = at;
+  w.u8(TEXT);
+  validity(w, values, n, nulls);
+  w.u32(bytes.length);
+  w.push(bytes);
+  w.push(lengths);
   return { bytes, starts, valid };
 }
 
