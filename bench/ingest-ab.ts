@@ -2,7 +2,8 @@
  * Ingestion A/B between two builds on a busy machine: both builds' servers run at once (compaction
  * off, so its work does not land in one side's slices), and the same 1,000-row batches go through
  * `LogsIngestionClient.upload` to each in alternating slices (A B, B A, …). Reported per side: the
- * server's CPU per 1,000 rows (from /proc, Linux) and rows/s, and B ÷ A for both.
+ * server's CPU per 1,000 rows (from /proc, Linux; all threads, and the main thread's alone) and
+ * rows/s, and B ÷ A for each.
  *
  *   NODE_EXTRA_CA_CERTS=<both builds' .bench-data/ca/tls/ca.pem, concatenated> \
  *     node dist/bench/ingest-ab.js <A's dist> <B's dist> [rounds=6] [batches per slice=20] [concurrency=4]
@@ -23,9 +24,9 @@ const rounds = Number(roundsArg);
 const perSlice = Number(perArg);
 const concurrency = Number(concurrencyArg);
 
-/** CPU time (user + system, ms) of a process so far, from /proc. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU time (user + system, ms) of a process so far (or of its main thread: `thread`), from /proc. */
+function cpuMs(pid: number, thread = false): number {
+  const stat = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -37,6 +38,8 @@ interface Side {
   pid: number;
   dispose: () => Promise<void>;
   cpuMs: number;
+  /** Of which the main thread's (the event loop: request path, and DuckDB's work on calls made from it). */
+  mainMs: number;
   wallMs: number;
   rows: number;
 }
@@ -65,7 +68,7 @@ async function start(dist: string): Promise<Side> {
       },
     });
     const v = { vigil, clients, ruleId: rule.immutableId!, dispose: () => vigil.dispose() };
-    return { dist, support, upload: (rows) => support.uploadBatch(v, rows), pid: vigil.child.pid!, dispose: () => vigil.dispose(), cpuMs: 0, wallMs: 0, rows: 0 };
+    return { dist, support, upload: (rows) => support.uploadBatch(v, rows), pid: vigil.child.pid!, dispose: () => vigil.dispose(), cpuMs: 0, mainMs: 0, wallMs: 0, rows: 0 };
   } catch (err) {
     await vigil.dispose();
     throw err;
@@ -86,17 +89,19 @@ try {
     const slice = batches.slice(r * perSlice, (r + 1) * perSlice);
     for (const side of r % 2 ? [b, a] : [a, b]) {
       const cpuBefore = cpuMs(side.pid);
+      const mainBefore = cpuMs(side.pid, true);
       const start = performance.now();
       await pool(slice.length, concurrency, (i) => side.upload(slice[i]!));
       side.wallMs += performance.now() - start;
       side.cpuMs += cpuMs(side.pid) - cpuBefore;
+      side.mainMs += cpuMs(side.pid, true) - mainBefore;
       side.rows += slice.length * 1000;
     }
   }
   for (const [name, side] of [['A', a], ['B', b]] as const) {
-    process.stdout.write(`${name} ${side.dist}: server CPU per 1,000 rows ${(side.cpuMs / (side.rows / 1000)).toFixed(2)} ms, ${Math.round((side.rows / side.wallMs) * 1000).toLocaleString('en')} rows/s\n`);
+    process.stdout.write(`${name} ${side.dist}: server CPU per 1,000 rows ${(side.cpuMs / (side.rows / 1000)).toFixed(2)} ms (main thread ${(side.mainMs / (side.rows / 1000)).toFixed(2)} ms), ${Math.round((side.rows / side.wallMs) * 1000).toLocaleString('en')} rows/s\n`);
   }
-  process.stdout.write(`B/A: server CPU per row ×${(b.cpuMs / a.cpuMs).toFixed(3)}, rows/s ×${(a.wallMs / b.wallMs).toFixed(3)} (c=${concurrency}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})\n`);
+  process.stdout.write(`B/A: server CPU per row ×${(b.cpuMs / a.cpuMs).toFixed(3)}, main thread ×${(b.mainMs / a.mainMs).toFixed(3)}, rows/s ×${(a.wallMs / b.wallMs).toFixed(3)} (c=${concurrency}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})\n`);
 } finally {
   await a.dispose();
   await b?.dispose();

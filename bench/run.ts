@@ -77,10 +77,10 @@ for (const s of results) {
       ...(r.cpu ? [`  CPU per 1,000 rows: Vigil server ${r.cpu.vigilServerMsPer1000Rows} ms | DuckDB appender ${r.cpu.duckdbMsPer1000Rows} ms | DuckDB/Vigil ${r.cpu.ratio}`] : []),
     );
   } else if (s.suite === 'tier-append') {
-    const r = s as unknown as { rows: number; cpuMsPer1000Rows: Record<string, number>; compressedOverPlain: number; appenderOverChunk: number; check: { ok: boolean } };
+    const r = s as unknown as { rows: number; cpuMsPer1000Rows: Record<string, number>; compressedOverPlain: number; appenderOverChunk: number; recordTextOverTier: number; check: { ok: boolean } };
     lines.push(
       `tier-append  ${r.rows.toLocaleString('en')} rows, CPU per 1,000 rows: ${Object.entries(r.cpuMsPer1000Rows).map(([k, v]) => `${k} ${v} ms`).join(' | ')}`,
-      `  compressed/plain ${r.compressedOverPlain} | appender/chunk ${r.appenderOverChunk}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
+      `  record's text/tier ${r.recordTextOverTier} | compressed/plain ${r.compressedOverPlain} | appender/chunk ${r.appenderOverChunk}${r.check.ok ? '' : '  ROW COUNT WRONG'}`,
     );
   } else if (s.suite === 'ingest-transform') {
     const r = s as unknown as { rows: number; transformation: string; source: { rowsPerSecond: number }; transformed: { rowsPerSecond: number }; ratio: number; check: { ok: boolean } };

@@ -6,6 +6,10 @@
  *     a data chunk, text written by fillTextVector, no explicit transaction around the appender's
  *     flush (a transaction of its own), into an `ATTACH ':memory:' (COMPRESS)` table of
  *     a DuckDB instance whose automatic checkpoints are off (rows compressed later, in the background);
+ *   - tier, record's text: the same, but as the memory tier appends since 2026-12-07 evening: text
+ *     columns from the UTF-8 the log record already holds (fillEncodedText; the record is encoded
+ *     before timing, as the log needs it anyway), and `__seg` and text that every row of the chunk
+ *     shares (TenantId, Type) as constant vectors;
  *   - chunk → compressed: data chunks filled with setItem into a compressed table with DuckDB's
  *     automatic checkpoints (they compress on the committing append) — the tier before;
  *   - chunk → plain: the same into an uncompressed in-memory table;
@@ -22,7 +26,9 @@ import {
   BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR,
   type DuckDBConnection, type DuckDBType,
 } from '@duckdb/node-api';
-import { fillTextVector } from '../src/store/text-vector.js';
+import { fillEncodedText, fillTextVector, setConstantInteger, setConstantText, type EncodedText } from '../src/store/text-vector.js';
+import { encodeBinaryRecord } from '../src/store/record-binary.js';
+import { ColumnBatch } from '../src/store/column-batch.js';
 import { benchEndMs, BATCH, emitResult, makeBatch, parseOptions, progress, TABLE } from './support.js';
 import { ticksFromUnixMicros } from '../src/kql/literals.js';
 
@@ -57,20 +63,34 @@ const batches: Cell[][][] = Array.from({ length: Math.ceil(total / BATCH) }, (_,
   ];
 });
 
+/** Each batch's text columns as its log record encodes them (TEXT layout; undefined for the others). */
+const encodedTexts: (EncodedText | undefined)[][] = batches.map((cols) => {
+  const texts: (EncodedText | undefined)[] = [];
+  const stored = COLUMNS.map(([name, k]) => ({ name, type: k === 'datetime' ? ('datetime' as const) : k === 'string' ? ('string' as const) : k === 'real' ? ('real' as const) : ('int' as const) }));
+  encodeBinaryRecord(TABLE, stored, new ColumnBatch(cols[0]!.length, cols as never), texts);
+  return texts;
+});
+
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 
-async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][], tier = false): Promise<void> {
+async function viaChunk(conn: DuckDBConnection, catalog: string, cols: Cell[][], tier = false, texts?: (EncodedText | undefined)[]): Promise<void> {
   const n = cols[0]!.length;
   // The tier appends one chunk without an explicit transaction (the appender's flush is one).
   if (!tier) await conn.run('BEGIN TRANSACTION');
   const a = await conn.createAppender('t', 'main', catalog);
   const chunk = DuckDBDataChunk.create(COLUMNS.map(([, k]) => CHUNK[k]), n);
-  COLUMNS.forEach(([, kind], j) => {
+  COLUMNS.forEach(([name, kind], j) => {
     const vec = chunk.getColumnVector(j);
     const values = cols[j]!;
+    if (texts) {
+      // As hot-tables.ts does: constants once, text from the record's bytes.
+      if (name === '__seg' && setConstantInteger(vec, values[0] as number)) return;
+      if (kind === 'string' && typeof values[0] === 'string' && values.every((v) => v === values[0]) && setConstantText(vec, values[0])) return;
+      if (kind === 'string' && texts[j] && fillEncodedText(vec, n, texts[j], 0)) return vec.flush();
+    }
     if (tier && kind === 'string') return fillTextVector(vec, n, (i) => values[i] as string | null);
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
@@ -111,6 +131,7 @@ const tierInstance = await DuckDBInstance.create(':memory:', { threads: '2', che
 const tierConn = await tierInstance.connect();
 const ways = {
   tier: { conn: tierConn, catalog: 't1', compress: true, append: (c: DuckDBConnection, cat: string, cols: Cell[][]) => viaChunk(c, cat, cols, true), ms: 0 },
+  tierRecordText: { conn: tierConn, catalog: 't3', compress: true, append: (c: DuckDBConnection, cat: string, cols: Cell[][]) => viaChunk(c, cat, cols, true, encodedTexts[batches.indexOf(cols)]), ms: 0 },
   chunkCompressed: { conn, catalog: 'c1', compress: true, append: viaChunk, ms: 0 },
   chunkPlain: { conn, catalog: 'p1', compress: false, append: viaChunk, ms: 0 },
   appenderCompressed: { conn, catalog: 'c2', compress: true, append: viaAppender, ms: 0 },
@@ -169,9 +190,10 @@ const compressMs = cpuMs() - beforeCompress;
 const counts = await Promise.all(Object.values(ways).map(async (w) => Number((await w.conn.runAndReadAll(`SELECT count(*) FROM ${w.catalog}.main.t`)).getRowsJS()[0]![0])));
 // The tier's text (written by fillTextVector) is the same as the other ways' (by setItem).
 const fingerprint = `SUM(hash(${COLUMNS.map(([name]) => `"${name}"`).join(', ')}))::VARCHAR`;
+const reference = String((await conn.runAndReadAll(`SELECT ${fingerprint} FROM c1.main.t`)).getRowsJS()[0]![0]);
 const sameRows =
-  String((await tierConn.runAndReadAll(`SELECT ${fingerprint} FROM t1.main.t`)).getRowsJS()[0]![0]) ===
-  String((await conn.runAndReadAll(`SELECT ${fingerprint} FROM c1.main.t`)).getRowsJS()[0]![0]);
+  String((await tierConn.runAndReadAll(`SELECT ${fingerprint} FROM t1.main.t`)).getRowsJS()[0]![0]) === reference &&
+  String((await tierConn.runAndReadAll(`SELECT ${fingerprint} FROM t3.main.t`)).getRowsJS()[0]![0]) === reference;
 conn.closeSync();
 instance.closeSync();
 tierConn.closeSync();
@@ -182,6 +204,8 @@ const result = {
   rows: total,
   batchRows: BATCH,
   cpuMsPer1000Rows: { ...Object.fromEntries(Object.entries(ways).map(([k, w]) => [k, per1000(w.ms)])), tierDeferredCompression: per1000(compressMs) },
+  /** The tier's append with the record's text and constant vectors ÷ with text from strings. */
+  recordTextOverTier: Math.round((ways.tierRecordText.ms / ways.tier.ms) * 1000) / 1000,
   /** The memory tier's append now ÷ before (compressed table with automatic checkpoints, setItem text). */
   tierOverBefore: Math.round((ways.tier.ms / ways.chunkCompressed.ms) * 1000) / 1000,
   /** The same with the tier's deferred compression counted in. */

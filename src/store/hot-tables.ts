@@ -16,7 +16,7 @@ import { asColumnBatch, ColumnBatch } from './column-batch.js';
 import { DUCKDB_TYPE, type StoredValue } from './column-types.js';
 import type { StoredColumn } from './manifest.js';
 import { MEM_CATALOG, SEG_COLUMN, type HotGeneration, type MemoryTier } from './memory-tier.js';
-import { fillTextVector } from './text-vector.js';
+import { fillEncodedText, fillTextVector, setConstantInteger, setConstantText, type EncodedText } from './text-vector.js';
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
 const CHUNK_ROWS = 2048;
@@ -89,13 +89,14 @@ export async function dropHotTable(tier: MemoryTier, t: HotTable): Promise<void>
 
 /**
  * Appends rows (given in `columns` order) to a hot generation in one transaction: all or nothing.
- * Columns the tier table has but the batch lacks are null.
+ * Columns the tier table has but the batch lacks are null. `texts[j]`, when given, is column j's
+ * text already in UTF-8 (the log record's), written as it is.
  */
-export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch): Promise<void> {
+export async function appendHot(conn: DuckDBConnection, tier: MemoryTier, t: HotTable, columns: StoredColumn[], rows: StoredValue[][] | ColumnBatch, texts?: readonly (EncodedText | undefined)[]): Promise<void> {
   const batch = asColumnBatch(rows, columns.length);
   // Before the rows can be visible to any query's snapshot (a failed append only leaves them wider).
   widenTimes(t.times, columns, batch);
-  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, batch, t.gen.seg);
+  await appendBatch(conn, MEM_CATALOG, t.gen.table, tier.order(t.tierKey), columns, batch, t.gen.seg, texts);
 }
 
 /** Widens `times` to the TimeGenerated values of a batch (a batch without the column is all nulls). */
@@ -163,6 +164,16 @@ const CHUNK_TYPE: Record<StoredColumn['type'] | 'seg', DuckDBType> = {
   seg: INTEGER,
 };
 
+const TEXT_TYPES = new Set<StoredColumn['type'] | 'seg'>(['string', 'dynamic', 'guid', 'decimal']);
+
+/** The string rows `from`..`from + n` all hold, if they are all the same string (not null). */
+function sameText(values: readonly StoredValue[], from: number, n: number): string | undefined {
+  const first = values[from];
+  if (typeof first !== 'string' || n < 2) return undefined;
+  for (let i = from + 1; i < from + n; i++) if (values[i] !== first) return undefined;
+  return first;
+}
+
 /** Writes rows `from`..`from + n` of one column into a chunk's vector, converted to the column's stored type. */
 function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: readonly StoredValue[] | undefined, from: number, n: number): void {
   if (!values) {
@@ -202,8 +213,9 @@ function fillVector(vec: DuckDBVector, type: StoredColumn['type'], values: reado
 /**
  * Appends a batch (`columns[j]`'s values in `batch.values[j]`) to a table whose physical columns are
  * `order`, in one transaction: all or nothing. The values go into DuckDB data chunks column by
- * column (numbers and ticks copied as typed arrays, not one native call per value). Columns the
- * batch lacks are null; the `seg` column gets `seg`.
+ * column (numbers and ticks copied as typed arrays, not one native call per value; `seg`, and text
+ * every row of a chunk shares, as DuckDB constant vectors). Columns the batch lacks are null; the
+ * `seg` column gets `seg`.
  */
 async function appendBatch(
   conn: DuckDBConnection,
@@ -213,11 +225,12 @@ async function appendBatch(
   columns: readonly StoredColumn[],
   batch: ColumnBatch,
   seg?: number,
+  texts?: readonly (EncodedText | undefined)[],
 ): Promise<void> {
   const index = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]));
   const plan = order.map((c) => {
     const i = index.get(c.name.toLowerCase());
-    return { values: i === undefined ? undefined : batch.values[i], type: c.type };
+    return { values: i === undefined ? undefined : batch.values[i], text: i === undefined ? undefined : texts?.[i], type: c.type };
   });
   const types = order.map((c) => CHUNK_TYPE[c.type]);
   // The appender's flush is a transaction of its own (all or nothing), which spares the two
@@ -234,8 +247,15 @@ async function appendBatch(
       const chunk = DuckDBDataChunk.create(types, n);
       plan.forEach((p, j) => {
         const vec = chunk.getColumnVector(j);
-        if (p.type === 'seg') for (let i = 0; i < n; i++) vec.setItem(i, seg!);
-        else fillVector(vec, p.type, p.values, from, n);
+        if (p.type === 'seg') {
+          if (setConstantInteger(vec, seg!)) return;
+          for (let i = 0; i < n; i++) vec.setItem(i, seg!);
+        } else if (TEXT_TYPES.has(p.type) && p.values) {
+          // A value every row of the chunk shares (the tenant, the table's type): written once.
+          const same = sameText(p.values, from, n);
+          if (same !== undefined && setConstantText(vec, same)) return;
+          if (!p.text || !fillEncodedText(vec, n, p.text, from)) fillVector(vec, p.type, p.values, from, n);
+        } else fillVector(vec, p.type, p.values, from, n);
         vec.flush();
       });
       appender.appendDataChunk(chunk);

@@ -26,6 +26,7 @@ import type { StoredColumn } from './manifest.js';
 import type { KqlType } from '../kql/index.js';
 import { endianness } from 'node:os';
 import { utf8 } from '../util/utf8.js';
+import type { EncodedText } from './text-vector.js';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -69,16 +70,24 @@ class Writer {
   }
 }
 
-/** The binary record of a batch held by columns (`batch.values[j]` is `columns[j]`'s). */
-export function encodeBinaryRecord(table: string, columns: readonly StoredColumn[], batch: ColumnBatch): Buffer {
+/**
+ * The binary record of a batch held by columns (`batch.values[j]` is `columns[j]`'s). When `texts`
+ * is given, `texts[j]` is set to column j's UTF-8 as written in a TEXT layout (undefined for the other
+ * layouts), for the memory tier's append to reuse.
+ */
+export function encodeBinaryRecord(table: string, columns: readonly StoredColumn[], batch: ColumnBatch, texts?: (EncodedText | undefined)[]): Buffer {
   const w = new Writer();
   w.push(BINARY_MAGIC);
   w.text(JSON.stringify({ t: table, c: columns.map((c) => [c.name, c.type]), n: batch.rowCount }));
-  columns.forEach((_, j) => encodeColumn(w, batch.values[j]!, batch.rowCount));
+  columns.forEach((_, j) => {
+    const text = encodeColumn(w, batch.values[j]!, batch.rowCount);
+    if (texts) texts[j] = text;
+  });
   return Buffer.concat(w.parts, w.length);
 }
 
-function encodeColumn(w: Writer, values: readonly StoredValue[], n: number): void {
+/** Writes one column; returns its encoded text when it took the TEXT layout. */
+function encodeColumn(w: Writer, values: readonly StoredValue[], n: number): EncodedText | undefined {
   let nulls = 0;
   let kind: string | undefined;
   let mixed = false;
@@ -95,17 +104,21 @@ function encodeColumn(w: Writer, values: readonly StoredValue[], n: number): voi
     if (kind === undefined) kind = t;
     else if (kind !== t) mixed = true;
   }
-  if (nulls === n) return w.u8(NULLS);
+  if (nulls === n) return void w.u8(NULLS);
   if (constant) {
     w.u8(CONST);
-    return w.text(JSON.stringify(jsonCell(first)));
+    return void w.text(JSON.stringify(jsonCell(first)));
   }
-  if (!mixed && kind === 'string' && encodeText(w, values, n, nulls)) return;
-  if (!mixed && kind === 'number') return encodeNumbers(w, F64, values, n, nulls);
-  if (!mixed && kind === 'bigint' && values.every((v) => v === null || v === undefined || ((v as bigint) >= I64_MIN && (v as bigint) <= I64_MAX))) return encodeNumbers(w, I64, values, n, nulls);
-  if (!mixed && kind === 'boolean') return encodeNumbers(w, BOOL, values, n, nulls);
+  if (!mixed && kind === 'string') {
+    const text = encodeText(w, values, n, nulls);
+    if (text) return text;
+  }
+  if (!mixed && kind === 'number') return void encodeNumbers(w, F64, values, n, nulls);
+  if (!mixed && kind === 'bigint' && values.every((v) => v === null || v === undefined || ((v as bigint) >= I64_MIN && (v as bigint) <= I64_MAX))) return void encodeNumbers(w, I64, values, n, nulls);
+  if (!mixed && kind === 'boolean') return void encodeNumbers(w, BOOL, values, n, nulls);
   w.u8(JSON_COLUMN);
   w.text(JSON.stringify(Array.from({ length: n }, (_, i) => jsonCell(values[i] ?? null))));
+  return undefined;
 }
 
 const jsonCell = (v: StoredValue): StoredValue | string => (typeof v === 'bigint' ? v.toString() : v);
@@ -118,8 +131,11 @@ function validity(w: Writer, values: readonly StoredValue[], n: number, nulls: n
   w.push(b);
 }
 
-/** TEXT, or false (nothing written) when a value is not well-formed UTF-16 (a lone surrogate: JSON keeps it, UTF-8 cannot). */
-function encodeText(w: Writer, values: readonly StoredValue[], n: number, nulls: number): boolean {
+/**
+ * TEXT, or undefined (nothing written) when a value is not well-formed UTF-16 (a lone surrogate: JSON
+ * keeps it, UTF-8 cannot). Returns the column's bytes and each row's range in them.
+ */
+function encodeText(w: Writer, values: readonly StoredValue[], n: number, nulls: number): EncodedText | undefined {
   const texts: string[] = [];
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -128,22 +144,29 @@ function encodeText(w: Writer, values: readonly StoredValue[], n: number, nulls:
   const joined = texts.join('');
   const bytes = utf8(joined);
   const lengths = Buffer.allocUnsafe(texts.length * 4);
-  if (bytes.length === joined.length) {
-    // ASCII: one byte per character.
-    for (let k = 0; k < texts.length; k++) lengths.writeUInt32LE(texts[k]!.length, k * 4);
-  } else {
-    for (let k = 0; k < texts.length; k++) {
-      const s = texts[k]!;
-      if (LONE_SURROGATE.test(s)) return false;
-      lengths.writeUInt32LE(Buffer.byteLength(s, 'utf8'), k * 4);
-    }
+  // ASCII: one byte per character.
+  const ascii = bytes.length === joined.length;
+  // Each row's start in `bytes` too (null rows: an empty range), for the memory tier's append.
+  const starts = new Uint32Array(n + 1);
+  const valid = nulls > 0 ? new Uint8Array(n) : undefined;
+  let at = 0;
+  for (let i = 0, k = 0; i < n; i++) {
+    starts[i] = at;
+    const s = values[i];
+    if (typeof s !== 'string') continue;
+    if (!ascii && LONE_SURROGATE.test(s)) return undefined;
+    const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
+    lengths.writeUInt32LE(len, 4 * k++);
+    at += len;
+    if (valid) valid[i] = 1;
   }
+  starts[n] = at;
   w.u8(TEXT);
   validity(w, values, n, nulls);
   w.u32(bytes.length);
   w.push(bytes);
   w.push(lengths);
-  return true;
+  return { bytes, starts, valid };
 }
 
 function encodeNumbers(w: Writer, layout: number, values: readonly StoredValue[], n: number, nulls: number): void {

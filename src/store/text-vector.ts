@@ -36,6 +36,28 @@ function nativeVector(vec: DuckDBVector): bindings.Vector | undefined {
   return typeof v === 'object' && v !== null ? (v as bindings.Vector) : undefined;
 }
 
+/**
+ * Makes VARCHAR vector `vec` a constant vector of `s` — one value for every row, which DuckDB reads
+ * as such (no per-row string_t) — when `s` is ASCII (its bytes are then the same however encoded).
+ * False, with nothing done, otherwise or when this node API holds its vectors otherwise. The
+ * vector must not be flushed afterwards (its buffer is no longer the one the node API wrote into).
+ */
+export function setConstantText(vec: DuckDBVector, s: string): boolean {
+  const native = nativeVector(vec);
+  if (!native) return false;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) > 0x7f) return false;
+  bindings.vector_reference_value(native, bindings.create_varchar(s));
+  return true;
+}
+
+/** Makes INTEGER vector `vec` a constant vector of `v` (see setConstantText); false when it cannot. */
+export function setConstantInteger(vec: DuckDBVector, v: number): boolean {
+  const native = nativeVector(vec);
+  if (!native) return false;
+  bindings.vector_reference_value(native, bindings.create_int32(v));
+  return true;
+}
+
 /** Writes `s` inline into `st` (row `i`'s string_t) when it has at most 12 UTF-8 bytes; false (nothing written) otherwise. */
 function writeInline(st: Uint8Array, i: number, s: string): boolean {
   const len = s.length;
@@ -124,6 +146,112 @@ export function fillTextVector(vec: DuckDBVector, n: number, text: (i: number) =
 }
 
 const TWO_32 = 2 ** 32;
+
+/**
+ * A text column already in UTF-8 — a log record's TEXT column (record-binary.ts): the bytes of the
+ * non-null values one after the other; row i's are `bytes[starts[i], starts[i + 1])`, and a null row
+ * (`valid[i] === 0`) has an empty range. The memory tier's append then needs no second encoding.
+ */
+export interface EncodedText {
+  bytes: Uint8Array;
+  starts: Uint32Array;
+  /** One byte per row, 0 for null; undefined when no row is null. */
+  valid: Uint8Array | undefined;
+}
+
+/** Several columns' encoded text as one, rows in the order given. */
+export function concatEncodedText(parts: readonly EncodedText[]): EncodedText {
+  const rows = parts.reduce((n, p) => n + p.starts.length - 1, 0);
+  const bytes = Buffer.concat(parts.map((p) => p.bytes));
+  const starts = new Uint32Array(rows + 1);
+  const valid = parts.some((p) => p.valid) ? new Uint8Array(rows).fill(1) : undefined;
+  let row = 0;
+  let base = 0;
+  for (const p of parts) {
+    const n = p.starts.length - 1;
+    for (let i = 0; i < n; i++) starts[row + i] = base + p.starts[i]!;
+    if (valid && p.valid) valid.set(p.valid, row);
+    row += n;
+    base += p.bytes.length;
+  }
+  starts[rows] = base;
+  return { bytes, starts, valid };
+}
+
+/**
+ * Sets rows 0..n-1 of VARCHAR vector `vec` to rows `from`..`from + n` of `text` and flushes it: short
+ * strings inline, the long ones' bytes assigned to the vector's heap with one call (as
+ * writeLongStrings does) — no string crosses from JavaScript. False, with nothing written, when this
+ * node API holds its vectors otherwise.
+ */
+export function fillEncodedText(vec: DuckDBVector, n: number, text: EncodedText, from: number): boolean {
+  const native = nativeVector(vec);
+  if (!native) return false;
+  const { bytes, starts, valid } = text;
+  const st = new Uint8Array(n * STRING_T);
+  let firstLong = -1;
+  let lastLong = -1;
+  for (let i = 0; i < n; i++) {
+    const r = from + i;
+    if (valid && !valid[r]) {
+      vec.setItem(i, null);
+      continue;
+    }
+    const at = starts[r]!;
+    const len = starts[r + 1]! - at;
+    if (len > INLINE_BYTES) {
+      if (firstLong < 0) firstLong = i;
+      lastLong = i;
+      continue;
+    }
+    const o = i * STRING_T;
+    st[o] = len;
+    // The rest stays zero (DuckDB compares inlined strings as whole 16-byte values).
+    for (let k = 0; k < len; k++) st[o + 4 + k] = bytes[at + k]!;
+  }
+  // The validity mask (nulls).
+  vec.flush();
+  if (firstLong >= 0) {
+    // The bytes from the first long string to the end of the last, as one string of the first long row.
+    const blockStart = starts[from + firstLong]!;
+    const block = bytes.subarray(blockStart, starts[from + lastLong + 1]!);
+    bindings.vector_assign_string_element_len(native, firstLong, block);
+    const head = bindings.vector_get_data(native, (firstLong + 1) * STRING_T);
+    const view = new DataView(head.buffer, head.byteOffset + firstLong * STRING_T, STRING_T);
+    if (view.getUint32(0, true) !== block.length) throw new Error('DuckDB did not take the text block as given');
+    const baseLo = view.getUint32(8, true);
+    const baseHi = view.getUint32(12, true);
+    for (let i = firstLong; i <= lastLong; i++) {
+      const r = from + i;
+      if (valid && !valid[r]) continue;
+      const at = starts[r]!;
+      const len = starts[r + 1]! - at;
+      if (len <= INLINE_BYTES) continue;
+      const o = i * STRING_T;
+      writeU32(st, o, len);
+      st[o + 4] = bytes[at]!;
+      st[o + 5] = bytes[at + 1]!;
+      st[o + 6] = bytes[at + 2]!;
+      st[o + 7] = bytes[at + 3]!;
+      const lo = baseLo + (at - blockStart);
+      const carry = lo >= TWO_32 ? 1 : 0;
+      writeU32(st, o + 8, lo - carry * TWO_32);
+      writeU32(st, o + 12, baseHi + carry);
+    }
+  }
+  // Copy runs of non-null rows, leaving the null rows as they are.
+  for (let i = 0; i < n; ) {
+    if (valid && !valid[from + i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < n && !(valid && !valid[from + j])) j++;
+    bindings.copy_data_to_vector(native, i * STRING_T, st.buffer, i * STRING_T, (j - i) * STRING_T);
+    i = j;
+  }
+  return true;
+}
 
 /**
  * The long strings of a chunk's column with one native call instead of one per string: their UTF-8

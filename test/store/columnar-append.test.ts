@@ -141,6 +141,31 @@ describe('columnar append', () => {
     }
   });
 
+  it('text every row of a batch shares (written once, as a constant) reads back in every row, next to rows that differ', async () => {
+    const e = await open(tempDir());
+    try {
+      // 3,000 rows: the second chunk (rows 2,048–2,999) has one value per text column, the first does not.
+      const rows = Array.from({ length: 3_000 }, (_, i) => {
+        const r = row(i);
+        if (i >= 100) {
+          r[1] = 'the same message in every row, long enough not to be inlined';
+          r[7] = '{"same":true}';
+          r[8] = '00000000-0000-4000-8000-000000000042';
+        }
+        return r;
+      });
+      await e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(rows, COLS.length));
+      // A whole batch alike, short and non-ASCII values (non-ASCII text is written row by row).
+      const alike = Array.from({ length: 50 }, (_, i) => [...row(3_000 + i).slice(0, 1), i % 2 ? 'short' : 'ünï', ...row(3_000 + i).slice(2)]);
+      const short = Array.from({ length: 50 }, (_, i) => [...row(4_000 + i).slice(0, 1), 'short', ...row(4_000 + i).slice(2)]);
+      await e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(alike, COLS.length));
+      await e.append(WS, 'C_CL', COLS, ColumnBatch.fromRows(short, COLS.length));
+      assert.deepEqual(await stored(e), expected([...rows, ...alike, ...short]));
+    } finally {
+      await e.close();
+    }
+  });
+
   it('a batch DuckDB refuses stores nothing of it', async () => {
     const e = await open(tempDir());
     try {

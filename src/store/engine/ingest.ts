@@ -5,9 +5,10 @@
 import type { ColumnSchema } from '../../kql/index.js';
 import { asColumnBatch, concatBatches, type ColumnBatch } from '../column-batch.js';
 import type { StoredValue } from '../column-types.js';
-import { addHotColumns, appendHot, APPENDER_BUFFER_ROWS, createHotTable } from '../hot-tables.js';
+import { addHotColumns, appendHot, createHotTable } from '../hot-tables.js';
 import type { StoredColumn } from '../manifest.js';
 import { encodeBinaryRecord } from '../record-binary.js';
+import { concatEncodedText, type EncodedText } from '../text-vector.js';
 import type { Applier, DurableRecord } from '../wal.js';
 import { monotonicMs, RESERVE_TABLES, tierKeyOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { workspace } from './workspaces.js';
@@ -52,7 +53,9 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
   if (batch.rowCount === 0) return;
   const ws = await workspace(ctx, workspaceId);
   const cols = columns.map((c) => ({ name: c.name, type: c.type }));
-  const payload = encodeBinaryRecord(table, cols, batch);
+  // The record's text columns in UTF-8, which the hot append reuses instead of encoding them again.
+  const texts: (EncodedText | undefined)[] = [];
+  const payload = encodeBinaryRecord(table, cols, batch, texts);
   const reserve = (ctx.opts.reserveTables ?? RESERVE_TABLES).includes(table);
   await ctx.space.check(payload.length + 4096, reserve);
   try {
@@ -61,7 +64,7 @@ export async function append(ctx: EngineContext, workspaceId: string, table: str
       await ensureTable(ctx, workspaceId, table, columns);
       t = ws.tables.get(table)!;
     }
-    await appendLogged(ctx, ws, table, cols, batch, payload);
+    await appendLogged(ctx, ws, table, cols, batch, payload, texts);
   } catch (err) {
     throw ctx.space.fail(err);
   }
@@ -75,13 +78,15 @@ interface HotRecord {
   table: string;
   cols: StoredColumn[];
   batch: ColumnBatch;
+  /** Per column, its UTF-8 as the log record holds it (text columns only). */
+  texts: (EncodedText | undefined)[];
   /** Its log payload's size. */
   bytes: number;
 }
 
 /** The rows into the log, then (once their record has its sequence number) into the hot table. */
-async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer): Promise<void> {
-  await ws.wal.appendTo(payload, table, { table, cols, batch, bytes: payload.length }, hotApplier(ctx, ws));
+async function appendLogged(ctx: EngineContext, ws: Ws, table: string, cols: StoredColumn[], batch: ColumnBatch, payload: Buffer, texts: (EncodedText | undefined)[]): Promise<void> {
+  await ws.wal.appendTo(payload, table, { table, cols, batch, texts, bytes: payload.length }, hotApplier(ctx, ws));
 }
 
 /** Each workspace's applier, one function per log: the log hands it every durable record of a group at once. */
@@ -129,22 +134,27 @@ function applyHot(ctx: EngineContext, ws: Ws, records: readonly DurableRecord<Ho
   });
 }
 
+/** Rows of one merged append at most: bounds the copy that joins the records' batches. */
+const MERGED_ROWS = 200_000;
+
 /**
  * The records grouped for merged appends: per table, in log order, runs of records with the same
- * columns (names and types, in order) of at most APPENDER_BUFFER_ROWS rows together (one appender flush, no explicit transaction).
+ * columns (names and types, in order) of at most MERGED_ROWS rows together (one INSERT statement).
  */
 function runsOf(records: readonly DurableRecord<HotRecord>[]): { record: DurableRecord<HotRecord>; index: number }[][] {
-  const byTable = new Map<string, { record: DurableRecord<HotRecord>; index: number }[][]>();
+  type Run = { items: { record: DurableRecord<HotRecord>; index: number }[]; rows: number };
+  const byTable = new Map<string, Run[]>();
   records.forEach((record, index) => {
     const runs = byTable.get(record.item.table) ?? [];
     if (runs.length === 0) byTable.set(record.item.table, runs);
     const last = runs[runs.length - 1];
-    const head = last?.[0]?.record.item;
-    const rows = last?.reduce((n, r) => n + r.record.item.batch.rowCount, 0) ?? 0;
-    if (last && head && sameColumns(head.cols, record.item.cols) && rows + record.item.batch.rowCount <= APPENDER_BUFFER_ROWS) last.push({ record, index });
-    else runs.push([{ record, index }]);
+    const n = record.item.batch.rowCount;
+    if (last && sameColumns(last.items[0]!.record.item.cols, record.item.cols) && last.rows + n <= MERGED_ROWS) {
+      last.items.push({ record, index });
+      last.rows += n;
+    } else runs.push({ items: [{ record, index }], rows: n });
   });
-  return [...byTable.values()].flat();
+  return [...byTable.values()].flat().map((r) => r.items);
 }
 
 function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): boolean {
@@ -155,7 +165,8 @@ function sameColumns(a: readonly StoredColumn[], b: readonly StoredColumn[]): bo
 async function applyRun(ctx: EngineContext, ws: Ws, cur: TableRt, run: readonly DurableRecord<HotRecord>[]): Promise<void> {
   const first = run[0]!.item;
   const batch = run.length === 1 ? first.batch : concatBatches(run.map((r) => r.item.batch), first.cols.length);
-  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch);
+  const texts = run.length === 1 ? first.texts : first.cols.map((_, j) => (run.every((r) => r.item.texts[j]) ? concatEncodedText(run.map((r) => r.item.texts[j]!)) : undefined));
+  await appendHot(ctx.writer, ctx.memory, cur.hot, first.cols, batch, texts);
   const bytes = run.reduce((n, r) => n + r.item.bytes, 0);
   cur.hot.rows += batch.rowCount;
   cur.hot.bytes += bytes;
