@@ -67,9 +67,12 @@ describe('memory tier', { timeout: 120_000 }, () => {
     const full = on.status().memoryTierBytes;
     await on.close();
 
-    const budget = Math.floor(full / 2);
+    // A quarter of it: DuckDB's accounting of the same loads moves about ×2 from run to run on a busy
+    // machine (4.1–6.5 MB measured here, and 24 segments accounted at 3.0 MB in the bounded engine),
+    // so a budget of half could now and then hold all 24.
+    const budget = Math.floor(full / 4);
     const bounded = await loaded(budget);
-    // Loaded under a budget half their size (whatever sealing kept in the tier is let go first).
+    // Loaded under a budget a quarter of their size (whatever sealing kept in the tier is let go first).
     bounded.cache.clear();
     await bounded.memory.clear();
     assert.deepEqual(await answers(bounded), expected);
