@@ -27,6 +27,8 @@ export function canonCell(v: unknown): string | number {
   if (typeof v === 'number') return v;
   if (v instanceof Date) return formatDatetimeTicks(ticksFromUnixMicros(BigInt(v.getTime()) * 1000n));
   if (v instanceof DuckDBTimestampValue) return formatDatetimeTicks(ticksFromUnixMicros(v.micros));
+  // A dynamic value the SDK has parsed (DuckDB gives a JSON column as its text, handled below).
+  if (typeof v === 'object' && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) return JSON.stringify(v);
   if (typeof v === 'string') {
     if (/^[[{]/.test(v)) {
       try {
