@@ -51,6 +51,7 @@ const CASES: Case[] = [
     // own) and `_TimeReceived` (when each side received the row), which cannot match. The columns
     // themselves (names, order) are checked apart, below.
     compare: ['TenantId', 'TimeGenerated', 'Level', 'Service', 'DurationMs', 'Code', 'Message', 'Props', 'Type', '_ResourceId', '_BilledSize'],
+    strings: ['TenantId', 'Level', 'Service', 'Message', 'Type', '_ResourceId'],
     sameColumns: true,
     ordered: true,
   },
