@@ -297,6 +297,22 @@ export interface StandardValues {
   resourceId: string | null;
 }
 
+/** The rows with Vigil's standard columns around the bench ones: one receive time per batch, as Vigil gives every row of a request. */
+function appendWithStandardColumns(a: DuckDBAppender, rows: LogRow[], standard: StandardValues): void {
+  const received = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+  for (const r of rows) {
+    a.appendVarchar(standard.tenantId);
+    appendLogRow(a, r);
+    a.appendVarchar(standard.type);
+    if (standard.resourceId === null) a.appendNull();
+    else a.appendVarchar(standard.resourceId);
+    a.appendVarchar(randomUUID());
+    a.appendTimestamp(received);
+    a.appendDouble(billedSize(r));
+    a.endRow();
+  }
+}
+
 /**
  * A file-backed DuckDB in a temporary folder, table `T` with native DuckDB column types (TIMESTAMP
  * for the datetimes). Without `standard`, T holds the 7 bench columns (the ingest suite's baseline).
@@ -323,22 +339,12 @@ export async function openBaseline(standard?: StandardValues): Promise<Baseline>
     async append(rows) {
       await conn.run('BEGIN TRANSACTION');
       const a = await conn.createAppender('T');
-      const received = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
-      for (const r of rows) {
-        if (!standard) {
+      if (standard) appendWithStandardColumns(a, rows, standard);
+      else {
+        for (const r of rows) {
           appendLogRow(a, r);
           a.endRow();
-          continue;
         }
-        a.appendVarchar(standard.tenantId);
-        appendLogRow(a, r);
-        a.appendVarchar(standard.type);
-        if (standard.resourceId === null) a.appendNull();
-        else a.appendVarchar(standard.resourceId);
-        a.appendVarchar(randomUUID());
-        a.appendTimestamp(received);
-        a.appendDouble(billedSize(r));
-        a.endRow();
       }
       a.flushSync();
       a.closeSync();
