@@ -18,6 +18,11 @@ export interface Comparison {
   compare: string[];
   /** Rows compared in order (the query orders them) or as a multiset. */
   ordered?: boolean;
+  /**
+   * Compared columns of Kusto type string: Kusto has no null string (an answer gives a stored null
+   * as ""), so a null on either side is compared as "".
+   */
+  strings?: string[];
 }
 
 /** A cell in the form both sides agree on. */
@@ -27,6 +32,8 @@ export function canonCell(v: unknown): string | number {
   if (typeof v === 'number') return v;
   if (v instanceof Date) return formatDatetimeTicks(ticksFromUnixMicros(BigInt(v.getTime()) * 1000n));
   if (v instanceof DuckDBTimestampValue) return formatDatetimeTicks(ticksFromUnixMicros(v.micros));
+  // A dynamic value the SDK has parsed (DuckDB gives a JSON column as its text, handled below).
+  if (typeof v === 'object' && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) return JSON.stringify(v);
   if (typeof v === 'string') {
     if (/^[[{]/.test(v)) {
       try {
@@ -51,7 +58,8 @@ function projectRows(a: Answer, c: Comparison, side: string): (string | number)[
     if (i < 0) throw new Error(`${c.name}: column '${name}' missing from the ${side} answer [${a.columns.join(', ')}]`);
     return i;
   });
-  const rows = a.rows.map((r) => idx.map((i) => canonCell(r[i])));
+  const asString = c.compare.map((name) => c.strings?.includes(name) ?? false);
+  const rows = a.rows.map((r) => idx.map((i, k) => (asString[k] && (r[i] === null || r[i] === undefined) ? '' : canonCell(r[i]))));
   if (!c.ordered) {
     const key = (x: unknown[]) => JSON.stringify(x);
     rows.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));

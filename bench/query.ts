@@ -17,6 +17,8 @@ const LOAD_CONCURRENCY = 8;
 interface Case extends Comparison {
   kql: string;
   sql: string;
+  /** Both answers must have the same columns in the same order (a `SELECT *` against a whole row). */
+  sameColumns?: boolean;
 }
 
 const CASES: Case[] = [
@@ -45,7 +47,12 @@ const CASES: Case[] = [
     name: 'top 10 by DurationMs',
     kql: `${TABLE} | top 10 by DurationMs`,
     sql: `SELECT * FROM T ORDER BY "DurationMs" DESC NULLS LAST LIMIT 10`,
-    compare: ['DurationMs'],
+    // Whole rows, every column both sides hold — except `_ItemId` (a GUID each side generates on its
+    // own) and `_TimeReceived` (when each side received the row), which cannot match. The columns
+    // themselves (names, order) are checked apart, below.
+    compare: ['TenantId', 'TimeGenerated', 'Level', 'Service', 'DurationMs', 'Code', 'Message', 'Props', 'Type', '_ResourceId', '_BilledSize'],
+    strings: ['TenantId', 'Level', 'Service', 'Message', 'Type', '_ResourceId'],
+    sameColumns: true,
     ordered: true,
   },
   {
@@ -70,16 +77,19 @@ const every = Math.max(1, Math.floor(batchCount / 10));
 
 process.stderr.write(`query: ${total.toLocaleString('en')} rows, ${WARMUP_RUNS} warm-up + ${opts.runs} timed runs per query\n`);
 
-const baseline = await openBaseline();
+let baseline: Awaited<ReturnType<typeof openBaseline>> | undefined;
 let v: Awaited<ReturnType<typeof startBenchVigil>> | undefined;
 try {
-  // ---- setup (not measured): the same rows in DuckDB and in Vigil.
-  progress('loading the DuckDB baseline');
-  for (let b = 0; b < batchCount; b++) await baseline.append(batch(b));
-  await baseline.conn.run('CHECKPOINT');
+  // ---- setup (not measured): the same rows in DuckDB and in Vigil. Vigil starts first (and idles while
+  // DuckDB loads): the baseline's TenantId is the customer id of Vigil's workspace.
   progress('starting Vigil');
   v = await startBenchVigil();
   const vigil = v;
+  baseline = await openBaseline({ tenantId: vigil.vigil.bootstrap.workspaceId, type: TABLE, resourceId: null });
+  progress('loading the DuckDB baseline');
+  for (let b = 0; b < batchCount; b++) await baseline.append(batch(b));
+  await baseline.conn.run('CHECKPOINT');
+  const duck = baseline;
   let done = 0;
   const load = await timed(() =>
     pool(batchCount, LOAD_CONCURRENCY, async (b) => {
@@ -114,7 +124,7 @@ try {
     return { columns: t.columnDescriptors.map((c) => c.name ?? ''), rows: t.rows as unknown[][], statistics: r.statistics };
   };
   const runDuck = async (sql: string): Promise<Answer> => {
-    const reader = await baseline.conn.runAndReadAll(sql);
+    const reader = await duck.conn.runAndReadAll(sql);
     return { columns: reader.columnNames(), rows: reader.getRowsJS() as unknown[][] };
   };
 
@@ -146,7 +156,11 @@ try {
       error = (err as Error).message.split('\n').slice(0, 4).join(' ');
     }
     const duckAnswer = await runDuck(c.sql);
-    const diff = vigilAnswer ? answerDifference(vigilAnswer, duckAnswer, c) : error;
+    const columnsDiffer =
+      c.sameColumns && vigilAnswer && vigilAnswer.columns.join() !== duckAnswer.columns.join()
+        ? `columns: Vigil [${vigilAnswer.columns.join(', ')}] vs DuckDB [${duckAnswer.columns.join(', ')}]`
+        : undefined;
+    const diff = vigilAnswer ? (columnsDiffer ?? answerDifference(vigilAnswer, duckAnswer, c)) : error;
     const check = {
       ok: diff === undefined,
       groups: { vigil: vigilAnswer?.rows.length ?? null, duckdb: duckAnswer.rows.length },
@@ -185,7 +199,7 @@ try {
   if (results.some((r) => !r.check.ok)) process.exitCode = 1;
 } finally {
   await v?.dispose();
-  baseline.dispose();
+  baseline?.dispose();
 }
 
 function sumColumn(a: Answer, name: string): number {

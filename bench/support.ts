@@ -4,6 +4,7 @@
  * test/e2e/sdk-end-to-end.test.ts does), the DuckDB baseline, timing statistics and result output.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,7 +260,6 @@ export interface Baseline {
   dispose(): void;
 }
 
-/** A file-backed DuckDB in a temporary folder, table `T` with native DuckDB column types (TIMESTAMP for the datetime). */
 /**
  * Appends a bench row's columns, in the order of COLUMNS, to a DuckDB appender (the caller ends the
  * row): TimeGenerated as a native TIMESTAMP, or as the BIGINT ticks Vigil stores (src/kql/types.ts).
@@ -276,21 +276,75 @@ export function appendLogRow(a: DuckDBAppender, r: LogRow, time: 'timestamp' | '
   a.appendVarchar(JSON.stringify(r.Props));
 }
 
-export async function openBaseline(): Promise<Baseline> {
+/**
+ * A bench row's `_BilledSize` as Vigil computes it on ingestion (src/ingest/ingest-service.ts,
+ * coerceRows): 2, plus per declared column its name's length + 4 and its value's size — a string's
+ * (or a dynamic's JSON text's) UTF-8 bytes + 2, 8 for a number or a datetime (stored as ticks).
+ */
+export function billedSize(r: LogRow): number {
+  const text = (s: string) => Buffer.byteLength(s) + 2;
+  const names = COLUMNS.reduce((n, c) => n + c.name.length + 4, 2);
+  return names + 8 + text(r.Level) + text(r.Service) + 8 + 8 + text(r.Message) + text(JSON.stringify(r.Props));
+}
+
+/** What Vigil puts in the standard columns of the bench table's rows (the same for every row). */
+export interface StandardValues {
+  /** `TenantId`: the workspace's customer id. */
+  tenantId: string;
+  /** `Type`: the table's name. */
+  type: string;
+  /** `_ResourceId`: null for rows sent through the Logs Ingestion API without an agent's resource. */
+  resourceId: string | null;
+}
+
+/** The rows with Vigil's standard columns around the bench ones: one receive time per batch, as Vigil gives every row of a request. */
+function appendWithStandardColumns(a: DuckDBAppender, rows: LogRow[], standard: StandardValues): void {
+  const received = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+  for (const r of rows) {
+    a.appendVarchar(standard.tenantId);
+    appendLogRow(a, r);
+    a.appendVarchar(standard.type);
+    if (standard.resourceId === null) a.appendNull();
+    else a.appendVarchar(standard.resourceId);
+    a.appendVarchar(randomUUID());
+    a.appendTimestamp(received);
+    a.appendDouble(billedSize(r));
+    a.endRow();
+  }
+}
+
+/**
+ * A file-backed DuckDB in a temporary folder, table `T` with native DuckDB column types (TIMESTAMP
+ * for the datetimes). Without `standard`, T holds the 7 bench columns (the ingest suite's baseline).
+ * With it (the query suite's), T holds the columns Vigil's bench table holds, in the order a query
+ * sees them (src/metadata/standard-columns.ts, tableSchema): TenantId, the 7 bench columns, then
+ * Type, _ResourceId, _ItemId, _TimeReceived, _BilledSize — filled as Vigil fills them on ingestion
+ * (a new GUID per row, one receive time per appended batch), so `SELECT *` answers the question
+ * `| top 10 by DurationMs` asks of Vigil, over rows as wide as Vigil's.
+ */
+export async function openBaseline(standard?: StandardValues): Promise<Baseline> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-duckdb-'));
   // Same engine settings as Vigil's store: 2 threads, 4 GB.
   const instance = await DuckDBInstance.create(join(dir, 'baseline.duckdb'), { threads: '2', memory_limit: '4GB' });
   const conn = await instance.connect();
   await conn.run("LOAD json; LOAD icu; SET TimeZone = 'UTC'");
-  await conn.run('CREATE TABLE T ("TimeGenerated" TIMESTAMP, "Level" VARCHAR, "Service" VARCHAR, "DurationMs" DOUBLE, "Code" INTEGER, "Message" VARCHAR, "Props" JSON)');
+  const bench = '"TimeGenerated" TIMESTAMP, "Level" VARCHAR, "Service" VARCHAR, "DurationMs" DOUBLE, "Code" INTEGER, "Message" VARCHAR, "Props" JSON';
+  await conn.run(
+    standard
+      ? `CREATE TABLE T ("TenantId" VARCHAR, ${bench}, "Type" VARCHAR, "_ResourceId" VARCHAR, "_ItemId" VARCHAR, "_TimeReceived" TIMESTAMP, "_BilledSize" DOUBLE)`
+      : `CREATE TABLE T (${bench})`,
+  );
   return {
     conn,
     async append(rows) {
       await conn.run('BEGIN TRANSACTION');
       const a = await conn.createAppender('T');
-      for (const r of rows) {
-        appendLogRow(a, r);
-        a.endRow();
+      if (standard) appendWithStandardColumns(a, rows, standard);
+      else {
+        for (const r of rows) {
+          appendLogRow(a, r);
+          a.endRow();
+        }
       }
       a.flushSync();
       a.closeSync();
