@@ -84,7 +84,10 @@ function readBoolean(vec: DuckDBVector, mask: Mask, n: number): (boolean | null)
 /**
  * A VARCHAR column: each row's `string_t` (length; the bytes inline up to 12, else a prefix and a
  * pointer) — the layout the node API's own `getStringBytes` reads. Inline ASCII strings are made in
- * JS without a native call; the others decode as the node API does (UTF-8, TextDecoder).
+ * JS without a native call. Long strings whose bytes follow each other in DuckDB's string heap (as
+ * a result's usually do) are fetched as one block with one native call instead of one each, and
+ * decoded as one string when it is plain ASCII (then each row's is a slice of it); otherwise each
+ * decodes as the node API does (UTF-8, TextDecoder).
  */
 function readVarChar(vec: DuckDBVector, mask: Mask, n: number): (string | null)[] | undefined {
   const dv = (vec as unknown as { dataView?: unknown }).dataView;
@@ -92,6 +95,7 @@ function readVarChar(vec: DuckDBVector, mask: Mask, n: number): (string | null)[
   const bytes = new Uint8Array(dv.buffer, dv.byteOffset, n * STRING_T);
   const out = new Array<string | null>(n);
   const { words, offset } = mask;
+  let longs: number[] | undefined;
   for (let i = 0; i < n; i++) {
     const b = offset + i;
     if (words && !((words[b >>> 5]! >>> (b & 31)) & 1)) {
@@ -101,9 +105,49 @@ function readVarChar(vec: DuckDBVector, mask: Mask, n: number): (string | null)[
     const at = i * STRING_T;
     const len = dv.getUint32(at, true);
     if (len <= INLINE_BYTES) out[i] = inlineString(bytes, at + 4, len);
-    else out[i] = decoder.decode(bindings.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + at + 8, len));
+    else (longs ??= []).push(i);
   }
+  if (longs) readLongStrings(dv, longs, out);
   return out;
+}
+
+/** Most bytes fetched as one block. */
+const MAX_BLOCK = 1 << 20;
+
+/** Rows `longs` (long strings, in row order) of the VARCHAR vector over `dv` into `out`. */
+function readLongStrings(dv: DataView, longs: number[], out: (string | null)[]): void {
+  const ptr = (i: number): number => dv.getUint32(i * STRING_T + 12, true) * 2 ** 32 + dv.getUint32(i * STRING_T + 8, true);
+  for (let k = 0; k < longs.length; ) {
+    const first = longs[k]!;
+    const start = ptr(first);
+    let total = dv.getUint32(first * STRING_T, true);
+    let end = k + 1;
+    // Extend the run while the next string starts where this one ends.
+    while (end < longs.length) {
+      const r = longs[end]!;
+      const len = dv.getUint32(r * STRING_T, true);
+      if (ptr(r) !== start + total || total + len > MAX_BLOCK) break;
+      total += len;
+      end++;
+    }
+    const block = bindings.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + first * STRING_T + 8, total);
+    if (end - k === 1) {
+      out[first] = decoder.decode(block);
+      k = end;
+      continue;
+    }
+    const text = decoder.decode(block);
+    // As many UTF-16 units as bytes and no replacement character: ASCII, one unit per byte.
+    const ascii = text.length === total && text.indexOf('\uFFFD') < 0;
+    let at = 0;
+    for (let j = k; j < end; j++) {
+      const r = longs[j]!;
+      const len = dv.getUint32(r * STRING_T, true);
+      out[r] = ascii ? text.slice(at, at + len) : decoder.decode(block.subarray(at, at + len));
+      at += len;
+    }
+    k = end;
+  }
 }
 
 function inlineString(bytes: Uint8Array, at: number, len: number): string {

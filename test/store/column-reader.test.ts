@@ -93,6 +93,17 @@ describe('column reader (bulk) equals the generic converter', () => {
     }
   });
 
+  it('long strings next to each other in the heap: ASCII runs, non-ASCII runs, nulls between', async () => {
+    await conn.run(`CREATE TABLE msgs AS SELECT i, CASE WHEN i % 97 = 0 THEN NULL WHEN i % 10 = 3 THEN 'short ' || (i % 10)
+        WHEN i BETWEEN 3000 AND 3100 THEN 'ünïcødé message ' || i || ' \uFFFD' ELSE 'request ' || i || ' handled by the checkout service' END AS m
+      FROM range(7000) r(i)`);
+    const rows = await same(`SELECT m, i FROM msgs ORDER BY i`);
+    assert.equal(rows[5]![0], 'request 5 handled by the checkout service');
+    assert.equal(rows[3001]![0], 'ünïcødé message 3001 \uFFFD');
+    await same(`SELECT m FROM msgs WHERE i % 3 = 0 ORDER BY i DESC`);
+    await same(`SELECT string_agg(m, ',') AS all FROM msgs`);
+  });
+
   it('types left to the generic converter give its values', async () => {
     await same(
       `SELECT 12.5::DECIMAL(38,18) AS dec, NULL::DECIMAL(38,18) AS dn, '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'::UUID AS g,
