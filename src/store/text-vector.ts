@@ -214,29 +214,13 @@ export function fillEncodedText(vec: DuckDBVector, n: number, text: EncodedText,
   if (firstLong >= 0) {
     // The bytes from the first long string to the end of the last, as one string of the first long row.
     const blockStart = starts[from + firstLong]!;
-    const block = bytes.subarray(blockStart, starts[from + lastLong + 1]!);
-    bindings.vector_assign_string_element_len(native, firstLong, block);
-    const head = bindings.vector_get_data(native, (firstLong + 1) * STRING_T);
-    const view = new DataView(head.buffer, head.byteOffset + firstLong * STRING_T, STRING_T);
-    if (view.getUint32(0, true) !== block.length) throw new Error('DuckDB did not take the text block as given');
-    const baseLo = view.getUint32(8, true);
-    const baseHi = view.getUint32(12, true);
+    const base = assignBlock(native, firstLong, bytes.subarray(blockStart, starts[from + lastLong + 1]!));
     for (let i = firstLong; i <= lastLong; i++) {
       const r = from + i;
       if (valid && !valid[r]) continue;
       const at = starts[r]!;
       const len = starts[r + 1]! - at;
-      if (len <= INLINE_BYTES) continue;
-      const o = i * STRING_T;
-      writeU32(st, o, len);
-      st[o + 4] = bytes[at]!;
-      st[o + 5] = bytes[at + 1]!;
-      st[o + 6] = bytes[at + 2]!;
-      st[o + 7] = bytes[at + 3]!;
-      const lo = baseLo + (at - blockStart);
-      const carry = lo >= TWO_32 ? 1 : 0;
-      writeU32(st, o + 8, lo - carry * TWO_32);
-      writeU32(st, o + 12, baseHi + carry);
+      if (len > INLINE_BYTES) writeLongStringT(st, i * STRING_T, bytes, at, len, base, at - blockStart);
     }
   }
   // Copy runs of non-null rows, leaving the null rows as they are.
@@ -263,36 +247,45 @@ export function fillEncodedText(vec: DuckDBVector, n: number, text: EncodedText,
 function writeLongStrings(native: bindings.Vector, st: Uint8Array, longs: string[], rows: number[]): void {
   const joined = longs.length === 1 ? longs[0]! : longs.join('');
   const bytes = utf8Bytes(joined);
-  const first = rows[0]!;
-  bindings.vector_assign_string_element_len(native, first, bytes);
-  const head = bindings.vector_get_data(native, (first + 1) * STRING_T);
-  const view = new DataView(head.buffer, head.byteOffset + first * STRING_T, STRING_T);
-  // The block's length proves DuckDB holds it as given (it sets a row null instead when it refuses the bytes).
-  if (view.getUint32(0, true) !== bytes.length) throw new Error('DuckDB did not take the text block as given');
-  const baseLo = view.getUint32(8, true);
-  const baseHi = view.getUint32(12, true);
+  const base = assignBlock(native, rows[0]!, bytes);
   // ASCII text (the usual case) has one byte per character; otherwise each string is measured.
   const ascii = bytes.length === joined.length;
   let offset = 0;
   for (let k = 0; k < longs.length; k++) {
     const len = ascii ? longs[k]!.length : Buffer.byteLength(longs[k]!, 'utf8');
-    const at = rows[k]! * STRING_T;
-    st[at] = len & 0xff;
-    st[at + 1] = (len >>> 8) & 0xff;
-    st[at + 2] = (len >>> 16) & 0xff;
-    st[at + 3] = len >>> 24;
-    // The prefix: the string's first four bytes (a long string has more than twelve).
-    st[at + 4] = bytes[offset]!;
-    st[at + 5] = bytes[offset + 1]!;
-    st[at + 6] = bytes[offset + 2]!;
-    st[at + 7] = bytes[offset + 3]!;
-    // The pointer, little endian: the block's address plus this string's offset in it.
-    const lo = baseLo + offset;
-    const carry = lo >= TWO_32 ? 1 : 0;
-    writeU32(st, at + 8, lo - carry * TWO_32);
-    writeU32(st, at + 12, baseHi + carry);
+    writeLongStringT(st, rows[k]! * STRING_T, bytes, offset, len, base, offset);
     offset += len;
   }
+}
+
+/**
+ * Assigns `block` as row `row`'s string — into the vector's own string heap — and returns the
+ * address DuckDB gave it, as the two 32-bit halves of the string_t's pointer.
+ */
+function assignBlock(native: bindings.Vector, row: number, block: Uint8Array): { lo: number; hi: number } {
+  bindings.vector_assign_string_element_len(native, row, block);
+  const head = bindings.vector_get_data(native, (row + 1) * STRING_T);
+  const view = new DataView(head.buffer, head.byteOffset + row * STRING_T, STRING_T);
+  // The block's length proves DuckDB holds it as given (it sets a row null instead when it refuses the bytes).
+  if (view.getUint32(0, true) !== block.length) throw new Error('DuckDB did not take the text block as given');
+  return { lo: view.getUint32(8, true), hi: view.getUint32(12, true) };
+}
+
+/**
+ * Writes at `o` of `st` the string_t of a long string whose `len` UTF-8 bytes are `bytes[at..]` and lie
+ * `offset` bytes into a block assigned at `base`: the length, the first four bytes (a long string has
+ * more than twelve) and the pointer, little endian.
+ */
+function writeLongStringT(st: Uint8Array, o: number, bytes: Uint8Array, at: number, len: number, base: { lo: number; hi: number }, offset: number): void {
+  writeU32(st, o, len);
+  st[o + 4] = bytes[at]!;
+  st[o + 5] = bytes[at + 1]!;
+  st[o + 6] = bytes[at + 2]!;
+  st[o + 7] = bytes[at + 3]!;
+  const lo = base.lo + offset;
+  const carry = lo >= TWO_32 ? 1 : 0;
+  writeU32(st, o + 8, lo - carry * TWO_32);
+  writeU32(st, o + 12, base.hi + carry);
 }
 
 function writeU32(b: Uint8Array, at: number, v: number): void {
