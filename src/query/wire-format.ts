@@ -72,11 +72,6 @@ export function toWireRow(row: unknown[], columns: ColumnSchema[], options: Wire
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** One result row as JSON text, longs beyond ±(2^53−1) written with every digit. */
-export function wireRowJson(row: unknown[], columns: ColumnSchema[], options: WireOptions = {}): string {
-  return wireRowWriter(columns, options)(row);
-}
-
 type CellWriter = (v: unknown) => string;
 
 /**
