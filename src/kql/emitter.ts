@@ -37,12 +37,15 @@ export class SqlTooLargeError extends Error {}
 
 const col = (i: number) => sqlIdent(`c${i}`);
 const inputCol = (i: number) => `t.${col(i)}`;
+/** The SQL of an input's column i, as it is stored (before a raw string is coalesced). */
+type ColOf = (i: number) => string;
 
 export function emitQuery(plan: PlanNode, ctx: EmitContext): string {
   const inner = emitNode(plan, ctx);
+  const from = over(inner);
   // Kusto strings are never null: string columns still read raw from a table are coalesced here, once.
-  const select = plan.schema.map((c, i) => `CAST(${refFor(inner.raw)(i)} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
-  const sql = `SELECT ${select} FROM (${inner.sql}) AS t`;
+  const select = plan.schema.map((c, i) => `CAST(${refFor(inner.raw, from.colOf)(i)} AS ${sqlType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+  const sql = from.select(select);
   if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
   return sql;
 }
@@ -110,10 +113,10 @@ function selectList(exprs: string[]): string {
  * as `-x ASC NULLS LAST` — numbers descending, then NaN, then null. One plain key, not a rank
  * expression before it: DuckDB's top-N then filters the scan by the key (×3–×10 faster over 1M rows).
  */
-function orderBy(keys: PlanSortKey[], raw: Raw[], ctx: EmitContext): string {
+function orderBy(keys: PlanSortKey[], raw: Raw[], ctx: EmitContext, colOf: ColOf = inputCol): string {
   return keys
     .map((k) => {
-      const e = emitExpr(k.expr, refFor(raw), ctx);
+      const e = emitExpr(k.expr, refFor(raw, colOf), ctx);
       const nulls = `NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`;
       if (k.expr.type === 'real' && k.descending !== k.nullsFirst) return `(- ${e}) ${k.descending ? 'ASC' : 'DESC'} ${nulls}`;
       return `${e} ${k.descending ? 'DESC' : 'ASC'} ${nulls}`;
@@ -143,13 +146,45 @@ type Raw = false | 'string';
 interface Emitted {
   sql: string;
   raw: Raw[];
+  /** Set when the relation is a table's rows as they are: see Flat. */
+  flat?: Flat;
+}
+
+/**
+ * A relation that is a table read as it is — column i is `cols[i]`, a column of `from` (aliased t),
+ * its rows those where every condition of `where` holds: a scan, with the filters and plain column
+ * projections over it. The operator that reads it writes its own clause into that same SELECT
+ * (`SELECT count(*) FROM src AS t WHERE p`) instead of selecting from a nested one, which DuckDB
+ * binds and plans for ~0.1 ms per level and runs as extra projections (bench/README.md, "The
+ * compiler's SQL for common shapes"). Only filters and bare column references are merged, so no
+ * expression is ever evaluated twice or moved past a window function.
+ */
+interface Flat {
+  from: string;
+  where: string[];
+  cols: string[];
+}
+
+function flatEmitted(f: Flat, raw: Raw[]): Emitted {
+  return { sql: flatSelect(f, selectList(f.cols)), raw, flat: f };
+}
+
+function flatSelect(f: Flat, select: string, tail = ''): string {
+  return `SELECT ${select} FROM ${f.from} AS t${f.where.length ? ` WHERE ${f.where.join(' AND ')}` : ''}${tail}`;
+}
+
+/** How an operator reads its input: the input's columns, and its SELECT over them (in the same SELECT when the input is flat). */
+function over(input: Emitted): { colOf: ColOf; select: (select: string, tail?: string) => string } {
+  const f = input.flat;
+  if (f) return { colOf: (i) => f.cols[i]!, select: (select, tail) => flatSelect(f, select, tail) };
+  return { colOf: inputCol, select: (select, tail = '') => `SELECT ${select} FROM (${input.sql}) AS t${tail}` };
 }
 
 const notRaw = (plan: PlanNode): Raw[] => plan.schema.map(() => false);
 
 /** Column i of the input `t`, read as Kusto reads it ('' for a NULL raw string). */
-function refFor(raw: Raw[]): (i: number) => string {
-  return (i) => (raw[i] === 'string' ? `coalesce(${inputCol(i)}, '')` : inputCol(i));
+function refFor(raw: Raw[], colOf: ColOf = inputCol): (i: number) => string {
+  return (i) => (raw[i] === 'string' ? `coalesce(${colOf(i)}, '')` : colOf(i));
 }
 
 /** A plan's SELECT with every column in Kusto form (strings never NULL): what the operator modules of emit/ read their inputs as. */
@@ -165,16 +200,16 @@ function normalized(e: Emitted): string {
 function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
   switch (plan.kind) {
     case 'scan': {
-      const cols = plan.schema.map((c) => sqlIdent(c.name));
-      let sql = `SELECT ${cols.length ? selectList(cols) : 'NULL AS c0'} FROM ${plan.source}`;
+      const raw = plan.schema.map((c): Raw => (c.type === 'string' ? c.type : false));
+      const where: string[] = [];
       const tf = plan.timeFilter;
       if (tf) {
-        const conds: string[] = [];
-        if (tf.startUs !== undefined) conds.push(`${sqlIdent(tf.column)} >= ${literalSql('datetime', ticksFromUnixMicros(tf.startUs))}`);
-        if (tf.endUs !== undefined) conds.push(`${sqlIdent(tf.column)} < ${literalSql('datetime', ticksFromUnixMicros(tf.endUs))}`);
-        sql += ` WHERE ${conds.join(' AND ')}`;
+        const time = `t.${sqlIdent(tf.column)}`;
+        if (tf.startUs !== undefined) where.push(`${time} >= ${literalSql('datetime', ticksFromUnixMicros(tf.startUs))}`);
+        if (tf.endUs !== undefined) where.push(`${time} < ${literalSql('datetime', ticksFromUnixMicros(tf.endUs))}`);
       }
-      return { sql, raw: plan.schema.map((c): Raw => (c.type === 'string' ? c.type : false)) };
+      if (plan.schema.length === 0) return { sql: flatSelect({ from: plan.source, where, cols: [] }, 'NULL AS c0'), raw };
+      return flatEmitted({ from: plan.source, where, cols: plan.schema.map((c) => `t.${sqlIdent(c.name)}`) }, raw);
     }
     case 'datatable': {
       if (plan.rows.length === 0) {
@@ -192,13 +227,22 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
       return { sql: emitRange(plan, ctx), raw: notRaw(plan) };
     case 'filter': {
       const input = emitNode(plan.input, ctx);
+      const f = input.flat;
+      if (f) return flatEmitted({ ...f, where: [...f.where, `(${emitPredicate(plan.predicate, input.raw, ctx, (i) => f.cols[i]!)})`] }, input.raw);
       return { sql: `SELECT * FROM (${input.sql}) AS t WHERE ${emitPredicate(plan.predicate, input.raw, ctx)}`, raw: input.raw };
     }
     case 'project': {
       const input = emitNode(plan.input, ctx);
       if (!plan.exprs.length) return { sql: `SELECT NULL AS c0 FROM (${input.sql}) AS t WHERE FALSE`, raw: [] };
-      const out = plan.exprs.map((e) => passThrough(e, input.raw) ?? { sql: emitExpr(e, refFor(input.raw), ctx), raw: false as Raw });
-      return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
+      const f = input.flat;
+      // project-away, -keep, -rename, -reorder: the same table, other columns
+      if (f && plan.exprs.every((e) => e.k === 'col')) {
+        const refs = plan.exprs as Extract<BoundExpr, { k: 'col' }>[];
+        return flatEmitted({ ...f, cols: refs.map((e) => f.cols[e.index]!) }, refs.map((e) => input.raw[e.index] ?? false));
+      }
+      const from = over(input);
+      const out = plan.exprs.map((e) => passThrough(e, input.raw, from.colOf) ?? { sql: emitExpr(e, refFor(input.raw, from.colOf), ctx), raw: false as Raw });
+      return { sql: from.select(selectList(out.map((o) => o.sql))), raw: out.map((o) => o.raw) };
     }
     case 'extend': {
       const input = emitNode(plan.input, ctx);
@@ -224,26 +268,33 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
         const window = `row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY t.${o} ${pick.descending ? 'DESC' : 'ASC'} NULLS LAST)`;
         return { sql: `SELECT ${selectList([...keys, value])} FROM (${keyed}) AS t QUALIFY ${window} = 1`, raw: notRaw(plan) };
       }
-      const exprs = [...plan.keys.map((e) => emitExpr(e, ref, ctx)), ...plan.aggregates.map((a) => emitAggregate(a, input.raw, ctx))];
+      const from = over(input);
+      const exprs = [...plan.keys.map((e) => emitExpr(e, refFor(input.raw, from.colOf), ctx)), ...plan.aggregates.map((a) => emitAggregate(a, input.raw, ctx, from.colOf))];
       const groupBy = plan.keys.length ? ` GROUP BY ${plan.keys.map((_, i) => i + 1).join(', ')}` : '';
-      return { sql: `SELECT ${selectList(exprs)} FROM (${input.sql}) AS t${groupBy}`, raw: notRaw(plan) };
+      return { sql: from.select(selectList(exprs), groupBy), raw: notRaw(plan) };
     }
     case 'sort': {
       const input = emitNode(plan.input, ctx);
+      const f = input.flat;
+      if (f) return { sql: flatSelect(f, selectList(f.cols), ` ORDER BY ${orderBy(plan.keys, input.raw, ctx, (i) => f.cols[i]!)}`), raw: input.raw };
       return { sql: `SELECT * FROM (${input.sql}) AS t ORDER BY ${orderBy(plan.keys, input.raw, ctx)}`, raw: input.raw };
     }
     case 'limit': {
       const input = emitNode(plan.input, ctx);
+      const f = input.flat;
+      if (f) return { sql: flatSelect(f, selectList(f.cols), ` LIMIT ${limitSql(plan.count, ctx)}`), raw: input.raw };
       return { sql: `SELECT * FROM (${input.sql}) AS t LIMIT ${limitSql(plan.count, ctx)}`, raw: input.raw };
     }
     case 'top': {
       const input = emitNode(plan.input, ctx);
+      const f = input.flat;
+      if (f) return { sql: flatSelect(f, selectList(f.cols), ` ORDER BY ${orderBy(plan.keys, input.raw, ctx, (i) => f.cols[i]!)} LIMIT ${limitSql(plan.count, ctx)}`), raw: input.raw };
       return { sql: `SELECT * FROM (${input.sql}) AS t ORDER BY ${orderBy(plan.keys, input.raw, ctx)} LIMIT ${limitSql(plan.count, ctx)}`, raw: input.raw };
     }
     case 'distinct':
       return { sql: `SELECT DISTINCT * FROM (${emitPlan(plan.input, ctx)}) AS t`, raw: notRaw(plan) };
     case 'count':
-      return { sql: `SELECT count(*) AS ${col(0)} FROM (${emitNode(plan.input, ctx).sql}) AS t`, raw: [false] as Raw[] };
+      return { sql: over(emitNode(plan.input, ctx)).select(`count(*) AS ${col(0)}`), raw: [false] as Raw[] };
     default:
       return { sql: emitOperator(plan, ctx), raw: notRaw(plan) };
   }
@@ -304,14 +355,14 @@ const OP = {
  * NULL gives the verdict that '' would: `col == 'x'` (x non-empty) is `col = 'x'`, `col has 'x'`
  * reads col raw, and so on.  Everything else is emitted as a value, with raw columns coalesced.
  */
-function emitPredicate(e: BoundExpr, raw: Raw[], ctx: EmitContext): string {
-  const asValue = () => emitExpr(e, refFor(raw), ctx);
+function emitPredicate(e: BoundExpr, raw: Raw[], ctx: EmitContext, colOf: ColOf = inputCol): string {
+  const asValue = () => emitExpr(e, refFor(raw, colOf), ctx);
   if (e.k !== 'call') return asValue();
   const [a, b] = e.args;
   if ((e.fn === OP.and || e.fn === OP.or) && a?.type === 'bool' && b?.type === 'bool') {
-    return `(${emitPredicate(a, raw, ctx)} ${e.fn === OP.and ? 'AND' : 'OR'} ${emitPredicate(b, raw, ctx)})`;
+    return `(${emitPredicate(a, raw, ctx, colOf)} ${e.fn === OP.and ? 'AND' : 'OR'} ${emitPredicate(b, raw, ctx, colOf)})`;
   }
-  const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] === 'string' ? inputCol(x.index) : undefined);
+  const rawCol = (x: BoundExpr | undefined) => (x && x.k === 'col' && x.type === 'string' && raw[x.index] === 'string' ? colOf(x.index) : undefined);
   const strLit = (x: BoundExpr | undefined) => (x && x.k === 'lit' && x.type === 'string' && x.value !== null ? String(x.value) : undefined);
   if (e.fn === OP.eq || e.fn === OP.ne) {
     const c = rawCol(a) ?? rawCol(b);
@@ -343,25 +394,25 @@ function emitPredicate(e: BoundExpr, raw: Raw[], ctx: EmitContext): string {
 }
 
 /** An aggregate call; arguments it takes as stored (rawStringArgsFrom) may be raw columns. */
-function emitAggregate(a: BoundAggregate, raw: Raw[], ctx: EmitContext): string {
-  if (a.fn.rawStringArgsFrom === undefined) return emitExpr(a, refFor(raw), ctx);
-  const sql = a.fn.emit(aggregateArgs(a, raw, ctx), ctx);
+function emitAggregate(a: BoundAggregate, raw: Raw[], ctx: EmitContext, colOf: ColOf = inputCol): string {
+  if (a.fn.rawStringArgsFrom === undefined) return emitExpr(a, refFor(raw, colOf), ctx);
+  const sql = a.fn.emit(aggregateArgs(a, raw, ctx, colOf), ctx);
   if (sql.length > MAX_SQL_LENGTH) throw new SqlTooLargeError();
   return sql;
 }
 
-function aggregateArgs(a: BoundAggregate, raw: Raw[], ctx: EmitContext): SqlArg[] {
+function aggregateArgs(a: BoundAggregate, raw: Raw[], ctx: EmitContext, colOf: ColOf = inputCol): SqlArg[] {
   const from = a.fn.rawStringArgsFrom ?? a.args.length;
   return a.args.map((x, i) => {
-    const sql = (i >= from && x.type === 'string' ? passThrough(x, raw)?.sql : undefined) ?? emitExpr(x, refFor(raw), ctx);
+    const sql = (i >= from && x.type === 'string' ? passThrough(x, raw, colOf)?.sql : undefined) ?? emitExpr(x, refFor(raw, colOf), ctx);
     return x.k === 'lit' ? { sql, type: x.type, literal: x } : { sql, type: x.type };
   });
 }
 
 /** A bare reference to a raw column passes through unchanged (and stays raw). */
-function passThrough(e: BoundExpr, raw: Raw[]): { sql: string; raw: Raw } | undefined {
+function passThrough(e: BoundExpr, raw: Raw[], colOf: ColOf = inputCol): { sql: string; raw: Raw } | undefined {
   const r = e.k === 'col' ? raw[e.index] : false;
-  return e.k === 'col' && r ? { sql: inputCol(e.index), raw: r } : undefined;
+  return e.k === 'col' && r ? { sql: colOf(e.index), raw: r } : undefined;
 }
 
 /** range x from a to b step s (inclusive), via generate_series over the step index. */
