@@ -246,9 +246,11 @@ function emitNode(plan: PlanNode, ctx: EmitContext): Emitted {
     }
     case 'extend': {
       const input = emitNode(plan.input, ctx);
-      const out = plan.schema.map((_, i) => ({ sql: inputCol(i), raw: input.raw[i] ?? (false as Raw) }));
-      for (const a of plan.assignments) out[a.index] = passThrough(a.expr, input.raw) ?? { sql: emitExpr(a.expr, refFor(input.raw), ctx), raw: false as Raw };
-      return { sql: `SELECT ${selectList(out.map((o) => o.sql))} FROM (${input.sql}) AS t`, raw: out.map((o) => o.raw) };
+      const from = over(input);
+      // (columns past the input's are all assigned below)
+      const out = plan.schema.map((_, i) => ({ sql: i < input.raw.length ? from.colOf(i) : '', raw: input.raw[i] ?? (false as Raw) }));
+      for (const a of plan.assignments) out[a.index] = passThrough(a.expr, input.raw, from.colOf) ?? { sql: emitExpr(a.expr, refFor(input.raw, from.colOf), ctx), raw: false as Raw };
+      return { sql: from.select(selectList(out.map((o) => o.sql))), raw: out.map((o) => o.raw) };
     }
     case 'aggregate': {
       const input = emitNode(plan.input, ctx);

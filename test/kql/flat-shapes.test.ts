@@ -109,6 +109,10 @@ describe('the common shapes, emitted as one SELECT over the table', () => {
     assert.deepEqual(await run('F | project-away Code | where isempty(Service) | project Level, Service'), { columns: ['Level:string', 'Service:string'], rows: [['Error', '']] });
     assert.deepEqual((await run('F | where Code > 0 | sort by Code desc, DurationMs asc | project Code, DurationMs')).rows, [[503, 20], [500, 10], [200, 'NaN'], [200, 10]]);
     assert.deepEqual((await run("F | where Service == 'a' | take 10 | count")).rows, [[3]]);
+    assert.deepEqual(sorted((await run('F | where Code == 200 | extend d2 = DurationMs * 2 | project Service, d2')).rows), sorted([['b', 20], ['a', 'NaN']]));
+    assert.deepEqual((await run("F | where Level == 'Error' | extend x = DurationMs * 2, L2 = Level | where x > 15 | summarize count() by L2")).rows, [['Error', 2]]);
+    assert.deepEqual((await run("F | extend Level = strcat(Level, '!') | where Level == '!' | count")).rows, [[2]]);
+    assert.deepEqual((await run('F | where isnotnull(Code) | serialize r = row_number() | where r > 1 | count')).rows, [[3]]);
     const span = { start: '2024-01-01T10:02:00Z', end: '2024-01-01T10:20:00Z' };
     assert.deepEqual((await run('F | count', span)).rows, [[3]]);
     assert.deepEqual((await run("F | where Level == 'Error' | count", span)).rows, [[1]]);
