@@ -10,7 +10,7 @@ import type { PreferOptions } from './prefer.js';
 import { insufficientAccess, TableAccess, type AccessResolver, type QueryContext } from './table-access.js';
 import type { TimeRange } from './timespan.js';
 import { QueryAdmission } from './admission.js';
-import { wireRowAppender, wrapForWire } from './wire-format.js';
+import { wireRowAppender, wireStatement } from './wire-format.js';
 import { JsonRows } from './result-json.js';
 import { querySession } from './query-session.js';
 import { PATTERN_PLUGIN_LIMIT_MESSAGE, PATTERN_PLUGIN_PATTERNS_MESSAGE } from '../kql/pattern-plugins.js';
@@ -276,7 +276,7 @@ export class QueryService {
 
   /** Runs one compiled result table's statement in the store, mapping its failures to API errors. */
   private async runStatement(tableSql: string, columns: ColumnSchema[], req: QueryRequest, resolver: AccessResolver, deadline: number, waitSeconds: number) {
-    const sql = `SELECT * FROM (${wrapForWire(tableSql, columns)}) LIMIT ${this.limits.maxRows + 1}`;
+    const sql = wireStatement(tableSql, columns, this.limits.maxRows);
     try {
       if (deadline <= Date.now()) throw new QueryAbortedError('timeout'); // its turn came too late
       return await this.store.query(sql, {

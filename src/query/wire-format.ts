@@ -19,6 +19,14 @@ import { sqlIdent } from '../kql/sql.js';
 import type { ColumnSchema, KqlType } from '../kql/types.js';
 import { formatDatetimeTicks, formatTimespanTicks, ticksFromUnixMicros } from '../kql/literals.js';
 
+/**
+ * The statement the query service runs for a compiled result table: its wire form (wrapForWire),
+ * capped at one row past `maxRows` (so that a larger answer is seen to be truncated).
+ */
+export function wireStatement(compiledSql: string, columns: ColumnSchema[], maxRows: number): string {
+  return `SELECT * FROM (${wrapForWire(compiledSql, columns)}) LIMIT ${maxRows + 1}`;
+}
+
 /** A SELECT over the compiled query that casts each column into its wire-friendly SQL form. */
 export function wrapForWire(compiledSql: string, columns: ColumnSchema[]): string {
   if (columns.length === 0) return `SELECT * FROM (${compiledSql}) AS q`;

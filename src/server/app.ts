@@ -45,6 +45,7 @@ import { IngestionStatistics } from '../ingest/transform/ingestion-statistics.js
 import { IngestionTransforms } from '../ingest/transform/ingestion-transforms.js';
 import { GeoIpDatabase } from '../ingest/transform/geo-location.js';
 import { installGeoIpInfo } from '../kql/runtime/geo-ip-info.js';
+import { warmUpCompiler } from '../kql/warm-up.js';
 import { PrivateDataScanner } from '../governance/private-data-scanner.js';
 import { PurgeService } from '../governance/purge.js';
 import { AlertService } from '../alerts/alert-service.js';
@@ -249,6 +250,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await logStore.attachWorkspaces(
     metadata.workspaces().map((w) => ({ workspaceId: w.customerId, tables: w.tables.map((t) => ({ name: t.name, columns: tableSchema(t) })) })),
   );
+  // The KQL compiler's code runs once before the server is ready, not on the first user query (src/kql/warm-up.ts).
+  warmUpCompiler();
 
   const app = Fastify({
     // connectionsCheckingInterval: how often Node looks for requests past requestTimeout (its default is 30 s).

@@ -37,6 +37,7 @@ import { backgroundFailed } from './engine/health.js';
 import { append, ensureTable } from './engine/ingest.js';
 import { purge } from './engine/purge.js';
 import { query } from './engine/query.js';
+import { warmUp } from './engine/warm-up.js';
 import { runRetention } from './engine/retention.js';
 import { sealDue, sealTable } from './engine/sealing.js';
 import { workspace } from './engine/workspaces.js';
@@ -208,6 +209,8 @@ export class StorageEngine implements LogStore {
       this.background.retryRetentionSoon();
       backgroundFailed(this.ctx, 'retention', err, `retention failed (${(err as Error).message})`);
     }
+    // Last, so the server reports ready only once the query path has run once (engine/warm-up.ts).
+    await warmUp(this.ctx);
   }
 
   // ------------------------------------------------------------------ LogStore: writes (engine/ingest.ts, engine/drop.ts)

@@ -6,10 +6,12 @@
  * holds each segment's row count. This module is the one place that decides it:
  *
  * - `countShape` reads DuckDB's optimized plan (planned by the plan probe against stand-in tables)
- *   and accepts only: projections of column references (and constants below the aggregate), one
- *   ungrouped aggregate with exactly one plain `count_star()`, and one scan of a granted view whose
- *   only pushed filters are constant comparisons on TimeGenerated (AND-ed). Anything else — another
- *   filter, a LIMIT/sample, a join or union, DISTINCT, a grouped or second aggregate, a filter DuckDB
+ *   and accepts only: a constant LIMIT of at least one row without an offset on top (the query
+ *   service's row cap: the aggregate's one row passes it), projections of column references (and
+ *   constants below the aggregate), one ungrouped aggregate with exactly one plain `count_star()`,
+ *   and one scan of a granted view whose only pushed filters are constant comparisons on
+ *   TimeGenerated (AND-ed). Anything else — another filter, a LIMIT/sample below the aggregate or one
+ *   that could drop its row, a join or union, DISTINCT, a grouped or second aggregate, a filter DuckDB
  *   could not push as exact bounds — is not a pure count, and the query runs as it is.
  * - `wholeInRange` says whether every row of a segment satisfies those bounds (its manifest bounds
  *   strictly inside them; a segment with rows lacking TimeGenerated has open bounds and never is).
@@ -53,6 +55,11 @@ export function countShape(plan: Json, views: ReadonlySet<string>, timeColumn: R
   const plans = plan.plans as Json[] | undefined;
   if (plan.error || !plans || plans.length !== 1) return undefined;
   let n: Json | undefined = plans[0];
+  // On top: a LIMIT that keeps the aggregate's one row (the query service caps every answer's rows so).
+  if (n?.type === 'LOGICAL_LIMIT') {
+    if (!keepsFirstRow(n)) return undefined;
+    n = single(n);
+  }
   // Above the aggregate: projections that only pass its value on.
   while (n?.type === 'LOGICAL_PROJECTION') {
     const exprs = (n.expressions as Json[] | undefined) ?? [];
@@ -81,6 +88,15 @@ export function countShape(plan: Json, views: ReadonlySet<string>, timeColumn: R
     range = intersectRange(range, r);
   }
   return { view, range };
+}
+
+/** A LIMIT of a constant number of rows (at least one) without an offset: the first row always passes. */
+function keepsFirstRow(n: Json): boolean {
+  const limit = n.limit_val as Json | undefined;
+  const offset = n.offset_val as Json | undefined;
+  const count = limit?.constant_integer;
+  if (limit?.type !== 'CONSTANT_VALUE' || typeof count !== 'number' || !(count >= 1)) return false;
+  return offset === undefined || offset.type === 'UNSET' || (offset.type === 'CONSTANT_VALUE' && offset.constant_integer === 0);
 }
 
 function single(n: Json): Json | undefined {

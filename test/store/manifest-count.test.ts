@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { compile, type ColumnSchema } from '../../src/kql/index.js';
 import { StorageEngine } from '../../src/store/engine.js';
 import type { TableGrant } from '../../src/store/store.js';
-import { toWireRow, wrapForWire } from '../../src/query/wire-format.js';
+import { DEFAULT_QUERY_LIMITS } from '../../src/query/query-service.js';
+import { toWireRow, wireStatement, wrapForWire } from '../../src/query/wire-format.js';
 import { BASE_TICKS, DAY_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const WS = '7c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5';
@@ -51,10 +52,12 @@ async function openEngine(opts: { memoryTierBytes?: number; retention?: boolean 
   return e;
 }
 
-function kql(e: StorageEngine, query: string, grant: TableGrant = { workspaceId: WS, table: 'T_CL' }) {
+/** A KQL query as the query service runs it: its wire statement, under the service's row cap. */
+function kql(e: StorageEngine, query: string, grant: TableGrant = { workspaceId: WS, table: 'T_CL' }, wire: 'service' | 'bare' = 'service') {
   return async () => {
     const compiled = compile(query, { resolveTable: (n) => (n === 'T_CL' ? { sql: e.tableSource(WS, 'T_CL', grant.resourceScope), columns: COLS } : undefined) }, { now: NOW });
-    const out = await e.query(wrapForWire(compiled.sql, compiled.columns), { timeoutMs: 60_000, tables: [grant] });
+    const sql = wire === 'service' ? wireStatement(compiled.sql, compiled.columns, DEFAULT_QUERY_LIMITS.maxRows) : wrapForWire(compiled.sql, compiled.columns);
+    const out = await e.query(sql, { timeoutMs: 60_000, tables: [grant] });
     return { rows: out.rows.map((r) => toWireRow(r, compiled.columns)), stats: out.statistics! };
   };
 }
@@ -84,6 +87,19 @@ describe('count() from the manifest', { timeout: 300_000 }, () => {
     const s = await kql(e, 'T_CL | summarize count()')();
     assert.deepEqual(s.rows, [[48]]);
     assert.equal(s.stats.segmentsCounted, 48);
+    // Without the service's row cap on top (the statement as compiled and cast), the same.
+    const bare = await kql(e, 'T_CL | count', undefined, 'bare')();
+    assert.deepEqual(bare.rows, [[48]]);
+    assert.equal(bare.stats.segmentsCounted, 48);
+  });
+
+  it('keeps the count to what a LIMIT after it lets through', async () => {
+    // take 0 after the count: no row, and no manifest count added to a row that does not exist.
+    const none = await kql(e, 'T_CL | count | take 0')();
+    assert.deepEqual(none.rows, []);
+    assert.equal(none.stats.segmentsCounted, 0);
+    const one = await kql(e, 'T_CL | count | take 1')();
+    assert.deepEqual(one.rows, [[48]]);
   });
 
   it('counts whole segments inside time bounds and decrypts only those the bounds cut', async () => {
