@@ -291,9 +291,8 @@ export interface DurableRecord<T> {
 
 /**
  * Applies durable records, in sequence order, and says how each went (undefined: applied; an Error:
- * refused, and that record's append rejects with it). Consecutive durable records queued with the
- * same applier — of one group, or of the groups that became durable while earlier records were being
- * applied — are handed to it in one call, so that it can apply them together.
+ * refused, and that record's append rejects with it). Consecutive records of one group that were
+ * queued with the same applier are handed to it in one call, so that it can apply them together.
  */
 export type Applier<T> = (records: readonly DurableRecord<T>[]) => Promise<readonly (Error | undefined)[]>;
 
@@ -347,9 +346,6 @@ export class WalWriter {
   private flushing: Promise<void> | undefined;
   private nextSeq: number;
   private applyTail: Promise<void> = Promise.resolve();
-  /** Durable records not applied yet, in sequence order, and whether they are being applied. */
-  private durable: { p: Pending; seq: number }[] = [];
-  private applying = false;
   private paused = false;
   private readonly exclusiveLock = new Mutex();
   /** Groups written (one fdatasync each), for statistics. */
@@ -382,7 +378,7 @@ export class WalWriter {
 
   /**
    * Queues a record like `append`, applied once durable by `applier` with `item` — together with
-   * the durable records next to it that were queued with the same applier (see Applier; one call for
+   * the records next to it in the same group that were queued with the same applier (one call for
    * all of them; still in sequence order, one call at a time for all records of this log).
    */
   appendTo<T>(payload: Buffer, tag: string, item: T, applier: Applier<T>): Promise<number> {
@@ -392,46 +388,25 @@ export class WalWriter {
     });
   }
 
-  /**
-   * Hands a durable group to its appliers. Records become durable while earlier ones are still being
-   * applied (the memory tier's append runs on the event loop); those wait here and are applied
-   * together once the running application ends — one call per run of consecutive records with the
-   * same applier, across groups — so a busy server pays the applier's fixed cost (a DuckDB commit:
-   * ~1 ms whatever the rows) once for several groups instead of once each.
-   */
+  /** Chains the application of a durable group: runs of consecutive records with the same applier, one call each. */
   private applyGroup(batch: Pending[], seqs: number[]): void {
-    batch.forEach((p, k) => this.durable.push({ p, seq: seqs[k]! }));
-    if (this.applying) return;
-    this.applying = true;
-    this.applyTail = this.applyTail.then(() => this.applyDurable());
-  }
-
-  /** Applies every durable record, in sequence order, until none is left (records that become durable meanwhile included). */
-  private async applyDurable(): Promise<void> {
-    try {
-      while (this.durable.length > 0) {
-        const all = this.durable;
-        this.durable = [];
-        for (let i = 0; i < all.length; ) {
-          let j = i + 1;
-          while (j < all.length && all[j]!.p.applier === all[i]!.p.applier) j++;
-          const run = all.slice(i, j);
-          const records = run.map(({ p, seq }) => ({ seq, item: p.item }));
-          try {
-            const outcomes = await run[0]!.p.applier(records);
-            run.forEach(({ p }, k) => {
+    for (let i = 0; i < batch.length; ) {
+      let j = i + 1;
+      while (j < batch.length && batch[j]!.applier === batch[i]!.applier) j++;
+      const run = batch.slice(i, j);
+      const records = run.map((p, k) => ({ seq: seqs[i + k]!, item: p.item }));
+      this.applyTail = this.applyTail
+        .then(() => run[0]!.applier(records))
+        .then(
+          (outcomes) =>
+            run.forEach((p, k) => {
               const e = outcomes[k];
               if (e) p.reject(e);
               else p.resolve(records[k]!.seq);
-            });
-          } catch (err) {
-            run.forEach(({ p }) => p.reject(asError(err)));
-          }
-          i = j;
-        }
-      }
-    } finally {
-      this.applying = false;
+            }),
+          (err: unknown) => run.forEach((p) => p.reject(asError(err))),
+        );
+      i = j;
     }
   }
 
