@@ -184,7 +184,6 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
       throw new ApiError(400, 'InvalidJson', `Row ${i}: each log entry must be a JSON object, not ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}.`);
     }
     const obj = row as Record<string, unknown>;
-    let billed = stream.billedBase;
     for (let c = 0; c < width; c++) {
       if (jsonColumn[c]) {
         parsed[c]!.push(obj[names[c]!]);
@@ -200,25 +199,40 @@ function coerceRows(stream: CompiledStream, rows: unknown[], agentResourceId: st
         });
       }
       values[c]!.push(v);
-      billed += typeof v === 'string' ? Buffer.byteLength(v) + 2 : v === null ? 4 : 8;
     }
-    billedSizes.push(billed);
+    billedSizes.push(stream.billedBase);
   }
-  for (let c = 0; c < width; c++) {
-    if (!jsonColumn[c]) continue;
-    const texts = jsonTexts(parsed[c]!, jsonText);
-    values[c] = texts;
-    for (let i = 0; i < n; i++) {
-      const v = texts[i]!;
-      billedSizes[i]! += v === null ? 4 : Buffer.byteLength(v) + 2;
-    }
-  }
+  for (let c = 0; c < width; c++) if (jsonColumn[c]) values[c] = jsonTexts(parsed[c]!, jsonText);
+  // Each value's size, column by column (a column of ASCII text is measured with one call, not one per value).
+  for (let c = 0; c < width; c++) addValueSizes(billedSizes, values[c]!);
   // `_ResourceId` is taken from the row even when the stream does not declare it; Azure stores it in lower case.
   const resourceIds: (string | null)[] = [];
   for (let i = 0; i < n; i++) {
     resourceIds.push(lowerResourceId(agentResourceId ?? (stream.resourceIdIndex >= 0 ? values[stream.resourceIdIndex]![i] : (rows[i] as Record<string, unknown>)['_ResourceId'])));
   }
   return { columns: stream.input, batch: new ColumnBatch(n, values), resourceIds, billedSizes };
+}
+
+/**
+ * Adds each value's share of `_BilledSize` to `billed[i]`: a string's UTF-8 bytes + 2, 4 for null, 8
+ * for anything else. Strings are measured together: when the column's text joined is as many UTF-8
+ * bytes as characters it is ASCII, and each string's length is its byte count.
+ */
+function addValueSizes(billed: number[], col: readonly StoredValue[]): void {
+  const n = billed.length;
+  const strings: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (typeof v === 'string') strings.push(v);
+    else billed[i]! += v === null || v === undefined ? 4 : 8;
+  }
+  if (strings.length === 0) return;
+  const joined = strings.join('');
+  const ascii = Buffer.byteLength(joined) === joined.length;
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (typeof v === 'string') billed[i]! += (ascii ? v.length : Buffer.byteLength(v)) + 2;
+  }
 }
 
 /** Would toTableType(v, from, to) return every value unchanged? Then a column is stored as it came. */

@@ -8,7 +8,7 @@
  * Purge also uses plain scratch tables (catalog `scratch`) to evaluate its predicate over log records.
  */
 import {
-  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, VARCHAR,
+  BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBVarCharType, INTEGER, VARCHAR,
   type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector,
 } from '@duckdb/node-api';
 import { sqlIdent } from '../kql/sql.js';
@@ -149,7 +149,12 @@ export async function appendScratch(conn: DuckDBConnection, t: ScratchTable, col
   await appendBatch(conn, SCRATCH_CATALOG, t.name, t.columns, columns, ColumnBatch.fromRows(rows, columns.length));
 }
 
-/** The vector type a column is appended as (text for JSON, UUID and DECIMAL columns: DuckDB casts it on append). */
+/**
+ * The vector type a column is appended as (text for UUID and DECIMAL columns: DuckDB casts it on
+ * append). A dynamic column's JSON text goes in as DuckDB's JSON type itself — VARCHAR named JSON —
+ * so the appender copies it as the column's own type instead of casting VARCHAR to JSON, which does
+ * not check the text either (dynamic values are JSON text written by Vigil: coerce.ts, json-column.ts).
+ */
 const CHUNK_TYPE: Record<StoredColumn['type'] | 'seg', DuckDBType> = {
   datetime: BIGINT,
   long: BIGINT,
@@ -158,7 +163,7 @@ const CHUNK_TYPE: Record<StoredColumn['type'] | 'seg', DuckDBType> = {
   real: DOUBLE,
   bool: BOOLEAN,
   string: VARCHAR,
-  dynamic: VARCHAR,
+  dynamic: DuckDBVarCharType.create('JSON'),
   guid: VARCHAR,
   decimal: VARCHAR,
   seg: INTEGER,
