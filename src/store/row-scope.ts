@@ -6,7 +6,10 @@
  */
 import { sqlIdent, sqlString } from '../kql/sql.js';
 
+/** The column a resource scope filters on. */
+export const RESOURCE_ID_COLUMN = '_ResourceId';
+
 export function resourceScopeFilter(resourceScope: string): string {
-  const rid = `lower(${sqlIdent('_ResourceId')})`;
+  const rid = `lower(${sqlIdent(RESOURCE_ID_COLUMN)})`;
   return `(${rid} = ${sqlString(resourceScope)} OR starts_with(${rid}, ${sqlString(`${resourceScope}/`)}))`;
 }

@@ -4,7 +4,7 @@ import type { HotTable } from '../hot-tables.js';
 import type { SegmentEntry } from '../manifest.js';
 import { wholeInRange, type CountShape } from '../manifest-count.js';
 import { segmentFilter, type TierSnapshot } from '../memory-tier.js';
-import { resourceScopeFilter } from '../row-scope.js';
+import { RESOURCE_ID_COLUMN, resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
 import { runAndReadRows } from '../read-rows.js';
@@ -12,7 +12,7 @@ import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { snapshotInside, timespanFilter, timespanOf } from '../timespan-cover.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
-import { decryptSegment, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { segmentLoad, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
 
 function microsIso(us: number | undefined): string | undefined {
@@ -86,9 +86,10 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
   const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !ctx.memory.has(s.id)));
   let ranges = new Map<string, MicrosRange>();
+  let scanColumns = new Map<string, Set<string>>();
   let countShape: CountShape | undefined;
   try {
-    if (refs.length > 0 && planRange) ({ ranges, count: countShape } = await ctx.probe.probe(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))));
+    if (refs.length > 0 && planRange) ({ ranges, columns: scanColumns, count: countShape } = await ctx.probe.probe(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))));
   } catch (err) {
     await releaseHot();
     throw err;
@@ -185,13 +186,14 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
           stats.segmentsInMemory++;
         } else fromParquet.push(seg);
       }
+      const want = columnsWanted(view, t, grant, scanColumns, span !== undefined);
       for (const seg of fromParquet) {
         if (aborted) throw new QueryAbortedError(aborted);
-        const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
+        const r = await ctx.cache.acquire(seg.id, want, segmentLoad(ctx, ws, seg));
         if (r.hit) stats.segmentCacheHits++;
         else {
           stats.segmentsDecrypted++;
-          stats.bytesDecrypted += seg.size;
+          stats.bytesDecrypted += r.decrypted;
         }
         // This query reads the decrypted Parquet; loading (and compressing) the segment into the
         // memory tier waits until it has its answer, so a cold query does not pay for it.
@@ -313,6 +315,20 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     else ctx.pool.release(conn);
     await releaseHot();
   }
+}
+
+/**
+ * The columns (lower case) the query reads of a table's segment files: those its plan's scans read,
+ * and those its view filters on (the request's timespan, a resource scope). Undefined — all — when
+ * the plan did not tell.
+ */
+function columnsWanted(view: string, t: TableRt, grant: TableGrant, scanColumns: ReadonlyMap<string, ReadonlySet<string>>, timespan: boolean): Set<string> | undefined {
+  const planned = scanColumns.get(view);
+  if (!planned) return undefined;
+  const want = new Set(planned);
+  if (timespan) for (const c of t.columns) if (c.name.toLowerCase() === 'timegenerated') want.add('timegenerated');
+  if (grant.resourceScope !== undefined) want.add(RESOURCE_ID_COLUMN.toLowerCase());
+  return want;
 }
 
 /** Adds the rows counted from the manifest to a pure count's one answer (the plan said it is one row of one count). */

@@ -10,7 +10,7 @@
 import type { SegmentEntry } from '../manifest.js';
 import type { CachedSegment } from '../segment-cache.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
-import { decryptSegment, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
+import { segmentLoad, legacyDatetimeColumns, pinSegments, unpinSegments } from './segments.js';
 
 /** How long a load waits for a leaving copy of its segment before giving up (a query then loads it again). */
 const LEAVING_WAIT_MS = 60_000;
@@ -27,7 +27,7 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
       const listed = () => ws.manifest.segments.some((s) => s.id === seg.id);
       for (let waited = 0; ctx.memory.leaving(seg.id) && listed() && !ctx.closed && waited < LEAVING_WAIT_MS; waited += 20) await new Promise((res) => setTimeout(res, 20));
       if (ctx.closed || ctx.memory.leaving(seg.id) || !listed()) return;
-      r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
+      r = await ctx.cache.acquire(seg.id, undefined, segmentLoad(ctx, ws, seg));
       if (ctx.closed || (await ctx.memory.load(seg.id, t.tierKey, t.columns, r.path, r.bytes, legacyDatetimeColumns(ws, t, seg))) === undefined) return;
       ctx.memory.release(seg.id);
       // Its plaintext now lives in DuckDB's memory: the Parquet copy leaves the scratch folder.
