@@ -15,7 +15,6 @@ import { Mutex } from './mutex.js';
 import { runAndReadRows } from './read-rows.js';
 import { openSideInstance } from './side-instance.js';
 import { countShape, type CountShape } from './manifest-count.js';
-import { columnsFromPlan } from './scan-columns.js';
 import { quoteLongConstants, quoteNonFiniteConstants, rangesFromPlan, type MicrosRange } from './time-pruning.js';
 
 /** A table the SQL reads: its view name in the SQL and its columns. */
@@ -29,8 +28,6 @@ const CACHE_ENTRIES = 512;
 /** What the plan tells: the TimeGenerated range per view, and whether the query is a pure count (manifest-count.ts). */
 export interface ProbedPlan {
   ranges: Map<string, MicrosRange>;
-  /** The columns (lower case) each view's scans read; a view missing needs all (scan-columns.ts). */
-  columns: Map<string, Set<string>>;
   count?: CountShape;
 }
 
@@ -87,12 +84,11 @@ export class PlanProbe {
       try {
         const { rows } = await runAndReadRows(this.conn, `SELECT json_serialize_plan(${sqlString(sql)}, skip_null := true, skip_empty := true, optimize := true)`);
         const plan = JSON.parse(quoteNonFiniteConstants(quoteLongConstants(String(rows[0]?.[0])))) as Record<string, unknown>;
-        if (plan.error) return { ranges: new Map(), columns: new Map() };
-        const views = new Set(tables.map((t) => t.view));
-        const count = countShape(plan, views, timeColumn);
-        return { ranges: rangesFromPlan(plan, timeColumn), columns: columnsFromPlan(plan, views), ...(count ? { count } : {}) };
+        if (plan.error) return { ranges: new Map() };
+        const count = countShape(plan, new Set(tables.map((t) => t.view)), timeColumn);
+        return { ranges: rangesFromPlan(plan, timeColumn), ...(count ? { count } : {}) };
       } catch {
-        return { ranges: new Map(), columns: new Map() };
+        return { ranges: new Map() };
       }
     });
   }

@@ -6,10 +6,7 @@
  */
 import { sqlIdent, sqlString } from '../kql/sql.js';
 
-/** The column a resource scope filters on. */
-export const RESOURCE_ID_COLUMN = '_ResourceId';
-
 export function resourceScopeFilter(resourceScope: string): string {
-  const rid = `lower(${sqlIdent(RESOURCE_ID_COLUMN)})`;
+  const rid = `lower(${sqlIdent('_ResourceId')})`;
   return `(${rid} = ${sqlString(resourceScope)} OR starts_with(${rid}, ${sqlString(`${resourceScope}/`)}))`;
 }

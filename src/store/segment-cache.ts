@@ -21,6 +21,7 @@ import type { SegmentFill } from './segment-parts.js';
 export type SegmentLoad = (path: string, fill: SegmentFill | undefined, want: ReadonlySet<string> | undefined) => SegmentFill;
 
 interface Entry {
+  id: string;
   path: string;
   bytes: number;
   fill: SegmentFill;
@@ -87,7 +88,7 @@ export class SegmentCache {
       // Synchronous inside: readers pinned on `e` read only parts already there, never the holes written now.
       const next = Promise.resolve().then(() => {
         const before = e?.bytes ?? 0;
-        const got = e ? this.extend(id, e, want, load) : this.insert(id, (path) => load(path, undefined, want));
+        const got = e ? this.extend(e, want, load) : this.insert(id, (path) => load(path, undefined, want));
         decrypted += got.bytes - before;
       });
       this.loading.set(id, next);
@@ -134,7 +135,7 @@ export class SegmentCache {
       rmSync(path, { force: true });
       throw err;
     }
-    const entry: Entry = { path, bytes: fill.bytes, fill, pins: 0, lastUsed: Date.now(), doomed: false };
+    const entry: Entry = { id, path, bytes: fill.bytes, fill, pins: 0, lastUsed: Date.now(), doomed: false };
     // A copy decrypted while an older one was being retired: the older stays its readers' until released.
     const old = this.entries.get(id);
     if (old) this.retire(id, old);
@@ -143,14 +144,29 @@ export class SegmentCache {
     return entry;
   }
 
+  /** Whether the pinned copy `handle` holds what a reader of the columns `want` (undefined: all) reads. */
+  covers(handle: CachedSegment, want: ReadonlySet<string> | undefined): boolean {
+    return handle.entry.fill.covers(want);
+  }
+
+  /**
+   * Writes into the pinned copy `handle` what a reader of the columns `want` needs and it lacks; returns
+   * the bytes decrypted. Its other readers read only parts already there, never the holes written now.
+   */
+  fill(handle: CachedSegment, want: ReadonlySet<string> | undefined, load: SegmentLoad): number {
+    const before = handle.entry.bytes;
+    if (!handle.entry.fill.covers(want)) this.extend(handle.entry, want, load);
+    return handle.entry.bytes - before;
+  }
+
   /** Writes into a cached copy what a reader of `want` needs and it lacks (a failure leaves what was written: authenticated parts). */
-  private extend(id: string, e: Entry, want: ReadonlySet<string> | undefined, load: SegmentLoad): Entry {
+  private extend(e: Entry, want: ReadonlySet<string> | undefined, load: SegmentLoad): Entry {
     try {
       e.fill = load(e.path, e.fill, want);
     } finally {
       const grown = e.fill.bytes - e.bytes;
       e.bytes += grown;
-      if (this.entries.get(id) === e) this.total += grown;
+      if (this.entries.get(e.id) === e) this.total += grown;
     }
     return e;
   }

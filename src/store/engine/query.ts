@@ -4,7 +4,7 @@ import type { HotTable } from '../hot-tables.js';
 import type { SegmentEntry } from '../manifest.js';
 import { wholeInRange, type CountShape } from '../manifest-count.js';
 import { segmentFilter, type TierSnapshot } from '../memory-tier.js';
-import { RESOURCE_ID_COLUMN, resourceScopeFilter } from '../row-scope.js';
+import { resourceScopeFilter } from '../row-scope.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { QueryAbortedError, type QueryLimits, type QueryOutput, type ScanStatistics, type TableGrant } from '../store.js';
 import { runAndReadRows } from '../read-rows.js';
@@ -14,6 +14,7 @@ import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
 import { segmentLoad, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
+import { anyPartial, decryptScanned, FOOTER_ONLY, type ScannedFile } from './scanned-parts.js';
 
 function microsIso(us: number | undefined): string | undefined {
   if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
@@ -86,10 +87,9 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const overlaps = (s: SegmentEntry, r: MicrosRange) => (r.lo === undefined || s.maxTime >= r.lo) && (r.hi === undefined || s.minTime <= r.hi);
   const planRange = limits.exactScan || refs.some(({ ws, t }) => ws.manifest.segments.some((s) => s.table === t.name && overlaps(s, requested) && !ctx.memory.has(s.id)));
   let ranges = new Map<string, MicrosRange>();
-  let scanColumns = new Map<string, Set<string>>();
   let countShape: CountShape | undefined;
   try {
-    if (refs.length > 0 && planRange) ({ ranges, columns: scanColumns, count: countShape } = await ctx.probe.probe(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))));
+    if (refs.length > 0 && planRange) ({ ranges, count: countShape } = await ctx.probe.probe(sql, refs.map(({ view, t }) => ({ view, columns: t.columns }))));
   } catch (err) {
     await releaseHot();
     throw err;
@@ -97,6 +97,12 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const conn = await ctx.pool.acquire();
   const pinnedSegs: string[] = [];
   const cached: CachedSegment[] = [];
+  /** The decrypted segment files the statement reads, and the bytes this query decrypted of each. */
+  const scanned: ScannedFile[] = [];
+  const decryptedFiles = new Map<ScannedFile, number>();
+  const addDecrypted = (grown: Map<ScannedFile, number>) => {
+    for (const [f, n] of grown) decryptedFiles.set(f, (decryptedFiles.get(f) ?? 0) + n);
+  };
   const pinnedMem: string[] = [];
   /** Segments this query reads from Parquet, for the memory tier after it (tier-loads.ts). */
   const toLoad: { ws: Ws; t: TableRt; seg: SegmentEntry }[] = [];
@@ -186,15 +192,15 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
           stats.segmentsInMemory++;
         } else fromParquet.push(seg);
       }
-      const want = columnsWanted(view, t, grant, scanColumns, span !== undefined);
       for (const seg of fromParquet) {
         if (aborted) throw new QueryAbortedError(aborted);
-        const r = await ctx.cache.acquire(seg.id, want, segmentLoad(ctx, ws, seg));
-        if (r.hit) stats.segmentCacheHits++;
-        else {
-          stats.segmentsDecrypted++;
-          stats.bytesDecrypted += r.decrypted;
-        }
+        // The Parquet footer first (segment files of format VGLSEG02): the columns the statement
+        // reads are decrypted once its plan over the views is known (scanned-parts.ts).
+        const load = segmentLoad(ctx, ws, seg);
+        const r = await ctx.cache.acquire(seg.id, FOOTER_ONLY, load);
+        const f = { handle: r, load };
+        scanned.push(f);
+        if (!r.hit) decryptedFiles.set(f, r.decrypted);
         // This query reads the decrypted Parquet; loading (and compressing) the segment into the
         // memory tier waits until it has its answer, so a cold query does not pay for it.
         cached.push(r);
@@ -258,8 +264,21 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         }
       }
       if (aborted) throw new QueryAbortedError(aborted);
+      addDecrypted(await decryptScanned(ctx.cache, conn, sql, scanned));
+      if (aborted) throw new QueryAbortedError(aborted);
       if (ctx.opts.beforeStatement) await ctx.opts.beforeStatement();
-      const { columnNames, rows } = await runAndReadRows(conn, sql);
+      let read;
+      try {
+        read = await runAndReadRows(conn, sql);
+      } catch (err) {
+        // A column chunk the plan did not show would be read as a hole (zeros), which DuckDB refuses:
+        // once more with the files whole, rather than fail a query over intact segments.
+        if (aborted || !anyPartial(ctx.cache, scanned)) throw err;
+        ctx.log('warn', `a query over partly decrypted segments failed (${(err as Error).message}); running it again over whole segments`);
+        addDecrypted(await decryptScanned(ctx.cache, conn, sql, scanned, true));
+        read = await runAndReadRows(conn, sql);
+      }
+      const { columnNames, rows } = read;
       if (aborted) throw new QueryAbortedError(aborted);
       if (countedRows > 0) addCounted(rows, countedRows);
       return { columnNames, rows, unfiltered };
@@ -294,6 +313,11 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         return conn.run('ROLLBACK').catch(() => undefined);
       });
     }
+    for (const f of scanned) {
+      if (!decryptedFiles.has(f)) stats.segmentCacheHits++;
+    }
+    stats.segmentsDecrypted = decryptedFiles.size;
+    stats.bytesDecrypted = [...decryptedFiles.values()].reduce((a, b) => a + b, 0);
     return { columnNames, rows, tablesRead, statistics: stats };
   } catch (err) {
     if (inTransaction) {
@@ -315,20 +339,6 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
     else ctx.pool.release(conn);
     await releaseHot();
   }
-}
-
-/**
- * The columns (lower case) the query reads of a table's segment files: those its plan's scans read,
- * and those its view filters on (the request's timespan, a resource scope). Undefined — all — when
- * the plan did not tell.
- */
-function columnsWanted(view: string, t: TableRt, grant: TableGrant, scanColumns: ReadonlyMap<string, ReadonlySet<string>>, timespan: boolean): Set<string> | undefined {
-  const planned = scanColumns.get(view);
-  if (!planned) return undefined;
-  const want = new Set(planned);
-  if (timespan) for (const c of t.columns) if (c.name.toLowerCase() === 'timegenerated') want.add('timegenerated');
-  if (grant.resourceScope !== undefined) want.add(RESOURCE_ID_COLUMN.toLowerCase());
-  return want;
 }
 
 /** Adds the rows counted from the manifest to a pure count's one answer (the plan said it is one row of one count). */
