@@ -276,3 +276,10 @@ export function fillSegmentParts(wrapKeyBuf: Buffer, source: string, expect: Seg
     }
   }
 }
+
+/** Where each part of a VGLSEG02 file image is (for diagnostics and tests): its column (null: every reader's) and its ciphertext's byte range in the file, tag included. */
+export function partsLayout(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentExpect): { column: string | null; at: number; length: number }[] {
+  const o = openParts(wrapKeyBuf, bytes.length, (at, n) => bytes.subarray(at, at + n), expect);
+  o.dataKey.fill(0);
+  return o.table.parts.map((p, i) => ({ column: p[2], at: o.offsets[i]!, length: p[1] + TAG_BYTES }));
+}

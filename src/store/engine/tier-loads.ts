@@ -17,6 +17,9 @@ const LEAVING_WAIT_MS = 60_000;
 
 export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEntry): void {
   if (ctx.closed || ctx.tierLoads.has(seg.id) || ctx.memory.has(seg.id)) return;
+  // Not for a tier that would not take it: loading decrypts the whole segment (its file's size is
+  // about its plaintext's), where the query may have decrypted a few columns.
+  if (!ctx.memory.mayHold(seg.size)) return;
   if (ws.tables.get(t.name) !== t || !ws.manifest.segments.some((s) => s.id === seg.id)) return;
   pinSegments(ctx, [seg.id]);
   const load = (async () => {
