@@ -25,6 +25,9 @@ export function loadLater(ctx: EngineContext, ws: Ws, t: TableRt, seg: SegmentEn
   const load = (async () => {
     let r: CachedSegment | undefined;
     try {
+      // After the query that asked for it has its answer: a segment it decrypted in part (the columns
+      // it read, segment-parts.ts) is decrypted whole here, synchronously, which must not delay it.
+      await new Promise((res) => setImmediate(res));
       // Its old copy is leaving (its generation went with other segments, see forgetSegments): the
       // tier lists a segment once, so the new copy is loaded once the old one's last reader is done.
       const listed = () => ws.manifest.segments.some((s) => s.id === seg.id);
