@@ -152,6 +152,9 @@ export class StorageEngine implements LogStore {
         // No automatic checkpoints: they compress the memory tier inside an append's commit, on the
         // request's path; the tier compresses in the background instead (memory-tier.ts).
         checkpoint_threshold: '1TB',
+        // Segment files are decrypted in part and filled in later in place (segment-parts.ts): DuckDB
+        // must read a file as it is now, never blocks it cached while a column chunk was still a hole.
+        enable_external_file_cache: 'false',
       });
       if (scratch.freeBytes < SMALL_SCRATCH_BYTES) {
         const say = options.log ? (m: string) => options.log!('warn', m) : (m: string) => process.stderr.write(`vigil storage warn: ${m}\n`);

@@ -322,6 +322,11 @@ export class MemoryTier {
     return e.seg;
   }
 
+  /** Whether a segment of about this many plaintext bytes may be loaded (the tier is on, and it fits its budget). */
+  mayHold(parquetBytes: number): boolean {
+    return this.enabled && parquetBytes * 1.5 <= this.budgetBytes;
+  }
+
   /**
    * Loads a decrypted Parquet file (a segment of log table `key`, whose current columns are
    * `columns`) into the tier and pins it, if the budget allows (after evicting unpinned segments).
@@ -329,7 +334,7 @@ export class MemoryTier {
    * datetime columns stored as µs TIMESTAMPs (written before issue #12), loaded as ticks (legacy-time.ts).
    */
   async load(id: string, key: string, columns: readonly StoredColumn[], parquetPath: string, parquetBytes: number, legacyDatetimes: readonly string[] = []): Promise<number | undefined> {
-    if (!this.enabled || parquetBytes * 1.5 > this.budgetBytes) return undefined;
+    if (!this.mayHold(parquetBytes)) return undefined;
     let p = this.loading.get(id);
     if (!p) {
       p = this.lock.run(() => this.loadLocked(id, key, columns, parquetPath, parquetBytes, legacyDatetimes));

@@ -12,7 +12,8 @@ import { sqlString } from '../kql/sql.js';
 import type { NewSegment } from './manifest.js';
 import type { StorageIo } from '../util/storage-io.js';
 import { UNIX_EPOCH_TICKS, unixMicrosFromTicks } from '../kql/literals.js';
-import { newSegmentId, sealSegment, segmentFileName, writeSegmentFile } from './segment.js';
+import { newSegmentId, segmentFileName, writeSegmentFile } from './segment.js';
+import { sealSegmentParts, type ColumnChunk } from './segment-parts.js';
 
 /** Segments whose rows have no TimeGenerated are never pruned. */
 export const OPEN_MIN = Number.MIN_SAFE_INTEGER;
@@ -86,11 +87,12 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
         const rows = Number(stats[0]);
         if (rows === 0) continue;
         const hasNulls = Number(stats[3]) < rows;
+        const chunks = await columnChunks(conn, path);
         const parquet = readFileSync(path);
         rmSync(path);
         const id = newSegmentId();
         const createdAt = new Date().toISOString();
-        const { bytes, sha256 } = sealSegment(t.wrapKey, { segmentId: id, workspaceId: t.workspaceId, table: t.table, createdAt }, parquet);
+        const { bytes, sha256 } = sealSegmentParts(t.wrapKey, { segmentId: id, workspaceId: t.workspaceId, table: t.table, createdAt }, parquet, chunks);
         const file = segmentFileName(id);
         writeSegmentFile(join(t.segmentsDir, file), bytes, t.io);
         out.push({
@@ -119,6 +121,22 @@ export async function exportSegments(conn: DuckDBConnection, select: string, t: 
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * The column chunks of a Parquet file DuckDB just wrote, from its metadata: where a reader of each
+ * column reads (from the dictionary page when there is one, total_compressed_size bytes, as DuckDB's
+ * reader does) — the parts of its segment file (segment-parts.ts).
+ */
+async function columnChunks(conn: DuckDBConnection, path: string): Promise<ColumnChunk[]> {
+  const rows = (
+    await conn.runAndReadAll(`SELECT path_in_schema, dictionary_page_offset, data_page_offset, total_compressed_size FROM parquet_metadata(${sqlString(path)})`)
+  ).getRowsJS();
+  return rows.map(([column, dict, data, size]) => ({
+    column: String(column),
+    at: dict !== null && Number(dict) >= 4 ? Number(dict) : Number(data),
+    length: Number(size),
+  }));
 }
 
 export function ensureDir(dir: string): void {

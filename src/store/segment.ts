@@ -1,5 +1,7 @@
 /**
- * Segment files: one zstd Parquet file, encrypted whole with its own random data key.
+ * Segment files: one zstd Parquet file encrypted with its own random data key. New segments are
+ * written in parts (format VGLSEG02, segment-parts.ts: each column chunk apart, so a query decrypts
+ * only the columns it reads); files of the first format, encrypted whole, stay readable:
  *
  *   "VGLSEG01" ‖ body length u32 ‖ body (JSON: segment id, workspace, table, created) ‖
  *   wrapped data key (60 bytes, under the workspace wrap key) ‖ nonce (12) ‖ ciphertext ‖ tag (16)
@@ -10,6 +12,7 @@
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { nodeIo, StorageError, writeAllSync, type StorageIo } from '../util/storage-io.js';
+import { fillSegmentParts, isPartsFormat, openSegmentParts, type SegmentFill } from './segment-parts.js';
 import { decrypt, encrypt, newKey, unwrapKey, wrapKey, NONCE_BYTES, TAG_BYTES, WRAPPED_KEY_BYTES, AuthenticationError } from '../keys/crypto.js';
 
 const MAGIC = Buffer.from('VGLSEG01');
@@ -21,13 +24,20 @@ export interface SegmentHeader {
   createdAt: string;
 }
 
+/** The segment a file is read as (its header must say so). */
+export interface SegmentExpect {
+  segmentId: string;
+  workspaceId: string;
+  table: string;
+}
+
 export const newSegmentId = () => `seg-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
 export const segmentFileName = (segmentId: string) => `${segmentId}.vseg`;
 
-const context = (h: SegmentHeader, authenticated: Buffer) => `vigil-segment:${h.workspaceId.toLowerCase()}:${h.segmentId}:${authenticated.toString('base64')}`;
+export const context = (h: SegmentHeader, authenticated: Buffer) => `vigil-segment:${h.workspaceId.toLowerCase()}:${h.segmentId}:${authenticated.toString('base64')}`;
 
-/** Encrypts Parquet bytes into a segment file image; returns it with its SHA-256. */
-export function sealSegment(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: Uint8Array): { bytes: Buffer; sha256: string } {
+/** Encrypts Parquet bytes into a segment file image of the first format (encrypted whole); returns it with its SHA-256. New segments: sealSegmentParts. */
+export function sealSegmentWhole(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: Uint8Array): { bytes: Buffer; sha256: string } {
   const body = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
@@ -84,20 +94,12 @@ const headLength = (prefix: Buffer): number => {
 };
 
 /** Reads and checks the parts before the ciphertext; `prefix` holds at least `headLength(prefix)` bytes (copied: the caller may reuse it). */
-function segmentLayout(prefix: Buffer, total: number, expect: { segmentId: string; workspaceId: string; table: string }): SegmentLayout {
+function segmentLayout(prefix: Buffer, total: number, expect: SegmentExpect): SegmentLayout {
   const ciphertextAt = headLength(prefix);
   const bodyEnd = ciphertextAt - WRAPPED_KEY_BYTES - NONCE_BYTES;
   if (total < ciphertextAt + TAG_BYTES) throw new AuthenticationError('the segment file is truncated');
   const authenticated = Buffer.from(prefix.subarray(0, bodyEnd));
-  let header: SegmentHeader;
-  try {
-    header = JSON.parse(authenticated.subarray(MAGIC.length + 4).toString('utf8')) as SegmentHeader;
-  } catch {
-    throw new AuthenticationError('the segment header is not readable');
-  }
-  if (header.segmentId !== expect.segmentId || header.workspaceId.toLowerCase() !== expect.workspaceId.toLowerCase() || header.table !== expect.table) {
-    throw new AuthenticationError(`the segment file claims to be ${header.segmentId} of table ${header.table}, not ${expect.segmentId} of ${expect.table}`);
-  }
+  const header = segmentHeaderOf(authenticated, expect);
   return {
     header,
     authenticated,
@@ -107,10 +109,25 @@ function segmentLayout(prefix: Buffer, total: number, expect: { segmentId: strin
   };
 }
 
+/** The header in `authenticated` (magic ‖ length ‖ body), checked against the segment it should be (authenticated later, with the key). */
+export function segmentHeaderOf(authenticated: Buffer, expect: SegmentExpect): SegmentHeader {
+  let header: SegmentHeader;
+  try {
+    header = JSON.parse(authenticated.subarray(MAGIC.length + 4).toString('utf8')) as SegmentHeader;
+  } catch {
+    throw new AuthenticationError('the segment header is not readable');
+  }
+  if (header.segmentId !== expect.segmentId || header.workspaceId.toLowerCase() !== expect.workspaceId.toLowerCase() || header.table !== expect.table) {
+    throw new AuthenticationError(`the segment file claims to be ${header.segmentId} of table ${header.table}, not ${expect.segmentId} of ${expect.table}`);
+  }
+  return header;
+}
+
 const dataKeyOf = (wrapKeyBuf: Buffer, l: SegmentLayout) => unwrapKey(wrapKeyBuf, l.wrappedKey, context(l.header, l.authenticated), 'the segment data key');
 
-/** Authenticates and decrypts a segment file image; throws AuthenticationError naming what failed. */
-export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: { segmentId: string; workspaceId: string; table: string }): Buffer {
+/** Authenticates and decrypts a segment file image (either format) whole; throws AuthenticationError naming what failed. */
+export function openSegment(wrapKeyBuf: Buffer, bytes: Buffer, expect: SegmentExpect): Buffer {
+  if (isPartsFormat(bytes)) return openSegmentParts(wrapKeyBuf, bytes, expect);
   const l = segmentLayout(bytes, bytes.length, expect);
   const dataKey = dataKeyOf(wrapKeyBuf, l);
   const out = decrypt(dataKey, l.nonce, bytes.subarray(l.ciphertextAt, bytes.length - TAG_BYTES), bytes.subarray(bytes.length - TAG_BYTES), l.authenticated, 'the segment contents');
@@ -143,7 +160,7 @@ function readFullySync(fd: number, buf: Buffer, length: number, position: number
  * its path to nobody before), and on any failure it is removed before the error is thrown
  * (AuthenticationError naming what failed; an I/O error as it is, ENOENT when `source` is missing).
  */
-export function decryptSegmentFile(wrapKeyBuf: Buffer, source: string, expect: { segmentId: string; workspaceId: string; table: string }, dest: string): number {
+export function decryptSegmentFile(wrapKeyBuf: Buffer, source: string, expect: SegmentExpect, dest: string): number {
   const fd = openSync(source, 'r');
   let out: number | undefined;
   let ok = false;
@@ -199,6 +216,32 @@ export function decryptSegmentFile(wrapKeyBuf: Buffer, source: string, expect: {
     }
   }
 }
+
+/** What of a decrypted segment file is there: the first format's files are decrypted whole. */
+const WHOLE = (bytes: number): SegmentFill => ({ bytes, covers: () => true });
+
+/**
+ * Decrypts into `dest` what a reader of the columns `want` (lower-case names; undefined: all) needs
+ * of the segment file at `source`, either format; `fill` is what an earlier call put in `dest`
+ * (undefined: `dest` is new). Every byte written was authenticated first, or — the first format —
+ * `dest` is removed on failure (see decryptSegmentFile).
+ */
+export function decryptSegmentInto(wrapKeyBuf: Buffer, source: string, expect: SegmentExpect, dest: string, fill: SegmentFill | undefined, want: ReadonlySet<string> | undefined): SegmentFill {
+  if (fill?.covers(want)) return fill;
+  const fd = openSync(source, 'r');
+  const magic = Buffer.alloc(MAGIC.length);
+  try {
+    readSync(fd, magic, 0, magic.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (isPartsFormat(magic)) return fillSegmentParts(wrapKeyBuf, source, expect, dest, fill, want);
+  if (fill) throw new Error(`segment ${expect.segmentId} changed format under its decrypted copy`);
+  return WHOLE(decryptSegmentFile(wrapKeyBuf, source, expect, dest));
+}
+
+/** A plaintext Parquet file written whole (a segment just sealed). */
+export const wholeFill = WHOLE;
 
 export function readSegmentFile(path: string): Buffer {
   return readFileSync(path);

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import type { ColumnSchema } from '../../src/kql/index.js';
 import { AuthenticationError, newKey } from '../../src/keys/crypto.js';
 import { StorageEngine } from '../../src/store/engine.js';
-import { decryptSegmentFile, openSegment, sealSegment, SEGMENT_CHUNK_BYTES, type SegmentHeader } from '../../src/store/segment.js';
+import { decryptSegmentFile, openSegment, sealSegmentWhole, SEGMENT_CHUNK_BYTES, type SegmentHeader } from '../../src/store/segment.js';
 import { BASE_TICKS, HOUR_TICKS, tempDirs } from './fixtures.js';
 
 const SECOND_TICKS = HOUR_TICKS / 3600n;
@@ -26,7 +26,7 @@ const HEADER: SegmentHeader = { segmentId: 'seg-test-1', workspaceId: '0f1e2d3c-
 const EXPECT = { segmentId: HEADER.segmentId, workspaceId: HEADER.workspaceId, table: HEADER.table };
 
 function sealed(plain: Buffer, key = newKey(), header = HEADER): { key: Buffer; path: string; bytes: Buffer } {
-  const { bytes } = sealSegment(key, header, plain);
+  const { bytes } = sealSegmentWhole(key, header, plain);
   const path = join(tempDir(), 'seg.vseg');
   writeFileSync(path, bytes);
   return { key, path, bytes };

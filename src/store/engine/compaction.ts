@@ -8,7 +8,7 @@ import type { SegmentEntry } from '../manifest.js';
 import type { CachedSegment } from '../segment-cache.js';
 import { exportSegments } from '../sealer.js';
 import type { EngineContext, Ws } from './context.js';
-import { decryptSegment, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
+import { segmentLoad, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
 
 /** Compaction merges segments whose files take at most this many bytes together. */
@@ -51,7 +51,7 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[], l
   try {
     const files: { seg: SegmentEntry; path: string }[] = [];
     for (const seg of group) {
-      const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
+      const r = await ctx.cache.acquire(seg.id, undefined, segmentLoad(ctx, ws, seg));
       acquired.push(r);
       files.push({ seg, path: r.path });
     }

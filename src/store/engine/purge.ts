@@ -9,7 +9,7 @@ import type { CachedSegment } from '../segment-cache.js';
 import { exportSegments, type ExportedSegment } from '../sealer.js';
 import { readWalFile, replaceWalFile } from '../wal.js';
 import { monotonicMs, tableSource, viewName, type EngineContext, type TableRt, type Ws } from './context.js';
-import { decryptSegment, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
+import { segmentLoad, exportTarget, forgetSegments, pinSegments, reloadIntoTier, segmentSelect, unpinSegments } from './segments.js';
 import { workspace } from './workspaces.js';
 
 /**
@@ -119,7 +119,7 @@ async function purgeSegments(ctx: EngineContext, ws: Ws, t: TableRt, whereSql: s
   let removed = 0;
   try {
     for (const seg of segs) {
-      const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
+      const r = await ctx.cache.acquire(seg.id, undefined, segmentLoad(ctx, ws, seg));
       acquired.push(r);
       const select = segmentSelect(ws, t, [{ seg, path: r.path }]);
       const n = Number((await ctx.sealConn.runAndReadAll(`SELECT count(*) FROM (${select}) WHERE ${whereSql}`)).getRowsJS()[0]?.[0] ?? 0);

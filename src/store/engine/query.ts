@@ -12,8 +12,9 @@ import { intersectRange, type MicrosRange } from '../time-pruning.js';
 import { snapshotInside, timespanFilter, timespanOf } from '../timespan-cover.js';
 import { sqlIdent } from '../../kql/sql.js';
 import { grantViewName, hexOf, type EngineContext, type TableRt, type Ws } from './context.js';
-import { decryptSegment, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
+import { segmentLoad, dropIfUnread, segmentFileIntact, memorySelect, pinSegments, segmentSelect, unpinSegments } from './segments.js';
 import { loadLater } from './tier-loads.js';
+import { anyPartial, decryptScanned, FOOTER_ONLY, type ScannedFile } from './scanned-parts.js';
 
 function microsIso(us: number | undefined): string | undefined {
   if (us === undefined || us <= OPEN_MIN || us >= OPEN_MAX) return undefined;
@@ -96,6 +97,12 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
   const conn = await ctx.pool.acquire();
   const pinnedSegs: string[] = [];
   const cached: CachedSegment[] = [];
+  /** The decrypted segment files the statement reads, and the bytes this query decrypted of each. */
+  const scanned: ScannedFile[] = [];
+  const decryptedFiles = new Map<ScannedFile, number>();
+  const addDecrypted = (grown: Map<ScannedFile, number>) => {
+    for (const [f, n] of grown) decryptedFiles.set(f, (decryptedFiles.get(f) ?? 0) + n);
+  };
   const pinnedMem: string[] = [];
   /** Segments this query reads from Parquet, for the memory tier after it (tier-loads.ts). */
   const toLoad: { ws: Ws; t: TableRt; seg: SegmentEntry }[] = [];
@@ -187,12 +194,13 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
       }
       for (const seg of fromParquet) {
         if (aborted) throw new QueryAbortedError(aborted);
-        const r = await ctx.cache.acquire(seg.id, (dest) => decryptSegment(ctx, ws, seg, dest));
-        if (r.hit) stats.segmentCacheHits++;
-        else {
-          stats.segmentsDecrypted++;
-          stats.bytesDecrypted += seg.size;
-        }
+        // The Parquet footer first (segment files of format VGLSEG02): the columns the statement
+        // reads are decrypted once its plan over the views is known (scanned-parts.ts).
+        const load = segmentLoad(ctx, ws, seg);
+        const r = await ctx.cache.acquire(seg.id, FOOTER_ONLY, load);
+        const f = { handle: r, load };
+        scanned.push(f);
+        if (!r.hit) decryptedFiles.set(f, r.decrypted);
         // This query reads the decrypted Parquet; loading (and compressing) the segment into the
         // memory tier waits until it has its answer, so a cold query does not pay for it.
         cached.push(r);
@@ -256,8 +264,21 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         }
       }
       if (aborted) throw new QueryAbortedError(aborted);
+      addDecrypted(await decryptScanned(ctx.cache, conn, sql, scanned));
+      if (aborted) throw new QueryAbortedError(aborted);
       if (ctx.opts.beforeStatement) await ctx.opts.beforeStatement();
-      const { columnNames, rows } = await runAndReadRows(conn, sql);
+      let read;
+      try {
+        read = await runAndReadRows(conn, sql);
+      } catch (err) {
+        // A column chunk the plan did not show would be read as a hole (zeros), which DuckDB refuses:
+        // once more with the files whole, rather than fail a query over intact segments.
+        if (aborted || !anyPartial(ctx.cache, scanned)) throw err;
+        ctx.log('warn', `a query over partly decrypted segments failed (${(err as Error).message}); running it again over whole segments`);
+        addDecrypted(await decryptScanned(ctx.cache, conn, sql, scanned, true));
+        read = await runAndReadRows(conn, sql);
+      }
+      const { columnNames, rows } = read;
       if (aborted) throw new QueryAbortedError(aborted);
       if (countedRows > 0) addCounted(rows, countedRows);
       return { columnNames, rows, unfiltered };
@@ -292,6 +313,11 @@ export async function query(ctx: EngineContext, sql: string, limits: QueryLimits
         return conn.run('ROLLBACK').catch(() => undefined);
       });
     }
+    for (const f of scanned) {
+      if (!decryptedFiles.has(f)) stats.segmentCacheHits++;
+    }
+    stats.segmentsDecrypted = decryptedFiles.size;
+    stats.bytesDecrypted = [...decryptedFiles.values()].reduce((a, b) => a + b, 0);
     return { columnNames, rows, tablesRead, statistics: stats };
   } catch (err) {
     if (inTransaction) {

@@ -12,7 +12,9 @@ import type { SegmentEntry, StoredColumn } from '../manifest.js';
 import { segmentColumnSql, segmentDatetimes } from '../legacy-time.js';
 import type { TierSource } from '../memory-tier.js';
 import { SegmentDamagedError } from '../segment-damaged.js';
-import { decryptSegmentFile } from '../segment.js';
+import { decryptSegmentInto } from '../segment.js';
+import type { SegmentFill } from '../segment-parts.js';
+import type { SegmentLoad } from '../segment-cache.js';
 import { AuthenticationError } from '../../keys/crypto.js';
 import { shredFile } from '../wal.js';
 import type { EngineContext, TableRt, Ws } from './context.js';
@@ -56,14 +58,19 @@ export async function dropIfUnread(ctx: EngineContext, h: HotTable): Promise<voi
 }
 
 /**
- * Decrypts a segment's file into `dest` (a new file in the scratch folder) and returns the plaintext's
- * length; the file is authenticated whole before this returns, and a damaged one leaves no `dest`
- * (a damaged or missing file: SegmentDamagedError).
+ * How the segment cache decrypts a segment's file into its plaintext file in the scratch folder:
+ * what a reader of the given columns needs (segment.ts, decryptSegmentInto); nothing unauthenticated
+ * is ever handed out (a damaged or missing file: SegmentDamagedError).
  */
-export function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry, dest: string): number {
+export const segmentLoad =
+  (ctx: EngineContext, ws: Ws, seg: SegmentEntry): SegmentLoad =>
+  (dest, fill, want) =>
+    decryptSegment(ctx, ws, seg, dest, fill, want);
+
+function decryptSegment(ctx: EngineContext, ws: Ws, seg: SegmentEntry, dest: string, fill: SegmentFill | undefined, want: ReadonlySet<string> | undefined): SegmentFill {
   const path = join(ws.dir, 'segments', seg.file);
   try {
-    return decryptSegmentFile(ws.keys.wrapKey, path, { segmentId: seg.id, workspaceId: ws.id, table: seg.table }, dest);
+    return decryptSegmentInto(ws.keys.wrapKey, path, { segmentId: seg.id, workspaceId: ws.id, table: seg.table }, dest, fill, want);
   } catch (err) {
     if (err instanceof AuthenticationError) throw damaged(ctx, ws, seg, path, err.message);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(path)) throw damaged(ctx, ws, seg, path, 'the file is missing');
