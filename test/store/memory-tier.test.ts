@@ -196,6 +196,41 @@ describe('memory tier', { timeout: 120_000 }, () => {
     await e.close();
   });
 
+  it('counts every row while compaction, having merged across generations, waits for the merged segment to load', async () => {
+    const dir = tempDir();
+    // Compaction merges runs of at most 10,000 rows (sealRows): five of the 2,000-row hourly segments.
+    const e = await StorageEngine.open({ dataDir: dir, sealRows: 10_000, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 256 * 1024 * 1024, log: () => undefined });
+    await e.attachWorkspaces([{ workspaceId: WS, tables: [{ name: 'T_CL', columns: COLS }] }]);
+    const src = e.tableSource(WS, 'T_CL');
+    const grant = { timeoutMs: 30_000, tables: [{ workspaceId: WS, table: 'T_CL' }] };
+    // Two generations sealed in place: hours 0–11 and 12–23 (one append each, so no seal can split them).
+    for (const first of [0, 12]) {
+      const rows: unknown[][] = [];
+      for (let h = first; h < first + 12; h++) for (let k = 0; k < 2000; k++) rows.push([BASE_TICKS + BigInt(h) * HOUR_TICKS + BigInt(k), `m ${h} ${k}`, BigInt(h * 2000 + k)]);
+      await e.append(WS, 'T_CL', COLS, rows as never);
+      await e.sealDue(true);
+    }
+    assert.equal(e.status().memoryTierSegments, 24);
+    // The tier's loads wait: compaction merges hours 0–4 and 5–9 in place (renamed), then hours
+    // 10–14, across both generations, and waits there for the merged segment to load.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const held = (e.memory as unknown as { lock: { run(fn: () => Promise<void>): Promise<void> } }).lock.run(() => gate);
+    const compaction = e.runCompaction();
+    for (let i = 0; i < 3000 && (await e.segmentsOf(WS)).length > 12; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await e.segmentsOf(WS)).length, 12, 'three merges committed, the third waiting for its load');
+    const r = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, grant);
+    open();
+    await held;
+    assert.deepEqual(r.rows[0]!.map(Number), [48_000, 48_000], 'rows of the generations that lost a segment to the merge are counted');
+    assert.ok((await compaction) > 0);
+    await e.memory.settle();
+    await e.tierLoadsSettled();
+    const end = await e.query(`SELECT count(*), count(DISTINCT "N") FROM ${src}`, grant);
+    assert.deepEqual(end.rows[0]!.map(Number), [48_000, 48_000]);
+    await e.close();
+  });
+
   it('keeps in the tier the segments that shared a generation with ones compaction merged across generations', async () => {
     const dir = tempDir();
     const e = await StorageEngine.open({ dataDir: dir, sealAgeMs: 3_600_000, compactionIntervalMs: 3_600_000, memoryTierBytes: 256 * 1024 * 1024, log: () => undefined });

@@ -64,6 +64,8 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[], l
       for (const e of exported) rmSync(join(ws.dir, 'segments', e.entry.file), { force: true });
       return 0;
     }
+    // Before the originals leave it: whether the merged rows belong in the memory tier.
+    const inTier = group.some((s) => ctx.memory.has(s.id) || leftTier.has(s.id));
     let renamed = false;
     try {
       ws.manifest.replaceSegments(new Set(ids), exported.map((e) => e.entry));
@@ -77,18 +79,22 @@ async function compactGroup(ctx: EngineContext, ws: Ws, group: SegmentEntry[], l
     }
     crashPoint('compact:manifest-saved');
     if (!renamed) for (const e of exported) ctx.cache.put(e.entry.id, e.parquet);
+    // Still in the same synchronous step as the manifest change: the originals leave the tier, and
+    // with them every generation they share with other segments. A query reads a generation whole
+    // or not at all (`__seg`), so one that still listed an original the manifest no longer has would
+    // be left out of every view — and the other segments it holds with it, though a query had found
+    // them in the tier (a batch partly missing from answers until the load below was done).
+    for (const s of forgetSegments(ctx, ws, group)) leftTier.add(s.id);
+    crashPoint('compact:originals-removed');
     // Rows that were in the memory tier stay there: when the originals were not all one generation
     // of the tier (see renameSegments), the merged segments are loaded from the Parquet just written
-    // before the originals leave it. Otherwise every query would read them as Parquet (×3–×10 slower
-    // scans) until one query after another had loaded them back.
-    if (!renamed && group.some((s) => ctx.memory.has(s.id) || leftTier.has(s.id))) {
+    // (queries read that Parquet meanwhile), not left for one query after another to load back.
+    if (!renamed && inTier) {
       const mergedIds = new Set(exported.map((e) => e.entry.id));
       const merged = ws.manifest.segments.filter((s) => mergedIds.has(s.id));
       for (const seg of merged) loadLater(ctx, ws, t, seg);
       await Promise.all(merged.map((s) => ctx.tierLoads.get(s.id)));
     }
-    for (const s of forgetSegments(ctx, ws, group)) leftTier.add(s.id);
-    crashPoint('compact:originals-removed');
     return group.length;
   } catch (err) {
     // A full or failing disk: compaction runs again soon, once storage works.
