@@ -217,8 +217,8 @@ export function decryptSegmentFile(wrapKeyBuf: Buffer, source: string, expect: S
   }
 }
 
-/** What of a decrypted segment file is there: the first format's files are decrypted whole. */
-const WHOLE = (bytes: number): SegmentFill => ({ bytes, covers: () => true });
+/** What of a decrypted segment file is there when it was written whole (the first format, or a segment just sealed). */
+export const wholeFill = (bytes: number): SegmentFill => ({ bytes, covers: () => true });
 
 /**
  * Decrypts into `dest` what a reader of the columns `want` (lower-case names; undefined: all) needs
@@ -237,11 +237,8 @@ export function decryptSegmentInto(wrapKeyBuf: Buffer, source: string, expect: S
   }
   if (isPartsFormat(magic)) return fillSegmentParts(wrapKeyBuf, source, expect, dest, fill, want);
   if (fill) throw new Error(`segment ${expect.segmentId} changed format under its decrypted copy`);
-  return WHOLE(decryptSegmentFile(wrapKeyBuf, source, expect, dest));
+  return wholeFill(decryptSegmentFile(wrapKeyBuf, source, expect, dest));
 }
-
-/** A plaintext Parquet file written whole (a segment just sealed). */
-export const wholeFill = WHOLE;
 
 export function readSegmentFile(path: string): Buffer {
   return readFileSync(path);
