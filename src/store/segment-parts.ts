@@ -18,7 +18,7 @@
 import { closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import { AuthenticationError, newKey, TAG_BYTES, unwrapKey, WRAPPED_KEY_BYTES, wrapKey } from '../keys/crypto.js';
-import { context, segmentHeaderOf, type SegmentExpect, type SegmentHeader } from './segment.js';
+import { authenticatedHeader, context, segmentHeaderOf, type SegmentExpect, type SegmentHeader } from './segment.js';
 
 const MAGIC = Buffer.from('VGLSEG02');
 
@@ -84,10 +84,7 @@ export function partsOf(size: number, chunks: readonly ColumnChunk[]): Part[] {
 
 /** Encrypts Parquet bytes into a VGLSEG02 segment file image; returns it with its SHA-256. */
 export function sealSegmentParts(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: Uint8Array, chunks: readonly ColumnChunk[]): { bytes: Buffer; sha256: string } {
-  const body = Buffer.from(JSON.stringify(header));
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length);
-  const authenticated = Buffer.concat([MAGIC, len, body]);
+  const authenticated = authenticatedHeader(MAGIC, header);
   const dataKey = newKey();
   try {
     const wrapped = wrapKey(wrapKeyBuf, dataKey, context(header, authenticated));

@@ -36,12 +36,17 @@ export const segmentFileName = (segmentId: string) => `${segmentId}.vseg`;
 
 export const context = (h: SegmentHeader, authenticated: Buffer) => `vigil-segment:${h.workspaceId.toLowerCase()}:${h.segmentId}:${authenticated.toString('base64')}`;
 
-/** Encrypts Parquet bytes into a segment file image of the first format (encrypted whole); returns it with its SHA-256. New segments: sealSegmentParts. */
-export function sealSegmentWhole(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: Uint8Array): { bytes: Buffer; sha256: string } {
+/** What both formats authenticate of a segment file's start: magic ‖ body length u32 ‖ body (the header as JSON). */
+export function authenticatedHeader(magic: Buffer, header: SegmentHeader): Buffer {
   const body = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
-  const authenticated = Buffer.concat([MAGIC, len, body]);
+  return Buffer.concat([magic, len, body]);
+}
+
+/** Encrypts Parquet bytes into a segment file image of the first format (encrypted whole); returns it with its SHA-256. New segments: sealSegmentParts. */
+export function sealSegmentWhole(wrapKeyBuf: Buffer, header: SegmentHeader, parquet: Uint8Array): { bytes: Buffer; sha256: string } {
+  const authenticated = authenticatedHeader(MAGIC, header);
   const dataKey = newKey();
   const wrapped = wrapKey(wrapKeyBuf, dataKey, context(header, authenticated));
   const { nonce, ciphertext, tag } = encrypt(dataKey, parquet, authenticated);
